@@ -1,0 +1,4 @@
+export { scan, type ScanOptions } from './scan.ts';
+export { sendInventory, SendError, type SendOptions } from './send.ts';
+export { ALL_SOURCES, sourcesFor } from './sources/index.ts';
+export type { InventorySource, SourceResult } from './sources/types.ts';

@@ -1,0 +1,71 @@
+// Delivery of one inventory to the collector: gzip-compressed JSON over HTTP(S) with undici.
+import { gzipSync } from 'node:zlib';
+import type { Inventory } from '@tiebreak/shared';
+import { request } from 'undici';
+import { AGENT_NAME, AGENT_VERSION } from './version.ts';
+
+export interface SendOptions {
+  server: string;
+  token: string;
+  timeoutMs?: number;
+}
+
+export interface SendResult {
+  status: number;
+  body: unknown;
+}
+
+/** A refusal or an unreachable collector, with a message an operator can act on. */
+export class SendError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly body: unknown = null,
+  ) {
+    super(message);
+    this.name = 'SendError';
+  }
+}
+
+export function inventoriesUrl(server: string): URL {
+  let base: URL;
+  try {
+    base = new URL(server);
+  } catch {
+    throw new SendError(`invalid server URL: ${server}`, null);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new SendError(`server URL must be http or https: ${server}`, null);
+  return new URL(`${base.pathname.replace(/\/+$/, '')}/api/v1/inventories`, base);
+}
+
+export async function sendInventory(inventory: Inventory, options: SendOptions): Promise<SendResult> {
+  const url = inventoriesUrl(options.server);
+  const body = gzipSync(JSON.stringify(inventory));
+  let response;
+  try {
+    response = await request(url, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        authorization: `Bearer ${options.token}`,
+        'user-agent': `${AGENT_NAME}/${AGENT_VERSION}`,
+      },
+      headersTimeout: options.timeoutMs ?? 60_000,
+      bodyTimeout: options.timeoutMs ?? 60_000,
+    });
+  } catch (error) {
+    throw new SendError(`cannot reach the collector at ${url.origin}: ${(error as Error).message}`, null);
+  }
+  const text = await response.body.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON (a proxy's error page): keep the text.
+  }
+  if (response.statusCode >= 200 && response.statusCode < 300) return { status: response.statusCode, body: parsed };
+  const reason = typeof parsed === 'object' && parsed && 'error' in parsed ? String((parsed as { error: unknown }).error) : text.slice(0, 200);
+  throw new SendError(`the collector refused the inventory (HTTP ${response.statusCode}): ${reason}`, response.statusCode, parsed);
+}

@@ -1,0 +1,23 @@
+// Every inventory source the agent knows. Adding one is adding a file and a line here.
+import { anyHardware } from './any-hardware.ts';
+import { anyIdentity } from './any-identity.ts';
+import { linuxDpkg } from './linux-dpkg.ts';
+import { linuxFlatpak } from './linux-flatpak.ts';
+import { linuxOs } from './linux-os.ts';
+import { linuxRpm } from './linux-rpm.ts';
+import { linuxSnap } from './linux-snap.ts';
+import type { InventorySource } from './types.ts';
+
+export const ALL_SOURCES: readonly InventorySource[] = [
+  anyIdentity,
+  anyHardware,
+  linuxOs,
+  linuxDpkg,
+  linuxRpm,
+  linuxSnap,
+  linuxFlatpak,
+];
+
+export function sourcesFor(platform: NodeJS.Platform): InventorySource[] {
+  return ALL_SOURCES.filter((source) => source.platforms.includes(platform));
+}

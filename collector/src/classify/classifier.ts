@@ -1,0 +1,272 @@
+// The classification engine: rules compiled once into lookup tables, then each item resolved by a
+// fixed precedence. Every result names the rule that decided it; an item no rule recognises is
+// `unknown`, never guessed.
+//
+// Precedence, first hit wins:
+//   1. package name of the item's source (dpkg, rpm, snap, flatpak, appx...)      -> `package`
+//   2. product name among the products of the vendor the publisher names          -> `name`
+//   3. product name pattern among that vendor's products                           -> `pattern`
+//   4. that vendor's default classification (the publisher is known)              -> `publisher`
+//   5. product name among all products not requiring their publisher              -> `name`
+//   6. product name pattern among those products                                  -> `pattern`
+import {
+  normalizeName,
+  normalizePackage,
+  normalizePublisher,
+  normalizePublisherName,
+  originOf,
+  type Area,
+  type Licence,
+  type MatchSource,
+  type Origin,
+  type Product,
+  type Region,
+  type Vendor,
+} from '@tiebreak/shared';
+import { RulesError, type RuleProblem, type RuleSet } from './load-rules.ts';
+
+export interface ItemToClassify {
+  name: string;
+  publisher?: string | null;
+  source?: MatchSource | null;
+  package?: string | null;
+}
+
+export interface Classification {
+  vendor_id: string | null;
+  vendor: string | null;
+  country: string | null;
+  owner_id: string | null;
+  owner: string | null;
+  owner_country: string | null;
+  origin: Origin;
+  licence: Licence;
+  area: Area | null;
+  category: string | null;
+  product_id: string | null;
+  product: string | null;
+  platform: boolean;
+  rule: string | null;
+}
+
+export const UNKNOWN: Classification = Object.freeze({
+  vendor_id: null,
+  vendor: null,
+  country: null,
+  owner_id: null,
+  owner: null,
+  owner_country: null,
+  origin: 'unknown',
+  licence: 'unknown',
+  area: null,
+  category: null,
+  product_id: null,
+  product: null,
+  platform: false,
+  rule: null,
+});
+
+/** Sources whose item name is itself the package name. */
+const PACKAGE_NAMED_SOURCES = new Set<string>(['dpkg', 'rpm', 'snap']);
+
+interface ProductRef {
+  vendor: Vendor;
+  product: Product;
+}
+
+interface PatternTable {
+  regex: RegExp | null;
+  refs: ProductRef[];
+}
+
+/** One regex for many patterns: each alternative is anchored at the start, so the first pattern in
+ * rule order that matches anywhere wins, in a single pass. */
+function combinePatterns<T>(entries: { pattern: string; ref: T }[]): { regex: RegExp | null; refs: T[] } {
+  if (!entries.length) return { regex: null, refs: [] };
+  const source = entries.map((entry, i) => `(?<r${i}>^.*?(?:${entry.pattern}))`).join('|');
+  return { regex: new RegExp(source, 'u'), refs: entries.map((e) => e.ref) };
+}
+
+function firstMatch<T>(table: { regex: RegExp | null; refs: T[] }, text: string): T | null {
+  const match = table.regex?.exec(text);
+  if (!match?.groups) return null;
+  for (const key in match.groups) if (match.groups[key] !== undefined) return table.refs[Number(key.slice(1))] ?? null;
+  return null;
+}
+
+export class Classifier {
+  readonly fingerprint: string;
+  private readonly vendors: Map<string, Vendor>;
+  private readonly regionOf: (country: string | undefined) => Region;
+  private readonly owners = new Map<string, Vendor>();
+  private readonly byPackage = new Map<string, ProductRef>();
+  private readonly byPublisher = new Map<string, Vendor>();
+  private readonly publisherPatterns: { regex: RegExp | null; refs: Vendor[] };
+  private readonly vendorNames = new Map<string, Map<string, ProductRef>>();
+  private readonly vendorPatterns = new Map<string, PatternTable>();
+  private readonly globalNames = new Map<string, ProductRef>();
+  private readonly globalPatterns: PatternTable;
+
+  constructor(rules: RuleSet) {
+    const problems: RuleProblem[] = [];
+    const problem = (vendorId: string, path: string, message: string) =>
+      problems.push({ file: rules.vendorFiles.get(vendorId) ?? vendorId, line: null, path, message });
+    this.fingerprint = rules.fingerprint;
+    this.vendors = rules.vendors;
+    this.regionOf = (country) => (country ? (rules.countries.get(country)?.region ?? 'other') : 'other');
+
+    const validRegex = (vendorId: string, path: string, pattern: string) => {
+      try {
+        new RegExp(pattern, 'u');
+        if (/\(\?<[a-zA-Z]/.test(pattern)) {
+          problem(vendorId, path, `named groups are not allowed in patterns: ${pattern}`);
+          return false;
+        }
+        return true;
+      } catch (error) {
+        problem(vendorId, path, `invalid regular expression ${pattern}: ${(error as Error).message}`);
+        return false;
+      }
+    };
+
+    const publisherEntries: { pattern: string; ref: Vendor }[] = [];
+    const globalPatternEntries: { pattern: string; ref: ProductRef }[] = [];
+    const productIds = new Map<string, string>();
+    for (const vendor of rules.vendors.values()) {
+      const owner = this.resolveOwner(vendor, rules.vendors, (message) => problem(vendor.id, 'owner', message));
+      this.owners.set(vendor.id, owner);
+      for (const code of [vendor.country, owner.country]) {
+        if (code && !rules.countries.has(code)) problem(vendor.id, 'country', `unknown country code ${code} (not in countries.yaml)`);
+      }
+      for (const publisher of vendor.publishers) {
+        const key = normalizePublisherName(publisher);
+        const other = this.byPublisher.get(key);
+        if (other && other.id !== vendor.id) problem(vendor.id, 'publishers', `publisher '${publisher}' is also claimed by vendor '${other.id}'`);
+        else this.byPublisher.set(key, vendor);
+      }
+      vendor.publisher_patterns.forEach((pattern, i) => {
+        if (validRegex(vendor.id, `publisher_patterns.${i}`, pattern)) publisherEntries.push({ pattern, ref: vendor });
+      });
+      const names = new Map<string, ProductRef>();
+      const patterns: { pattern: string; ref: ProductRef }[] = [];
+      vendor.products.forEach((product, p) => {
+        const ref = { vendor, product };
+        const where = `products.${p}`;
+        const previous = productIds.get(product.id);
+        if (previous) problem(vendor.id, `${where}.id`, `duplicate product id '${product.id}' (also in vendor '${previous}')`);
+        productIds.set(product.id, vendor.id);
+        for (const [source, packages] of Object.entries(product.packages)) {
+          for (const pkg of packages ?? []) {
+            const key = `${source}\u0000${normalizePackage(pkg)}`;
+            const other = this.byPackage.get(key);
+            if (other) problem(vendor.id, `${where}.packages`, `${source} package '${pkg}' is also claimed by ${other.vendor.id}/${other.product.id}`);
+            else this.byPackage.set(key, ref);
+          }
+        }
+        for (const name of product.names) {
+          const key = normalizeName(name);
+          if (key !== name) problem(vendor.id, `${where}.names`, `'${name}' is not normalised: write '${key}'`);
+          if (!names.has(key)) names.set(key, ref);
+          if (!product.publisher_required && !this.globalNames.has(key)) this.globalNames.set(key, ref);
+        }
+        product.name_patterns.forEach((pattern, i) => {
+          if (!validRegex(vendor.id, `${where}.name_patterns.${i}`, pattern)) return;
+          patterns.push({ pattern, ref });
+          if (!product.publisher_required) globalPatternEntries.push({ pattern, ref });
+        });
+      });
+      this.vendorNames.set(vendor.id, names);
+      this.vendorPatterns.set(vendor.id, combinePatterns(patterns));
+    }
+    this.publisherPatterns = combinePatterns(publisherEntries);
+    this.globalPatterns = combinePatterns(globalPatternEntries);
+    if (problems.length) throw new RulesError(problems);
+  }
+
+  private resolveOwner(vendor: Vendor, vendors: Map<string, Vendor>, report: (message: string) => void): Vendor {
+    let current = vendor;
+    const seen = new Set([vendor.id]);
+    while (current.owner) {
+      const next = vendors.get(current.owner);
+      if (!next) {
+        report(`unknown owner '${current.owner}' (no vendor with that id)`);
+        break;
+      }
+      if (seen.has(next.id)) {
+        report(`ownership cycle through '${next.id}'`);
+        break;
+      }
+      seen.add(next.id);
+      current = next;
+    }
+    return current;
+  }
+
+  /** The vendor a publisher string names, if any. */
+  vendorOfPublisher(publisher: string | null | undefined): Vendor | null {
+    if (!publisher) return null;
+    const full = normalizePublisher(publisher);
+    if (!full) return null;
+    return this.byPublisher.get(normalizePublisherName(publisher)) ?? this.byPublisher.get(full) ?? firstMatch(this.publisherPatterns, full);
+  }
+
+  classify(item: ItemToClassify): Classification {
+    const name = normalizeName(item.name);
+    const source = item.source ?? null;
+    const pkg = item.package ?? (source && PACKAGE_NAMED_SOURCES.has(source) ? item.name : null);
+    if (source && pkg) {
+      const ref = this.byPackage.get(`${source}\u0000${normalizePackage(pkg)}`);
+      if (ref) return this.result(ref.vendor, ref.product, 'package');
+    }
+    const vendor = this.vendorOfPublisher(item.publisher);
+    if (vendor) {
+      const named = this.vendorNames.get(vendor.id)?.get(name);
+      if (named) return this.result(vendor, named.product, 'name');
+      const patterned = firstMatch(this.vendorPatterns.get(vendor.id)!, name);
+      if (patterned) return this.result(vendor, patterned.product, 'pattern');
+      if (vendor.defaults) return this.result(vendor, null, 'publisher');
+    }
+    const named = this.globalNames.get(name);
+    if (named) return this.result(named.vendor, named.product, 'name');
+    const patterned = firstMatch(this.globalPatterns, name);
+    if (patterned) return this.result(patterned.vendor, patterned.product, 'pattern');
+    // A known publisher without defaults says who, but not what: keep the vendor, the rest unknown.
+    if (vendor) return { ...this.result(vendor, null, 'publisher'), licence: 'unknown', area: null, category: null };
+    return UNKNOWN;
+  }
+
+  private result(vendor: Vendor, product: Product | null, how: string): Classification {
+    const owner = this.owners.get(vendor.id) ?? vendor;
+    const kind = vendor.kind === 'community' ? 'community' : owner.kind === 'community' ? 'company' : owner.kind;
+    return {
+      vendor_id: vendor.id,
+      vendor: vendor.name,
+      country: vendor.country ?? null,
+      owner_id: owner.id === vendor.id ? null : owner.id,
+      owner: owner.id === vendor.id ? null : owner.name,
+      owner_country: owner.country ?? null,
+      origin: originOf(kind, this.regionOf(owner.country)),
+      licence: product?.licence ?? vendor.defaults?.licence ?? 'unknown',
+      area: product?.area ?? vendor.defaults?.area ?? null,
+      category: product?.category ?? vendor.defaults?.category ?? null,
+      product_id: product?.id ?? null,
+      product: product?.name ?? null,
+      platform: product?.platform ?? false,
+      rule: product ? `${vendor.id}/${product.id}:${how}` : `${vendor.id}:${how}`,
+    };
+  }
+
+  get vendorCount(): number {
+    return this.vendors.size;
+  }
+
+  vendor(id: string): Vendor | undefined {
+    return this.vendors.get(id);
+  }
+
+  /** The vendor that ultimately controls this one, or null when it is independent. */
+  ultimateOwner(id: string): Vendor | null {
+    const owner = this.owners.get(id);
+    return owner && owner.id !== id ? owner : null;
+  }
+}

@@ -1,0 +1,55 @@
+// Wiring: database, rules, classifier, ingestor and HTTP app for one collector instance.
+import { serve, type ServerType } from '@hono/node-server';
+import pino, { type Logger } from 'pino';
+import { Classifier } from './classify/classifier.ts';
+import { DEFAULT_RULES_DIR, RulesError, loadRuleTrees } from './classify/load-rules.ts';
+import { createApp } from './http/app.tsx';
+import { Ingestor } from './ingest/ingest.ts';
+import { openDatabase, type Db } from './store/db.ts';
+
+export interface CollectorOptions {
+  dbFile: string;
+  rulesDirs?: string[];
+  log?: Logger;
+}
+
+export interface Collector {
+  db: Db;
+  classifier: Classifier;
+  ingestor: Ingestor;
+  app: ReturnType<typeof createApp>;
+  log: Logger;
+  close(): void;
+}
+
+/** Load rules from the shipped tree then any local trees; invalid rules stop here with the reasons. */
+export function loadClassifier(rulesDirs: string[] = [DEFAULT_RULES_DIR]): Classifier {
+  const rules = loadRuleTrees(rulesDirs);
+  if (rules.problems.length) throw new RulesError(rules.problems);
+  return new Classifier(rules);
+}
+
+export function createCollector(options: CollectorOptions): Collector {
+  const log = options.log ?? pino({ level: process.env.TIEBREAK_LOG_LEVEL ?? 'info' });
+  const classifier = loadClassifier(options.rulesDirs);
+  const db = openDatabase(options.dbFile);
+  const ingestor = new Ingestor(db, classifier);
+  const changed = ingestor.reclassifyIfRulesChanged();
+  if (changed !== null) log.info({ changed, rules: classifier.fingerprint }, 'catalogue reclassified with the current rules');
+  const collector: Collector = {
+    db,
+    classifier,
+    ingestor,
+    log,
+    app: createApp({ db, ingestor, classifier: () => collector.classifier, log }),
+    close: () => db.close(),
+  };
+  return collector;
+}
+
+export function listen(collector: Collector, port: number, hostname: string): Promise<{ server: ServerType; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: collector.app.fetch, port, hostname }, (info) => resolve({ server, port: info.port }));
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,90 @@
+// The collector's HTTP interface: agent endpoints, the JSON API and the DSI's pages.
+import { InventorySchema, describeIssues } from '@tiebreak/shared';
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { Classifier } from '../classify/classifier.ts';
+import type { Ingestor } from '../ingest/ingest.ts';
+import { computeMap } from '../map/map.ts';
+import type { Db } from '../store/db.ts';
+import { verifyToken } from '../store/tokens.ts';
+import { MapPage } from '../ui/map-page.tsx';
+import { BodyError, DEFAULT_BODY_LIMITS, readBody, type BodyLimits } from './body.ts';
+
+export interface AppContext {
+  db: Db;
+  ingestor: Ingestor;
+  classifier: () => Classifier;
+  log: Logger;
+  bodyLimits?: BodyLimits;
+}
+
+const MAX_REPORTED_ISSUES = 50;
+
+function bearer(header: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1] ?? null;
+}
+
+export function createApp(ctx: AppContext): Hono {
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('X-Frame-Options', 'DENY');
+    c.header('Content-Security-Policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+  });
+
+  app.get('/healthz', (c) => {
+    ctx.db.prepare('SELECT 1').get();
+    return c.json({ status: 'ok' });
+  });
+
+  app.post('/api/v1/inventories', async (c) => {
+    const token = bearer(c.req.header('authorization'));
+    if (!token) return c.json({ error: 'missing credentials: send Authorization: Bearer <token>' }, 401, { 'WWW-Authenticate': 'Bearer' });
+    if (verifyToken(ctx.db, token) === null) return c.json({ error: 'unknown or revoked token' }, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+
+    let text: string;
+    try {
+      text = await readBody(c.req.raw, ctx.bodyLimits ?? DEFAULT_BODY_LIMITS);
+    } catch (error) {
+      if (error instanceof BodyError) return c.json({ error: error.message }, error.status);
+      throw error;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      return c.json({ error: `body is not valid JSON: ${(error as Error).message}` }, 400);
+    }
+    const parsed = InventorySchema.safeParse(json);
+    if (!parsed.success) {
+      const issues = describeIssues(parsed.error);
+      const named = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
+      return c.json({ error: `invalid inventory: ${named}${issues.length > 5 ? '; ...' : ''}`, issues: issues.slice(0, MAX_REPORTED_ISSUES) }, 400);
+    }
+    const result = ctx.ingestor.ingest(parsed.data);
+    ctx.log.info({ host_id: result.host_id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname }, 'inventory ingested');
+    return c.json({ status: result.replay ? 'already-received' : 'accepted', ...result }, 200);
+  });
+
+  app.get('/api/v1/map', (c) => {
+    const limit = Math.min(Math.max(Number(c.req.query('unclassified_limit') ?? 500) || 500, 0), 10_000);
+    return c.json(computeMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit }));
+  });
+
+  app.get('/', (c) => {
+    const map = computeMap(ctx.db, ctx.classifier(), { unclassifiedLimit: 50 });
+    const lang = c.req.query('lang') === 'en' ? 'en' : 'fr';
+    return c.html(<MapPage map={map} lang={lang} />);
+  });
+
+  app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, c) => {
+    ctx.log.error({ err: error }, 'request failed');
+    return c.json({ error: 'internal error' }, 500);
+  });
+  return app;
+}

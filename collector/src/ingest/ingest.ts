@@ -1,0 +1,313 @@
+// Ingestion of one inventory, in one transaction: the host is found or created (never merging two
+// machines), its items are linked to catalogue entries (classified once, when first seen), its
+// previous installations are replaced, and the counters the map reads are adjusted by the difference.
+import type { Inventory } from '@tiebreak/shared';
+import type { Classification, Classifier } from '../classify/classifier.ts';
+import { getMeta, setMeta, type Db } from '../store/db.ts';
+import { catalogueKey, hostRole, installationsOf, type CatalogueItem, type HostRole } from './items.ts';
+
+export interface IngestResult {
+  host_id: number;
+  /** The same inventory id was already accepted: nothing changed. */
+  replay: boolean;
+  items: number;
+  new_catalogue_entries: number;
+  /** Another machine reports the same stable id: kept as a separate, flagged host. */
+  duplicate_id: boolean;
+}
+
+const PART_CATEGORY: Record<string, string> = {
+  system: 'computer',
+  board: 'motherboard',
+  bios: 'firmware',
+  cpu: 'processor',
+  gpu: 'graphics',
+  disk: 'storage',
+  hypervisor: 'virtualisation',
+  cloud: 'cloud',
+};
+
+/** Classification of a catalogue item, with the area of OS and hardware taken from the host role. */
+export function classifyItem(classifier: Classifier, item: CatalogueItem): Classification {
+  const result = classifier.classify(item);
+  if (item.kind === 'software') return result;
+  return {
+    ...result,
+    area: item.role === 'server' ? 'infrastructure' : 'workstation',
+    category: result.product_id ? result.category : item.kind === 'os' ? 'os' : (PART_CATEGORY[item.package ?? ''] ?? 'hardware'),
+  };
+}
+
+interface CatalogueFacts {
+  area: string | null;
+  origin: string;
+  vendor_id: string | null;
+  country: string | null;
+  owner_country: string | null;
+  licence: string;
+}
+
+/** The facets a catalogue entry gives each host it is installed on; the map counts hosts per facet. */
+export function facetsOf(facts: CatalogueFacts): string[] {
+  const facets = [`cell\u0000${facts.area ?? 'unknown'}|${facts.origin}`, `origin\u0000${facts.origin}`, `licence\u0000${facts.licence}`];
+  if (facts.vendor_id) facets.push(`vendor\u0000${facts.vendor_id}`);
+  const country = facts.owner_country ?? facts.country;
+  if (facts.country) facets.push(`country\u0000${facts.country}`);
+  if (country) facets.push(`owner_country\u0000${country}`);
+  return facets;
+}
+
+const RAW_CACHE_LIMIT = 500_000;
+const RULES_META_KEY = 'rules_fingerprint';
+
+export class Ingestor {
+  private readonly rawKeyToId = new Map<string, number>();
+  private readonly facetsById = new Map<number, string[]>();
+  private readonly stmt;
+
+  constructor(
+    private readonly db: Db,
+    private classifier: Classifier,
+  ) {
+    this.stmt = {
+      receipt: db.prepare('SELECT host_id FROM inventory_receipts WHERE id = ?'),
+      addReceipt: db.prepare('INSERT INTO inventory_receipts (id, host_id, received_at, collected_at, items) VALUES (?, ?, ?, ?, ?)'),
+      hostsByKey: db.prepare('SELECT id, hostname, serial_hash FROM hosts WHERE host_key = ?'),
+      insertHost: db.prepare(`INSERT INTO hosts (host_key, id_source, hostname, domain, serial_hash, role, os_family, os_name, os_version,
+        os_build, os_arch, os_kernel, os_edition, hardware_json, agent_name, agent_version, first_seen, last_seen, collected_at, software_count)
+        VALUES (@host_key, @id_source, @hostname, @domain, @serial_hash, @role, @os_family, @os_name, @os_version, @os_build, @os_arch,
+        @os_kernel, @os_edition, @hardware_json, @agent_name, @agent_version, @now, @now, @collected_at, @software_count)`),
+      updateHost: db.prepare(`UPDATE hosts SET id_source = @id_source, hostname = @hostname, domain = @domain,
+        serial_hash = COALESCE(@serial_hash, serial_hash), role = @role, os_family = @os_family, os_name = @os_name, os_version = @os_version,
+        os_build = @os_build, os_arch = @os_arch, os_kernel = @os_kernel, os_edition = @os_edition, hardware_json = @hardware_json,
+        agent_name = @agent_name, agent_version = @agent_version, last_seen = @now, collected_at = @collected_at,
+        software_count = @software_count WHERE id = @id`),
+      flagDuplicates: db.prepare('UPDATE hosts SET duplicate_id = 1 WHERE host_key = ?'),
+      catalogueByKey: db.prepare(
+        'SELECT id FROM catalogue WHERE source = ? AND role = ? AND name_norm = ? AND publisher_norm = ? AND package_norm = ?',
+      ),
+      catalogueFacts: db.prepare('SELECT area, origin, vendor_id, country, owner_country, licence FROM catalogue WHERE id = ?'),
+      insertCatalogue: db.prepare(`INSERT INTO catalogue (kind, source, role, name, publisher, package, name_norm, publisher_norm,
+        package_norm, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule, first_seen)
+        VALUES (@kind, @source, @role, @name, @publisher, @package, @name_norm, @publisher_norm, @package_norm, @vendor_id, @product_id,
+        @country, @owner_country, @origin, @licence, @area, @category, @platform, @rule, @now)`),
+      oldInstallations: db.prepare('SELECT catalogue_id AS id, COUNT(*) AS n FROM installations WHERE host_id = ? GROUP BY catalogue_id'),
+      deleteInstallations: db.prepare('DELETE FROM installations WHERE host_id = ?'),
+      insertInstallation: db.prepare('INSERT OR IGNORE INTO installations (host_id, catalogue_id, version, scope, arch) VALUES (?, ?, ?, ?, ?)'),
+      adjustCatalogue: db.prepare('UPDATE catalogue SET installs = installs + ?, hosts = hosts + ? WHERE id = ?'),
+      hostFacets: db.prepare('SELECT facet, value FROM host_facets WHERE host_id = ?'),
+      addHostFacet: db.prepare('INSERT INTO host_facets (host_id, facet, value) VALUES (?, ?, ?)'),
+      removeHostFacet: db.prepare('DELETE FROM host_facets WHERE host_id = ? AND facet = ? AND value = ?'),
+      adjustFacet: db.prepare(
+        'INSERT INTO facet_counts (facet, value, hosts) VALUES (?, ?, ?) ON CONFLICT (facet, value) DO UPDATE SET hosts = hosts + excluded.hosts',
+      ),
+    };
+    this.ingestTransaction = db.transaction((inventory: Inventory, now: string) => this.ingestUnsafe(inventory, now));
+  }
+
+  private readonly ingestTransaction: (inventory: Inventory, now: string) => IngestResult;
+
+  /** Ingest a validated inventory. All or nothing: on any error, the database is unchanged. */
+  ingest(inventory: Inventory, now = new Date()): IngestResult {
+    try {
+      return this.ingestTransaction(inventory, now.toISOString());
+    } catch (error) {
+      // Caches may name rows that the rollback removed.
+      this.rawKeyToId.clear();
+      this.facetsById.clear();
+      throw error;
+    }
+  }
+
+  private resolveHost(inventory: Inventory, role: HostRole, now: string): { id: number; duplicate: boolean } {
+    const host = inventory.host;
+    const candidates = this.stmt.hostsByKey.all(host.id) as { id: number; hostname: string; serial_hash: string | null }[];
+    const serial = host.serial_hash ?? null;
+    const same = candidates.find((c) =>
+      c.serial_hash && serial ? c.serial_hash === serial : c.hostname.toLowerCase() === host.hostname.toLowerCase(),
+    );
+    const row = {
+      host_key: host.id,
+      id_source: host.id_source,
+      hostname: host.hostname,
+      domain: host.domain ?? null,
+      serial_hash: serial,
+      role,
+      os_family: inventory.os.family,
+      os_name: inventory.os.name,
+      os_version: inventory.os.version ?? null,
+      os_build: inventory.os.build ?? null,
+      os_arch: inventory.os.arch ?? null,
+      os_kernel: inventory.os.kernel ?? null,
+      os_edition: inventory.os.edition ?? null,
+      hardware_json: JSON.stringify(inventory.hardware),
+      agent_name: inventory.agent.name,
+      agent_version: inventory.agent.version,
+      now,
+      collected_at: inventory.collected_at,
+      software_count: inventory.software.length,
+    };
+    if (same) {
+      this.stmt.updateHost.run({ ...row, id: same.id });
+      return { id: same.id, duplicate: candidates.length > 1 };
+    }
+    const id = Number(this.stmt.insertHost.run(row).lastInsertRowid);
+    if (candidates.length) this.stmt.flagDuplicates.run(host.id);
+    return { id, duplicate: candidates.length > 0 };
+  }
+
+  private catalogueId(item: CatalogueItem, now: string, created: { n: number }): number {
+    const raw = `${item.kind}\u0000${item.source}\u0000${item.role}\u0000${item.name}\u0000${item.publisher ?? ''}\u0000${item.package ?? ''}`;
+    const cached = this.rawKeyToId.get(raw);
+    if (cached !== undefined) return cached;
+    const key = catalogueKey(item);
+    let id = this.stmt.catalogueByKey.pluck().get(item.source, item.role, key.name_norm, key.publisher_norm, key.package_norm) as
+      | number
+      | undefined;
+    if (id === undefined) {
+      const c = classifyItem(this.classifier, item);
+      id = Number(
+        this.stmt.insertCatalogue.run({
+          kind: item.kind,
+          source: item.source,
+          role: item.role,
+          name: item.name,
+          publisher: item.publisher,
+          package: item.package,
+          ...key,
+          vendor_id: c.vendor_id,
+          product_id: c.product_id,
+          country: c.country,
+          owner_country: c.owner_country,
+          origin: c.origin,
+          licence: c.licence,
+          area: c.area,
+          category: c.category,
+          platform: c.platform ? 1 : 0,
+          rule: c.rule,
+          now,
+        }).lastInsertRowid,
+      );
+      this.facetsById.set(id, facetsOf(c));
+      created.n++;
+    }
+    if (this.rawKeyToId.size >= RAW_CACHE_LIMIT) this.rawKeyToId.clear();
+    this.rawKeyToId.set(raw, id);
+    return id;
+  }
+
+  private facets(id: number): string[] {
+    let facets = this.facetsById.get(id);
+    if (!facets) {
+      facets = facetsOf(this.stmt.catalogueFacts.get(id) as CatalogueFacts);
+      this.facetsById.set(id, facets);
+    }
+    return facets;
+  }
+
+  private ingestUnsafe(inventory: Inventory, now: string): IngestResult {
+    const replayOf = this.stmt.receipt.pluck().get(inventory.id) as number | undefined;
+    if (replayOf !== undefined) return { host_id: replayOf, replay: true, items: 0, new_catalogue_entries: 0, duplicate_id: false };
+
+    const role = hostRole(inventory);
+    const host = this.resolveHost(inventory, role, now);
+    const created = { n: 0 };
+
+    const newCounts = new Map<number, number>();
+    const rows: [number, string, string, string][] = [];
+    const seen = new Set<string>();
+    for (const installation of installationsOf(inventory)) {
+      const id = this.catalogueId(installation.item, now, created);
+      const rowKey = `${id}\u0000${installation.version}\u0000${installation.scope}\u0000${installation.arch}`;
+      if (seen.has(rowKey)) continue;
+      seen.add(rowKey);
+      rows.push([id, installation.version, installation.scope, installation.arch]);
+      newCounts.set(id, (newCounts.get(id) ?? 0) + 1);
+    }
+
+    const oldCounts = new Map<number, number>();
+    for (const row of this.stmt.oldInstallations.all(host.id) as { id: number; n: number }[]) oldCounts.set(row.id, row.n);
+    this.stmt.deleteInstallations.run(host.id);
+    for (const [id, version, scope, arch] of rows) this.stmt.insertInstallation.run(host.id, id, version, scope, arch);
+
+    for (const [id, n] of newCounts) {
+      const old = oldCounts.get(id) ?? 0;
+      if (n !== old || old === 0) this.stmt.adjustCatalogue.run(n - old, old === 0 ? 1 : 0, id);
+    }
+    for (const [id, old] of oldCounts) if (!newCounts.has(id)) this.stmt.adjustCatalogue.run(-old, -1, id);
+
+    const newFacets = new Set<string>();
+    for (const id of newCounts.keys()) for (const facet of this.facets(id)) newFacets.add(facet);
+    const oldFacets = new Set((this.stmt.hostFacets.all(host.id) as { facet: string; value: string }[]).map((f) => `${f.facet}\u0000${f.value}`));
+    for (const facet of newFacets) {
+      if (oldFacets.has(facet)) continue;
+      const [name, value] = facet.split('\u0000') as [string, string];
+      this.stmt.addHostFacet.run(host.id, name, value);
+      this.stmt.adjustFacet.run(name, value, 1);
+    }
+    for (const facet of oldFacets) {
+      if (newFacets.has(facet)) continue;
+      const [name, value] = facet.split('\u0000') as [string, string];
+      this.stmt.removeHostFacet.run(host.id, name, value);
+      this.stmt.adjustFacet.run(name, value, -1);
+    }
+
+    this.stmt.addReceipt.run(inventory.id, host.id, now, inventory.collected_at, inventory.software.length);
+    return { host_id: host.id, replay: false, items: rows.length, new_catalogue_entries: created.n, duplicate_id: host.duplicate };
+  }
+
+  /**
+   * Classify the whole catalogue again with the current rules and rebuild the host facets: run
+   * when the rules changed, so the map follows without any rescan. Returns the entries changed.
+   */
+  reclassify(classifier: Classifier = this.classifier): number {
+    this.classifier = classifier;
+    const changed = this.db.transaction(() => {
+      const rows = this.db.prepare('SELECT id, kind, source, role, name, publisher, package, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule FROM catalogue').all() as (CatalogueItem & Record<string, unknown> & { id: number })[];
+      const update = this.db.prepare(`UPDATE catalogue SET vendor_id = @vendor_id, product_id = @product_id, country = @country, owner_country = @owner_country, origin = @origin, licence = @licence,
+        area = @area, category = @category, platform = @platform, rule = @rule WHERE id = @id`);
+      let n = 0;
+      for (const row of rows) {
+        const c = classifyItem(classifier, row);
+        const next = { vendor_id: c.vendor_id, product_id: c.product_id, country: c.country, owner_country: c.owner_country, origin: c.origin, licence: c.licence, area: c.area, category: c.category, platform: c.platform ? 1 : 0, rule: c.rule };
+        if (Object.entries(next).some(([k, v]) => row[k] !== v)) {
+          update.run({ ...next, id: row.id });
+          n++;
+        }
+      }
+      this.rebuildFacets();
+      setMeta(this.db, RULES_META_KEY, classifier.fingerprint);
+      return n;
+    })();
+    this.rawKeyToId.clear();
+    this.facetsById.clear();
+    return changed;
+  }
+
+  /** Reclassify only when the rules differ from those the catalogue was classified with. */
+  reclassifyIfRulesChanged(): number | null {
+    if (getMeta(this.db, RULES_META_KEY) === this.classifier.fingerprint) return null;
+    return this.reclassify();
+  }
+
+  private rebuildFacets(): void {
+    const db = this.db;
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS catalogue_facet (catalogue_id INTEGER NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL)');
+    db.exec('DELETE FROM temp.catalogue_facet');
+    const insert = db.prepare('INSERT INTO temp.catalogue_facet (catalogue_id, facet, value) VALUES (?, ?, ?)');
+    for (const row of db.prepare('SELECT id, area, origin, vendor_id, country, owner_country, licence FROM catalogue').all() as (CatalogueFacts & { id: number })[]) {
+      for (const facet of facetsOf(row)) {
+        const [name, value] = facet.split('\u0000') as [string, string];
+        insert.run(row.id, name, value);
+      }
+    }
+    db.exec(`
+      DELETE FROM host_facets;
+      DELETE FROM facet_counts;
+      INSERT INTO host_facets (host_id, facet, value)
+        SELECT DISTINCT i.host_id, f.facet, f.value FROM installations i JOIN temp.catalogue_facet f ON f.catalogue_id = i.catalogue_id;
+      INSERT INTO facet_counts (facet, value, hosts) SELECT facet, value, COUNT(*) FROM host_facets GROUP BY facet, value;
+      DELETE FROM temp.catalogue_facet;
+    `);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './wire.ts';
+export * from './normalize.ts';
+export * from './rules.ts';

@@ -1,0 +1,104 @@
+// Schema of the rules commons (rules/*.yaml): vendors with their products, countries, alternatives.
+// The files are data reviewed by people; these schemas say exactly what a file may contain.
+import { z } from 'zod';
+import { SOFTWARE_SOURCES } from './wire.ts';
+
+export const AREAS = ['infrastructure', 'workstation', 'software'] as const;
+export const ORIGINS = ['eu', 'europe', 'non_eu', 'community', 'unknown'] as const;
+export const LICENCES = ['open_source', 'proprietary', 'unknown'] as const;
+export const VENDOR_KINDS = ['company', 'community', 'public'] as const;
+export const REGIONS = ['eea', 'europe', 'other'] as const;
+
+export type Area = (typeof AREAS)[number];
+export type Origin = (typeof ORIGINS)[number];
+export type Licence = (typeof LICENCES)[number];
+export type Region = (typeof REGIONS)[number];
+
+/** Sources an item can be matched on by package name: the agent's plus the collector's own kinds. */
+export const MATCH_SOURCES = [...SOFTWARE_SOURCES, 'os', 'hardware'] as const;
+export type MatchSource = (typeof MATCH_SOURCES)[number];
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'ids are lower-case letters, digits and dashes');
+const countryCode = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code in capitals');
+
+export const FactSourceSchema = z.object({
+  url: z.string().url(),
+  as_of: z.string().regex(/^\d{4}(-\d{2}){0,2}$/, 'a date: YYYY, YYYY-MM or YYYY-MM-DD'),
+  note: z.string().optional(),
+});
+
+export const ExampleSchema = z.object({
+  name: z.string().min(1),
+  publisher: z.string().optional(),
+  source: z.enum(MATCH_SOURCES).optional(),
+  package: z.string().optional(),
+});
+export type Example = z.infer<typeof ExampleSchema>;
+
+export const ProductSchema = z
+  .object({
+    id,
+    name: z.string().min(1),
+    area: z.enum(AREAS),
+    category: id,
+    licence: z.enum(LICENCES),
+    /** Drivers, runtimes, redistributables: classified, but shown apart from business dependency. */
+    platform: z.boolean().default(false),
+    /** Exact normalised names (see normalizeName). */
+    names: z.array(z.string().min(1)).default([]),
+    /** Regular expressions tested against the normalised name. */
+    name_patterns: z.array(z.string().min(1)).default([]),
+    /** Names and patterns apply only when the publisher is this vendor's. */
+    publisher_required: z.boolean().default(false),
+    /** Exact package names per source (dpkg, rpm, snap, flatpak, appx...). */
+    packages: z.partialRecord(z.enum(MATCH_SOURCES), z.array(z.string().min(1))).default({}),
+    alternatives: z.array(id).default([]),
+    examples: z.array(ExampleSchema).min(1, 'every product carries at least one example it must match'),
+    counterexamples: z.array(ExampleSchema).default([]),
+  })
+  .strict();
+export type Product = z.infer<typeof ProductSchema>;
+
+export const VendorSchema = z
+  .object({
+    id,
+    name: z.string().min(1),
+    kind: z.enum(VENDOR_KINDS).default('company'),
+    /** Headquarters country (for a community project, the seat of its foundation, if any). */
+    country: countryCode.optional(),
+    /** Ultimate owner (a vendor id) when another company controls this one. */
+    owner: id.optional(),
+    website: z.string().url().optional(),
+    sources: z.array(FactSourceSchema).default([]),
+    /** Publisher strings as they appear in inventories (compared after normalizePublisher). */
+    publishers: z.array(z.string().min(1)).default([]),
+    /** Regular expressions tested against the normalised publisher. */
+    publisher_patterns: z.array(z.string().min(1)).default([]),
+    /** Classification of an item by this publisher that no product of the vendor names. */
+    defaults: z
+      .object({ area: z.enum(AREAS), category: id, licence: z.enum(LICENCES) })
+      .strict()
+      .optional(),
+    products: z.array(ProductSchema).default([]),
+    note: z.string().optional(),
+  })
+  .strict()
+  .refine((vendor) => vendor.kind === 'community' || vendor.country, {
+    message: 'a company or public body needs its headquarters country',
+    path: ['country'],
+  });
+export type Vendor = z.infer<typeof VendorSchema>;
+
+export const CountrySchema = z
+  .object({ code: countryCode, name: z.string().min(1), region: z.enum(REGIONS) })
+  .strict();
+export const CountriesFileSchema = z.object({ countries: z.array(CountrySchema).min(1) }).strict();
+export type Country = z.infer<typeof CountrySchema>;
+
+/** Origin class of an item from its vendor's kind and its ultimate owner's country region. */
+export function originOf(kind: Vendor['kind'], ownerRegion: Region): Origin {
+  if (kind === 'community') return 'community';
+  if (ownerRegion === 'eea') return 'eu';
+  if (ownerRegion === 'europe') return 'europe';
+  return 'non_eu';
+}
