@@ -32,7 +32,10 @@ afterAll(async () => {
   await collector?.stop();
 });
 
-const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (response: Response | Promise<Response>): Promise<any> => (await response).json();
+
+const post = (body: string | Buffer, headers: Record<string, string> = {}) =>
   fetch(`${collector.url}/api/v1/inventories`, {
     method: 'POST',
     body,
@@ -42,7 +45,7 @@ const post = (body: BodyInit, headers: Record<string, string> = {}) =>
 describe('end to end on this machine', () => {
   it('is healthy', async () => {
     const response = await fetch(`${collector.url}/healthz`);
-    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(await json(response)).toEqual({ status: 'ok' });
   });
 
   it('the agent scans this machine and sends it; the map shows the host with its software classified', async () => {
@@ -51,7 +54,7 @@ describe('end to end on this machine', () => {
     expect(sent.code).toBe(0);
     expect(sent.stdout).toMatch(/^sent \d+ software items to /);
 
-    const map = await (await fetch(`${collector.url}/api/v1/map`)).json();
+    const map = await json(fetch(`${collector.url}/api/v1/map`));
     expect(map.totals.hosts).toBe(1);
     if (dpkgCount !== null) {
       // Every dpkg package, plus the OS and hardware components.
@@ -93,13 +96,13 @@ describe('end to end on this machine', () => {
     delete inventory.software[1].name;
     const response = await post(JSON.stringify(inventory));
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body = await json(response);
     expect(body.error).toContain('host.id');
     expect(body.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['host.id', 'software.1.name']));
 
     const notJson = await post('{"schema_version": 1,');
     expect(notJson.status).toBe(400);
-    expect((await notJson.json()).error).toMatch(/not valid JSON/);
+    expect((await json(notJson)).error).toMatch(/not valid JSON/);
     const badGzip = await post(Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' });
     expect(badGzip.status).toBe(400);
     expect(databaseSnapshot(dbFile)).toEqual(before);
@@ -115,14 +118,14 @@ describe('end to end on this machine', () => {
     expect(bomb.length).toBeLessThan(1024 * 1024);
     const bombed = await post(bomb, { 'content-encoding': 'gzip' });
     expect(bombed.status).toBe(413);
-    expect((await bombed.json()).error).toMatch(/decompressed body too large/);
+    expect((await json(bombed)).error).toMatch(/decompressed body too large/);
     expect(databaseSnapshot(dbFile)).toEqual(before);
   });
 
   it('accepts a replay of the same inventory once', async () => {
     const inventory = JSON.stringify(makeInventory({ machine: 'replayed' }));
-    const first = await (await post(gzipSync(inventory), { 'content-encoding': 'gzip' })).json();
-    const again = await (await post(inventory)).json();
+    const first = await json(post(gzipSync(inventory), { 'content-encoding': 'gzip' }));
+    const again = await json(post(inventory));
     expect(first.status).toBe('accepted');
     expect(again).toMatchObject({ status: 'already-received', host_id: first.host_id });
   });
@@ -130,7 +133,7 @@ describe('end to end on this machine', () => {
   it('the map is also printed by the CLI, identical to the API but for its timestamp', async () => {
     const cli = await runCli('collector', ['map', '--db', dbFile]);
     expect(cli.code).toBe(0);
-    const api = await (await fetch(`${collector.url}/api/v1/map`)).json();
+    const api = await json(fetch(`${collector.url}/api/v1/map`));
     const printed = JSON.parse(cli.stdout);
     expect({ ...printed, generated_at: null }).toEqual({ ...api, generated_at: null });
   });

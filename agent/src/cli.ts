@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // tiebreak-agent: inventories this machine and sends it to a tiebreak collector.
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { COMMON_OPTIONS, UsageError, helpOrVersion, noMoreArguments, parseCommandLine, runMain } from '@tiebreak/shared';
 import { createLogger } from './log.ts';
 import { scan } from './scan.ts';
-import { SendError, sendInventory } from './send.ts';
+import { sendInventory } from './send.ts';
 import { AGENT_VERSION } from './version.ts';
 
 const HELP = `tiebreak-agent ${AGENT_VERSION}: inventory of this machine for a tiebreak collector
@@ -25,38 +25,19 @@ Options:
 Environment: TIEBREAK_SERVER and TIEBREAK_TOKEN stand for --server and --token.
 `;
 
-class UsageError extends Error {}
-
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        server: { type: 'string' },
-        token: { type: 'string' },
-        pretty: { type: 'boolean' },
-        verbose: { type: 'boolean', short: 'v' },
-        version: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.version) {
-    process.stdout.write(`${AGENT_VERSION}\n`);
-    return 0;
-  }
-  const [command, ...rest] = positionals;
-  if (values.help || !command) {
-    process.stdout.write(HELP);
-    return command || values.help ? 0 : 2;
-  }
-  if (rest.length) throw new UsageError(`unexpected argument: ${rest[0]}`);
+  const line = parseCommandLine(argv, {
+    ...COMMON_OPTIONS,
+    output: { type: 'string', short: 'o' },
+    server: { type: 'string' },
+    token: { type: 'string' },
+    pretty: { type: 'boolean' },
+    verbose: { type: 'boolean', short: 'v' },
+  });
+  const early = helpOrVersion(line, HELP, AGENT_VERSION);
+  if (early !== null) return early;
+  const { values, command } = line;
+  noMoreArguments(line.args);
   const log = createLogger(values.verbose ? 'debug' : 'warn');
 
   if (command === 'scan') {
@@ -82,20 +63,5 @@ async function main(argv: string[]): Promise<number> {
   throw new UsageError(`unknown command: ${command}`);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`tiebreak-agent: ${error.message}\nRun 'tiebreak-agent --help' for usage.\n`);
-      process.exitCode = 2;
-    } else if (error instanceof SendError) {
-      process.stderr.write(`tiebreak-agent: ${error.message}\n`);
-      process.exitCode = 1;
-    } else {
-      process.stderr.write(`tiebreak-agent: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    }
-  },
-);
+// A refusal by the collector is an operational failure (exit 1), with its reason.
+runMain('tiebreak-agent', main);

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // tiebreak-collector: receives inventories, classifies them and serves the dependency map.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { COMMON_OPTIONS, InputError, UsageError, helpOrVersion, noMoreArguments, parseCommandLine, runMain } from '@tiebreak/shared';
 import pino from 'pino';
 import pkg from '../package.json' with { type: 'json' };
 import { RulesError, DEFAULT_RULES_DIR } from './classify/load-rules.ts';
-import { InputError, parseClassifyInput } from './classify/input.ts';
+import { parseClassifyInput } from './classify/input.ts';
 import { createCollector, listen, loadClassifier } from './collector.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
@@ -36,8 +36,6 @@ Options:
   --help      print this help
 `;
 
-class UsageError extends Error {}
-
 function readInput(file: string | undefined): string {
   try {
     return readFileSync(file && file !== '-' ? file : 0, 'utf8');
@@ -47,44 +45,24 @@ function readInput(file: string | undefined): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        port: { type: 'string', short: 'p' },
-        host: { type: 'string' },
-        db: { type: 'string' },
-        rules: { type: 'string' },
-        'local-rules': { type: 'string', multiple: true },
-        name: { type: 'string' },
-        version: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.version) {
-    process.stdout.write(`${pkg.version}\n`);
-    return 0;
-  }
-  const [command, ...args] = positionals;
-  if (values.help || !command) {
-    process.stdout.write(HELP);
-    return command || values.help ? 0 : 2;
-  }
+  const line = parseCommandLine(argv, {
+    ...COMMON_OPTIONS,
+    port: { type: 'string', short: 'p' },
+    host: { type: 'string' },
+    db: { type: 'string' },
+    rules: { type: 'string' },
+    'local-rules': { type: 'string', multiple: true },
+    name: { type: 'string' },
+  });
+  const early = helpOrVersion(line, HELP, pkg.version);
+  if (early !== null) return early;
+  const { values, command, args } = line;
   const dbFile = values.db ?? DEFAULT_DB;
   const rulesDirs = [values.rules ?? DEFAULT_RULES_DIR, ...(values['local-rules'] ?? [])];
-  const noMore = (rest: string[]) => {
-    if (rest.length) throw new UsageError(`unexpected argument: ${rest[0]}`);
-  };
 
   switch (command) {
     case 'serve': {
-      noMore(args);
+      noMoreArguments(args);
       const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not ${values.port}`);
       const log = pino({ level: process.env.TIEBREAK_LOG_LEVEL ?? 'info' });
@@ -106,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'token': {
       const [sub, ...rest] = args;
-      noMore(rest);
+      noMoreArguments(rest);
       if (sub !== 'create') throw new UsageError(`unknown token command: ${sub ?? '(none)'}; try 'token create'`);
       const db = openDatabase(dbFile);
       const { token } = createToken(db, values.name ?? 'default');
@@ -115,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'map': {
-      noMore(args);
+      noMoreArguments(args);
       const collector = createCollector({ dbFile, rulesDirs, log: pino({ level: 'warn' }, process.stderr) });
       process.stdout.write(`${JSON.stringify(computeMap(collector.db, collector.classifier), null, 2)}\n`);
       collector.close();
@@ -138,20 +116,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`tiebreak-collector: ${error.message}\nRun 'tiebreak-collector --help' for usage.\n`);
-      process.exitCode = 2;
-    } else if (error instanceof InputError || error instanceof RulesError) {
-      process.stderr.write(`tiebreak-collector: ${error.message}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`tiebreak-collector: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    }
-  },
-);
+runMain('tiebreak-collector', main, [RulesError]);

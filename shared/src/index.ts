@@ -1,3 +1,4 @@
 export * from './wire.ts';
 export * from './normalize.ts';
 export * from './rules.ts';
+export * from './cli.ts';

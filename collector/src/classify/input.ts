@@ -1,6 +1,6 @@
 // Input of `tiebreak-collector classify`: an inventory JSON, a JSON array or JSON lines of items,
 // or a CSV export (comma or semicolon separated, with a header naming at least the name column).
-import { InventorySchema, MATCH_SOURCES, type MatchSource } from '@tiebreak/shared';
+import { InputError, InventorySchema, MATCH_SOURCES, type MatchSource } from '@tiebreak/shared';
 import { installationsOf, type CatalogueItem } from '../ingest/items.ts';
 
 interface InputFields {
@@ -24,7 +24,6 @@ function toInput(fields: InputFields): InputItem {
   };
 }
 
-export class InputError extends Error {}
 
 const COLUMN_ALIASES: Record<keyof InputFields, string[]> = {
   name: ['name', 'displayname', 'display name', 'software', 'product', 'nom', 'logiciel', 'produit'],
