@@ -1,7 +1,6 @@
 // Delivery of one inventory to the collector: gzip-compressed JSON over HTTP(S) with undici.
 import { gzipSync } from 'node:zlib';
 import type { Inventory } from '@tiebreak/shared';
-import { request } from 'undici';
 import { AGENT_NAME, AGENT_VERSION } from './version.ts';
 
 export interface SendOptions {
@@ -41,6 +40,8 @@ export function inventoriesUrl(server: string): URL {
 export async function sendInventory(inventory: Inventory, options: SendOptions): Promise<SendResult> {
   const url = inventoriesUrl(options.server);
   const body = gzipSync(JSON.stringify(inventory));
+  // Loaded on first send: a scan alone does not pay undici's memory.
+  const { request } = await import('undici');
   let response;
   try {
     response = await request(url, {

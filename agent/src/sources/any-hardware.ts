@@ -1,6 +1,6 @@
 // Hardware vendors (system, board, BIOS, CPU, GPU, disks) and virtualisation or cloud, from
 // systeminformation (DMI on Linux, WMI on Windows).
-import si from 'systeminformation';
+import { si, type Si } from '../sysinfo.ts';
 import { clean, type InventorySource } from './types.ts';
 
 // Placeholders that firmware vendors leave in DMI fields.
@@ -36,8 +36,8 @@ export const anyHardware: InventorySource = {
       si.bios(),
       si.baseboard(),
       si.cpu(),
-      si.graphics().catch(() => ({ controllers: [] as si.Systeminformation.GraphicsControllerData[] })),
-      si.diskLayout().catch(() => [] as si.Systeminformation.DiskLayoutData[]),
+      si.graphics().catch(() => ({ controllers: [] as Si.GraphicsControllerData[] })),
+      si.diskLayout().catch(() => [] as Si.DiskLayoutData[]),
       si.chassis(),
     ]);
     const virtualization = system.virtual ? (dmiValue(system.virtualHost) ?? 'unknown hypervisor') : null;

@@ -1,6 +1,6 @@
 // The identifiers the stable host id is derived from: SMBIOS UUID, Windows MachineGuid or Linux
 // machine-id, and the system serial (only ever sent hashed).
-import si from 'systeminformation';
+import { si } from '../sysinfo.ts';
 import { dmiValue } from './any-hardware.ts';
 import type { InventorySource } from './types.ts';
 

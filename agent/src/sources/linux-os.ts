@@ -1,6 +1,6 @@
 // Linux distribution and kernel, from systeminformation and /etc/os-release.
 import { readFile } from 'node:fs/promises';
-import si from 'systeminformation';
+import { si } from '../sysinfo.ts';
 import { clean, type InventorySource } from './types.ts';
 
 /** Fields of os-release(5): KEY=value lines, values optionally quoted. */

@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { Classifier } from '../classify/classifier.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
+import { IngestQueue } from '../ingest/queue.ts';
 import { computeMap } from '../map/map.ts';
 import type { Db } from '../store/db.ts';
 import { verifyToken } from '../store/tokens.ts';
@@ -27,6 +28,7 @@ function bearer(header: string | undefined): string | null {
 
 export function createApp(ctx: AppContext): Hono {
   const app = new Hono();
+  const queue = new IngestQueue(ctx.ingestor);
 
   app.use('*', async (c, next) => {
     await next();
@@ -65,7 +67,7 @@ export function createApp(ctx: AppContext): Hono {
       const named = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
       return c.json({ error: `invalid inventory: ${named}${issues.length > 5 ? '; ...' : ''}`, issues: issues.slice(0, MAX_REPORTED_ISSUES) }, 400);
     }
-    const result = ctx.ingestor.ingest(parsed.data);
+    const result = await queue.submit(parsed.data);
     ctx.log.info({ host_id: result.host_id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname }, 'inventory ingested');
     return c.json({ status: result.replay ? 'already-received' : 'accepted', ...result }, 200);
   });

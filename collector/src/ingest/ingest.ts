@@ -91,9 +91,9 @@ export class Ingestor {
         package_norm, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule, first_seen)
         VALUES (@kind, @source, @role, @name, @publisher, @package, @name_norm, @publisher_norm, @package_norm, @vendor_id, @product_id,
         @country, @owner_country, @origin, @licence, @area, @category, @platform, @rule, @now)`),
-      oldInstallations: db.prepare('SELECT catalogue_id AS id, COUNT(*) AS n FROM installations WHERE host_id = ? GROUP BY catalogue_id'),
-      deleteInstallations: db.prepare('DELETE FROM installations WHERE host_id = ?'),
-      insertInstallation: db.prepare('INSERT OR IGNORE INTO installations (host_id, catalogue_id, version, scope, arch) VALUES (?, ?, ?, ?, ?)'),
+      oldInstallations: db.prepare('SELECT catalogue_id, version, scope, arch FROM installations WHERE host_id = ?').raw(),
+      deleteInstallation: db.prepare('DELETE FROM installations WHERE host_id = ? AND catalogue_id = ? AND version = ? AND scope = ? AND arch = ?'),
+      insertInstallation: db.prepare('INSERT INTO installations (host_id, catalogue_id, version, scope, arch) VALUES (?, ?, ?, ?, ?)'),
       adjustCatalogue: db.prepare('UPDATE catalogue SET installs = installs + ?, hosts = hosts + ? WHERE id = ?'),
       hostFacets: db.prepare('SELECT facet, value FROM host_facets WHERE host_id = ?'),
       addHostFacet: db.prepare('INSERT INTO host_facets (host_id, facet, value) VALUES (?, ?, ?)'),
@@ -112,11 +112,38 @@ export class Ingestor {
     try {
       return this.ingestTransaction(inventory, now.toISOString());
     } catch (error) {
-      // Caches may name rows that the rollback removed.
-      this.rawKeyToId.clear();
-      this.facetsById.clear();
+      this.forgetCaches();
       throw error;
     }
+  }
+
+  /**
+   * Ingest several inventories with one commit: each in its own savepoint, so one that fails is
+   * rolled back alone and reported in its slot, while the others are kept. The commit is the
+   * dominant cost of an ingest; sharing it is what lets the collector keep up with a fleet.
+   */
+  ingestMany(inventories: readonly Inventory[], now = new Date()): (IngestResult | Error)[] {
+    const at = now.toISOString();
+    let failed = false;
+    const results = this.db.transaction(() =>
+      inventories.map((inventory) => {
+        try {
+          // A transaction inside a transaction is a savepoint in better-sqlite3.
+          return this.ingestTransaction(inventory, at);
+        } catch (error) {
+          failed = true;
+          return error instanceof Error ? error : new Error(String(error));
+        }
+      }),
+    )();
+    if (failed) this.forgetCaches();
+    return results;
+  }
+
+  /** Caches may name rows that a rollback removed. */
+  private forgetCaches(): void {
+    this.rawKeyToId.clear();
+    this.facetsById.clear();
   }
 
   private resolveHost(inventory: Inventory, role: HostRole, now: string): { id: number; duplicate: boolean } {
@@ -213,22 +240,25 @@ export class Ingestor {
     const host = this.resolveHost(inventory, role, now);
     const created = { n: 0 };
 
-    const newCounts = new Map<number, number>();
-    const rows: [number, string, string, string][] = [];
-    const seen = new Set<string>();
+    // The host's installations after this inventory, keyed by row.
+    const next = new Map<string, [number, string, string, string]>();
     for (const installation of installationsOf(inventory)) {
       const id = this.catalogueId(installation.item, now, created);
-      const rowKey = `${id}\u0000${installation.version}\u0000${installation.scope}\u0000${installation.arch}`;
-      if (seen.has(rowKey)) continue;
-      seen.add(rowKey);
-      rows.push([id, installation.version, installation.scope, installation.arch]);
-      newCounts.set(id, (newCounts.get(id) ?? 0) + 1);
+      next.set(`${id}\u0000${installation.version}\u0000${installation.scope}\u0000${installation.arch}`, [id, installation.version, installation.scope, installation.arch]);
     }
-
+    // Only the difference with the stored state is written: a rescan that changed three items
+    // costs three rows, not three hundred.
+    const newCounts = new Map<number, number>();
     const oldCounts = new Map<number, number>();
-    for (const row of this.stmt.oldInstallations.all(host.id) as { id: number; n: number }[]) oldCounts.set(row.id, row.n);
-    this.stmt.deleteInstallations.run(host.id);
-    for (const [id, version, scope, arch] of rows) this.stmt.insertInstallation.run(host.id, id, version, scope, arch);
+    for (const [id] of next.values()) newCounts.set(id, (newCounts.get(id) ?? 0) + 1);
+    for (const row of this.stmt.oldInstallations.all(host.id) as [number, string, string, string][]) {
+      const [id, version, scope, arch] = row;
+      oldCounts.set(id, (oldCounts.get(id) ?? 0) + 1);
+      const key = `${id}\u0000${version}\u0000${scope}\u0000${arch}`;
+      if (next.has(key)) next.delete(key);
+      else this.stmt.deleteInstallation.run(host.id, id, version, scope, arch);
+    }
+    for (const [id, version, scope, arch] of next.values()) this.stmt.insertInstallation.run(host.id, id, version, scope, arch);
 
     for (const [id, n] of newCounts) {
       const old = oldCounts.get(id) ?? 0;
@@ -253,7 +283,9 @@ export class Ingestor {
     }
 
     this.stmt.addReceipt.run(inventory.id, host.id, now, inventory.collected_at, inventory.software.length);
-    return { host_id: host.id, replay: false, items: rows.length, new_catalogue_entries: created.n, duplicate_id: host.duplicate };
+    let items = 0;
+    for (const n of newCounts.values()) items += n;
+    return { host_id: host.id, replay: false, items, new_catalogue_entries: created.n, duplicate_id: host.duplicate };
   }
 
   /**
@@ -279,8 +311,7 @@ export class Ingestor {
       setMeta(this.db, RULES_META_KEY, classifier.fingerprint);
       return n;
     })();
-    this.rawKeyToId.clear();
-    this.facetsById.clear();
+    this.forgetCaches();
     return changed;
   }
 

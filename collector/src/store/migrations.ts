@@ -73,7 +73,7 @@ export const MIGRATIONS: readonly Migration[] = [
         first_seen TEXT NOT NULL,
         UNIQUE (source, role, name_norm, publisher_norm, package_norm)
       );
-      CREATE INDEX catalogue_by_origin ON catalogue (origin, hosts);
+      CREATE INDEX catalogue_by_origin ON catalogue (origin);
       CREATE INDEX catalogue_by_vendor ON catalogue (vendor_id);
 
       CREATE TABLE installations (

@@ -1,0 +1,226 @@
+// `pnpm bench`: the figures of BENCHMARKS.md. Sections: scan (agent scan time and peak memory),
+// ingest (in-process and over HTTP, next to raw better-sqlite3 inserts of the same rows), map
+// (GET /api/v1/map latency on generated fleets), classify (throughput and full reclassification).
+// Usage: pnpm bench [--only scan,ingest,map,classify] [--fleets 5000,50000]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { InventorySchema, type Inventory } from '@tiebreak/shared';
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { request } from 'undici';
+import { createCollector, listen } from '../collector/src/collector.ts';
+import { classifyItem } from '../collector/src/ingest/ingest.ts';
+import { createToken } from '../collector/src/store/tokens.ts';
+import { bundleAgent } from '../scripts/bundle-agent.ts';
+import { fleetSoftware, makeInventory } from '../test/fixtures.ts';
+
+const { values } = parseArgs({
+  options: { only: { type: 'string' }, fleets: { type: 'string', default: '5000,50000' } },
+});
+const sections = new Set((values.only ?? 'scan,ingest,map,classify').split(','));
+const results: Record<string, unknown> = {
+  machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  date: new Date().toISOString(),
+};
+const work = mkdtempSync(join(tmpdir(), 'tiebreak-bench-'));
+const quiet = pino({ level: 'silent' });
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function fleetInventory(index: number): Inventory {
+  return InventorySchema.parse(makeInventory({ machine: `bench-${index}`, software: fleetSoftware(index) }));
+}
+
+function report(name: string, value: unknown) {
+  results[name] = value;
+  console.log(`${name}: ${JSON.stringify(value)}`);
+}
+
+// --- agent scan -----------------------------------------------------------------------------
+if (sections.has('scan')) {
+  const bundle = await bundleAgent(join(work, 'tiebreak-agent.cjs'));
+  const runs: { seconds: number; peakKiB: number }[] = [];
+  for (let i = 0; i < 7; i++) {
+    // GNU time prints "elapsed-seconds peak-RSS-KiB" of the whole agent process.
+    const run = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, bundle, 'scan', '--output', join(work, 'scan.json')], { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`agent scan failed: ${run.stderr}`);
+    const [seconds, kib] = run.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+    runs.push({ seconds: seconds!, peakKiB: kib! });
+  }
+  const times = runs.map((r) => r.seconds).sort((a, b) => a - b);
+  const peaks = runs.map((r) => r.peakKiB).sort((a, b) => a - b);
+  report('agent_scan', {
+    runs: runs.length,
+    median_s: percentile(times, 50),
+    max_s: times.at(-1),
+    median_peak_mb: round(percentile(peaks, 50) / 1024),
+    max_peak_mb: round(peaks.at(-1)! / 1024),
+    items: (JSON.parse(readFileSync(join(work, 'scan.json'), 'utf8')) as Inventory).software.length,
+  });
+}
+
+// --- ingest -----------------------------------------------------------------------------------
+if (sections.has('ingest')) {
+  const count = 3000;
+  const inventories = Array.from({ length: count }, (_, i) => fleetInventory(i));
+  const rowsPerInventory = inventories[0]!.software.length;
+
+  // Raw better-sqlite3: the same installation rows into the same table shape, one transaction per
+  // inventory, with catalogue ids already known. The floor any ingest pays.
+  const rawDb = new Database(join(work, 'raw.db'));
+  rawDb.pragma('journal_mode = WAL');
+  rawDb.pragma('synchronous = NORMAL');
+  rawDb.exec(`CREATE TABLE installations (host_id INTEGER NOT NULL, catalogue_id INTEGER NOT NULL, version TEXT NOT NULL, scope TEXT NOT NULL,
+    arch TEXT NOT NULL, PRIMARY KEY (host_id, catalogue_id, version, scope, arch)) WITHOUT ROWID`);
+  const ids = new Map<string, number>();
+  const rawRows = inventories.map((inv) => inv.software.map((s) => [ids.get(s.name) ?? ids.set(s.name, ids.size + 1).get(s.name)!, s.version ?? '', s.scope, s.arch ?? ''] as const));
+  const insert = rawDb.prepare('INSERT INTO installations VALUES (?, ?, ?, ?, ?)');
+  const rawTx = rawDb.transaction((host: number, rows: (typeof rawRows)[number]) => {
+    for (const [id, version, scope, arch] of rows) insert.run(host, id, version, scope, arch);
+  });
+  let started = performance.now();
+  rawRows.forEach((rows, host) => rawTx(host, rows));
+  const rawSeconds = (performance.now() - started) / 1000;
+  rawDb.close();
+
+  // In-process: validation of the JSON an agent sent, then the real ingest.
+  const collector = createCollector({ dbFile: join(work, 'ingest.db'), log: quiet });
+  const texts = inventories.map((inv) => JSON.stringify(inv));
+  started = performance.now();
+  for (const text of texts) collector.ingestor.ingest(InventorySchema.parse(JSON.parse(text)));
+  const inProcessSeconds = (performance.now() - started) / 1000;
+  // Rescans: the same hosts again with a few items changed (the steady state of a fleet).
+  const rescans = inventories.map((_, i) =>
+    InventorySchema.parse(makeInventory({ machine: `bench-${i}`, software: [...fleetSoftware(i).slice(3), ...fleetSoftware(i + count).slice(0, 3)] })),
+  );
+  started = performance.now();
+  for (const inventory of rescans) collector.ingestor.ingest(inventory);
+  const rescanSeconds = (performance.now() - started) / 1000;
+  collector.close();
+
+  // In-process, 50 inventories per commit (as the HTTP path groups concurrent requests).
+  const batched = createCollector({ dbFile: join(work, 'batched.db'), log: quiet });
+  started = performance.now();
+  for (let i = 0; i < texts.length; i += 50) batched.ingestor.ingestMany(texts.slice(i, i + 50).map((t) => InventorySchema.parse(JSON.parse(t))));
+  const batchedSeconds = (performance.now() - started) / 1000;
+  started = performance.now();
+  for (let i = 0; i < rescans.length; i += 50) batched.ingestor.ingestMany(rescans.slice(i, i + 50));
+  const batchedRescanSeconds = (performance.now() - started) / 1000;
+  batched.close();
+
+  // Over HTTP on loopback: gzip JSON, bearer token, 8 concurrent agents.
+  const httpCollector = createCollector({ dbFile: join(work, 'http.db'), log: quiet });
+  const { token } = createToken(httpCollector.db, 'bench');
+  const { server, port } = await listen(httpCollector, 0, '127.0.0.1');
+  const bodies = texts.map((t) => gzipSync(t));
+  let next = 0;
+  started = performance.now();
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const response = await request(`http://127.0.0.1:${port}/api/v1/inventories`, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${token}` },
+        });
+        await response.body.text();
+        if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}`);
+      }
+    }),
+  );
+  const httpSeconds = (performance.now() - started) / 1000;
+  server.close();
+  httpCollector.close();
+
+  report('ingest', {
+    inventories: count,
+    items_per_inventory: rowsPerInventory,
+    raw_sqlite_inventories_per_s: Math.round(count / rawSeconds),
+    raw_sqlite_rows_per_s: Math.round((count * rowsPerInventory) / rawSeconds),
+    in_process_new_hosts_per_s: Math.round(count / inProcessSeconds),
+    in_process_rescans_per_s: Math.round(count / rescanSeconds),
+    in_process_batched_new_hosts_per_s: Math.round(count / batchedSeconds),
+    in_process_batched_rescans_per_s: Math.round(count / batchedRescanSeconds),
+    http_gzip_per_s: Math.round(count / httpSeconds),
+    in_process_share_of_raw: round(rawSeconds / inProcessSeconds, 2),
+    batched_share_of_raw: round(rawSeconds / batchedSeconds, 2),
+    batched_rescans_share_of_raw: round(rawSeconds / batchedRescanSeconds, 2),
+  });
+}
+
+// --- map latency on generated fleets ----------------------------------------------------------
+if (sections.has('map')) {
+  for (const fleet of values.fleets!.split(',').map(Number)) {
+    const dbFile = join(work, `fleet-${fleet}.db`);
+    const collector = createCollector({ dbFile, log: quiet });
+    let started = performance.now();
+    for (let i = 0; i < fleet; i += 100) collector.ingestor.ingestMany(Array.from({ length: Math.min(100, fleet - i) }, (_, k) => fleetInventory(i + k)));
+    const buildSeconds = (performance.now() - started) / 1000;
+    const { server, port } = await listen(collector, 0, '127.0.0.1');
+    const times: number[] = [];
+    for (let i = 0; i < 55; i++) {
+      started = performance.now();
+      const response = await request(`http://127.0.0.1:${port}/api/v1/map`);
+      const map = (await response.body.json()) as { totals: { hosts: number } };
+      if (map.totals.hosts !== fleet) throw new Error(`map shows ${map.totals.hosts} hosts, expected ${fleet}`);
+      if (i >= 5) times.push(performance.now() - started);
+    }
+    server.close();
+    const installations = collector.db.prepare('SELECT COUNT(*) FROM installations').pluck().get() as number;
+    collector.close();
+    times.sort((a, b) => a - b);
+    report(`map_${fleet}_hosts`, {
+      hosts: fleet,
+      installations,
+      fleet_ingest_s: round(buildSeconds),
+      requests: times.length,
+      p50_ms: round(percentile(times, 50)),
+      p95_ms: round(percentile(times, 95)),
+      max_ms: round(times.at(-1)!),
+    });
+    rmSync(dbFile, { force: true });
+  }
+}
+
+// --- classification throughput ----------------------------------------------------------------
+if (sections.has('classify')) {
+  const collector = createCollector({ dbFile: join(work, 'classify.db'), log: quiet });
+  const names = ['Google Chrome', 'Mozilla Firefox', 'Zoom Workplace', 'TeamViewer', 'Microsoft Edge', 'VLC media player', 'LibreOffice'];
+  const publishers = ['Google LLC', 'Mozilla', 'Zoom Video Communications, Inc.', 'TeamViewer', 'Microsoft Corporation', 'VideoLAN', 'The Document Foundation'];
+  const entries = Array.from({ length: 100_000 }, (_, i) => ({
+    kind: 'software' as const,
+    source: 'registry' as const,
+    role: '' as const,
+    name: i % 3 === 0 ? `${names[i % names.length]} ${i % 50}.${i % 7}` : `Unknown Tool ${i}`,
+    publisher: i % 3 === 0 ? publishers[i % publishers.length]! : `Vendor ${i % 5000} Ltd`,
+    package: null,
+  }));
+  let started = performance.now();
+  for (const entry of entries) classifyItem(collector.classifier, entry);
+  const classifySeconds = (performance.now() - started) / 1000;
+  // A catalogue of 100,000 entries in the database, then a full reclassification.
+  const insert = collector.db.prepare(`INSERT INTO catalogue (kind, source, role, name, publisher, package, name_norm, publisher_norm, package_norm,
+    origin, licence, first_seen) VALUES ('software', 'registry', '', ?, ?, NULL, ?, ?, '', 'unknown', 'unknown', '')`);
+  collector.db.transaction(() => entries.forEach((e, i) => insert.run(e.name, e.publisher, `n${i}`, `p${i}`)))();
+  started = performance.now();
+  const changed = collector.ingestor.reclassify();
+  const reclassifySeconds = (performance.now() - started) / 1000;
+  collector.close();
+  report('classify', {
+    entries: entries.length,
+    items_per_s: Math.round(entries.length / classifySeconds),
+    reclassify_full_catalogue_s: round(reclassifySeconds, 2),
+    reclassified_changed: changed,
+  });
+}
+
+mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./out/results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+rmSync(work, { recursive: true, force: true });
+console.log('written to bench/out/results.json');

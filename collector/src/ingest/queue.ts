@@ -1,0 +1,50 @@
+// Group commit for the HTTP path: inventories that arrive while the event loop is busy are ingested
+// together with one commit. Each request is answered only after the commit that holds its inventory.
+import type { Inventory } from '@tiebreak/shared';
+import type { IngestResult, Ingestor } from './ingest.ts';
+
+interface Pending {
+  inventory: Inventory;
+  resolve: (result: IngestResult) => void;
+  reject: (error: Error) => void;
+}
+
+export class IngestQueue {
+  private pending: Pending[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly ingestor: Ingestor,
+    private readonly maxBatch = 64,
+  ) {}
+
+  submit(inventory: Inventory): Promise<IngestResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ inventory, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    while (this.pending.length) {
+      const batch = this.pending.splice(0, this.maxBatch);
+      let results: (IngestResult | Error)[];
+      try {
+        results = this.ingestor.ingestMany(batch.map((p) => p.inventory));
+      } catch (error) {
+        // The commit itself failed: nothing of this batch is stored.
+        for (const p of batch) p.reject(error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
+      batch.forEach((p, i) => {
+        const result = results[i]!;
+        if (result instanceof Error) p.reject(result);
+        else p.resolve(result);
+      });
+    }
+  }
+}
