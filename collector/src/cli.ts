@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // tiebreak-collector: receives inventories, classifies them and serves the dependency map.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { COMMON_OPTIONS, InputError, UsageError, helpOrVersion, noMoreArguments, parseCommandLine, runMain } from '@tiebreak/shared';
 import pino from 'pino';
 import pkg from '../package.json' with { type: 'json' };
-import { RulesError, DEFAULT_RULES_DIR } from './classify/load-rules.ts';
+import { checkRules } from './classify/check-rules.ts';
+import { coverage, formatCoverage } from './classify/coverage.ts';
+import { DEFAULT_RULES_DIR, RulesError, formatProblem } from './classify/load-rules.ts';
 import { parseClassifyInput } from './classify/input.ts';
 import { createCollector, listen, loadClassifier } from './collector.ts';
 import { classifyItem } from './ingest/ingest.ts';
@@ -30,6 +33,12 @@ Usage:
       Classify items from FILE or standard input: an inventory JSON, JSON lines or a JSON array of
       {name, publisher, version}, or a CSV with a header (name, publisher, version; ',' or ';').
       Prints one JSON line per item, in input order.
+  tiebreak-collector rules check [DIR]
+      Validate a rules tree (default: the shipped one; another DIR is checked on top of it):
+      schema, ids, country codes, regexes, and every example against its product.
+  tiebreak-collector rules coverage FILE [--local-rules DIR]... [--json]
+      Share of the items of FILE (as for classify) that the rules recognise, the most frequent
+      unknown items, and any origin that differs from an expected_origin column.
 
 Options:
   --version   print the version
@@ -53,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
     rules: { type: 'string' },
     'local-rules': { type: 'string', multiple: true },
     name: { type: 'string' },
+    json: { type: 'boolean' },
   });
   const early = helpOrVersion(line, HELP, pkg.version);
   if (early !== null) return early;
@@ -110,6 +120,29 @@ async function main(argv: string[]): Promise<number> {
       }
       process.stdout.write(out.length ? `${out.join('\n')}\n` : '');
       return 0;
+    }
+    case 'rules': {
+      const [sub, target, ...rest] = args;
+      noMoreArguments(rest);
+      if (sub === 'check') {
+        const dirs = target && resolve(target) !== resolve(DEFAULT_RULES_DIR) ? [DEFAULT_RULES_DIR, target] : [values.rules ?? DEFAULT_RULES_DIR];
+        const result = checkRules(dirs);
+        for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+        const summary = `${result.vendors} vendors, ${result.products} products, ${result.examples} examples, ${result.alternatives} alternatives`;
+        if (result.problems.length) {
+          process.stderr.write(`rules check: ${result.problems.length} problem(s) in ${dirs.join(' + ')} (${summary})\n`);
+          return 1;
+        }
+        process.stdout.write(`rules check: ok (${summary})\n`);
+        return 0;
+      }
+      if (sub === 'coverage') {
+        if (!target) throw new UsageError('rules coverage needs a FILE');
+        const report = coverage(loadClassifier(rulesDirs), parseClassifyInput(readInput(target)));
+        process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatCoverage(report));
+        return 0;
+      }
+      throw new UsageError(`unknown rules command: ${sub ?? '(none)'}; try 'rules check' or 'rules coverage FILE'`);
     }
     default:
       throw new UsageError(`unknown command: ${command}`);

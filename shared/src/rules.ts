@@ -76,7 +76,7 @@ export const VendorSchema = z
     publisher_patterns: z.array(z.string().min(1)).default([]),
     /** Classification of an item by this publisher that no product of the vendor names. */
     defaults: z
-      .object({ area: z.enum(AREAS), category: id, licence: z.enum(LICENCES) })
+      .object({ area: z.enum(AREAS), category: id, licence: z.enum(LICENCES), platform: z.boolean().default(false) })
       .strict()
       .optional(),
     products: z.array(ProductSchema).default([]),
@@ -94,6 +94,40 @@ export const CountrySchema = z
   .strict();
 export const CountriesFileSchema = z.object({ countries: z.array(CountrySchema).min(1) }).strict();
 export type Country = z.infer<typeof CountrySchema>;
+
+export const CategorySchema = z
+  .object({
+    id,
+    name: z.object({ fr: z.string().min(1), en: z.string().min(1) }).strict(),
+    /** Default criticality for the dependency assessment: 1 (low) to 3 (high). */
+    criticality: z.number().int().min(1).max(3),
+  })
+  .strict();
+export const CategoriesFileSchema = z.object({ categories: z.array(CategorySchema).min(1) }).strict();
+export type Category = z.infer<typeof CategorySchema>;
+
+export const AlternativeSchema = z
+  .object({
+    id,
+    name: z.string().min(1),
+    /** The vendor (a vendor id) or, for a community project, the community vendor id. */
+    vendor: id.optional(),
+    country: countryCode.optional(),
+    licence: z.enum(LICENCES),
+    /** Listed in the French government's Socle interministériel de logiciels libres. */
+    sill: z.boolean().default(false),
+    maturity: z.enum(['mature', 'usable', 'emerging']),
+    note: z.string().min(1),
+    website: z.string().url().optional(),
+  })
+  .strict();
+export const AlternativesFileSchema = z
+  .object({
+    category: id,
+    alternatives: z.array(AlternativeSchema).min(1),
+  })
+  .strict();
+export type Alternative = z.infer<typeof AlternativeSchema>;
 
 /** Origin class of an item from its vendor's kind and its ultimate owner's country region. */
 export function originOf(kind: Vendor['kind'], ownerRegion: Region): Origin {

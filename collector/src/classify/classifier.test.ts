@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Classifier } from './classifier.ts';
+import { checkRules } from './check-rules.ts';
 import { DEFAULT_RULES_DIR, RulesError, formatProblem, loadRuleTrees } from './load-rules.ts';
 
 function tree(files: Record<string, string>): string {
@@ -96,5 +97,37 @@ describe('classifier', () => {
     expect(messages).toMatch(/unknown owner 'nobody'/);
     expect(messages).toMatch(/unknown country code XX/);
     expect(messages).toMatch(/invalid regular expression \(unclosed/);
+  });
+});
+
+describe('rules check', () => {
+  it('reports a shadowed rule and an example that matches nothing, with file and line', () => {
+    const dir = tree({
+      'countries.yaml': COUNTRIES,
+      'vendors/acme.yaml': [
+        'id: acme',
+        'name: Acme',
+        'country: FR',
+        'products:',
+        '  - id: acme-suite',
+        '    name: Acme Suite',
+        '    area: software',
+        '    category: finance',
+        '    licence: proprietary',
+        "    name_patterns: ['^acme']",
+        '    examples: [{ name: Acme Suite }]',
+        '  - id: acme-finance',
+        '    name: Acme Finance',
+        '    area: software',
+        '    category: finance',
+        '    licence: proprietary',
+        '    names: [acme finance]',
+        '    examples: [{ name: Acme Finances 2 }]',
+      ].join('\n'),
+    });
+    const { problems } = checkRules([dir]);
+    expect(problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/vendors\/acme\.yaml:18: products\.1\.examples\.0: example "Acme Finances 2" is shadowed by rule acme\/acme-suite:pattern/),
+    ]);
   });
 });

@@ -6,9 +6,11 @@
 //   1. package name of the item's source (dpkg, rpm, snap, flatpak, appx...)      -> `package`
 //   2. product name among the products of the vendor the publisher names          -> `name`
 //   3. product name pattern among that vendor's products                           -> `pattern`
-//   4. that vendor's default classification (the publisher is known)              -> `publisher`
-//   5. product name among all products not requiring their publisher              -> `name`
-//   6. product name pattern among those products                                  -> `pattern`
+//   4. product name among all products not requiring their publisher              -> `name`
+//   5. product name pattern among those products                                  -> `pattern`
+//   6. the publisher's vendor default classification                               -> `publisher`
+// A recognised product wins over a publisher's default: Debian's `vlc` package is VLC (VideoLAN),
+// a Norton product published as "Symantec Corporation" is Norton.
 import {
   normalizeName,
   normalizePackage,
@@ -66,8 +68,8 @@ export const UNKNOWN: Classification = Object.freeze({
   rule: null,
 });
 
-/** Sources whose item name is itself the package name. */
-const PACKAGE_NAMED_SOURCES = new Set<string>(['dpkg', 'rpm', 'snap']);
+/** Sources whose item name is itself the package name (for appx, the package identity name). */
+const PACKAGE_NAMED_SOURCES = new Set<string>(['dpkg', 'rpm', 'snap', 'appx']);
 
 interface ProductRef {
   vendor: Vendor;
@@ -110,7 +112,12 @@ export class Classifier {
   constructor(rules: RuleSet) {
     const problems: RuleProblem[] = [];
     const problem = (vendorId: string, path: string, message: string) =>
-      problems.push({ file: rules.vendorFiles.get(vendorId) ?? vendorId, line: null, path, message });
+      problems.push({
+        file: rules.vendorFiles.get(vendorId) ?? vendorId,
+        line: rules.lineOf(vendorId, path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p))),
+        path,
+        message,
+      });
     this.fingerprint = rules.fingerprint;
     this.vendors = rules.vendors;
     this.regionOf = (country) => (country ? (rules.countries.get(country)?.region ?? 'other') : 'other');
@@ -224,12 +231,12 @@ export class Classifier {
       if (named) return this.result(vendor, named.product, 'name');
       const patterned = firstMatch(this.vendorPatterns.get(vendor.id)!, name);
       if (patterned) return this.result(vendor, patterned.product, 'pattern');
-      if (vendor.defaults) return this.result(vendor, null, 'publisher');
     }
     const named = this.globalNames.get(name);
     if (named) return this.result(named.vendor, named.product, 'name');
     const patterned = firstMatch(this.globalPatterns, name);
     if (patterned) return this.result(patterned.vendor, patterned.product, 'pattern');
+    if (vendor?.defaults) return this.result(vendor, null, 'publisher');
     // A known publisher without defaults says who, but not what: keep the vendor, the rest unknown.
     if (vendor) return { ...this.result(vendor, null, 'publisher'), licence: 'unknown', area: null, category: null };
     return UNKNOWN;
@@ -251,7 +258,7 @@ export class Classifier {
       category: product?.category ?? vendor.defaults?.category ?? null,
       product_id: product?.id ?? null,
       product: product?.name ?? null,
-      platform: product?.platform ?? false,
+      platform: product?.platform ?? vendor.defaults?.platform ?? false,
       rule: product ? `${vendor.id}/${product.id}:${how}` : `${vendor.id}:${how}`,
     };
   }

@@ -4,6 +4,7 @@ import { InputError, InventorySchema, MATCH_SOURCES, type MatchSource } from '@t
 import { installationsOf, type CatalogueItem } from '../ingest/items.ts';
 
 interface InputFields {
+  expected_origin: string | null;
   name: string;
   publisher: string | null;
   version: string | null;
@@ -15,12 +16,15 @@ interface InputFields {
 export interface InputItem {
   item: CatalogueItem;
   version: string | null;
+  /** An origin a person checked, to compare with the rules' (coverage fixtures). */
+  expectedOrigin?: string | null;
 }
 
 function toInput(fields: InputFields): InputItem {
   return {
     item: { kind: 'software', source: fields.source ?? 'other', role: '', name: fields.name, publisher: fields.publisher, package: fields.package },
     version: fields.version,
+    expectedOrigin: fields.expected_origin,
   };
 }
 
@@ -31,6 +35,7 @@ const COLUMN_ALIASES: Record<keyof InputFields, string[]> = {
   version: ['version', 'displayversion', 'display version'],
   source: ['source', 'type'],
   package: ['package', 'package name', 'paquet', 'id'],
+  expected_origin: ['expected origin', 'expected_origin'],
 };
 
 /** RFC 4180 CSV: quoted fields may hold separators, quotes ("") and line breaks. */
@@ -88,6 +93,7 @@ function fieldsOf(value: unknown, where: string): InputFields {
     version: str(o.version) ?? str(o.DisplayVersion),
     source: asSource(o.source),
     package: str(o.package),
+    expected_origin: str(o.expected_origin),
   };
 }
 
@@ -106,7 +112,14 @@ function fromCsv(text: string): InputItem[] {
     const cell = (key: keyof InputFields) => (index[key] >= 0 ? row[index[key]]?.trim() || null : null);
     const name = cell('name');
     if (!name) throw new InputError(`CSV line ${i + 2}: empty name`);
-    return toInput({ name, publisher: cell('publisher'), version: cell('version'), source: asSource(cell('source')), package: cell('package') });
+    return toInput({
+      name,
+      publisher: cell('publisher'),
+      version: cell('version'),
+      source: asSource(cell('source')),
+      package: cell('package'),
+      expected_origin: cell('expected_origin'),
+    });
   });
 }
 

@@ -3,7 +3,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { CountriesFileSchema, VendorSchema, type Country, type Vendor } from '@tiebreak/shared';
+import {
+  AlternativesFileSchema,
+  CategoriesFileSchema,
+  CountriesFileSchema,
+  VendorSchema,
+  type Alternative,
+  type Category,
+  type Country,
+  type Vendor,
+} from '@tiebreak/shared';
 import { LineCounter, isNode, parseDocument } from 'yaml';
 import type { z } from 'zod';
 
@@ -18,7 +27,11 @@ export interface RuleProblem {
 
 export interface RuleSet {
   countries: Map<string, Country>;
+  categories: Map<string, Category>;
+  alternatives: Map<string, Alternative & { category: string }>;
   vendors: Map<string, Vendor>;
+  /** Line of a path inside a vendor's file, for messages. */
+  lineOf(vendorId: string, path: (string | number)[]): number | null;
   /** Where each vendor was read from (for messages). */
   vendorFiles: Map<string, string>;
   /** Changes whenever any rule file changes: the catalogue is reclassified then. */
@@ -40,6 +53,7 @@ export function formatProblem(problem: RuleProblem): string {
 interface ParsedFile<T> {
   data: T | null;
   problems: RuleProblem[];
+  lineOf: (path: (string | number)[]) => number | null;
 }
 
 /** Parse one YAML file against a schema; problems carry the line of the offending node. */
@@ -47,26 +61,32 @@ export function parseRuleFile<S extends z.ZodType>(file: string, text: string, s
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   const lineOf = (offset: number | undefined) => (offset === undefined ? null : lineCounter.linePos(offset).line);
+  // The deepest node of the path that exists in the document gives the line.
+  const lineOfPath = (path: (string | number)[]) => {
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = doc.getIn(path.slice(0, depth), true);
+      if (isNode(node)) return lineOf(node.range?.[0]);
+    }
+    return null;
+  };
   if (doc.errors.length) {
     return {
       data: null,
       problems: doc.errors.map((error) => ({ file: displayName, line: lineOf(error.pos[0]), path: '', message: error.message.split('\n')[0]! })),
+      lineOf: () => null,
     };
   }
   const result = schema.safeParse(doc.toJS());
-  if (result.success) return { data: result.data, problems: [] };
+  if (result.success) return { data: result.data, problems: [], lineOf: lineOfPath };
   return {
     data: null,
-    problems: result.error.issues.map((issue) => {
-      // The deepest node of the path that exists in the document gives the line.
-      let node: unknown = null;
-      for (let depth = issue.path.length; depth >= 0 && !node; depth--) {
-        const candidate = doc.getIn(issue.path.slice(0, depth) as (string | number)[], true);
-        if (isNode(candidate)) node = candidate;
-      }
-      const range = (node as { range?: [number, number, number] } | null)?.range;
-      return { file: displayName, line: lineOf(range?.[0]), path: issue.path.map(String).join('.'), message: issue.message };
-    }),
+    problems: result.error.issues.map((issue) => ({
+      file: displayName,
+      line: lineOfPath(issue.path as (string | number)[]),
+      path: issue.path.map(String).join('.'),
+      message: issue.message,
+    })),
+    lineOf: lineOfPath,
   };
 }
 
@@ -80,7 +100,17 @@ function yamlFiles(dir: string): string[] {
 
 /** Load and merge rules trees in order; problems are collected, not thrown. */
 export function loadRuleTrees(dirs: readonly string[]): RuleSet {
-  const set: RuleSet = { countries: new Map(), vendors: new Map(), vendorFiles: new Map(), fingerprint: '', problems: [] };
+  const lines = new Map<string, (path: (string | number)[]) => number | null>();
+  const set: RuleSet = {
+    countries: new Map(),
+    categories: new Map(),
+    alternatives: new Map(),
+    vendors: new Map(),
+    vendorFiles: new Map(),
+    lineOf: (vendorId, path) => lines.get(vendorId)?.(path) ?? null,
+    fingerprint: '',
+    problems: [],
+  };
   const hash = createHash('sha256');
   for (const dir of dirs) {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -95,6 +125,25 @@ export function loadRuleTrees(dirs: readonly string[]): RuleSet {
       const parsed = parseRuleFile(countriesFile, text, CountriesFileSchema, display(countriesFile));
       set.problems.push(...parsed.problems);
       for (const country of parsed.data?.countries ?? []) set.countries.set(country.code, country);
+    }
+    const categoriesFile = join(dir, 'categories.yaml');
+    if (existsSync(categoriesFile)) {
+      const text = readFileSync(categoriesFile, 'utf8');
+      hash.update(`${categoriesFile}\n${text}`);
+      const parsed = parseRuleFile(categoriesFile, text, CategoriesFileSchema, display(categoriesFile));
+      set.problems.push(...parsed.problems);
+      for (const category of parsed.data?.categories ?? []) set.categories.set(category.id, category);
+    }
+    for (const file of yamlFiles(join(dir, 'alternatives'))) {
+      const text = readFileSync(file, 'utf8');
+      hash.update(`${basename(file)}\n${text}`);
+      const parsed = parseRuleFile(file, text, AlternativesFileSchema, display(file));
+      set.problems.push(...parsed.problems);
+      parsed.data?.alternatives.forEach((alternative, i) => {
+        if (set.alternatives.has(alternative.id) && dir === dirs[0])
+          set.problems.push({ file: display(file), line: parsed.lineOf(['alternatives', i, 'id']), path: `alternatives.${i}.id`, message: `duplicate alternative id '${alternative.id}'` });
+        set.alternatives.set(alternative.id, { ...alternative, category: parsed.data!.category });
+      });
     }
     const seenHere = new Map<string, string>();
     for (const file of yamlFiles(join(dir, 'vendors'))) {
@@ -111,6 +160,7 @@ export function loadRuleTrees(dirs: readonly string[]): RuleSet {
       seenHere.set(vendor.id, display(file));
       set.vendors.set(vendor.id, vendor);
       set.vendorFiles.set(vendor.id, display(file));
+      lines.set(vendor.id, parsed.lineOf);
     }
   }
   set.fingerprint = hash.digest('hex').slice(0, 16);
