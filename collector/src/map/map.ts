@@ -1,8 +1,8 @@
 // The dependency map: hosts, installations and distinct products by TIE Break area x origin, by
-// vendor, by country and by licence, plus what is still unrecognised. Reads only the catalogue and
-// the per-facet host counts kept at ingest, never the installations table.
-import type { Db } from '../store/db.ts';
+// vendor, by country and by licence, plus what is still unrecognised. Reads the catalogue once and
+// the per-facet host counts kept at ingest; never the installations table.
 import type { Classifier } from '../classify/classifier.ts';
+import type { Db } from '../store/db.ts';
 
 export interface Counts {
   hosts: number;
@@ -25,91 +25,119 @@ export interface DependencyMap {
 }
 
 // A product counts once however many catalogue spellings it has; an unrecognised entry counts alone.
-const PRODUCT = "COALESCE(product_id, CASE WHEN vendor_id IS NOT NULL AND origin <> 'unknown' THEN 'v:' || vendor_id || ':' || name_norm END, 'c:' || id)";
+const PRODUCT_KEY = "COALESCE(product_id, CASE WHEN vendor_id IS NOT NULL AND origin <> 'unknown' THEN 'v:' || vendor_id || ':' || name_norm END, 'c:' || id)";
+
+interface ProductRow {
+  area: string | null;
+  origin: string;
+  vendor_id: string | null;
+  country: string | null;
+  owner_country: string | null;
+  licence: string;
+  platform: number;
+  product: string;
+  installations: number;
+}
+
+/** Installations and distinct products per value of a key, from the product rows. */
+class Tally {
+  private readonly groups = new Map<string, { installations: number; products: Set<string>; sample: ProductRow }>();
+  add(key: string | null, row: ProductRow) {
+    if (key === null) return;
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = { installations: 0, products: new Set(), sample: row }));
+    group.installations += row.installations;
+    group.products.add(row.product);
+  }
+  rows<T>(build: (key: string, counts: { installations: number; products: number }, sample: ProductRow) => T): T[] {
+    return [...this.groups].map(([key, g]) => build(key, { installations: g.installations, products: g.products.size }, g.sample));
+  }
+}
 
 export function computeMap(db: Db, classifier: Classifier, options: { unclassifiedLimit?: number } = {}): DependencyMap {
-  const facetHosts = (facet: string) =>
-    new Map((db.prepare('SELECT value, hosts FROM facet_counts WHERE facet = ? AND hosts > 0').all(facet) as { value: string; hosts: number }[]).map((r) => [r.value, r.hosts]));
-  const grouped = <T extends Record<string, unknown>>(columns: string, where = 'installs > 0') =>
-    db.prepare(`SELECT ${columns}, SUM(installs) AS installations, COUNT(DISTINCT ${PRODUCT}) AS products FROM catalogue WHERE ${where} GROUP BY ${columns.replace(/ AS \w+/g, '')}`).all() as (T & { installations: number; products: number })[];
+  const facetHosts = new Map<string, Map<string, number>>();
+  for (const row of db.prepare('SELECT facet, value, hosts FROM facet_counts WHERE hosts > 0').all() as { facet: string; value: string; hosts: number }[]) {
+    let values = facetHosts.get(row.facet);
+    if (!values) facetHosts.set(row.facet, (values = new Map()));
+    values.set(row.value, row.hosts);
+  }
+  const hostsOf = (facet: string, value: string) => facetHosts.get(facet)?.get(value) ?? 0;
+
+  const rows = db
+    .prepare(`SELECT area, origin, vendor_id, country, owner_country, licence, platform, ${PRODUCT_KEY} AS product, SUM(installs) AS installations
+      FROM catalogue WHERE installs > 0 GROUP BY area, origin, vendor_id, country, owner_country, licence, platform, product`)
+    .all() as ProductRow[];
+
+  const cells = new Tally();
+  const origins = new Tally();
+  const vendors = new Tally();
+  const countries = new Tally();
+  const ownerCountries = new Tally();
+  const licences = new Tally();
+  const all = new Set<string>();
+  const unknownProducts = new Set<string>();
+  let installations = 0;
+  let unknownInstallations = 0;
+  let platformInstallations = 0;
+  for (const row of rows) {
+    cells.add(`${row.area ?? 'unknown'}|${row.origin}`, row);
+    origins.add(row.origin, row);
+    vendors.add(row.vendor_id, row);
+    countries.add(row.country, row);
+    ownerCountries.add(row.owner_country ?? row.country, row);
+    licences.add(row.licence, row);
+    all.add(row.product);
+    installations += row.installations;
+    if (row.origin === 'unknown') {
+      unknownInstallations += row.installations;
+      unknownProducts.add(row.product);
+    }
+    if (row.platform) platformInstallations += row.installations;
+  }
   const byCount = (a: Counts, b: Counts) => b.hosts - a.hosts || b.installations - a.installations;
-
-  const totalsRow = db
-    .prepare(`SELECT COALESCE(SUM(installs), 0) AS installations, COUNT(DISTINCT ${PRODUCT}) AS products,
-      COALESCE(SUM(CASE WHEN origin = 'unknown' THEN installs END), 0) AS unknown_installations,
-      COUNT(CASE WHEN origin = 'unknown' THEN 1 END) AS unknown_products,
-      COALESCE(SUM(CASE WHEN platform = 1 THEN installs END), 0) AS platform_installations
-      FROM catalogue WHERE installs > 0`)
-    .get() as { installations: number; products: number; unknown_installations: number; unknown_products: number; platform_installations: number };
-  const hostsRow = db.prepare('SELECT COUNT(*) AS hosts, COALESCE(SUM(duplicate_id), 0) AS duplicates FROM hosts').get() as { hosts: number; duplicates: number };
-
-  const cellHosts = facetHosts('cell');
-  const by_area_origin = grouped<{ area: string; origin: string }>("COALESCE(area, 'unknown') AS area, origin")
-    .map((r) => ({ area: r.area, origin: r.origin, hosts: cellHosts.get(`${r.area}|${r.origin}`) ?? 0, installations: r.installations, products: r.products }))
-    .sort((a, b) => a.area.localeCompare(b.area) || a.origin.localeCompare(b.origin));
-
-  const originHosts = facetHosts('origin');
-  const by_origin = grouped<{ origin: string }>('origin')
-    .map((r) => ({ origin: r.origin, hosts: originHosts.get(r.origin) ?? 0, installations: r.installations, products: r.products }))
-    .sort(byCount);
-
-  const vendorHosts = facetHosts('vendor');
-  const by_vendor = grouped<{ vendor_id: string; country: string | null; owner_country: string | null; origin: string }>(
-    'vendor_id, country, owner_country, origin',
-    'installs > 0 AND vendor_id IS NOT NULL',
-  )
-    .map((r) => {
-      return {
-        vendor_id: r.vendor_id,
-        vendor: classifier.vendor(r.vendor_id)?.name ?? r.vendor_id,
-        country: r.country,
-        owner: classifier.ultimateOwner(r.vendor_id)?.name ?? null,
-        owner_country: r.owner_country,
-        origin: r.origin,
-        hosts: vendorHosts.get(r.vendor_id) ?? 0,
-        installations: r.installations,
-        products: r.products,
-      };
-    })
-    .sort(byCount);
-
-  const byCountry = (facet: 'country' | 'owner_country') => {
-    const hosts = facetHosts(facet);
-    const column = facet === 'country' ? 'country' : 'COALESCE(owner_country, country)';
-    return grouped<{ country: string }>(`${column} AS country`, `installs > 0 AND ${column} IS NOT NULL`)
-      .map((r) => ({ country: r.country, hosts: hosts.get(r.country) ?? 0, installations: r.installations, products: r.products }))
-      .sort(byCount);
+  const hostRow = db.prepare('SELECT COUNT(*) AS hosts, COALESCE(SUM(duplicate_id), 0) AS duplicates FROM hosts INDEXED BY hosts_by_role').get() as {
+    hosts: number;
+    duplicates: number;
   };
-
-  const licenceHosts = facetHosts('licence');
-  const by_licence = grouped<{ licence: string }>('licence')
-    .map((r) => ({ licence: r.licence, hosts: licenceHosts.get(r.licence) ?? 0, installations: r.installations, products: r.products }))
-    .sort(byCount);
-
-  const unclassified = db
-    .prepare(`SELECT id AS catalogue_id, kind, source, name, publisher, hosts, installs AS installations FROM catalogue
-      WHERE origin = 'unknown' AND installs > 0 ORDER BY hosts DESC, installs DESC, name LIMIT ?`)
-    .all(options.unclassifiedLimit ?? 500) as DependencyMap['unclassified'];
 
   return {
     generated_at: new Date().toISOString(),
     rules: classifier.fingerprint,
     totals: {
-      hosts: hostsRow.hosts,
-      installations: totalsRow.installations,
-      products: totalsRow.products,
-      unknown_installations: totalsRow.unknown_installations,
-      unknown_products: totalsRow.unknown_products,
-      platform_installations: totalsRow.platform_installations,
-      duplicate_id_hosts: hostsRow.duplicates,
+      hosts: hostRow.hosts,
+      installations,
+      products: all.size,
+      unknown_installations: unknownInstallations,
+      unknown_products: unknownProducts.size,
+      platform_installations: platformInstallations,
+      duplicate_id_hosts: hostRow.duplicates,
     },
-    hosts_by_role: db.prepare('SELECT role, COUNT(*) AS hosts FROM hosts GROUP BY role ORDER BY role').all() as { role: string; hosts: number }[],
-    by_area_origin,
-    by_origin,
-    by_vendor,
-    by_country: byCountry('country'),
-    by_owner_country: byCountry('owner_country'),
-    by_licence,
-    unclassified,
+    hosts_by_role: db.prepare('SELECT role, COUNT(*) AS hosts FROM hosts INDEXED BY hosts_by_role GROUP BY role ORDER BY role').all() as { role: string; hosts: number }[],
+    by_area_origin: cells
+      .rows((key, counts) => {
+        const [area, origin] = key.split('|') as [string, string];
+        return { area, origin, hosts: hostsOf('cell', key), ...counts };
+      })
+      .sort((a, b) => a.area.localeCompare(b.area) || a.origin.localeCompare(b.origin)),
+    by_origin: origins.rows((origin, counts) => ({ origin, hosts: hostsOf('origin', origin), ...counts })).sort(byCount),
+    by_vendor: vendors
+      .rows((vendorId, counts, sample) => ({
+        vendor_id: vendorId,
+        vendor: classifier.vendor(vendorId)?.name ?? vendorId,
+        country: sample.country,
+        owner: classifier.ultimateOwner(vendorId)?.name ?? null,
+        owner_country: sample.owner_country,
+        origin: sample.origin,
+        hosts: hostsOf('vendor', vendorId),
+        ...counts,
+      }))
+      .sort(byCount),
+    by_country: countries.rows((country, counts) => ({ country, hosts: hostsOf('country', country), ...counts })).sort(byCount),
+    by_owner_country: ownerCountries.rows((country, counts) => ({ country, hosts: hostsOf('owner_country', country), ...counts })).sort(byCount),
+    by_licence: licences.rows((licence, counts) => ({ licence, hosts: hostsOf('licence', licence), ...counts })).sort(byCount),
+    unclassified: db
+      .prepare(`SELECT id AS catalogue_id, kind, source, name, publisher, hosts, installs AS installations FROM catalogue
+        WHERE origin = 'unknown' AND installs > 0 ORDER BY hosts DESC, installs DESC, name LIMIT ?`)
+      .all(options.unclassifiedLimit ?? 500) as DependencyMap['unclassified'],
   };
 }

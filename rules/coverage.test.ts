@@ -1,0 +1,24 @@
+// Coverage of the rules on realistic installed-software lists (see rules/coverage/README.md):
+// at least 95 % of items recognised, and no origin different from one checked by hand.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Classifier } from '../collector/src/classify/classifier.ts';
+import { coverage } from '../collector/src/classify/coverage.ts';
+import { parseClassifyInput } from '../collector/src/classify/input.ts';
+import { DEFAULT_RULES_DIR, loadRuleTrees } from '../collector/src/classify/load-rules.ts';
+
+const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
+const fixture = (name: string) => parseClassifyInput(readFileSync(new URL(`./coverage/${name}`, import.meta.url), 'utf8'));
+
+describe('rules coverage', () => {
+  it.each(['windows-town-hall.csv', 'debian-desktop.csv'])('%s: at least 95 %% recognised, no wrong origin', (file) => {
+    const report = coverage(classifier, fixture(file));
+    expect(report.items).toBeGreaterThan(200);
+    expect(report.item_share).toBeGreaterThanOrEqual(95);
+    expect(report.wrong_origins).toEqual([]);
+  });
+
+  it('the Windows list has its origins checked by hand', () => {
+    expect(coverage(classifier, fixture('windows-town-hall.csv')).checked_origins).toBeGreaterThan(200);
+  });
+});
