@@ -7,6 +7,10 @@ import { linuxOs } from './linux-os.ts';
 import { linuxRpm } from './linux-rpm.ts';
 import { linuxSnap } from './linux-snap.ts';
 import type { InventorySource } from './types.ts';
+import { windowsAppx } from './windows-appx.ts';
+import { windowsOffice } from './windows-office.ts';
+import { windowsOsSource } from './windows-os.ts';
+import { windowsUninstall } from './windows-uninstall.ts';
 
 export const ALL_SOURCES: readonly InventorySource[] = [
   anyIdentity,
@@ -16,6 +20,10 @@ export const ALL_SOURCES: readonly InventorySource[] = [
   linuxRpm,
   linuxSnap,
   linuxFlatpak,
+  windowsOsSource,
+  windowsUninstall,
+  windowsOffice,
+  windowsAppx,
 ];
 
 export function sourcesFor(platform: NodeJS.Platform): InventorySource[] {
