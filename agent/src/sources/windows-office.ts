@@ -1,10 +1,10 @@
 // Microsoft Office Click-to-Run and Microsoft 365 Apps: some layouts hide them from the Uninstall
 // keys, so the Click-to-Run configuration is read directly.
 import type { SoftwareItem } from '@tiebreak/shared';
-import { parseRegQuery, regQuery, regString, type RegReader } from '../windows/registry.ts';
+import { readRegistry, regString, type RegKey, type RegReader } from '../windows/registry.ts';
 import { skipped, type InventorySource } from './types.ts';
 
-export const CLICK_TO_RUN = 'HKLM\\SOFTWARE\\Microsoft\\Office\\ClickToRun\\Configuration';
+export const CLICK_TO_RUN = 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Office\\ClickToRun\\Configuration';
 
 // Product release ids of the Office Deployment Tool, as display names.
 const RELEASE_NAMES: Record<string, string> = {
@@ -31,8 +31,8 @@ const RELEASE_NAMES: Record<string, string> = {
   LanguagePack: 'Microsoft 365 Language Pack',
 };
 
-export function clickToRunProducts(text: string): SoftwareItem[] {
-  const config = parseRegQuery(text)[0];
+export function clickToRunProducts(keys: RegKey[]): SoftwareItem[] {
+  const config = keys[0];
   const ids = config ? regString(config, 'ProductReleaseIds') : null;
   if (!config || !ids) return [];
   const version = regString(config, 'VersionToReport') ?? regString(config, 'ClientVersionToReport');
@@ -53,16 +53,16 @@ export function clickToRunProducts(text: string): SoftwareItem[] {
 }
 
 export async function collectOffice(read: RegReader): Promise<SoftwareItem[] | null> {
-  const result = await read(CLICK_TO_RUN, false);
-  return result.ok ? clickToRunProducts(result.stdout) : null;
+  const keys = await read(CLICK_TO_RUN);
+  return keys ? clickToRunProducts(keys) : null;
 }
 
 export const windowsOffice: InventorySource = {
   id: 'windows-office',
   platforms: ['win32'],
   async collect(context) {
-    const items = await collectOffice(regQuery);
-    if (!items) return skipped(context, this.id, 'reg query unavailable');
+    const items = await collectOffice(readRegistry);
+    if (!items) return skipped(context, this.id, 'the registry cannot be read');
     return { software: items };
   },
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fixture, recordedWindows11 as recorded } from './fixtures/windows11.ts';
-import { decodeConsole, parseRegQuery } from '../windows/registry.ts';
+import { fixture, keys, recordedWindows11 as recorded } from './fixtures/windows11.ts';
+import { decodeConsole, parsePowerShellKeys, parseRegExport } from '../windows/registry.ts';
 import { parseAppx, publisherFromIdentity } from './windows-appx.ts';
 import { clickToRunProducts } from './windows-office.ts';
 import { windowsOs } from './windows-os.ts';
@@ -28,14 +28,38 @@ describe('registry Uninstall keys (Windows 11 workstation)', () => {
     expect(items).toHaveLength(24);
   });
 
-  it('parses values with spaces, empty data, REG_EXPAND_SZ and DWORD', () => {
-    const [key] = parseRegQuery(
-      'HKEY_LOCAL_MACHINE\\SOFTWARE\\X\r\n    Display Name    REG_SZ    A  B\r\n    Empty    REG_SZ\r\n    Path    REG_EXPAND_SZ    %ProgramFiles%\\X\r\n    Flag    REG_DWORD    0x1\r\n',
-    );
-    expect(key!.values.get('Display Name')).toEqual({ type: 'REG_SZ', data: 'A  B' });
+  it('parses reg export files: escapes, empty data, wrapped REG_EXPAND_SZ, DWORD, multi-string', () => {
+    const exported = [
+      'Windows Registry Editor Version 5.00',
+      '',
+      '[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]',
+      '@="default"',
+      '"Display Name"="Éditeur \\"Régional\\" \\\\ SARL"',
+      '"Empty"=""',
+      '"Path"=hex(2):25,00,50,00,72,00,6f,00,67,00,72,00,61,00,6d,00,46,00,69,00,6c,00,\\',
+      '  65,00,73,00,25,00,5c,00,58,00,00,00',
+      '"Flag"=dword:00000001',
+      '"List"=hex(7):61,00,00,00,62,00,00,00,00,00',
+      '',
+    ].join('\r\n');
+    const [key] = parseRegExport(decodeConsole(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(exported, 'utf16le')])));
+    expect(key!.path).toBe('HKEY_LOCAL_MACHINE\\SOFTWARE\\X');
+    expect(key!.values.get('')).toEqual({ type: 'REG_SZ', data: 'default' });
+    expect(key!.values.get('Display Name')).toEqual({ type: 'REG_SZ', data: 'Éditeur "Régional" \\ SARL' });
     expect(key!.values.get('Empty')).toEqual({ type: 'REG_SZ', data: '' });
     expect(key!.values.get('Path')).toEqual({ type: 'REG_EXPAND_SZ', data: '%ProgramFiles%\\X' });
-    expect(key!.values.get('Flag')).toEqual({ type: 'REG_DWORD', data: '0x1' });
+    expect(key!.values.get('Flag')).toEqual({ type: 'REG_DWORD', data: '1' });
+    expect(key!.values.get('List')).toEqual({ type: 'REG_MULTI_SZ', data: 'a\nb' });
+  });
+
+  it("reads PowerShell's JSON answer into the same keys", () => {
+    const [key, child] = parsePowerShellKeys(
+      '[{"path":"HKEY_LOCAL_MACHINE\\\\X","values":{}},{"path":"HKEY_LOCAL_MACHINE\\\\X\\\\App","values":{"DisplayName":{"kind":"String","data":"Éditeur"},"SystemComponent":{"kind":"DWord","data":"1"},"Path":{"kind":"ExpandString","data":"%ProgramFiles%"}}}]',
+    );
+    expect(key!.values.size).toBe(0);
+    expect(child!.values.get('DisplayName')).toEqual({ type: 'REG_SZ', data: 'Éditeur' });
+    expect(child!.values.get('SystemComponent')).toEqual({ type: 'REG_DWORD', data: '1' });
+    expect(child!.values.get('Path')).toEqual({ type: 'REG_EXPAND_SZ', data: '%ProgramFiles%' });
   });
 
   it('decodes UTF-16, UTF-8 and Windows-1252 console output', () => {
@@ -48,20 +72,20 @@ describe('registry Uninstall keys (Windows 11 workstation)', () => {
 
 describe('Windows edition and build', () => {
   it('Windows 11 reports itself as Windows 10 in ProductName: the build decides', () => {
-    const result = windowsOs(fixture('reg-currentversion-win11.txt'), fixture('reg-tcpip-win11.txt'));
+    const result = windowsOs(keys('reg-currentversion-win11.reg'), keys('reg-tcpip-win11.reg'));
     expect(result.os).toMatchObject({ family: 'windows', name: 'Microsoft Windows 11 Pro', version: '23H2', build: '22631.4460', edition: 'Professional' });
     expect(result.identity).toMatchObject({ hostname: 'PC-MAIRIE-042', domain: 'mairie.local' });
   });
 
   it('reads Windows 10 and Windows Server 2022', () => {
-    expect(windowsOs(fixture('reg-currentversion-win10.txt'), '').os).toMatchObject({ name: 'Microsoft Windows 10 Enterprise', version: '22H2', build: '19045.5131' });
-    expect(windowsOs(fixture('reg-currentversion-server2022.txt'), '').os).toMatchObject({ name: 'Microsoft Windows Server 2022 Standard', build: '20348.2849' });
+    expect(windowsOs(keys('reg-currentversion-win10.reg'), null).os).toMatchObject({ name: 'Microsoft Windows 10 Enterprise', version: '22H2', build: '19045.5131' });
+    expect(windowsOs(keys('reg-currentversion-server2022.reg'), null).os).toMatchObject({ name: 'Microsoft Windows Server 2022 Standard', build: '20348.2849' });
   });
 });
 
 describe('Office Click-to-Run', () => {
   it('lists the products of the Click-to-Run configuration', () => {
-    const items = clickToRunProducts(fixture('reg-clicktorun-win11.txt'));
+    const items = clickToRunProducts(keys('reg-clicktorun-win11.reg'));
     expect(items.map((i) => [i.name, i.version, i.package])).toEqual([
       ['Microsoft 365 Apps for enterprise', '16.0.18129.20158', 'O365ProPlusRetail'],
       ['Microsoft Visio Professional', '16.0.18129.20158', 'VisioProRetail'],

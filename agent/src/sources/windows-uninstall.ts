@@ -1,11 +1,11 @@
 // Installed programs from the registry Uninstall keys ("Programs and Features"): machine-wide 64-bit
 // and 32-bit (WOW6432Node) views, and the per-user keys of every loaded user hive.
 import type { SoftwareItem } from '@tiebreak/shared';
-import { parseRegQuery, regNumber, regQuery, regString, type RegKey, type RegReader } from '../windows/registry.ts';
+import { readRegistry, regNumber, regString, type RegKey, type RegReader } from '../windows/registry.ts';
 import { clean, skipped, type InventorySource } from './types.ts';
 
 const UNINSTALL = 'Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall';
-export const MACHINE_VIEWS = [`HKLM\\${UNINSTALL}`, `HKLM\\Software\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall`];
+export const MACHINE_VIEWS = [`HKEY_LOCAL_MACHINE\\${UNINSTALL}`, `HKEY_LOCAL_MACHINE\\Software\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall`];
 const SKIPPED_RELEASE_TYPES = /^(update|hotfix|security update|service pack|update rollup)$/i;
 
 /** YYYYMMDD as written by MSI into InstallDate, to an ISO date. */
@@ -49,24 +49,21 @@ export function mergeViews(items: SoftwareItem[]): SoftwareItem[] {
 }
 
 /** SIDs of loaded user hives (HKU\S-1-5-21-...), not their _Classes companions nor system accounts. */
-export function userHives(text: string): string[] {
-  return [...text.matchAll(/^HKEY_USERS\\(S-1-5-21-[\d-]+)$/gm)].map((m) => m[1]!);
+export function userHives(keys: RegKey[]): string[] {
+  return keys.map((k) => /^HKEY_USERS\\(S-1-5-21-[\d-]+)$/.exec(k.path)?.[1]).filter((sid): sid is string => !!sid);
 }
 
 export async function collectUninstall(read: RegReader): Promise<SoftwareItem[] | null> {
   const views = await Promise.all(MACHINE_VIEWS.map((view) => read(view)));
-  if (views.every((v) => !v.ok)) return null;
+  if (views.every((v) => v === null)) return null;
   const items: SoftwareItem[] = [];
-  views.forEach((view, i) => {
-    if (view.ok) items.push(...uninstallEntries(parseRegQuery(view.stdout), 'machine', i === 0 ? null : 'x86'));
+  views.forEach((keys, i) => {
+    if (keys) items.push(...uninstallEntries(keys, 'machine', i === 0 ? null : 'x86'));
   });
-  const hives = await read('HKU', false);
-  if (hives.ok) {
-    for (const sid of userHives(hives.stdout)) {
-      const user = await read(`HKU\\${sid}\\${UNINSTALL}`);
-      // Per-user programs keep scope "user" and nothing that says which user.
-      if (user.ok) items.push(...uninstallEntries(parseRegQuery(user.stdout), 'user', null));
-    }
+  for (const sid of userHives((await read('HKEY_USERS')) ?? [])) {
+    // Per-user programs keep scope "user" and nothing that says which user.
+    const keys = await read(`HKEY_USERS\\${sid}\\${UNINSTALL}`);
+    if (keys) items.push(...uninstallEntries(keys, 'user', null));
   }
   return mergeViews(items);
 }
@@ -75,8 +72,8 @@ export const windowsUninstall: InventorySource = {
   id: 'windows-uninstall',
   platforms: ['win32'],
   async collect(context) {
-    const items = await collectUninstall(regQuery);
-    if (!items) return skipped(context, this.id, 'reg query unavailable');
+    const items = await collectUninstall(readRegistry);
+    if (!items) return skipped(context, this.id, 'neither PowerShell nor reg.exe is available');
     return { software: items };
   },
 };

@@ -1,7 +1,10 @@
-// Reading the Windows registry with `reg query`, the one tool present on every Windows version and
-// under wine. Its output is decoded robustly (UTF-16 or UTF-8 when the console code page allows,
-// Windows-1252 otherwise) and parsed into keys and typed values.
+// Reading the Windows registry: PowerShell where it runs (UTF-8 JSON), `reg export` otherwise (a
+// UTF-16 .reg file; present on every Windows version and under wine). Both give keys with typed
+// values; REG_EXPAND_SZ stays unexpanded.
 import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CommandResult } from '../exec.ts';
 
 export type RegValueType = 'REG_SZ' | 'REG_EXPAND_SZ' | 'REG_MULTI_SZ' | 'REG_DWORD' | 'REG_QWORD' | 'REG_BINARY' | 'REG_NONE';
@@ -16,9 +19,7 @@ export interface RegKey {
   values: Map<string, RegValue>;
 }
 
-const VALUE_LINE = /^ {4}(.*?) {4}(REG_SZ|REG_EXPAND_SZ|REG_MULTI_SZ|REG_DWORD|REG_QWORD|REG_BINARY|REG_NONE)(?: {4}(.*))?$/;
-
-/** Bytes from reg.exe to text: UTF-16LE (BOM or NULs), else UTF-8 if valid, else Windows-1252. */
+/** Bytes from a Windows tool to text: UTF-16LE (BOM or NULs), else UTF-8 if valid, else Windows-1252. */
 export function decodeConsole(bytes: Buffer): string {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes.length > 3 && bytes[1] === 0 && bytes[3] === 0)) {
     return bytes.toString('utf16le').replace(/^\uFEFF/, '');
@@ -30,22 +31,57 @@ export function decodeConsole(bytes: Buffer): string {
   }
 }
 
-/** `reg query KEY /s` output: key paths at column 0, values indented by four spaces. */
-export function parseRegQuery(text: string): RegKey[] {
+const HEX_TYPES: Record<string, RegValueType> = { '': 'REG_BINARY', '0': 'REG_NONE', '2': 'REG_EXPAND_SZ', '7': 'REG_MULTI_SZ', b: 'REG_QWORD' };
+
+function unescapeRegString(quoted: string): string {
+  return quoted.slice(1, -1).replace(/\\(.)/g, '$1');
+}
+
+function hexBytes(list: string): Buffer {
+  const bytes = list.split(',').map((b) => b.trim()).filter(Boolean).map((b) => parseInt(b, 16));
+  return Buffer.from(bytes);
+}
+
+/** One value of a .reg file ("Name"=data) as a typed value. */
+function regExportValue(data: string): RegValue | null {
+  if (data.startsWith('"')) return { type: 'REG_SZ', data: unescapeRegString(data) };
+  const dword = /^dword:([0-9a-f]{8})$/i.exec(data);
+  if (dword) return { type: 'REG_DWORD', data: String(parseInt(dword[1]!, 16)) };
+  const hex = /^hex(?:\(([0-9a-f]+)\))?:(.*)$/i.exec(data);
+  if (!hex) return null;
+  const type = HEX_TYPES[(hex[1] ?? '').toLowerCase()] ?? 'REG_BINARY';
+  const bytes = hexBytes(hex[2]!);
+  if (type === 'REG_EXPAND_SZ') return { type, data: bytes.toString('utf16le').replace(/\u0000+$/, '') };
+  if (type === 'REG_MULTI_SZ') return { type, data: bytes.toString('utf16le').replace(/\u0000+$/, '').split('\u0000').join('\n') };
+  if (type === 'REG_QWORD' && bytes.length === 8) return { type, data: bytes.readBigUInt64LE().toString() };
+  return { type, data: bytes.toString('hex') };
+}
+
+/**
+ * A `reg export` file ("Windows Registry Editor Version 5.00", UTF-16LE): keys in brackets, values
+ * as "Name"="text", dword:, hex(2): (REG_EXPAND_SZ, unexpanded), hex(7): and so on; long values
+ * continue on the next line after a backslash.
+ */
+export function parseRegExport(text: string): RegKey[] {
   const keys: RegKey[] = [];
   let current: RegKey | null = null;
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.replace(/\s+$/, '');
-    if (!line) continue;
-    if (/^HKEY_|^HK(LM|CU|U|CR|CC)\\/.test(line)) {
-      current = { path: line, values: new Map() };
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!;
+    while (/=hex[^"]*\\$/i.test(line)) {
+      line = line.slice(0, -1) + (lines[++i] ?? '').trim();
+    }
+    if (!line.trim() || line.startsWith('Windows Registry Editor') || line.startsWith(';')) continue;
+    const header = /^\[(.*)\]$/.exec(line);
+    if (header) {
+      current = { path: header[1]!, values: new Map() };
       keys.push(current);
       continue;
     }
-    const match = VALUE_LINE.exec(line);
-    if (!match || !current) continue;
-    const [, name, type, data = ''] = match;
-    current.values.set(name === '(Default)' || name === '(par défaut)' ? '' : name!, { type: type as RegValueType, data });
+    const value = /^("(?:[^"\\]|\\.)*"|@)=(.*)$/.exec(line);
+    if (!value || !current) continue;
+    const parsed = regExportValue(value[2]!);
+    if (parsed) current.values.set(value[1] === '@' ? '' : unescapeRegString(value[1]!), parsed);
   }
   return keys;
 }
@@ -65,17 +101,85 @@ export function regNumber(key: RegKey, name: string): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-export type RegReader = (key: string, recursive?: boolean) => Promise<CommandResult>;
+/** Keys at and directly below a registry path, or null when the registry cannot be read here. */
+export type RegReader = (key: string) => Promise<RegKey[] | null>;
 
-/** Runs `reg query` through cmd with the UTF-8 code page, and decodes what comes back. */
-export const regQuery: RegReader = (key, recursive = true) =>
-  new Promise((resolve) => {
-    const args = ['/d', '/s', '/c', `chcp 65001 >nul & reg query "${key}"${recursive ? ' /s' : ''}`];
-    execFile('cmd.exe', args, { encoding: 'buffer', timeout: 60_000, maxBuffer: 128 * 1024 * 1024, windowsHide: true }, (error, stdout) => {
-      const text = decodeConsole(stdout as Buffer);
-      // reg exits 1 when the key does not exist: an empty, not a failed, answer.
-      if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') return resolve({ ok: false, reason: 'missing', detail: 'cmd.exe not found' });
-      if (error && !text.includes('HKEY_')) return resolve({ ok: true, stdout: '' });
-      resolve({ ok: true, stdout: text });
-    });
+const KINDS: Record<string, RegValueType> = {
+  String: 'REG_SZ',
+  ExpandString: 'REG_EXPAND_SZ',
+  MultiString: 'REG_MULTI_SZ',
+  DWord: 'REG_DWORD',
+  QWord: 'REG_QWORD',
+  Binary: 'REG_BINARY',
+  None: 'REG_NONE',
+};
+
+// PowerShell writes UTF-8 JSON whatever the console code page; REG_EXPAND_SZ stays unexpanded.
+export const POWERSHELL_READ = [
+  '$ErrorActionPreference = "SilentlyContinue"; [Console]::OutputEncoding = [System.Text.Encoding]::UTF8;',
+  '$root = Get-Item -LiteralPath ("Registry::" + $env:TIEBREAK_REG_KEY);',
+  'if ($root -eq $null) { "[]"; exit 0 }',
+  '$keys = @($root) + @(Get-ChildItem -LiteralPath ("Registry::" + $env:TIEBREAK_REG_KEY));',
+  '$out = foreach ($k in $keys) { $v = @{}; foreach ($n in $k.GetValueNames()) {',
+  '$v[$n] = @{ kind = $k.GetValueKind($n).ToString(); data = [string]$k.GetValue($n, $null, "DoNotExpandEnvironmentNames") } };',
+  '@{ path = $k.Name; values = $v } };',
+  'ConvertTo-Json -InputObject @($out) -Depth 4 -Compress',
+].join(' ');
+
+/** PowerShell's answer to POWERSHELL_READ, as keys. */
+export function parsePowerShellKeys(json: string): RegKey[] {
+  const text = json.trim();
+  if (!text) return [];
+  const parsed = JSON.parse(text) as { path: string; values: Record<string, { kind: string; data: string }> }[] | { path: string; values: Record<string, { kind: string; data: string }> };
+  return (Array.isArray(parsed) ? parsed : [parsed]).map((k) => ({
+    path: k.path,
+    values: new Map(Object.entries(k.values ?? {}).map(([name, v]) => [name, { type: KINDS[v.kind] ?? 'REG_NONE', data: String(v.data ?? '') }])),
+  }));
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ missing: boolean; stdout: Buffer; failed: boolean }> {
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      args,
+      { encoding: 'buffer', timeout: 120_000, maxBuffer: 128 * 1024 * 1024, windowsHide: true, env: { ...process.env, ...env } },
+      (error, stdout) => resolve({ missing: (error as NodeJS.ErrnoException | null)?.code === 'ENOENT', failed: !!error, stdout: stdout as Buffer }),
+    );
   });
+}
+
+/** PowerShell first (UTF-8 whatever the code page); `reg query` where PowerShell is absent or blocked. */
+export const readRegistry: RegReader = async (key) => {
+  const ps = await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', POWERSHELL_READ], { TIEBREAK_REG_KEY: key });
+  // The script always prints a JSON array; anything else (a stub that prints nothing, as wine's,
+  // a policy message) means PowerShell cannot be used here.
+  const answer = ps.stdout.toString('utf8').trim();
+  if (!ps.failed && answer.startsWith('[')) {
+    try {
+      return parsePowerShellKeys(answer);
+    } catch {
+      // Unreadable answer: try reg.exe.
+    }
+  }
+  // `reg export` writes UTF-16 whatever the console code page (`reg query` writes the OEM code
+  // page when redirected, which mangles accented names).
+  if (!key.includes('\\')) {
+    // A hive root (HKEY_USERS): its subkeys only, which `reg query` lists; exporting would copy the hive.
+    const reg = await run('reg.exe', ['query', key]);
+    if (reg.missing) return null;
+    return decodeConsole(reg.stdout)
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith('HKEY_'))
+      .map((path) => ({ path: path.trim(), values: new Map() }));
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'tiebreak-reg-'));
+  const file = join(dir, 'export.reg');
+  try {
+    const reg = await run('reg.exe', ['export', key, file, '/y']);
+    if (reg.missing) return null;
+    // reg fails when the key does not exist: no keys, not a failure.
+    return existsSync(file) ? parseRegExport(decodeConsole(readFileSync(file))) : [];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};

@@ -1,0 +1,57 @@
+// `pnpm build:agent` as a user runs it, then both executables run a real scan: the Linux one here,
+// the Windows one under wine with an entry added to wine's registry Uninstall keys.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InventorySchema } from '@tiebreak/shared';
+import { ROOT, tempDir } from './helpers.ts';
+
+const WINE = ['/usr/lib/wine/wine64', '/usr/bin/wine64'].find((path) => existsSync(path));
+const LINUX_EXE = join(ROOT, 'dist', 'tiebreak-agent-linux-x64');
+const WINDOWS_EXE = join(ROOT, 'dist', 'tiebreak-agent-win-x64.exe');
+
+beforeAll(() => {
+  execFileSync('pnpm', ['-s', 'build:agent'], { cwd: ROOT, stdio: 'ignore', timeout: 600_000 });
+}, 600_000);
+
+describe('single executables', () => {
+  it('the linux-x64 executable scans this machine into a valid inventory', () => {
+    const out = join(tempDir(), 'scan.json');
+    const run = spawnSync(LINUX_EXE, ['scan', '--output', out], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(InventorySchema.safeParse(JSON.parse(readFileSync(out, 'utf8'))).success).toBe(true);
+    expect(spawnSync(LINUX_EXE, ['--version'], { encoding: 'utf8' }).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it.runIf(process.platform === 'linux')('wine is installed (the CI installs it: the Windows smoke test must not be skipped)', () => {
+    expect(WINE, 'wine64 not found: apt-get install wine64').toBeDefined();
+  });
+
+  it.runIf(!!WINE)('the win-x64 executable scans under wine and sees entries added to the Uninstall keys', () => {
+    const prefix = tempDir('tiebreak-wine-');
+    const env = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
+    const wine = (args: string[]) => spawnSync(WINE!, args, { env, encoding: 'utf8', timeout: 300_000 });
+    wine(['wineboot', '--init']);
+    // Node 22 refuses Windows versions older than 8.1: declare Windows 10, as on a real workstation.
+    wine(['reg', 'add', 'HKCU\\Software\\Wine', '/v', 'Version', '/d', 'win10', '/f']);
+    const key = 'HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\TiebreakSmokeTest';
+    expect(wine(['reg', 'add', key, '/v', 'DisplayName', '/d', 'Logiciel Métier de Test', '/f']).status).toBe(0);
+    expect(wine(['reg', 'add', key, '/v', 'Publisher', '/d', 'Éditeur Régional', '/f']).status).toBe(0);
+    expect(wine(['reg', 'add', key, '/v', 'DisplayVersion', '/d', '2.4.1', '/f']).status).toBe(0);
+    const out = join(prefix, 'scan.json');
+    // Under wine, Node's standard output must go to a file, not a pipe.
+    const run = spawnSync('sh', ['-c', `"${WINE}" "${WINDOWS_EXE}" scan --output "Z:${out.replaceAll('/', '\\')}" > "${prefix}/stdout.txt" 2> "${prefix}/stderr.txt"`], {
+      env,
+      timeout: 300_000,
+    });
+    expect(run.status, readFileSync(`${prefix}/stderr.txt`, 'utf8')).toBe(0);
+    const inventory = InventorySchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    expect(inventory.os.family).toBe('windows');
+    expect(inventory.os.vendor).toBe('Microsoft Corporation');
+    expect(inventory.software).toContainEqual(
+      expect.objectContaining({ name: 'Logiciel Métier de Test', publisher: 'Éditeur Régional', version: '2.4.1', source: 'registry', scope: 'machine' }),
+    );
+  });
+});
