@@ -26,6 +26,7 @@ import {
   type Vendor,
 } from '@tiebreak/shared';
 import { RulesError, type RuleProblem, type RuleSet } from './load-rules.ts';
+import { PatternIndex } from './pattern-index.ts';
 
 export interface ItemToClassify {
   name: string;
@@ -76,26 +77,6 @@ interface ProductRef {
   product: Product;
 }
 
-interface PatternTable {
-  regex: RegExp | null;
-  refs: ProductRef[];
-}
-
-/** One regex for many patterns: each alternative is anchored at the start, so the first pattern in
- * rule order that matches anywhere wins, in a single pass. */
-function combinePatterns<T>(entries: { pattern: string; ref: T }[]): { regex: RegExp | null; refs: T[] } {
-  if (!entries.length) return { regex: null, refs: [] };
-  const source = entries.map((entry, i) => `(?<r${i}>^.*?(?:${entry.pattern}))`).join('|');
-  return { regex: new RegExp(source, 'u'), refs: entries.map((e) => e.ref) };
-}
-
-function firstMatch<T>(table: { regex: RegExp | null; refs: T[] }, text: string): T | null {
-  const match = table.regex?.exec(text);
-  if (!match?.groups) return null;
-  for (const key in match.groups) if (match.groups[key] !== undefined) return table.refs[Number(key.slice(1))] ?? null;
-  return null;
-}
-
 export class Classifier {
   readonly fingerprint: string;
   private readonly vendors: Map<string, Vendor>;
@@ -103,11 +84,11 @@ export class Classifier {
   private readonly owners = new Map<string, Vendor>();
   private readonly byPackage = new Map<string, ProductRef>();
   private readonly byPublisher = new Map<string, Vendor>();
-  private readonly publisherPatterns: { regex: RegExp | null; refs: Vendor[] };
+  private readonly publisherPatterns: PatternIndex<Vendor>;
   private readonly vendorNames = new Map<string, Map<string, ProductRef>>();
-  private readonly vendorPatterns = new Map<string, PatternTable>();
+  private readonly vendorPatterns = new Map<string, PatternIndex<ProductRef>>();
   private readonly globalNames = new Map<string, ProductRef>();
-  private readonly globalPatterns: PatternTable;
+  private readonly globalPatterns: PatternIndex<ProductRef>;
 
   constructor(rules: RuleSet) {
     const problems: RuleProblem[] = [];
@@ -183,10 +164,10 @@ export class Classifier {
         });
       });
       this.vendorNames.set(vendor.id, names);
-      this.vendorPatterns.set(vendor.id, combinePatterns(patterns));
+      this.vendorPatterns.set(vendor.id, new PatternIndex(patterns));
     }
-    this.publisherPatterns = combinePatterns(publisherEntries);
-    this.globalPatterns = combinePatterns(globalPatternEntries);
+    this.publisherPatterns = new PatternIndex(publisherEntries);
+    this.globalPatterns = new PatternIndex(globalPatternEntries);
     if (problems.length) throw new RulesError(problems);
   }
 
@@ -214,7 +195,7 @@ export class Classifier {
     if (!publisher) return null;
     const full = normalizePublisher(publisher);
     if (!full) return null;
-    return this.byPublisher.get(normalizePublisherName(publisher)) ?? this.byPublisher.get(full) ?? firstMatch(this.publisherPatterns, full);
+    return this.byPublisher.get(normalizePublisherName(publisher)) ?? this.byPublisher.get(full) ?? this.publisherPatterns.match(full);
   }
 
   classify(item: ItemToClassify): Classification {
@@ -229,12 +210,12 @@ export class Classifier {
     if (vendor) {
       const named = this.vendorNames.get(vendor.id)?.get(name);
       if (named) return this.result(vendor, named.product, 'name');
-      const patterned = firstMatch(this.vendorPatterns.get(vendor.id)!, name);
+      const patterned = this.vendorPatterns.get(vendor.id)!.match(name);
       if (patterned) return this.result(vendor, patterned.product, 'pattern');
     }
     const named = this.globalNames.get(name);
     if (named) return this.result(named.vendor, named.product, 'name');
-    const patterned = firstMatch(this.globalPatterns, name);
+    const patterned = this.globalPatterns.match(name);
     if (patterned) return this.result(patterned.vendor, patterned.product, 'pattern');
     if (vendor?.defaults) return this.result(vendor, null, 'publisher');
     // A known publisher without defaults says who, but not what: keep the vendor, the rest unknown.

@@ -24,8 +24,6 @@ export interface DependencyMap {
   unclassified: { catalogue_id: number; kind: string; source: string; name: string; publisher: string | null; hosts: number; installations: number }[];
 }
 
-// A product counts once however many catalogue spellings it has; an unrecognised entry counts alone.
-const PRODUCT_KEY = "COALESCE(product_id, CASE WHEN vendor_id IS NOT NULL AND origin <> 'unknown' THEN 'v:' || vendor_id || ':' || name_norm END, 'c:' || id)";
 
 interface ProductRow {
   area: string | null;
@@ -41,16 +39,26 @@ interface ProductRow {
 
 /** Installations and distinct products per value of a key, from the product rows. */
 class Tally {
-  private readonly groups = new Map<string, { installations: number; products: Set<string>; sample: ProductRow }>();
+  private readonly groups = new Map<string, { installations: number; products: Set<string>; extra: number; sample: ProductRow | null }>();
+  private group(key: string, sample: ProductRow | null) {
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = { installations: 0, products: new Set(), extra: 0, sample }));
+    return group;
+  }
   add(key: string | null, row: ProductRow) {
     if (key === null) return;
-    let group = this.groups.get(key);
-    if (!group) this.groups.set(key, (group = { installations: 0, products: new Set(), sample: row }));
+    const group = this.group(key, row);
     group.installations += row.installations;
     group.products.add(row.product);
   }
-  rows<T>(build: (key: string, counts: { installations: number; products: number }, sample: ProductRow) => T): T[] {
-    return [...this.groups].map(([key, g]) => build(key, { installations: g.installations, products: g.products.size }, g.sample));
+  /** Products known to be distinct from all others (unrecognised entries). */
+  addDistinct(key: string, products: number, installations: number) {
+    const group = this.group(key, null);
+    group.installations += installations;
+    group.extra += products;
+  }
+  rows<T>(build: (key: string, counts: { installations: number; products: number }, sample: ProductRow | null) => T): T[] {
+    return [...this.groups].map(([key, g]) => build(key, { installations: g.installations, products: g.products.size + g.extra }, g.sample));
   }
 }
 
@@ -63,10 +71,30 @@ export function computeMap(db: Db, classifier: Classifier, options: { unclassifi
   }
   const hostsOf = (facet: string, value: string) => facetHosts.get(facet)?.get(value) ?? 0;
 
-  const rows = db
-    .prepare(`SELECT area, origin, vendor_id, country, owner_country, licence, platform, ${PRODUCT_KEY} AS product, SUM(installs) AS installations
-      FROM catalogue WHERE installs > 0 GROUP BY area, origin, vendor_id, country, owner_country, licence, platform, product`)
-    .all() as ProductRow[];
+  // Recognised entries: one plain scan, aggregated here (cheaper than GROUP BY's sorter on long
+  // keys). A product counts once however many catalogue spellings it has.
+  type Raw = [string | null, string, string | null, string | null, string | null, string, number, string | null, string, number];
+  const raw = db
+    .prepare(`SELECT area, origin, vendor_id, country, owner_country, licence, platform, product_id, name_norm, installs
+      FROM catalogue WHERE installs > 0 AND origin <> 'unknown'`)
+    .raw()
+    .all() as Raw[];
+  const rows: ProductRow[] = raw.map(([area, origin, vendor_id, country, owner_country, licence, platform, product_id, name_norm, installations]) => ({
+    area,
+    origin,
+    vendor_id,
+    country,
+    owner_country,
+    licence,
+    platform,
+    product: product_id ?? `v:${vendor_id}:${name_norm}`,
+    installations,
+  }));
+  // Unrecognised entries are each a product of their own: counted in SQL by area.
+  const unknownByArea = db
+    .prepare(`SELECT COALESCE(area, 'unknown') AS area, COUNT(*) AS products, SUM(installs) AS installations, SUM(platform * installs) AS platform
+      FROM catalogue WHERE installs > 0 AND origin = 'unknown' GROUP BY area`)
+    .all() as { area: string; products: number; installations: number; platform: number }[];
 
   const cells = new Tally();
   const origins = new Tally();
@@ -75,7 +103,6 @@ export function computeMap(db: Db, classifier: Classifier, options: { unclassifi
   const ownerCountries = new Tally();
   const licences = new Tally();
   const all = new Set<string>();
-  const unknownProducts = new Set<string>();
   let installations = 0;
   let unknownInstallations = 0;
   let platformInstallations = 0;
@@ -88,11 +115,17 @@ export function computeMap(db: Db, classifier: Classifier, options: { unclassifi
     licences.add(row.licence, row);
     all.add(row.product);
     installations += row.installations;
-    if (row.origin === 'unknown') {
-      unknownInstallations += row.installations;
-      unknownProducts.add(row.product);
-    }
     if (row.platform) platformInstallations += row.installations;
+  }
+  let unknownProducts = 0;
+  for (const u of unknownByArea) {
+    cells.addDistinct(`${u.area}|unknown`, u.products, u.installations);
+    origins.addDistinct('unknown', u.products, u.installations);
+    licences.addDistinct('unknown', u.products, u.installations);
+    installations += u.installations;
+    unknownInstallations += u.installations;
+    unknownProducts += u.products;
+    platformInstallations += u.platform;
   }
   const byCount = (a: Counts, b: Counts) => b.hosts - a.hosts || b.installations - a.installations;
   const hostRow = db.prepare('SELECT COUNT(*) AS hosts, COALESCE(SUM(duplicate_id), 0) AS duplicates FROM hosts INDEXED BY hosts_by_role').get() as {
@@ -106,9 +139,9 @@ export function computeMap(db: Db, classifier: Classifier, options: { unclassifi
     totals: {
       hosts: hostRow.hosts,
       installations,
-      products: all.size,
+      products: all.size + unknownProducts,
       unknown_installations: unknownInstallations,
-      unknown_products: unknownProducts.size,
+      unknown_products: unknownProducts,
       platform_installations: platformInstallations,
       duplicate_id_hosts: hostRow.duplicates,
     },
@@ -124,10 +157,10 @@ export function computeMap(db: Db, classifier: Classifier, options: { unclassifi
       .rows((vendorId, counts, sample) => ({
         vendor_id: vendorId,
         vendor: classifier.vendor(vendorId)?.name ?? vendorId,
-        country: sample.country,
+        country: sample!.country,
         owner: classifier.ultimateOwner(vendorId)?.name ?? null,
-        owner_country: sample.owner_country,
-        origin: sample.origin,
+        owner_country: sample!.owner_country,
+        origin: sample!.origin,
         hosts: hostsOf('vendor', vendorId),
         ...counts,
       }))
