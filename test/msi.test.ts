@@ -1,0 +1,63 @@
+// `pnpm build:msi` as a user runs it, then the MSI's tables read back with msiinfo (msitools).
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { ROOT } from './helpers.ts';
+
+const MSI = `${ROOT}/dist/tiebreak-agent.msi`;
+const table = (name: string) =>
+  execFileSync('msiinfo', ['export', MSI, name], { encoding: 'utf8' })
+    .split(/\r?\n/)
+    .slice(3)
+    .filter(Boolean)
+    .map((line) => line.split('\t'));
+
+beforeAll(() => {
+  execFileSync('pnpm', ['-s', 'build:msi'], { cwd: ROOT, stdio: 'ignore', timeout: 600_000 });
+}, 600_000);
+
+describe('the Windows installer', () => {
+  it('installs the executable under Program Files (64-bit) and keeps data under ProgramData', () => {
+    expect(table('File')).toContainEqual(expect.arrayContaining(['AgentExe', 'AgentExecutable', 'tiebreak-agent.exe']));
+    const directories = new Map(table('Directory').map(([id, parent, name]) => [id, { parent, name }]));
+    expect(directories.get('INSTALLDIR')).toEqual({ parent: 'ProgramFiles64Folder', name: 'tiebreak' });
+    expect(directories.get('DATADIR')).toEqual({ parent: 'CommonAppDataFolder', name: 'tiebreak' });
+    expect(table('Component').find(([id]) => id === 'AgentExecutable')![3]).toBe('256'); // 64-bit component
+  });
+
+  it('takes SERVER, TOKEN and SCHEDULE, secure for managed installs, the token hidden from logs', () => {
+    const properties = new Map(table('Property').map(([name, value]) => [name, value]));
+    expect(properties.get('SecureCustomProperties')!.split(';')).toEqual(expect.arrayContaining(['SERVER', 'TOKEN', 'SCHEDULE']));
+    expect(properties.get('MsiHiddenProperties')).toBe('TOKEN');
+    expect(properties.get('SCHEDULE')).toBe('0 9 * * *');
+    expect(properties.get('ALLUSERS')).toBe('1');
+  });
+
+  it('upgrades in place: a stable UpgradeCode with major upgrade and downgrade protection', () => {
+    const properties = new Map(table('Property').map(([name, value]) => [name, value]));
+    expect(properties.get('UpgradeCode')).toBe('{6D1B2C1E-7A48-4C3F-9E55-2B8A0C4D9F31}');
+    const upgrades = table('Upgrade');
+    expect(upgrades.map((row) => row.at(-1))).toEqual(expect.arrayContaining(['WIX_UPGRADE_DETECTED', 'WIX_DOWNGRADE_DETECTED']));
+    expect(table('InstallExecuteSequence').map(([action]) => action)).toContain('RemoveExistingProducts');
+  });
+
+  it('writes the configuration and registers the task as SYSTEM, and undoes both', () => {
+    const actions = new Map(table('CustomAction').map(([action, type, source, target]) => [action, { type: Number(type), source, target }]));
+    const deferredSystem = 1024 | 2048;
+    expect(actions.get('WriteConfiguration')).toMatchObject({ source: 'AgentExe', target: expect.stringContaining('configure --server "[SERVER]" --token "[TOKEN]"') });
+    expect(actions.get('WriteConfiguration')!.type & deferredSystem).toBe(deferredSystem);
+    expect(actions.get('RegisterTasks')!.type & deferredSystem).toBe(deferredSystem);
+    expect(actions.get('RegisterTasks')!.target).toMatch(/^task install/);
+    expect(actions.get('RemoveTasks')!.target).toMatch(/^task remove --config/);
+    expect(actions.get('RollbackConfiguration')!.type & 256).toBe(256);
+    const sequence = new Map(table('InstallExecuteSequence').map(([action, condition, order]) => [action, { condition, order: Number(order) }]));
+    const at = (action: string) => sequence.get(action)!.order;
+    expect(at('WriteConfiguration')).toBeGreaterThan(at('InstallFiles'));
+    expect(at('RollbackConfiguration')).toBeLessThan(at('WriteConfiguration'));
+    expect(at('RegisterTasks')).toBeGreaterThan(at('WriteConfiguration'));
+    expect(at('RemoveTasks')).toBeGreaterThan(at('InstallInitialize'));
+    expect(at('RemoveTasks')).toBeLessThan(at('RemoveFiles'));
+    for (const action of ['WriteConfiguration', 'RegisterTasks', 'RemoveTasks']) expect(at(action)).toBeLessThan(at('InstallFinalize'));
+    expect(sequence.get('WriteConfiguration')!.condition).toBe('SERVER AND TOKEN AND NOT REMOVE');
+    expect(sequence.get('RemoveTasks')!.condition).toBe('REMOVE="ALL" AND NOT UPGRADINGPRODUCTCODE');
+  });
+});
