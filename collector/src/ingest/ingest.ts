@@ -57,6 +57,26 @@ export function facetsOf(facts: CatalogueFacts): string[] {
   return facets;
 }
 
+/** Changes to the catalogue's and facets' counters, summed before they are written. */
+class Deltas {
+  readonly catalogueDeltas = new Map<number, [number, number]>();
+  readonly facetDeltas = new Map<string, number>();
+  catalogue(id: number, installs: number, hosts: number) {
+    const current = this.catalogueDeltas.get(id);
+    if (current) {
+      current[0] += installs;
+      current[1] += hosts;
+    } else this.catalogueDeltas.set(id, [installs, hosts]);
+  }
+  facet(facet: string, hosts: number) {
+    this.facetDeltas.set(facet, (this.facetDeltas.get(facet) ?? 0) + hosts);
+  }
+  merge(other: Deltas) {
+    for (const [id, [installs, hosts]] of other.catalogueDeltas) this.catalogue(id, installs, hosts);
+    for (const [facet, hosts] of other.facetDeltas) this.facet(facet, hosts);
+  }
+}
+
 const RAW_CACHE_LIMIT = 500_000;
 const RULES_META_KEY = 'rules_fingerprint';
 
@@ -102,19 +122,33 @@ export class Ingestor {
         'INSERT INTO facet_counts (facet, value, hosts) VALUES (?, ?, ?) ON CONFLICT (facet, value) DO UPDATE SET hosts = hosts + excluded.hosts',
       ),
     };
-    this.ingestTransaction = db.transaction((inventory: Inventory, now: string) => this.ingestUnsafe(inventory, now));
+    // One inventory in its own transaction (a savepoint inside a batch); its counter changes are
+    // kept aside and written only once the inventory is known to be good.
+    this.ingestTransaction = db.transaction((inventory: Inventory, now: string) => {
+      this.pending = new Deltas();
+      const result = this.ingestUnsafe(inventory, now);
+      return { result, deltas: this.pending };
+    });
+    this.applyDeltas = db.transaction((deltas: Deltas) => {
+      for (const [id, [installs, hosts]] of deltas.catalogueDeltas) if (installs || hosts) this.stmt.adjustCatalogue.run(installs, hosts, id);
+      for (const [facet, hosts] of deltas.facetDeltas) {
+        if (!hosts) continue;
+        const [name, value] = facet.split('\u0000') as [string, string];
+        this.stmt.adjustFacet.run(name, value, hosts);
+      }
+    });
   }
 
-  private readonly ingestTransaction: (inventory: Inventory, now: string) => IngestResult;
+  private pending: Deltas | null = null;
+  private readonly ingestTransaction: (inventory: Inventory, now: string) => { result: IngestResult; deltas: Deltas };
+  private readonly applyDeltas: (deltas: Deltas) => void;
 
   /** Ingest a validated inventory. All or nothing: on any error, the database is unchanged. */
   ingest(inventory: Inventory, now = new Date()): IngestResult {
-    try {
-      return this.ingestTransaction(inventory, now.toISOString());
-    } catch (error) {
-      this.forgetCaches();
-      throw error;
-    }
+    return this.ingestMany([inventory], now).map((r) => {
+      if (r instanceof Error) throw r;
+      return r;
+    })[0]!;
   }
 
   /**
@@ -125,19 +159,31 @@ export class Ingestor {
   ingestMany(inventories: readonly Inventory[], now = new Date()): (IngestResult | Error)[] {
     const at = now.toISOString();
     let failed = false;
-    const results = this.db.transaction(() =>
-      inventories.map((inventory) => {
-        try {
-          // A transaction inside a transaction is a savepoint in better-sqlite3.
-          return this.ingestTransaction(inventory, at);
-        } catch (error) {
-          failed = true;
-          return error instanceof Error ? error : new Error(String(error));
-        }
-      }),
-    )();
-    if (failed) this.forgetCaches();
-    return results;
+    try {
+      return this.db.transaction(() => {
+        const batch = new Deltas();
+        const results = inventories.map((inventory) => {
+          try {
+            // A transaction inside a transaction is a savepoint in better-sqlite3.
+            const { result, deltas } = this.ingestTransaction(inventory, at);
+            batch.merge(deltas);
+            return result;
+          } catch (error) {
+            failed = true;
+            return error instanceof Error ? error : new Error(String(error));
+          }
+        });
+        // Counters shared by the whole batch are written once, in the same commit.
+        this.applyDeltas(batch);
+        return results;
+      })();
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      this.pending = null;
+      if (failed) this.forgetCaches();
+    }
   }
 
   /** Caches may name rows that a rollback removed. */
@@ -260,11 +306,12 @@ export class Ingestor {
     }
     for (const [id, version, scope, arch] of next.values()) this.stmt.insertInstallation.run(host.id, id, version, scope, arch);
 
+    const deltas = this.pending!;
     for (const [id, n] of newCounts) {
       const old = oldCounts.get(id) ?? 0;
-      if (n !== old || old === 0) this.stmt.adjustCatalogue.run(n - old, old === 0 ? 1 : 0, id);
+      if (n !== old || old === 0) deltas.catalogue(id, n - old, old === 0 ? 1 : 0);
     }
-    for (const [id, old] of oldCounts) if (!newCounts.has(id)) this.stmt.adjustCatalogue.run(-old, -1, id);
+    for (const [id, old] of oldCounts) if (!newCounts.has(id)) deltas.catalogue(id, -old, -1);
 
     const newFacets = new Set<string>();
     for (const id of newCounts.keys()) for (const facet of this.facets(id)) newFacets.add(facet);
@@ -273,13 +320,13 @@ export class Ingestor {
       if (oldFacets.has(facet)) continue;
       const [name, value] = facet.split('\u0000') as [string, string];
       this.stmt.addHostFacet.run(host.id, name, value);
-      this.stmt.adjustFacet.run(name, value, 1);
+      deltas.facet(facet, 1);
     }
     for (const facet of oldFacets) {
       if (newFacets.has(facet)) continue;
       const [name, value] = facet.split('\u0000') as [string, string];
       this.stmt.removeHostFacet.run(host.id, name, value);
-      this.stmt.adjustFacet.run(name, value, -1);
+      deltas.facet(facet, -1);
     }
 
     this.stmt.addReceipt.run(inventory.id, host.id, now, inventory.collected_at, inventory.software.length);
