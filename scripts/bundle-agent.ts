@@ -18,6 +18,9 @@ export async function bundleAgent(outfile = AGENT_BUNDLE): Promise<string> {
     minify: false,
     legalComments: 'eof',
     logLevel: 'warning',
+    // Some dependencies (node-cron) read import.meta.url, empty in CommonJS: give it this file's URL.
+    define: { 'import.meta.url': '__tiebreakImportMetaUrl' },
+    banner: { js: "const __tiebreakImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   });
   return outfile;
 }

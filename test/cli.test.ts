@@ -59,9 +59,10 @@ describe('command-line usage', () => {
     const noServer = await runCli('agent', ['send', '--token', 'x'], { env: { TIEBREAK_SERVER: '' } });
     expect(noServer.code).toBe(2);
     expect(noServer.stderr).toMatch(/send needs --server/);
-    const unreachable = await runCli('agent', ['send', '--server', 'http://127.0.0.1:1', '--token', 'x']);
+    const unreachable = await runCli('agent', ['send', '--server', 'http://127.0.0.1:1', '--token', 'x', '--state-dir', tempDir()]);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/cannot reach the collector/);
+    expect(unreachable.stderr).toMatch(/1 inventory kept in .*spool, sent at the next attempt/);
     const badPort = await runCli('collector', ['serve', '--port', 'eighty']);
     expect(badPort.code).toBe(2);
   });

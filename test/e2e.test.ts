@@ -49,10 +49,10 @@ describe('end to end on this machine', () => {
   });
 
   it('the agent scans this machine and sends it; the map shows the host with its software classified', async () => {
-    const sent = await runCli('agent', ['send', '--server', collector.url, '--token', token]);
+    const sent = await runCli('agent', ['send', '--server', collector.url, '--token', token, '--state-dir', join(dir, 'agent')]);
     expect(sent.stderr).toBe('');
     expect(sent.code).toBe(0);
-    expect(sent.stdout).toMatch(/^sent \d+ software items to /);
+    expect(sent.stdout).toMatch(/^sent \d+ software items to .*\(1 inventory delivered\)/);
 
     const map = await json(fetch(`${collector.url}/api/v1/map`));
     expect(map.totals.hosts).toBe(1);
@@ -79,7 +79,7 @@ describe('end to end on this machine', () => {
 
   it('refuses a bad token, with a clear message, and the database does not change', async () => {
     const before = databaseSnapshot(dbFile);
-    const sent = await runCli('agent', ['send', '--server', collector.url, '--token', 'tbk_not-a-real-token']);
+    const sent = await runCli('agent', ['send', '--server', collector.url, '--token', 'tbk_not-a-real-token', '--state-dir', join(dir, 'agent-bad')]);
     expect(sent.code).toBe(1);
     expect(sent.stderr).toContain('HTTP 401');
     expect(sent.stderr).toContain('unknown or revoked token');

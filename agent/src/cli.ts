@@ -2,11 +2,14 @@
 // tiebreak-agent: inventories this machine and sends it to a tiebreak collector.
 import { rmSync, writeFileSync } from 'node:fs';
 import { COMMON_OPTIONS, UsageError, helpOrVersion, noMoreArguments, parseCommandLine, runMain } from '@tiebreak/shared';
-import { ConfigError, defaultConfigPath, readConfig, writeConfig } from './config.ts';
+import { join } from 'node:path';
+import { ConfigError, defaultConfigPath, defaultStateDir, readConfig, writeConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { installTask, removeTask } from './windows/tasks.ts';
 import { scan } from './scan.ts';
+import { startDaemon, validateSchedule } from './schedule.ts';
 import { sendInventory } from './send.ts';
+import { Spool } from './spool.ts';
 import { AGENT_VERSION } from './version.ts';
 
 const HELP = `tiebreak-agent ${AGENT_VERSION}: inventory of this machine for a tiebreak collector
@@ -18,6 +21,12 @@ Usage:
       Scan this machine and send the inventory to the collector at URL.
       TOKEN is an enrolment token from 'tiebreak-collector token create'.
       Without them, the configuration file is used. --output keeps a copy of what was sent.
+      The inventory goes through the spool (--state-dir, default /var/lib/tiebreak or
+      %ProgramData%\\tiebreak): kept there until acknowledged, sent by the next send or run.
+  tiebreak-agent run [--server URL --token TOKEN] [--config FILE] [--state-dir DIR]
+      Daemon: scan at start, then on the configured schedule (cron, default daily 09:00) plus a
+      random delay of up to --max-delay seconds (default 3600); inventories wait in the spool
+      until the collector acknowledges them, retried with exponential backoff. SIGTERM stops it.
   tiebreak-agent configure --server URL --token TOKEN [--schedule CRON] [--config FILE]
       Write the configuration file (readable by SYSTEM and Administrators only on Windows,
       by its owner only elsewhere). Default: %ProgramData%\tiebreak\agent.json on Windows,
@@ -46,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
     verbose: { type: 'boolean', short: 'v' },
     schedule: { type: 'string' },
     config: { type: 'string' },
+    'state-dir': { type: 'string' },
+    'max-delay': { type: 'string' },
   });
   const early = helpOrVersion(line, HELP, AGENT_VERSION);
   if (early !== null) return early;
@@ -61,17 +72,53 @@ async function main(argv: string[]): Promise<number> {
     log.info(`scanned ${inventory.software.length} software items`);
     return 0;
   }
-  if (command === 'send') {
+  if (command === 'send' || command === 'run') {
     const file = readConfig(values.config ?? defaultConfigPath());
     const server = values.server ?? (process.env.TIEBREAK_SERVER || undefined) ?? file?.server;
     const token = values.token ?? (process.env.TIEBREAK_TOKEN || undefined) ?? file?.token;
-    if (!server) throw new UsageError('send needs --server URL (or TIEBREAK_SERVER, or a configuration file)');
-    if (!token) throw new UsageError('send needs --token TOKEN (or TIEBREAK_TOKEN, or a configuration file)');
+    if (!server) throw new UsageError(`${command} needs --server URL (or TIEBREAK_SERVER, or a configuration file)`);
+    if (!token) throw new UsageError(`${command} needs --token TOKEN (or TIEBREAK_TOKEN, or a configuration file)`);
+    const spool = new Spool({ dir: join(values['state-dir'] ?? defaultStateDir(), 'spool') });
+    if (command === 'run') {
+      const schedule = values.schedule ?? file?.schedule ?? '0 9 * * *';
+      if (!validateSchedule(schedule)) throw new UsageError(`schedule: "${schedule}" is not a valid cron expression`);
+      const maxDelay = Number(values['max-delay'] ?? 3600);
+      if (!Number.isFinite(maxDelay) || maxDelay < 0) throw new UsageError(`--max-delay must be a number of seconds, not ${values['max-delay']}`);
+      const daemonLog = createLogger(values.verbose ? 'debug' : 'info');
+      const daemon = startDaemon({
+        schedule,
+        send: { server, token },
+        spool,
+        log: daemonLog,
+        scan: () => scan({ log: daemonLog }),
+        sender: sendInventory,
+        maxRandomDelayMs: maxDelay * 1000,
+        retryBaseMs: Number(process.env.TIEBREAK_RETRY_BASE_MS ?? 30_000),
+      });
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          daemonLog.info(`${signal} received, stopping`);
+          void daemon.stop().then(resolve);
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      return 0;
+    }
     const inventory = await scan({ log });
     if (values.output) writeFileSync(values.output, `${JSON.stringify(inventory)}\n`);
-    const result = await sendInventory(inventory, { server, token });
-    const body = result.body as { host_id?: number; items?: number };
-    process.stdout.write(`sent ${inventory.software.length} software items to ${server} (host ${body.host_id ?? '?'})\n`);
+    spool.add(inventory);
+    const result = await spool.flush(sendInventory, { server, token }, log);
+    if (result.lastError && result.pending > 0) {
+      process.stderr.write(`tiebreak-agent: ${result.lastError.message}\n`);
+      process.stderr.write(`tiebreak-agent: ${result.pending} inventor${result.pending === 1 ? 'y' : 'ies'} kept in ${spool.dir}, sent at the next attempt\n`);
+      return 1;
+    }
+    if (result.rejected) {
+      process.stderr.write(`tiebreak-agent: ${result.lastError?.message ?? 'inventory refused'}\n`);
+      return 1;
+    }
+    process.stdout.write(`sent ${inventory.software.length} software items to ${server} (${result.sent} inventor${result.sent === 1 ? 'y' : 'ies'} delivered)\n`);
     return 0;
   }
   if (command === 'configure') {

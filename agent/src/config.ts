@@ -26,6 +26,13 @@ export function defaultConfigPath(platform: NodeJS.Platform = process.platform):
   return '/etc/tiebreak/agent.json';
 }
 
+/** Where the agent keeps its spool (and, later, its credential). */
+export function defaultStateDir(platform: NodeJS.Platform = process.platform): string {
+  if (process.env.TIEBREAK_STATE_DIR) return process.env.TIEBREAK_STATE_DIR;
+  if (platform === 'win32') return join(process.env.ProgramData ?? 'C:\\ProgramData', 'tiebreak');
+  return '/var/lib/tiebreak';
+}
+
 export function readConfig(path = defaultConfigPath()): AgentConfig | null {
   if (!existsSync(path)) return null;
   let json: unknown;

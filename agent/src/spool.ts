@@ -1,0 +1,104 @@
+// The spool: every inventory is written to disk (atomically) before it is sent, and removed only when
+// the collector acknowledged it. An unreachable collector or a 5xx/429 leaves it for a later attempt,
+// across restarts; another 4xx moves it aside with the reason, never retried in a loop.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InventorySchema, type Inventory } from '@tiebreak/shared';
+import type { Logger } from './log.ts';
+import { SendError, type SendOptions, type SendResult } from './send.ts';
+
+export interface SpoolOptions {
+  dir: string;
+  /** The spool keeps at most this many inventories: the newest. */
+  maxEntries?: number;
+}
+
+export interface FlushResult {
+  sent: number;
+  rejected: number;
+  /** Left for a later attempt (collector unreachable, 5xx or 429). */
+  pending: number;
+  lastError: SendError | null;
+}
+
+export type Sender = (inventory: Inventory, options: SendOptions) => Promise<SendResult>;
+
+const PENDING = 'pending';
+const REJECTED = 'rejected';
+
+export class Spool {
+  readonly dir: string;
+  private readonly maxEntries: number;
+
+  constructor(options: SpoolOptions) {
+    this.dir = options.dir;
+    this.maxEntries = options.maxEntries ?? 20;
+    mkdirSync(join(this.dir, PENDING), { recursive: true, mode: 0o700 });
+    mkdirSync(join(this.dir, REJECTED), { recursive: true, mode: 0o700 });
+  }
+
+  /** Names sort by time of collection, so the oldest is sent first. */
+  private entries(): string[] {
+    return readdirSync(join(this.dir, PENDING))
+      .filter((name) => name.endsWith('.json'))
+      .sort();
+  }
+
+  /** Write atomically (temporary file, then rename): a crash leaves the old state or the new, whole. */
+  add(inventory: Inventory): string {
+    const name = `${inventory.collected_at.replace(/[:.]/g, '-')}_${inventory.id}.json`;
+    const temporary = join(this.dir, PENDING, `.${randomUUID()}.tmp`);
+    writeFileSync(temporary, JSON.stringify(inventory), { mode: 0o600 });
+    renameSync(temporary, join(this.dir, PENDING, name));
+    // Bounded: the oldest go first, a newer scan of the same machine supersedes them.
+    const entries = this.entries();
+    for (const old of entries.slice(0, Math.max(0, entries.length - this.maxEntries))) rmSync(join(this.dir, PENDING, old), { force: true });
+    return name;
+  }
+
+  pending(): number {
+    return this.entries().length;
+  }
+
+  /** Send every pending inventory, oldest first; stops at the first failure worth retrying. */
+  async flush(send: Sender, options: SendOptions, log: Logger): Promise<FlushResult> {
+    const result: FlushResult = { sent: 0, rejected: 0, pending: 0, lastError: null };
+    for (const name of this.entries()) {
+      const file = join(this.dir, PENDING, name);
+      let inventory: Inventory;
+      try {
+        inventory = InventorySchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+      } catch (error) {
+        log.warn(`spool: ${name} is unreadable (${(error as Error).message}); moved aside`);
+        renameSync(file, join(this.dir, REJECTED, name));
+        result.rejected++;
+        continue;
+      }
+      try {
+        await send(inventory, options);
+        // Acknowledged: only now is it removed. A replay after a crash here is recognised by its id.
+        rmSync(file, { force: true });
+        result.sent++;
+      } catch (error) {
+        if (!(error instanceof SendError)) throw error;
+        result.lastError = error;
+        if (error.status !== null && error.status >= 400 && error.status < 500 && error.status !== 429) {
+          log.error(`spool: the collector refused ${name} (${error.message}); moved to ${REJECTED}/, not retried`);
+          renameSync(file, join(this.dir, REJECTED, name));
+          result.rejected++;
+          continue;
+        }
+        log.warn(`spool: ${error.message}; ${name} kept for a later attempt`);
+        break;
+      }
+    }
+    result.pending = this.pending();
+    return result;
+  }
+}
+
+/** Exponential backoff with full jitter: a random delay up to min(cap, base * 2^attempt). */
+export function backoffDelay(attempt: number, random = Math.random, baseMs = 30_000, capMs = 3_600_000): number {
+  return Math.round(random() * Math.min(capMs, baseMs * 2 ** Math.min(attempt, 20)));
+}
