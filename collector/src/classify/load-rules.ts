@@ -118,27 +118,20 @@ export function loadRuleTrees(dirs: readonly string[]): RuleSet {
       continue;
     }
     const display = (file: string) => relative(process.cwd(), file) || file;
-    const countriesFile = join(dir, 'countries.yaml');
-    if (existsSync(countriesFile)) {
-      const text = readFileSync(countriesFile, 'utf8');
-      hash.update(`${countriesFile}\n${text}`);
-      const parsed = parseRuleFile(countriesFile, text, CountriesFileSchema, display(countriesFile));
-      set.problems.push(...parsed.problems);
-      for (const country of parsed.data?.countries ?? []) set.countries.set(country.code, country);
-    }
-    const categoriesFile = join(dir, 'categories.yaml');
-    if (existsSync(categoriesFile)) {
-      const text = readFileSync(categoriesFile, 'utf8');
-      hash.update(`${categoriesFile}\n${text}`);
-      const parsed = parseRuleFile(categoriesFile, text, CategoriesFileSchema, display(categoriesFile));
-      set.problems.push(...parsed.problems);
-      for (const category of parsed.data?.categories ?? []) set.categories.set(category.id, category);
-    }
-    for (const file of yamlFiles(join(dir, 'alternatives'))) {
+    // Read, fingerprint (by path within the tree, so a moved checkout keeps its fingerprint), parse.
+    const read = <S extends z.ZodType>(file: string, schema: S) => {
       const text = readFileSync(file, 'utf8');
-      hash.update(`${basename(file)}\n${text}`);
-      const parsed = parseRuleFile(file, text, AlternativesFileSchema, display(file));
+      hash.update(`${relative(dir, file)}\n${text}`);
+      const parsed = parseRuleFile(file, text, schema, display(file));
       set.problems.push(...parsed.problems);
+      return parsed;
+    };
+    const countriesFile = join(dir, 'countries.yaml');
+    if (existsSync(countriesFile)) for (const country of read(countriesFile, CountriesFileSchema).data?.countries ?? []) set.countries.set(country.code, country);
+    const categoriesFile = join(dir, 'categories.yaml');
+    if (existsSync(categoriesFile)) for (const category of read(categoriesFile, CategoriesFileSchema).data?.categories ?? []) set.categories.set(category.id, category);
+    for (const file of yamlFiles(join(dir, 'alternatives'))) {
+      const parsed = read(file, AlternativesFileSchema);
       parsed.data?.alternatives.forEach((alternative, i) => {
         if (set.alternatives.has(alternative.id) && dir === dirs[0])
           set.problems.push({ file: display(file), line: parsed.lineOf(['alternatives', i, 'id']), path: `alternatives.${i}.id`, message: `duplicate alternative id '${alternative.id}'` });
@@ -147,10 +140,7 @@ export function loadRuleTrees(dirs: readonly string[]): RuleSet {
     }
     const seenHere = new Map<string, string>();
     for (const file of yamlFiles(join(dir, 'vendors'))) {
-      const text = readFileSync(file, 'utf8');
-      hash.update(`${basename(file)}\n${text}`);
-      const parsed = parseRuleFile(file, text, VendorSchema, display(file));
-      set.problems.push(...parsed.problems);
+      const parsed = read(file, VendorSchema);
       const vendor = parsed.data;
       if (!vendor) continue;
       if (basename(file).replace(/\.ya?ml$/, '') !== vendor.id)

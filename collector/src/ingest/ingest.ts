@@ -38,7 +38,8 @@ export function classifyItem(classifier: Classifier, item: CatalogueItem): Class
   };
 }
 
-interface CatalogueFacts {
+/** The classification columns of a catalogue entry that the map and the facets read. */
+export interface CatalogueFacts {
   area: string | null;
   origin: string;
   vendor_id: string | null;

@@ -2,6 +2,7 @@
 // vendor, by country and by licence, plus what is still unrecognised. Reads the catalogue once and
 // the per-facet host counts kept at ingest; never the installations table.
 import type { Classifier } from '../classify/classifier.ts';
+import type { CatalogueFacts } from '../ingest/ingest.ts';
 import type { Db } from '../store/db.ts';
 
 export interface Counts {
@@ -25,13 +26,7 @@ export interface DependencyMap {
 }
 
 
-interface ProductRow {
-  area: string | null;
-  origin: string;
-  vendor_id: string | null;
-  country: string | null;
-  owner_country: string | null;
-  licence: string;
+interface ProductRow extends CatalogueFacts {
   platform: number;
   product: string;
   installations: number;
