@@ -14,7 +14,7 @@ import pino from 'pino';
 import { request } from 'undici';
 import { createCollector, listen } from '../collector/src/collector.ts';
 import { classifyItem } from '../collector/src/ingest/ingest.ts';
-import { createToken } from '../collector/src/store/tokens.ts';
+import { createToken, enrolAgent } from '../collector/src/store/tokens.ts';
 import { bundleAgent } from '../scripts/bundle-agent.ts';
 import { fleetSoftware, makeInventory } from '../test/fixtures.ts';
 
@@ -115,7 +115,9 @@ if (sections.has('ingest')) {
 
   // Over HTTP on loopback: gzip JSON, bearer token, 8 concurrent agents.
   const httpCollector = createCollector({ dbFile: join(work, 'http.db'), log: quiet });
-  const { token } = createToken(httpCollector.db, 'bench');
+  const { id: tokenId } = createToken(httpCollector.db, 'bench');
+  // Each host enrolled beforehand: the benchmark measures inventories, not enrolments.
+  const credentials = inventories.map((inv) => enrolAgent(httpCollector.db, tokenId, inv.host, null).credential);
   const { server, port } = await listen(httpCollector, 0, '127.0.0.1');
   const bodies = texts.map((t) => gzipSync(t));
   let next = 0;
@@ -123,11 +125,11 @@ if (sections.has('ingest')) {
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       while (next < bodies.length) {
-        const body = bodies[next++]!;
+        const index = next++;
         const response = await request(`http://127.0.0.1:${port}/api/v1/inventories`, {
           method: 'POST',
-          body,
-          headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${token}` },
+          body: bodies[index]!,
+          headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${credentials[index]}` },
         });
         await response.body.text();
         if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}`);

@@ -1,7 +1,8 @@
 // `pnpm start`: the main job on one machine. Starts the collector on SQLite, scans this machine with
 // the agent, sends the inventory over HTTP like any agent would, prints the map's URL and keeps serving.
 import { parseArgs } from 'node:util';
-import { scan, sendInventory } from '@tiebreak/agent';
+import { join } from 'node:path';
+import { Delivery, scan } from '@tiebreak/agent';
 import { createCollector, createToken, listen } from '@tiebreak/collector';
 
 const { values } = parseArgs({
@@ -20,12 +21,14 @@ const { server, port } = await listen(collector, Number(values.port), values.hos
 const base = `http://${values.host === '0.0.0.0' ? 'localhost' : values.host}:${port}`;
 const { token } = createToken(collector.db, 'pnpm start (this machine)');
 const inventory = await scan();
-const sent = await sendInventory(inventory, { server: base, token });
+// Enrols like any agent (its credential kept beside the database), then sends.
+const delivery = new Delivery(join(values.db, '..', 'agent'), base, token, { debug() {}, info() {}, warn() {}, error: (m) => console.error(m) });
+const sent = await delivery.send(inventory);
 const result = sent.body as { host_id: number; items: number };
 console.log(`\nScanned ${inventory.host.hostname}: ${inventory.software.length} software items, sent to the collector (host ${result.host_id}).`);
 console.log(`Dependency map:  ${base}/`);
 console.log(`JSON map:        ${base}/api/v1/map`);
-console.log(`Enrol other machines with:  pnpm agent send --server ${base} --token ${token}`);
+console.log(`Enrol other machines with:  pnpm agent send --server ${base} --token ${token} --state-dir /tmp/tiebreak-agent`);
 console.log('Press Ctrl+C to stop.');
 
 const stop = () => server.close(() => (collector.close(), process.exit(0)));

@@ -11,6 +11,8 @@ const dir = tempDir();
 const dbFile = join(dir, 'tiebreak.db');
 let collector: RunningCollector;
 let token: string;
+/** A credential enrolled for the machine `makeInventory()` describes by default. */
+let credential: string;
 
 const dpkgCount = (() => {
   try {
@@ -26,7 +28,18 @@ beforeAll(async () => {
   token = created.stdout.trim();
   expect(token).toMatch(/^tbk_[A-Za-z0-9_-]{20,}$/);
   collector = await startCollector(dbFile);
+  credential = await enrol(collector.url, token, makeInventory().host);
 });
+
+export async function enrol(url: string, enrolmentToken: string, host: { id: string; hostname: string }): Promise<string> {
+  const response = await fetch(`${url}/api/v1/enrol`, {
+    method: 'POST',
+    body: JSON.stringify({ host_id: host.id, hostname: host.hostname }),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${enrolmentToken}` },
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { credential: string }).credential;
+}
 
 afterAll(async () => {
   await collector?.stop();
@@ -39,7 +52,7 @@ const post = (body: string | Buffer, headers: Record<string, string> = {}) =>
   fetch(`${collector.url}/api/v1/inventories`, {
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}`, ...headers },
   });
 
 describe('end to end on this machine', () => {
@@ -81,8 +94,15 @@ describe('end to end on this machine', () => {
     const before = databaseSnapshot(dbFile);
     const sent = await runCli('agent', ['send', '--server', collector.url, '--token', 'tbk_not-a-real-token', '--state-dir', join(dir, 'agent-bad')]);
     expect(sent.code).toBe(1);
-    expect(sent.stderr).toContain('HTTP 401');
+    expect(sent.stderr).toContain('refused the enrolment (HTTP 401)');
     expect(sent.stderr).toContain('unknown or revoked token');
+    const withToken = await fetch(`${collector.url}/api/v1/inventories`, {
+      method: 'POST',
+      body: JSON.stringify(makeInventory()),
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(withToken.status).toBe(401);
+    expect((await json(withToken)).error).toMatch(/enrolment token only enrols/);
     const missing = await fetch(`${collector.url}/api/v1/inventories`, { method: 'POST', body: JSON.stringify(makeInventory()) });
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -123,7 +143,7 @@ describe('end to end on this machine', () => {
   });
 
   it('accepts a replay of the same inventory once', async () => {
-    const inventory = JSON.stringify(makeInventory({ machine: 'replayed' }));
+    const inventory = JSON.stringify(makeInventory());
     const first = await json(post(gzipSync(inventory), { 'content-encoding': 'gzip' }));
     const again = await json(post(inventory));
     expect(first.status).toBe('accepted');

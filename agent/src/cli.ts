@@ -8,7 +8,7 @@ import { createLogger } from './log.ts';
 import { installTask, removeTask } from './windows/tasks.ts';
 import { scan } from './scan.ts';
 import { startDaemon, validateSchedule } from './schedule.ts';
-import { sendInventory } from './send.ts';
+import { Delivery } from './credentials.ts';
 import { Spool } from './spool.ts';
 import { AGENT_VERSION } from './version.ts';
 
@@ -78,7 +78,8 @@ async function main(argv: string[]): Promise<number> {
     const token = values.token ?? (process.env.TIEBREAK_TOKEN || undefined) ?? file?.token;
     if (!server) throw new UsageError(`${command} needs --server URL (or TIEBREAK_SERVER, or a configuration file)`);
     if (!token) throw new UsageError(`${command} needs --token TOKEN (or TIEBREAK_TOKEN, or a configuration file)`);
-    const spool = new Spool({ dir: join(values['state-dir'] ?? defaultStateDir(), 'spool') });
+    const stateDir = values['state-dir'] ?? defaultStateDir();
+    const spool = new Spool({ dir: join(stateDir, 'spool') });
     if (command === 'run') {
       const schedule = values.schedule ?? file?.schedule ?? '0 9 * * *';
       if (!validateSchedule(schedule)) throw new UsageError(`schedule: "${schedule}" is not a valid cron expression`);
@@ -87,11 +88,10 @@ async function main(argv: string[]): Promise<number> {
       const daemonLog = createLogger(values.verbose ? 'debug' : 'info');
       const daemon = startDaemon({
         schedule,
-        send: { server, token },
         spool,
         log: daemonLog,
         scan: () => scan({ log: daemonLog }),
-        sender: sendInventory,
+        sender: new Delivery(stateDir, server, token, daemonLog).send,
         maxRandomDelayMs: maxDelay * 1000,
         retryBaseMs: Number(process.env.TIEBREAK_RETRY_BASE_MS ?? 30_000),
       });
@@ -108,7 +108,7 @@ async function main(argv: string[]): Promise<number> {
     const inventory = await scan({ log });
     if (values.output) writeFileSync(values.output, `${JSON.stringify(inventory)}\n`);
     spool.add(inventory);
-    const result = await spool.flush(sendInventory, { server, token }, log);
+    const result = await spool.flush(new Delivery(stateDir, server, token, log).send, log);
     if (result.lastError && result.pending > 0) {
       process.stderr.write(`tiebreak-agent: ${result.lastError.message}\n`);
       process.stderr.write(`tiebreak-agent: ${result.pending} inventor${result.pending === 1 ? 'y' : 'ies'} kept in ${spool.dir}, sent at the next attempt\n`);

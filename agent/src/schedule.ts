@@ -5,11 +5,9 @@ import cron from 'node-cron';
 import type { Inventory } from '@tiebreak/shared';
 import type { Logger } from './log.ts';
 import { backoffDelay, type Sender, type Spool } from './spool.ts';
-import type { SendOptions } from './send.ts';
 
 export interface DaemonOptions {
   schedule: string;
-  send: SendOptions;
   spool: Spool;
   log: Logger;
   scan: () => Promise<Inventory>;
@@ -38,7 +36,7 @@ export function startDaemon(options: DaemonOptions): Daemon {
   let busy: Promise<void> = Promise.resolve();
 
   const flush = async () => {
-    const result = await spool.flush(options.sender, options.send, log);
+    const result = await spool.flush(options.sender, log);
     if (result.sent) log.info(`delivered ${result.sent} inventor${result.sent === 1 ? 'y' : 'ies'}`);
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = null;

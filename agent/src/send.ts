@@ -5,7 +5,8 @@ import { AGENT_NAME, AGENT_VERSION } from './version.ts';
 
 export interface SendOptions {
   server: string;
-  token: string;
+  /** The agent credential from enrolment. */
+  credential: string;
   timeoutMs?: number;
 }
 
@@ -26,7 +27,7 @@ export class SendError extends Error {
   }
 }
 
-export function inventoriesUrl(server: string): URL {
+export function apiUrl(server: string, path: string): URL {
   let base: URL;
   try {
     base = new URL(server);
@@ -34,27 +35,26 @@ export function inventoriesUrl(server: string): URL {
     throw new SendError(`invalid server URL: ${server}`, null);
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new SendError(`server URL must be http or https: ${server}`, null);
-  return new URL(`${base.pathname.replace(/\/+$/, '')}/api/v1/inventories`, base);
+  return new URL(`${base.pathname.replace(/\/+$/, '')}/api/v1/${path}`, base);
 }
 
-export async function sendInventory(inventory: Inventory, options: SendOptions): Promise<SendResult> {
-  const url = inventoriesUrl(options.server);
-  const body = gzipSync(JSON.stringify(inventory));
-  // Loaded on first send: a scan alone does not pay undici's memory.
+/** POST JSON (gzip-compressed) with a bearer credential; a non-2xx answer becomes a SendError. */
+export async function postJson(url: URL, payload: unknown, bearer: string, timeoutMs = 60_000): Promise<SendResult> {
+  // Loaded on first use: a scan alone does not pay undici's memory.
   const { request } = await import('undici');
   let response;
   try {
     response = await request(url, {
       method: 'POST',
-      body,
+      body: gzipSync(JSON.stringify(payload)),
       headers: {
         'content-type': 'application/json',
         'content-encoding': 'gzip',
-        authorization: `Bearer ${options.token}`,
+        authorization: `Bearer ${bearer}`,
         'user-agent': `${AGENT_NAME}/${AGENT_VERSION}`,
       },
-      headersTimeout: options.timeoutMs ?? 60_000,
-      bodyTimeout: options.timeoutMs ?? 60_000,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     });
   } catch (error) {
     throw new SendError(`cannot reach the collector at ${url.origin}: ${(error as Error).message}`, null);
@@ -68,5 +68,9 @@ export async function sendInventory(inventory: Inventory, options: SendOptions):
   }
   if (response.statusCode >= 200 && response.statusCode < 300) return { status: response.statusCode, body: parsed };
   const reason = typeof parsed === 'object' && parsed && 'error' in parsed ? String((parsed as { error: unknown }).error) : text.slice(0, 200);
-  throw new SendError(`the collector refused the inventory (HTTP ${response.statusCode}): ${reason}`, response.statusCode, parsed);
+  throw new SendError(`the collector refused the ${url.pathname.endsWith('/enrol') ? 'enrolment' : 'inventory'} (HTTP ${response.statusCode}): ${reason}`, response.statusCode, parsed);
+}
+
+export function sendInventory(inventory: Inventory, options: SendOptions): Promise<SendResult> {
+  return postJson(apiUrl(options.server, 'inventories'), inventory, options.credential, options.timeoutMs);
 }

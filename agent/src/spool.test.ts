@@ -37,7 +37,7 @@ describe('spool', () => {
       if (inventory.id === inventories[2]!.id) throw new SendError('HTTP 503: unavailable', 503);
       return { status: 200, body: {} };
     };
-    const result = await spool.flush(refuseFirst, { server: 'http://x', token: 't' }, silentLogger);
+    const result = await spool.flush(refuseFirst, silentLogger);
     expect(seen).toEqual(inventories.map((i) => i.id));
     expect(result).toMatchObject({ sent: 1, rejected: 1, pending: 1 });
     expect(result.lastError?.status).toBe(503);

@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { InventorySchema, type Inventory } from '@tiebreak/shared';
 import type { Logger } from './log.ts';
-import { SendError, type SendOptions, type SendResult } from './send.ts';
+import { SendError, type SendResult } from './send.ts';
 
 export interface SpoolOptions {
   dir: string;
@@ -22,7 +22,7 @@ export interface FlushResult {
   lastError: SendError | null;
 }
 
-export type Sender = (inventory: Inventory, options: SendOptions) => Promise<SendResult>;
+export type Sender = (inventory: Inventory) => Promise<SendResult>;
 
 const PENDING = 'pending';
 const REJECTED = 'rejected';
@@ -62,7 +62,7 @@ export class Spool {
   }
 
   /** Send every pending inventory, oldest first; stops at the first failure worth retrying. */
-  async flush(send: Sender, options: SendOptions, log: Logger): Promise<FlushResult> {
+  async flush(send: Sender, log: Logger): Promise<FlushResult> {
     const result: FlushResult = { sent: 0, rejected: 0, pending: 0, lastError: null };
     for (const name of this.entries()) {
       const file = join(this.dir, PENDING, name);
@@ -76,7 +76,7 @@ export class Spool {
         continue;
       }
       try {
-        await send(inventory, options);
+        await send(inventory);
         // Acknowledged: only now is it removed. A replay after a crash here is recognised by its id.
         rmSync(file, { force: true });
         result.sent++;

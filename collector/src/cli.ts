@@ -13,7 +13,7 @@ import { createCollector, listen, loadClassifier } from './collector.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
 import { openDatabase } from './store/db.ts';
-import { createToken } from './store/tokens.ts';
+import { createToken, listAgents, listTokens, revokeAgent, revokeToken } from './store/tokens.ts';
 
 const DEFAULT_DB = 'data/tiebreak.db';
 const DEFAULT_PORT = 8080;
@@ -25,8 +25,11 @@ Usage:
       Serve the agent API, the JSON API and the web pages.
       Defaults: port ${DEFAULT_PORT}, host 127.0.0.1 (use --host 0.0.0.0 to accept agents from the network),
       database ./${DEFAULT_DB}, the shipped rules.
-  tiebreak-collector token create [--db FILE] [--name NAME]
+  tiebreak-collector token create [--db FILE] [--name NAME] [--max-uses N] [--expires-in-days N]
       Create an enrolment token for agents and print it (it is stored only as a hash).
+  tiebreak-collector token list|revoke ID [--db FILE]
+  tiebreak-collector agent list|revoke ID [--db FILE]
+      Enrolled agents, and revocation of one agent's credential (effective at once).
   tiebreak-collector map [--db FILE] [--rules DIR] [--local-rules DIR]...
       Print the dependency map as JSON (the same as GET /api/v1/map).
   tiebreak-collector classify [FILE] [--rules DIR] [--local-rules DIR]...
@@ -63,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
     'local-rules': { type: 'string', multiple: true },
     name: { type: 'string' },
     json: { type: 'boolean' },
+    'max-uses': { type: 'string' },
+    'expires-in-days': { type: 'string' },
   });
   const early = helpOrVersion(line, HELP, pkg.version);
   if (early !== null) return early;
@@ -92,15 +97,45 @@ async function main(argv: string[]): Promise<number> {
       process.once('SIGTERM', stop);
       return new Promise(() => {});
     }
-    case 'token': {
-      const [sub, ...rest] = args;
+    case 'token':
+    case 'agent': {
+      const [sub, id, ...rest] = args;
       noMoreArguments(rest);
-      if (sub !== 'create') throw new UsageError(`unknown token command: ${sub ?? '(none)'}; try 'token create'`);
+      const positive = (value: string | undefined, flag: string) => {
+        if (value === undefined) return null;
+        const n = Number(value);
+        if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive whole number, not ${value}`);
+        return n;
+      };
       const db = openDatabase(dbFile);
-      const { token } = createToken(db, values.name ?? 'default');
-      db.close();
-      process.stdout.write(`${token}\n`);
-      return 0;
+      try {
+        if (command === 'token' && sub === 'create') {
+          if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
+          const days = positive(values['expires-in-days'], '--expires-in-days');
+          const { token } = createToken(db, {
+            name: values.name ?? 'default',
+            maxUses: positive(values['max-uses'], '--max-uses'),
+            expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
+          });
+          process.stdout.write(`${token}\n`);
+          return 0;
+        }
+        if (sub === 'list') {
+          process.stdout.write(`${JSON.stringify(command === 'token' ? listTokens(db) : listAgents(db), null, 2)}\n`);
+          return 0;
+        }
+        if (sub === 'revoke') {
+          const target = positive(id, `${command} revoke ID`);
+          if (target === null) throw new UsageError(`${command} revoke needs an ID (see '${command} list')`);
+          const done = command === 'token' ? revokeToken(db, target) : revokeAgent(db, target);
+          if (!done) throw new InputError(`no ${command} ${target} to revoke (unknown or already revoked)`);
+          process.stdout.write(`${command} ${target} revoked\n`);
+          return 0;
+        }
+        throw new UsageError(`unknown ${command} command: ${sub ?? '(none)'}; try '${command} ${command === 'token' ? 'create|' : ''}list|revoke ID'`);
+      } finally {
+        db.close();
+      }
     }
     case 'map': {
       noMoreArguments(args);

@@ -99,6 +99,19 @@ export const InventorySchema = z.object({
   software: z.array(SoftwareItemSchema).max(LIMITS.softwareItems),
 });
 
+/** First contact of an agent: its enrolment token in Authorization, its host id here. */
+export const EnrolRequestSchema = z
+  .object({
+    host_id: HostIdentitySchema.shape.id,
+    hostname: text(LIMITS.shortText).min(1),
+    agent_version: text(64).nullish(),
+  })
+  .strict();
+/** The collector's answer: a credential for this agent only, shown once. */
+export const EnrolResponseSchema = z.object({ agent_id: z.number().int(), credential: z.string().startsWith('tba_') });
+
+export type EnrolRequest = z.infer<typeof EnrolRequestSchema>;
+export type EnrolResponse = z.infer<typeof EnrolResponseSchema>;
 export type HostIdentity = z.infer<typeof HostIdentitySchema>;
 export type Os = z.infer<typeof OsSchema>;
 export type Hardware = z.infer<typeof HardwareSchema>;

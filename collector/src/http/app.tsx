@@ -1,13 +1,14 @@
 // The collector's HTTP interface: agent endpoints, the JSON API and the DSI's pages.
-import { InventorySchema, describeIssues } from '@tiebreak/shared';
-import { Hono } from 'hono';
+import { EnrolRequestSchema, InventorySchema, describeIssues } from '@tiebreak/shared';
+import { Hono, type Context } from 'hono';
+import type { ZodError } from 'zod';
 import type { Logger } from 'pino';
 import type { Classifier } from '../classify/classifier.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
 import { IngestQueue } from '../ingest/queue.ts';
 import { computeMap } from '../map/map.ts';
 import type { Db } from '../store/db.ts';
-import { verifyToken } from '../store/tokens.ts';
+import { checkEnrolmentToken, enrolAgent, touchAgent, verifyAgentCredential } from '../store/tokens.ts';
 import { MapPage } from '../ui/map-page.tsx';
 import { BodyError, DEFAULT_BODY_LIMITS, readBody, type BodyLimits } from './body.ts';
 
@@ -43,32 +44,58 @@ export function createApp(ctx: AppContext): Hono {
     return c.json({ status: 'ok' });
   });
 
-  app.post('/api/v1/inventories', async (c) => {
-    const token = bearer(c.req.header('authorization'));
-    if (!token) return c.json({ error: 'missing credentials: send Authorization: Bearer <token>' }, 401, { 'WWW-Authenticate': 'Bearer' });
-    if (verifyToken(ctx.db, token) === null) return c.json({ error: 'unknown or revoked token' }, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
-
+  /** The body as JSON within the size limits, or the answer to send instead. */
+  const readJson = async (c: Context): Promise<{ json: unknown } | { response: Response }> => {
     let text: string;
     try {
       text = await readBody(c.req.raw, ctx.bodyLimits ?? DEFAULT_BODY_LIMITS);
     } catch (error) {
-      if (error instanceof BodyError) return c.json({ error: error.message }, error.status);
+      if (error instanceof BodyError) return { response: c.json({ error: error.message }, error.status) };
       throw error;
     }
-    let json: unknown;
     try {
-      json = JSON.parse(text);
+      return { json: JSON.parse(text) };
     } catch (error) {
-      return c.json({ error: `body is not valid JSON: ${(error as Error).message}` }, 400);
+      return { response: c.json({ error: `body is not valid JSON: ${(error as Error).message}` }, 400) };
     }
-    const parsed = InventorySchema.safeParse(json);
-    if (!parsed.success) {
-      const issues = describeIssues(parsed.error);
-      const named = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
-      return c.json({ error: `invalid inventory: ${named}${issues.length > 5 ? '; ...' : ''}`, issues: issues.slice(0, MAX_REPORTED_ISSUES) }, 400);
-    }
+  };
+  const invalid = (c: Context, what: string, error: ZodError) => {
+    const issues = describeIssues(error);
+    const named = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
+    return c.json({ error: `invalid ${what}: ${named}${issues.length > 5 ? '; ...' : ''}`, issues: issues.slice(0, MAX_REPORTED_ISSUES) }, 400);
+  };
+  const unauthorized = (c: Context, error: string) => c.json({ error }, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+
+  // First contact: an enrolment token buys a credential for this agent, bound to its host id.
+  app.post('/api/v1/enrol', async (c) => {
+    const token = bearer(c.req.header('authorization'));
+    if (!token) return c.json({ error: 'missing credentials: send Authorization: Bearer <enrolment token>' }, 401, { 'WWW-Authenticate': 'Bearer' });
+    const check = checkEnrolmentToken(ctx.db, token);
+    if (!check.ok) return unauthorized(c, check.reason);
+    const body = await readJson(c);
+    if ('response' in body) return body.response;
+    const parsed = EnrolRequestSchema.safeParse(body.json);
+    if (!parsed.success) return invalid(c, 'enrolment request', parsed.error);
+    const { agentId, credential } = enrolAgent(ctx.db, check.id, { id: parsed.data.host_id, hostname: parsed.data.hostname }, parsed.data.agent_version ?? null);
+    ctx.log.info({ agent_id: agentId, hostname: parsed.data.hostname }, 'agent enrolled');
+    return c.json({ agent_id: agentId, credential }, 201);
+  });
+
+  app.post('/api/v1/inventories', async (c) => {
+    const credential = bearer(c.req.header('authorization'));
+    if (!credential) return c.json({ error: 'missing credentials: send Authorization: Bearer <agent credential>' }, 401, { 'WWW-Authenticate': 'Bearer' });
+    const agent = verifyAgentCredential(ctx.db, credential);
+    if (!agent)
+      return unauthorized(c, credential.startsWith('tbk_') ? 'an enrolment token only enrols: POST /api/v1/enrol first, then send with the agent credential' : 'unknown or revoked agent credential');
+    const body = await readJson(c);
+    if ('response' in body) return body.response;
+    const parsed = InventorySchema.safeParse(body.json);
+    if (!parsed.success) return invalid(c, 'inventory', parsed.error);
+    // A host writes only its own inventory.
+    if (parsed.data.host.id !== agent.host_key) return c.json({ error: 'this agent credential belongs to another host' }, 403);
     const result = await queue.submit(parsed.data);
-    ctx.log.info({ host_id: result.host_id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname }, 'inventory ingested');
+    touchAgent(ctx.db, agent.id, parsed.data.agent.version);
+    ctx.log.info({ host_id: result.host_id, agent_id: agent.id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname }, 'inventory ingested');
     return c.json({ status: result.replay ? 'already-received' : 'accepted', ...result }, 200);
   });
 

@@ -1,4 +1,6 @@
-// Enrolment tokens: printed once, stored only as a SHA-256 hash.
+// Enrolment tokens and agent credentials. Both are printed or returned once and stored only as a
+// SHA-256 hash. An enrolment token may be limited in uses and time, and revoked; an agent's
+// credential is bound to the host id it enrolled with, and revoked on its own.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './db.ts';
 
@@ -6,23 +8,77 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export function createToken(db: Db, name: string): { id: number; token: string } {
+export interface TokenOptions {
+  name?: string;
+  maxUses?: number | null;
+  expiresAt?: Date | null;
+}
+
+export function createToken(db: Db, nameOrOptions: string | TokenOptions = {}): { id: number; token: string } {
+  const options = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions;
   const token = `tbk_${randomBytes(24).toString('base64url')}`;
   const info = db
-    .prepare('INSERT INTO enrolment_tokens (name, token_hash, created_at) VALUES (?, ?, ?)')
-    .run(name, hashToken(token), new Date().toISOString());
+    .prepare('INSERT INTO enrolment_tokens (name, token_hash, created_at, max_uses, expires_at) VALUES (?, ?, ?, ?, ?)')
+    .run(options.name ?? 'default', hashToken(token), new Date().toISOString(), options.maxUses ?? null, options.expiresAt?.toISOString() ?? null);
   return { id: Number(info.lastInsertRowid), token };
 }
 
-/** The token's id when it exists and is not revoked. */
-export function verifyToken(db: Db, token: string): number | null {
-  if (!token || token.length > 200) return null;
-  const row = db.prepare('SELECT id FROM enrolment_tokens WHERE token_hash = ? AND revoked_at IS NULL').get(hashToken(token)) as
-    | { id: number }
-    | undefined;
-  return row?.id ?? null;
+export type TokenCheck = { ok: true; id: number } | { ok: false; reason: string };
+
+/** Whether an enrolment token may enrol one more agent now. */
+export function checkEnrolmentToken(db: Db, token: string, now = new Date()): TokenCheck {
+  if (!token || token.length > 200) return { ok: false, reason: 'unknown or revoked token' };
+  const row = db
+    .prepare('SELECT id, revoked_at, max_uses, uses, expires_at FROM enrolment_tokens WHERE token_hash = ?')
+    .get(hashToken(token)) as { id: number; revoked_at: string | null; max_uses: number | null; uses: number; expires_at: string | null } | undefined;
+  if (!row || row.revoked_at) return { ok: false, reason: 'unknown or revoked token' };
+  if (row.expires_at && row.expires_at <= now.toISOString()) return { ok: false, reason: `enrolment token expired on ${row.expires_at}` };
+  if (row.max_uses !== null && row.uses >= row.max_uses) return { ok: false, reason: `enrolment token already used ${row.uses} times (limit ${row.max_uses})` };
+  return { ok: true, id: row.id };
 }
 
 export function revokeToken(db: Db, id: number): boolean {
   return db.prepare('UPDATE enrolment_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id).changes > 0;
+}
+
+export function listTokens(db: Db) {
+  return db.prepare('SELECT id, name, created_at, max_uses, uses, expires_at, revoked_at FROM enrolment_tokens ORDER BY id').all();
+}
+
+/** Enrol an agent: one use of the token, a new credential bound to the host id. */
+export function enrolAgent(db: Db, tokenId: number, host: { id: string; hostname: string }, agentVersion: string | null): { agentId: number; credential: string } {
+  const credential = `tba_${randomBytes(32).toString('base64url')}`;
+  const now = new Date().toISOString();
+  const agentId = db.transaction(() => {
+    db.prepare('UPDATE enrolment_tokens SET uses = uses + 1, last_used_at = ? WHERE id = ?').run(now, tokenId);
+    return Number(
+      db
+        .prepare('INSERT INTO agents (host_key, hostname, credential_hash, token_id, enrolled_at, agent_version) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(host.id, host.hostname, hashToken(credential), tokenId, now, agentVersion).lastInsertRowid,
+    );
+  })();
+  return { agentId, credential };
+}
+
+export interface AgentIdentity {
+  id: number;
+  host_key: string;
+}
+
+/** The agent a credential belongs to, if it is not revoked. */
+export function verifyAgentCredential(db: Db, credential: string): AgentIdentity | null {
+  if (!credential.startsWith('tba_') || credential.length > 200) return null;
+  return (db.prepare('SELECT id, host_key FROM agents WHERE credential_hash = ? AND revoked_at IS NULL').get(hashToken(credential)) as AgentIdentity | undefined) ?? null;
+}
+
+export function touchAgent(db: Db, id: number, version: string): void {
+  db.prepare('UPDATE agents SET last_seen_at = ?, agent_version = ? WHERE id = ?').run(new Date().toISOString(), version, id);
+}
+
+export function revokeAgent(db: Db, id: number): boolean {
+  return db.prepare('UPDATE agents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id).changes > 0;
+}
+
+export function listAgents(db: Db) {
+  return db.prepare('SELECT id, host_key, hostname, enrolled_at, last_seen_at, agent_version, revoked_at FROM agents ORDER BY id').all();
 }

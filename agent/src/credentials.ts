@@ -1,0 +1,59 @@
+// Enrolment and the agent's credential. The enrolment token is used once, on first contact; the
+// collector answers with a credential for this agent and host only, kept in the state directory
+// (owner-only) and used for every later call. A refused credential is not replaced behind the
+// operator's back: revoking an agent takes effect until someone re-enrols it on purpose.
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EnrolResponseSchema, type Inventory } from '@tiebreak/shared';
+import type { Logger } from './log.ts';
+import { apiUrl, postJson, sendInventory, type SendResult } from './send.ts';
+import { AGENT_VERSION } from './version.ts';
+
+interface StoredCredential {
+  server: string;
+  host_id: string;
+  agent_id: number;
+  credential: string;
+}
+
+export class Delivery {
+  private readonly file: string;
+
+  constructor(
+    private readonly stateDir: string,
+    private readonly server: string,
+    private readonly token: string,
+    private readonly log: Logger,
+  ) {
+    this.file = join(stateDir, 'credential.json');
+  }
+
+  private stored(hostId: string): StoredCredential | null {
+    if (!existsSync(this.file)) return null;
+    try {
+      const stored = JSON.parse(readFileSync(this.file, 'utf8')) as StoredCredential;
+      return stored.server === new URL(this.server).origin && stored.host_id === hostId ? stored : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The credential for this host, enrolling with the token when there is none for this collector. */
+  async credential(host: Inventory['host']): Promise<string> {
+    const stored = this.stored(host.id);
+    if (stored) return stored.credential;
+    const answer = await postJson(apiUrl(this.server, 'enrol'), { host_id: host.id, hostname: host.hostname, agent_version: AGENT_VERSION }, this.token);
+    const { agent_id, credential } = EnrolResponseSchema.parse(answer.body);
+    mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
+    const temporary = `${this.file}.tmp`;
+    writeFileSync(temporary, '', { mode: 0o600 });
+    if (process.platform !== 'win32') chmodSync(temporary, 0o600);
+    writeFileSync(temporary, JSON.stringify({ server: new URL(this.server).origin, host_id: host.id, agent_id, credential } satisfies StoredCredential));
+    renameSync(temporary, this.file);
+    this.log.info(`enrolled with ${new URL(this.server).origin} as agent ${agent_id}`);
+    return credential;
+  }
+
+  send = async (inventory: Inventory): Promise<SendResult> =>
+    sendInventory(inventory, { server: this.server, credential: await this.credential(inventory.host) });
+}
