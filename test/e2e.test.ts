@@ -65,7 +65,7 @@ describe('end to end on this machine', () => {
     const sent = await runCli('agent', ['send', '--server', collector.url, '--token', token, '--state-dir', join(dir, 'agent')]);
     expect(sent.stderr).toBe('');
     expect(sent.code).toBe(0);
-    expect(sent.stdout).toMatch(/^sent \d+ software items to .*\(1 inventory delivered\)/);
+    expect(sent.stdout).toMatch(/^sent \d+ software items: .*\(1 inventory delivered\)/);
 
     const map = await json(fetch(`${collector.url}/api/v1/map`));
     expect(map.totals.hosts).toBe(1);

@@ -51,7 +51,7 @@ export function startCollector(dbFile: string, extraArgs: string[] = []): Promis
     child.stderr.on('data', (d) => (err += d));
     child.stdout.on('data', (d) => {
       out += d;
-      const match = /listening on (http:\/\/\S+?)\/?\s/.exec(out);
+      const match = /listening on (https?:\/\/\S+?)\/?\s/.exec(out);
       if (match) {
         clearTimeout(timer);
         resolve({

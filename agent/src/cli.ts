@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // tiebreak-agent: inventories this machine and sends it to a tiebreak collector.
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { COMMON_OPTIONS, UsageError, helpOrVersion, noMoreArguments, parseCommandLine, runMain } from '@tiebreak/shared';
 import { join } from 'node:path';
 import { ConfigError, defaultConfigPath, defaultStateDir, readConfig, writeConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { installTask, removeTask } from './windows/tasks.ts';
 import { scan } from './scan.ts';
-import { startDaemon, validateSchedule } from './schedule.ts';
+import { startDaemon, validateSchedule, type Daemon } from './schedule.ts';
 import { Delivery } from './credentials.ts';
 import { Spool } from './spool.ts';
 import { AGENT_VERSION } from './version.ts';
@@ -23,7 +23,7 @@ Usage:
       Without them, the configuration file is used. --output keeps a copy of what was sent.
       The inventory goes through the spool (--state-dir, default /var/lib/tiebreak or
       %ProgramData%\\tiebreak): kept there until acknowledged, sent by the next send or run.
-  tiebreak-agent run [--server URL --token TOKEN] [--config FILE] [--state-dir DIR]
+  tiebreak-agent run [--server URL --token TOKEN] [--config FILE] [--state-dir DIR] [--ca FILE]
       Daemon: scan at start, then on the configured schedule (cron, default daily 09:00) plus a
       random delay of up to --max-delay seconds (default 3600); inventories wait in the spool
       until the collector acknowledges them, retried with exponential backoff. SIGTERM stops it.
@@ -42,6 +42,9 @@ Options:
   --version      print the version
   --help         print this help
 
+HTTPS: the collector's certificate is always verified; --ca FILE (or ca_file in the configuration)
+trusts a private CA (PEM).
+
 Precedence: flags, then the environment (TIEBREAK_SERVER, TIEBREAK_TOKEN), then the file.
 `;
 
@@ -57,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
     config: { type: 'string' },
     'state-dir': { type: 'string' },
     'max-delay': { type: 'string' },
+    ca: { type: 'string' },
   });
   const early = helpOrVersion(line, HELP, AGENT_VERSION);
   if (early !== null) return early;
@@ -79,6 +83,15 @@ async function main(argv: string[]): Promise<number> {
     if (!server) throw new UsageError(`${command} needs --server URL (or TIEBREAK_SERVER, or a configuration file)`);
     if (!token) throw new UsageError(`${command} needs --token TOKEN (or TIEBREAK_TOKEN, or a configuration file)`);
     const stateDir = values['state-dir'] ?? defaultStateDir();
+    const caFile = values.ca ?? file?.ca_file;
+    let ca: string | undefined;
+    if (caFile) {
+      try {
+        ca = readFileSync(caFile, 'utf8');
+      } catch (error) {
+        throw new ConfigError(`cannot read the CA file ${caFile}: ${(error as Error).message}`);
+      }
+    }
     const spool = new Spool({ dir: join(stateDir, 'spool') });
     if (command === 'run') {
       const schedule = values.schedule ?? file?.schedule ?? '0 9 * * *';
@@ -86,19 +99,21 @@ async function main(argv: string[]): Promise<number> {
       const maxDelay = Number(values['max-delay'] ?? 3600);
       if (!Number.isFinite(maxDelay) || maxDelay < 0) throw new UsageError(`--max-delay must be a number of seconds, not ${values['max-delay']}`);
       const daemonLog = createLogger(values.verbose ? 'debug' : 'info');
-      const daemon = startDaemon({
+      let daemon: Daemon | undefined;
+      const delivery = new Delivery(stateDir, server, token, daemonLog, { ca, onSchedule: (s) => daemon?.setSchedule(s) });
+      daemon = startDaemon({
         schedule,
         spool,
         log: daemonLog,
         scan: () => scan({ log: daemonLog }),
-        sender: new Delivery(stateDir, server, token, daemonLog).send,
+        sender: delivery.send,
         maxRandomDelayMs: maxDelay * 1000,
         retryBaseMs: Number(process.env.TIEBREAK_RETRY_BASE_MS ?? 30_000),
       });
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           daemonLog.info(`${signal} received, stopping`);
-          void daemon.stop().then(resolve);
+          void daemon!.stop().then(resolve);
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
@@ -108,7 +123,13 @@ async function main(argv: string[]): Promise<number> {
     const inventory = await scan({ log });
     if (values.output) writeFileSync(values.output, `${JSON.stringify(inventory)}\n`);
     spool.add(inventory);
-    const result = await spool.flush(new Delivery(stateDir, server, token, log).send, log);
+    let unchanged = false;
+    const delivery = new Delivery(stateDir, server, token, log, { ca });
+    const result = await spool.flush(async (inv) => {
+      const answer = await delivery.send(inv);
+      if (inv.id === inventory.id) unchanged = (answer.body as { status?: string } | null)?.status === 'unchanged';
+      return answer;
+    }, log);
     if (result.lastError && result.pending > 0) {
       process.stderr.write(`tiebreak-agent: ${result.lastError.message}\n`);
       process.stderr.write(`tiebreak-agent: ${result.pending} inventor${result.pending === 1 ? 'y' : 'ies'} kept in ${spool.dir}, sent at the next attempt\n`);
@@ -118,7 +139,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`tiebreak-agent: ${result.lastError?.message ?? 'inventory refused'}\n`);
       return 1;
     }
-    process.stdout.write(`sent ${inventory.software.length} software items to ${server} (${result.sent} inventor${result.sent === 1 ? 'y' : 'ies'} delivered)\n`);
+    const what = unchanged ? 'nothing changed since the last inventory' : `sent ${inventory.software.length} software items`;
+    process.stdout.write(`${what}: ${server} (${result.sent} inventor${result.sent === 1 ? 'y' : 'ies'} delivered)\n`);
     return 0;
   }
   if (command === 'configure') {

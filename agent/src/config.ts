@@ -14,6 +14,8 @@ export const AgentConfigSchema = z
       .string()
       .regex(/^\S+ \S+ \S+ \S+ \S+$/, 'schedule must be a cron expression of five fields, e.g. "0 9 * * *"')
       .default('0 9 * * *'),
+    /** PEM file of a private CA that signs the collector's certificate. */
+    ca_file: z.string().min(1).optional(),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;

@@ -24,6 +24,7 @@ export class Delivery {
     private readonly server: string,
     private readonly token: string,
     private readonly log: Logger,
+    private readonly options: { ca?: string; onSchedule?: (schedule: string) => void } = {},
   ) {
     this.file = join(stateDir, 'credential.json');
   }
@@ -42,7 +43,9 @@ export class Delivery {
   async credential(host: Inventory['host']): Promise<string> {
     const stored = this.stored(host.id);
     if (stored) return stored.credential;
-    const answer = await postJson(apiUrl(this.server, 'enrol'), { host_id: host.id, hostname: host.hostname, agent_version: AGENT_VERSION }, this.token);
+    const answer = await postJson(apiUrl(this.server, 'enrol'), { host_id: host.id, hostname: host.hostname, agent_version: AGENT_VERSION }, this.token, {
+      ca: this.options.ca,
+    });
     const { agent_id, credential } = EnrolResponseSchema.parse(answer.body);
     mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     const temporary = `${this.file}.tmp`;
@@ -54,6 +57,11 @@ export class Delivery {
     return credential;
   }
 
-  send = async (inventory: Inventory): Promise<SendResult> =>
-    sendInventory(inventory, { server: this.server, credential: await this.credential(inventory.host) });
+  send = async (inventory: Inventory): Promise<SendResult> => {
+    const result = await sendInventory(inventory, { server: this.server, credential: await this.credential(inventory.host), ca: this.options.ca });
+    // The collector may set the schedule all agents follow.
+    const schedule = (result.body as { schedule?: unknown } | null)?.schedule;
+    if (typeof schedule === 'string') this.options.onSchedule?.(schedule);
+    return result;
+  };
 }

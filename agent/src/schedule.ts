@@ -21,6 +21,8 @@ export interface DaemonOptions {
 export interface Daemon {
   /** Resolves once the first scan at start has been spooled and a first delivery tried. */
   started: Promise<void>;
+  /** Follow another schedule from now on (the collector may send one in its answers). */
+  setSchedule(schedule: string): void;
   stop(): Promise<void>;
 }
 
@@ -58,15 +60,25 @@ export function startDaemon(options: DaemonOptions): Daemon {
   const serial = (task: () => Promise<void>) => (busy = busy.then(task, task).catch((error) => log.error(String(error))));
 
   const started = serial(cycle);
-  const task = cron.schedule(options.schedule, () => serial(cycle), {
-    name: 'tiebreak-scan',
-    noOverlap: true,
-    maxRandomDelay: options.maxRandomDelayMs ?? 3_600_000,
-  });
-  log.info(`scheduled scans: "${options.schedule}" plus up to ${Math.round((options.maxRandomDelayMs ?? 3_600_000) / 60_000)} min at random`);
+  let current = options.schedule;
+  const plan = (schedule: string) => {
+    log.info(`scheduled scans: "${schedule}" plus up to ${Math.round((options.maxRandomDelayMs ?? 3_600_000) / 60_000)} min at random`);
+    return cron.schedule(schedule, () => serial(cycle), { name: 'tiebreak-scan', noOverlap: true, maxRandomDelay: options.maxRandomDelayMs ?? 3_600_000 });
+  };
+  let task = plan(current);
 
   return {
     started,
+    setSchedule(schedule) {
+      if (stopped || schedule === current) return;
+      if (!validateSchedule(schedule)) {
+        log.warn(`the collector sent an invalid schedule "${schedule}": kept "${current}"`);
+        return;
+      }
+      void task.stop();
+      current = schedule;
+      task = plan(schedule);
+    },
     async stop() {
       stopped = true;
       if (retryTimer) clearTimeout(retryTimer);

@@ -1,12 +1,14 @@
 // Delivery of one inventory to the collector: gzip-compressed JSON over HTTP(S) with undici.
 import { gzipSync } from 'node:zlib';
-import type { Inventory } from '@tiebreak/shared';
+import { inventoryContentHash, type Inventory } from '@tiebreak/shared';
 import { AGENT_NAME, AGENT_VERSION } from './version.ts';
 
 export interface SendOptions {
   server: string;
   /** The agent credential from enrolment. */
   credential: string;
+  /** PEM certificates of a private CA that signs the collector's certificate. */
+  ca?: string;
   timeoutMs?: number;
 }
 
@@ -39,12 +41,16 @@ export function apiUrl(server: string, path: string): URL {
 }
 
 /** POST JSON (gzip-compressed) with a bearer credential; a non-2xx answer becomes a SendError. */
-export async function postJson(url: URL, payload: unknown, bearer: string, timeoutMs = 60_000): Promise<SendResult> {
+export async function postJson(url: URL, payload: unknown, bearer: string, options: { ca?: string; timeoutMs?: number } = {}): Promise<SendResult> {
   // Loaded on first use: a scan alone does not pay undici's memory.
-  const { request } = await import('undici');
+  const { Agent, request } = await import('undici');
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  // The collector's certificate is always verified; a private CA is trusted only when configured.
+  const dispatcher = options.ca ? new Agent({ connect: { ca: options.ca } }) : undefined;
   let response;
   try {
     response = await request(url, {
+      dispatcher,
       method: 'POST',
       body: gzipSync(JSON.stringify(payload)),
       headers: {
@@ -71,6 +77,16 @@ export async function postJson(url: URL, payload: unknown, bearer: string, timeo
   throw new SendError(`the collector refused the ${url.pathname.endsWith('/enrol') ? 'enrolment' : 'inventory'} (HTTP ${response.statusCode}): ${reason}`, response.statusCode, parsed);
 }
 
-export function sendInventory(inventory: Inventory, options: SendOptions): Promise<SendResult> {
-  return postJson(apiUrl(options.server, 'inventories'), inventory, options.credential, options.timeoutMs);
+/**
+ * Delta: first "unchanged since my last inventory?" with the content hash (a few hundred bytes);
+ * the full inventory only when the collector answers 409 (it does not have this content).
+ */
+export async function sendInventory(inventory: Inventory, options: SendOptions): Promise<SendResult> {
+  const report = { id: inventory.id, host_id: inventory.host.id, collected_at: inventory.collected_at, content_hash: inventoryContentHash(inventory) };
+  try {
+    return await postJson(apiUrl(options.server, 'inventories/unchanged'), report, options.credential, options);
+  } catch (error) {
+    if (!(error instanceof SendError) || error.status !== 409) throw error;
+  }
+  return postJson(apiUrl(options.server, 'inventories'), inventory, options.credential, options);
 }

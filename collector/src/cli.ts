@@ -21,10 +21,10 @@ const DEFAULT_PORT = 8080;
 const HELP = `tiebreak-collector ${pkg.version}: inventories in, dependency map out
 
 Usage:
-  tiebreak-collector serve [--port N] [--host ADDRESS] [--db FILE] [--rules DIR] [--local-rules DIR]...
+  tiebreak-collector serve [--port N] [--host ADDRESS] [--db FILE] [--rules DIR] [--local-rules DIR]... [--agent-schedule CRON] [--tls-cert FILE --tls-key FILE]
       Serve the agent API, the JSON API and the web pages.
       Defaults: port ${DEFAULT_PORT}, host 127.0.0.1 (use --host 0.0.0.0 to accept agents from the network),
-      database ./${DEFAULT_DB}, the shipped rules.
+      database ./${DEFAULT_DB}, the shipped rules. --agent-schedule sets the agents' scan schedule.
   tiebreak-collector token create [--db FILE] [--name NAME] [--max-uses N] [--expires-in-days N]
       Create an enrolment token for agents and print it (it is stored only as a hash).
   tiebreak-collector token list|revoke ID [--db FILE]
@@ -68,6 +68,9 @@ async function main(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
     'max-uses': { type: 'string' },
     'expires-in-days': { type: 'string' },
+    'agent-schedule': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
   });
   const early = helpOrVersion(line, HELP, pkg.version);
   if (early !== null) return early;
@@ -81,12 +84,23 @@ async function main(argv: string[]): Promise<number> {
       const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not ${values.port}`);
       const log = pino({ level: process.env.TIEBREAK_LOG_LEVEL ?? 'info' });
-      const collector = createCollector({ dbFile, rulesDirs, log });
+      const agentSchedule = values['agent-schedule'];
+      if (agentSchedule !== undefined && !/^\S+ \S+ \S+ \S+ \S+$/.test(agentSchedule))
+        throw new UsageError(`--agent-schedule must be a cron expression of five fields, not "${agentSchedule}"`);
+      const collector = createCollector({ dbFile, rulesDirs, log, agentSchedule });
       const host = values.host ?? '127.0.0.1';
-      const { server, port: actual } = await listen(collector, port, host);
+      if (!!values['tls-cert'] !== !!values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
+      const tls = values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : undefined;
+      let listening;
+      try {
+        listening = await listen(collector, port, host, tls);
+      } catch (error) {
+        throw new InputError(`cannot serve on ${host}:${port}: ${(error as Error).message}`);
+      }
+      const { server, port: actual } = listening;
       const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
       log.info({ db: dbFile, rules: collector.classifier.fingerprint, vendors: collector.classifier.vendorCount }, 'collector ready');
-      process.stdout.write(`tiebreak collector listening on http://${shown}:${actual}/\n`);
+      process.stdout.write(`tiebreak collector listening on ${tls ? 'https' : 'http'}://${shown}:${actual}/\n`);
       const stop = () => {
         server.close(() => {
           collector.close();

@@ -1,4 +1,6 @@
 // Wiring: database, rules, classifier, ingestor and HTTP app for one collector instance.
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { serve, type ServerType } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import { Classifier } from './classify/classifier.ts';
@@ -11,6 +13,8 @@ export interface CollectorOptions {
   dbFile: string;
   rulesDirs?: string[];
   log?: Logger;
+  /** A cron schedule sent to every agent in its answers. */
+  agentSchedule?: string;
 }
 
 export interface Collector {
@@ -41,15 +45,22 @@ export function createCollector(options: CollectorOptions): Collector {
     classifier,
     ingestor,
     log,
-    app: createApp({ db, ingestor, classifier: () => collector.classifier, log }),
+    app: createApp({ db, ingestor, classifier: () => collector.classifier, log, agentSchedule: options.agentSchedule }),
     close: () => db.close(),
   };
   return collector;
 }
 
-export function listen(collector: Collector, port: number, hostname: string): Promise<{ server: ServerType; port: number }> {
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+/** Listen over HTTP, or HTTPS when a certificate and its key are given. */
+export function listen(collector: Collector, port: number, hostname: string, tls?: TlsFiles): Promise<{ server: ServerType; port: number }> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: collector.app.fetch, port, hostname }, (info) => resolve({ server, port: info.port }));
+    const https = tls ? { createServer: createHttpsServer, serverOptions: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {};
+    const server = serve({ fetch: collector.app.fetch, port, hostname, ...https }, (info) => resolve({ server, port: info.port }));
     server.once('error', reject);
   });
 }

@@ -2,3 +2,4 @@ export * from './wire.ts';
 export * from './normalize.ts';
 export * from './rules.ts';
 export * from './cli.ts';
+export * from './content-hash.ts';

@@ -110,6 +110,17 @@ export const EnrolRequestSchema = z
 /** The collector's answer: a credential for this agent only, shown once. */
 export const EnrolResponseSchema = z.object({ agent_id: z.number().int(), credential: z.string().startsWith('tba_') });
 
+/** "Nothing changed since my last inventory": the agent's report when its content hash is unchanged. */
+export const UnchangedReportSchema = z
+  .object({
+    id: z.string().uuid(),
+    host_id: HostIdentitySchema.shape.id,
+    collected_at: z.string().datetime({ offset: true }),
+    content_hash: z.string().regex(/^[0-9a-f]{64}$/),
+  })
+  .strict();
+export type UnchangedReport = z.infer<typeof UnchangedReportSchema>;
+
 export type EnrolRequest = z.infer<typeof EnrolRequestSchema>;
 export type EnrolResponse = z.infer<typeof EnrolResponseSchema>;
 export type HostIdentity = z.infer<typeof HostIdentitySchema>;

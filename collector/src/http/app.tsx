@@ -1,5 +1,5 @@
 // The collector's HTTP interface: agent endpoints, the JSON API and the DSI's pages.
-import { EnrolRequestSchema, InventorySchema, describeIssues } from '@tiebreak/shared';
+import { EnrolRequestSchema, InventorySchema, UnchangedReportSchema, describeIssues } from '@tiebreak/shared';
 import { Hono, type Context } from 'hono';
 import type { ZodError } from 'zod';
 import type { Logger } from 'pino';
@@ -8,7 +8,7 @@ import type { Ingestor } from '../ingest/ingest.ts';
 import { IngestQueue } from '../ingest/queue.ts';
 import { computeMap } from '../map/map.ts';
 import type { Db } from '../store/db.ts';
-import { checkEnrolmentToken, enrolAgent, touchAgent, verifyAgentCredential } from '../store/tokens.ts';
+import { checkEnrolmentToken, enrolAgent, touchAgent, verifyAgentCredential, type AgentIdentity } from '../store/tokens.ts';
 import { MapPage } from '../ui/map-page.tsx';
 import { BodyError, DEFAULT_BODY_LIMITS, readBody, type BodyLimits } from './body.ts';
 
@@ -18,6 +18,8 @@ export interface AppContext {
   classifier: () => Classifier;
   log: Logger;
   bodyLimits?: BodyLimits;
+  /** A cron schedule every agent should follow, sent in each answer (serve --agent-schedule). */
+  agentSchedule?: string;
 }
 
 const MAX_REPORTED_ISSUES = 50;
@@ -81,12 +83,38 @@ export function createApp(ctx: AppContext): Hono {
     return c.json({ agent_id: agentId, credential }, 201);
   });
 
-  app.post('/api/v1/inventories', async (c) => {
+  /** The agent behind an agent credential, or the 401 to answer. */
+  const authenticate = (c: Context): { agent: AgentIdentity } | { response: Response } => {
     const credential = bearer(c.req.header('authorization'));
-    if (!credential) return c.json({ error: 'missing credentials: send Authorization: Bearer <agent credential>' }, 401, { 'WWW-Authenticate': 'Bearer' });
+    if (!credential) return { response: c.json({ error: 'missing credentials: send Authorization: Bearer <agent credential>' }, 401, { 'WWW-Authenticate': 'Bearer' }) };
     const agent = verifyAgentCredential(ctx.db, credential);
-    if (!agent)
-      return unauthorized(c, credential.startsWith('tbk_') ? 'an enrolment token only enrols: POST /api/v1/enrol first, then send with the agent credential' : 'unknown or revoked agent credential');
+    if (agent) return { agent };
+    return {
+      response: unauthorized(c, credential.startsWith('tbk_') ? 'an enrolment token only enrols: POST /api/v1/enrol first, then send with the agent credential' : 'unknown or revoked agent credential'),
+    };
+  };
+  /** What every answer to an agent carries: the schedule it should follow, when the collector sets one. */
+  const directives = ctx.agentSchedule ? { schedule: ctx.agentSchedule } : {};
+
+  // Delta: an agent whose content hash did not change reports that instead of its inventory.
+  app.post('/api/v1/inventories/unchanged', async (c) => {
+    const auth = authenticate(c);
+    if ('response' in auth) return auth.response;
+    const body = await readJson(c);
+    if ('response' in body) return body.response;
+    const parsed = UnchangedReportSchema.safeParse(body.json);
+    if (!parsed.success) return invalid(c, 'report', parsed.error);
+    if (parsed.data.host_id !== auth.agent.host_key) return c.json({ error: 'this agent credential belongs to another host' }, 403);
+    const result = ctx.ingestor.acceptUnchanged(parsed.data);
+    touchAgent(ctx.db, auth.agent.id, null);
+    if (!result.accepted) return c.json({ status: 'send-full', ...directives }, 409);
+    return c.json({ status: 'unchanged', host_id: result.host_id, ...directives }, 200);
+  });
+
+  app.post('/api/v1/inventories', async (c) => {
+    const auth = authenticate(c);
+    if ('response' in auth) return auth.response;
+    const { agent } = auth;
     const body = await readJson(c);
     if ('response' in body) return body.response;
     const parsed = InventorySchema.safeParse(body.json);
@@ -96,7 +124,7 @@ export function createApp(ctx: AppContext): Hono {
     const result = await queue.submit(parsed.data);
     touchAgent(ctx.db, agent.id, parsed.data.agent.version);
     ctx.log.info({ host_id: result.host_id, agent_id: agent.id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname }, 'inventory ingested');
-    return c.json({ status: result.replay ? 'already-received' : 'accepted', ...result }, 200);
+    return c.json({ status: result.replay ? 'already-received' : 'accepted', ...result, ...directives }, 200);
   });
 
   app.get('/api/v1/map', (c) => {

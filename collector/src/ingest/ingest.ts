@@ -1,7 +1,7 @@
 // Ingestion of one inventory, in one transaction: the host is found or created (never merging two
 // machines), its items are linked to catalogue entries (classified once, when first seen), its
 // previous installations are replaced, and the counters the map reads are adjusted by the difference.
-import type { Inventory } from '@tiebreak/shared';
+import { inventoryContentHash, type Inventory, type UnchangedReport } from '@tiebreak/shared';
 import type { Classification, Classifier } from '../classify/classifier.ts';
 import { getMeta, setMeta, type Db } from '../store/db.ts';
 import { catalogueKey, hostRole, installationsOf, type CatalogueItem, type HostRole } from './items.ts';
@@ -95,14 +95,15 @@ export class Ingestor {
       addReceipt: db.prepare('INSERT INTO inventory_receipts (id, host_id, received_at, collected_at, items) VALUES (?, ?, ?, ?, ?)'),
       hostsByKey: db.prepare('SELECT id, hostname, serial_hash FROM hosts WHERE host_key = ?'),
       insertHost: db.prepare(`INSERT INTO hosts (host_key, id_source, hostname, domain, serial_hash, role, os_family, os_name, os_version,
-        os_build, os_arch, os_kernel, os_edition, hardware_json, agent_name, agent_version, first_seen, last_seen, collected_at, software_count)
+        os_build, os_arch, os_kernel, os_edition, hardware_json, agent_name, agent_version, first_seen, last_seen, collected_at, software_count,
+        content_hash)
         VALUES (@host_key, @id_source, @hostname, @domain, @serial_hash, @role, @os_family, @os_name, @os_version, @os_build, @os_arch,
-        @os_kernel, @os_edition, @hardware_json, @agent_name, @agent_version, @now, @now, @collected_at, @software_count)`),
+        @os_kernel, @os_edition, @hardware_json, @agent_name, @agent_version, @now, @now, @collected_at, @software_count, @content_hash)`),
       updateHost: db.prepare(`UPDATE hosts SET id_source = @id_source, hostname = @hostname, domain = @domain,
         serial_hash = COALESCE(@serial_hash, serial_hash), role = @role, os_family = @os_family, os_name = @os_name, os_version = @os_version,
         os_build = @os_build, os_arch = @os_arch, os_kernel = @os_kernel, os_edition = @os_edition, hardware_json = @hardware_json,
         agent_name = @agent_name, agent_version = @agent_version, last_seen = @now, collected_at = @collected_at,
-        software_count = @software_count WHERE id = @id`),
+        software_count = @software_count, content_hash = @content_hash WHERE id = @id`),
       flagDuplicates: db.prepare('UPDATE hosts SET duplicate_id = 1 WHERE host_key = ?'),
       catalogueByKey: db.prepare(
         'SELECT id FROM catalogue WHERE source = ? AND role = ? AND name_norm = ? AND publisher_norm = ? AND package_norm = ?',
@@ -187,6 +188,26 @@ export class Ingestor {
     }
   }
 
+  /**
+   * "Nothing changed": accepted when the host's last inventory has this content hash, then the host
+   * is marked seen and the report id recorded (a replay changes nothing). Otherwise the agent must
+   * send the full inventory.
+   */
+  acceptUnchanged(report: UnchangedReport, now = new Date()): { accepted: boolean; host_id: number | null } {
+    return this.db.transaction(() => {
+      const replay = this.stmt.receipt.pluck().get(report.id) as number | undefined;
+      if (replay !== undefined) return { accepted: true, host_id: replay };
+      const host = this.db
+        .prepare('SELECT id, software_count FROM hosts WHERE host_key = ? AND content_hash = ? ORDER BY last_seen DESC LIMIT 1')
+        .get(report.host_id, report.content_hash) as { id: number; software_count: number } | undefined;
+      if (!host) return { accepted: false, host_id: null };
+      const at = now.toISOString();
+      this.db.prepare('UPDATE hosts SET last_seen = ?, collected_at = ? WHERE id = ?').run(at, report.collected_at, host.id);
+      this.stmt.addReceipt.run(report.id, host.id, at, report.collected_at, host.software_count);
+      return { accepted: true, host_id: host.id };
+    })();
+  }
+
   /** Caches may name rows that a rollback removed. */
   private forgetCaches(): void {
     this.rawKeyToId.clear();
@@ -220,6 +241,7 @@ export class Ingestor {
       now,
       collected_at: inventory.collected_at,
       software_count: inventory.software.length,
+      content_hash: inventoryContentHash(inventory),
     };
     if (same) {
       this.stmt.updateHost.run({ ...row, id: same.id });

@@ -142,4 +142,10 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX agents_by_host ON agents (host_key);
     `,
   },
+  {
+    version: 4,
+    name: 'content hash of each host\'s last inventory',
+    // Lets an agent report "unchanged" with a hash instead of sending its inventory again.
+    sql: 'ALTER TABLE hosts ADD COLUMN content_hash TEXT;',
+  },
 ];

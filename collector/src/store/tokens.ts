@@ -71,8 +71,8 @@ export function verifyAgentCredential(db: Db, credential: string): AgentIdentity
   return (db.prepare('SELECT id, host_key FROM agents WHERE credential_hash = ? AND revoked_at IS NULL').get(hashToken(credential)) as AgentIdentity | undefined) ?? null;
 }
 
-export function touchAgent(db: Db, id: number, version: string): void {
-  db.prepare('UPDATE agents SET last_seen_at = ?, agent_version = ? WHERE id = ?').run(new Date().toISOString(), version, id);
+export function touchAgent(db: Db, id: number, version: string | null): void {
+  db.prepare('UPDATE agents SET last_seen_at = ?, agent_version = COALESCE(?, agent_version) WHERE id = ?').run(new Date().toISOString(), version, id);
 }
 
 export function revokeAgent(db: Db, id: number): boolean {
