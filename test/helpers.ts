@@ -83,3 +83,18 @@ export function databaseSnapshot(dbFile: string): Record<string, unknown[]> {
     db.close();
   }
 }
+
+/** Run a pnpm script without blocking the event loop (vitest's worker must stay responsive). */
+export function pnpmScript(script: string, timeoutMs = 900_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('pnpm', ['-s', script], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`pnpm ${script} failed (${code}): ${err.slice(-2000)}`));
+    });
+  });
+}

@@ -1,7 +1,7 @@
 // `pnpm build:msi` as a user runs it, then the MSI's tables read back with msiinfo (msitools).
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it, beforeAll } from 'vitest';
-import { ROOT } from './helpers.ts';
+import { ROOT, pnpmScript } from './helpers.ts';
 
 const MSI = `${ROOT}/dist/tiebreak-agent.msi`;
 const table = (name: string) =>
@@ -11,8 +11,8 @@ const table = (name: string) =>
     .filter(Boolean)
     .map((line) => line.split('\t'));
 
-beforeAll(() => {
-  execFileSync('pnpm', ['-s', 'build:msi'], { cwd: ROOT, stdio: 'ignore', timeout: 600_000 });
+beforeAll(async () => {
+  await pnpmScript('build:msi');
 }, 600_000);
 
 describe('the Windows installer', () => {

@@ -5,14 +5,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InventorySchema } from '@tiebreak/shared';
-import { ROOT, tempDir } from './helpers.ts';
+import { ROOT, pnpmScript, tempDir } from './helpers.ts';
 
 const WINE = ['/usr/lib/wine/wine64', '/usr/bin/wine64'].find((path) => existsSync(path));
 const LINUX_EXE = join(ROOT, 'dist', 'tiebreak-agent-linux-x64');
 const WINDOWS_EXE = join(ROOT, 'dist', 'tiebreak-agent-win-x64.exe');
 
-beforeAll(() => {
-  execFileSync('pnpm', ['-s', 'build:agent'], { cwd: ROOT, stdio: 'ignore', timeout: 600_000 });
+beforeAll(async () => {
+  await pnpmScript('build:agent');
 }, 600_000);
 
 describe('single executables', () => {
