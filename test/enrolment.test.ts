@@ -100,4 +100,14 @@ describe('enrolment', () => {
     expect((await api('/api/v1/inventories', second, clone)).status).toBe(200);
     expect((await api('/api/v1/inventories', first, { ...original, id: crypto.randomUUID() })).status).toBe(200);
   });
+
+  it('a reinstalled machine re-enrols and stays one host (same stable host id)', async () => {
+    const t = await token();
+    const machine = makeInventory({ machine: 'reinstalled', hostname: 'PC-RE', serial: 'SR' });
+    const before = (await api('/api/v1/inventories', (await enrol(t, machine.host)).body.credential, machine)).body.host_id;
+    // Reinstalled: the agent's state is gone, it enrols again with the same host id.
+    const again = (await enrol(t, machine.host)).body.credential;
+    const after = (await api('/api/v1/inventories', again, { ...machine, id: crypto.randomUUID() })).body.host_id;
+    expect(after).toBe(before);
+  });
 });
