@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeInventory } from './fixtures.ts';
-import { databaseSnapshot, runCli, startCollector, tempDir, type RunningCollector } from './helpers.ts';
+import { databaseSnapshot, enrolHost, runCli, startCollector, tempDir, type RunningCollector } from './helpers.ts';
 
 const dir = tempDir();
 const dbFile = join(dir, 'tiebreak.db');
@@ -28,18 +28,10 @@ beforeAll(async () => {
   token = created.stdout.trim();
   expect(token).toMatch(/^tbk_[A-Za-z0-9_-]{20,}$/);
   collector = await startCollector(dbFile);
-  credential = await enrol(collector.url, token, makeInventory().host);
+  const enrolled = await enrolHost(collector.url, token, makeInventory().host);
+  expect(enrolled.status).toBe(201);
+  credential = enrolled.body.credential;
 });
-
-export async function enrol(url: string, enrolmentToken: string, host: { id: string; hostname: string }): Promise<string> {
-  const response = await fetch(`${url}/api/v1/enrol`, {
-    method: 'POST',
-    body: JSON.stringify({ host_id: host.id, hostname: host.hostname }),
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${enrolmentToken}` },
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { credential: string }).credential;
-}
 
 afterAll(async () => {
   await collector?.stop();

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeInventory } from './fixtures.ts';
-import { runCli, startCollector, tempDir, type RunningCollector } from './helpers.ts';
+import { enrolHost, postApi, runCli, startCollector, tempDir, type RunningCollector } from './helpers.ts';
 
 const dir = tempDir();
 const dbFile = join(dir, 'collector.db');
@@ -16,15 +16,8 @@ afterAll(async () => {
   await collector?.stop();
 });
 
-const api = async (path: string, bearer: string, body: unknown) => {
-  const response = await fetch(`${collector.url}${path}`, {
-    method: 'POST',
-    body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-};
-const enrol = (token: string, host = makeInventory().host) => api('/api/v1/enrol', token, { host_id: host.id, hostname: host.hostname });
+const api = (path: string, bearer: string, body: unknown) => postApi(collector.url, path, bearer, body);
+const enrol = (token: string, host = makeInventory().host) => enrolHost(collector.url, token, host);
 const token = async (...flags: string[]) => (await runCli('collector', ['token', 'create', '--db', dbFile, ...flags])).stdout.trim();
 
 describe('enrolment', () => {

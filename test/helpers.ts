@@ -98,3 +98,17 @@ export function pnpmScript(script: string, timeoutMs = 900_000): Promise<void> {
     });
   });
 }
+
+/** POST JSON with a bearer credential to a running collector; the status and the parsed answer. */
+export async function postApi(baseUrl: string, path: string, bearer: string, body: unknown): Promise<{ status: number; body: Record<string, any> }> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+/** Enrol a host as an agent would: the status and answer of POST /api/v1/enrol. */
+export const enrolHost = (baseUrl: string, token: string, host: { id: string; hostname: string }) =>
+  postApi(baseUrl, '/api/v1/enrol', token, { host_id: host.id, hostname: host.hostname });

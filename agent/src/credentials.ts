@@ -2,9 +2,10 @@
 // collector answers with a credential for this agent and host only, kept in the state directory
 // (owner-only) and used for every later call. A refused credential is not replaced behind the
 // operator's back: revoking an agent takes effect until someone re-enrols it on purpose.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnrolResponseSchema, type Inventory } from '@tiebreak/shared';
+import { writePrivateFile } from './files.ts';
 import type { Logger } from './log.ts';
 import { apiUrl, postJson, sendInventory, type SendResult } from './send.ts';
 import { AGENT_VERSION } from './version.ts';
@@ -20,7 +21,7 @@ export class Delivery {
   private readonly file: string;
 
   constructor(
-    private readonly stateDir: string,
+    stateDir: string,
     private readonly server: string,
     private readonly token: string,
     private readonly log: Logger,
@@ -47,12 +48,7 @@ export class Delivery {
       ca: this.options.ca,
     });
     const { agent_id, credential } = EnrolResponseSchema.parse(answer.body);
-    mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
-    const temporary = `${this.file}.tmp`;
-    writeFileSync(temporary, '', { mode: 0o600 });
-    if (process.platform !== 'win32') chmodSync(temporary, 0o600);
-    writeFileSync(temporary, JSON.stringify({ server: new URL(this.server).origin, host_id: host.id, agent_id, credential } satisfies StoredCredential));
-    renameSync(temporary, this.file);
+    writePrivateFile(this.file, JSON.stringify({ server: new URL(this.server).origin, host_id: host.id, agent_id, credential } satisfies StoredCredential));
     this.log.info(`enrolled with ${new URL(this.server).origin} as agent ${agent_id}`);
     return credential;
   }

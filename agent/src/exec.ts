@@ -2,9 +2,8 @@
 // outcome (the source does not apply here), not an error.
 import { execFile } from 'node:child_process';
 
-export type CommandResult =
-  | { ok: true; stdout: string }
-  | { ok: false; reason: 'missing' | 'failed' | 'timeout'; detail: string };
+export type Outcome<T> = { ok: true; stdout: T } | { ok: false; reason: 'missing' | 'failed' | 'timeout'; detail: string };
+export type CommandResult = Outcome<string>;
 
 export interface CommandOptions {
   timeoutMs?: number;
@@ -14,8 +13,8 @@ export interface CommandOptions {
 
 export type CommandRunner = (command: string, args: readonly string[], options?: CommandOptions) => Promise<CommandResult>;
 
-export const runCommand: CommandRunner = (command, args, options = {}) =>
-  new Promise((resolve) => {
+function execute(command: string, args: readonly string[], options: CommandOptions, encoding: 'utf8' | 'buffer'): Promise<Outcome<string | Buffer>> {
+  return new Promise((resolve) => {
     execFile(
       command,
       args,
@@ -24,7 +23,7 @@ export const runCommand: CommandRunner = (command, args, options = {}) =>
         maxBuffer: options.maxBytes ?? 64 * 1024 * 1024,
         env: { ...process.env, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8', ...options.env },
         windowsHide: true,
-        encoding: 'utf8',
+        encoding,
       },
       (error, stdout, stderr) => {
         if (!error) return resolve({ ok: true, stdout });
@@ -36,3 +35,10 @@ export const runCommand: CommandRunner = (command, args, options = {}) =>
       },
     );
   });
+}
+
+export const runCommand: CommandRunner = (command, args, options = {}) => execute(command, args, options, 'utf8') as Promise<CommandResult>;
+
+/** The same, with standard output as bytes: for Windows tools whose encoding must be detected. */
+export const runCommandBytes = (command: string, args: readonly string[], options: CommandOptions = {}) =>
+  execute(command, args, options, 'buffer') as Promise<Outcome<Buffer>>;

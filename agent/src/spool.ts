@@ -1,10 +1,10 @@
 // The spool: every inventory is written to disk (atomically) before it is sent, and removed only when
 // the collector acknowledged it. An unreachable collector or a 5xx/429 leaves it for a later attempt,
 // across restarts; another 4xx moves it aside with the reason, never retried in a loop.
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InventorySchema, type Inventory } from '@tiebreak/shared';
+import { writePrivateFile } from './files.ts';
 import type { Logger } from './log.ts';
 import { SendError, type SendResult } from './send.ts';
 
@@ -45,12 +45,10 @@ export class Spool {
       .sort();
   }
 
-  /** Write atomically (temporary file, then rename): a crash leaves the old state or the new, whole. */
+  /** Written atomically: a crash leaves the inventory whole or absent, never half-written. */
   add(inventory: Inventory): string {
     const name = `${inventory.collected_at.replace(/[:.]/g, '-')}_${inventory.id}.json`;
-    const temporary = join(this.dir, PENDING, `.${randomUUID()}.tmp`);
-    writeFileSync(temporary, JSON.stringify(inventory), { mode: 0o600 });
-    renameSync(temporary, join(this.dir, PENDING, name));
+    writePrivateFile(join(this.dir, PENDING, name), JSON.stringify(inventory));
     // Bounded: the oldest go first, a newer scan of the same machine supersedes them.
     const entries = this.entries();
     for (const old of entries.slice(0, Math.max(0, entries.length - this.maxEntries))) rmSync(join(this.dir, PENDING, old), { force: true });

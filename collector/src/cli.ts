@@ -2,7 +2,7 @@
 // tiebreak-collector: receives inventories, classifies them and serves the dependency map.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { COMMON_OPTIONS, InputError, UsageError, helpOrVersion, noMoreArguments, parseCommandLine, runMain } from '@tiebreak/shared';
+import { COMMON_OPTIONS, CronScheduleSchema, InputError, UsageError, helpOrVersion, noMoreArguments, parseCommandLine, runMain } from '@tiebreak/shared';
 import pino from 'pino';
 import pkg from '../package.json' with { type: 'json' };
 import { checkRules } from './classify/check-rules.ts';
@@ -85,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not ${values.port}`);
       const log = pino({ level: process.env.TIEBREAK_LOG_LEVEL ?? 'info' });
       const agentSchedule = values['agent-schedule'];
-      if (agentSchedule !== undefined && !/^\S+ \S+ \S+ \S+ \S+$/.test(agentSchedule))
+      if (agentSchedule !== undefined && !CronScheduleSchema.safeParse(agentSchedule).success)
         throw new UsageError(`--agent-schedule must be a cron expression of five fields, not "${agentSchedule}"`);
       const collector = createCollector({ dbFile, rulesDirs, log, agentSchedule });
       const host = values.host ?? '127.0.0.1';

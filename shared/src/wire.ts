@@ -99,6 +99,11 @@ export const InventorySchema = z.object({
   software: z.array(SoftwareItemSchema).max(LIMITS.softwareItems),
 });
 
+/** A cron expression of five fields (minute hour day month weekday): the agents' scan schedule. */
+export const CronScheduleSchema = z
+  .string()
+  .regex(/^\S+ \S+ \S+ \S+ \S+$/, 'must be a cron expression of five fields, e.g. "0 9 * * *"');
+
 /** First contact of an agent: its enrolment token in Authorization, its host id here. */
 export const EnrolRequestSchema = z
   .object({

@@ -1,10 +1,10 @@
 // Reading the Windows registry: PowerShell where it runs (UTF-8 JSON), `reg export` otherwise (a
 // UTF-16 .reg file; present on every Windows version and under wine). Both give keys with typed
 // values; REG_EXPAND_SZ stays unexpanded.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCommandBytes } from '../exec.ts';
 import type { CommandResult } from '../exec.ts';
 
 export type RegValueType = 'REG_SZ' | 'REG_EXPAND_SZ' | 'REG_MULTI_SZ' | 'REG_DWORD' | 'REG_QWORD' | 'REG_BINARY' | 'REG_NONE';
@@ -137,24 +137,16 @@ export function parsePowerShellKeys(json: string): RegKey[] {
   }));
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ missing: boolean; stdout: Buffer; failed: boolean }> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { encoding: 'buffer', timeout: 120_000, maxBuffer: 128 * 1024 * 1024, windowsHide: true, env: { ...process.env, ...env } },
-      (error, stdout) => resolve({ missing: (error as NodeJS.ErrnoException | null)?.code === 'ENOENT', failed: !!error, stdout: stdout as Buffer }),
-    );
-  });
-}
-
 /** PowerShell first (UTF-8 whatever the code page); `reg query` where PowerShell is absent or blocked. */
 export const readRegistry: RegReader = async (key) => {
-  const ps = await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', POWERSHELL_READ], { TIEBREAK_REG_KEY: key });
+  const ps = await runCommandBytes('powershell.exe', ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', POWERSHELL_READ], {
+    env: { TIEBREAK_REG_KEY: key },
+    timeoutMs: 120_000,
+  });
   // The script always prints a JSON array; anything else (a stub that prints nothing, as wine's,
   // a policy message) means PowerShell cannot be used here.
-  const answer = ps.stdout.toString('utf8').trim();
-  if (!ps.failed && answer.startsWith('[')) {
+  const answer = ps.ok ? ps.stdout.toString('utf8').trim() : '';
+  if (answer.startsWith('[')) {
     try {
       return parsePowerShellKeys(answer);
     } catch {
@@ -165,8 +157,8 @@ export const readRegistry: RegReader = async (key) => {
   // page when redirected, which mangles accented names).
   if (!key.includes('\\')) {
     // A hive root (HKEY_USERS): its subkeys only, which `reg query` lists; exporting would copy the hive.
-    const reg = await run('reg.exe', ['query', key]);
-    if (reg.missing) return null;
+    const reg = await runCommandBytes('reg.exe', ['query', key]);
+    if (!reg.ok) return reg.reason === 'missing' ? null : [];
     return decodeConsole(reg.stdout)
       .split(/\r?\n/)
       .filter((line) => line.startsWith('HKEY_'))
@@ -175,8 +167,8 @@ export const readRegistry: RegReader = async (key) => {
   const dir = mkdtempSync(join(tmpdir(), 'tiebreak-reg-'));
   const file = join(dir, 'export.reg');
   try {
-    const reg = await run('reg.exe', ['export', key, file, '/y']);
-    if (reg.missing) return null;
+    const reg = await runCommandBytes('reg.exe', ['export', key, file, '/y']);
+    if (!reg.ok && reg.reason === 'missing') return null;
     // reg fails when the key does not exist: no keys, not a failure.
     return existsSync(file) ? parseRegExport(decodeConsole(readFileSync(file))) : [];
   } finally {
