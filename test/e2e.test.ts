@@ -26,7 +26,7 @@ beforeAll(async () => {
   const created = await runCli('collector', ['token', 'create', '--db', dbFile, '--name', 'e2e']);
   expect(created.code).toBe(0);
   token = created.stdout.trim();
-  expect(token).toMatch(/^tbk_[A-Za-z0-9_-]{20,}$/);
+  expect(token).toMatch(/^tbk[0-9a-f]{45}$/);
   collector = await startCollector(dbFile);
   const enrolled = await enrolHost(collector.url, token, makeInventory().host);
   expect(enrolled.status).toBe(201);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InventorySchema } from '@tiebreak/shared';
-import { hostIdentity } from './identity.ts';
+import { InventorySchema, hostIdentity } from '@tiebreak/shared';
 import { createLogger } from './log.ts';
 import { dedupeSoftware, scan } from './scan.ts';
 import type { InventorySource } from './sources/types.ts';

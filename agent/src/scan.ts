@@ -1,10 +1,9 @@
 // One scan: every source of this platform in parallel, merged into a wire-format inventory.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { InventorySchema, describeIssues, type Hardware, type Inventory, type Os, type SoftwareItem } from '@tiebreak/shared';
+import { InventorySchema, describeIssues, type Hardware, type Inventory, type Os, type SoftwareItem, hostIdentity } from '@tiebreak/shared';
 import { AGENT_NAME, AGENT_VERSION } from './version.ts';
 import { runCommand, type CommandRunner } from './exec.ts';
-import { hostIdentity } from './identity.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { sourcesFor } from './sources/index.ts';
 import type { InventorySource, RawIdentity, SourceResult } from './sources/types.ts';

@@ -13,6 +13,7 @@ import { createCollector, listen, loadClassifier } from './collector.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
 import { openDatabase } from './store/db.ts';
+import { ImportError, importReports, listReportFiles, type ImportOutcome } from './protocols/import.ts';
 import { createToken, listAgents, listTokens, revokeAgent, revokeToken } from './store/tokens.ts';
 
 const DEFAULT_DB = 'data/tiebreak.db';
@@ -30,6 +31,11 @@ Usage:
   tiebreak-collector token list|revoke ID [--db FILE]
   tiebreak-collector agent list|revoke ID [--db FILE]
       Enrolled agents, and revocation of one agent's credential (effective at once).
+  tiebreak-collector import FILE|DIR... [--db FILE] [--rules DIR] [--local-rules DIR]... [--json]
+      Import the report files that GLPI Agent, FusionInventory Agent or OCS Inventory agents write
+      with --local (.ocs, .xml, .json; directories are walked) or that tiebreak-agent scan writes,
+      one report per file. Prints a summary: imported, unchanged, rejected with the reason per file.
+      Exits with 1 when a file was rejected (the others are imported).
   tiebreak-collector map [--db FILE] [--rules DIR] [--local-rules DIR]...
       Print the dependency map as JSON (the same as GET /api/v1/map).
   tiebreak-collector classify [FILE] [--rules DIR] [--local-rules DIR]...
@@ -150,6 +156,45 @@ async function main(argv: string[]): Promise<number> {
       } finally {
         db.close();
       }
+    }
+    case 'import': {
+      if (!args.length) throw new UsageError('import needs at least one FILE or DIR');
+      let listed;
+      try {
+        listed = listReportFiles(args);
+      } catch (error) {
+        if (error instanceof ImportError) throw new InputError(error.message);
+        throw error;
+      }
+      const { files, fromDirectory } = listed;
+      if (!files.length) throw new InputError(`no report files (.ocs, .xml, .json) in ${args.join(', ')}`);
+      const collector = createCollector({ dbFile, rulesDirs, log: pino({ level: 'warn' }, process.stderr) });
+      const progress = fromDirectory && !values.json;
+      const bar = (done: number) => {
+        const width = 30;
+        const filled = Math.round((done / files.length) * width);
+        process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${files.length}`);
+      };
+      let outcomes: ImportOutcome[];
+      try {
+        outcomes = importReports(collector.ingestor, files, (_outcome, done) => {
+          if (progress) bar(done);
+        });
+      } finally {
+        if (progress) process.stderr.write('\n');
+        collector.close();
+      }
+      const count = (status: ImportOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+      const summary = { imported: count('imported'), unchanged: count('unchanged'), rejected: count('rejected') };
+      if (values.json) process.stdout.write(`${JSON.stringify({ ...summary, files: outcomes }, null, 2)}\n`);
+      else {
+        for (const o of outcomes) {
+          if (o.status === 'rejected') process.stdout.write(`rejected   ${o.file}: ${o.reason}\n`);
+          else process.stdout.write(`${o.status.padEnd(10)} ${o.file}: ${o.hostname}, ${o.software} software items (${o.agent})\n`);
+        }
+        process.stdout.write(`import: ${summary.imported} imported, ${summary.unchanged} unchanged, ${summary.rejected} rejected\n`);
+      }
+      return summary.rejected ? 1 : 0;
     }
     case 'map': {
       noMoreArguments(args);

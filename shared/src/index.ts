@@ -3,3 +3,5 @@ export * from './normalize.ts';
 export * from './rules.ts';
 export * from './cli.ts';
 export * from './content-hash.ts';
+export * from './identity.ts';
+export * from './firmware.ts';

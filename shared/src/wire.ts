@@ -35,7 +35,7 @@ export const HostIdentitySchema = z.object({
   /** Stable id: a hex SHA-256 of the SMBIOS UUID, Windows MachineGuid or Linux machine-id. */
   id: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (a SHA-256)'),
   /** Which identifier the id was derived from. */
-  id_source: z.enum(['smbios-uuid', 'machine-guid', 'machine-id', 'hardware-serial', 'other']),
+  id_source: z.enum(['smbios-uuid', 'machine-guid', 'machine-id', 'hardware-serial', 'device-id', 'other']),
   hostname: text(LIMITS.shortText).min(1),
   domain: optText(LIMITS.shortText),
   /** Hex SHA-256 of the system serial number, when readable: tells cloned machines apart. */

@@ -1,5 +1,5 @@
 // The common shape of every inventory source: where it runs and what it collects.
-import type { Hardware, HostIdentity, Os, SoftwareItem } from '@tiebreak/shared';
+import type { Hardware, Os, RawIdentity, SoftwareItem } from '@tiebreak/shared';
 import type { CommandRunner } from '../exec.ts';
 import type { Logger } from '../log.ts';
 
@@ -9,14 +9,7 @@ export interface SourceContext {
 }
 
 /** Identity facts before hashing: the scan turns them into the stable host id. */
-export interface RawIdentity {
-  smbiosUuid?: string | null;
-  machineGuid?: string | null;
-  machineId?: string | null;
-  serial?: string | null;
-  hostname?: string | null;
-  domain?: string | null;
-}
+export type { RawIdentity };
 
 export interface SourceResult {
   software?: SoftwareItem[];
@@ -38,9 +31,4 @@ export function skipped(context: SourceContext, id: string, detail: string): Sou
   return {};
 }
 
-/** Trim and bound a value from a tool's output; empty becomes null. */
-export function clean(value: string | null | undefined, max = 1024): string | null {
-  if (value == null) return null;
-  const trimmed = value.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
-  return trimmed ? trimmed.slice(0, max) : null;
-}
+export { clean } from '@tiebreak/shared';

@@ -9,6 +9,7 @@ import { IngestQueue } from '../ingest/queue.ts';
 import { computeMap } from '../map/map.ts';
 import type { Db } from '../store/db.ts';
 import { checkEnrolmentToken, enrolAgent, touchAgent, verifyAgentCredential, type AgentIdentity } from '../store/tokens.ts';
+import { peerAgentRoutes } from '../protocols/routes.ts';
 import { MapPage } from '../ui/map-page.tsx';
 import { BodyError, DEFAULT_BODY_LIMITS, readBody, type BodyLimits } from './body.ts';
 
@@ -90,7 +91,7 @@ export function createApp(ctx: AppContext): Hono {
     const agent = verifyAgentCredential(ctx.db, credential);
     if (agent) return { agent };
     return {
-      response: unauthorized(c, credential.startsWith('tbk_') ? 'an enrolment token only enrols: POST /api/v1/enrol first, then send with the agent credential' : 'unknown or revoked agent credential'),
+      response: unauthorized(c, credential.startsWith('tbk') ? 'an enrolment token only enrols: POST /api/v1/enrol first, then send with the agent credential' : 'unknown or revoked agent credential'),
     };
   };
   /** What every answer to an agent carries: the schedule it should follow, when the collector sets one. */
@@ -126,6 +127,9 @@ export function createApp(ctx: AppContext): Hono {
     ctx.log.info({ host_id: result.host_id, agent_id: agent.id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname }, 'inventory ingested');
     return c.json({ status: result.replay ? 'already-received' : 'accepted', ...result, ...directives }, 200);
   });
+
+  // GLPI Agent, FusionInventory and OCS Inventory agents already deployed report here.
+  app.route('/', peerAgentRoutes({ db: ctx.db, queue, log: ctx.log, bodyLimits: ctx.bodyLimits }));
 
   app.get('/api/v1/map', (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('unclassified_limit') ?? 500) || 500, 0), 10_000);

@@ -20,7 +20,8 @@ export interface BodyLimits {
 
 export const DEFAULT_BODY_LIMITS: BodyLimits = { maxCompressed: 8 * 1024 * 1024, maxDecompressed: 64 * 1024 * 1024 };
 
-async function readLimited(request: Request, max: number): Promise<Buffer> {
+/** The raw body, refused with 413 as soon as it is larger than `max` bytes. */
+export async function readLimited(request: Request, max: number): Promise<Buffer> {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > max) throw new BodyError(413, `request body too large (${declared} bytes; limit ${max})`);
   if (!request.body) return Buffer.alloc(0);
@@ -45,13 +46,26 @@ export async function readBody(request: Request, limits: BodyLimits = DEFAULT_BO
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
   const raw = await readLimited(request, encoding === 'identity' ? Math.min(limits.maxCompressed, limits.maxDecompressed) : limits.maxCompressed);
   if (encoding === 'identity') return raw.toString('utf8');
-  const inflate = encoding === 'gzip' || encoding === 'x-gzip' ? gunzipSync : encoding === 'deflate' ? inflateSync : null;
-  if (!inflate) throw new BodyError(415, `unsupported Content-Encoding: ${encoding} (use gzip, deflate or none)`);
+  const format = encoding === 'gzip' || encoding === 'x-gzip' ? 'gzip' : encoding === 'deflate' ? 'zlib' : null;
+  if (!format) throw new BodyError(415, `unsupported Content-Encoding: ${encoding} (use gzip, deflate or none)`);
+  return decompress(raw, format, limits);
+}
+
+/** Inflate within the decompressed size limit: a bomb is a 413, a broken or truncated stream a 400. */
+export function decompress(raw: Buffer, format: 'gzip' | 'zlib', limits: BodyLimits = DEFAULT_BODY_LIMITS): string {
+  const inflate = format === 'gzip' ? gunzipSync : inflateSync;
   try {
     return inflate(raw, { maxOutputLength: limits.maxDecompressed }).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError)
       throw new BodyError(413, `decompressed body too large (limit ${limits.maxDecompressed} bytes)`);
-    throw new BodyError(400, `body is not valid ${encoding} data: ${(error as Error).message}`);
+    throw new BodyError(400, `body is not valid ${format === 'gzip' ? 'gzip' : 'zlib/deflate'} data: ${(error as Error).message}`);
   }
+}
+
+/** What a body's first bytes say it is: zlib (RFC 1950), gzip (RFC 1952) or not compressed. */
+export function sniffCompression(raw: Buffer): 'zlib' | 'gzip' | null {
+  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) return 'gzip';
+  if (raw.length >= 2 && (raw[0]! & 0x0f) === 8 && ((raw[0]! << 8) | raw[1]!) % 31 === 0) return 'zlib';
+  return null;
 }

@@ -14,6 +14,8 @@ export interface IngestResult {
   new_catalogue_entries: number;
   /** Another machine reports the same stable id: kept as a separate, flagged host. */
   duplicate_id: boolean;
+  /** The host was known and its inventory says the same as before (a rescan with no change). */
+  unchanged: boolean;
 }
 
 const PART_CATEGORY: Record<string, string> = {
@@ -93,7 +95,7 @@ export class Ingestor {
     this.stmt = {
       receipt: db.prepare('SELECT host_id FROM inventory_receipts WHERE id = ?'),
       addReceipt: db.prepare('INSERT INTO inventory_receipts (id, host_id, received_at, collected_at, items) VALUES (?, ?, ?, ?, ?)'),
-      hostsByKey: db.prepare('SELECT id, hostname, serial_hash FROM hosts WHERE host_key = ?'),
+      hostsByKey: db.prepare('SELECT id, hostname, serial_hash, content_hash FROM hosts WHERE host_key = ?'),
       insertHost: db.prepare(`INSERT INTO hosts (host_key, id_source, hostname, domain, serial_hash, role, os_family, os_name, os_version,
         os_build, os_arch, os_kernel, os_edition, hardware_json, agent_name, agent_version, first_seen, last_seen, collected_at, software_count,
         content_hash)
@@ -214,9 +216,9 @@ export class Ingestor {
     this.facetsById.clear();
   }
 
-  private resolveHost(inventory: Inventory, role: HostRole, now: string): { id: number; duplicate: boolean } {
+  private resolveHost(inventory: Inventory, role: HostRole, now: string): { id: number; duplicate: boolean; unchanged: boolean } {
     const host = inventory.host;
-    const candidates = this.stmt.hostsByKey.all(host.id) as { id: number; hostname: string; serial_hash: string | null }[];
+    const candidates = this.stmt.hostsByKey.all(host.id) as { id: number; hostname: string; serial_hash: string | null; content_hash: string | null }[];
     const serial = host.serial_hash ?? null;
     const same = candidates.find((c) =>
       c.serial_hash && serial ? c.serial_hash === serial : c.hostname.toLowerCase() === host.hostname.toLowerCase(),
@@ -245,11 +247,11 @@ export class Ingestor {
     };
     if (same) {
       this.stmt.updateHost.run({ ...row, id: same.id });
-      return { id: same.id, duplicate: candidates.length > 1 };
+      return { id: same.id, duplicate: candidates.length > 1, unchanged: same.content_hash === row.content_hash };
     }
     const id = Number(this.stmt.insertHost.run(row).lastInsertRowid);
     if (candidates.length) this.stmt.flagDuplicates.run(host.id);
-    return { id, duplicate: candidates.length > 0 };
+    return { id, duplicate: candidates.length > 0, unchanged: false };
   }
 
   private catalogueId(item: CatalogueItem, now: string, created: { n: number }): number {
@@ -303,7 +305,7 @@ export class Ingestor {
 
   private ingestUnsafe(inventory: Inventory, now: string): IngestResult {
     const replayOf = this.stmt.receipt.pluck().get(inventory.id) as number | undefined;
-    if (replayOf !== undefined) return { host_id: replayOf, replay: true, items: 0, new_catalogue_entries: 0, duplicate_id: false };
+    if (replayOf !== undefined) return { host_id: replayOf, replay: true, items: 0, new_catalogue_entries: 0, duplicate_id: false, unchanged: true };
 
     const role = hostRole(inventory);
     const host = this.resolveHost(inventory, role, now);
@@ -355,7 +357,7 @@ export class Ingestor {
     this.stmt.addReceipt.run(inventory.id, host.id, now, inventory.collected_at, inventory.software.length);
     let items = 0;
     for (const n of newCounts.values()) items += n;
-    return { host_id: host.id, replay: false, items, new_catalogue_entries: created.n, duplicate_id: host.duplicate };
+    return { host_id: host.id, replay: false, items, new_catalogue_entries: created.n, duplicate_id: host.duplicate, unchanged: host.unchanged };
   }
 
   /**

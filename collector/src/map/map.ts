@@ -16,6 +16,8 @@ export interface DependencyMap {
   rules: string;
   totals: Counts & { unknown_installations: number; unknown_products: number; platform_installations: number; duplicate_id_hosts: number };
   hosts_by_role: { role: string; hosts: number }[];
+  /** Which agent last reported each host: tiebreak's, or GLPI, FusionInventory, OCS Inventory agents. */
+  hosts_by_agent: { agent: string; hosts: number }[];
   by_area_origin: ({ area: string; origin: string } & Counts)[];
   by_origin: ({ origin: string } & Counts)[];
   by_vendor: ({ vendor_id: string; vendor: string; country: string | null; owner: string | null; owner_country: string | null; origin: string } & Counts)[];
@@ -141,6 +143,9 @@ export function computeMap(db: Db, classifier: Classifier, options: { unclassifi
       duplicate_id_hosts: hostRow.duplicates,
     },
     hosts_by_role: db.prepare('SELECT role, COUNT(*) AS hosts FROM hosts INDEXED BY hosts_by_role GROUP BY role ORDER BY role').all() as { role: string; hosts: number }[],
+    hosts_by_agent: db
+      .prepare('SELECT agent_name AS agent, COUNT(*) AS hosts FROM hosts INDEXED BY hosts_by_agent GROUP BY agent_name ORDER BY hosts DESC, agent_name')
+      .all() as { agent: string; hosts: number }[],
     by_area_origin: cells
       .rows((key, counts) => {
         const [area, origin] = key.split('|') as [string, string];

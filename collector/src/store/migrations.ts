@@ -147,5 +147,13 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'content hash of each host\'s last inventory',
     // Lets an agent report "unchanged" with a hash instead of sending its inventory again.
     sql: 'ALTER TABLE hosts ADD COLUMN content_hash TEXT;',
+  },  {
+    version: 5,
+    name: 'agents of other tools (GLPI, FusionInventory, OCS) and hosts by reporting agent',
+    sql: `
+      -- 'tiebreak' for tiebreak's agent, else the protocol a peer agent reports by ('ocs-xml', 'glpi-json').
+      ALTER TABLE agents ADD COLUMN protocol TEXT NOT NULL DEFAULT 'tiebreak';
+      CREATE INDEX hosts_by_agent ON hosts (agent_name);
+    `,
   },
 ];

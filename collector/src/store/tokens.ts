@@ -16,7 +16,9 @@ export interface TokenOptions {
 
 export function createToken(db: Db, nameOrOptions: string | TokenOptions = {}): { id: number; token: string } {
   const options = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions;
-  const token = `tbk_${randomBytes(24).toString('base64url')}`;
+  // Letters and digits only, 48 characters: the OCS agent base64-decodes the password it is given,
+  // and such a token survives that decoding (the collector encodes it back; see protocols/routes.ts).
+  const token = `tbk${randomBytes(23).toString('hex').slice(0, 45)}`;
   const info = db
     .prepare('INSERT INTO enrolment_tokens (name, token_hash, created_at, max_uses, expires_at) VALUES (?, ?, ?, ?, ?)')
     .run(options.name ?? 'default', hashToken(token), new Date().toISOString(), options.maxUses ?? null, options.expiresAt?.toISOString() ?? null);
@@ -25,15 +27,18 @@ export function createToken(db: Db, nameOrOptions: string | TokenOptions = {}): 
 
 export type TokenCheck = { ok: true; id: number } | { ok: false; reason: string };
 
-/** Whether an enrolment token may enrol one more agent now. */
-export function checkEnrolmentToken(db: Db, token: string, now = new Date()): TokenCheck {
+/**
+ * Whether an enrolment token may enrol one more agent now. With `ignoreUses`, only whether it is
+ * valid (known, not revoked, not expired): for a peer agent whose host may already be enrolled.
+ */
+export function checkEnrolmentToken(db: Db, token: string, now = new Date(), options: { ignoreUses?: boolean } = {}): TokenCheck {
   if (!token || token.length > 200) return { ok: false, reason: 'unknown or revoked token' };
   const row = db
     .prepare('SELECT id, revoked_at, max_uses, uses, expires_at FROM enrolment_tokens WHERE token_hash = ?')
     .get(hashToken(token)) as { id: number; revoked_at: string | null; max_uses: number | null; uses: number; expires_at: string | null } | undefined;
   if (!row || row.revoked_at) return { ok: false, reason: 'unknown or revoked token' };
   if (row.expires_at && row.expires_at <= now.toISOString()) return { ok: false, reason: `enrolment token expired on ${row.expires_at}` };
-  if (row.max_uses !== null && row.uses >= row.max_uses) return { ok: false, reason: `enrolment token already used ${row.uses} times (limit ${row.max_uses})` };
+  if (!options.ignoreUses && row.max_uses !== null && row.uses >= row.max_uses) return { ok: false, reason: `enrolment token already used ${row.uses} times (limit ${row.max_uses})` };
   return { ok: true, id: row.id };
 }
 
@@ -80,5 +85,39 @@ export function revokeAgent(db: Db, id: number): boolean {
 }
 
 export function listAgents(db: Db) {
-  return db.prepare('SELECT id, host_key, hostname, enrolled_at, last_seen_at, agent_version, revoked_at FROM agents ORDER BY id').all();
+  return db.prepare('SELECT id, host_key, hostname, protocol, enrolled_at, last_seen_at, agent_version, revoked_at FROM agents ORDER BY id').all();
+}
+
+export type PeerEnrolment = { ok: true; agentId: number } | { ok: false; status: 401 | 403; reason: string };
+
+/**
+ * A report of another tool's agent (GLPI, FusionInventory, OCS), authenticated by an enrolment
+ * token: the first report of a host enrols it (one use of the token), later ones are that agent's
+ * contacts. A revoked agent stays refused. There is no credential to hand out: those agents only
+ * know the token they were configured with.
+ */
+export function enrolPeerAgent(db: Db, tokenId: number, protocol: string, host: { id: string; hostname: string }, agentVersion: string | null): PeerEnrolment {
+  return db.transaction((): PeerEnrolment => {
+    const now = new Date().toISOString();
+    const existing = db.prepare('SELECT id, revoked_at FROM agents WHERE host_key = ? AND protocol = ? ORDER BY id DESC LIMIT 1').get(host.id, protocol) as
+      | { id: number; revoked_at: string | null }
+      | undefined;
+    if (existing?.revoked_at) return { ok: false, status: 403, reason: `the agent of this host was revoked on ${existing.revoked_at}` };
+    if (existing) {
+      db.prepare('UPDATE agents SET last_seen_at = ?, agent_version = COALESCE(?, agent_version), hostname = ? WHERE id = ?').run(now, agentVersion, host.hostname, existing.id);
+      return { ok: true, agentId: existing.id };
+    }
+    const token = db.prepare('SELECT max_uses, uses FROM enrolment_tokens WHERE id = ?').get(tokenId) as { max_uses: number | null; uses: number };
+    if (token.max_uses !== null && token.uses >= token.max_uses)
+      return { ok: false, status: 401, reason: `enrolment token already used ${token.uses} times (limit ${token.max_uses}): this host cannot enrol with it` };
+    db.prepare('UPDATE enrolment_tokens SET uses = uses + 1, last_used_at = ? WHERE id = ?').run(now, tokenId);
+    const agentId = Number(
+      db
+        .prepare(`INSERT INTO agents (host_key, hostname, credential_hash, token_id, enrolled_at, last_seen_at, agent_version, protocol)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+        // No credential exists; the column stays unique with a value no credential can hash to.
+        .run(host.id, host.hostname, `peer:${randomBytes(16).toString('hex')}`, tokenId, now, now, agentVersion, protocol).lastInsertRowid,
+    );
+    return { ok: true, agentId };
+  })();
 }

@@ -22,6 +22,8 @@ const TEXT = {
     origin: 'Origine',
     licence: 'Licence',
     byLicence: 'Par licence',
+    byAgent: 'Agents qui ont remonté les inventaires',
+    agent: 'Agent',
     unclassified: 'Éléments non reconnus',
     name: 'Nom',
     publisher: 'Éditeur',
@@ -50,6 +52,8 @@ const TEXT = {
     origin: 'Origin',
     licence: 'Licence',
     byLicence: 'By licence',
+    byAgent: 'Agents that reported the inventories',
+    agent: 'Agent',
     unclassified: 'Items not recognised',
     name: 'Name',
     publisher: 'Publisher',
@@ -171,6 +175,19 @@ export const MapPage: FC<{ map: DependencyMap; lang: Lang }> = ({ map, lang }) =
                   <tbody>
                     {map.by_licence.map((l) => (
                       <tr><th scope="row">{t.licences[l.licence as keyof typeof t.licences] ?? l.licence}</th><td class="n">{l.installations}</td><td class="n">{l.products}</td></tr>
+                    ))}
+                  </tbody>
+                </table>
+              </section>
+              <section aria-labelledby="agents">
+                <h2 id="agents">{t.byAgent}</h2>
+                <table>
+                  <thead>
+                    <tr><th scope="col">{t.agent}</th><th scope="col" class="n">{t.hosts}</th></tr>
+                  </thead>
+                  <tbody>
+                    {map.hosts_by_agent.map((a) => (
+                      <tr><th scope="row">{a.agent}</th><td class="n">{a.hosts}</td></tr>
                     ))}
                   </tbody>
                 </table>

@@ -1,8 +1,21 @@
 // The stable host id: a salted SHA-256 of the most durable identifier available, so the raw
-// identifier never leaves the machine.
+// identifier never leaves the machine. The agent and the collector (for reports of GLPI,
+// FusionInventory and OCS agents) derive it with this one function: a machine that reports through
+// tiebreak's agent and through another agent is one host.
 import { createHash } from 'node:crypto';
-import type { HostIdentity } from '@tiebreak/shared';
-import type { RawIdentity } from './sources/types.ts';
+import type { HostIdentity } from './wire.ts';
+
+/** The identifiers a host id can be derived from, as read on the machine (never sent raw). */
+export interface RawIdentity {
+  smbiosUuid?: string | null;
+  machineGuid?: string | null;
+  machineId?: string | null;
+  serial?: string | null;
+  /** Another inventory agent's own id for the machine (GLPI/FusionInventory/OCS DEVICEID). */
+  deviceId?: string | null;
+  hostname?: string | null;
+  domain?: string | null;
+}
 
 // Firmware placeholders shared by many machines: never an identity.
 const BOGUS_UUIDS = new Set([
@@ -22,13 +35,14 @@ function usable(value: string | null | undefined): string | null {
   return v;
 }
 
-/** SMBIOS UUID first (survives a reinstall), then MachineGuid or machine-id, then the serial. */
+/** SMBIOS UUID first (survives a reinstall), then MachineGuid or machine-id, the serial, a peer agent's device id. */
 export function hostIdentity(raw: RawIdentity): HostIdentity {
   const candidates: [HostIdentity['id_source'], string | null][] = [
     ['smbios-uuid', usable(raw.smbiosUuid)],
     ['machine-guid', usable(raw.machineGuid)],
     ['machine-id', usable(raw.machineId)],
     ['hardware-serial', usable(raw.serial)],
+    ['device-id', raw.deviceId?.trim() ? `device:${raw.deviceId.trim()}` : null],
   ];
   const found = candidates.find(([, value]) => value);
   const hostname = raw.hostname?.trim() || 'unknown-host';

@@ -1,0 +1,131 @@
+// The endpoints that GLPI Agent, FusionInventory Agent and OCS Inventory agents already deployed
+// talk to: /ocsinventory (their default path) and /glpi. Authentication is HTTP Basic with any user
+// name and a tiebreak enrolment token as password, challenged the way those agents expect.
+import { Hono, type Context } from 'hono';
+import type { Logger } from 'pino';
+import { deflateSync, gzipSync } from 'node:zlib';
+import { BodyError, DEFAULT_BODY_LIMITS, decompress, readLimited, sniffCompression, type BodyLimits } from '../http/body.ts';
+import type { IngestQueue } from '../ingest/queue.ts';
+import type { Db } from '../store/db.ts';
+import { checkEnrolmentToken, enrolPeerAgent } from '../store/tokens.ts';
+import { decodeGlpiJson } from './glpi-json.ts';
+import { decodeOcsXml, inventoryReply, prologReply } from './ocs-xml.ts';
+import { peerInventory, PeerReportError, type PeerReport } from './peer-inventory.ts';
+
+export interface PeerRoutesContext {
+  db: Db;
+  queue: IngestQueue;
+  log: Logger;
+  bodyLimits?: BodyLimits;
+}
+
+// An empty realm: LWP, which the Perl agents use, answers a challenge with the credentials stored
+// for its realm, and the OCS agent's default realm is empty; FusionInventory takes the realm from
+// the challenge. Both then authenticate without a realm option.
+export const BASIC_REALM = '';
+/** How often, in hours, the agents are told to come back (PROLOG_FREQ, expiration). */
+export const PEER_REPORT_HOURS = 24;
+
+/**
+ * The passwords an HTTP Basic header may carry. The OCS agent base64-decodes the password it was
+ * given before sending it, so the decoded bytes are also tried encoded back: a token of letters and
+ * digits whose length is a multiple of 4 comes out whole. The user name is ignored (and, decoded
+ * the same way, may itself contain a colon: every split is tried).
+ */
+export function basicPasswords(header: string | undefined): string[] | null {
+  const match = /^Basic\s+([A-Za-z0-9+/=]{1,1024})\s*$/i.exec(header ?? '');
+  if (!match) return null;
+  const decoded = Buffer.from(match[1]!, 'base64');
+  const candidates = new Set<string>();
+  for (let i = decoded.indexOf(0x3a), n = 0; i >= 0 && n < 8; i = decoded.indexOf(0x3a, i + 1), n++) {
+    const password = decoded.subarray(i + 1);
+    candidates.add(password.toString('utf8'));
+    if (password.length % 3 === 0) candidates.add(password.toString('base64'));
+  }
+  return [...candidates];
+}
+
+type Compression = 'zlib' | 'gzip' | null;
+
+/** An answer in the compression the agent used for its request: the agents inflate what they sent. */
+function encode(body: string, compression: Compression): { data: Uint8Array; type: string } {
+  if (compression === 'zlib') return { data: deflateSync(body), type: 'application/x-compress-zlib' };
+  if (compression === 'gzip') return { data: gzipSync(body), type: 'application/x-compress-gzip' };
+  return { data: Buffer.from(body), type: body.startsWith('{') ? 'application/json' : 'application/xml' };
+}
+
+export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
+  const app = new Hono();
+  const limits = ctx.bodyLimits ?? DEFAULT_BODY_LIMITS;
+
+  const error = (c: Context, status: 400 | 401 | 403 | 413 | 415, message: string) => {
+    const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': `Basic realm="${BASIC_REALM}"` } : {};
+    // GLPI Agent reads {status, message}; the others log the status line; people read "error".
+    return c.json({ status: 'error', message, error: message }, status, headers);
+  };
+
+  const handle = (accept: readonly PeerReport['protocol'][]) => async (c: Context) => {
+    const passwords = basicPasswords(c.req.header('authorization'));
+    if (!passwords) return error(c, 401, 'authentication required: HTTP Basic, any user name, an enrolment token as password');
+    const checks = passwords.map((password) => checkEnrolmentToken(ctx.db, password, new Date(), { ignoreUses: true }));
+    const token = checks.find((check) => check.ok) ?? checks[0] ?? { ok: false as const, reason: 'unknown or revoked token' };
+    if (!token.ok) return error(c, 401, token.reason);
+
+    let text: string;
+    let compression: Compression;
+    try {
+      const raw = await readLimited(c.req.raw, limits.maxCompressed);
+      compression = sniffCompression(raw);
+      if (!compression && raw.length > limits.maxDecompressed) throw new BodyError(413, `request body too large (limit ${limits.maxDecompressed} bytes)`);
+      text = compression ? decompress(raw, compression, limits) : raw.toString('utf8');
+    } catch (e) {
+      if (e instanceof BodyError) return error(c, e.status, e.message);
+      throw e;
+    }
+
+    let report: PeerReport;
+    try {
+      const start = text.trimStart()[0];
+      if (start === '{' && accept.includes('glpi-json')) report = decodeGlpiJson(text);
+      else if (start === '<') report = decodeOcsXml(text);
+      else return error(c, 415, `expected ${accept.includes('glpi-json') ? 'a JSON or ' : 'an '}XML inventory message`);
+    } catch (e) {
+      if (e instanceof PeerReportError) return error(c, 400, e.message);
+      throw e;
+    }
+
+    const reply = (body: string) => {
+      const { data, type } = encode(body, compression);
+      return c.body(data as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': type });
+    };
+    const json = report.protocol === 'glpi-json';
+    if (report.query === 'prolog' || report.query === 'contact') {
+      return reply(
+        json
+          ? JSON.stringify({ status: 'ok', expiration: PEER_REPORT_HOURS, tasks: { inventory: { server: 'tiebreak' } } })
+          : prologReply(PEER_REPORT_HOURS),
+      );
+    }
+    if (report.query !== 'inventory') return error(c, 400, `unsupported ${json ? 'action' : 'QUERY'} "${report.query}": only ${json ? 'contact and inventory' : 'PROLOG and INVENTORY'} are served`);
+
+    let inventory;
+    try {
+      inventory = peerInventory(report, { agent: c.req.header('user-agent') ?? null });
+    } catch (e) {
+      if (e instanceof PeerReportError) return error(c, 400, e.message);
+      throw e;
+    }
+    const enrolment = enrolPeerAgent(ctx.db, token.id, report.protocol, { id: inventory.host.id, hostname: inventory.host.hostname }, inventory.agent.version);
+    if (!enrolment.ok) return error(c, enrolment.status, enrolment.reason);
+    const result = await ctx.queue.submit(inventory);
+    ctx.log.info(
+      { host_id: result.host_id, agent_id: enrolment.agentId, protocol: report.protocol, agent: inventory.agent.name, items: result.items, replay: result.replay, hostname: inventory.host.hostname },
+      'peer inventory ingested',
+    );
+    return reply(json ? JSON.stringify({ status: 'ok', expiration: PEER_REPORT_HOURS }) : inventoryReply());
+  };
+
+  for (const path of ['/ocsinventory', '/ocsinventory/']) app.post(path, handle(['ocs-xml']));
+  for (const path of ['/glpi', '/glpi/']) app.post(path, handle(['ocs-xml', 'glpi-json']));
+  return app;
+}
