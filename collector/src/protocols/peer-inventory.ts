@@ -176,9 +176,17 @@ function hardwareOf(content: Content): Hardware {
 function softwareOf(content: Content, family: Os['family']): SoftwareItem[] {
   const items: SoftwareItem[] = [];
   for (const s of list(content.softwares)) {
-    const name = text(s.name, LIMITS.text);
+    let name = text(s.name, LIMITS.text);
     if (!name) continue;
     const from = text(s.from, 32)?.toLowerCase() ?? '';
+    const source = SOURCES[from] ?? (family === 'windows' && !from ? 'registry' : 'other');
+    let arch = text(s.arch ?? s.architecture, 64);
+    // OCS names multi-arch Debian packages "zlib1g:amd64"; the package is "zlib1g".
+    const multiarch = source === 'dpkg' ? /^(.+):([a-z0-9]+)$/.exec(name) : null;
+    if (multiarch) {
+      name = multiarch[1]!;
+      arch ??= multiarch[2]!;
+    }
     const publisher = text(s.publisher, LIMITS.text);
     const installed = text(s.install_date ?? s.installdate, 32)?.replace(/\//g, '-').slice(0, 10) ?? null;
     items.push({
@@ -186,10 +194,10 @@ function softwareOf(content: Content, family: Os['family']): SoftwareItem[] {
       version: text(s.version),
       // OCS's UNIX agent puts a package's home page where the publisher goes: not a publisher.
       publisher: publisher && !/^[a-z]+:\/\//i.test(publisher) ? publisher : null,
-      source: SOURCES[from] ?? (family === 'windows' && !from ? 'registry' : 'other'),
+      source,
       // Software installed for one user only: the scope is kept, the user name never.
       scope: text(s.username) || text(s.userid) ? 'user' : 'machine',
-      arch: text(s.arch ?? s.architecture, 64),
+      arch,
       package: null,
       installed_on: installed && /^\d{4}-\d{2}-\d{2}$/.test(installed) ? installed : null,
     });

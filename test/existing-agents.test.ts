@@ -1,0 +1,245 @@
+// Agents already deployed: the real FusionInventory 2.6 and OCS Inventory 2.10 agents of Debian
+// (installed by .ci/run) and GLPI Agent JSON reports, sent to a real collector on loopback and
+// imported from their --local files.
+import { execFile } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { deflateSync, gzipSync, inflateSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import { hostIdentity, type Inventory } from '@tiebreak/shared';
+import type { DependencyMap } from '../collector/src/map/map.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeInventory } from './fixtures.ts';
+import { ROOT, databaseSnapshot, enrolHost, postApi, runCli, startCollector, tempDir, type RunningCollector } from './helpers.ts';
+
+const run = promisify(execFile);
+const FIXTURES = join(ROOT, 'collector/src/protocols/fixtures');
+const WINDOWS11 = readFileSync(join(FIXTURES, 'glpi-agent-windows11.json'), 'utf8');
+const LINUX_SERVER = readFileSync(join(FIXTURES, 'glpi-agent-linux-server.json'), 'utf8');
+
+const basic = (token: string) => `Basic ${Buffer.from(`tiebreak:${token}`).toString('base64')}`;
+
+async function post(url: string, body: Uint8Array | string, headers: Record<string, string> = {}) {
+  const response = await fetch(url, { method: 'POST', body, headers });
+  return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
+function hostsOf(dbFile: string) {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    return db
+      .prepare(`SELECT h.id, h.hostname, h.agent_name, h.software_count,
+          SUM(c.kind = 'software' AND c.origin != 'unknown') AS recognised,
+          SUM(c.kind = 'software') AS software_rows
+        FROM hosts h JOIN installations i ON i.host_id = h.id JOIN catalogue c ON c.id = i.catalogue_id
+        GROUP BY h.id ORDER BY h.id`)
+      .all() as { id: number; hostname: string; agent_name: string; software_count: number; recognised: number; software_rows: number }[];
+  } finally {
+    db.close();
+  }
+}
+
+function originsByAgent(dbFile: string): Record<string, Record<string, number>> {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    const out: Record<string, Record<string, number>> = {};
+    for (const row of db
+      .prepare(`SELECT h.agent_name AS agent, c.origin, COUNT(*) AS n FROM hosts h JOIN installations i ON i.host_id = h.id
+        JOIN catalogue c ON c.id = i.catalogue_id WHERE c.kind = 'software' GROUP BY 1, 2`)
+      .all() as { agent: string; origin: string; n: number }[])
+      (out[row.agent] ??= {})[row.origin] = row.n;
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
+  let dir: string;
+  let dbFile: string;
+  let collector: RunningCollector;
+  let token: string;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    dbFile = join(dir, 'collector.db');
+    token = (await runCli('collector', ['token', 'create', '--db', dbFile, '--name', 'glpi'])).stdout.trim();
+    collector = await startCollector(dbFile);
+  }, 60_000);
+  afterAll(async () => collector?.stop());
+
+  it('challenges with HTTP Basic as the agents expect, and refuses a wrong token', async () => {
+    const none = await post(`${collector.url}/ocsinventory`, '<REQUEST/>');
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+    const wrong = await post(`${collector.url}/glpi`, '{}', { authorization: basic('tbk0000') });
+    expect(wrong.status).toBe(401);
+    expect(JSON.parse(wrong.bytes.toString())).toMatchObject({ status: 'error', message: 'unknown or revoked token' });
+  });
+
+  it('answers contact and PROLOG, then ingests JSON reports sent plain, zlib and gzip', async () => {
+    const contact = await post(`${collector.url}/glpi`, JSON.stringify({ action: 'contact', deviceid: 'PC-URBA-042-2026-03-14-09-12-55', name: 'GLPI-Agent', version: '1.11', 'enabled-tasks': ['inventory'] }), {
+      authorization: basic(token),
+      'content-type': 'application/json',
+    });
+    expect(contact.status).toBe(200);
+    expect(JSON.parse(contact.bytes.toString())).toMatchObject({ status: 'ok', expiration: 24, tasks: { inventory: {} } });
+
+    const prolog = await post(`${collector.url}/ocsinventory`, deflateSync('<?xml version="1.0"?><REQUEST><DEVICEID>x-2026</DEVICEID><QUERY>PROLOG</QUERY></REQUEST>'), {
+      authorization: basic(token),
+      'content-type': 'application/x-compress-zlib',
+    });
+    expect(prolog.status).toBe(200);
+    expect(inflateSync(prolog.bytes).toString()).toContain('<RESPONSE>SEND</RESPONSE>');
+
+    const windows = await post(`${collector.url}/glpi`, deflateSync(WINDOWS11), { authorization: basic(token), 'content-type': 'application/x-compress-zlib' });
+    expect(windows.status).toBe(200);
+    expect(JSON.parse(inflateSync(windows.bytes).toString())).toEqual({ status: 'ok', expiration: 24 });
+    const linux = await post(`${collector.url}/glpi/`, gzipSync(LINUX_SERVER), { authorization: basic(token) });
+    expect(linux.status).toBe(200);
+    const again = await post(`${collector.url}/glpi`, LINUX_SERVER, { authorization: basic(token), 'content-type': 'application/json' });
+    expect(again.status).toBe(200);
+
+    const map = (await (await fetch(`${collector.url}/api/v1/map`)).json()) as DependencyMap;
+    expect(map.totals.hosts).toBe(2);
+    expect(map.hosts_by_agent).toEqual([{ agent: 'GLPI-Agent', hosts: 2 }]);
+    const hosts = hostsOf(dbFile);
+    expect(hosts.map((h) => [h.hostname, h.software_count])).toEqual([['PC-URBA-042', 13], ['srv-sig-01', 10]]);
+    // Everything but the one home-grown business application is recognised by the rules.
+    expect(hosts.map((h) => h.recognised)).toEqual([12, 10]);
+    const page = await (await fetch(`${collector.url}/`)).text();
+    expect(page).toContain('GLPI-Agent');
+    expect(page).not.toContain('<script>alert(1)</script>');
+
+    // The same machine through tiebreak's own agent (same SMBIOS UUID): one host, not two.
+    const id = hostIdentity({ smbiosUuid: '4c4c4544-0048-3210-804b-b7c04f4b3333', serial: '7H2K3L3', hostname: 'PC-URBA-042' });
+    const inventory: Inventory = { ...makeInventory({ hostname: 'PC-URBA-042' }), host: id };
+    const enrolled = await enrolHost(collector.url, token, { id: id.id, hostname: 'PC-URBA-042' });
+    expect((await postApi(collector.url, '/api/v1/inventories', enrolled.body.credential, inventory)).status).toBe(200);
+    const after = (await (await fetch(`${collector.url}/api/v1/map`)).json()) as DependencyMap;
+    expect(after.totals.hosts).toBe(2);
+    expect(after.hosts_by_agent).toEqual([{ agent: 'GLPI-Agent', hosts: 1 }, { agent: 'tiebreak-agent', hosts: 1 }]);
+  });
+
+  it('imports the same reports from files to the same result, and recognises them when imported again', async () => {
+    const files = join(dir, 'reports');
+    const importDb = join(dir, 'import.db');
+    await run('mkdir', ['-p', join(files, 'linux')]);
+    writeFileSync(join(files, 'PC-URBA-042.json'), WINDOWS11);
+    writeFileSync(join(files, 'linux', 'srv-sig-01.json'), LINUX_SERVER);
+    writeFileSync(join(files, 'broken.xml'), '<REQUEST><QUERY>INVENTORY</QUERY><DEVICEID>x</DEVICEID><CONTENT>');
+    const first = await runCli('collector', ['import', files, '--db', importDb]);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/rejected +\S+broken\.xml: invalid XML/);
+    expect(first.stdout).toContain('import: 2 imported, 0 unchanged, 1 rejected');
+    expect(first.stderr).toContain('[##############################] 3/3');
+    expect(hostsOf(importDb).map((h) => [h.hostname, h.agent_name, h.software_count, h.recognised]).sort()).toEqual([
+      ['PC-URBA-042', 'GLPI-Agent', 13, 12],
+      ['srv-sig-01', 'GLPI-Agent', 10, 10],
+    ]);
+    const second = await runCli('collector', ['import', join(files, 'PC-URBA-042.json'), join(files, 'linux'), '--db', importDb, '--json']);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ imported: 0, unchanged: 2, rejected: 0 });
+  });
+
+  it('answers bad input with a 4xx and stores nothing', async () => {
+    const before = databaseSnapshot(dbFile);
+    const auth = { authorization: basic(token) };
+    const inventoryXml = (inner: string) => `<?xml version="1.0"?><REQUEST><QUERY>INVENTORY</QUERY><DEVICEID>evil-2026</DEVICEID>${inner}</REQUEST>`;
+    const cases: [string, Uint8Array | string, number, RegExp][] = [
+      ['entity expansion', `<?xml version="1.0"?><!DOCTYPE REQUEST [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><REQUEST><QUERY>INVENTORY</QUERY><DEVICEID>&b;</DEVICEID></REQUEST>`, 400, /DOCTYPE/],
+      ['external entity', `<?xml version="1.0"?><!DOCTYPE REQUEST [<!ENTITY x SYSTEM "file:///etc/passwd">]><REQUEST><QUERY>INVENTORY</QUERY><DEVICEID>&x;</DEVICEID></REQUEST>`, 400, /DOCTYPE/],
+      ['deep nesting', inventoryXml(`<CONTENT>${'<X>'.repeat(5000)}${'</X>'.repeat(5000)}</CONTENT>`), 400, /nested deeper/],
+      ['huge attribute', inventoryXml(`<CONTENT><HARDWARE NAME="${'A'.repeat(1_000_000)}"/></CONTENT>`), 400, /longer than/],
+      ['truncated zlib', deflateSync(inventoryXml('<CONTENT><HARDWARE><NAME>pc</NAME></HARDWARE></CONTENT>')).subarray(0, 40), 400, /not valid zlib/],
+      ['decompression bomb', deflateSync(Buffer.alloc(80 * 1024 * 1024, 0x20)), 413, /decompressed body too large/],
+      ['too large on the wire', Buffer.alloc(9 * 1024 * 1024, 0x41), 413, /too large/],
+      ['not a computer', JSON.stringify({ action: 'inventory', deviceid: 'p', itemtype: 'Printer', content: {} }), 400, /only computer inventories/],
+      ['not XML nor JSON', 'hello', 415, /expected a JSON or XML/],
+    ];
+    for (const [name, body, status, message] of cases) {
+      const answer = await post(`${collector.url}/glpi`, body, auth);
+      expect(answer.status, name).toBe(status);
+      expect(JSON.parse(answer.bytes.toString()).message, name).toMatch(message);
+    }
+    expect(databaseSnapshot(dbFile)).toEqual(before);
+  }, 60_000);
+
+  it('lists peer agents with their protocol and refuses a revoked one', async () => {
+    const agents = JSON.parse((await runCli('collector', ['agent', 'list', '--db', dbFile])).stdout) as { id: number; hostname: string; protocol: string }[];
+    const server = agents.find((a) => a.hostname === 'srv-sig-01')!;
+    expect(server.protocol).toBe('glpi-json');
+    expect((await runCli('collector', ['agent', 'revoke', String(server.id), '--db', dbFile])).code).toBe(0);
+    const refused = await post(`${collector.url}/glpi`, LINUX_SERVER.replace('02:00:12', '04:00:12'), { authorization: basic(token) });
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.bytes.toString()).message).toMatch(/revoked/);
+  });
+});
+
+describe('the real FusionInventory and OCS Inventory agents of Debian', () => {
+  let dir: string;
+  let dbFile: string;
+  let collector: RunningCollector;
+  let token: string;
+  let ours: Inventory;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    dbFile = join(dir, 'collector.db');
+    token = (await runCli('collector', ['token', 'create', '--db', dbFile])).stdout.trim();
+    collector = await startCollector(dbFile);
+    const scan = await runCli('agent', ['scan', '--output', join(dir, 'tiebreak.json')]);
+    expect(scan.code, scan.stderr).toBe(0);
+    ours = JSON.parse(readFileSync(join(dir, 'tiebreak.json'), 'utf8'));
+  }, 120_000);
+  afterAll(async () => collector?.stop());
+
+  const names = (items: { name: string }[]) => new Set(items.map((i) => i.name));
+
+  it('fusioninventory-agent and ocsinventory-agent send this machine to the collector, with the package count of tiebreak-agent', async () => {
+    const url = `${collector.url}/ocsinventory`;
+    const fusion = await run('fusioninventory-agent', ['--server', url, '--user', 'tiebreak', '--password', token, '--no-task', 'Deploy,ESX,NetDiscovery,NetInventory,WakeOnLan,Collect'], { timeout: 180_000 });
+    expect(fusion.stdout + fusion.stderr).not.toMatch(/\[error\]/);
+    // Debian's configuration of the OCS agent writes reports locally: --nolocal sends them instead.
+    const ocs = await run('ocsinventory-agent', ['--nolocal', '--server', url, '--user', 'tiebreak', '--password', token], { timeout: 180_000 });
+    expect(ocs.stdout + ocs.stderr).not.toMatch(/\[error\]|Cannot establish communication/);
+
+    const map = (await (await fetch(`${collector.url}/api/v1/map`)).json()) as DependencyMap;
+    expect(map.hosts_by_agent.map((a) => a.agent).sort()).toEqual(['FusionInventory-Agent', 'OCS-NG_unified_unix_agent']);
+    const hosts = hostsOf(dbFile);
+    const ourPackages = ours.software.filter((s) => s.source === 'dpkg' || s.source === 'rpm');
+    for (const host of hosts) {
+      // Both agents read the dpkg and rpm databases as tiebreak-agent does: the same packages.
+      expect(host.software_count, host.agent_name).toBe(ourPackages.length);
+    }
+    // Sources one sees and the other not (snap, flatpak): printed for the record.
+    const others = ours.software.filter((s) => s.source !== 'dpkg' && s.source !== 'rpm');
+    if (others.length) console.log(`seen by tiebreak-agent only: ${others.map((s) => `${s.source}:${s.name}`).join(', ')}`);
+    const db = new Database(dbFile, { readonly: true });
+    const reported = db.prepare("SELECT h.agent_name AS agent, c.name FROM installations i JOIN hosts h ON h.id = i.host_id JOIN catalogue c ON c.id = i.catalogue_id WHERE c.kind = 'software'").all() as { agent: string; name: string }[];
+    db.close();
+    for (const agent of ['FusionInventory-Agent', 'OCS-NG_unified_unix_agent'])
+      expect(names(reported.filter((r) => r.agent === agent))).toEqual(names(ourPackages));
+    // FusionInventory names the distribution as publisher: its report is classified like ours.
+    const fusionHost = hosts.find((h) => h.agent_name === 'FusionInventory-Agent')!;
+    expect(fusionHost.recognised / fusionHost.software_rows).toBeGreaterThan(0.9);
+  }, 400_000);
+
+  it('their --local files import to the same result', async () => {
+    const local = join(dir, 'local');
+    await run('mkdir', ['-p', local]);
+    await run('fusioninventory-agent', ['--local', local, '--no-task', 'Deploy,ESX,NetDiscovery,NetInventory,WakeOnLan,Collect'], { timeout: 180_000 });
+    await run('ocsinventory-agent', [`--local=${local}`], { timeout: 180_000 });
+    expect(readdirSync(local).filter((f) => f.endsWith('.ocs'))).toHaveLength(2);
+    const importDb = join(dir, 'import.db');
+    const imported = await runCli('collector', ['import', local, '--db', importDb, '--json']);
+    expect(imported.code, imported.stdout + imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 2, rejected: 0 });
+    const viaHttp = originsByAgent(dbFile);
+    const viaFiles = originsByAgent(importDb);
+    // The OCS agent names itself in its HTTP User-Agent only; its files carry no agent name.
+    expect(viaFiles['FusionInventory-Agent']).toEqual(viaHttp['FusionInventory-Agent']);
+    expect(viaFiles['OCS-Inventory-Agent']).toEqual(viaHttp['OCS-NG_unified_unix_agent']);
+  }, 400_000);
+});
