@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { Delivery, scan } from '@tiebreak/agent';
-import { createCollector, createToken, listen } from '@tiebreak/collector';
+import { createCollector, createToken, ensureFirstAdmin, listen } from '@tiebreak/collector';
 
 const { values } = parseArgs({
   options: {
@@ -14,6 +14,7 @@ const { values } = parseArgs({
 });
 
 const collector = createCollector({ dbFile: values.db });
+const firstAdmin = ensureFirstAdmin(collector.db);
 const { server, port } = await listen(collector, Number(values.port), values.host).catch((error: NodeJS.ErrnoException) => {
   console.error(`tiebreak: cannot listen on ${values.host}:${values.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use (try --port 8081)' : error.message}`);
   process.exit(1);
@@ -27,6 +28,9 @@ const sent = await delivery.send(inventory);
 const result = sent.body as { host_id: number; items: number };
 console.log(`\nScanned ${inventory.host.hostname}: ${inventory.software.length} software items, sent to the collector (host ${result.host_id}).`);
 console.log(`Dependency map:  ${base}/`);
+if (firstAdmin)
+  console.log(`Log in as "${firstAdmin.username}" with the one-time password ${firstAdmin.password} (you choose your own at the first login).`);
+else console.log('Log in with your account (reset a password with: pnpm collector user passwd NAME --db ' + values.db + ').');
 console.log(`JSON map:        ${base}/api/v1/map`);
 console.log(`Enrol other machines with:  pnpm agent send --server ${base} --token ${token} --state-dir /tmp/tiebreak-agent`);
 console.log('Press Ctrl+C to stop.');

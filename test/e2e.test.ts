@@ -59,7 +59,7 @@ describe('end to end on this machine', () => {
     expect(sent.code).toBe(0);
     expect(sent.stdout).toMatch(/^sent \d+ software items: .*\(1 inventory delivered\)/);
 
-    const map = await json(fetch(`${collector.url}/api/v1/map`));
+    const map = await json(collector.get(`/api/v1/map`));
     expect(map.totals.hosts).toBe(1);
     if (dpkgCount !== null) {
       // Every dpkg package, plus the OS and hardware components.
@@ -75,7 +75,7 @@ describe('end to end on this machine', () => {
     expect(cells.length).toBeGreaterThan(0);
     for (const cell of cells) expect(cell).toMatch(/^(infrastructure|workstation|software|unknown)\|(eu|europe|non_eu|community|unknown)$/);
 
-    const page = await fetch(`${collector.url}/`);
+    const page = await collector.get(`/`);
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('Carte des dépendances numériques');
@@ -145,7 +145,7 @@ describe('end to end on this machine', () => {
   it('the map is also printed by the CLI, identical to the API but for its timestamp', async () => {
     const cli = await runCli('collector', ['map', '--db', dbFile]);
     expect(cli.code).toBe(0);
-    const api = await json(fetch(`${collector.url}/api/v1/map`));
+    const api = await json(collector.get(`/api/v1/map`));
     const printed = JSON.parse(cli.stdout);
     expect({ ...printed, generated_at: null }).toEqual({ ...api, generated_at: null });
   });

@@ -101,14 +101,14 @@ describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
     const again = await post(`${collector.url}/glpi`, LINUX_SERVER, { authorization: basic(token), 'content-type': 'application/json' });
     expect(again.status).toBe(200);
 
-    const map = (await (await fetch(`${collector.url}/api/v1/map`)).json()) as DependencyMap;
+    const map = (await (await collector.get(`/api/v1/map`)).json()) as DependencyMap;
     expect(map.totals.hosts).toBe(2);
     expect(map.hosts_by_agent).toEqual([{ agent: 'GLPI-Agent', hosts: 2 }]);
     const hosts = hostsOf(dbFile);
     expect(hosts.map((h) => [h.hostname, h.software_count])).toEqual([['PC-URBA-042', 13], ['srv-sig-01', 10]]);
     // Everything but the one home-grown business application is recognised by the rules.
     expect(hosts.map((h) => h.recognised)).toEqual([12, 10]);
-    const page = await (await fetch(`${collector.url}/`)).text();
+    const page = await (await collector.get(`/`)).text();
     expect(page).toContain('GLPI-Agent');
     expect(page).not.toContain('<script>alert(1)</script>');
 
@@ -117,7 +117,7 @@ describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
     const inventory: Inventory = { ...makeInventory({ hostname: 'PC-URBA-042' }), host: id };
     const enrolled = await enrolHost(collector.url, token, { id: id.id, hostname: 'PC-URBA-042' });
     expect((await postApi(collector.url, '/api/v1/inventories', enrolled.body.credential, inventory)).status).toBe(200);
-    const after = (await (await fetch(`${collector.url}/api/v1/map`)).json()) as DependencyMap;
+    const after = (await (await collector.get(`/api/v1/map`)).json()) as DependencyMap;
     expect(after.totals.hosts).toBe(2);
     expect(after.hosts_by_agent).toEqual([{ agent: 'GLPI-Agent', hosts: 1 }, { agent: 'tiebreak-agent', hosts: 1 }]);
   });
@@ -205,7 +205,7 @@ describe('the real FusionInventory and OCS Inventory agents of Debian', () => {
     const ocs = await run('ocsinventory-agent', ['--nolocal', '--server', url, '--user', 'tiebreak', '--password', token], { timeout: 180_000 });
     expect(ocs.stdout + ocs.stderr).not.toMatch(/\[error\]|Cannot establish communication/);
 
-    const map = (await (await fetch(`${collector.url}/api/v1/map`)).json()) as DependencyMap;
+    const map = (await (await collector.get(`/api/v1/map`)).json()) as DependencyMap;
     expect(map.hosts_by_agent.map((a) => a.agent).sort()).toEqual(['FusionInventory-Agent', 'OCS-NG_unified_unix_agent']);
     const hosts = hostsOf(dbFile);
     const ourPackages = ours.software.filter((s) => s.source === 'dpkg' || s.source === 'rpm');

@@ -36,11 +36,43 @@ export interface RunningCollector {
   url: string;
   process: ChildProcess;
   stop(): Promise<void>;
+  /** GET (or any request) as the logged-in test admin. */
+  get(path: string, init?: RequestInit): Promise<Response>;
+  /** The test admin's session cookie and CSRF token, for requests made by hand. */
+  session: { cookie: string; csrf: string };
+}
+
+export const TEST_ADMIN = { username: 'tester', password: 'correct horse battery staple' };
+
+/** Log in through the login form as a browser would; the session cookie and its CSRF token. */
+export async function login(baseUrl: string, user = TEST_ADMIN): Promise<{ cookie: string; csrf: string }> {
+  const form = await fetch(`${baseUrl}/login`);
+  const loginCookie = /tb_login_csrf=([^;]+)/.exec(form.headers.get('set-cookie') ?? '')?.[1];
+  const loginCsrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+  if (!loginCookie || !loginCsrf) throw new Error('no login form');
+  const answer = await fetch(`${baseUrl}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `tb_login_csrf=${loginCookie}` },
+    body: new URLSearchParams({ _csrf: loginCsrf, username: user.username, password: user.password, next: '/' }),
+  });
+  const cookie = /tb_session=([^;]+)/.exec(answer.headers.get('set-cookie') ?? '')?.[1];
+  if (answer.status !== 302 || !cookie) throw new Error(`login failed: ${answer.status}`);
+  const page = await (await fetch(`${baseUrl}/settings`, { headers: { cookie: `tb_session=${cookie}` } })).text();
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+  return { cookie: `tb_session=${cookie}`, csrf };
+}
+
+/** The test admin account, created in the database before the collector starts (once). */
+export async function ensureTestAdmin(dbFile: string): Promise<void> {
+  const result = await runCli('collector', ['user', 'add', TEST_ADMIN.username, '--role', 'admin', '--password-stdin', '--db', dbFile], { input: TEST_ADMIN.password });
+  if (result.code !== 0 && !/already exists/.test(result.stderr)) throw new Error(`cannot create the test admin: ${result.stderr}`);
 }
 
 /** `tiebreak-collector serve --port 0` as a real process; resolves with its URL once it listens. */
-export function startCollector(dbFile: string, extraArgs: string[] = []): Promise<RunningCollector> {
-  return new Promise((resolve, reject) => {
+export async function startCollector(dbFile: string, extraArgs: string[] = []): Promise<RunningCollector> {
+  await ensureTestAdmin(dbFile);
+  const started = await new Promise<Omit<RunningCollector, 'get' | 'session'>>((resolve, reject) => {
     const child = spawn(TSX, [CLI.collector, 'serve', '--port', '0', '--db', dbFile, ...extraArgs], {
       cwd: ROOT,
       env: { ...process.env, TIEBREAK_LOG_LEVEL: 'warn' },
@@ -71,6 +103,14 @@ export function startCollector(dbFile: string, extraArgs: string[] = []): Promis
       reject(new Error(`collector exited with ${code}: ${err}`));
     });
   });
+  // A collector over HTTPS with a private CA: the tests that use one make their own requests.
+  if (started.url.startsWith('https:')) return { ...started, session: { cookie: '', csrf: '' }, get: (path, init) => fetch(`${started.url}${path}`, init) };
+  const session = await login(started.url);
+  return {
+    ...started,
+    session,
+    get: (path, init = {}) => fetch(`${started.url}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), cookie: session.cookie } }),
+  };
 }
 
 /** Every row of the tables that inventories write to, for before/after comparisons. */

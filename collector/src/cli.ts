@@ -13,6 +13,7 @@ import { createCollector, listen, loadClassifier } from './collector.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
 import { openDatabase } from './store/db.ts';
+import { AccountError, ROLES, createUser, ensureFirstAdmin, generatePassword, listUsers, removeUser, setPassword, type Role } from './accounts/users.ts';
 import { ImportError, importReports, listReportFiles, type ImportOutcome } from './protocols/import.ts';
 import { createToken, listAgents, listTokens, revokeAgent, revokeToken } from './store/tokens.ts';
 
@@ -31,6 +32,11 @@ Usage:
   tiebreak-collector token list|revoke ID [--db FILE]
   tiebreak-collector agent list|revoke ID [--db FILE]
       Enrolled agents, and revocation of one agent's credential (effective at once).
+  tiebreak-collector user add NAME [--role admin|viewer] [--password-stdin] [--db FILE]
+  tiebreak-collector user passwd NAME [--password-stdin] | user remove NAME | user list [--db FILE]
+      Accounts of the web interface. Without --password-stdin a password is generated, printed once
+      and must be changed at the first login. On its first start, serve creates the account
+      "admin" that way when there is none.
   tiebreak-collector import FILE|DIR... [--db FILE] [--rules DIR] [--local-rules DIR]... [--json]
       Import the report files that GLPI Agent, FusionInventory Agent or OCS Inventory agents write
       with --local (.ocs, .xml, .json; directories are walked) or that tiebreak-agent scan writes,
@@ -77,6 +83,8 @@ async function main(argv: string[]): Promise<number> {
     'agent-schedule': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    role: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
   });
   const early = helpOrVersion(line, HELP, pkg.version);
   if (early !== null) return early;
@@ -94,6 +102,11 @@ async function main(argv: string[]): Promise<number> {
       if (agentSchedule !== undefined && !CronScheduleSchema.safeParse(agentSchedule).success)
         throw new UsageError(`--agent-schedule must be a cron expression of five fields, not "${agentSchedule}"`);
       const collector = createCollector({ dbFile, rulesDirs, log, agentSchedule });
+      const first = ensureFirstAdmin(collector.db);
+      if (first)
+        process.stdout.write(
+          `first start: web account "${first.username}" created with the one-time password ${first.password} (to be changed at the first login)\n`,
+        );
       const host = values.host ?? '127.0.0.1';
       if (!!values['tls-cert'] !== !!values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
       const tls = values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : undefined;
@@ -195,6 +208,52 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`import: ${summary.imported} imported, ${summary.unchanged} unchanged, ${summary.rejected} rejected\n`);
       }
       return summary.rejected ? 1 : 0;
+    }
+    case 'user': {
+      const [sub, name, ...rest] = args;
+      noMoreArguments(rest);
+      const db = openDatabase(dbFile);
+      try {
+        const password = () => {
+          if (!values['password-stdin']) return { password: generatePassword(), generated: true };
+          const text = readInput('-').replace(/\r?\n$/, '');
+          return { password: text, generated: false };
+        };
+        const need = () => {
+          if (!name) throw new UsageError(`user ${sub} needs a user NAME`);
+          return name;
+        };
+        if (sub === 'list') {
+          if (name) throw new UsageError(`unexpected argument: ${name}`);
+          process.stdout.write(`${JSON.stringify(listUsers(db), null, 2)}\n`);
+          return 0;
+        }
+        if (sub === 'add') {
+          const role = (values.role ?? 'viewer') as Role;
+          if (!ROLES.includes(role)) throw new UsageError(`--role must be admin or viewer, not ${values.role}`);
+          const { password: pw, generated } = password();
+          createUser(db, need(), role, pw, generated);
+          process.stdout.write(generated ? `user ${name} (${role}) created; one-time password: ${pw}\n` : `user ${name} (${role}) created\n`);
+          return 0;
+        }
+        if (sub === 'passwd') {
+          const { password: pw, generated } = password();
+          setPassword(db, need(), pw, generated);
+          process.stdout.write(generated ? `password of ${name} reset; one-time password: ${pw}\n` : `password of ${name} changed\n`);
+          return 0;
+        }
+        if (sub === 'remove') {
+          removeUser(db, need());
+          process.stdout.write(`user ${name} removed\n`);
+          return 0;
+        }
+        throw new UsageError(`unknown user command: ${sub ?? '(none)'}; try 'user add|passwd|remove NAME' or 'user list'`);
+      } catch (error) {
+        if (error instanceof AccountError) throw new InputError(error.message);
+        throw error;
+      } finally {
+        db.close();
+      }
     }
     case 'map': {
       noMoreArguments(args);

@@ -4,7 +4,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import { serve, type ServerType } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import { Classifier } from './classify/classifier.ts';
-import { DEFAULT_RULES_DIR, RulesError, loadRuleTrees } from './classify/load-rules.ts';
+import { DEFAULT_RULES_DIR, RulesError, loadRuleTrees, type RuleSet } from './classify/load-rules.ts';
+import { classifierWithLocalRules } from './classify/local-rules.ts';
 import { createApp } from './http/app.tsx';
 import { Ingestor } from './ingest/ingest.ts';
 import { openDatabase, type Db } from './store/db.ts';
@@ -23,20 +24,29 @@ export interface Collector {
   ingestor: Ingestor;
   app: ReturnType<typeof createApp>;
   log: Logger;
+  /** The rule files as loaded, before the local rules decided in the web interface. */
+  baseRules: RuleSet;
+  /** Rebuild the classifier with the current local rules and reclassify the catalogue: the map follows at once. */
+  applyLocalRules(): number;
   close(): void;
 }
 
 /** Load rules from the shipped tree then any local trees; invalid rules stop here with the reasons. */
 export function loadClassifier(rulesDirs: string[] = [DEFAULT_RULES_DIR]): Classifier {
+  return new Classifier(loadRules(rulesDirs));
+}
+
+export function loadRules(rulesDirs: string[] = [DEFAULT_RULES_DIR]): RuleSet {
   const rules = loadRuleTrees(rulesDirs);
   if (rules.problems.length) throw new RulesError(rules.problems);
-  return new Classifier(rules);
+  return rules;
 }
 
 export function createCollector(options: CollectorOptions): Collector {
   const log = options.log ?? pino({ level: process.env.TIEBREAK_LOG_LEVEL ?? 'info' });
-  const classifier = loadClassifier(options.rulesDirs);
+  const baseRules = loadRules(options.rulesDirs);
   const db = openDatabase(options.dbFile);
+  const classifier = classifierWithLocalRules(baseRules, db);
   const ingestor = new Ingestor(db, classifier);
   const changed = ingestor.reclassifyIfRulesChanged();
   if (changed !== null) log.info({ changed, rules: classifier.fingerprint }, 'catalogue reclassified with the current rules');
@@ -45,7 +55,20 @@ export function createCollector(options: CollectorOptions): Collector {
     classifier,
     ingestor,
     log,
-    app: createApp({ db, ingestor, classifier: () => collector.classifier, log, agentSchedule: options.agentSchedule }),
+    baseRules,
+    applyLocalRules: () => {
+      collector.classifier = classifierWithLocalRules(baseRules, db);
+      return ingestor.reclassify(collector.classifier);
+    },
+    app: createApp({
+      db,
+      ingestor,
+      classifier: () => collector.classifier,
+      log,
+      agentSchedule: options.agentSchedule,
+      rules: () => collector.baseRules,
+      applyLocalRules: () => collector.applyLocalRules(),
+    }),
     close: () => db.close(),
   };
   return collector;

@@ -5,3 +5,4 @@ export { Ingestor } from './ingest/ingest.ts';
 export { computeMap, type DependencyMap } from './map/map.ts';
 export { openDatabase } from './store/db.ts';
 export { createToken } from './store/tokens.ts';
+export { createUser, ensureFirstAdmin } from './accounts/users.ts';

@@ -12,6 +12,7 @@
 // A recognised product wins over a publisher's default: Debian's `vlc` package is VLC (VideoLAN),
 // a Norton product published as "Symantec Corporation" is Norton.
 import {
+  type Alternative,
   normalizeName,
   normalizePackage,
   normalizePublisher,
@@ -77,6 +78,10 @@ interface ProductRef {
   product: Product;
 }
 
+/** The key of a local decision: the item's source, normalised name and normalised publisher. */
+export const overrideKey = (source: string, name: string, publisher: string | null) =>
+  `${source}\u0000${normalizeName(name)}\u0000${publisher ? normalizePublisher(publisher) : ''}`;
+
 export class Classifier {
   readonly fingerprint: string;
   private readonly vendors: Map<string, Vendor>;
@@ -90,7 +95,7 @@ export class Classifier {
   private readonly globalNames = new Map<string, ProductRef>();
   private readonly globalPatterns: PatternIndex<ProductRef>;
 
-  constructor(rules: RuleSet) {
+  constructor(readonly rules: RuleSet) {
     const problems: RuleProblem[] = [];
     const problem = (vendorId: string, path: string, message: string) =>
       problems.push({
@@ -198,7 +203,20 @@ export class Classifier {
     return this.byPublisher.get(normalizePublisherName(publisher)) ?? this.byPublisher.get(full) ?? this.publisherPatterns.match(full);
   }
 
+  private readonly overrides = new Map<string, ProductRef>();
+
+  /** A local decision: the item with this key (source, name, publisher) is that product. */
+  override(key: string, vendorId: string, productId: string): void {
+    const vendor = this.vendors.get(vendorId);
+    const product = vendor?.products.find((p) => p.id === productId);
+    if (vendor && product) this.overrides.set(key, { vendor, product });
+  }
+
   classify(item: ItemToClassify): Classification {
+    if (this.overrides.size) {
+      const decided = this.overrides.get(overrideKey(item.source ?? '', item.name, item.publisher ?? null));
+      if (decided) return this.result(decided.vendor, decided.product, 'local');
+    }
     const name = normalizeName(item.name);
     const source = item.source ?? null;
     const pkg = item.package ?? (source && PACKAGE_NAMED_SOURCES.has(source) ? item.name : null);
@@ -250,6 +268,16 @@ export class Classifier {
 
   vendor(id: string): Vendor | undefined {
     return this.vendors.get(id);
+  }
+
+  product(vendorId: string, productId: string): Product | undefined {
+    return this.vendors.get(vendorId)?.products.find((p) => p.id === productId);
+  }
+
+  /** The alternatives a product names, resolved from the alternatives library. */
+  alternativesOf(vendorId: string, productId: string): (Alternative & { category: string })[] {
+    const product = this.product(vendorId, productId);
+    return (product?.alternatives ?? []).map((id) => this.rules.alternatives.get(id)).filter((a): a is Alternative & { category: string } => !!a);
   }
 
   /** The vendor that ultimately controls this one, or null when it is independent. */

@@ -10,7 +10,9 @@ import { computeMap } from '../map/map.ts';
 import type { Db } from '../store/db.ts';
 import { checkEnrolmentToken, enrolAgent, touchAgent, verifyAgentCredential, type AgentIdentity } from '../store/tokens.ts';
 import { peerAgentRoutes } from '../protocols/routes.ts';
-import { MapPage } from '../ui/map-page.tsx';
+import type { RuleSet } from '../classify/load-rules.ts';
+import { uiRoutes } from '../ui/routes.tsx';
+import { requireLogin, type AuthVariables } from './auth.ts';
 import { BodyError, DEFAULT_BODY_LIMITS, readBody, type BodyLimits } from './body.ts';
 
 export interface AppContext {
@@ -21,6 +23,10 @@ export interface AppContext {
   bodyLimits?: BodyLimits;
   /** A cron schedule every agent should follow, sent in each answer (serve --agent-schedule). */
   agentSchedule?: string;
+  /** The rule files as loaded (categories, countries, alternatives), before the local rules. */
+  rules: () => RuleSet;
+  /** Rebuild the classifier with the local rules and reclassify: the map follows at once. */
+  applyLocalRules: () => number;
 }
 
 const MAX_REPORTED_ISSUES = 50;
@@ -30,8 +36,8 @@ function bearer(header: string | undefined): string | null {
   return match?.[1] ?? null;
 }
 
-export function createApp(ctx: AppContext): Hono {
-  const app = new Hono();
+export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
+  const app = new Hono<{ Variables: AuthVariables }>();
   const queue = new IngestQueue(ctx.ingestor);
 
   app.use('*', async (c, next) => {
@@ -39,8 +45,13 @@ export function createApp(ctx: AppContext): Hono {
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'no-referrer');
     c.header('X-Frame-Options', 'DENY');
-    c.header('Content-Security-Policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+    c.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+    c.header('Cross-Origin-Opener-Policy', 'same-origin');
+    if (new URL(c.req.url).protocol === 'https:') c.header('Strict-Transport-Security', 'max-age=31536000');
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
+  // Every route but health, login, assets and the agents' endpoints needs a logged-in user.
+  app.use('*', requireLogin(ctx.db));
 
   app.get('/healthz', (c) => {
     ctx.db.prepare('SELECT 1').get();
@@ -136,11 +147,7 @@ export function createApp(ctx: AppContext): Hono {
     return c.json(computeMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit }));
   });
 
-  app.get('/', (c) => {
-    const map = computeMap(ctx.db, ctx.classifier(), { unclassifiedLimit: 50 });
-    const lang = c.req.query('lang') === 'en' ? 'en' : 'fr';
-    return c.html(<MapPage map={map} lang={lang} />);
-  });
+  app.route('/', uiRoutes({ db: ctx.db, classifier: ctx.classifier, rules: ctx.rules, applyLocalRules: ctx.applyLocalRules, log: ctx.log }));
 
   app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {

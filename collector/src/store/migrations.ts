@@ -155,5 +155,73 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE agents ADD COLUMN protocol TEXT NOT NULL DEFAULT 'tiebreak';
       CREATE INDEX hosts_by_agent ON hosts (agent_name);
     `,
+  },  {
+    version: 6,
+    name: 'accounts and sessions of the web interface',
+    sql: `
+      CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+        -- Set for a generated password: it must be changed at the first login.
+        must_change_password INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        last_login_at TEXT
+      );
+      -- Sessions by the SHA-256 of their cookie: a copy of the database opens no session.
+      CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE INDEX sessions_by_user ON sessions (user_id);
+    `,
+  },  {
+    version: 7,
+    name: 'local rules decided in the web interface, and criticality settings',
+    sql: `
+      -- Vendors and products the DSI created for items the shared rules do not know.
+      CREATE TABLE local_vendors (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        country TEXT,
+        owner TEXT,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE local_products (
+        vendor_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        area TEXT NOT NULL,
+        category TEXT NOT NULL,
+        licence TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (vendor_id, id)
+      );
+      -- "This item is that product": the item as it appears in the catalogue.
+      CREATE TABLE local_assignments (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        name TEXT NOT NULL,
+        publisher TEXT,
+        vendor_id TEXT NOT NULL,
+        product_id TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (source, name, publisher)
+      );
+      -- Criticality set by the DSI (1 low, 2 medium, 3 high), per category or per vendor/product.
+      CREATE TABLE criticality (
+        scope TEXT NOT NULL CHECK (scope IN ('category', 'product')),
+        key TEXT NOT NULL,
+        level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),
+        PRIMARY KEY (scope, key)
+      );
+    `,
   },
 ];

@@ -1,0 +1,434 @@
+// Agents (tokens, enrolled agents, hosts that stopped reporting), settings (criticality, users),
+// local rules, and the printable report.
+import type { Alternative } from '@tiebreak/shared';
+import type { User } from '../accounts/users.ts';
+import type { LocalAssignment } from '../classify/local-rules.ts';
+import type { DependencyMap } from '../map/map.ts';
+import { Bars, StackedBars } from './charts.tsx';
+import { Csrf, isAdmin, Layout, type PageContext } from './layout.tsx';
+import type { TopProduct } from './queries.ts';
+
+const date = (iso: string | null | undefined) => (iso ? iso.slice(0, 16).replace('T', ' ') : '–');
+
+export interface TokenRow {
+  id: number;
+  name: string;
+  created_at: string;
+  max_uses: number | null;
+  uses: number;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+export interface AgentRow {
+  id: number;
+  hostname: string;
+  protocol: string;
+  enrolled_at: string;
+  last_seen_at: string | null;
+  agent_version: string | null;
+  revoked_at: string | null;
+}
+
+export function AgentsPage(props: {
+  ctx: PageContext;
+  tokens: TokenRow[];
+  agents: AgentRow[];
+  stale: { id: number; hostname: string; agent_name: string; last_seen: string }[];
+  newToken?: string;
+}) {
+  const { ctx } = props;
+  const t = ctx.t;
+  const admin = isAdmin(ctx);
+  return (
+    <Layout ctx={ctx} title={t.nav.agents} active="agents">
+      {props.newToken && (
+        <p class="notice" role="status">
+          {`${t.newToken} `}
+          <span class="token" data-testid="new-token">
+            {props.newToken}
+          </span>
+        </p>
+      )}
+      <section aria-labelledby="tokens">
+        <h2 id="tokens">{t.tokens}</h2>
+        {admin && (
+          <form method="post" action="/agents/tokens" class="filters">
+            <Csrf ctx={ctx} />
+            <label>
+              {t.tokenName}
+              <input name="name" maxlength={100} required />
+            </label>
+            <label>
+              {t.maxUses}
+              <input name="max_uses" type="number" min={1} />
+            </label>
+            <label>
+              {t.expiresDays}
+              <input name="expires_days" type="number" min={1} />
+            </label>
+            <button class="primary" type="submit">
+              {t.create}
+            </button>
+          </form>
+        )}
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t.tokenName}</th>
+              <th scope="col" class="n">
+                {t.uses}
+              </th>
+              <th scope="col">{t.expires}</th>
+              <th scope="col">{t.revoked}</th>
+              <th scope="col" />
+            </tr>
+          </thead>
+          <tbody>
+            {props.tokens.map((tk) => (
+              <tr>
+                <td>{tk.name}</td>
+                <td class="n">{`${tk.uses}${tk.max_uses ? ` / ${tk.max_uses}` : ''}`}</td>
+                <td>{date(tk.expires_at)}</td>
+                <td>{date(tk.revoked_at)}</td>
+                <td>
+                  {admin && !tk.revoked_at && (
+                    <form method="post" action={`/agents/tokens/${tk.id}/revoke`}>
+                      <Csrf ctx={ctx} />
+                      <button type="submit">{t.revoke}</button>
+                    </form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section aria-labelledby="agents">
+        <h2 id="agents">{t.agents}</h2>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t.hostname}</th>
+              <th scope="col">{t.protocol}</th>
+              <th scope="col">{t.version}</th>
+              <th scope="col">{t.enrolled}</th>
+              <th scope="col">{t.lastContact}</th>
+              <th scope="col">{t.revoked}</th>
+              <th scope="col" />
+            </tr>
+          </thead>
+          <tbody>
+            {props.agents.map((a) => (
+              <tr>
+                <td>{a.hostname}</td>
+                <td>{a.protocol}</td>
+                <td>{a.agent_version ?? '–'}</td>
+                <td>{date(a.enrolled_at)}</td>
+                <td>{date(a.last_seen_at)}</td>
+                <td>{date(a.revoked_at)}</td>
+                <td>
+                  {admin && !a.revoked_at && (
+                    <form method="post" action={`/agents/${a.id}/revoke`}>
+                      <Csrf ctx={ctx} />
+                      <button type="submit">{t.revoke}</button>
+                    </form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section aria-labelledby="stale">
+        <h2 id="stale">{t.staleHosts}</h2>
+        {props.stale.length ? (
+          <table>
+            <tbody>
+              {props.stale.map((h) => (
+                <tr>
+                  <td>
+                    <a href={`/hosts/${h.id}`}>{h.hostname}</a>
+                  </td>
+                  <td>{h.agent_name}</td>
+                  <td>{date(h.last_seen)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p>{t.none}</p>
+        )}
+      </section>
+    </Layout>
+  );
+}
+
+export function SettingsPage(props: {
+  ctx: PageContext;
+  categories: { id: string; name: string; default: number; level: number | null }[];
+  products: { key: string; name: string; level: number }[];
+  productChoices: [string, string][];
+  users: User[];
+  assignments: LocalAssignment[];
+  newPassword?: { username: string; password: string };
+  error?: string;
+}) {
+  const { ctx } = props;
+  const t = ctx.t;
+  const admin = isAdmin(ctx);
+  const levels = [1, 2, 3] as const;
+  const levelName = (l: number) => (t.criticalityLevels as Record<number, string>)[l] ?? String(l);
+  return (
+    <Layout ctx={ctx} title={t.nav.settings} active="settings">
+      {props.error && (
+        <p class="error" role="alert">
+          {props.error}
+        </p>
+      )}
+      {props.newPassword && (
+        <p class="notice" role="status">
+          {`${props.newPassword.username} — ${t.newPassword} `}
+          <span class="token">{props.newPassword.password}</span>
+        </p>
+      )}
+      <section aria-labelledby="criticality">
+        <h2 id="criticality">{t.criticalityTitle}</h2>
+        <form method="post" action="/settings/criticality">
+          <Csrf ctx={ctx} />
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t.category}</th>
+                <th scope="col">{t.criticality}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.categories.map((c) => (
+                <tr>
+                  <th scope="row">
+                    <label for={`cat-${c.id}`}>{c.name}</label>
+                  </th>
+                  <td>
+                    <select id={`cat-${c.id}`} name={`category:${c.id}`} disabled={!admin}>
+                      {levels.map((l) => (
+                        <option value={String(l)} selected={(c.level ?? c.default) === l}>
+                          {`${levelName(l)}${l === c.default ? ` (${t.default})` : ''}`}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {admin && (
+            <button class="primary" type="submit">
+              {t.save}
+            </button>
+          )}
+        </form>
+        <h3>{t.product}</h3>
+        <table>
+          <tbody>
+            {props.products.map((p) => (
+              <tr>
+                <th scope="row">{p.name}</th>
+                <td>{levelName(p.level)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {admin && (
+          <form method="post" action="/settings/criticality/product" class="filters">
+            <Csrf ctx={ctx} />
+            <label>
+              {t.product}
+              <select name="product" required>
+                {props.productChoices.map(([v, l]) => (
+                  <option value={v}>{l}</option>
+                ))}
+              </select>
+            </label>
+            <label>
+              {t.criticality}
+              <select name="level">
+                {levels.map((l) => (
+                  <option value={String(l)}>{levelName(l)}</option>
+                ))}
+                <option value="">{t.default}</option>
+              </select>
+            </label>
+            <button class="primary" type="submit">
+              {t.save}
+            </button>
+          </form>
+        )}
+      </section>
+      <section aria-labelledby="local-rules">
+        <h2 id="local-rules">{t.localRules}</h2>
+        <p>{t.localRulesIntro}</p>
+        <p class="exports">
+          <a href="/settings/local-rules.yaml">{t.exportRules}</a>
+        </p>
+        <table>
+          <tbody>
+            {props.assignments.map((a) => (
+              <tr>
+                <td>{a.name}</td>
+                <td>{a.publisher ?? '–'}</td>
+                <td>{`${a.vendor_id}/${a.product_id}`}</td>
+                <td>{`${a.created_by}, ${date(a.created_at)}`}</td>
+                <td>
+                  {admin && (
+                    <form method="post" action={`/settings/local-rules/${a.id}/remove`}>
+                      <Csrf ctx={ctx} />
+                      <button type="submit">{t.remove}</button>
+                    </form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section aria-labelledby="users">
+        <h2 id="users">{t.users}</h2>
+        <table>
+          <tbody>
+            {props.users.map((u) => (
+              <tr>
+                <td>{u.username}</td>
+                <td>{u.role === 'admin' ? t.roleAdmin : t.roleViewer}</td>
+                <td>{date(u.last_login_at)}</td>
+                <td>
+                  {admin && u.username !== ctx.session?.user.username && (
+                    <form method="post" action={`/settings/users/${encodeURIComponent(u.username)}/remove`}>
+                      <Csrf ctx={ctx} />
+                      <button type="submit">{t.remove}</button>
+                    </form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {admin && (
+          <form method="post" action="/settings/users" class="filters">
+            <Csrf ctx={ctx} />
+            <label>
+              {t.username}
+              <input name="username" required maxlength={64} />
+            </label>
+            <label>
+              {t.role}
+              <select name="role">
+                <option value="viewer">{t.roleViewer}</option>
+                <option value="admin">{t.roleAdmin}</option>
+              </select>
+            </label>
+            <button class="primary" type="submit">
+              {t.create}
+            </button>
+          </form>
+        )}
+        <p>
+          <a href="/account/password">{t.password.title}</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}
+
+export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (TopProduct & { alternatives: Alternative[] })[]; authority: string }) {
+  const { ctx, map } = props;
+  const t = ctx.t;
+  const nonEu = map.by_origin.find((o) => o.origin === 'non_eu')?.installations ?? 0;
+  const pct = (a: number, b: number) => (b ? `${Math.round((100 * a) / b)} %` : '–');
+  const origin = (o: string) => (t.origins as Record<string, string>)[o] ?? o;
+  const rows = (['infrastructure', 'workstation', 'software'] as const).map((area) => ({
+    label: t.areas[area],
+    parts: Object.fromEntries(map.by_area_origin.filter((c) => c.area === area).map((c) => [c.origin, c.installations])),
+  }));
+  return (
+    <Layout ctx={ctx} title={t.reportTitle} active="report">
+      <p>{`${t.reportIntro} ${t.generated} ${map.generated_at.slice(0, 10)}${props.authority ? ` — ${props.authority}` : ''}.`}</p>
+      <p class="noprint">
+        <button class="primary" type="button" id="print">
+          {t.print}
+        </button>
+        <script src="/assets/print.js" defer />
+      </p>
+      <div class="kpis">
+        <div class="kpi">
+          <div class="v">{map.totals.hosts}</div>
+          <div class="l">{t.hosts}</div>
+        </div>
+        <div class="kpi">
+          <div class="v">{pct(nonEu, map.totals.installations)}</div>
+          <div class="l">{t.nonEuShare}</div>
+        </div>
+        <div class="kpi">
+          <div class="v">{pct(map.totals.unknown_installations, map.totals.installations)}</div>
+          <div class="l">{t.unknownShare}</div>
+        </div>
+      </div>
+      <section>
+        <h2>{t.byArea}</h2>
+        <StackedBars rows={rows} originLabel={origin} title={t.byArea} />
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t.area}</th>
+              {['non_eu', 'europe', 'eu', 'community', 'unknown'].map((o) => (
+                <th scope="col" class="n">
+                  {origin(o)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr>
+                <th scope="row">{r.label}</th>
+                {['non_eu', 'europe', 'eu', 'community', 'unknown'].map((o) => (
+                  <td class="n">{r.parts[o] ?? 0}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section>
+        <h2>{t.topVendors}</h2>
+        <Bars rows={map.by_vendor.filter((v) => v.origin === 'non_eu').slice(0, 10).map((v) => ({ label: v.vendor, value: v.hosts }))} title={t.topVendors} />
+      </section>
+      <section>
+        <h2>{t.topProducts}</h2>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t.product}</th>
+              <th scope="col">{t.vendor}</th>
+              <th scope="col">{t.ownerCountry}</th>
+              <th scope="col" class="n">
+                {t.installations}
+              </th>
+              <th scope="col">{t.alternatives}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.top.map((p) => (
+              <tr>
+                <td>{p.product}</td>
+                <td>{p.vendor}</td>
+                <td>{p.owner_country ?? '–'}</td>
+                <td class="n">{p.installs}</td>
+                <td>{p.alternatives.map((a) => `${a.name}${a.country ? ` (${a.country})` : ''}`).join(', ') || '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </Layout>
+  );
+}

@@ -1,0 +1,149 @@
+// Charts drawn on the server as SVG: no script, no external library, readable when printed. Each
+// has a title and a description for screen readers, and its numbers are also given as a table.
+import { ORIGIN_COLOURS, ORIGIN_ORDER } from './i18n.ts';
+
+export interface StackedRow {
+  label: string;
+  parts: Record<string, number>;
+}
+
+/** Horizontal bars, one per row, split by origin; each bar is the row's share of its own total. */
+export function StackedBars(props: { rows: StackedRow[]; originLabel: (origin: string) => string; title: string }) {
+  const width = 640;
+  const labelWidth = 150;
+  const barHeight = 26;
+  const height = props.rows.length * (barHeight + 10) + 40;
+  const present = ORIGIN_ORDER.filter((o) => props.rows.some((r) => (r.parts[o] ?? 0) > 0));
+  return (
+    <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={props.title}>
+      <title>{props.title}</title>
+      {props.rows.map((row, i) => {
+        const total = Object.values(row.parts).reduce((a, b) => a + b, 0) || 1;
+        let x = labelWidth;
+        const y = i * (barHeight + 10) + 4;
+        return (
+          <g>
+            <text x={labelWidth - 8} y={y + barHeight / 2 + 5} text-anchor="end" font-size="13">
+              {row.label}
+            </text>
+            {ORIGIN_ORDER.map((origin) => {
+              const value = row.parts[origin] ?? 0;
+              if (!value) return null;
+              const w = ((width - labelWidth - 10) * value) / total;
+              const rect = (
+                <rect x={x} y={y} width={Math.max(w, 0.5)} height={barHeight} fill={ORIGIN_COLOURS[origin]}>
+                  <title>{`${row.label} · ${props.originLabel(origin)}: ${value} (${Math.round((100 * value) / total)} %)`}</title>
+                </rect>
+              );
+              const label =
+                w > 44 ? (
+                  <text x={x + w / 2} y={y + barHeight / 2 + 5} text-anchor="middle" font-size="12" fill="#fff">
+                    {`${Math.round((100 * value) / total)} %`}
+                  </text>
+                ) : null;
+              x += w;
+              return (
+                <>
+                  {rect}
+                  {label}
+                </>
+              );
+            })}
+          </g>
+        );
+      })}
+      <g transform={`translate(${labelWidth}, ${height - 22})`}>
+        {present.map((origin, i) => (
+          <g transform={`translate(${i * 120}, 0)`}>
+            <rect width="12" height="12" fill={ORIGIN_COLOURS[origin]} />
+            <text x="16" y="11" font-size="12">
+              {props.originLabel(origin)}
+            </text>
+          </g>
+        ))}
+      </g>
+    </svg>
+  );
+}
+
+export interface Tile {
+  label: string;
+  value: number;
+  origin: string;
+}
+
+/** A treemap (slice and dice, alternating direction) of the largest values. */
+export function Treemap(props: { tiles: Tile[]; title: string }) {
+  const width = 640;
+  const height = 300;
+  const tiles = props.tiles.filter((t) => t.value > 0).slice(0, 24);
+  const out: { tile: Tile; x: number; y: number; w: number; h: number }[] = [];
+  const layout = (items: Tile[], x: number, y: number, w: number, h: number, vertical: boolean) => {
+    if (!items.length) return;
+    if (items.length === 1) {
+      out.push({ tile: items[0]!, x, y, w, h });
+      return;
+    }
+    const total = items.reduce((a, t) => a + t.value, 0);
+    // Split the sorted list in two halves of about equal weight.
+    let acc = 0;
+    let cut = 0;
+    while (cut < items.length - 1 && acc + items[cut]!.value <= total / 2) acc += items[cut++]!.value;
+    if (cut === 0) acc = items[cut++]!.value;
+    const share = acc / total;
+    if (vertical) {
+      layout(items.slice(0, cut), x, y, w * share, h, !vertical);
+      layout(items.slice(cut), x + w * share, y, w * (1 - share), h, !vertical);
+    } else {
+      layout(items.slice(0, cut), x, y, w, h * share, !vertical);
+      layout(items.slice(cut), x, y + h * share, w, h * (1 - share), !vertical);
+    }
+  };
+  layout(tiles, 0, 0, width, height, true);
+  return (
+    <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={props.title}>
+      <title>{props.title}</title>
+      {out.map(({ tile, x, y, w, h }) => (
+        <g>
+          <rect x={x} y={y} width={w} height={h} fill={ORIGIN_COLOURS[tile.origin] ?? '#888'} stroke="#fff" stroke-width="2">
+            <title>{`${tile.label}: ${tile.value}`}</title>
+          </rect>
+          {w > 60 && h > 20 ? (
+            <text x={x + 5} y={y + 16} font-size="12" fill="#fff">
+              {tile.label.length * 7 > w - 8 ? `${tile.label.slice(0, Math.max(3, Math.floor((w - 8) / 7) - 1))}…` : tile.label}
+            </text>
+          ) : null}
+        </g>
+      ))}
+    </svg>
+  );
+}
+
+/** Simple horizontal bars of one colour per row. */
+export function Bars(props: { rows: { label: string; value: number; origin?: string }[]; title: string; unit?: string }) {
+  const width = 640;
+  const labelWidth = 200;
+  const barHeight = 20;
+  const max = Math.max(1, ...props.rows.map((r) => r.value));
+  const height = props.rows.length * (barHeight + 6) + 4;
+  return (
+    <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={props.title}>
+      <title>{props.title}</title>
+      {props.rows.map((row, i) => {
+        const y = i * (barHeight + 6) + 2;
+        const w = ((width - labelWidth - 60) * row.value) / max;
+        return (
+          <g>
+            <text x={labelWidth - 8} y={y + 15} text-anchor="end" font-size="12">
+              {row.label.length > 30 ? `${row.label.slice(0, 29)}…` : row.label}
+            </text>
+            <rect x={labelWidth} y={y} width={Math.max(w, 1)} height={barHeight} fill={ORIGIN_COLOURS[row.origin ?? 'non_eu']} />
+            <text x={labelWidth + w + 6} y={y + 15} font-size="12">
+              {`${row.value}${props.unit ?? ''}`}
+            </text>
+          </g>
+        );
+      })}
+    </svg>
+  );
+}

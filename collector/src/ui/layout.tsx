@@ -1,0 +1,111 @@
+/** @jsxImportSource hono/jsx */
+// The page frame: header, navigation, language switch, logout. Every value is rendered through JSX,
+// which escapes it: strings that came from agents never become markup.
+import type { Child } from 'hono/jsx';
+import type { Session } from '../accounts/users.ts';
+import type { Dict, Lang } from './i18n.ts';
+
+export interface PageContext {
+  lang: Lang;
+  t: Dict;
+  session: Session | null;
+  /** The current path with its query, to switch language in place. */
+  path: string;
+}
+
+export const CSS = `
+*{box-sizing:border-box}body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1b1b;background:#f4f5f7;line-height:1.45}
+a{color:#0b4f9c}a:focus,button:focus,input:focus,select:focus,summary:focus{outline:3px solid #f0a000;outline-offset:2px}
+header{background:#102a52;color:#fff;padding:.6rem 1.5rem;display:flex;flex-wrap:wrap;align-items:center;gap:1rem}
+header a{color:#fff}header .brand{font-weight:700;font-size:1.15rem;text-decoration:none}
+nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:.2rem 1rem;margin:0;padding:0}nav a[aria-current=page]{text-decoration:underline;font-weight:700}
+header .right{margin-left:auto;display:flex;gap:.8rem;align-items:center}header button{background:none;border:1px solid #fff;color:#fff;padding:.2rem .6rem;cursor:pointer}
+main{padding:1rem 1.5rem;max-width:1280px}section,.card{background:#fff;border-radius:6px;padding:1rem;margin:1rem 0;box-shadow:0 1px 2px #0002}
+h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.15rem;margin:0 0 .6rem}
+.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:1rem}.kpi{background:#fff;border-radius:6px;padding:.8rem 1rem;box-shadow:0 1px 2px #0002}
+.kpi .v{font-size:1.8rem;font-weight:700}.kpi .l{color:#444}
+table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e2e4e8;vertical-align:top}
+th{background:#f0f2f5}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}.filters label{display:flex;flex-direction:column;font-size:.85rem}
+input,select,button{font:inherit;padding:.3rem .5rem}button.primary{background:#0b4f9c;color:#fff;border:0;border-radius:4px;padding:.4rem .9rem;cursor:pointer}
+.pager{display:flex;gap:1rem;align-items:center;margin:.6rem 0}.muted{color:#555}.tag{display:inline-block;padding:0 .4rem;border-radius:3px;font-size:.8rem;color:#fff}
+.o-non_eu{background:#b3261e}.o-europe{background:#8a5a00}.o-eu{background:#1f5fae}.o-community{background:#2e7d4f}.o-unknown{background:#5f5f5f}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1rem}.notice{background:#fff7d6;border-left:4px solid #f0a000;padding:.6rem 1rem}
+.error{background:#fde7e7;border-left:4px solid #b3261e;padding:.6rem 1rem}.token{font-family:monospace;font-size:1.05rem;background:#eef;padding:.3rem .5rem;user-select:all}
+details summary{cursor:pointer;color:#0b4f9c}svg text{font-family:inherit}.exports a{margin-right:.8rem}
+.login{max-width:380px;margin:4rem auto}.login label{display:block;margin:.6rem 0}.login input{width:100%}
+@media print{header,nav,.filters,.pager,.exports,.noprint{display:none!important}body{background:#fff}section,.card,.kpi{box-shadow:none;border:1px solid #ccc;break-inside:avoid}main{max-width:none;padding:0}a{color:#000;text-decoration:none}}
+`;
+
+export function Layout(props: { ctx: PageContext; title: string; active?: keyof Dict['nav']; children: Child }) {
+  const { ctx, title, active } = props;
+  const t = ctx.t;
+  const other = ctx.lang === 'fr' ? 'en' : 'fr';
+  const switchUrl = `/lang/${other}?next=${encodeURIComponent(ctx.path)}`;
+  const items = Object.entries(t.nav) as [keyof Dict['nav'], string][];
+  const href: Record<keyof Dict['nav'], string> = {
+    overview: '/',
+    vendors: '/vendors',
+    products: '/products',
+    hosts: '/hosts',
+    unknown: '/unknown',
+    agents: '/agents',
+    settings: '/settings',
+    report: '/report',
+  };
+  return (
+    <html lang={ctx.lang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} · tiebreak`}</title>
+        <link rel="stylesheet" href="/assets/app.css" />
+      </head>
+      <body>
+        <header>
+          <a class="brand" href="/">tiebreak</a>
+          {ctx.session && (
+            <nav aria-label={ctx.lang === 'fr' ? 'Navigation principale' : 'Main navigation'}>
+              <ul>
+                {items.map(([key, label]) => (
+                  <li>
+                    <a href={href[key]} aria-current={key === active ? 'page' : undefined}>
+                      {label}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+          )}
+          <div class="right">
+            <a href={switchUrl} lang={other}>
+              {t.otherLang}
+            </a>
+            {ctx.session && (
+              <form method="post" action="/logout">
+                <input type="hidden" name="_csrf" value={ctx.session.csrf} />
+                <span class="muted" style="color:#dde">{`${ctx.session.user.username} (${ctx.session.user.role === 'admin' ? t.roleAdmin : t.roleViewer}) `}</span>
+                <button type="submit">{t.logout}</button>
+              </form>
+            )}
+          </div>
+        </header>
+        <main id="main">
+          <h1>{title}</h1>
+          {props.children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+/** A hidden CSRF field for every form. */
+export function Csrf(props: { ctx: PageContext }) {
+  return <input type="hidden" name="_csrf" value={props.ctx.session?.csrf ?? ''} />;
+}
+
+export function OriginTag(props: { ctx: PageContext; origin: string }) {
+  return <span class={`tag o-${props.origin}`}>{props.ctx.t.origins[props.origin as keyof Dict['origins']] ?? props.origin}</span>;
+}
+
+export const isAdmin = (ctx: PageContext) => ctx.session?.user.role === 'admin';

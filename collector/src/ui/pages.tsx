@@ -1,0 +1,810 @@
+// The DSI's pages, server-rendered. Every string that came from an agent goes through JSX, which
+// escapes it in text and attributes alike; charts are SVG built the same way.
+import type { Child } from 'hono/jsx';
+import type { Alternative } from '@tiebreak/shared';
+import type { DependencyMap } from '../map/map.ts';
+import { Bars, StackedBars, Treemap } from './charts.tsx';
+import { fill, type Dict } from './i18n.ts';
+import { Csrf, isAdmin, Layout, OriginTag, type PageContext } from './layout.tsx';
+import type { HostRow, Page, ProductRow, TopProduct, VendorRow } from './queries.ts';
+
+const fmt = (ctx: PageContext, n: number) => n.toLocaleString(ctx.lang === 'fr' ? 'fr-FR' : 'en-GB');
+const pct = (part: number, total: number) => (total ? `${Math.round((100 * part) / total)} %` : '–');
+const date = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : '–');
+const label = <K extends 'areas' | 'origins' | 'licences' | 'roles' | 'kinds'>(ctx: PageContext, group: K, key: string | null) =>
+  key ? ((ctx.t[group] as Record<string, string>)[key] ?? key) : '–';
+
+export function LoginPage(props: { ctx: PageContext; next: string; error?: string; csrf: string }) {
+  const t = props.ctx.t;
+  return (
+    <Layout ctx={props.ctx} title={t.login.title}>
+      <div class="card login">
+        {props.error && (
+          <p class="error" role="alert">
+            {props.error}
+          </p>
+        )}
+        <form method="post" action="/login">
+          <input type="hidden" name="_csrf" value={props.csrf} />
+          <input type="hidden" name="next" value={props.next} />
+          <label>
+            {t.login.username}
+            <input name="username" autocomplete="username" required autofocus />
+          </label>
+          <label>
+            {t.login.password}
+            <input name="password" type="password" autocomplete="current-password" required />
+          </label>
+          <button class="primary" type="submit">
+            {t.login.submit}
+          </button>
+        </form>
+      </div>
+    </Layout>
+  );
+}
+
+export function PasswordPage(props: { ctx: PageContext; error?: string; done?: boolean }) {
+  const t = props.ctx.t.password;
+  return (
+    <Layout ctx={props.ctx} title={t.title}>
+      <div class="card login">
+        {props.ctx.session?.user.must_change_password ? <p class="notice">{t.mustChange}</p> : null}
+        {props.error && (
+          <p class="error" role="alert">
+            {props.error}
+          </p>
+        )}
+        {props.done && <p class="notice">{t.done}</p>}
+        <form method="post" action="/account/password">
+          <Csrf ctx={props.ctx} />
+          <label>
+            {t.current}
+            <input name="current" type="password" autocomplete="current-password" required />
+          </label>
+          <label>
+            {t.next}
+            <input name="password" type="password" autocomplete="new-password" minlength={12} required />
+          </label>
+          <label>
+            {t.confirm}
+            <input name="confirm" type="password" autocomplete="new-password" minlength={12} required />
+          </label>
+          <button class="primary" type="submit">
+            {t.submit}
+          </button>
+        </form>
+      </div>
+    </Layout>
+  );
+}
+
+function NumbersTable(props: { ctx: PageContext; head: string[]; rows: (string | number)[][] }) {
+  return (
+    <details>
+      <summary>{props.ctx.t.table}</summary>
+      <table>
+        <thead>
+          <tr>
+            {props.head.map((h, i) => (
+              <th scope="col" class={i ? 'n' : undefined}>
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((r) => (
+            <tr>
+              {r.map((cell, i) => (i === 0 ? <th scope="row">{cell}</th> : <td class="n">{typeof cell === 'number' ? fmt(props.ctx, cell) : cell}</td>))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+}
+
+function AlternativesList(props: { alternatives: Alternative[] }) {
+  if (!props.alternatives.length) return <span class="muted">–</span>;
+  return (
+    <ul style="margin:0;padding-left:1.1rem">
+      {props.alternatives.slice(0, 4).map((a) => (
+        <li>
+          {a.name}
+          <span class="muted">{` (${a.country ?? 'communauté'}${a.sill ? ', SILL' : ''})`}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function OverviewPage(props: { ctx: PageContext; map: DependencyMap; top: (TopProduct & { alternatives: Alternative[] })[] }) {
+  const { ctx, map } = props;
+  const t = ctx.t;
+  const totals = map.totals;
+  const nonEu = map.by_origin.find((o) => o.origin === 'non_eu')?.installations ?? 0;
+  const areas = ['infrastructure', 'workstation', 'software'];
+  const rows = areas.map((area) => ({
+    label: label(ctx, 'areas', area),
+    parts: Object.fromEntries(map.by_area_origin.filter((c) => c.area === area).map((c) => [c.origin, c.installations])),
+  }));
+  const nonEuVendors = map.by_vendor.filter((v) => v.origin === 'non_eu').slice(0, 12);
+  return (
+    <Layout ctx={ctx} title={t.title} active="overview">
+      <p class="muted">{t.subtitle}</p>
+      {totals.hosts === 0 ? (
+        <section>
+          <p>{t.empty}</p>
+        </section>
+      ) : (
+        <>
+          <div class="kpis">
+            <div class="kpi">
+              <div class="v">{fmt(ctx, totals.hosts)}</div>
+              <div class="l">{t.hosts}</div>
+            </div>
+            <div class="kpi">
+              <div class="v">{fmt(ctx, totals.installations)}</div>
+              <div class="l">{t.installations}</div>
+            </div>
+            <div class="kpi">
+              <div class="v">{pct(nonEu, totals.installations)}</div>
+              <div class="l">{t.nonEuShare}</div>
+            </div>
+            <div class="kpi">
+              <div class="v">{pct(totals.unknown_installations, totals.installations)}</div>
+              <div class="l">{t.unknownShare}</div>
+            </div>
+          </div>
+          {totals.duplicate_id_hosts > 0 && <p class="notice">{fill(t.duplicates, { n: totals.duplicate_id_hosts })}</p>}
+          <div class="grid2">
+            <section aria-labelledby="by-area">
+              <h2 id="by-area">{t.byArea}</h2>
+              <StackedBars rows={rows} originLabel={(o) => label(ctx, 'origins', o)} title={t.byArea} />
+              <NumbersTable
+                ctx={ctx}
+                head={[t.area, ...['non_eu', 'europe', 'eu', 'community', 'unknown'].map((o) => label(ctx, 'origins', o))]}
+                rows={rows.map((r) => [r.label, ...['non_eu', 'europe', 'eu', 'community', 'unknown'].map((o) => r.parts[o] ?? 0)])}
+              />
+            </section>
+            <section aria-labelledby="top-vendors">
+              <h2 id="top-vendors">{t.topVendors}</h2>
+              <Bars rows={nonEuVendors.map((v) => ({ label: v.vendor, value: v.hosts, origin: v.origin }))} title={t.topVendors} />
+              <NumbersTable ctx={ctx} head={[t.vendor, t.ownerCountry, t.hosts, t.installations]} rows={nonEuVendors.map((v) => [v.vendor, v.owner_country ?? '–', v.hosts, v.installations])} />
+            </section>
+            <section aria-labelledby="treemap">
+              <h2 id="treemap">{t.vendorMap}</h2>
+              <Treemap tiles={map.by_vendor.slice(0, 24).map((v) => ({ label: v.vendor, value: v.installations, origin: v.origin }))} title={t.vendorMap} />
+              <NumbersTable ctx={ctx} head={[t.vendor, t.origin, t.installations]} rows={map.by_vendor.slice(0, 24).map((v) => [v.vendor, label(ctx, 'origins', v.origin), v.installations])} />
+            </section>
+            <section aria-labelledby="countries">
+              <h2 id="countries">{t.byOwnerCountry}</h2>
+              <Bars rows={map.by_owner_country.slice(0, 10).map((c) => ({ label: c.country, value: c.hosts, origin: 'eu' }))} title={t.byOwnerCountry} />
+              <NumbersTable ctx={ctx} head={[t.country, t.hosts, t.installations]} rows={map.by_owner_country.map((c) => [c.country, c.hosts, c.installations])} />
+            </section>
+          </div>
+          <section aria-labelledby="top-products">
+            <h2 id="top-products">{t.topProducts}</h2>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t.product}</th>
+                  <th scope="col">{t.vendor}</th>
+                  <th scope="col">{t.ownerCountry}</th>
+                  <th scope="col" class="n">
+                    {t.installations}
+                  </th>
+                  <th scope="col">{t.alternatives}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {props.top.map((p) => (
+                  <tr>
+                    <td>
+                      <a href={`/products?vendor=${encodeURIComponent(p.vendor_id)}&q=`}>{p.product}</a>
+                    </td>
+                    <td>
+                      <a href={`/vendors/${encodeURIComponent(p.vendor_id)}`}>{p.vendor}</a>
+                    </td>
+                    <td>{p.owner_country ?? '–'}</td>
+                    <td class="n">{fmt(ctx, p.installs)}</td>
+                    <td>
+                      <AlternativesList alternatives={p.alternatives} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+          <div class="grid2">
+            <section aria-labelledby="agents">
+              <h2 id="agents">{t.byAgent}</h2>
+              <table>
+                <tbody>
+                  {map.hosts_by_agent.map((a) => (
+                    <tr>
+                      <th scope="row">{a.agent}</th>
+                      <td class="n">{fmt(ctx, a.hosts)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </section>
+            <section aria-labelledby="licences">
+              <h2 id="licences">{t.byLicence}</h2>
+              <table>
+                <tbody>
+                  {map.by_licence.map((l) => (
+                    <tr>
+                      <th scope="row">{label(ctx, 'licences', l.licence)}</th>
+                      <td class="n">{fmt(ctx, l.installations)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </section>
+          </div>
+          <p class="exports">
+            <a href="/api/v1/map">JSON</a>
+            <a href="/report">{t.nav.report}</a>
+          </p>
+        </>
+      )}
+    </Layout>
+  );
+}
+
+/** The query string of a list with one value changed (page reset unless it is the page). */
+function withParam(base: string, query: Record<string, string | undefined>, key: string, value: string | undefined): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...query, [key]: value, ...(key === 'page' ? {} : { page: undefined }) })) if (v) params.set(k, v);
+  const s = params.toString();
+  return s ? `${base}?${s}` : base;
+}
+
+function Pager(props: { ctx: PageContext; page: Page<unknown>; base: string; query: Record<string, string | undefined> }) {
+  const { page, base, query, ctx } = props;
+  return (
+    <nav class="pager" aria-label="pagination">
+      {page.page > 1 ? <a href={withParam(base, query, 'page', String(page.page - 1))}>{`← ${ctx.t.previous}`}</a> : <span class="muted">{`← ${ctx.t.previous}`}</span>}
+      <span>{fill(ctx.t.page, { p: page.page, n: page.pages, total: fmt(ctx, page.total) })}</span>
+      {page.page < page.pages ? <a href={withParam(base, query, 'page', String(page.page + 1))}>{`${ctx.t.next} →`}</a> : <span class="muted">{`${ctx.t.next} →`}</span>}
+    </nav>
+  );
+}
+
+function Exports(props: { ctx: PageContext; base: string; query: Record<string, string | undefined> }) {
+  return (
+    <p class="exports">
+      {`${props.ctx.t.export} : `}
+      <a href={withParam(`${props.base}.csv`, props.query, 'page', undefined)}>CSV</a>
+      <a href={withParam(`${props.base}.xlsx`, props.query, 'page', undefined)}>XLSX</a>
+    </p>
+  );
+}
+
+function Select(props: { name: string; label: string; value: string | undefined; options: [string, string][]; all: string }) {
+  return (
+    <label>
+      {props.label}
+      <select name={props.name}>
+        <option value="">{props.all}</option>
+        {props.options.map(([v, l]) => (
+          <option value={v} selected={props.value === v}>
+            {l}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+const originOptions = (ctx: PageContext) => (['non_eu', 'europe', 'eu', 'community', 'unknown'] as const).map((o) => [o, ctx.t.origins[o]] as [string, string]);
+
+function SortHeader(props: { label: string; sort: string; base: string; query: Record<string, string | undefined>; numeric?: boolean }) {
+  const active = props.query.sort === props.sort;
+  return (
+    <th scope="col" class={props.numeric ? 'n' : undefined} aria-sort={active ? 'descending' : undefined}>
+      <a href={withParam(props.base, props.query, 'sort', props.sort)}>{props.label}</a>
+    </th>
+  );
+}
+
+export function HostsPage(props: { ctx: PageContext; page: Page<HostRow>; query: Record<string, string | undefined>; agents: string[] }) {
+  const { ctx, page, query } = props;
+  const t = ctx.t;
+  return (
+    <Layout ctx={ctx} title={t.nav.hosts} active="hosts">
+      <form class="filters card" method="get" action="/hosts" role="search">
+        <label>
+          {t.search}
+          <input name="q" value={query.q ?? ''} type="search" />
+        </label>
+        <Select name="role" label={t.role} value={query.role} all={t.all} options={[['workstation', t.roles.workstation], ['server', t.roles.server]]} />
+        <Select name="origin" label={t.origin} value={query.origin} all={t.all} options={originOptions(ctx)} />
+        <Select name="agent" label={t.agent} value={query.agent} all={t.all} options={props.agents.map((a) => [a, a])} />
+        <label>
+          <span>
+            <input type="checkbox" name="stale" value="1" checked={query.stale === '1'} /> {t.stale}
+          </span>
+        </label>
+        <button class="primary" type="submit">
+          {t.filter}
+        </button>
+      </form>
+      <Exports ctx={ctx} base="/hosts" query={query} />
+      <section>
+        {page.rows.length ? (
+          <table>
+            <thead>
+              <tr>
+                <SortHeader label={t.hostname} sort="hostname" base="/hosts" query={query} />
+                <th scope="col">{t.role}</th>
+                <th scope="col">{t.os}</th>
+                <th scope="col">{t.agent}</th>
+                <SortHeader label={t.lastSeen} sort="last_seen" base="/hosts" query={query} />
+                <SortHeader label={t.softwareCount} sort="software" base="/hosts" query={query} numeric />
+              </tr>
+            </thead>
+            <tbody>
+              {page.rows.map((h) => (
+                <tr>
+                  <td>
+                    <a href={`/hosts/${h.id}`}>{h.hostname}</a>
+                    {h.duplicate_id ? ' ⚠' : ''}
+                  </td>
+                  <td>{label(ctx, 'roles', h.role)}</td>
+                  <td>{`${h.os_name} ${h.os_version ?? ''}`}</td>
+                  <td>{h.agent_name}</td>
+                  <td>{date(h.last_seen)}</td>
+                  <td class="n">{fmt(ctx, h.software_count)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p>{t.none}</p>
+        )}
+        <Pager ctx={ctx} page={page} base="/hosts" query={query} />
+      </section>
+    </Layout>
+  );
+}
+
+export function ProductsPage(props: { ctx: PageContext; page: Page<ProductRow>; query: Record<string, string | undefined>; categories: [string, string][]; title?: string; active?: 'products' | 'unknown' }) {
+  const { ctx, page, query } = props;
+  const t = ctx.t;
+  const base = props.active === 'unknown' ? '/unknown' : '/products';
+  return (
+    <Layout ctx={ctx} title={props.title ?? t.nav.products} active={props.active ?? 'products'}>
+      <form class="filters card" method="get" action={base} role="search">
+        <label>
+          {t.search}
+          <input name="q" value={query.q ?? ''} type="search" />
+        </label>
+        {props.active !== 'unknown' && <Select name="origin" label={t.origin} value={query.origin} all={t.all} options={originOptions(ctx)} />}
+        <Select name="area" label={t.area} value={query.area} all={t.all} options={(['infrastructure', 'workstation', 'software'] as const).map((a) => [a, t.areas[a]])} />
+        {props.active !== 'unknown' && <Select name="category" label={t.category} value={query.category} all={t.all} options={props.categories} />}
+        <Select name="licence" label={t.licence} value={query.licence} all={t.all} options={(['open_source', 'proprietary', 'unknown'] as const).map((l) => [l, t.licences[l]])} />
+        <Select name="kind" label={t.kind} value={query.kind} all={t.all} options={(['software', 'os', 'hardware'] as const).map((k) => [k, t.kinds[k]])} />
+        {props.active !== 'unknown' && (
+          <label>
+            <span>
+              <input type="checkbox" name="unknown" value="1" checked={query.unknown === '1'} /> {t.unknownOnly}
+            </span>
+          </label>
+        )}
+        {query.vendor ? <input type="hidden" name="vendor" value={query.vendor} /> : null}
+        <button class="primary" type="submit">
+          {t.filter}
+        </button>
+      </form>
+      <Exports ctx={ctx} base={base} query={query} />
+      <section>
+        {page.rows.length ? (
+          <table>
+            <thead>
+              <tr>
+                <SortHeader label={t.name} sort="name" base={base} query={query} />
+                <th scope="col">{t.publisher}</th>
+                <th scope="col">{t.vendor}</th>
+                <th scope="col">{t.origin}</th>
+                <th scope="col">{t.category}</th>
+                <th scope="col">{t.source}</th>
+                <SortHeader label={t.hosts} sort="hosts" base={base} query={query} numeric />
+              </tr>
+            </thead>
+            <tbody>
+              {page.rows.map((p) => (
+                <tr>
+                  <td>
+                    <a href={`/products/${p.id}`}>{p.name}</a>
+                  </td>
+                  <td>{p.publisher ?? '–'}</td>
+                  <td>{p.vendor_id ? <a href={`/vendors/${encodeURIComponent(p.vendor_id)}`}>{p.vendor_id}</a> : '–'}</td>
+                  <td>
+                    <OriginTag ctx={ctx} origin={p.origin} />
+                  </td>
+                  <td>{p.category ?? '–'}</td>
+                  <td>{p.source}</td>
+                  <td class="n">{fmt(ctx, p.hosts)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p>{t.none}</p>
+        )}
+        <Pager ctx={ctx} page={page} base={base} query={query} />
+      </section>
+    </Layout>
+  );
+}
+
+export function VendorsPage(props: { ctx: PageContext; page: Page<VendorRow>; query: Record<string, string | undefined> }) {
+  const { ctx, page, query } = props;
+  const t = ctx.t;
+  return (
+    <Layout ctx={ctx} title={t.nav.vendors} active="vendors">
+      <form class="filters card" method="get" action="/vendors" role="search">
+        <label>
+          {t.search}
+          <input name="q" value={query.q ?? ''} type="search" />
+        </label>
+        <Select name="origin" label={t.origin} value={query.origin} all={t.all} options={originOptions(ctx)} />
+        <label>
+          {t.country}
+          <input name="country" value={query.country ?? ''} size={4} maxlength={2} />
+        </label>
+        <button class="primary" type="submit">
+          {t.filter}
+        </button>
+      </form>
+      <Exports ctx={ctx} base="/vendors" query={query} />
+      <section>
+        {page.rows.length ? (
+          <table>
+            <thead>
+              <tr>
+                <SortHeader label={t.vendor} sort="name" base="/vendors" query={query} />
+                <th scope="col">{t.country}</th>
+                <th scope="col">{t.owner}</th>
+                <th scope="col">{t.origin}</th>
+                <SortHeader label={t.hosts} sort="hosts" base="/vendors" query={query} numeric />
+                <SortHeader label={t.installations} sort="installs" base="/vendors" query={query} numeric />
+              </tr>
+            </thead>
+            <tbody>
+              {page.rows.map((v) => (
+                <tr>
+                  <td>
+                    <a href={`/vendors/${encodeURIComponent(v.vendor_id)}`}>{v.vendor}</a>
+                  </td>
+                  <td>{v.country ?? '–'}</td>
+                  <td>{v.owner ? `${v.owner} (${v.owner_country ?? '?'})` : '–'}</td>
+                  <td>
+                    <OriginTag ctx={ctx} origin={v.origin} />
+                  </td>
+                  <td class="n">{fmt(ctx, v.hosts)}</td>
+                  <td class="n">{fmt(ctx, v.installs)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p>{t.none}</p>
+        )}
+        <Pager ctx={ctx} page={page} base="/vendors" query={query} />
+      </section>
+    </Layout>
+  );
+}
+
+function Facts(props: { rows: [string, Child][] }) {
+  return (
+    <table>
+      <tbody>
+        {props.rows.map(([k, v]) => (
+          <tr>
+            <th scope="row" style="width:14rem">
+              {k}
+            </th>
+            <td>{v}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function HostDetailPage(props: {
+  ctx: PageContext;
+  host: HostRow & { first_seen: string; collected_at: string; hardware_json: string; os_build?: unknown; os_arch?: unknown };
+  items: (Pick<ProductRow, 'id' | 'kind' | 'source' | 'name' | 'publisher' | 'vendor_id' | 'origin' | 'category' | 'rule'> & { version: string; scope: string })[];
+}) {
+  const { ctx, host } = props;
+  const t = ctx.t;
+  return (
+    <Layout ctx={ctx} title={host.hostname} active="hosts">
+      <section>
+        <h2>{t.facts}</h2>
+        <Facts
+          rows={[
+            [t.role, label(ctx, 'roles', host.role)],
+            [t.os, `${host.os_name} ${host.os_version ?? ''} ${String(host.os_build ?? '')}`],
+            ['Domaine / domain', host.domain ?? '–'],
+            [t.agent, `${host.agent_name} ${host.agent_version}`],
+            [t.lastSeen, date(host.last_seen)],
+            [t.softwareCount, String(host.software_count)],
+          ]}
+        />
+      </section>
+      <section>
+        <h2>{`${t.software}, ${t.hardware}`}</h2>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t.name}</th>
+              <th scope="col">{t.kind}</th>
+              <th scope="col">{t.version}</th>
+              <th scope="col">{t.vendor}</th>
+              <th scope="col">{t.origin}</th>
+              <th scope="col">{t.rule}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.items.map((i) => (
+              <tr>
+                <td>
+                  <a href={`/products/${i.id}`}>{i.name}</a>
+                  {i.scope === 'user' ? <span class="muted"> (utilisateur)</span> : null}
+                </td>
+                <td>{label(ctx, 'kinds', i.kind)}</td>
+                <td>{i.version || '–'}</td>
+                <td>{i.vendor_id ?? '–'}</td>
+                <td>
+                  <OriginTag ctx={ctx} origin={i.origin} />
+                </td>
+                <td class="muted">{i.rule ?? '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </Layout>
+  );
+}
+
+export interface ProductDetail {
+  entry: ProductRow;
+  vendorName: string | null;
+  owner: string | null;
+  productName: string | null;
+  alternatives: Alternative[];
+  versions: { version: string; hosts: number }[];
+  hosts: Page<{ id: number; hostname: string; role: string; version: string; last_seen: string }>;
+  criticality: { level: number; source: 'product' | 'category' | 'default' } | null;
+}
+
+export function ProductDetailPage(props: { ctx: PageContext; d: ProductDetail; page: number; assign?: Child }) {
+  const { ctx, d } = props;
+  const t = ctx.t;
+  const e = d.entry;
+  const crit = d.criticality;
+  return (
+    <Layout ctx={ctx} title={e.name} active={e.origin === 'unknown' ? 'unknown' : 'products'}>
+      <section>
+        <h2>{t.facts}</h2>
+        <Facts
+          rows={[
+            [t.publisher, e.publisher ?? '–'],
+            [t.source, e.source],
+            [t.vendor, e.vendor_id ? <a href={`/vendors/${encodeURIComponent(e.vendor_id)}`}>{d.vendorName ?? e.vendor_id}</a> : '–'],
+            [t.product, d.productName ?? '–'],
+            [t.country, e.country ?? '–'],
+            [t.owner, d.owner ? `${d.owner} (${e.owner_country ?? '?'})` : '–'],
+            [t.origin, <OriginTag ctx={ctx} origin={e.origin} />],
+            [t.licence, label(ctx, 'licences', e.licence)],
+            [t.area, label(ctx, 'areas', e.area)],
+            [t.category, e.category ?? '–'],
+            [t.rule, e.rule ?? '–'],
+            [t.criticality, crit ? `${(t.criticalityLevels as Record<number, string>)[crit.level]} (${crit.source})` : '–'],
+            [t.cost, <span class="muted">{t.costLater}</span>],
+            [t.hosts, String(e.hosts)],
+          ]}
+        />
+      </section>
+      {props.assign}
+      {d.alternatives.length ? (
+        <section>
+          <h2>{t.alternatives}</h2>
+          <table>
+            <tbody>
+              {d.alternatives.map((a) => (
+                <tr>
+                  <th scope="row">{a.name}</th>
+                  <td>{a.country ?? '–'}</td>
+                  <td>{label(ctx, 'licences', a.licence)}</td>
+                  <td>{a.sill ? 'SILL' : ''}</td>
+                  <td>{a.note}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
+      <div class="grid2">
+        <section>
+          <h2>{t.version}</h2>
+          <table>
+            <tbody>
+              {d.versions.map((v) => (
+                <tr>
+                  <th scope="row">{v.version || '–'}</th>
+                  <td class="n">{v.hosts}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+        <section>
+          <h2>{t.installedOn}</h2>
+          <table>
+            <tbody>
+              {d.hosts.rows.map((h) => (
+                <tr>
+                  <td>
+                    <a href={`/hosts/${h.id}`}>{h.hostname}</a>
+                  </td>
+                  <td>{h.version || '–'}</td>
+                  <td>{date(h.last_seen)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Pager ctx={ctx} page={d.hosts} base={`/products/${e.id}`} query={{}} />
+        </section>
+      </div>
+    </Layout>
+  );
+}
+
+export function VendorDetailPage(props: {
+  ctx: PageContext;
+  vendor: { id: string; name: string; country: string | null; website: string | null; owner: string | null; owner_country: string | null; origin: string | null; note: string | null; sources: { url: string; date: string; fact?: string }[] };
+  products: Page<ProductRow>;
+  hosts: number;
+}) {
+  const { ctx, vendor } = props;
+  const t = ctx.t;
+  return (
+    <Layout ctx={ctx} title={vendor.name} active="vendors">
+      <section>
+        <h2>{t.facts}</h2>
+        <Facts
+          rows={[
+            [t.country, vendor.country ?? '–'],
+            [t.owner, vendor.owner ? `${vendor.owner} (${vendor.owner_country ?? '?'})` : '–'],
+            [t.origin, vendor.origin ? <OriginTag ctx={ctx} origin={vendor.origin} /> : '–'],
+            [t.website, vendor.website ? <a href={vendor.website} rel="noopener noreferrer">{vendor.website}</a> : '–'],
+            [t.hosts, String(props.hosts)],
+            ['Note', vendor.note ?? '–'],
+          ]}
+        />
+        {vendor.sources.length ? (
+          <>
+            <h3>{t.sourcesTitle}</h3>
+            <ul>
+              {vendor.sources.map((s) => (
+                <li>
+                  {`${s.date} · ${s.fact ?? ''} `}
+                  <a href={s.url} rel="noopener noreferrer">
+                    {s.url}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : null}
+      </section>
+      <section>
+        <h2>{t.nav.products}</h2>
+        <table>
+          <tbody>
+            {props.products.rows.map((p) => (
+              <tr>
+                <td>
+                  <a href={`/products/${p.id}`}>{p.name}</a>
+                </td>
+                <td>{p.category ?? '–'}</td>
+                <td class="n">{fmt(ctx, p.hosts)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <Pager ctx={ctx} page={props.products} base={`/vendors/${encodeURIComponent(vendor.id)}`} query={{}} />
+      </section>
+    </Layout>
+  );
+}
+
+export function AssignForm(props: { ctx: PageContext; entryId: number; products: [string, string][]; categories: [string, string][]; error?: string }) {
+  const { ctx } = props;
+  const t = ctx.t;
+  if (!isAdmin(ctx)) return null;
+  return (
+    <section aria-labelledby="assign">
+      <h2 id="assign">{t.assign}</h2>
+      {props.error && (
+        <p class="error" role="alert">
+          {props.error}
+        </p>
+      )}
+      <form method="post" action={`/products/${props.entryId}/assign`} class="filters">
+        <Csrf ctx={ctx} />
+        <label>
+          {t.assignTo}
+          <select name="target" required>
+            <option value="" />
+            {props.products.map(([v, l]) => (
+              <option value={v}>{l}</option>
+            ))}
+          </select>
+        </label>
+        <button class="primary" type="submit">
+          {t.save}
+        </button>
+      </form>
+      <h3>{t.createNew}</h3>
+      <form method="post" action={`/products/${props.entryId}/assign`} class="filters">
+        <Csrf ctx={ctx} />
+        <label>
+          {t.vendorName}
+          <input name="vendor_name" required maxlength={200} />
+        </label>
+        <label>
+          {t.vendorCountry}
+          <input name="vendor_country" size={4} maxlength={2} pattern="[A-Za-z]{2}" />
+        </label>
+        <label>
+          {t.vendorOwner}
+          <input name="vendor_owner" maxlength={60} />
+        </label>
+        <label>
+          {t.productName}
+          <input name="product_name" required maxlength={200} />
+        </label>
+        <label>
+          {t.area}
+          <select name="area">
+            {(['software', 'workstation', 'infrastructure'] as const).map((a) => (
+              <option value={a}>{t.areas[a]}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t.category}
+          <select name="category">
+            {props.categories.map(([v, l]) => (
+              <option value={v}>{l}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t.licence}
+          <select name="licence">
+            {(['proprietary', 'open_source', 'unknown'] as const).map((l) => (
+              <option value={l}>{t.licences[l]}</option>
+            ))}
+          </select>
+        </label>
+        <button class="primary" type="submit">
+          {t.save}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+export type { Dict };

@@ -1,0 +1,465 @@
+// The web interface's routes: login, the overview, lists with their exports, detail pages, the
+// unknown items queue, agents, settings and the printable report. Reads for every logged-in user;
+// changes for admins only, each with the session's CSRF token (checked in http/auth.ts).
+import { randomBytes } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import type { Logger } from 'pino';
+import { AccountError, authenticate, createSession, createUser, endSession, generatePassword, listUsers, removeUser, setPassword, verifyPassword } from '../accounts/users.ts';
+import type { Classifier } from '../classify/classifier.ts';
+import type { RuleSet } from '../classify/load-rules.ts';
+import { decide, exportLocalRules, LocalRuleError, readLocalRules, removeAssignment } from '../classify/local-rules.ts';
+import { toCsv, toXlsx, type Table } from '../exports/tables.ts';
+import { clearSessionCookie, isSecure, LoginLimiter, setSessionCookie, SESSION_COOKIE, type AuthVariables } from '../http/auth.ts';
+import { computeMap } from '../map/map.ts';
+import type { Db } from '../store/db.ts';
+import { createToken, listAgents, listTokens, revokeAgent, revokeToken } from '../store/tokens.ts';
+import { AgentsPage, ReportPage, SettingsPage, type AgentRow, type TokenRow } from './admin-pages.tsx';
+import { DICTS, type Lang } from './i18n.ts';
+import { CSS, type PageContext } from './layout.tsx';
+import { AssignForm, HostDetailPage, HostsPage, LoginPage, OverviewPage, PasswordPage, ProductDetailPage, ProductsPage, VendorDetailPage, VendorsPage } from './pages.tsx';
+import {
+  hostById,
+  hostInstallations,
+  listHosts,
+  listProducts,
+  listVendors,
+  pageNumber,
+  productById,
+  productHosts,
+  productVersions,
+  staleHosts,
+  topNonEuProducts,
+  type HostFilters,
+  type ProductFilters,
+  type VendorFilters,
+} from './queries.ts';
+
+export interface UiContext {
+  db: Db;
+  classifier: () => Classifier;
+  rules: () => RuleSet;
+  applyLocalRules: () => number;
+  log: Logger;
+}
+
+type Env = { Variables: AuthVariables };
+const LANG_COOKIE = 'tb_lang';
+const LOGIN_CSRF_COOKIE = 'tb_login_csrf';
+const EXPORT_LIMIT = 200_000;
+
+const PRINT_JS = "document.getElementById('print')?.addEventListener('click', () => window.print());\n";
+
+/** Only a path of this site: never an open redirect. */
+function safeNext(next: string | undefined): string {
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+}
+
+export function uiRoutes(ui: UiContext): Hono<Env> {
+  const app = new Hono<Env>();
+  const limiter = new LoginLimiter();
+  const { db } = ui;
+
+  const ctxOf = (c: Context<Env>): PageContext => {
+    const asked = c.req.query('lang');
+    const lang: Lang = asked === 'en' || asked === 'fr' ? asked : getCookie(c, LANG_COOKIE) === 'en' ? 'en' : 'fr';
+    const url = new URL(c.req.url);
+    return { lang, t: DICTS[lang], session: c.get('session'), path: url.pathname + url.search };
+  };
+  const query = (c: Context) => c.req.query() as Record<string, string | undefined>;
+  const categoryOptions = (lang: Lang): [string, string][] =>
+    [...ui.rules().categories.values()].map((cat) => [cat.id, cat.name[lang] ?? cat.id] as [string, string]).sort((a, b) => a[1].localeCompare(b[1]));
+  const withAlternatives = (classifier: Classifier) =>
+    topNonEuProducts(db, classifier, 12).map((p) => ({ ...p, alternatives: classifier.alternativesOf(p.vendor_id, p.product_id) }));
+
+  app.get('/assets/app.css', (c) => c.body(CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'max-age=3600' }));
+  app.get('/assets/print.js', (c) => c.body(PRINT_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }));
+
+  app.get('/lang/:lang', (c) => {
+    const lang = c.req.param('lang') === 'en' ? 'en' : 'fr';
+    setCookie(c, LANG_COOKIE, lang, { path: '/', sameSite: 'Lax', maxAge: 365 * 86400, secure: isSecure(c) });
+    return c.redirect(safeNext(c.req.query('next')), 302);
+  });
+
+  // Login: a double-submit cookie protects the form itself (login CSRF).
+  const loginPage = (c: Context<Env>, status: 200 | 401 | 429, error?: string) => {
+    const csrf = randomBytes(18).toString('base64url');
+    setCookie(c, LOGIN_CSRF_COOKIE, csrf, { httpOnly: true, sameSite: 'Strict', path: '/login', secure: isSecure(c) });
+    return c.html(<LoginPage ctx={{ ...ctxOf(c), session: null }} next={safeNext(c.req.query('next') ?? undefined)} csrf={csrf} error={error} />, status);
+  };
+  app.get('/login', (c) => loginPage(c, 200));
+  app.post('/login', async (c) => {
+    const form = await c.req.parseBody();
+    const t = ctxOf(c).t;
+    const cookie = getCookie(c, LOGIN_CSRF_COOKIE);
+    if (!cookie || form._csrf !== cookie) return c.text('Jeton CSRF invalide / invalid CSRF token', 403);
+    const username = String(form.username ?? '').slice(0, 64);
+    const password = String(form.password ?? '').slice(0, 1024);
+    const ip = c.req.header('x-forwarded-for')?.split(',')[0]?.trim() || (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress || 'local';
+    const keys = [`ip:${ip}`, `user:${username.toLowerCase()}`];
+    const wait = limiter.retryAfter(keys);
+    if (wait) {
+      c.header('Retry-After', String(wait));
+      return loginPage(c, 429, t.login.tooMany.replace('{s}', String(wait)));
+    }
+    const user = authenticate(db, username, password);
+    if (!user) {
+      limiter.fail(keys);
+      ui.log.warn({ username, ip }, 'failed login');
+      return loginPage(c, 401, t.login.failed);
+    }
+    limiter.succeed(keys);
+    const session = createSession(db, user.id);
+    setSessionCookie(c, session.cookie);
+    ui.log.info({ username: user.username }, 'login');
+    return c.redirect(user.must_change_password ? '/account/password' : safeNext(String(form.next ?? '/')), 302);
+  });
+  app.post('/logout', (c) => {
+    endSession(db, getCookie(c, SESSION_COOKIE));
+    clearSessionCookie(c);
+    return c.redirect('/login', 302);
+  });
+
+  app.get('/account/password', (c) => c.html(<PasswordPage ctx={ctxOf(c)} />));
+  app.post('/account/password', async (c) => {
+    const form = await c.req.parseBody();
+    const ctx = ctxOf(c);
+    const user = ctx.session!.user;
+    const row = db.prepare('SELECT password_hash FROM users WHERE id = ?').get(user.id) as { password_hash: string };
+    if (!verifyPassword(String(form.current ?? ''), row.password_hash)) return c.html(<PasswordPage ctx={ctx} error={ctx.t.password.wrong} />, 400);
+    if (form.password !== form.confirm) return c.html(<PasswordPage ctx={ctx} error={ctx.t.password.mismatch} />, 400);
+    try {
+      setPassword(db, user.username, String(form.password ?? ''));
+    } catch (error) {
+      if (error instanceof AccountError) return c.html(<PasswordPage ctx={ctx} error={error.message} />, 400);
+      throw error;
+    }
+    // Every session ended with the change: a new one for this browser.
+    const session = createSession(db, user.id);
+    setSessionCookie(c, session.cookie);
+    return c.redirect('/', 302);
+  });
+
+  app.get('/', (c) => {
+    const classifier = ui.classifier();
+    const map = computeMap(db, classifier, { unclassifiedLimit: 20 });
+    return c.html(<OverviewPage ctx={ctxOf(c)} map={map} top={withAlternatives(classifier)} />);
+  });
+
+  app.get('/report', (c) => {
+    const classifier = ui.classifier();
+    const map = computeMap(db, classifier, { unclassifiedLimit: 0 });
+    const authority = (db.prepare("SELECT value FROM meta WHERE key = 'authority_name'").pluck().get() as string | undefined) ?? '';
+    return c.html(<ReportPage ctx={ctxOf(c)} map={map} top={withAlternatives(classifier)} authority={authority} />);
+  });
+
+  // Lists and their exports: the same filters, all rows in the export.
+  const exportTable = (c: Context, name: string, table: Table) => {
+    const format = c.req.path.endsWith('.xlsx') ? 'xlsx' : 'csv';
+    const stamp = new Date().toISOString().slice(0, 10);
+    if (format === 'csv')
+      return c.body(toCsv(table), 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="tiebreak-${name}-${stamp}.csv"` });
+    return c.body(toXlsx(table, name) as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      'Content-Disposition': `attachment; filename="tiebreak-${name}-${stamp}.xlsx"`,
+    });
+  };
+
+  const hostAgents = () => db.prepare('SELECT DISTINCT agent_name FROM hosts INDEXED BY hosts_by_agent ORDER BY agent_name').pluck().all() as string[];
+  app.get('/hosts', (c) => c.html(<HostsPage ctx={ctxOf(c)} page={listHosts(db, query(c) as HostFilters)} query={query(c)} agents={hostAgents()} />));
+  app.get('/hosts.:format{csv|xlsx}', (c) => {
+    const t = ctxOf(c).t;
+    const page = listHosts(db, { ...(query(c) as HostFilters), page: '1' }, EXPORT_LIMIT);
+    return exportTable(c, 'hosts', {
+      columns: [
+        { key: 'hostname', label: t.hostname },
+        { key: 'domain', label: 'domain' },
+        { key: 'role', label: t.role },
+        { key: 'os_name', label: t.os },
+        { key: 'os_version', label: 'version' },
+        { key: 'agent_name', label: t.agent },
+        { key: 'last_seen', label: t.lastSeen },
+        { key: 'software_count', label: t.softwareCount },
+      ],
+      rows: page.rows as unknown as Record<string, unknown>[],
+    });
+  });
+  app.get('/hosts/:id{[0-9]+}', (c) => {
+    const host = hostById(db, Number(c.req.param('id')));
+    if (!host) return c.notFound();
+    return c.html(<HostDetailPage ctx={ctxOf(c)} host={host} items={hostInstallations(db, host.id)} />);
+  });
+
+  const productColumns = (t: PageContext['t']) => [
+    { key: 'name', label: t.name },
+    { key: 'publisher', label: t.publisher },
+    { key: 'source', label: t.source },
+    { key: 'kind', label: t.kind },
+    { key: 'vendor_id', label: t.vendor },
+    { key: 'product_id', label: t.product },
+    { key: 'country', label: t.country },
+    { key: 'owner_country', label: t.ownerCountry },
+    { key: 'origin', label: t.origin },
+    { key: 'licence', label: t.licence },
+    { key: 'area', label: t.area },
+    { key: 'category', label: t.category },
+    { key: 'hosts', label: t.hosts },
+    { key: 'installs', label: t.installations },
+    { key: 'rule', label: t.rule },
+  ];
+  app.get('/products', (c) => c.html(<ProductsPage ctx={ctxOf(c)} page={listProducts(db, query(c) as ProductFilters)} query={query(c)} categories={categoryOptions(ctxOf(c).lang)} />));
+  app.get('/unknown', (c) => {
+    const ctx = ctxOf(c);
+    return c.html(
+      <ProductsPage ctx={ctx} page={listProducts(db, { ...(query(c) as ProductFilters), unknown: '1' })} query={query(c)} categories={[]} title={ctx.t.nav.unknown} active="unknown" />,
+    );
+  });
+  app.get('/:list{products|unknown}.:format{csv|xlsx}', (c) => {
+    const list = c.req.param('list');
+    const filters = { ...(query(c) as ProductFilters), page: '1', ...(list === 'unknown' ? { unknown: '1' } : {}) };
+    return exportTable(c, list, { columns: productColumns(ctxOf(c).t), rows: listProducts(db, filters, EXPORT_LIMIT).rows as unknown as Record<string, unknown>[] });
+  });
+
+  const criticalityOf = (vendorId: string | null, productId: string | null, category: string | null) => {
+    const get = db.prepare('SELECT level FROM criticality WHERE scope = ? AND key = ?').pluck();
+    if (vendorId && productId) {
+      const level = get.get('product', `${vendorId}/${productId}`) as number | undefined;
+      if (level) return { level, source: 'product' as const };
+    }
+    if (category) {
+      const level = get.get('category', category) as number | undefined;
+      if (level) return { level, source: 'category' as const };
+      const def = ui.rules().categories.get(category)?.criticality;
+      if (def) return { level: def, source: 'default' as const };
+    }
+    return null;
+  };
+
+  const productPage = (c: Context<Env>, id: number, error?: string, status: 200 | 400 = 200) => {
+    const entry = productById(db, id);
+    if (!entry) return c.notFound();
+    const classifier = ui.classifier();
+    const ctx = ctxOf(c);
+    const vendor = entry.vendor_id ? classifier.vendor(entry.vendor_id) : undefined;
+    const owner = entry.vendor_id ? classifier.ultimateOwner(entry.vendor_id) : null;
+    const product = entry.vendor_id && entry.product_id ? classifier.product(entry.vendor_id, entry.product_id) : undefined;
+    const productChoices = (): [string, string][] => {
+      const out: [string, string][] = [];
+      for (const v of classifier.rules.vendors.values()) for (const p of v.products) out.push([`${v.id}/${p.id}`, `${v.name} — ${p.name}`]);
+      return out.sort((a, b) => a[1].localeCompare(b[1]));
+    };
+    const assign = entry.kind === 'software' && (entry.origin === 'unknown' || !entry.product_id) ? (
+      <AssignForm ctx={ctx} entryId={entry.id} products={productChoices()} categories={categoryOptions(ctx.lang)} error={error} />
+    ) : null;
+    return c.html(
+      <ProductDetailPage
+        ctx={ctx}
+        page={pageNumber(c.req.query('page'))}
+        assign={assign}
+        d={{
+          entry,
+          vendorName: vendor?.name ?? null,
+          owner: owner?.name ?? null,
+          productName: product?.name ?? null,
+          alternatives: entry.vendor_id && entry.product_id ? classifier.alternativesOf(entry.vendor_id, entry.product_id) : [],
+          versions: productVersions(db, entry.id),
+          hosts: productHosts(db, entry.id, pageNumber(c.req.query('page'))),
+          criticality: criticalityOf(entry.vendor_id, entry.product_id, entry.category),
+        }}
+      />,
+      status,
+    );
+  };
+  app.get('/products/:id{[0-9]+}', (c) => productPage(c, Number(c.req.param('id'))));
+  app.post('/products/:id{[0-9]+}/assign', async (c) => {
+    const id = Number(c.req.param('id'));
+    const entry = productById(db, id);
+    if (!entry) return c.notFound();
+    const form = await c.req.parseBody();
+    const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
+    const target = field('target')
+      ? { vendor_id: field('target').split('/')[0]!, product_id: field('target').split('/').slice(1).join('/') }
+      : {
+          vendor: { name: field('vendor_name'), country: field('vendor_country') || null, owner: field('vendor_owner') || null },
+          product: { name: field('product_name'), area: field('area'), category: field('category'), licence: field('licence') },
+        };
+    try {
+      decide(db, ui.classifier(), { source: entry.source, name: entry.name, publisher: entry.publisher }, target, c.get('session')!.user.username);
+    } catch (error) {
+      if (error instanceof LocalRuleError) return productPage(c, id, error.message, 400);
+      throw error;
+    }
+    const changed = ui.applyLocalRules();
+    ui.log.info({ item: entry.name, changed, by: c.get('session')!.user.username }, 'local rule recorded');
+    return c.redirect(`/products/${id}`, 302);
+  });
+
+  app.get('/vendors', (c) => c.html(<VendorsPage ctx={ctxOf(c)} page={listVendors(db, ui.classifier(), query(c) as VendorFilters)} query={query(c)} />));
+  app.get('/vendors.:format{csv|xlsx}', (c) => {
+    const t = ctxOf(c).t;
+    const rows = listVendors(db, ui.classifier(), { ...(query(c) as VendorFilters), page: '1' }, EXPORT_LIMIT).rows;
+    return exportTable(c, 'vendors', {
+      columns: [
+        { key: 'vendor', label: t.vendor },
+        { key: 'vendor_id', label: 'id' },
+        { key: 'country', label: t.country },
+        { key: 'owner', label: t.owner },
+        { key: 'owner_country', label: t.ownerCountry },
+        { key: 'origin', label: t.origin },
+        { key: 'hosts', label: t.hosts },
+        { key: 'installs', label: t.installations },
+        { key: 'products', label: t.products },
+      ],
+      rows: rows as unknown as Record<string, unknown>[],
+    });
+  });
+  app.get('/vendors/:id{[a-z0-9-]+}', (c) => {
+    const classifier = ui.classifier();
+    const id = c.req.param('id');
+    const vendor = classifier.vendor(id);
+    if (!vendor) return c.notFound();
+    const owner = classifier.ultimateOwner(id);
+    const origin = (db.prepare('SELECT origin FROM catalogue WHERE vendor_id = ? LIMIT 1').pluck().get(id) as string | undefined) ?? null;
+    const hosts = (db.prepare("SELECT hosts FROM facet_counts WHERE facet = 'vendor' AND value = ?").pluck().get(id) as number | undefined) ?? 0;
+    return c.html(
+      <VendorDetailPage
+        ctx={ctxOf(c)}
+        vendor={{
+          id,
+          name: vendor.name,
+          country: vendor.country ?? null,
+          website: vendor.website ?? null,
+          owner: owner?.name ?? null,
+          owner_country: owner?.country ?? vendor.country ?? null,
+          origin,
+          note: vendor.note ?? null,
+          sources: vendor.sources.map((s) => ({ url: s.url, date: s.as_of, fact: s.note })),
+        }}
+        products={listProducts(db, { vendor: id, page: c.req.query('page') })}
+        hosts={hosts}
+      />,
+    );
+  });
+
+  app.get('/agents', (c) => c.html(<AgentsPage ctx={ctxOf(c)} tokens={listTokens(db) as TokenRow[]} agents={listAgents(db) as AgentRow[]} stale={staleHosts(db)} />));
+  app.post('/agents/tokens', async (c) => {
+    const form = await c.req.parseBody();
+    const positive = (v: unknown) => {
+      const n = Number(v);
+      return v !== '' && v !== undefined && Number.isInteger(n) && n > 0 ? n : null;
+    };
+    const days = positive(form.expires_days);
+    const { token } = createToken(db, {
+      name: String(form.name ?? 'web').slice(0, 100) || 'web',
+      maxUses: positive(form.max_uses),
+      expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
+    });
+    ui.log.info({ by: c.get('session')!.user.username }, 'enrolment token created');
+    return c.html(<AgentsPage ctx={ctxOf(c)} tokens={listTokens(db) as TokenRow[]} agents={listAgents(db) as AgentRow[]} stale={staleHosts(db)} newToken={token} />);
+  });
+  app.post('/agents/tokens/:id{[0-9]+}/revoke', (c) => {
+    revokeToken(db, Number(c.req.param('id')));
+    return c.redirect('/agents', 302);
+  });
+  app.post('/agents/:id{[0-9]+}/revoke', (c) => {
+    revokeAgent(db, Number(c.req.param('id')));
+    return c.redirect('/agents', 302);
+  });
+
+  const settingsPage = (c: Context<Env>, extra: { newPassword?: { username: string; password: string }; error?: string } = {}, status: 200 | 400 = 200) => {
+    const ctx = ctxOf(c);
+    const classifier = ui.classifier();
+    const levels = new Map((db.prepare('SELECT scope, key, level FROM criticality').all() as { scope: string; key: string; level: number }[]).map((r) => [`${r.scope}:${r.key}`, r.level]));
+    const categories = [...ui.rules().categories.values()].map((cat) => ({ id: cat.id, name: cat.name[ctx.lang] ?? cat.id, default: cat.criticality, level: levels.get(`category:${cat.id}`) ?? null }));
+    const products = [...levels.entries()]
+      .filter(([k]) => k.startsWith('product:'))
+      .map(([k, level]) => {
+        const [vendorId, productId] = k.slice(8).split('/') as [string, string];
+        return { key: k.slice(8), name: `${classifier.vendor(vendorId)?.name ?? vendorId} — ${classifier.product(vendorId, productId)?.name ?? productId}`, level };
+      });
+    const installed = db.prepare('SELECT DISTINCT vendor_id, product_id FROM catalogue WHERE product_id IS NOT NULL AND installs > 0').all() as { vendor_id: string; product_id: string }[];
+    const productChoices = installed
+      .map((p) => [`${p.vendor_id}/${p.product_id}`, `${classifier.vendor(p.vendor_id)?.name ?? p.vendor_id} — ${classifier.product(p.vendor_id, p.product_id)?.name ?? p.product_id}`] as [string, string])
+      .sort((a, b) => a[1].localeCompare(b[1]));
+    return c.html(
+      <SettingsPage
+        ctx={ctx}
+        categories={categories}
+        products={products}
+        productChoices={productChoices}
+        users={listUsers(db)}
+        assignments={readLocalRules(db).assignments}
+        {...extra}
+      />,
+      status,
+    );
+  };
+  app.get('/settings', (c) => settingsPage(c));
+  app.post('/settings/criticality', async (c) => {
+    const form = await c.req.parseBody();
+    const rules = ui.rules();
+    const upsert = db.prepare('INSERT INTO criticality (scope, key, level) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET level = excluded.level');
+    const remove = db.prepare('DELETE FROM criticality WHERE scope = ? AND key = ?');
+    db.transaction(() => {
+      for (const [key, value] of Object.entries(form)) {
+        if (!key.startsWith('category:')) continue;
+        const id = key.slice(9);
+        const category = rules.categories.get(id);
+        const level = Number(value);
+        if (!category || ![1, 2, 3].includes(level)) continue;
+        if (level === category.criticality) remove.run('category', id);
+        else upsert.run('category', id, level);
+      }
+    })();
+    return c.redirect('/settings', 302);
+  });
+  app.post('/settings/criticality/product', async (c) => {
+    const form = await c.req.parseBody();
+    const key = String(form.product ?? '');
+    const [vendorId, productId] = key.split('/');
+    if (!vendorId || !productId || !ui.classifier().product(vendorId, productId)) return settingsPage(c, { error: `unknown product ${key}` }, 400);
+    const level = Number(form.level);
+    if ([1, 2, 3].includes(level))
+      db.prepare('INSERT INTO criticality (scope, key, level) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET level = excluded.level').run('product', key, level);
+    else db.prepare("DELETE FROM criticality WHERE scope = 'product' AND key = ?").run(key);
+    return c.redirect('/settings', 302);
+  });
+  app.post('/settings/users', async (c) => {
+    const form = await c.req.parseBody();
+    const username = String(form.username ?? '');
+    const role = form.role === 'admin' ? 'admin' : 'viewer';
+    const password = generatePassword();
+    try {
+      createUser(db, username, role, password, true);
+    } catch (error) {
+      if (error instanceof AccountError) return settingsPage(c, { error: error.message }, 400);
+      throw error;
+    }
+    return settingsPage(c, { newPassword: { username, password } });
+  });
+  app.post('/settings/users/:name/remove', (c) => {
+    const name = c.req.param('name');
+    if (name === c.get('session')!.user.username) return settingsPage(c, { error: 'you cannot remove your own account' }, 400);
+    try {
+      removeUser(db, name);
+    } catch (error) {
+      if (error instanceof AccountError) return settingsPage(c, { error: error.message }, 400);
+      throw error;
+    }
+    return c.redirect('/settings', 302);
+  });
+  app.get('/settings/local-rules.yaml', (c) => {
+    const files = exportLocalRules(db, ui.rules());
+    const body = files.length
+      ? files.map((f) => `# rules/${f.file}\n${f.yaml}`).join('---\n')
+      : '# No local rules yet: classify unknown items in the web interface.\n';
+    return c.body(body, 200, { 'Content-Type': 'application/yaml; charset=utf-8', 'Content-Disposition': 'attachment; filename="tiebreak-local-rules.yaml"' });
+  });
+  app.post('/settings/local-rules/:id{[0-9]+}/remove', (c) => {
+    removeAssignment(db, Number(c.req.param('id')));
+    ui.applyLocalRules();
+    return c.redirect('/settings', 302);
+  });
+
+  return app;
+}
