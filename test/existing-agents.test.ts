@@ -177,69 +177,81 @@ describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
   });
 });
 
+// Each agent reports to a collector of its own: on a machine without an SMBIOS UUID (a container)
+// both fall back to a device id made of the host name and the time of their first run, which two
+// agents run in the same second share, so that one collector would rightly see one host.
 describe('the real FusionInventory and OCS Inventory agents of Debian', () => {
+  const AGENTS = {
+    fusion: { name: 'FusionInventory-Agent', fileName: 'FusionInventory-Agent' },
+    ocs: { name: 'OCS-NG_unified_unix_agent', fileName: 'OCS-Inventory-Agent' },
+  } as const;
+  type AgentKey = keyof typeof AGENTS;
   let dir: string;
-  let dbFile: string;
-  let collector: RunningCollector;
-  let token: string;
+  const collectors = {} as Record<AgentKey, { dbFile: string; collector: RunningCollector; token: string }>;
   let ours: Inventory;
 
   beforeAll(async () => {
     dir = tempDir();
-    dbFile = join(dir, 'collector.db');
-    token = (await runCli('collector', ['token', 'create', '--db', dbFile])).stdout.trim();
-    collector = await startCollector(dbFile);
+    for (const key of Object.keys(AGENTS) as AgentKey[]) {
+      const dbFile = join(dir, `${key}.db`);
+      const token = (await runCli('collector', ['token', 'create', '--db', dbFile])).stdout.trim();
+      collectors[key] = { dbFile, token, collector: await startCollector(dbFile) };
+    }
     const scan = await runCli('agent', ['scan', '--output', join(dir, 'tiebreak.json')]);
     expect(scan.code, scan.stderr).toBe(0);
     ours = JSON.parse(readFileSync(join(dir, 'tiebreak.json'), 'utf8'));
   }, 120_000);
-  afterAll(async () => collector?.stop());
+  afterAll(async () => {
+    for (const c of Object.values(collectors)) await c.collector.stop();
+  });
 
   const names = (items: { name: string }[]) => new Set(items.map((i) => i.name));
 
   it('fusioninventory-agent and ocsinventory-agent send this machine to the collector, with the package count of tiebreak-agent', async () => {
-    const url = `${collector.url}/ocsinventory`;
-    const fusion = await run('fusioninventory-agent', ['--server', url, '--user', 'tiebreak', '--password', token, '--no-task', 'Deploy,ESX,NetDiscovery,NetInventory,WakeOnLan,Collect'], { timeout: 180_000 });
+    const url = (key: AgentKey) => `${collectors[key].collector.url}/ocsinventory`;
+    const fusion = await run('fusioninventory-agent', ['--server', url('fusion'), '--user', 'tiebreak', '--password', collectors.fusion.token, '--no-task', 'Deploy,ESX,NetDiscovery,NetInventory,WakeOnLan,Collect'], { timeout: 180_000 });
     expect(fusion.stdout + fusion.stderr).not.toMatch(/\[error\]/);
     // Debian's configuration of the OCS agent writes reports locally: --nolocal sends them instead.
-    const ocs = await run('ocsinventory-agent', ['--nolocal', '--server', url, '--user', 'tiebreak', '--password', token], { timeout: 180_000 });
+    const ocs = await run('ocsinventory-agent', ['--nolocal', '--server', url('ocs'), '--user', 'tiebreak', '--password', collectors.ocs.token], { timeout: 180_000 });
     expect(ocs.stdout + ocs.stderr).not.toMatch(/\[error\]|Cannot establish communication/);
 
-    const map = (await (await collector.get(`/api/v1/map`)).json()) as DependencyMap;
-    expect(map.hosts_by_agent.map((a) => a.agent).sort()).toEqual(['FusionInventory-Agent', 'OCS-NG_unified_unix_agent']);
-    const hosts = hostsOf(dbFile);
     const ourPackages = ours.software.filter((s) => s.source === 'dpkg' || s.source === 'rpm');
-    for (const host of hosts) {
+    for (const key of Object.keys(AGENTS) as AgentKey[]) {
+      const { collector, dbFile } = collectors[key];
+      const map = (await (await collector.get(`/api/v1/map`)).json()) as DependencyMap;
+      expect(map.hosts_by_agent).toEqual([{ agent: AGENTS[key].name, hosts: 1 }]);
+      const [host, ...more] = hostsOf(dbFile);
+      expect(more).toEqual([]);
       // Both agents read the dpkg and rpm databases as tiebreak-agent does: the same packages.
-      expect(host.software_count, host.agent_name).toBe(ourPackages.length);
+      expect(host!.software_count, key).toBe(ourPackages.length);
+      const db = new Database(dbFile, { readonly: true });
+      const reported = db.prepare("SELECT c.name FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.kind = 'software'").all() as { name: string }[];
+      db.close();
+      expect(names(reported)).toEqual(names(ourPackages));
+      // FusionInventory names the distribution as publisher: its report is classified like ours. The
+      // OCS agent sends no maintainer for Linux packages, only known package names are recognised.
+      if (key === 'fusion') expect(host!.recognised / host!.software_rows).toBeGreaterThan(0.9);
     }
     // Sources one sees and the other not (snap, flatpak): printed for the record.
     const others = ours.software.filter((s) => s.source !== 'dpkg' && s.source !== 'rpm');
     if (others.length) console.log(`seen by tiebreak-agent only: ${others.map((s) => `${s.source}:${s.name}`).join(', ')}`);
-    const db = new Database(dbFile, { readonly: true });
-    const reported = db.prepare("SELECT h.agent_name AS agent, c.name FROM installations i JOIN hosts h ON h.id = i.host_id JOIN catalogue c ON c.id = i.catalogue_id WHERE c.kind = 'software'").all() as { agent: string; name: string }[];
-    db.close();
-    for (const agent of ['FusionInventory-Agent', 'OCS-NG_unified_unix_agent'])
-      expect(names(reported.filter((r) => r.agent === agent))).toEqual(names(ourPackages));
-    // FusionInventory names the distribution as publisher: its report is classified like ours.
-    const fusionHost = hosts.find((h) => h.agent_name === 'FusionInventory-Agent')!;
-    expect(fusionHost.recognised / fusionHost.software_rows).toBeGreaterThan(0.9);
   }, 400_000);
 
   it('their --local files import to the same result', async () => {
-    const local = join(dir, 'local');
-    await run('mkdir', ['-p', local]);
-    await run('fusioninventory-agent', ['--local', local, '--no-task', 'Deploy,ESX,NetDiscovery,NetInventory,WakeOnLan,Collect'], { timeout: 180_000 });
-    await run('ocsinventory-agent', [`--local=${local}`], { timeout: 180_000 });
-    expect(readdirSync(local).filter((f) => f.endsWith('.ocs'))).toHaveLength(2);
-    const importDb = join(dir, 'import.db');
-    const imported = await runCli('collector', ['import', local, '--db', importDb, '--json']);
-    expect(imported.code, imported.stdout + imported.stderr).toBe(0);
-    expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 2, rejected: 0 });
-    const viaHttp = originsByAgent(dbFile);
-    const viaFiles = originsByAgent(importDb);
-    // The OCS agent names itself in its HTTP User-Agent only; its files carry no agent name.
-    expect(viaFiles['FusionInventory-Agent']).toEqual(viaHttp['FusionInventory-Agent']);
-    expect(viaFiles['OCS-Inventory-Agent']).toEqual(viaHttp['OCS-NG_unified_unix_agent']);
+    const local = { fusion: join(dir, 'local-fusion'), ocs: join(dir, 'local-ocs') };
+    await run('mkdir', ['-p', local.fusion, local.ocs]);
+    await run('fusioninventory-agent', ['--local', local.fusion, '--no-task', 'Deploy,ESX,NetDiscovery,NetInventory,WakeOnLan,Collect'], { timeout: 180_000 });
+    await run('ocsinventory-agent', [`--local=${local.ocs}`], { timeout: 180_000 });
+    for (const key of Object.keys(AGENTS) as AgentKey[]) {
+      expect(readdirSync(local[key]).filter((f) => f.endsWith('.ocs')), key).toHaveLength(1);
+      const importDb = join(dir, `import-${key}.db`);
+      const imported = await runCli('collector', ['import', local[key], '--db', importDb, '--json']);
+      expect(imported.code, imported.stdout + imported.stderr).toBe(0);
+      expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 1, rejected: 0 });
+      // The OCS agent names itself in its HTTP User-Agent only; its files carry no agent name.
+      const viaFiles = originsByAgent(importDb);
+      expect(Object.keys(viaFiles)).toEqual([AGENTS[key].fileName]);
+      expect(viaFiles[AGENTS[key].fileName]).toEqual(originsByAgent(collectors[key].dbFile)[AGENTS[key].name]);
+    }
   }, 400_000);
 });

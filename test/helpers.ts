@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+export const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 export const CLI = { agent: join(ROOT, 'agent/src/cli.ts'), collector: join(ROOT, 'collector/src/cli.ts') };
 
 export interface CliResult {

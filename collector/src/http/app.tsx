@@ -43,7 +43,9 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   app.use('*', async (c, next) => {
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on form posts and
+    // then withholds the SameSite=Strict cookies, so no form of the interface would work.
+    c.header('Referrer-Policy', 'same-origin');
     c.header('X-Frame-Options', 'DENY');
     c.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
     c.header('Cross-Origin-Opener-Policy', 'same-origin');

@@ -9,7 +9,7 @@ import type { Db } from '../store/db.ts';
 export const SESSION_COOKIE = 'tb_session';
 
 /** Paths served without a session: health, login, static assets, and the agents' endpoints. */
-const PUBLIC = [/^\/healthz$/, /^\/login$/, /^\/assets\//, /^\/api\/v1\/enrol$/, /^\/api\/v1\/inventories(\/unchanged)?$/, /^\/ocsinventory\/?$/, /^\/glpi\/?$/];
+const PUBLIC = [/^\/healthz$/, /^\/login$/, /^\/favicon\.ico$/, /^\/assets\//, /^\/api\/v1\/enrol$/, /^\/api\/v1\/inventories(\/unchanged)?$/, /^\/ocsinventory\/?$/, /^\/glpi\/?$/];
 
 export type AuthVariables = { session: Session | null };
 

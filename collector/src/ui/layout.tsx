@@ -60,6 +60,7 @@ export function Layout(props: { ctx: PageContext; title: string; active?: keyof 
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · tiebreak`}</title>
         <link rel="stylesheet" href="/assets/app.css" />
+        <link rel="icon" href="/assets/icon.svg" type="image/svg+xml" />
       </head>
       <body>
         <header>

@@ -48,6 +48,7 @@ const LANG_COOKIE = 'tb_lang';
 const LOGIN_CSRF_COOKIE = 'tb_login_csrf';
 const EXPORT_LIMIT = 200_000;
 
+const ICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#003189"/><path d="M4 11h8M4 8h5M4 5h8" stroke="#fff" stroke-width="1.6"/></svg>';
 const PRINT_JS = "document.getElementById('print')?.addEventListener('click', () => window.print());\n";
 
 /** Only a path of this site: never an open redirect. */
@@ -73,6 +74,9 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     topNonEuProducts(db, classifier, 12).map((p) => ({ ...p, alternatives: classifier.alternativesOf(p.vendor_id, p.product_id) }));
 
   app.get('/assets/app.css', (c) => c.body(CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'max-age=3600' }));
+  // Browsers fetch /favicon.ico on their own: answer it rather than send it to the login form.
+  app.get('/favicon.ico', (c) => c.body(ICON_SVG, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'max-age=86400' }));
+  app.get('/assets/icon.svg', (c) => c.body(ICON_SVG, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'max-age=86400' }));
   app.get('/assets/print.js', (c) => c.body(PRINT_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }));
 
   app.get('/lang/:lang', (c) => {
@@ -82,10 +86,13 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   });
 
   // Login: a double-submit cookie protects the form itself (login CSRF).
-  const loginPage = (c: Context<Env>, status: 200 | 401 | 429, error?: string) => {
-    const csrf = randomBytes(18).toString('base64url');
+  const loginPage = (c: Context<Env>, status: 200 | 401 | 429, error?: string, next = c.req.query('next')) => {
+    // Reuse the visitor's login token: a second tab or a background request (the browser's own
+    // favicon fetch) must not invalidate the form already on screen.
+    const existing = getCookie(c, LOGIN_CSRF_COOKIE);
+    const csrf = existing && /^[A-Za-z0-9_-]{24}$/.test(existing) ? existing : randomBytes(18).toString('base64url');
     setCookie(c, LOGIN_CSRF_COOKIE, csrf, { httpOnly: true, sameSite: 'Strict', path: '/login', secure: isSecure(c) });
-    return c.html(<LoginPage ctx={{ ...ctxOf(c), session: null }} next={safeNext(c.req.query('next') ?? undefined)} csrf={csrf} error={error} />, status);
+    return c.html(<LoginPage ctx={{ ...ctxOf(c), session: null }} next={safeNext(next ?? undefined)} csrf={csrf} error={error} />, status);
   };
   app.get('/login', (c) => loginPage(c, 200));
   app.post('/login', async (c) => {
@@ -100,13 +107,13 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const wait = limiter.retryAfter(keys);
     if (wait) {
       c.header('Retry-After', String(wait));
-      return loginPage(c, 429, t.login.tooMany.replace('{s}', String(wait)));
+      return loginPage(c, 429, t.login.tooMany.replace('{s}', String(wait)), String(form.next ?? '/'));
     }
     const user = authenticate(db, username, password);
     if (!user) {
       limiter.fail(keys);
       ui.log.warn({ username, ip }, 'failed login');
-      return loginPage(c, 401, t.login.failed);
+      return loginPage(c, 401, t.login.failed, String(form.next ?? '/'));
     }
     limiter.succeed(keys);
     const session = createSession(db, user.id);
@@ -165,9 +172,14 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     });
   };
 
+  /** `PATH.csv` and `PATH.xlsx` (Hono's router takes no parameter after a dot inside a segment). */
+  const exportRoute = (path: string, handler: (c: Context<Env>) => Response) => {
+    for (const format of ['csv', 'xlsx']) app.get(`${path}.${format}`, handler);
+  };
+
   const hostAgents = () => db.prepare('SELECT DISTINCT agent_name FROM hosts INDEXED BY hosts_by_agent ORDER BY agent_name').pluck().all() as string[];
   app.get('/hosts', (c) => c.html(<HostsPage ctx={ctxOf(c)} page={listHosts(db, query(c) as HostFilters)} query={query(c)} agents={hostAgents()} />));
-  app.get('/hosts.:format{csv|xlsx}', (c) => {
+  exportRoute('/hosts', (c) => {
     const t = ctxOf(c).t;
     const page = listHosts(db, { ...(query(c) as HostFilters), page: '1' }, EXPORT_LIMIT);
     return exportTable(c, 'hosts', {
@@ -214,11 +226,12 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
       <ProductsPage ctx={ctx} page={listProducts(db, { ...(query(c) as ProductFilters), unknown: '1' })} query={query(c)} categories={[]} title={ctx.t.nav.unknown} active="unknown" />,
     );
   });
-  app.get('/:list{products|unknown}.:format{csv|xlsx}', (c) => {
-    const list = c.req.param('list');
-    const filters = { ...(query(c) as ProductFilters), page: '1', ...(list === 'unknown' ? { unknown: '1' } : {}) };
-    return exportTable(c, list, { columns: productColumns(ctxOf(c).t), rows: listProducts(db, filters, EXPORT_LIMIT).rows as unknown as Record<string, unknown>[] });
-  });
+  for (const list of ['products', 'unknown'] as const) {
+    exportRoute(`/${list}`, (c) => {
+      const filters = { ...(query(c) as ProductFilters), page: '1', ...(list === 'unknown' ? { unknown: '1' } : {}) };
+      return exportTable(c, list, { columns: productColumns(ctxOf(c).t), rows: listProducts(db, filters, EXPORT_LIMIT).rows as unknown as Record<string, unknown>[] });
+    });
+  }
 
   const criticalityOf = (vendorId: string | null, productId: string | null, category: string | null) => {
     const get = db.prepare('SELECT level FROM criticality WHERE scope = ? AND key = ?').pluck();
@@ -295,7 +308,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   });
 
   app.get('/vendors', (c) => c.html(<VendorsPage ctx={ctxOf(c)} page={listVendors(db, ui.classifier(), query(c) as VendorFilters)} query={query(c)} />));
-  app.get('/vendors.:format{csv|xlsx}', (c) => {
+  exportRoute('/vendors', (c) => {
     const t = ctxOf(c).t;
     const rows = listVendors(db, ui.classifier(), { ...(query(c) as VendorFilters), page: '1' }, EXPORT_LIMIT).rows;
     return exportTable(c, 'vendors', {
