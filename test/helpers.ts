@@ -70,12 +70,12 @@ export async function ensureTestAdmin(dbFile: string): Promise<void> {
 }
 
 /** `tiebreak-collector serve --port 0` as a real process; resolves with its URL once it listens. */
-export async function startCollector(dbFile: string, extraArgs: string[] = []): Promise<RunningCollector> {
+export async function startCollector(dbFile: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<RunningCollector> {
   await ensureTestAdmin(dbFile);
   const started = await new Promise<Omit<RunningCollector, 'get' | 'session'>>((resolve, reject) => {
     const child = spawn(TSX, [CLI.collector, 'serve', '--port', '0', '--db', dbFile, ...extraArgs], {
       cwd: ROOT,
-      env: { ...process.env, TIEBREAK_LOG_LEVEL: 'warn' },
+      env: { ...process.env, TIEBREAK_LOG_LEVEL: 'warn', ...env },
     });
     let out = '';
     let err = '';

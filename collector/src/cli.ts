@@ -15,6 +15,8 @@ import { computeMap } from './map/map.ts';
 import { openDatabase } from './store/db.ts';
 import { AccountError, ROLES, createUser, ensureFirstAdmin, generatePassword, listUsers, removeUser, setPassword, type Role } from './accounts/users.ts';
 import { ImportError, importReports, listReportFiles, type ImportOutcome } from './protocols/import.ts';
+import { ASSESSMENT_HELP, ASSESSMENT_OPTIONS, runAssessmentCommand } from './assessment/cli.ts';
+import { LineErrors } from './assessment/inputs.ts';
 import { createToken, listAgents, listTokens, revokeAgent, revokeToken } from './store/tokens.ts';
 
 const DEFAULT_DB = 'data/tiebreak.db';
@@ -44,7 +46,7 @@ Usage:
       Exits with 1 when a file was rejected (the others are imported).
   tiebreak-collector map [--db FILE] [--rules DIR] [--local-rules DIR]...
       Print the dependency map as JSON (the same as GET /api/v1/map).
-  tiebreak-collector classify [FILE] [--rules DIR] [--local-rules DIR]...
+${ASSESSMENT_HELP}  tiebreak-collector classify [FILE] [--rules DIR] [--local-rules DIR]...
       Classify items from FILE or standard input: an inventory JSON, JSON lines or a JSON array of
       {name, publisher, version}, or a CSV with a header (name, publisher, version; ',' or ';').
       Prints one JSON line per item, in input order.
@@ -85,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
     'tls-key': { type: 'string' },
     role: { type: 'string' },
     'password-stdin': { type: 'boolean' },
+    ...ASSESSMENT_OPTIONS,
   });
   const early = helpOrVersion(line, HELP, pkg.version);
   if (early !== null) return early;
@@ -101,7 +104,9 @@ async function main(argv: string[]): Promise<number> {
       const agentSchedule = values['agent-schedule'];
       if (agentSchedule !== undefined && !CronScheduleSchema.safeParse(agentSchedule).success)
         throw new UsageError(`--agent-schedule must be a cron expression of five fields, not "${agentSchedule}"`);
-      const collector = createCollector({ dbFile, rulesDirs, log, agentSchedule });
+      // How long after new data the day's assessment snapshot is taken (tests shorten it).
+      const snapshotDelayMs = Number(process.env.TIEBREAK_SNAPSHOT_DELAY_MS) || undefined;
+      const collector = createCollector({ dbFile, rulesDirs, log, agentSchedule, snapshotDelayMs });
       const first = ensureFirstAdmin(collector.db);
       if (first)
         process.stdout.write(
@@ -188,13 +193,14 @@ async function main(argv: string[]): Promise<number> {
         const filled = Math.round((done / files.length) * width);
         process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${files.length}`);
       };
-      let outcomes: ImportOutcome[];
+      let outcomes: ImportOutcome[] = [];
       try {
         outcomes = importReports(collector.ingestor, files, (_outcome, done) => {
           if (progress) bar(done);
         });
       } finally {
         if (progress) process.stderr.write('\n');
+        if (outcomes.some((o) => o.status === 'imported')) collector.takeSnapshot();
         collector.close();
       }
       const count = (status: ImportOutcome['status']) => outcomes.filter((o) => o.status === status).length;
@@ -253,6 +259,24 @@ async function main(argv: string[]): Promise<number> {
         throw error;
       } finally {
         db.close();
+      }
+    }
+    case 'report':
+    case 'spend':
+    case 'asset':
+    case 'target':
+    case 'scenario': {
+      const collector = createCollector({ dbFile, rulesDirs, log: pino({ level: 'warn' }, process.stderr) });
+      try {
+        return runAssessmentCommand(collector, command, args, values);
+      } catch (error) {
+        if (error instanceof LineErrors) {
+          process.stderr.write(`${error.message}\n`);
+          return 1;
+        }
+        throw error;
+      } finally {
+        collector.close();
       }
     }
     case 'map': {

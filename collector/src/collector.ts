@@ -8,6 +8,9 @@ import { DEFAULT_RULES_DIR, RulesError, loadRuleTrees, type RuleSet } from './cl
 import { classifierWithLocalRules } from './classify/local-rules.ts';
 import { createApp } from './http/app.tsx';
 import { Ingestor } from './ingest/ingest.ts';
+import { computeAssessment } from './assessment/compute.ts';
+import { recordSnapshot } from './assessment/history.ts';
+import { SnapshotScheduler } from './assessment/routes.ts';
 import { openDatabase, type Db } from './store/db.ts';
 
 export interface CollectorOptions {
@@ -16,6 +19,8 @@ export interface CollectorOptions {
   log?: Logger;
   /** A cron schedule sent to every agent in its answers. */
   agentSchedule?: string;
+  /** How long after new data the day's assessment snapshot is taken (default 5 s). */
+  snapshotDelayMs?: number;
 }
 
 export interface Collector {
@@ -28,6 +33,10 @@ export interface Collector {
   baseRules: RuleSet;
   /** Rebuild the classifier with the current local rules and reclassify the catalogue: the map follows at once. */
   applyLocalRules(): number;
+  /** Compute the assessment and keep it as today's snapshot (the trajectory). */
+  takeSnapshot(): void;
+  /** Takes the snapshot a moment after new data arrives. */
+  snapshots: SnapshotScheduler;
   close(): void;
 }
 
@@ -49,6 +58,14 @@ export function createCollector(options: CollectorOptions): Collector {
   const classifier = classifierWithLocalRules(baseRules, db);
   const ingestor = new Ingestor(db, classifier);
   const changed = ingestor.reclassifyIfRulesChanged();
+  const takeSnapshot = () => {
+    try {
+      recordSnapshot(db, computeAssessment(db, collector.classifier));
+    } catch (error) {
+      log.error({ err: error }, 'assessment snapshot failed');
+    }
+  };
+  const snapshots = new SnapshotScheduler(takeSnapshot, options.snapshotDelayMs);
   if (changed !== null) log.info({ changed, rules: classifier.fingerprint }, 'catalogue reclassified with the current rules');
   const collector: Collector = {
     db,
@@ -58,8 +75,12 @@ export function createCollector(options: CollectorOptions): Collector {
     baseRules,
     applyLocalRules: () => {
       collector.classifier = classifierWithLocalRules(baseRules, db);
-      return ingestor.reclassify(collector.classifier);
+      const reclassified = ingestor.reclassify(collector.classifier);
+      snapshots.dataChanged();
+      return reclassified;
     },
+    takeSnapshot,
+    snapshots,
     app: createApp({
       db,
       ingestor,
@@ -68,8 +89,12 @@ export function createCollector(options: CollectorOptions): Collector {
       agentSchedule: options.agentSchedule,
       rules: () => collector.baseRules,
       applyLocalRules: () => collector.applyLocalRules(),
+      dataChanged: snapshots.dataChanged,
     }),
-    close: () => db.close(),
+    close: () => {
+      snapshots.flush();
+      db.close();
+    },
   };
   return collector;
 }

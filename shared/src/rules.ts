@@ -8,6 +8,10 @@ export const ORIGINS = ['eu', 'europe', 'non_eu', 'community', 'unknown'] as con
 export const LICENCES = ['open_source', 'proprietary', 'unknown'] as const;
 export const VENDOR_KINDS = ['company', 'community', 'public'] as const;
 export const REGIONS = ['eea', 'europe', 'other'] as const;
+export const MATURITIES = ['mature', 'usable', 'emerging'] as const;
+export const MIGRATIONS = ['easy', 'moderate', 'hard'] as const;
+export type Maturity = (typeof MATURITIES)[number];
+export type Migration = (typeof MIGRATIONS)[number];
 
 export type Area = (typeof AREAS)[number];
 export type Origin = (typeof ORIGINS)[number];
@@ -53,6 +57,16 @@ export const ProductSchema = z
     /** Exact package names per source (dpkg, rpm, snap, flatpak, appx...). */
     packages: z.partialRecord(z.enum(MATCH_SOURCES), z.array(z.string().min(1))).default({}),
     alternatives: z.array(id).default([]),
+    /** An indicative public list price, for an estimate of spend where no real spend is imported. */
+    price: z
+      .object({
+        eur_per_seat_year: z.number().nonnegative(),
+        as_of: z.string().regex(/^\d{4}(-\d{2}){0,2}$/, 'a date: YYYY, YYYY-MM or YYYY-MM-DD'),
+        url: z.string().url().optional(),
+        note: z.string().optional(),
+      })
+      .strict()
+      .optional(),
     examples: z.array(ExampleSchema).min(1, 'every product carries at least one example it must match'),
     counterexamples: z.array(ExampleSchema).default([]),
   })
@@ -90,7 +104,13 @@ export const VendorSchema = z
 export type Vendor = z.infer<typeof VendorSchema>;
 
 export const CountrySchema = z
-  .object({ code: countryCode, name: z.string().min(1), region: z.enum(REGIONS) })
+  .object({
+    code: countryCode,
+    name: z.string().min(1),
+    region: z.enum(REGIONS),
+    /** Laws that reach data held abroad by companies of this country (US CLOUD Act, FISA 702...). */
+    laws: z.array(z.string().min(1)).default([]),
+  })
   .strict();
 export const CountriesFileSchema = z.object({ countries: z.array(CountrySchema).min(1) }).strict();
 export type Country = z.infer<typeof CountrySchema>;
@@ -101,6 +121,8 @@ export const CategorySchema = z
     name: z.object({ fr: z.string().min(1), en: z.string().min(1) }).strict(),
     /** Default criticality for the dependency assessment: 1 (low) to 3 (high). */
     criticality: z.number().int().min(1).max(3),
+    /** How hard leaving a product of this category usually is (formats, training, integrations). */
+    migration: z.enum(MIGRATIONS).default('moderate'),
   })
   .strict();
 export const CategoriesFileSchema = z.object({ categories: z.array(CategorySchema).min(1) }).strict();
@@ -116,7 +138,9 @@ export const AlternativeSchema = z
     licence: z.enum(LICENCES),
     /** Listed in the French government's Socle interministériel de logiciels libres. */
     sill: z.boolean().default(false),
-    maturity: z.enum(['mature', 'usable', 'emerging']),
+    maturity: z.enum(MATURITIES),
+    /** Overrides the category's migration difficulty for this alternative. */
+    migration: z.enum(MIGRATIONS).optional(),
     note: z.string().min(1),
     website: z.string().url().optional(),
   })

@@ -85,7 +85,8 @@ export const overrideKey = (source: string, name: string, publisher: string | nu
 export class Classifier {
   readonly fingerprint: string;
   private readonly vendors: Map<string, Vendor>;
-  private readonly regionOf: (country: string | undefined) => Region;
+  /** The region of a country code (unknown codes are `other`). */
+  readonly regionOf: (country: string | undefined) => Region;
   private readonly owners = new Map<string, Vendor>();
   private readonly byPackage = new Map<string, ProductRef>();
   private readonly byPublisher = new Map<string, Vendor>();

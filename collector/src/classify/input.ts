@@ -40,10 +40,17 @@ const COLUMN_ALIASES: Record<keyof InputFields, string[]> = {
 
 /** RFC 4180 CSV: quoted fields may hold separators, quotes ("") and line breaks. */
 export function parseCsv(text: string, separator: string): string[][] {
-  const rows: string[][] = [];
+  return parseCsvLines(text, separator).map((r) => r.cells);
+}
+
+/** The records of a CSV text with the line each starts on; blank records are dropped. */
+export function parseCsvLines(text: string, separator: string): { line: number; cells: string[] }[] {
+  const rows: { line: number; cells: string[] }[] = [];
   let row: string[] = [];
   let field = '';
   let quoted = false;
+  let line = 1;
+  let rowLine = 1;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
@@ -52,7 +59,10 @@ export function parseCsv(text: string, separator: string): string[][] {
           field += '"';
           i++;
         } else quoted = false;
-      } else field += ch;
+      } else {
+        if (ch === '\n') line++;
+        field += ch;
+      }
     } else if (ch === '"' && field === '') quoted = true;
     else if (ch === separator) {
       row.push(field);
@@ -60,17 +70,18 @@ export function parseCsv(text: string, separator: string): string[][] {
     } else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && text[i + 1] === '\n') i++;
       row.push(field);
-      rows.push(row);
+      rows.push({ line: rowLine, cells: row });
       row = [];
       field = '';
+      rowLine = ++line;
     } else field += ch;
   }
   if (quoted) throw new InputError('CSV: a quoted field is not closed');
   if (field !== '' || row.length) {
     row.push(field);
-    rows.push(row);
+    rows.push({ line: rowLine, cells: row });
   }
-  return rows.filter((r) => r.some((cell) => cell.trim() !== ''));
+  return rows.filter((r) => r.cells.some((cell) => cell.trim() !== ''));
 }
 
 function asSource(value: unknown): MatchSource | null {
@@ -97,28 +108,41 @@ function fieldsOf(value: unknown, where: string): InputFields {
   };
 }
 
-function fromCsv(text: string): InputItem[] {
-  const firstLine = text.slice(0, text.indexOf('\n') === -1 ? undefined : text.indexOf('\n'));
+/** One data line of a CSV file read by its header: its line number and its cells by column key. */
+export interface CsvRecord<K extends string> {
+  line: number;
+  cell(key: K): string | null;
+}
+
+/**
+ * A CSV export read by its header: the separator (`,`, `;` or tab) found from the header line,
+ * columns found by their aliases (case, `_` and `-` ignored). Throws when a required one is missing.
+ */
+export function readCsvRecords<K extends string>(text: string, aliases: Record<K, string[]>, required: NoInfer<K>[]): CsvRecord<K>[] {
+  const body = text.replace(/^\uFEFF/, '');
+  const firstLine = body.slice(0, body.indexOf('\n') === -1 ? undefined : body.indexOf('\n'));
   const separator = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',';
-  const [header, ...rows] = parseCsv(text, separator);
+  const [header, ...rows] = parseCsvLines(body, separator);
   if (!header) throw new InputError('CSV: empty input');
   const fold = (s: string) => s.trim().toLowerCase().replace(/[_-]/g, ' ');
-  const columns = header.map(fold);
-  const index = Object.fromEntries(
-    (Object.keys(COLUMN_ALIASES) as (keyof InputFields)[]).map((key) => [key, columns.findIndex((c) => COLUMN_ALIASES[key].includes(c))]),
-  ) as Record<keyof InputFields, number>;
-  if (index.name < 0) throw new InputError(`CSV: no name column in the header (found: ${header.join(', ')}); expected one of: ${COLUMN_ALIASES.name.join(', ')}`);
-  return rows.map((row, i) => {
-    const cell = (key: keyof InputFields) => (index[key] >= 0 ? row[index[key]]?.trim() || null : null);
-    const name = cell('name');
-    if (!name) throw new InputError(`CSV line ${i + 2}: empty name`);
+  const columns = header.cells.map(fold);
+  const index = Object.fromEntries((Object.keys(aliases) as K[]).map((key) => [key, columns.findIndex((c) => aliases[key].includes(c))])) as Record<K, number>;
+  for (const key of required)
+    if (index[key] < 0) throw new InputError(`CSV: no ${key} column in the header (found: ${header.cells.join(', ')}); expected one of: ${aliases[key].join(', ')}`);
+  return rows.map((row) => ({ line: row.line, cell: (key: K) => (index[key] >= 0 ? row.cells[index[key]]?.trim() || null : null) }));
+}
+
+function fromCsv(text: string): InputItem[] {
+  return readCsvRecords<keyof InputFields>(text, COLUMN_ALIASES, ['name']).map((record) => {
+    const name = record.cell('name');
+    if (!name) throw new InputError(`CSV line ${record.line}: empty name`);
     return toInput({
       name,
-      publisher: cell('publisher'),
-      version: cell('version'),
-      source: asSource(cell('source')),
-      package: cell('package'),
-      expected_origin: cell('expected_origin'),
+      publisher: record.cell('publisher'),
+      version: record.cell('version'),
+      source: asSource(record.cell('source')),
+      package: record.cell('package'),
+      expected_origin: record.cell('expected_origin'),
     });
   });
 }

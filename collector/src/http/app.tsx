@@ -12,6 +12,7 @@ import { checkEnrolmentToken, enrolAgent, touchAgent, verifyAgentCredential, typ
 import { peerAgentRoutes } from '../protocols/routes.ts';
 import type { RuleSet } from '../classify/load-rules.ts';
 import { uiRoutes } from '../ui/routes.tsx';
+import { assessmentApi } from '../assessment/routes.ts';
 import { requireLogin, type AuthVariables } from './auth.ts';
 import { BodyError, DEFAULT_BODY_LIMITS, readBody, type BodyLimits } from './body.ts';
 
@@ -27,6 +28,8 @@ export interface AppContext {
   rules: () => RuleSet;
   /** Rebuild the classifier with the local rules and reclassify: the map follows at once. */
   applyLocalRules: () => number;
+  /** New data was stored: the assessment's snapshot of the day is taken again. */
+  dataChanged?: () => void;
 }
 
 const MAX_REPORTED_ISSUES = 50;
@@ -38,7 +41,8 @@ function bearer(header: string | undefined): string | null {
 
 export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   const app = new Hono<{ Variables: AuthVariables }>();
-  const queue = new IngestQueue(ctx.ingestor);
+  const dataChanged = ctx.dataChanged ?? (() => {});
+  const queue = new IngestQueue(ctx.ingestor, undefined, dataChanged);
 
   app.use('*', async (c, next) => {
     await next();
@@ -149,7 +153,8 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     return c.json(computeMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit }));
   });
 
-  app.route('/', uiRoutes({ db: ctx.db, classifier: ctx.classifier, rules: ctx.rules, applyLocalRules: ctx.applyLocalRules, log: ctx.log }));
+  app.route('/api/v1/assessment', assessmentApi({ db: ctx.db, classifier: ctx.classifier, dataChanged }));
+  app.route('/', uiRoutes({ db: ctx.db, classifier: ctx.classifier, rules: ctx.rules, applyLocalRules: ctx.applyLocalRules, log: ctx.log, dataChanged }));
 
   app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {

@@ -16,6 +16,8 @@ export class IngestQueue {
   constructor(
     private readonly ingestor: Ingestor,
     private readonly maxBatch = 64,
+    /** Called after each commit that stored something (the assessment's snapshot follows). */
+    private readonly committed: () => void = () => {},
   ) {}
 
   submit(inventory: Inventory): Promise<IngestResult> {
@@ -40,6 +42,7 @@ export class IngestQueue {
         for (const p of batch) p.reject(error instanceof Error ? error : new Error(String(error)));
         continue;
       }
+      this.committed();
       batch.forEach((p, i) => {
         const result = results[i]!;
         if (result instanceof Error) p.reject(result);

@@ -147,3 +147,71 @@ export function Bars(props: { rows: { label: string; value: number; origin?: str
     </svg>
   );
 }
+
+export interface Series {
+  label: string;
+  colour: string;
+  values: (number | null)[];
+}
+
+/** Lines over days on a 0–100 scale, with optional targets drawn as dashed marks at their year's end. */
+export function TrendLine(props: { days: string[]; series: Series[]; title: string; targets?: { label: string; year: number; value: number }[] }) {
+  const width = 640;
+  const height = 220;
+  const left = 36;
+  const right = 12;
+  const top = 10;
+  const bottom = 28;
+  const first = props.days[0] ? Date.parse(props.days[0]) : Date.now();
+  const lastDay = props.days[props.days.length - 1];
+  const targetEnds = (props.targets ?? []).map((t) => Date.parse(`${t.year}-12-31`));
+  const last = Math.max(lastDay ? Date.parse(lastDay) : first, ...targetEnds, first + 86_400_000);
+  const x = (t: number) => left + ((width - left - right) * (t - first)) / (last - first);
+  const y = (v: number) => top + ((height - top - bottom) * (100 - v)) / 100;
+  return (
+    <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={props.title}>
+      <title>{props.title}</title>
+      {[0, 25, 50, 75, 100].map((v) => (
+        <g>
+          <line x1={left} x2={width - right} y1={y(v)} y2={y(v)} stroke="#ddd" />
+          <text x={left - 4} y={y(v) + 4} text-anchor="end" font-size="10">
+            {String(v)}
+          </text>
+        </g>
+      ))}
+      {props.days.length ? (
+        <>
+          <text x={left} y={height - 8} font-size="10">
+            {props.days[0]!}
+          </text>
+          <text x={width - right} y={height - 8} font-size="10" text-anchor="end">
+            {new Date(last).toISOString().slice(0, 10)}
+          </text>
+        </>
+      ) : null}
+      {props.series.map((s) => {
+        const points = s.values.map((v, i) => (v === null ? null : `${x(Date.parse(props.days[i]!)).toFixed(1)},${y(v).toFixed(1)}`)).filter((p): p is string => p !== null);
+        return (
+          <g>
+            {points.length > 1 ? <polyline points={points.join(' ')} fill="none" stroke={s.colour} stroke-width="2" /> : null}
+            {points.map((p) => {
+              const [cx, cy] = p.split(',');
+              return <circle cx={cx} cy={cy} r="3" fill={s.colour} />;
+            })}
+          </g>
+        );
+      })}
+      {(props.targets ?? []).map((t) => {
+        const tx = x(Date.parse(`${t.year}-12-31`));
+        return (
+          <g>
+            <line x1={tx - 8} x2={tx + 8} y1={y(t.value)} y2={y(t.value)} stroke="#000" stroke-width="2" stroke-dasharray="3 2" />
+            <text x={tx - 10} y={y(t.value) - 5} font-size="10" text-anchor="end">
+              {`${t.label} ${t.year}: ${t.value}`}
+            </text>
+          </g>
+        );
+      })}
+    </svg>
+  );
+}

@@ -49,6 +49,7 @@ export function Layout(props: { ctx: PageContext; title: string; active?: keyof 
     products: '/products',
     hosts: '/hosts',
     unknown: '/unknown',
+    assessment: '/assessment',
     agents: '/agents',
     settings: '/settings',
     report: '/report',

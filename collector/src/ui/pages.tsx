@@ -584,7 +584,9 @@ export interface ProductDetail {
   alternatives: Alternative[];
   versions: { version: string; hosts: number }[];
   hosts: Page<{ id: number; hostname: string; role: string; version: string; last_seen: string }>;
-  criticality: { level: number; source: 'product' | 'category' | 'default' } | null;
+  criticality: { level: number; source: 'product' | 'category' | 'default' | 'none' } | null;
+  /** Score and cost from the dependency assessment. */
+  assessed: { score: number; spend_eur: number | null; estimated_spend_eur: number | null } | null;
 }
 
 export function ProductDetailPage(props: { ctx: PageContext; d: ProductDetail; page: number; assign?: Child }) {
@@ -610,7 +612,17 @@ export function ProductDetailPage(props: { ctx: PageContext; d: ProductDetail; p
             [t.category, e.category ?? '–'],
             [t.rule, e.rule ?? '–'],
             [t.criticality, crit ? `${(t.criticalityLevels as Record<number, string>)[crit.level]} (${crit.source})` : '–'],
-            [t.cost, <span class="muted">{t.costLater}</span>],
+            [
+              t.cost,
+              d.assessed?.spend_eur != null ? (
+                `${fmt(ctx, d.assessed.spend_eur)} €`
+              ) : d.assessed?.estimated_spend_eur != null ? (
+                `${fmt(ctx, d.assessed.estimated_spend_eur)} € (${t.assessment.estimate})`
+              ) : (
+                <span class="muted">{t.costLater}</span>
+              ),
+            ],
+            [t.assessment.score, d.assessed ? <a href="/assessment#products">{`${d.assessed.score} / 100`}</a> : '–'],
             [t.hosts, String(e.hosts)],
           ]}
         />

@@ -2,6 +2,13 @@
 // unknown items queue, agents, settings and the printable report. Reads for every logged-in user;
 // changes for admins only, each with the session's CSRF token (checked in http/auth.ts).
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { InputError } from '@tiebreak/shared';
+import { computeAssessment, criticalityResolver } from '../assessment/compute.ts';
+import { history, setTarget } from '../assessment/history.ts';
+import { LineErrors, addAsset, importSpend, listAssets, removeAsset, validateAsset } from '../assessment/inputs.ts';
+import { runScenario, type ScenarioResult } from '../assessment/scenario.ts';
+import { AssessmentPage, type AssessmentPageProps } from './assessment-page.tsx';
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
@@ -41,6 +48,8 @@ export interface UiContext {
   rules: () => RuleSet;
   applyLocalRules: () => number;
   log: Logger;
+  /** New data or settings: the assessment's snapshot of the day is taken again. */
+  dataChanged: () => void;
 }
 
 type Env = { Variables: AuthVariables };
@@ -49,6 +58,7 @@ const LOGIN_CSRF_COOKIE = 'tb_login_csrf';
 const EXPORT_LIMIT = 200_000;
 
 const ICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#003189"/><path d="M4 11h8M4 8h5M4 5h8" stroke="#fff" stroke-width="1.6"/></svg>';
+const METHODOLOGY = new URL('../../../docs/methodology.md', import.meta.url).pathname;
 const PRINT_JS = "document.getElementById('print')?.addEventListener('click', () => window.print());\n";
 
 /** Only a path of this site: never an open redirect. */
@@ -233,19 +243,12 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     });
   }
 
-  const criticalityOf = (vendorId: string | null, productId: string | null, category: string | null) => {
-    const get = db.prepare('SELECT level FROM criticality WHERE scope = ? AND key = ?').pluck();
-    if (vendorId && productId) {
-      const level = get.get('product', `${vendorId}/${productId}`) as number | undefined;
-      if (level) return { level, source: 'product' as const };
-    }
-    if (category) {
-      const level = get.get('category', category) as number | undefined;
-      if (level) return { level, source: 'category' as const };
-      const def = ui.rules().categories.get(category)?.criticality;
-      if (def) return { level: def, source: 'default' as const };
-    }
-    return null;
+  /** The product's score and cost in the assessment, for its detail page. */
+  const assessedProduct = (vendorId: string | null, productId: string | null, category: string | null) => {
+    if (!vendorId) return null;
+    const key = productId ? `${vendorId}/${productId}` : `${vendorId}/*${category ?? 'other'}`;
+    const p = computeAssessment(db, ui.classifier()).products.find((x) => x.key === key);
+    return p ? { score: p.score, spend_eur: p.spend_eur, estimated_spend_eur: p.estimated_spend_eur } : null;
   };
 
   const productPage = (c: Context<Env>, id: number, error?: string, status: 200 | 400 = 200) => {
@@ -277,7 +280,8 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
           alternatives: entry.vendor_id && entry.product_id ? classifier.alternativesOf(entry.vendor_id, entry.product_id) : [],
           versions: productVersions(db, entry.id),
           hosts: productHosts(db, entry.id, pageNumber(c.req.query('page'))),
-          criticality: criticalityOf(entry.vendor_id, entry.product_id, entry.category),
+          criticality: entry.origin === 'unknown' ? null : criticalityResolver(db, classifier)(entry.vendor_id, entry.product_id, entry.category),
+          assessed: assessedProduct(entry.vendor_id, entry.product_id, entry.category),
         }}
       />,
       status,
@@ -407,6 +411,67 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
       status,
     );
   };
+  // The dependency assessment (docs/methodology.md): indicators, trajectory, spend, assets, scenario.
+  const assessmentPage = (c: Context<Env>, extra: Partial<Omit<AssessmentPageProps, 'ctx' | 'a' | 'h' | 'assets'>> = {}, status: 200 | 400 = 200) => {
+    const ctx = ctxOf(c);
+    const a = computeAssessment(db, ui.classifier());
+    const q = { product: c.req.query('product'), alternative: c.req.query('alternative'), hosts: c.req.query('hosts') };
+    let scenario: ScenarioResult | undefined;
+    let error = extra.error;
+    if (q.product && q.alternative && q.hosts) {
+      try {
+        scenario = runScenario(a, ui.classifier(), { product: q.product, alternative: q.alternative, hosts: /^\d{1,9}$/.test(q.hosts) ? Number(q.hosts) : NaN });
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        error = e.message;
+        status = 400;
+      }
+    }
+    return c.html(<AssessmentPage ctx={ctx} a={a} h={history(db)} assets={listAssets(db)} scenario={scenario} scenarioQuery={q} {...extra} error={error} />, status);
+  };
+  app.get('/assessment', (c) => assessmentPage(c));
+  app.get('/assessment/methodology.md', (c) => c.body(readFileSync(METHODOLOGY, 'utf8'), 200, { 'Content-Type': 'text/markdown; charset=utf-8' }));
+  app.post('/assessment/spend', async (c) => {
+    const form = await c.req.parseBody();
+    const file = form.file;
+    if (!(file instanceof File) || !file.size) return assessmentPage(c, { error: ctxOf(c).lang === 'fr' ? 'Choisissez un fichier CSV.' : 'Choose a CSV file.' }, 400);
+    if (file.size > 8 * 1024 * 1024) return assessmentPage(c, { error: 'CSV > 8 MiB' }, 400);
+    try {
+      const result = importSpend(db, ui.classifier(), await file.text(), file.name || 'upload.csv');
+      ui.dataChanged();
+      return assessmentPage(c, { notice: ctxOf(c).t.assessment.imported.replace('{n}', String(result.lines)) });
+    } catch (e) {
+      if (e instanceof LineErrors) return assessmentPage(c, { error: e.message.split('\n')[0], errorLines: e.errors }, 400);
+      if (e instanceof InputError) return assessmentPage(c, { error: e.message }, 400);
+      throw e;
+    }
+  });
+  app.post('/assessment/assets', async (c) => {
+    const form = await c.req.parseBody();
+    const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : null);
+    const checked = validateAsset({ name: str('name'), vendor: str('vendor'), area: str('area'), users: str('users'), cost: str('cost'), note: str('note') });
+    if ('problems' in checked) return assessmentPage(c, { error: checked.problems.join('; ') }, 400);
+    addAsset(db, checked.asset, c.get('session')!.user.username);
+    ui.dataChanged();
+    return c.redirect('/assessment#assets', 302);
+  });
+  app.post('/assessment/assets/:id{[0-9]+}/remove', (c) => {
+    removeAsset(db, Number(c.req.param('id')));
+    ui.dataChanged();
+    return c.redirect('/assessment#assets', 302);
+  });
+  app.post('/assessment/targets', async (c) => {
+    const form = await c.req.parseBody();
+    const value = String(form.value ?? '').trim().replace(',', '.');
+    try {
+      setTarget(db, String(form.indicator ?? ''), Number(form.year), value === '' ? null : Number(value));
+    } catch (e) {
+      if (e instanceof InputError) return assessmentPage(c, { error: e.message }, 400);
+      throw e;
+    }
+    return c.redirect('/assessment#trend', 302);
+  });
+
   app.get('/settings', (c) => settingsPage(c));
   app.post('/settings/criticality', async (c) => {
     const form = await c.req.parseBody();
@@ -424,6 +489,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
         else upsert.run('category', id, level);
       }
     })();
+    ui.dataChanged();
     return c.redirect('/settings', 302);
   });
   app.post('/settings/criticality/product', async (c) => {
@@ -435,6 +501,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     if ([1, 2, 3].includes(level))
       db.prepare('INSERT INTO criticality (scope, key, level) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET level = excluded.level').run('product', key, level);
     else db.prepare("DELETE FROM criticality WHERE scope = 'product' AND key = ?").run(key);
+    ui.dataChanged();
     return c.redirect('/settings', 302);
   });
   app.post('/settings/users', async (c) => {
@@ -471,6 +538,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   app.post('/settings/local-rules/:id{[0-9]+}/remove', (c) => {
     removeAssignment(db, Number(c.req.param('id')));
     ui.applyLocalRules();
+    ui.dataChanged();
     return c.redirect('/settings', 302);
   });
 

@@ -1,0 +1,89 @@
+// The trajectory: one snapshot of the indicators for each day that had new data, kept, and the
+// targets the authority sets itself per indicator and year (e.g. an index of 30 in 2030).
+import { AREAS } from '@tiebreak/shared';
+import { InputError } from '@tiebreak/shared';
+import type { Db } from '../store/db.ts';
+import type { Assessment, Indicators } from './compute.ts';
+
+/** The indicators a snapshot keeps, and a target may be set for (all 0 to 100). */
+export const TRACKED = [
+  'index',
+  ...AREAS.map((a) => `index.${a}` as const),
+  'non_eu_installations_share',
+  'non_eu_spend_share',
+  'unknown_share',
+  'critical_dependencies',
+] as const;
+export type Tracked = (typeof TRACKED)[number];
+
+export interface Snapshot {
+  day: string;
+  computed_at: string;
+  values: Partial<Record<Tracked, number | null>>;
+  overall: Indicators;
+  areas: Assessment['areas'];
+  uncertainty: Assessment['uncertainty'];
+}
+
+/** The tracked values of an assessment. */
+export function trackedValues(a: Assessment): Record<Tracked, number | null> {
+  return {
+    index: a.overall.index,
+    'index.infrastructure': a.areas.infrastructure.index,
+    'index.workstation': a.areas.workstation.index,
+    'index.software': a.areas.software.index,
+    non_eu_installations_share: a.overall.installations.by_origin.non_eu.share,
+    non_eu_spend_share: a.overall.spend.by_origin.non_eu.share,
+    unknown_share: a.uncertainty.unknown_share,
+    critical_dependencies: a.overall.critical_dependencies,
+  };
+}
+
+/** Keep the assessment as the snapshot of its day (the last computation of a day wins). */
+export function recordSnapshot(db: Db, a: Assessment): string {
+  const day = a.generated_at.slice(0, 10);
+  const snapshot = { values: trackedValues(a), overall: a.overall, areas: a.areas, uncertainty: a.uncertainty };
+  db.prepare('INSERT INTO assessment_snapshots (day, computed_at, indicators) VALUES (?, ?, ?) ON CONFLICT (day) DO UPDATE SET computed_at = excluded.computed_at, indicators = excluded.indicators').run(
+    day,
+    a.generated_at,
+    JSON.stringify(snapshot),
+  );
+  return day;
+}
+
+export function snapshots(db: Db): Snapshot[] {
+  return (db.prepare('SELECT day, computed_at, indicators FROM assessment_snapshots ORDER BY day').all() as { day: string; computed_at: string; indicators: string }[]).map((r) => ({
+    day: r.day,
+    computed_at: r.computed_at,
+    ...(JSON.parse(r.indicators) as Omit<Snapshot, 'day' | 'computed_at'>),
+  }));
+}
+
+export interface Target {
+  indicator: Tracked;
+  year: number;
+  value: number;
+}
+
+export function setTarget(db: Db, indicator: string, year: number, value: number | null): void {
+  if (!(TRACKED as readonly string[]).includes(indicator)) throw new InputError(`unknown indicator "${indicator}"; one of: ${TRACKED.join(', ')}`);
+  if (!Number.isInteger(year) || year < 2000 || year > 2100) throw new InputError(`the year of a target is between 2000 and 2100, not ${year}`);
+  if (value === null) {
+    db.prepare('DELETE FROM assessment_targets WHERE indicator = ? AND year = ?').run(indicator, year);
+    return;
+  }
+  const max = indicator === 'critical_dependencies' ? 1_000_000 : 100;
+  if (!Number.isFinite(value) || value < 0 || value > max) throw new InputError(`the target of ${indicator} is a number from 0 to ${max}, not ${value}`);
+  db.prepare('INSERT INTO assessment_targets (indicator, year, value) VALUES (?, ?, ?) ON CONFLICT (indicator, year) DO UPDATE SET value = excluded.value').run(indicator, year, value);
+}
+
+export function targets(db: Db): Target[] {
+  return db.prepare('SELECT indicator, year, value FROM assessment_targets ORDER BY indicator, year').all() as Target[];
+}
+
+/** The history as the API and the report give it: a series per tracked indicator, with its targets. */
+export function history(db: Db): { days: string[]; series: Record<Tracked, (number | null)[]>; targets: Target[] } {
+  const all = snapshots(db);
+  const series = Object.fromEntries(TRACKED.map((t) => [t, all.map((s) => s.values[t] ?? null)])) as Record<Tracked, (number | null)[]>;
+  return { days: all.map((s) => s.day), series, targets: targets(db) };
+}

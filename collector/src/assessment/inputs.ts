@@ -1,0 +1,252 @@
+// What the agents cannot see: annual spend imported from the finance software, and declared assets
+// (SaaS, cloud, hosting, telecom, services). Both are read from CSV with an error per bad line, and
+// stored only when the whole file is valid. They are matched to vendors by the rules at read time,
+// so that a rules change or a local rule reaches them too.
+import { AREAS, InputError, type Area } from '@tiebreak/shared';
+import { UNKNOWN, type Classification, type Classifier } from '../classify/classifier.ts';
+import { readCsvRecords } from '../classify/input.ts';
+import type { Db } from '../store/db.ts';
+
+/** A file with bad lines: each one with its line number and reason. Nothing of it was stored. */
+export class LineErrors extends InputError {
+  constructor(
+    readonly what: string,
+    readonly errors: { line: number; message: string }[],
+  ) {
+    super(`${what}: ${errors.length} bad line${errors.length > 1 ? 's' : ''}, nothing imported:\n${errors.map((e) => `  line ${e.line}: ${e.message}`).join('\n')}`);
+    this.name = 'LineErrors';
+  }
+}
+
+/** A vendor and product as a person or the finance software writes them, classified by the rules. */
+export function classifyNamed(classifier: Classifier, vendor: string | null, product: string | null): Classification {
+  if (product) {
+    const byProduct = classifier.classify({ name: product, publisher: vendor });
+    if (byProduct.product_id) return byProduct;
+  }
+  if (vendor && classifier.vendorOfPublisher(vendor)) return classifier.classify({ name: product ?? vendor, publisher: vendor });
+  if (product) {
+    const byName = classifier.classify({ name: product });
+    if (byName.vendor_id) return byName;
+  }
+  return UNKNOWN;
+}
+
+/**
+ * An amount in euros as finance exports write it, in cents: "12 345,67 €", "12345.67", "1.234,50",
+ * "1,234.50". With one kind of separator, once and followed by three digits, or repeated, it
+ * separates thousands ("1.234" is 1234 €); otherwise it is the decimal mark.
+ */
+export function parseAmount(text: string): number | null {
+  const cleaned = text.replace(/[\s\u00a0\u202f]/g, '').replace(/(€|eur|euros?)$/i, '');
+  if (!/^\d[\d.,]*$/.test(cleaned) || /[.,]$/.test(cleaned)) return null;
+  let integer = cleaned;
+  let fraction = '';
+  const marks = [...new Set(cleaned.replace(/\d/g, ''))];
+  if (marks.length === 2) {
+    const decimal = cleaned.lastIndexOf(',') > cleaned.lastIndexOf('.') ? ',' : '.';
+    const at = cleaned.lastIndexOf(decimal);
+    integer = cleaned.slice(0, at).replace(/[.,]/g, '');
+    fraction = cleaned.slice(at + 1);
+  } else if (marks.length === 1) {
+    const parts = cleaned.split(marks[0]!);
+    if (parts.length > 2 || parts[1]!.length === 3) {
+      if (parts.slice(1).some((p) => p.length !== 3)) return null;
+      integer = parts.join('');
+    } else {
+      integer = parts[0]!;
+      fraction = parts[1]!;
+    }
+  }
+  if (fraction.length > 2 || !/^\d*$/.test(fraction) || !/^\d+$/.test(integer)) return null;
+  const cents = Number(integer) * 100 + Number(fraction.padEnd(2, '0'));
+  return Number.isSafeInteger(cents) ? cents : null;
+}
+
+const MAX_LINES = 100_000;
+const TEXT_MAX = 300;
+
+const SPEND_COLUMNS = {
+  vendor: ['vendor', 'editeur', 'éditeur', 'publisher', 'fabricant', 'manufacturer'],
+  product: ['product', 'produit', 'logiciel', 'software', 'service'],
+  amount: ['amount', 'montant', 'montant ht', 'montant ttc', 'amount eur', 'cost', 'cout', 'coût', 'depense', 'dépense'],
+  year: ['year', 'annee', 'année', 'exercice'],
+  contract: ['contract', 'contract ref', 'contract reference', 'contrat', 'marche', 'marché', 'reference', 'référence', 'ref'],
+  supplier: ['supplier', 'supplier name', 'fournisseur', 'titulaire', 'tiers', 'prestataire', 'revendeur'],
+};
+
+export interface SpendLine {
+  id: number;
+  year: number;
+  amount_cents: number;
+  vendor_text: string | null;
+  product_text: string | null;
+  contract_ref: string | null;
+  supplier: string | null;
+  source_file: string;
+  source_line: number;
+}
+
+export interface SpendImport {
+  lines: number;
+  years: number[];
+  total_eur: number;
+  matched: number;
+  /** Lines no rule recognises: their spend is counted as of unknown origin. */
+  unmatched: { line: number; vendor: string | null; product: string | null; supplier: string | null; amount_eur: number }[];
+}
+
+/**
+ * Import a spend CSV: vendor or product (at least one), amount, year, and optionally the contract
+ * reference and the supplier's name. The lines of a year replace that year's previous import.
+ */
+export function importSpend(db: Db, classifier: Classifier, text: string, fileName: string): SpendImport {
+  const records = readCsvRecords(text, SPEND_COLUMNS, ['amount', 'year']);
+  if (!records.length) throw new InputError('spend CSV: no line after the header');
+  if (records.length > MAX_LINES) throw new InputError(`spend CSV: more than ${MAX_LINES} lines`);
+  const errors: { line: number; message: string }[] = [];
+  const rows: Omit<SpendLine, 'id' | 'source_file'>[] = [];
+  for (const r of records) {
+    const vendor = r.cell('vendor');
+    const product = r.cell('product');
+    const amountText = r.cell('amount');
+    const yearText = r.cell('year');
+    const problems: string[] = [];
+    if (!vendor && !product && !r.cell('supplier')) problems.push('no vendor nor product (nor supplier)');
+    const amount = amountText ? parseAmount(amountText) : null;
+    if (!amountText) problems.push('no amount');
+    else if (amount === null) problems.push(`amount "${amountText.slice(0, 40)}" is not an amount in euros (e.g. 12 345,67)`);
+    const year = yearText && /^\d{4}$/.test(yearText) ? Number(yearText) : null;
+    if (!yearText) problems.push('no year');
+    else if (year === null || year < 2000 || year > 2100) problems.push(`year "${yearText.slice(0, 20)}" is not a year between 2000 and 2100`);
+    for (const [key, value] of [['vendor', vendor], ['product', product], ['contract', r.cell('contract')], ['supplier', r.cell('supplier')]] as const)
+      if (value && value.length > TEXT_MAX) problems.push(`${key} longer than ${TEXT_MAX} characters`);
+    if (problems.length) {
+      errors.push({ line: r.line, message: problems.join('; ') });
+      continue;
+    }
+    rows.push({ year: year!, amount_cents: amount!, vendor_text: vendor, product_text: product, contract_ref: r.cell('contract'), supplier: r.cell('supplier'), source_line: r.line });
+  }
+  if (errors.length) throw new LineErrors('spend CSV', errors);
+  const years = [...new Set(rows.map((r) => r.year))].sort();
+  const now = new Date().toISOString();
+  db.transaction(() => {
+    const remove = db.prepare('DELETE FROM spend_lines WHERE year = ?');
+    for (const year of years) remove.run(year);
+    const insert = db.prepare(
+      'INSERT INTO spend_lines (year, amount_cents, vendor_text, product_text, contract_ref, supplier, source_file, source_line, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const r of rows) insert.run(r.year, r.amount_cents, r.vendor_text, r.product_text, r.contract_ref, r.supplier, fileName.slice(0, TEXT_MAX), r.source_line, now);
+  })();
+  const unmatched = rows
+    .filter((r) => classifySpend(classifier, r).origin === 'unknown')
+    .map((r) => ({ line: r.source_line, vendor: r.vendor_text, product: r.product_text, supplier: r.supplier, amount_eur: r.amount_cents / 100 }));
+  return { lines: rows.length, years, total_eur: rows.reduce((s, r) => s + r.amount_cents, 0) / 100, matched: rows.length - unmatched.length, unmatched };
+}
+
+/** A spend line's vendor: as named, else by its product, else the supplier (often the vendor itself). */
+export function classifySpend(classifier: Classifier, line: Pick<SpendLine, 'vendor_text' | 'product_text' | 'supplier'>): Classification {
+  return classifyNamed(classifier, line.vendor_text ?? (line.product_text ? null : line.supplier), line.product_text);
+}
+
+export function spendLines(db: Db, year?: number): SpendLine[] {
+  return (year === undefined
+    ? db.prepare('SELECT * FROM spend_lines ORDER BY year, id').all()
+    : db.prepare('SELECT * FROM spend_lines WHERE year = ? ORDER BY id').all(year)) as SpendLine[];
+}
+
+export function spendYears(db: Db): number[] {
+  return db.prepare('SELECT DISTINCT year FROM spend_lines ORDER BY year').pluck().all() as number[];
+}
+
+// Declared assets.
+
+export interface DeclaredAsset {
+  id: number;
+  name: string;
+  vendor_text: string;
+  area: Area;
+  users: number;
+  annual_cost_cents: number | null;
+  note: string | null;
+}
+
+export type NewAsset = Omit<DeclaredAsset, 'id'>;
+
+const AREA_WORDS: Record<string, Area> = {
+  infrastructure: 'infrastructure',
+  infra: 'infrastructure',
+  workstation: 'workstation',
+  'poste de travail': 'workstation',
+  postes: 'workstation',
+  poste: 'workstation',
+  software: 'software',
+  logiciel: 'software',
+  logiciels: 'software',
+  applications: 'software',
+};
+
+/** Check an asset as a form or a CSV line gives it: the reasons it is refused, or the asset. */
+export function validateAsset(input: { name?: string | null; vendor?: string | null; area?: string | null; users?: string | null; cost?: string | null; note?: string | null }): { asset: NewAsset } | { problems: string[] } {
+  const problems: string[] = [];
+  const name = input.name?.trim() ?? '';
+  const vendor = input.vendor?.trim() ?? '';
+  if (!name) problems.push('no name');
+  if (!vendor) problems.push('no vendor');
+  if (name.length > TEXT_MAX || vendor.length > TEXT_MAX) problems.push(`name and vendor are at most ${TEXT_MAX} characters`);
+  const area = AREA_WORDS[(input.area ?? '').trim().toLowerCase()] ?? null;
+  if (!area) problems.push(`area "${(input.area ?? '').slice(0, 30)}" is not one of ${AREAS.join(', ')}`);
+  const usersText = (input.users ?? '').trim().replace(/[\s\u00a0\u202f]/g, '');
+  const users = usersText === '' ? 0 : /^\d{1,9}$/.test(usersText) ? Number(usersText) : null;
+  if (users === null) problems.push(`users "${usersText.slice(0, 20)}" is not a whole number`);
+  const costText = (input.cost ?? '').trim();
+  const cost = costText === '' ? null : parseAmount(costText);
+  if (costText !== '' && cost === null) problems.push(`annual cost "${costText.slice(0, 40)}" is not an amount in euros`);
+  const note = input.note?.trim().slice(0, 1000) || null;
+  if (problems.length) return { problems };
+  return { asset: { name, vendor_text: vendor, area: area!, users: users!, annual_cost_cents: cost, note } };
+}
+
+export function addAsset(db: Db, asset: NewAsset, createdBy: string): number {
+  return Number(
+    db
+      .prepare('INSERT INTO declared_assets (name, vendor_text, area, users, annual_cost_cents, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(asset.name, asset.vendor_text, asset.area, asset.users, asset.annual_cost_cents, asset.note, createdBy, new Date().toISOString()).lastInsertRowid,
+  );
+}
+
+export function removeAsset(db: Db, id: number): boolean {
+  return db.prepare('DELETE FROM declared_assets WHERE id = ?').run(id).changes > 0;
+}
+
+export function listAssets(db: Db): DeclaredAsset[] {
+  return db.prepare('SELECT id, name, vendor_text, area, users, annual_cost_cents, note FROM declared_assets ORDER BY id').all() as DeclaredAsset[];
+}
+
+const ASSET_COLUMNS = {
+  name: ['name', 'nom', 'service', 'asset', 'actif', 'product', 'produit'],
+  vendor: ['vendor', 'editeur', 'éditeur', 'fournisseur', 'provider', 'fabricant'],
+  area: ['area', 'domaine', 'perimetre', 'périmètre'],
+  users: ['users', 'utilisateurs', 'seats', 'licences', 'licenses'],
+  cost: ['cost', 'annual cost', 'cout', 'coût', 'cout annuel', 'coût annuel', 'amount', 'montant'],
+  note: ['note', 'notes', 'comment', 'commentaire'],
+};
+
+/** Import declared assets from CSV (name, vendor, area, users, annual cost, note); all lines or none. */
+export function importAssets(db: Db, text: string, createdBy: string): number {
+  const records = readCsvRecords(text, ASSET_COLUMNS, ['name', 'vendor', 'area']);
+  if (!records.length) throw new InputError('assets CSV: no line after the header');
+  if (records.length > MAX_LINES) throw new InputError(`assets CSV: more than ${MAX_LINES} lines`);
+  const errors: { line: number; message: string }[] = [];
+  const assets: NewAsset[] = [];
+  for (const r of records) {
+    const checked = validateAsset({ name: r.cell('name'), vendor: r.cell('vendor'), area: r.cell('area'), users: r.cell('users'), cost: r.cell('cost'), note: r.cell('note') });
+    if ('problems' in checked) errors.push({ line: r.line, message: checked.problems.join('; ') });
+    else assets.push(checked.asset);
+  }
+  if (errors.length) throw new LineErrors('assets CSV', errors);
+  db.transaction(() => {
+    for (const asset of assets) addAsset(db, asset, createdBy);
+  })();
+  return assets.length;
+}

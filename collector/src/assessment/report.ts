@@ -1,0 +1,119 @@
+// `tiebreak-collector report`: the assessment as JSON (what the API serves), CSV (the indicators
+// per area, or the products) or Markdown (a readable diagnostic to paste in a note to the council).
+import { AREAS } from '@tiebreak/shared';
+import { toCsv, type Table } from '../exports/tables.ts';
+import type { Assessment, Indicators } from './compute.ts';
+import type { history as historyOf } from './history.ts';
+
+type History = ReturnType<typeof historyOf>;
+
+const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toLocaleString('en-GB', { maximumFractionDigits: digits }));
+const pct = (n: number | null | undefined) => (n === null || n === undefined ? '–' : `${fmt(n)} %`);
+/** A table cell: names come from agents and people, and a `|` would break the table. */
+const cell = (s: string | null | undefined) => (s ?? '–').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+const eur = (n: number) => `${Math.round(n).toLocaleString('en-GB')} €`;
+
+function indicatorRow(scope: string, i: Indicators): Record<string, unknown> {
+  return {
+    scope,
+    index: i.index,
+    hosts: i.hosts.total,
+    hosts_non_eu_share: i.hosts.by_origin.non_eu.share,
+    products: i.products.total,
+    products_non_eu_share: i.products.by_origin.non_eu.share,
+    installations: i.installations.total,
+    installations_eu_share: i.installations.by_origin.eu.share,
+    installations_europe_share: i.installations.by_origin.europe.share,
+    installations_non_eu_share: i.installations.by_origin.non_eu.share,
+    installations_community_share: i.installations.by_origin.community.share,
+    spend_eur: i.spend.total_eur,
+    spend_non_eu_share: i.spend.by_origin.non_eu.share,
+    estimated_spend_eur: i.spend.estimated_total_eur,
+    critical_dependencies: i.critical_dependencies,
+    weakest_link: i.weakest_link ? `${i.weakest_link.name} (${i.weakest_link.score})` : null,
+  };
+}
+
+export function indicatorsTable(a: Assessment): Table {
+  const rows = [indicatorRow('overall', a.overall), ...AREAS.map((area) => indicatorRow(area, a.areas[area]))];
+  return { columns: Object.keys(rows[0]!).map((key) => ({ key, label: key })), rows };
+}
+
+export function productsTable(a: Assessment): Table {
+  const rows = a.products.map((p) => ({
+    key: p.key,
+    name: p.name,
+    vendor: p.vendor,
+    owner_country: p.owner_country,
+    origin: p.origin,
+    licence: p.licence,
+    area: p.area,
+    category: p.category,
+    platform: p.platform ? 'yes' : 'no',
+    criticality: p.criticality.level,
+    replaceability: p.replaceability.score,
+    best_alternative: p.replaceability.best?.name ?? null,
+    hosts: p.hosts,
+    prevalence: p.prevalence,
+    installations: p.installations,
+    origin_weight: p.origin_weight,
+    score: p.score,
+    seal_level: p.seal.level,
+    spend_eur: p.spend_eur,
+    estimated_spend_eur: p.estimated_spend_eur,
+    jurisdiction: p.jurisdiction.join(' | '),
+  }));
+  const keys = rows[0] ? Object.keys(rows[0]) : ['key'];
+  return { columns: keys.map((key) => ({ key, label: key })), rows };
+}
+
+export function reportCsv(a: Assessment, what: 'indicators' | 'products'): string {
+  return toCsv(what === 'products' ? productsTable(a) : indicatorsTable(a));
+}
+
+export function reportMarkdown(a: Assessment, h: History, authority: string | null): string {
+  const out: string[] = [];
+  out.push(`# Digital dependency diagnostic${authority ? ` — ${authority}` : ''}`, '');
+  out.push(`Computed ${a.generated_at.slice(0, 16).replace('T', ' ')} UTC with method v${a.method.version} (${a.method.document}); spend year ${a.year}.`, '');
+  out.push(`**Dependency index: ${fmt(a.overall.index)} / 100** (0 = independent, 100 = fully dependent on non-European vendors).`);
+  if (a.uncertainty.index_range)
+    out.push(
+      `Unrecognised items: ${pct(a.uncertainty.unknown_share)} of installations (${a.uncertainty.unknown_products} items), so the index lies between ${fmt(a.uncertainty.index_range.low)} and ${fmt(a.uncertainty.index_range.high)} once they are known.`,
+    );
+  out.push('');
+  out.push('| scope | index | non-EU installations | non-EU products | hosts with a non-EU item | spend | non-EU spend | critical dependencies | weakest link |');
+  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const [scope, i] of [['overall', a.overall], ...AREAS.map((area) => [area, a.areas[area]] as const)] as const)
+    out.push(
+      `| ${scope} | ${fmt(i.index)} | ${pct(i.installations.by_origin.non_eu.share)} | ${pct(i.products.by_origin.non_eu.share)} | ${pct(i.hosts.by_origin.non_eu.share)} | ${eur(i.spend.total_eur)} | ${pct(i.spend.by_origin.non_eu.share)} | ${i.critical_dependencies} | ${i.weakest_link ? `${cell(i.weakest_link.name)} (${i.weakest_link.score})` : '–'} |`,
+    );
+  out.push('');
+  out.push(`## Spend ${a.year}`, '');
+  const s = a.overall.spend;
+  out.push(`Real spend: ${eur(s.total_eur)}, of which non-European ${eur(s.by_origin.non_eu.count)} (${pct(s.by_origin.non_eu.share)}), European outside the EEA ${eur(s.by_origin.europe.count)}, EU/EEA ${eur(s.by_origin.eu.count)}, unknown ${eur(s.by_origin.unknown.count)}.`);
+  if (s.estimated_total_eur) out.push(`Estimated from list prices where no spend is known (an estimate, not added to the above): ${eur(s.estimated_total_eur)}, non-European ${eur(s.estimated_by_origin.non_eu.count)}.`);
+  if (a.spend.unmatched.length) out.push('', `Spend lines no rule recognises (${a.spend.unmatched.length}): ${a.spend.unmatched.slice(0, 20).map((u) => `${cell(u.vendor ?? u.product ?? u.supplier)} (${eur(u.amount_eur)}, line ${u.line})`).join('; ')}.`);
+  out.push('');
+  out.push('## Critical dependencies', '', 'Critical, non-European and hard to replace, ranked by their weight in the index.', '');
+  if (!a.critical.length) out.push('None.');
+  else {
+    out.push('| product | vendor | owner country | area | score | hosts | replaceability | alternatives |', '| --- | --- | --- | --- | ---: | ---: | ---: | --- |');
+    for (const c of a.critical)
+      out.push(`| ${cell(c.name)} | ${cell(c.vendor)} | ${c.owner_country ?? '–'} | ${c.area} | ${c.score} | ${c.hosts} | ${c.replaceability} | ${c.alternatives.filter((x) => x.qualifies).map((x) => `${x.name}${x.country ? ` (${x.country})` : ''}`).join(', ') || '–'} |`);
+  }
+  out.push('');
+  out.push('## Products by dependency', '', '| product | origin | criticality | replaceability | installations | score | SEAL |', '| --- | --- | ---: | ---: | ---: | ---: | --- |');
+  for (const p of a.products.filter((p) => !p.platform).slice(0, 30))
+    out.push(`| ${cell(p.name)} | ${p.origin} | ${p.criticality.level} | ${p.replaceability.score} | ${p.installations} | ${p.score} | ${p.seal.level === null ? 'n/a' : `SEAL-${p.seal.level}`} |`);
+  out.push('');
+  if (h.days.length) {
+    out.push('## Trajectory', '', '| day | index | infrastructure | workstation | software | non-EU spend |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+    h.days.forEach((day, i) =>
+      out.push(`| ${day} | ${fmt(h.series.index[i])} | ${fmt(h.series['index.infrastructure'][i])} | ${fmt(h.series['index.workstation'][i])} | ${fmt(h.series['index.software'][i])} | ${pct(h.series.non_eu_spend_share[i])} |`),
+    );
+    if (h.targets.length) out.push('', `Targets: ${h.targets.map((t) => `${t.indicator} ${t.value} in ${t.year}`).join('; ')}.`);
+    out.push('');
+  }
+  // Markdown is plain text: strings from agents cannot do harm here, but table cells must not break.
+  return out.map((line) => line.replace(/[\u0000-\u0008\u000b-\u001f]/g, '')).join('\n');
+}

@@ -1,0 +1,98 @@
+// "Replace product X by alternative Y on N hosts": the effect on the indices and on spend, computed
+// from the current assessment without changing any data.
+import { InputError, type Origin } from '@tiebreak/shared';
+import type { Classifier } from '../classify/classifier.ts';
+import type { Assessment, ProductAssessment } from './compute.ts';
+import { classifyNamed } from './inputs.ts';
+import { dependencyScore, originWeight, percent, round, weightedIndex } from './method.ts';
+
+export interface ScenarioRequest {
+  product: string;
+  alternative: string;
+  hosts: number;
+}
+
+export interface ScenarioResult {
+  product: { key: string; name: string; hosts: number; score: number };
+  alternative: { id: string; name: string; origin: Origin; score: number };
+  hosts: number;
+  /** Installations moved from the product to the alternative (the same share as the hosts). */
+  installations_moved: number;
+  index: { overall: BeforeAfter; area: BeforeAfter & { area: string } };
+  non_eu_installations_share: BeforeAfter;
+  spend: { non_eu_eur: BeforeAfter; non_eu_share: BeforeAfter; basis: 'actual' | 'estimate' | 'none'; saved_eur: number };
+  notes: string[];
+}
+type BeforeAfter = { before: number | null; after: number | null };
+
+export function runScenario(assessment: Assessment, classifier: Classifier, request: ScenarioRequest): ScenarioResult {
+  const product = assessment.products.find((p) => p.key === request.product);
+  if (!product) throw new InputError(`no product "${request.product}" in the assessment (a key such as microsoft/microsoft-365-apps)`);
+  if (product.platform) throw new InputError(`${product.name} is a platform item (driver, runtime): it is not part of the index`);
+  const alternative = classifier.rules.alternatives.get(request.alternative);
+  if (!alternative) throw new InputError(`no alternative "${request.alternative}" in the alternatives library`);
+  if (!Number.isInteger(request.hosts) || request.hosts < 1) throw new InputError('hosts must be a whole number of at least 1');
+  if (request.hosts > product.hosts) throw new InputError(`${product.name} is on ${product.hosts} hosts: cannot replace it on ${request.hosts}`);
+  const notes: string[] = [];
+  if (!product.alternatives.some((a) => a.id === alternative.id)) notes.push(`${alternative.name} is not among the alternatives the rules list for ${product.name}`);
+
+  // The alternative's origin: from its vendor in the rules, else from its country and licence.
+  const vendorName = alternative.vendor ? classifier.vendor(alternative.vendor)?.name : undefined;
+  const byVendor = vendorName ? classifyNamed(classifier, vendorName, null) : null;
+  const region = alternative.country ? classifier.regionOf(alternative.country) : null;
+  const origin: Origin =
+    byVendor && byVendor.origin !== 'unknown'
+      ? byVendor.origin
+      : region === 'eea'
+        ? 'eu'
+        : region === 'europe'
+          ? 'europe'
+          : region === 'other'
+            ? 'non_eu'
+            : alternative.licence === 'open_source'
+              ? 'community'
+              : 'unknown';
+  const weight = originWeight(origin, alternative.licence, region) ?? 1;
+  if (origin === 'unknown') notes.push(`the origin of ${alternative.name} is not known: it is counted as fully dependent`);
+  // Conservative: the alternative's own replaceability is taken as 0.
+  const altScore = dependencyScore(weight, product.criticality.level, 0);
+  const share = request.hosts / product.hosts;
+  const moved = round(product.installations * share, 2);
+
+  const business = assessment.products.filter((p) => !p.platform);
+  const after = (items: ProductAssessment[]) => [
+    ...items.map((p) => (p.key === product.key ? { ...p, installations: p.installations - moved } : p)),
+    { score: altScore, installations: moved, origin, area: product.area },
+  ];
+  const inArea = business.filter((p) => p.area === product.area);
+  const nonEuShare = (items: { origin: Origin; installations: number }[]) =>
+    percent(items.filter((i) => i.origin === 'non_eu').reduce((s, i) => s + i.installations, 0), items.reduce((s, i) => s + i.installations, 0));
+
+  // Spend: the product's real spend if any, else its estimate; the alternative's cost is not in the rules.
+  const basis = product.spend_eur !== null ? 'actual' : product.estimated_spend_eur !== null ? 'estimate' : 'none';
+  const productSpend = product.spend_eur ?? product.estimated_spend_eur ?? 0;
+  const saved = product.origin === 'non_eu' ? round(productSpend * share, 2) : 0;
+  const spendTotal = basis === 'estimate' ? assessment.overall.spend.estimated_total_eur : assessment.overall.spend.total_eur;
+  const nonEuSpend = basis === 'estimate' ? assessment.overall.spend.estimated_by_origin.non_eu.count : assessment.overall.spend.by_origin.non_eu.count;
+  if (basis === 'none') notes.push(`no spend is known for ${product.name}: import the spend lines to see the effect on spend`);
+  else notes.push(`the cost of ${alternative.name} (licences, support, migration) is not in the rules: the spend after is without it`);
+
+  return {
+    product: { key: product.key, name: product.name, hosts: product.hosts, score: product.score },
+    alternative: { id: alternative.id, name: alternative.name, origin, score: altScore },
+    hosts: request.hosts,
+    installations_moved: moved,
+    index: {
+      overall: { before: weightedIndex(business), after: weightedIndex(after(business)) },
+      area: { area: product.area, before: weightedIndex(inArea), after: weightedIndex(after(inArea)) },
+    },
+    non_eu_installations_share: { before: nonEuShare(business), after: nonEuShare(after(business)) },
+    spend: {
+      basis,
+      saved_eur: saved,
+      non_eu_eur: { before: round(nonEuSpend, 2), after: round(nonEuSpend - saved, 2) },
+      non_eu_share: { before: percent(nonEuSpend, spendTotal), after: percent(nonEuSpend - saved, spendTotal - saved) },
+    },
+    notes,
+  };
+}
