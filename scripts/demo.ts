@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostIdentity, type Inventory, type SoftwareItem } from '@tiebreak/shared';
-import { createCollector, createUser, listen } from '@tiebreak/collector';
+import { addAsset, computeAssessment, createCollector, createUser, importSpend, listen, recordSnapshot, setTarget } from '@tiebreak/collector';
 import pino from 'pino';
 
 const { values } = parseArgs({
@@ -156,7 +156,55 @@ const inventories = [
   ...Array.from({ length: Number(values.workstations) }, (_, i) => workstation(i + 1)),
   ...Array.from({ length: Number(values.servers) }, (_, i) => server(i + 1)),
 ];
-for (let i = 0; i < inventories.length; i += 100) collector.ingestor.ingestMany(inventories.slice(i, i + 100));
+const ingestAll = (list: Inventory[]) => {
+  for (let i = 0; i < list.length; i += 100) collector.ingestor.ingestMany(list.slice(i, i + 100));
+};
+
+// Services no agent sees, declared from the start.
+for (const asset of [
+  { name: 'Microsoft 365 (messagerie Exchange Online)', vendor_text: 'Microsoft', area: 'software' as const, users: 380, annual_cost_cents: null, note: 'tenant mairie.onmicrosoft.com' },
+  { name: 'Hébergement du site web', vendor_text: 'OVH SAS', area: 'infrastructure' as const, users: 0, annual_cost_cents: 480_000, note: null },
+  { name: 'Sauvegarde externalisée', vendor_text: 'Amazon Web Services', area: 'infrastructure' as const, users: 0, annual_cost_cents: 720_000, note: 'S3 Glacier' },
+]) addAsset(collector.db, asset, 'demo');
+
+// A trajectory: 120 days ago the fleet as generated; then, every 40 days, another fifth of the
+// workstations with Microsoft 365 Apps moves to LibreOffice (a migration the DSI runs in waves).
+const dayAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+const libreoffice = example('the-document-foundation/libreoffice-product');
+const m365 = example('microsoft/microsoft-365-apps');
+const migrated = (inventory: Inventory, wave: number, index: number): Inventory => {
+  if (index % 5 >= wave || !inventory.software.some((s) => s.name === m365.name)) return inventory;
+  const software = inventory.software.filter((s) => s.name !== m365.name && s.name !== libreoffice.name);
+  return { ...inventory, id: crypto.randomUUID(), software: [...software, { scope: 'machine', ...libreoffice }] };
+};
+const waves = [120, 80, 40, 0];
+waves.forEach((days, wave) => {
+  const fleet = wave === 0 ? inventories : inventories.map((inv, i) => migrated(inv, wave, i));
+  ingestAll(wave === 0 ? fleet : fleet.filter((inv, i) => inv !== inventories[i]));
+  if (days > 0) recordSnapshot(collector.db, computeAssessment(collector.db, collector.classifier), dayAgo(days));
+});
+
+// Spend from the finance software.
+importSpend(
+  collector.db,
+  collector.classifier,
+  [
+    'Éditeur;Produit;Montant;Année;Contrat;Fournisseur',
+    'Microsoft;Microsoft 365;118 400,00;2026;2024-INF-07;UGAP',
+    'Microsoft;Windows Server;21 300,00;2026;2024-INF-07;UGAP',
+    'VMware;vSphere;34 800,00;2026;2023-INF-02;Intégrateur Régional SAS',
+    'Sophos;Intercept X;15 600,00;2026;2025-SEC-01;Intégrateur Régional SAS',
+    'Berger-Levrault;e.magnus;48 200,00;2026;2019-FIN-03;',
+    'Ciril GROUP;Civil Net RH;36 900,00;2026;2021-RH-01;',
+    'Arpège;Adagio;12 400,00;2026;2020-EC-02;',
+    'Esri;ArcGIS;9 800,00;2026;2022-SIG-01;Esri France',
+    'Citrix;Citrix Workspace;11 200,00;2026;2021-INF-05;',
+    ';;4 300,00;2026;;Prestataire local SARL',
+  ].join('\n'),
+  'finances-2026.csv',
+);
+setTarget(collector.db, 'index', 2030, 20);
+collector.takeSnapshot();
 createUser(collector.db, DEMO_USER.username, 'admin', DEMO_USER.password);
 collector.db.prepare("INSERT INTO meta (key, value) VALUES ('authority_name', 'Commune de Démo-sur-Loire (données générées)') ON CONFLICT (key) DO UPDATE SET value = excluded.value").run();
 console.log(`demo: ${inventories.length} hosts generated in ${values.db}`);

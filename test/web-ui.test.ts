@@ -189,6 +189,49 @@ describe('web interface in Chromium', () => {
     await noScriptRan();
   });
 
+  it('shows the assessment, imports spend through the form, declares a SaaS and runs a scenario', async () => {
+    await page.goto(`${collector.url}/`);
+    expect(await page.getByRole('img', { name: 'Trajectoire de l’indice' }).isVisible()).toBe(true);
+    await page.getByRole('link', { name: 'Évaluation' }).first().click();
+    await page.waitForURL(/\/assessment$/);
+    expect((await page.getByRole('heading', { level: 1 }).textContent())?.trim()).toBe('Évaluation de la dépendance');
+    const api = (await (await collector.get('/api/v1/assessment')).json()) as { overall: { index: number; spend: { total_eur: number } } };
+    expect(await page.locator('.kpi .v').first().textContent()).toBe(`${api.overall.index.toLocaleString('fr-FR')} / 100`);
+    // A spend file with a bad line is refused with its line number, then a good one is imported.
+    const csv = join(dir, 'depenses.csv');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(csv, 'Éditeur;Montant;Année\nAdobe;mille;2026\n');
+    await page.getByLabel(/Importer les dépenses/).setInputFiles(csv);
+    await page.getByRole('button', { name: 'Importer', exact: true }).click();
+    await page.waitForURL(/\/assessment\/spend$/);
+    expect(await page.getByRole('alert').textContent()).toContain('ligne 2');
+    writeFileSync(csv, 'Éditeur;Montant;Année\nAdobe;12 000,00;2026\n');
+    await page.getByLabel(/Importer les dépenses/).setInputFiles(csv);
+    await page.getByRole('button', { name: 'Importer', exact: true }).click();
+    expect(await page.getByRole('status').first().textContent()).toContain('1 lignes importées');
+    const after = (await (await collector.get('/api/v1/assessment')).json()) as { overall: { spend: { total_eur: number } } };
+    // The demo's 2026 lines were replaced by this file's (one year, one import).
+    expect(after.overall.spend.total_eur).toBe(12_000 + 4800 + 7200);
+    // A declared SaaS.
+    await page.goto(`${collector.url}/assessment`);
+    await page.getByLabel('Nom du service').fill('Google Workspace');
+    await page.getByLabel('Fournisseur', { exact: true }).fill('Google');
+    await page.getByLabel('Utilisateurs').fill('25');
+    await page.locator('form[action="/assessment/assets"] button').click();
+    await page.waitForURL(/\/assessment(#assets)?$/);
+    expect(await page.locator('#assets ~ table, section:has(#assets) table').textContent()).toContain('Google Workspace');
+    // A scenario changes nothing but shows before and after.
+    const scenario = page.locator('section:has(#scenario) form');
+    await scenario.locator('select[name=product]').selectOption('microsoft/microsoft-365-apps');
+    await scenario.locator('select[name=alternative]').selectOption('libreoffice');
+    await scenario.getByLabel('Postes').fill('10');
+    await page.getByRole('button', { name: 'Calculer' }).click();
+    await page.waitForURL(/hosts=10/);
+    const result = await page.locator('section:has(#scenario) [role=status]').textContent();
+    expect(result).toContain('Microsoft 365 Apps / Office → LibreOffice, 10 postes');
+    await noScriptRan();
+  });
+
   it('lets a viewer read but not change anything', async () => {
     const viewer = await browser.newPage();
     await viewer.goto(`${collector.url}/login`);

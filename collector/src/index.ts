@@ -6,3 +6,6 @@ export { computeMap, type DependencyMap } from './map/map.ts';
 export { openDatabase } from './store/db.ts';
 export { createToken } from './store/tokens.ts';
 export { createUser, ensureFirstAdmin } from './accounts/users.ts';
+export { computeAssessment, type Assessment } from './assessment/compute.ts';
+export { recordSnapshot, setTarget, history } from './assessment/history.ts';
+export { addAsset, importAssets, importSpend } from './assessment/inputs.ts';

@@ -22,6 +22,8 @@ import {
 } from './method.ts';
 
 export const METHOD_VERSION = 1;
+/** Above this many installations a product's hosts are its most installed spelling's (a lower bound). */
+const EXACT_HOSTS_LIMIT = 2_000_000;
 
 export interface Criticality {
   level: number;
@@ -170,10 +172,10 @@ export function computeAssessment(db: Db, classifier: Classifier, options: Asses
   const groups = new Map<string, Group>();
   const rows = db
     .prepare(`SELECT kind, vendor_id, product_id, origin, licence, area, category, platform, country, owner_country,
-        SUM(installs) AS installations, MAX(hosts) AS hosts
+        SUM(installs) AS installations, MAX(hosts) AS hosts, COUNT(*) AS entries, MIN(id) AS first_id
       FROM catalogue WHERE installs > 0 AND origin <> 'unknown'
       GROUP BY vendor_id, product_id, CASE WHEN product_id IS NULL THEN category END, CASE WHEN product_id IS NULL THEN area END`)
-    .all() as (Group['classification'] & { kind: string; area: Area | null; installations: number; hosts: number })[];
+    .all() as (Group['classification'] & { kind: string; area: Area | null; installations: number; hosts: number; entries: number; first_id: number })[];
   for (const r of rows) {
     const key = r.product_id ? `${r.vendor_id}/${r.product_id}` : `${r.vendor_id}/*${r.category ?? 'other'}`;
     const existing = groups.get(key);
@@ -183,6 +185,14 @@ export function computeAssessment(db: Db, classifier: Classifier, options: Asses
       continue;
     }
     groups.set(key, { key, classification: r, area: r.area ?? 'software', hosts: r.hosts, installations: r.installations, kind: r.kind, declared: false, name: null, cost_cents: null });
+  }
+  // A product under several catalogue spellings ("Windows 10 Pro", "Windows 11 Pro"): its hosts are
+  // counted exactly, through the index of installations by catalogue entry, when that stays small.
+  const exactHosts = db.prepare(`SELECT COUNT(DISTINCT i.host_id) FROM installations i INDEXED BY installations_by_catalogue
+      WHERE i.catalogue_id IN (SELECT id FROM catalogue WHERE installs > 0 AND vendor_id = ? AND product_id = ?)`).pluck();
+  for (const r of rows) {
+    if (r.entries < 2 || !r.product_id || r.installations > EXACT_HOSTS_LIMIT) continue;
+    groups.get(`${r.vendor_id}/${r.product_id}`)!.hosts = exactHosts.get(r.vendor_id, r.product_id) as number;
   }
   const unknown = db.prepare("SELECT COUNT(*) AS products, COALESCE(SUM(installs), 0) AS installations FROM catalogue WHERE installs > 0 AND origin = 'unknown'").get() as {
     products: number;

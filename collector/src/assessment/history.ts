@@ -40,8 +40,7 @@ export function trackedValues(a: Assessment): Record<Tracked, number | null> {
 }
 
 /** Keep the assessment as the snapshot of its day (the last computation of a day wins). */
-export function recordSnapshot(db: Db, a: Assessment): string {
-  const day = a.generated_at.slice(0, 10);
+export function recordSnapshot(db: Db, a: Assessment, day = a.generated_at.slice(0, 10)): string {
   const snapshot = { values: trackedValues(a), overall: a.overall, areas: a.areas, uncertainty: a.uncertainty };
   db.prepare('INSERT INTO assessment_snapshots (day, computed_at, indicators) VALUES (?, ?, ?) ON CONFLICT (day) DO UPDATE SET computed_at = excluded.computed_at, indicators = excluded.indicators').run(
     day,

@@ -3,7 +3,7 @@
 import type { Child } from 'hono/jsx';
 import type { Alternative } from '@tiebreak/shared';
 import type { DependencyMap } from '../map/map.ts';
-import { Bars, StackedBars, Treemap } from './charts.tsx';
+import { Bars, StackedBars, TrendLine, Treemap } from './charts.tsx';
 import { fill, type Dict } from './i18n.ts';
 import { Csrf, isAdmin, Layout, OriginTag, type PageContext } from './layout.tsx';
 import type { HostRow, Page, ProductRow, TopProduct, VendorRow } from './queries.ts';
@@ -119,7 +119,13 @@ function AlternativesList(props: { alternatives: Alternative[] }) {
   );
 }
 
-export function OverviewPage(props: { ctx: PageContext; map: DependencyMap; top: (TopProduct & { alternatives: Alternative[] })[] }) {
+export function OverviewPage(props: {
+  ctx: PageContext;
+  map: DependencyMap;
+  top: (TopProduct & { alternatives: Alternative[] })[];
+  /** The dependency index now and its trajectory (the assessment). */
+  trend: { index: number | null; days: string[]; values: (number | null)[]; targets: { year: number; value: number }[] };
+}) {
   const { ctx, map } = props;
   const t = ctx.t;
   const totals = map.totals;
@@ -158,6 +164,28 @@ export function OverviewPage(props: { ctx: PageContext; map: DependencyMap; top:
             </div>
           </div>
           {totals.duplicate_id_hosts > 0 && <p class="notice">{fill(t.duplicates, { n: totals.duplicate_id_hosts })}</p>}
+          <section aria-labelledby="trend">
+            <h2 id="trend">
+              {`${t.assessment.index} : ${props.trend.index === null ? '–' : `${fmt(ctx, props.trend.index)} / 100`}`}{' '}
+              <a href="/assessment" style="font-size:.9rem;font-weight:400">
+                {t.nav.assessment}
+              </a>
+            </h2>
+            <p class="muted">{t.assessment.indexHelp}</p>
+            {props.trend.days.length ? (
+              <>
+                <TrendLine
+                  title={t.assessment.trend}
+                  days={props.trend.days}
+                  series={[{ label: t.assessment.index, colour: '#1b1b1b', values: props.trend.values }]}
+                  targets={props.trend.targets.map((x) => ({ label: t.assessment.target, year: x.year, value: x.value }))}
+                />
+                <NumbersTable ctx={ctx} head={[t.assessment.day, t.assessment.index]} rows={props.trend.days.map((d, i) => [d, props.trend.values[i] ?? '–'])} />
+              </>
+            ) : (
+              <p class="muted">{t.assessment.noHistory}</p>
+            )}
+          </section>
           <div class="grid2">
             <section aria-labelledby="by-area">
               <h2 id="by-area">{t.byArea}</h2>
