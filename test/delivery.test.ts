@@ -66,6 +66,10 @@ describe('delivery', () => {
       await until(() => (receipts(dbFile).length > 0 ? true : undefined));
       await until(() => (pendingIds(stateDir).length === 0 ? true : undefined));
       expect(receipts(dbFile)).toEqual([spooled]);
+      // The collector knows what the agent's spool held when it sent: nothing behind it.
+      const [agent] = JSON.parse((await runCli('collector', ['agent', 'list', '--db', dbFile])).stdout) as { spool_waiting: number; spool_rejected: number; spool_oldest: string }[];
+      expect(agent).toMatchObject({ spool_waiting: 0, spool_rejected: 0 });
+      expect(Date.parse(agent!.spool_oldest)).toBeLessThan(Date.now());
       daemon.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(log).toMatch(/SIGTERM received, stopping/);

@@ -244,6 +244,7 @@ describe('web interface in Chromium', () => {
     expect(await viewer.locator('form[action$="/assign"]').count()).toBe(0);
     await viewer.goto(`${collector.url}/agents`);
     expect(await viewer.locator('form[action="/agents/tokens"]').count()).toBe(0);
+    expect(await viewer.getByRole('columnheader', { name: 'File d’attente de l’agent' }).isVisible()).toBe(true);
     // Even with its own valid CSRF token, a forged change is refused.
     const status = await viewer.evaluate(async () => {
       const doc = (globalThis as unknown as { document: { querySelector(s: string): { value: string } } }).document;

@@ -125,8 +125,8 @@ async function main(argv: string[]): Promise<number> {
     spool.add(inventory);
     let unchanged = false;
     const delivery = new Delivery(stateDir, server, token, log, { ca });
-    const result = await spool.flush(async (inv) => {
-      const answer = await delivery.send(inv);
+    const result = await spool.flush(async (inv, state) => {
+      const answer = await delivery.send(inv, state);
       if (inv.id === inventory.id) unchanged = (answer.body as { status?: string } | null)?.status === 'unchanged';
       return answer;
     }, log);

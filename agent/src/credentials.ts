@@ -4,7 +4,7 @@
 // operator's back: revoking an agent takes effect until someone re-enrols it on purpose.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EnrolResponseSchema, type Inventory } from '@tiebreak/shared';
+import { EnrolResponseSchema, type Inventory, type SpoolState } from '@tiebreak/shared';
 import { writePrivateFile } from './files.ts';
 import type { Logger } from './log.ts';
 import { apiUrl, postJson, sendInventory, type SendResult } from './send.ts';
@@ -53,8 +53,8 @@ export class Delivery {
     return credential;
   }
 
-  send = async (inventory: Inventory): Promise<SendResult> => {
-    const result = await sendInventory(inventory, { server: this.server, credential: await this.credential(inventory.host), ca: this.options.ca });
+  send = async (inventory: Inventory, spool?: SpoolState): Promise<SendResult> => {
+    const result = await sendInventory(inventory, { server: this.server, credential: await this.credential(inventory.host), ca: this.options.ca, spool });
     // The collector may set the schedule all agents follow.
     const schedule = (result.body as { schedule?: unknown } | null)?.schedule;
     if (typeof schedule === 'string') this.options.onSchedule?.(schedule);

@@ -1,6 +1,6 @@
 // Delivery of one inventory to the collector: gzip-compressed JSON over HTTP(S) with undici.
 import { gzipSync } from 'node:zlib';
-import { inventoryContentHash, type Inventory } from '@tiebreak/shared';
+import { SPOOL_HEADER, formatSpoolHeader, inventoryContentHash, type Inventory, type SpoolState } from '@tiebreak/shared';
 import { AGENT_NAME, AGENT_VERSION } from './version.ts';
 
 export interface SendOptions {
@@ -10,6 +10,8 @@ export interface SendOptions {
   /** PEM certificates of a private CA that signs the collector's certificate. */
   ca?: string;
   timeoutMs?: number;
+  /** The spool's state, sent in a header so that the collector shows agents with a backlog. */
+  spool?: SpoolState;
 }
 
 export interface SendResult {
@@ -41,7 +43,7 @@ export function apiUrl(server: string, path: string): URL {
 }
 
 /** POST JSON (gzip-compressed) with a bearer credential; a non-2xx answer becomes a SendError. */
-export async function postJson(url: URL, payload: unknown, bearer: string, options: { ca?: string; timeoutMs?: number } = {}): Promise<SendResult> {
+export async function postJson(url: URL, payload: unknown, bearer: string, options: { ca?: string; timeoutMs?: number; spool?: SpoolState } = {}): Promise<SendResult> {
   // Loaded on first use: a scan alone does not pay undici's memory.
   const { Agent, request } = await import('undici');
   const timeoutMs = options.timeoutMs ?? 60_000;
@@ -58,6 +60,7 @@ export async function postJson(url: URL, payload: unknown, bearer: string, optio
         'content-encoding': 'gzip',
         authorization: `Bearer ${bearer}`,
         'user-agent': `${AGENT_NAME}/${AGENT_VERSION}`,
+        ...(options.spool ? { [SPOOL_HEADER]: formatSpoolHeader(options.spool) } : {}),
       },
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,

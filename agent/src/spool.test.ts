@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatSpoolHeader, parseSpoolHeader, type SpoolState } from '@tiebreak/shared';
 import { makeInventory } from '../../test/fixtures.ts';
 import { tempDir } from '../../test/helpers.ts';
 import { silentLogger } from './log.ts';
@@ -31,8 +32,10 @@ describe('spool', () => {
       return inventory;
     });
     const seen: string[] = [];
-    const refuseFirst = async (inventory: (typeof inventories)[number]) => {
+    const states: SpoolState[] = [];
+    const refuseFirst = async (inventory: (typeof inventories)[number], state: SpoolState) => {
       seen.push(inventory.id);
+      states.push(state);
       if (inventory.id === inventories[0]!.id) throw new SendError('HTTP 400: invalid inventory', 400);
       if (inventory.id === inventories[2]!.id) throw new SendError('HTTP 503: unavailable', 503);
       return { status: 200, body: {} };
@@ -41,6 +44,20 @@ describe('spool', () => {
     expect(seen).toEqual(inventories.map((i) => i.id));
     expect(result).toMatchObject({ sent: 1, rejected: 1, pending: 1 });
     expect(result.lastError?.status).toBe(503);
+    // What the collector is told each time: inventories behind this one, refused ones, the oldest.
+    expect(states).toEqual([
+      { waiting: 2, rejected: 0, oldest: inventories[0]!.collected_at },
+      { waiting: 1, rejected: 1, oldest: inventories[1]!.collected_at },
+      { waiting: 0, rejected: 1, oldest: inventories[2]!.collected_at },
+    ]);
+  });
+
+  it('formats the spool state for its header and reads back only a well-formed one', () => {
+    const state = { waiting: 3, rejected: 1, oldest: '2026-11-23T08:00:00.000Z' };
+    expect(formatSpoolHeader(state)).toBe('waiting=3; rejected=1; oldest=2026-11-23T08:00:00.000Z');
+    expect(parseSpoolHeader(formatSpoolHeader(state))).toEqual(state);
+    expect(parseSpoolHeader('waiting=0; rejected=0')).toEqual({ waiting: 0, rejected: 0, oldest: null });
+    for (const bad of [undefined, '', 'waiting=-1; rejected=0', 'waiting=1', 'waiting=1; rejected=0; oldest=<script>', 'x'.repeat(300)]) expect(parseSpoolHeader(bad), String(bad)).toBeNull();
   });
 
   it('backs off exponentially with jitter, capped at an hour', () => {

@@ -3,7 +3,7 @@
 // across restarts; another 4xx moves it aside with the reason, never retried in a loop.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { InventorySchema, type Inventory } from '@tiebreak/shared';
+import { InventorySchema, type Inventory, type SpoolState } from '@tiebreak/shared';
 import { writePrivateFile } from './files.ts';
 import type { Logger } from './log.ts';
 import { SendError, type SendResult } from './send.ts';
@@ -22,7 +22,8 @@ export interface FlushResult {
   lastError: SendError | null;
 }
 
-export type Sender = (inventory: Inventory) => Promise<SendResult>;
+/** Sends one inventory; `state` is what the spool holds at that moment, reported to the collector. */
+export type Sender = (inventory: Inventory, state: SpoolState) => Promise<SendResult>;
 
 const PENDING = 'pending';
 const REJECTED = 'rejected';
@@ -59,10 +60,15 @@ export class Spool {
     return this.entries().length;
   }
 
+  rejectedCount(): number {
+    return readdirSync(join(this.dir, REJECTED)).filter((name) => name.endsWith('.json')).length;
+  }
+
   /** Send every pending inventory, oldest first; stops at the first failure worth retrying. */
   async flush(send: Sender, log: Logger): Promise<FlushResult> {
     const result: FlushResult = { sent: 0, rejected: 0, pending: 0, lastError: null };
-    for (const name of this.entries()) {
+    const names = this.entries();
+    for (const [index, name] of names.entries()) {
       const file = join(this.dir, PENDING, name);
       let inventory: Inventory;
       try {
@@ -74,7 +80,7 @@ export class Spool {
         continue;
       }
       try {
-        await send(inventory);
+        await send(inventory, { waiting: names.length - index - 1, rejected: this.rejectedCount(), oldest: inventory.collected_at });
         // Acknowledged: only now is it removed. A replay after a crash here is recognised by its id.
         rmSync(file, { force: true });
         result.sent++;

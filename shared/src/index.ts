@@ -5,3 +5,4 @@ export * from './cli.ts';
 export * from './content-hash.ts';
 export * from './identity.ts';
 export * from './firmware.ts';
+export * from './spool-state.ts';

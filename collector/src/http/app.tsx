@@ -1,5 +1,5 @@
 // The collector's HTTP interface: agent endpoints, the JSON API and the DSI's pages.
-import { EnrolRequestSchema, InventorySchema, UnchangedReportSchema, describeIssues } from '@tiebreak/shared';
+import { EnrolRequestSchema, InventorySchema, SPOOL_HEADER, UnchangedReportSchema, describeIssues, parseSpoolHeader } from '@tiebreak/shared';
 import { Hono, type Context } from 'hono';
 import type { ZodError } from 'zod';
 import type { Logger } from 'pino';
@@ -124,7 +124,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     if (!parsed.success) return invalid(c, 'report', parsed.error);
     if (parsed.data.host_id !== auth.agent.host_key) return c.json({ error: 'this agent credential belongs to another host' }, 403);
     const result = ctx.ingestor.acceptUnchanged(parsed.data);
-    touchAgent(ctx.db, auth.agent.id, null);
+    touchAgent(ctx.db, auth.agent.id, null, parseSpoolHeader(c.req.header(SPOOL_HEADER)));
     if (!result.accepted) return c.json({ status: 'send-full', ...directives }, 409);
     return c.json({ status: 'unchanged', host_id: result.host_id, ...directives }, 200);
   });
@@ -140,7 +140,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     // A host writes only its own inventory.
     if (parsed.data.host.id !== agent.host_key) return c.json({ error: 'this agent credential belongs to another host' }, 403);
     const result = await queue.submit(parsed.data);
-    touchAgent(ctx.db, agent.id, parsed.data.agent.version);
+    touchAgent(ctx.db, agent.id, parsed.data.agent.version, parseSpoolHeader(c.req.header(SPOOL_HEADER)));
     ctx.log.info({ host_id: result.host_id, agent_id: agent.id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname }, 'inventory ingested');
     return c.json({ status: result.replay ? 'already-received' : 'accepted', ...result, ...directives }, 200);
   });

@@ -1,6 +1,7 @@
 // Enrolment tokens and agent credentials. Both are printed or returned once and stored only as a
 // SHA-256 hash. An enrolment token may be limited in uses and time, and revoked; an agent's
 // credential is bound to the host id it enrolled with, and revoked on its own.
+import type { SpoolState } from '@tiebreak/shared';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './db.ts';
 
@@ -76,8 +77,10 @@ export function verifyAgentCredential(db: Db, credential: string): AgentIdentity
   return (db.prepare('SELECT id, host_key FROM agents WHERE credential_hash = ? AND revoked_at IS NULL').get(hashToken(credential)) as AgentIdentity | undefined) ?? null;
 }
 
-export function touchAgent(db: Db, id: number, version: string | null): void {
+/** The agent was heard from; with the state of its spool when it reported one. */
+export function touchAgent(db: Db, id: number, version: string | null, spool: SpoolState | null = null): void {
   db.prepare('UPDATE agents SET last_seen_at = ?, agent_version = COALESCE(?, agent_version) WHERE id = ?').run(new Date().toISOString(), version, id);
+  if (spool) db.prepare('UPDATE agents SET spool_waiting = ?, spool_rejected = ?, spool_oldest = ? WHERE id = ?').run(spool.waiting, spool.rejected, spool.oldest, id);
 }
 
 export function revokeAgent(db: Db, id: number): boolean {
@@ -85,7 +88,7 @@ export function revokeAgent(db: Db, id: number): boolean {
 }
 
 export function listAgents(db: Db) {
-  return db.prepare('SELECT id, host_key, hostname, protocol, enrolled_at, last_seen_at, agent_version, revoked_at FROM agents ORDER BY id').all();
+  return db.prepare('SELECT id, host_key, hostname, protocol, enrolled_at, last_seen_at, agent_version, revoked_at, spool_waiting, spool_rejected, spool_oldest FROM agents ORDER BY id').all();
 }
 
 export type PeerEnrolment = { ok: true; agentId: number } | { ok: false; status: 401 | 403; reason: string };

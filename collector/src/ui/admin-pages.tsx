@@ -27,6 +27,20 @@ export interface AgentRow {
   last_seen_at: string | null;
   agent_version: string | null;
   revoked_at: string | null;
+  spool_waiting: number | null;
+  spool_rejected: number | null;
+  spool_oldest: string | null;
+}
+
+/** What an agent's spool held at its last report: "–" for peer agents and older agents. */
+function SpoolCell(props: { ctx: PageContext; a: AgentRow }) {
+  const { a, ctx } = props;
+  if (a.spool_waiting === null) return <span class="muted">–</span>;
+  const t = ctx.t;
+  const parts = [t.spoolWaiting.replace('{n}', String(a.spool_waiting))];
+  if (a.spool_rejected) parts.push(t.spoolRejected.replace('{n}', String(a.spool_rejected)));
+  const late = a.spool_waiting > 0 && a.spool_oldest ? ` (${t.spoolOldest} ${date(a.spool_oldest)})` : '';
+  return <span class={a.spool_waiting || a.spool_rejected ? 'tag o-non_eu' : undefined}>{`${parts.join(', ')}${late}`}</span>;
 }
 
 export function AgentsPage(props: {
@@ -113,6 +127,7 @@ export function AgentsPage(props: {
               <th scope="col">{t.version}</th>
               <th scope="col">{t.enrolled}</th>
               <th scope="col">{t.lastContact}</th>
+              <th scope="col">{t.spool}</th>
               <th scope="col">{t.revoked}</th>
               <th scope="col" />
             </tr>
@@ -125,6 +140,9 @@ export function AgentsPage(props: {
                 <td>{a.agent_version ?? '–'}</td>
                 <td>{date(a.enrolled_at)}</td>
                 <td>{date(a.last_seen_at)}</td>
+                <td>
+                  <SpoolCell ctx={ctx} a={a} />
+                </td>
                 <td>{date(a.revoked_at)}</td>
                 <td>
                   {admin && !a.revoked_at && (
