@@ -1,7 +1,8 @@
 // `pnpm bench`: the figures of BENCHMARKS.md. Sections: scan (agent scan time and peak memory),
 // ingest (in-process and over HTTP, next to raw better-sqlite3 inserts of the same rows), map
-// (GET /api/v1/map latency on generated fleets), classify (throughput and full reclassification).
-// Usage: pnpm bench [--only scan,ingest,map,classify] [--fleets 5000,50000]
+// (GET /api/v1/map latency on generated fleets), classify (throughput and full reclassification),
+// assessment (the dependency assessment of a generated authority).
+// Usage: pnpm bench [--only scan,ingest,map,classify,assessment] [--fleets 5000,50000] [--workstations 10000]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -13,15 +14,17 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { request } from 'undici';
 import { createCollector, listen } from '../collector/src/collector.ts';
+import { computeAssessment } from '../collector/src/assessment/compute.ts';
 import { classifyItem } from '../collector/src/ingest/ingest.ts';
 import { createToken, enrolAgent } from '../collector/src/store/tokens.ts';
 import { bundleAgent } from '../scripts/bundle-agent.ts';
 import { fleetSoftware, makeInventory } from '../test/fixtures.ts';
 
 const { values } = parseArgs({
-  options: { only: { type: 'string' }, fleets: { type: 'string', default: '5000,50000' } },
+  options: { only: { type: 'string' }, fleets: { type: 'string', default: '5000,50000' }, workstations: { type: 'string' } },
 });
-const sections = new Set((values.only ?? 'scan,ingest,map,classify').split(','));
+const sections = new Set((values.only ?? 'scan,ingest,map,classify,assessment').split(','));
+const ROOT_DIR = new URL('..', import.meta.url).pathname;
 const results: Record<string, unknown> = {
   machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   date: new Date().toISOString(),
@@ -220,6 +223,32 @@ if (sections.has('classify')) {
     reclassify_full_catalogue_s: round(reclassifySeconds, 2),
     reclassified_changed: changed,
   });
+}
+
+// --- assessment -------------------------------------------------------------------------------
+// The generated authority of `pnpm demo` (real product strings of the rules, spend, declared
+// services, a trajectory), at a larger size; then the assessment computed as the API and the
+// overview compute it.
+if (sections.has('assessment')) {
+  const dbFile = join(work, 'assessment.db');
+  const workstations = Number(values.workstations ?? 10_000);
+  const servers = Math.round(workstations / 10);
+  const generated = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'scripts/demo.ts'), '--no-serve', '--db', dbFile, '--workstations', String(workstations), '--servers', String(servers)], {
+    cwd: ROOT_DIR,
+    encoding: 'utf8',
+  });
+  if (generated.status !== 0) throw new Error(`demo generation failed: ${generated.stderr}`);
+  const collector = createCollector({ dbFile, log: quiet });
+  const times: number[] = [];
+  let products = 0;
+  for (let i = 0; i < 55; i++) {
+    const started = performance.now();
+    products = computeAssessment(collector.db, collector.classifier).products.length;
+    if (i >= 5) times.push(performance.now() - started);
+  }
+  collector.close();
+  times.sort((a, b) => a - b);
+  report('assessment', { hosts: workstations + servers, products, p50_ms: round(percentile(times, 50)), p95_ms: round(percentile(times, 95)), max_ms: round(times.at(-1)!) });
 }
 
 mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
