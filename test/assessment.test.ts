@@ -234,4 +234,31 @@ describe('dependency assessment of a small authority', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--format must be json, csv or md/);
   });
+
+  it('declares and removes a service through the API and the CLI, and refuses bad input with its reason', async () => {
+    const headers = { 'content-type': 'application/json', 'x-csrf-token': collector.session.csrf };
+    const added = await collector.get('/api/v1/assessment/assets', { method: 'POST', headers, body: JSON.stringify({ name: 'Google Workspace', vendor: 'Google', area: 'software', users: 12, annual_cost: '1 680' }) });
+    expect(added.status).toBe(201);
+    const { id } = (await added.json()) as { id: number };
+    const a2 = (await (await collector.get('/api/v1/assessment')).json()) as Assessment;
+    // Google Workspace: office-suite (c 3), LibreOffice among its alternatives (mature × hard = 0.4): 100 × 1 × 0.6.
+    expect(a2.products.find((p) => p.key === `declared:${id}`)).toMatchObject({ origin: 'non_eu', product_id: 'google-workspace', installations: 12, score: 60, spend_eur: 1680 });
+    const bad = await collector.get('/api/v1/assessment/assets', { method: 'POST', headers, body: JSON.stringify({ name: 'X', vendor: 'Y', area: 'cloud', users: 'many' }) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/area "cloud" is not one of infrastructure, workstation, software; users "many" is not a whole number/);
+    expect((await collector.get(`/api/v1/assessment/assets/${id}`, { method: 'DELETE', headers })).status).toBe(204);
+    expect((await collector.get(`/api/v1/assessment/assets/${id}`, { method: 'DELETE', headers })).status).toBe(404);
+    const target = await collector.get('/api/v1/assessment/targets', { method: 'PUT', headers, body: JSON.stringify({ indicator: 'happiness', year: 2030, value: 1 }) });
+    expect(target.status).toBe(400);
+    expect(((await target.json()) as { error: string }).error).toMatch(/unknown indicator "happiness"/);
+    const cli = await runCli('collector', ['asset', 'add', '--name', 'Hébergement', '--vendor', 'OVH SAS', '--area', 'nuage', '--db', dbFile]);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toMatch(/area "nuage" is not one of/);
+    const badFile = join(dir, 'bad-assets.csv');
+    writeFileSync(badFile, 'name,vendor,area,users\nOK,OVH SAS,infrastructure,1\nKO,,software,x\n');
+    const imported = await runCli('collector', ['asset', 'import', badFile, '--db', dbFile]);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toMatch(/line 3: no vendor; users "x" is not a whole number/);
+    expect((JSON.parse((await runCli('collector', ['asset', 'list', '--db', dbFile])).stdout) as unknown[]).length).toBe(2);
+  });
 });
