@@ -177,7 +177,7 @@ describe('web interface in Chromium', () => {
   });
 
   it('shows every hostile string as text, in pages, attributes and charts, and runs none of it', async () => {
-    for (const path of ['/unknown', '/products?q=Outil', '/hosts?q=PIEGE', '/report', '/', '/vendors']) {
+    for (const path of ['/unknown', '/products?q=Outil', '/hosts?q=PIEGE', '/report', '/', '/vendors', '/assessment']) {
       await page.goto(`${collector.url}${path}`);
       await noScriptRan();
     }

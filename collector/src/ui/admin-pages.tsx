@@ -6,6 +6,8 @@ import type { LocalAssignment } from '../classify/local-rules.ts';
 import type { DependencyMap } from '../map/map.ts';
 import { Bars, StackedBars } from './charts.tsx';
 import { Csrf, isAdmin, Layout, type PageContext } from './layout.tsx';
+import type { Assessment } from '../assessment/compute.ts';
+import { AreaIndexTable, CriticalTable } from './assessment-page.tsx';
 import type { TopProduct } from './queries.ts';
 
 const date = (iso: string | null | undefined) => (iso ? iso.slice(0, 16).replace('T', ' ') : '–');
@@ -357,7 +359,7 @@ export function SettingsPage(props: {
   );
 }
 
-export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (TopProduct & { alternatives: Alternative[] })[]; authority: string }) {
+export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (TopProduct & { alternatives: Alternative[] })[]; authority: string; assessment: Assessment }) {
   const { ctx, map } = props;
   const t = ctx.t;
   const nonEu = map.by_origin.find((o) => o.origin === 'non_eu')?.installations ?? 0;
@@ -389,7 +391,21 @@ export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (
           <div class="v">{pct(map.totals.unknown_installations, map.totals.installations)}</div>
           <div class="l">{t.unknownShare}</div>
         </div>
+        <div class="kpi">
+          <div class="v">{props.assessment.overall.index === null ? '–' : `${props.assessment.overall.index.toLocaleString(ctx.lang === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: 1 })} / 100`}</div>
+          <div class="l">{t.assessment.index}</div>
+        </div>
       </div>
+      <section>
+        <h2>{t.assessment.byArea}</h2>
+        <p class="muted">{t.assessment.indexHelp}</p>
+        <AreaIndexTable ctx={ctx} a={props.assessment} />
+      </section>
+      <section>
+        <h2>{t.assessment.critical}</h2>
+        <p class="muted">{t.assessment.criticalHelp}</p>
+        <CriticalTable ctx={ctx} a={props.assessment} />
+      </section>
       <section>
         <h2>{t.byArea}</h2>
         <StackedBars rows={rows} originLabel={origin} title={t.byArea} />

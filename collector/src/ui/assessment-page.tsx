@@ -56,6 +56,87 @@ function Alternatives(props: { items: ProductAssessment['alternatives'] }) {
   );
 }
 
+/** The dependency index and its weakest link per TIE Break area (assessment page and report). */
+export function AreaIndexTable(props: { ctx: PageContext; a: Assessment }) {
+  const { ctx, a } = props;
+  const t = ctx.t;
+  const s = t.assessment;
+  const areaName = (area: string) => t.areas[area as keyof typeof t.areas] ?? area;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">{t.area}</th>
+          <th scope="col" class="n">{s.index}</th>
+          <th scope="col" class="n">{t.nonEuShare}</th>
+          <th scope="col" class="n">{s.nonEuSpend}</th>
+          <th scope="col">{s.weakest}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {AREAS.map((area) => {
+          const i = a.areas[area];
+          return (
+            <tr>
+              <th scope="row">{areaName(area)}</th>
+              <td class="n">{num(ctx, i.index)}</td>
+              <td class="n">{pct(ctx, i.installations.by_origin.non_eu.share)}</td>
+              <td class="n">{pct(ctx, i.spend.by_origin.non_eu.share)}</td>
+              <td>{i.weakest_link ? `${i.weakest_link.name} (${num(ctx, i.weakest_link.score)})` : '–'}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+/** Critical, non-European, hard-to-replace products with their alternatives (assessment page and report). */
+export function CriticalTable(props: { ctx: PageContext; a: Assessment }) {
+  const { ctx, a } = props;
+  const t = ctx.t;
+  const s = t.assessment;
+  const areaName = (area: string) => t.areas[area as keyof typeof t.areas] ?? area;
+  return (
+    <>
+{a.critical.length ? (
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t.product}</th>
+            <th scope="col">{t.ownerCountry}</th>
+            <th scope="col">{t.area}</th>
+            <th scope="col" class="n">{s.score}</th>
+            <th scope="col" class="n">{t.hosts}</th>
+            <th scope="col" class="n">{s.replaceability}</th>
+            <th scope="col" class="n">{s.spend}</th>
+            <th scope="col">{t.alternatives}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {a.critical.map((c) => (
+            <tr>
+              <td>{`${c.name} (${c.vendor})`}</td>
+              <td>{c.owner_country ?? '–'}</td>
+              <td>{areaName(c.area)}</td>
+              <td class="n">{num(ctx, c.score)}</td>
+              <td class="n">{num(ctx, c.hosts, 0)}</td>
+              <td class="n">{num(ctx, c.replaceability, 2)}</td>
+              <td class="n">{eur(ctx, c.spend_eur)}</td>
+              <td>
+                <Alternatives items={c.alternatives} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    ) : (
+      <p>{s.none}</p>
+    )}
+    </>
+  );
+}
+
 export function AssessmentPage(props: AssessmentPageProps): Child {
   const { ctx, a, h } = props;
   const t = ctx.t;
@@ -108,31 +189,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
         <section aria-labelledby="by-area">
           <h2 id="by-area">{s.byArea}</h2>
           <Bars title={s.byArea} rows={AREAS.map((area) => ({ label: areaName(area), value: a.areas[area].index ?? 0, origin: 'non_eu' }))} />
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t.area}</th>
-                <th scope="col" class="n">{s.index}</th>
-                <th scope="col" class="n">{t.nonEuShare}</th>
-                <th scope="col" class="n">{s.nonEuSpend}</th>
-                <th scope="col">{s.weakest}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {AREAS.map((area) => {
-                const i = a.areas[area];
-                return (
-                  <tr>
-                    <th scope="row">{areaName(area)}</th>
-                    <td class="n">{num(ctx, i.index)}</td>
-                    <td class="n">{pct(ctx, i.installations.by_origin.non_eu.share)}</td>
-                    <td class="n">{pct(ctx, i.spend.by_origin.non_eu.share)}</td>
-                    <td>{i.weakest_link ? `${i.weakest_link.name} (${num(ctx, i.weakest_link.score)})` : '–'}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <AreaIndexTable ctx={ctx} a={a} />
         </section>
         <section aria-labelledby="trend">
           <h2 id="trend">{s.trend}</h2>
@@ -261,40 +318,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
       <section aria-labelledby="critical">
         <h2 id="critical">{s.critical}</h2>
         <p class="muted">{s.criticalHelp}</p>
-        {a.critical.length ? (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t.product}</th>
-                <th scope="col">{t.ownerCountry}</th>
-                <th scope="col">{t.area}</th>
-                <th scope="col" class="n">{s.score}</th>
-                <th scope="col" class="n">{t.hosts}</th>
-                <th scope="col" class="n">{s.replaceability}</th>
-                <th scope="col" class="n">{s.spend}</th>
-                <th scope="col">{t.alternatives}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {a.critical.map((c) => (
-                <tr>
-                  <td>{`${c.name} (${c.vendor})`}</td>
-                  <td>{c.owner_country ?? '–'}</td>
-                  <td>{areaName(c.area)}</td>
-                  <td class="n">{num(ctx, c.score)}</td>
-                  <td class="n">{num(ctx, c.hosts, 0)}</td>
-                  <td class="n">{num(ctx, c.replaceability, 2)}</td>
-                  <td class="n">{eur(ctx, c.spend_eur)}</td>
-                  <td>
-                    <Alternatives items={c.alternatives} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <p>{s.none}</p>
-        )}
+        <CriticalTable ctx={ctx} a={a} />
       </section>
 
       <section aria-labelledby="scenario">

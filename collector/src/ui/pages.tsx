@@ -166,7 +166,7 @@ export function OverviewPage(props: {
           {totals.duplicate_id_hosts > 0 && <p class="notice">{fill(t.duplicates, { n: totals.duplicate_id_hosts })}</p>}
           <section aria-labelledby="trend">
             <h2 id="trend">
-              {`${t.assessment.index} : ${props.trend.index === null ? '–' : `${fmt(ctx, props.trend.index)} / 100`}`}{' '}
+              {`${t.assessment.index} : ${props.trend.index === null ? '–' : `${fmt(ctx, Math.round(props.trend.index * 10) / 10)} / 100`}`}{' '}
               <a href="/assessment" style="font-size:.9rem;font-weight:400">
                 {t.nav.assessment}
               </a>

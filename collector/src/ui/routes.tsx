@@ -175,7 +175,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const classifier = ui.classifier();
     const map = computeMap(db, classifier, { unclassifiedLimit: 0 });
     const authority = (db.prepare("SELECT value FROM meta WHERE key = 'authority_name'").pluck().get() as string | undefined) ?? '';
-    return c.html(<ReportPage ctx={ctxOf(c)} map={map} top={withAlternatives(classifier)} authority={authority} />);
+    return c.html(<ReportPage ctx={ctxOf(c)} map={map} top={withAlternatives(classifier)} authority={authority} assessment={computeAssessment(db, classifier, { map })} />);
   });
 
   // Lists and their exports: the same filters, all rows in the export.
