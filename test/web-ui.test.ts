@@ -229,6 +229,10 @@ describe('web interface in Chromium', () => {
     await page.waitForURL(/hosts=10/);
     const result = await page.locator('section:has(#scenario) [role=status]').textContent();
     expect(result).toContain('Microsoft 365 Apps / Office → LibreOffice, 10 postes');
+    // The printable report carries the diagnostic: the index per area and the critical dependencies.
+    await page.goto(`${collector.url}/report`);
+    expect(await page.getByRole('heading', { name: 'Dépendances critiques' }).isVisible()).toBe(true);
+    expect(await page.locator('section:has(h2:text("Dépendances critiques")) tbody tr').count()).toBeGreaterThan(0);
     await noScriptRan();
   });
 
