@@ -124,6 +124,26 @@ describe('ingest', () => {
     expectCountersConsistent(db);
   });
 
+  it('ingests a batch in one commit; an inventory that fails is reported in its slot and the others are kept', () => {
+    const good = [makeInventory({ machine: 'batch-1' }), makeInventory({ machine: 'batch-3' })];
+    const bad = makeInventory({ machine: 'batch-2', hostname: 'REFUSED-HOST' });
+    db.exec("CREATE TRIGGER fail_one BEFORE INSERT ON hosts WHEN NEW.hostname = 'REFUSED-HOST' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+    const results = ingestor.ingestMany([good[0]!, bad, good[1]!]);
+    db.exec('DROP TRIGGER fail_one');
+    expect(results[1]).toBeInstanceOf(Error);
+    expect((results[1] as Error).message).toMatch(/refused by the test/);
+    for (const i of [0, 2]) expect(results[i]).toMatchObject({ replay: false, items: expect.any(Number) });
+    const hostnames = db.prepare('SELECT hostname FROM hosts ORDER BY hostname').pluck().all();
+    expect(hostnames).toContain('BATCH-1');
+    expect(hostnames).toContain('BATCH-3');
+    expect(hostnames).not.toContain('REFUSED-HOST');
+    expectCountersConsistent(db);
+    // Without a failure the whole batch goes in at once, counters summed once.
+    const batch = [4, 5, 6].map((i) => makeInventory({ machine: `batch-${i}` }));
+    expect(ingestor.ingestMany(batch).every((r) => !(r instanceof Error))).toBe(true);
+    expectCountersConsistent(db);
+  });
+
   it('reclassifies the catalogue when the rules change, without any rescan', () => {
     ingestor.ingest(makeInventory({ machine: 'a' }));
     const local = mkdtempSync(join(tmpdir(), 'tiebreak-local-'));

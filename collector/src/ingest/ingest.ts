@@ -162,6 +162,24 @@ export class Ingestor {
    */
   ingestMany(inventories: readonly Inventory[], now = new Date()): (IngestResult | Error)[] {
     const at = now.toISOString();
+    // Fast path: the whole batch in one transaction without a savepoint per inventory (they cost
+    // a tenth of an ingest). Inventories are validated, so one rarely fails; when one does, the
+    // batch is rolled back whole and ingested again below, each inventory in its own savepoint.
+    if (inventories.length > 1) {
+      try {
+        return this.db.transaction(() => {
+          const batch = new Deltas();
+          this.pending = batch;
+          const results = inventories.map((inventory) => this.ingestUnsafe(inventory, at));
+          this.applyDeltas(batch);
+          return results;
+        })();
+      } catch {
+        this.forgetCaches();
+      } finally {
+        this.pending = null;
+      }
+    }
     let failed = false;
     try {
       return this.db.transaction(() => {
@@ -286,7 +304,7 @@ export class Ingestor {
           now,
         }).lastInsertRowid,
       );
-      this.facetsById.set(id, facetsOf(c));
+      this.facetsById.set(id, this.intern(facetsOf(c)));
       created.n++;
     }
     if (this.rawKeyToId.size >= RAW_CACHE_LIMIT) this.rawKeyToId.clear();
@@ -294,10 +312,23 @@ export class Ingestor {
     return id;
   }
 
+  private readonly facetLists = new Map<string, string[]>();
+
+  /** One array for each distinct list of facets, shared by the entries that have it. */
+  private intern(facets: string[]): string[] {
+    const key = facets.join('\u0001');
+    let list = this.facetLists.get(key);
+    if (!list) {
+      if (this.facetLists.size >= RAW_CACHE_LIMIT) this.facetLists.clear();
+      this.facetLists.set(key, (list = facets));
+    }
+    return list;
+  }
+
   private facets(id: number): string[] {
     let facets = this.facetsById.get(id);
     if (!facets) {
-      facets = facetsOf(this.stmt.catalogueFacts.get(id) as CatalogueFacts);
+      facets = this.intern(facetsOf(this.stmt.catalogueFacts.get(id) as CatalogueFacts));
       this.facetsById.set(id, facets);
     }
     return facets;
@@ -338,8 +369,11 @@ export class Ingestor {
     }
     for (const [id, old] of oldCounts) if (!newCounts.has(id)) deltas.catalogue(id, -old, -1);
 
+    // Entries share a few facet lists (interned): the union is taken over the distinct lists.
+    const facetLists = new Set<string[]>();
+    for (const id of newCounts.keys()) facetLists.add(this.facets(id));
     const newFacets = new Set<string>();
-    for (const id of newCounts.keys()) for (const facet of this.facets(id)) newFacets.add(facet);
+    for (const list of facetLists) for (const facet of list) newFacets.add(facet);
     const oldFacets = new Set((this.stmt.hostFacets.all(host.id) as { facet: string; value: string }[]).map((f) => `${f.facet}\u0000${f.value}`));
     for (const facet of newFacets) {
       if (oldFacets.has(facet)) continue;
