@@ -9,7 +9,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { InventorySchema, type Inventory } from '@tiebreak/shared';
+import { InventorySchema, inventoryContentHash, type Inventory } from '@tiebreak/shared';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { request } from 'undici';
@@ -35,8 +35,14 @@ const quiet = pino({ level: 'silent' });
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
+/** An inventory as tiebreak-agent sends it: validated, with its own content hash. */
+function asSent(inventory: Inventory): Inventory {
+  const parsed = InventorySchema.parse(inventory);
+  return { ...parsed, content_hash: inventoryContentHash(parsed) };
+}
+
 function fleetInventory(index: number): Inventory {
-  return InventorySchema.parse(makeInventory({ machine: `bench-${index}`, software: fleetSoftware(index) }));
+  return asSent(makeInventory({ machine: `bench-${index}`, software: fleetSoftware(index) }));
 }
 
 function report(name: string, value: unknown) {
@@ -99,7 +105,7 @@ if (sections.has('ingest')) {
   const inProcessSeconds = (performance.now() - started) / 1000;
   // Rescans: the same hosts again with a few items changed (the steady state of a fleet).
   const rescans = inventories.map((_, i) =>
-    InventorySchema.parse(makeInventory({ machine: `bench-${i}`, software: [...fleetSoftware(i).slice(3), ...fleetSoftware(i + count).slice(0, 3)] })),
+    asSent(makeInventory({ machine: `bench-${i}`, software: [...fleetSoftware(i).slice(3), ...fleetSoftware(i + count).slice(0, 3)] })),
   );
   started = performance.now();
   for (const inventory of rescans) collector.ingestor.ingest(inventory);

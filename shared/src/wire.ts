@@ -97,6 +97,12 @@ export const InventorySchema = z.object({
   os: OsSchema,
   hardware: HardwareSchema,
   software: z.array(SoftwareItemSchema).max(LIMITS.softwareItems),
+  /**
+   * The agent's inventoryContentHash of this inventory, which it computes anyway for its delta
+   * reports: the collector keeps it instead of computing it again. An agent vouches only for its own
+   * machine, so a wrong value can only make that machine's later "unchanged" reports wrong.
+   */
+  content_hash: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hexadecimal').optional(),
 });
 
 /** A cron expression of five fields (minute hour day month weekday): the agents' scan schedule. */

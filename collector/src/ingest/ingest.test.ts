@@ -1,3 +1,4 @@
+import { inventoryContentHash } from '@tiebreak/shared';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,6 +143,17 @@ describe('ingest', () => {
     const batch = [4, 5, 6].map((i) => makeInventory({ machine: `batch-${i}` }));
     expect(ingestor.ingestMany(batch).every((r) => !(r instanceof Error))).toBe(true);
     expectCountersConsistent(db);
+  });
+
+  it("keeps the agent's own content hash, and computes it for a report that has none", () => {
+    const declared = makeInventory({ machine: 'hashed' });
+    const agentHash = inventoryContentHash(declared);
+    ingestor.ingest({ ...declared, content_hash: agentHash });
+    const bare = makeInventory({ machine: 'bare' });
+    ingestor.ingest(bare);
+    const hashOf = (hostname: string) => db.prepare('SELECT content_hash FROM hosts WHERE hostname = ?').pluck().get(hostname);
+    expect(hashOf('HASHED')).toBe(agentHash);
+    expect(hashOf('BARE')).toBe(inventoryContentHash(bare));
   });
 
   it('reclassifies the catalogue when the rules change, without any rescan', () => {

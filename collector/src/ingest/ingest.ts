@@ -261,7 +261,8 @@ export class Ingestor {
       now,
       collected_at: inventory.collected_at,
       software_count: inventory.software.length,
-      content_hash: inventoryContentHash(inventory),
+      // The agent's own hash when it sent one (it computes it for its delta reports anyway).
+      content_hash: inventory.content_hash ?? inventoryContentHash(inventory),
     };
     if (same) {
       this.stmt.updateHost.run({ ...row, id: same.id });
