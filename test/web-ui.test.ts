@@ -2,7 +2,7 @@
 // read the overview of a seeded authority, filter hosts, open a product, classify an unknown item
 // and see the map change, export, and make sure nothing an agent sent ever runs as script.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync, strFromU8 } from 'fflate';
@@ -151,7 +151,6 @@ describe('web interface in Chromium', () => {
     // The exported rules are valid rules: checked on top of the shipped ones.
     const rulesDir = join(dir, 'local-rules', 'vendors');
     mkdirSync(rulesDir, { recursive: true });
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(rulesDir, 'editeur-regional-sarl.yaml'), yaml.split('\n').filter((l) => !l.startsWith('# rules/')).join('\n'));
     const check = await runCli('collector', ['rules', 'check', join(dir, 'local-rules')]);
     expect(check.stderr).toBe('');
@@ -199,7 +198,6 @@ describe('web interface in Chromium', () => {
     expect(await page.locator('.kpi .v').first().textContent()).toBe(`${api.overall.index.toLocaleString('fr-FR')} / 100`);
     // A spend file with a bad line is refused with its line number, then a good one is imported.
     const csv = join(dir, 'depenses.csv');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(csv, 'Éditeur;Montant;Année\nAdobe;mille;2026\n');
     await page.getByLabel(/Importer les dépenses/).setInputFiles(csv);
     await page.getByRole('button', { name: 'Importer', exact: true }).click();

@@ -60,7 +60,7 @@ export class Spool {
     return this.entries().length;
   }
 
-  rejectedCount(): number {
+  private rejectedCount(): number {
     return readdirSync(join(this.dir, REJECTED)).filter((name) => name.endsWith('.json')).length;
   }
 
@@ -68,6 +68,8 @@ export class Spool {
   async flush(send: Sender, log: Logger): Promise<FlushResult> {
     const result: FlushResult = { sent: 0, rejected: 0, pending: 0, lastError: null };
     const names = this.entries();
+    // What the collector is told with each inventory: the ones behind it, and the ones set aside.
+    const rejectedBefore = this.rejectedCount();
     for (const [index, name] of names.entries()) {
       const file = join(this.dir, PENDING, name);
       let inventory: Inventory;
@@ -80,7 +82,7 @@ export class Spool {
         continue;
       }
       try {
-        await send(inventory, { waiting: names.length - index - 1, rejected: this.rejectedCount(), oldest: inventory.collected_at });
+        await send(inventory, { waiting: names.length - index - 1, rejected: rejectedBefore + result.rejected, oldest: inventory.collected_at });
         // Acknowledged: only now is it removed. A replay after a crash here is recognised by its id.
         rmSync(file, { force: true });
         result.sent++;

@@ -2,7 +2,7 @@
 // tiebreak-collector: receives inventories, classifies them and serves the dependency map.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { COMMON_OPTIONS, CronScheduleSchema, InputError, UsageError, helpOrVersion, noMoreArguments, parseCommandLine, runMain } from '@tiebreak/shared';
+import { COMMON_OPTIONS, CronScheduleSchema, InputError, UsageError, helpOrVersion, noMoreArguments, parseCommandLine, readInput, runMain } from '@tiebreak/shared';
 import pino from 'pino';
 import pkg from '../package.json' with { type: 'json' };
 import { checkRules } from './classify/check-rules.ts';
@@ -61,14 +61,6 @@ Options:
   --version   print the version
   --help      print this help
 `;
-
-function readInput(file: string | undefined): string {
-  try {
-    return readFileSync(file && file !== '-' ? file : 0, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read ${file ?? 'standard input'}: ${(error as Error).message}`);
-  }
-}
 
 async function main(argv: string[]): Promise<number> {
   const line = parseCommandLine(argv, {

@@ -9,8 +9,7 @@ import { classifierWithLocalRules } from './classify/local-rules.ts';
 import { createApp } from './http/app.tsx';
 import { Ingestor } from './ingest/ingest.ts';
 import { computeAssessment } from './assessment/compute.ts';
-import { recordSnapshot } from './assessment/history.ts';
-import { SnapshotScheduler } from './assessment/routes.ts';
+import { SnapshotScheduler, recordSnapshot } from './assessment/history.ts';
 import { openDatabase, type Db } from './store/db.ts';
 
 export interface CollectorOptions {

@@ -1,11 +1,21 @@
 // What both command-line programs share: option parsing that reports usage errors, --help and
 // --version, and one way of turning failures into a message and an exit code.
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** Wrong words on the command line: exit code 2 and a pointer to --help. */
 export class UsageError extends Error {}
 /** Bad input the user can fix (a file, a rules tree): exit code 2, the message alone. */
 export class InputError extends Error {}
+
+/** The text of FILE, or of standard input for no FILE or '-'; an InputError names what failed. */
+export function readInput(file: string | undefined): string {
+  try {
+    return readFileSync(file && file !== '-' ? file : 0, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read ${file ?? 'standard input'}: ${(error as Error).message}`);
+  }
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -1,7 +1,6 @@
 // The assessment's commands of tiebreak-collector: report, spend, asset, target, scenario.
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { InputError, UsageError, noMoreArguments } from '@tiebreak/shared';
+import { InputError, UsageError, noMoreArguments, readInput } from '@tiebreak/shared';
 import type { Collector } from '../collector.ts';
 import { computeAssessment } from './compute.ts';
 import { history, setTarget, targets, TRACKED } from './history.ts';
@@ -45,11 +44,7 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 
 function readFile(file: string | undefined, what: string): string {
   if (!file) throw new UsageError(`${what} needs a FILE`);
-  try {
-    return readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read ${file}: ${(error as Error).message}`);
-  }
+  return readInput(file);
 }
 
 function yearOption(values: Values): number | undefined {

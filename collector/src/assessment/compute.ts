@@ -8,6 +8,7 @@ import type { Db } from '../store/db.ts';
 import { classifyNamed, classifySpend, listAssets, spendLines, spendYears } from './inputs.ts';
 import {
   CRITICAL_LEVEL,
+  alternativeQualifies,
   HARD_TO_REPLACE,
   dependencyScore,
   indexRange,
@@ -271,7 +272,8 @@ export function computeAssessment(db: Db, classifier: Classifier, options: Asses
     const alternatives = c.product_id ? classifier.alternativesOf(c.vendor_id!, c.product_id) : [];
     const replace = replaceability(alternatives, categoryRule?.migration ?? 'moderate', regionOf);
     const criticality = criticalityOf(c.vendor_id, c.product_id, category);
-    const weight = originWeight(c.origin, c.licence as 'open_source' | 'proprietary' | 'unknown', vendor?.country ? regionOf(vendor.country) : null)!;
+    const headquartersRegion = vendor?.country ? regionOf(vendor.country) : null;
+    const weight = originWeight(c.origin, c.licence as 'open_source' | 'proprietary' | 'unknown', headquartersRegion)!;
     const score = dependencyScore(weight, criticality.level, replace.score);
     const laws = ownerCountry ? (rules.countries.get(ownerCountry)?.laws ?? []) : [];
     const actual = spendByKey.get(g.key) ?? null;
@@ -305,7 +307,7 @@ export function computeAssessment(db: Db, classifier: Classifier, options: Asses
       installations: g.installations,
       origin_weight: weight,
       score,
-      seal: seal({ origin: c.origin, licence: c.licence as 'open_source', headquartersRegion: vendor?.country ? regionOf(vendor.country) : null, ownerLaws: laws, hardware: g.kind === 'hardware' }),
+      seal: seal({ origin: c.origin, licence: c.licence as 'open_source', headquartersRegion, ownerLaws: laws, hardware: g.kind === 'hardware' }),
       spend_eur: actual === null ? null : actual / 100,
       estimated_spend_eur: estimated === null ? null : estimated / 100,
       alternatives: alternatives.map((a: Alternative) => ({
@@ -315,7 +317,7 @@ export function computeAssessment(db: Db, classifier: Classifier, options: Asses
         licence: a.licence,
         sill: a.sill,
         maturity: a.maturity,
-        qualifies: a.licence === 'open_source' || (!!a.country && regionOf(a.country) !== 'other'),
+        qualifies: alternativeQualifies(a, regionOf),
       })),
     });
   }

@@ -1,7 +1,6 @@
 // The trajectory: one snapshot of the indicators for each day that had new data, kept, and the
 // targets the authority sets itself per indicator and year (e.g. an index of 30 in 2030).
-import { AREAS } from '@tiebreak/shared';
-import { InputError } from '@tiebreak/shared';
+import { AREAS, InputError } from '@tiebreak/shared';
 import type { Db } from '../store/db.ts';
 import type { Assessment, Indicators } from './compute.ts';
 
@@ -85,4 +84,31 @@ export function history(db: Db): { days: string[]; series: Record<Tracked, (numb
   const all = snapshots(db);
   const series = Object.fromEntries(TRACKED.map((t) => [t, all.map((s) => s.values[t] ?? null)])) as Record<Tracked, (number | null)[]>;
   return { days: all.map((s) => s.day), series, targets: targets(db) };
+}
+
+/**
+ * Takes the day's snapshot a moment after new data arrived, once for a burst of inventories: the
+ * trajectory keeps one snapshot per day with new data, the last state of that day.
+ */
+export class SnapshotScheduler {
+  private timer: NodeJS.Timeout | null = null;
+  constructor(
+    private readonly take: () => void,
+    private readonly delayMs = 5_000,
+  ) {}
+  dataChanged = (): void => {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.take();
+    }, this.delayMs);
+    this.timer.unref();
+  };
+  /** Take a pending snapshot now (before closing). */
+  flush(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.take();
+  }
 }

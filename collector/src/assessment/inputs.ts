@@ -4,7 +4,7 @@
 // so that a rules change or a local rule reaches them too.
 import { AREAS, InputError, type Area } from '@tiebreak/shared';
 import { UNKNOWN, type Classification, type Classifier } from '../classify/classifier.ts';
-import { readCsvRecords } from '../classify/input.ts';
+import { readCsvRecords, type CsvRecord } from '../classify/input.ts';
 import type { Db } from '../store/db.ts';
 
 /** A file with bad lines: each one with its line number and reason. Nothing of it was stored. */
@@ -66,6 +66,24 @@ export function parseAmount(text: string): number | null {
 const MAX_LINES = 100_000;
 const TEXT_MAX = 300;
 
+/**
+ * Every line of a CSV import checked: the values, or a LineErrors naming each bad line (with its
+ * reasons) so that nothing of the file is stored.
+ */
+function validLines<K extends string, T>(what: string, records: CsvRecord<K>[], check: (record: CsvRecord<K>) => T | string[]): T[] {
+  if (!records.length) throw new InputError(`${what}: no line after the header`);
+  if (records.length > MAX_LINES) throw new InputError(`${what}: more than ${MAX_LINES} lines`);
+  const errors: { line: number; message: string }[] = [];
+  const values: T[] = [];
+  for (const record of records) {
+    const checked = check(record);
+    if (Array.isArray(checked)) errors.push({ line: record.line, message: checked.join('; ') });
+    else values.push(checked);
+  }
+  if (errors.length) throw new LineErrors(what, errors);
+  return values;
+}
+
 const SPEND_COLUMNS = {
   vendor: ['vendor', 'editeur', 'éditeur', 'publisher', 'fabricant', 'manufacturer'],
   product: ['product', 'produit', 'logiciel', 'software', 'service'],
@@ -101,12 +119,7 @@ export interface SpendImport {
  * reference and the supplier's name. The lines of a year replace that year's previous import.
  */
 export function importSpend(db: Db, classifier: Classifier, text: string, fileName: string): SpendImport {
-  const records = readCsvRecords(text, SPEND_COLUMNS, ['amount', 'year']);
-  if (!records.length) throw new InputError('spend CSV: no line after the header');
-  if (records.length > MAX_LINES) throw new InputError(`spend CSV: more than ${MAX_LINES} lines`);
-  const errors: { line: number; message: string }[] = [];
-  const rows: Omit<SpendLine, 'id' | 'source_file'>[] = [];
-  for (const r of records) {
+  const rows = validLines('spend CSV', readCsvRecords(text, SPEND_COLUMNS, ['amount', 'year']), (r): Omit<SpendLine, 'id' | 'source_file'> | string[] => {
     const vendor = r.cell('vendor');
     const product = r.cell('product');
     const amountText = r.cell('amount');
@@ -121,13 +134,9 @@ export function importSpend(db: Db, classifier: Classifier, text: string, fileNa
     else if (year === null || year < 2000 || year > 2100) problems.push(`year "${yearText.slice(0, 20)}" is not a year between 2000 and 2100`);
     for (const [key, value] of [['vendor', vendor], ['product', product], ['contract', r.cell('contract')], ['supplier', r.cell('supplier')]] as const)
       if (value && value.length > TEXT_MAX) problems.push(`${key} longer than ${TEXT_MAX} characters`);
-    if (problems.length) {
-      errors.push({ line: r.line, message: problems.join('; ') });
-      continue;
-    }
-    rows.push({ year: year!, amount_cents: amount!, vendor_text: vendor, product_text: product, contract_ref: r.cell('contract'), supplier: r.cell('supplier'), source_line: r.line });
-  }
-  if (errors.length) throw new LineErrors('spend CSV', errors);
+    if (problems.length) return problems;
+    return { year: year!, amount_cents: amount!, vendor_text: vendor, product_text: product, contract_ref: r.cell('contract'), supplier: r.cell('supplier'), source_line: r.line };
+  });
   const years = [...new Set(rows.map((r) => r.year))].sort();
   const now = new Date().toISOString();
   db.transaction(() => {
@@ -234,17 +243,10 @@ const ASSET_COLUMNS = {
 
 /** Import declared assets from CSV (name, vendor, area, users, annual cost, note); all lines or none. */
 export function importAssets(db: Db, text: string, createdBy: string): number {
-  const records = readCsvRecords(text, ASSET_COLUMNS, ['name', 'vendor', 'area']);
-  if (!records.length) throw new InputError('assets CSV: no line after the header');
-  if (records.length > MAX_LINES) throw new InputError(`assets CSV: more than ${MAX_LINES} lines`);
-  const errors: { line: number; message: string }[] = [];
-  const assets: NewAsset[] = [];
-  for (const r of records) {
+  const assets = validLines('assets CSV', readCsvRecords(text, ASSET_COLUMNS, ['name', 'vendor', 'area']), (r) => {
     const checked = validateAsset({ name: r.cell('name'), vendor: r.cell('vendor'), area: r.cell('area'), users: r.cell('users'), cost: r.cell('cost'), note: r.cell('note') });
-    if ('problems' in checked) errors.push({ line: r.line, message: checked.problems.join('; ') });
-    else assets.push(checked.asset);
-  }
-  if (errors.length) throw new LineErrors('assets CSV', errors);
+    return 'problems' in checked ? checked.problems : checked.asset;
+  });
   db.transaction(() => {
     for (const asset of assets) addAsset(db, asset, createdBy);
   })();

@@ -5,6 +5,7 @@ import { InputError } from '@tiebreak/shared';
 import { Hono, type Context } from 'hono';
 import type { Classifier } from '../classify/classifier.ts';
 import type { AuthVariables } from '../http/auth.ts';
+import { BodyError, readBody, type BodyLimits } from '../http/body.ts';
 import type { Db } from '../store/db.ts';
 import { computeAssessment } from './compute.ts';
 import { history, setTarget } from './history.ts';
@@ -18,7 +19,8 @@ export interface AssessmentContext {
   dataChanged: () => void;
 }
 
-const MAX_CSV = 8 * 1024 * 1024;
+/** Spend and asset files: 8 MiB, on the wire and decompressed. */
+const BODY_LIMITS: BodyLimits = { maxCompressed: 8 * 1024 * 1024, maxDecompressed: 8 * 1024 * 1024 };
 
 /** A year from a query string, or undefined; a 400 names a bad one. */
 function yearOf(c: Context): number | undefined {
@@ -35,6 +37,7 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
   app.onError((error, c) => {
     if (error instanceof LineErrors) return c.json({ error: `${error.what}: ${error.errors.length} bad lines, nothing imported`, lines: error.errors.slice(0, 200) }, 400);
     if (error instanceof InputError) return c.json({ error: error.message }, 400);
+    if (error instanceof BodyError) return c.json({ error: error.message }, error.status);
     throw error;
   });
 
@@ -53,17 +56,22 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
     return c.json(runScenario(assess(c), ctx.classifier(), { product, alternative, hosts: Number(hostsText) }));
   });
 
-  const csvBody = async (c: Context) => {
-    const length = Number(c.req.header('content-length') ?? 0);
-    if (length > MAX_CSV) return null;
-    const text = await c.req.text();
-    return text.length > MAX_CSV ? null : text;
+  /** The body within the size limits of the collector's other endpoints (a BodyError otherwise). */
+  const body = (c: Context) => readBody(c.req.raw, BODY_LIMITS);
+  const json = async (c: Context, what: string): Promise<Record<string, unknown>> => {
+    let value: unknown;
+    try {
+      value = JSON.parse(await body(c));
+    } catch (error) {
+      if (error instanceof BodyError) throw error;
+      throw new InputError(what);
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new InputError(what);
+    return value as Record<string, unknown>;
   };
   app.get('/spend', (c) => c.json({ lines: spendLines(ctx.db, yearOf(c)) }));
   app.post('/spend', async (c) => {
-    const text = await csvBody(c);
-    if (text === null) return c.json({ error: `the CSV is larger than ${MAX_CSV / 1024 / 1024} MiB` }, 413);
-    const result = importSpend(ctx.db, ctx.classifier(), text, c.req.query('file') ?? 'api');
+    const result = importSpend(ctx.db, ctx.classifier(), await body(c), c.req.query('file') ?? 'api');
     ctx.dataChanged();
     return c.json(result, 200);
   });
@@ -73,20 +81,13 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
     const type = c.req.header('content-type') ?? '';
     const user = c.get('session')?.user.username ?? 'api';
     if (type.startsWith('text/csv')) {
-      const text = await csvBody(c);
-      if (text === null) return c.json({ error: `the CSV is larger than ${MAX_CSV / 1024 / 1024} MiB` }, 413);
-      const added = importAssets(ctx.db, text, user);
+      const added = importAssets(ctx.db, await body(c), user);
       ctx.dataChanged();
       return c.json({ added }, 201);
     }
-    let body: Record<string, unknown>;
-    try {
-      body = (await c.req.json()) as Record<string, unknown>;
-    } catch {
-      throw new InputError('send an asset as JSON {name, vendor, area, users, annual_cost} or assets as text/csv');
-    }
+    const asset = await json(c, 'send an asset as JSON {name, vendor, area, users, annual_cost} or assets as text/csv');
     const str = (v: unknown) => (v === undefined || v === null ? null : String(v));
-    const checked = validateAsset({ name: str(body.name), vendor: str(body.vendor), area: str(body.area), users: str(body.users), cost: str(body.annual_cost), note: str(body.note) });
+    const checked = validateAsset({ name: str(asset.name), vendor: str(asset.vendor), area: str(asset.area), users: str(asset.users), cost: str(asset.annual_cost), note: str(asset.note) });
     if ('problems' in checked) throw new InputError(`invalid asset: ${checked.problems.join('; ')}`);
     const id = addAsset(ctx.db, checked.asset, user);
     ctx.dataChanged();
@@ -99,41 +100,9 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
   });
 
   app.put('/targets', async (c) => {
-    let body: { indicator?: unknown; year?: unknown; value?: unknown };
-    try {
-      body = (await c.req.json()) as typeof body;
-    } catch {
-      throw new InputError('send a target as JSON {indicator, year, value} (value null removes it)');
-    }
-    setTarget(ctx.db, String(body.indicator ?? ''), Number(body.year), body.value === null ? null : Number(body.value));
+    const target = await json(c, 'send a target as JSON {indicator, year, value} (value null removes it)');
+    setTarget(ctx.db, String(target.indicator ?? ''), Number(target.year), target.value === null ? null : Number(target.value));
     return c.json(history(ctx.db).targets);
   });
   return app;
-}
-
-/**
- * Takes the day's snapshot a moment after new data arrived, once for a burst of inventories: the
- * trajectory keeps one snapshot per day with new data, the last state of that day.
- */
-export class SnapshotScheduler {
-  private timer: NodeJS.Timeout | null = null;
-  constructor(
-    private readonly take: () => void,
-    private readonly delayMs = 5_000,
-  ) {}
-  dataChanged = (): void => {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.take();
-    }, this.delayMs);
-    this.timer.unref();
-  };
-  /** Take a pending snapshot now (before closing). */
-  flush(): void {
-    if (!this.timer) return;
-    clearTimeout(this.timer);
-    this.timer = null;
-    this.take();
-  }
 }

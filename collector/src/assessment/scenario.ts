@@ -1,9 +1,8 @@
 // "Replace product X by alternative Y on N hosts": the effect on the indices and on spend, computed
 // from the current assessment without changing any data.
-import { InputError, type Origin } from '@tiebreak/shared';
+import { InputError, originOf, type Origin } from '@tiebreak/shared';
 import type { Classifier } from '../classify/classifier.ts';
 import type { Assessment, ProductAssessment } from './compute.ts';
-import { classifyNamed } from './inputs.ts';
 import { dependencyScore, originWeight, percent, round, weightedIndex } from './method.ts';
 
 export interface ScenarioRequest {
@@ -37,21 +36,9 @@ export function runScenario(assessment: Assessment, classifier: Classifier, requ
   if (!product.alternatives.some((a) => a.id === alternative.id)) notes.push(`${alternative.name} is not among the alternatives the rules list for ${product.name}`);
 
   // The alternative's origin: from its vendor in the rules, else from its country and licence.
-  const vendorName = alternative.vendor ? classifier.vendor(alternative.vendor)?.name : undefined;
-  const byVendor = vendorName ? classifyNamed(classifier, vendorName, null) : null;
+  const byVendor = alternative.vendor ? classifier.classifyVendor(alternative.vendor) : null;
   const region = alternative.country ? classifier.regionOf(alternative.country) : null;
-  const origin: Origin =
-    byVendor && byVendor.origin !== 'unknown'
-      ? byVendor.origin
-      : region === 'eea'
-        ? 'eu'
-        : region === 'europe'
-          ? 'europe'
-          : region === 'other'
-            ? 'non_eu'
-            : alternative.licence === 'open_source'
-              ? 'community'
-              : 'unknown';
+  const origin: Origin = byVendor?.origin ?? (region ? originOf('company', region) : alternative.licence === 'open_source' ? 'community' : 'unknown');
   const weight = originWeight(origin, alternative.licence, region) ?? 1;
   if (origin === 'unknown') notes.push(`the origin of ${alternative.name} is not known: it is counted as fully dependent`);
   // Conservative: the alternative's own replaceability is taken as 0.

@@ -242,6 +242,12 @@ export class Classifier {
     return UNKNOWN;
   }
 
+  /** The classification a vendor gives on its own (origin from its ultimate owner), by vendor id. */
+  classifyVendor(id: string): Classification | null {
+    const vendor = this.vendors.get(id);
+    return vendor ? this.result(vendor, null, 'vendor') : null;
+  }
+
   private result(vendor: Vendor, product: Product | null, how: string): Classification {
     const owner = this.owners.get(vendor.id) ?? vendor;
     const kind = vendor.kind === 'community' ? 'community' : owner.kind === 'community' ? 'company' : owner.kind;

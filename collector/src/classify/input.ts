@@ -38,12 +38,10 @@ const COLUMN_ALIASES: Record<keyof InputFields, string[]> = {
   expected_origin: ['expected origin', 'expected_origin'],
 };
 
-/** RFC 4180 CSV: quoted fields may hold separators, quotes ("") and line breaks. */
-export function parseCsv(text: string, separator: string): string[][] {
-  return parseCsvLines(text, separator).map((r) => r.cells);
-}
-
-/** The records of a CSV text with the line each starts on; blank records are dropped. */
+/**
+ * RFC 4180 CSV (quoted fields may hold separators, quotes ("") and line breaks): the records with
+ * the line each starts on; blank records are dropped.
+ */
 export function parseCsvLines(text: string, separator: string): { line: number; cells: string[] }[] {
   const rows: { line: number; cells: string[] }[] = [];
   let row: string[] = [];

@@ -5,7 +5,7 @@ import type { User } from '../accounts/users.ts';
 import type { LocalAssignment } from '../classify/local-rules.ts';
 import type { DependencyMap } from '../map/map.ts';
 import { Bars, StackedBars } from './charts.tsx';
-import { Csrf, isAdmin, Layout, type PageContext } from './layout.tsx';
+import { Csrf, formatNumber, isAdmin, Layout, type PageContext } from './layout.tsx';
 import type { Assessment } from '../assessment/compute.ts';
 import { AreaIndexTable, CriticalTable } from './assessment-page.tsx';
 import type { TopProduct } from './queries.ts';
@@ -392,7 +392,7 @@ export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (
           <div class="l">{t.unknownShare}</div>
         </div>
         <div class="kpi">
-          <div class="v">{props.assessment.overall.index === null ? '–' : `${props.assessment.overall.index.toLocaleString(ctx.lang === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: 1 })} / 100`}</div>
+          <div class="v">{props.assessment.overall.index === null ? '–' : `${formatNumber(ctx, props.assessment.overall.index)} / 100`}</div>
           <div class="l">{t.assessment.index}</div>
         </div>
       </div>

@@ -8,14 +8,12 @@ import type { history } from '../assessment/history.ts';
 import type { DeclaredAsset } from '../assessment/inputs.ts';
 import type { ScenarioResult } from '../assessment/scenario.ts';
 import { Bars, TrendLine } from './charts.tsx';
-import { Csrf, Layout, OriginTag, isAdmin, type PageContext } from './layout.tsx';
+import { Csrf, formatNumber, label, Layout, OriginTag, isAdmin, type PageContext } from './layout.tsx';
 
 type History = ReturnType<typeof history>;
 
-const num = (ctx: PageContext, n: number | null | undefined, digits = 1) =>
-  n === null || n === undefined ? '–' : n.toLocaleString(ctx.lang === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: digits });
-const pct = (ctx: PageContext, n: number | null | undefined) => (n === null || n === undefined ? '–' : `${num(ctx, n)} %`);
-const eur = (ctx: PageContext, n: number | null | undefined) => (n === null || n === undefined ? '–' : `${num(ctx, n, 0)} €`);
+const pct = (ctx: PageContext, n: number | null | undefined) => (n === null || n === undefined ? '–' : `${formatNumber(ctx, n)} %`);
+const eur = (ctx: PageContext, n: number | null | undefined) => (n === null || n === undefined ? '–' : `${formatNumber(ctx, n, 0)} €`);
 const AREA_COLOURS: Record<string, string> = { infrastructure: '#7b3fa0', workstation: '#0b7a8a', software: '#c25e00' };
 const OBJECTIVE_MARK: Record<string, string> = { met: '✔', partial: '◐', not_met: '✘', not_applicable: '–', unknown: '?' };
 
@@ -61,7 +59,6 @@ export function AreaIndexTable(props: { ctx: PageContext; a: Assessment }) {
   const { ctx, a } = props;
   const t = ctx.t;
   const s = t.assessment;
-  const areaName = (area: string) => t.areas[area as keyof typeof t.areas] ?? area;
   return (
     <table>
       <thead>
@@ -78,11 +75,11 @@ export function AreaIndexTable(props: { ctx: PageContext; a: Assessment }) {
           const i = a.areas[area];
           return (
             <tr>
-              <th scope="row">{areaName(area)}</th>
-              <td class="n">{num(ctx, i.index)}</td>
+              <th scope="row">{label(ctx, 'areas', area)}</th>
+              <td class="n">{formatNumber(ctx, i.index)}</td>
               <td class="n">{pct(ctx, i.installations.by_origin.non_eu.share)}</td>
               <td class="n">{pct(ctx, i.spend.by_origin.non_eu.share)}</td>
-              <td>{i.weakest_link ? `${i.weakest_link.name} (${num(ctx, i.weakest_link.score)})` : '–'}</td>
+              <td>{i.weakest_link ? `${i.weakest_link.name} (${formatNumber(ctx, i.weakest_link.score)})` : '–'}</td>
             </tr>
           );
         })}
@@ -96,7 +93,6 @@ export function CriticalTable(props: { ctx: PageContext; a: Assessment }) {
   const { ctx, a } = props;
   const t = ctx.t;
   const s = t.assessment;
-  const areaName = (area: string) => t.areas[area as keyof typeof t.areas] ?? area;
   return (
     <>
 {a.critical.length ? (
@@ -118,10 +114,10 @@ export function CriticalTable(props: { ctx: PageContext; a: Assessment }) {
             <tr>
               <td>{`${c.name} (${c.vendor})`}</td>
               <td>{c.owner_country ?? '–'}</td>
-              <td>{areaName(c.area)}</td>
-              <td class="n">{num(ctx, c.score)}</td>
-              <td class="n">{num(ctx, c.hosts, 0)}</td>
-              <td class="n">{num(ctx, c.replaceability, 2)}</td>
+              <td>{label(ctx, 'areas', c.area)}</td>
+              <td class="n">{formatNumber(ctx, c.score)}</td>
+              <td class="n">{formatNumber(ctx, c.hosts, 0)}</td>
+              <td class="n">{formatNumber(ctx, c.replaceability, 2)}</td>
               <td class="n">{eur(ctx, c.spend_eur)}</td>
               <td>
                 <Alternatives items={c.alternatives} />
@@ -142,11 +138,10 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
   const t = ctx.t;
   const s = t.assessment;
   const admin = isAdmin(ctx);
-  const areaName = (area: string) => t.areas[area as keyof typeof t.areas] ?? area;
-  const trackedLabel = (key: string) => (key === 'index' ? s.index : key.startsWith('index.') ? `${s.index} — ${areaName(key.slice(6))}` : key);
+  const trackedLabel = (key: string) => (key === 'index' ? s.index : key.startsWith('index.') ? `${s.index} — ${label(ctx, 'areas', key.slice(6))}` : key);
   const series = [
     { label: s.index, colour: '#1b1b1b', values: h.series.index },
-    ...AREAS.map((area) => ({ label: areaName(area), colour: AREA_COLOURS[area]!, values: h.series[`index.${area}`] })),
+    ...AREAS.map((area) => ({ label: label(ctx, 'areas', area), colour: AREA_COLOURS[area]!, values: h.series[`index.${area}`] })),
   ];
   const indexTargets = h.targets.filter((x) => x.indicator === 'index').map((x) => ({ label: s.target, year: x.year, value: x.value }));
   const spend = a.overall.spend;
@@ -175,9 +170,9 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
         </p>
       )}
       <div class="kpis">
-        <Kpi value={a.overall.index === null ? '–' : `${num(ctx, a.overall.index)} / 100`} label={s.index} help={s.indexHelp} />
+        <Kpi value={a.overall.index === null ? '–' : `${formatNumber(ctx, a.overall.index)} / 100`} label={s.index} help={s.indexHelp} />
         <Kpi
-          value={a.uncertainty.index_range ? `${num(ctx, a.uncertainty.index_range.low)} – ${num(ctx, a.uncertainty.index_range.high)}` : '–'}
+          value={a.uncertainty.index_range ? `${formatNumber(ctx, a.uncertainty.index_range.low)} – ${formatNumber(ctx, a.uncertainty.index_range.high)}` : '–'}
           label={s.range}
           help={`${pct(ctx, a.uncertainty.unknown_share)} ${t.unknownShare.toLowerCase()}`}
         />
@@ -188,7 +183,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
       <div class="grid2">
         <section aria-labelledby="by-area">
           <h2 id="by-area">{s.byArea}</h2>
-          <Bars title={s.byArea} rows={AREAS.map((area) => ({ label: areaName(area), value: a.areas[area].index ?? 0, origin: 'non_eu' }))} />
+          <Bars title={s.byArea} rows={AREAS.map((area) => ({ label: label(ctx, 'areas', area), value: a.areas[area].index ?? 0, origin: 'non_eu' }))} />
           <AreaIndexTable ctx={ctx} a={a} />
         </section>
         <section aria-labelledby="trend">
@@ -219,7 +214,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
                   <tr>
                     <th scope="row">{day}</th>
                     {series.map((x) => (
-                      <td class="n">{num(ctx, x.values[i])}</td>
+                      <td class="n">{formatNumber(ctx, x.values[i])}</td>
                     ))}
                   </tr>
                 ))}
@@ -230,7 +225,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
           {h.targets.length ? (
             <ul>
               {h.targets.map((x) => (
-                <li>{`${trackedLabel(x.indicator)} : ${num(ctx, x.value)} (${x.year})`}</li>
+                <li>{`${trackedLabel(x.indicator)} : ${formatNumber(ctx, x.value)} (${x.year})`}</li>
               ))}
             </ul>
           ) : (
@@ -389,12 +384,12 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
                 <td>
                   <OriginTag ctx={ctx} origin={p.origin} />
                 </td>
-                <td>{areaName(p.area)}</td>
+                <td>{label(ctx, 'areas', p.area)}</td>
                 <td class="n">{String(p.criticality.level)}</td>
-                <td class="n">{num(ctx, p.replaceability.score, 2)}</td>
+                <td class="n">{formatNumber(ctx, p.replaceability.score, 2)}</td>
                 <td class="n">{pct(ctx, p.prevalence)}</td>
-                <td class="n">{num(ctx, p.installations, 0)}</td>
-                <td class="n">{num(ctx, p.score)}</td>
+                <td class="n">{formatNumber(ctx, p.installations, 0)}</td>
+                <td class="n">{formatNumber(ctx, p.score)}</td>
                 <td>{p.seal.level === null ? 'n/a' : `SEAL-${p.seal.level}`}</td>
                 <td>{Object.values(p.seal.objectives).map((o) => OBJECTIVE_MARK[o]).join(' ')}</td>
                 <td class="n">{p.spend_eur !== null ? eur(ctx, p.spend_eur) : p.estimated_spend_eur !== null ? `${eur(ctx, p.estimated_spend_eur)} (${s.estimate})` : '–'}</td>
@@ -402,7 +397,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
             ))}
           </tbody>
         </table>
-        <p class="muted">{`${s.platform} : ${num(ctx, a.platform.products, 0)} ${t.products.toLowerCase()}, ${num(ctx, a.platform.installations, 0)} ${t.installations.toLowerCase()}.`}</p>
+        <p class="muted">{`${s.platform} : ${formatNumber(ctx, a.platform.products, 0)} ${t.products.toLowerCase()}, ${formatNumber(ctx, a.platform.installations, 0)} ${t.installations.toLowerCase()}.`}</p>
       </section>
 
       <section aria-labelledby="assets">
@@ -430,8 +425,8 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
                     <td>
                       <OriginTag ctx={ctx} origin={assessed?.origin ?? 'unknown'} />
                     </td>
-                    <td>{areaName(asset.area)}</td>
-                    <td class="n">{num(ctx, asset.users, 0)}</td>
+                    <td>{label(ctx, 'areas', asset.area)}</td>
+                    <td class="n">{formatNumber(ctx, asset.users, 0)}</td>
                     <td class="n">{asset.annual_cost_cents === null ? '–' : eur(ctx, asset.annual_cost_cents / 100)}</td>
                     {admin && (
                       <td>
@@ -464,7 +459,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
               {t.area}
               <select name="area">
                 {AREAS.map((x) => (
-                  <option value={x}>{areaName(x)}</option>
+                  <option value={x}>{label(ctx, 'areas', x)}</option>
                 ))}
               </select>
             </label>
@@ -508,8 +503,8 @@ function ScenarioTable(props: { ctx: PageContext; r: ScenarioResult }) {
           </tr>
         </thead>
         <tbody>
-          {row(s.index, r.index.overall, (n) => num(ctx, n))}
-          {row(`${s.index} — ${ctx.t.areas[r.index.area.area as 'software'] ?? r.index.area.area}`, r.index.area, (n) => num(ctx, n))}
+          {row(s.index, r.index.overall, (n) => formatNumber(ctx, n))}
+          {row(`${s.index} — ${label(ctx, 'areas', r.index.area.area)}`, r.index.area, (n) => formatNumber(ctx, n))}
           {row(ctx.t.nonEuShare, r.non_eu_installations_share, (n) => pct(ctx, n))}
           {row(s.nonEuSpend, r.spend.non_eu_eur, (n) => eur(ctx, n))}
         </tbody>

@@ -111,3 +111,11 @@ export function OriginTag(props: { ctx: PageContext; origin: string }) {
 }
 
 export const isAdmin = (ctx: PageContext) => ctx.session?.user.role === 'admin';
+
+/** A word of the dictionary for a key of a group (areas, origins...), the key itself if unknown. */
+export const label = <K extends 'areas' | 'origins' | 'licences' | 'roles' | 'kinds'>(ctx: PageContext, group: K, key: string | null) =>
+  key ? ((ctx.t[group] as Record<string, string>)[key] ?? key) : '–';
+
+/** A number in the page's language, with at most `digits` decimals; '–' for none. */
+export const formatNumber = (ctx: PageContext, n: number | null | undefined, digits = 1) =>
+  n === null || n === undefined ? '–' : n.toLocaleString(ctx.lang === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: digits });

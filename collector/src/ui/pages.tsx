@@ -5,14 +5,12 @@ import type { Alternative } from '@tiebreak/shared';
 import type { DependencyMap } from '../map/map.ts';
 import { Bars, StackedBars, TrendLine, Treemap } from './charts.tsx';
 import { fill, type Dict } from './i18n.ts';
-import { Csrf, isAdmin, Layout, OriginTag, type PageContext } from './layout.tsx';
+import { Csrf, formatNumber, isAdmin, label, Layout, OriginTag, type PageContext } from './layout.tsx';
 import type { HostRow, Page, ProductRow, TopProduct, VendorRow } from './queries.ts';
 
 const fmt = (ctx: PageContext, n: number) => n.toLocaleString(ctx.lang === 'fr' ? 'fr-FR' : 'en-GB');
 const pct = (part: number, total: number) => (total ? `${Math.round((100 * part) / total)} %` : '–');
 const date = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : '–');
-const label = <K extends 'areas' | 'origins' | 'licences' | 'roles' | 'kinds'>(ctx: PageContext, group: K, key: string | null) =>
-  key ? ((ctx.t[group] as Record<string, string>)[key] ?? key) : '–';
 
 export function LoginPage(props: { ctx: PageContext; next: string; error?: string; csrf: string }) {
   const t = props.ctx.t;
@@ -166,7 +164,7 @@ export function OverviewPage(props: {
           {totals.duplicate_id_hosts > 0 && <p class="notice">{fill(t.duplicates, { n: totals.duplicate_id_hosts })}</p>}
           <section aria-labelledby="trend">
             <h2 id="trend">
-              {`${t.assessment.index} : ${props.trend.index === null ? '–' : `${fmt(ctx, Math.round(props.trend.index * 10) / 10)} / 100`}`}{' '}
+              {`${t.assessment.index} : ${props.trend.index === null ? '–' : `${formatNumber(ctx, props.trend.index)} / 100`}`}{' '}
               <a href="/assessment" style="font-size:.9rem;font-weight:400">
                 {t.nav.assessment}
               </a>

@@ -58,7 +58,6 @@ const LOGIN_CSRF_COOKIE = 'tb_login_csrf';
 const EXPORT_LIMIT = 200_000;
 
 const ICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#003189"/><path d="M4 11h8M4 8h5M4 5h8" stroke="#fff" stroke-width="1.6"/></svg>';
-const totals = (map: { totals: { hosts: number } }) => map.totals.hosts;
 const METHODOLOGY = new URL('../../../docs/methodology.md', import.meta.url).pathname;
 const PRINT_JS = "document.getElementById('print')?.addEventListener('click', () => window.print());\n";
 
@@ -163,7 +162,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const map = computeMap(db, classifier, { unclassifiedLimit: 20 });
     const h = history(db);
     const trend = {
-      index: totals(map) ? computeAssessment(db, classifier, { map }).overall.index : null,
+      index: map.totals.hosts ? computeAssessment(db, classifier, { map }).overall.index : null,
       days: h.days,
       values: h.series.index,
       targets: h.targets.filter((x) => x.indicator === 'index'),
