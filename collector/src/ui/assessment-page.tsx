@@ -183,7 +183,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
       <div class="grid2">
         <section aria-labelledby="by-area">
           <h2 id="by-area">{s.byArea}</h2>
-          <Bars title={s.byArea} rows={AREAS.map((area) => ({ label: label(ctx, 'areas', area), value: a.areas[area].index ?? 0, origin: 'non_eu' }))} />
+          <Bars title={s.byArea} format={(v) => formatNumber(ctx, v)} rows={AREAS.map((area) => ({ label: label(ctx, 'areas', area), value: a.areas[area].index ?? 0, origin: 'non_eu' }))} />
           <AreaIndexTable ctx={ctx} a={a} />
         </section>
         <section aria-labelledby="trend">

@@ -120,7 +120,7 @@ export function Treemap(props: { tiles: Tile[]; title: string }) {
 }
 
 /** Simple horizontal bars of one colour per row. */
-export function Bars(props: { rows: { label: string; value: number; origin?: string }[]; title: string; unit?: string }) {
+export function Bars(props: { rows: { label: string; value: number; origin?: string }[]; title: string; unit?: string; format?: (value: number) => string }) {
   const width = 640;
   const labelWidth = 200;
   const barHeight = 20;
@@ -139,7 +139,7 @@ export function Bars(props: { rows: { label: string; value: number; origin?: str
             </text>
             <rect x={labelWidth} y={y} width={Math.max(w, 1)} height={barHeight} fill={ORIGIN_COLOURS[row.origin ?? 'non_eu']} />
             <text x={labelWidth + w + 6} y={y + 15} font-size="12">
-              {`${row.value}${props.unit ?? ''}`}
+              {`${props.format ? props.format(row.value) : row.value}${props.unit ?? ''}`}
             </text>
           </g>
         );

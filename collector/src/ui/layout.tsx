@@ -33,7 +33,7 @@ input,select,button{font:inherit;padding:.3rem .5rem}button.primary{background:#
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1rem}.notice{background:#fff7d6;border-left:4px solid #f0a000;padding:.6rem 1rem}
 .error{background:#fde7e7;border-left:4px solid #b3261e;padding:.6rem 1rem}.token{font-family:monospace;font-size:1.05rem;background:#eef;padding:.3rem .5rem;user-select:all}
 details summary{cursor:pointer;color:#0b4f9c}svg text{font-family:inherit}.exports a{margin-right:.8rem}
-.login{max-width:380px;margin:4rem auto}.login label{display:block;margin:.6rem 0}.login input{width:100%}
+.trend{max-width:720px}.login{max-width:380px;margin:4rem auto}.login label{display:block;margin:.6rem 0}.login input{width:100%}
 @media print{header,nav,.filters,.pager,.exports,.noprint{display:none!important}body{background:#fff}section,.card,.kpi{box-shadow:none;border:1px solid #ccc;break-inside:avoid}main{max-width:none;padding:0}a{color:#000;text-decoration:none}}
 `;
 

@@ -172,12 +172,14 @@ export function OverviewPage(props: {
             <p class="muted">{t.assessment.indexHelp}</p>
             {props.trend.days.length ? (
               <>
-                <TrendLine
-                  title={t.assessment.trend}
-                  days={props.trend.days}
-                  series={[{ label: t.assessment.index, colour: '#1b1b1b', values: props.trend.values }]}
-                  targets={props.trend.targets.map((x) => ({ label: t.assessment.target, year: x.year, value: x.value }))}
-                />
+                <div class="trend">
+                  <TrendLine
+                    title={t.assessment.trend}
+                    days={props.trend.days}
+                    series={[{ label: t.assessment.index, colour: '#1b1b1b', values: props.trend.values }]}
+                    targets={props.trend.targets.map((x) => ({ label: t.assessment.target, year: x.year, value: x.value }))}
+                  />
+                </div>
                 <NumbersTable ctx={ctx} head={[t.assessment.day, t.assessment.index]} rows={props.trend.days.map((d, i) => [d, props.trend.values[i] ?? '–'])} />
               </>
             ) : (
