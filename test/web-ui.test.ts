@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync, strFromU8 } from 'fflate';
+import Database from 'better-sqlite3';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostIdentity, type Inventory } from '@tiebreak/shared';
@@ -129,6 +130,22 @@ describe('web interface in Chromium', () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Chrome');
     expect(await page.locator('main').textContent()).toContain('google/google-chrome');
     expect(await page.getByRole('heading', { name: 'Alternatives' }).isVisible()).toBe(true);
+    // Its versions and the hosts it is installed on, as the database holds them.
+    const entryId = Number(new URL(page.url()).pathname.split('/').pop());
+    const db = new Database(dbFile, { readonly: true });
+    const hosts = db.prepare('SELECT DISTINCT h.hostname FROM installations i JOIN hosts h ON h.id = i.host_id WHERE i.catalogue_id = ?').pluck().all(entryId) as string[];
+    const versions = db.prepare('SELECT version, COUNT(DISTINCT host_id) AS n FROM installations WHERE catalogue_id = ? GROUP BY version').all(entryId) as { version: string; n: number }[];
+    db.close();
+    expect(hosts.length).toBeGreaterThan(0);
+    const shown = await page.locator('section:has(h2:text-is("Versions")) tbody tr').evaluateAll((rows) =>
+      rows.map((row) => [row.querySelector('th')!.textContent, row.querySelector('td')!.textContent]),
+    );
+    // The 20 most common, the most common first.
+    const top = versions.sort((a, b) => b.n - a.n || (a.version < b.version ? -1 : 1)).slice(0, 20);
+    expect(shown).toEqual(top.map((v) => [v.version || '–', String(v.n)]));
+    const listed = await page.locator('section:has(h2:text-is("Installé sur")) tbody tr td:first-child a').allTextContents();
+    expect(listed.length).toBe(Math.min(hosts.length, 50));
+    for (const name of listed) expect(hosts).toContain(name);
   });
 
   it('classifies an unknown item as a local rule and the map changes at once; the rule exports as YAML', async () => {

@@ -9,7 +9,9 @@ import { classifierWithLocalRules } from './classify/local-rules.ts';
 import { createApp } from './http/app.tsx';
 import { Ingestor } from './ingest/ingest.ts';
 import { computeAssessment } from './assessment/compute.ts';
-import { SnapshotScheduler, recordSnapshot } from './assessment/history.ts';
+import { recordSnapshot } from './assessment/history.ts';
+import { DelayedTask } from './delayed-task.ts';
+import { catchUp } from './store/catalogue-hosts.ts';
 import { openDatabase, type Db } from './store/db.ts';
 
 export interface CollectorOptions {
@@ -35,7 +37,9 @@ export interface Collector {
   /** Compute the assessment and keep it as today's snapshot (the trajectory). */
   takeSnapshot(): void;
   /** Takes the snapshot a moment after new data arrives. */
-  snapshots: SnapshotScheduler;
+  snapshots: DelayedTask;
+  /** New data arrived: the sets of hosts by catalogue entry and the snapshot follow a moment later. */
+  dataChanged(): void;
   close(): void;
 }
 
@@ -64,7 +68,25 @@ export function createCollector(options: CollectorOptions): Collector {
       log.error({ err: error }, 'assessment snapshot failed');
     }
   };
-  const snapshots = new SnapshotScheduler(takeSnapshot, options.snapshotDelayMs);
+  const snapshots = new DelayedTask(takeSnapshot, options.snapshotDelayMs ?? 5_000);
+  // The hosts by catalogue entry, brought up to date a second after new data, so that a product's
+  // page rarely has changes to apply first (it applies them if there are). In steps of a few
+  // hundred hosts (a tenth of a second or so), the event loop free between them.
+  let closed = false;
+  const catchUpStep = () => {
+    if (closed) return;
+    try {
+      if (catchUp(db, 500)) setImmediate(catchUpStep).unref();
+    } catch (error) {
+      log.error({ err: error }, 'updating the hosts by catalogue entry failed');
+    }
+  };
+  const catalogueHosts = new DelayedTask(catchUpStep, 1_000);
+  const dataChanged = () => {
+    catalogueHosts.schedule();
+    snapshots.schedule();
+  };
+  catalogueHosts.schedule();
   if (changed !== null) log.info({ changed, rules: classifier.fingerprint }, 'catalogue reclassified with the current rules');
   const collector: Collector = {
     db,
@@ -75,11 +97,12 @@ export function createCollector(options: CollectorOptions): Collector {
     applyLocalRules: () => {
       collector.classifier = classifierWithLocalRules(baseRules, db);
       const reclassified = ingestor.reclassify(collector.classifier);
-      snapshots.dataChanged();
+      snapshots.schedule();
       return reclassified;
     },
     takeSnapshot,
     snapshots,
+    dataChanged,
     app: createApp({
       db,
       ingestor,
@@ -88,10 +111,13 @@ export function createCollector(options: CollectorOptions): Collector {
       agentSchedule: options.agentSchedule,
       rules: () => collector.baseRules,
       applyLocalRules: () => collector.applyLocalRules(),
-      dataChanged: snapshots.dataChanged,
+      dataChanged,
     }),
     close: () => {
       snapshots.flush();
+      // What is left in the log stays there, applied by the next reader or collector.
+      catalogueHosts.cancel();
+      closed = true;
       db.close();
     },
   };

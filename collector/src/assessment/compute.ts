@@ -4,6 +4,7 @@
 import { AREAS, ORIGINS, type Alternative, type Area, type Origin } from '@tiebreak/shared';
 import type { Classification, Classifier } from '../classify/classifier.ts';
 import { computeMap, type DependencyMap } from '../map/map.ts';
+import { countHosts } from '../store/catalogue-hosts.ts';
 import type { Db } from '../store/db.ts';
 import { classifyNamed, classifySpend, listAssets, spendLines, spendYears } from './inputs.ts';
 import {
@@ -23,8 +24,6 @@ import {
 } from './method.ts';
 
 export const METHOD_VERSION = 1;
-/** Above this many installations a product's hosts are its most installed spelling's (a lower bound). */
-const EXACT_HOSTS_LIMIT = 2_000_000;
 
 export interface Criticality {
   level: number;
@@ -188,12 +187,11 @@ export function computeAssessment(db: Db, classifier: Classifier, options: Asses
     groups.set(key, { key, classification: r, area: r.area ?? 'software', hosts: r.hosts, installations: r.installations, kind: r.kind, declared: false, name: null, cost_cents: null });
   }
   // A product under several catalogue spellings ("Windows 10 Pro", "Windows 11 Pro"): its hosts are
-  // counted exactly, through the index of installations by catalogue entry, when that stays small.
-  const exactHosts = db.prepare(`SELECT COUNT(DISTINCT i.host_id) FROM installations i INDEXED BY installations_by_catalogue
-      WHERE i.catalogue_id IN (SELECT id FROM catalogue WHERE installs > 0 AND vendor_id = ? AND product_id = ?)`).pluck();
+  // counted exactly, from the sets of hosts by catalogue entry.
+  const entriesOf = db.prepare('SELECT id FROM catalogue WHERE installs > 0 AND vendor_id = ? AND product_id = ?').pluck();
   for (const r of rows) {
-    if (r.entries < 2 || !r.product_id || r.installations > EXACT_HOSTS_LIMIT) continue;
-    groups.get(`${r.vendor_id}/${r.product_id}`)!.hosts = exactHosts.get(r.vendor_id, r.product_id) as number;
+    if (r.entries < 2 || !r.product_id) continue;
+    groups.get(`${r.vendor_id}/${r.product_id}`)!.hosts = countHosts(db, entriesOf.all(r.vendor_id, r.product_id) as number[]);
   }
   const unknown = db.prepare("SELECT COUNT(*) AS products, COALESCE(SUM(installs), 0) AS installations FROM catalogue WHERE installs > 0 AND origin = 'unknown'").get() as {
     products: number;

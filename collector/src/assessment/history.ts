@@ -85,30 +85,3 @@ export function history(db: Db): { days: string[]; series: Record<Tracked, (numb
   const series = Object.fromEntries(TRACKED.map((t) => [t, all.map((s) => s.values[t] ?? null)])) as Record<Tracked, (number | null)[]>;
   return { days: all.map((s) => s.day), series, targets: targets(db) };
 }
-
-/**
- * Takes the day's snapshot a moment after new data arrived, once for a burst of inventories: the
- * trajectory keeps one snapshot per day with new data, the last state of that day.
- */
-export class SnapshotScheduler {
-  private timer: NodeJS.Timeout | null = null;
-  constructor(
-    private readonly take: () => void,
-    private readonly delayMs = 5_000,
-  ) {}
-  dataChanged = (): void => {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.take();
-    }, this.delayMs);
-    this.timer.unref();
-  };
-  /** Take a pending snapshot now (before closing). */
-  flush(): void {
-    if (!this.timer) return;
-    clearTimeout(this.timer);
-    this.timer = null;
-    this.take();
-  }
-}

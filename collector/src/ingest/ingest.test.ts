@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { expectHostSetsConsistent } from '../../../test/expect-consistent.ts';
 import { makeInventory } from '../../../test/fixtures.ts';
 import { Classifier } from '../classify/classifier.ts';
 import { DEFAULT_RULES_DIR, loadRuleTrees } from '../classify/load-rules.ts';
@@ -28,6 +29,7 @@ function expectCountersConsistent(db: Db) {
       WHERE c.vendor_id IS NOT NULL GROUP BY c.vendor_id ORDER BY c.vendor_id`)
     .all();
   expect(db.prepare("SELECT value, hosts FROM facet_counts WHERE facet = 'vendor' AND hosts <> 0 ORDER BY value").all()).toEqual(vendorHosts);
+  expectHostSetsConsistent(db);
 }
 
 describe('ingest', () => {

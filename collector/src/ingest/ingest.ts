@@ -4,6 +4,7 @@
 import { inventoryContentHash, type Inventory, type UnchangedReport } from '@tiebreak/shared';
 import type { Classification, Classifier } from '../classify/classifier.ts';
 import { getMeta, setMeta, type Db } from '../store/db.ts';
+import { canonicalRows, parseInstallations, type InstallationRow } from '../store/host-installations.ts';
 import { catalogueKey, hostRole, installationsOf, type CatalogueItem, type HostRole } from './items.ts';
 
 export interface IngestResult {
@@ -80,11 +81,49 @@ class Deltas {
   }
 }
 
+function countByEntry(rows: readonly InstallationRow[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const [id] of rows) counts.set(id, (counts.get(id) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * Catalogue ids of items as they were spelt, before normalisation: by name, then publisher, then
+ * the few other fields, so that a lookup builds no key string.
+ */
+class EntryIds {
+  private readonly byName = new Map<string, Map<string, [CatalogueItem, number][]>>();
+  private size = 0;
+  get(item: CatalogueItem): number | undefined {
+    const candidates = this.byName.get(item.name)?.get(item.publisher ?? '');
+    if (!candidates) return undefined;
+    for (const [known, id] of candidates) {
+      if (known.kind === item.kind && known.source === item.source && known.role === item.role && known.package === item.package) return id;
+    }
+    return undefined;
+  }
+  set(item: CatalogueItem, id: number): void {
+    if (this.size >= RAW_CACHE_LIMIT) this.clear();
+    let byPublisher = this.byName.get(item.name);
+    if (!byPublisher) this.byName.set(item.name, (byPublisher = new Map()));
+    const publisher = item.publisher ?? '';
+    const candidates = byPublisher.get(publisher);
+    const entry: [CatalogueItem, number] = [{ kind: item.kind, source: item.source, role: item.role, name: item.name, publisher: item.publisher, package: item.package }, id];
+    if (candidates) candidates.push(entry);
+    else byPublisher.set(publisher, [entry]);
+    this.size++;
+  }
+  clear(): void {
+    this.byName.clear();
+    this.size = 0;
+  }
+}
+
 const RAW_CACHE_LIMIT = 500_000;
 const RULES_META_KEY = 'rules_fingerprint';
 
 export class Ingestor {
-  private readonly rawKeyToId = new Map<string, number>();
+  private readonly entryIds = new EntryIds();
   private readonly facetsById = new Map<number, string[]>();
   private readonly stmt;
 
@@ -115,9 +154,9 @@ export class Ingestor {
         package_norm, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule, first_seen)
         VALUES (@kind, @source, @role, @name, @publisher, @package, @name_norm, @publisher_norm, @package_norm, @vendor_id, @product_id,
         @country, @owner_country, @origin, @licence, @area, @category, @platform, @rule, @now)`),
-      oldInstallations: db.prepare('SELECT catalogue_id, version, scope, arch FROM installations WHERE host_id = ?').raw(),
-      deleteInstallation: db.prepare('DELETE FROM installations WHERE host_id = ? AND catalogue_id = ? AND version = ? AND scope = ? AND arch = ?'),
-      insertInstallation: db.prepare('INSERT INTO installations (host_id, catalogue_id, version, scope, arch) VALUES (?, ?, ?, ?, ?)'),
+      storedInstallations: db.prepare('SELECT installations FROM host_installations WHERE host_id = ?').pluck(),
+      insertInstallations: db.prepare('INSERT INTO host_installations (host_id, installations) VALUES (?, ?)'),
+      updateInstallations: db.prepare('UPDATE host_installations SET installations = ? WHERE host_id = ?'),
       adjustCatalogue: db.prepare('UPDATE catalogue SET installs = installs + ?, hosts = hosts + ? WHERE id = ?'),
       hostFacets: db.prepare('SELECT facet, value FROM host_facets WHERE host_id = ?'),
       addHostFacet: db.prepare('INSERT INTO host_facets (host_id, facet, value) VALUES (?, ?, ?)'),
@@ -230,7 +269,7 @@ export class Ingestor {
 
   /** Caches may name rows that a rollback removed. */
   private forgetCaches(): void {
-    this.rawKeyToId.clear();
+    this.entryIds.clear();
     this.facetsById.clear();
   }
 
@@ -274,8 +313,7 @@ export class Ingestor {
   }
 
   private catalogueId(item: CatalogueItem, now: string, created: { n: number }): number {
-    const raw = `${item.kind}\u0000${item.source}\u0000${item.role}\u0000${item.name}\u0000${item.publisher ?? ''}\u0000${item.package ?? ''}`;
-    const cached = this.rawKeyToId.get(raw);
+    const cached = this.entryIds.get(item);
     if (cached !== undefined) return cached;
     const key = catalogueKey(item);
     let id = this.stmt.catalogueByKey.pluck().get(item.source, item.role, key.name_norm, key.publisher_norm, key.package_norm) as
@@ -308,8 +346,7 @@ export class Ingestor {
       this.facetsById.set(id, this.intern(facetsOf(c)));
       created.n++;
     }
-    if (this.rawKeyToId.size >= RAW_CACHE_LIMIT) this.rawKeyToId.clear();
-    this.rawKeyToId.set(raw, id);
+    this.entryIds.set(item, id);
     return id;
   }
 
@@ -343,56 +380,56 @@ export class Ingestor {
     const host = this.resolveHost(inventory, role, now);
     const created = { n: 0 };
 
-    // The host's installations after this inventory, keyed by row.
-    const next = new Map<string, [number, string, string, string]>();
-    for (const installation of installationsOf(inventory)) {
-      const id = this.catalogueId(installation.item, now, created);
-      next.set(`${id}\u0000${installation.version}\u0000${installation.scope}\u0000${installation.arch}`, [id, installation.version, installation.scope, installation.arch]);
+    // The host's installations after this inventory, one row each, in a canonical order: a rescan
+    // that changed nothing is recognised by its text and writes nothing. (The hosts by catalogue
+    // entry follow the stored row later, in bulk: store/catalogue-hosts.ts.)
+    const rows: InstallationRow[] = [];
+    for (const installation of installationsOf(inventory, role)) {
+      rows.push([this.catalogueId(installation.item, now, created), installation.version, installation.scope, installation.arch]);
     }
-    // Only the difference with the stored state is written: a rescan that changed three items
-    // costs three rows, not three hundred.
-    const newCounts = new Map<number, number>();
-    const oldCounts = new Map<number, number>();
-    for (const [id] of next.values()) newCounts.set(id, (newCounts.get(id) ?? 0) + 1);
-    for (const row of this.stmt.oldInstallations.all(host.id) as [number, string, string, string][]) {
-      const [id, version, scope, arch] = row;
-      oldCounts.set(id, (oldCounts.get(id) ?? 0) + 1);
-      const key = `${id}\u0000${version}\u0000${scope}\u0000${arch}`;
-      if (next.has(key)) next.delete(key);
-      else this.stmt.deleteInstallation.run(host.id, id, version, scope, arch);
+    const next = canonicalRows(rows);
+    const text = JSON.stringify(next);
+    const stored = this.stmt.storedInstallations.get(host.id) as string | undefined;
+    if (stored !== text) {
+      if (stored === undefined) this.stmt.insertInstallations.run(host.id, text);
+      else this.stmt.updateInstallations.run(text, host.id);
+      const old = parseInstallations(stored);
+      this.adjustCounts(host.id, next, old);
     }
-    for (const [id, version, scope, arch] of next.values()) this.stmt.insertInstallation.run(host.id, id, version, scope, arch);
 
+    this.stmt.addReceipt.run(inventory.id, host.id, now, inventory.collected_at, inventory.software.length);
+    return { host_id: host.id, replay: false, items: next.length, new_catalogue_entries: created.n, duplicate_id: host.duplicate, unchanged: host.unchanged };
+  }
+
+  /** The catalogue's counters and the host's facets, from its installations before and after. */
+  private adjustCounts(hostId: number, next: readonly InstallationRow[], old: readonly InstallationRow[]): void {
+    const newCounts = countByEntry(next);
+    const oldCounts = countByEntry(old);
     const deltas = this.pending!;
     for (const [id, n] of newCounts) {
-      const old = oldCounts.get(id) ?? 0;
-      if (n !== old || old === 0) deltas.catalogue(id, n - old, old === 0 ? 1 : 0);
+      const before = oldCounts.get(id) ?? 0;
+      if (n !== before || before === 0) deltas.catalogue(id, n - before, before === 0 ? 1 : 0);
     }
-    for (const [id, old] of oldCounts) if (!newCounts.has(id)) deltas.catalogue(id, -old, -1);
+    for (const [id, before] of oldCounts) if (!newCounts.has(id)) deltas.catalogue(id, -before, -1);
 
     // Entries share a few facet lists (interned): the union is taken over the distinct lists.
     const facetLists = new Set<string[]>();
     for (const id of newCounts.keys()) facetLists.add(this.facets(id));
     const newFacets = new Set<string>();
     for (const list of facetLists) for (const facet of list) newFacets.add(facet);
-    const oldFacets = new Set((this.stmt.hostFacets.all(host.id) as { facet: string; value: string }[]).map((f) => `${f.facet}\u0000${f.value}`));
+    const oldFacets = new Set((this.stmt.hostFacets.all(hostId) as { facet: string; value: string }[]).map((f) => `${f.facet}\u0000${f.value}`));
     for (const facet of newFacets) {
       if (oldFacets.has(facet)) continue;
       const [name, value] = facet.split('\u0000') as [string, string];
-      this.stmt.addHostFacet.run(host.id, name, value);
+      this.stmt.addHostFacet.run(hostId, name, value);
       deltas.facet(facet, 1);
     }
     for (const facet of oldFacets) {
       if (newFacets.has(facet)) continue;
       const [name, value] = facet.split('\u0000') as [string, string];
-      this.stmt.removeHostFacet.run(host.id, name, value);
+      this.stmt.removeHostFacet.run(hostId, name, value);
       deltas.facet(facet, -1);
     }
-
-    this.stmt.addReceipt.run(inventory.id, host.id, now, inventory.collected_at, inventory.software.length);
-    let items = 0;
-    for (const n of newCounts.values()) items += n;
-    return { host_id: host.id, replay: false, items, new_catalogue_entries: created.n, duplicate_id: host.duplicate, unchanged: host.unchanged };
   }
 
   /**

@@ -43,8 +43,7 @@ export function hostRole(inventory: Inventory): HostRole {
   return 'server';
 }
 
-export function installationsOf(inventory: Inventory): Installation[] {
-  const role = hostRole(inventory);
+export function installationsOf(inventory: Inventory, role: HostRole = hostRole(inventory)): Installation[] {
   const out: Installation[] = [];
   for (const item of inventory.software) {
     out.push({

@@ -2,6 +2,7 @@
 // and their catalogue stay fast. Filters and sort keys come from the query string and are checked
 // against fixed lists before they reach SQL; values are always bound parameters.
 import type { Classifier } from '../classify/classifier.ts';
+import { hostsOf, versionCounts, versionsOn } from '../store/catalogue-hosts.ts';
 import type { Db } from '../store/db.ts';
 
 export const PAGE_SIZE = 50;
@@ -270,22 +271,21 @@ export function productById(db: Db, id: number): ProductRow | undefined {
 }
 
 export function productHosts(db: Db, catalogueId: number, page: number) {
-  return paginate<{ id: number; hostname: string; role: string; version: string; last_seen: string }>(
+  const hosts = paginate<{ id: number; hostname: string; role: string; last_seen: string }>(
     db,
-    'SELECT h.id, h.hostname, h.role, i.version, h.last_seen',
-    'FROM installations i JOIN hosts h ON h.id = i.host_id',
-    ['i.catalogue_id = ?'],
-    [catalogueId],
+    'SELECT h.id, h.hostname, h.role, h.last_seen',
+    'FROM hosts h',
+    ['h.id IN (SELECT value FROM json_each(?))'],
+    [JSON.stringify(hostsOf(db, [catalogueId]))],
     'h.hostname COLLATE NOCASE, h.id',
     page,
   );
+  const versions = versionsOn(db, catalogueId, hosts.rows.map((h) => h.id));
+  return { ...hosts, rows: hosts.rows.map((h) => ({ ...h, version: (versions.get(h.id) ?? []).join(', ') })) };
 }
 
 export function productVersions(db: Db, catalogueId: number) {
-  return db.prepare("SELECT version, COUNT(*) AS hosts FROM installations WHERE catalogue_id = ? GROUP BY version ORDER BY hosts DESC LIMIT 20").all(catalogueId) as {
-    version: string;
-    hosts: number;
-  }[];
+  return versionCounts(db, catalogueId, 20);
 }
 
 export function staleHosts(db: Db, limit = 200) {
