@@ -174,4 +174,27 @@ describe('ingest', () => {
     expectCountersConsistent(db);
     expect(new Ingestor(db, withLocal).reclassifyIfRulesChanged()).toBeNull();
   });
+
+  it('refreshes the facets of only the hosts a reclassified entry is on, as a full rebuild would', () => {
+    const other = [{ name: 'VLC media player', version: '3.0.21', publisher: 'VideoLAN' }];
+    // The entry is on one host of 41: its facets alone are refreshed (past 5 %, all are rebuilt).
+    ingestor.ingest(makeInventory({ machine: 'a' }));
+    for (let i = 0; i < 40; i++) ingestor.ingest(makeInventory({ machine: `b${i}`, software: other }));
+    const local = mkdtempSync(join(tmpdir(), 'tiebreak-local-'));
+    mkdirSync(join(local, 'vendors'));
+    writeFileSync(
+      join(local, 'vendors', 'editeur-regional.yaml'),
+      'id: editeur-regional\nname: Éditeur Régional\ncountry: FR\npublishers: [Éditeur Régional SARL]\ndefaults: { area: software, category: finance, licence: proprietary }\n',
+    );
+    expect(ingestor.reclassify(new Classifier(loadRuleTrees([DEFAULT_RULES_DIR, local])))).toBe(1);
+    const state = () => ({
+      hostFacets: db.prepare('SELECT host_id, facet, value FROM host_facets ORDER BY host_id, facet, value').all(),
+      counts: db.prepare('SELECT facet, value, hosts FROM facet_counts WHERE hosts <> 0 ORDER BY facet, value').all(),
+    });
+    const incremental = state();
+    expect(incremental.counts).toContainEqual({ facet: 'vendor', value: 'editeur-regional', hosts: 1 });
+    expectCountersConsistent(db);
+    db.transaction(() => (ingestor as unknown as { rebuildFacets(): void }).rebuildFacets())();
+    expect(state()).toEqual(incremental);
+  });
 });

@@ -3,6 +3,7 @@
 // previous installations are replaced, and the counters the map reads are adjusted by the difference.
 import { inventoryContentHash, type Inventory, type UnchangedReport } from '@tiebreak/shared';
 import type { Classification, Classifier } from '../classify/classifier.ts';
+import { hostsOf } from '../store/catalogue-hosts.ts';
 import { getMeta, setMeta, type Db } from '../store/db.ts';
 import { canonicalRows, parseInstallations, type InstallationRow } from '../store/host-installations.ts';
 import { catalogueKey, hostRole, installationsOf, type CatalogueItem, type HostRole } from './items.ts';
@@ -118,6 +119,10 @@ class EntryIds {
     this.size = 0;
   }
 }
+
+/** Past this many reclassified entries, or this share of hosts having them, every host's facets are rebuilt at once. */
+const INCREMENTAL_RECLASSIFY_LIMIT = 2_000;
+const INCREMENTAL_RECLASSIFY_SHARE = 0.05;
 
 const RAW_CACHE_LIMIT = 500_000;
 const RULES_META_KEY = 'rules_fingerprint';
@@ -412,9 +417,14 @@ export class Ingestor {
     }
     for (const [id, before] of oldCounts) if (!newCounts.has(id)) deltas.catalogue(id, -before, -1);
 
+    this.syncHostFacets(hostId, newCounts.keys(), deltas);
+  }
+
+  /** A host's facets made those of the catalogue entries it has; the change noted in `deltas`. */
+  private syncHostFacets(hostId: number, entries: Iterable<number>, deltas: Deltas): void {
     // Entries share a few facet lists (interned): the union is taken over the distinct lists.
     const facetLists = new Set<string[]>();
-    for (const id of newCounts.keys()) facetLists.add(this.facets(id));
+    for (const id of entries) facetLists.add(this.facets(id));
     const newFacets = new Set<string>();
     for (const list of facetLists) for (const facet of list) newFacets.add(facet);
     const oldFacets = new Set((this.stmt.hostFacets.all(hostId) as { facet: string; value: string }[]).map((f) => `${f.facet}\u0000${f.value}`));
@@ -442,18 +452,19 @@ export class Ingestor {
       const rows = this.db.prepare('SELECT id, kind, source, role, name, publisher, package, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule FROM catalogue').all() as (CatalogueItem & Record<string, unknown> & { id: number })[];
       const update = this.db.prepare(`UPDATE catalogue SET vendor_id = @vendor_id, product_id = @product_id, country = @country, owner_country = @owner_country, origin = @origin, licence = @licence,
         area = @area, category = @category, platform = @platform, rule = @rule WHERE id = @id`);
-      let n = 0;
+      const changedEntries: number[] = [];
       for (const row of rows) {
         const c = classifyItem(classifier, row);
         const next = { vendor_id: c.vendor_id, product_id: c.product_id, country: c.country, owner_country: c.owner_country, origin: c.origin, licence: c.licence, area: c.area, category: c.category, platform: c.platform ? 1 : 0, rule: c.rule };
         if (Object.entries(next).some(([k, v]) => row[k] !== v)) {
           update.run({ ...next, id: row.id });
-          n++;
+          changedEntries.push(row.id);
         }
       }
-      this.rebuildFacets();
+      this.facetsById.clear();
+      if (changedEntries.length) this.refreshFacets(changedEntries);
       setMeta(this.db, RULES_META_KEY, classifier.fingerprint);
-      return n;
+      return changedEntries.length;
     })();
     this.forgetCaches();
     return changed;
@@ -463,6 +474,23 @@ export class Ingestor {
   reclassifyIfRulesChanged(): number | null {
     if (getMeta(this.db, RULES_META_KEY) === this.classifier.fingerprint) return null;
     return this.reclassify();
+  }
+
+  /**
+   * The facets of the hosts that have these entries, and only theirs, when they are few: a local
+   * rule decided in the web interface for an item on a few hosts is then applied in milliseconds
+   * at any fleet size. Otherwise every host's facets are rebuilt at once, in SQL.
+   */
+  private refreshFacets(entries: readonly number[]): void {
+    const hosts = entries.length > INCREMENTAL_RECLASSIFY_LIMIT ? null : hostsOf(this.db, entries);
+    const allHosts = this.db.prepare('SELECT COUNT(*) FROM host_installations').pluck().get() as number;
+    if (!hosts || hosts.length > allHosts * INCREMENTAL_RECLASSIFY_SHARE) return this.rebuildFacets();
+    const deltas = new Deltas();
+    for (const hostId of hosts) {
+      const installations = parseInstallations(this.stmt.storedInstallations.get(hostId) as string | undefined);
+      this.syncHostFacets(hostId, new Set(installations.map(([id]) => id)), deltas);
+    }
+    this.applyDeltas(deltas);
   }
 
   private rebuildFacets(): void {
