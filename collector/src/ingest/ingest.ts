@@ -482,9 +482,10 @@ export class Ingestor {
    * at any fleet size. Otherwise every host's facets are rebuilt at once, in SQL.
    */
   private refreshFacets(entries: readonly number[]): void {
-    const hosts = entries.length > INCREMENTAL_RECLASSIFY_LIMIT ? null : hostsOf(this.db, entries);
+    if (entries.length > INCREMENTAL_RECLASSIFY_LIMIT) return this.rebuildFacets();
+    const hosts = hostsOf(this.db, entries);
     const allHosts = this.db.prepare('SELECT COUNT(*) FROM host_installations').pluck().get() as number;
-    if (!hosts || hosts.length > allHosts * INCREMENTAL_RECLASSIFY_SHARE) return this.rebuildFacets();
+    if (hosts.length > allHosts * INCREMENTAL_RECLASSIFY_SHARE) return this.rebuildFacets();
     const deltas = new Deltas();
     for (const hostId of hosts) {
       const installations = parseInstallations(this.stmt.storedInstallations.get(hostId) as string | undefined);

@@ -5,7 +5,7 @@
 // after new data and always before anything here is read. A batch of hosts then rewrites each
 // entry's set once, instead of writing one index row per installation.
 import type { Db } from './db.ts';
-import { parseInstallations, type InstallationRow } from './host-installations.ts';
+import { compareText, parseInstallations, type InstallationRow } from './host-installations.ts';
 import { applyChanges, blockOf, BLOCK_SIZE, offsetOf, offsets, size, union, type HostChange } from './host-set.ts';
 
 const CHUNK = 2_000;
@@ -30,6 +30,7 @@ function prepare(db: Db) {
     drop: db.prepare('DELETE FROM catalogue_hosts WHERE catalogue_id = ? AND block = ?'),
     sets: db.prepare('SELECT block, members FROM catalogue_hosts WHERE catalogue_id IN (SELECT value FROM json_each(?))'),
     versions: db.prepare('SELECT versions FROM catalogue_hosts WHERE catalogue_id = ?').pluck(),
+    installationsOf: db.prepare('SELECT host_id, installations FROM host_installations WHERE host_id IN (SELECT value FROM json_each(?))'),
   };
 }
 
@@ -176,14 +177,12 @@ export function versionCounts(db: Db, catalogueId: number, limit = 20): { versio
   for (const text of stmts(db).versions.all(catalogueId) as string[]) addCounts(counts, JSON.parse(text));
   return Object.entries(counts)
     .map(([version, hosts]) => ({ version, hosts }))
-    .sort((a, b) => b.hosts - a.hosts || (a.version < b.version ? -1 : a.version > b.version ? 1 : 0))
+    .sort((a, b) => b.hosts - a.hosts || compareText(a.version, b.version))
     .slice(0, limit);
 }
 
 /** The versions of a catalogue entry on each of these hosts. */
 export function versionsOn(db: Db, catalogueId: number, hostIds: readonly number[]): Map<number, string[]> {
-  const rows = db
-    .prepare('SELECT host_id, installations FROM host_installations WHERE host_id IN (SELECT value FROM json_each(?))')
-    .all(JSON.stringify(hostIds)) as { host_id: number; installations: string }[];
+  const rows = stmts(db).installationsOf.all(JSON.stringify(hostIds)) as { host_id: number; installations: string }[];
   return new Map(rows.map((r) => [r.host_id, versionsByEntry(parseInstallations(r.installations)).get(catalogueId) ?? []]));
 }

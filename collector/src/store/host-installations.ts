@@ -2,7 +2,8 @@
 // [catalogue_id, version, scope, arch] sorted by entry then version, scope and architecture.
 export type InstallationRow = [catalogueId: number, version: string, scope: string, arch: string];
 
-const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** Strings in code-unit order, the same on every machine (no locale). */
+export const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export const compareRows = (a: InstallationRow, b: InstallationRow) =>
   a[0] - b[0] || compareText(a[1], b[1]) || compareText(a[2], b[2]) || compareText(a[3], b[3]);
