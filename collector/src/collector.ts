@@ -11,7 +11,7 @@ import { Ingestor } from './ingest/ingest.ts';
 import { computeAssessment } from './assessment/compute.ts';
 import { recordSnapshot } from './assessment/history.ts';
 import { DelayedTask } from './delayed-task.ts';
-import { catchUp } from './store/catalogue-hosts.ts';
+import { catchUp, CHUNK_HOSTS } from './store/catch-up.ts';
 import { openDatabase, type Db } from './store/db.ts';
 
 export interface CollectorOptions {
@@ -69,24 +69,26 @@ export function createCollector(options: CollectorOptions): Collector {
     }
   };
   const snapshots = new DelayedTask(takeSnapshot, options.snapshotDelayMs ?? 5_000);
-  // The hosts by catalogue entry, brought up to date a second after new data, so that a product's
-  // page rarely has changes to apply first (it applies them if there are). In steps of a few
-  // hundred hosts (a tenth of a second or so), the event loop free between them.
+  // What is derived from the installations (store/catch-up.ts), brought up to date a second after
+  // new data, so that a read rarely has changes to apply first (it applies them if there are). One
+  // chunk per step, the event loop free between them: a step takes up to a second when thousands
+  // of hosts wait (a fleet-wide burst), a few milliseconds for the few inventories a second of a
+  // fleet's daily rescans.
   let closed = false;
   const catchUpStep = () => {
     if (closed) return;
     try {
-      if (catchUp(db, 500)) setImmediate(catchUpStep).unref();
+      if (catchUp(db, CHUNK_HOSTS)) setImmediate(catchUpStep).unref();
     } catch (error) {
-      log.error({ err: error }, 'updating the hosts by catalogue entry failed');
+      log.error({ err: error }, 'bringing the counts derived from the installations up to date failed');
     }
   };
-  const catalogueHosts = new DelayedTask(catchUpStep, 1_000);
+  const derived = new DelayedTask(catchUpStep, 1_000);
   const dataChanged = () => {
-    catalogueHosts.schedule();
+    derived.schedule();
     snapshots.schedule();
   };
-  catalogueHosts.schedule();
+  derived.schedule();
   if (changed !== null) log.info({ changed, rules: classifier.fingerprint }, 'catalogue reclassified with the current rules');
   const collector: Collector = {
     db,
@@ -116,7 +118,7 @@ export function createCollector(options: CollectorOptions): Collector {
     close: () => {
       snapshots.flush();
       // What is left in the log stays there, applied by the next reader or collector.
-      catalogueHosts.cancel();
+      derived.cancel();
       closed = true;
       db.close();
     },

@@ -5,6 +5,7 @@ import { AREAS, ORIGINS, type Alternative, type Area, type Origin } from '@tiebr
 import type { Classification, Classifier } from '../classify/classifier.ts';
 import { computeMap, type DependencyMap } from '../map/map.ts';
 import { countHosts } from '../store/catalogue-hosts.ts';
+import { catchUp } from '../store/catch-up.ts';
 import type { Db } from '../store/db.ts';
 import { classifyNamed, classifySpend, listAssets, spendLines, spendYears } from './inputs.ts';
 import {
@@ -164,6 +165,7 @@ export interface AssessmentOptions {
 
 export function computeAssessment(db: Db, classifier: Classifier, options: AssessmentOptions = {}): Assessment {
   const rules = classifier.rules;
+  catchUp(db);
   const map = options.map ?? computeMap(db, classifier, { unclassifiedLimit: 0 });
   const totalHosts = map.totals.hosts;
   const criticalityOf = criticalityResolver(db, classifier);

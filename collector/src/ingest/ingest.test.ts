@@ -3,34 +3,16 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { expectHostSetsConsistent } from '../../../test/expect-consistent.ts';
+import { expectDerivedConsistent } from '../../../test/expect-consistent.ts';
 import { makeInventory } from '../../../test/fixtures.ts';
 import { Classifier } from '../classify/classifier.ts';
 import { DEFAULT_RULES_DIR, loadRuleTrees } from '../classify/load-rules.ts';
 import { computeMap } from '../map/map.ts';
 import { openDatabase, type Db } from '../store/db.ts';
+import { rebuildFacets } from '../store/facets.ts';
 import { Ingestor } from './ingest.ts';
 
 const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
-
-/** The counters kept at ingest must equal a recount from the installations themselves. */
-function expectCountersConsistent(db: Db) {
-  const kept = db.prepare('SELECT id, installs, hosts FROM catalogue ORDER BY id').all();
-  const recount = db
-    .prepare(`SELECT c.id, COUNT(i.host_id) AS installs, COUNT(DISTINCT i.host_id) AS hosts
-      FROM catalogue c LEFT JOIN installations i ON i.catalogue_id = c.id GROUP BY c.id ORDER BY c.id`)
-    .all();
-  expect(kept).toEqual(recount);
-  const facets = db.prepare('SELECT facet, value, hosts FROM facet_counts WHERE hosts <> 0 ORDER BY facet, value').all();
-  const refacets = db.prepare('SELECT facet, value, COUNT(*) AS hosts FROM host_facets GROUP BY facet, value ORDER BY facet, value').all();
-  expect(facets).toEqual(refacets);
-  const vendorHosts = db
-    .prepare(`SELECT c.vendor_id AS value, COUNT(DISTINCT i.host_id) AS hosts FROM installations i JOIN catalogue c ON c.id = i.catalogue_id
-      WHERE c.vendor_id IS NOT NULL GROUP BY c.vendor_id ORDER BY c.vendor_id`)
-    .all();
-  expect(db.prepare("SELECT value, hosts FROM facet_counts WHERE facet = 'vendor' AND hosts <> 0 ORDER BY value").all()).toEqual(vendorHosts);
-  expectHostSetsConsistent(db);
-}
 
 describe('ingest', () => {
   let db: Db;
@@ -51,7 +33,7 @@ describe('ingest', () => {
     expect(google).toMatchObject({ hosts: 2, installations: 2, origin: 'non_eu', country: 'US', owner: 'Alphabet' });
     expect(map.unclassified.map((u) => u.name)).toEqual(['Logiciel Métier Inconnu']);
     expect(map.by_area_origin.find((c) => c.area === 'workstation' && c.origin === 'non_eu')!.hosts).toBe(2);
-    expectCountersConsistent(db);
+    expectDerivedConsistent(db);
   });
 
   it('replaces the previous state of a host with its new inventory', () => {
@@ -64,7 +46,7 @@ describe('ingest', () => {
     expect(map.by_vendor.find((v) => v.vendor_id === 'google')!.hosts).toBe(1);
     expect(map.by_vendor.find((v) => v.vendor_id === 'videolan')!.hosts).toBe(1);
     expect(db.prepare('SELECT COUNT(*) FROM installations WHERE host_id = 1').pluck().get()).toBe(1 + 3); // VLC + OS, system, CPU
-    expectCountersConsistent(db);
+    expectDerivedConsistent(db);
   });
 
   it('accepts a replay of the same inventory without changing anything', () => {
@@ -87,7 +69,7 @@ describe('ingest', () => {
       { id: 2, hostname: 'PC-02', duplicate_id: 1 },
     ]);
     expect(computeMap(db, classifier).totals.duplicate_id_hosts).toBe(2);
-    expectCountersConsistent(db);
+    expectDerivedConsistent(db);
   });
 
   it('stores SQL, HTML and control characters exactly, and changes nothing else', () => {
@@ -107,7 +89,7 @@ describe('ingest', () => {
     expect(db.prepare('SELECT hostname FROM hosts').pluck().get()).toBe('<b>PC</b>\'";--');
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'hosts'").pluck().get()).toBe('hosts');
     expect(new Set(computeMap(db, classifier).unclassified.map((u) => u.name))).toEqual(new Set(hostile));
-    expectCountersConsistent(db);
+    expectDerivedConsistent(db);
   });
 
   it('rolls back everything when an inventory fails half-way', () => {
@@ -124,7 +106,7 @@ describe('ingest', () => {
     expect(snapshot()).toEqual(before);
     db.exec('DROP TRIGGER fail_late');
     ingestor.ingest(makeInventory({ machine: 'b', software: [{ name: 'Something New', publisher: 'New Co' }] }));
-    expectCountersConsistent(db);
+    expectDerivedConsistent(db);
   });
 
   it('ingests a batch in one commit; an inventory that fails is reported in its slot and the others are kept', () => {
@@ -140,11 +122,11 @@ describe('ingest', () => {
     expect(hostnames).toContain('BATCH-1');
     expect(hostnames).toContain('BATCH-3');
     expect(hostnames).not.toContain('REFUSED-HOST');
-    expectCountersConsistent(db);
+    expectDerivedConsistent(db);
     // Without a failure the whole batch goes in at once, counters summed once.
     const batch = [4, 5, 6].map((i) => makeInventory({ machine: `batch-${i}` }));
     expect(ingestor.ingestMany(batch).every((r) => !(r instanceof Error))).toBe(true);
-    expectCountersConsistent(db);
+    expectDerivedConsistent(db);
   });
 
   it("keeps the agent's own content hash, and computes it for a report that has none", () => {
@@ -171,7 +153,7 @@ describe('ingest', () => {
     const map = computeMap(db, withLocal);
     expect(map.unclassified).toEqual([]);
     expect(map.by_vendor.find((v) => v.vendor_id === 'editeur-regional')).toMatchObject({ origin: 'eu', hosts: 1 });
-    expectCountersConsistent(db);
+    expectDerivedConsistent(db);
     expect(new Ingestor(db, withLocal).reclassifyIfRulesChanged()).toBeNull();
   });
 
@@ -193,8 +175,8 @@ describe('ingest', () => {
     });
     const incremental = state();
     expect(incremental.counts).toContainEqual({ facet: 'vendor', value: 'editeur-regional', hosts: 1 });
-    expectCountersConsistent(db);
-    db.transaction(() => (ingestor as unknown as { rebuildFacets(): void }).rebuildFacets())();
+    expectDerivedConsistent(db);
+    db.transaction(() => rebuildFacets(db))();
     expect(state()).toEqual(incremental);
   });
 });

@@ -1,10 +1,13 @@
 // Ingestion of one inventory, in one transaction: the host is found or created (never merging two
-// machines), its items are linked to catalogue entries (classified once, when first seen), its
-// previous installations are replaced, and the counters the map reads are adjusted by the difference.
+// machines), its items are linked to catalogue entries (classified once, when first seen), and its
+// previous installations are replaced by one row. What the map and the pages count is derived from
+// that row later, in bulk, and before any read (store/catch-up.ts).
 import { inventoryContentHash, type Inventory, type UnchangedReport } from '@tiebreak/shared';
 import type { Classification, Classifier } from '../classify/classifier.ts';
 import { hostsOf } from '../store/catalogue-hosts.ts';
+import { catchUp } from '../store/catch-up.ts';
 import { getMeta, setMeta, type Db } from '../store/db.ts';
+import { EntryFacets, FacetChanges, rebuildFacets, RULES_META_KEY, storedFacets } from '../store/facets.ts';
 import { canonicalRows, parseInstallations, type InstallationRow } from '../store/host-installations.ts';
 import { catalogueKey, hostRole, installationsOf, type CatalogueItem, type HostRole } from './items.ts';
 
@@ -40,52 +43,6 @@ export function classifyItem(classifier: Classifier, item: CatalogueItem): Class
     area: item.role === 'server' ? 'infrastructure' : 'workstation',
     category: result.product_id ? result.category : item.kind === 'os' ? 'os' : (PART_CATEGORY[item.package ?? ''] ?? 'hardware'),
   };
-}
-
-/** The classification columns of a catalogue entry that the map and the facets read. */
-export interface CatalogueFacts {
-  area: string | null;
-  origin: string;
-  vendor_id: string | null;
-  country: string | null;
-  owner_country: string | null;
-  licence: string;
-}
-
-/** The facets a catalogue entry gives each host it is installed on; the map counts hosts per facet. */
-export function facetsOf(facts: CatalogueFacts): string[] {
-  const facets = [`cell\u0000${facts.area ?? 'unknown'}|${facts.origin}`, `origin\u0000${facts.origin}`, `licence\u0000${facts.licence}`];
-  if (facts.vendor_id) facets.push(`vendor\u0000${facts.vendor_id}`);
-  const country = facts.owner_country ?? facts.country;
-  if (facts.country) facets.push(`country\u0000${facts.country}`);
-  if (country) facets.push(`owner_country\u0000${country}`);
-  return facets;
-}
-
-/** Changes to the catalogue's and facets' counters, summed before they are written. */
-class Deltas {
-  readonly catalogueDeltas = new Map<number, [number, number]>();
-  readonly facetDeltas = new Map<string, number>();
-  catalogue(id: number, installs: number, hosts: number) {
-    const current = this.catalogueDeltas.get(id);
-    if (current) {
-      current[0] += installs;
-      current[1] += hosts;
-    } else this.catalogueDeltas.set(id, [installs, hosts]);
-  }
-  facet(facet: string, hosts: number) {
-    this.facetDeltas.set(facet, (this.facetDeltas.get(facet) ?? 0) + hosts);
-  }
-  merge(other: Deltas) {
-    for (const [id, [installs, hosts]] of other.catalogueDeltas) this.catalogue(id, installs, hosts);
-    for (const [facet, hosts] of other.facetDeltas) this.facet(facet, hosts);
-  }
-}
-
-function countByEntry(rows: readonly InstallationRow[]): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const [id] of rows) counts.set(id, (counts.get(id) ?? 0) + 1);
-  return counts;
 }
 
 /**
@@ -125,12 +82,12 @@ const INCREMENTAL_RECLASSIFY_LIMIT = 2_000;
 const INCREMENTAL_RECLASSIFY_SHARE = 0.05;
 
 const RAW_CACHE_LIMIT = 500_000;
-const RULES_META_KEY = 'rules_fingerprint';
 
 export class Ingestor {
   private readonly entryIds = new EntryIds();
-  private readonly facetsById = new Map<number, string[]>();
   private readonly stmt;
+  /** One inventory in its own transaction (a savepoint inside a batch). */
+  private readonly ingestTransaction: (inventory: Inventory, now: string) => IngestResult;
 
   constructor(
     private readonly db: Db,
@@ -154,7 +111,6 @@ export class Ingestor {
       catalogueByKey: db.prepare(
         'SELECT id FROM catalogue WHERE source = ? AND role = ? AND name_norm = ? AND publisher_norm = ? AND package_norm = ?',
       ),
-      catalogueFacts: db.prepare('SELECT area, origin, vendor_id, country, owner_country, licence FROM catalogue WHERE id = ?'),
       insertCatalogue: db.prepare(`INSERT INTO catalogue (kind, source, role, name, publisher, package, name_norm, publisher_norm,
         package_norm, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule, first_seen)
         VALUES (@kind, @source, @role, @name, @publisher, @package, @name_norm, @publisher_norm, @package_norm, @vendor_id, @product_id,
@@ -162,47 +118,21 @@ export class Ingestor {
       storedInstallations: db.prepare('SELECT installations FROM host_installations WHERE host_id = ?').pluck(),
       insertInstallations: db.prepare('INSERT INTO host_installations (host_id, installations) VALUES (?, ?)'),
       updateInstallations: db.prepare('UPDATE host_installations SET installations = ? WHERE host_id = ?'),
-      adjustCatalogue: db.prepare('UPDATE catalogue SET installs = installs + ?, hosts = hosts + ? WHERE id = ?'),
-      hostFacets: db.prepare('SELECT facet, value FROM host_facets WHERE host_id = ?'),
-      addHostFacet: db.prepare('INSERT INTO host_facets (host_id, facet, value) VALUES (?, ?, ?)'),
-      removeHostFacet: db.prepare('DELETE FROM host_facets WHERE host_id = ? AND facet = ? AND value = ?'),
-      adjustFacet: db.prepare(
-        'INSERT INTO facet_counts (facet, value, hosts) VALUES (?, ?, ?) ON CONFLICT (facet, value) DO UPDATE SET hosts = hosts + excluded.hosts',
-      ),
     };
-    // One inventory in its own transaction (a savepoint inside a batch); its counter changes are
-    // kept aside and written only once the inventory is known to be good.
-    this.ingestTransaction = db.transaction((inventory: Inventory, now: string) => {
-      this.pending = new Deltas();
-      const result = this.ingestUnsafe(inventory, now);
-      return { result, deltas: this.pending };
-    });
-    this.applyDeltas = db.transaction((deltas: Deltas) => {
-      for (const [id, [installs, hosts]] of deltas.catalogueDeltas) if (installs || hosts) this.stmt.adjustCatalogue.run(installs, hosts, id);
-      for (const [facet, hosts] of deltas.facetDeltas) {
-        if (!hosts) continue;
-        const [name, value] = facet.split('\u0000') as [string, string];
-        this.stmt.adjustFacet.run(name, value, hosts);
-      }
-    });
+    this.ingestTransaction = db.transaction((inventory: Inventory, now: string) => this.ingestUnsafe(inventory, now));
   }
-
-  private pending: Deltas | null = null;
-  private readonly ingestTransaction: (inventory: Inventory, now: string) => { result: IngestResult; deltas: Deltas };
-  private readonly applyDeltas: (deltas: Deltas) => void;
 
   /** Ingest a validated inventory. All or nothing: on any error, the database is unchanged. */
   ingest(inventory: Inventory, now = new Date()): IngestResult {
-    return this.ingestMany([inventory], now).map((r) => {
-      if (r instanceof Error) throw r;
-      return r;
-    })[0]!;
+    const [result] = this.ingestMany([inventory], now);
+    if (result instanceof Error) throw result;
+    return result!;
   }
 
   /**
    * Ingest several inventories with one commit: each in its own savepoint, so one that fails is
    * rolled back alone and reported in its slot, while the others are kept. The commit is the
-   * dominant cost of an ingest; sharing it is what lets the collector keep up with a fleet.
+   * dominant cost of an ingest; sharing it is what lets the collector keep up with a burst.
    */
   ingestMany(inventories: readonly Inventory[], now = new Date()): (IngestResult | Error)[] {
     const at = now.toISOString();
@@ -211,44 +141,30 @@ export class Ingestor {
     // batch is rolled back whole and ingested again below, each inventory in its own savepoint.
     if (inventories.length > 1) {
       try {
-        return this.db.transaction(() => {
-          const batch = new Deltas();
-          this.pending = batch;
-          const results = inventories.map((inventory) => this.ingestUnsafe(inventory, at));
-          this.applyDeltas(batch);
-          return results;
-        })();
+        return this.db.transaction(() => inventories.map((inventory) => this.ingestUnsafe(inventory, at)))();
       } catch {
-        this.forgetCaches();
-      } finally {
-        this.pending = null;
+        this.entryIds.clear();
       }
     }
     let failed = false;
     try {
-      return this.db.transaction(() => {
-        const batch = new Deltas();
-        const results = inventories.map((inventory) => {
+      return this.db.transaction(() =>
+        inventories.map((inventory) => {
           try {
             // A transaction inside a transaction is a savepoint in better-sqlite3.
-            const { result, deltas } = this.ingestTransaction(inventory, at);
-            batch.merge(deltas);
-            return result;
+            return this.ingestTransaction(inventory, at);
           } catch (error) {
             failed = true;
             return error instanceof Error ? error : new Error(String(error));
           }
-        });
-        // Counters shared by the whole batch are written once, in the same commit.
-        this.applyDeltas(batch);
-        return results;
-      })();
+        }),
+      )();
     } catch (error) {
       failed = true;
       throw error;
     } finally {
-      this.pending = null;
-      if (failed) this.forgetCaches();
+      // The cache may name catalogue rows that a rollback removed.
+      if (failed) this.entryIds.clear();
     }
   }
 
@@ -270,12 +186,6 @@ export class Ingestor {
       this.stmt.addReceipt.run(report.id, host.id, at, report.collected_at, host.software_count);
       return { accepted: true, host_id: host.id };
     })();
-  }
-
-  /** Caches may name rows that a rollback removed. */
-  private forgetCaches(): void {
-    this.entryIds.clear();
-    this.facetsById.clear();
   }
 
   private resolveHost(inventory: Inventory, role: HostRole, now: string): { id: number; duplicate: boolean; unchanged: boolean } {
@@ -348,33 +258,10 @@ export class Ingestor {
           now,
         }).lastInsertRowid,
       );
-      this.facetsById.set(id, this.intern(facetsOf(c)));
       created.n++;
     }
     this.entryIds.set(item, id);
     return id;
-  }
-
-  private readonly facetLists = new Map<string, string[]>();
-
-  /** One array for each distinct list of facets, shared by the entries that have it. */
-  private intern(facets: string[]): string[] {
-    const key = facets.join('\u0001');
-    let list = this.facetLists.get(key);
-    if (!list) {
-      if (this.facetLists.size >= RAW_CACHE_LIMIT) this.facetLists.clear();
-      this.facetLists.set(key, (list = facets));
-    }
-    return list;
-  }
-
-  private facets(id: number): string[] {
-    let facets = this.facetsById.get(id);
-    if (!facets) {
-      facets = this.intern(facetsOf(this.stmt.catalogueFacts.get(id) as CatalogueFacts));
-      this.facetsById.set(id, facets);
-    }
-    return facets;
   }
 
   private ingestUnsafe(inventory: Inventory, now: string): IngestResult {
@@ -385,9 +272,9 @@ export class Ingestor {
     const host = this.resolveHost(inventory, role, now);
     const created = { n: 0 };
 
-    // The host's installations after this inventory, one row each, in a canonical order: a rescan
-    // that changed nothing is recognised by its text and writes nothing. (The hosts by catalogue
-    // entry follow the stored row later, in bulk: store/catalogue-hosts.ts.)
+    // The host's installations after this inventory, in a canonical order: a rescan that changed
+    // nothing is recognised by its text and writes nothing. Storing them queues the host for the
+    // catch-up of what is derived from them (a trigger, in this transaction).
     const rows: InstallationRow[] = [];
     for (const installation of installationsOf(inventory, role)) {
       rows.push([this.catalogueId(installation.item, now, created), installation.version, installation.scope, installation.arch]);
@@ -395,60 +282,23 @@ export class Ingestor {
     const next = canonicalRows(rows);
     const text = JSON.stringify(next);
     const stored = this.stmt.storedInstallations.get(host.id) as string | undefined;
-    if (stored !== text) {
-      if (stored === undefined) this.stmt.insertInstallations.run(host.id, text);
-      else this.stmt.updateInstallations.run(text, host.id);
-      const old = parseInstallations(stored);
-      this.adjustCounts(host.id, next, old);
-    }
+    if (stored === undefined) this.stmt.insertInstallations.run(host.id, text);
+    else if (stored !== text) this.stmt.updateInstallations.run(text, host.id);
 
     this.stmt.addReceipt.run(inventory.id, host.id, now, inventory.collected_at, inventory.software.length);
     return { host_id: host.id, replay: false, items: next.length, new_catalogue_entries: created.n, duplicate_id: host.duplicate, unchanged: host.unchanged };
   }
 
-  /** The catalogue's counters and the host's facets, from its installations before and after. */
-  private adjustCounts(hostId: number, next: readonly InstallationRow[], old: readonly InstallationRow[]): void {
-    const newCounts = countByEntry(next);
-    const oldCounts = countByEntry(old);
-    const deltas = this.pending!;
-    for (const [id, n] of newCounts) {
-      const before = oldCounts.get(id) ?? 0;
-      if (n !== before || before === 0) deltas.catalogue(id, n - before, before === 0 ? 1 : 0);
-    }
-    for (const [id, before] of oldCounts) if (!newCounts.has(id)) deltas.catalogue(id, -before, -1);
-
-    this.syncHostFacets(hostId, newCounts.keys(), deltas);
-  }
-
-  /** A host's facets made those of the catalogue entries it has; the change noted in `deltas`. */
-  private syncHostFacets(hostId: number, entries: Iterable<number>, deltas: Deltas): void {
-    // Entries share a few facet lists (interned): the union is taken over the distinct lists.
-    const facetLists = new Set<string[]>();
-    for (const id of entries) facetLists.add(this.facets(id));
-    const newFacets = new Set<string>();
-    for (const list of facetLists) for (const facet of list) newFacets.add(facet);
-    const oldFacets = new Set((this.stmt.hostFacets.all(hostId) as { facet: string; value: string }[]).map((f) => `${f.facet}\u0000${f.value}`));
-    for (const facet of newFacets) {
-      if (oldFacets.has(facet)) continue;
-      const [name, value] = facet.split('\u0000') as [string, string];
-      this.stmt.addHostFacet.run(hostId, name, value);
-      deltas.facet(facet, 1);
-    }
-    for (const facet of oldFacets) {
-      if (newFacets.has(facet)) continue;
-      const [name, value] = facet.split('\u0000') as [string, string];
-      this.stmt.removeHostFacet.run(hostId, name, value);
-      deltas.facet(facet, -1);
-    }
-  }
-
   /**
-   * Classify the whole catalogue again with the current rules and rebuild the host facets: run
-   * when the rules changed, so the map follows without any rescan. Returns the entries changed.
+   * Classify the whole catalogue again with the current rules and bring the host facets in line:
+   * run when the rules changed, so the map follows without any rescan. Returns the entries changed.
    */
   reclassify(classifier: Classifier = this.classifier): number {
     this.classifier = classifier;
+    // IMMEDIATE: the facets are derived from the whole state, which must not move meanwhile.
     const changed = this.db.transaction(() => {
+      // Queued hosts first, with the classification their stored facets were derived with.
+      catchUp(this.db);
       const rows = this.db.prepare('SELECT id, kind, source, role, name, publisher, package, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule FROM catalogue').all() as (CatalogueItem & Record<string, unknown> & { id: number })[];
       const update = this.db.prepare(`UPDATE catalogue SET vendor_id = @vendor_id, product_id = @product_id, country = @country, owner_country = @owner_country, origin = @origin, licence = @licence,
         area = @area, category = @category, platform = @platform, rule = @rule WHERE id = @id`);
@@ -461,12 +311,11 @@ export class Ingestor {
           changedEntries.push(row.id);
         }
       }
-      this.facetsById.clear();
       if (changedEntries.length) this.refreshFacets(changedEntries);
       setMeta(this.db, RULES_META_KEY, classifier.fingerprint);
       return changedEntries.length;
-    })();
-    this.forgetCaches();
+    }).immediate();
+    this.entryIds.clear();
     return changed;
   }
 
@@ -482,36 +331,16 @@ export class Ingestor {
    * at any fleet size. Otherwise every host's facets are rebuilt at once, in SQL.
    */
   private refreshFacets(entries: readonly number[]): void {
-    if (entries.length > INCREMENTAL_RECLASSIFY_LIMIT) return this.rebuildFacets();
+    if (entries.length > INCREMENTAL_RECLASSIFY_LIMIT) return rebuildFacets(this.db);
     const hosts = hostsOf(this.db, entries);
     const allHosts = this.db.prepare('SELECT COUNT(*) FROM host_installations').pluck().get() as number;
-    if (hosts.length > allHosts * INCREMENTAL_RECLASSIFY_SHARE) return this.rebuildFacets();
-    const deltas = new Deltas();
+    if (hosts.length > allHosts * INCREMENTAL_RECLASSIFY_SHARE) return rebuildFacets(this.db);
+    const entryFacets = new EntryFacets(this.db);
+    const changes = new FacetChanges(this.db);
     for (const hostId of hosts) {
-      const installations = parseInstallations(this.stmt.storedInstallations.get(hostId) as string | undefined);
-      this.syncHostFacets(hostId, new Set(installations.map(([id]) => id)), deltas);
+      const current = parseInstallations(this.stmt.storedInstallations.get(hostId) as string | undefined);
+      changes.move(hostId, storedFacets(this.db, hostId), entryFacets.ofHost(current));
     }
-    this.applyDeltas(deltas);
-  }
-
-  private rebuildFacets(): void {
-    const db = this.db;
-    db.exec('CREATE TEMP TABLE IF NOT EXISTS catalogue_facet (catalogue_id INTEGER NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL)');
-    db.exec('DELETE FROM temp.catalogue_facet');
-    const insert = db.prepare('INSERT INTO temp.catalogue_facet (catalogue_id, facet, value) VALUES (?, ?, ?)');
-    for (const row of db.prepare('SELECT id, area, origin, vendor_id, country, owner_country, licence FROM catalogue').all() as (CatalogueFacts & { id: number })[]) {
-      for (const facet of facetsOf(row)) {
-        const [name, value] = facet.split('\u0000') as [string, string];
-        insert.run(row.id, name, value);
-      }
-    }
-    db.exec(`
-      DELETE FROM host_facets;
-      DELETE FROM facet_counts;
-      INSERT INTO host_facets (host_id, facet, value)
-        SELECT DISTINCT i.host_id, f.facet, f.value FROM installations i JOIN temp.catalogue_facet f ON f.catalogue_id = i.catalogue_id;
-      INSERT INTO facet_counts (facet, value, hosts) SELECT facet, value, COUNT(*) FROM host_facets GROUP BY facet, value;
-      DELETE FROM temp.catalogue_facet;
-    `);
+    changes.flush();
   }
 }

@@ -1,8 +1,9 @@
 // The dependency map: hosts, installations and distinct products by TIE Break area x origin, by
 // vendor, by country and by licence, plus what is still unrecognised. Reads the catalogue once and
-// the per-facet host counts kept at ingest; never the installations table.
+// the per-facet host counts (brought up to date first, store/catch-up.ts); never the installations.
 import type { Classifier } from '../classify/classifier.ts';
-import type { CatalogueFacts } from '../ingest/ingest.ts';
+import { catchUp } from '../store/catch-up.ts';
+import type { CatalogueFacts } from '../store/facets.ts';
 import type { Db } from '../store/db.ts';
 
 export interface Counts {
@@ -60,6 +61,7 @@ class Tally {
 }
 
 export function computeMap(db: Db, classifier: Classifier, options: { unclassifiedLimit?: number } = {}): DependencyMap {
+  catchUp(db);
   const facetHosts = new Map<string, Map<string, number>>();
   for (const row of db.prepare('SELECT facet, value, hosts FROM facet_counts WHERE hosts > 0').all() as { facet: string; value: string; hosts: number }[]) {
     let values = facetHosts.get(row.facet);

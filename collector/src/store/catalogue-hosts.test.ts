@@ -3,14 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import { expectHostSetsConsistent } from '../../../test/expect-consistent.ts';
+import { expectDerivedConsistent } from '../../../test/expect-consistent.ts';
 import { makeInventory } from '../../../test/fixtures.ts';
 import { Classifier } from '../classify/classifier.ts';
 import { DEFAULT_RULES_DIR, loadRuleTrees } from '../classify/load-rules.ts';
 import { createCollector } from '../collector.ts';
 import { Ingestor } from '../ingest/ingest.ts';
-import { catchUp, countHosts, hostsOf, versionCounts, versionsOn } from './catalogue-hosts.ts';
+import { countHosts, hostsOf, versionCounts, versionsOn } from './catalogue-hosts.ts';
+import { catchUp } from './catch-up.ts';
 import { openDatabase, type Db } from './db.ts';
+import { rebuildFacets } from './facets.ts';
 import { applyChanges, encode, offsets, size, union } from './host-set.ts';
 import { MIGRATIONS } from './migrations.ts';
 
@@ -76,7 +78,7 @@ describe('hosts by catalogue entry', () => {
     }
     expect(db.prepare('SELECT COUNT(*) FROM hosts WHERE id > 65536').pluck().get()).toBeGreaterThan(3);
     expect(db.prepare('SELECT COUNT(DISTINCT block) FROM catalogue_hosts').pluck().get()).toBe(2);
-    expectHostSetsConsistent(db);
+    expectDerivedConsistent(db);
 
     // A host removed leaves the sets (its installations go with it).
     const removed = db.prepare('SELECT host_id FROM host_installations ORDER BY length(installations) DESC LIMIT 1').pluck().get() as number;
@@ -84,7 +86,7 @@ describe('hosts by catalogue entry', () => {
     db.prepare('DELETE FROM inventory_receipts WHERE host_id = ?').run(removed);
     db.prepare('DELETE FROM hosts WHERE id = ?').run(removed);
     expect(db.prepare('SELECT COUNT(*) FROM catalogue_hosts_queue').pluck().get()).toBe(1);
-    expectHostSetsConsistent(db);
+    expectDerivedConsistent(db);
     db.close();
   });
 
@@ -131,6 +133,11 @@ describe('hosts by catalogue entry', () => {
     install.run(7, one, '1.0', 'machine', 'x64');
     install.run(7, two, '2.0', 'machine', '');
     install.run(70_000, one, '1.1', 'user', '');
+    // The counters and facets as ingest kept them until migration 11.
+    db.exec(`UPDATE catalogue SET installs = (SELECT COUNT(*) FROM installations WHERE catalogue_id = catalogue.id),
+      hosts = (SELECT COUNT(DISTINCT host_id) FROM installations WHERE catalogue_id = catalogue.id)`);
+    rebuildFacets(db);
+    expect(db.prepare('SELECT COUNT(*) FROM facet_counts').pluck().get()).toBeGreaterThan(0);
     db.close();
 
     const migrated = openDatabase(db.name);
@@ -141,8 +148,30 @@ describe('hosts by catalogue entry', () => {
     ]);
     expect(hostsOf(migrated, [one])).toEqual([7, 70_000]);
     expect(hostsOf(migrated, [two])).toEqual([7]);
-    expectHostSetsConsistent(migrated);
+    expectDerivedConsistent(migrated);
     migrated.close();
+  });
+
+  it('stay as they are through migration 11 when nothing is queued, and are rebuilt when something is', () => {
+    for (const queued of [false, true]) {
+      const db = tempDb(MIGRATIONS.filter((m) => m.version < 11));
+      const ingestor = new Ingestor(db, classifier);
+      ingestor.ingest(makeInventory({ machine: 'a' }));
+      ingestor.ingest(makeInventory({ machine: 'b', software: [{ name: 'VLC media player', version: '3.0.21', publisher: 'VideoLAN' }] }));
+      catchUp(db);
+      if (queued) {
+        // A host queued when version 10 stopped: its counters and facets already showed it as it is.
+        db.exec("UPDATE catalogue SET installs = installs + 1, hosts = hosts + 1 WHERE name = 'Google Chrome'");
+        ingestor.ingest(makeInventory({ machine: 'c' }));
+      }
+      const sets = db.prepare('SELECT catalogue_id, block, members FROM catalogue_hosts ORDER BY 1, 2').all();
+      db.close();
+      const migrated = openDatabase(db.name);
+      expect(migrated.prepare('SELECT COUNT(*) FROM catalogue_hosts_queue').pluck().get()).toBe(queued ? 3 : 0);
+      if (!queued) expect(migrated.prepare('SELECT catalogue_id, block, members FROM catalogue_hosts ORDER BY 1, 2').all()).toEqual(sets);
+      expectDerivedConsistent(migrated);
+      migrated.close();
+    }
   });
 
   it('are brought up to date by a running collector a moment after new data, without any read', async () => {

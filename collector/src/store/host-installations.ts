@@ -15,3 +15,14 @@ export function canonicalRows(rows: InstallationRow[]): InstallationRow[] {
 }
 
 export const parseInstallations = (text: string | null | undefined): InstallationRow[] => (text ? (JSON.parse(text) as InstallationRow[]) : []);
+
+/** Each entry of a host's installations with its distinct versions. */
+export function versionsByEntry(rows: readonly InstallationRow[]): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const [id, version] of rows) {
+    const versions = out.get(id);
+    if (!versions) out.set(id, [version]);
+    else if (versions.at(-1) !== version) versions.push(version); // rows are sorted by entry, then version
+  }
+  return out;
+}

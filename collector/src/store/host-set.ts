@@ -78,8 +78,9 @@ export function applyChanges(set: Uint8Array | null, changes: readonly HostChang
   return encode([...members].sort((a, b) => a - b));
 }
 
-/** The union of two stored sets. */
-export function union(a: Uint8Array, b: Uint8Array): Uint8Array {
+/** The union of two stored sets (`a` null: the empty set). */
+export function union(a: Uint8Array | null, b: Uint8Array): Uint8Array {
+  if (!a) return b;
   if (isBitmap(a) || isBitmap(b)) {
     const bits = new Uint8Array(BITMAP_BYTES);
     for (const set of [a, b]) {

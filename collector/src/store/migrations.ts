@@ -304,7 +304,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
       -- Hosts whose installations changed since catalogue_hosts last showed them, with what it
       -- showed (null: nothing); a host already queued keeps what it showed. Applied in bulk by
-      -- store/catalogue-hosts.ts. (The triggers test before inserting: an INSERT OR IGNORE would
+      -- store/catch-up.ts. (The triggers test before inserting: an INSERT OR IGNORE would
       -- take the conflict policy of the statement that fired it.)
       CREATE TABLE catalogue_hosts_queue (
         host_id INTEGER PRIMARY KEY,
@@ -328,6 +328,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE VIEW installations AS
         SELECT hi.host_id AS host_id, j.value ->> 0 AS catalogue_id, j.value ->> 1 AS version, j.value ->> 2 AS scope, j.value ->> 3 AS arch
         FROM host_installations hi, json_each(hi.installations) j;
+    `,
+  },
+  {
+    version: 11,
+    name: 'catalogue counters and host facets derived in bulk with the host sets',
+    // Ingest no longer updates catalogue.installs, catalogue.hosts, host_facets and facet_counts:
+    // like catalogue_hosts, they show each host as the queue says it was shown (store/catch-up.ts).
+    // Until now they showed queued hosts as they are: when hosts are queued, everything derived is
+    // rebuilt from the installations by queueing every host afresh.
+    sql: `
+      CREATE TEMP TABLE migration_11 AS SELECT EXISTS (SELECT 1 FROM catalogue_hosts_queue) AS rebuild;
+      DELETE FROM catalogue_hosts WHERE (SELECT rebuild FROM temp.migration_11);
+      UPDATE catalogue SET installs = 0, hosts = 0 WHERE (SELECT rebuild FROM temp.migration_11);
+      DELETE FROM host_facets WHERE (SELECT rebuild FROM temp.migration_11);
+      DELETE FROM facet_counts WHERE (SELECT rebuild FROM temp.migration_11);
+      DELETE FROM catalogue_hosts_queue WHERE (SELECT rebuild FROM temp.migration_11);
+      INSERT INTO catalogue_hosts_queue (host_id, shown) SELECT host_id, NULL FROM host_installations WHERE (SELECT rebuild FROM temp.migration_11);
+      DROP TABLE temp.migration_11;
     `,
   },
 ];

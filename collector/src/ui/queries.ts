@@ -3,6 +3,7 @@
 // against fixed lists before they reach SQL; values are always bound parameters.
 import type { Classifier } from '../classify/classifier.ts';
 import { hostsOf, versionCounts, versionsOn } from '../store/catalogue-hosts.ts';
+import { catchUp } from '../store/catch-up.ts';
 import type { Db } from '../store/db.ts';
 
 export const PAGE_SIZE = 50;
@@ -65,6 +66,7 @@ export interface HostFilters {
 export const HOST_SORTS = { hostname: 'hostname COLLATE NOCASE', last_seen: 'last_seen DESC', software: 'software_count DESC' } as const;
 
 export function listHosts(db: Db, f: HostFilters, limit = PAGE_SIZE): Page<HostRow> {
+  catchUp(db);
   const where: string[] = [];
   const params: unknown[] = [];
   if (f.q?.trim()) {
@@ -138,6 +140,7 @@ export const PRODUCT_SORTS = { hosts: 'hosts DESC', name: 'name COLLATE NOCASE',
 const PRODUCT_COLUMNS = 'SELECT id, kind, source, name, publisher, vendor_id, product_id, country, owner_country, origin, licence, area, category, rule, hosts, installs';
 
 export function listProducts(db: Db, f: ProductFilters, limit = PAGE_SIZE): Page<ProductRow> {
+  catchUp(db);
   const where = ['installs > 0'];
   const params: unknown[] = [];
   if (f.q?.trim()) {
@@ -198,6 +201,7 @@ export interface VendorFilters {
 
 /** Vendors with installed items: a few hundred rows, aggregated from the catalogue. */
 export function listVendors(db: Db, classifier: Classifier, f: VendorFilters, limit = PAGE_SIZE): Page<VendorRow> {
+  catchUp(db);
   const hostCounts = new Map(
     (db.prepare("SELECT value, hosts FROM facet_counts WHERE facet = 'vendor'").all() as { value: string; hosts: number }[]).map((r) => [r.value, r.hosts]),
   );
@@ -241,6 +245,7 @@ export interface TopProduct {
  * catalogue's counters: never a scan of the installations.
  */
 export function topNonEuProducts(db: Db, classifier: Classifier, n = 10): TopProduct[] {
+  catchUp(db);
   const rows = db
     .prepare(`SELECT vendor_id, product_id, MAX(owner_country) AS owner_country, MAX(category) AS category,
         MAX(hosts) AS hosts, SUM(installs) AS installs
@@ -267,6 +272,7 @@ export function hostInstallations(db: Db, hostId: number) {
 }
 
 export function productById(db: Db, id: number): ProductRow | undefined {
+  catchUp(db);
   return db.prepare(`${PRODUCT_COLUMNS} FROM catalogue WHERE id = ?`).get(id) as ProductRow | undefined;
 }
 
