@@ -2,9 +2,9 @@
 // (catalogue_hosts: host sets, host counts by version), its installation and host counters
 // (catalogue.installs, catalogue.hosts), each host's facets and the host count of each facet
 // (host_facets, facet_counts). Ingest writes none of it: storing a host's installations queues the
-// host, with what the derived state showed of it until then (triggers of migration 10), and the
-// queue is applied here a second after new data and always before any of it is read
-// (every reader of it calls `catchUp` first). A batch of hosts then writes each entry's set and counters once, instead of
+// host, with what the derived state showed of it until then (triggers of migration 10). The queue
+// is applied here a second after new data, and always before any of it is read: every reader calls
+// `catchUp` first. A chunk of hosts then writes each entry's set and counters once, instead of
 // hundreds of scattered rows per inventory.
 import { getMeta, type Db } from './db.ts';
 import { EntryFacets, FacetChanges, RULES_META_KEY } from './facets.ts';
@@ -13,8 +13,8 @@ import { applyChanges, blockOf, encode, offsetOf, size, union, type HostChange }
 
 /**
  * Hosts applied per transaction. Each chunk writes every entry its hosts touch once, and a fleet's
- * long tail of rare items makes that most of the cost: 500 hosts cost about 0.9 ms each, 2,000
- * about 0.5 ms (BENCHMARKS.md).
+ * long tail of rare items makes that a large part of the cost: smaller chunks cost more per host
+ * (BENCHMARKS.md, ingest, steps of 500 against 2,000).
  */
 export const CHUNK_HOSTS = 2_000;
 
