@@ -38,7 +38,7 @@ export interface Collector {
   takeSnapshot(): void;
   /** Takes the snapshot a moment after new data arrives. */
   snapshots: DelayedTask;
-  /** New data arrived: the sets of hosts by catalogue entry and the snapshot follow a moment later. */
+  /** New data arrived: what is derived from the installations, and the snapshot, follow a moment later. */
   dataChanged(): void;
   close(): void;
 }
@@ -117,7 +117,7 @@ export function createCollector(options: CollectorOptions): Collector {
     }),
     close: () => {
       snapshots.flush();
-      // What is left in the log stays there, applied by the next reader or collector.
+      // What is left in the queue stays there, applied by the next reader or collector.
       derived.cancel();
       closed = true;
       db.close();

@@ -1,10 +1,10 @@
 // The hosts of each catalogue entry, with how many of them have each version: for drill-downs
 // ("which hosts run this?", "which versions?") and exact host counts. Kept as host sets per entry
 // and block of host ids (store/host-set.ts), brought up to date in bulk by store/catch-up.ts, which
-// every function here calls first.
+// the functions reading the sets call first.
 import { addCounts, catchUp, type VersionCounts } from './catch-up.ts';
 import type { Db } from './db.ts';
-import { compareText, parseInstallations, versionsByEntry } from './host-installations.ts';
+import { compareText, distinctVersions, endOfEntry, parseInstallations } from './host-installations.ts';
 import { BLOCK_SIZE, offsets } from './host-set.ts';
 
 const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
@@ -52,5 +52,11 @@ export function versionCounts(db: Db, catalogueId: number, limit = 20): { versio
 /** The versions of a catalogue entry on each of these hosts (read from the installations themselves). */
 export function versionsOn(db: Db, catalogueId: number, hostIds: readonly number[]): Map<number, string[]> {
   const rows = stmts(db).installationsOf.all(JSON.stringify(hostIds)) as { host_id: number; installations: string }[];
-  return new Map(rows.map((r) => [r.host_id, versionsByEntry(parseInstallations(r.installations)).get(catalogueId) ?? []]));
+  return new Map(
+    rows.map((r) => {
+      const installations = parseInstallations(r.installations);
+      const from = installations.findIndex(([id]) => id === catalogueId);
+      return [r.host_id, from < 0 ? [] : distinctVersions(installations, from, endOfEntry(installations, from, catalogueId))];
+    }),
+  );
 }

@@ -8,7 +8,7 @@
 // hundreds of scattered rows per inventory.
 import { getMeta, type Db } from './db.ts';
 import { EntryFacets, FacetChanges, RULES_META_KEY } from './facets.ts';
-import { compareRows, parseInstallations, type InstallationRow } from './host-installations.ts';
+import { compareRows, distinctVersions, endOfEntry, parseInstallations, type InstallationRow } from './host-installations.ts';
 import { applyChanges, blockOf, encode, offsetOf, size, union, type HostChange } from './host-set.ts';
 
 /**
@@ -76,9 +76,8 @@ interface EntryChange {
 /** The changes of a chunk of queued hosts, summed per entry and block before they are written. */
 class Changes {
   private readonly byBlock = new Map<number, Map<number, EntryChange>>();
-  /** In the order of the tables' keys: neighbouring rows share pages, each page is visited once. */
-  entries(): EntryChange[] {
-    return [...this.byBlock.values()].flatMap((changes) => [...changes.values()]).sort((a, b) => a.catalogueId - b.catalogueId || a.block - b.block);
+  *entries(): IterableIterator<EntryChange> {
+    for (const changes of this.byBlock.values()) yield* changes.values();
   }
   /** The changes of one block, by entry (blocks apart: keys stay small integers, fast to look up). */
   private block(block: number): Map<number, EntryChange> {
@@ -145,24 +144,11 @@ class Changes {
   }
 }
 
-/** Where the rows of entry `id` that start at `from` end (`from` itself when there are none). */
-function endOfEntry(rows: readonly InstallationRow[], from: number, id: number): number {
-  let end = from;
-  while (end < rows.length && rows[end]![0] === id) end++;
-  return end;
-}
-
+/** Whether a[i..iEnd) and b[j..jEnd) hold the same rows. */
 function sameRows(a: readonly InstallationRow[], i: number, iEnd: number, b: readonly InstallationRow[], j: number, jEnd: number): boolean {
   if (iEnd - i !== jEnd - j) return false;
   for (let k = 0; k < iEnd - i; k++) if (compareRows(a[i + k]!, b[j + k]!) !== 0) return false;
   return true;
-}
-
-/** The distinct versions of rows[from..to) (sorted by version within an entry). */
-function distinctVersions(rows: readonly InstallationRow[], from: number, to: number): string[] {
-  const versions: string[] = [];
-  for (let k = from; k < to; k++) if (versions.at(-1) !== rows[k]![1]) versions.push(rows[k]![1]);
-  return versions;
 }
 
 /**

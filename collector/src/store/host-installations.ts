@@ -16,13 +16,16 @@ export function canonicalRows(rows: InstallationRow[]): InstallationRow[] {
 
 export const parseInstallations = (text: string | null | undefined): InstallationRow[] => (text ? (JSON.parse(text) as InstallationRow[]) : []);
 
-/** Each entry of a host's installations with its distinct versions. */
-export function versionsByEntry(rows: readonly InstallationRow[]): Map<number, string[]> {
-  const out = new Map<number, string[]>();
-  for (const [id, version] of rows) {
-    const versions = out.get(id);
-    if (!versions) out.set(id, [version]);
-    else if (versions.at(-1) !== version) versions.push(version); // rows are sorted by entry, then version
-  }
-  return out;
+/** Where the rows of entry `id` that start at `from` end (`from` itself when there are none). */
+export function endOfEntry(rows: readonly InstallationRow[], from: number, id: number): number {
+  let end = from;
+  while (end < rows.length && rows[end]![0] === id) end++;
+  return end;
+}
+
+/** The distinct versions of rows[from..to) of one entry (sorted by version within an entry). */
+export function distinctVersions(rows: readonly InstallationRow[], from: number, to: number): string[] {
+  const versions: string[] = [];
+  for (let k = from; k < to; k++) if (versions.at(-1) !== rows[k]![1]) versions.push(rows[k]![1]);
+  return versions;
 }
