@@ -297,7 +297,7 @@ async function main(argv: string[]): Promise<number> {
         const dirs = target && resolve(target) !== resolve(DEFAULT_RULES_DIR) ? [DEFAULT_RULES_DIR, target] : [values.rules ?? DEFAULT_RULES_DIR];
         const result = checkRules(dirs);
         for (const problem of result.problems) process.stderr.write(`${formatProblem(problem)}\n`);
-        const summary = `${result.vendors} vendors, ${result.products} products, ${result.examples} examples, ${result.alternatives} alternatives`;
+        const summary = `${result.vendors} vendors, ${result.products} products, ${result.examples} examples, ${result.alternatives} alternatives, ${result.corpus} corpus lines`;
         if (result.problems.length) {
           process.stderr.write(`rules check: ${result.problems.length} problem(s) in ${dirs.join(' + ')} (${summary})\n`);
           return 1;

@@ -56,6 +56,19 @@ export const ProductSchema = z
     publisher_required: z.boolean().default(false),
     /** Exact package names per source (dpkg, rpm, snap, flatpak, appx...). */
     packages: z.partialRecord(z.enum(MATCH_SOURCES), z.array(z.string().min(1))).default({}),
+    /**
+     * The vendor ships these packages into distributions itself: a distribution's build of them
+     * (maintainer or vendor a distribution) is still this product. Without it, the distribution's
+     * package is the distribution's, whatever its name.
+     */
+    shipped_in_distributions: z.boolean().default(false),
+    /**
+     * A platform that hosts machines (hypervisor, container engine, cloud): matched only by the
+     * hardware lines of a host (system, hypervisor, cloud) and never by installed software.
+     */
+    hosting: z.boolean().default(false),
+    /** Names hardware models (computers, boards, disks...): matched on hardware lines only, never on software. */
+    hardware: z.boolean().default(false),
     alternatives: z.array(id).default([]),
     /** An indicative public list price, for an estimate of spend where no real spend is imported. */
     price: z
@@ -88,6 +101,8 @@ export const VendorSchema = z
     publishers: z.array(z.string().min(1)).default([]),
     /** Regular expressions tested against the normalised publisher. */
     publisher_patterns: z.array(z.string().min(1)).default([]),
+    /** Builds a Linux distribution: its dpkg and rpm packages are its own, whatever their name. */
+    distribution: z.boolean().default(false),
     /** Classification of an item by this publisher that no product of the vendor names. */
     defaults: z
       .object({ area: z.enum(AREAS), category: id, licence: z.enum(LICENCES), platform: z.boolean().default(false) })

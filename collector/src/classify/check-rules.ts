@@ -1,12 +1,14 @@
 // `tiebreak-collector rules check`: everything that can be wrong in a rules tree, with file and line.
 // Beyond the schema: unknown ids, country codes, duplicates, regexes that do not compile (all found
-// while compiling), and every product's examples, which must be classified as that product: an
-// example won by another rule means that rule shadows this one.
+// while compiling), every product's examples, which must be classified as that product (an
+// example won by another rule means that rule shadows this one), the matching policy and the
+// negative corpus (negative-corpus.ts).
 import type { Example, MatchSource } from '@tiebreak/shared';
 import { classifyItem } from '../ingest/ingest.ts';
 import type { CatalogueItem } from '../ingest/items.ts';
 import { Classifier } from './classifier.ts';
 import { RulesError, loadRuleTrees, type RuleProblem, type RuleSet } from './load-rules.ts';
+import { corpusProblems, policyProblems, readCommonWords, readCorpus, shippedPackageProblems } from './negative-corpus.ts';
 
 /** An example as the catalogue would see it: OS and hardware examples as a workstation's. */
 export function exampleItem(example: Example): CatalogueItem {
@@ -70,6 +72,8 @@ export interface CheckResult {
   products: number;
   examples: number;
   alternatives: number;
+  /** Lines of the negative corpus every rule ran against. */
+  corpus: number;
 }
 
 export function checkRules(dirs: string[]): CheckResult {
@@ -80,6 +84,7 @@ export function checkRules(dirs: string[]): CheckResult {
     products: [...rules.vendors.values()].reduce((n, v) => n + v.products.length, 0),
     examples: [...rules.vendors.values()].reduce((n, v) => n + v.products.reduce((m, p) => m + p.examples.length + p.counterexamples.length, 0), 0),
     alternatives: rules.alternatives.size,
+    corpus: 0,
   };
   let classifier: Classifier;
   try {
@@ -88,5 +93,18 @@ export function checkRules(dirs: string[]): CheckResult {
     if (error instanceof RulesError) return { problems: [...problems, ...error.problems, ...referenceProblems(rules)], ...counts };
     throw error;
   }
-  return { problems: [...problems, ...referenceProblems(rules), ...exampleProblems(rules, classifier)], ...counts };
+  const corpus = readCorpus(dirs);
+  counts.corpus = corpus.lines.length;
+  return {
+    problems: [
+      ...problems,
+      ...referenceProblems(rules),
+      ...exampleProblems(rules, classifier),
+      ...policyProblems(rules, readCommonWords(dirs)),
+      ...corpus.problems,
+      ...shippedPackageProblems(rules, corpus.lines),
+      ...corpusProblems(rules, classifier, corpus.lines),
+    ],
+    ...counts,
+  };
 }

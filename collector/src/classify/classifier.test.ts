@@ -2,6 +2,8 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import { classifyItem } from '../ingest/ingest.ts';
 import { Classifier } from './classifier.ts';
 import { checkRules } from './check-rules.ts';
 import { DEFAULT_RULES_DIR, RulesError, formatProblem, loadRuleTrees } from './load-rules.ts';
@@ -100,6 +102,67 @@ describe('classifier', () => {
   });
 });
 
+describe('no confidently wrong origins (issue 15)', () => {
+  const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
+  const XSF = 'Debian X Strike Force <@lists.debian.org>';
+
+  it("gives a distribution's packages to the distribution, not to a vendor whose pattern looks alike", () => {
+    for (const name of ['x11proto-dev', 'x11proto-core-dev', 'x11vnc']) {
+      expect(classifier.classify({ name, publisher: XSF, source: 'dpkg' })).toMatchObject({ vendor_id: 'debian', origin: 'community' });
+      // Without a maintainer (OCS Inventory), a package name is no display name: never Supermicro.
+      expect(classifier.classify({ name, source: 'dpkg' }).vendor_id).toBeNull();
+    }
+    for (const name of ['gnupg', 'gnupg-utils']) {
+      expect(classifier.classify({ name, publisher: 'Debian GnuPG Maintainers <@lists.alioth.debian.org>', source: 'dpkg' })).toMatchObject({ vendor_id: 'debian' });
+      expect(classifier.classify({ name, source: 'dpkg' }).vendor_id).not.toBe('gpg4win');
+    }
+    expect(classifier.classify({ name: 'podman', publisher: 'Debian Go Packaging Team <@lists.debian.org>', source: 'dpkg' }).vendor_id).toBe('debian');
+    expect(classifier.classify({ name: 'podman', publisher: 'Red Hat, Inc.', source: 'rpm' }).vendor_id).toBe('red-hat');
+  });
+
+  it("keeps a vendor's own packages its own whatever maintainer the agent reports (GLPI says Debian)", () => {
+    expect(classifier.classify({ name: 'docker-ce', publisher: 'Debian', source: 'dpkg' })).toMatchObject({ vendor_id: 'docker', product_id: 'docker-engine' });
+    expect(classifier.classify({ name: 'google-chrome-stable', publisher: 'Debian', source: 'dpkg' }).vendor_id).toBe('google');
+  });
+
+  it('needs the publisher for common words: a family portal, a file manager, an audio driver', () => {
+    expect(classifier.classify({ name: 'Espace Famille', publisher: 'Portail Famille Éditeur SAS', source: 'registry' }).vendor_id).not.toBe('huawei');
+    expect(classifier.classify({ name: 'Espace Famille', source: 'registry' }).vendor_id).toBeNull();
+    expect(classifier.classify({ name: 'One Commander', publisher: 'One Commander', source: 'registry' }).vendor_id).not.toBe('mitel');
+    expect(classifier.classify({ name: 'ZOOM H6 Driver', publisher: 'ZOOM Corporation', source: 'registry' }).vendor_id).not.toBe('zoom');
+    // The real products still come out with their publisher.
+    expect(classifier.classify({ name: 'Zoom Workplace', publisher: 'Zoom Video Communications, Inc.', source: 'registry' }).vendor_id).toBe('zoom');
+    expect(classifier.classify({ name: 'eSpace', publisher: 'Huawei Technologies Co., Ltd.', source: 'registry' }).vendor_id).toBe('huawei');
+  });
+
+  it('classifies containers, hypervisors and clouds as the platform hosting the machine', () => {
+    const hardware = (name: string, part: string, publisher: string | null = null) =>
+      classifyItem(classifier, { kind: 'hardware', source: 'hardware', role: 'server', name, publisher, package: part });
+    const container = hardware('Docker Container', 'system');
+    expect(container).toMatchObject({ vendor_id: 'linux-kernel', product_id: 'linux-container', origin: 'community' });
+    expect(container.rule).toMatch(/:hosting$/);
+    expect(hardware('Docker', 'hypervisor').product_id).toBe('linux-container');
+    expect(hardware('Xen', 'hypervisor')).toMatchObject({ vendor_id: 'xen-project', origin: 'community' });
+    expect(hardware('KVM', 'hypervisor')).toMatchObject({ vendor_id: 'linux-kernel', product_id: 'kvm' });
+    expect(hardware('Hyper-V', 'hypervisor')).toMatchObject({ vendor_id: 'microsoft', product_id: 'hyper-v' });
+    expect(hardware('VMware Virtual Platform', 'system', 'VMware, Inc.')).toMatchObject({ product_id: 'vmware-virtual-platform', owner_id: 'broadcom' });
+    expect(hardware('VirtualBox', 'hypervisor').product_id).toBe('virtualbox-host');
+    expect(hardware('WSL', 'system').product_id).toBe('wsl-host');
+    expect(hardware('Amazon EC2', 'cloud').product_id).toBe('amazon-ec2');
+    expect(hardware('Microsoft Azure', 'cloud').product_id).toBe('azure-virtual-machines');
+    expect(hardware('Scaleway', 'cloud')).toMatchObject({ vendor_id: 'scaleway', origin: 'eu' });
+    // A hypervisor line names nothing installed, and what is installed never names the platform.
+    expect(hardware('Docker Engine', 'hypervisor').vendor_id).toBeNull();
+    expect(classifier.classify({ name: 'Xen', source: 'registry' }).vendor_id).not.toBe('xen-project');
+    expect(classifier.classify({ name: 'docker-ce', publisher: 'Docker <@docker.com>', source: 'dpkg' }).product_id).toBe('docker-engine');
+  });
+
+  it('matches hardware models on hardware lines only', () => {
+    expect(classifier.classify({ name: 'Prime Video', source: 'registry' }).vendor_id).not.toBe('asus');
+    expect(classifier.classify({ name: 'Latitude 5420', publisher: 'Dell Inc.', source: 'hardware' }).product_id).toBe('dell-pc');
+  });
+});
+
 describe('rules check', () => {
   it('reports a shadowed rule and an example that matches nothing, with file and line', () => {
     const dir = tree({
@@ -129,5 +192,46 @@ describe('rules check', () => {
     expect(problems.map(formatProblem)).toEqual([
       expect.stringMatching(/vendors\/acme\.yaml:18: products\.1\.examples\.0: example "Acme Finances 2" is shadowed by rule acme\/acme-suite:pattern/),
     ]);
+  });
+
+  const acme = (product: string[]) =>
+    ['id: acme', 'name: Acme', 'country: FR', 'publishers: [Acme SAS]', 'products:', '  - id: acme-suite', '    name: Acme Suite', '    area: software', '    category: finance', '    licence: proprietary', ...product].join('\n');
+  const corpus = 'source\tname\tpublisher\ndpkg\tacmetool\tDebian Acme Team <@lists.debian.org>\nwindows\tAcmeCorp Viewer 2\tAcme Corporation Japan\nwindows\tAcmeCorp Studio\tAcme SAS\n';
+
+  it("fails on a rule that hits another vendor's item of the negative corpus, with the rule, the string and the file", () => {
+    const dir = tree({
+      'countries.yaml': COUNTRIES,
+      'vendors/debian.yaml': 'id: debian\nname: Debian\nkind: community\ndistribution: true\npublisher_patterns: [^debian\\b]\ndefaults: {area: software, category: os, licence: open_source}\n',
+      'vendors/acme.yaml': acme(["    name_patterns: ['^acmecorp\\b']", "    examples: [{ name: AcmeCorp Studio, publisher: Acme SAS }]"]),
+    });
+    mkdirSync(join(dir, 'corpus'));
+    writeFileSync(join(dir, 'corpus', 'windows-test.tsv.gz'), gzipSync(corpus));
+    const { problems, corpus: lines } = checkRules([dir]);
+    expect(lines).toBe(3);
+    expect(problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/vendors\/acme\.yaml:6: products\.0: rule acme\/acme-suite:pattern matches "AcmeCorp Viewer 2", published by "Acme Corporation Japan" \(corpus\/windows-test\.tsv\.gz:3\)/),
+    ]);
+    // Listed as an accepted example, the same line passes.
+    writeFileSync(join(dir, 'vendors', 'acme.yaml'), acme(["    name_patterns: ['^acmecorp\\b']", '    examples: [{ name: AcmeCorp Studio, publisher: Acme SAS }, { name: AcmeCorp Viewer 2 }]']));
+    expect(checkRules([dir]).problems).toEqual([]);
+  });
+
+  it('enforces the matching policy: a common word or short token alone needs the publisher', () => {
+    const dir = tree({ 'countries.yaml': COUNTRIES, 'vendors/acme.yaml': acme(['    names: [suite, acme suite]', "    name_patterns: ['^(acme|abc)\\b']", '    examples: [{ name: Acme Suite }]']) });
+    mkdirSync(join(dir, 'corpus'));
+    writeFileSync(join(dir, 'corpus', 'common-words.txt.gz'), gzipSync('office\nsuite\n'));
+    expect(checkRules([dir]).problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/acme\.yaml:\d+: products\.0\.names\.0: 'suite' is a common word or a short token/),
+      expect.stringMatching(/acme\.yaml:\d+: products\.0\.name_patterns\.0: pattern matches the common word or short token 'abc'/),
+    ]);
+    writeFileSync(join(dir, 'vendors', 'acme.yaml'), acme(['    publisher_required: true', '    names: [suite, acme suite]', "    name_patterns: ['^(acme|abc)\\b']", '    examples: [{ name: Acme Suite, publisher: Acme SAS }]']));
+    expect(checkRules([dir]).problems).toEqual([]);
+  });
+
+  it('refuses a corpus file without its header', () => {
+    const dir = tree({ 'countries.yaml': COUNTRIES, 'vendors/acme.yaml': acme(['    names: [acme suite]', '    examples: [{ name: Acme Suite }]']) });
+    mkdirSync(join(dir, 'corpus'));
+    writeFileSync(join(dir, 'corpus', 'bad.tsv'), 'name\tpublisher\nfoo\tbar\n');
+    expect(checkRules([dir]).problems.map(formatProblem)).toEqual([expect.stringMatching(/corpus\/bad\.tsv:1: the header must be 'source<TAB>name<TAB>publisher'/)]);
   });
 });

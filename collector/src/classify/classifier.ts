@@ -3,14 +3,26 @@
 // `unknown`, never guessed.
 //
 // Precedence, first hit wins:
+//   0. a hardware line (system, hypervisor, cloud) naming a hosting platform     -> `hosting`
+//      (hypervisor and cloud lines name nothing else: no installed product claims them, and a
+//      hosting product never claims installed software)
 //   1. package name of the item's source (dpkg, rpm, snap, flatpak, appx...)      -> `package`
 //   2. product name among the products of the vendor the publisher names          -> `name`
 //   3. product name pattern among that vendor's products                           -> `pattern`
 //   4. product name among all products not requiring their publisher              -> `name`
 //   5. product name pattern among those products                                  -> `pattern`
 //   6. the publisher's vendor default classification                               -> `publisher`
-// A recognised product wins over a publisher's default: Debian's `vlc` package is VLC (VideoLAN),
-// a Norton product published as "Symantec Corporation" is Norton.
+// Hardware models (`hardware` products: computers, boards, disks...) are names and patterns of their
+// own, tried on hardware lines before 2-5 and never on software ("Prime Video" is no ASUS board).
+// A package (dpkg, rpm) is named by its exact package name or through its maintainer or vendor,
+// never by another vendor's display names and patterns: 4 and 5 do not apply to it (a package name
+// such as `x11vnc` or `gnupg` is no display name). A distribution's build wins over another
+// vendor's packages: when the maintainer or vendor is a distribution (Debian, Ubuntu, Fedora, Red
+// Hat, SUSE...), only its own packages or those a vendor ships into distributions itself
+// (`shipped_in_distributions`) count at 1: Debian's `gnupg` and `podman` are Debian's. A package
+// reported without a maintainer (OCS Inventory, CSV exports) is what a rule names it exactly.
+// Otherwise a recognised product wins over a publisher's default: a Norton product published as
+// "Symantec Corporation" is Norton.
 import {
   type Alternative,
   normalizeName,
@@ -72,6 +84,10 @@ export const UNKNOWN: Classification = Object.freeze({
 
 /** Sources whose item name is itself the package name (for appx, the package identity name). */
 const PACKAGE_NAMED_SOURCES = new Set<string>(['dpkg', 'rpm', 'snap', 'appx']);
+/** Sources whose packages a distribution builds. */
+const DISTRIBUTION_SOURCES = new Set<string>(['dpkg', 'rpm']);
+/** Hardware lines that only ever name what hosts the machine. */
+const HOSTING_PARTS = new Set<string>(['hypervisor', 'cloud']);
 
 interface ProductRef {
   vendor: Vendor;
@@ -82,6 +98,53 @@ interface ProductRef {
 export const overrideKey = (source: string, name: string, publisher: string | null) =>
   `${source}\u0000${normalizeName(name)}\u0000${publisher ? normalizePublisher(publisher) : ''}`;
 
+/**
+ * Product names and patterns, per vendor (matched when the publisher names the vendor) and for all
+ * vendors (the products that do not require their publisher).
+ */
+class NameTables {
+  private readonly vendorNames = new Map<string, Map<string, ProductRef>>();
+  private readonly vendorPatternEntries = new Map<string, { pattern: string; ref: ProductRef }[]>();
+  private readonly vendorPatterns = new Map<string, PatternIndex<ProductRef>>();
+  private readonly globalNames = new Map<string, ProductRef>();
+  private readonly globalPatternEntries: { pattern: string; ref: ProductRef }[] = [];
+  private globalPatterns = new PatternIndex<ProductRef>([]);
+
+  addName(key: string, ref: ProductRef): void {
+    let names = this.vendorNames.get(ref.vendor.id);
+    if (!names) this.vendorNames.set(ref.vendor.id, (names = new Map()));
+    if (!names.has(key)) names.set(key, ref);
+    if (!ref.product.publisher_required && !this.globalNames.has(key)) this.globalNames.set(key, ref);
+  }
+
+  addPattern(pattern: string, ref: ProductRef): void {
+    let entries = this.vendorPatternEntries.get(ref.vendor.id);
+    if (!entries) this.vendorPatternEntries.set(ref.vendor.id, (entries = []));
+    entries.push({ pattern, ref });
+    if (!ref.product.publisher_required) this.globalPatternEntries.push({ pattern, ref });
+  }
+
+  compile(): void {
+    for (const [id, entries] of this.vendorPatternEntries) this.vendorPatterns.set(id, new PatternIndex(entries));
+    this.globalPatterns = new PatternIndex(this.globalPatternEntries);
+  }
+
+  /** The product a name designates: the publisher's vendor's first, then (if `global`) any vendor's. */
+  find(vendor: Vendor | null, name: string, global: boolean): { ref: ProductRef; how: 'name' | 'pattern' } | null {
+    if (vendor) {
+      const named = this.vendorNames.get(vendor.id)?.get(name);
+      if (named) return { ref: named, how: 'name' };
+      const patterned = this.vendorPatterns.get(vendor.id)?.match(name);
+      if (patterned) return { ref: patterned, how: 'pattern' };
+    }
+    if (!global) return null;
+    const named = this.globalNames.get(name);
+    if (named) return { ref: named, how: 'name' };
+    const patterned = this.globalPatterns.match(name);
+    return patterned ? { ref: patterned, how: 'pattern' } : null;
+  }
+}
+
 export class Classifier {
   readonly fingerprint: string;
   private readonly vendors: Map<string, Vendor>;
@@ -91,10 +154,11 @@ export class Classifier {
   private readonly byPackage = new Map<string, ProductRef>();
   private readonly byPublisher = new Map<string, Vendor>();
   private readonly publisherPatterns: PatternIndex<Vendor>;
-  private readonly vendorNames = new Map<string, Map<string, ProductRef>>();
-  private readonly vendorPatterns = new Map<string, PatternIndex<ProductRef>>();
-  private readonly globalNames = new Map<string, ProductRef>();
-  private readonly globalPatterns: PatternIndex<ProductRef>;
+  /** Names and patterns of software products, and apart those of hardware models. */
+  private readonly software = new NameTables();
+  private readonly hardware = new NameTables();
+  private readonly hostingNames = new Map<string, ProductRef>();
+  private readonly hostingPatterns: PatternIndex<ProductRef>;
 
   constructor(readonly rules: RuleSet) {
     const problems: RuleProblem[] = [];
@@ -124,7 +188,7 @@ export class Classifier {
     };
 
     const publisherEntries: { pattern: string; ref: Vendor }[] = [];
-    const globalPatternEntries: { pattern: string; ref: ProductRef }[] = [];
+    const hostingPatternEntries: { pattern: string; ref: ProductRef }[] = [];
     const productIds = new Map<string, string>();
     for (const vendor of rules.vendors.values()) {
       const owner = this.resolveOwner(vendor, rules.vendors, (message) => problem(vendor.id, 'owner', message));
@@ -141,14 +205,26 @@ export class Classifier {
       vendor.publisher_patterns.forEach((pattern, i) => {
         if (validRegex(vendor.id, `publisher_patterns.${i}`, pattern)) publisherEntries.push({ pattern, ref: vendor });
       });
-      const names = new Map<string, ProductRef>();
-      const patterns: { pattern: string; ref: ProductRef }[] = [];
       vendor.products.forEach((product, p) => {
         const ref = { vendor, product };
         const where = `products.${p}`;
         const previous = productIds.get(product.id);
         if (previous) problem(vendor.id, `${where}.id`, `duplicate product id '${product.id}' (also in vendor '${previous}')`);
         productIds.set(product.id, vendor.id);
+        if (product.hosting) {
+          if (Object.keys(product.packages).length) problem(vendor.id, `${where}.packages`, 'a hosting platform is matched by hardware lines only: it has no packages');
+          for (const name of product.names) {
+            const key = normalizeName(name);
+            if (key !== name) problem(vendor.id, `${where}.names`, `'${name}' is not normalised: write '${key}'`);
+            const other = this.hostingNames.get(key);
+            if (other) problem(vendor.id, `${where}.names`, `hosting name '${name}' is also claimed by ${other.vendor.id}/${other.product.id}`);
+            else this.hostingNames.set(key, ref);
+          }
+          product.name_patterns.forEach((pattern, i) => {
+            if (validRegex(vendor.id, `${where}.name_patterns.${i}`, pattern)) hostingPatternEntries.push({ pattern, ref });
+          });
+          return;
+        }
         for (const [source, packages] of Object.entries(product.packages)) {
           for (const pkg of packages ?? []) {
             const key = `${source}\u0000${normalizePackage(pkg)}`;
@@ -157,23 +233,21 @@ export class Classifier {
             else this.byPackage.set(key, ref);
           }
         }
+        const tables = product.hardware ? this.hardware : this.software;
         for (const name of product.names) {
           const key = normalizeName(name);
           if (key !== name) problem(vendor.id, `${where}.names`, `'${name}' is not normalised: write '${key}'`);
-          if (!names.has(key)) names.set(key, ref);
-          if (!product.publisher_required && !this.globalNames.has(key)) this.globalNames.set(key, ref);
+          tables.addName(key, ref);
         }
         product.name_patterns.forEach((pattern, i) => {
-          if (!validRegex(vendor.id, `${where}.name_patterns.${i}`, pattern)) return;
-          patterns.push({ pattern, ref });
-          if (!product.publisher_required) globalPatternEntries.push({ pattern, ref });
+          if (validRegex(vendor.id, `${where}.name_patterns.${i}`, pattern)) tables.addPattern(pattern, ref);
         });
       });
-      this.vendorNames.set(vendor.id, names);
-      this.vendorPatterns.set(vendor.id, new PatternIndex(patterns));
     }
     this.publisherPatterns = new PatternIndex(publisherEntries);
-    this.globalPatterns = new PatternIndex(globalPatternEntries);
+    this.software.compile();
+    this.hardware.compile();
+    this.hostingPatterns = new PatternIndex(hostingPatternEntries);
     if (problems.length) throw new RulesError(problems);
   }
 
@@ -220,22 +294,26 @@ export class Classifier {
     }
     const name = normalizeName(item.name);
     const source = item.source ?? null;
+    if (source === 'hardware') {
+      const hosting = this.hostingNames.get(name) ?? this.hostingPatterns.match(name);
+      if (hosting) return this.result(hosting.vendor, hosting.product, 'hosting');
+      if (HOSTING_PARTS.has(item.package ?? '')) return UNKNOWN;
+    }
+    const vendor = this.vendorOfPublisher(item.publisher);
+    const distributionPackage = !!source && DISTRIBUTION_SOURCES.has(source);
+    const distributionBuild = distributionPackage && !!vendor?.distribution;
     const pkg = item.package ?? (source && PACKAGE_NAMED_SOURCES.has(source) ? item.name : null);
     if (source && pkg) {
       const ref = this.byPackage.get(`${source}\u0000${normalizePackage(pkg)}`);
-      if (ref) return this.result(ref.vendor, ref.product, 'package');
+      if (ref && (!distributionBuild || ref.vendor === vendor || ref.product.shipped_in_distributions)) return this.result(ref.vendor, ref.product, 'package');
     }
-    const vendor = this.vendorOfPublisher(item.publisher);
-    if (vendor) {
-      const named = this.vendorNames.get(vendor.id)?.get(name);
-      if (named) return this.result(vendor, named.product, 'name');
-      const patterned = this.vendorPatterns.get(vendor.id)!.match(name);
-      if (patterned) return this.result(vendor, patterned.product, 'pattern');
-    }
-    const named = this.globalNames.get(name);
-    if (named) return this.result(named.vendor, named.product, 'name');
-    const patterned = this.globalPatterns.match(name);
-    if (patterned) return this.result(patterned.vendor, patterned.product, 'pattern');
+    const found = (source === 'hardware' ? this.hardware.find(vendor, name, true) : null) ?? this.software.find(vendor, name, !distributionPackage);
+    if (found) return this.result(found.ref.vendor, found.ref.product, found.how);
+    return this.publisherResult(vendor);
+  }
+
+  /** An item recognised by its publisher alone. */
+  private publisherResult(vendor: Vendor | null): Classification {
     if (vendor?.defaults) return this.result(vendor, null, 'publisher');
     // A known publisher without defaults says who, but not what: keep the vendor, the rest unknown.
     if (vendor) return { ...this.result(vendor, null, 'publisher'), licence: 'unknown', area: null, category: null };
