@@ -11,6 +11,10 @@
 //   6. the publisher's vendor default classification                               -> `publisher`
 // A recognised product wins over a publisher's default: Debian's `vlc` package is VLC (VideoLAN),
 // a Norton product published as "Symantec Corporation" is Norton.
+// Coverage steps (see "Coverage" below): after 1, a dpkg or rpm package without a maintainer that
+// the index of its distribution holds is the distribution's (`distribution-index:<id>`); a snap's
+// publisher account and a Flatpak id's reverse-DNS prefix name their vendor.
+// Every result carries its evidence and confidence (evidence.ts).
 import {
   type Alternative,
   normalizeName,
@@ -26,7 +30,8 @@ import {
   type Region,
   type Vendor,
 } from '@tiebreak/shared';
-import { RulesError, type RuleProblem, type RuleSet } from './load-rules.ts';
+import { CONFIDENCE_OF, type Confidence, type Evidence } from './evidence.ts';
+import { RulesError, type LoadedDistribution, type RuleProblem, type RuleSet } from './load-rules.ts';
 import { PatternIndex } from './pattern-index.ts';
 
 export interface ItemToClassify {
@@ -34,6 +39,8 @@ export interface ItemToClassify {
   publisher?: string | null;
   source?: MatchSource | null;
   package?: string | null;
+  /** The distribution of the host the item was seen on (a distributions.yaml id), if known. */
+  distribution?: string | null;
 }
 
 export interface Classification {
@@ -51,6 +58,9 @@ export interface Classification {
   product: string | null;
   platform: boolean;
   rule: string | null;
+  /** What matched (null when nothing did). */
+  evidence: Evidence | null;
+  confidence: Confidence | null;
 }
 
 export const UNKNOWN: Classification = Object.freeze({
@@ -68,6 +78,8 @@ export const UNKNOWN: Classification = Object.freeze({
   product: null,
   platform: false,
   rule: null,
+  evidence: null,
+  confidence: null,
 });
 
 /** Sources whose item name is itself the package name (for appx, the package identity name). */
@@ -95,6 +107,10 @@ export class Classifier {
   private readonly vendorPatterns = new Map<string, PatternIndex<ProductRef>>();
   private readonly globalNames = new Map<string, ProductRef>();
   private readonly globalPatterns: PatternIndex<ProductRef>;
+  // Coverage: distribution indexes, Flatpak id prefixes, snap publisher accounts.
+  private readonly distributions: { distribution: LoadedDistribution; vendor: Vendor; osPattern: RegExp; parent: LoadedDistribution | null }[] = [];
+  private readonly flatpakPrefixes = new Map<string, Vendor>();
+  private readonly snapPublishers = new Map<string, Vendor>();
 
   constructor(readonly rules: RuleSet) {
     const problems: RuleProblem[] = [];
@@ -174,7 +190,79 @@ export class Classifier {
     }
     this.publisherPatterns = new PatternIndex(publisherEntries);
     this.globalPatterns = new PatternIndex(globalPatternEntries);
+    this.compileCoverage(rules, problem, problems);
     if (problems.length) throw new RulesError(problems);
+  }
+
+  /** Coverage: the distributions with their vendors, the Flatpak prefixes and the snap publishers. */
+  private compileCoverage(rules: RuleSet, problem: (vendorId: string, path: string, message: string) => void, problems: RuleProblem[]): void {
+    for (const distribution of rules.distributions.values()) {
+      const vendor = rules.vendors.get(distribution.vendor);
+      const parent = distribution.derived_from ? (rules.distributions.get(distribution.derived_from) ?? null) : null;
+      const where = (message: string) => problems.push({ file: 'distributions/distributions.yaml', line: null, path: `distributions.${distribution.id}`, message });
+      if (!vendor) where(`unknown vendor '${distribution.vendor}'`);
+      if (distribution.derived_from && !parent) where(`derived from unknown distribution '${distribution.derived_from}'`);
+      let osPattern: RegExp | null = null;
+      try {
+        osPattern = new RegExp(distribution.os_pattern, 'u');
+      } catch (error) {
+        where(`invalid os_pattern: ${(error as Error).message}`);
+      }
+      if (vendor && osPattern) this.distributions.push({ distribution, vendor, osPattern, parent });
+    }
+    for (const vendor of rules.vendors.values()) {
+      vendor.flatpak_prefixes.forEach((prefix, i) => {
+        const key = prefix.toLowerCase();
+        const other = this.flatpakPrefixes.get(key);
+        if (other) problem(vendor.id, `flatpak_prefixes.${i}`, `Flatpak prefix '${prefix}' is also claimed by vendor '${other.id}'`);
+        else this.flatpakPrefixes.set(key, vendor);
+      });
+      vendor.snap_publishers.forEach((account, i) => {
+        const other = this.snapPublishers.get(account);
+        if (other) problem(vendor.id, `snap_publishers.${i}`, `snap publisher '${account}' is also claimed by vendor '${other.id}'`);
+        else this.snapPublishers.set(account, vendor);
+      });
+    }
+  }
+
+  /** The distribution (a distributions.yaml id) a host's OS name says, or null. */
+  distributionOf(osName: string | null | undefined): string | null {
+    if (!osName) return null;
+    const name = normalizeName(osName);
+    return this.distributions.find((d) => d.osPattern.test(name))?.distribution.id ?? null;
+  }
+
+  /**
+   * A dpkg or rpm package without a maintainer, found in a distribution index: on a known host
+   * distribution, its index (or its parent's: medium confidence); without one, the first
+   * distribution of that format whose index holds the name (medium confidence).
+   */
+  private byDistributionIndex(source: string, pkg: string, hostDistribution: string | null | undefined): Classification | null {
+    const key = normalizePackage(pkg);
+    if (hostDistribution) {
+      const host = this.distributions.find((d) => d.distribution.id === hostDistribution);
+      if (!host || host.distribution.format !== source) return null;
+      if (host.distribution.names.has(key)) return this.distributionResult(host, 'high');
+      return host.parent?.names.has(key) ? this.distributionResult(host, 'medium') : null;
+    }
+    for (const candidate of this.distributions) {
+      if (candidate.distribution.format === source && candidate.distribution.names.has(key)) return this.distributionResult(candidate, 'medium');
+    }
+    return null;
+  }
+
+  private distributionResult(d: Classifier['distributions'][number], confidence: Confidence): Classification {
+    return { ...this.result(d.vendor, null, 'distribution-index', 'distribution_index', confidence), rule: `distribution-index:${d.distribution.id}` };
+  }
+
+  /** The vendor of a Flatpak application id by its longest claimed reverse-DNS prefix. */
+  private vendorOfFlatpakId(id: string): Vendor | null {
+    const parts = id.toLowerCase().split('.');
+    for (let n = parts.length - 1; n >= 2; n--) {
+      const vendor = this.flatpakPrefixes.get(parts.slice(0, n).join('.'));
+      if (vendor) return vendor;
+    }
+    return null;
   }
 
   private resolveOwner(vendor: Vendor, vendors: Map<string, Vendor>, report: (message: string) => void): Vendor {
@@ -216,39 +304,48 @@ export class Classifier {
   classify(item: ItemToClassify): Classification {
     if (this.overrides.size) {
       const decided = this.overrides.get(overrideKey(item.source ?? '', item.name, item.publisher ?? null));
-      if (decided) return this.result(decided.vendor, decided.product, 'local');
+      if (decided) return this.result(decided.vendor, decided.product, 'local', 'local');
     }
     const name = normalizeName(item.name);
     const source = item.source ?? null;
     const pkg = item.package ?? (source && PACKAGE_NAMED_SOURCES.has(source) ? item.name : null);
     if (source && pkg) {
       const ref = this.byPackage.get(`${source}\u0000${normalizePackage(pkg)}`);
-      if (ref) return this.result(ref.vendor, ref.product, 'package');
+      if (ref) return this.result(ref.vendor, ref.product, 'package', 'package');
+      // Coverage: a distribution's own package, reported without its maintainer.
+      if (!item.publisher && (source === 'dpkg' || source === 'rpm')) {
+        const distributed = this.byDistributionIndex(source, pkg, item.distribution);
+        if (distributed) return distributed;
+      }
     }
-    const vendor = this.vendorOfPublisher(item.publisher);
+    // Coverage: a snap's publisher account, a Flatpak id's domain, name the vendor.
+    const appVendor = source === 'snap' && item.publisher ? this.snapPublishers.get(item.publisher.toLowerCase()) : source === 'flatpak' && pkg ? this.vendorOfFlatpakId(pkg) : undefined;
+    const vendor = appVendor ?? this.vendorOfPublisher(item.publisher);
     if (vendor) {
       const named = this.vendorNames.get(vendor.id)?.get(name);
-      if (named) return this.result(vendor, named.product, 'name');
+      if (named) return this.result(vendor, named.product, 'name', 'name_publisher');
       const patterned = this.vendorPatterns.get(vendor.id)!.match(name);
-      if (patterned) return this.result(vendor, patterned.product, 'pattern');
+      if (patterned) return this.result(vendor, patterned.product, 'pattern', 'pattern_publisher');
     }
     const named = this.globalNames.get(name);
-    if (named) return this.result(named.vendor, named.product, 'name');
+    if (named) return this.result(named.vendor, named.product, 'name', 'name');
     const patterned = this.globalPatterns.match(name);
-    if (patterned) return this.result(patterned.vendor, patterned.product, 'pattern');
-    if (vendor?.defaults) return this.result(vendor, null, 'publisher');
+    if (patterned) return this.result(patterned.vendor, patterned.product, 'pattern', 'pattern');
+    const how = appVendor && source === 'flatpak' ? 'flatpak-prefix' : 'publisher';
+    const evidence = how === 'flatpak-prefix' ? 'app_id_domain' : 'publisher';
+    if (vendor?.defaults) return this.result(vendor, null, how, evidence);
     // A known publisher without defaults says who, but not what: keep the vendor, the rest unknown.
-    if (vendor) return { ...this.result(vendor, null, 'publisher'), licence: 'unknown', area: null, category: null };
+    if (vendor) return { ...this.result(vendor, null, how, evidence), licence: 'unknown', area: null, category: null };
     return UNKNOWN;
   }
 
   /** The classification a vendor gives on its own (origin from its ultimate owner), by vendor id. */
   classifyVendor(id: string): Classification | null {
     const vendor = this.vendors.get(id);
-    return vendor ? this.result(vendor, null, 'vendor') : null;
+    return vendor ? this.result(vendor, null, 'vendor', 'vendor') : null;
   }
 
-  private result(vendor: Vendor, product: Product | null, how: string): Classification {
+  private result(vendor: Vendor, product: Product | null, how: string, evidence: Evidence, confidence: Confidence = CONFIDENCE_OF[evidence]): Classification {
     const owner = this.owners.get(vendor.id) ?? vendor;
     const kind = vendor.kind === 'community' ? 'community' : owner.kind === 'community' ? 'company' : owner.kind;
     return {
@@ -266,6 +363,8 @@ export class Classifier {
       product: product?.name ?? null,
       platform: product?.platform ?? vendor.defaults?.platform ?? false,
       rule: product ? `${vendor.id}/${product.id}:${how}` : `${vendor.id}:${how}`,
+      evidence,
+      confidence,
     };
   }
 
