@@ -225,11 +225,18 @@ export class Classifier {
     }
   }
 
+  private readonly distributionByOs = new Map<string, string | null>();
+
   /** The distribution (a distributions.yaml id) a host's OS name says, or null. */
   distributionOf(osName: string | null | undefined): string | null {
     if (!osName) return null;
-    const name = normalizeName(osName);
-    return this.distributions.find((d) => d.osPattern.test(name))?.distribution.id ?? null;
+    let found = this.distributionByOs.get(osName);
+    if (found === undefined) {
+      const name = normalizeName(osName);
+      found = this.distributions.find((d) => d.osPattern.test(name))?.distribution.id ?? null;
+      if (this.distributionByOs.size < 10_000) this.distributionByOs.set(osName, found);
+    }
+    return found;
   }
 
   /**
