@@ -47,4 +47,13 @@ export const CONFIDENCE_OF: Readonly<Record<Evidence, Confidence>> = {
   vendor: 'high',
 };
 
+/** The levels a filter may ask for at least (`low` would be no filter). */
+export const MIN_CONFIDENCES = ['high', 'medium'] as const;
+export type MinConfidence = (typeof MIN_CONFIDENCES)[number];
+
+export const isMinConfidence = (value: unknown): value is MinConfidence => typeof value === 'string' && (MIN_CONFIDENCES as readonly string[]).includes(value);
+
+/** The levels at or above a minimum. */
+export const confidencesFrom = (minimum: MinConfidence): Confidence[] => CONFIDENCES.slice(0, CONFIDENCES.indexOf(minimum) + 1);
+
 export const isConfidence = (value: unknown): value is Confidence => typeof value === 'string' && (CONFIDENCES as readonly string[]).includes(value);
