@@ -339,7 +339,8 @@ export class Classifier {
     const patterned = this.globalPatterns.match(name);
     if (patterned) return this.result(patterned.vendor, patterned.product, 'pattern', 'pattern');
     const how = appVendor && source === 'flatpak' ? 'flatpak-prefix' : 'publisher';
-    const evidence = how === 'flatpak-prefix' ? 'app_id_domain' : 'publisher';
+    // A package's maintainer field is written by its repository: as telling as a distribution index.
+    const evidence = how === 'flatpak-prefix' ? 'app_id_domain' : source === 'dpkg' || source === 'rpm' ? 'maintainer' : 'publisher';
     if (vendor?.defaults) return this.result(vendor, null, how, evidence);
     // A known publisher without defaults says who, but not what: keep the vendor, the rest unknown.
     if (vendor) return { ...this.result(vendor, null, how, evidence), licence: 'unknown', area: null, category: null };

@@ -136,6 +136,8 @@ describe('evidence and confidence', () => {
       [{ name: 'Google Chrome' }, 'name', 'low'],
       [{ name: 'firefox', source: 'snap' }, 'package', 'high'],
       [{ name: 'Outil maison Google', publisher: 'Google LLC' }, 'publisher', 'medium'],
+      // A distribution package by its maintainer: what the repository says.
+      [{ name: 'adduser', publisher: 'Debian Adduser Developers <@lists.alioth.debian.org>', source: 'dpkg' }, 'maintainer', 'high'],
       [{ name: 'Logiciel Métier Inconnu', publisher: 'Éditeur Régional SARL' }, null, null],
     ];
     for (const [item, evidence, confidence] of cases) expect(classifier.classify(item), item.name).toMatchObject({ evidence, confidence });

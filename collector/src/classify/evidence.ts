@@ -13,6 +13,8 @@ export const EVIDENCE = [
   'name_publisher',
   /** A product name pattern, among the products of the vendor its publisher names. */
   'pattern_publisher',
+  /** The maintainer (or packager) of a dpkg or rpm package names the vendor; no product of it matched. */
+  'maintainer',
   /** The reverse-DNS prefix of a Flatpak application id names the vendor's domain. */
   'app_id_domain',
   /** The publisher names a vendor; no product of it matched. */
@@ -40,6 +42,7 @@ export const CONFIDENCE_OF: Readonly<Record<Evidence, Confidence>> = {
   distribution_index: 'high',
   name_publisher: 'high',
   pattern_publisher: 'medium',
+  maintainer: 'high',
   app_id_domain: 'medium',
   publisher: 'medium',
   name: 'low',
