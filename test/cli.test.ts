@@ -33,6 +33,23 @@ describe('tiebreak-collector classify', () => {
     expect(fromFile.find((o) => o.name === 'OptiPlex 7010')).toMatchObject({ vendor: 'Dell Technologies', area: 'workstation', category: 'computer' });
   });
 
+  it('prints the evidence and confidence of each item; distribution packages without a maintainer by the host OS of an inventory', async () => {
+    const jsonl = '{"name":"Google Chrome","publisher":"Google LLC"}\n{"name":"Google Chrome"}\n{"name":"apt","source":"dpkg"}\n{"name":"Logiciel maison"}\n';
+    const out = lines((await runCli('collector', ['classify'], { input: jsonl })).stdout);
+    expect(out.map((o) => [o.evidence, o.confidence])).toEqual([
+      ['name_publisher', 'high'],
+      ['name', 'low'],
+      ['distribution_index', 'medium'],
+      [null, null],
+    ]);
+    const file = join(tempDir(), 'ubuntu.json');
+    const ubuntu = makeInventory({ osFamily: 'linux', osName: 'Ubuntu 24.04.1 LTS', software: [{ name: 'adduser', version: '3.137', source: 'dpkg' }, { name: 'org.gnome.Platform', source: 'flatpak', package: 'org.gnome.Platform' }] });
+    writeFileSync(file, JSON.stringify(ubuntu));
+    const fromFile = lines((await runCli('collector', ['classify', file])).stdout);
+    expect(fromFile.find((o) => o.name === 'adduser')).toMatchObject({ vendor: 'Canonical', rule: 'distribution-index:ubuntu', evidence: 'distribution_index' });
+    expect(fromFile.find((o) => o.name === 'org.gnome.Platform')).toMatchObject({ vendor: 'GNOME Foundation', origin: 'community', evidence: 'app_id_domain', confidence: 'medium' });
+  }, 120_000);
+
   it('explains bad input and exits non-zero', async () => {
     const noName = await runCli('collector', ['classify'], { input: 'foo,bar\n1,2\n' });
     expect(noName.code).toBe(2);

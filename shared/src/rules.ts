@@ -103,6 +103,15 @@ export const VendorSchema = z
     publisher_patterns: z.array(z.string().min(1)).default([]),
     /** Builds a Linux distribution: its dpkg and rpm packages are its own, whatever their name. */
     distribution: z.boolean().default(false),
+    /**
+     * Reverse-DNS prefixes of the Flatpak application ids this vendor publishes under (`org.gnome`
+     * claims org.gnome.Platform, org.gnome.Maps...): the domain names the project.
+     */
+    flatpak_prefixes: z
+      .array(z.string().regex(/^[a-z0-9-]+(\.[a-zA-Z0-9_-]+)+$/, 'a reverse-DNS prefix such as org.gnome, without a trailing dot'))
+      .default([]),
+    /** Snap Store publisher accounts of this vendor, as `snap list` prints them (without the verified mark). */
+    snap_publishers: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a Snap Store account name: lower-case letters, digits, dashes')).default([]),
     /** Classification of an item by this publisher that no product of the vendor names. */
     defaults: z
       .object({ area: z.enum(AREAS), category: id, licence: z.enum(LICENCES), platform: z.boolean().default(false) })
@@ -117,6 +126,40 @@ export const VendorSchema = z
     path: ['country'],
   });
 export type Vendor = z.infer<typeof VendorSchema>;
+
+/**
+ * A Linux distribution whose package indexes (rules/distributions/*.txt.gz, one package name a
+ * line, built by scripts/build-distribution-index.ts) say which packages are its own.
+ */
+export const DistributionSchema = z
+  .object({
+    id,
+    name: z.string().min(1),
+    /** The vendor (a vendor id) its packages are classified as. */
+    vendor: id,
+    /** The package format of its archive: only items of that source are looked up in its indexes. */
+    format: z.enum(['dpkg', 'rpm']),
+    /** Regular expression tested against the normalised OS name a host reports (normalizeName). */
+    os_pattern: z.string().min(1),
+    /** A distribution built from another's archive: names in that one's indexes are in this one's too. */
+    derived_from: id.optional(),
+    indexes: z
+      .array(
+        z
+          .object({
+            release: z.string().min(1),
+            file: z.string().regex(/^[a-z0-9][a-z0-9.-]*\.txt\.gz$/, 'a file name of rules/distributions/, ending in .txt.gz'),
+            source: z.string().min(1),
+            as_of: z.string().regex(/^\d{4}(-\d{2}){0,2}$/, 'a date: YYYY, YYYY-MM or YYYY-MM-DD'),
+          })
+          .strict(),
+      )
+      .default([]),
+    note: z.string().optional(),
+  })
+  .strict();
+export const DistributionsFileSchema = z.object({ distributions: z.array(DistributionSchema).min(1) }).strict();
+export type Distribution = z.infer<typeof DistributionSchema>;
 
 export const CountrySchema = z
   .object({

@@ -23,6 +23,10 @@
 // reported without a maintainer (OCS Inventory, CSV exports) is what a rule names it exactly.
 // Otherwise a recognised product wins over a publisher's default: a Norton product published as
 // "Symantec Corporation" is Norton.
+// Coverage steps (see "Coverage" below): after 1, a dpkg or rpm package without a maintainer that
+// the index of its distribution holds is the distribution's (`distribution-index:<id>`); a snap's
+// publisher account and a Flatpak id's reverse-DNS prefix name their vendor.
+// Every result carries its evidence and confidence (evidence.ts).
 import {
   type Alternative,
   normalizeName,
@@ -38,7 +42,8 @@ import {
   type Region,
   type Vendor,
 } from '@tiebreak/shared';
-import { RulesError, type RuleProblem, type RuleSet } from './load-rules.ts';
+import { CONFIDENCE_OF, type Confidence, type Evidence } from './evidence.ts';
+import { RulesError, type LoadedDistribution, type RuleProblem, type RuleSet } from './load-rules.ts';
 import { PatternIndex } from './pattern-index.ts';
 
 export interface ItemToClassify {
@@ -46,6 +51,8 @@ export interface ItemToClassify {
   publisher?: string | null;
   source?: MatchSource | null;
   package?: string | null;
+  /** The distribution of the host the item was seen on (a distributions.yaml id), if known. */
+  distribution?: string | null;
 }
 
 export interface Classification {
@@ -63,6 +70,9 @@ export interface Classification {
   product: string | null;
   platform: boolean;
   rule: string | null;
+  /** What matched (null when nothing did). */
+  evidence: Evidence | null;
+  confidence: Confidence | null;
 }
 
 export const UNKNOWN: Classification = Object.freeze({
@@ -80,6 +90,8 @@ export const UNKNOWN: Classification = Object.freeze({
   product: null,
   platform: false,
   rule: null,
+  evidence: null,
+  confidence: null,
 });
 
 /** Sources whose item name is itself the package name (for appx, the package identity name). */
@@ -130,18 +142,18 @@ class NameTables {
   }
 
   /** The product a name designates: the publisher's vendor's first, then (if `global`) any vendor's. */
-  find(vendor: Vendor | null, name: string, global: boolean): { ref: ProductRef; how: 'name' | 'pattern' } | null {
+  find(vendor: Vendor | null, name: string, global: boolean): { ref: ProductRef; how: 'name' | 'pattern'; evidence: Evidence } | null {
     if (vendor) {
       const named = this.vendorNames.get(vendor.id)?.get(name);
-      if (named) return { ref: named, how: 'name' };
+      if (named) return { ref: named, how: 'name', evidence: 'name_publisher' };
       const patterned = this.vendorPatterns.get(vendor.id)?.match(name);
-      if (patterned) return { ref: patterned, how: 'pattern' };
+      if (patterned) return { ref: patterned, how: 'pattern', evidence: 'pattern_publisher' };
     }
     if (!global) return null;
     const named = this.globalNames.get(name);
-    if (named) return { ref: named, how: 'name' };
+    if (named) return { ref: named, how: 'name', evidence: 'name' };
     const patterned = this.globalPatterns.match(name);
-    return patterned ? { ref: patterned, how: 'pattern' } : null;
+    return patterned ? { ref: patterned, how: 'pattern', evidence: 'pattern' } : null;
   }
 }
 
@@ -159,6 +171,10 @@ export class Classifier {
   private readonly hardware = new NameTables();
   private readonly hostingNames = new Map<string, ProductRef>();
   private readonly hostingPatterns: PatternIndex<ProductRef>;
+  // Coverage: distribution indexes, Flatpak id prefixes, snap publisher accounts.
+  private readonly distributions: { distribution: LoadedDistribution; vendor: Vendor; osPattern: RegExp; parent: LoadedDistribution | null }[] = [];
+  private readonly flatpakPrefixes = new Map<string, Vendor>();
+  private readonly snapPublishers = new Map<string, Vendor>();
 
   constructor(readonly rules: RuleSet) {
     const problems: RuleProblem[] = [];
@@ -248,7 +264,105 @@ export class Classifier {
     this.software.compile();
     this.hardware.compile();
     this.hostingPatterns = new PatternIndex(hostingPatternEntries);
+    this.compileCoverage(rules, problem, problems);
     if (problems.length) throw new RulesError(problems);
+  }
+
+  private resolveOwner(vendor: Vendor, vendors: Map<string, Vendor>, report: (message: string) => void): Vendor {
+    let current = vendor;
+    const seen = new Set([vendor.id]);
+    while (current.owner) {
+      const next = vendors.get(current.owner);
+      if (!next) {
+        report(`unknown owner '${current.owner}' (no vendor with that id)`);
+        break;
+      }
+      if (seen.has(next.id)) {
+        report(`ownership cycle through '${next.id}'`);
+        break;
+      }
+      seen.add(next.id);
+      current = next;
+    }
+    return current;
+  }
+
+  /** Coverage: the distributions with their vendors, the Flatpak prefixes and the snap publishers. */
+  private compileCoverage(rules: RuleSet, problem: (vendorId: string, path: string, message: string) => void, problems: RuleProblem[]): void {
+    for (const distribution of rules.distributions.values()) {
+      const vendor = rules.vendors.get(distribution.vendor);
+      const parent = distribution.derived_from ? (rules.distributions.get(distribution.derived_from) ?? null) : null;
+      const where = (message: string) => problems.push({ file: 'distributions/distributions.yaml', line: null, path: `distributions.${distribution.id}`, message });
+      if (!vendor) where(`unknown vendor '${distribution.vendor}'`);
+      if (distribution.derived_from && !parent) where(`derived from unknown distribution '${distribution.derived_from}'`);
+      let osPattern: RegExp | null = null;
+      try {
+        osPattern = new RegExp(distribution.os_pattern, 'u');
+      } catch (error) {
+        where(`invalid os_pattern: ${(error as Error).message}`);
+      }
+      if (vendor && osPattern) this.distributions.push({ distribution, vendor, osPattern, parent });
+    }
+    for (const vendor of rules.vendors.values()) {
+      vendor.flatpak_prefixes.forEach((prefix, i) => {
+        const key = prefix.toLowerCase();
+        const other = this.flatpakPrefixes.get(key);
+        if (other) problem(vendor.id, `flatpak_prefixes.${i}`, `Flatpak prefix '${prefix}' is also claimed by vendor '${other.id}'`);
+        else this.flatpakPrefixes.set(key, vendor);
+      });
+      vendor.snap_publishers.forEach((account, i) => {
+        const other = this.snapPublishers.get(account);
+        if (other) problem(vendor.id, `snap_publishers.${i}`, `snap publisher '${account}' is also claimed by vendor '${other.id}'`);
+        else this.snapPublishers.set(account, vendor);
+      });
+    }
+  }
+
+  private readonly distributionByOs = new Map<string, string | null>();
+
+  /** The distribution (a distributions.yaml id) a host's OS name says, or null. */
+  distributionOf(osName: string | null | undefined): string | null {
+    if (!osName) return null;
+    let found = this.distributionByOs.get(osName);
+    if (found === undefined) {
+      const name = normalizeName(osName);
+      found = this.distributions.find((d) => d.osPattern.test(name))?.distribution.id ?? null;
+      if (this.distributionByOs.size < 10_000) this.distributionByOs.set(osName, found);
+    }
+    return found;
+  }
+
+  /**
+   * A dpkg or rpm package without a maintainer, found in a distribution index: on a known host
+   * distribution, its index (or its parent's: medium confidence); without one, the first
+   * distribution of that format whose index holds the name (medium confidence).
+   */
+  private byDistributionIndex(source: string, pkg: string, hostDistribution: string | null | undefined): Classification | null {
+    const key = normalizePackage(pkg);
+    if (hostDistribution) {
+      const host = this.distributions.find((d) => d.distribution.id === hostDistribution);
+      if (!host || host.distribution.format !== source) return null;
+      if (host.distribution.names.has(key)) return this.distributionResult(host, 'high');
+      return host.parent?.names.has(key) ? this.distributionResult(host, 'medium') : null;
+    }
+    for (const candidate of this.distributions) {
+      if (candidate.distribution.format === source && candidate.distribution.names.has(key)) return this.distributionResult(candidate, 'medium');
+    }
+    return null;
+  }
+
+  private distributionResult(d: Classifier['distributions'][number], confidence: Confidence): Classification {
+    return { ...this.result(d.vendor, null, 'distribution-index', 'distribution_index', confidence), rule: `distribution-index:${d.distribution.id}` };
+  }
+
+  /** The vendor of a Flatpak application id by its longest claimed reverse-DNS prefix. */
+  private vendorOfFlatpakId(id: string): Vendor | null {
+    const parts = id.toLowerCase().split('.');
+    for (let n = parts.length - 1; n >= 2; n--) {
+      const vendor = this.flatpakPrefixes.get(parts.slice(0, n).join('.'));
+      if (vendor) return vendor;
+    }
+    return null;
   }
 
   private resolveOwner(vendor: Vendor, vendors: Map<string, Vendor>, report: (message: string) => void): Vendor {
@@ -290,43 +404,54 @@ export class Classifier {
   classify(item: ItemToClassify): Classification {
     if (this.overrides.size) {
       const decided = this.overrides.get(overrideKey(item.source ?? '', item.name, item.publisher ?? null));
-      if (decided) return this.result(decided.vendor, decided.product, 'local');
+      if (decided) return this.result(decided.vendor, decided.product, 'local', 'local');
     }
     const name = normalizeName(item.name);
     const source = item.source ?? null;
     if (source === 'hardware') {
       const hosting = this.hostingNames.get(name) ?? this.hostingPatterns.match(name);
-      if (hosting) return this.result(hosting.vendor, hosting.product, 'hosting');
+      if (hosting) return this.result(hosting.vendor, hosting.product, 'hosting', 'platform');
       if (HOSTING_PARTS.has(item.package ?? '')) return UNKNOWN;
     }
-    const vendor = this.vendorOfPublisher(item.publisher);
+    // Coverage: a snap's publisher account, a Flatpak id's domain, name the vendor.
+    const pkgId = item.package ?? (source && PACKAGE_NAMED_SOURCES.has(source) ? item.name : null);
+    const appVendor = source === 'snap' && item.publisher ? this.snapPublishers.get(item.publisher.toLowerCase()) : source === 'flatpak' && pkgId ? this.vendorOfFlatpakId(pkgId) : undefined;
+    const vendor = appVendor ?? this.vendorOfPublisher(item.publisher);
     const distributionPackage = !!source && DISTRIBUTION_SOURCES.has(source);
     const distributionBuild = distributionPackage && !!vendor?.distribution;
-    const pkg = item.package ?? (source && PACKAGE_NAMED_SOURCES.has(source) ? item.name : null);
+    const pkg = pkgId;
     if (source && pkg) {
       const ref = this.byPackage.get(`${source}\u0000${normalizePackage(pkg)}`);
-      if (ref && (!distributionBuild || ref.vendor === vendor || ref.product.shipped_in_distributions)) return this.result(ref.vendor, ref.product, 'package');
+      if (ref && (!distributionBuild || ref.vendor === vendor || ref.product.shipped_in_distributions)) return this.result(ref.vendor, ref.product, 'package', 'package');
+      // Coverage: a distribution's own package, reported without its maintainer.
+      if (!item.publisher && distributionPackage) {
+        const distributed = this.byDistributionIndex(source, pkg, item.distribution);
+        if (distributed) return distributed;
+      }
     }
     const found = (source === 'hardware' ? this.hardware.find(vendor, name, true) : null) ?? this.software.find(vendor, name, !distributionPackage);
-    if (found) return this.result(found.ref.vendor, found.ref.product, found.how);
-    return this.publisherResult(vendor);
+    if (found) return this.result(found.ref.vendor, found.ref.product, found.how, found.evidence);
+    const how = appVendor && source === 'flatpak' ? 'flatpak-prefix' : 'publisher';
+    // A package's maintainer field is written by its repository: as telling as a distribution index.
+    const evidence: Evidence = how === 'flatpak-prefix' ? 'app_id_domain' : distributionPackage ? 'maintainer' : 'publisher';
+    return this.publisherResult(vendor, how, evidence);
   }
 
-  /** An item recognised by its publisher alone. */
-  private publisherResult(vendor: Vendor | null): Classification {
-    if (vendor?.defaults) return this.result(vendor, null, 'publisher');
+  /** An item recognised by its publisher (or app id's domain) alone. */
+  private publisherResult(vendor: Vendor | null, how: string, evidence: Evidence): Classification {
+    if (vendor?.defaults) return this.result(vendor, null, how, evidence);
     // A known publisher without defaults says who, but not what: keep the vendor, the rest unknown.
-    if (vendor) return { ...this.result(vendor, null, 'publisher'), licence: 'unknown', area: null, category: null };
+    if (vendor) return { ...this.result(vendor, null, how, evidence), licence: 'unknown', area: null, category: null };
     return UNKNOWN;
   }
 
   /** The classification a vendor gives on its own (origin from its ultimate owner), by vendor id. */
   classifyVendor(id: string): Classification | null {
     const vendor = this.vendors.get(id);
-    return vendor ? this.result(vendor, null, 'vendor') : null;
+    return vendor ? this.result(vendor, null, 'vendor', 'vendor') : null;
   }
 
-  private result(vendor: Vendor, product: Product | null, how: string): Classification {
+  private result(vendor: Vendor, product: Product | null, how: string, evidence: Evidence, confidence: Confidence = CONFIDENCE_OF[evidence]): Classification {
     const owner = this.owners.get(vendor.id) ?? vendor;
     const kind = vendor.kind === 'community' ? 'community' : owner.kind === 'community' ? 'company' : owner.kind;
     return {
@@ -344,6 +469,8 @@ export class Classifier {
       product: product?.name ?? null,
       platform: product?.platform ?? vendor.defaults?.platform ?? false,
       rule: product ? `${vendor.id}/${product.id}:${how}` : `${vendor.id}:${how}`,
+      evidence,
+      confidence,
     };
   }
 

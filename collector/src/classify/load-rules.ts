@@ -2,15 +2,18 @@
 // the file and line. Several trees can be layered: a later tree's vendor replaces an earlier one's.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { basename, join, relative } from 'node:path';
 import {
   AlternativesFileSchema,
   CategoriesFileSchema,
   CountriesFileSchema,
+  DistributionsFileSchema,
   VendorSchema,
   type Alternative,
   type Category,
   type Country,
+  type Distribution,
   type Vendor,
 } from '@tiebreak/shared';
 import { LineCounter, isNode, parseDocument } from 'yaml';
@@ -30,6 +33,8 @@ export interface RuleSet {
   categories: Map<string, Category>;
   alternatives: Map<string, Alternative & { category: string }>;
   vendors: Map<string, Vendor>;
+  /** Linux distributions with the package names of their indexes, in file order (Debian first). */
+  distributions: Map<string, LoadedDistribution>;
   /** Line of a path inside a vendor's file, for messages. */
   lineOf(vendorId: string, path: (string | number)[]): number | null;
   /** Where each vendor was read from (for messages). */
@@ -37,6 +42,11 @@ export interface RuleSet {
   /** Changes whenever any rule file changes: the catalogue is reclassified then. */
   fingerprint: string;
   problems: RuleProblem[];
+}
+
+export interface LoadedDistribution extends Distribution {
+  /** The package names of all its indexes (every release). */
+  names: Set<string>;
 }
 
 export class RulesError extends Error {
@@ -106,6 +116,7 @@ export function loadRuleTrees(dirs: readonly string[]): RuleSet {
     categories: new Map(),
     alternatives: new Map(),
     vendors: new Map(),
+    distributions: new Map(),
     vendorFiles: new Map(),
     lineOf: (vendorId, path) => lines.get(vendorId)?.(path) ?? null,
     fingerprint: '',
@@ -136,6 +147,24 @@ export function loadRuleTrees(dirs: readonly string[]): RuleSet {
         if (set.alternatives.has(alternative.id) && dir === dirs[0])
           set.problems.push({ file: display(file), line: parsed.lineOf(['alternatives', i, 'id']), path: `alternatives.${i}.id`, message: `duplicate alternative id '${alternative.id}'` });
         set.alternatives.set(alternative.id, { ...alternative, category: parsed.data!.category });
+      });
+    }
+    const distributionsFile = join(dir, 'distributions', 'distributions.yaml');
+    if (existsSync(distributionsFile)) {
+      const parsed = read(distributionsFile, DistributionsFileSchema);
+      parsed.data?.distributions.forEach((distribution, d) => {
+        const names = new Set<string>();
+        distribution.indexes.forEach((index, i) => {
+          const file = join(dir, 'distributions', index.file);
+          if (!existsSync(file)) {
+            set.problems.push({ file: display(distributionsFile), line: parsed.lineOf(['distributions', d, 'indexes', i, 'file']), path: `distributions.${d}.indexes.${i}.file`, message: `index file ${index.file} not found` });
+            return;
+          }
+          const bytes = readFileSync(file);
+          hash.update(`${relative(dir, file)}\n`).update(bytes);
+          for (const name of gunzipSync(bytes).toString('utf8').split('\n')) if (name) names.add(name);
+        });
+        set.distributions.set(distribution.id, { ...distribution, names });
       });
     }
     const seenHere = new Map<string, string>();

@@ -4,6 +4,7 @@ import { Hono, type Context } from 'hono';
 import type { ZodError } from 'zod';
 import type { Logger } from 'pino';
 import type { Classifier } from '../classify/classifier.ts';
+import { MIN_CONFIDENCES, isMinConfidence } from '../classify/evidence.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
 import { IngestQueue } from '../ingest/queue.ts';
 import { computeMap } from '../map/map.ts';
@@ -150,7 +151,9 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
 
   app.get('/api/v1/map', (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('unclassified_limit') ?? 500) || 500, 0), 10_000);
-    return c.json(computeMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit }));
+    const confidence = c.req.query('confidence') ?? 'all';
+    if (confidence !== 'all' && !isMinConfidence(confidence)) return c.json({ error: `confidence: expected one of ${[...MIN_CONFIDENCES, 'all'].join(', ')}, not '${confidence}'` }, 400);
+    return c.json(computeMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit, confidence: confidence === 'all' ? undefined : confidence }));
   });
 
   app.route('/api/v1/assessment', assessmentApi({ db: ctx.db, classifier: ctx.classifier, dataChanged }));

@@ -36,7 +36,7 @@ const PART_CATEGORY: Record<string, string> = {
 
 /** Classification of a catalogue item, with the area of OS and hardware taken from the host role. */
 export function classifyItem(classifier: Classifier, item: CatalogueItem): Classification {
-  const result = classifier.classify(item);
+  const result = classifier.classify(item.host_os ? { ...item, distribution: classifier.distributionOf(item.host_os) } : item);
   if (item.kind === 'software') return result;
   return {
     ...result,
@@ -56,7 +56,7 @@ class EntryIds {
     const candidates = this.byName.get(item.name)?.get(item.publisher ?? '');
     if (!candidates) return undefined;
     for (const [known, id] of candidates) {
-      if (known.kind === item.kind && known.source === item.source && known.role === item.role && known.package === item.package) return id;
+      if (known.kind === item.kind && known.source === item.source && known.role === item.role && known.package === item.package && (known.host_os ?? '') === (item.host_os ?? '')) return id;
     }
     return undefined;
   }
@@ -66,7 +66,7 @@ class EntryIds {
     if (!byPublisher) this.byName.set(item.name, (byPublisher = new Map()));
     const publisher = item.publisher ?? '';
     const candidates = byPublisher.get(publisher);
-    const entry: [CatalogueItem, number] = [{ kind: item.kind, source: item.source, role: item.role, name: item.name, publisher: item.publisher, package: item.package }, id];
+    const entry: [CatalogueItem, number] = [{ kind: item.kind, source: item.source, role: item.role, name: item.name, publisher: item.publisher, package: item.package, host_os: item.host_os ?? '' }, id];
     if (candidates) candidates.push(entry);
     else byPublisher.set(publisher, [entry]);
     this.size++;
@@ -109,12 +109,12 @@ export class Ingestor {
         software_count = @software_count, content_hash = @content_hash WHERE id = @id`),
       flagDuplicates: db.prepare('UPDATE hosts SET duplicate_id = 1 WHERE host_key = ?'),
       catalogueByKey: db.prepare(
-        'SELECT id FROM catalogue WHERE source = ? AND role = ? AND name_norm = ? AND publisher_norm = ? AND package_norm = ?',
+        'SELECT id FROM catalogue WHERE source = ? AND role = ? AND host_os = ? AND name_norm = ? AND publisher_norm = ? AND package_norm = ?',
       ),
-      insertCatalogue: db.prepare(`INSERT INTO catalogue (kind, source, role, name, publisher, package, name_norm, publisher_norm,
-        package_norm, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule, first_seen)
-        VALUES (@kind, @source, @role, @name, @publisher, @package, @name_norm, @publisher_norm, @package_norm, @vendor_id, @product_id,
-        @country, @owner_country, @origin, @licence, @area, @category, @platform, @rule, @now)`),
+      insertCatalogue: db.prepare(`INSERT INTO catalogue (kind, source, role, host_os, name, publisher, package, name_norm, publisher_norm,
+        package_norm, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule, evidence, confidence, first_seen)
+        VALUES (@kind, @source, @role, @host_os, @name, @publisher, @package, @name_norm, @publisher_norm, @package_norm, @vendor_id, @product_id,
+        @country, @owner_country, @origin, @licence, @area, @category, @platform, @rule, @evidence, @confidence, @now)`),
       storedInstallations: db.prepare('SELECT installations FROM host_installations WHERE host_id = ?').pluck(),
       insertInstallations: db.prepare('INSERT INTO host_installations (host_id, installations) VALUES (?, ?)'),
       updateInstallations: db.prepare('UPDATE host_installations SET installations = ? WHERE host_id = ?'),
@@ -231,7 +231,7 @@ export class Ingestor {
     const cached = this.entryIds.get(item);
     if (cached !== undefined) return cached;
     const key = catalogueKey(item);
-    let id = this.stmt.catalogueByKey.pluck().get(item.source, item.role, key.name_norm, key.publisher_norm, key.package_norm) as
+    let id = this.stmt.catalogueByKey.pluck().get(item.source, item.role, item.host_os ?? '', key.name_norm, key.publisher_norm, key.package_norm) as
       | number
       | undefined;
     if (id === undefined) {
@@ -241,6 +241,7 @@ export class Ingestor {
           kind: item.kind,
           source: item.source,
           role: item.role,
+          host_os: item.host_os ?? '',
           name: item.name,
           publisher: item.publisher,
           package: item.package,
@@ -255,6 +256,8 @@ export class Ingestor {
           category: c.category,
           platform: c.platform ? 1 : 0,
           rule: c.rule,
+          evidence: c.evidence,
+          confidence: c.confidence,
           now,
         }).lastInsertRowid,
       );
@@ -299,13 +302,13 @@ export class Ingestor {
     const changed = this.db.transaction(() => {
       // Queued hosts first, with the classification their stored facets were derived with.
       catchUp(this.db);
-      const rows = this.db.prepare('SELECT id, kind, source, role, name, publisher, package, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule FROM catalogue').all() as (CatalogueItem & Record<string, unknown> & { id: number })[];
+      const rows = this.db.prepare('SELECT id, kind, source, role, host_os, name, publisher, package, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule, evidence, confidence FROM catalogue').all() as (CatalogueItem & Record<string, unknown> & { id: number })[];
       const update = this.db.prepare(`UPDATE catalogue SET vendor_id = @vendor_id, product_id = @product_id, country = @country, owner_country = @owner_country, origin = @origin, licence = @licence,
-        area = @area, category = @category, platform = @platform, rule = @rule WHERE id = @id`);
+        area = @area, category = @category, platform = @platform, rule = @rule, evidence = @evidence, confidence = @confidence WHERE id = @id`);
       const changedEntries: number[] = [];
       for (const row of rows) {
         const c = classifyItem(classifier, row);
-        const next = { vendor_id: c.vendor_id, product_id: c.product_id, country: c.country, owner_country: c.owner_country, origin: c.origin, licence: c.licence, area: c.area, category: c.category, platform: c.platform ? 1 : 0, rule: c.rule };
+        const next = { vendor_id: c.vendor_id, product_id: c.product_id, country: c.country, owner_country: c.owner_country, origin: c.origin, licence: c.licence, area: c.area, category: c.category, platform: c.platform ? 1 : 0, rule: c.rule, evidence: c.evidence, confidence: c.confidence };
         if (Object.entries(next).some(([k, v]) => row[k] !== v)) {
           update.run({ ...next, id: row.id });
           changedEntries.push(row.id);

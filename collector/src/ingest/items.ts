@@ -14,6 +14,12 @@ export interface CatalogueItem {
   name: string;
   publisher: string | null;
   package: string | null;
+  /**
+   * For a dpkg or rpm package reported without a maintainer, the host's normalised OS name: which
+   * distribution's package it is depends on the host, so it is part of the catalogue key (the
+   * distribution itself is decided when classifying, by the rules of the day). '' otherwise.
+   */
+  host_os?: string;
 }
 
 export interface Installation {
@@ -45,9 +51,11 @@ export function hostRole(inventory: Inventory): HostRole {
 
 export function installationsOf(inventory: Inventory, role: HostRole = hostRole(inventory)): Installation[] {
   const out: Installation[] = [];
+  const hostOs = normalizeName(inventory.os.name);
   for (const item of inventory.software) {
+    const host_os = !item.publisher && (item.source === 'dpkg' || item.source === 'rpm') ? hostOs : '';
     out.push({
-      item: { kind: 'software', source: item.source, role: '', name: item.name, publisher: item.publisher ?? null, package: item.package ?? null },
+      item: { kind: 'software', source: item.source, role: '', name: item.name, publisher: item.publisher ?? null, package: item.package ?? null, host_os },
       version: item.version ?? '',
       scope: item.scope,
       arch: item.arch ?? '',

@@ -2,8 +2,10 @@
 // vendor, by country and by licence, plus what is still unrecognised. Reads the catalogue once and
 // the per-facet host counts (brought up to date first, store/catch-up.ts); never the installations.
 import type { Classifier } from '../classify/classifier.ts';
+import { confidencesFrom, type MinConfidence } from '../classify/evidence.ts';
+import { countHosts } from '../store/catalogue-hosts.ts';
 import { catchUp } from '../store/catch-up.ts';
-import type { CatalogueFacts } from '../store/facets.ts';
+import { facetsOf, type CatalogueFacts } from '../store/facets.ts';
 import type { Db } from '../store/db.ts';
 
 export interface Counts {
@@ -15,6 +17,8 @@ export interface Counts {
 export interface DependencyMap {
   generated_at: string;
   rules: string;
+  /** The evidence counted as recognised: all, or only that of at least this confidence (the rest counts as unknown). */
+  confidence: MinConfidence | 'all';
   totals: Counts & { unknown_installations: number; unknown_products: number; platform_installations: number; duplicate_id_hosts: number };
   hosts_by_role: { role: string; hosts: number }[];
   /** Which agent last reported each host: tiebreak's, or GLPI, FusionInventory, OCS Inventory agents. */
@@ -60,14 +64,43 @@ class Tally {
   }
 }
 
-export function computeMap(db: Db, classifier: Classifier, options: { unclassifiedLimit?: number } = {}): DependencyMap {
-  catchUp(db);
-  const facetHosts = new Map<string, Map<string, number>>();
-  for (const row of db.prepare('SELECT facet, value, hosts FROM facet_counts WHERE hosts > 0').all() as { facet: string; value: string; hosts: number }[]) {
-    let values = facetHosts.get(row.facet);
-    if (!values) facetHosts.set(row.facet, (values = new Map()));
-    values.set(row.value, row.hosts);
+/**
+ * Hosts per facet when only evidence of some confidence counts: an entry below it gives its hosts
+ * the facets of an unknown one. Counted from the host sets, as the stored facet counts hold all evidence.
+ */
+function facetHostsAt(db: Db, recognised: string): Map<string, Map<string, number>> {
+  const ids = new Map<string, number[]>();
+  const rows = db.prepare(`SELECT id, area, origin, vendor_id, country, owner_country, licence, (${recognised}) AS trusted FROM catalogue WHERE installs > 0`).all() as (CatalogueFacts & { id: number; trusted: number })[];
+  for (const row of rows) {
+    const facts: CatalogueFacts = row.trusted ? row : { area: row.area, origin: 'unknown', vendor_id: null, country: null, owner_country: null, licence: 'unknown' };
+    for (const facet of facetsOf(facts)) {
+      const list = ids.get(facet);
+      if (list) list.push(row.id);
+      else ids.set(facet, [row.id]);
+    }
   }
+  const out = new Map<string, Map<string, number>>();
+  for (const [key, entries] of ids) {
+    const [facet, value] = key.split('\u0000') as [string, string];
+    let values = out.get(facet);
+    if (!values) out.set(facet, (values = new Map()));
+    values.set(value, countHosts(db, entries));
+  }
+  return out;
+}
+
+export function computeMap(db: Db, classifier: Classifier, options: { unclassifiedLimit?: number; confidence?: MinConfidence } = {}): DependencyMap {
+  catchUp(db);
+  // Which entries count as recognised: with a confidence filter, only those of enough evidence.
+  const recognised = options.confidence ? `origin <> 'unknown' AND confidence IN (${confidencesFrom(options.confidence).map((c) => `'${c}'`).join(', ')})` : "origin <> 'unknown'";
+  let facetHosts = new Map<string, Map<string, number>>();
+  if (options.confidence) facetHosts = facetHostsAt(db, recognised);
+  else
+    for (const row of db.prepare('SELECT facet, value, hosts FROM facet_counts WHERE hosts > 0').all() as { facet: string; value: string; hosts: number }[]) {
+      let values = facetHosts.get(row.facet);
+      if (!values) facetHosts.set(row.facet, (values = new Map()));
+      values.set(row.value, row.hosts);
+    }
   const hostsOf = (facet: string, value: string) => facetHosts.get(facet)?.get(value) ?? 0;
 
   // Recognised entries: one plain scan, aggregated here (cheaper than GROUP BY's sorter on long
@@ -75,7 +108,7 @@ export function computeMap(db: Db, classifier: Classifier, options: { unclassifi
   type Raw = [string | null, string, string | null, string | null, string | null, string, number, string | null, string, number];
   const raw = db
     .prepare(`SELECT area, origin, vendor_id, country, owner_country, licence, platform, product_id, name_norm, installs
-      FROM catalogue WHERE installs > 0 AND origin <> 'unknown'`)
+      FROM catalogue WHERE installs > 0 AND ${recognised}`)
     .raw()
     .all() as Raw[];
   const rows: ProductRow[] = raw.map(([area, origin, vendor_id, country, owner_country, licence, platform, product_id, name_norm, installations]) => ({
@@ -92,7 +125,7 @@ export function computeMap(db: Db, classifier: Classifier, options: { unclassifi
   // Unrecognised entries are each a product of their own: counted in SQL by area.
   const unknownByArea = db
     .prepare(`SELECT COALESCE(area, 'unknown') AS area, COUNT(*) AS products, SUM(installs) AS installations, SUM(platform * installs) AS platform
-      FROM catalogue WHERE installs > 0 AND origin = 'unknown' GROUP BY area`)
+      FROM catalogue WHERE installs > 0 AND NOT (${recognised}) GROUP BY area`)
     .all() as { area: string; products: number; installations: number; platform: number }[];
 
   const cells = new Tally();
@@ -135,6 +168,7 @@ export function computeMap(db: Db, classifier: Classifier, options: { unclassifi
   return {
     generated_at: new Date().toISOString(),
     rules: classifier.fingerprint,
+    confidence: options.confidence ?? 'all',
     totals: {
       hosts: hostRow.hosts,
       installations,

@@ -137,6 +137,8 @@ export function OverviewPage(props: {
   return (
     <Layout ctx={ctx} title={t.title} active="overview">
       <p class="muted">{t.subtitle}</p>
+      <ConfidenceFilter ctx={ctx} action="/" value={map.confidence} />
+      {map.confidence !== 'all' && <p class="notice">{fill(t.confidenceShown, { level: label(ctx, 'confidences', map.confidence) })}</p>}
       {totals.hosts === 0 ? (
         <section>
           <p>{t.empty}</p>
@@ -328,6 +330,37 @@ function Select(props: { name: string; label: string; value: string | undefined;
   );
 }
 
+/** The map's evidence filter: all, or only recognitions of at least some confidence. */
+function ConfidenceFilter(props: { ctx: PageContext; action: string; value: string }) {
+  const t = props.ctx.t;
+  return (
+    <form class="filters" method="get" action={props.action}>
+      <label>
+        {t.confidenceFilter}
+        <select name="confidence">
+          {(
+            [
+              ['all', t.confidenceAll],
+              ['high', t.confidenceHigh],
+              ['medium', t.confidenceMedium],
+            ] as const
+          ).map(([v, l]) => (
+            <option value={v} selected={props.value === v}>
+              {l}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit">{t.filter}</button>
+    </form>
+  );
+}
+
+const confidenceOptions = (ctx: PageContext): [string, string][] => [
+  ['high', ctx.t.confidenceHigh],
+  ['medium', ctx.t.confidenceMedium],
+];
+
 const originOptions = (ctx: PageContext) => (['non_eu', 'europe', 'eu', 'community', 'unknown'] as const).map((o) => [o, ctx.t.origins[o]] as [string, string]);
 
 function SortHeader(props: { label: string; sort: string; base: string; query: Record<string, string | undefined>; numeric?: boolean }) {
@@ -416,6 +449,7 @@ export function ProductsPage(props: { ctx: PageContext; page: Page<ProductRow>; 
         {props.active !== 'unknown' && <Select name="category" label={t.category} value={query.category} all={t.all} options={props.categories} />}
         <Select name="licence" label={t.licence} value={query.licence} all={t.all} options={(['open_source', 'proprietary', 'unknown'] as const).map((l) => [l, t.licences[l]])} />
         <Select name="kind" label={t.kind} value={query.kind} all={t.all} options={(['software', 'os', 'hardware'] as const).map((k) => [k, t.kinds[k]])} />
+        {props.active !== 'unknown' && <Select name="confidence" label={t.confidenceFilter} value={query.confidence} all={t.confidenceAll} options={confidenceOptions(ctx)} />}
         {props.active !== 'unknown' && (
           <label>
             <span>
@@ -440,6 +474,7 @@ export function ProductsPage(props: { ctx: PageContext; page: Page<ProductRow>; 
                 <th scope="col">{t.origin}</th>
                 <th scope="col">{t.category}</th>
                 <th scope="col">{t.source}</th>
+                <th scope="col">{t.confidence}</th>
                 <SortHeader label={t.hosts} sort="hosts" base={base} query={query} numeric />
               </tr>
             </thead>
@@ -456,6 +491,7 @@ export function ProductsPage(props: { ctx: PageContext; page: Page<ProductRow>; 
                   </td>
                   <td>{p.category ?? '–'}</td>
                   <td>{p.source}</td>
+                  <td>{label(ctx, 'confidences', p.confidence)}</td>
                   <td class="n">{fmt(ctx, p.hosts)}</td>
                 </tr>
               ))}
@@ -639,6 +675,8 @@ export function ProductDetailPage(props: { ctx: PageContext; d: ProductDetail; p
             [t.area, label(ctx, 'areas', e.area)],
             [t.category, e.category ?? '–'],
             [t.rule, e.rule ?? '–'],
+            [t.evidence, label(ctx, 'evidences', e.evidence)],
+            [t.confidence, label(ctx, 'confidences', e.confidence)],
             [t.criticality, crit ? `${(t.criticalityLevels as Record<number, string>)[crit.level]} (${crit.source})` : '–'],
             [
               t.cost,

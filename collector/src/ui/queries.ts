@@ -2,6 +2,7 @@
 // and their catalogue stay fast. Filters and sort keys come from the query string and are checked
 // against fixed lists before they reach SQL; values are always bound parameters.
 import type { Classifier } from '../classify/classifier.ts';
+import { MIN_CONFIDENCES, confidencesFrom } from '../classify/evidence.ts';
 import { hostsOf, versionCounts, versionsOn } from '../store/catalogue-hosts.ts';
 import { catchUp } from '../store/catch-up.ts';
 import type { Db } from '../store/db.ts';
@@ -119,6 +120,8 @@ export interface ProductRow {
   area: string | null;
   category: string | null;
   rule: string | null;
+  evidence: string | null;
+  confidence: string | null;
   hosts: number;
   installs: number;
 }
@@ -132,12 +135,14 @@ export interface ProductFilters {
   kind?: string;
   vendor?: string;
   unknown?: string;
+  /** Minimum confidence of the evidence: `high`, or `medium` (medium or high). */
+  confidence?: string;
   sort?: string;
   page?: string;
 }
 
 export const PRODUCT_SORTS = { hosts: 'hosts DESC', name: 'name COLLATE NOCASE', installs: 'installs DESC' } as const;
-const PRODUCT_COLUMNS = 'SELECT id, kind, source, name, publisher, vendor_id, product_id, country, owner_country, origin, licence, area, category, rule, hosts, installs';
+const PRODUCT_COLUMNS = 'SELECT id, kind, source, name, publisher, vendor_id, product_id, country, owner_country, origin, licence, area, category, rule, evidence, confidence, hosts, installs';
 
 export function listProducts(db: Db, f: ProductFilters, limit = PAGE_SIZE): Page<ProductRow> {
   catchUp(db);
@@ -175,6 +180,8 @@ export function listProducts(db: Db, f: ProductFilters, limit = PAGE_SIZE): Page
     where.push('vendor_id = ?');
     params.push(f.vendor.trim());
   }
+  const confidence = oneOf(f.confidence, MIN_CONFIDENCES);
+  if (confidence) where.push(`confidence IN (${confidencesFrom(confidence).map((c) => `'${c}'`).join(', ')})`);
   const sort = PRODUCT_SORTS[oneOf(f.sort, Object.keys(PRODUCT_SORTS) as (keyof typeof PRODUCT_SORTS)[]) ?? 'hosts'];
   return paginate<ProductRow>(db, PRODUCT_COLUMNS, 'FROM catalogue', where, params, `${sort}, id`, pageNumber(f.page), limit);
 }

@@ -14,6 +14,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
 import { AccountError, authenticate, createSession, createUser, endSession, generatePassword, listUsers, removeUser, setPassword, verifyPassword } from '../accounts/users.ts';
 import type { Classifier } from '../classify/classifier.ts';
+import { isMinConfidence } from '../classify/evidence.ts';
 import type { RuleSet } from '../classify/load-rules.ts';
 import { decide, exportLocalRules, LocalRuleError, readLocalRules, removeAssignment } from '../classify/local-rules.ts';
 import { toCsv, toXlsx, type Table } from '../exports/tables.ts';
@@ -160,10 +161,13 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
 
   app.get('/', (c) => {
     const classifier = ui.classifier();
-    const map = computeMap(db, classifier, { unclassifiedLimit: 20 });
+    const wanted = c.req.query('confidence');
+    const confidence = isMinConfidence(wanted) ? wanted : undefined;
+    const map = computeMap(db, classifier, { unclassifiedLimit: 20, confidence });
     const h = history(db);
     const trend = {
-      index: map.totals.hosts ? computeAssessment(db, classifier, { map }).overall.index : null,
+      // The index is the assessment's, on all evidence, whatever the map shows.
+      index: map.totals.hosts ? computeAssessment(db, classifier, confidence ? {} : { map }).overall.index : null,
       days: h.days,
       values: h.series.index,
       targets: h.targets.filter((x) => x.indicator === 'index'),
@@ -236,6 +240,8 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     { key: 'hosts', label: t.hosts },
     { key: 'installs', label: t.installations },
     { key: 'rule', label: t.rule },
+    { key: 'evidence', label: t.evidence },
+    { key: 'confidence', label: t.confidence },
   ];
   app.get('/products', (c) => c.html(<ProductsPage ctx={ctxOf(c)} page={listProducts(db, query(c) as ProductFilters)} query={query(c)} categories={categoryOptions(ctxOf(c).lang)} />));
   app.get('/unknown', (c) => {
