@@ -365,25 +365,6 @@ export class Classifier {
     return null;
   }
 
-  private resolveOwner(vendor: Vendor, vendors: Map<string, Vendor>, report: (message: string) => void): Vendor {
-    let current = vendor;
-    const seen = new Set([vendor.id]);
-    while (current.owner) {
-      const next = vendors.get(current.owner);
-      if (!next) {
-        report(`unknown owner '${current.owner}' (no vendor with that id)`);
-        break;
-      }
-      if (seen.has(next.id)) {
-        report(`ownership cycle through '${next.id}'`);
-        break;
-      }
-      seen.add(next.id);
-      current = next;
-    }
-    return current;
-  }
-
   /** The vendor a publisher string names, if any. */
   vendorOfPublisher(publisher: string | null | undefined): Vendor | null {
     if (!publisher) return null;
