@@ -21,7 +21,7 @@ describe('evidence and confidence', () => {
     cookie = `${SESSION_COOKIE}=${createSession(collector.db, createUser(collector.db, 'dsi', 'viewer', 'a long enough password')).cookie}`;
     const software = [
       { name: 'Google Chrome', version: '131.0', publisher: 'Google LLC' }, // exact name and publisher: high
-      { name: 'Zoom Workplace (64-bit)', version: '6.2' }, // a name alone: low
+      { name: 'TeamViewer', version: '15.60' }, // a name alone: low
       { name: 'Logiciel Métier Inconnu', version: '2.1', publisher: 'Éditeur Régional SARL' }, // unknown
     ];
     collector.ingestor.ingest(makeInventory({ machine: 'a', software }));
@@ -34,9 +34,9 @@ describe('evidence and confidence', () => {
     const high = computeMap(collector.db, collector.classifier, { confidence: 'high' });
     expect(all.confidence).toBe('all');
     expect(high.confidence).toBe('high');
-    const zoom = (map: DependencyMap) => map.by_vendor.find((v) => v.vendor_id === 'zoom');
-    expect(zoom(all)).toMatchObject({ hosts: 1, installations: 1 });
-    expect(zoom(high)).toBeUndefined();
+    const teamviewer = (map: DependencyMap) => map.by_vendor.find((v) => v.vendor_id === 'teamviewer');
+    expect(teamviewer(all)).toMatchObject({ hosts: 1, installations: 1 });
+    expect(teamviewer(high)).toBeUndefined();
     expect(high.by_vendor.find((v) => v.vendor_id === 'google')).toMatchObject({ hosts: 2, installations: 2 });
     // Everything recognised on less than high confidence (here also the OS and hardware, by name or maker alone) moves to unknown.
     const weak = collector.db.prepare("SELECT SUM(installs) FROM catalogue WHERE origin <> 'unknown' AND confidence <> 'high'").pluck().get() as number;
@@ -55,7 +55,7 @@ describe('evidence and confidence', () => {
   it('serves the filter in the API and refuses an unknown level', async () => {
     const high = (await (await get('/api/v1/map?confidence=high')).json()) as DependencyMap;
     expect(high.confidence).toBe('high');
-    expect(high.by_vendor.map((v) => v.vendor_id)).not.toContain('zoom');
+    expect(high.by_vendor.map((v) => v.vendor_id)).not.toContain('teamviewer');
     const bad = await get('/api/v1/map?confidence=certain');
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/confidence: expected one of high, medium, all/);
@@ -64,15 +64,15 @@ describe('evidence and confidence', () => {
   it('shows evidence and confidence in the lists, their exports and the product page, in French and English', async () => {
     const list = await (await get('/products?confidence=high')).text();
     expect(list).toContain('Google Chrome');
-    expect(list).not.toContain('Zoom Workplace');
+    expect(list).not.toContain('TeamViewer');
     expect(list).toContain('élevée');
-    expect(await (await get('/products')).text()).toContain('Zoom Workplace');
+    expect(await (await get('/products')).text()).toContain('TeamViewer');
 
     const csv = await (await get('/products.csv')).text();
     const [header, ...lines] = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
     expect(header!.split(';').slice(-2)).toEqual(['Preuve', 'Confiance']);
     expect(lines.find((l) => l.startsWith('Google Chrome;'))!.split(';').slice(-2)).toEqual(['name_publisher', 'high']);
-    expect(lines.find((l) => l.startsWith('Zoom Workplace'))!.split(';').slice(-2)).toEqual(['name', 'low']);
+    expect(lines.find((l) => l.startsWith('TeamViewer'))!.split(';').slice(-2)).toEqual(['name', 'low']);
     const xlsx = await get('/products.xlsx?confidence=high');
     expect(xlsx.status).toBe(200);
 
