@@ -18,7 +18,7 @@ for (const file of readdirSync(extractsDir).filter((f) => f.endsWith('.tsv')).so
     if (!line.trim()) continue;
     const [publisher = '', name = '', version = ''] = line.split('\t').map((cell) => cell.trim());
     if (!name) throw new Error(`${file}: a line without a name: ${JSON.stringify(line)}`);
-    entries.push({ publisher, name, version });
+    entries.push({ publisher, name, version, server: file.startsWith('server-') });
   }
 }
 
@@ -42,9 +42,10 @@ if (existsSync(fixtureFile)) {
     if (cells.length >= 4 && cells[3]) checked.set(`${cells[0]}\u0000${cells[1]}`, cells[3]);
   }
 }
-const rows = distinct.map((e) => [e.name, e.publisher, e.version, checked.get(`${e.name}\u0000${e.publisher}`) ?? ''].map(csvCell).join(','));
+// The fixture measures workstations: server inventories feed the negative corpus only.
+const rows = distinct.filter((e) => !e.server || entries.some((o) => !o.server && o.name === e.name && o.publisher === e.publisher)).map((e) => [e.name, e.publisher, e.version, checked.get(`${e.name}\u0000${e.publisher}`) ?? ''].map(csvCell).join(','));
 writeFileSync(fixtureFile, ['name,publisher,version,expected_origin', ...rows].join('\n') + '\n');
-console.log(`${entries.length} entries, ${distinct.length} distinct programs, ${checked.size} checked origins kept`);
+console.log(`${entries.length} entries, ${distinct.length} distinct programs in the corpus, ${rows.length} in the workstation fixture, ${checked.size} checked origins kept`);
 
 function parseCsvLine(line) {
   const cells = [];
