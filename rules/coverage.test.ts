@@ -18,6 +18,14 @@ describe('rules coverage', () => {
     expect(report.wrong_origins).toEqual([]);
   });
 
+  it('windows-workstation-public.csv (real public inventories): at least 97 % recognised, no wrong origin', () => {
+    const report = coverage(classifier, fixture('windows-workstation-public.csv'));
+    expect(new Set(fixture('windows-workstation-public.csv').map(({ item }) => `${item.name}\u0000${item.publisher}`)).size).toBeGreaterThanOrEqual(500);
+    expect(report.item_share).toBeGreaterThanOrEqual(97);
+    expect(report.checked_origins).toBeGreaterThan(400);
+    expect(report.wrong_origins).toEqual([]);
+  });
+
   it('the Windows list has its origins checked by hand', () => {
     expect(coverage(classifier, fixture('windows-town-hall.csv')).checked_origins).toBeGreaterThan(200);
   });
