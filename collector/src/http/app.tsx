@@ -14,7 +14,7 @@ import type { RuleSet } from '../classify/load-rules.ts';
 import { uiRoutes } from '../ui/routes.tsx';
 import { assessmentApi } from '../assessment/routes.ts';
 import { requireLogin, type AuthVariables } from './auth.ts';
-import { BodyError, DEFAULT_BODY_LIMITS, readBody, type BodyLimits } from './body.ts';
+import { BodyError, DEFAULT_BODY_LIMITS, limitRequestBody, readBody, type BodyLimits } from './body.ts';
 
 export interface AppContext {
   db: Db;
@@ -33,6 +33,24 @@ export interface AppContext {
 }
 
 const MAX_REPORTED_ISSUES = 50;
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/** Paths of the agents' reports: authenticated by a credential or token, read within BodyLimits. */
+const AGENT_REPORTS = /^\/(api\/v1\/inventories(\/unchanged)?|ocsinventory\/?|glpi\/?)$/;
+
+/**
+ * How many bytes a request to this path may send, decided before anything is read. What anyone may
+ * send unauthenticated (the login form, an enrolment) is a few KiB; an admin's forms are small but
+ * for the spend CSV; agents' reports have the collector's body limits.
+ */
+export function requestBodyLimit(path: string, limits: BodyLimits): number {
+  if (path === '/login') return 8 * KiB;
+  if (path === '/api/v1/enrol') return 16 * KiB;
+  if (AGENT_REPORTS.test(path)) return limits.maxCompressed;
+  if (path === '/assessment/spend' || path === '/api/v1/assessment/spend') return 8 * MiB + 64 * KiB;
+  return 64 * KiB;
+}
 
 function bearer(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
@@ -55,6 +73,11 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     c.header('Cross-Origin-Opener-Policy', 'same-origin');
     if (new URL(c.req.url).protocol === 'https:') c.header('Strict-Transport-Security', 'max-age=31536000');
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
+  });
+  // The body's limit first: nothing later (login, CSRF form field, a route) reads more than that.
+  app.use('*', async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') c.req.raw = limitRequestBody(c.req.raw, requestBodyLimit(c.req.path, ctx.bodyLimits ?? DEFAULT_BODY_LIMITS));
+    return next();
   });
   // Every route but health, login, assets and the agents' endpoints needs a logged-in user.
   app.use('*', requireLogin(ctx.db));
@@ -158,6 +181,9 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
 
   app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
+    const tooLarge = error instanceof BodyError ? error : error.cause instanceof BodyError ? error.cause : null;
+    // The rest of a refused body is not read: the connection closes after the answer.
+    if (tooLarge) return c.json({ error: tooLarge.message }, tooLarge.status, { Connection: 'close' });
     ctx.log.error({ err: error }, 'request failed');
     return c.json({ error: 'internal error' }, 500);
   });

@@ -43,6 +43,9 @@ export function requireLogin(db: Db): MiddlewareHandler<{ Variables: AuthVariabl
       return c.redirect('/account/password', 302);
     }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      // The role first: a viewer's body is never read (the CSRF field would be read from it).
+      const adminOnly = path !== '/logout' && path !== '/account/password';
+      if (adminOnly && session.user.role !== 'admin') return c.text('Lecture seule : action réservée aux administrateurs / read only: admins only', 403, { Connection: 'close' });
       // Every change carries the session's CSRF token, as a form field or a header.
       const header = c.req.header('x-csrf-token');
       let token = header ?? null;
@@ -54,8 +57,6 @@ export function requireLogin(db: Db): MiddlewareHandler<{ Variables: AuthVariabl
         }
       }
       if (token !== session.csrf) return c.text('Jeton CSRF invalide ou absent / invalid or missing CSRF token', 403);
-      const adminOnly = path !== '/logout' && path !== '/account/password';
-      if (adminOnly && session.user.role !== 'admin') return c.text('Lecture seule : action réservée aux administrateurs / read only: admins only', 403);
     }
     return next();
   };

@@ -69,3 +69,25 @@ export function sniffCompression(raw: Buffer): 'zlib' | 'gzip' | null {
   if (raw.length >= 2 && (raw[0]! & 0x0f) === 8 && ((raw[0]! << 8) | raw[1]!) % 31 === 0) return 'zlib';
   return null;
 }
+
+/**
+ * A request whose body stream fails with a 413 BodyError once more than `max` bytes have come, and
+ * is refused at once when its Content-Length already says so: whoever reads it later (a form
+ * parser, readBody) never holds more than `max` bytes.
+ */
+export function limitRequestBody(request: Request, max: number): Request {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) throw new BodyError(413, `request body too large (${declared} bytes; limit ${max})`);
+  if (!request.body) return request;
+  let size = 0;
+  const limited = request.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength;
+        if (size > max) controller.error(new BodyError(413, `request body too large (over ${max} bytes)`));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Request(request, { body: limited, duplex: 'half' } as RequestInit);
+}
