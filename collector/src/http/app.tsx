@@ -14,7 +14,7 @@ import type { RuleSet } from '../classify/load-rules.ts';
 import { uiRoutes } from '../ui/routes.tsx';
 import { assessmentApi } from '../assessment/routes.ts';
 import { requireLogin, type AuthVariables } from './auth.ts';
-import { BodyError, DEFAULT_BODY_LIMITS, limitRequestBody, readBody, type BodyLimits } from './body.ts';
+import { BodyError, DEFAULT_BODY_LIMITS, limitRequestBody, parseJson, readBody, type BodyLimits } from './body.ts';
 
 export interface AppContext {
   db: Db;
@@ -97,7 +97,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
       throw error;
     }
     try {
-      return { json: JSON.parse(text) };
+      return { json: parseJson(text) };
     } catch (error) {
       return { response: c.json({ error: `body is not valid JSON: ${(error as Error).message}` }, 400) };
     }
@@ -184,6 +184,12 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     const tooLarge = error instanceof BodyError ? error : error.cause instanceof BodyError ? error.cause : null;
     // The rest of a refused body is not read: the connection closes after the answer.
     if (tooLarge) return c.json({ error: tooLarge.message }, tooLarge.status, { Connection: 'close' });
+    // A client that went away mid-request (an agent stopped, a network cut) is no fault of ours:
+    // one line at info level, no stack; nobody reads the answer.
+    if (c.req.raw.signal.aborted) {
+      ctx.log.info({ method: c.req.method, path: c.req.path, reason: error.message }, 'client aborted the request');
+      return c.body(null, 499 as never);
+    }
     ctx.log.error({ err: error }, 'request failed');
     return c.json({ error: 'internal error' }, 500);
   });

@@ -91,3 +91,24 @@ export function limitRequestBody(request: Request, max: number): Request {
   );
   return new Request(request, { body: limited, duplex: 'half' } as RequestInit);
 }
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Lone UTF-16 surrogates replaced by U+FFFD: SQLite would store them as invalid UTF-8. */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\ufffd');
+}
+
+/**
+ * JSON.parse whose strings (values and keys) are well-formed Unicode. Text decoded from UTF-8 has
+ * no lone surrogate: only a `\u` escape makes one, so text without any parses at full speed.
+ */
+export function parseJson(text: string): unknown {
+  if (!text.includes('\\u')) return JSON.parse(text);
+  return JSON.parse(text, (_key, value: unknown) => {
+    if (typeof value === 'string') return wellFormed(value);
+    if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).some((k) => wellFormed(k) !== k))
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormed(k), v]));
+    return value;
+  });
+}

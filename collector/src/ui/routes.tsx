@@ -62,9 +62,13 @@ const ICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><r
 const METHODOLOGY = new URL('../../../docs/methodology.md', import.meta.url).pathname;
 const PRINT_JS = "document.getElementById('print')?.addEventListener('click', () => window.print());\n";
 
-/** Only a path of this site: never an open redirect. */
-function safeNext(next: string | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+/**
+ * Only a path of this site: never an open redirect. Browsers drop tabs and line breaks from a URL
+ * (so `/\t/evil.example` is `//evil.example`) and read a backslash as a slash; a control character
+ * would also break the Location header. A path as this site writes it is printable ASCII, percent-encoded.
+ */
+export function safeNext(next: string | undefined): string {
+  return next && /^\/(?![/\\])[!-[\]-~]*$/.test(next) ? next : '/';
 }
 
 export function uiRoutes(ui: UiContext): Hono<Env> {
