@@ -2,6 +2,7 @@
 import { EnrolRequestSchema, InventorySchema, SPOOL_HEADER, UnchangedReportSchema, describeIssues, parseSpoolHeader } from '@tiebreak/shared';
 import { Hono, type Context } from 'hono';
 import type { ZodError } from 'zod';
+import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import type { Classifier } from '../classify/classifier.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
@@ -30,6 +31,8 @@ export interface AppContext {
   applyLocalRules: () => number;
   /** New data was stored: the assessment's snapshot of the day is taken again. */
   dataChanged?: () => void;
+  /** The proxies whose X-Forwarded-For is believed (serve --trust-proxy); none by default. */
+  trustProxy?: BlockList | null;
 }
 
 const MAX_REPORTED_ISSUES = 50;
@@ -177,7 +180,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   });
 
   app.route('/api/v1/assessment', assessmentApi({ db: ctx.db, classifier: ctx.classifier, dataChanged }));
-  app.route('/', uiRoutes({ db: ctx.db, classifier: ctx.classifier, rules: ctx.rules, applyLocalRules: ctx.applyLocalRules, log: ctx.log, dataChanged }));
+  app.route('/', uiRoutes({ db: ctx.db, classifier: ctx.classifier, rules: ctx.rules, applyLocalRules: ctx.applyLocalRules, log: ctx.log, dataChanged, trustProxy: ctx.trustProxy }));
 
   app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {

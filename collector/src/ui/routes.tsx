@@ -3,6 +3,7 @@
 // changes for admins only, each with the session's CSRF token (checked in http/auth.ts).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { BlockList } from 'node:net';
 import { InputError } from '@tiebreak/shared';
 import { computeAssessment, criticalityResolver } from '../assessment/compute.ts';
 import { history, setTarget } from '../assessment/history.ts';
@@ -12,12 +13,12 @@ import { AssessmentPage, type AssessmentPageProps } from './assessment-page.tsx'
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
-import { AccountError, authenticate, createSession, createUser, endSession, generatePassword, listUsers, removeUser, setPassword, verifyPassword } from '../accounts/users.ts';
+import { AccountError, BusyError, authenticate, createSession, createUser, endSession, generatePassword, listUsers, removeUser, setPassword, verifyPassword } from '../accounts/users.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import type { RuleSet } from '../classify/load-rules.ts';
 import { decide, exportLocalRules, LocalRuleError, readLocalRules, removeAssignment } from '../classify/local-rules.ts';
 import { toCsv, toXlsx, type Table } from '../exports/tables.ts';
-import { clearSessionCookie, isSecure, LoginLimiter, setSessionCookie, SESSION_COOKIE, type AuthVariables } from '../http/auth.ts';
+import { clearSessionCookie, clientAddress, isSecure, LoginLimiter, setSessionCookie, SESSION_COOKIE, type AuthVariables } from '../http/auth.ts';
 import { computeMap } from '../map/map.ts';
 import { catchUp } from '../store/catch-up.ts';
 import type { Db } from '../store/db.ts';
@@ -51,11 +52,15 @@ export interface UiContext {
   log: Logger;
   /** New data or settings: the assessment's snapshot of the day is taken again. */
   dataChanged: () => void;
+  /** The proxies whose X-Forwarded-For is believed (serve --trust-proxy). */
+  trustProxy?: BlockList | null;
 }
 
 type Env = { Variables: AuthVariables };
 const LANG_COOKIE = 'tb_lang';
 const LOGIN_CSRF_COOKIE = 'tb_login_csrf';
+/** Signed proof that this browser logged in as an account before (see LoginLimiter). */
+const DEVICE_COOKIE = 'tb_device';
 const EXPORT_LIMIT = 200_000;
 
 const ICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#003189"/><path d="M4 11h8M4 8h5M4 5h8" stroke="#fff" stroke-width="1.6"/></svg>';
@@ -117,23 +122,33 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     if (!cookie || form._csrf !== cookie) return c.text('Jeton CSRF invalide / invalid CSRF token', 403);
     const username = String(form.username ?? '').slice(0, 64);
     const password = String(form.password ?? '').slice(0, 1024);
-    const ip = c.req.header('x-forwarded-for')?.split(',')[0]?.trim() || (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress || 'local';
-    const keys = [`ip:${ip}`, `user:${username.toLowerCase()}`];
-    const wait = limiter.retryAfter(keys);
+    const ip = clientAddress(c, ui.trustProxy ?? null);
+    const account = username.trim().toLowerCase();
+    // A browser where this account logged in before is not held back by others' failures on it.
+    const known = limiter.knownDevice(getCookie(c, DEVICE_COOKIE), account);
+    const wait = limiter.retryAfter(ip, known ? null : account);
     if (wait) {
       c.header('Retry-After', String(wait));
       return loginPage(c, 429, t.login.tooMany.replace('{s}', String(wait)), String(form.next ?? '/'));
     }
-    const user = authenticate(db, username, password);
+    let user;
+    try {
+      user = await authenticate(db, username, password);
+    } catch (error) {
+      if (!(error instanceof BusyError)) throw error;
+      c.header('Retry-After', '5');
+      return loginPage(c, 429, t.login.tooMany.replace('{s}', '5'), String(form.next ?? '/'));
+    }
     if (!user) {
-      limiter.fail(keys);
+      limiter.fail(ip, account);
       ui.log.warn({ username, ip }, 'failed login');
       return loginPage(c, 401, t.login.failed, String(form.next ?? '/'));
     }
-    limiter.succeed(keys);
+    limiter.succeed(ip, account);
     const session = createSession(db, user.id);
     setSessionCookie(c, session.cookie);
-    ui.log.info({ username: user.username }, 'login');
+    setCookie(c, DEVICE_COOKIE, limiter.deviceFor(account), { httpOnly: true, sameSite: 'Strict', path: '/login', secure: isSecure(c), maxAge: 180 * 86400 });
+    ui.log.info({ username: user.username, ip }, 'login');
     return c.redirect(user.must_change_password ? '/account/password' : safeNext(String(form.next ?? '/')), 302);
   });
   app.post('/logout', (c) => {
@@ -148,7 +163,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const ctx = ctxOf(c);
     const user = ctx.session!.user;
     const row = db.prepare('SELECT password_hash FROM users WHERE id = ?').get(user.id) as { password_hash: string };
-    if (!verifyPassword(String(form.current ?? ''), row.password_hash)) return c.html(<PasswordPage ctx={ctx} error={ctx.t.password.wrong} />, 400);
+    if (!(await verifyPassword(String(form.current ?? ''), row.password_hash))) return c.html(<PasswordPage ctx={ctx} error={ctx.t.password.wrong} />, 400);
     if (form.password !== form.confirm) return c.html(<PasswordPage ctx={ctx} error={ctx.t.password.mismatch} />, 400);
     try {
       setPassword(db, user.username, String(form.password ?? ''));
