@@ -18,7 +18,7 @@ import { AccountError, ROLES, createUser, ensureFirstAdmin, generatePassword, li
 import { ImportError, importReports, listReportFiles, type ImportOutcome } from './protocols/import.ts';
 import { ASSESSMENT_HELP, ASSESSMENT_OPTIONS, runAssessmentCommand } from './assessment/cli.ts';
 import { LineErrors } from './assessment/inputs.ts';
-import { createToken, listAgents, listTokens, revokeAgent, revokeToken } from './store/tokens.ts';
+import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from './store/tokens.ts';
 
 const DEFAULT_DB = 'data/tiebreak.db';
 const DEFAULT_PORT = 8080;
@@ -38,8 +38,10 @@ Usage:
   tiebreak-collector token create [--db FILE] [--name NAME] [--max-uses N] [--expires-in-days N]
       Create an enrolment token for agents and print it (it is stored only as a hash).
   tiebreak-collector token list|revoke ID [--db FILE]
-  tiebreak-collector agent list|revoke ID [--db FILE]
-      Enrolled agents, and revocation of one agent's credential (effective at once).
+  tiebreak-collector agent list|revoke ID|approve ID|refuse ID [--db FILE]
+      Enrolled agents, and revocation of one agent's credential (effective at once). A host is bound
+      to its first agent: another credential claiming it (a re-enrolment, another tool's report)
+      waits for approve (or refuse), here or on the agents page.
   tiebreak-collector user add NAME [--role admin|viewer] [--password-stdin] [--db FILE]
   tiebreak-collector user passwd NAME [--password-stdin] | user remove NAME | user list [--db FILE]
       Accounts of the web interface. Without --password-stdin a password is generated, printed once
@@ -192,7 +194,14 @@ async function main(argv: string[]): Promise<number> {
           process.stdout.write(`${command} ${target} revoked\n`);
           return 0;
         }
-        throw new UsageError(`unknown ${command} command: ${sub ?? '(none)'}; try '${command} ${command === 'token' ? 'create|' : ''}list|revoke ID'`);
+        if (command === 'agent' && (sub === 'approve' || sub === 'refuse')) {
+          const target = positive(id, `agent ${sub} ID`);
+          if (target === null) throw new UsageError(`agent ${sub} needs an ID (see 'agent list')`);
+          if (!(sub === 'approve' ? approveAgent(db, target) : refuseAgent(db, target))) throw new InputError(`no agent ${target} awaiting approval`);
+          process.stdout.write(`agent ${target} ${sub === 'approve' ? 'approved' : 'refused'}\n`);
+          return 0;
+        }
+        throw new UsageError(`unknown ${command} command: ${sub ?? '(none)'}; try '${command} ${command === 'token' ? 'create|list|revoke ID' : 'list|revoke ID|approve ID|refuse ID'}'`);
       } finally {
         db.close();
       }

@@ -9,7 +9,7 @@ import type { Ingestor } from '../ingest/ingest.ts';
 import { IngestQueue } from '../ingest/queue.ts';
 import { computeMap } from '../map/map.ts';
 import type { Db } from '../store/db.ts';
-import { checkEnrolmentToken, enrolAgent, touchAgent, verifyAgentCredential, type AgentIdentity } from '../store/tokens.ts';
+import { AWAITING_APPROVAL, checkEnrolmentToken, enrolAgent, touchAgent, verifyAgentCredential, type AgentIdentity } from '../store/tokens.ts';
 import { peerAgentRoutes } from '../protocols/routes.ts';
 import type { RuleSet } from '../classify/load-rules.ts';
 import { uiRoutes } from '../ui/routes.tsx';
@@ -122,7 +122,14 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     if ('response' in body) return body.response;
     const parsed = EnrolRequestSchema.safeParse(body.json);
     if (!parsed.success) return invalid(c, 'enrolment request', parsed.error);
-    const { agentId, credential } = enrolAgent(ctx.db, check.id, { id: parsed.data.host_id, hostname: parsed.data.hostname }, parsed.data.agent_version ?? null);
+    // The token's use is counted here, with the credential: not when it was checked above.
+    const enrolment = enrolAgent(ctx.db, check.id, { id: parsed.data.host_id, hostname: parsed.data.hostname }, parsed.data.agent_version ?? null);
+    if (!enrolment.ok) return unauthorized(c, enrolment.reason);
+    const { agentId, credential, pending } = enrolment;
+    if (pending) {
+      ctx.log.warn({ agent_id: agentId, hostname: parsed.data.hostname, host_id: parsed.data.host_id }, 'agent enrolled for a host that already has one: awaiting approval');
+      return c.json({ agent_id: agentId, credential, status: 'pending-approval', message: AWAITING_APPROVAL }, 202);
+    }
     ctx.log.info({ agent_id: agentId, hostname: parsed.data.hostname }, 'agent enrolled');
     return c.json({ agent_id: agentId, credential }, 201);
   });
@@ -132,6 +139,8 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     const credential = bearer(c.req.header('authorization'));
     if (!credential) return { response: c.json({ error: 'missing credentials: send Authorization: Bearer <agent credential>' }, 401, { 'WWW-Authenticate': 'Bearer' }) };
     const agent = verifyAgentCredential(ctx.db, credential);
+    // Kept by the agent and sent again later (a 503 is retried): nothing is lost meanwhile.
+    if (agent?.approval === 'pending') return { response: c.json({ error: AWAITING_APPROVAL }, 503, { 'Retry-After': '3600' }) };
     if (agent) return { agent };
     return {
       response: unauthorized(c, credential.startsWith('tbk') ? 'an enrolment token only enrols: POST /api/v1/enrol first, then send with the agent credential' : 'unknown or revoked agent credential'),

@@ -38,8 +38,9 @@ afterAll(() => collector.close());
 function agentCredential(machine: string): { credential: string; hostId: string } {
   const inventory = makeInventory({ machine });
   const token = createToken(collector.db, 'inputs');
-  const { credential } = enrolAgent(collector.db, token.id, { id: inventory.host.id, hostname: inventory.host.hostname }, null);
-  return { credential, hostId: inventory.host.id };
+  const enrolment = enrolAgent(collector.db, token.id, { id: inventory.host.id, hostname: inventory.host.hostname }, null);
+  if (!enrolment.ok) throw new Error(enrolment.reason);
+  return { credential: enrolment.credential, hostId: inventory.host.id };
 }
 
 describe('redirect targets', () => {

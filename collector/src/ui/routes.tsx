@@ -22,7 +22,7 @@ import { clearSessionCookie, clientAddress, isSecure, LoginLimiter, setSessionCo
 import { computeMap } from '../map/map.ts';
 import { catchUp } from '../store/catch-up.ts';
 import type { Db } from '../store/db.ts';
-import { createToken, listAgents, listTokens, revokeAgent, revokeToken } from '../store/tokens.ts';
+import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from '../store/tokens.ts';
 import { AgentsPage, ReportPage, SettingsPage, type AgentRow, type TokenRow } from './admin-pages.tsx';
 import { DICTS, type Lang } from './i18n.ts';
 import { CSS, type PageContext } from './layout.tsx';
@@ -407,6 +407,14 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   });
   app.post('/agents/:id{[0-9]+}/revoke', (c) => {
     revokeAgent(db, Number(c.req.param('id')));
+    return c.redirect('/agents', 302);
+  });
+  app.post('/agents/:id{[0-9]+}/approve', (c) => {
+    if (approveAgent(db, Number(c.req.param('id')))) ui.log.info({ agent_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'agent approved for a known host');
+    return c.redirect('/agents', 302);
+  });
+  app.post('/agents/:id{[0-9]+}/refuse', (c) => {
+    if (refuseAgent(db, Number(c.req.param('id')))) ui.log.info({ agent_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'agent refused for a known host');
     return c.redirect('/agents', 302);
   });
 
