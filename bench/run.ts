@@ -176,7 +176,11 @@ if (sections.has('ingest')) {
   const httpCollector = createCollector({ dbFile: join(work, 'http.db'), log: quiet });
   const { id: tokenId } = createToken(httpCollector.db, 'bench');
   // Each host enrolled beforehand: the benchmark measures inventories, not enrolments.
-  const credentials = texts.map((text) => enrolAgent(httpCollector.db, tokenId, (JSON.parse(text) as Inventory).host, null).credential);
+  const credentials = texts.map((text) => {
+    const enrolment = enrolAgent(httpCollector.db, tokenId, (JSON.parse(text) as Inventory).host, null);
+    if (!enrolment.ok || enrolment.pending) throw new Error(`bench host not enrolled: ${JSON.stringify(enrolment)}`);
+    return enrolment.credential;
+  });
   const { server, port } = await listen(httpCollector, 0, '127.0.0.1');
   const bodies = texts.map((t) => gzipSync(t));
   let next = 0;

@@ -82,25 +82,29 @@ describe('enrolment', () => {
     expect(again.stderr).toMatch(/already revoked/);
   });
 
-  it('two agents with the same host id (a clone, a reinstall) cannot overwrite each other\'s credential', async () => {
+  it("two agents with the same host id (a clone, a reinstall) cannot overwrite each other's credential: the second waits for approval", async () => {
     const t = await token();
     const original = makeInventory({ machine: 'cloned', hostname: 'PC-1', serial: 'S1' });
     const clone = makeInventory({ machine: 'cloned', hostname: 'PC-2', serial: 'S2' });
     const first = (await enrol(t, original.host)).body.credential;
-    const second = (await enrol(t, clone.host)).body.credential;
-    expect(first).not.toBe(second);
+    const second = await enrol(t, clone.host);
+    expect(second.status).toBe(202);
+    expect(first).not.toBe(second.body.credential);
     expect((await api('/api/v1/inventories', first, original)).status).toBe(200);
-    expect((await api('/api/v1/inventories', second, clone)).status).toBe(200);
+    expect((await api('/api/v1/inventories', second.body.credential, clone)).status).toBe(503);
     expect((await api('/api/v1/inventories', first, { ...original, id: crypto.randomUUID() })).status).toBe(200);
   });
 
-  it('a reinstalled machine re-enrols and stays one host (same stable host id)', async () => {
+  it('a reinstalled machine re-enrols and, once an admin approves it, stays one host (same stable host id)', async () => {
     const t = await token();
     const machine = makeInventory({ machine: 'reinstalled', hostname: 'PC-RE', serial: 'SR' });
     const before = (await api('/api/v1/inventories', (await enrol(t, machine.host)).body.credential, machine)).body.host_id;
     // Reinstalled: the agent's state is gone, it enrols again with the same host id.
-    const again = (await enrol(t, machine.host)).body.credential;
-    const after = (await api('/api/v1/inventories', again, { ...machine, id: crypto.randomUUID() })).body.host_id;
+    const again = await enrol(t, machine.host);
+    expect(again.status).toBe(202);
+    const approved = await runCli('collector', ['agent', 'approve', String(again.body.agent_id), '--db', dbFile]);
+    expect(approved.stdout).toContain(`agent ${again.body.agent_id} approved`);
+    const after = (await api('/api/v1/inventories', again.body.credential, { ...machine, id: crypto.randomUUID() })).body.host_id;
     expect(after).toBe(before);
   });
 });

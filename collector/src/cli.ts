@@ -9,7 +9,8 @@ import { checkRules } from './classify/check-rules.ts';
 import { coverage, formatCoverage } from './classify/coverage.ts';
 import { DEFAULT_RULES_DIR, RulesError, formatProblem } from './classify/load-rules.ts';
 import { parseClassifyInput } from './classify/input.ts';
-import { createCollector, listen, loadClassifier } from './collector.ts';
+import { DEFAULT_SERVER_LIMITS, createCollector, listen, loadClassifier } from './collector.ts';
+import { parseTrustedProxies } from './http/auth.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
 import { openDatabase } from './store/db.ts';
@@ -17,7 +18,7 @@ import { AccountError, ROLES, createUser, ensureFirstAdmin, generatePassword, li
 import { ImportError, importReports, listReportFiles, type ImportOutcome } from './protocols/import.ts';
 import { ASSESSMENT_HELP, ASSESSMENT_OPTIONS, runAssessmentCommand } from './assessment/cli.ts';
 import { LineErrors } from './assessment/inputs.ts';
-import { createToken, listAgents, listTokens, revokeAgent, revokeToken } from './store/tokens.ts';
+import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from './store/tokens.ts';
 
 const DEFAULT_DB = 'data/tiebreak.db';
 const DEFAULT_PORT = 8080;
@@ -26,14 +27,21 @@ const HELP = `tiebreak-collector ${pkg.version}: inventories in, dependency map 
 
 Usage:
   tiebreak-collector serve [--port N] [--host ADDRESS] [--db FILE] [--rules DIR] [--local-rules DIR]... [--agent-schedule CRON] [--tls-cert FILE --tls-key FILE]
+                           [--trust-proxy ADDRESS|CIDR[,...]]... [--max-connections N] [--max-connections-per-address N] [--request-timeout SECONDS]
       Serve the agent API, the JSON API and the web pages.
       Defaults: port ${DEFAULT_PORT}, host 127.0.0.1 (use --host 0.0.0.0 to accept agents from the network),
       database ./${DEFAULT_DB}, the shipped rules. --agent-schedule sets the agents' scan schedule.
+      --trust-proxy names the reverse proxies whose X-Forwarded-For gives the client's address (for
+      the login limits; none by default: the header is ignored). At most ${DEFAULT_SERVER_LIMITS.maxConnections} connections at once,
+      ${DEFAULT_SERVER_LIMITS.maxConnectionsPerAddress} from one address (a trusted proxy counts in the total only); headers within ${DEFAULT_SERVER_LIMITS.headersTimeoutMs / 1000} s,
+      a whole request within ${DEFAULT_SERVER_LIMITS.requestTimeoutMs / 1000} s.
   tiebreak-collector token create [--db FILE] [--name NAME] [--max-uses N] [--expires-in-days N]
       Create an enrolment token for agents and print it (it is stored only as a hash).
   tiebreak-collector token list|revoke ID [--db FILE]
-  tiebreak-collector agent list|revoke ID [--db FILE]
-      Enrolled agents, and revocation of one agent's credential (effective at once).
+  tiebreak-collector agent list|revoke ID|approve ID|refuse ID [--db FILE]
+      Enrolled agents, and revocation of one agent's credential (effective at once). A host is bound
+      to its first agent: another credential claiming it (a re-enrolment, another tool's report)
+      waits for approve (or refuse), here or on the agents page.
   tiebreak-collector user add NAME [--role admin|viewer] [--password-stdin] [--db FILE]
   tiebreak-collector user passwd NAME [--password-stdin] | user remove NAME | user list [--db FILE]
       Accounts of the web interface. Without --password-stdin a password is generated, printed once
@@ -77,6 +85,10 @@ async function main(argv: string[]): Promise<number> {
     'agent-schedule': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    'trust-proxy': { type: 'string', multiple: true },
+    'max-connections': { type: 'string' },
+    'max-connections-per-address': { type: 'string' },
+    'request-timeout': { type: 'string' },
     role: { type: 'string' },
     'password-stdin': { type: 'boolean' },
     ...ASSESSMENT_OPTIONS,
@@ -98,7 +110,27 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError(`--agent-schedule must be a cron expression of five fields, not "${agentSchedule}"`);
       // How long after new data the day's assessment snapshot is taken (tests shorten it).
       const snapshotDelayMs = Number(process.env.TIEBREAK_SNAPSHOT_DELAY_MS) || undefined;
-      const collector = createCollector({ dbFile, rulesDirs, log, agentSchedule, snapshotDelayMs });
+      let trustProxy;
+      try {
+        trustProxy = parseTrustedProxies(values['trust-proxy'] ?? []);
+      } catch (error) {
+        throw new UsageError(`--trust-proxy: ${(error as Error).message}`);
+      }
+      const whole = (value: string | undefined, flag: string, fallback: number) => {
+        if (value === undefined) return fallback;
+        const n = Number(value);
+        if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive whole number, not ${value}`);
+        return n;
+      };
+      const requestTimeoutMs = whole(values['request-timeout'], '--request-timeout', DEFAULT_SERVER_LIMITS.requestTimeoutMs / 1000) * 1000;
+      const limits = {
+        ...DEFAULT_SERVER_LIMITS,
+        maxConnections: whole(values['max-connections'], '--max-connections', DEFAULT_SERVER_LIMITS.maxConnections),
+        maxConnectionsPerAddress: whole(values['max-connections-per-address'], '--max-connections-per-address', DEFAULT_SERVER_LIMITS.maxConnectionsPerAddress),
+        requestTimeoutMs,
+        headersTimeoutMs: Math.min(DEFAULT_SERVER_LIMITS.headersTimeoutMs, requestTimeoutMs),
+      };
+      const collector = createCollector({ dbFile, rulesDirs, log, agentSchedule, snapshotDelayMs, trustProxy });
       const first = ensureFirstAdmin(collector.db);
       if (first)
         process.stdout.write(
@@ -109,7 +141,7 @@ async function main(argv: string[]): Promise<number> {
       const tls = values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : undefined;
       let listening;
       try {
-        listening = await listen(collector, port, host, tls);
+        listening = await listen(collector, port, host, tls, limits, trustProxy);
       } catch (error) {
         throw new InputError(`cannot serve on ${host}:${port}: ${(error as Error).message}`);
       }
@@ -162,7 +194,14 @@ async function main(argv: string[]): Promise<number> {
           process.stdout.write(`${command} ${target} revoked\n`);
           return 0;
         }
-        throw new UsageError(`unknown ${command} command: ${sub ?? '(none)'}; try '${command} ${command === 'token' ? 'create|' : ''}list|revoke ID'`);
+        if (command === 'agent' && (sub === 'approve' || sub === 'refuse')) {
+          const target = positive(id, `agent ${sub} ID`);
+          if (target === null) throw new UsageError(`agent ${sub} needs an ID (see 'agent list')`);
+          if (!(sub === 'approve' ? approveAgent(db, target) : refuseAgent(db, target))) throw new InputError(`no agent ${target} awaiting approval`);
+          process.stdout.write(`agent ${target} ${sub === 'approve' ? 'approved' : 'refused'}\n`);
+          return 0;
+        }
+        throw new UsageError(`unknown ${command} command: ${sub ?? '(none)'}; try '${command} ${command === 'token' ? 'create|list|revoke ID' : 'list|revoke ID|approve ID|refuse ID'}'`);
       } finally {
         db.close();
       }

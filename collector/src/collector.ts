@@ -1,12 +1,15 @@
 // Wiring: database, rules, classifier, ingestor and HTTP app for one collector instance.
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
+import type { BlockList, Socket } from 'node:net';
+import type { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import { Classifier } from './classify/classifier.ts';
 import { DEFAULT_RULES_DIR, RulesError, loadRuleTrees, type RuleSet } from './classify/load-rules.ts';
 import { classifierWithLocalRules } from './classify/local-rules.ts';
 import { createApp } from './http/app.tsx';
+import { isTrusted } from './http/auth.ts';
 import { Ingestor } from './ingest/ingest.ts';
 import { computeAssessment } from './assessment/compute.ts';
 import { recordSnapshot } from './assessment/history.ts';
@@ -22,6 +25,8 @@ export interface CollectorOptions {
   agentSchedule?: string;
   /** How long after new data the day's assessment snapshot is taken (default 5 s). */
   snapshotDelayMs?: number;
+  /** The proxies whose X-Forwarded-For is believed (serve --trust-proxy). */
+  trustProxy?: BlockList | null;
 }
 
 export interface Collector {
@@ -111,6 +116,7 @@ export function createCollector(options: CollectorOptions): Collector {
       classifier: () => collector.classifier,
       log,
       agentSchedule: options.agentSchedule,
+      trustProxy: options.trustProxy,
       rules: () => collector.baseRules,
       applyLocalRules: () => collector.applyLocalRules(),
       dataChanged,
@@ -131,11 +137,68 @@ export interface TlsFiles {
   key: string;
 }
 
+/**
+ * What one server accepts at once, and how long a request may take. A client that opens many
+ * connections (or sends its headers or body a byte at a time) holds only its own share: the
+ * health check and the agents keep being answered.
+ */
+export interface ServerLimits {
+  /** Connections open at once; past that new ones are closed at once. */
+  maxConnections: number;
+  /** Connections open at once from one address (trusted proxies are counted in the total only). */
+  maxConnectionsPerAddress: number;
+  /** Time to receive a request's headers. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, body included. */
+  requestTimeoutMs: number;
+  /** How long an idle kept-alive connection stays open. */
+  keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  maxConnections: 1000,
+  maxConnectionsPerAddress: 64,
+  headersTimeoutMs: 15_000,
+  requestTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 5_000,
+};
+
+/** Apply the limits to a listening Node server. */
+export function limitServer(server: Server, limits: ServerLimits, trustProxy: BlockList | null = null): void {
+  server.maxConnections = limits.maxConnections;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  // Expired requests are looked for this often (Node's default is 30 s, too coarse for short limits).
+  (server as Server & { connectionsCheckingInterval?: number }).connectionsCheckingInterval = Math.min(30_000, Math.max(250, limits.headersTimeoutMs / 4));
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    if (trustProxy && isTrusted(trustProxy, address)) return;
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > limits.maxConnectionsPerAddress) return void socket.destroy();
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left > 0) open.set(address, left);
+      else open.delete(address);
+    });
+  });
+}
+
 /** Listen over HTTP, or HTTPS when a certificate and its key are given. */
-export function listen(collector: Collector, port: number, hostname: string, tls?: TlsFiles): Promise<{ server: ServerType; port: number }> {
+export function listen(
+  collector: Collector,
+  port: number,
+  hostname: string,
+  tls?: TlsFiles,
+  limits: ServerLimits = DEFAULT_SERVER_LIMITS,
+  trustProxy: BlockList | null = null,
+): Promise<{ server: ServerType; port: number }> {
   return new Promise((resolve, reject) => {
     const https = tls ? { createServer: createHttpsServer, serverOptions: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {};
     const server = serve({ fetch: collector.app.fetch, port, hostname, ...https }, (info) => resolve({ server, port: info.port }));
+    limitServer(server as Server, limits, trustProxy);
     server.once('error', reject);
   });
 }

@@ -1,6 +1,6 @@
 // Local accounts of the web interface: scrypt password hashes, roles admin (changes) and viewer
 // (read only), sessions held in an HttpOnly cookie whose hash only is stored.
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../store/db.ts';
 
 export const ROLES = ['admin', 'viewer'] as const;
@@ -27,13 +27,54 @@ export function hashPassword(password: string): string {
   return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
-export function verifyPassword(password: string, stored: string): boolean {
+/**
+ * Whether the password matches the stored hash. The scrypt runs on libuv's thread pool: a login
+ * (or a flood of guesses) never stalls the event loop, and at most MAX_HASHING of them run at once.
+ */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
-  const actual = scryptSync(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  const actual = await hashing.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 }, (error, key) =>
+          error ? reject(error) : resolve(key),
+        ),
+      ),
+  );
   return timingSafeEqual(actual, expected);
 }
+
+/** Too many password checks are waiting: the answer is "try again later", not a longer queue. */
+export class BusyError extends Error {}
+
+/** At most `max` tasks at once, at most `queue` more waiting; past that, a BusyError. */
+export class Limiter {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(
+    private readonly max: number,
+    private readonly queue: number,
+  ) {}
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.max) {
+      if (this.waiting.length >= this.queue) throw new BusyError('too many password checks at once: try again in a moment');
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.running++;
+    try {
+      return await task();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/** The thread pool has 4 threads by default; the zlib streams of agents' reports need some too. */
+const MAX_HASHING = 2;
+const hashing = new Limiter(MAX_HASHING, 64);
 
 /** A password for a new account: printed once, to be changed at the first login. */
 export function generatePassword(): string {
@@ -106,10 +147,10 @@ export function setPassword(db: Db, username: string, password: string, mustChan
 }
 
 /** The user whose name and password these are, or null (the same time is spent either way). */
-export function authenticate(db: Db, username: string, password: string): User | null {
+export async function authenticate(db: Db, username: string, password: string): Promise<User | null> {
   const row = db.prepare('SELECT password_hash FROM users WHERE username = ?').get(username.trim()) as { password_hash: string } | undefined;
   // An unknown name still costs a hash: the answer time does not tell which names exist.
-  const ok = verifyPassword(password, row?.password_hash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
+  const ok = await verifyPassword(password, row?.password_hash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
   if (!row || !ok) return null;
   db.prepare('UPDATE users SET last_login_at = ? WHERE username = ?').run(new Date().toISOString(), username.trim());
   return userByName(db, username)!;

@@ -9,8 +9,18 @@ type History = ReturnType<typeof historyOf>;
 
 const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toLocaleString('en-GB', { maximumFractionDigits: digits }));
 const pct = (n: number | null | undefined) => (n === null || n === undefined ? '–' : `${fmt(n)} %`);
-/** A table cell: names come from agents and people, and a `|` would break the table. */
-const cell = (s: string | null | undefined) => (s ?? '–').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+/**
+ * Text from agents, people and uploaded files (spend lines, assets): HTML is written as text (a
+ * Markdown viewer would render a `<script>`), Markdown's markup characters are escaped (no link, no
+ * image, no emphasis, no broken table) and a line break becomes a space.
+ */
+const cell = (s: string | null | undefined) =>
+  (s ?? '–')
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_{}[\]()#+!|~]/g, '\\$&');
 const eur = (n: number) => `${Math.round(n).toLocaleString('en-GB')} €`;
 
 function indicatorRow(scope: string, i: Indicators): Record<string, unknown> {
@@ -73,7 +83,7 @@ export function reportCsv(a: Assessment, what: 'indicators' | 'products'): strin
 
 export function reportMarkdown(a: Assessment, h: History, authority: string | null): string {
   const out: string[] = [];
-  out.push(`# Digital dependency diagnostic${authority ? ` — ${authority}` : ''}`, '');
+  out.push(`# Digital dependency diagnostic${authority ? ` — ${cell(authority)}` : ''}`, '');
   out.push(`Computed ${a.generated_at.slice(0, 16).replace('T', ' ')} UTC with method v${a.method.version} (${a.method.document}); spend year ${a.year}.`, '');
   out.push(`**Dependency index: ${fmt(a.overall.index)} / 100** (0 = independent, 100 = fully dependent on non-European vendors).`);
   if (a.uncertainty.index_range)
@@ -99,12 +109,12 @@ export function reportMarkdown(a: Assessment, h: History, authority: string | nu
   else {
     out.push('| product | vendor | owner country | area | score | hosts | replaceability | alternatives |', '| --- | --- | --- | --- | ---: | ---: | ---: | --- |');
     for (const c of a.critical)
-      out.push(`| ${cell(c.name)} | ${cell(c.vendor)} | ${c.owner_country ?? '–'} | ${c.area} | ${c.score} | ${c.hosts} | ${c.replaceability} | ${c.alternatives.filter((x) => x.qualifies).map((x) => `${x.name}${x.country ? ` (${x.country})` : ''}`).join(', ') || '–'} |`);
+      out.push(`| ${cell(c.name)} | ${cell(c.vendor)} | ${cell(c.owner_country)} | ${cell(c.area)} | ${c.score} | ${c.hosts} | ${c.replaceability} | ${c.alternatives.filter((x) => x.qualifies).map((x) => `${cell(x.name)}${x.country ? ` (${cell(x.country)})` : ''}`).join(', ') || '–'} |`);
   }
   out.push('');
   out.push('## Products by dependency', '', '| product | origin | criticality | replaceability | installations | score | SEAL |', '| --- | --- | ---: | ---: | ---: | ---: | --- |');
   for (const p of a.products.filter((p) => !p.platform).slice(0, 30))
-    out.push(`| ${cell(p.name)} | ${p.origin} | ${p.criticality.level} | ${p.replaceability.score} | ${p.installations} | ${p.score} | ${p.seal.level === null ? 'n/a' : `SEAL-${p.seal.level}`} |`);
+    out.push(`| ${cell(p.name)} | ${cell(p.origin)} | ${p.criticality.level} | ${p.replaceability.score} | ${p.installations} | ${p.score} | ${p.seal.level === null ? 'n/a' : `SEAL-${p.seal.level}`} |`);
   out.push('');
   if (h.days.length) {
     out.push('## Trajectory', '', '| day | index | infrastructure | workstation | software | non-EU spend |', '| --- | ---: | ---: | ---: | ---: | ---: |');
@@ -114,6 +124,6 @@ export function reportMarkdown(a: Assessment, h: History, authority: string | nu
     if (h.targets.length) out.push('', `Targets: ${h.targets.map((t) => `${t.indicator} ${t.value} in ${t.year}`).join('; ')}.`);
     out.push('');
   }
-  // Markdown is plain text: strings from agents cannot do harm here, but table cells must not break.
+  // Control characters are dropped: every string from outside went through cell() above.
   return out.map((line) => line.replace(/[\u0000-\u0008\u000b-\u001f]/g, '')).join('\n');
 }

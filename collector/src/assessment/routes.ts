@@ -5,7 +5,7 @@ import { InputError } from '@tiebreak/shared';
 import { Hono, type Context } from 'hono';
 import type { Classifier } from '../classify/classifier.ts';
 import type { AuthVariables } from '../http/auth.ts';
-import { BodyError, readBody, type BodyLimits } from '../http/body.ts';
+import { BodyError, parseJson, readBody, type BodyLimits } from '../http/body.ts';
 import type { Db } from '../store/db.ts';
 import { computeAssessment } from './compute.ts';
 import { history, setTarget } from './history.ts';
@@ -61,7 +61,7 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
   const json = async (c: Context, what: string): Promise<Record<string, unknown>> => {
     let value: unknown;
     try {
-      value = JSON.parse(await body(c));
+      value = parseJson(await body(c));
     } catch (error) {
       if (error instanceof BodyError) throw error;
       throw new InputError(what);

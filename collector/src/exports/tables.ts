@@ -1,6 +1,8 @@
 // Lists as CSV and XLSX. Strings from agents are untrusted: a cell that starts with = + - @ (or a
 // tab or carriage return) is a formula to a spreadsheet, so it is prefixed with an apostrophe
-// (OWASP's CSV injection advice). XLSX cells are written as inline strings, never formulas.
+// (OWASP's CSV injection advice). The CSV is ; separated, but a spreadsheet set to another
+// separator (`,` in English locales, a tab) splits a cell there: the text after any of those is a
+// cell of its own, and is neutralised too. XLSX cells are written as inline strings, never formulas.
 import { strToU8, zipSync } from 'fflate';
 
 export interface Table {
@@ -9,7 +11,10 @@ export interface Table {
 }
 
 export function neutralise(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const start = /^[\t\r]/.test(value) ? `'${value}` : value;
+  // At the start and after any separator some spreadsheet may use, past the quotes and spaces a
+  // reader may skip there.
+  return start.replace(/(^|[,;\t\r\n|])([\s"']*)(?=[=+\-@])/g, "$1$2'");
 }
 
 const cellText = (value: unknown): string => (value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));

@@ -2,6 +2,7 @@
 import { EnrolRequestSchema, InventorySchema, SPOOL_HEADER, UnchangedReportSchema, describeIssues, parseSpoolHeader } from '@tiebreak/shared';
 import { Hono, type Context } from 'hono';
 import type { ZodError } from 'zod';
+import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import type { Classifier } from '../classify/classifier.ts';
 import { MIN_CONFIDENCES, isMinConfidence } from '../classify/evidence.ts';
@@ -9,13 +10,13 @@ import type { Ingestor } from '../ingest/ingest.ts';
 import { IngestQueue } from '../ingest/queue.ts';
 import { computeMap } from '../map/map.ts';
 import type { Db } from '../store/db.ts';
-import { checkEnrolmentToken, enrolAgent, touchAgent, verifyAgentCredential, type AgentIdentity } from '../store/tokens.ts';
+import { AWAITING_APPROVAL, checkEnrolmentToken, enrolAgent, touchAgent, verifyAgentCredential, type AgentIdentity } from '../store/tokens.ts';
 import { peerAgentRoutes } from '../protocols/routes.ts';
 import type { RuleSet } from '../classify/load-rules.ts';
 import { uiRoutes } from '../ui/routes.tsx';
 import { assessmentApi } from '../assessment/routes.ts';
 import { requireLogin, type AuthVariables } from './auth.ts';
-import { BodyError, DEFAULT_BODY_LIMITS, readBody, type BodyLimits } from './body.ts';
+import { BodyError, DEFAULT_BODY_LIMITS, limitRequestBody, parseJson, readBody, type BodyLimits } from './body.ts';
 
 export interface AppContext {
   db: Db;
@@ -31,9 +32,29 @@ export interface AppContext {
   applyLocalRules: () => number;
   /** New data was stored: the assessment's snapshot of the day is taken again. */
   dataChanged?: () => void;
+  /** The proxies whose X-Forwarded-For is believed (serve --trust-proxy); none by default. */
+  trustProxy?: BlockList | null;
 }
 
 const MAX_REPORTED_ISSUES = 50;
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/** Paths of the agents' reports: authenticated by a credential or token, read within BodyLimits. */
+const AGENT_REPORTS = /^\/(api\/v1\/inventories(\/unchanged)?|ocsinventory\/?|glpi\/?)$/;
+
+/**
+ * How many bytes a request to this path may send, decided before anything is read. What anyone may
+ * send unauthenticated (the login form, an enrolment) is a few KiB; an admin's forms are small but
+ * for the spend CSV; agents' reports have the collector's body limits.
+ */
+export function requestBodyLimit(path: string, limits: BodyLimits): number {
+  if (path === '/login') return 8 * KiB;
+  if (path === '/api/v1/enrol') return 16 * KiB;
+  if (AGENT_REPORTS.test(path)) return limits.maxCompressed;
+  if (path === '/assessment/spend' || path === '/api/v1/assessment/spend') return 8 * MiB + 64 * KiB;
+  return 64 * KiB;
+}
 
 function bearer(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
@@ -57,6 +78,11 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     if (new URL(c.req.url).protocol === 'https:') c.header('Strict-Transport-Security', 'max-age=31536000');
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
+  // The body's limit first: nothing later (login, CSRF form field, a route) reads more than that.
+  app.use('*', async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') c.req.raw = limitRequestBody(c.req.raw, requestBodyLimit(c.req.path, ctx.bodyLimits ?? DEFAULT_BODY_LIMITS));
+    return next();
+  });
   // Every route but health, login, assets and the agents' endpoints needs a logged-in user.
   app.use('*', requireLogin(ctx.db));
 
@@ -75,7 +101,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
       throw error;
     }
     try {
-      return { json: JSON.parse(text) };
+      return { json: parseJson(text) };
     } catch (error) {
       return { response: c.json({ error: `body is not valid JSON: ${(error as Error).message}` }, 400) };
     }
@@ -97,7 +123,14 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     if ('response' in body) return body.response;
     const parsed = EnrolRequestSchema.safeParse(body.json);
     if (!parsed.success) return invalid(c, 'enrolment request', parsed.error);
-    const { agentId, credential } = enrolAgent(ctx.db, check.id, { id: parsed.data.host_id, hostname: parsed.data.hostname }, parsed.data.agent_version ?? null);
+    // The token's use is counted here, with the credential: not when it was checked above.
+    const enrolment = enrolAgent(ctx.db, check.id, { id: parsed.data.host_id, hostname: parsed.data.hostname }, parsed.data.agent_version ?? null);
+    if (!enrolment.ok) return unauthorized(c, enrolment.reason);
+    const { agentId, credential, pending } = enrolment;
+    if (pending) {
+      ctx.log.warn({ agent_id: agentId, hostname: parsed.data.hostname, host_id: parsed.data.host_id }, 'agent enrolled for a host that already has one: awaiting approval');
+      return c.json({ agent_id: agentId, credential, status: 'pending-approval', message: AWAITING_APPROVAL }, 202);
+    }
     ctx.log.info({ agent_id: agentId, hostname: parsed.data.hostname }, 'agent enrolled');
     return c.json({ agent_id: agentId, credential }, 201);
   });
@@ -107,6 +140,8 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     const credential = bearer(c.req.header('authorization'));
     if (!credential) return { response: c.json({ error: 'missing credentials: send Authorization: Bearer <agent credential>' }, 401, { 'WWW-Authenticate': 'Bearer' }) };
     const agent = verifyAgentCredential(ctx.db, credential);
+    // Kept by the agent and sent again later (a 503 is retried): nothing is lost meanwhile.
+    if (agent?.approval === 'pending') return { response: c.json({ error: AWAITING_APPROVAL }, 503, { 'Retry-After': '3600' }) };
     if (agent) return { agent };
     return {
       response: unauthorized(c, credential.startsWith('tbk') ? 'an enrolment token only enrols: POST /api/v1/enrol first, then send with the agent credential' : 'unknown or revoked agent credential'),
@@ -157,10 +192,19 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   });
 
   app.route('/api/v1/assessment', assessmentApi({ db: ctx.db, classifier: ctx.classifier, dataChanged }));
-  app.route('/', uiRoutes({ db: ctx.db, classifier: ctx.classifier, rules: ctx.rules, applyLocalRules: ctx.applyLocalRules, log: ctx.log, dataChanged }));
+  app.route('/', uiRoutes({ db: ctx.db, classifier: ctx.classifier, rules: ctx.rules, applyLocalRules: ctx.applyLocalRules, log: ctx.log, dataChanged, trustProxy: ctx.trustProxy }));
 
   app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
+    const tooLarge = error instanceof BodyError ? error : error.cause instanceof BodyError ? error.cause : null;
+    // The rest of a refused body is not read: the connection closes after the answer.
+    if (tooLarge) return c.json({ error: tooLarge.message }, tooLarge.status, { Connection: 'close' });
+    // A client that went away mid-request (an agent stopped, a network cut) is no fault of ours:
+    // one line at info level, no stack; nobody reads the answer.
+    if (c.req.raw.signal.aborted) {
+      ctx.log.info({ method: c.req.method, path: c.req.path, reason: error.message }, 'client aborted the request');
+      return c.body(null, 499 as never);
+    }
     ctx.log.error({ err: error }, 'request failed');
     return c.json({ error: 'internal error' }, 500);
   });

@@ -1,6 +1,8 @@
 // Sessions, CSRF and login rate limiting for the web interface and the JSON API. Agents use their
 // own credentials on their own endpoints; everything else needs a logged-in user, and every change
 // an admin with the session's CSRF token.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { sessionOf, type Session } from '../accounts/users.ts';
@@ -43,6 +45,9 @@ export function requireLogin(db: Db): MiddlewareHandler<{ Variables: AuthVariabl
       return c.redirect('/account/password', 302);
     }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      // The role first: a viewer's body is never read (the CSRF field would be read from it).
+      const adminOnly = path !== '/logout' && path !== '/account/password';
+      if (adminOnly && session.user.role !== 'admin') return c.text('Lecture seule : action réservée aux administrateurs / read only: admins only', 403, { Connection: 'close' });
       // Every change carries the session's CSRF token, as a form field or a header.
       const header = c.req.header('x-csrf-token');
       let token = header ?? null;
@@ -54,40 +59,117 @@ export function requireLogin(db: Db): MiddlewareHandler<{ Variables: AuthVariabl
         }
       }
       if (token !== session.csrf) return c.text('Jeton CSRF invalide ou absent / invalid or missing CSRF token', 403);
-      const adminOnly = path !== '/logout' && path !== '/account/password';
-      if (adminOnly && session.user.role !== 'admin') return c.text('Lecture seule : action réservée aux administrateurs / read only: admins only', 403);
     }
     return next();
   };
 }
 
-/** Failed logins per address and per user name in a sliding window: the 11th in 15 minutes waits. */
+/**
+ * The address a request really comes from: the socket's peer, or, when that peer is one of the
+ * trusted proxies (serve --trust-proxy), the last address of X-Forwarded-For that is not one of
+ * them (each proxy appends the address it received from; anything left of that is the client's say).
+ */
+export function clientAddress(c: Context, trusted: BlockList | null): string {
+  const peer = normaliseAddress((c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'local');
+  if (!trusted || !isTrusted(trusted, peer)) return peer;
+  const forwarded = (c.req.header('x-forwarded-for') ?? '').split(',').map((a) => normaliseAddress(a.trim())).filter(Boolean);
+  for (let i = forwarded.length - 1; i >= 0; i--) if (!isTrusted(trusted, forwarded[i]!)) return forwarded[i]!;
+  return forwarded[0] ?? peer;
+}
+
+/** An IPv4 address as IPv4 even when it came mapped into IPv6. */
+function normaliseAddress(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+/** Whether the address (IPv4 mapped into IPv6 or not) is one of the list's. */
+export function isTrusted(list: BlockList, address: string): boolean {
+  address = normaliseAddress(address);
+  const family = isIP(address);
+  return family !== 0 && list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** The --trust-proxy list: addresses or CIDR ranges, comma separated; null when there is none. */
+export function parseTrustedProxies(values: string[]): BlockList | null {
+  const entries = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  if (!entries.length) return null;
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const prefix = bits === undefined ? null : Number(bits);
+    if (!family || extra !== undefined || (prefix !== null && (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128))))
+      throw new TypeError(`not an IP address or CIDR range: ${entry}`);
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    if (prefix === null) list.addAddress(address!, type);
+    else list.addSubnet(address!, prefix, type);
+  }
+  return list;
+}
+
+/**
+ * Failed logins, per address and per account: a few are free, then each further attempt waits a
+ * delay that doubles with every failure, up to a cap. The address's cap is long (15 minutes: a
+ * guesser behind one address gets ~100 guesses a day). The account's is short (a minute), so that
+ * guessing one password from many addresses stays slow while nobody can lock a known account out:
+ * at worst its owner waits a minute, and not at all from a browser where they logged in before
+ * (LoginLimiter.deviceFor / knownDevice). Held in memory: a restart forgets it.
+ */
 export class LoginLimiter {
-  private readonly failures = new Map<string, number[]>();
+  private readonly failures = new Map<string, { count: number; last: number }>();
+  private readonly deviceKey = randomBytes(32);
   constructor(
-    private readonly max = 10,
-    private readonly windowMs = 15 * 60_000,
+    private readonly free = 5,
+    private readonly caps = { address: 15 * 60, account: 60 },
+    private readonly forgetAfterMs = 24 * 3_600_000,
   ) {}
-  private recent(key: string, now: number): number[] {
-    const list = (this.failures.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    if (list.length) this.failures.set(key, list);
-    else this.failures.delete(key);
-    return list;
-  }
-  /** Seconds to wait before another attempt, or 0. */
-  retryAfter(keys: string[], now = Date.now()): number {
-    let wait = 0;
-    for (const key of keys) {
-      const list = this.recent(key, now);
-      if (list.length >= this.max) wait = Math.max(wait, Math.ceil((list[0]! + this.windowMs - now) / 1000));
+
+  private waitFor(key: string, now: number): number {
+    const entry = this.failures.get(key);
+    if (!entry) return 0;
+    if (now - entry.last > this.forgetAfterMs) {
+      this.failures.delete(key);
+      return 0;
     }
-    return wait;
+    if (entry.count < this.free) return 0;
+    const cap = key.startsWith('account:') ? this.caps.account : this.caps.address;
+    const delay = Math.min(cap, 2 ** (entry.count - this.free)) * 1000;
+    return Math.max(0, Math.ceil((entry.last + delay - now) / 1000));
   }
-  fail(keys: string[], now = Date.now()): void {
-    for (const key of keys) this.failures.set(key, [...this.recent(key, now), now]);
+
+  /** Seconds to wait before the next attempt of this address on this account, or 0. */
+  retryAfter(address: string, account: string | null, now = Date.now()): number {
+    return Math.max(this.waitFor(`address:${address}`, now), account === null ? 0 : this.waitFor(`account:${account}`, now));
+  }
+
+  fail(address: string, account: string | null, now = Date.now()): void {
+    for (const key of account === null ? [`address:${address}`] : [`address:${address}`, `account:${account}`]) {
+      const entry = this.failures.get(key);
+      this.failures.set(key, { count: (entry?.count ?? 0) + 1, last: now });
+    }
     if (this.failures.size > 100_000) this.failures.clear();
   }
-  succeed(keys: string[]): void {
-    for (const key of keys) this.failures.delete(key);
+
+  succeed(address: string, account: string): void {
+    this.failures.delete(`address:${address}`);
+    this.failures.delete(`account:${account}`);
+  }
+
+  /** A value for the browser's device cookie: it has logged in as this account (signed, nothing stored). */
+  deviceFor(account: string): string {
+    const nonce = randomBytes(12).toString('base64url');
+    return `${Buffer.from(account).toString('base64url')}.${nonce}.${this.sign(account, nonce)}`;
+  }
+
+  /** Whether the device cookie says this browser logged in as this account before. */
+  knownDevice(cookie: string | undefined, account: string): boolean {
+    const [name, nonce, mac] = (cookie ?? '').split('.');
+    if (!name || !nonce || !mac || Buffer.from(name, 'base64url').toString() !== account) return false;
+    const expected = Buffer.from(this.sign(account, nonce));
+    return expected.length === mac.length && timingSafeEqual(expected, Buffer.from(mac));
+  }
+
+  private sign(account: string, nonce: string): string {
+    return createHmac('sha256', this.deviceKey).update(`${account}\0${nonce}`).digest('base64url');
   }
 }

@@ -69,3 +69,46 @@ export function sniffCompression(raw: Buffer): 'zlib' | 'gzip' | null {
   if (raw.length >= 2 && (raw[0]! & 0x0f) === 8 && ((raw[0]! << 8) | raw[1]!) % 31 === 0) return 'zlib';
   return null;
 }
+
+/**
+ * A request whose body stream fails with a 413 BodyError once more than `max` bytes have come, and
+ * is refused at once when its Content-Length already says so: whoever reads it later (a form
+ * parser, readBody) never holds more than `max` bytes.
+ */
+export function limitRequestBody(request: Request, max: number): Request {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) throw new BodyError(413, `request body too large (${declared} bytes; limit ${max})`);
+  if (!request.body) return request;
+  let size = 0;
+  const limited = request.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength;
+        if (size > max) controller.error(new BodyError(413, `request body too large (over ${max} bytes)`));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Request(request, { body: limited, duplex: 'half' } as RequestInit);
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Lone UTF-16 surrogates replaced by U+FFFD: SQLite would store them as invalid UTF-8. */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\ufffd');
+}
+
+/**
+ * JSON.parse whose strings (values and keys) are well-formed Unicode. Text decoded from UTF-8 has
+ * no lone surrogate: only a `\u` escape makes one, so text without any parses at full speed.
+ */
+export function parseJson(text: string): unknown {
+  if (!text.includes('\\u')) return JSON.parse(text);
+  return JSON.parse(text, (_key, value: unknown) => {
+    if (typeof value === 'string') return wellFormed(value);
+    if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).some((k) => wellFormed(k) !== k))
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormed(k), v]));
+    return value;
+  });
+}

@@ -1,5 +1,6 @@
 // The GLPI Agent JSON protocol (glpi-project/inventory_format): a "contact" message first, then an
 // "inventory" message whose content has the sections of the XML protocol with lower-case keys.
+import { parseJson } from '../http/body.ts';
 import { digestOf, PeerReportError, type Content, type PeerReport } from './peer-inventory.ts';
 
 const MAX_DEPTH = 32;
@@ -17,7 +18,7 @@ function depth(value: unknown, level = 0): number {
 export function decodeGlpiJson(json: string): PeerReport {
   let message: unknown;
   try {
-    message = JSON.parse(json);
+    message = parseJson(json);
   } catch (error) {
     throw new PeerReportError(`body is not valid JSON: ${(error as Error).message}`);
   }

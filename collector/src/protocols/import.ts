@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { InventorySchema, describeIssues, type Inventory } from '@tiebreak/shared';
-import { BodyError, DEFAULT_BODY_LIMITS, decompress, sniffCompression } from '../http/body.ts';
+import { BodyError, DEFAULT_BODY_LIMITS, decompress, parseJson, sniffCompression } from '../http/body.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
 import { decodeGlpiJson } from './glpi-json.ts';
 import { decodeOcsXml } from './ocs-xml.ts';
@@ -74,7 +74,7 @@ export function decodeReportFile(file: string, now = new Date()): Inventory {
   if (start !== '{') throw new PeerReportError('neither an XML report (.ocs, .xml) nor a JSON report (.json)');
   let json: Record<string, unknown>;
   try {
-    json = JSON.parse(text) as Record<string, unknown>;
+    json = parseJson(text) as Record<string, unknown>;
   } catch (error) {
     throw new PeerReportError(`not valid JSON: ${(error as Error).message}`);
   }

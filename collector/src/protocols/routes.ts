@@ -58,7 +58,7 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
   const app = new Hono();
   const limits = ctx.bodyLimits ?? DEFAULT_BODY_LIMITS;
 
-  const error = (c: Context, status: 400 | 401 | 403 | 413 | 415, message: string) => {
+  const error = (c: Context, status: 400 | 401 | 403 | 413 | 415 | 503, message: string) => {
     const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': `Basic realm="${BASIC_REALM}"` } : {};
     // GLPI Agent reads {status, message}; the others log the status line; people read "error".
     return c.json({ status: 'error', message, error: message }, status, headers);

@@ -32,6 +32,9 @@ export interface AgentRow {
   spool_waiting: number | null;
   spool_rejected: number | null;
   spool_oldest: string | null;
+  approval: 'pending' | 'refused' | null;
+  /** The agent in force whose host this one claimed. */
+  claimed_by: number | null;
 }
 
 /** What an agent's spool held at its last report: "–" for peer agents and older agents. */
@@ -119,6 +122,52 @@ export function AgentsPage(props: {
           </tbody>
         </table>
       </section>
+      {props.agents.some((a) => a.approval === 'pending') && (
+        <section aria-labelledby="pending">
+          <h2 id="pending">{t.pendingAgents}</h2>
+          <p>{t.pendingExplained}</p>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t.hostname}</th>
+                <th scope="col">{t.protocol}</th>
+                <th scope="col">{t.enrolled}</th>
+                <th scope="col">{t.claimedHost}</th>
+                <th scope="col" />
+              </tr>
+            </thead>
+            <tbody>
+              {props.agents
+                .filter((a) => a.approval === 'pending')
+                .map((a) => {
+                  const bound = props.agents.find((b) => b.id === a.claimed_by);
+                  return (
+                    <tr>
+                      <td>{a.hostname}</td>
+                      <td>{a.protocol}</td>
+                      <td>{date(a.enrolled_at)}</td>
+                      <td>{bound ? `${bound.hostname} (${bound.protocol}, ${t.lastContact.toLowerCase()} ${date(bound.last_seen_at)})` : '–'}</td>
+                      <td>
+                        {admin && (
+                          <>
+                            <form method="post" action={`/agents/${a.id}/approve`}>
+                              <Csrf ctx={ctx} />
+                              <button type="submit">{t.approve}</button>
+                            </form>
+                            <form method="post" action={`/agents/${a.id}/refuse`}>
+                              <Csrf ctx={ctx} />
+                              <button type="submit">{t.refuse}</button>
+                            </form>
+                          </>
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+            </tbody>
+          </table>
+        </section>
+      )}
       <section aria-labelledby="agents">
         <h2 id="agents">{t.agents}</h2>
         <table>
@@ -145,7 +194,7 @@ export function AgentsPage(props: {
                 <td>
                   <SpoolCell ctx={ctx} a={a} />
                 </td>
-                <td>{date(a.revoked_at)}</td>
+                <td>{a.approval === 'refused' ? t.refused : a.approval === 'pending' ? t.pending : date(a.revoked_at)}</td>
                 <td>
                   {admin && !a.revoked_at && (
                     <form method="post" action={`/agents/${a.id}/revoke`}>

@@ -3,6 +3,7 @@
 // changes for admins only, each with the session's CSRF token (checked in http/auth.ts).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { BlockList } from 'node:net';
 import { InputError } from '@tiebreak/shared';
 import { computeAssessment, criticalityResolver } from '../assessment/compute.ts';
 import { history, setTarget } from '../assessment/history.ts';
@@ -12,17 +13,17 @@ import { AssessmentPage, type AssessmentPageProps } from './assessment-page.tsx'
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
-import { AccountError, authenticate, createSession, createUser, endSession, generatePassword, listUsers, removeUser, setPassword, verifyPassword } from '../accounts/users.ts';
+import { AccountError, BusyError, authenticate, createSession, createUser, endSession, generatePassword, listUsers, removeUser, setPassword, verifyPassword } from '../accounts/users.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { isMinConfidence } from '../classify/evidence.ts';
 import type { RuleSet } from '../classify/load-rules.ts';
 import { decide, exportLocalRules, LocalRuleError, readLocalRules, removeAssignment } from '../classify/local-rules.ts';
 import { toCsv, toXlsx, type Table } from '../exports/tables.ts';
-import { clearSessionCookie, isSecure, LoginLimiter, setSessionCookie, SESSION_COOKIE, type AuthVariables } from '../http/auth.ts';
+import { clearSessionCookie, clientAddress, isSecure, LoginLimiter, setSessionCookie, SESSION_COOKIE, type AuthVariables } from '../http/auth.ts';
 import { computeMap } from '../map/map.ts';
 import { catchUp } from '../store/catch-up.ts';
 import type { Db } from '../store/db.ts';
-import { createToken, listAgents, listTokens, revokeAgent, revokeToken } from '../store/tokens.ts';
+import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from '../store/tokens.ts';
 import { AgentsPage, ReportPage, SettingsPage, type AgentRow, type TokenRow } from './admin-pages.tsx';
 import { DICTS, type Lang } from './i18n.ts';
 import { CSS, type PageContext } from './layout.tsx';
@@ -52,20 +53,28 @@ export interface UiContext {
   log: Logger;
   /** New data or settings: the assessment's snapshot of the day is taken again. */
   dataChanged: () => void;
+  /** The proxies whose X-Forwarded-For is believed (serve --trust-proxy). */
+  trustProxy?: BlockList | null;
 }
 
 type Env = { Variables: AuthVariables };
 const LANG_COOKIE = 'tb_lang';
 const LOGIN_CSRF_COOKIE = 'tb_login_csrf';
+/** Signed proof that this browser logged in as an account before (see LoginLimiter). */
+const DEVICE_COOKIE = 'tb_device';
 const EXPORT_LIMIT = 200_000;
 
 const ICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#003189"/><path d="M4 11h8M4 8h5M4 5h8" stroke="#fff" stroke-width="1.6"/></svg>';
 const METHODOLOGY = new URL('../../../docs/methodology.md', import.meta.url).pathname;
 const PRINT_JS = "document.getElementById('print')?.addEventListener('click', () => window.print());\n";
 
-/** Only a path of this site: never an open redirect. */
-function safeNext(next: string | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+/**
+ * Only a path of this site: never an open redirect. Browsers drop tabs and line breaks from a URL
+ * (so `/\t/evil.example` is `//evil.example`) and read a backslash as a slash; a control character
+ * would also break the Location header. A path as this site writes it is printable ASCII, percent-encoded.
+ */
+export function safeNext(next: string | undefined): string {
+  return next && /^\/(?![/\\])[!-[\]-~]*$/.test(next) ? next : '/';
 }
 
 export function uiRoutes(ui: UiContext): Hono<Env> {
@@ -114,23 +123,33 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     if (!cookie || form._csrf !== cookie) return c.text('Jeton CSRF invalide / invalid CSRF token', 403);
     const username = String(form.username ?? '').slice(0, 64);
     const password = String(form.password ?? '').slice(0, 1024);
-    const ip = c.req.header('x-forwarded-for')?.split(',')[0]?.trim() || (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress || 'local';
-    const keys = [`ip:${ip}`, `user:${username.toLowerCase()}`];
-    const wait = limiter.retryAfter(keys);
+    const ip = clientAddress(c, ui.trustProxy ?? null);
+    const account = username.trim().toLowerCase();
+    // A browser where this account logged in before is not held back by others' failures on it.
+    const known = limiter.knownDevice(getCookie(c, DEVICE_COOKIE), account);
+    const wait = limiter.retryAfter(ip, known ? null : account);
     if (wait) {
       c.header('Retry-After', String(wait));
       return loginPage(c, 429, t.login.tooMany.replace('{s}', String(wait)), String(form.next ?? '/'));
     }
-    const user = authenticate(db, username, password);
+    let user;
+    try {
+      user = await authenticate(db, username, password);
+    } catch (error) {
+      if (!(error instanceof BusyError)) throw error;
+      c.header('Retry-After', '5');
+      return loginPage(c, 429, t.login.tooMany.replace('{s}', '5'), String(form.next ?? '/'));
+    }
     if (!user) {
-      limiter.fail(keys);
+      limiter.fail(ip, account);
       ui.log.warn({ username, ip }, 'failed login');
       return loginPage(c, 401, t.login.failed, String(form.next ?? '/'));
     }
-    limiter.succeed(keys);
+    limiter.succeed(ip, account);
     const session = createSession(db, user.id);
     setSessionCookie(c, session.cookie);
-    ui.log.info({ username: user.username }, 'login');
+    setCookie(c, DEVICE_COOKIE, limiter.deviceFor(account), { httpOnly: true, sameSite: 'Strict', path: '/login', secure: isSecure(c), maxAge: 180 * 86400 });
+    ui.log.info({ username: user.username, ip }, 'login');
     return c.redirect(user.must_change_password ? '/account/password' : safeNext(String(form.next ?? '/')), 302);
   });
   app.post('/logout', (c) => {
@@ -145,7 +164,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const ctx = ctxOf(c);
     const user = ctx.session!.user;
     const row = db.prepare('SELECT password_hash FROM users WHERE id = ?').get(user.id) as { password_hash: string };
-    if (!verifyPassword(String(form.current ?? ''), row.password_hash)) return c.html(<PasswordPage ctx={ctx} error={ctx.t.password.wrong} />, 400);
+    if (!(await verifyPassword(String(form.current ?? ''), row.password_hash))) return c.html(<PasswordPage ctx={ctx} error={ctx.t.password.wrong} />, 400);
     if (form.password !== form.confirm) return c.html(<PasswordPage ctx={ctx} error={ctx.t.password.mismatch} />, 400);
     try {
       setPassword(db, user.username, String(form.password ?? ''));
@@ -394,6 +413,14 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   });
   app.post('/agents/:id{[0-9]+}/revoke', (c) => {
     revokeAgent(db, Number(c.req.param('id')));
+    return c.redirect('/agents', 302);
+  });
+  app.post('/agents/:id{[0-9]+}/approve', (c) => {
+    if (approveAgent(db, Number(c.req.param('id')))) ui.log.info({ agent_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'agent approved for a known host');
+    return c.redirect('/agents', 302);
+  });
+  app.post('/agents/:id{[0-9]+}/refuse', (c) => {
+    if (refuseAgent(db, Number(c.req.param('id')))) ui.log.info({ agent_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'agent refused for a known host');
     return c.redirect('/agents', 302);
   });
 

@@ -1,0 +1,110 @@
+// Password guessing: the limits count per account and per real address (X-Forwarded-For only from
+// trusted proxies), nobody can lock a known account out, and the hashing leaves the event loop free.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scryptSync } from 'node:crypto';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from '../accounts/users.ts';
+import { createCollector, type Collector } from '../collector.ts';
+import { parseTrustedProxies } from './auth.ts';
+
+const PASSWORD = 'the right password, long';
+const collectors: Collector[] = [];
+let direct: Collector;
+let proxied: Collector;
+
+function make(trustProxy: string[] = []): Collector {
+  const collector = createCollector({
+    dbFile: join(mkdtempSync(join(tmpdir(), 'tiebreak-login-')), 'test.db'),
+    log: pino({ level: 'silent' }),
+    trustProxy: parseTrustedProxies(trustProxy),
+  });
+  createUser(collector.db, 'admin', 'admin', PASSWORD);
+  collectors.push(collector);
+  return collector;
+}
+
+beforeAll(() => {
+  direct = make();
+  proxied = make(['10.0.0.1', '192.168.0.0/16']);
+});
+afterAll(() => collectors.forEach((c) => c.close()));
+
+/** A login attempt from `address` (the socket's peer), as the Node server would hand it over. */
+async function attempt(collector: Collector, address: string, password: string, headers: Record<string, string> = {}, username = 'admin') {
+  const form = await collector.app.request('/login');
+  const csrf = /tb_login_csrf=([^;]+)/.exec(form.headers.get('set-cookie') ?? '')![1]!;
+  const res = await collector.app.request(
+    '/login',
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers, cookie: [`tb_login_csrf=${csrf}`, headers.cookie].filter(Boolean).join('; ') },
+      body: new URLSearchParams({ _csrf: csrf, username, password, next: '/' }),
+    },
+    { incoming: { socket: { remoteAddress: address } } },
+  );
+  return { status: res.status, retryAfter: Number(res.headers.get('retry-after') ?? 0), setCookie: res.headers.get('set-cookie') ?? '' };
+}
+
+describe('login limits', () => {
+  it('ignores X-Forwarded-For from an untrusted peer: one guesser is slowed down whatever it claims', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await attempt(direct, '203.0.113.7', 'wrong guess', { 'x-forwarded-for': `198.51.100.${i}` }, `nobody${i}`)).status);
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
+  it("believes a trusted proxy's X-Forwarded-For, the address just before the proxies", async () => {
+    for (let i = 0; i < 8; i++) await attempt(proxied, '10.0.0.1', 'wrong guess', { 'x-forwarded-for': `6.6.6.6, 198.51.100.9, 192.168.3.4` }, `other${i}`);
+    expect((await attempt(proxied, '10.0.0.1', 'wrong guess', { 'x-forwarded-for': '198.51.100.9' }, 'someone')).status).toBe(429);
+    // Another client behind the same proxy is not held back by that one.
+    expect((await attempt(proxied, '10.0.0.1', 'wrong guess', { 'x-forwarded-for': '198.51.100.10' }, 'someone-else')).status).toBe(401);
+  });
+
+  it('counts failures per account across addresses, with a delay that grows to a minute at most, never a lock', async () => {
+    const collector = make();
+    let last = { status: 0, retryAfter: 0, setCookie: '' };
+    for (let i = 0; i < 12; i++) last = await attempt(collector, `198.51.100.${i}`, `guess ${i}`);
+    expect(last.status).toBe(429);
+    expect(last.retryAfter).toBeGreaterThan(0);
+    expect(last.retryAfter).toBeLessThanOrEqual(60);
+  });
+
+  it('lets the owner in from a browser where they logged in before, whatever outsiders did to the account', async () => {
+    const collector = make();
+    const first = await attempt(collector, '192.0.2.1', PASSWORD);
+    expect(first.status).toBe(302);
+    const device = /tb_device=([^;]+)/.exec(first.setCookie)![1]!;
+    for (let i = 0; i < 12; i++) await attempt(collector, `198.51.100.${i}`, `guess ${i}`);
+    expect((await attempt(collector, '198.51.100.99', PASSWORD)).status).toBe(429);
+    expect((await attempt(collector, '192.0.2.1', PASSWORD, { cookie: `tb_device=${device}` })).status).toBe(302);
+    // The device cookie of one account is worth nothing for another, nor forged.
+    createUser(collector.db, 'viewer', 'viewer', PASSWORD);
+    for (let i = 0; i < 12; i++) await attempt(collector, `198.51.100.${i}`, `guess ${i}`, {}, 'viewer');
+    expect((await attempt(collector, '192.0.2.1', PASSWORD, { cookie: `tb_device=${device}` }, 'viewer')).status).toBe(429);
+    expect((await attempt(collector, '192.0.2.1', PASSWORD, { cookie: `tb_device=${Buffer.from('viewer').toString('base64url')}.x.y` }, 'viewer')).status).toBe(429);
+  });
+
+  it('hashes off the event loop: guesses at once leave it free', async () => {
+    const collector = make();
+    const started = performance.now();
+    scryptSync('x', 'salt', 32, { N: 16384, r: 8, p: 1 });
+    const oneHash = performance.now() - started;
+    let longest = 0;
+    let previous = performance.now();
+    let running = true;
+    const tick = () => {
+      const now = performance.now();
+      longest = Math.max(longest, now - previous);
+      previous = now;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await Promise.all(Array.from({ length: 12 }, (_, i) => attempt(collector, `198.51.100.${i}`, `guess ${i}`, {}, `user${i}`)));
+    running = false;
+    // Twelve hashes in a row would stall it twelve times as long as one.
+    expect(longest).toBeLessThan(Math.max(4 * oneHash, 100));
+  });
+});
