@@ -12,6 +12,9 @@ import { Delivery } from './credentials.ts';
 import { Spool } from './spool.ts';
 import { AGENT_VERSION } from './version.ts';
 
+// Written once: in a template literal, a lone backslash before "t" would print a tab.
+const WINDOWS_DIR = String.raw`%ProgramData%\tiebreak`;
+
 const HELP = `tiebreak-agent ${AGENT_VERSION}: inventory of this machine for a tiebreak collector
 
 Usage:
@@ -22,14 +25,14 @@ Usage:
       TOKEN is an enrolment token from 'tiebreak-collector token create'.
       Without them, the configuration file is used. --output keeps a copy of what was sent.
       The inventory goes through the spool (--state-dir, default /var/lib/tiebreak or
-      %ProgramData%\\tiebreak): kept there until acknowledged, sent by the next send or run.
+      ${WINDOWS_DIR}): kept there until acknowledged, sent by the next send or run.
   tiebreak-agent run [--server URL --token TOKEN] [--config FILE] [--state-dir DIR] [--ca FILE]
       Daemon: scan at start, then on the configured schedule (cron, default daily 09:00) plus a
       random delay of up to --max-delay seconds (default 3600); inventories wait in the spool
       until the collector acknowledges them, retried with exponential backoff. SIGTERM stops it.
   tiebreak-agent configure --server URL --token TOKEN [--schedule CRON] [--config FILE]
       Write the configuration file (readable by SYSTEM and Administrators only on Windows,
-      by its owner only elsewhere). Default: %ProgramData%\tiebreak\agent.json on Windows,
+      by its owner only elsewhere). Default: ${WINDOWS_DIR}\\agent.json on Windows,
       /etc/tiebreak/agent.json elsewhere (TIEBREAK_CONFIG overrides).
   tiebreak-agent task install|remove
       Windows: register (or remove) the scheduled task that runs 'send' as SYSTEM ten minutes
