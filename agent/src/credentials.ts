@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnrolResponseSchema, type Inventory, type SpoolState } from '@tiebreak/shared';
-import { writePrivateFile } from './files.ts';
+import { removeStaleTemporaries, writePrivateFile } from './files.ts';
 import type { Logger } from './log.ts';
 import { apiUrl, postJson, sendInventory, type SendResult } from './send.ts';
 import { AGENT_VERSION } from './version.ts';
@@ -28,6 +28,7 @@ export class Delivery {
     private readonly options: { ca?: string; onSchedule?: (schedule: string) => void } = {},
   ) {
     this.file = join(stateDir, 'credential.json');
+    removeStaleTemporaries(stateDir);
   }
 
   private stored(hostId: string): StoredCredential | null {
