@@ -3,7 +3,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { COMMON_OPTIONS, UsageError, helpOrVersion, noMoreArguments, parseCommandLine, runMain } from '@tiebreak/shared';
 import { join } from 'node:path';
-import { ConfigError, defaultConfigPath, defaultStateDir, readConfig, writeConfig } from './config.ts';
+import { ConfigError, defaultConfigPath, defaultStateDir, installCaFile, readConfig, writeConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { installTask, removeTask } from './windows/tasks.ts';
 import { scan } from './scan.ts';
@@ -43,8 +43,8 @@ Usage:
       Daemon: scan at start, then on the configured schedule (cron, default daily 09:00) plus a
       random delay of up to --max-delay seconds (default 3600); inventories wait in the spool
       until the collector acknowledges them, retried with exponential backoff. SIGTERM stops it.
-  tiebreak-agent configure --server URL --token TOKEN [--schedule CRON] [--config FILE]
-      Write the configuration file (readable by SYSTEM and Administrators only on Windows,
+  tiebreak-agent configure --server URL --token TOKEN [--schedule CRON] [--ca FILE] [--config FILE]
+      Write the configuration file; --ca copies the authority's CA (PEM) beside it as ca.pem (readable by SYSTEM and Administrators only on Windows,
       by its owner only elsewhere). Default: ${WINDOWS_DIR}\\agent.json on Windows,
       /etc/tiebreak/agent.json elsewhere (TIEBREAK_CONFIG overrides).
   tiebreak-agent task install|remove
@@ -58,8 +58,9 @@ Options:
   --version      print the version
   --help         print this help
 
-HTTPS: the collector's certificate is always verified; --ca FILE (or ca_file in the configuration)
-trusts a private CA (PEM).
+HTTPS: the collector's certificate is always verified, against the operating system's certificate
+store (the Windows store, where Group Policy deploys an internal CA) and Node's own list; --ca FILE
+(or ca_file in the configuration) trusts that private CA (PEM) alone instead.
 
 Precedence: flags, then the environment (TIEBREAK_SERVER, TIEBREAK_TOKEN), then the file.
 `;
@@ -181,7 +182,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'configure') {
     const path = values.config ?? defaultConfigPath();
-    const config = writeConfig({ server: values.server, token: values.token, ...(values.schedule ? { schedule: values.schedule } : {}) }, path);
+    // An empty --ca is the MSI's CA_FILE left unset.
+    const caFile = values.ca?.trim() ? installCaFile(values.ca.trim(), path) : undefined;
+    const config = writeConfig({ server: values.server, token: values.token, ...(values.schedule ? { schedule: values.schedule } : {}), ...(caFile ? { ca_file: caFile } : {}) }, path);
     process.stdout.write(`configuration written to ${path} (server ${config.server}, schedule "${config.schedule}")\n`);
     return 0;
   }
