@@ -1,10 +1,11 @@
 // `pnpm bench`: the figures of BENCHMARKS.md. Sections: scan (agent scan time and peak memory),
 // ingest (in-process and over HTTP, next to raw better-sqlite3 inserts of the same rows), map
 // (GET /api/v1/map latency on generated fleets), classify (throughput and full reclassification),
-// assessment (the dependency assessment of a generated authority).
-// Usage: pnpm bench [--only scan,ingest,map,classify,assessment] [--fleets 5000,50000] [--workstations 10000]
+// assessment (the dependency assessment of a generated authority); executable (on request: peak
+// memory of the linux-x64 single executable's scan beside FusionInventory Agent's, and the sizes).
+// Usage: pnpm bench [--only scan,ingest,map,classify,assessment,executable] [--fleets 5000,50000] [--workstations 10000]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -74,6 +75,32 @@ if (sections.has('scan')) {
     median_peak_mb: round(percentile(peaks, 50) / 1024),
     max_peak_mb: round(peaks.at(-1)! / 1024),
     items: (JSON.parse(readFileSync(join(work, 'scan.json'), 'utf8')) as Inventory).software.length,
+  });
+}
+
+// --- single executable beside FusionInventory Agent ----------------------------------------------
+if (sections.has('executable')) {
+  const { DIST, buildAgent } = await import('../scripts/build-agent.ts');
+  const exe = (await buildAgent())['linux-x64'];
+  /** Median and max peak RSS (MB) of five runs of a full scan, by GNU time. */
+  const peak = (command: string, args: string[]) => {
+    const kib: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const run = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { encoding: 'utf8' });
+      if (run.status !== 0) throw new Error(`${command} failed: ${run.stderr.slice(-500)}`);
+      kib.push(Number(run.stderr.trim().split('\n').pop()));
+    }
+    kib.sort((a, b) => a - b);
+    return { median_peak_mb: round(percentile(kib, 50) / 1024), max_peak_mb: round(kib.at(-1)! / 1024) };
+  };
+  const fusion = '/usr/bin/fusioninventory-agent';
+  const fusionDir = join(work, 'fusioninventory');
+  mkdirSync(fusionDir, { recursive: true });
+  const size = (name: string) => (existsSync(join(DIST, name)) ? round(statSync(join(DIST, name)).size / 2 ** 20) : null);
+  report('agent_executable', {
+    tiebreak: peak(exe, ['scan', '--output', join(work, 'exe-scan.json')]),
+    fusioninventory: existsSync(fusion) ? peak(fusion, ['--local', fusionDir]) : null,
+    size_mib: { linux: size('tiebreak-agent-linux-x64'), windows: size('tiebreak-agent-win-x64.exe'), msi: size('tiebreak-agent.msi') },
   });
 }
 

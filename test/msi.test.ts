@@ -1,7 +1,9 @@
 // `pnpm build:msi` as a user runs it, then the MSI's tables read back with msiinfo (msitools).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it, beforeAll } from 'vitest';
-import { ROOT, pnpmScript } from './helpers.ts';
+import { ROOT, pnpmScript, tempDir } from './helpers.ts';
 
 const MSI = `${ROOT}/dist/tiebreak-agent.msi`;
 const table = (name: string) =>
@@ -26,7 +28,7 @@ describe('the Windows installer', () => {
 
   it('takes SERVER, TOKEN and SCHEDULE, secure for managed installs, the token hidden from logs', () => {
     const properties = new Map(table('Property').map(([name, value]) => [name, value]));
-    expect(properties.get('SecureCustomProperties')!.split(';')).toEqual(expect.arrayContaining(['SERVER', 'TOKEN', 'SCHEDULE']));
+    expect(properties.get('SecureCustomProperties')!.split(';')).toEqual(expect.arrayContaining(['SERVER', 'TOKEN', 'SCHEDULE', 'CA_FILE']));
     expect(properties.get('MsiHiddenProperties')).toBe('TOKEN');
     expect(properties.get('SCHEDULE')).toBe('0 9 * * *');
     expect(properties.get('ALLUSERS')).toBe('1');
@@ -44,6 +46,7 @@ describe('the Windows installer', () => {
     const actions = new Map(table('CustomAction').map(([action, type, source, target]) => [action, { type: Number(type), source, target }]));
     const deferredSystem = 1024 | 2048;
     expect(actions.get('WriteConfiguration')).toMatchObject({ source: 'AgentExe', target: expect.stringContaining('configure --server "[SERVER]" --token "[TOKEN]"') });
+    expect(actions.get('WriteConfiguration')!.target).toContain('--ca "[CA_FILE]"');
     expect(actions.get('WriteConfiguration')!.type & deferredSystem).toBe(deferredSystem);
     expect(actions.get('RegisterTasks')!.type & deferredSystem).toBe(deferredSystem);
     expect(actions.get('RegisterTasks')!.target).toMatch(/^task install/);
@@ -60,4 +63,48 @@ describe('the Windows installer', () => {
     expect(sequence.get('WriteConfiguration')!.condition).toBe('SERVER AND TOKEN AND NOT REMOVE');
     expect(sequence.get('RemoveTasks')!.condition).toBe('REMOVE="ALL" AND NOT UPGRADINGPRODUCTCODE');
   });
+});
+
+/** A code-signing certificate as an authority's PKI issues it: a CA, and a leaf for code signing. */
+function codeSigningCertificate(): { dir: string; ca: string; cert: string; key: string } {
+  const dir = tempDir('tiebreak-sign-');
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Mairie Test Code Signing CA');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'sign.key', '-out', 'sign.csr', '-subj', '/CN=Mairie de Test/O=Mairie de Test');
+  writeFileSync(join(dir, 'ext.cnf'), 'extendedKeyUsage=codeSigning\nkeyUsage=digitalSignature\n');
+  openssl('x509', '-req', '-in', 'sign.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'sign.pem', '-days', '2', '-extfile', 'ext.cnf');
+  return { dir, ca: join(dir, 'ca.pem'), cert: join(dir, 'sign.pem'), key: join(dir, 'sign.key') };
+}
+
+function pnpm(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('pnpm', ['-s', ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('code signing', () => {
+  it('signs the executable and the MSI with the authority certificate given to the build', async () => {
+    const signing = codeSigningCertificate();
+    const built = await pnpm(['build:msi', '--sign-cert', signing.cert, '--sign-key', signing.key]);
+    expect(built.stderr).not.toMatch(/could not sign/);
+    expect(built.code).toBe(0);
+    for (const file of [MSI, `${ROOT}/dist/tiebreak-agent-win-x64.exe`]) {
+      const verify = spawnSync('osslsigncode', ['verify', '-CAfile', signing.ca, '-in', file], { encoding: 'utf8' });
+      expect(verify.stdout, verify.stderr).toMatch(/Signature verification: ok/);
+      expect(verify.stdout).toContain('Mairie de Test');
+    }
+    // Signed by someone else's CA: the verification fails.
+    const other = codeSigningCertificate();
+    expect(spawnSync('osslsigncode', ['verify', '-CAfile', other.ca, '-in', MSI], { encoding: 'utf8' }).status).not.toBe(0);
+  }, 900_000);
+
+  it('refuses half a signing configuration before building anything', async () => {
+    const signing = codeSigningCertificate();
+    const refused = await pnpm(['build:msi', '--sign-cert', signing.cert]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/--sign-cert and --sign-key together/);
+  }, 120_000);
 });

@@ -1,7 +1,9 @@
 // `pnpm build:agent` as a user runs it, then both executables run a real scan: the Linux one here,
 // the Windows one under wine with an entry added to wine's registry Uninstall keys.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InventorySchema } from '@tiebreak/shared';
@@ -24,6 +26,36 @@ describe('single executables', () => {
     expect(InventorySchema.safeParse(JSON.parse(readFileSync(out, 'utf8'))).success).toBe(true);
     expect(spawnSync(LINUX_EXE, ['--version'], { encoding: 'utf8' }).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
+
+  it('the executables trust the operating system certificate store (the Windows store on Windows)', async () => {
+    const dir = tempDir();
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Mairie Test CA');
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+    writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf');
+    // A real TLS server signed by the test CA; it answers every request with a refusal the agent prints.
+    const server = createServer({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')) }, (_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"reached over verified TLS"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const send = (stateDir: string, env: NodeJS.ProcessEnv) =>
+      new Promise<string>((resolve) => {
+        const child = spawn(LINUX_EXE, ['send', '--server', url, '--token', 'tbk_0123456789abcdef', '--state-dir', join(dir, stateDir)], { env: { ...process.env, ...env } });
+        let stderr = '';
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('exit', () => resolve(stderr));
+      });
+    try {
+      // The CA is in no store: refused.
+      expect(await send('a1', { SSL_CERT_FILE: '/nonexistent.pem', SSL_CERT_DIR: '/nonexistent' })).toMatch(/unable to verify|self-signed|local issuer/);
+      // The CA in the system store (OpenSSL's on Linux): trusted with no --ca, by the baked --use-system-ca.
+      expect(await send('a2', { SSL_CERT_FILE: join(dir, 'ca.pem') })).toMatch(/HTTP 401\): reached over verified TLS/);
+    } finally {
+      server.close();
+    }
+  }, 120_000);
 
   it.runIf(process.platform === 'linux')('wine is installed (the CI installs it: the Windows smoke test must not be skipped)', () => {
     expect(WINE, 'wine64 not found: apt-get install wine64').toBeDefined();

@@ -35,3 +35,29 @@ describe('Windows scheduled task', () => {
     expect(taskXml('C:\\a&b<c>\\x.exe')).toContain('C:\\a&amp;b&lt;c&gt;\\x.exe');
   });
 });
+
+describe('the authority CA given at installation', () => {
+  it('configure --ca copies a valid PEM beside the configuration, private, and names it in ca_file', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { runCli } = await import('../../test/helpers.ts');
+    const dir = tempDir();
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'share-ca.pem'), '-days', '2', '-subj', '/CN=Mairie Test CA'], { stdio: 'ignore' });
+    const config = join(dir, 'etc', 'agent.json');
+    const args = ['configure', '--server', 'https://tiebreak.mairie.fr', '--token', 'tbk_0123456789abcdef', '--config', config];
+    const done = await runCli('agent', [...args, '--ca', join(dir, 'share-ca.pem')]);
+    expect(done.stderr).toBe('');
+    const copied = join(dir, 'etc', 'ca.pem');
+    expect(readConfig(config)?.ca_file).toBe(copied);
+    expect(statSync(copied).mode & 0o777).toBe(0o600);
+    expect(readFileSync(copied, 'utf8')).toContain('-----BEGIN CERTIFICATE-----');
+    // The MSI passes an empty CA_FILE when none is given.
+    expect((await runCli('agent', [...args, '--ca', ''])).code).toBe(0);
+    expect(readConfig(config)?.ca_file).toBeUndefined();
+    writeFileSync(join(dir, 'not-a-ca.pem'), 'hello');
+    const refused = await runCli('agent', [...args, '--ca', join(dir, 'not-a-ca.pem')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/holds no PEM certificate/);
+    const missing = await runCli('agent', [...args, '--ca', join(dir, 'nowhere.pem')]);
+    expect(missing.stderr).toMatch(/cannot read the CA file/);
+  }, 30_000);
+});

@@ -1,7 +1,8 @@
 // The agent's configuration file: where to send and with which credential. It holds a secret, so it
 // is readable by SYSTEM and Administrators only on Windows, by its owner only elsewhere.
+import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CronScheduleSchema } from '@tiebreak/shared';
 import { z } from 'zod';
 import { writePrivateFile } from './files.ts';
@@ -52,4 +53,29 @@ export function writeConfig(config: unknown, path = defaultConfigPath()): AgentC
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
   writePrivateFile(path, `${JSON.stringify(parsed.data, null, 2)}\n`);
   return parsed.data;
+}
+
+/**
+ * The authority's CA, given at installation (the MSI's CA_FILE, often on a share): validated, then
+ * copied beside the configuration, so that the agent never depends on the share at run time.
+ */
+export function installCaFile(source: string, configPath = defaultConfigPath()): string {
+  let pem: string;
+  try {
+    pem = readFileSync(source, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read the CA file ${source}: ${(error as Error).message}`);
+  }
+  const certificates = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (!certificates.length) throw new ConfigError(`${source} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  for (const certificate of certificates) {
+    try {
+      new X509Certificate(certificate);
+    } catch (error) {
+      throw new ConfigError(`${source}: a certificate cannot be read (${(error as Error).message})`);
+    }
+  }
+  const target = join(dirname(configPath), 'ca.pem');
+  writePrivateFile(target, `${certificates.join('\n')}\n`);
+  return target;
 }

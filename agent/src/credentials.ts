@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnrolResponseSchema, type Inventory, type SpoolState } from '@tiebreak/shared';
-import { writePrivateFile } from './files.ts';
+import { removeStaleTemporaries, writePrivateFile } from './files.ts';
 import type { Logger } from './log.ts';
 import { apiUrl, postJson, sendInventory, type SendResult } from './send.ts';
 import { AGENT_VERSION } from './version.ts';
@@ -25,9 +25,15 @@ export class Delivery {
     private readonly server: string,
     private readonly token: string,
     private readonly log: Logger,
-    private readonly options: { ca?: string; onSchedule?: (schedule: string) => void } = {},
+    private readonly options: {
+      ca?: string;
+      onSchedule?: (schedule: string) => void;
+      /** This machine, when the inventories sent are of other hosts (network devices it scanned). */
+      agentHost?: Inventory['host'];
+    } = {},
   ) {
     this.file = join(stateDir, 'credential.json');
+    removeStaleTemporaries(stateDir);
   }
 
   private stored(hostId: string): StoredCredential | null {
@@ -54,7 +60,8 @@ export class Delivery {
   }
 
   send = async (inventory: Inventory, spool?: SpoolState): Promise<SendResult> => {
-    const result = await sendInventory(inventory, { server: this.server, credential: await this.credential(inventory.host), ca: this.options.ca, spool });
+    const credential = await this.credential(this.options.agentHost ?? inventory.host);
+    const result = await sendInventory(inventory, { server: this.server, credential, ca: this.options.ca, spool });
     // The collector may set the schedule all agents follow.
     const schedule = (result.body as { schedule?: unknown } | null)?.schedule;
     if (typeof schedule === 'string') this.options.onSchedule?.(schedule);

@@ -2,7 +2,7 @@
 // file or the new one, whole), and readable by their owner only, set before any content is written.
 // On Windows "owner" means SYSTEM and Administrators (by SID: names differ with the language).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
@@ -12,9 +12,43 @@ function restrict(path: string): void {
   } else chmodSync(path, 0o600);
 }
 
+/** Where writePrivateFile writes before its rename: hidden, and recognisable by removeStaleTemporaries. */
+export function temporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+}
+
+const TEMPORARY = /^\..+\.[0-9a-f-]{36}\.tmp$/;
+
+/**
+ * A writer killed between its temporary file and the rename (kill -9, power cut) leaves the
+ * temporary file behind, which nothing else would ever remove. One older than `olderThanMs` has no
+ * living writer (a write takes milliseconds; the margin spares another process writing right now).
+ */
+export function removeStaleTemporaries(dir: string, olderThanMs = 10 * 60_000, now = Date.now()): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!TEMPORARY.test(name)) continue;
+    const file = join(dir, name);
+    try {
+      if (now - statSync(file).mtimeMs < olderThanMs) continue;
+      rmSync(file, { force: true });
+      removed++;
+    } catch {
+      // Removed meanwhile by another process: nothing to do.
+    }
+  }
+  return removed;
+}
+
 export function writePrivateFile(path: string, content: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+  const temporary = temporaryPath(path);
   writeFileSync(temporary, '', { mode: 0o600 });
   restrict(temporary);
   writeFileSync(temporary, content);

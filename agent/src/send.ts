@@ -85,6 +85,8 @@ export async function postJson(url: URL, payload: unknown, bearer: string, optio
  * the full inventory only when the collector answers 409 (it does not have this content).
  */
 export async function sendInventory(inventory: Inventory, options: SendOptions): Promise<SendResult> {
+  // A device's inventory is a few hundred bytes: no delta, and its host is not the agent's.
+  if (inventory.device) return postJson(apiUrl(options.server, 'inventories'), inventory, options.credential, options);
   const report = { id: inventory.id, host_id: inventory.host.id, collected_at: inventory.collected_at, content_hash: inventory.content_hash ?? inventoryContentHash(inventory) };
   try {
     return await postJson(apiUrl(options.server, 'inventories/unchanged'), report, options.credential, options);

@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatSpoolHeader, parseSpoolHeader, type SpoolState } from '@tiebreak/shared';
@@ -50,6 +51,56 @@ describe('spool', () => {
       { waiting: 1, rejected: 1, oldest: inventories[1]!.collected_at },
       { waiting: 0, rejected: 1, oldest: inventories[2]!.collected_at },
     ]);
+  });
+
+  it('keeps a revoked agent\'s refused inventories bounded: the newest, the older ones dropped and counted', async () => {
+    const spool = new Spool({ dir: tempDir(), maxRejected: 3 });
+    const ids: string[] = [];
+    const states: SpoolState[] = [];
+    const revoked = async (_inventory: unknown, state: SpoolState) => {
+      states.push(state);
+      throw new SendError('HTTP 401: this agent was revoked', 401);
+    };
+    let dropped = 0;
+    // One scan a day for a week, each refused.
+    for (let day = 0; day < 7; day++) {
+      const inventory = makeInventory();
+      inventory.collected_at = new Date(Date.UTC(2026, 10, 23 + day, 9)).toISOString();
+      ids.push(inventory.id);
+      spool.add(inventory);
+      const result = await spool.flush(revoked, silentLogger);
+      expect(result).toMatchObject({ sent: 0, rejected: 1, pending: 0 });
+      dropped += result.dropped;
+    }
+    const kept = readdirSync(join(spool.dir, 'rejected')).filter((name) => name.endsWith('.json'));
+    expect(kept.map((f) => f.slice(-41, -5))).toEqual(ids.slice(4));
+    expect(dropped).toBe(4);
+    expect(spool.dropped()).toBe(4);
+    // The collector is still told how many were refused in all, dropped ones included.
+    expect(states.map((s) => s.rejected)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    // The count survives a restart.
+    expect(new Spool({ dir: spool.dir, maxRejected: 3 }).dropped()).toBe(4);
+  });
+
+  it('removes at start the temporary file of a write killed before its rename, and only a stale one', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'pending'), { recursive: true });
+    // What kill -9 between the temporary file and the rename leaves: the spool's own naming.
+    const name = '2026-11-23T08-00-00-000Z_' + randomUUID() + '.json';
+    const stale = join(dir, 'pending', `.${name}.${randomUUID()}.tmp`);
+    writeFileSync(stale, '{"schema_version":1,"id":"half-writ');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(stale, anHourAgo, anHourAgo);
+    // Another process writing right now: left alone.
+    const live = join(dir, 'pending', `.${name}.${randomUUID()}.tmp`);
+    writeFileSync(live, '{');
+    const spool = new Spool({ dir });
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    expect(spool.pending()).toBe(0);
+    spool.add(makeInventory());
+    expect(readdirSync(join(dir, 'pending')).filter((f) => f.endsWith('.tmp'))).toEqual([live.split('/').pop()]);
+    expect(readFileSync(join(dir, 'pending', readdirSync(join(dir, 'pending')).find((f) => f.endsWith('.json'))!), 'utf8')).toMatch(/^\{"schema_version":1/);
   });
 
   it('formats the spool state for its header and reads back only a well-formed one', () => {

@@ -30,6 +30,8 @@ export const SOFTWARE_SOURCES = [
   'other',
 ] as const;
 export const INSTALL_SCOPES = ['machine', 'user'] as const;
+/** What a device found on the network is (a computer has no role here: the collector derives server or workstation). */
+export const DEVICE_ROLES = ['network', 'printer', 'phone', 'storage'] as const;
 
 export const HostIdentitySchema = z.object({
   /** Stable id: a hex SHA-256 of the SMBIOS UUID, Windows MachineGuid or Linux machine-id. */
@@ -40,6 +42,8 @@ export const HostIdentitySchema = z.object({
   domain: optText(LIMITS.shortText),
   /** Hex SHA-256 of the system serial number, when readable: tells cloned machines apart. */
   serial_hash: z.string().regex(/^[0-9a-f]{64}$/).nullish(),
+  /** Set for a network device (switch, printer, IP phone, storage array) reported by a scan; absent for a computer. */
+  role: z.enum(DEVICE_ROLES).nullish(),
 });
 
 export const OsSchema = z.object({
@@ -87,6 +91,30 @@ export const SoftwareItemSchema = z.object({
   installed_on: optText(32),
 });
 
+/** A part of a device as its ENTITY-MIB lists it (chassis, module, power supply…), serial left out. */
+export const DeviceComponentSchema = z.object({
+  /** entPhysicalClass by name: chassis, module, powerSupply, fan, sensor, port, stack, cpu, container, backplane, other. */
+  class: optText(64),
+  manufacturer: optText(LIMITS.shortText),
+  model: optText(LIMITS.shortText),
+  firmware: optText(LIMITS.shortText),
+});
+
+/**
+ * What a scan read from a network device beyond the host, os and hardware blocks: the device's
+ * manufacturer and model are in hardware.system, its firmware in os (vendor, name, version), its
+ * serial hashed in host.serial_hash, its role in host.role.
+ */
+export const DeviceSchema = z.object({
+  discovered_by: z.enum(['snmp']),
+  /** sysObjectID: the manufacturer's enterprise number and product, e.g. 1.3.6.1.4.1.9.1.1208. */
+  sys_object_id: z.string().max(LIMITS.shortText).regex(/^\d+(\.\d+)+$/, 'a numeric OID').nullish(),
+  /** sysDescr as the device reports it. */
+  description: optText(),
+  firmware: optText(LIMITS.shortText),
+  components: z.array(DeviceComponentSchema).max(LIMITS.listItems).default([]),
+});
+
 export const InventorySchema = z.object({
   schema_version: z.literal(SCHEMA_VERSION),
   /** Unique id of this report (UUID): a replay of the same report is recognised. */
@@ -103,6 +131,8 @@ export const InventorySchema = z.object({
    * machine, so a wrong value can only make that machine's later "unchanged" reports wrong.
    */
   content_hash: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hexadecimal').optional(),
+  /** Present when the inventory describes a network device found by a scan, not the agent's machine. */
+  device: DeviceSchema.nullish(),
 });
 
 /** A cron expression of five fields (minute hour day month weekday): the agents' scan schedule. */
@@ -139,6 +169,8 @@ export type Os = z.infer<typeof OsSchema>;
 export type Hardware = z.infer<typeof HardwareSchema>;
 export type SoftwareItem = z.infer<typeof SoftwareItemSchema>;
 export type SoftwareSource = (typeof SOFTWARE_SOURCES)[number];
+export type DeviceRole = (typeof DEVICE_ROLES)[number];
+export type Device = z.infer<typeof DeviceSchema>;
 export type Inventory = z.infer<typeof InventorySchema>;
 /** What an agent may write before defaults are applied (e.g. scope omitted). */
 export type InventoryInput = z.input<typeof InventorySchema>;
