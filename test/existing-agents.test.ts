@@ -155,7 +155,8 @@ describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
       ['truncated zlib', deflateSync(inventoryXml('<CONTENT><HARDWARE><NAME>pc</NAME></HARDWARE></CONTENT>')).subarray(0, 40), 400, /not valid zlib/],
       ['decompression bomb', deflateSync(Buffer.alloc(80 * 1024 * 1024, 0x20)), 413, /decompressed body too large/],
       ['too large on the wire', Buffer.alloc(9 * 1024 * 1024, 0x41), 413, /too large/],
-      ['not a computer', JSON.stringify({ action: 'inventory', deviceid: 'p', itemtype: 'Printer', content: {} }), 400, /only computer inventories/],
+      ['a device without its model', JSON.stringify({ action: 'netinventory', deviceid: 'p', itemtype: 'Printer', content: {} }), 400, /needs its manufacturer or model/],
+      ['an unsupported itemtype', JSON.stringify({ action: 'inventory', deviceid: 'p', itemtype: 'Monitor', content: {} }), 400, /unsupported itemtype/],
       ['not XML nor JSON', 'hello', 415, /expected a JSON or XML/],
     ];
     for (const [name, body, status, message] of cases) {

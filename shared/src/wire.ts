@@ -30,6 +30,14 @@ export const SOFTWARE_SOURCES = [
   'other',
 ] as const;
 export const INSTALL_SCOPES = ['machine', 'user'] as const;
+/** The roles of network devices, reported over SNMP by other tools' network inventories. */
+export const DEVICE_ROLES = ['network', 'printer', 'phone', 'storage'] as const;
+/**
+ * The parts of an inventory a partial report may carry: the others are kept as the host last had
+ * them. `system` is the machine's manufacturer, model, chassis and cloud; `virtualization` its
+ * hypervisor.
+ */
+export const INVENTORY_PARTS = ['software', 'os', 'system', 'board', 'bios', 'cpus', 'gpus', 'disks', 'components', 'virtualization'] as const;
 
 export const HostIdentitySchema = z.object({
   /** Stable id: a hex SHA-256 of the SMBIOS UUID, Windows MachineGuid or Linux machine-id. */
@@ -66,6 +74,8 @@ export const HardwareSchema = z.object({
   cpus: z.array(VendorModel).max(LIMITS.listItems).default([]),
   gpus: z.array(VendorModel).max(LIMITS.listItems).default([]),
   disks: z.array(VendorModel).max(LIMITS.listItems).default([]),
+  /** A network device's modules, chassis and power supplies, as it reports them over SNMP. */
+  components: z.array(VendorModel).max(LIMITS.listItems).optional(),
   /** Hypervisor when the host is a virtual machine (e.g. "VMware", "KVM", "Hyper-V"). */
   virtualization: optText(LIMITS.shortText),
   /** Cloud provider when detected (e.g. "Amazon EC2", "OVHcloud"). */
@@ -103,6 +113,13 @@ export const InventorySchema = z.object({
    * machine, so a wrong value can only make that machine's later "unchanged" reports wrong.
    */
   content_hash: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hexadecimal').optional(),
+  /**
+   * A partial report (GLPI Agent sends them between full inventories): only these parts replace
+   * what the host had; absent, the report is the whole inventory.
+   */
+  partial: z.array(z.enum(INVENTORY_PARTS)).min(1).max(INVENTORY_PARTS.length).optional(),
+  /** A network device (switch, printer, IP phone, storage array…) rather than a computer. */
+  device: z.object({ role: z.enum(DEVICE_ROLES) }).optional(),
 });
 
 /** A cron expression of five fields (minute hour day month weekday): the agents' scan schedule. */
@@ -139,6 +156,8 @@ export type Os = z.infer<typeof OsSchema>;
 export type Hardware = z.infer<typeof HardwareSchema>;
 export type SoftwareItem = z.infer<typeof SoftwareItemSchema>;
 export type SoftwareSource = (typeof SOFTWARE_SOURCES)[number];
+export type DeviceRole = (typeof DEVICE_ROLES)[number];
+export type InventoryPart = (typeof INVENTORY_PARTS)[number];
 export type Inventory = z.infer<typeof InventorySchema>;
 /** What an agent may write before defaults are applied (e.g. scope omitted). */
 export type InventoryInput = z.input<typeof InventorySchema>;

@@ -154,7 +154,8 @@ describe('hosts by catalogue entry', () => {
 
   it('stay as they are through migration 11 when nothing is queued, and are rebuilt when something is', () => {
     for (const queued of [false, true]) {
-      const db = tempDb(MIGRATIONS.filter((m) => m.version < 11));
+      // Today's Ingestor writes the receipts' partial flag of migration 13, which is independent of 11.
+      const db = tempDb(MIGRATIONS.filter((m) => m.version < 11 || m.version === 13));
       const ingestor = new Ingestor(db, classifier);
       ingestor.ingest(makeInventory({ machine: 'a' }));
       ingestor.ingest(makeInventory({ machine: 'b', software: [{ name: 'VLC media player', version: '3.0.21', publisher: 'VideoLAN' }] }));
