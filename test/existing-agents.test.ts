@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { deflateSync, gzipSync, inflateSync } from 'node:zlib';
+import { deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { hostIdentity, type Inventory } from '@tiebreak/shared';
 import type { DependencyMap } from '../collector/src/map/map.ts';
@@ -54,6 +54,122 @@ function originsByAgent(dbFile: string): Record<string, Record<string, number>> 
     db.close();
   }
 }
+
+// GLPI Agent 1.x's requests as its HTTP clients build them (GLPI::Agent::HTTP::Client::OCS for the
+// first PROLOG, ::GLPI for the JSON messages): LWP's user agent, Pragma, the compression's content
+// type, its GLPI-Agent-ID, and bodies compressed with Compress::Zlib (zlib), gzip or not at all.
+const GLPI_AGENT_ID = '3a8c9d4e-1f2b-4c5d-8e9f-0a1b2c3d4e5f';
+const glpiAgentHeaders = (compression: 'zlib' | 'gzip' | 'none', auth?: string): Record<string, string> => ({
+  'user-agent': 'GLPI-Agent_v1.12',
+  pragma: 'no-cache',
+  'content-type': compression === 'zlib' ? 'application/x-compress-zlib' : compression === 'gzip' ? 'application/x-compress-gzip' : 'application/json',
+  'glpi-agent-id': GLPI_AGENT_ID,
+  ...(auth ? { authorization: auth } : {}),
+});
+const compress = (body: string, compression: 'zlib' | 'gzip' | 'none') => (compression === 'zlib' ? deflateSync(body) : compression === 'gzip' ? gzipSync(body) : body);
+/** JSON as Perl's JSON->new->indent->space_after writes it: three spaces, "key": value. */
+const perlJson = (value: unknown) => `${JSON.stringify(value, null, 3)}\n`;
+const EXAMPLES = join(FIXTURES, 'glpi-inventory-format');
+const example = (name: string) => readFileSync(join(EXAMPLES, name), 'utf8');
+
+describe('GLPI Agent 1.x over HTTP, full and partial inventories, network devices', () => {
+  let dir: string;
+  let dbFile: string;
+  let collector: RunningCollector;
+  let token: string;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    dbFile = join(dir, 'collector.db');
+    token = (await runCli('collector', ['token', 'create', '--db', dbFile, '--name', 'glpi-agent'])).stdout.trim();
+    collector = await startCollector(dbFile);
+  }, 60_000);
+  afterAll(async () => collector?.stop());
+
+  it('challenges GLPI Agent with a named realm and the OCS agent with the empty realm it expects', async () => {
+    const prolog = '<?xml version="1.0" encoding="UTF-8" ?>\n<REQUEST>\n  <DEVICEID>glpixps-2018-07-09-09-07-13</DEVICEID>\n  <QUERY>PROLOG</QUERY>\n</REQUEST>\n';
+    const glpiAgent = await post(`${collector.url}/glpi`, deflateSync(prolog), glpiAgentHeaders('zlib'));
+    expect(glpiAgent.status).toBe(401);
+    // GLPI Agent's client submits its credentials only when this matches /^Basic realm="(.*)"/ with a realm.
+    expect(glpiAgent.headers.get('www-authenticate')).toBe('Basic realm="tiebreak"');
+    const ocs = await post(`${collector.url}/ocsinventory`, deflateSync(prolog), { 'user-agent': 'OCS-NG_unified_unix_agent_v2.10.0' });
+    expect(ocs.headers.get('www-authenticate')).toBe('Basic realm=""');
+  });
+
+  it('answers its first PROLOG and its contact as a GLPI server, then takes full and partial inventories without erasing', async () => {
+    const auth = basic(token);
+    // 1. The legacy PROLOG, sent with its GLPI-Agent-ID: answered with a JSON contact, which the
+    //    OCS client finds by sniffing (zlib, as the request was).
+    const prolog = '<?xml version="1.0" encoding="UTF-8" ?>\n<REQUEST>\n  <DEVICEID>glpixps-2018-07-09-09-07-13</DEVICEID>\n  <QUERY>PROLOG</QUERY>\n</REQUEST>\n';
+    const first = await post(`${collector.url}/glpi`, deflateSync(prolog), glpiAgentHeaders('zlib', auth));
+    expect(first.status).toBe(200);
+    expect(first.bytes.subarray(0, 2)).toEqual(Buffer.from([0x78, 0x9c]));
+    expect(JSON.parse(inflateSync(first.bytes).toString())).toEqual({ status: 'ok', expiration: 24, tasks: { inventory: { server: 'glpi' } } });
+
+    // 2. The contact, in each compression: the answer is typed as GLPI::Agent::HTTP::Client::GLPI
+    //    reads it (application/x-compress-zlib, -gzip or json) and has what its scheduling uses.
+    const contact = perlJson({ action: 'contact', deviceid: 'glpixps-2018-07-09-09-07-13', name: 'GLPI-Agent', version: '1.12', 'installed-tasks': ['inventory', 'netdiscovery', 'netinventory'], 'enabled-tasks': ['inventory'], 'httpd-port': 62354 });
+    for (const compression of ['zlib', 'gzip', 'none'] as const) {
+      const answer = await post(`${collector.url}/glpi`, compress(contact, compression), glpiAgentHeaders(compression, auth));
+      expect(answer.status, compression).toBe(200);
+      expect(answer.headers.get('content-type'), compression).toBe(glpiAgentHeaders(compression)['content-type']);
+      const body = compression === 'zlib' ? inflateSync(answer.bytes) : compression === 'gzip' ? gunzipSync(answer.bytes) : answer.bytes;
+      const message = JSON.parse(body.toString());
+      expect(message.status).toBe('ok');
+      // Message::expiration: a bare number is hours; the agent plans its next contact from it.
+      expect(String(message.expiration)).toMatch(/^\d+[dshm]?$/);
+      expect(message.tasks.inventory.server).toBe('glpi');
+    }
+
+    // 3. The full inventory then its partial inventories, as the agent compresses them.
+    const sequence: [string, 'zlib' | 'gzip' | 'none'][] = [
+      ['computer_1.json', 'zlib'],
+      ['computer_1_partial_cpu.json', 'zlib'],
+      ['computer_1_partial_memory.json', 'gzip'],
+      ['computer_1_partial_volumes.json', 'none'],
+    ];
+    for (const [name, compression] of sequence) {
+      const answer = await post(`${collector.url}/glpi`, compress(example(name), compression), glpiAgentHeaders(compression, auth));
+      expect(answer.status, name).toBe(200);
+      expect(answer.headers.get('content-type'), name).toBe(glpiAgentHeaders(compression)['content-type']);
+    }
+    const hosts = () => hostsOf(dbFile).map((h) => [h.hostname, h.software_count, h.software_rows]);
+    expect(hosts()).toEqual([['glpixps', 6, 6]]);
+    const softs = await post(`${collector.url}/glpi`, deflateSync(example('computer_1_partial_softs.json')), glpiAgentHeaders('zlib', auth));
+    expect(softs.status).toBe(200);
+    expect(hosts()).toEqual([['glpixps', 6, 6]]);
+    const db = new Database(dbFile, { readonly: true });
+    expect(db.prepare('SELECT partial FROM inventory_receipts ORDER BY rowid').pluck().all()).toEqual([0, 1, 1, 1, 1]);
+    db.close();
+  });
+
+  it('takes network inventories of a printer and a switch as hosts of their role, and imports the same files alike', async () => {
+    const auth = basic(token);
+    for (const name of ['printer_1.json', 'networkequipment_3.excerpt.json']) {
+      const answer = await post(`${collector.url}/glpi`, deflateSync(example(name)), glpiAgentHeaders('zlib', auth));
+      expect(answer.status, name).toBe(200);
+    }
+    const map = (await (await collector.get('/api/v1/map')).json()) as DependencyMap;
+    expect(map.hosts_by_role).toEqual(expect.arrayContaining([{ role: 'printer', hosts: 1 }, { role: 'network', hosts: 1 }]));
+    const list = await (await collector.get('/hosts?role=printer')).text();
+    expect(list).toContain('NPIF2BE10');
+    expect(list).not.toContain('glpixps');
+
+    const importDb = join(dir, 'import.db');
+    const imported = await runCli('collector', ['import', EXAMPLES, '--db', importDb, '--json']);
+    expect(imported.code, imported.stdout + imported.stderr).toBe(0);
+    // A partial inventory that changes nothing tiebreak keeps of the host is counted unchanged.
+    expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 7, unchanged: 1, rejected: 0 });
+    const db = new Database(importDb, { readonly: true });
+    expect(db.prepare('SELECT hostname, role, software_count FROM hosts ORDER BY hostname').all()).toEqual([
+      { hostname: 'HP-2530-48G', role: 'network', software_count: 0 },
+      { hostname: 'Mi9TPro-TéléphoneM', role: 'phone', software_count: 3 },
+      { hostname: 'NPIF2BE10', role: 'printer', software_count: 0 },
+      { hostname: 'glpixps', role: 'workstation', software_count: 6 },
+    ]);
+    db.close();
+  });
+});
 
 describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
   let dir: string;

@@ -2,10 +2,11 @@
 // hardware components, each as an item with a catalogue key. The OS and hardware of a host count in
 // the TIE Break area of the host's role: infrastructure for a server or a network device,
 // workstation otherwise.
-import { normalizeName, normalizePackage, normalizePublisher, type DeviceRole, type Inventory, type MatchSource } from '@tiebreak/shared';
+import { DEVICE_ROLES, normalizeName, normalizePackage, normalizePublisher, type DeviceRole, type Inventory, type MatchSource } from '@tiebreak/shared';
 
 /** A computer's role, or a network device's (switch, printer, IP phone, storage array). */
 export type HostRole = 'server' | 'workstation' | DeviceRole;
+export const HOST_ROLES: readonly HostRole[] = ['workstation', 'server', ...DEVICE_ROLES];
 
 /** Roles in the TIE Break infrastructure area: servers and network devices. */
 export function isInfrastructure(role: HostRole | ''): boolean {

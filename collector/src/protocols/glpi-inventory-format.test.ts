@@ -106,7 +106,8 @@ describe('official examples of the GLPI inventory format', () => {
       JOIN catalogue c ON c.id = j.value ->> 0 WHERE hi.host_id = ? AND c.package = 'system'`);
     const system = (hostId: number) => systemOf.all(hostId);
     expect(system(p.host_id)).toEqual([{ area: 'infrastructure', category: 'printing', vendor_id: 'hp-inc', origin: 'non_eu' }]);
-    expect(system(n.host_id)).toEqual([expect.objectContaining({ area: 'infrastructure', category: 'network' })]);
+    // "Hewlett-Packard" names HP Inc., but a 2530 switch is HPE's (Aruba, formerly ProCurve).
+    expect(system(n.host_id)).toEqual([{ area: 'infrastructure', category: 'network', vendor_id: 'hpe', origin: 'non_eu' }]);
     const map = computeMap(db, classifier);
     expect(map.totals.hosts).toBe(2);
     expect(map.hosts_by_role).toEqual([{ role: 'network', hosts: 1 }, { role: 'printer', hosts: 1 }]);
