@@ -158,7 +158,8 @@ describe('GLPI Agent 1.x over HTTP, full and partial inventories, network device
     expect(list).not.toContain('glpixps');
 
     const importDb = join(ctx.dir, 'import.db');
-    const imported = await runCli('collector', ['import', EXAMPLES, '--db', importDb, '--json']);
+    const reports = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json') && f !== 'inventory.schema.json').sort();
+    const imported = await runCli('collector', ['import', ...reports.map((f) => join(EXAMPLES, f)), '--db', importDb, '--json']);
     expect(imported.code, imported.stdout + imported.stderr).toBe(0);
     // A partial inventory that changes nothing tiebreak keeps of the host is counted unchanged.
     expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 7, unchanged: 1, rejected: 0 });

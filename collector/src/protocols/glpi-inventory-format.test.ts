@@ -1,8 +1,8 @@
 // The official examples of the GLPI inventory format (fixtures/glpi-inventory-format, see its
 // README): a full inventory then each partial one must never erase what the partial does not carry;
 // network devices become hosts of their own role, classified by their manufacturer.
-import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +19,17 @@ import { peerInventory, PeerReportError } from './peer-inventory.ts';
 const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
 export const EXAMPLES = new URL('./fixtures/glpi-inventory-format/', import.meta.url).pathname;
 const example = (name: string) => decodeReportFile(join(EXAMPLES, name));
+const SCHEMA_FILE = 'inventory.schema.json';
+const REPORTS = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json') && f !== SCHEMA_FILE).sort();
+// The official schema (draft-07) as published. It has keywords of its own ("version", "tile") and
+// breaks the meta-schema in two places (network_device.ips gives "format" as a list; the items of
+// network_ports' connections and vlans list properties without "properties", one named "id"): it is
+// compiled as it is, without strict mode nor a check against the meta-schema; draft-04's "id" is not
+// read as a keyword, and "format" (ipv4, ipv6) is not checked.
+const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+ajv.removeKeyword('id');
+ajv.removeKeyword('format');
+const validateGlpi = ajv.compile(JSON.parse(readFileSync(join(EXAMPLES, SCHEMA_FILE), 'utf8')) as object);
 
 /** What a host has, by kind: software names with versions, the OS, hardware by part. */
 function hostState(db: Db, hostId: number) {
@@ -120,6 +131,20 @@ describe('official examples of the GLPI inventory format', () => {
     expect(phone.device).toEqual({ role: 'phone' });
     expect(phone.host.hostname).toBe('Mi9TPro-TéléphoneM');
     expect(phone.software.map((s) => s.name)).toContain('CameraTools');
+  });
+
+  it('every example is valid against the official inventory.schema.json, and every one it accepts is imported', () => {
+    expect(REPORTS).toHaveLength(8);
+    for (const file of REPORTS) {
+      const message: unknown = JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8'));
+      expect(validateGlpi(message), `${file}: ${ajv.errorsText(validateGlpi.errors)}`).toBe(true);
+      expect(() => example(file), file).not.toThrow();
+    }
+    // What the schema refuses for want of its content, the collector refuses too, with the reason.
+    const noContent = { deviceid: 'pc-2026-01-01-00-00-00', action: 'inventory' };
+    expect(validateGlpi(noContent)).toBe(false);
+    expect(ajv.errorsText(validateGlpi.errors)).toMatch(/must have required property 'content'/);
+    expect(() => peerInventory(decodeGlpiJson(JSON.stringify(noContent)))).toThrow(/needs a "content" object/);
   });
 
   it('refuses what it cannot map, with the reason', () => {
