@@ -1,7 +1,7 @@
 // The official examples of the GLPI inventory format (fixtures/glpi-inventory-format, see its
 // README): a full inventory then each partial one must never erase what the partial does not carry;
 // network devices become hosts of their own role, classified by their manufacturer.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,5 +162,11 @@ describe('official examples of the GLPI inventory format', () => {
     expect(message({ action: 'netinventory', deviceid: 'x', itemtype: 'Printer', content: {} })).toMatch(/needs its manufacturer or model/);
     expect(message({ action: 'inventory', deviceid: 'x', partial: true, content: { memories: [], versionclient: 'x' } })).toMatch(/partial inventory carries none/);
     expect(message({ action: 'inventory', deviceid: 'x', partial: 'yes', content: {} })).toMatch(/"partial" must be true or false/);
+    // Network discovery results and FusionInventory's SNMP queries are not taken for inventories.
+    const dir = mkdtempSync(join(tmpdir(), 'tiebreak-glpi-refused-'));
+    writeFileSync(join(dir, 'discovery.json'), JSON.stringify({ action: 'netdiscovery', deviceid: 'x', content: { network_device: { type: 'Printer' } } }));
+    writeFileSync(join(dir, 'snmp.xml'), '<?xml version="1.0"?><REQUEST><QUERY>SNMPQUERY</QUERY><DEVICEID>x</DEVICEID><CONTENT><DEVICE/></CONTENT></REQUEST>');
+    expect(() => decodeReportFile(join(dir, 'discovery.json'))).toThrow(/"netdiscovery" message is not an inventory/);
+    expect(() => decodeReportFile(join(dir, 'snmp.xml'))).toThrow(/"SNMPQUERY" request is not an inventory/);
   });
 });
