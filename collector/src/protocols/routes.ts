@@ -129,7 +129,7 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
     if (!enrolment.ok) return error(c, enrolment.status, enrolment.reason);
     const result = await ctx.queue.submit(inventory);
     ctx.log.info(
-      { host_id: result.host_id, agent_id: enrolment.agentId, protocol: report.protocol, agent: inventory.agent.name, items: result.items, replay: result.replay, hostname: inventory.host.hostname },
+      { host_id: result.host_id, agent_id: enrolment.agentId, protocol: report.protocol, agent: inventory.agent.name, items: result.items, replay: result.replay, hostname: inventory.host.hostname, partial: inventory.partial ?? null, role: inventory.device?.role ?? null },
       'peer inventory ingested',
     );
     return reply(json ? JSON.stringify({ status: 'ok', expiration: PEER_REPORT_HOURS }) : inventoryReply());
