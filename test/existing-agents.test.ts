@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { deflateSync, gzipSync, inflateSync } from 'node:zlib';
+import { deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { hostIdentity, type Inventory } from '@tiebreak/shared';
 import type { DependencyMap } from '../collector/src/map/map.ts';
@@ -55,76 +55,184 @@ function originsByAgent(dbFile: string): Record<string, Record<string, number>> 
   }
 }
 
-describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
-  let dir: string;
-  let dbFile: string;
-  let collector: RunningCollector;
-  let token: string;
+// GLPI Agent 1.x's requests as its HTTP clients build them (GLPI::Agent::HTTP::Client::OCS for the
+// first PROLOG, ::GLPI for the JSON messages): LWP's user agent, Pragma, the compression's content
+// type, its GLPI-Agent-ID, and bodies compressed with Compress::Zlib (zlib), gzip or not at all.
+const GLPI_AGENT_ID = '3a8c9d4e-1f2b-4c5d-8e9f-0a1b2c3d4e5f';
+const glpiAgentHeaders = (compression: 'zlib' | 'gzip' | 'none', auth?: string): Record<string, string> => ({
+  'user-agent': 'GLPI-Agent_v1.12',
+  pragma: 'no-cache',
+  'content-type': compression === 'zlib' ? 'application/x-compress-zlib' : compression === 'gzip' ? 'application/x-compress-gzip' : 'application/json',
+  'glpi-agent-id': GLPI_AGENT_ID,
+  ...(auth ? { authorization: auth } : {}),
+});
+const compress = (body: string, compression: 'zlib' | 'gzip' | 'none') => (compression === 'zlib' ? deflateSync(body) : compression === 'gzip' ? gzipSync(body) : body);
+/** JSON as Perl's JSON->new->indent->space_after writes it: three spaces, "key": value. */
+const perlJson = (value: unknown) => `${JSON.stringify(value, null, 3)}\n`;
+const EXAMPLES = join(FIXTURES, 'glpi-inventory-format');
+const example = (name: string) => readFileSync(join(EXAMPLES, name), 'utf8');
 
+/** A collector of its own with an enrolment token, started before the tests of a describe block. */
+function collectorWithToken(tokenName: string) {
+  const ctx = {} as { dir: string; dbFile: string; token: string; collector: RunningCollector };
   beforeAll(async () => {
-    dir = tempDir();
-    dbFile = join(dir, 'collector.db');
-    token = (await runCli('collector', ['token', 'create', '--db', dbFile, '--name', 'glpi'])).stdout.trim();
-    collector = await startCollector(dbFile);
+    ctx.dir = tempDir();
+    ctx.dbFile = join(ctx.dir, 'collector.db');
+    ctx.token = (await runCli('collector', ['token', 'create', '--db', ctx.dbFile, '--name', tokenName])).stdout.trim();
+    ctx.collector = await startCollector(ctx.dbFile);
   }, 60_000);
-  afterAll(async () => collector?.stop());
+  afterAll(async () => ctx.collector?.stop());
+  return ctx;
+}
+
+describe('GLPI Agent 1.x over HTTP, full and partial inventories, network devices', () => {
+  const ctx = collectorWithToken('glpi-agent');
+
+  it('challenges GLPI Agent with a named realm and the OCS agent with the empty realm it expects', async () => {
+    const prolog = '<?xml version="1.0" encoding="UTF-8" ?>\n<REQUEST>\n  <DEVICEID>glpixps-2018-07-09-09-07-13</DEVICEID>\n  <QUERY>PROLOG</QUERY>\n</REQUEST>\n';
+    const glpiAgent = await post(`${ctx.collector.url}/glpi`, deflateSync(prolog), glpiAgentHeaders('zlib'));
+    expect(glpiAgent.status).toBe(401);
+    // GLPI Agent's client submits its credentials only when this matches /^Basic realm="(.*)"/ with a realm.
+    expect(glpiAgent.headers.get('www-authenticate')).toBe('Basic realm="tiebreak"');
+    const ocs = await post(`${ctx.collector.url}/ocsinventory`, deflateSync(prolog), { 'user-agent': 'OCS-NG_unified_unix_agent_v2.10.0' });
+    expect(ocs.headers.get('www-authenticate')).toBe('Basic realm=""');
+  });
+
+  it('answers its first PROLOG and its contact as a GLPI server, then takes full and partial inventories without erasing', async () => {
+    const auth = basic(ctx.token);
+    // 1. The legacy PROLOG, sent with its GLPI-Agent-ID: answered with a JSON contact, which the
+    //    OCS client finds by sniffing (zlib, as the request was).
+    const prolog = '<?xml version="1.0" encoding="UTF-8" ?>\n<REQUEST>\n  <DEVICEID>glpixps-2018-07-09-09-07-13</DEVICEID>\n  <QUERY>PROLOG</QUERY>\n</REQUEST>\n';
+    const first = await post(`${ctx.collector.url}/glpi`, deflateSync(prolog), glpiAgentHeaders('zlib', auth));
+    expect(first.status).toBe(200);
+    expect(first.bytes.subarray(0, 2)).toEqual(Buffer.from([0x78, 0x9c]));
+    expect(JSON.parse(inflateSync(first.bytes).toString())).toEqual({ status: 'ok', expiration: 24, tasks: { inventory: { server: 'glpi' } } });
+
+    // 2. The contact, in each compression: the answer is typed as GLPI::Agent::HTTP::Client::GLPI
+    //    reads it (application/x-compress-zlib, -gzip or json) and has what its scheduling uses.
+    const contact = perlJson({ action: 'contact', deviceid: 'glpixps-2018-07-09-09-07-13', name: 'GLPI-Agent', version: '1.12', 'installed-tasks': ['inventory', 'netdiscovery', 'netinventory'], 'enabled-tasks': ['inventory'], 'httpd-port': 62354 });
+    for (const compression of ['zlib', 'gzip', 'none'] as const) {
+      const answer = await post(`${ctx.collector.url}/glpi`, compress(contact, compression), glpiAgentHeaders(compression, auth));
+      expect(answer.status, compression).toBe(200);
+      expect(answer.headers.get('content-type'), compression).toBe(glpiAgentHeaders(compression)['content-type']);
+      const body = compression === 'zlib' ? inflateSync(answer.bytes) : compression === 'gzip' ? gunzipSync(answer.bytes) : answer.bytes;
+      const message = JSON.parse(body.toString());
+      expect(message.status).toBe('ok');
+      // Message::expiration: a bare number is hours; the agent plans its next contact from it.
+      expect(String(message.expiration)).toMatch(/^\d+[dshm]?$/);
+      expect(message.tasks.inventory.server).toBe('glpi');
+    }
+
+    // 3. The full inventory then its partial inventories, as the agent compresses them.
+    const sequence: [string, 'zlib' | 'gzip' | 'none'][] = [
+      ['computer_1.json', 'zlib'],
+      ['computer_1_partial_cpu.json', 'zlib'],
+      ['computer_1_partial_memory.json', 'gzip'],
+      ['computer_1_partial_volumes.json', 'none'],
+    ];
+    for (const [name, compression] of sequence) {
+      const answer = await post(`${ctx.collector.url}/glpi`, compress(example(name), compression), glpiAgentHeaders(compression, auth));
+      expect(answer.status, name).toBe(200);
+      expect(answer.headers.get('content-type'), name).toBe(glpiAgentHeaders(compression)['content-type']);
+    }
+    const hosts = () => hostsOf(ctx.dbFile).map((h) => [h.hostname, h.software_count, h.software_rows]);
+    expect(hosts()).toEqual([['glpixps', 6, 6]]);
+    const softs = await post(`${ctx.collector.url}/glpi`, deflateSync(example('computer_1_partial_softs.json')), glpiAgentHeaders('zlib', auth));
+    expect(softs.status).toBe(200);
+    expect(hosts()).toEqual([['glpixps', 6, 6]]);
+    const db = new Database(ctx.dbFile, { readonly: true });
+    expect(db.prepare('SELECT partial FROM inventory_receipts ORDER BY rowid').pluck().all()).toEqual([0, 1, 1, 1, 1]);
+    db.close();
+  });
+
+  it('takes network inventories of a printer and a switch as hosts of their role, and imports the same files alike', async () => {
+    const auth = basic(ctx.token);
+    for (const name of ['printer_1.json', 'networkequipment_3.excerpt.json']) {
+      const answer = await post(`${ctx.collector.url}/glpi`, deflateSync(example(name)), glpiAgentHeaders('zlib', auth));
+      expect(answer.status, name).toBe(200);
+    }
+    const map = (await (await ctx.collector.get('/api/v1/map')).json()) as DependencyMap;
+    expect(map.hosts_by_role).toEqual(expect.arrayContaining([{ role: 'printer', hosts: 1 }, { role: 'network', hosts: 1 }]));
+    const list = await (await ctx.collector.get('/hosts?role=printer')).text();
+    expect(list).toContain('NPIF2BE10');
+    expect(list).not.toContain('glpixps');
+
+    const importDb = join(ctx.dir, 'import.db');
+    const reports = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json') && f !== 'inventory.schema.json').sort();
+    const imported = await runCli('collector', ['import', ...reports.map((f) => join(EXAMPLES, f)), '--db', importDb, '--json']);
+    expect(imported.code, imported.stdout + imported.stderr).toBe(0);
+    // A partial inventory that changes nothing tiebreak keeps of the host is counted unchanged.
+    expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 7, unchanged: 1, rejected: 0 });
+    const db = new Database(importDb, { readonly: true });
+    expect(db.prepare('SELECT hostname, role, software_count FROM hosts ORDER BY hostname').all()).toEqual([
+      { hostname: 'HP-2530-48G', role: 'network', software_count: 0 },
+      { hostname: 'Mi9TPro-TéléphoneM', role: 'phone', software_count: 3 },
+      { hostname: 'NPIF2BE10', role: 'printer', software_count: 0 },
+      { hostname: 'glpixps', role: 'workstation', software_count: 6 },
+    ]);
+    db.close();
+  });
+});
+
+describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
+  const ctx = collectorWithToken('glpi');
 
   it('challenges with HTTP Basic as the agents expect, and refuses a wrong token', async () => {
-    const none = await post(`${collector.url}/ocsinventory`, '<REQUEST/>');
+    const none = await post(`${ctx.collector.url}/ocsinventory`, '<REQUEST/>');
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
-    const wrong = await post(`${collector.url}/glpi`, '{}', { authorization: basic('tbk0000') });
+    const wrong = await post(`${ctx.collector.url}/glpi`, '{}', { authorization: basic('tbk0000') });
     expect(wrong.status).toBe(401);
     expect(JSON.parse(wrong.bytes.toString())).toMatchObject({ status: 'error', message: 'unknown or revoked token' });
   });
 
   it('answers contact and PROLOG, then ingests JSON reports sent plain, zlib and gzip', async () => {
-    const contact = await post(`${collector.url}/glpi`, JSON.stringify({ action: 'contact', deviceid: 'PC-URBA-042-2026-03-14-09-12-55', name: 'GLPI-Agent', version: '1.11', 'enabled-tasks': ['inventory'] }), {
-      authorization: basic(token),
+    const contact = await post(`${ctx.collector.url}/glpi`, JSON.stringify({ action: 'contact', deviceid: 'PC-URBA-042-2026-03-14-09-12-55', name: 'GLPI-Agent', version: '1.11', 'enabled-tasks': ['inventory'] }), {
+      authorization: basic(ctx.token),
       'content-type': 'application/json',
     });
     expect(contact.status).toBe(200);
     expect(JSON.parse(contact.bytes.toString())).toMatchObject({ status: 'ok', expiration: 24, tasks: { inventory: {} } });
 
-    const prolog = await post(`${collector.url}/ocsinventory`, deflateSync('<?xml version="1.0"?><REQUEST><DEVICEID>x-2026</DEVICEID><QUERY>PROLOG</QUERY></REQUEST>'), {
-      authorization: basic(token),
+    const prolog = await post(`${ctx.collector.url}/ocsinventory`, deflateSync('<?xml version="1.0"?><REQUEST><DEVICEID>x-2026</DEVICEID><QUERY>PROLOG</QUERY></REQUEST>'), {
+      authorization: basic(ctx.token),
       'content-type': 'application/x-compress-zlib',
     });
     expect(prolog.status).toBe(200);
     expect(inflateSync(prolog.bytes).toString()).toContain('<RESPONSE>SEND</RESPONSE>');
 
-    const windows = await post(`${collector.url}/glpi`, deflateSync(WINDOWS11), { authorization: basic(token), 'content-type': 'application/x-compress-zlib' });
+    const windows = await post(`${ctx.collector.url}/glpi`, deflateSync(WINDOWS11), { authorization: basic(ctx.token), 'content-type': 'application/x-compress-zlib' });
     expect(windows.status).toBe(200);
     expect(JSON.parse(inflateSync(windows.bytes).toString())).toEqual({ status: 'ok', expiration: 24 });
-    const linux = await post(`${collector.url}/glpi/`, gzipSync(LINUX_SERVER), { authorization: basic(token) });
+    const linux = await post(`${ctx.collector.url}/glpi/`, gzipSync(LINUX_SERVER), { authorization: basic(ctx.token) });
     expect(linux.status).toBe(200);
-    const again = await post(`${collector.url}/glpi`, LINUX_SERVER, { authorization: basic(token), 'content-type': 'application/json' });
+    const again = await post(`${ctx.collector.url}/glpi`, LINUX_SERVER, { authorization: basic(ctx.token), 'content-type': 'application/json' });
     expect(again.status).toBe(200);
 
-    const map = (await (await collector.get(`/api/v1/map`)).json()) as DependencyMap;
+    const map = (await (await ctx.collector.get(`/api/v1/map`)).json()) as DependencyMap;
     expect(map.totals.hosts).toBe(2);
     expect(map.hosts_by_agent).toEqual([{ agent: 'GLPI-Agent', hosts: 2 }]);
-    const hosts = hostsOf(dbFile);
+    const hosts = hostsOf(ctx.dbFile);
     expect(hosts.map((h) => [h.hostname, h.software_count])).toEqual([['PC-URBA-042', 13], ['srv-sig-01', 10]]);
     // Everything but the one home-grown business application is recognised by the rules.
     expect(hosts.map((h) => h.recognised)).toEqual([12, 10]);
-    const page = await (await collector.get(`/`)).text();
+    const page = await (await ctx.collector.get(`/`)).text();
     expect(page).toContain('GLPI-Agent');
     expect(page).not.toContain('<script>alert(1)</script>');
 
     // The same machine through tiebreak's own agent (same SMBIOS UUID): one host, not two.
     const id = hostIdentity({ smbiosUuid: '4c4c4544-0048-3210-804b-b7c04f4b3333', serial: '7H2K3L3', hostname: 'PC-URBA-042' });
     const inventory: Inventory = { ...makeInventory({ hostname: 'PC-URBA-042' }), host: id };
-    const enrolled = await enrolHost(collector.url, token, { id: id.id, hostname: 'PC-URBA-042' });
-    expect((await postApi(collector.url, '/api/v1/inventories', enrolled.body.credential, inventory)).status).toBe(200);
-    const after = (await (await collector.get(`/api/v1/map`)).json()) as DependencyMap;
+    const enrolled = await enrolHost(ctx.collector.url, ctx.token, { id: id.id, hostname: 'PC-URBA-042' });
+    expect((await postApi(ctx.collector.url, '/api/v1/inventories', enrolled.body.credential, inventory)).status).toBe(200);
+    const after = (await (await ctx.collector.get(`/api/v1/map`)).json()) as DependencyMap;
     expect(after.totals.hosts).toBe(2);
     expect(after.hosts_by_agent).toEqual([{ agent: 'GLPI-Agent', hosts: 1 }, { agent: 'tiebreak-agent', hosts: 1 }]);
   });
 
   it('imports the same reports from files to the same result, and recognises them when imported again', async () => {
-    const files = join(dir, 'reports');
-    const importDb = join(dir, 'import.db');
+    const files = join(ctx.dir, 'reports');
+    const importDb = join(ctx.dir, 'import.db');
     await run('mkdir', ['-p', join(files, 'linux')]);
     writeFileSync(join(files, 'PC-URBA-042.json'), WINDOWS11);
     writeFileSync(join(files, 'linux', 'srv-sig-01.json'), LINUX_SERVER);
@@ -144,8 +252,8 @@ describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
   });
 
   it('answers bad input with a 4xx and stores nothing', async () => {
-    const before = databaseSnapshot(dbFile);
-    const auth = { authorization: basic(token) };
+    const before = databaseSnapshot(ctx.dbFile);
+    const auth = { authorization: basic(ctx.token) };
     const inventoryXml = (inner: string) => `<?xml version="1.0"?><REQUEST><QUERY>INVENTORY</QUERY><DEVICEID>evil-2026</DEVICEID>${inner}</REQUEST>`;
     const cases: [string, Uint8Array | string, number, RegExp][] = [
       ['entity expansion', `<?xml version="1.0"?><!DOCTYPE REQUEST [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><REQUEST><QUERY>INVENTORY</QUERY><DEVICEID>&b;</DEVICEID></REQUEST>`, 400, /DOCTYPE/],
@@ -155,23 +263,24 @@ describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
       ['truncated zlib', deflateSync(inventoryXml('<CONTENT><HARDWARE><NAME>pc</NAME></HARDWARE></CONTENT>')).subarray(0, 40), 400, /not valid zlib/],
       ['decompression bomb', deflateSync(Buffer.alloc(80 * 1024 * 1024, 0x20)), 413, /decompressed body too large/],
       ['too large on the wire', Buffer.alloc(9 * 1024 * 1024, 0x41), 413, /too large/],
-      ['not a computer', JSON.stringify({ action: 'inventory', deviceid: 'p', itemtype: 'Printer', content: {} }), 400, /only computer inventories/],
+      ['a device without its model', JSON.stringify({ action: 'netinventory', deviceid: 'p', itemtype: 'Printer', content: {} }), 400, /needs its manufacturer or model/],
+      ['an unsupported itemtype', JSON.stringify({ action: 'inventory', deviceid: 'p', itemtype: 'Monitor', content: {} }), 400, /unsupported itemtype/],
       ['not XML nor JSON', 'hello', 415, /expected a JSON or XML/],
     ];
     for (const [name, body, status, message] of cases) {
-      const answer = await post(`${collector.url}/glpi`, body, auth);
+      const answer = await post(`${ctx.collector.url}/glpi`, body, auth);
       expect(answer.status, name).toBe(status);
       expect(JSON.parse(answer.bytes.toString()).message, name).toMatch(message);
     }
-    expect(databaseSnapshot(dbFile)).toEqual(before);
+    expect(databaseSnapshot(ctx.dbFile)).toEqual(before);
   }, 60_000);
 
   it('lists peer agents with their protocol and refuses a revoked one', async () => {
-    const agents = JSON.parse((await runCli('collector', ['agent', 'list', '--db', dbFile])).stdout) as { id: number; hostname: string; protocol: string }[];
+    const agents = JSON.parse((await runCli('collector', ['agent', 'list', '--db', ctx.dbFile])).stdout) as { id: number; hostname: string; protocol: string }[];
     const server = agents.find((a) => a.hostname === 'srv-sig-01')!;
     expect(server.protocol).toBe('glpi-json');
-    expect((await runCli('collector', ['agent', 'revoke', String(server.id), '--db', dbFile])).code).toBe(0);
-    const refused = await post(`${collector.url}/glpi`, LINUX_SERVER.replace('02:00:12', '04:00:12'), { authorization: basic(token) });
+    expect((await runCli('collector', ['agent', 'revoke', String(server.id), '--db', ctx.dbFile])).code).toBe(0);
+    const refused = await post(`${ctx.collector.url}/glpi`, LINUX_SERVER.replace('02:00:12', '04:00:12'), { authorization: basic(ctx.token) });
     expect(refused.status).toBe(403);
     expect(JSON.parse(refused.bytes.toString()).message).toMatch(/revoked/);
   });

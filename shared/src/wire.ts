@@ -30,8 +30,14 @@ export const SOFTWARE_SOURCES = [
   'other',
 ] as const;
 export const INSTALL_SCOPES = ['machine', 'user'] as const;
-/** What a device found on the network is (a computer has no role here: the collector derives server or workstation). */
+/** The roles of network devices, reported over SNMP by other tools' network inventories. */
 export const DEVICE_ROLES = ['network', 'printer', 'phone', 'storage'] as const;
+/**
+ * The parts of an inventory a partial report may carry: the others are kept as the host last had
+ * them. `system` is the machine's manufacturer, model, chassis and cloud; `virtualization` its
+ * hypervisor.
+ */
+export const INVENTORY_PARTS = ['software', 'os', 'system', 'board', 'bios', 'cpus', 'gpus', 'disks', 'components', 'virtualization'] as const;
 
 export const HostIdentitySchema = z.object({
   /** Stable id: a hex SHA-256 of the SMBIOS UUID, Windows MachineGuid or Linux machine-id. */
@@ -42,8 +48,6 @@ export const HostIdentitySchema = z.object({
   domain: optText(LIMITS.shortText),
   /** Hex SHA-256 of the system serial number, when readable: tells cloned machines apart. */
   serial_hash: z.string().regex(/^[0-9a-f]{64}$/).nullish(),
-  /** Set for a network device (switch, printer, IP phone, storage array) reported by a scan; absent for a computer. */
-  role: z.enum(DEVICE_ROLES).nullish(),
 });
 
 export const OsSchema = z.object({
@@ -70,6 +74,8 @@ export const HardwareSchema = z.object({
   cpus: z.array(VendorModel).max(LIMITS.listItems).default([]),
   gpus: z.array(VendorModel).max(LIMITS.listItems).default([]),
   disks: z.array(VendorModel).max(LIMITS.listItems).default([]),
+  /** A network device's modules, chassis and power supplies, as it reports them over SNMP. */
+  components: z.array(VendorModel).max(LIMITS.listItems).optional(),
   /** Hypervisor when the host is a virtual machine (e.g. "VMware", "KVM", "Hyper-V"). */
   virtualization: optText(LIMITS.shortText),
   /** Cloud provider when detected (e.g. "Amazon EC2", "OVHcloud"). */
@@ -91,28 +97,19 @@ export const SoftwareItemSchema = z.object({
   installed_on: optText(32),
 });
 
-/** A part of a device as its ENTITY-MIB lists it (chassis, module, power supply…), serial left out. */
-export const DeviceComponentSchema = z.object({
-  /** entPhysicalClass by name: chassis, module, powerSupply, fan, sensor, port, stack, cpu, container, backplane, other. */
-  class: optText(64),
-  manufacturer: optText(LIMITS.shortText),
-  model: optText(LIMITS.shortText),
-  firmware: optText(LIMITS.shortText),
-});
-
 /**
- * What a scan read from a network device beyond the host, os and hardware blocks: the device's
- * manufacturer and model are in hardware.system, its firmware in os (vendor, name, version), its
- * serial hashed in host.serial_hash, its role in host.role.
+ * A network device (switch, router, printer, IP phone, storage array) rather than a computer: its
+ * manufacturer and model are in hardware.system, its modules in hardware.components, its firmware
+ * in os (vendor, name, version), its serial hashed in host.serial_hash.
  */
 export const DeviceSchema = z.object({
-  discovered_by: z.enum(['snmp']),
+  role: z.enum(DEVICE_ROLES),
+  /** How it was found: `snmp` by tiebreak-agent's network scan; absent for other tools' reports. */
+  discovered_by: z.enum(['snmp']).optional(),
   /** sysObjectID: the manufacturer's enterprise number and product, e.g. 1.3.6.1.4.1.9.1.1208. */
   sys_object_id: z.string().max(LIMITS.shortText).regex(/^\d+(\.\d+)+$/, 'a numeric OID').nullish(),
   /** sysDescr as the device reports it. */
   description: optText(),
-  firmware: optText(LIMITS.shortText),
-  components: z.array(DeviceComponentSchema).max(LIMITS.listItems).default([]),
 });
 
 export const InventorySchema = z.object({
@@ -131,8 +128,13 @@ export const InventorySchema = z.object({
    * machine, so a wrong value can only make that machine's later "unchanged" reports wrong.
    */
   content_hash: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hexadecimal').optional(),
-  /** Present when the inventory describes a network device found by a scan, not the agent's machine. */
-  device: DeviceSchema.nullish(),
+  /**
+   * A partial report (GLPI Agent sends them between full inventories): only these parts replace
+   * what the host had; absent, the report is the whole inventory.
+   */
+  partial: z.array(z.enum(INVENTORY_PARTS)).min(1).max(INVENTORY_PARTS.length).optional(),
+  /** A network device (switch, printer, IP phone, storage array…) rather than a computer. */
+  device: DeviceSchema.optional(),
 });
 
 /** A cron expression of five fields (minute hour day month weekday): the agents' scan schedule. */
@@ -170,6 +172,7 @@ export type Hardware = z.infer<typeof HardwareSchema>;
 export type SoftwareItem = z.infer<typeof SoftwareItemSchema>;
 export type SoftwareSource = (typeof SOFTWARE_SOURCES)[number];
 export type DeviceRole = (typeof DEVICE_ROLES)[number];
+export type InventoryPart = (typeof INVENTORY_PARTS)[number];
 export type Device = z.infer<typeof DeviceSchema>;
 export type Inventory = z.infer<typeof InventorySchema>;
 /** What an agent may write before defaults are applied (e.g. scope omitted). */

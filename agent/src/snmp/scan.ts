@@ -190,7 +190,7 @@ export function deviceInventory(facts: DeviceFacts, now: Date): Inventory | null
     id: randomUUID(),
     agent: { name: AGENT_NAME, version: AGENT_VERSION },
     collected_at: now.toISOString(),
-    host: { ...identity, hostname: identity.hostname.slice(0, 256), role },
+    host: { ...identity, hostname: identity.hostname.slice(0, 256) },
     os: {
       family: 'other',
       // The first line of sysDescr names the firmware ("Cisco IOS Software, C2960 Software…").
@@ -198,18 +198,18 @@ export function deviceInventory(facts: DeviceFacts, now: Date): Inventory | null
       version: firmware?.slice(0, 256) ?? null,
       vendor: manufacturer?.slice(0, 256) ?? null,
     },
-    hardware: { system: { manufacturer: manufacturer?.slice(0, 256) ?? null, model: model?.slice(0, 256) ?? null }, cpus: [], gpus: [], disks: [] },
-    software: [],
-    device: {
-      discovered_by: 'snmp',
-      sys_object_id: facts.sysObjectID,
-      description: facts.sysDescr,
-      firmware: firmware?.slice(0, 256) ?? null,
+    hardware: {
+      system: { manufacturer: manufacturer?.slice(0, 256) ?? null, model: model?.slice(0, 256) ?? null },
+      cpus: [],
+      gpus: [],
+      disks: [],
       components: facts.entities
-        .filter((e) => e.class !== PORT && (e.manufacturer || e.model || e.firmware))
+        .filter((e) => e.class !== PORT && (e.manufacturer || e.model))
         .slice(0, 64)
-        .map((e) => ({ class: e.class !== null ? (ENT_CLASSES[e.class] ?? 'other') : null, manufacturer: e.manufacturer?.slice(0, 256) ?? null, model: e.model?.slice(0, 256) ?? null, firmware: e.firmware?.slice(0, 256) ?? null })),
+        .map((e) => ({ manufacturer: e.manufacturer?.slice(0, 256) ?? null, model: e.model?.slice(0, 256) ?? null })),
     },
+    software: [],
+    device: { role, discovered_by: 'snmp', sys_object_id: facts.sysObjectID, description: facts.sysDescr },
   };
   const parsed = InventorySchema.safeParse(inventory);
   if (!parsed.success) throw new Error(`the device at ${facts.address} gave an invalid inventory (${describeIssues(parsed.error).slice(0, 3).map((i) => `${i.path}: ${i.message}`).join('; ')})`);
@@ -282,7 +282,7 @@ export async function scanNetwork(options: SnmpScanOptions): Promise<SnmpScanRes
         const inventory = deviceInventory(facts, now);
         if (inventory) {
           result.devices.push({ address, inventory });
-          log.info(`snmp ${address}: ${inventory.host.role} ${inventory.hardware.system?.manufacturer ?? ''} ${inventory.hardware.system?.model ?? ''}`.trimEnd());
+          log.info(`snmp ${address}: ${inventory.device?.role} ${inventory.hardware.system?.manufacturer ?? ''} ${inventory.hardware.system?.model ?? ''}`.trimEnd());
         } else {
           result.computers.push(address);
           log.info(`snmp ${address}: a computer (inventory it with tiebreak-agent itself)`);

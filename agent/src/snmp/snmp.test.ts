@@ -101,25 +101,23 @@ describe('network scan over SNMP', () => {
     const [switchFound, printerFound] = result.devices.map((d) => d.inventory);
     for (const inventory of [switchFound!, printerFound!]) expect(InventorySchema.safeParse(inventory).success).toBe(true);
     expect(switchFound).toMatchObject({
-      host: { hostname: 'core-switch-1', role: 'network', id_source: 'hardware-serial', serial_hash: sha256Hex('tiebreak-serial:FOC1234X0AB') },
+      host: { hostname: 'core-switch-1', id_source: 'hardware-serial', serial_hash: sha256Hex('tiebreak-serial:FOC1234X0AB') },
       os: { family: 'other', name: 'Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 15.0(2)SE11', vendor: 'Cisco Systems', version: '15.0(2)SE11' },
-      hardware: { system: { manufacturer: 'Cisco Systems', model: 'WS-C2960-24TT-L' } },
-      software: [],
-      device: {
-        discovered_by: 'snmp',
-        sys_object_id: '1.3.6.1.4.1.9.1.1208',
-        firmware: '15.0(2)SE11',
+      hardware: {
+        system: { manufacturer: 'Cisco Systems', model: 'WS-C2960-24TT-L' },
         components: [
-          { class: 'chassis', manufacturer: 'Cisco Systems', model: 'WS-C2960-24TT-L', firmware: '15.0(2)SE11' },
-          { class: 'powerSupply', manufacturer: 'Cisco Systems', model: 'PWR-C2960-AC', firmware: null },
+          { manufacturer: 'Cisco Systems', model: 'WS-C2960-24TT-L' },
+          { manufacturer: 'Cisco Systems', model: 'PWR-C2960-AC' },
         ],
       },
+      software: [],
+      device: { role: 'network', discovered_by: 'snmp', sys_object_id: '1.3.6.1.4.1.9.1.1208' },
     });
     // The serial never leaves the agent in clear.
     expect(JSON.stringify(result.devices)).not.toMatch(/FOC1234X0AB|VCF1234567/);
     expect(printerFound).toMatchObject({
-      host: { hostname: 'copieur-rdc', role: 'printer', serial_hash: sha256Hex('tiebreak-serial:VCF1234567') },
-      device: { sys_object_id: '1.3.6.1.4.1.1347.41' },
+      host: { hostname: 'copieur-rdc', serial_hash: sha256Hex('tiebreak-serial:VCF1234567') },
+      device: { role: 'printer', sys_object_id: '1.3.6.1.4.1.1347.41' },
     });
   });
 
@@ -151,7 +149,7 @@ describe('network scan over SNMP', () => {
     expect(ok.stderr).toMatch(/2 devices found among 2 addresses/);
     expect(ok.code).toBe(0);
     const devices = JSON.parse(readFileSync(out, 'utf8')) as unknown[];
-    expect(devices.map((d) => InventorySchema.parse(d).host.role)).toEqual(['network', 'printer']);
+    expect(devices.map((d) => InventorySchema.parse(d).device?.role)).toEqual(['network', 'printer']);
     const badRange = await runCli('agent', ['scan', '--snmp', '10.0.0.0/8', '--community', 'x']);
     expect(badRange.code).toBe(2);
     expect(badRange.stderr).toMatch(/more than 4096 addresses/);

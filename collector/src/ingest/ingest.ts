@@ -2,14 +2,14 @@
 // machines), its items are linked to catalogue entries (classified once, when first seen), and its
 // previous installations are replaced by one row. What the map and the pages count is derived from
 // that row later, in bulk, and before any read (store/catch-up.ts).
-import { inventoryContentHash, type Inventory, type UnchangedReport } from '@tiebreak/shared';
+import { inventoryContentHash, type Hardware, type Inventory, type InventoryPart, type Os, type SoftwareItem, type SoftwareSource, type UnchangedReport } from '@tiebreak/shared';
 import type { Classification, Classifier } from '../classify/classifier.ts';
 import { hostsOf } from '../store/catalogue-hosts.ts';
 import { catchUp } from '../store/catch-up.ts';
 import { getMeta, setMeta, type Db } from '../store/db.ts';
 import { EntryFacets, FacetChanges, rebuildFacets, RULES_META_KEY, storedFacets } from '../store/facets.ts';
 import { canonicalRows, parseInstallations, type InstallationRow } from '../store/host-installations.ts';
-import { catalogueKey, hostRole, installationsOf, type CatalogueItem, type HostRole } from './items.ts';
+import { catalogueKey, hostRole, installationsOf, isInfrastructure, type CatalogueItem, type HostRole } from './items.ts';
 
 export interface IngestResult {
   host_id: number;
@@ -30,20 +30,28 @@ const PART_CATEGORY: Record<string, string> = {
   cpu: 'processor',
   gpu: 'graphics',
   disk: 'storage',
+  component: 'hardware',
   hypervisor: 'virtualisation',
   cloud: 'cloud',
 };
+
+// A network device's own hardware is its kind of equipment.
+const DEVICE_CATEGORY: Partial<Record<HostRole, string>> = { network: 'network', printer: 'printing', phone: 'telephony', storage: 'storage' };
 
 /** Classification of a catalogue item, with the area of OS and hardware taken from the host role. */
 export function classifyItem(classifier: Classifier, item: CatalogueItem): Classification {
   const result = classifier.classify(item.host_os ? { ...item, distribution: classifier.distributionOf(item.host_os) } : item);
   if (item.kind === 'software') return result;
+  const device = item.role ? DEVICE_CATEGORY[item.role] : undefined;
+  const partCategory = (item.package === 'system' || item.package === 'component') && device ? device : (PART_CATEGORY[item.package ?? ''] ?? 'hardware');
   return {
     ...result,
-    area: item.role === 'server' ? 'infrastructure' : 'workstation',
-    category: result.product_id ? result.category : item.kind === 'os' ? 'os' : (PART_CATEGORY[item.package ?? ''] ?? 'hardware'),
+    area: isInfrastructure(item.role) ? 'infrastructure' : 'workstation',
+    category: result.product_id ? result.category : item.kind === 'os' ? 'os' : partCategory,
   };
 }
+
+
 
 /**
  * Catalogue ids of items as they were spelt, before normalisation: by name, then publisher, then
@@ -95,7 +103,10 @@ export class Ingestor {
   ) {
     this.stmt = {
       receipt: db.prepare('SELECT host_id FROM inventory_receipts WHERE id = ?'),
-      addReceipt: db.prepare('INSERT INTO inventory_receipts (id, host_id, received_at, collected_at, items) VALUES (?, ?, ?, ?, ?)'),
+      addReceipt: db.prepare('INSERT INTO inventory_receipts (id, host_id, received_at, collected_at, items, partial) VALUES (?, ?, ?, ?, ?, ?)'),
+      storedHost: db.prepare(`SELECT os_family, os_name, os_version, os_build, os_arch, os_kernel, os_edition, hardware_json, role
+        FROM hosts WHERE id = ?`),
+      storedEntries: db.prepare("SELECT c.id, c.kind, c.source, c.name, c.publisher, c.package FROM json_each(?) j JOIN catalogue c ON c.id = j.value ->> 0"),
       hostsByKey: db.prepare('SELECT id, hostname, serial_hash, content_hash FROM hosts WHERE host_key = ?'),
       insertHost: db.prepare(`INSERT INTO hosts (host_key, id_source, hostname, domain, serial_hash, role, os_family, os_name, os_version,
         os_build, os_arch, os_kernel, os_edition, hardware_json, agent_name, agent_version, first_seen, last_seen, collected_at, software_count,
@@ -183,18 +194,76 @@ export class Ingestor {
       if (!host) return { accepted: false, host_id: null };
       const at = now.toISOString();
       this.db.prepare('UPDATE hosts SET last_seen = ?, collected_at = ? WHERE id = ?').run(at, report.collected_at, host.id);
-      this.stmt.addReceipt.run(report.id, host.id, at, report.collected_at, host.software_count);
+      this.stmt.addReceipt.run(report.id, host.id, at, report.collected_at, host.software_count, 0);
       return { accepted: true, host_id: host.id };
     })();
   }
 
-  private resolveHost(inventory: Inventory, role: HostRole, now: string): { id: number; duplicate: boolean; unchanged: boolean } {
-    const host = inventory.host;
+  /** The hosts reporting this stable id, and the one that is this machine (same serial, else same name). */
+  private knownHost(host: Inventory['host']) {
     const candidates = this.stmt.hostsByKey.all(host.id) as { id: number; hostname: string; serial_hash: string | null; content_hash: string | null }[];
     const serial = host.serial_hash ?? null;
     const same = candidates.find((c) =>
       c.serial_hash && serial ? c.serial_hash === serial : c.hostname.toLowerCase() === host.hostname.toLowerCase(),
     );
+    return { candidates, same };
+  }
+
+  /**
+   * A partial report completed with what the host had: the parts it does not carry are taken from
+   * the host's stored OS, hardware and installations, so that it replaces only the parts it carries.
+   * A partial report of an unknown host is taken as it is.
+   */
+  private completePartial(inventory: Inventory): Inventory {
+    const carried = new Set(inventory.partial);
+    const { same } = this.knownHost(inventory.host);
+    if (!same) return inventory;
+    const stored = this.stmt.storedHost.get(same.id) as (Record<string, string | null> & { hardware_json: string }) | undefined;
+    if (!stored) return inventory;
+    const rows = parseInstallations(this.stmt.storedInstallations.get(same.id) as string | undefined);
+    const entries = this.stmt.storedEntries.all(JSON.stringify(rows)) as { id: number; kind: string; source: string; name: string; publisher: string | null; package: string | null }[];
+    const byId = new Map(entries.map((e) => [e.id, e]));
+    const os: Os = carried.has('os')
+      ? inventory.os
+      : {
+          family: stored.os_family as Os['family'],
+          name: stored.os_name!,
+          version: stored.os_version,
+          build: stored.os_build,
+          arch: stored.os_arch,
+          vendor: entries.find((e) => e.kind === 'os')?.publisher ?? null,
+          kernel: stored.os_kernel,
+          edition: stored.os_edition,
+        };
+    const had = JSON.parse(stored.hardware_json) as Hardware;
+    const pick = <K extends keyof Hardware>(key: K, part: InventoryPart): Hardware[K] => (carried.has(part) ? inventory.hardware[key] : had[key]);
+    const hardware: Hardware = {
+      system: pick('system', 'system'),
+      board: pick('board', 'board'),
+      bios: pick('bios', 'bios'),
+      cpus: pick('cpus', 'cpus') ?? [],
+      gpus: pick('gpus', 'gpus') ?? [],
+      disks: pick('disks', 'disks') ?? [],
+      ...(pick('components', 'components') ? { components: pick('components', 'components') } : {}),
+      virtualization: pick('virtualization', 'virtualization'),
+      cloud: pick('cloud', 'system'),
+    };
+    let software: SoftwareItem[] = inventory.software;
+    if (!carried.has('software')) {
+      software = [];
+      for (const [entryId, version, scope, arch] of rows) {
+        const entry = byId.get(entryId);
+        if (entry?.kind !== 'software') continue;
+        software.push({ name: entry.name, version: version || null, publisher: entry.publisher, source: entry.source as SoftwareSource, scope: scope as SoftwareItem['scope'], arch: arch || null, package: entry.package, installed_on: null });
+      }
+    }
+    return { ...inventory, os, hardware, software, content_hash: undefined };
+  }
+
+  private resolveHost(inventory: Inventory, role: HostRole, now: string): { id: number; duplicate: boolean; unchanged: boolean } {
+    const host = inventory.host;
+    const { candidates, same } = this.knownHost(host);
+    const serial = host.serial_hash ?? null;
     const row = {
       host_key: host.id,
       id_source: host.id_source,
@@ -271,6 +340,8 @@ export class Ingestor {
     const replayOf = this.stmt.receipt.pluck().get(inventory.id) as number | undefined;
     if (replayOf !== undefined) return { host_id: replayOf, replay: true, items: 0, new_catalogue_entries: 0, duplicate_id: false, unchanged: true };
 
+    const partial = inventory.partial !== undefined;
+    if (partial) inventory = this.completePartial(inventory);
     const role = hostRole(inventory);
     const host = this.resolveHost(inventory, role, now);
     const created = { n: 0 };
@@ -288,7 +359,7 @@ export class Ingestor {
     if (stored === undefined) this.stmt.insertInstallations.run(host.id, text);
     else if (stored !== text) this.stmt.updateInstallations.run(text, host.id);
 
-    this.stmt.addReceipt.run(inventory.id, host.id, now, inventory.collected_at, inventory.software.length);
+    this.stmt.addReceipt.run(inventory.id, host.id, now, inventory.collected_at, inventory.software.length, partial ? 1 : 0);
     return { host_id: host.id, replay: false, items: next.length, new_catalogue_entries: created.n, duplicate_id: host.duplicate, unchanged: host.unchanged };
   }
 

@@ -1,9 +1,17 @@
 // What an inventory contributes to the catalogue: its software, its operating system and its
 // hardware components, each as an item with a catalogue key. The OS and hardware of a host count in
-// the TIE Break area of the host's role: infrastructure for a server, workstation otherwise.
-import { normalizeName, normalizePackage, normalizePublisher, type Inventory, type MatchSource } from '@tiebreak/shared';
+// the TIE Break area of the host's role: infrastructure for a server or a network device,
+// workstation otherwise.
+import { DEVICE_ROLES, normalizeName, normalizePackage, normalizePublisher, type DeviceRole, type Inventory, type MatchSource } from '@tiebreak/shared';
 
-export type HostRole = 'server' | 'workstation';
+/** A computer's role, or a network device's (switch, printer, IP phone, storage array). */
+export type HostRole = 'server' | 'workstation' | DeviceRole;
+export const HOST_ROLES: readonly HostRole[] = ['workstation', 'server', ...DEVICE_ROLES];
+
+/** Roles in the TIE Break infrastructure area: servers and network devices. */
+export function isInfrastructure(role: HostRole | ''): boolean {
+  return role !== 'workstation' && role !== '';
+}
 export type ItemKind = 'software' | 'os' | 'hardware';
 
 export interface CatalogueItem {
@@ -39,6 +47,7 @@ const SERVER_CHASSIS = /rack|blade|server|multi-system|main server/i;
 const CLIENT_CHASSIS = /desktop|laptop|notebook|portable|tower|all in one|tablet|convertible|detachable|mini pc|hand held/i;
 
 export function hostRole(inventory: Inventory): HostRole {
+  if (inventory.device) return inventory.device.role;
   const os = inventory.os;
   if (/server/i.test(`${os.name} ${os.edition ?? ''}`)) return 'server';
   const chassis = inventory.hardware.system?.chassis ?? '';
@@ -84,6 +93,7 @@ export function installationsOf(inventory: Inventory, role: HostRole = hostRole(
   for (const cpu of hardware.cpus) component('cpu', cpu.manufacturer, cpu.model);
   for (const gpu of hardware.gpus) component('gpu', gpu.manufacturer, gpu.model);
   for (const disk of hardware.disks) component('disk', disk.manufacturer, disk.model);
+  for (const part of hardware.components ?? []) component('component', part.manufacturer, part.model);
   component('hypervisor', null, hardware.virtualization);
   component('cloud', null, hardware.cloud);
   return out;

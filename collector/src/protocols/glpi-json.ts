@@ -5,6 +5,9 @@ import { digestOf, PeerReportError, type Content, type PeerReport } from './peer
 
 const MAX_DEPTH = 32;
 
+// The inventory_format's itemtypes this collector maps (lower-case).
+const ITEMTYPES = new Set(['computer', 'networkequipment', 'printer', 'phone', 'storage', 'unmanaged']);
+
 function depth(value: unknown, level = 0): number {
   if (level > MAX_DEPTH || value === null || typeof value !== 'object') return level;
   let max = level;
@@ -31,8 +34,12 @@ export function decodeGlpiJson(json: string): PeerReport {
   const deviceid = typeof m.deviceid === 'string' ? m.deviceid.trim() : '';
   if (!deviceid || deviceid.length > 256) throw new PeerReportError('the message has no "deviceid" (or one longer than 256 characters)');
   const content = m.content && typeof m.content === 'object' && !Array.isArray(m.content) ? (m.content as Content) : null;
-  if (query === 'inventory' && !content) throw new PeerReportError('an inventory message needs a "content" object');
-  if (query === 'inventory' && m.itemtype !== undefined && m.itemtype !== 'Computer')
-    throw new PeerReportError(`only computer inventories are accepted (itemtype "${String(m.itemtype)}")`);
-  return { protocol: 'glpi-json', query, deviceid, content, digest: digestOf(json) };
+  // A network inventory ("netinventory", GLPI Agent's SNMP task) is an inventory of a device.
+  const inventory = query === 'inventory' || query === 'netinventory';
+  if (inventory && !content) throw new PeerReportError(`an ${query} message needs a "content" object`);
+  const itemtype = m.itemtype === undefined ? null : String(m.itemtype);
+  if (inventory && itemtype !== null && !ITEMTYPES.has(itemtype.toLowerCase()))
+    throw new PeerReportError(`unsupported itemtype "${itemtype.slice(0, 64)}": computers (Computer), network equipment (NetworkEquipment), printers (Printer), phones (Phone) and storage arrays (Storage) are accepted`);
+  if (m.partial !== undefined && typeof m.partial !== 'boolean') throw new PeerReportError('"partial" must be true or false');
+  return { protocol: 'glpi-json', query: inventory ? 'inventory' : query, deviceid, content, digest: digestOf(json), itemtype, partial: m.partial === true };
 }

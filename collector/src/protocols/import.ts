@@ -70,7 +70,11 @@ export function decodeReportFile(file: string, now = new Date()): Inventory {
     throw error;
   }
   const start = text.replace(/^\uFEFF/, '').trimStart()[0];
-  if (start === '<') return peerInventory(decodeOcsXml(text), { now });
+  if (start === '<') {
+    const report = decodeOcsXml(text);
+    if (report.query !== 'inventory') throw new PeerReportError(`a "${report.query.toUpperCase()}" request is not an inventory`);
+    return peerInventory(report, { now });
+  }
   if (start !== '{') throw new PeerReportError('neither an XML report (.ocs, .xml) nor a JSON report (.json)');
   let json: Record<string, unknown>;
   try {

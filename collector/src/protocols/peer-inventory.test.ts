@@ -67,13 +67,13 @@ describe('GLPI Agent JSON (inventory_format)', () => {
     expect(peerInventory(decodeGlpiJson(text.replace('02:00:12', '03:00:12'))).id).not.toBe(peerInventory(decodeGlpiJson(text)).id);
   });
 
-  it('rejects what is not a computer inventory, with the reason', () => {
+  it('rejects what is not an inventory it can map, with the reason', () => {
     const bad: [string, RegExp][] = [
       ['not json', /not valid JSON/],
       ['[]', /expected a JSON object/],
       ['{"action": "inventory", "content": {}}', /no "deviceid"/],
       ['{"action": "inventory", "deviceid": "x"}', /needs a "content" object/],
-      ['{"action": "inventory", "deviceid": "x", "itemtype": "Printer", "content": {}}', /only computer inventories/],
+      ['{"action": "inventory", "deviceid": "x", "itemtype": "Monitor", "content": {}}', /unsupported itemtype "Monitor"/],
       [`{"deviceid": "x", "content": ${'{"a":'.repeat(40)}1${'}'.repeat(40)}}`, /nested deeper/],
     ];
     for (const [text, reason] of bad) expect(() => decodeGlpiJson(text), text).toThrow(reason);

@@ -12,8 +12,10 @@ import {
   detectCloud,
   dmiValue,
   hostIdentity,
+  type DeviceRole,
   type Hardware,
   type Inventory,
+  type InventoryPart,
   type Os,
   type SoftwareItem,
   type SoftwareSource,
@@ -34,6 +36,10 @@ export interface PeerReport {
   content: Content | null;
   /** SHA-256 of the decoded report: the same report sent or imported twice is recognised. */
   digest: string;
+  /** GLPI's itemtype when the message names one (Computer, NetworkEquipment, Printer, Phone…). */
+  itemtype?: string | null;
+  /** GLPI Agent's partial inventory: only the sections it carries changed. */
+  partial?: boolean;
 }
 
 export class PeerReportError extends Error {}
@@ -205,11 +211,108 @@ function softwareOf(content: Content, family: Os['family']): SoftwareItem[] {
   return items;
 }
 
+/**
+ * The parts of the inventory a partial report carries, from its sections. GLPI Agent always adds
+ * bios and hardware (to identify the machine), and the operating system with the software.
+ */
+export function partialParts(content: Content): InventoryPart[] {
+  const parts = new Set<InventoryPart>();
+  const has = (key: string) => content[key] !== undefined && content[key] !== null;
+  if (has('softwares')) parts.add('software');
+  if (has('operatingsystem')) parts.add('os');
+  if (has('bios')) ['system', 'board', 'bios'].forEach((p) => parts.add(p as InventoryPart));
+  if (has('hardware')) parts.add('virtualization');
+  if (has('cpus')) parts.add('cpus');
+  if (has('controllers') || has('videos')) parts.add('gpus');
+  if (has('storages')) parts.add('disks');
+  return [...parts];
+}
+
+// network_device.type (SNMP) and GLPI itemtypes, as the roles of network devices.
+function deviceRole(itemtype: string | null | undefined, type: string | null): DeviceRole | null {
+  const hint = `${itemtype ?? ''} ${type ?? ''}`.toLowerCase();
+  if (/printer/.test(hint)) return 'printer';
+  if (/phone/.test(hint)) return 'phone';
+  if (/storage/.test(hint)) return 'storage';
+  if (/network|switch|router|firewall|wireless|access point|\bap\b|networking/.test(hint)) return 'network';
+  return null;
+}
+
+/**
+ * A network device's report (GLPI "netinventory", SNMP): its manufacturer and model as its system,
+ * its firmware as its operating system, the modules and chassis it reports as components. Its
+ * serial number identifies it (hashed, as a computer's).
+ */
+function deviceInventory(report: PeerReport, content: Content, role: DeviceRole, now: Date, agentHint: string | null | undefined): Inventory {
+  const device = section(content, 'network_device');
+  const info = section(content, 'info');
+  const field = (key: string) => text(device[key]) ?? text(info[key]);
+  const manufacturer = firmware(field('manufacturer'));
+  const model = firmware(field('model'));
+  if (!manufacturer && !model) throw new PeerReportError('a network device report needs its manufacturer or model (network_device)');
+  const deviceFirmware = list(content.firmwares).find((f) => text(f.type, 32)?.toLowerCase() === 'device') ?? list(content.firmwares)[0] ?? {};
+  const serial = firmware(field('serial'));
+  const hostname = field('name') ?? report.deviceid.replace(/-\d{4}(-\d{2}){5}$/, '');
+  const components = list(content.network_components ?? content.components)
+    .map((c) => ({ manufacturer, model: firmware(c.model) ?? firmware(c.name) }))
+    .filter((c) => c.model && c.model !== model)
+    .slice(0, LIMITS.listItems);
+  const version = field('firmware') ?? text(deviceFirmware.version);
+  const inventory = {
+    schema_version: 1,
+    id: reportId(report.digest),
+    agent: parseAgentVersion(text(content.versionclient, 128)) ?? parseAgentVersion(agentHint) ?? { name: 'GLPI-Agent', version: 'unknown' },
+    collected_at: collectedAt(content, now),
+    host: hostIdentity({ serial, deviceId: report.deviceid, hostname }),
+    os: {
+      family: 'other' as const,
+      // The firmware's name when the report gives one, else the model's: "2530-48G firmware".
+      name: text(deviceFirmware.name) && text(deviceFirmware.name) !== model ? text(deviceFirmware.name)! : `${model ?? manufacturer ?? 'device'} firmware`,
+      version,
+      build: null,
+      arch: null,
+      vendor: firmware(text(deviceFirmware.manufacturer)) ?? manufacturer,
+      kernel: null,
+      edition: null,
+    },
+    hardware: {
+      system: { manufacturer, model, chassis: field('type') },
+      board: null,
+      bios: null,
+      cpus: [],
+      gpus: [],
+      disks: [],
+      components,
+      virtualization: null,
+      cloud: null,
+    },
+    software: [],
+    device: { role },
+  };
+  return validated(inventory);
+}
+
+function validated(inventory: unknown): Inventory {
+  const parsed = InventorySchema.safeParse(inventory);
+  if (!parsed.success) {
+    const issues = describeIssues(parsed.error);
+    throw new PeerReportError(`the report does not map to a valid inventory: ${issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
 /** The wire-format inventory of a peer agent's INVENTORY report, validated. */
 export function peerInventory(report: PeerReport, options: { agent?: string | null; now?: Date } = {}): Inventory {
   const content = report.content;
   if (!content) throw new PeerReportError('the report has no CONTENT');
   const now = options.now ?? new Date();
+  const networkDevice = section(content, 'network_device');
+  const itemtype = report.itemtype?.toLowerCase() ?? null;
+  const role = deviceRole(report.itemtype, text(networkDevice.type));
+  if (Object.keys(networkDevice).length || (itemtype && itemtype !== 'computer' && itemtype !== 'phone')) {
+    if (!role) throw new PeerReportError(`a network device of unknown kind (itemtype "${report.itemtype ?? ''}", type "${text(networkDevice.type) ?? ''}"): network equipment, printers, phones and storage arrays are accepted`);
+    return deviceInventory(report, content, role, now, options.agent);
+  }
   const hw = section(content, 'hardware');
   const os = operatingSystem(content);
   const fqdn = text(section(content, 'operatingsystem').fqdn);
@@ -235,11 +338,10 @@ export function peerInventory(report: PeerReport, options: { agent?: string | nu
     os,
     hardware: hardwareOf(content),
     software: softwareOf(content, os.family),
+    // A phone that reports its own inventory (an Android agent) is a phone, not a workstation.
+    ...(itemtype === 'phone' ? { device: { role: 'phone' as const } } : {}),
+    ...(report.partial ? { partial: partialParts(content) } : {}),
   };
-  const parsed = InventorySchema.safeParse(inventory);
-  if (!parsed.success) {
-    const issues = describeIssues(parsed.error);
-    throw new PeerReportError(`the report does not map to a valid inventory: ${issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
-  }
-  return parsed.data;
+  if (report.partial && !inventory.partial?.length) throw new PeerReportError('a partial inventory carries none of the sections tiebreak keeps (softwares, operatingsystem, bios, hardware, cpus, controllers, storages)');
+  return validated(inventory);
 }

@@ -19,10 +19,14 @@ export interface PeerRoutesContext {
   bodyLimits?: BodyLimits;
 }
 
-// An empty realm: LWP, which the Perl agents use, answers a challenge with the credentials stored
-// for its realm, and the OCS agent's default realm is empty; FusionInventory takes the realm from
-// the challenge. Both then authenticate without a realm option.
-export const BASIC_REALM = '';
+// The realm of the Basic challenge. GLPI Agent answers only a challenge that names a realm; the OCS
+// agent answers with the credentials LWP stores for its configured realm, empty by default, so it
+// is challenged with an empty realm (it names itself "OCS-NG_…" in its User-Agent); FusionInventory
+// takes whatever realm the challenge names.
+export const BASIC_REALM = 'tiebreak';
+export function basicRealm(userAgent: string | undefined): string {
+  return /^OCS-NG/i.test(userAgent ?? '') ? '' : BASIC_REALM;
+}
 /** How often, in hours, the agents are told to come back (PROLOG_FREQ, expiration). */
 export const PEER_REPORT_HOURS = 24;
 
@@ -54,12 +58,21 @@ function encode(body: string, compression: Compression): { data: Uint8Array; typ
   return { data: Buffer.from(body), type: body.startsWith('{') ? 'application/json' : 'application/xml' };
 }
 
+/**
+ * The answer to GLPI Agent's contact, as a GLPI server gives it: come back in PEER_REPORT_HOURS
+ * (a number is hours), and the inventory task is served by a server of the GLPI protocol, so the
+ * agent sends its inventories, full and partial, as JSON.
+ */
+export function contactReply(): string {
+  return JSON.stringify({ status: 'ok', expiration: PEER_REPORT_HOURS, tasks: { inventory: { server: 'glpi' } } });
+}
+
 export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
   const app = new Hono();
   const limits = ctx.bodyLimits ?? DEFAULT_BODY_LIMITS;
 
   const error = (c: Context, status: 400 | 401 | 403 | 413 | 415 | 503, message: string) => {
-    const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': `Basic realm="${BASIC_REALM}"` } : {};
+    const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': `Basic realm="${basicRealm(c.req.header('user-agent'))}"` } : {};
     // GLPI Agent reads {status, message}; the others log the status line; people read "error".
     return c.json({ status: 'error', message, error: message }, status, headers);
   };
@@ -99,14 +112,11 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
       return c.body(data as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': type });
     };
     const json = report.protocol === 'glpi-json';
-    if (report.query === 'prolog' || report.query === 'contact') {
-      return reply(
-        json
-          ? JSON.stringify({ status: 'ok', expiration: PEER_REPORT_HOURS, tasks: { inventory: { server: 'tiebreak' } } })
-          : prologReply(PEER_REPORT_HOURS),
-      );
-    }
-    if (report.query !== 'inventory') return error(c, 400, `unsupported ${json ? 'action' : 'QUERY'} "${report.query}": only ${json ? 'contact and inventory' : 'PROLOG and INVENTORY'} are served`);
+    // GLPI Agent sends its first PROLOG with its GLPI-Agent-ID: a GLPI server answers it as a
+    // contact, and the agent then speaks JSON. Other agents get the XML answer.
+    const glpiAgent = json || (accept.includes('glpi-json') && c.req.header('glpi-agent-id') !== undefined);
+    if (report.query === 'prolog' || report.query === 'contact') return reply(glpiAgent ? contactReply() : prologReply(PEER_REPORT_HOURS));
+    if (report.query !== 'inventory') return error(c, 400, `unsupported ${json ? 'action' : 'QUERY'} "${report.query}": only ${json ? 'contact, inventory and netinventory' : 'PROLOG and INVENTORY'} are served`);
 
     let inventory;
     try {
@@ -119,7 +129,7 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
     if (!enrolment.ok) return error(c, enrolment.status, enrolment.reason);
     const result = await ctx.queue.submit(inventory);
     ctx.log.info(
-      { host_id: result.host_id, agent_id: enrolment.agentId, protocol: report.protocol, agent: inventory.agent.name, items: result.items, replay: result.replay, hostname: inventory.host.hostname },
+      { host_id: result.host_id, agent_id: enrolment.agentId, protocol: report.protocol, agent: inventory.agent.name, items: result.items, replay: result.replay, hostname: inventory.host.hostname, partial: inventory.partial ?? null, role: inventory.device?.role ?? null },
       'peer inventory ingested',
     );
     return reply(json ? JSON.stringify({ status: 'ok', expiration: PEER_REPORT_HOURS }) : inventoryReply());

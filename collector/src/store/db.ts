@@ -27,14 +27,24 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
   const done: number[] = [];
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(migration.version)) continue;
-    db.transaction(() => {
-      db.exec(migration.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-        migration.version,
-        migration.name,
-        new Date().toISOString(),
-      );
-    })();
+    const enforced = migration.foreignKeysOff && (db.pragma('foreign_keys', { simple: true }) as number) === 1;
+    if (enforced) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        db.exec(migration.sql);
+        if (migration.foreignKeysOff) {
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length) throw new Error(`migration ${migration.version}: ${broken.length} rows break a foreign key`);
+        }
+        db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+          migration.version,
+          migration.name,
+          new Date().toISOString(),
+        );
+      })();
+    } finally {
+      if (enforced) db.pragma('foreign_keys = ON');
+    }
     done.push(migration.version);
   }
   return done;

@@ -196,7 +196,7 @@ const fr = {
   areas: { infrastructure: 'Infrastructure', workstation: 'Poste de travail', software: 'Logiciels', unknown: 'Non classé' },
   origins: { eu: 'UE / EEE', europe: 'Europe hors EEE', non_eu: 'Hors Europe', community: 'Communautaire', unknown: 'Inconnue' },
   licences: { open_source: 'Libre', proprietary: 'Propriétaire', unknown: 'Inconnue' },
-  roles: { server: 'Serveur', workstation: 'Poste de travail' },
+  roles: { server: 'Serveur', workstation: 'Poste de travail', network: 'Équipement réseau', printer: 'Imprimante', phone: 'Téléphone', storage: 'Baie de stockage' },
   kinds: { software: 'Logiciel', os: 'Système', hardware: 'Matériel' },
 };
 
@@ -397,7 +397,7 @@ const en: Dict = {
   areas: { infrastructure: 'Infrastructure', workstation: 'Workstation', software: 'Software', unknown: 'Unclassified' },
   origins: { eu: 'EU / EEA', europe: 'Europe outside the EEA', non_eu: 'Non-European', community: 'Community', unknown: 'Unknown' },
   licences: { open_source: 'Open source', proprietary: 'Proprietary', unknown: 'Unknown' },
-  roles: { server: 'Server', workstation: 'Workstation' },
+  roles: { server: 'Server', workstation: 'Workstation', network: 'Network equipment', printer: 'Printer', phone: 'Phone', storage: 'Storage array' },
   kinds: { software: 'Software', os: 'System', hardware: 'Hardware' },
 };
 

@@ -3,6 +3,7 @@
 import type { Child } from 'hono/jsx';
 import type { Alternative } from '@tiebreak/shared';
 import type { DependencyMap } from '../map/map.ts';
+import { HOST_ROLES } from '../ingest/items.ts';
 import { Bars, StackedBars, TrendLine, Treemap } from './charts.tsx';
 import { fill, type Dict } from './i18n.ts';
 import { Csrf, formatNumber, isAdmin, label, Layout, OriginTag, type PageContext } from './layout.tsx';
@@ -382,7 +383,7 @@ export function HostsPage(props: { ctx: PageContext; page: Page<HostRow>; query:
           {t.search}
           <input name="q" value={query.q ?? ''} type="search" />
         </label>
-        <Select name="role" label={t.role} value={query.role} all={t.all} options={[['workstation', t.roles.workstation], ['server', t.roles.server]]} />
+        <Select name="role" label={t.role} value={query.role} all={t.all} options={HOST_ROLES.map((role) => [role, t.roles[role]])} />
         <Select name="origin" label={t.origin} value={query.origin} all={t.all} options={originOptions(ctx)} />
         <Select name="agent" label={t.agent} value={query.agent} all={t.all} options={props.agents.map((a) => [a, a])} />
         <label>

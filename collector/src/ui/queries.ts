@@ -3,6 +3,7 @@
 // against fixed lists before they reach SQL; values are always bound parameters.
 import type { Classifier } from '../classify/classifier.ts';
 import { MIN_CONFIDENCES, confidencesFrom } from '../classify/evidence.ts';
+import { HOST_ROLES } from '../ingest/items.ts';
 import { hostsOf, versionCounts, versionsOn } from '../store/catalogue-hosts.ts';
 import { catchUp } from '../store/catch-up.ts';
 import type { Db } from '../store/db.ts';
@@ -74,7 +75,7 @@ export function listHosts(db: Db, f: HostFilters, limit = PAGE_SIZE): Page<HostR
     where.push("(hostname LIKE ? ESCAPE '\\' OR os_name LIKE ? ESCAPE '\\' OR domain LIKE ? ESCAPE '\\')");
     params.push(like(f.q.trim()), like(f.q.trim()), like(f.q.trim()));
   }
-  const role = oneOf(f.role, ['server', 'workstation'] as const);
+  const role = oneOf(f.role, HOST_ROLES);
   if (role) {
     where.push('role = ?');
     params.push(role);
