@@ -6,7 +6,7 @@ import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
 import type { Classifier } from '../classify/classifier.ts';
 import { MIN_CONFIDENCES, isMinConfidence } from '../classify/evidence.ts';
-import type { Ingestor } from '../ingest/ingest.ts';
+import { isComputerHost, type Ingestor } from '../ingest/ingest.ts';
 import { IngestQueue } from '../ingest/queue.ts';
 import { computeMap } from '../map/map.ts';
 import type { Db } from '../store/db.ts';
@@ -173,8 +173,10 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     if ('response' in body) return body.response;
     const parsed = InventorySchema.safeParse(body.json);
     if (!parsed.success) return invalid(c, 'inventory', parsed.error);
-    // A host writes only its own inventory.
-    if (parsed.data.host.id !== agent.host_key) return c.json({ error: 'this agent credential belongs to another host' }, 403);
+    // A host writes only its own inventory, and the network devices its scan found (never a computer's).
+    if (parsed.data.host.id !== agent.host_key && (!parsed.data.device || isComputerHost(ctx.db, parsed.data.host.id))) {
+      return c.json({ error: 'this agent credential belongs to another host' }, 403);
+    }
     const result = await queue.submit(parsed.data);
     touchAgent(ctx.db, agent.id, parsed.data.agent.version, parseSpoolHeader(c.req.header(SPOOL_HEADER)));
     ctx.log.info({ host_id: result.host_id, agent_id: agent.id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname }, 'inventory ingested');

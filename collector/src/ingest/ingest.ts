@@ -91,6 +91,11 @@ const INCREMENTAL_RECLASSIFY_SHARE = 0.05;
 
 const RAW_CACHE_LIMIT = 500_000;
 
+/** Whether a host id is that of a computer (a workstation or a server) already known here. */
+export function isComputerHost(db: Db, hostKey: string): boolean {
+  return db.prepare("SELECT 1 FROM hosts WHERE host_key = ? AND role IN ('workstation', 'server') LIMIT 1").get(hostKey) !== undefined;
+}
+
 export class Ingestor {
   private readonly entryIds = new EntryIds();
   private readonly stmt;
