@@ -417,11 +417,14 @@ export function computeAssessment(db: Db, classifier: Classifier, options: Asses
     return shares(counts, scope ? (hostsBy.get(`area|${scope}`) ?? 0) : totalHosts);
   };
   const indicatorsOf = (items: ProductAssessment[], platform: ProductAssessment[], hosts: Shares, spend: Map<Origin, number>, estimated: Map<Origin, number>): Indicators => {
+    // A product in two areas is one product overall.
+    const distinct = new Set<string>();
     const productCounts = new Map<Origin, number>();
     const installCounts = new Map<Origin, number>();
     const userCounts = new Map<Origin, number>();
     for (const p of items) {
-      add(productCounts, p.origin, 1);
+      if (!distinct.has(p.product_key)) add(productCounts, p.origin, 1);
+      distinct.add(p.product_key);
       add(installCounts, p.origin, p.installations);
       if (p.users !== null) add(userCounts, p.origin, p.users);
     }

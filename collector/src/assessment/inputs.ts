@@ -7,7 +7,7 @@ import { UNKNOWN, type Classification, type Classifier } from '../classify/class
 import { readCsvRecords, type CsvRecord } from '../classify/input.ts';
 import { catchUp } from '../store/catch-up.ts';
 import type { Db } from '../store/db.ts';
-import { BLOCK_SIZE, offsets } from '../store/host-set.ts';
+import { BLOCK_SIZE } from '../store/host-set.ts';
 
 /** A file with bad lines: each one with its line number and reason. Nothing of it was stored. */
 export class LineErrors extends InputError {
@@ -307,6 +307,12 @@ export function installedEntries(db: Db): InstalledEntry[] {
     .all() as InstalledEntry[];
 }
 
+const BITS_SET = Uint8Array.from({ length: 256 }, (_, byte) => {
+  let n = 0;
+  for (let b = byte; b; b &= b - 1) n++;
+  return n;
+});
+
 /** How many hosts the fleet has. */
 export function fleetHosts(db: Db): number {
   return db.prepare('SELECT COUNT(*) FROM hosts').pluck().get() as number;
@@ -319,6 +325,7 @@ export function fleetHosts(db: Db): number {
 export function hostCounts(db: Db, labelsOf: ReadonlyMap<number, readonly string[]>): Map<string, number> {
   catchUp(db);
   const maxHost = (db.prepare('SELECT COALESCE(MAX(id), 0) FROM hosts').pluck().get() as number) + 1;
+  const BITMAP_BYTES = BLOCK_SIZE / 8;
   const bitmaps = new Map<string, Uint8Array>();
   const bitmapOf = (label: string) => {
     let bits = bitmaps.get(label);
@@ -331,8 +338,16 @@ export function hostCounts(db: Db, labelsOf: ReadonlyMap<number, readonly string
     const labels = labelsOf.get(entry);
     if (!labels?.length) continue;
     const targets = labels.map((l) => bitmaps.get(l)!);
-    for (const offset of offsets(members)) {
-      const host = block * BLOCK_SIZE + offset;
+    if (members.length === BITMAP_BYTES) {
+      // A stored bitmap (host-set.ts): OR-ed byte by byte into each label's, at the block's place.
+      const at = block * BITMAP_BYTES;
+      for (const bits of targets) for (let i = 0, end = Math.min(BITMAP_BYTES, bits.length - at); i < end; i++) bits[at + i]! |= members[i]!;
+      continue;
+    }
+    // Sorted 16-bit offsets, little-endian (host-set.ts), read in place.
+    const base = block * BLOCK_SIZE;
+    for (let i = 0; i < members.length; i += 2) {
+      const host = base + (members[i]! | (members[i + 1]! << 8));
       if (host >= maxHost) continue;
       for (const bits of targets) bits[host >> 3]! |= 1 << (host & 7);
     }
@@ -340,13 +355,7 @@ export function hostCounts(db: Db, labelsOf: ReadonlyMap<number, readonly string
   const counts = new Map<string, number>();
   for (const [label, bits] of bitmaps) {
     let n = 0;
-    for (let i = 0; i < bits.length; i++) {
-      let b = bits[i]!;
-      while (b) {
-        b &= b - 1;
-        n++;
-      }
-    }
+    for (let i = 0; i < bits.length; i++) n += BITS_SET[bits[i]!]!;
     counts.set(label, n);
   }
   return counts;
