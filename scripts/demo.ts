@@ -162,9 +162,9 @@ const ingestAll = (list: Inventory[]) => {
 
 // Services no agent sees, declared from the start.
 for (const asset of [
-  { name: 'Microsoft 365 (messagerie Exchange Online)', vendor_text: 'Microsoft', area: 'software' as const, users: 380, annual_cost_cents: null, note: 'tenant mairie.onmicrosoft.com' },
-  { name: 'Hébergement du site web', vendor_text: 'OVH SAS', area: 'infrastructure' as const, users: 0, annual_cost_cents: 480_000, note: null },
-  { name: 'Sauvegarde externalisée', vendor_text: 'Amazon Web Services', area: 'infrastructure' as const, users: 0, annual_cost_cents: 720_000, note: 'S3 Glacier' },
+  { name: 'Microsoft 365 (messagerie Exchange Online)', vendor_text: 'Microsoft', area: 'software' as const, users: 380, annual_cost_cents: null, cost_year: null, contract_ref: null, note: 'tenant mairie.onmicrosoft.com' },
+  { name: 'Hébergement du site web', vendor_text: 'OVH SAS', area: 'infrastructure' as const, users: 0, annual_cost_cents: 480_000, cost_year: 2026, contract_ref: '2022-WEB-01', note: null },
+  { name: 'Sauvegarde externalisée', vendor_text: 'Amazon Web Services', area: 'infrastructure' as const, users: 0, annual_cost_cents: 720_000, cost_year: 2026, contract_ref: '2025-SAV-01', note: 'S3 Glacier' },
 ]) addAsset(collector.db, asset, 'demo');
 
 // A trajectory: 120 days ago the fleet as generated; then, every 40 days, another fifth of the
@@ -203,7 +203,7 @@ importSpend(
   ].join('\n'),
   'finances-2026.csv',
 );
-setTarget(collector.db, 'index', 2030, 20);
+setTarget(collector.db, 'exposure', 2030, 30);
 collector.takeSnapshot();
 createUser(collector.db, DEMO_USER.username, 'admin', DEMO_USER.password);
 collector.db.prepare("INSERT INTO meta (key, value) VALUES ('authority_name', 'Commune de Démo-sur-Loire (données générées)') ON CONFLICT (key) DO UPDATE SET value = excluded.value").run();

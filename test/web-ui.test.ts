@@ -207,12 +207,13 @@ describe('web interface in Chromium', () => {
 
   it('shows the assessment, imports spend through the form, declares a SaaS and runs a scenario', async () => {
     await page.goto(`${collector.url}/`);
-    expect(await page.getByRole('img', { name: 'Trajectoire de l’indice' }).isVisible()).toBe(true);
+    expect(await page.getByRole('img', { name: 'Trajectoire de l’exposition' }).isVisible()).toBe(true);
     await page.getByRole('link', { name: 'Évaluation' }).first().click();
     await page.waitForURL(/\/assessment$/);
     expect((await page.getByRole('heading', { level: 1 }).textContent())?.trim()).toBe('Évaluation de la dépendance');
-    const api = (await (await collector.get('/api/v1/assessment')).json()) as { overall: { index: number; spend: { total_eur: number } } };
-    expect(await page.locator('.kpi .v').first().textContent()).toBe(`${api.overall.index.toLocaleString('fr-FR')} / 100`);
+    const api = (await (await collector.get('/api/v1/assessment')).json()) as { overall: { exposure: number; spend: { total_eur: number } } };
+    // Exposure first.
+    expect(await page.locator('.kpi .v').first().textContent()).toBe(`${api.overall.exposure.toLocaleString('fr-FR', { maximumFractionDigits: 1 })} / 100`);
     // A spend file with a bad line is refused with its line number, then a good one is imported.
     const csv = join(dir, 'depenses.csv');
     writeFileSync(csv, 'Éditeur;Montant;Année\nAdobe;mille;2026\n');
@@ -239,12 +240,12 @@ describe('web interface in Chromium', () => {
     const scenario = page.locator('section:has(#scenario) form');
     await scenario.locator('select[name=product]').selectOption('microsoft/microsoft-365-apps');
     await scenario.locator('select[name=alternative]').selectOption('libreoffice');
-    await scenario.getByLabel('Postes').fill('10');
+    await scenario.getByLabel('Postes et serveurs').fill('10');
     await page.getByRole('button', { name: 'Calculer' }).click();
     await page.waitForURL(/hosts=10/);
     const result = await page.locator('section:has(#scenario) [role=status]').textContent();
-    expect(result).toContain('Microsoft 365 Apps / Office → LibreOffice, 10 postes');
-    // The printable report carries the diagnostic: the index per area and the critical dependencies.
+    expect(result).toContain('Microsoft 365 Apps / Office → LibreOffice, 10 postes et serveurs');
+    // The printable report carries the diagnostic: exposure per area and the critical dependencies.
     await page.goto(`${collector.url}/report`);
     expect(await page.getByRole('heading', { name: 'Dépendances critiques' }).isVisible()).toBe(true);
     expect(await page.locator('section:has(h2:text("Dépendances critiques")) tbody tr').count()).toBeGreaterThan(0);

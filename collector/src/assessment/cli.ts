@@ -11,19 +11,21 @@ import { runScenario } from './scenario.ts';
 export const ASSESSMENT_COMMANDS = ['report', 'spend', 'asset', 'target', 'scenario'] as const;
 
 export const ASSESSMENT_HELP = `  tiebreak-collector report [--format json|csv|md] [--products] [--year N] [--db FILE]
-      The dependency assessment (docs/methodology.md): indices per area and overall, shares by
-      origin, spend, critical dependencies, trajectory. CSV: the indicators per area, or with
+      The dependency assessment (docs/methodology.md): exposure, lock-in and priority per area and
+      overall, shares by origin, spend, critical dependencies, trajectory. CSV: the indicators per area, or with
       --products one line per product.
   tiebreak-collector spend import FILE | spend list [--year N] [--db FILE]
       Annual spend from the finance software: a CSV with vendor and/or product, amount, year, and
       optionally contract and supplier. A year's lines replace that year's previous import.
   tiebreak-collector asset add --name NAME --vendor VENDOR --area infrastructure|workstation|software
-      [--users N] [--cost EUR] [--note TEXT] | asset import FILE | asset list | asset remove ID
-      Declared assets no agent sees (SaaS, cloud, hosting, telecom, services).
+      [--users N] [--cost EUR --year YYYY] [--contract REF] [--note TEXT] | asset import FILE
+      | asset list | asset remove ID
+      Declared assets no agent sees (SaaS, cloud, hosting, telecom, services); a cost is for a
+      year and, with its contract reference, never counted twice with a spend line.
   tiebreak-collector target set INDICATOR YEAR VALUE | target remove INDICATOR YEAR | target list
       A target for a tracked indicator (${TRACKED.join(', ')}).
   tiebreak-collector scenario --product VENDOR/PRODUCT --alternative ID --hosts N
-      The effect on the indices and on spend of replacing a product on N hosts (changes nothing).
+      The effect on exposure, priority and spend of replacing a product on N hosts (changes nothing).
 `;
 
 export const ASSESSMENT_OPTIONS = {
@@ -34,6 +36,7 @@ export const ASSESSMENT_OPTIONS = {
   area: { type: 'string' },
   users: { type: 'string' },
   cost: { type: 'string' },
+  contract: { type: 'string' },
   note: { type: 'string' },
   product: { type: 'string' },
   alternative: { type: 'string' },
@@ -105,6 +108,8 @@ export function runAssessmentCommand(collector: Collector, command: (typeof ASSE
           area: values.area as string,
           users: values.users as string,
           cost: values.cost as string,
+          year: values.year as string,
+          contract: values.contract as string,
           note: values.note as string,
         });
         if ('problems' in checked) throw new UsageError(`asset add: ${checked.problems.join('; ')}`);

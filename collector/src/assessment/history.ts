@@ -1,13 +1,16 @@
 // The trajectory: one snapshot of the indicators for each day that had new data, kept, and the
-// targets the authority sets itself per indicator and year (e.g. an index of 30 in 2030).
+// targets the authority sets itself per indicator and year (e.g. an exposure of 30 in 2030).
 import { AREAS, InputError } from '@tiebreak/shared';
 import type { Db } from '../store/db.ts';
 import type { Assessment, Indicators } from './compute.ts';
 
 /** The indicators a snapshot keeps, and a target may be set for (all 0 to 100). */
 export const TRACKED = [
-  'index',
-  ...AREAS.map((a) => `index.${a}` as const),
+  'exposure',
+  ...AREAS.map((a) => `exposure.${a}` as const),
+  'lock_in',
+  'priority',
+  ...AREAS.map((a) => `priority.${a}` as const),
   'non_eu_installations_share',
   'non_eu_spend_share',
   'unknown_share',
@@ -27,10 +30,15 @@ export interface Snapshot {
 /** The tracked values of an assessment. */
 export function trackedValues(a: Assessment): Record<Tracked, number | null> {
   return {
-    index: a.overall.index,
-    'index.infrastructure': a.areas.infrastructure.index,
-    'index.workstation': a.areas.workstation.index,
-    'index.software': a.areas.software.index,
+    exposure: a.overall.exposure,
+    'exposure.infrastructure': a.areas.infrastructure.exposure,
+    'exposure.workstation': a.areas.workstation.exposure,
+    'exposure.software': a.areas.software.exposure,
+    lock_in: a.overall.lock_in,
+    priority: a.overall.priority,
+    'priority.infrastructure': a.areas.infrastructure.priority,
+    'priority.workstation': a.areas.workstation.priority,
+    'priority.software': a.areas.software.priority,
     non_eu_installations_share: a.overall.installations.by_origin.non_eu.share,
     non_eu_spend_share: a.overall.spend.by_origin.non_eu.share,
     unknown_share: a.uncertainty.unknown_share,
@@ -49,12 +57,25 @@ export function recordSnapshot(db: Db, a: Assessment, day = a.generated_at.slice
   return day;
 }
 
+/**
+ * Snapshots before method 2 kept one combined "index" per scope: the same formula as today's
+ * priority index, so they are read as such (their exposure was not computed: left empty).
+ */
+function upgradeValues(values: Record<string, number | null | undefined>): Snapshot['values'] {
+  const out: Record<string, number | null | undefined> = { ...values };
+  for (const [key, value] of Object.entries(values))
+    if (key === 'index' || key.startsWith('index.')) {
+      out[`priority${key.slice(5)}`] ??= value;
+      delete out[key];
+    }
+  return out as Snapshot['values'];
+}
+
 export function snapshots(db: Db): Snapshot[] {
-  return (db.prepare('SELECT day, computed_at, indicators FROM assessment_snapshots ORDER BY day').all() as { day: string; computed_at: string; indicators: string }[]).map((r) => ({
-    day: r.day,
-    computed_at: r.computed_at,
-    ...(JSON.parse(r.indicators) as Omit<Snapshot, 'day' | 'computed_at'>),
-  }));
+  return (db.prepare('SELECT day, computed_at, indicators FROM assessment_snapshots ORDER BY day').all() as { day: string; computed_at: string; indicators: string }[]).map((r) => {
+    const stored = JSON.parse(r.indicators) as Omit<Snapshot, 'day' | 'computed_at'>;
+    return { day: r.day, computed_at: r.computed_at, ...stored, values: upgradeValues(stored.values as Record<string, number | null>) };
+  });
 }
 
 export interface Target {

@@ -2,10 +2,12 @@
 // (SaaS, cloud, hosting, telecom, services). Both are read from CSV with an error per bad line, and
 // stored only when the whole file is valid. They are matched to vendors by the rules at read time,
 // so that a rules change or a local rule reaches them too.
-import { AREAS, InputError, type Area } from '@tiebreak/shared';
+import { AREAS, InputError, type Area, type Origin } from '@tiebreak/shared';
 import { UNKNOWN, type Classification, type Classifier } from '../classify/classifier.ts';
 import { readCsvRecords, type CsvRecord } from '../classify/input.ts';
+import { catchUp } from '../store/catch-up.ts';
 import type { Db } from '../store/db.ts';
+import { BLOCK_SIZE } from '../store/host-set.ts';
 
 /** A file with bad lines: each one with its line number and reason. Nothing of it was stored. */
 export class LineErrors extends InputError {
@@ -175,8 +177,13 @@ export interface DeclaredAsset {
   name: string;
   vendor_text: string;
   area: Area;
+  /** Users or seats: never hosts nor installations. */
   users: number;
   annual_cost_cents: number | null;
+  /** The year the cost is for; an undated cost counts in no year's spend (it is listed apart). */
+  cost_year: number | null;
+  /** The contract's reference: a spend line of the same year and reference is the same cost. */
+  contract_ref: string | null;
   note: string | null;
 }
 
@@ -196,7 +203,16 @@ const AREA_WORDS: Record<string, Area> = {
 };
 
 /** Check an asset as a form or a CSV line gives it: the reasons it is refused, or the asset. */
-export function validateAsset(input: { name?: string | null; vendor?: string | null; area?: string | null; users?: string | null; cost?: string | null; note?: string | null }): { asset: NewAsset } | { problems: string[] } {
+export function validateAsset(input: {
+  name?: string | null;
+  vendor?: string | null;
+  area?: string | null;
+  users?: string | null;
+  cost?: string | null;
+  year?: string | null;
+  contract?: string | null;
+  note?: string | null;
+}): { asset: NewAsset } | { problems: string[] } {
   const problems: string[] = [];
   const name = input.name?.trim() ?? '';
   const vendor = input.vendor?.trim() ?? '';
@@ -211,16 +227,24 @@ export function validateAsset(input: { name?: string | null; vendor?: string | n
   const costText = (input.cost ?? '').trim();
   const cost = costText === '' ? null : parseAmount(costText);
   if (costText !== '' && cost === null) problems.push(`annual cost "${costText.slice(0, 40)}" is not an amount in euros`);
+  const yearText = (input.year ?? '').trim();
+  const year = yearText === '' ? null : /^\d{4}$/.test(yearText) && Number(yearText) >= 2000 && Number(yearText) <= 2100 ? Number(yearText) : undefined;
+  if (year === undefined) problems.push(`year "${yearText.slice(0, 20)}" is not a year between 2000 and 2100`);
+  if (cost !== null && year === null) problems.push('a cost needs its year (the year of the contract it pays for)');
+  const contract = input.contract?.trim() || null;
+  if (contract && contract.length > TEXT_MAX) problems.push(`contract longer than ${TEXT_MAX} characters`);
   const note = input.note?.trim().slice(0, 1000) || null;
   if (problems.length) return { problems };
-  return { asset: { name, vendor_text: vendor, area: area!, users: users!, annual_cost_cents: cost, note } };
+  return { asset: { name, vendor_text: vendor, area: area!, users: users!, annual_cost_cents: cost, cost_year: year ?? null, contract_ref: contract, note } };
 }
 
 export function addAsset(db: Db, asset: NewAsset, createdBy: string): number {
   return Number(
     db
-      .prepare('INSERT INTO declared_assets (name, vendor_text, area, users, annual_cost_cents, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(asset.name, asset.vendor_text, asset.area, asset.users, asset.annual_cost_cents, asset.note, createdBy, new Date().toISOString()).lastInsertRowid,
+      .prepare(
+        'INSERT INTO declared_assets (name, vendor_text, area, users, annual_cost_cents, cost_year, contract_ref, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(asset.name, asset.vendor_text, asset.area, asset.users, asset.annual_cost_cents, asset.cost_year, asset.contract_ref, asset.note, createdBy, new Date().toISOString()).lastInsertRowid,
   );
 }
 
@@ -229,7 +253,7 @@ export function removeAsset(db: Db, id: number): boolean {
 }
 
 export function listAssets(db: Db): DeclaredAsset[] {
-  return db.prepare('SELECT id, name, vendor_text, area, users, annual_cost_cents, note FROM declared_assets ORDER BY id').all() as DeclaredAsset[];
+  return db.prepare('SELECT id, name, vendor_text, area, users, annual_cost_cents, cost_year, contract_ref, note FROM declared_assets ORDER BY id').all() as DeclaredAsset[];
 }
 
 const ASSET_COLUMNS = {
@@ -238,17 +262,106 @@ const ASSET_COLUMNS = {
   area: ['area', 'domaine', 'perimetre', 'périmètre'],
   users: ['users', 'utilisateurs', 'seats', 'licences', 'licenses'],
   cost: ['cost', 'annual cost', 'cout', 'coût', 'cout annuel', 'coût annuel', 'amount', 'montant'],
+  year: ['year', 'annee', 'année', 'exercice', 'cost year'],
+  contract: SPEND_COLUMNS.contract,
   note: ['note', 'notes', 'comment', 'commentaire'],
 };
 
-/** Import declared assets from CSV (name, vendor, area, users, annual cost, note); all lines or none. */
+/** Import declared assets from CSV (name, vendor, area, users, annual cost, year, contract, note); all lines or none. */
 export function importAssets(db: Db, text: string, createdBy: string): number {
   const assets = validLines('assets CSV', readCsvRecords(text, ASSET_COLUMNS, ['name', 'vendor', 'area']), (r) => {
-    const checked = validateAsset({ name: r.cell('name'), vendor: r.cell('vendor'), area: r.cell('area'), users: r.cell('users'), cost: r.cell('cost'), note: r.cell('note') });
+    const checked = validateAsset({ name: r.cell('name'), vendor: r.cell('vendor'), area: r.cell('area'), users: r.cell('users'), cost: r.cell('cost'), year: r.cell('year'), contract: r.cell('contract'), note: r.cell('note') });
     return 'problems' in checked ? checked.problems : checked.asset;
   });
   db.transaction(() => {
     for (const asset of assets) addAsset(db, asset, createdBy);
   })();
   return assets.length;
+}
+
+// The inventory as the assessment reads it: the catalogue's entries and counters, the sets of hosts
+// of each entry, the fleet. Kept to these few functions so that the storage can change under them.
+
+export interface InstalledEntry {
+  id: number;
+  kind: string;
+  vendor_id: string | null;
+  product_id: string | null;
+  origin: Origin;
+  licence: string;
+  area: Area | null;
+  category: string | null;
+  platform: number;
+  country: string | null;
+  owner_country: string | null;
+  installations: number;
+  hosts: number;
+}
+
+/** Every catalogue entry with at least one installation, recognised or not, with its facts. */
+export function installedEntries(db: Db): InstalledEntry[] {
+  catchUp(db);
+  return db
+    .prepare(`SELECT id, kind, vendor_id, product_id, origin, licence, area, category, platform, country, owner_country, installs AS installations, hosts
+      FROM catalogue WHERE installs > 0 ORDER BY id`)
+    .all() as InstalledEntry[];
+}
+
+const BITS_SET = Uint8Array.from({ length: 256 }, (_, byte) => {
+  let n = 0;
+  for (let b = byte; b; b &= b - 1) n++;
+  return n;
+});
+
+/** How many hosts the fleet has. */
+export function fleetHosts(db: Db): number {
+  return db.prepare('SELECT COUNT(*) FROM hosts').pluck().get() as number;
+}
+
+/**
+ * Exact host counts of groups of catalogue entries: for each label, the hosts that have at least one
+ * of its entries, each host counted once. Reads every entry's set of hosts once.
+ */
+export function hostCounts(db: Db, labelsOf: ReadonlyMap<number, readonly string[]>): Map<string, number> {
+  catchUp(db);
+  const maxHost = (db.prepare('SELECT COALESCE(MAX(id), 0) FROM hosts').pluck().get() as number) + 1;
+  const BITMAP_BYTES = BLOCK_SIZE / 8;
+  const bitmaps = new Map<string, Uint8Array>();
+  const bitmapOf = (label: string) => {
+    let bits = bitmaps.get(label);
+    if (!bits) bitmaps.set(label, (bits = new Uint8Array(Math.ceil(maxHost / 8))));
+    return bits;
+  };
+  for (const labels of labelsOf.values()) for (const label of labels) bitmapOf(label);
+  const sets = db.prepare('SELECT catalogue_id, block, members FROM catalogue_hosts').raw();
+  for (const [entry, block, members] of sets.iterate() as Iterable<[number, number, Uint8Array]>) {
+    const labels = labelsOf.get(entry);
+    if (!labels?.length) continue;
+    const targets = labels.map((l) => bitmaps.get(l)!);
+    if (members.length === BITMAP_BYTES) {
+      // A stored bitmap (host-set.ts): OR-ed byte by byte into each label's, at the block's place.
+      const at = block * BITMAP_BYTES;
+      for (const bits of targets) for (let i = 0, end = Math.min(BITMAP_BYTES, bits.length - at); i < end; i++) bits[at + i]! |= members[i]!;
+      continue;
+    }
+    // Sorted 16-bit offsets, little-endian (host-set.ts), read in place.
+    const base = block * BLOCK_SIZE;
+    for (let i = 0; i < members.length; i += 2) {
+      const host = base + (members[i]! | (members[i + 1]! << 8));
+      if (host >= maxHost) continue;
+      for (const bits of targets) bits[host >> 3]! |= 1 << (host & 7);
+    }
+  }
+  const counts = new Map<string, number>();
+  for (const [label, bits] of bitmaps) {
+    let n = 0;
+    for (let i = 0; i < bits.length; i++) n += BITS_SET[bits[i]!]!;
+    counts.set(label, n);
+  }
+  return counts;
+}
+
+/** The DSI's criticality settings, by `scope:key` (product:vendor/product, category:id). */
+export function criticalitySettings(db: Db): Map<string, number> {
+  return new Map((db.prepare('SELECT scope, key, level FROM criticality').all() as { scope: string; key: string; level: number }[]).map((r) => [`${r.scope}:${r.key}`, r.level]));
 }

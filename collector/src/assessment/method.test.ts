@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Region } from '@tiebreak/shared';
 import { parseAmount } from './inputs.ts';
-import { dependencyScore, indexRange, originWeight, replaceability, seal, weightedIndex } from './method.ts';
+import { weakestLink } from './compute.ts';
+import { candidateAlternatives, declaredWeight, exposureScore, indexRange, lockInIndex, originWeight, priorityScore, replaceability, seal, weightedIndex } from './method.ts';
 
 const regions: Record<string, Region> = { FR: 'eea', DE: 'eea', SK: 'eea', GB: 'europe', CH: 'europe', US: 'other', CN: 'other' };
 const regionOf = (c: string | undefined) => (c ? (regions[c] ?? 'other') : 'other');
@@ -41,17 +42,20 @@ describe('replaceability', () => {
   });
 });
 
-describe('dependency score and index', () => {
-  it('scores 100 × w × c/3 × (1 − r)', () => {
-    expect(dependencyScore(1, 3, 0.4)).toBe(60); // Microsoft 365 Apps
-    expect(dependencyScore(0.75, 3, 0.7)).toBe(22.5); // Sophos
-    expect(dependencyScore(0.1, 1, 0)).toBe(3.33); // a Debian package
-    expect(dependencyScore(1, 2, 1)).toBe(0);
+describe('exposure, priority, lock-in and the indices', () => {
+  it('scores exposure 100 × w × c/3 and priority exposure × (1 − r)', () => {
+    expect(exposureScore(1, 3)).toBe(100); // Microsoft 365 Apps
+    expect(priorityScore(1, 3, 0.4)).toBe(60);
+    expect(exposureScore(0.75, 3)).toBe(75); // Sophos
+    expect(priorityScore(0.75, 3, 0.7)).toBe(22.5);
+    expect(exposureScore(0.1, 1)).toBe(3.33); // a Debian package
+    expect(priorityScore(1, 2, 1)).toBe(0); // Zoom: fully exposed, but easy to leave
+    expect(exposureScore(1, 2)).toBe(66.67);
   });
-  it('weights the index by installations, and gives its range with the unknown items', () => {
+  it('weights the index, and gives its range with the unknown items', () => {
     const items = [
-      { score: 60, installations: 200 },
-      { score: 10, installations: 50 },
+      { score: 60, weight: 200 },
+      { score: 10, weight: 50 },
     ];
     // (200 × 60 + 50 × 10) / 250 = 12 500 / 250 = 50.
     expect(weightedIndex(items)).toBe(50);
@@ -59,6 +63,32 @@ describe('dependency score and index', () => {
     // With 250 unknown installations: 12 500 / 500 = 25 to (12 500 + 25 000) / 500 = 75.
     expect(indexRange(items, 250)).toEqual({ low: 25, high: 75 });
     expect(indexRange([], 0)).toBeNull();
+  });
+  it('gives lock-in as the share of the exposure no alternative relieves', () => {
+    // 100 exposed at 100 with r 0.4 (priority 60), 100 at 50 with r 1 (priority 0): 6 000 / 15 000.
+    expect(lockInIndex([{ exposure: 100, priority: 60, weight: 100 }, { exposure: 50, priority: 0, weight: 100 }])).toBe(40);
+    expect(lockInIndex([{ exposure: 0, priority: 0, weight: 10 }])).toBeNull();
+  });
+  it('weighs a declared asset by its users capped by the fleet, at least 1', () => {
+    expect(declaredWeight(20, 6)).toBe(6);
+    expect(declaredWeight(3, 6)).toBe(3);
+    expect(declaredWeight(0, 6)).toBe(1);
+    expect(declaredWeight(50, 0)).toBe(1);
+  });
+  it('draws the alternatives from the product and its category, never its own vendor', () => {
+    const a = (id: string, vendor?: string) => ({ id, vendor });
+    expect(candidateAlternatives([a('x')], [a('libreoffice', 'the-document-foundation'), a('x'), a('collabora', 'collabora')], new Set(['the-document-foundation'])).map((c) => c.id)).toEqual(['x', 'collabora']);
+  });
+});
+
+describe('the weakest link', () => {
+  it('is the highest exposure, then the highest priority, then the larger weight, then the key', () => {
+    const p = (key: string, exposure: number, priority: number, weight: number) => ({ key, exposure, priority, weight });
+    expect(weakestLink([p('a', 100, 0, 10), p('b', 75, 75, 100)])?.key).toBe('a');
+    expect(weakestLink([p('a', 100, 0, 10), p('b', 100, 60, 1)])?.key).toBe('b');
+    expect(weakestLink([p('a', 100, 60, 1), p('b', 100, 60, 5)])?.key).toBe('b');
+    expect(weakestLink([p('b', 100, 60, 5), p('a', 100, 60, 5)])?.key).toBe('a');
+    expect(weakestLink([])).toBeNull();
   });
 });
 

@@ -52,7 +52,10 @@ export interface Replaceability {
   best: { id: string; name: string; maturity: Maturity; migration: Migration } | null;
 }
 
-/** Replaceability: the best qualifying alternative's maturity factor times its migration factor. */
+/**
+ * Replaceability: the best qualifying alternative's maturity factor times its migration factor.
+ * Ties go to the alternative listed first (the product's own list comes before its category's).
+ */
 export function replaceability(
   alternatives: readonly Pick<Alternative, 'id' | 'name' | 'licence' | 'country' | 'maturity' | 'migration'>[],
   categoryMigration: Migration,
@@ -68,36 +71,78 @@ export function replaceability(
   return result;
 }
 
-/** Dependency score of one product, 0 to 100: origin weight × criticality / 3 × (1 − replaceability). */
-export function dependencyScore(weight: number, criticality: number, replaceabilityScore: number): number {
+/**
+ * The alternatives that can replace a product: those it names, then its category's library, without
+ * the product's own vendor or owner (LibreOffice is no alternative to LibreOffice).
+ */
+export function candidateAlternatives<T extends Pick<Alternative, 'id' | 'vendor'>>(named: readonly T[], library: readonly T[], ownVendors: ReadonlySet<string>): T[] {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const alternative of [...named, ...library]) {
+    if (seen.has(alternative.id) || (alternative.vendor && ownVendors.has(alternative.vendor))) continue;
+    seen.add(alternative.id);
+    out.push(alternative);
+  }
+  return out;
+}
+
+/** Exposure of one product, 0 to 100: how dependent the authority is on it today, 100 × w × c / 3. */
+export function exposureScore(weight: number, criticality: number): number {
+  return round(100 * weight * (criticality / 3), 2);
+}
+
+/** Priority of one product, 0 to 100: its exposure where no alternative relieves it, 100 × w × c/3 × (1 − r). */
+export function priorityScore(weight: number, criticality: number, replaceabilityScore: number): number {
   return round(100 * weight * (criticality / 3) * (1 - replaceabilityScore), 2);
 }
 
-/** An index over products: their scores weighted by installations. Null when nothing is known. */
-export function weightedIndex(items: readonly { score: number; installations: number }[]): number | null {
+/**
+ * The index weight of a declared asset no agent sees: the hosts its users (or seats) can work on,
+ * that is its users capped by the fleet's hosts, and at least 1.
+ */
+export function declaredWeight(users: number, fleetHosts: number): number {
+  return Math.max(1, Math.min(users, fleetHosts));
+}
+
+/** An index over products: their scores weighted by their index weights. Null when nothing is known. */
+export function weightedIndex(items: readonly { score: number; weight: number }[]): number | null {
   let weights = 0;
   let sum = 0;
   for (const item of items) {
-    weights += item.installations;
-    sum += item.installations * item.score;
+    weights += item.weight;
+    sum += item.weight * item.score;
   }
   return weights ? round(sum / weights, 2) : null;
 }
 
 /**
- * The range the index could take if the unknown installations were known: from all of them
- * scoring 0 to all of them scoring 100. Unknown items are never counted as either.
+ * Lock-in, 0 to 100: the share of today's exposure that no alternative relieves,
+ * 100 × Σ (weight × priority) ÷ Σ (weight × exposure). Null when nothing is exposed.
  */
-export function indexRange(items: readonly { score: number; installations: number }[], unknownInstallations: number): { low: number; high: number } | null {
+export function lockInIndex(items: readonly { exposure: number; priority: number; weight: number }[]): number | null {
+  let exposed = 0;
+  let locked = 0;
+  for (const item of items) {
+    exposed += item.weight * item.exposure;
+    locked += item.weight * item.priority;
+  }
+  return exposed ? round((100 * locked) / exposed, 2) : null;
+}
+
+/**
+ * The range the index could take if the unknown items were known: from all of them scoring 0 to all
+ * of them scoring 100. Unknown items are never counted as either.
+ */
+export function indexRange(items: readonly { score: number; weight: number }[], unknownWeight: number): { low: number; high: number } | null {
   let known = 0;
   let sum = 0;
   for (const item of items) {
-    known += item.installations;
-    sum += item.installations * item.score;
+    known += item.weight;
+    sum += item.weight * item.score;
   }
-  const total = known + unknownInstallations;
+  const total = known + unknownWeight;
   if (!total) return null;
-  return { low: round(sum / total, 2), high: round((sum + 100 * unknownInstallations) / total, 2) };
+  return { low: round(sum / total, 2), high: round((sum + 100 * unknownWeight) / total, 2) };
 }
 
 // The EU Cloud Sovereignty Framework's objectives that an inventory can fill on its own.

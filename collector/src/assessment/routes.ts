@@ -85,9 +85,9 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
       ctx.dataChanged();
       return c.json({ added }, 201);
     }
-    const asset = await json(c, 'send an asset as JSON {name, vendor, area, users, annual_cost} or assets as text/csv');
+    const asset = await json(c, 'send an asset as JSON {name, vendor, area, users, annual_cost, year, contract} or assets as text/csv');
     const str = (v: unknown) => (v === undefined || v === null ? null : String(v));
-    const checked = validateAsset({ name: str(asset.name), vendor: str(asset.vendor), area: str(asset.area), users: str(asset.users), cost: str(asset.annual_cost), note: str(asset.note) });
+    const checked = validateAsset({ name: str(asset.name), vendor: str(asset.vendor), area: str(asset.area), users: str(asset.users), cost: str(asset.annual_cost), year: str(asset.year), contract: str(asset.contract), note: str(asset.note) });
     if ('problems' in checked) throw new InputError(`invalid asset: ${checked.problems.join('; ')}`);
     const id = addAsset(ctx.db, checked.asset, user);
     ctx.dataChanged();

@@ -3,7 +3,7 @@
 import { InputError, originOf, type Origin } from '@tiebreak/shared';
 import type { Classifier } from '../classify/classifier.ts';
 import type { Assessment, ProductAssessment } from './compute.ts';
-import { dependencyScore, originWeight, percent, round, weightedIndex } from './method.ts';
+import { exposureScore, originWeight, percent, round, weightedIndex } from './method.ts';
 
 export interface ScenarioRequest {
   product: string;
@@ -12,12 +12,14 @@ export interface ScenarioRequest {
 }
 
 export interface ScenarioResult {
-  product: { key: string; name: string; hosts: number; score: number };
-  alternative: { id: string; name: string; origin: Origin; score: number };
+  product: { key: string; name: string; hosts: number; exposure: number; priority: number };
+  /** The alternative's exposure and priority are equal: its own replaceability is taken as 0. */
+  alternative: { id: string; name: string; origin: Origin; exposure: number };
   hosts: number;
   /** Installations moved from the product to the alternative (the same share as the hosts). */
   installations_moved: number;
-  index: { overall: BeforeAfter; area: BeforeAfter & { area: string } };
+  exposure: { overall: BeforeAfter; area: BeforeAfter & { area: string } };
+  priority: { overall: BeforeAfter; area: BeforeAfter & { area: string } };
   non_eu_installations_share: BeforeAfter;
   spend: { non_eu_eur: BeforeAfter; non_eu_share: BeforeAfter; basis: 'actual' | 'estimate' | 'none'; saved_eur: number };
   notes: string[];
@@ -26,7 +28,11 @@ type BeforeAfter = { before: number | null; after: number | null };
 
 export function runScenario(assessment: Assessment, classifier: Classifier, request: ScenarioRequest): ScenarioResult {
   const product = assessment.products.find((p) => p.key === request.product);
-  if (!product) throw new InputError(`no product "${request.product}" in the assessment (a key such as microsoft/microsoft-365-apps)`);
+  if (!product) {
+    const split = assessment.products.filter((p) => p.product_key === request.product).map((p) => p.key);
+    if (split.length) throw new InputError(`${request.product} is in several areas: name one of ${split.join(', ')}`);
+    throw new InputError(`no product "${request.product}" in the assessment (a key such as microsoft/microsoft-365-apps)`);
+  }
   if (product.platform) throw new InputError(`${product.name} is a platform item (driver, runtime): it is not part of the index`);
   const alternative = classifier.rules.alternatives.get(request.alternative);
   if (!alternative) throw new InputError(`no alternative "${request.alternative}" in the alternatives library`);
@@ -42,15 +48,18 @@ export function runScenario(assessment: Assessment, classifier: Classifier, requ
   const weight = originWeight(origin, alternative.licence, region) ?? 1;
   if (origin === 'unknown') notes.push(`the origin of ${alternative.name} is not known: it is counted as fully dependent`);
   // Conservative: the alternative's own replaceability is taken as 0.
-  const altScore = dependencyScore(weight, product.criticality.level, 0);
+  const altScore = exposureScore(weight, product.criticality.level);
   const share = request.hosts / product.hosts;
   const moved = round(product.installations * share, 2);
 
   const business = assessment.products.filter((p) => !p.platform);
-  const after = (items: ProductAssessment[]) => [
-    ...items.map((p) => (p.key === product.key ? { ...p, installations: p.installations - moved } : p)),
-    { score: altScore, installations: moved, origin, area: product.area },
+  type Item = Pick<ProductAssessment, 'key' | 'exposure' | 'priority' | 'installations' | 'weight' | 'origin'>;
+  const after = (items: Item[]): Item[] => [
+    ...items.map((p) => (p.key === product.key ? { ...p, installations: p.installations - moved, weight: p.weight - moved } : p)),
+    { key: `alternative:${alternative.id}`, exposure: altScore, priority: altScore, installations: moved, weight: moved, origin },
   ];
+  const index = (items: Item[], by: 'exposure' | 'priority') => weightedIndex(items.map((p) => ({ score: p[by], weight: p.weight })));
+  const beforeAfter = (items: Item[], by: 'exposure' | 'priority') => ({ before: index(items, by), after: index(after(items), by) });
   const inArea = business.filter((p) => p.area === product.area);
   const nonEuShare = (items: { origin: Origin; installations: number }[]) =>
     percent(items.filter((i) => i.origin === 'non_eu').reduce((s, i) => s + i.installations, 0), items.reduce((s, i) => s + i.installations, 0));
@@ -65,14 +74,12 @@ export function runScenario(assessment: Assessment, classifier: Classifier, requ
   else notes.push(`the cost of ${alternative.name} (licences, support, migration) is not in the rules: the spend after is without it`);
 
   return {
-    product: { key: product.key, name: product.name, hosts: product.hosts, score: product.score },
-    alternative: { id: alternative.id, name: alternative.name, origin, score: altScore },
+    product: { key: product.key, name: product.name, hosts: product.hosts, exposure: product.exposure, priority: product.priority },
+    alternative: { id: alternative.id, name: alternative.name, origin, exposure: altScore },
     hosts: request.hosts,
     installations_moved: moved,
-    index: {
-      overall: { before: weightedIndex(business), after: weightedIndex(after(business)) },
-      area: { area: product.area, before: weightedIndex(inArea), after: weightedIndex(after(inArea)) },
-    },
+    exposure: { overall: beforeAfter(business, 'exposure'), area: { area: product.area, ...beforeAfter(inArea, 'exposure') } },
+    priority: { overall: beforeAfter(business, 'priority'), area: { area: product.area, ...beforeAfter(inArea, 'priority') } },
     non_eu_installations_share: { before: nonEuShare(business), after: nonEuShare(after(business)) },
     spend: {
       basis,

@@ -441,13 +441,17 @@ export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (
           <div class="l">{t.unknownShare}</div>
         </div>
         <div class="kpi">
-          <div class="v">{props.assessment.overall.index === null ? '–' : `${formatNumber(ctx, props.assessment.overall.index)} / 100`}</div>
-          <div class="l">{t.assessment.index}</div>
+          <div class="v">{props.assessment.overall.exposure === null ? '–' : `${formatNumber(ctx, props.assessment.overall.exposure)} / 100`}</div>
+          <div class="l">{t.assessment.exposure}</div>
+        </div>
+        <div class="kpi">
+          <div class="v">{props.assessment.overall.lock_in === null ? '–' : `${formatNumber(ctx, props.assessment.overall.lock_in)} %`}</div>
+          <div class="l">{t.assessment.lockIn}</div>
         </div>
       </div>
       <section>
         <h2>{t.assessment.byArea}</h2>
-        <p class="muted">{t.assessment.indexHelp}</p>
+        <p class="muted">{t.assessment.exposureHelp}</p>
         <AreaIndexTable ctx={ctx} a={props.assessment} />
       </section>
       <section>

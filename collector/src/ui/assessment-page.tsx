@@ -1,5 +1,6 @@
-// The assessment page: the dependency index per area and overall, its trajectory and targets, spend
-// by origin, critical dependencies with their alternatives, products with their scores and SEAL
+// The assessment page: exposure first (per area and overall), then lock-in and priority, the
+// trajectory and targets, spend by origin, critical dependencies with their alternatives, products
+// with their exposure, replaceability (and the alternative that gave it), priority and SEAL
 // levels, declared assets, spend import and the replacement scenario.
 import { AREAS } from '@tiebreak/shared';
 import type { Child } from 'hono/jsx';
@@ -54,7 +55,7 @@ function Alternatives(props: { items: ProductAssessment['alternatives'] }) {
   );
 }
 
-/** The dependency index and its weakest link per TIE Break area (assessment page and report). */
+/** Exposure, lock-in, priority and the weakest link per TIE Break area (assessment page and report). */
 export function AreaIndexTable(props: { ctx: PageContext; a: Assessment }) {
   const { ctx, a } = props;
   const t = ctx.t;
@@ -64,7 +65,9 @@ export function AreaIndexTable(props: { ctx: PageContext; a: Assessment }) {
       <thead>
         <tr>
           <th scope="col">{t.area}</th>
-          <th scope="col" class="n">{s.index}</th>
+          <th scope="col" class="n">{s.exposure}</th>
+          <th scope="col" class="n">{s.lockIn}</th>
+          <th scope="col" class="n">{s.priority}</th>
           <th scope="col" class="n">{t.nonEuShare}</th>
           <th scope="col" class="n">{s.nonEuSpend}</th>
           <th scope="col">{s.weakest}</th>
@@ -76,10 +79,12 @@ export function AreaIndexTable(props: { ctx: PageContext; a: Assessment }) {
           return (
             <tr>
               <th scope="row">{label(ctx, 'areas', area)}</th>
-              <td class="n">{formatNumber(ctx, i.index)}</td>
+              <td class="n">{formatNumber(ctx, i.exposure)}</td>
+              <td class="n">{pct(ctx, i.lock_in)}</td>
+              <td class="n">{formatNumber(ctx, i.priority)}</td>
               <td class="n">{pct(ctx, i.installations.by_origin.non_eu.share)}</td>
               <td class="n">{pct(ctx, i.spend.by_origin.non_eu.share)}</td>
-              <td>{i.weakest_link ? `${i.weakest_link.name} (${formatNumber(ctx, i.weakest_link.score)})` : '–'}</td>
+              <td>{i.weakest_link ? `${i.weakest_link.name} (${formatNumber(ctx, i.weakest_link.exposure)})` : '–'}</td>
             </tr>
           );
         })}
@@ -102,8 +107,10 @@ export function CriticalTable(props: { ctx: PageContext; a: Assessment }) {
             <th scope="col">{t.product}</th>
             <th scope="col">{t.ownerCountry}</th>
             <th scope="col">{t.area}</th>
-            <th scope="col" class="n">{s.score}</th>
+            <th scope="col" class="n">{s.exposure}</th>
+            <th scope="col" class="n">{s.priority}</th>
             <th scope="col" class="n">{t.hosts}</th>
+            <th scope="col" class="n">{s.users}</th>
             <th scope="col" class="n">{s.replaceability}</th>
             <th scope="col" class="n">{s.spend}</th>
             <th scope="col">{t.alternatives}</th>
@@ -115,8 +122,10 @@ export function CriticalTable(props: { ctx: PageContext; a: Assessment }) {
               <td>{`${c.name} (${c.vendor})`}</td>
               <td>{c.owner_country ?? '–'}</td>
               <td>{label(ctx, 'areas', c.area)}</td>
-              <td class="n">{formatNumber(ctx, c.score)}</td>
+              <td class="n">{formatNumber(ctx, c.exposure)}</td>
+              <td class="n">{formatNumber(ctx, c.priority)}</td>
               <td class="n">{formatNumber(ctx, c.hosts, 0)}</td>
+              <td class="n">{c.users === null ? '–' : formatNumber(ctx, c.users, 0)}</td>
               <td class="n">{formatNumber(ctx, c.replaceability, 2)}</td>
               <td class="n">{eur(ctx, c.spend_eur)}</td>
               <td>
@@ -138,12 +147,18 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
   const t = ctx.t;
   const s = t.assessment;
   const admin = isAdmin(ctx);
-  const trackedLabel = (key: string) => (key === 'index' ? s.index : key.startsWith('index.') ? `${s.index} — ${label(ctx, 'areas', key.slice(6))}` : key);
+  const trackedLabel = (key: string) => {
+    const [indicator, area] = key.split('.') as [string, string | undefined];
+    const name = indicator === 'exposure' ? s.exposure : indicator === 'priority' ? s.priority : indicator === 'lock_in' ? s.lockIn : key;
+    return area ? `${name} — ${label(ctx, 'areas', area)}` : name;
+  };
   const series = [
-    { label: s.index, colour: '#1b1b1b', values: h.series.index },
-    ...AREAS.map((area) => ({ label: label(ctx, 'areas', area), colour: AREA_COLOURS[area]!, values: h.series[`index.${area}`] })),
+    { label: s.exposure, colour: '#1b1b1b', values: h.series.exposure },
+    ...AREAS.map((area) => ({ label: label(ctx, 'areas', area), colour: AREA_COLOURS[area]!, values: h.series[`exposure.${area}`] })),
+    { label: s.priority, colour: '#8a8a8a', values: h.series.priority },
   ];
-  const indexTargets = h.targets.filter((x) => x.indicator === 'index').map((x) => ({ label: s.target, year: x.year, value: x.value }));
+  const indexTargets = h.targets.filter((x) => x.indicator === 'exposure').map((x) => ({ label: s.target, year: x.year, value: x.value }));
+  const undated = a.spend.declared.filter((d) => d.reason === 'undated');
   const spend = a.overall.spend;
   const business = a.products.filter((p) => !p.platform);
   return (
@@ -170,9 +185,10 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
         </p>
       )}
       <div class="kpis">
-        <Kpi value={a.overall.index === null ? '–' : `${formatNumber(ctx, a.overall.index)} / 100`} label={s.index} help={s.indexHelp} />
+        <Kpi value={a.overall.exposure === null ? '–' : `${formatNumber(ctx, a.overall.exposure)} / 100`} label={s.exposure} help={s.exposureHelp} />
+        <Kpi value={pct(ctx, a.overall.lock_in)} label={s.lockIn} help={`${s.lockInHelp} · ${s.priority} ${formatNumber(ctx, a.overall.priority)} / 100`} />
         <Kpi
-          value={a.uncertainty.index_range ? `${formatNumber(ctx, a.uncertainty.index_range.low)} – ${formatNumber(ctx, a.uncertainty.index_range.high)}` : '–'}
+          value={a.uncertainty.exposure_range ? `${formatNumber(ctx, a.uncertainty.exposure_range.low)} – ${formatNumber(ctx, a.uncertainty.exposure_range.high)}` : '–'}
           label={s.range}
           help={`${pct(ctx, a.uncertainty.unknown_share)} ${t.unknownShare.toLowerCase()}`}
         />
@@ -183,7 +199,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
       <div class="grid2">
         <section aria-labelledby="by-area">
           <h2 id="by-area">{s.byArea}</h2>
-          <Bars title={s.byArea} format={(v) => formatNumber(ctx, v)} rows={AREAS.map((area) => ({ label: label(ctx, 'areas', area), value: a.areas[area].index ?? 0, origin: 'non_eu' }))} />
+          <Bars title={s.byArea} format={(v) => formatNumber(ctx, v)} rows={AREAS.map((area) => ({ label: label(ctx, 'areas', area), value: a.areas[area].exposure ?? 0, origin: 'non_eu' }))} />
           <AreaIndexTable ctx={ctx} a={a} />
         </section>
         <section aria-labelledby="trend">
@@ -237,7 +253,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
               <label>
                 {s.indicator}
                 <select name="indicator">
-                  {['index', ...AREAS.map((x) => `index.${x}`), 'non_eu_installations_share', 'non_eu_spend_share', 'unknown_share'].map((key) => (
+                  {['exposure', ...AREAS.map((x) => `exposure.${x}`), 'lock_in', 'priority', 'non_eu_installations_share', 'non_eu_spend_share', 'unknown_share'].map((key) => (
                     <option value={key}>{trackedLabel(key)}</option>
                   ))}
                 </select>
@@ -286,6 +302,9 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
         ) : (
           <p class="muted">{`${s.noSpend} ${s.spendEstimate} : ${eur(ctx, spend.estimated_total_eur)}.`}</p>
         )}
+        {undated.length ? (
+          <p class="muted">{`${s.undated} : ${undated.map((d) => `${d.name} (${eur(ctx, d.amount_eur)})`).join(' ; ')}`}</p>
+        ) : null}
         {a.spend.unmatched.length ? (
           <details>
             <summary>{`${s.unmatched} (${a.spend.unmatched.length})`}</summary>
@@ -324,7 +343,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
             {t.product}
             <select name="product">
               {business
-                .filter((p) => p.alternatives.length && !p.declared)
+                .filter((p) => p.alternatives.length && p.hosts > 0)
                 .map((p) => (
                   <option value={p.key} selected={props.scenarioQuery?.product === p.key}>
                     {`${p.name} (${p.hosts})`}
@@ -364,10 +383,14 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
               <th scope="col">{t.origin}</th>
               <th scope="col">{t.area}</th>
               <th scope="col" class="n">{t.criticality}</th>
-              <th scope="col" class="n">{s.replaceability}</th>
+              <th scope="col" class="n">{t.hosts}</th>
               <th scope="col" class="n">{s.prevalence}</th>
               <th scope="col" class="n">{t.installations}</th>
-              <th scope="col" class="n">{s.score}</th>
+              <th scope="col" class="n">{s.users}</th>
+              <th scope="col" class="n">{s.weight}</th>
+              <th scope="col" class="n">{s.exposure}</th>
+              <th scope="col" class="n">{s.replaceability}</th>
+              <th scope="col" class="n">{s.priority}</th>
               <th scope="col">{s.seal}</th>
               <th scope="col">{s.objectives}</th>
               <th scope="col" class="n">{s.spend}</th>
@@ -375,9 +398,10 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
           </thead>
           <tbody>
             {business.slice(0, 100).map((p) => (
-              <tr>
+              <tr data-key={p.key}>
                 <td>
                   {p.name}
+                  <span class="muted">{` [${p.sources.map((x) => s.sourceNames[x]).join(' + ')}]`}</span>
                   <span class="muted">{` — ${p.vendor}${p.owner ? ` (${p.owner})` : ''}`}</span>
                   {p.jurisdiction.length ? <div class="muted" style="font-size:.8rem">{p.jurisdiction.join(' · ')}</div> : null}
                 </td>
@@ -386,10 +410,19 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
                 </td>
                 <td>{label(ctx, 'areas', p.area)}</td>
                 <td class="n">{String(p.criticality.level)}</td>
-                <td class="n">{formatNumber(ctx, p.replaceability.score, 2)}</td>
+                <td class="n">{formatNumber(ctx, p.hosts, 0)}</td>
                 <td class="n">{pct(ctx, p.prevalence)}</td>
                 <td class="n">{formatNumber(ctx, p.installations, 0)}</td>
-                <td class="n">{formatNumber(ctx, p.score)}</td>
+                <td class="n">{p.users === null ? '–' : formatNumber(ctx, p.users, 0)}</td>
+                <td class="n">{formatNumber(ctx, p.weight, 0)}</td>
+                <td class="n">{formatNumber(ctx, p.exposure)}</td>
+                <td class="n">
+                  {formatNumber(ctx, p.replaceability.score, 2)}
+                  {p.replaceability.best ? (
+                    <div class="muted" style="font-size:.8rem">{`${p.replaceability.best.name}${p.replaceability.from === 'category' ? ` (${s.fromCategory})` : ''}`}</div>
+                  ) : null}
+                </td>
+                <td class="n">{formatNumber(ctx, p.priority)}</td>
                 <td>{p.seal.level === null ? 'n/a' : `SEAL-${p.seal.level}`}</td>
                 <td>{Object.values(p.seal.objectives).map((o) => OBJECTIVE_MARK[o]).join(' ')}</td>
                 <td class="n">{p.spend_eur !== null ? eur(ctx, p.spend_eur) : p.estimated_spend_eur !== null ? `${eur(ctx, p.estimated_spend_eur)} (${s.estimate})` : '–'}</td>
@@ -412,12 +445,14 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
                 <th scope="col">{t.area}</th>
                 <th scope="col" class="n">{s.users}</th>
                 <th scope="col" class="n">{s.annualCost}</th>
+                <th scope="col" class="n">{s.costYear}</th>
+                <th scope="col">{s.contract}</th>
                 {admin && <th scope="col"></th>}
               </tr>
             </thead>
             <tbody>
               {props.assets.map((asset) => {
-                const assessed = a.products.find((p) => p.key === `declared:${asset.id}`);
+                const assessed = a.products.find((p) => p.declared_assets.some((x) => x.id === asset.id));
                 return (
                   <tr>
                     <td>{asset.name}</td>
@@ -428,6 +463,8 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
                     <td>{label(ctx, 'areas', asset.area)}</td>
                     <td class="n">{formatNumber(ctx, asset.users, 0)}</td>
                     <td class="n">{asset.annual_cost_cents === null ? '–' : eur(ctx, asset.annual_cost_cents / 100)}</td>
+                    <td class="n">{asset.cost_year === null ? '–' : String(asset.cost_year)}</td>
+                    <td>{asset.contract_ref ?? '–'}</td>
                     {admin && (
                       <td>
                         <form method="post" action={`/assessment/assets/${asset.id}/remove`}>
@@ -471,6 +508,14 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
               {s.annualCost}
               <input name="cost" inputmode="decimal" size={10} />
             </label>
+            <label>
+              {s.costYear}
+              <input name="year" inputmode="numeric" size={5} />
+            </label>
+            <label>
+              {s.contract}
+              <input name="contract" size={12} />
+            </label>
             <button class="primary" type="submit">
               {s.add}
             </button>
@@ -503,8 +548,9 @@ function ScenarioTable(props: { ctx: PageContext; r: ScenarioResult }) {
           </tr>
         </thead>
         <tbody>
-          {row(s.index, r.index.overall, (n) => formatNumber(ctx, n))}
-          {row(`${s.index} — ${label(ctx, 'areas', r.index.area.area)}`, r.index.area, (n) => formatNumber(ctx, n))}
+          {row(s.exposure, r.exposure.overall, (n) => formatNumber(ctx, n))}
+          {row(`${s.exposure} — ${label(ctx, 'areas', r.exposure.area.area)}`, r.exposure.area, (n) => formatNumber(ctx, n))}
+          {row(s.priority, r.priority.overall, (n) => formatNumber(ctx, n))}
           {row(ctx.t.nonEuShare, r.non_eu_installations_share, (n) => pct(ctx, n))}
           {row(s.nonEuSpend, r.spend.non_eu_eur, (n) => eur(ctx, n))}
         </tbody>

@@ -123,7 +123,8 @@ export function OverviewPage(props: {
   map: DependencyMap;
   top: (TopProduct & { alternatives: Alternative[] })[];
   /** The dependency index now and its trajectory (the assessment). */
-  trend: { index: number | null; days: string[]; values: (number | null)[]; targets: { year: number; value: number }[] };
+  /** Exposure first, then lock-in and priority (assessment/compute.ts), with the exposure's trajectory. */
+  trend: { exposure: number | null; lock_in: number | null; priority: number | null; days: string[]; values: (number | null)[]; targets: { year: number; value: number }[] };
 }) {
   const { ctx, map } = props;
   const t = ctx.t;
@@ -167,23 +168,24 @@ export function OverviewPage(props: {
           {totals.duplicate_id_hosts > 0 && <p class="notice">{fill(t.duplicates, { n: totals.duplicate_id_hosts })}</p>}
           <section aria-labelledby="trend">
             <h2 id="trend">
-              {`${t.assessment.index} : ${props.trend.index === null ? '–' : `${formatNumber(ctx, props.trend.index)} / 100`}`}{' '}
+              {`${t.assessment.exposure} : ${props.trend.exposure === null ? '–' : `${formatNumber(ctx, props.trend.exposure)} / 100`}`}{' '}
               <a href="/assessment" style="font-size:.9rem;font-weight:400">
                 {t.nav.assessment}
               </a>
             </h2>
-            <p class="muted">{t.assessment.indexHelp}</p>
+            <p class="muted">{t.assessment.exposureHelp}</p>
+            <p>{`${t.assessment.lockIn} : ${props.trend.lock_in === null ? '–' : `${formatNumber(ctx, props.trend.lock_in)} %`} · ${t.assessment.priority} : ${props.trend.priority === null ? '–' : `${formatNumber(ctx, props.trend.priority)} / 100`}`}</p>
             {props.trend.days.length ? (
               <>
                 <div class="trend">
                   <TrendLine
                     title={t.assessment.trend}
                     days={props.trend.days}
-                    series={[{ label: t.assessment.index, colour: '#1b1b1b', values: props.trend.values }]}
+                    series={[{ label: t.assessment.exposure, colour: '#1b1b1b', values: props.trend.values }]}
                     targets={props.trend.targets.map((x) => ({ label: t.assessment.target, year: x.year, value: x.value }))}
                   />
                 </div>
-                <NumbersTable ctx={ctx} head={[t.assessment.day, t.assessment.index]} rows={props.trend.days.map((d, i) => [d, props.trend.values[i] ?? '–'])} />
+                <NumbersTable ctx={ctx} head={[t.assessment.day, t.assessment.exposure]} rows={props.trend.days.map((d, i) => [d, props.trend.values[i] ?? '–'])} />
               </>
             ) : (
               <p class="muted">{t.assessment.noHistory}</p>
@@ -651,7 +653,7 @@ export interface ProductDetail {
   hosts: Page<{ id: number; hostname: string; role: string; version: string; last_seen: string }>;
   criticality: { level: number; source: 'product' | 'category' | 'default' | 'none' } | null;
   /** Score and cost from the dependency assessment. */
-  assessed: { score: number; spend_eur: number | null; estimated_spend_eur: number | null } | null;
+  assessed: { exposure: number; priority: number; spend_eur: number | null; estimated_spend_eur: number | null } | null;
 }
 
 export function ProductDetailPage(props: { ctx: PageContext; d: ProductDetail; page: number; assign?: Child }) {
@@ -689,7 +691,8 @@ export function ProductDetailPage(props: { ctx: PageContext; d: ProductDetail; p
                 <span class="muted">{t.costLater}</span>
               ),
             ],
-            [t.assessment.score, d.assessed ? <a href="/assessment#products">{`${d.assessed.score} / 100`}</a> : '–'],
+            [t.assessment.exposure, d.assessed ? <a href="/assessment#products">{`${d.assessed.exposure} / 100`}</a> : '–'],
+            [t.assessment.priority, d.assessed ? `${d.assessed.priority} / 100` : '–'],
             [t.hosts, String(e.hosts)],
           ]}
         />

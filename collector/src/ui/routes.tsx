@@ -184,12 +184,14 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const confidence = isMinConfidence(wanted) ? wanted : undefined;
     const map = computeMap(db, classifier, { unclassifiedLimit: 20, confidence });
     const h = history(db);
+    const overall = map.totals.hosts ? computeAssessment(db, classifier).overall : null;
     const trend = {
-      // The index is the assessment's, on all evidence, whatever the map shows.
-      index: map.totals.hosts ? computeAssessment(db, classifier, confidence ? {} : { map }).overall.index : null,
+      exposure: overall?.exposure ?? null,
+      lock_in: overall?.lock_in ?? null,
+      priority: overall?.priority ?? null,
       days: h.days,
-      values: h.series.index,
-      targets: h.targets.filter((x) => x.indicator === 'index'),
+      values: h.series.exposure,
+      targets: h.targets.filter((x) => x.indicator === 'exposure'),
     };
     return c.html(<OverviewPage ctx={ctxOf(c)} map={map} top={withAlternatives(classifier)} trend={trend} />);
   });
@@ -198,7 +200,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const classifier = ui.classifier();
     const map = computeMap(db, classifier, { unclassifiedLimit: 0 });
     const authority = (db.prepare("SELECT value FROM meta WHERE key = 'authority_name'").pluck().get() as string | undefined) ?? '';
-    return c.html(<ReportPage ctx={ctxOf(c)} map={map} top={withAlternatives(classifier)} authority={authority} assessment={computeAssessment(db, classifier, { map })} />);
+    return c.html(<ReportPage ctx={ctxOf(c)} map={map} top={withAlternatives(classifier)} authority={authority} assessment={computeAssessment(db, classifier)} />);
   });
 
   // Lists and their exports: the same filters, all rows in the export.
@@ -276,12 +278,12 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     });
   }
 
-  /** The product's score and cost in the assessment, for its detail page. */
-  const assessedProduct = (vendorId: string | null, productId: string | null, category: string | null) => {
+  /** The product's exposure, priority and cost in the assessment (in the entry's area), for its detail page. */
+  const assessedProduct = (vendorId: string | null, productId: string | null, category: string | null, area: string | null) => {
     if (!vendorId) return null;
     const key = productId ? `${vendorId}/${productId}` : `${vendorId}/*${category ?? 'other'}`;
-    const p = computeAssessment(db, ui.classifier()).products.find((x) => x.key === key);
-    return p ? { score: p.score, spend_eur: p.spend_eur, estimated_spend_eur: p.estimated_spend_eur } : null;
+    const p = computeAssessment(db, ui.classifier()).products.find((x) => x.product_key === key && x.area === (area ?? 'software'));
+    return p ? { exposure: p.exposure, priority: p.priority, spend_eur: p.spend_eur, estimated_spend_eur: p.estimated_spend_eur } : null;
   };
 
   const productPage = (c: Context<Env>, id: number, error?: string, status: 200 | 400 = 200) => {
@@ -314,7 +316,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
           versions: productVersions(db, entry.id),
           hosts: productHosts(db, entry.id, pageNumber(c.req.query('page'))),
           criticality: entry.origin === 'unknown' ? null : criticalityResolver(db, classifier)(entry.vendor_id, entry.product_id, entry.category),
-          assessed: assessedProduct(entry.vendor_id, entry.product_id, entry.category),
+          assessed: assessedProduct(entry.vendor_id, entry.product_id, entry.category, entry.area),
         }}
       />,
       status,
@@ -491,7 +493,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   app.post('/assessment/assets', async (c) => {
     const form = await c.req.parseBody();
     const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : null);
-    const checked = validateAsset({ name: str('name'), vendor: str('vendor'), area: str('area'), users: str('users'), cost: str('cost'), note: str('note') });
+    const checked = validateAsset({ name: str('name'), vendor: str('vendor'), area: str('area'), users: str('users'), cost: str('cost'), year: str('year'), contract: str('contract'), note: str('note') });
     if ('problems' in checked) return assessmentPage(c, { error: checked.problems.join('; ') }, 400);
     addAsset(db, checked.asset, c.get('session')!.user.username);
     ui.dataChanged();
