@@ -78,6 +78,17 @@ describe('classifier', () => {
     expect(c).toMatchObject({ vendor: 'Zoom (local)', origin: 'europe' });
   });
 
+  it('accepts a nine-digit SIREN and reports any other with its line', () => {
+    const dir = tree({
+      'countries.yaml': COUNTRIES,
+      'vendors/good.yaml': "id: good\nname: Good\ncountry: FR\nsiren: '331518498'\n",
+      'vendors/short.yaml': "id: short\nname: Short\ncountry: FR\nsiren: '3315184'\n",
+    });
+    const rules = loadRuleTrees([dir]);
+    expect(rules.problems.map(formatProblem)).toEqual([expect.stringMatching(/vendors\/short\.yaml:4: siren: a SIREN is 9 digits/)]);
+    expect(rules.vendors.get('good')?.siren).toBe('331518498');
+  });
+
   it('reports invalid rules with file and line', () => {
     const dir = tree({
       'countries.yaml': COUNTRIES,
