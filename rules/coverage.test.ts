@@ -37,10 +37,11 @@ describe('rules coverage', () => {
 
   // The SILL 2022 is general software recommended to French administrations, mostly servers and
   // developer tools outside the rules' scope so far: a measurement that must not fall back, not a target.
+  // Its lines have no publisher, and the matching policy lets common-word names decide only with one.
   it('sill-2022.csv: the recognised share does not fall back, no wrong origin', () => {
     const report = coverage(classifier, fixture('sill-2022.csv'));
     expect(report.items).toBeGreaterThanOrEqual(190);
-    expect(report.item_share).toBeGreaterThanOrEqual(45);
+    expect(report.item_share).toBeGreaterThanOrEqual(37);
     expect(report.wrong_origins).toEqual([]);
   });
 
