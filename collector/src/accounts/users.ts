@@ -1,7 +1,10 @@
 // Local accounts of the web interface: scrypt password hashes, roles admin (changes) and viewer
 // (read only), sessions held in an HttpOnly cookie whose hash only is stored.
 import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { BusyError, Limiter } from '../http/limiter.ts';
 import type { Db } from '../store/db.ts';
+
+export { BusyError };
 
 export const ROLES = ['admin', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -44,32 +47,6 @@ export async function verifyPassword(password: string, stored: string): Promise<
       ),
   );
   return timingSafeEqual(actual, expected);
-}
-
-/** Too many password checks are waiting: the answer is "try again later", not a longer queue. */
-export class BusyError extends Error {}
-
-/** At most `max` tasks at once, at most `queue` more waiting; past that, a BusyError. */
-export class Limiter {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(
-    private readonly max: number,
-    private readonly queue: number,
-  ) {}
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.max) {
-      if (this.waiting.length >= this.queue) throw new BusyError('too many password checks at once: try again in a moment');
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-    this.running++;
-    try {
-      return await task();
-    } finally {
-      this.running--;
-      this.waiting.shift()?.();
-    }
-  }
 }
 
 /** The thread pool has 4 threads by default; the zlib streams of agents' reports need some too. */

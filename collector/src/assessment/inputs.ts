@@ -219,7 +219,9 @@ export function validateAsset(input: {
   if (!name) problems.push('no name');
   if (!vendor) problems.push('no vendor');
   if (name.length > TEXT_MAX || vendor.length > TEXT_MAX) problems.push(`name and vendor are at most ${TEXT_MAX} characters`);
-  const area = AREA_WORDS[(input.area ?? '').trim().toLowerCase()] ?? null;
+  // Own keys only: "constructor" or "__proto__" is no area (found by pnpm fuzz: a 500).
+  const areaWord = (input.area ?? '').trim().toLowerCase();
+  const area = Object.hasOwn(AREA_WORDS, areaWord) ? AREA_WORDS[areaWord]! : null;
   if (!area) problems.push(`area "${(input.area ?? '').slice(0, 30)}" is not one of ${AREAS.join(', ')}`);
   const usersText = (input.users ?? '').trim().replace(/[\s\u00a0\u202f]/g, '');
   const users = usersText === '' ? 0 : /^\d{1,9}$/.test(usersText) ? Number(usersText) : null;

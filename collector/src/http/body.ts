@@ -1,10 +1,12 @@
 // Reading a request body within limits, compressed and decompressed, so that a huge or
 // decompression-bomb upload is refused with 413 before it costs memory.
-import { gunzipSync, inflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gunzipSync, inflate, inflateSync } from 'node:zlib';
+import { BusyError, Limiter } from './limiter.ts';
 
 export class BodyError extends Error {
   constructor(
-    readonly status: 400 | 413 | 415,
+    readonly status: 400 | 413 | 415 | 503,
     message: string,
   ) {
     super(message);
@@ -51,16 +53,39 @@ export async function readBody(request: Request, limits: BodyLimits = DEFAULT_BO
   return decompress(raw, format, limits);
 }
 
-/** Inflate within the decompressed size limit: a bomb is a 413, a broken or truncated stream a 400. */
+/** A decompression's failure as the BodyError to answer: a bomb is a 413, a broken or truncated stream a 400. */
+function decompressionError(error: unknown, format: 'gzip' | 'zlib', limits: BodyLimits): BodyError {
+  if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError)
+    return new BodyError(413, `decompressed body too large (limit ${limits.maxDecompressed} bytes)`);
+  return new BodyError(400, `body is not valid ${format === 'gzip' ? 'gzip' : 'zlib/deflate'} data: ${(error as Error).message}`);
+}
+
+/** Inflate within the decompressed size limit, on this thread (the command line's imports). */
 export function decompress(raw: Buffer, format: 'gzip' | 'zlib', limits: BodyLimits = DEFAULT_BODY_LIMITS): string {
-  const inflate = format === 'gzip' ? gunzipSync : inflateSync;
   try {
-    return inflate(raw, { maxOutputLength: limits.maxDecompressed }).toString('utf8');
+    return (format === 'gzip' ? gunzipSync : inflateSync)(raw, { maxOutputLength: limits.maxDecompressed }).toString('utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError)
-      throw new BodyError(413, `decompressed body too large (limit ${limits.maxDecompressed} bytes)`);
-    throw new BodyError(400, `body is not valid ${format === 'gzip' ? 'gzip' : 'zlib/deflate'} data: ${(error as Error).message}`);
+    throw decompressionError(error, format, limits);
   }
+}
+
+const inflateAsync = { gzip: promisify(gunzip), zlib: promisify(inflate) };
+/** Two inflations at once (each may reach the limit in memory), a short queue, else busy. */
+const inflating = new Limiter(2, 32);
+
+/**
+ * Inflate within the decompressed size limit on libuv's thread pool: the event loop stays free
+ * while a bomb is inflated (and stopped at the limit), and at most two run at once.
+ */
+export async function decompressAsync(raw: Buffer, format: 'gzip' | 'zlib', limits: BodyLimits = DEFAULT_BODY_LIMITS): Promise<string> {
+  let inflated: Buffer;
+  try {
+    inflated = await inflating.run(() => inflateAsync[format](raw, { maxOutputLength: limits.maxDecompressed }));
+  } catch (error) {
+    if (error instanceof BusyError) throw new BodyError(503, 'too many compressed reports at once: try again later');
+    throw decompressionError(error, format, limits);
+  }
+  return inflated.toString('utf8');
 }
 
 /** What a body's first bytes say it is: zlib (RFC 1950), gzip (RFC 1952) or not compressed. */

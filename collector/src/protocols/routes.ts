@@ -4,12 +4,12 @@
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { deflateSync, gzipSync } from 'node:zlib';
-import { BodyError, DEFAULT_BODY_LIMITS, decompress, readLimited, sniffCompression, type BodyLimits } from '../http/body.ts';
+import { BodyError, DEFAULT_BODY_LIMITS, decompressAsync, readLimited, sniffCompression, type BodyLimits } from '../http/body.ts';
 import type { IngestQueue } from '../ingest/queue.ts';
 import type { Db } from '../store/db.ts';
 import { checkEnrolmentToken, enrolPeerAgent } from '../store/tokens.ts';
 import { decodeGlpiJson } from './glpi-json.ts';
-import { decodeOcsXml, inventoryReply, prologReply } from './ocs-xml.ts';
+import { decodeOcsXmlIncrementally, inventoryReply, prologReply } from './ocs-xml.ts';
 import { peerInventory, PeerReportError, type PeerReport } from './peer-inventory.ts';
 
 export interface PeerRoutesContext {
@@ -71,7 +71,7 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
   const app = new Hono();
   const limits = ctx.bodyLimits ?? DEFAULT_BODY_LIMITS;
 
-  const error = (c: Context, status: 400 | 401 | 403 | 413 | 415 | 503, message: string) => {
+  const error = (c: Context, status: BodyError['status'] | 400 | 401 | 403 | 415 | 503, message: string) => {
     const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': `Basic realm="${basicRealm(c.req.header('user-agent'))}"` } : {};
     // GLPI Agent reads {status, message}; the others log the status line; people read "error".
     return c.json({ status: 'error', message, error: message }, status, headers);
@@ -90,7 +90,7 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
       const raw = await readLimited(c.req.raw, limits.maxCompressed);
       compression = sniffCompression(raw);
       if (!compression && raw.length > limits.maxDecompressed) throw new BodyError(413, `request body too large (limit ${limits.maxDecompressed} bytes)`);
-      text = compression ? decompress(raw, compression, limits) : raw.toString('utf8');
+      text = compression ? await decompressAsync(raw, compression, limits) : raw.toString('utf8');
     } catch (e) {
       if (e instanceof BodyError) return error(c, e.status, e.message);
       throw e;
@@ -100,7 +100,7 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
     try {
       const start = text.trimStart()[0];
       if (start === '{' && accept.includes('glpi-json')) report = decodeGlpiJson(text);
-      else if (start === '<') report = decodeOcsXml(text);
+      else if (start === '<') report = await decodeOcsXmlIncrementally(text);
       else return error(c, 415, `expected ${accept.includes('glpi-json') ? 'a JSON or ' : 'an '}XML inventory message`);
     } catch (e) {
       if (e instanceof PeerReportError) return error(c, 400, e.message);

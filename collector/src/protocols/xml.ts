@@ -22,14 +22,14 @@ export interface XmlLimits {
 
 export const DEFAULT_XML_LIMITS: XmlLimits = {
   maxDepth: 32,
-  maxElements: 1_000_000,
+  maxElements: 250_000,
   maxAttributes: 32,
   maxAttributeLength: 4096,
   maxTextLength: 256 * 1024,
 };
 
-/** Parse a whole document into a tree, or throw an XmlError that says what is wrong and where. */
-export function parseXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
+/** A SAX parser that builds the tree within the limits; `done()` closes it and gives the root. */
+function treeBuilder(limits: XmlLimits): { write(text: string): void; done(): XmlElement } {
   const parser = new SaxesParser({ xmlns: false, position: true });
   const stack: XmlElement[] = [];
   let root: XmlElement | null = null;
@@ -66,14 +66,60 @@ export function parseXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): 
   });
   parser.on('text', appendText);
   parser.on('cdata', appendText);
-  try {
-    parser.write(text).close();
-  } catch (error) {
-    if (error instanceof XmlError) throw error;
-    throw new XmlError(`invalid XML: ${(error as Error).message}`);
+  const guarded = (step: () => void) => {
+    try {
+      step();
+    } catch (error) {
+      if (error instanceof XmlError) throw error;
+      throw new XmlError(`invalid XML: ${(error as Error).message}`);
+    }
+  };
+  return {
+    write: (text) => guarded(() => parser.write(text)),
+    done: () => {
+      guarded(() => parser.close());
+      if (!root) throw new XmlError('invalid XML: no root element');
+      return root;
+    },
+  };
+}
+
+/** Parse a whole document into a tree, or throw an XmlError that says what is wrong and where. */
+export function parseXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
+  const builder = treeBuilder(limits);
+  builder.write(text);
+  return builder.done();
+}
+
+export interface IncrementalOptions {
+  /** Characters parsed between two turns of the event loop (a few milliseconds' work). */
+  sliceChars: number;
+  /** Past this, the parse stops with an XmlError. */
+  timeBudgetMs: number;
+}
+
+export const DEFAULT_INCREMENTAL: IncrementalOptions = { sliceChars: 32 * 1024, timeBudgetMs: 20_000 };
+
+/**
+ * parseXml in slices, the event loop free between them: a server parses a large report (or a
+ * hostile one, up to the limits) without stalling its other requests, and gives up after the time budget.
+ */
+export async function parseXmlIncrementally(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS, options: IncrementalOptions = DEFAULT_INCREMENTAL): Promise<XmlElement> {
+  const builder = treeBuilder(limits);
+  const deadline = performance.now() + options.timeBudgetMs;
+  let at = 0;
+  while (at < text.length) {
+    // Never split a surrogate pair between two slices.
+    let end = Math.min(text.length, at + options.sliceChars);
+    if (end < text.length && /[\ud800-\udbff]/.test(text[end - 1]!)) end++;
+    builder.write(text.slice(at, end));
+    at = end;
+    if (at < text.length) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (performance.now() > deadline) throw new XmlError(`invalid XML: not parsed within ${options.timeBudgetMs / 1000} s`);
+    }
   }
-  if (!root) throw new XmlError('invalid XML: no root element');
-  return root;
+  return builder.done();
 }
 
 /** The first child element of that name. */
