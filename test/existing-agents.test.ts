@@ -223,7 +223,10 @@ describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
     // The same machine through tiebreak's own agent (same SMBIOS UUID): one host, not two.
     const id = hostIdentity({ smbiosUuid: '4c4c4544-0048-3210-804b-b7c04f4b3333', serial: '7H2K3L3', hostname: 'PC-URBA-042' });
     const inventory: Inventory = { ...makeInventory({ hostname: 'PC-URBA-042' }), host: id };
+    // The host is bound to the GLPI Agent's credential: tiebreak's agent waits for an admin's approval.
     const enrolled = await enrolHost(ctx.collector.url, ctx.token, { id: id.id, hostname: 'PC-URBA-042' });
+    expect((await postApi(ctx.collector.url, '/api/v1/inventories', enrolled.body.credential, inventory)).status).toBe(503);
+    expect((await runCli('collector', ['agent', 'approve', String(enrolled.body.agent_id), '--db', ctx.dbFile])).code).toBe(0);
     expect((await postApi(ctx.collector.url, '/api/v1/inventories', enrolled.body.credential, inventory)).status).toBe(200);
     const after = (await (await ctx.collector.get(`/api/v1/map`)).json()) as DependencyMap;
     expect(after.totals.hosts).toBe(2);

@@ -200,7 +200,8 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   app.onError((error, c) => {
     const tooLarge = error instanceof BodyError ? error : error.cause instanceof BodyError ? error.cause : null;
     // The rest of a refused body is not read: the connection closes after the answer.
-    if (tooLarge) return c.json({ error: tooLarge.message }, tooLarge.status, { Connection: 'close' });
+    // GLPI Agent reads {status, message}; the others read "error".
+    if (tooLarge) return c.json({ status: 'error', message: tooLarge.message, error: tooLarge.message }, tooLarge.status, { Connection: 'close' });
     // A client that went away mid-request (an agent stopped, a network cut) is no fault of ours:
     // one line at info level, no stack; nobody reads the answer.
     if (c.req.raw.signal.aborted) {
