@@ -61,6 +61,9 @@ function bearer(header: string | undefined): string | null {
   return match?.[1] ?? null;
 }
 
+/** The largest refused body still drained rather than cut (see onError). */
+const DRAINED_BODY_MAX = 64 * 1024 * 1024;
+
 export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   const app = new Hono<{ Variables: AuthVariables }>();
   const dataChanged = ctx.dataChanged ?? (() => {});
@@ -199,9 +202,15 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
     const tooLarge = error instanceof BodyError ? error : error.cause instanceof BodyError ? error.cause : null;
-    // The rest of a refused body is not read: the connection closes after the answer.
+    // A body refused before it was read, of a declared size an agent may send by mistake, is drained
+    // (read and discarded, memory flat) so that the client reads the answer instead of a broken pipe;
+    // anything else is not read further: the connection closes after the answer.
     // GLPI Agent reads {status, message}; the others read "error".
-    if (tooLarge) return c.json({ status: 'error', message: tooLarge.message, error: tooLarge.message }, tooLarge.status, { Connection: 'close' });
+    if (tooLarge) {
+      const declared = Number(c.req.header('content-length'));
+      const drained = Number.isFinite(declared) && declared <= DRAINED_BODY_MAX && !c.req.raw.bodyUsed;
+      return c.json({ status: 'error', message: tooLarge.message, error: tooLarge.message }, tooLarge.status, drained ? {} : { Connection: 'close' });
+    }
     // A client that went away mid-request (an agent stopped, a network cut) is no fault of ours:
     // one line at info level, no stack; nobody reads the answer.
     if (c.req.raw.signal.aborted) {
