@@ -184,7 +184,7 @@ export interface FuzzOutcome {
 }
 
 /** Run the targets on a fresh collector; the outcome of each, and the database's integrity at the end. */
-export async function runFuzz(options: { runs: number; only?: string[]; seed?: number }): Promise<{ outcomes: FuzzOutcome[]; integrity: string }> {
+export async function runFuzz(options: { runs: number; only?: string[]; seed?: number; onOutcome?: (outcome: FuzzOutcome) => void }): Promise<{ outcomes: FuzzOutcome[]; integrity: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'tiebreak-fuzz-'));
   const collector = createCollector({ dbFile: join(dir, 'fuzz.db'), log: pino({ level: 'silent' }) });
   try {
@@ -198,7 +198,9 @@ export async function runFuzz(options: { runs: number; only?: string[]; seed?: n
     for (const target of TARGETS.filter((t) => !options.only?.length || options.only.includes(t.name))) {
       const started = performance.now();
       const result = await fc.check(target.property(env), { numRuns: options.runs, seed: options.seed, endOnFailure: true });
-      outcomes.push({ target: target.name, runs: result.numRuns, seconds: (performance.now() - started) / 1000, failure: result.failed ? fc.defaultReportMessage(result) ?? 'failed' : null });
+      const outcome = { target: target.name, runs: result.numRuns, seconds: (performance.now() - started) / 1000, failure: result.failed ? (fc.defaultReportMessage(result) ?? 'failed') : null };
+      outcomes.push(outcome);
+      options.onOutcome?.(outcome);
     }
     const integrity = collector.db.prepare('PRAGMA integrity_check').pluck().get() as string;
     return { outcomes, integrity };
@@ -220,8 +222,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   const only = value('--only')?.split(',');
-  const { outcomes, integrity } = await runFuzz({ runs, only, seed: value('--seed') ? Number(value('--seed')) : undefined });
-  for (const o of outcomes) process.stdout.write(`${o.target.padEnd(14)} ${String(o.runs).padStart(9)} inputs in ${o.seconds.toFixed(1)} s: ${o.failure ?? 'nothing found'}\n`);
+  const { outcomes, integrity } = await runFuzz({
+    runs,
+    only,
+    seed: value('--seed') ? Number(value('--seed')) : undefined,
+    onOutcome: (o) => process.stdout.write(`${o.target.padEnd(14)} ${String(o.runs).padStart(9)} inputs in ${o.seconds.toFixed(1)} s: ${o.failure ?? 'nothing found'}\n`),
+  });
   process.stdout.write(`database integrity: ${integrity}\n`);
   process.exit(outcomes.some((o) => o.failure) || integrity !== 'ok' ? 1 : 0);
 }

@@ -217,6 +217,14 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
       ctx.log.info({ method: c.req.method, path: c.req.path, reason: error.message }, 'client aborted the request');
       return c.body(null, 499 as never);
     }
+    // A full disk refuses the write (the transaction rolls back, nothing is acknowledged): the
+    // agents keep their reports and send them again; no stack per request while it lasts.
+    // (SQLite rolls the whole transaction back on a full disk, so the ingest's commit then finds none.)
+    const code = (error as { code?: string }).code ?? '';
+    if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || (code === 'SQLITE_ERROR' && /no transaction is active/.test(error.message))) {
+      ctx.log.error({ path: c.req.path, code, reason: error.message }, 'the database cannot write (disk full?): reports refused until there is room');
+      return c.json({ error: 'the collector cannot store anything now (disk full): try again later' }, 507, { 'Retry-After': '600' });
+    }
     ctx.log.error({ err: error }, 'request failed');
     return c.json({ error: 'internal error' }, 500);
   });

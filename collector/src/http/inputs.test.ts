@@ -146,6 +146,25 @@ describe('clients that go away', () => {
   });
 });
 
+describe('a full disk', () => {
+  it('refuses a report with 507 (the agent retries), stores none of it, and keeps serving', async () => {
+    const { credential, hostId } = agentCredential('disk-full');
+    const receipts = collector.db.prepare('SELECT COUNT(*) FROM inventory_receipts').pluck();
+    const before = receipts.get();
+    const pages = collector.db.pragma('page_count', { simple: true }) as number;
+    collector.db.pragma(`max_page_count = ${pages}`);
+    try {
+      const inventory = makeInventory({ machine: 'disk-full', software: Array.from({ length: 2000 }, (_, i) => ({ name: `Filler ${i} ${'x'.repeat(100)}`, version: '1' })) });
+      const res = await collector.app.request('/api/v1/inventories', { method: 'POST', headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...inventory, host: { ...inventory.host, id: hostId } }) });
+      expect(res.status).toBe(507);
+      expect(receipts.get()).toBe(before);
+      expect((await collector.app.request('/healthz')).status).toBe(200);
+    } finally {
+      collector.db.pragma('max_page_count = 4294967294');
+    }
+  });
+});
+
 describe('the Markdown report', () => {
   it('writes strings from an uploaded spend CSV as text', () => {
     importSpend(collector.db, collector.classifier, 'vendor;amount;year\n<script>alert(1)</script> [x](javascript:alert(1)) ![i](http://evil/i.png) *b*;1000;2026\n', 'spend.csv');
