@@ -15,7 +15,7 @@ import { peerAgentRoutes } from '../protocols/routes.ts';
 import type { RuleSet } from '../classify/load-rules.ts';
 import { uiRoutes } from '../ui/routes.tsx';
 import { assessmentApi } from '../assessment/routes.ts';
-import { requireLogin, type AuthVariables } from './auth.ts';
+import { bearer, requireLogin, type AuthVariables } from './auth.ts';
 import { BodyError, DEFAULT_BODY_LIMITS, limitRequestBody, parseJson, readBody, type BodyLimits } from './body.ts';
 
 export interface AppContext {
@@ -54,11 +54,6 @@ export function requestBodyLimit(path: string, limits: BodyLimits): number {
   if (AGENT_REPORTS.test(path)) return limits.maxCompressed;
   if (path === '/assessment/spend' || path === '/api/v1/assessment/spend') return 8 * MiB + 64 * KiB;
   return 64 * KiB;
-}
-
-function bearer(header: string | undefined): string | null {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match?.[1] ?? null;
 }
 
 export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
