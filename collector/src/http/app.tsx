@@ -16,6 +16,7 @@ import type { RuleSet } from '../classify/load-rules.ts';
 import { uiRoutes } from '../ui/routes.tsx';
 import { assessmentApi } from '../assessment/routes.ts';
 import { bearer, requireLogin, type AuthVariables } from './auth.ts';
+import { openApiDocument } from './openapi.ts';
 import { BodyError, DEFAULT_BODY_LIMITS, limitRequestBody, parseJson, readBody, type BodyLimits } from './body.ts';
 
 export interface AppContext {
@@ -180,6 +181,8 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
 
   // GLPI Agent, FusionInventory and OCS Inventory agents already deployed report here.
   app.route('/', peerAgentRoutes({ db: ctx.db, queue, log: ctx.log, bodyLimits: ctx.bodyLimits }));
+
+  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
 
   app.get('/api/v1/map', (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('unclassified_limit') ?? 500) || 500, 0), 10_000);
