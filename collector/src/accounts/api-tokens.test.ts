@@ -192,6 +192,19 @@ describe('API tokens on the settings page', () => {
     expect(await bad.text()).toContain('not -3');
   });
 
+  it('describes every API route on a readable page, linked from the tokens', async () => {
+    const settings = await (await collector.app.request('/settings', { headers: { cookie: admin.cookie } })).text();
+    expect(settings).toContain('href="/settings/api"');
+    const page = await collector.app.request('/settings/api', { headers: { cookie: viewer.cookie } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<code>GET /api/v1/map</code>');
+    expect(html).toContain('<code>DELETE /api/v1/assessment/assets/{id}</code>');
+    expect(html).toContain('modification : jeton d’API administrateur');
+    expect(html).toContain('href="/api/v1/openapi.json"');
+    expect(await (await collector.app.request('/settings/api?lang=en', { headers: { cookie: viewer.cookie } })).text()).toContain('read: API token or session');
+  });
+
   it('is for admins only: a viewer neither sees nor creates tokens', async () => {
     const page = await (await collector.app.request('/settings', { headers: { cookie: viewer.cookie } })).text();
     expect(page).not.toContain('Jetons d’API');

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
 
 /** Which credential a route takes (components.securitySchemes). */
-type Access = 'agent' | 'enrolment' | 'read' | 'change' | 'none';
+export type Access = 'agent' | 'enrolment' | 'read' | 'change' | 'none';
 
 interface Operation {
   summary: string;
@@ -129,6 +129,14 @@ const SECURITY: Record<Access, Record<string, string[]>[]> = {
   read: [{ apiToken: [] }, { session: [] }],
   change: [{ apiToken: [] }, { session: [], csrf: [] }],
 };
+
+/** The operations for the readable page: method, path, summary, credential and parameters. */
+export function apiOperations(): { method: string; path: string; summary: string; access: Access; parameters: string[] }[] {
+  return Object.entries(OPERATIONS).map(([key, op]) => {
+    const [method, path] = key.split(' ') as [string, string];
+    return { method, path, summary: op.summary, access: op.access, parameters: (op.parameters ?? []).map((p) => `${p.name}${p.required ? '' : '?'}: ${p.description}`) };
+  });
+}
 
 /** A zod schema as JSON Schema 2020-12 (OpenAPI 3.1's dialect), without its own $schema. */
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {

@@ -423,7 +423,10 @@ function ApiTokensSection(props: { ctx: PageContext; tokens: ApiTokenRow[]; crea
   return (
     <section aria-labelledby="api-tokens">
       <h2 id="api-tokens">{a.title}</h2>
-      <p>{a.intro}</p>
+      <p>
+        {`${a.intro} `}
+        <a href="/settings/api">{a.docLink}</a>
+      </p>
       {props.created && <ShownOnce label={`${props.created.name} — ${a.shownOnce}`} secret={props.created.token} testid="new-api-token" />}
       {props.tokens.length ? (
         <table>

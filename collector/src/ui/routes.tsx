@@ -28,6 +28,8 @@ import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeA
 import { AgentsPage, ReportPage, SettingsPage, type AgentRow, type TokenRow } from './admin-pages.tsx';
 import { DICTS, type Lang } from './i18n.ts';
 import { CSS, isAdmin, type PageContext } from './layout.tsx';
+import { ApiPage } from './api-page.tsx';
+import { apiOperations } from '../http/openapi.ts';
 import { AssignForm, HostDetailPage, HostsPage, LoginPage, OverviewPage, PasswordPage, ProductDetailPage, ProductsPage, VendorDetailPage, VendorsPage } from './pages.tsx';
 import {
   hostById,
@@ -578,6 +580,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     }
     return c.redirect('/settings', 302);
   });
+  app.get('/settings/api', (c) => c.html(<ApiPage ctx={ctxOf(c)} operations={apiOperations()} />));
   app.post('/settings/api-tokens', async (c) => {
     const form = await c.req.parseBody();
     const name = String(form.name ?? '');
