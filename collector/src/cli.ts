@@ -18,6 +18,7 @@ import { AccountError, ROLES, createUser, ensureFirstAdmin, generatePassword, li
 import { ImportError, importReports, listReportFiles, type ImportOutcome } from './protocols/import.ts';
 import { ASSESSMENT_HELP, ASSESSMENT_OPTIONS, runAssessmentCommand } from './assessment/cli.ts';
 import { LineErrors } from './assessment/inputs.ts';
+import { createApiToken, formatApiTokens, listApiTokens, revokeApiToken } from './accounts/api-tokens.ts';
 import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from './store/tokens.ts';
 
 const DEFAULT_DB = 'data/tiebreak.db';
@@ -38,6 +39,12 @@ Usage:
   tiebreak-collector token create [--db FILE] [--name NAME] [--max-uses N] [--expires-in-days N]
       Create an enrolment token for agents and print it (it is stored only as a hash).
   tiebreak-collector token list|revoke ID [--db FILE]
+  tiebreak-collector api-token create --name NAME --role viewer|admin [--expires-in-days N] [--db FILE]
+      Create a token for the JSON API (Authorization: Bearer TOKEN) and print it: it is shown only
+      this once and stored as a hash. A viewer token reads, an admin token changes too. Without
+      --expires-in-days it is valid until revoked.
+  tiebreak-collector api-token list [--json] | api-token revoke ID [--db FILE]
+      The API tokens as a table (--json for scripts); revocation is effective at once.
   tiebreak-collector agent list|revoke ID|approve ID|refuse ID [--db FILE]
       Enrolled agents, and revocation of one agent's credential (effective at once). A host is bound
       to its first agent: another credential claiming it (a re-enrolment, another tool's report)
@@ -202,6 +209,46 @@ async function main(argv: string[]): Promise<number> {
           return 0;
         }
         throw new UsageError(`unknown ${command} command: ${sub ?? '(none)'}; try '${command} ${command === 'token' ? 'create|list|revoke ID' : 'list|revoke ID|approve ID|refuse ID'}'`);
+      } finally {
+        db.close();
+      }
+    }
+    case 'api-token': {
+      const [sub, id, ...rest] = args;
+      noMoreArguments(rest);
+      const db = openDatabase(dbFile);
+      try {
+        if (sub === 'create') {
+          if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
+          if (values.name === undefined) throw new UsageError('api-token create needs --name NAME (what the token is for)');
+          const role = values.role as Role | undefined;
+          if (role === undefined || !ROLES.includes(role)) throw new UsageError(`api-token create needs --role viewer or --role admin${role === undefined ? '' : `, not ${role}`}`);
+          const days = values['expires-in-days'];
+          if (days !== undefined && !/^\d+$/.test(days)) throw new UsageError(`--expires-in-days must be a whole number of days, not ${days}`);
+          const created = createApiToken(db, { name: values.name, role, expiresInDays: days === undefined ? null : Number(days), createdBy: 'cli' });
+          process.stderr.write(
+            `API token ${created.id} "${values.name.trim()}" (${role}) created, ${created.expires_at ? `valid until ${created.expires_at}` : 'valid until revoked'}; it is shown only this once:\n`,
+          );
+          process.stdout.write(`${created.token}\n`);
+          return 0;
+        }
+        if (sub === 'list') {
+          if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
+          const rows = listApiTokens(db);
+          process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatApiTokens(rows));
+          return 0;
+        }
+        if (sub === 'revoke') {
+          if (id === undefined) throw new UsageError("api-token revoke needs an ID (see 'api-token list')");
+          if (!/^[1-9]\d{0,15}$/.test(id)) throw new UsageError(`api-token revoke ID: a token's ID is a positive whole number, not ${id}`);
+          if (!revokeApiToken(db, Number(id))) throw new InputError(`no API token ${id} to revoke (unknown or already revoked)`);
+          process.stdout.write(`API token ${id} revoked\n`);
+          return 0;
+        }
+        throw new UsageError(`unknown api-token command: ${sub ?? '(none)'}; try 'api-token create|list|revoke ID'`);
+      } catch (error) {
+        if (error instanceof AccountError) throw new InputError(error.message);
+        throw error;
       } finally {
         db.close();
       }

@@ -1,10 +1,10 @@
 // The assessment's JSON API under /api/v1/assessment: current indicators, critical dependencies,
 // history with targets, scenarios; spend and declared assets in; targets set. Reads for every
-// logged-in user; changes for admins with the session's CSRF token (http/auth.ts).
+// logged-in user or API token; changes for admins, with the session's CSRF token or an admin API token (http/auth.ts).
 import { InputError } from '@tiebreak/shared';
 import { Hono, type Context } from 'hono';
 import type { Classifier } from '../classify/classifier.ts';
-import type { AuthVariables } from '../http/auth.ts';
+import { actorOf, type AuthVariables } from '../http/auth.ts';
 import { BodyError, parseJson, readBody, type BodyLimits } from '../http/body.ts';
 import type { Db } from '../store/db.ts';
 import { computeAssessment } from './compute.ts';
@@ -79,7 +79,7 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
   app.get('/assets', (c) => c.json({ assets: listAssets(ctx.db) }));
   app.post('/assets', async (c) => {
     const type = c.req.header('content-type') ?? '';
-    const user = c.get('session')?.user.username ?? 'api';
+    const user = actorOf(c);
     if (type.startsWith('text/csv')) {
       const added = importAssets(ctx.db, await body(c), user);
       ctx.dataChanged();

@@ -15,7 +15,8 @@ import { peerAgentRoutes } from '../protocols/routes.ts';
 import type { RuleSet } from '../classify/load-rules.ts';
 import { uiRoutes } from '../ui/routes.tsx';
 import { assessmentApi } from '../assessment/routes.ts';
-import { requireLogin, type AuthVariables } from './auth.ts';
+import { bearer, requireLogin, type AuthVariables } from './auth.ts';
+import { openApiDocument } from './openapi.ts';
 import { BodyError, DEFAULT_BODY_LIMITS, limitRequestBody, parseJson, readBody, type BodyLimits } from './body.ts';
 
 export interface AppContext {
@@ -54,11 +55,6 @@ export function requestBodyLimit(path: string, limits: BodyLimits): number {
   if (AGENT_REPORTS.test(path)) return limits.maxCompressed;
   if (path === '/assessment/spend' || path === '/api/v1/assessment/spend') return 8 * MiB + 64 * KiB;
   return 64 * KiB;
-}
-
-function bearer(header: string | undefined): string | null {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match?.[1] ?? null;
 }
 
 /** The largest refused body still drained rather than cut (see onError). */
@@ -188,6 +184,8 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
 
   // GLPI Agent, FusionInventory and OCS Inventory agents already deployed report here.
   app.route('/', peerAgentRoutes({ db: ctx.db, queue, log: ctx.log, bodyLimits: ctx.bodyLimits }));
+
+  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
 
   app.get('/api/v1/map', (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('unclassified_limit') ?? 500) || 500, 0), 10_000);

@@ -1,19 +1,39 @@
-// Sessions, CSRF and login rate limiting for the web interface and the JSON API. Agents use their
-// own credentials on their own endpoints; everything else needs a logged-in user, and every change
-// an admin with the session's CSRF token.
+// Sessions, API tokens, CSRF and login rate limiting for the web interface and the JSON API. Agents
+// use their own credentials on their own endpoints; everything else needs a logged-in user (or, on
+// the JSON API, an API token), and every change an admin: with the session's CSRF token, or with an
+// admin API token (sent by a script, never by a browser on its own, so no CSRF token is needed).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { checkApiToken, type ApiTokenIdentity } from '../accounts/api-tokens.ts';
 import { sessionOf, type Session } from '../accounts/users.ts';
 import type { Db } from '../store/db.ts';
 
 export const SESSION_COOKIE = 'tb_session';
 
-/** Paths served without a session: health, login, static assets, and the agents' endpoints. */
-const PUBLIC = [/^\/healthz$/, /^\/login$/, /^\/favicon\.ico$/, /^\/assets\//, /^\/api\/v1\/enrol$/, /^\/api\/v1\/inventories(\/unchanged)?$/, /^\/ocsinventory\/?$/, /^\/glpi\/?$/];
+/** Paths served without a session: health, login, static assets, the API's description, and the agents' endpoints. */
+const PUBLIC = [/^\/healthz$/, /^\/login$/, /^\/favicon\.ico$/, /^\/assets\//, /^\/api\/v1\/enrol$/, /^\/api\/v1\/openapi\.json$/, /^\/api\/v1\/inventories(\/unchanged)?$/, /^\/ocsinventory\/?$/, /^\/glpi\/?$/];
 
-export type AuthVariables = { session: Session | null };
+/** The JSON API, where an API token may stand for a session. */
+const TOKEN_API = /^\/api\/v1\//;
+
+/** Who makes the request: a logged-in user (session) or an API token (apiToken), at most one of them. */
+export type AuthVariables = { session: Session | null; apiToken?: ApiTokenIdentity | null };
+
+/** The credential of an `Authorization: Bearer ...` header, or null. */
+export function bearer(header: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1] ?? null;
+}
+
+/** Whom a change is recorded as: the user's name, or the API token's. */
+export function actorOf(c: Context<{ Variables: AuthVariables }>): string {
+  const token = c.get('apiToken');
+  return c.get('session')?.user.username ?? (token ? `api-token:${token.name}` : 'api');
+}
+
+const changes = (method: string) => method !== 'GET' && method !== 'HEAD';
 
 export function isSecure(c: Context): boolean {
   return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
@@ -34,6 +54,20 @@ export function requireLogin(db: Db): MiddlewareHandler<{ Variables: AuthVariabl
     const session = sessionOf(db, getCookie(c, SESSION_COOKIE));
     c.set('session', session);
     if (PUBLIC.some((p) => p.test(path))) return next();
+    const authorization = c.req.header('authorization');
+    if (authorization !== undefined && TOKEN_API.test(path)) {
+      // An API token stands for the request alone, whatever session cookie came with it.
+      c.set('session', null);
+      const refuse = (error: string) => c.json({ error }, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+      const presented = bearer(authorization);
+      if (!presented) return refuse('the Authorization header must be "Bearer " followed by an API token');
+      const check = checkApiToken(db, presented);
+      if (!check.ok) return refuse(check.reason);
+      if (changes(c.req.method) && check.token.role !== 'admin')
+        return c.json({ error: `API token "${check.token.name}" is read-only (viewer): it cannot change anything` }, 403, { Connection: 'close' });
+      c.set('apiToken', check.token);
+      return next();
+    }
     if (!session) {
       if (path.startsWith('/api/') || c.req.method !== 'GET') return c.json({ error: 'login required' }, 401);
       const back = path + (new URL(c.req.url).search || '');
@@ -44,7 +78,7 @@ export function requireLogin(db: Db): MiddlewareHandler<{ Variables: AuthVariabl
       if (path.startsWith('/api/')) return c.json({ error: 'the password must be changed first (/account/password)' }, 403);
       return c.redirect('/account/password', 302);
     }
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+    if (changes(c.req.method)) {
       // The role first: a viewer's body is never read (the CSRF field would be read from it).
       const adminOnly = path !== '/logout' && path !== '/account/password';
       if (adminOnly && session.user.role !== 'admin') return c.text('Lecture seule : action réservée aux administrateurs / read only: admins only', 403, { Connection: 'close' });

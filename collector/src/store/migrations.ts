@@ -472,4 +472,21 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE assessment_targets SET indicator = 'priority' || substr(indicator, 6) WHERE indicator = 'index' OR indicator LIKE 'index.%';
     `,
   },
+  {
+    version: 16,
+    name: 'API tokens: named, with a role and an expiry, stored as a hash',
+    sql: `
+      CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        created_by TEXT,
+        expires_at TEXT,
+        revoked_at TEXT,
+        last_used_at TEXT
+      );
+    `,
+  },
 ];

@@ -1,6 +1,7 @@
 // Agents (tokens, enrolled agents, hosts that stopped reporting), settings (criticality, users),
 // local rules, and the printable report.
 import type { Alternative } from '@tiebreak/shared';
+import type { ApiTokenRow } from '../accounts/api-tokens.ts';
 import type { User } from '../accounts/users.ts';
 import type { LocalAssignment } from '../classify/local-rules.ts';
 import type { DependencyMap } from '../map/map.ts';
@@ -37,6 +38,18 @@ export interface AgentRow {
   claimed_by: number | null;
 }
 
+/** A secret (token, generated password) shown this once: it is stored only as a hash. */
+function ShownOnce(props: { label: string; secret: string; testid?: string }) {
+  return (
+    <p class="notice" role="status">
+      {`${props.label} `}
+      <span class="token" data-testid={props.testid}>
+        {props.secret}
+      </span>
+    </p>
+  );
+}
+
 /** What an agent's spool held at its last report: "–" for peer agents and older agents. */
 function SpoolCell(props: { ctx: PageContext; a: AgentRow }) {
   const { a, ctx } = props;
@@ -60,14 +73,7 @@ export function AgentsPage(props: {
   const admin = isAdmin(ctx);
   return (
     <Layout ctx={ctx} title={t.nav.agents} active="agents">
-      {props.newToken && (
-        <p class="notice" role="status">
-          {`${t.newToken} `}
-          <span class="token" data-testid="new-token">
-            {props.newToken}
-          </span>
-        </p>
-      )}
+      {props.newToken && <ShownOnce label={t.newToken} secret={props.newToken} testid="new-token" />}
       <section aria-labelledby="tokens">
         <h2 id="tokens">{t.tokens}</h2>
         {admin && (
@@ -240,6 +246,9 @@ export function SettingsPage(props: {
   users: User[];
   assignments: LocalAssignment[];
   newPassword?: { username: string; password: string };
+  /** Listed for admins only (undefined for a viewer). */
+  apiTokens?: ApiTokenRow[];
+  newApiToken?: { name: string; token: string };
   error?: string;
 }) {
   const { ctx } = props;
@@ -254,12 +263,7 @@ export function SettingsPage(props: {
           {props.error}
         </p>
       )}
-      {props.newPassword && (
-        <p class="notice" role="status">
-          {`${props.newPassword.username} — ${t.newPassword} `}
-          <span class="token">{props.newPassword.password}</span>
-        </p>
-      )}
+      {props.newPassword && <ShownOnce label={`${props.newPassword.username} — ${t.newPassword}`} secret={props.newPassword.password} />}
       <section aria-labelledby="criticality">
         <h2 id="criticality">{t.criticalityTitle}</h2>
         <form method="post" action="/settings/criticality">
@@ -404,7 +408,85 @@ export function SettingsPage(props: {
           <a href="/account/password">{t.password.title}</a>
         </p>
       </section>
+      {admin && props.apiTokens && <ApiTokensSection ctx={ctx} tokens={props.apiTokens} created={props.newApiToken} />}
     </Layout>
+  );
+}
+
+/** The API tokens, for admins: created with a role and an expiry, shown once, revoked here. */
+function ApiTokensSection(props: { ctx: PageContext; tokens: ApiTokenRow[]; created?: { name: string; token: string } }) {
+  const { ctx } = props;
+  const t = ctx.t;
+  const a = t.apiTokens;
+  const now = new Date().toISOString();
+  const state = (tk: ApiTokenRow) => (tk.revoked_at ? a.revoked : tk.expires_at && tk.expires_at <= now ? a.expired : a.active);
+  return (
+    <section aria-labelledby="api-tokens">
+      <h2 id="api-tokens">{a.title}</h2>
+      <p>
+        {`${a.intro} `}
+        <a href="/settings/api">{a.docLink}</a>
+      </p>
+      {props.created && <ShownOnce label={`${props.created.name} — ${a.shownOnce}`} secret={props.created.token} testid="new-api-token" />}
+      {props.tokens.length ? (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t.tokenName}</th>
+              <th scope="col">{a.role}</th>
+              <th scope="col">{a.state}</th>
+              <th scope="col">{a.created}</th>
+              <th scope="col">{t.expires}</th>
+              <th scope="col">{a.lastUsed}</th>
+              <th scope="col" />
+            </tr>
+          </thead>
+          <tbody>
+            {props.tokens.map((tk) => (
+              <tr>
+                <td>{tk.name}</td>
+                <td>{tk.role === 'admin' ? t.roleAdmin : t.roleViewer}</td>
+                <td>{state(tk)}</td>
+                <td>{`${date(tk.created_at)}${tk.created_by ? `, ${tk.created_by}` : ''}`}</td>
+                <td>{tk.expires_at ? date(tk.expires_at) : a.never}</td>
+                <td>{date(tk.last_used_at)}</td>
+                <td>
+                  {!tk.revoked_at && (
+                    <form method="post" action={`/settings/api-tokens/${tk.id}/revoke`}>
+                      <Csrf ctx={ctx} />
+                      <button type="submit">{t.revoke}</button>
+                    </form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p class="muted">{a.none}</p>
+      )}
+      <form method="post" action="/settings/api-tokens" class="filters">
+        <Csrf ctx={ctx} />
+        <label>
+          {t.tokenName}
+          <input name="name" maxlength={100} required />
+        </label>
+        <label>
+          {a.role}
+          <select name="role">
+            <option value="viewer">{t.roleViewer}</option>
+            <option value="admin">{t.roleAdmin}</option>
+          </select>
+        </label>
+        <label>
+          {a.expiresDays}
+          <input name="expires_days" type="number" min={1} max={3650} />
+        </label>
+        <button class="primary" type="submit">
+          {t.create}
+        </button>
+      </form>
+    </section>
   );
 }
 

@@ -13,6 +13,7 @@ import { AssessmentPage, type AssessmentPageProps } from './assessment-page.tsx'
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
+import { createApiToken, listApiTokens, revokeApiToken } from '../accounts/api-tokens.ts';
 import { AccountError, BusyError, authenticate, createSession, createUser, endSession, generatePassword, listUsers, removeUser, setPassword, verifyPassword } from '../accounts/users.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { isMinConfidence } from '../classify/evidence.ts';
@@ -26,7 +27,9 @@ import type { Db } from '../store/db.ts';
 import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from '../store/tokens.ts';
 import { AgentsPage, ReportPage, SettingsPage, type AgentRow, type TokenRow } from './admin-pages.tsx';
 import { DICTS, type Lang } from './i18n.ts';
-import { CSS, type PageContext } from './layout.tsx';
+import { CSS, isAdmin, type PageContext } from './layout.tsx';
+import { ApiPage } from './api-page.tsx';
+import { apiOperations } from '../http/openapi.ts';
 import { AssignForm, HostDetailPage, HostsPage, LoginPage, OverviewPage, PasswordPage, ProductDetailPage, ProductsPage, VendorDetailPage, VendorsPage } from './pages.tsx';
 import {
   hostById,
@@ -426,7 +429,11 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     return c.redirect('/agents', 302);
   });
 
-  const settingsPage = (c: Context<Env>, extra: { newPassword?: { username: string; password: string }; error?: string } = {}, status: 200 | 400 = 200) => {
+  const settingsPage = (
+    c: Context<Env>,
+    extra: { newPassword?: { username: string; password: string }; newApiToken?: { name: string; token: string }; error?: string } = {},
+    status: 200 | 400 = 200,
+  ) => {
     const ctx = ctxOf(c);
     const classifier = ui.classifier();
     const levels = new Map((db.prepare('SELECT scope, key, level FROM criticality').all() as { scope: string; key: string; level: number }[]).map((r) => [`${r.scope}:${r.key}`, r.level]));
@@ -450,6 +457,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
         productChoices={productChoices}
         users={listUsers(db)}
         assignments={readLocalRules(db).assignments}
+        apiTokens={isAdmin(ctx) ? listApiTokens(db) : undefined}
         {...extra}
       />,
       status,
@@ -570,6 +578,30 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
       if (error instanceof AccountError) return settingsPage(c, { error: error.message }, 400);
       throw error;
     }
+    return c.redirect('/settings', 302);
+  });
+  app.get('/settings/api', (c) => c.html(<ApiPage ctx={ctxOf(c)} operations={apiOperations()} />));
+  app.post('/settings/api-tokens', async (c) => {
+    const form = await c.req.parseBody();
+    const name = String(form.name ?? '');
+    const days = String(form.expires_days ?? '').trim();
+    if (days && !/^\d{1,9}$/.test(days)) return settingsPage(c, { error: `a token's expiry is a whole number of days, not ${days}` }, 400);
+    try {
+      const { id, token } = createApiToken(db, {
+        name,
+        role: form.role === 'admin' ? 'admin' : 'viewer',
+        expiresInDays: days ? Number(days) : null,
+        createdBy: c.get('session')!.user.username,
+      });
+      ui.log.info({ api_token_id: id, by: c.get('session')!.user.username }, 'API token created');
+      return settingsPage(c, { newApiToken: { name: name.trim(), token } });
+    } catch (error) {
+      if (error instanceof AccountError) return settingsPage(c, { error: error.message }, 400);
+      throw error;
+    }
+  });
+  app.post('/settings/api-tokens/:id{[0-9]+}/revoke', (c) => {
+    if (revokeApiToken(db, Number(c.req.param('id')))) ui.log.info({ api_token_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'API token revoked');
     return c.redirect('/settings', 302);
   });
   app.get('/settings/local-rules.yaml', (c) => {
