@@ -88,7 +88,8 @@ export async function buildCollectorRpm(version = pkg.version): Promise<string> 
   for (const name of ['tiebreak-collector.service', 'collector.env', 'configure-on-install.sh']) copyFileSync(file(name), join(sources, name));
   execFileSync(
     'rpmbuild',
-    ['-bb', '--define', `_topdir ${top}`, '--define', `version ${version}`, '--define', '_binary_payload w2.xzdio', file('tiebreak-collector.spec')],
+    // gzip: as for the .deb, a tenth of xz's build time.
+    ['-bb', '--define', `_topdir ${top}`, '--define', `version ${version}`, '--define', '_binary_payload w6.gzdio', file('tiebreak-collector.spec')],
     { stdio: 'ignore' },
   );
   const rpm = collectorRpm(version);

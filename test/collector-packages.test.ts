@@ -10,6 +10,7 @@ import pkg from '../collector/package.json' with { type: 'json' };
 import { ROOT, pnpmScript, tempDir } from './helpers.ts';
 
 const DEB = `${ROOT}/dist/tiebreak-collector_${pkg.version}_amd64.deb`;
+const RPM = `${ROOT}/dist/tiebreak-collector-${pkg.version}-1.x86_64.rpm`;
 const NEXT_VERSION = `${pkg.version}+upgrade1`;
 const NEXT_DEB = `${ROOT}/dist/tiebreak-collector_${NEXT_VERSION}_amd64.deb`;
 const UNIT = '/lib/systemd/system/tiebreak-collector.service';
@@ -109,6 +110,7 @@ const asTiebreak = (args: string[]) => run('setpriv', ['--reuid=tiebreak', '--re
 
 beforeAll(async () => {
   await pnpmScript('build:collector-deb');
+  if (existsSync('/usr/bin/rpmbuild')) await pnpmScript('build:collector-rpm');
 }, 900_000);
 
 describe('pnpm build', () => {
@@ -150,6 +152,32 @@ describe('the collector .deb', () => {
     ])
       expect(unit).toContain(setting);
     expect(unit).not.toMatch(/^User=root/m);
+  });
+});
+
+describe.runIf(existsSync('/usr/bin/rpmbuild'))('the collector .rpm (needs rpmbuild, skipped otherwise)', () => {
+  it('holds the same files, the unit and its settings as configuration, with its scriptlets', () => {
+    const info = run('rpm', ['-qip', RPM]);
+    expect(info).toMatch(/Name\s*: tiebreak-collector/);
+    expect(info).toMatch(/Architecture: x86_64/);
+    const files = run('rpm', ['-qlp', RPM]).trim().split('\n');
+    expect(files).toEqual(
+      expect.arrayContaining([
+        '/usr/bin/tiebreak-collector',
+        '/usr/lib/tiebreak-collector/node',
+        '/usr/lib/tiebreak-collector/tiebreak-collector.cjs',
+        '/usr/lib/tiebreak-collector/better_sqlite3.node',
+        '/usr/lib/systemd/system/tiebreak-collector.service',
+        ENV_FILE,
+      ]),
+    );
+    expect(files.some((f) => f.startsWith('/usr/lib/tiebreak-collector/rules/vendors/'))).toBe(true);
+    expect(run('rpm', ['-qcp', RPM]).trim()).toBe(ENV_FILE);
+    const scripts = run('rpm', ['-qp', '--scripts', RPM]);
+    expect(scripts).toMatch(/postinstall scriptlet[\s\S]*configure-on-install\.sh/);
+    expect(scripts).toMatch(/preuninstall scriptlet[\s\S]*systemctl disable --now tiebreak-collector/);
+    // Erasing keeps the database: RPM has no purge to ask for its removal.
+    expect(scripts).not.toMatch(/rm .*tiebreak\.db/);
   });
 });
 
