@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../collector/package.json' with { type: 'json' };
-import { ROOT, pnpmScript, tempDir } from './helpers.ts';
+import { ROOT, dpkg, pnpmScript, tempDir } from './helpers.ts';
 
 const DEB = `${ROOT}/dist/tiebreak-collector_${pkg.version}_amd64.deb`;
 const RPM = `${ROOT}/dist/tiebreak-collector-${pkg.version}-1.x86_64.rpm`;
@@ -19,16 +19,6 @@ const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/dpkg');
 const run = (command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) =>
   execFileSync(command, args, { encoding: 'utf8', env: { ...process.env, ...options.env }, cwd: options.cwd });
 const unitFromDeb = (deb: string) => run('sh', ['-c', `dpkg-deb --fsys-tarfile "${deb}" | tar -xOf - .${UNIT}`]);
-
-/** dpkg, waiting for its lock when another test (the agent's package) holds it. */
-function dpkg(args: string[]): string {
-  for (let attempt = 0; ; attempt++) {
-    const result = spawnSync('dpkg', args, { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (result.status === 0) return result.stdout;
-    if (!/lock/i.test(result.stderr) || attempt > 120) throw new Error(`dpkg ${args.join(' ')} failed: ${result.stderr}`);
-    execFileSync('sleep', ['1']);
-  }
-}
 
 /** KEY=VALUE lines of a systemd EnvironmentFile (comments, blank lines and quotes as systemd reads them). */
 function environmentFile(text: string): Record<string, string> {
@@ -106,7 +96,7 @@ function stop(child: ChildProcess): Promise<number | null> {
   });
 }
 
-const asTiebreak = (args: string[]) => run('setpriv', ['--reuid=tiebreak', '--regid=tiebreak', '--init-groups', '--', '/usr/bin/tiebreak-collector', ...args], { cwd: '/var/lib/tiebreak' });
+const asTiebreak = (args: string[]) => run('setpriv', ['--reuid=tiebreak', '--regid=tiebreak', '--init-groups', '--', '/usr/bin/tiebreak-collector', ...args], { cwd: '/var/lib/tiebreak-collector' });
 
 beforeAll(async () => {
   await pnpmScript('build:collector-deb');
@@ -142,8 +132,8 @@ describe('the collector .deb', () => {
       'User=tiebreak',
       `EnvironmentFile=${ENV_FILE}`,
       'ExecStart=/usr/bin/tiebreak-collector serve --host ${TIEBREAK_HOST} --port ${TIEBREAK_PORT} --db ${TIEBREAK_DB} $TIEBREAK_OPTIONS',
-      'StateDirectory=tiebreak',
-      'ReadWritePaths=/var/lib/tiebreak',
+      'StateDirectory=tiebreak-collector',
+      'ReadWritePaths=/var/lib/tiebreak-collector',
       'NoNewPrivileges=yes',
       'ProtectSystem=strict',
       'PrivateTmp=yes',
@@ -197,7 +187,7 @@ describe.runIf(canInstall)('the collector .deb installed with dpkg (needs root a
     expect(run('dpkg-query', ['-W', '-f=${db:Status-Status} ${Version}', 'tiebreak-collector'])).toBe(`installed ${pkg.version}`);
     expect(run('getent', ['passwd', 'tiebreak'])).toMatch(/nologin/);
     expect(run('stat', ['-c', '%U:%G %a', ENV_FILE]).trim()).toBe('root:tiebreak 640');
-    expect(run('stat', ['-c', '%U:%G %a', '/var/lib/tiebreak']).trim()).toBe('tiebreak:tiebreak 700');
+    expect(run('stat', ['-c', '%U:%G %a', '/var/lib/tiebreak-collector']).trim()).toBe('tiebreak:tiebreak 700');
     expect(run('/usr/bin/tiebreak-collector', ['--version']).trim()).toBe(pkg.version);
     if (existsSync('/usr/bin/systemd-analyze')) {
       const verify = spawnSync('systemd-analyze', ['verify', UNIT], { encoding: 'utf8' });
@@ -216,9 +206,9 @@ describe.runIf(canInstall)('the collector .deb installed with dpkg (needs root a
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
     expect((await fetch(`${url}/login`)).status).toBe(200);
     expect((running as Awaited<ReturnType<typeof startAsUnit>>).output()).toMatch(/first start: web account "admin" created/);
-    expect(asTiebreak(['token', 'create', '--name', 'before-upgrade', '--db', '/var/lib/tiebreak/tiebreak.db'])).toMatch(/^tbk[0-9a-f]{32,}$/m);
+    expect(asTiebreak(['token', 'create', '--name', 'before-upgrade', '--db', '/var/lib/tiebreak-collector/tiebreak.db'])).toMatch(/^tbk[0-9a-f]{32,}$/m);
     expect(await stop(running.child)).toBe(0);
-    expect(run('stat', ['-c', '%U', '/var/lib/tiebreak/tiebreak.db']).trim()).toBe('tiebreak');
+    expect(run('stat', ['-c', '%U', '/var/lib/tiebreak-collector/tiebreak.db']).trim()).toBe('tiebreak');
 
     dpkg(['-i', NEXT_DEB]);
     expect(run('dpkg-query', ['-W', '-f=${db:Status-Status} ${Version}', 'tiebreak-collector'])).toBe(`installed ${NEXT_VERSION}`);
@@ -228,13 +218,13 @@ describe.runIf(canInstall)('the collector .deb installed with dpkg (needs root a
     expect((await fetch(`${after.url}/healthz`)).status).toBe(200);
     // The same database: the token is still there and no new first-start account was made.
     expect(after.output()).not.toMatch(/first start/);
-    expect(JSON.parse(asTiebreak(['token', 'list', '--db', '/var/lib/tiebreak/tiebreak.db']))).toEqual(
+    expect(JSON.parse(asTiebreak(['token', 'list', '--db', '/var/lib/tiebreak-collector/tiebreak.db']))).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'before-upgrade' })]),
     );
     expect(await stop(running.child)).toBe(0);
 
     dpkg(['--purge', 'tiebreak-collector']);
     expect(spawnSync('dpkg-query', ['-W', '-f=${db:Status-Status}', 'tiebreak-collector'], { encoding: 'utf8' }).stdout).not.toBe('installed');
-    for (const path of ['/usr/bin/tiebreak-collector', '/usr/lib/tiebreak-collector', UNIT, ENV_FILE, '/var/lib/tiebreak/tiebreak.db']) expect(existsSync(path)).toBe(false);
+    for (const path of ['/usr/bin/tiebreak-collector', '/usr/lib/tiebreak-collector', UNIT, ENV_FILE, '/var/lib/tiebreak-collector/tiebreak.db']) expect(existsSync(path)).toBe(false);
   });
 });

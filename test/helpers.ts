@@ -1,5 +1,5 @@
 // Running the real command-line programs and a real collector process for end-to-end tests.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,3 +152,13 @@ export async function postApi(baseUrl: string, path: string, bearer: string, bod
 /** Enrol a host as an agent would: the status and answer of POST /api/v1/enrol. */
 export const enrolHost = (baseUrl: string, token: string, host: { id: string; hostname: string }) =>
   postApi(baseUrl, '/api/v1/enrol', token, { host_id: host.id, hostname: host.hostname });
+
+/** dpkg as root, waiting for its lock while another package test holds it (test files run in parallel). */
+export function dpkg(args: string[], env: NodeJS.ProcessEnv = {}): string {
+  for (let attempt = 0; ; attempt++) {
+    const result = spawnSync('dpkg', args, { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive', ...env } });
+    if (result.status === 0) return result.stdout;
+    if (!/lock/i.test(result.stderr) || attempt > 120) throw new Error(`dpkg ${args.join(' ')} failed: ${result.stderr}`);
+    execFileSync('sleep', ['1']);
+  }
+}

@@ -1,10 +1,10 @@
 // `pnpm build:deb` and `pnpm build:rpm` as a user runs them, the packages inspected with dpkg-deb and
 // rpm, and the .deb installed, configured from the environment and purged with dpkg for real.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../agent/package.json' with { type: 'json' };
-import { ROOT, pnpmScript } from './helpers.ts';
+import { ROOT, dpkg, pnpmScript } from './helpers.ts';
 
 const DEB = `${ROOT}/dist/tiebreak-agent_${pkg.version}_amd64.deb`;
 const RPM = `${ROOT}/dist/tiebreak-agent-${pkg.version}-1.x86_64.rpm`;
@@ -37,7 +37,7 @@ describe('the .deb package', () => {
   it.runIf(process.getuid?.() === 0 && existsSync('/usr/bin/dpkg'))('installs, writes the configuration from the environment, and purges cleanly', () => {
     const env = { DEBIAN_FRONTEND: 'noninteractive', TIEBREAK_SERVER: 'https://tiebreak.mairie.test', TIEBREAK_TOKEN: 'tbk_package_test_token' };
     try {
-      run('dpkg', ['-i', DEB], env);
+      dpkg(['-i', DEB], env);
       expect(run('/usr/bin/tiebreak-agent', ['--version']).trim()).toBe(pkg.version);
       const config = JSON.parse(readFileSync('/etc/tiebreak/agent.json', 'utf8'));
       expect(config).toMatchObject({ server: 'https://tiebreak.mairie.test', token: 'tbk_package_test_token' });
@@ -46,7 +46,7 @@ describe('the .deb package', () => {
       expect(run('getent', ['passwd', 'tiebreak'])).toMatch(/nologin/);
       expect(run('dpkg-query', ['-W', '-f=${db:Status-Status}', 'tiebreak-agent'])).toBe('installed');
     } finally {
-      spawnSync('dpkg', ['--purge', 'tiebreak-agent'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      dpkg(['--purge', 'tiebreak-agent']);
     }
     expect(existsSync('/usr/bin/tiebreak-agent')).toBe(false);
     expect(existsSync('/etc/tiebreak')).toBe(false);

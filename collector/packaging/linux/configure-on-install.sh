@@ -3,15 +3,15 @@
 # enabled and (re)started when systemd runs: an upgrade restarts it, which migrates the database.
 set -e
 if ! getent passwd tiebreak >/dev/null; then
-  useradd --system --home-dir /var/lib/tiebreak --no-create-home --shell /usr/sbin/nologin --user-group tiebreak 2>/dev/null \
-    || adduser --system --group --home /var/lib/tiebreak --no-create-home tiebreak
+  useradd --system --home-dir /var/lib/tiebreak-collector --no-create-home --shell /usr/sbin/nologin --user-group tiebreak 2>/dev/null \
+    || adduser --system --group --home /var/lib/tiebreak-collector --no-create-home tiebreak
 fi
-mkdir -p /etc/tiebreak /var/lib/tiebreak
+mkdir -p /etc/tiebreak /var/lib/tiebreak-collector
 chown root:tiebreak /etc/tiebreak /etc/tiebreak/collector.env
 chmod 0750 /etc/tiebreak
 chmod 0640 /etc/tiebreak/collector.env
-chown tiebreak:tiebreak /var/lib/tiebreak
-chmod 0700 /var/lib/tiebreak
+chown tiebreak:tiebreak /var/lib/tiebreak-collector
+chmod 0700 /var/lib/tiebreak-collector
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload >/dev/null 2>&1 || true
   systemctl enable tiebreak-collector.service >/dev/null 2>&1 || true
