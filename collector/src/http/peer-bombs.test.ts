@@ -7,6 +7,7 @@ import { deflateSync } from 'node:zlib';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCollector, type Collector } from '../collector.ts';
+import { longestStall } from '../../../test/event-loop.ts';
 import { parseXml, parseXmlIncrementally, XmlError } from '../protocols/xml.ts';
 import { createToken } from '../store/tokens.ts';
 
@@ -18,23 +19,6 @@ beforeAll(() => {
   token = createToken(collector.db, 'bombs').token;
 });
 afterAll(() => collector.close());
-
-/** The longest the event loop went without a turn while `work` ran. */
-async function longestStall(work: () => Promise<unknown>): Promise<number> {
-  let longest = 0;
-  let previous = performance.now();
-  let running = true;
-  const tick = () => {
-    const now = performance.now();
-    longest = Math.max(longest, now - previous);
-    previous = now;
-    if (running) setImmediate(tick);
-  };
-  setImmediate(tick);
-  await work();
-  running = false;
-  return longest;
-}
 
 const ocs = (body: Buffer) =>
   collector.app.request('/ocsinventory', {
