@@ -119,7 +119,7 @@ describe('delivery', () => {
       }
       // A last run delivers whatever the killed ones left.
       const last = await runCli('agent', ['send', '--server', collector.url, '--token', token, '--state-dir', stateDir]);
-      expect(last.code).toBe(0);
+      expect(last.code, last.stderr).toBe(0);
       const delivered = receipts(dbFile);
       expect(pendingIds(stateDir)).toEqual([]);
       // Every inventory that reached the spool arrived, each exactly once (receipts are unique by id).

@@ -87,12 +87,22 @@ describe('enrolment', () => {
     const original = makeInventory({ machine: 'cloned', hostname: 'PC-1', serial: 'S1' });
     const clone = makeInventory({ machine: 'cloned', hostname: 'PC-2', serial: 'S2' });
     const first = (await enrol(t, original.host)).body.credential;
+    expect((await api('/api/v1/inventories', first, original)).status).toBe(200);
     const second = await enrol(t, clone.host);
     expect(second.status).toBe(202);
     expect(first).not.toBe(second.body.credential);
-    expect((await api('/api/v1/inventories', first, original)).status).toBe(200);
     expect((await api('/api/v1/inventories', second.body.credential, clone)).status).toBe(503);
     expect((await api('/api/v1/inventories', first, { ...original, id: crypto.randomUUID() })).status).toBe(200);
+  });
+
+  it('a credential that never reported (its agent killed before keeping it) is replaced by the next enrolment, not held', async () => {
+    const t = await token();
+    const machine = makeInventory({ machine: 'killed-while-enrolling', hostname: 'PC-K', serial: 'SK' });
+    const lost = (await enrol(t, machine.host)).body.credential;
+    const again = await enrol(t, machine.host);
+    expect(again.status).toBe(201);
+    expect((await api('/api/v1/inventories', lost, machine)).status).toBe(401);
+    expect((await api('/api/v1/inventories', again.body.credential, machine)).status).toBe(200);
   });
 
   it('a reinstalled machine re-enrols and, once an admin approves it, stays one host (same stable host id)', async () => {

@@ -64,8 +64,10 @@ function useToken(db: Db, tokenId: number, now: string): TokenCheck {
 }
 
 /** The agent in force for this host (not revoked, not awaiting approval), if any. */
-function agentInForce(db: Db, hostKey: string): { id: number } | undefined {
-  return db.prepare('SELECT id FROM agents WHERE host_key = ? AND revoked_at IS NULL AND approval IS NULL ORDER BY id LIMIT 1').get(hostKey) as { id: number } | undefined;
+function agentInForce(db: Db, hostKey: string): { id: number; last_seen_at: string | null } | undefined {
+  return db.prepare('SELECT id, last_seen_at FROM agents WHERE host_key = ? AND revoked_at IS NULL AND approval IS NULL ORDER BY id LIMIT 1').get(hostKey) as
+    | { id: number; last_seen_at: string | null }
+    | undefined;
 }
 
 export type Enrolment = { ok: true; agentId: number; credential: string; pending: boolean } | { ok: false; reason: string };
@@ -73,8 +75,9 @@ export type Enrolment = { ok: true; agentId: number; credential: string; pending
 /**
  * Enrol an agent: one use of the token, counted atomically with the new credential (a token of
  * one use enrols one agent, however many arrive at once). The credential is bound to the host id;
- * a host that already has an agent in force is bound to that one: the new credential waits for an
- * admin's approval (a reinstalled machine, a clone, or someone claiming a host that is not theirs).
+ * a host that already has an agent in force that has reported is bound to that one: the new
+ * credential waits for an admin's approval (a reinstalled machine, a clone, or someone claiming a
+ * host that is not theirs).
  */
 export function enrolAgent(db: Db, tokenId: number, host: { id: string; hostname: string }, agentVersion: string | null): Enrolment {
   const credential = `tba_${randomBytes(32).toString('base64url')}`;
@@ -82,7 +85,13 @@ export function enrolAgent(db: Db, tokenId: number, host: { id: string; hostname
   return db.transaction((): Enrolment => {
     const use = useToken(db, tokenId, now);
     if (!use.ok) return use;
-    const bound = agentInForce(db, host.id);
+    let bound = agentInForce(db, host.id);
+    // A credential that never delivered anything (its agent killed before it kept it) guards no
+    // data: the new one replaces it instead of waiting for an admin.
+    if (bound && bound.last_seen_at === null) {
+      db.prepare('UPDATE agents SET revoked_at = ? WHERE id = ?').run(now, bound.id);
+      bound = undefined;
+    }
     const agentId = Number(
       db
         .prepare('INSERT INTO agents (host_key, hostname, credential_hash, token_id, enrolled_at, agent_version, approval, claimed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
