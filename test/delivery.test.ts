@@ -98,6 +98,25 @@ describe('delivery', () => {
     }
   });
 
+  it('two runs at once on one state directory enrol once and both deliver', async () => {
+    const dir = tempDir();
+    const dbFile = join(dir, 'collector.db');
+    const token = (await runCli('collector', ['token', 'create', '--db', dbFile])).stdout.trim();
+    const collector = await startCollector(dbFile);
+    const stateDir = join(dir, 'agent');
+    try {
+      const runs = await Promise.all([0, 1].map(() => runCli('agent', ['send', '--server', collector.url, '--token', token, '--state-dir', stateDir])));
+      for (const run of runs) expect(run.code, run.stderr).toBe(0);
+      expect(receipts(dbFile)).toHaveLength(2);
+      const db = new Database(dbFile, { readonly: true });
+      expect(db.prepare('SELECT COUNT(*) FROM agents').pluck().get()).toBe(1);
+      db.close();
+      expect(existsSync(join(stateDir, 'credential.json.lock'))).toBe(false);
+    } finally {
+      await collector.stop();
+    }
+  }, 180_000);
+
   it('an agent killed while sending loses nothing and duplicates nothing', async () => {
     const dir = tempDir();
     const dbFile = join(dir, 'collector.db');
@@ -108,7 +127,8 @@ describe('delivery', () => {
     try {
       // Kill the agent at different moments of its scan and delivery.
       for (const delay of [300, 700, 1100, 1500]) {
-        const child = spawn(TSX, [CLI.agent, 'send', '--server', collector.url, '--token', token, '--state-dir', stateDir], { cwd: ROOT });
+        // The agent's own process, not tsx's launcher: a SIGKILL to the launcher leaves its child running.
+        const child = spawn(process.execPath, ['--import', 'tsx', CLI.agent, 'send', '--server', collector.url, '--token', token, '--state-dir', stateDir], { cwd: ROOT });
         const exited = new Promise((resolve) => child.on('exit', resolve));
         await new Promise((r) => setTimeout(r, delay));
         for (const id of pendingIds(stateDir)) created.add(id);
@@ -131,5 +151,5 @@ describe('delivery', () => {
     } finally {
       await collector.stop();
     }
-  });
+  }, 180_000);
 });

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnrolResponseSchema, type Inventory, type SpoolState } from '@tiebreak/shared';
-import { removeStaleTemporaries, writePrivateFile } from './files.ts';
+import { removeStaleTemporaries, withFileLock, writePrivateFile } from './files.ts';
 import type { Logger } from './log.ts';
 import { apiUrl, postJson, sendInventory, type SendResult } from './send.ts';
 import { AGENT_VERSION } from './version.ts';
@@ -50,6 +50,12 @@ export class Delivery {
   async credential(host: Inventory['host']): Promise<string> {
     const stored = this.stored(host.id);
     if (stored) return stored.credential;
+    // Another run of this agent (the daemon, a manual send) may be enrolling now: enrolling twice
+    // would leave this host's second credential waiting for an admin.
+    return withFileLock(`${this.file}.lock`, async () => this.stored(host.id)?.credential ?? (await this.enrol(host)));
+  }
+
+  private async enrol(host: Inventory['host']): Promise<string> {
     const answer = await postJson(apiUrl(this.server, 'enrol'), { host_id: host.id, hostname: host.hostname, agent_version: AGENT_VERSION }, this.token, {
       ca: this.options.ca,
     });

@@ -2,7 +2,7 @@
 // file or the new one, whole), and readable by their owner only, set before any content is written.
 // On Windows "owner" means SYSTEM and Administrators (by SID: names differ with the language).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
@@ -53,4 +53,50 @@ export function writePrivateFile(path: string, content: string): void {
   restrict(temporary);
   writeFileSync(temporary, content);
   renameSync(temporary, path);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Run `work` while holding `lockPath`, a file created exclusively and holding our pid: two runs of
+ * the agent on one state directory (the daemon and a manual `send`) must not both enrol. A lock
+ * whose process is gone (killed) is taken over; a live one is waited for up to `timeoutMs`.
+ */
+export async function withFileLock<T>(lockPath: string, work: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+  mkdirSync(dirname(lockPath), { recursive: true, mode: 0o700 });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      writeFileSync(lockPath, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let holder = Number.NaN;
+    try {
+      holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
+    } catch {
+      continue; // released meanwhile
+    }
+    // A lock file still empty is being written by its creator; one with a dead pid is stale.
+    if (Number.isInteger(holder) && holder !== process.pid && !alive(holder)) {
+      rmSync(lockPath, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`${lockPath} is held by another tiebreak-agent run (pid ${holder}); try again when it has finished`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lockPath, { force: true });
+  }
 }
