@@ -53,6 +53,28 @@ describe('spool', () => {
     ]);
   });
 
+  it('skips an inventory another run on the same spool delivered meanwhile, without setting anything aside', async () => {
+    const spool = new Spool({ dir: tempDir() });
+    const [first, second] = [0, 1].map((i) => {
+      const inventory = makeInventory();
+      inventory.collected_at = new Date(Date.UTC(2026, 10, 23, 8, i)).toISOString();
+      spool.add(inventory);
+      return inventory;
+    });
+    const other = new Spool({ dir: spool.dir });
+    const seen: string[] = [];
+    // While this run sends the first, another run delivers and removes the second.
+    const result = await spool.flush(async (inventory) => {
+      seen.push(inventory.id);
+      if (inventory.id === first!.id) await other.flush(async () => ({ status: 200, body: {} }), silentLogger);
+      return { status: 200, body: {} };
+    }, silentLogger);
+    expect(seen).toEqual([first!.id]);
+    expect(result).toMatchObject({ sent: 1, rejected: 0, pending: 0 });
+    expect(existsSync(join(spool.dir, 'rejected')) ? readdirSync(join(spool.dir, 'rejected')) : []).toEqual([]);
+    expect(second).toBeDefined();
+  });
+
   it('keeps a revoked agent\'s refused inventories bounded: the newest, the older ones dropped and counted', async () => {
     const spool = new Spool({ dir: tempDir(), maxRejected: 3 });
     const ids: string[] = [];

@@ -109,6 +109,8 @@ export class Spool {
       try {
         inventory = InventorySchema.parse(JSON.parse(readFileSync(file, 'utf8')));
       } catch (error) {
+        // Delivered and removed meanwhile by another run of the agent on this spool.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
         log.warn(`spool: ${name} is unreadable (${(error as Error).message}); moved aside`);
         result.dropped += this.reject(name, log);
         result.rejected++;
