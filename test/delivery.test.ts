@@ -6,9 +6,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { CLI, ROOT, runCli, startCollector, tempDir } from './helpers.ts';
+import { ROOT, programCommand, runCli, startCollector, tempDir } from './helpers.ts';
 
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -51,7 +50,7 @@ describe('delivery', () => {
     const token = (await runCli('collector', ['token', 'create', '--db', dbFile])).stdout.trim();
     const port = await freePort();
     const stateDir = join(dir, 'agent');
-    const daemon = spawn(TSX, [CLI.agent, 'run', '--server', `http://127.0.0.1:${port}`, '--token', token, '--state-dir', stateDir, '--schedule', '0 3 1 1 *'], {
+    const daemon = spawn(...programCommand('agent', ['run', '--server', `http://127.0.0.1:${port}`, '--token', token, '--state-dir', stateDir, '--schedule', '0 3 1 1 *']), {
       cwd: ROOT,
       env: { ...process.env, TIEBREAK_RETRY_BASE_MS: '500' },
     });
@@ -127,8 +126,8 @@ describe('delivery', () => {
     try {
       // Kill the agent at different moments of its scan and delivery.
       for (const delay of [300, 700, 1100, 1500]) {
-        // The agent's own process, not tsx's launcher: a SIGKILL to the launcher leaves its child running.
-        const child = spawn(process.execPath, ['--import', 'tsx', CLI.agent, 'send', '--server', collector.url, '--token', token, '--state-dir', stateDir], { cwd: ROOT });
+        // The agent's own process (not tsx's launcher, whose SIGKILL would leave its child running).
+        const child = spawn(...programCommand('agent', ['send', '--server', collector.url, '--token', token, '--state-dir', stateDir]), { cwd: ROOT });
         const exited = new Promise((resolve) => child.on('exit', resolve));
         await new Promise((r) => setTimeout(r, delay));
         for (const id of pendingIds(stateDir)) created.add(id);

@@ -9,6 +9,17 @@ export const ROOT = new URL('..', import.meta.url).pathname;
 export const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 export const CLI = { agent: join(ROOT, 'agent/src/cli.ts'), collector: join(ROOT, 'collector/src/cli.ts') };
 
+/** The built programs of this test run (test/global-setup.ts), when it made them. */
+const BUILT = process.env.TIEBREAK_TEST_BUILD ? (JSON.parse(process.env.TIEBREAK_TEST_BUILD) as Record<keyof typeof CLI, string>) : null;
+
+/**
+ * The command line that runs a program: its build with Node alone during a test run, else its
+ * sources through tsx. Node itself, never a launcher: a signal sent to the process reaches the program.
+ */
+export function programCommand(program: keyof typeof CLI, args: string[]): [string, string[]] {
+  return BUILT ? [process.execPath, [BUILT[program], ...args]] : [process.execPath, ['--import', 'tsx', CLI[program], ...args]];
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -17,7 +28,7 @@ export interface CliResult {
 
 export function runCli(program: keyof typeof CLI, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [CLI[program], ...args], { cwd: ROOT, env: { ...process.env, ...options.env } });
+    const child = spawn(...programCommand(program, args), { cwd: ROOT, env: { ...process.env, ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -73,7 +84,7 @@ export async function ensureTestAdmin(dbFile: string): Promise<void> {
 export async function startCollector(dbFile: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<RunningCollector> {
   await ensureTestAdmin(dbFile);
   const started = await new Promise<Omit<RunningCollector, 'get' | 'session'>>((resolve, reject) => {
-    const child = spawn(TSX, [CLI.collector, 'serve', '--port', '0', '--db', dbFile, ...extraArgs], {
+    const child = spawn(...programCommand('collector', ['serve', '--port', '0', '--db', dbFile, ...extraArgs]), {
       cwd: ROOT,
       env: { ...process.env, TIEBREAK_LOG_LEVEL: 'warn', ...env },
     });
