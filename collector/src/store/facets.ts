@@ -1,9 +1,8 @@
 // A host's facets (the map's cell, origin, licence, vendor, countries) are those of the catalogue
-// entries it has; the map counts hosts per facet. host_facets and facet_counts are derived from the
-// installations, brought up to date in bulk with the rest (store/catch-up.ts), and rebuilt here
-// when the classification changes.
+// entries it has; the map counts hosts per facet. host_facets and facet_counts follow each ingest
+// (store/installations.ts), and are rebuilt here when the classification changes widely.
 import type { Db } from './db.ts';
-import type { InstallationRow } from './host-installations.ts';
+import type { InstallationRow } from './installations.ts';
 
 /** The classification columns of a catalogue entry that the map and the facets read. */
 export interface CatalogueFacts {
@@ -15,7 +14,10 @@ export interface CatalogueFacts {
   licence: string;
 }
 
-/** The facets a catalogue entry gives each host it is installed on, as `facet\0value`. */
+/**
+ * The facets a catalogue entry gives each host it is installed on, as `facet\0value`; the view
+ * catalogue_facets (migration 17) says the same in SQL.
+ */
 export function facetsOf(facts: CatalogueFacts): string[] {
   const facets = [`cell\u0000${facts.area ?? 'unknown'}|${facts.origin}`, `origin\u0000${facts.origin}`, `licence\u0000${facts.licence}`];
   if (facts.vendor_id) facets.push(`vendor\u0000${facts.vendor_id}`);
@@ -92,7 +94,6 @@ export class FacetChanges {
   }
   private change(hostId: number, facet: string, delta: number): void {
     const [name, value] = facet.split('\u0000') as [string, string];
-    // A removed host's rows are already gone with it (ON DELETE CASCADE): deleting them is a no-op.
     (delta > 0 ? this.stmt.add : this.stmt.remove).run(hostId, name, value);
     this.counts.set(facet, (this.counts.get(facet) ?? 0) + delta);
   }
@@ -115,21 +116,11 @@ export function storedFacets(db: Db, hostId: number): Set<string> {
 
 /** Every host's facets and the counts rebuilt from the installations, in SQL (the classification changed widely). */
 export function rebuildFacets(db: Db): void {
-  db.exec('CREATE TEMP TABLE IF NOT EXISTS catalogue_facet (catalogue_id INTEGER NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL)');
-  db.exec('DELETE FROM temp.catalogue_facet');
-  const insert = db.prepare('INSERT INTO temp.catalogue_facet (catalogue_id, facet, value) VALUES (?, ?, ?)');
-  for (const row of db.prepare(`SELECT ${FACTS_COLUMNS} FROM catalogue`).all() as (CatalogueFacts & { id: number })[]) {
-    for (const facet of facetsOf(row)) {
-      const [name, value] = facet.split('\u0000') as [string, string];
-      insert.run(row.id, name, value);
-    }
-  }
   db.exec(`
     DELETE FROM host_facets;
     DELETE FROM facet_counts;
     INSERT INTO host_facets (host_id, facet, value)
-      SELECT DISTINCT i.host_id, f.facet, f.value FROM installations i JOIN temp.catalogue_facet f ON f.catalogue_id = i.catalogue_id;
+      SELECT DISTINCT i.host_id, f.facet, f.value FROM installations i JOIN catalogue_facets f ON f.catalogue_id = i.catalogue_id;
     INSERT INTO facet_counts (facet, value, hosts) SELECT facet, value, COUNT(*) FROM host_facets GROUP BY facet, value;
-    DELETE FROM temp.catalogue_facet;
   `);
 }
