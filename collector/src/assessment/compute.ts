@@ -182,7 +182,7 @@ interface Group {
   area: Area;
   kind: string;
   entries: number[];
-  /** Hosts of a single entry (its counter); several entries are counted from their host sets. */
+  /** Hosts of a single entry (its counter); several entries are counted from their installations. */
   entryHosts: number;
   installations: number;
   assets: DeclaredAsset[];
