@@ -17,7 +17,7 @@ export function expectDerivedConsistent(db: Db): void {
   // independently of the view catalogue_facets that a rebuild uses).
   const facetsOfHosts = new Set<string>();
   const rows = db
-    .prepare('SELECT DISTINCT i.host_id, c.area, c.origin, c.vendor_id, c.country, c.owner_country, c.licence FROM installations i JOIN catalogue c ON c.id = i.catalogue_id')
+    .prepare('SELECT DISTINCT i.host_id, c.area, c.origin, c.vendor_id, c.country, c.owner_country, c.licence, c.platform FROM installations i JOIN catalogue c ON c.id = i.catalogue_id')
     .all() as (CatalogueFacts & { host_id: number })[];
   for (const row of rows) for (const facet of facetsOf(row)) facetsOfHosts.add(`${row.host_id}\u0000${facet}`);
   const stored = (db.prepare('SELECT host_id, facet, value FROM host_facets').all() as { host_id: number; facet: string; value: string }[]).map(

@@ -314,6 +314,15 @@ export function fleetHosts(db: Db): number {
 
 export { hostCounts };
 
+/**
+ * Hosts with a non-platform item, by area (`area|AREA`), by area and origin (`cell|AREA|ORIGIN`) and
+ * by origin (`origin|ORIGIN`): the assessed_* facets, counted at ingest.
+ */
+export function assessedHostCounts(db: Db): Map<string, number> {
+  const rows = db.prepare("SELECT facet, value, hosts FROM facet_counts WHERE facet IN ('assessed_area', 'assessed_cell', 'assessed_origin') AND hosts > 0").all() as { facet: string; value: string; hosts: number }[];
+  return new Map(rows.map((r) => [`${r.facet.slice('assessed_'.length)}|${r.value}`, r.hosts]));
+}
+
 /** The DSI's criticality settings, by `scope:key` (product:vendor/product, category:id). */
 export function criticalitySettings(db: Db): Map<string, number> {
   return new Map((db.prepare('SELECT scope, key, level FROM criticality').all() as { scope: string; key: string; level: number }[]).map((r) => [`${r.scope}:${r.key}`, r.level]));

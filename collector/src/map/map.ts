@@ -71,10 +71,10 @@ class Tally {
  */
 function facetHostsAt(db: Db, recognised: string): Map<string, Map<string, number>> {
   const labelsOf = new Map<number, string[]>();
-  const rows = db.prepare(`SELECT id, area, origin, vendor_id, country, owner_country, licence, CASE WHEN ${recognised} THEN 1 ELSE 0 END AS trusted
+  const rows = db.prepare(`SELECT id, area, origin, vendor_id, country, owner_country, licence, platform, CASE WHEN ${recognised} THEN 1 ELSE 0 END AS trusted
     FROM catalogue WHERE installs > 0`).all() as (CatalogueFacts & { id: number; trusted: number })[];
   for (const row of rows) {
-    const facts: CatalogueFacts = row.trusted ? row : { area: row.area, origin: 'unknown', vendor_id: null, country: null, owner_country: null, licence: 'unknown' };
+    const facts: CatalogueFacts = row.trusted ? row : { area: row.area, origin: 'unknown', vendor_id: null, country: null, owner_country: null, licence: 'unknown', platform: row.platform };
     labelsOf.set(row.id, facetsOf(facts));
   }
   const out = new Map<string, Map<string, number>>();

@@ -12,6 +12,7 @@ export interface CatalogueFacts {
   country: string | null;
   owner_country: string | null;
   licence: string;
+  platform: number;
 }
 
 /**
@@ -24,10 +25,15 @@ export function facetsOf(facts: CatalogueFacts): string[] {
   const country = facts.owner_country ?? facts.country;
   if (facts.country) facets.push(`country\u0000${facts.country}`);
   if (country) facets.push(`owner_country\u0000${country}`);
+  // The assessment's host shares: every item but drivers and runtimes (platform items).
+  if (!facts.platform) {
+    facets.push(`assessed_origin\u0000${facts.origin}`);
+    if (facts.area) facets.push(`assessed_area\u0000${facts.area}`, `assessed_cell\u0000${facts.area}|${facts.origin}`);
+  }
   return facets;
 }
 
-const FACTS_COLUMNS = 'id, area, origin, vendor_id, country, owner_country, licence';
+const FACTS_COLUMNS = 'id, area, origin, vendor_id, country, owner_country, licence, platform';
 
 /** Meta key of the fingerprint of the rules the catalogue is classified with (set by reclassification). */
 export const RULES_META_KEY = 'rules_fingerprint';

@@ -137,15 +137,16 @@ describe('counters kept at ingest', () => {
 
   it('give each facet of the view catalogue_facets as facetsOf does', () => {
     const db = openDatabase(':memory:');
-    const insert = db.prepare(`INSERT INTO catalogue (kind, source, name, name_norm, publisher_norm, package_norm, area, origin, licence, vendor_id, country, owner_country, first_seen)
-      VALUES ('software', 'registry', ?, ?, '', '', ?, ?, ?, ?, ?, ?, '')`);
+    const insert = db.prepare(`INSERT INTO catalogue (kind, source, name, name_norm, publisher_norm, package_norm, area, origin, licence, vendor_id, country, owner_country, platform, first_seen)
+      VALUES ('software', 'registry', ?, ?, '', '', ?, ?, ?, ?, ?, ?, ?, '')`);
     const cases: CatalogueFacts[] = [
-      { area: null, origin: 'unknown', licence: 'unknown', vendor_id: null, country: null, owner_country: null },
-      { area: 'software', origin: 'non_eu', licence: 'proprietary', vendor_id: 'zoom', country: 'US', owner_country: null },
-      { area: 'workstation', origin: 'non_eu', licence: 'proprietary', vendor_id: 'x', country: 'IE', owner_country: 'US' },
-      { area: 'infrastructure', origin: 'community', licence: 'open_source', vendor_id: 'y', country: null, owner_country: null },
+      { area: null, origin: 'unknown', licence: 'unknown', vendor_id: null, country: null, owner_country: null, platform: 0 },
+      { area: 'software', origin: 'non_eu', licence: 'proprietary', vendor_id: 'zoom', country: 'US', owner_country: null, platform: 0 },
+      { area: 'workstation', origin: 'non_eu', licence: 'proprietary', vendor_id: 'x', country: 'IE', owner_country: 'US', platform: 0 },
+      { area: 'software', origin: 'non_eu', licence: 'proprietary', vendor_id: 'microsoft', country: 'US', owner_country: null, platform: 1 },
+      { area: 'infrastructure', origin: 'community', licence: 'open_source', vendor_id: 'y', country: null, owner_country: null, platform: 0 },
     ];
-    cases.forEach((c, i) => insert.run(`n${i}`, `n${i}`, c.area, c.origin, c.licence, c.vendor_id, c.country, c.owner_country));
+    cases.forEach((c, i) => insert.run(`n${i}`, `n${i}`, c.area, c.origin, c.licence, c.vendor_id, c.country, c.owner_country, c.platform));
     const ids = db.prepare('SELECT id FROM catalogue ORDER BY id').pluck().all() as number[];
     cases.forEach((c, i) => {
       const view = (db.prepare('SELECT facet, value FROM catalogue_facets WHERE catalogue_id = ?').all(ids[i]) as { facet: string; value: string }[]).map((f) => `${f.facet}\u0000${f.value}`);

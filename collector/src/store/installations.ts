@@ -152,20 +152,18 @@ const BITS_SET = Uint8Array.from({ length: 256 }, (_, byte) => {
 
 /**
  * Exact host counts of groups of catalogue entries: for each label, the hosts that have at least one
- * of its entries, each host counted once. One pass over the installations' (entry, host) index.
+ * of its entries, each host counted once. Reads the hosts of each labelled entry from the
+ * installations' index.
  */
 export function hostCounts(db: Db, labelsOf: ReadonlyMap<number, readonly string[]>): Map<string, number> {
   const maxHost = (db.prepare('SELECT COALESCE(MAX(id), 0) FROM hosts').pluck().get() as number) + 1;
   const bitmaps = new Map<string, Uint8Array>();
   for (const labels of labelsOf.values()) for (const label of labels) if (!bitmaps.has(label)) bitmaps.set(label, new Uint8Array(Math.ceil(maxHost / 8)));
-  let entry = -1;
-  let targets: Uint8Array[] = [];
-  for (const [id, host] of db.prepare('SELECT catalogue_id, host_id FROM installations ORDER BY catalogue_id').raw().iterate() as Iterable<[number, number]>) {
-    if (id !== entry) {
-      entry = id;
-      targets = (labelsOf.get(id) ?? []).map((label) => bitmaps.get(label)!);
-    }
-    for (const bits of targets) bits[host >> 3]! |= 1 << (host & 7);
+  const hostsOfEntry = db.prepare('SELECT host_id FROM installations WHERE catalogue_id = ?').pluck();
+  for (const [id, labels] of labelsOf) {
+    if (!labels.length) continue;
+    const targets = labels.map((label) => bitmaps.get(label)!);
+    for (const host of hostsOfEntry.iterate(id) as Iterable<number>) for (const bits of targets) bits[host >> 3]! |= 1 << (host & 7);
   }
   const counts = new Map<string, number>();
   for (const [label, bits] of bitmaps) {

@@ -240,4 +240,7 @@ CREATE VIEW catalogue_facets (catalogue_id, facet, value) AS
   UNION ALL SELECT id, 'licence', licence FROM catalogue
   UNION ALL SELECT id, 'vendor', vendor_id FROM catalogue WHERE vendor_id IS NOT NULL
   UNION ALL SELECT id, 'country', country FROM catalogue WHERE country IS NOT NULL
-  UNION ALL SELECT id, 'owner_country', COALESCE(owner_country, country) FROM catalogue WHERE COALESCE(owner_country, country) IS NOT NULL;
+  UNION ALL SELECT id, 'owner_country', COALESCE(owner_country, country) FROM catalogue WHERE COALESCE(owner_country, country) IS NOT NULL
+  UNION ALL SELECT id, 'assessed_origin', origin FROM catalogue WHERE platform = 0
+  UNION ALL SELECT id, 'assessed_area', area FROM catalogue WHERE platform = 0 AND area IS NOT NULL
+  UNION ALL SELECT id, 'assessed_cell', area || '|' || origin FROM catalogue WHERE platform = 0 AND area IS NOT NULL;
