@@ -6,7 +6,7 @@ import { inventoryContentHash, type Hardware, type Inventory, type InventoryPart
 import type { Classification, Classifier } from '../classify/classifier.ts';
 import { getMeta, setMeta, type Db } from '../store/db.ts';
 import { EntryFacets, FacetChanges, rebuildFacets, RULES_META_KEY, storedFacets } from '../store/facets.ts';
-import { canonicalRows, hostsOf, installationsOf as storedInstallations, replaceInstallations, type InstallationRow } from '../store/installations.ts';
+import { canonicalRows, CounterChanges, hostsOf, installationsOf as storedInstallations, replaceInstallations, type InstallationRow } from '../store/installations.ts';
 import { catalogueKey, hostRole, installationsOf, isInfrastructure, type CatalogueItem, type HostRole } from './items.ts';
 
 export interface IngestResult {
@@ -100,7 +100,7 @@ export class Ingestor {
   private entryFacets: { rules: string | undefined; facets: EntryFacets } | null = null;
   private readonly stmt;
   /** One inventory in its own transaction (a savepoint inside a batch). */
-  private readonly ingestTransaction: (inventory: Inventory, now: string) => IngestResult;
+  private readonly ingestTransaction: (inventory: Inventory, now: string, changes: CounterChanges) => IngestResult;
 
   constructor(
     private readonly db: Db,
@@ -133,7 +133,7 @@ export class Ingestor {
         VALUES (@kind, @source, @role, @host_os, @name, @publisher, @package, @name_norm, @publisher_norm, @package_norm, @vendor_id, @product_id,
         @country, @owner_country, @origin, @licence, @area, @category, @platform, @rule, @evidence, @confidence, @now)`),
     };
-    this.ingestTransaction = db.transaction((inventory: Inventory, now: string) => this.ingestUnsafe(inventory, now));
+    this.ingestTransaction = db.transaction((inventory: Inventory, now: string, changes: CounterChanges) => this.ingestUnsafe(inventory, now, changes));
   }
 
   /** Ingest a validated inventory. All or nothing: on any error, the database is unchanged. */
@@ -156,26 +156,38 @@ export class Ingestor {
     // batch is rolled back whole and ingested again below, each inventory in its own savepoint.
     if (inventories.length > 1) {
       try {
-        return this.db.transaction(() => inventories.map((inventory) => this.ingestUnsafe(inventory, at)))();
+        return this.db.transaction(() => {
+          const changes = new CounterChanges(this.db);
+          const results = inventories.map((inventory) => this.ingestUnsafe(inventory, at, changes));
+          changes.write();
+          return results;
+        })();
       } catch {
         this.forgetEntries();
       }
     }
     let failed = false;
     try {
-      return this.db.transaction(() =>
-        inventories.map((inventory) => {
+      return this.db.transaction(() => {
+        const changes = new CounterChanges(this.db);
+        const results = inventories.map((inventory) => {
+          // The counters of an inventory count once its savepoint is kept.
+          const own = new CounterChanges(this.db);
           try {
             // A transaction inside a transaction is a savepoint in better-sqlite3.
-            return this.ingestTransaction(inventory, at);
+            const result = this.ingestTransaction(inventory, at, own);
+            changes.addAll(own);
+            return result;
           } catch (error) {
             failed = true;
             // Rolled back: the next inventories of the batch must not reuse its catalogue rows.
             this.forgetEntries();
             return error instanceof Error ? error : new Error(String(error));
           }
-        }),
-      )();
+        });
+        changes.write();
+        return results;
+      })();
     } catch (error) {
       failed = true;
       throw error;
@@ -342,7 +354,7 @@ export class Ingestor {
     return id;
   }
 
-  private ingestUnsafe(inventory: Inventory, now: string): IngestResult {
+  private ingestUnsafe(inventory: Inventory, now: string, changes: CounterChanges): IngestResult {
     const replayOf = this.stmt.receipt.pluck().get(inventory.id) as number | undefined;
     if (replayOf !== undefined) return { host_id: replayOf, replay: true, items: 0, new_catalogue_entries: 0, duplicate_id: false, unchanged: true };
 
@@ -359,7 +371,7 @@ export class Ingestor {
       rows.push([this.catalogueId(installation.item, now, created), installation.version, installation.scope, installation.arch]);
     }
     const next = canonicalRows(rows);
-    replaceInstallations(this.db, this.entryFacets!.facets, host.id, next);
+    replaceInstallations(this.db, this.entryFacets!.facets, host.id, next, changes);
 
     this.stmt.addReceipt.run(inventory.id, host.id, now, inventory.collected_at, inventory.software.length, partial ? 1 : 0);
     return { host_id: host.id, replay: false, items: next.length, new_catalogue_entries: created.n, duplicate_id: host.duplicate, unchanged: host.unchanged };

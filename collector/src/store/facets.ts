@@ -80,18 +80,39 @@ export class EntryFacets {
   }
 }
 
-/** Changes of hosts' facets, written row by row, with the host counts per facet summed and written once. */
+const facetStatements = new WeakMap<Db, ReturnType<typeof prepareFacets>>();
+
+function prepareFacets(db: Db) {
+  return {
+    add: db.prepare('INSERT INTO host_facets (host_id, facet, value) VALUES (?, ?, ?)'),
+    remove: db.prepare('DELETE FROM host_facets WHERE host_id = ? AND facet = ? AND value = ?'),
+    count: db.prepare(
+      'INSERT INTO facet_counts (facet, value, hosts) VALUES (?, ?, ?) ON CONFLICT (facet, value) DO UPDATE SET hosts = hosts + excluded.hosts',
+    ),
+    stored: db.prepare('SELECT facet, value FROM host_facets WHERE host_id = ?').raw(),
+  };
+}
+
+function facetStmts(db: Db) {
+  let s = facetStatements.get(db);
+  if (!s) facetStatements.set(db, (s = prepareFacets(db)));
+  return s;
+}
+
+/**
+ * Changes of hosts' facets, written row by row, with the host counts per facet summed and written
+ * once (by `flush`, before the transaction ends).
+ */
 export class FacetChanges {
   private readonly counts = new Map<string, number>();
   private readonly stmt;
-  constructor(private readonly db: Db) {
-    this.stmt = {
-      add: db.prepare('INSERT INTO host_facets (host_id, facet, value) VALUES (?, ?, ?)'),
-      remove: db.prepare('DELETE FROM host_facets WHERE host_id = ? AND facet = ? AND value = ?'),
-      count: db.prepare(
-        'INSERT INTO facet_counts (facet, value, hosts) VALUES (?, ?, ?) ON CONFLICT (facet, value) DO UPDATE SET hosts = hosts + excluded.hosts',
-      ),
-    };
+  constructor(db: Db) {
+    this.stmt = facetStmts(db);
+  }
+  /** Take over the summed counts of another (the changes of an inventory whose savepoint was kept). */
+  addAll(other: FacetChanges): void {
+    for (const [facet, n] of other.counts) this.counts.set(facet, (this.counts.get(facet) ?? 0) + n);
+    other.counts.clear();
   }
   /** A host's facets go from `before` to `after`. */
   move(hostId: number, before: ReadonlySet<string>, after: ReadonlySet<string>): void {
@@ -116,8 +137,8 @@ export class FacetChanges {
 
 /** The facets a host has stored. */
 export function storedFacets(db: Db, hostId: number): Set<string> {
-  const rows = db.prepare('SELECT facet, value FROM host_facets WHERE host_id = ?').all(hostId) as { facet: string; value: string }[];
-  return new Set(rows.map((f) => `${f.facet}\u0000${f.value}`));
+  const rows = facetStmts(db).stored.all(hostId) as [string, string][];
+  return new Set(rows.map(([facet, value]) => `${facet}\u0000${value}`));
 }
 
 /** Every host's facets and the counts rebuilt from the installations, in SQL (the classification changed widely). */

@@ -1,8 +1,9 @@
 // A host's installations, one row each in `installations`, and what the map counts from them kept
 // exact in the same transaction: each catalogue entry's installation and host counters
 // (catalogue.installs, catalogue.hosts), each host's facets and the host count of each facet
-// (host_facets, facet_counts, store/facets.ts). A write applies what the host gained or lost; a
-// read only reads.
+// (host_facets, facet_counts, store/facets.ts). A write applies what the host gained or lost (the
+// counters summed over the transaction's inventories and written once before it commits); a read
+// only reads.
 import type { Db } from './db.ts';
 import { EntryFacets, FacetChanges, storedFacets } from './facets.ts';
 
@@ -51,11 +52,43 @@ export function installationsOf(db: Db, hostId: number): InstallationRow[] {
 }
 
 /**
- * Replace a host's installations by `next` (canonical rows), writing only the rows that changed and
- * applying to the counters and facets what the host gained or lost. To be called inside the
- * transaction that writes the host. Returns whether anything changed.
+ * What the ingests of a transaction gained or lost, summed per catalogue entry and per facet: an
+ * entry common to a batch's hosts is written once, not once per host. `write` before the commit.
  */
-export function replaceInstallations(db: Db, entryFacets: EntryFacets, hostId: number, next: readonly InstallationRow[]): boolean {
+export class CounterChanges {
+  /** Installations and hosts gained (negative: lost), by catalogue entry. */
+  private readonly entries = new Map<number, [number, number]>();
+  readonly facets: FacetChanges;
+  constructor(private readonly db: Db) {
+    this.facets = new FacetChanges(db);
+  }
+  entry(id: number, installs: number, hosts: number): void {
+    const counts = this.entries.get(id);
+    if (counts) {
+      counts[0] += installs;
+      counts[1] += hosts;
+    } else this.entries.set(id, [installs, hosts]);
+  }
+  /** Take over another's changes (an inventory whose savepoint was kept). */
+  addAll(other: CounterChanges): void {
+    for (const [id, [installs, hosts]] of other.entries) this.entry(id, installs, hosts);
+    other.entries.clear();
+    this.facets.addAll(other.facets);
+  }
+  write(): void {
+    const count = stmts(this.db).count;
+    for (const [id, [installs, hosts]] of this.entries) if (installs || hosts) count.run(installs, hosts, id);
+    this.entries.clear();
+    this.facets.flush();
+  }
+}
+
+/**
+ * Replace a host's installations by `next` (canonical rows), writing only the rows that changed,
+ * and add to `changes` what the host gained or lost. To be called inside the transaction that
+ * writes the host, which writes `changes` before it ends. Returns whether anything changed.
+ */
+export function replaceInstallations(db: Db, entryFacets: EntryFacets, hostId: number, next: readonly InstallationRow[], changes: CounterChanges): boolean {
   const s = stmts(db);
   const stored = installationsOf(db, hostId);
   let changed = false;
@@ -84,24 +117,22 @@ export function replaceInstallations(db: Db, entryFacets: EntryFacets, hostId: n
       changed = true;
       const hosts = oldEnd === i ? 1 : newEnd === j ? -1 : 0;
       if (hosts) entriesChanged = true;
-      s.count.run(added - removed, hosts, id);
+      changes.entry(id, added - removed, hosts);
     }
     i = oldEnd;
     j = newEnd;
   }
   // Facets follow the entries a host has, not their versions.
-  if (entriesChanged) {
-    const facets = new FacetChanges(db);
-    facets.move(hostId, storedFacets(db, hostId), entryFacets.ofHost(next));
-    facets.flush();
-  }
+  if (entriesChanged) changes.facets.move(hostId, storedFacets(db, hostId), entryFacets.ofHost(next));
   return changed;
 }
 
 /** Remove a host, its installations taken off the counters and facets first. */
 export function deleteHost(db: Db, hostId: number): boolean {
   return db.transaction(() => {
-    replaceInstallations(db, new EntryFacets(db), hostId, []);
+    const changes = new CounterChanges(db);
+    replaceInstallations(db, new EntryFacets(db), hostId, [], changes);
+    changes.write();
     return stmts(db).deleteHost.run(hostId).changes > 0;
   })();
 }
