@@ -3,7 +3,7 @@
 // (GET /api/v1/map latency on generated fleets), classify (throughput and full reclassification),
 // assessment (the dependency assessment of a generated authority); executable (on request: peak
 // memory of the linux-x64 single executable's scan beside FusionInventory Agent's, and the sizes).
-// Usage: pnpm bench [--only scan,ingest,map,classify,assessment,executable] [--fleets 5000,50000] [--workstations 10000]
+// Usage: pnpm bench [--only scan,ingest,map,classify,assessment,executable] [--fleets 5000,50000] [--requests 55] [--workstations 10000]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -17,7 +17,6 @@ import { request } from 'undici';
 import { createCollector, listen } from '../collector/src/collector.ts';
 import { computeAssessment } from '../collector/src/assessment/compute.ts';
 import { classifyItem, type Ingestor } from '../collector/src/ingest/ingest.ts';
-import { catchUp } from '../collector/src/store/catch-up.ts';
 import { productHosts, productVersions } from '../collector/src/ui/queries.ts';
 import { createToken, enrolAgent } from '../collector/src/store/tokens.ts';
 import { createSession, createUser } from '../collector/src/accounts/users.ts';
@@ -26,7 +25,7 @@ import { bundleAgent } from '../scripts/bundle-agent.ts';
 import { fleetSoftware, makeInventory } from '../test/fixtures.ts';
 
 const { values } = parseArgs({
-  options: { only: { type: 'string' }, fleets: { type: 'string', default: '5000,50000' }, workstations: { type: 'string' } },
+  options: { only: { type: 'string' }, fleets: { type: 'string', default: '5000,50000' }, workstations: { type: 'string' }, requests: { type: 'string' } },
 });
 const sections = new Set((values.only ?? 'scan,ingest,map,classify,assessment').split(','));
 const ROOT_DIR = new URL('..', import.meta.url).pathname;
@@ -169,34 +168,23 @@ if (sections.has('ingest')) {
   // In-process, one transaction per inventory: new hosts, then rescans of them.
   const single = createCollector({ dbFile: join(work, 'ingest.db'), log: quiet });
   const singleSeconds = timedIngest(single.ingestor, texts, 1);
-  const singleCatchUpSeconds = timed(() => catchUp(single.db));
   const rescanSeconds = timedIngest(single.ingestor, rescanTexts, 1);
-  const rescansQueued = single.db.prepare('SELECT COUNT(*) FROM catalogue_hosts_queue').pluck().get();
-  if (rescansQueued !== count) throw new Error(`rescans changed ${rescansQueued} hosts of ${count}`);
+  // Each rescan replaced its last item by another host's: every host has the new version of its first.
+  const rescanned = single.db.prepare("SELECT COUNT(DISTINCT host_id) FROM installations WHERE version = '9.1'").pluck().get();
+  if (rescanned !== count) throw new Error(`rescans changed ${rescanned} hosts of ${count}`);
   single.close();
 
   // In-process, 50 inventories per commit (as the HTTP path groups concurrent requests).
   const batched = createCollector({ dbFile: join(work, 'batched.db'), log: quiet });
   const batchedSeconds = timedIngest(batched.ingestor, texts, 50);
-  const catchUpSeconds = timed(() => catchUp(batched.db));
   const batchedRescanSeconds = timedIngest(batched.ingestor, rescanTexts, 50);
-  const rescanCatchUpSeconds = timed(() => catchUp(batched.db));
   batched.close();
-
-  // The same catch-up in steps of 500 hosts instead of 2,000 (CHUNK_HOSTS): what a smaller step costs.
-  const stepped = createCollector({ dbFile: join(work, 'stepped.db'), log: quiet });
-  timedIngest(stepped.ingestor, texts, 50);
-  const steppedCatchUpSeconds = timed(() => {
-    while (catchUp(stepped.db, 500));
-  });
-  stepped.close();
 
   // The whole in-process path: JSON text parsed and validated, ingested 50 per commit.
   const full = createCollector({ dbFile: join(work, 'full.db'), log: quiet });
   const fullSeconds = timed(() => {
     for (let i = 0; i < texts.length; i += 50) full.ingestor.ingestMany(texts.slice(i, i + 50).map(validated));
   });
-  const fullCatchUpSeconds = timed(() => catchUp(full.db));
   full.close();
 
   // Over HTTP on loopback: gzip JSON, bearer token, 8 concurrent agents.
@@ -239,50 +227,54 @@ if (sections.has('ingest')) {
     new_hosts_per_s: perSecond(singleSeconds),
     new_hosts_batched_per_s: perSecond(batchedSeconds),
     new_hosts_with_validation_batched_per_s: perSecond(fullSeconds),
-    catch_up_hosts_per_s: perSecond(catchUpSeconds),
-    catch_up_after_single_hosts_per_s: perSecond(singleCatchUpSeconds),
-    catch_up_in_steps_of_500_hosts_per_s: perSecond(steppedCatchUpSeconds),
-    new_hosts_with_catch_up_per_s: perSecond(singleSeconds + singleCatchUpSeconds),
-    new_hosts_batched_with_catch_up_per_s: perSecond(batchedSeconds + catchUpSeconds),
-    new_hosts_with_validation_and_catch_up_per_s: perSecond(fullSeconds + fullCatchUpSeconds),
     rescans_per_s: perSecond(rescanSeconds),
     rescans_batched_per_s: perSecond(batchedRescanSeconds),
-    rescans_batched_with_catch_up_per_s: perSecond(batchedRescanSeconds + rescanCatchUpSeconds),
     http_gzip_per_s: perSecond(httpSeconds),
     new_hosts_share_of_raw: round(rawSeconds / singleSeconds, 2),
     new_hosts_batched_share_of_raw: round(rawSeconds / batchedSeconds, 2),
-    new_hosts_batched_with_catch_up_share_of_raw: round(rawSeconds / (batchedSeconds + catchUpSeconds), 2),
     rescans_share_of_raw: round(rawSeconds / rescanSeconds, 2),
   });
 }
 
 // --- map latency on generated fleets ----------------------------------------------------------
+// GET /api/v1/map, the same with only high-confidence evidence counted (hosts recounted from the
+// installations), the overview page (the map and the assessment), and a product's drill-down.
 if (sections.has('map')) {
+  const requests = Number(values.requests ?? 55);
   for (const fleet of values.fleets!.split(',').map(Number)) {
     const dbFile = join(work, `fleet-${fleet}.db`);
     const collector = createCollector({ dbFile, log: quiet });
     let started = performance.now();
     for (let i = 0; i < fleet; i += 100) collector.ingestor.ingestMany(Array.from({ length: Math.min(100, fleet - i) }, (_, k) => fleetInventory(i + k)));
     const buildSeconds = (performance.now() - started) / 1000;
-    started = performance.now();
-    catchUp(collector.db);
-    const catchUpSeconds = (performance.now() - started) / 1000;
     const { server, port } = await listen(collector, 0, '127.0.0.1');
     // The map is for the DSI's signed-in accounts: a viewer's session.
     const session = createSession(collector.db, createUser(collector.db, 'bench', 'viewer', 'bench-viewer-password-2026')).cookie;
-    const times: number[] = [];
-    for (let i = 0; i < 55; i++) {
-      started = performance.now();
-      const response = await request(`http://127.0.0.1:${port}/api/v1/map`, { headers: { cookie: `${SESSION_COOKIE}=${session}` } });
-      const map = (await response.body.json()) as { totals: { hosts: number } };
-      if (map.totals.hosts !== fleet) throw new Error(`map shows ${map.totals.hosts} hosts, expected ${fleet}`);
-      if (i >= 5) times.push(performance.now() - started);
-    }
+    /** Milliseconds of each of `n` requests after 5 of warm-up, sorted. */
+    const timedRequests = async (path: string, n: number, check: (body: string) => void) => {
+      const times: number[] = [];
+      for (let i = 0; i < n + 5; i++) {
+        started = performance.now();
+        const response = await request(`http://127.0.0.1:${port}${path}`, { headers: { cookie: `${SESSION_COOKIE}=${session}` } });
+        const body = await response.body.text();
+        if (response.statusCode !== 200) throw new Error(`${path}: HTTP ${response.statusCode}`);
+        check(body);
+        if (i >= 5) times.push(performance.now() - started);
+      }
+      return times.sort((a, b) => a - b);
+    };
+    const hostsShown = (body: string) => {
+      const hosts = (JSON.parse(body) as { totals: { hosts: number } }).totals.hosts;
+      if (hosts !== fleet) throw new Error(`map shows ${hosts} hosts, expected ${fleet}`);
+    };
+    const map = await timedRequests('/api/v1/map', requests, hostsShown);
+    const mapHigh = await timedRequests('/api/v1/map?confidence=high', Math.ceil(requests / 5), hostsShown);
+    const overview = await timedRequests('/', Math.ceil(requests / 5), () => {});
     server.close();
-    // A product's drill-down (its hosts, first page, and its versions), for the most installed entry.
+    // A product's drill-down (its hosts, a page of them, and its versions), for the most installed entry.
     const top = collector.db.prepare('SELECT id FROM catalogue ORDER BY hosts DESC LIMIT 1').pluck().get() as number;
     const drill: number[] = [];
-    for (let i = 0; i < 55; i++) {
+    for (let i = 0; i < requests + 5; i++) {
       started = performance.now();
       const page = productHosts(collector.db, top, 1 + (i % 10));
       productVersions(collector.db, top);
@@ -292,18 +284,15 @@ if (sections.has('map')) {
     drill.sort((a, b) => a - b);
     const installations = collector.db.prepare('SELECT SUM(installs) FROM catalogue').pluck().get() as number;
     collector.close();
-    times.sort((a, b) => a - b);
+    const ms = (times: number[]) => ({ requests: times.length, p50_ms: round(percentile(times, 50)), p95_ms: round(percentile(times, 95)), max_ms: round(times.at(-1)!) });
     report(`map_${fleet}_hosts`, {
       hosts: fleet,
       installations,
       fleet_ingest_s: round(buildSeconds),
-      catch_up_s: round(catchUpSeconds),
-      drill_down_p50_ms: round(percentile(drill, 50)),
-      drill_down_p95_ms: round(percentile(drill, 95)),
-      requests: times.length,
-      p50_ms: round(percentile(times, 50)),
-      p95_ms: round(percentile(times, 95)),
-      max_ms: round(times.at(-1)!),
+      map: ms(map),
+      map_confidence_high: ms(mapHigh),
+      overview_page: ms(overview),
+      drill_down: ms(drill),
     });
     rmSync(dbFile, { force: true });
   }

@@ -14,7 +14,6 @@ import { Ingestor } from './ingest/ingest.ts';
 import { computeAssessment } from './assessment/compute.ts';
 import { recordSnapshot } from './assessment/history.ts';
 import { DelayedTask } from './delayed-task.ts';
-import { catchUp, CHUNK_HOSTS } from './store/catch-up.ts';
 import { openDatabase, type Db } from './store/db.ts';
 
 export interface CollectorOptions {
@@ -74,26 +73,7 @@ export function createCollector(options: CollectorOptions): Collector {
     }
   };
   const snapshots = new DelayedTask(takeSnapshot, options.snapshotDelayMs ?? 5_000);
-  // What is derived from the installations (store/catch-up.ts), brought up to date a second after
-  // new data, so that a read rarely has changes to apply first (it applies them if there are). One
-  // chunk per step, the event loop free between them: a step takes up to a second when thousands
-  // of hosts wait (a fleet-wide burst), a few milliseconds for the few inventories a second of a
-  // fleet's daily rescans.
-  let closed = false;
-  const catchUpStep = () => {
-    if (closed) return;
-    try {
-      if (catchUp(db, CHUNK_HOSTS)) setImmediate(catchUpStep).unref();
-    } catch (error) {
-      log.error({ err: error }, 'bringing the counts derived from the installations up to date failed');
-    }
-  };
-  const derived = new DelayedTask(catchUpStep, 1_000);
-  const dataChanged = () => {
-    derived.schedule();
-    snapshots.schedule();
-  };
-  derived.schedule();
+  const dataChanged = () => snapshots.schedule();
   if (changed !== null) log.info({ changed, rules: classifier.fingerprint }, 'catalogue reclassified with the current rules');
   const collector: Collector = {
     db,
@@ -123,9 +103,6 @@ export function createCollector(options: CollectorOptions): Collector {
     }),
     close: () => {
       snapshots.flush();
-      // What is left in the queue stays there, applied by the next reader or collector.
-      derived.cancel();
-      closed = true;
       db.close();
     },
   };

@@ -1,6 +1,5 @@
 // Work done a moment after new data arrives, once for a burst of inventories: the day's assessment
-// snapshot (the trajectory keeps the last state of each day with new data), the counts derived from
-// the installations (store/catch-up.ts).
+// snapshot (the trajectory keeps the last state of each day with new data).
 export class DelayedTask {
   private timer: NodeJS.Timeout | null = null;
   constructor(

@@ -4,7 +4,7 @@
 import { AREAS, ORIGINS, type Alternative, type Area, type Origin } from '@tiebreak/shared';
 import type { Classification, Classifier } from '../classify/classifier.ts';
 import type { Db } from '../store/db.ts';
-import { classifyNamed, classifySpend, criticalitySettings, fleetHosts, hostCounts, installedEntries, listAssets, spendLines, spendYears, type DeclaredAsset, type InstalledEntry } from './inputs.ts';
+import { assessedHostCounts, classifyNamed, classifySpend, criticalitySettings, fleetHosts, hostCounts, installedEntries, listAssets, spendLines, spendYears, type DeclaredAsset, type InstalledEntry } from './inputs.ts';
 import {
   CRITICAL_LEVEL,
   alternativeQualifies,
@@ -182,7 +182,7 @@ interface Group {
   area: Area;
   kind: string;
   entries: number[];
-  /** Hosts of a single entry (its counter); several entries are counted from their host sets. */
+  /** Hosts of a single entry (its counter); several entries are counted from their installations. */
   entryHosts: number;
   installations: number;
   assets: DeclaredAsset[];
@@ -225,14 +225,6 @@ export function computeAssessment(db: Db, classifier: Classifier, options: Asses
   let unknownInstallations = 0;
   for (const e of entries) {
     const area = entryArea(e);
-    // Host shares: every non-platform item, unknown included, in its area and overall.
-    if (!e.platform) {
-      if (e.area) {
-        label(e.id, `area|${e.area}`);
-        label(e.id, `cell|${e.area}|${e.origin}`);
-      }
-      label(e.id, `origin|${e.origin}`);
-    }
     if (e.origin === 'unknown') {
       if (!e.platform) {
         unknownProducts += 1;
@@ -249,7 +241,9 @@ export function computeAssessment(db: Db, classifier: Classifier, options: Asses
     } else groups.set(id, { productKey, facts: { ...e, platform: !!e.platform } as Facts, area, kind: e.kind, entries: [e.id], entryHosts: e.hosts, installations: e.installations, assets: [], name: null });
   }
   for (const [id, g] of groups) if (g.entries.length > 1) for (const entry of g.entries) label(entry, `group|${id}`);
-  const hostsBy = hostCounts(db, labelsOf);
+  // Host shares (every non-platform item, unknown included, in its area and overall) as counted at
+  // ingest; the hosts of a product spelt several ways counted from its entries' installations.
+  const hostsBy = new Map([...assessedHostCounts(db), ...hostCounts(db, labelsOf)]);
 
   // Declared assets: joined to the installed product they name (counted once, both sources
   // shown), else a product of their own, weighted by their users capped by the fleet.

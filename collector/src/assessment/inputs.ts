@@ -5,9 +5,8 @@
 import { AREAS, InputError, type Area, type Origin } from '@tiebreak/shared';
 import { UNKNOWN, type Classification, type Classifier } from '../classify/classifier.ts';
 import { readCsvRecords, type CsvRecord } from '../classify/input.ts';
-import { catchUp } from '../store/catch-up.ts';
 import type { Db } from '../store/db.ts';
-import { BLOCK_SIZE } from '../store/host-set.ts';
+import { hostCounts } from '../store/installations.ts';
 
 /** A file with bad lines: each one with its line number and reason. Nothing of it was stored. */
 export class LineErrors extends InputError {
@@ -281,8 +280,8 @@ export function importAssets(db: Db, text: string, createdBy: string): number {
   return assets.length;
 }
 
-// The inventory as the assessment reads it: the catalogue's entries and counters, the sets of hosts
-// of each entry, the fleet. Kept to these few functions so that the storage can change under them.
+// The inventory as the assessment reads it: the catalogue's entries and counters, the hosts of each
+// entry, the fleet. Kept to these few functions so that the storage can change under them.
 
 export interface InstalledEntry {
   id: number;
@@ -302,65 +301,26 @@ export interface InstalledEntry {
 
 /** Every catalogue entry with at least one installation, recognised or not, with its facts. */
 export function installedEntries(db: Db): InstalledEntry[] {
-  catchUp(db);
   return db
     .prepare(`SELECT id, kind, vendor_id, product_id, origin, licence, area, category, platform, country, owner_country, installs AS installations, hosts
       FROM catalogue WHERE installs > 0 ORDER BY id`)
     .all() as InstalledEntry[];
 }
 
-const BITS_SET = Uint8Array.from({ length: 256 }, (_, byte) => {
-  let n = 0;
-  for (let b = byte; b; b &= b - 1) n++;
-  return n;
-});
-
 /** How many hosts the fleet has. */
 export function fleetHosts(db: Db): number {
   return db.prepare('SELECT COUNT(*) FROM hosts').pluck().get() as number;
 }
 
+export { hostCounts };
+
 /**
- * Exact host counts of groups of catalogue entries: for each label, the hosts that have at least one
- * of its entries, each host counted once. Reads every entry's set of hosts once.
+ * Hosts with a non-platform item, by area (`area|AREA`), by area and origin (`cell|AREA|ORIGIN`) and
+ * by origin (`origin|ORIGIN`): the assessed_* facets, counted at ingest.
  */
-export function hostCounts(db: Db, labelsOf: ReadonlyMap<number, readonly string[]>): Map<string, number> {
-  catchUp(db);
-  const maxHost = (db.prepare('SELECT COALESCE(MAX(id), 0) FROM hosts').pluck().get() as number) + 1;
-  const BITMAP_BYTES = BLOCK_SIZE / 8;
-  const bitmaps = new Map<string, Uint8Array>();
-  const bitmapOf = (label: string) => {
-    let bits = bitmaps.get(label);
-    if (!bits) bitmaps.set(label, (bits = new Uint8Array(Math.ceil(maxHost / 8))));
-    return bits;
-  };
-  for (const labels of labelsOf.values()) for (const label of labels) bitmapOf(label);
-  const sets = db.prepare('SELECT catalogue_id, block, members FROM catalogue_hosts').raw();
-  for (const [entry, block, members] of sets.iterate() as Iterable<[number, number, Uint8Array]>) {
-    const labels = labelsOf.get(entry);
-    if (!labels?.length) continue;
-    const targets = labels.map((l) => bitmaps.get(l)!);
-    if (members.length === BITMAP_BYTES) {
-      // A stored bitmap (host-set.ts): OR-ed byte by byte into each label's, at the block's place.
-      const at = block * BITMAP_BYTES;
-      for (const bits of targets) for (let i = 0, end = Math.min(BITMAP_BYTES, bits.length - at); i < end; i++) bits[at + i]! |= members[i]!;
-      continue;
-    }
-    // Sorted 16-bit offsets, little-endian (host-set.ts), read in place.
-    const base = block * BLOCK_SIZE;
-    for (let i = 0; i < members.length; i += 2) {
-      const host = base + (members[i]! | (members[i + 1]! << 8));
-      if (host >= maxHost) continue;
-      for (const bits of targets) bits[host >> 3]! |= 1 << (host & 7);
-    }
-  }
-  const counts = new Map<string, number>();
-  for (const [label, bits] of bitmaps) {
-    let n = 0;
-    for (let i = 0; i < bits.length; i++) n += BITS_SET[bits[i]!]!;
-    counts.set(label, n);
-  }
-  return counts;
+export function assessedHostCounts(db: Db): Map<string, number> {
+  const rows = db.prepare("SELECT facet, value, hosts FROM facet_counts WHERE facet IN ('assessed_area', 'assessed_cell', 'assessed_origin') AND hosts > 0").all() as { facet: string; value: string; hosts: number }[];
+  return new Map(rows.map((r) => [`${r.facet.slice('assessed_'.length)}|${r.value}`, r.hosts]));
 }
 
 /** The DSI's criticality settings, by `scope:key` (product:vendor/product, category:id). */

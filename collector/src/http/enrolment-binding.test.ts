@@ -53,7 +53,7 @@ const enrol = async (token: string, host: { id: string; hostname: string }) => {
   return { status: res.status, body: (await res.json()) as { credential: string; agent_id: number; status?: string } };
 };
 const itemsOf = (hostId: string) =>
-  collector.db.prepare('SELECT json_array_length(installations) FROM host_installations hi JOIN hosts h ON h.id = hi.host_id WHERE h.host_key = ?').pluck().get(hostId) as number | undefined;
+  collector.db.prepare('SELECT COUNT(i.host_id) FROM hosts h LEFT JOIN installations i ON i.host_id = h.id WHERE h.host_key = ? GROUP BY h.id').pluck().get(hostId) as number | undefined;
 const adminPost = (path: string) =>
   collector.app.request(path, { method: 'POST', headers: { cookie: admin.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: admin.csrf }) });
 const fleet = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `Tool ${i}`, version: '1.0', publisher: 'Somebody' }));

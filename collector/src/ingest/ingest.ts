@@ -1,14 +1,12 @@
 // Ingestion of one inventory, in one transaction: the host is found or created (never merging two
 // machines), its items are linked to catalogue entries (classified once, when first seen), and its
-// previous installations are replaced by one row. What the map and the pages count is derived from
-// that row later, in bulk, and before any read (store/catch-up.ts).
+// installations replaced, with what the map and the pages count brought along in the same
+// transaction (store/installations.ts).
 import { inventoryContentHash, type Hardware, type Inventory, type InventoryPart, type Os, type SoftwareItem, type SoftwareSource, type UnchangedReport } from '@tiebreak/shared';
 import type { Classification, Classifier } from '../classify/classifier.ts';
-import { hostsOf } from '../store/catalogue-hosts.ts';
-import { catchUp } from '../store/catch-up.ts';
 import { getMeta, setMeta, type Db } from '../store/db.ts';
 import { EntryFacets, FacetChanges, rebuildFacets, RULES_META_KEY, storedFacets } from '../store/facets.ts';
-import { canonicalRows, parseInstallations, type InstallationRow } from '../store/host-installations.ts';
+import { canonicalRows, CounterChanges, hostsOf, installationsOf as storedInstallations, replaceInstallations, type InstallationRow } from '../store/installations.ts';
 import { catalogueKey, hostRole, installationsOf, isInfrastructure, type CatalogueItem, type HostRole } from './items.ts';
 
 export interface IngestResult {
@@ -98,9 +96,11 @@ export function isComputerHost(db: Db, hostKey: string): boolean {
 
 export class Ingestor {
   private readonly entryIds = new EntryIds();
+  /** The facets of catalogue entries, valid for the classification of this fingerprint of the rules. */
+  private entryFacets: { rules: string | undefined; facets: EntryFacets } | null = null;
   private readonly stmt;
   /** One inventory in its own transaction (a savepoint inside a batch). */
-  private readonly ingestTransaction: (inventory: Inventory, now: string) => IngestResult;
+  private readonly ingestTransaction: (inventory: Inventory, now: string, changes: CounterChanges) => IngestResult;
 
   constructor(
     private readonly db: Db,
@@ -111,7 +111,8 @@ export class Ingestor {
       addReceipt: db.prepare('INSERT INTO inventory_receipts (id, host_id, received_at, collected_at, items, partial) VALUES (?, ?, ?, ?, ?, ?)'),
       storedHost: db.prepare(`SELECT os_family, os_name, os_version, os_build, os_arch, os_kernel, os_edition, hardware_json, role
         FROM hosts WHERE id = ?`),
-      storedEntries: db.prepare("SELECT c.id, c.kind, c.source, c.name, c.publisher, c.package FROM json_each(?) j JOIN catalogue c ON c.id = j.value ->> 0"),
+      storedEntries: db.prepare(`SELECT DISTINCT c.id, c.kind, c.source, c.name, c.publisher, c.package
+        FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ?`),
       hostsByKey: db.prepare('SELECT id, hostname, serial_hash, content_hash FROM hosts WHERE host_key = ?'),
       insertHost: db.prepare(`INSERT INTO hosts (host_key, id_source, hostname, domain, serial_hash, role, os_family, os_name, os_version,
         os_build, os_arch, os_kernel, os_edition, hardware_json, agent_name, agent_version, first_seen, last_seen, collected_at, software_count,
@@ -131,11 +132,8 @@ export class Ingestor {
         package_norm, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule, evidence, confidence, first_seen)
         VALUES (@kind, @source, @role, @host_os, @name, @publisher, @package, @name_norm, @publisher_norm, @package_norm, @vendor_id, @product_id,
         @country, @owner_country, @origin, @licence, @area, @category, @platform, @rule, @evidence, @confidence, @now)`),
-      storedInstallations: db.prepare('SELECT installations FROM host_installations WHERE host_id = ?').pluck(),
-      insertInstallations: db.prepare('INSERT INTO host_installations (host_id, installations) VALUES (?, ?)'),
-      updateInstallations: db.prepare('UPDATE host_installations SET installations = ? WHERE host_id = ?'),
     };
-    this.ingestTransaction = db.transaction((inventory: Inventory, now: string) => this.ingestUnsafe(inventory, now));
+    this.ingestTransaction = db.transaction((inventory: Inventory, now: string, changes: CounterChanges) => this.ingestUnsafe(inventory, now, changes));
   }
 
   /** Ingest a validated inventory. All or nothing: on any error, the database is unchanged. */
@@ -152,35 +150,50 @@ export class Ingestor {
    */
   ingestMany(inventories: readonly Inventory[], now = new Date()): (IngestResult | Error)[] {
     const at = now.toISOString();
+    this.checkFacets();
     // Fast path: the whole batch in one transaction without a savepoint per inventory (they cost
     // a tenth of an ingest). Inventories are validated, so one rarely fails; when one does, the
     // batch is rolled back whole and ingested again below, each inventory in its own savepoint.
     if (inventories.length > 1) {
       try {
-        return this.db.transaction(() => inventories.map((inventory) => this.ingestUnsafe(inventory, at)))();
+        return this.db.transaction(() => {
+          const changes = new CounterChanges(this.db);
+          const results = inventories.map((inventory) => this.ingestUnsafe(inventory, at, changes));
+          changes.write();
+          return results;
+        })();
       } catch {
-        this.entryIds.clear();
+        this.forgetEntries();
       }
     }
     let failed = false;
     try {
-      return this.db.transaction(() =>
-        inventories.map((inventory) => {
+      return this.db.transaction(() => {
+        const changes = new CounterChanges(this.db);
+        const results = inventories.map((inventory) => {
+          // The counters of an inventory count once its savepoint is kept.
+          const own = new CounterChanges(this.db);
           try {
             // A transaction inside a transaction is a savepoint in better-sqlite3.
-            return this.ingestTransaction(inventory, at);
+            const result = this.ingestTransaction(inventory, at, own);
+            changes.addAll(own);
+            return result;
           } catch (error) {
             failed = true;
+            // Rolled back: the next inventories of the batch must not reuse its catalogue rows.
+            this.forgetEntries();
             return error instanceof Error ? error : new Error(String(error));
           }
-        }),
-      )();
+        });
+        changes.write();
+        return results;
+      })();
     } catch (error) {
       failed = true;
       throw error;
     } finally {
-      // The cache may name catalogue rows that a rollback removed.
-      if (failed) this.entryIds.clear();
+      // The caches may name catalogue rows that a rollback removed.
+      if (failed) this.forgetEntries();
     }
   }
 
@@ -225,8 +238,8 @@ export class Ingestor {
     if (!same) return inventory;
     const stored = this.stmt.storedHost.get(same.id) as (Record<string, string | null> & { hardware_json: string }) | undefined;
     if (!stored) return inventory;
-    const rows = parseInstallations(this.stmt.storedInstallations.get(same.id) as string | undefined);
-    const entries = this.stmt.storedEntries.all(JSON.stringify(rows)) as { id: number; kind: string; source: string; name: string; publisher: string | null; package: string | null }[];
+    const rows = storedInstallations(this.db, same.id);
+    const entries = this.stmt.storedEntries.all(same.id) as { id: number; kind: string; source: string; name: string; publisher: string | null; package: string | null }[];
     const byId = new Map(entries.map((e) => [e.id, e]));
     const os: Os = carried.has('os')
       ? inventory.os
@@ -341,7 +354,7 @@ export class Ingestor {
     return id;
   }
 
-  private ingestUnsafe(inventory: Inventory, now: string): IngestResult {
+  private ingestUnsafe(inventory: Inventory, now: string, changes: CounterChanges): IngestResult {
     const replayOf = this.stmt.receipt.pluck().get(inventory.id) as number | undefined;
     if (replayOf !== undefined) return { host_id: replayOf, replay: true, items: 0, new_catalogue_entries: 0, duplicate_id: false, unchanged: true };
 
@@ -351,18 +364,14 @@ export class Ingestor {
     const host = this.resolveHost(inventory, role, now);
     const created = { n: 0 };
 
-    // The host's installations after this inventory, in a canonical order: a rescan that changed
-    // nothing is recognised by its text and writes nothing. Storing them queues the host for the
-    // catch-up of what is derived from them (a trigger, in this transaction).
+    // The host's installations after this inventory, in a canonical order: only the rows that
+    // changed are written, with the counters and facets of what the host gained or lost.
     const rows: InstallationRow[] = [];
     for (const installation of installationsOf(inventory, role)) {
       rows.push([this.catalogueId(installation.item, now, created), installation.version, installation.scope, installation.arch]);
     }
     const next = canonicalRows(rows);
-    const text = JSON.stringify(next);
-    const stored = this.stmt.storedInstallations.get(host.id) as string | undefined;
-    if (stored === undefined) this.stmt.insertInstallations.run(host.id, text);
-    else if (stored !== text) this.stmt.updateInstallations.run(text, host.id);
+    replaceInstallations(this.db, this.entryFacets!.facets, host.id, next, changes);
 
     this.stmt.addReceipt.run(inventory.id, host.id, now, inventory.collected_at, inventory.software.length, partial ? 1 : 0);
     return { host_id: host.id, replay: false, items: next.length, new_catalogue_entries: created.n, duplicate_id: host.duplicate, unchanged: host.unchanged };
@@ -376,8 +385,6 @@ export class Ingestor {
     this.classifier = classifier;
     // IMMEDIATE: the facets are derived from the whole state, which must not move meanwhile.
     const changed = this.db.transaction(() => {
-      // Queued hosts first, with the classification their stored facets were derived with.
-      catchUp(this.db);
       const rows = this.db.prepare('SELECT id, kind, source, role, host_os, name, publisher, package, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule, evidence, confidence FROM catalogue').all() as (CatalogueItem & Record<string, unknown> & { id: number })[];
       const update = this.db.prepare(`UPDATE catalogue SET vendor_id = @vendor_id, product_id = @product_id, country = @country, owner_country = @owner_country, origin = @origin, licence = @licence,
         area = @area, category = @category, platform = @platform, rule = @rule, evidence = @evidence, confidence = @confidence WHERE id = @id`);
@@ -395,7 +402,20 @@ export class Ingestor {
       return changedEntries.length;
     }).immediate();
     this.entryIds.clear();
+    this.entryFacets = null;
     return changed;
+  }
+
+  /** Forget the cached catalogue ids and facets (after a rollback: an id may be given again to another entry). */
+  private forgetEntries(): void {
+    this.entryIds.clear();
+    if (this.entryFacets) this.entryFacets.facets = new EntryFacets(this.db);
+  }
+
+  /** The entries' facets kept from one ingest to the next while the classification stays the same. */
+  private checkFacets(): void {
+    const rules = getMeta(this.db, RULES_META_KEY);
+    if (!this.entryFacets || this.entryFacets.rules !== rules) this.entryFacets = { rules, facets: new EntryFacets(this.db) };
   }
 
   /** Reclassify only when the rules differ from those the catalogue was classified with. */
@@ -412,13 +432,12 @@ export class Ingestor {
   private refreshFacets(entries: readonly number[]): void {
     if (entries.length > INCREMENTAL_RECLASSIFY_LIMIT) return rebuildFacets(this.db);
     const hosts = hostsOf(this.db, entries);
-    const allHosts = this.db.prepare('SELECT COUNT(*) FROM host_installations').pluck().get() as number;
+    const allHosts = this.db.prepare('SELECT COUNT(*) FROM hosts').pluck().get() as number;
     if (hosts.length > allHosts * INCREMENTAL_RECLASSIFY_SHARE) return rebuildFacets(this.db);
     const entryFacets = new EntryFacets(this.db);
     const changes = new FacetChanges(this.db);
     for (const hostId of hosts) {
-      const current = parseInstallations(this.stmt.storedInstallations.get(hostId) as string | undefined);
-      changes.move(hostId, storedFacets(this.db, hostId), entryFacets.ofHost(current));
+      changes.move(hostId, storedFacets(this.db, hostId), entryFacets.ofHost(storedInstallations(this.db, hostId)));
     }
     changes.flush();
   }

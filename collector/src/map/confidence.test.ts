@@ -29,7 +29,7 @@ describe('evidence and confidence', () => {
   });
   afterAll(() => collector.close());
 
-  it('filters the map to high-confidence evidence, the rest counted as unknown, hosts counted from the host sets', () => {
+  it('filters the map to high-confidence evidence, the rest counted as unknown, hosts counted from the installations', () => {
     const all = computeMap(collector.db, collector.classifier);
     const high = computeMap(collector.db, collector.classifier, { confidence: 'high' });
     expect(all.confidence).toBe('all');
@@ -47,7 +47,7 @@ describe('evidence and confidence', () => {
     expect(unknown(all).hosts).toBe(1);
     expect(unknown(high).hosts).toBe(2);
     expect(unknown(high).installations).toBe(unknown(all).installations + weak);
-    // Without a filter the stored facet counts say the same as the host sets.
+    // Without a filter the stored facet counts say the same as a count from the installations.
     const recount = computeMap(collector.db, collector.classifier, { confidence: 'medium' });
     expect(recount.by_vendor.find((v) => v.vendor_id === 'google')!.hosts).toBe(all.by_vendor.find((v) => v.vendor_id === 'google')!.hosts);
   });

@@ -1,12 +1,12 @@
 // The dependency map: hosts, installations and distinct products by TIE Break area x origin, by
 // vendor, by country and by licence, plus what is still unrecognised. Reads the catalogue once and
-// the per-facet host counts (brought up to date first, store/catch-up.ts); never the installations.
+// the per-facet host counts, kept exact by each ingest; never the installations (but to count hosts
+// when only evidence of some confidence counts).
 import type { Classifier } from '../classify/classifier.ts';
 import { confidencesFrom, type MinConfidence } from '../classify/evidence.ts';
-import { countHosts } from '../store/catalogue-hosts.ts';
-import { catchUp } from '../store/catch-up.ts';
 import { facetsOf, type CatalogueFacts } from '../store/facets.ts';
 import type { Db } from '../store/db.ts';
+import { hostCounts } from '../store/installations.ts';
 
 export interface Counts {
   hosts: number;
@@ -66,31 +66,28 @@ class Tally {
 
 /**
  * Hosts per facet when only evidence of some confidence counts: an entry below it gives its hosts
- * the facets of an unknown one. Counted from the host sets, as the stored facet counts hold all evidence.
+ * the facets of an unknown one. Counted from the installations, as the stored facet counts hold all
+ * evidence.
  */
 function facetHostsAt(db: Db, recognised: string): Map<string, Map<string, number>> {
-  const ids = new Map<string, number[]>();
-  const rows = db.prepare(`SELECT id, area, origin, vendor_id, country, owner_country, licence, (${recognised}) AS trusted FROM catalogue WHERE installs > 0`).all() as (CatalogueFacts & { id: number; trusted: number })[];
+  const labelsOf = new Map<number, string[]>();
+  const rows = db.prepare(`SELECT id, area, origin, vendor_id, country, owner_country, licence, platform, CASE WHEN ${recognised} THEN 1 ELSE 0 END AS trusted
+    FROM catalogue WHERE installs > 0`).all() as (CatalogueFacts & { id: number; trusted: number })[];
   for (const row of rows) {
-    const facts: CatalogueFacts = row.trusted ? row : { area: row.area, origin: 'unknown', vendor_id: null, country: null, owner_country: null, licence: 'unknown' };
-    for (const facet of facetsOf(facts)) {
-      const list = ids.get(facet);
-      if (list) list.push(row.id);
-      else ids.set(facet, [row.id]);
-    }
+    const facts: CatalogueFacts = row.trusted ? row : { area: row.area, origin: 'unknown', vendor_id: null, country: null, owner_country: null, licence: 'unknown', platform: row.platform };
+    labelsOf.set(row.id, facetsOf(facts));
   }
   const out = new Map<string, Map<string, number>>();
-  for (const [key, entries] of ids) {
+  for (const [key, hosts] of hostCounts(db, labelsOf)) {
     const [facet, value] = key.split('\u0000') as [string, string];
     let values = out.get(facet);
     if (!values) out.set(facet, (values = new Map()));
-    values.set(value, countHosts(db, entries));
+    values.set(value, hosts);
   }
   return out;
 }
 
 export function computeMap(db: Db, classifier: Classifier, options: { unclassifiedLimit?: number; confidence?: MinConfidence } = {}): DependencyMap {
-  catchUp(db);
   // Which entries count as recognised: with a confidence filter, only those of enough evidence.
   const recognised = options.confidence ? `origin <> 'unknown' AND confidence IN (${confidencesFrom(options.confidence).map((c) => `'${c}'`).join(', ')})` : "origin <> 'unknown'";
   let facetHosts = new Map<string, Map<string, number>>();

@@ -34,8 +34,8 @@ const validateGlpi = ajv.compile(JSON.parse(readFileSync(join(EXAMPLES, SCHEMA_F
 /** What a host has, by kind: software names with versions, the OS, hardware by part. */
 function hostState(db: Db, hostId: number) {
   const rows = db
-    .prepare(`SELECT c.kind, c.package, c.name, j.value ->> 1 AS version FROM host_installations hi, json_each(hi.installations) j
-      JOIN catalogue c ON c.id = j.value ->> 0 WHERE hi.host_id = ? ORDER BY c.kind, c.package, c.name`)
+    .prepare(`SELECT c.kind, c.package, c.name, i.version FROM installations i
+      JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ? ORDER BY c.kind, c.package, c.name`)
     .all(hostId) as { kind: string; package: string | null; name: string; version: string }[];
   const host = db.prepare('SELECT hostname, role, os_name, os_version, software_count, hardware_json FROM hosts WHERE id = ?').get(hostId) as Record<string, unknown>;
   return {
@@ -113,8 +113,8 @@ describe('official examples of the GLPI inventory format', () => {
     const p = ingestor.ingest(printer);
     const n = ingestor.ingest(network);
     expect(db.prepare('SELECT role FROM hosts ORDER BY id').pluck().all()).toEqual(['printer', 'network']);
-    const systemOf = db.prepare(`SELECT c.area, c.category, c.vendor_id, c.origin FROM host_installations hi, json_each(hi.installations) j
-      JOIN catalogue c ON c.id = j.value ->> 0 WHERE hi.host_id = ? AND c.package = 'system'`);
+    const systemOf = db.prepare(`SELECT c.area, c.category, c.vendor_id, c.origin FROM installations i
+      JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ? AND c.package = 'system'`);
     const system = (hostId: number) => systemOf.all(hostId);
     expect(system(p.host_id)).toEqual([{ area: 'infrastructure', category: 'printing', vendor_id: 'hp-inc', origin: 'non_eu' }]);
     // "Hewlett-Packard" names HP Inc., but a 2530 switch is HPE's (Aruba, formerly ProCurve).

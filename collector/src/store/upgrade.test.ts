@@ -1,29 +1,69 @@
-// A database made by the release before migrations 12-16 (commit 1d51334: two hosts ingested, an
-// account, an enrolment token; fixtures/release-1d51334.db) opens with today's code and loses nothing.
-import { copyFileSync, mkdtempSync } from 'node:fs';
+// Databases made by earlier code open with today's and lose nothing:
+// - fixtures/release-1d51334.db, by the release before migrations 12-16 (two hosts, an account, an
+//   enrolment token);
+// - fixtures/release-2bd0c93.db, by the code before migration 17 (installations as one JSON row per
+//   host, host sets and their queue, one host still queued; see make-release-2bd0c93.ts), with the
+//   map that code showed in release-2bd0c93.json.
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { expectDerivedConsistent } from '../../../test/expect-consistent.ts';
+import { makeInventory } from '../../../test/fixtures.ts';
+import { listApiTokens } from '../accounts/api-tokens.ts';
 import { authenticate, listUsers } from '../accounts/users.ts';
-import { createCollector } from '../collector.ts';
-import { computeMap } from '../map/map.ts';
+import { history } from '../assessment/history.ts';
+import { spendLines } from '../assessment/inputs.ts';
+import { classifierWithLocalRules } from '../classify/local-rules.ts';
+import { createCollector, loadRules } from '../collector.ts';
+import { computeMap, type DependencyMap } from '../map/map.ts';
+import { productHosts, productVersions } from '../ui/queries.ts';
+import { openDatabase } from './db.ts';
 import { listTokens } from './tokens.ts';
 
-describe('upgrade from the previous release', () => {
-  it('keeps every host, installation, account and token through migrations 12 to 16', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'tiebreak-upgrade-')), 'tiebreak.db');
-    copyFileSync(new URL('./fixtures/release-1d51334.db', import.meta.url), file);
+const copyOf = (fixture: string) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'tiebreak-upgrade-')), 'tiebreak.db');
+  copyFileSync(new URL(`./fixtures/${fixture}`, import.meta.url), file);
+  return file;
+};
+
+const ROW_TABLES = ['hosts', 'inventory_receipts', 'local_vendors', 'local_products', 'local_assignments', 'users', 'api_tokens', 'enrolment_tokens', 'agents', 'spend_lines', 'assessment_snapshots', 'meta'];
+
+/** What a database holds, read as it is (no migration): its rows, and its installations as rows. */
+function contents(file: string) {
+  const db = new Database(file, { readonly: true });
+  try {
+    const tables = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
+    return {
+      rows: Object.fromEntries(ROW_TABLES.filter((t) => tables.has(t)).map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()])),
+      // The catalogue but for its counters, which the previous code derived later.
+      catalogue: db.prepare('SELECT id, kind, source, name, publisher, package, vendor_id, product_id, origin, licence, area, category FROM catalogue ORDER BY id').all(),
+      installations: db.prepare('SELECT host_id, catalogue_id, version, scope, arch FROM installations ORDER BY host_id, catalogue_id, version, scope, arch').all(),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+describe('upgrade from earlier releases', () => {
+  it('keeps every host, installation, account and token of release 1d51334 through migrations 12 to 17', async () => {
+    const file = copyOf('release-1d51334.db');
+    const before = contents(file);
+    expect(before.installations).toHaveLength(4 + 3 + 1 + 3); // PC-A, SRV-B: software, OS and hardware
     const collector = createCollector({ dbFile: file, log: pino({ level: 'silent' }) });
     try {
       const db = collector.db;
-      expect(db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBeGreaterThanOrEqual(16);
+      expect(db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBeGreaterThanOrEqual(17);
       expect(db.prepare('SELECT hostname, role, software_count FROM hosts ORDER BY hostname').all()).toEqual([
         { hostname: 'PC-A', role: expect.any(String), software_count: 4 },
         { hostname: 'SRV-B', role: expect.any(String), software_count: 1 },
       ]);
+      expect(contents(file).installations).toEqual(before.installations);
       expect(db.pragma('foreign_key_check')).toEqual([]);
       expect(db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
+      expectDerivedConsistent(db);
       const map = computeMap(db, collector.classifier);
       expect(map.totals.hosts).toBe(2);
       expect(map.by_vendor.find((v) => v.vendor_id === 'videolan')).toMatchObject({ hosts: 1, installations: 1 });
@@ -32,6 +72,74 @@ describe('upgrade from the previous release', () => {
       expect(listUsers(db).map((u) => u.username)).toEqual(['dsi']);
       expect(await authenticate(db, 'dsi', 'a long enough password')).toBeTruthy();
       expect((listTokens(db) as { name: string }[]).map((t) => t.name)).toEqual(['fleet']);
+    } finally {
+      collector.close();
+    }
+  });
+
+  it('keeps every host, installation, local rule, account, token, spend line and snapshot of 2bd0c93, and shows the same map', async () => {
+    const file = copyOf('release-2bd0c93.db');
+    const before = contents(file);
+    const old = new Database(file, { readonly: true });
+    // The fixture holds what migration 17 must take over: a host queued, not yet derived.
+    expect(old.prepare('SELECT COUNT(*) FROM catalogue_hosts_queue').pluck().get()).toBe(1);
+    expect(old.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBe(16);
+    old.close();
+    expect(before.rows.hosts).toHaveLength(8);
+    for (const table of ['local_assignments', 'users', 'api_tokens', 'enrolment_tokens', 'assessment_snapshots']) expect(before.rows[table], table).toHaveLength(1);
+    expect(before.rows.spend_lines).toHaveLength(2);
+
+    // Migrated alone (no reclassification): the same rows, and the map the previous code showed.
+    const db = openDatabase(file);
+    try {
+      expect(db.prepare('SELECT version FROM schema_migrations WHERE version >= 17').pluck().all()).toContain(17);
+      const after = contents(file);
+      expect(after.rows).toEqual(before.rows);
+      expect(after.catalogue).toEqual(before.catalogue);
+      expect(after.installations).toEqual(before.installations);
+      expect(after.installations.length).toBeGreaterThan(40);
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+      expect(db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
+      expectDerivedConsistent(db);
+      const shown = JSON.parse(readFileSync(new URL('./fixtures/release-2bd0c93.json', import.meta.url), 'utf8')) as Record<'map' | 'map_high', Omit<DependencyMap, 'generated_at'>>;
+      const classifier = classifierWithLocalRules(loadRules(), db);
+      const without = ({ generated_at: _, rules: __, ...map }: DependencyMap) => map;
+      const { rules: _rules, ...map } = shown.map;
+      const { rules: _rulesHigh, ...mapHigh } = shown.map_high;
+      expect(without(computeMap(db, classifier))).toEqual(map);
+      expect(without(computeMap(db, classifier, { confidence: 'high' }))).toEqual(mapHigh);
+      // A drill-down: Chrome's hosts and versions, as the installations say.
+      const chrome = db.prepare("SELECT id FROM catalogue WHERE name = 'Google Chrome'").pluck().get() as number;
+      expect(productHosts(db, chrome, 1).rows.map((h) => [h.hostname, h.version])).toEqual([
+        ['PC-1', '131.0'],
+        ['PC-2', '133.0'],
+        ['PC-3', '133.0'],
+        ['PC-4', '132.0'],
+      ]);
+      expect(productVersions(db, chrome)).toEqual([
+        { version: '133.0', hosts: 2 },
+        { version: '131.0', hosts: 1 },
+        { version: '132.0', hosts: 1 },
+      ]);
+    } finally {
+      db.close();
+    }
+
+    // Then run by the collector: accounts, tokens, spend and the trajectory are there; ingest goes on.
+    const collector = createCollector({ dbFile: file, log: pino({ level: 'silent' }) });
+    try {
+      const db = collector.db;
+      expect(await authenticate(db, 'dsi', 'a long enough password')).toBeTruthy();
+      expect(listApiTokens(db).map((t) => [t.name, t.role])).toEqual([['bi-tool', 'viewer']]);
+      expect((listTokens(db) as { name: string }[]).map((t) => t.name)).toEqual(['fleet']);
+      expect(spendLines(db).map((l) => l.amount_cents).sort()).toEqual([1_200_000, 50_000]);
+      expect(history(db).days).toHaveLength(1);
+      expect(db.prepare("SELECT vendor_id FROM catalogue WHERE name = 'Logiciel Métier Inconnu'").pluck().get()).toBe('editeur-regional');
+      // A rescan of a host the previous code stored: the same host, its installations replaced.
+      const rescan = collector.ingestor.ingest(makeInventory({ machine: 'pc-1', software: [{ name: 'VLC media player', version: '3.0.22', publisher: 'VideoLAN' }] }));
+      expect(db.prepare('SELECT hostname FROM hosts WHERE id = ?').pluck().get(rescan.host_id)).toBe('PC-1');
+      expect(db.prepare('SELECT COUNT(*) FROM hosts').pluck().get()).toBe(8);
+      expectDerivedConsistent(db);
     } finally {
       collector.close();
     }

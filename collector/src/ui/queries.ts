@@ -4,9 +4,8 @@
 import type { Classifier } from '../classify/classifier.ts';
 import { MIN_CONFIDENCES, confidencesFrom } from '../classify/evidence.ts';
 import { HOST_ROLES } from '../ingest/items.ts';
-import { hostsOf, versionCounts, versionsOn } from '../store/catalogue-hosts.ts';
-import { catchUp } from '../store/catch-up.ts';
 import type { Db } from '../store/db.ts';
+import { versionCounts, versionsOn } from '../store/installations.ts';
 
 export const PAGE_SIZE = 50;
 export const STALE_DAYS = 30;
@@ -68,7 +67,6 @@ export interface HostFilters {
 export const HOST_SORTS = { hostname: 'hostname COLLATE NOCASE', last_seen: 'last_seen DESC', software: 'software_count DESC' } as const;
 
 export function listHosts(db: Db, f: HostFilters, limit = PAGE_SIZE): Page<HostRow> {
-  catchUp(db);
   const where: string[] = [];
   const params: unknown[] = [];
   if (f.q?.trim()) {
@@ -146,7 +144,6 @@ export const PRODUCT_SORTS = { hosts: 'hosts DESC', name: 'name COLLATE NOCASE',
 const PRODUCT_COLUMNS = 'SELECT id, kind, source, name, publisher, vendor_id, product_id, country, owner_country, origin, licence, area, category, rule, evidence, confidence, hosts, installs';
 
 export function listProducts(db: Db, f: ProductFilters, limit = PAGE_SIZE): Page<ProductRow> {
-  catchUp(db);
   const where = ['installs > 0'];
   const params: unknown[] = [];
   if (f.q?.trim()) {
@@ -209,7 +206,6 @@ export interface VendorFilters {
 
 /** Vendors with installed items: a few hundred rows, aggregated from the catalogue. */
 export function listVendors(db: Db, classifier: Classifier, f: VendorFilters, limit = PAGE_SIZE): Page<VendorRow> {
-  catchUp(db);
   const hostCounts = new Map(
     (db.prepare("SELECT value, hosts FROM facet_counts WHERE facet = 'vendor'").all() as { value: string; hosts: number }[]).map((r) => [r.value, r.hosts]),
   );
@@ -253,7 +249,6 @@ export interface TopProduct {
  * catalogue's counters: never a scan of the installations.
  */
 export function topNonEuProducts(db: Db, classifier: Classifier, n = 10): TopProduct[] {
-  catchUp(db);
   const rows = db
     .prepare(`SELECT vendor_id, product_id, MAX(owner_country) AS owner_country, MAX(category) AS category,
         MAX(hosts) AS hosts, SUM(installs) AS installs
@@ -280,7 +275,6 @@ export function hostInstallations(db: Db, hostId: number) {
 }
 
 export function productById(db: Db, id: number): ProductRow | undefined {
-  catchUp(db);
   return db.prepare(`${PRODUCT_COLUMNS} FROM catalogue WHERE id = ?`).get(id) as ProductRow | undefined;
 }
 
@@ -289,8 +283,8 @@ export function productHosts(db: Db, catalogueId: number, page: number) {
     db,
     'SELECT h.id, h.hostname, h.role, h.last_seen',
     'FROM hosts h',
-    ['h.id IN (SELECT value FROM json_each(?))'],
-    [JSON.stringify(hostsOf(db, [catalogueId]))],
+    ['h.id IN (SELECT host_id FROM installations WHERE catalogue_id = ?)'],
+    [catalogueId],
     'h.hostname COLLATE NOCASE, h.id',
     page,
   );

@@ -22,7 +22,6 @@ import { decide, exportLocalRules, LocalRuleError, readLocalRules, removeAssignm
 import { toCsv, toXlsx, type Table } from '../exports/tables.ts';
 import { clearSessionCookie, clientAddress, isSecure, LoginLimiter, setSessionCookie, SESSION_COOKIE, type AuthVariables } from '../http/auth.ts';
 import { computeMap } from '../map/map.ts';
-import { catchUp } from '../store/catch-up.ts';
 import type { Db } from '../store/db.ts';
 import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from '../store/tokens.ts';
 import { AgentsPage, ReportPage, SettingsPage, type AgentRow, type TokenRow } from './admin-pages.tsx';
@@ -444,7 +443,6 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
         const [vendorId, productId] = k.slice(8).split('/') as [string, string];
         return { key: k.slice(8), name: `${classifier.vendor(vendorId)?.name ?? vendorId} — ${classifier.product(vendorId, productId)?.name ?? productId}`, level };
       });
-    catchUp(db);
     const installed = db.prepare('SELECT DISTINCT vendor_id, product_id FROM catalogue WHERE product_id IS NOT NULL AND installs > 0').all() as { vendor_id: string; product_id: string }[];
     const productChoices = installed
       .map((p) => [`${p.vendor_id}/${p.product_id}`, `${classifier.vendor(p.vendor_id)?.name ?? p.vendor_id} — ${classifier.product(p.vendor_id, p.product_id)?.name ?? p.product_id}`] as [string, string])

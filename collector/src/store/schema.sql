@@ -1,0 +1,246 @@
+-- The collector's database schema after migration 17 (collector/src/store/migrations/).
+-- Written by `pnpm schema:db`: do not edit.
+
+CREATE TABLE agents (
+    id INTEGER PRIMARY KEY,
+    host_key TEXT NOT NULL,
+    hostname TEXT NOT NULL,
+    credential_hash TEXT NOT NULL UNIQUE,
+    token_id INTEGER NOT NULL REFERENCES enrolment_tokens (id),
+    enrolled_at TEXT NOT NULL,
+    last_seen_at TEXT,
+    agent_version TEXT,
+    revoked_at TEXT
+  , protocol TEXT NOT NULL DEFAULT 'tiebreak', spool_waiting INTEGER, spool_rejected INTEGER, spool_oldest TEXT, approval TEXT CHECK (approval IN ('pending', 'refused')), claimed_by INTEGER);
+CREATE INDEX agents_by_host ON agents (host_key);
+
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  created_by TEXT,
+  expires_at TEXT,
+  revoked_at TEXT,
+  last_used_at TEXT
+);
+
+CREATE TABLE assessment_snapshots (
+  day TEXT PRIMARY KEY,
+  computed_at TEXT NOT NULL,
+  indicators TEXT NOT NULL
+);
+
+CREATE TABLE assessment_targets (
+  indicator TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (indicator, year)
+);
+
+CREATE TABLE "catalogue" (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('software', 'os', 'hardware')),
+  source TEXT NOT NULL,
+  role TEXT NOT NULL DEFAULT '',
+  host_os TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL,
+  publisher TEXT,
+  package TEXT,
+  name_norm TEXT NOT NULL,
+  publisher_norm TEXT NOT NULL,
+  package_norm TEXT NOT NULL,
+  vendor_id TEXT,
+  product_id TEXT,
+  country TEXT,
+  owner_country TEXT,
+  origin TEXT NOT NULL,
+  licence TEXT NOT NULL,
+  area TEXT,
+  category TEXT,
+  platform INTEGER NOT NULL DEFAULT 0,
+  rule TEXT,
+  evidence TEXT,
+  confidence TEXT CHECK (confidence IN ('high', 'medium', 'low')),
+  installs INTEGER NOT NULL DEFAULT 0,
+  hosts INTEGER NOT NULL DEFAULT 0,
+  first_seen TEXT NOT NULL,
+  UNIQUE (source, role, host_os, name_norm, publisher_norm, package_norm)
+);
+CREATE INDEX catalogue_by_origin ON catalogue (origin);
+CREATE INDEX catalogue_by_vendor ON catalogue (vendor_id);
+
+CREATE TABLE criticality (
+  scope TEXT NOT NULL CHECK (scope IN ('category', 'product')),
+  key TEXT NOT NULL,
+  level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),
+  PRIMARY KEY (scope, key)
+);
+
+CREATE TABLE declared_assets (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    vendor_text TEXT NOT NULL,
+    area TEXT NOT NULL CHECK (area IN ('infrastructure', 'workstation', 'software')),
+    users INTEGER NOT NULL DEFAULT 0,
+    annual_cost_cents INTEGER,
+    note TEXT,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  , cost_year INTEGER, contract_ref TEXT);
+
+CREATE TABLE enrolment_tokens (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT,
+    last_used_at TEXT
+  , max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0, expires_at TEXT);
+
+CREATE TABLE facet_counts (
+  facet TEXT NOT NULL,
+  value TEXT NOT NULL,
+  hosts INTEGER NOT NULL,
+  PRIMARY KEY (facet, value)
+) WITHOUT ROWID;
+
+CREATE TABLE host_facets (
+  host_id INTEGER NOT NULL REFERENCES hosts (id) ON DELETE CASCADE,
+  facet TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (host_id, facet, value)
+) WITHOUT ROWID;
+CREATE INDEX host_facets_by_value ON host_facets (facet, value, host_id);
+
+CREATE TABLE "hosts" (
+  id INTEGER PRIMARY KEY,
+  host_key TEXT NOT NULL,
+  id_source TEXT NOT NULL,
+  hostname TEXT NOT NULL,
+  domain TEXT,
+  serial_hash TEXT,
+  role TEXT NOT NULL CHECK (role IN ('server', 'workstation', 'network', 'printer', 'phone', 'storage')),
+  os_family TEXT NOT NULL,
+  os_name TEXT NOT NULL,
+  os_version TEXT,
+  os_build TEXT,
+  os_arch TEXT,
+  os_kernel TEXT,
+  os_edition TEXT,
+  hardware_json TEXT NOT NULL,
+  agent_name TEXT NOT NULL,
+  agent_version TEXT NOT NULL,
+  first_seen TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  collected_at TEXT NOT NULL,
+  software_count INTEGER NOT NULL DEFAULT 0,
+  -- Another machine reports the same stable id (cloned image): kept apart, flagged.
+  duplicate_id INTEGER NOT NULL DEFAULT 0,
+  content_hash TEXT
+);
+CREATE INDEX hosts_by_agent ON hosts (agent_name);
+CREATE INDEX hosts_by_key ON hosts (host_key);
+CREATE INDEX hosts_by_role ON hosts (role, duplicate_id);
+
+CREATE TABLE installations (
+  host_id INTEGER NOT NULL REFERENCES hosts (id) ON DELETE CASCADE,
+  catalogue_id INTEGER NOT NULL REFERENCES catalogue (id),
+  version TEXT NOT NULL DEFAULT '',
+  scope TEXT NOT NULL,
+  arch TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (host_id, catalogue_id, version, scope, arch)
+);
+CREATE INDEX installations_by_catalogue ON installations (catalogue_id, version, host_id);
+
+CREATE TABLE inventory_receipts (
+    id TEXT PRIMARY KEY,
+    host_id INTEGER NOT NULL REFERENCES hosts (id) ON DELETE CASCADE,
+    received_at TEXT NOT NULL,
+    collected_at TEXT NOT NULL,
+    items INTEGER NOT NULL
+  , partial INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX receipts_by_host ON inventory_receipts (host_id);
+
+CREATE TABLE local_assignments (
+  id INTEGER PRIMARY KEY,
+  source TEXT NOT NULL,
+  name TEXT NOT NULL,
+  publisher TEXT,
+  vendor_id TEXT NOT NULL,
+  product_id TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (source, name, publisher)
+);
+
+CREATE TABLE local_products (
+  vendor_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  area TEXT NOT NULL,
+  category TEXT NOT NULL,
+  licence TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (vendor_id, id)
+);
+
+CREATE TABLE local_vendors (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  country TEXT,
+  owner TEXT,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
+
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  csrf TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions (user_id);
+
+CREATE TABLE spend_lines (
+  id INTEGER PRIMARY KEY,
+  year INTEGER NOT NULL,
+  amount_cents INTEGER NOT NULL,
+  vendor_text TEXT,
+  product_text TEXT,
+  contract_ref TEXT,
+  supplier TEXT,
+  source_file TEXT NOT NULL,
+  source_line INTEGER NOT NULL,
+  imported_at TEXT NOT NULL
+);
+CREATE INDEX spend_by_year ON spend_lines (year);
+
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+  -- Set for a generated password: it must be changed at the first login.
+  must_change_password INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  last_login_at TEXT
+);
+
+CREATE VIEW catalogue_facets (catalogue_id, facet, value) AS
+  SELECT id, 'cell', COALESCE(area, 'unknown') || '|' || origin FROM catalogue
+  UNION ALL SELECT id, 'origin', origin FROM catalogue
+  UNION ALL SELECT id, 'licence', licence FROM catalogue
+  UNION ALL SELECT id, 'vendor', vendor_id FROM catalogue WHERE vendor_id IS NOT NULL
+  UNION ALL SELECT id, 'country', country FROM catalogue WHERE country IS NOT NULL
+  UNION ALL SELECT id, 'owner_country', COALESCE(owner_country, country) FROM catalogue WHERE COALESCE(owner_country, country) IS NOT NULL
+  UNION ALL SELECT id, 'assessed_origin', origin FROM catalogue WHERE platform = 0
+  UNION ALL SELECT id, 'assessed_area', area FROM catalogue WHERE platform = 0 AND area IS NOT NULL
+  UNION ALL SELECT id, 'assessed_cell', area || '|' || origin FROM catalogue WHERE platform = 0 AND area IS NOT NULL;
