@@ -38,7 +38,9 @@ function tlsOptions(config: LdapConfig): ConnectionOptions {
 }
 
 async function connect(config: LdapConfig): Promise<Client> {
-  const client = new Client({ url: config.url, timeout: config.timeoutMs, connectTimeout: config.timeoutMs, tlsOptions: tlsOptions(config), strictDN: false });
+  // ldapts speaks TLS from the first byte whenever tlsOptions is given: only for ldaps://.
+  const ldaps = config.url.toLowerCase().startsWith('ldaps:');
+  const client = new Client({ url: config.url, timeout: config.timeoutMs, connectTimeout: config.timeoutMs, ...(ldaps ? { tlsOptions: tlsOptions(config) } : {}), strictDN: false });
   if (config.startTls) await client.startTLS(tlsOptions(config));
   return client;
 }
