@@ -80,6 +80,9 @@ argsfile ${join(dir, 'slapd.args')}
 TLSCACertificateFile ${ca.caFile}
 TLSCertificateFile ${ca.certFile}
 TLSCertificateKeyFile ${ca.keyFile}
+# As Active Directory does: a DN with no password is an anonymous bind that succeeds (the login
+# must refuse an empty password itself).
+allow bind_anon_dn
 database mdb
 maxsize 16777216
 suffix "${LDAP_SUFFIX}"
@@ -105,6 +108,7 @@ ${u.groups.map((g) => `memberOf: ${g}\n`).join('')}`,
   const group = (dn: string, members: string[]) => `dn: ${dn}
 objectClass: groupOfNames
 cn: ${/^cn=([^,]+)/.exec(dn)![1]}
+member: ${LDAP_SERVICE.dn}
 ${members.map((m) => `member: uid=${m},ou=people,${LDAP_SUFFIX}\n`).join('')}`;
   const members = (g: string) => Object.entries(LDAP_USERS).filter(([, u]) => u.groups.includes(g)).map(([uid]) => uid);
   writeFileSync(
