@@ -223,6 +223,7 @@ export async function startOidcProvider(accounts: Record<string, OidcAccount>, r
     features: { devInteractions: { enabled: true } },
     pkce: { required: () => true },
     cookies: { keys: ['a key for the test provider cookies'] },
+    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
   });
   handler = provider.callback();
   return {
