@@ -229,6 +229,10 @@ export async function startOidcProvider(accounts: Record<string, OidcAccount>, r
   return {
     issuer,
     ...client,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

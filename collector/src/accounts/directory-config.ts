@@ -52,6 +52,11 @@ export interface OidcConfig {
   viewer: ClaimRule[];
   /** Text of the login button: "Se connecter avec {label}". */
   label: string;
+  /** PKCE: auto (when the provider advertises S256), on, off (a provider that refuses unknown parameters). */
+  pkce: 'auto' | 'on' | 'off';
+  /** Signing algorithm of the ID token, and of userinfo when the provider signs it (ProConnect answers application/jwt). */
+  idTokenAlg?: string;
+  userinfoAlg?: string;
 }
 
 export interface DirectoryConfig {
@@ -187,11 +192,22 @@ export function directoryConfigFromEnv(env: Env = process.env): DirectoryConfig 
       admin,
       viewer,
       label: env.TIEBREAK_OIDC_LABEL?.trim() || new URL(issuer).hostname,
+      pkce: pkceMode(env.TIEBREAK_OIDC_PKCE),
+      idTokenAlg: env.TIEBREAK_OIDC_ID_TOKEN_ALG?.trim() || undefined,
+      userinfoAlg: env.TIEBREAK_OIDC_USERINFO_ALG?.trim() || undefined,
     };
   }
+  if (config.oidc && !config.oidc.clientSecret && config.oidc.pkce === 'off')
+    throw new DirectoryConfigError('TIEBREAK_OIDC_PKCE=off needs TIEBREAK_OIDC_CLIENT_SECRET: a public client without PKCE is not safe');
   if (!config.localLogin && !config.ldap && !config.oidc)
     throw new DirectoryConfigError('TIEBREAK_LOCAL_LOGIN=off needs TIEBREAK_LDAP_URL or TIEBREAK_OIDC_ISSUER: nobody could log in');
   return config;
+}
+
+function pkceMode(value: string | undefined): OidcConfig['pkce'] {
+  const mode = value?.trim().toLowerCase() || 'auto';
+  if (mode === 'auto' || mode === 'on' || mode === 'off') return mode;
+  throw new DirectoryConfigError(`TIEBREAK_OIDC_PKCE must be auto, on or off, not "${value}"`);
 }
 
 export function isLoopback(hostname: string): boolean {

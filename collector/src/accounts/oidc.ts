@@ -22,7 +22,7 @@ export class OidcError extends Error {
 
 interface Pending {
   binding: string;
-  verifier: string;
+  verifier: string | undefined;
   nonce: string;
   next: string;
   expires: number;
@@ -69,7 +69,12 @@ export class OidcLogin {
         .discovery(
           new URL(this.config.issuer),
           this.config.clientId,
-          { redirect_uris: [this.redirectUri], response_types: ['code'] },
+          {
+            redirect_uris: [this.redirectUri],
+            response_types: ['code'],
+            ...(this.config.idTokenAlg ? { id_token_signed_response_alg: this.config.idTokenAlg } : {}),
+            ...(this.config.userinfoAlg ? { userinfo_signed_response_alg: this.config.userinfoAlg } : {}),
+          },
           this.config.clientSecret ? client.ClientSecretPost(this.config.clientSecret) : client.None(),
           // http:// is accepted by the configuration for a provider on loopback only.
           { ...(insecure ? { execute: [client.allowInsecureRequests] } : {}), timeout: 10 },
@@ -91,7 +96,10 @@ export class OidcLogin {
     while (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value!);
     const state = client.randomState();
     const nonce = client.randomNonce();
-    const verifier = client.randomPKCECodeVerifier();
+    // With a confidential client, state and nonce already bind the code to this browser; PKCE is
+    // added whenever the provider supports it (ProConnect's documentation lists no PKCE parameter).
+    const pkce = this.config.pkce === 'on' || (this.config.pkce === 'auto' && configuration.serverMetadata().supportsPKCE());
+    const verifier = pkce ? client.randomPKCECodeVerifier() : undefined;
     const binding = randomBytes(24).toString('base64url');
     this.pending.set(state, { binding: sha(binding).toString('base64url'), verifier, nonce, next, expires: now + PENDING_MS });
     const url = client.buildAuthorizationUrl(configuration, {
@@ -99,8 +107,7 @@ export class OidcLogin {
       scope: this.config.scopes,
       state,
       nonce,
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
+      ...(verifier ? { code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' } : {}),
     });
     return { url: url.href, binding };
   }
