@@ -90,6 +90,8 @@ describe('directory login in a browser', () => {
     // An admin: the settings page offers the admin's forms.
     await page.goto(`${collector.url}/settings`);
     expect(await page.locator('form[action="/settings/users"]').count()).toBe(1);
+    expect(await page.locator('#users ~ table tr', { hasText: 'alice' }).textContent()).toContain('LDAP');
+    expect(await page.locator('#users ~ table tr', { hasText: 'oscar' }).textContent()).toContain('OpenID Connect');
     await logOut();
     // The accounts the directory created, as the CLI lists them.
     const listed = JSON.parse((await runCli('collector', ['user', 'list', '--db', join(dir, 'tiebreak.db')])).stdout) as { username: string; role: string; source: string }[];
