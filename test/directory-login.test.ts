@@ -12,7 +12,7 @@ import { createUser, userByName } from '../collector/src/accounts/users.ts';
 import { createCollector, listen, type Collector } from '../collector/src/collector.ts';
 import { DICTS } from '../collector/src/ui/i18n.ts';
 import { LDAP_ADMINS, LDAP_ROOT, LDAP_SERVICE, LDAP_SUFFIX, LDAP_USERS, LDAP_VIEWERS, freePort, makeTestCa, startOidcProvider, startSlapd, type Slapd, type TestProvider } from './directory-servers.ts';
-import { tempDir } from './helpers.ts';
+import { runCli, tempDir } from './helpers.ts';
 
 const fr = DICTS.fr;
 const LOCAL = { username: 'local-admin', password: 'a local password, long enough' };
@@ -327,5 +327,25 @@ describe('the directory settings', () => {
       /https:\/\//,
     );
     expect(directoryConfigFromEnv({})).toEqual({ localLogin: true });
+  });
+});
+
+describe('the CLI with directory accounts', () => {
+  it('refuses to serve with settings that let nobody in, saying why', async () => {
+    const result = await runCli('collector', ['serve', '--port', '0', '--db', join(dir, 'never.db')], { env: { TIEBREAK_LOCAL_LOGIN: 'off' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('TIEBREAK_LOCAL_LOGIN=off needs TIEBREAK_LDAP_URL or TIEBREAK_OIDC_ISSUER');
+  });
+
+  it('lists where each account logs in, and gives no local password to a directory account', async () => {
+    const listed = JSON.parse((await runCli('collector', ['user', 'list', '--db', join(dir, 'test.db')])).stdout) as { username: string; source: string }[];
+    expect(listed.find((u) => u.username === 'bob')?.source).toBe('ldap');
+    expect(listed.find((u) => u.username === LOCAL.username)?.source).toBe('local');
+    const passwd = await runCli('collector', ['user', 'passwd', 'bob', '--db', join(dir, 'test.db')]);
+    expect(passwd.code).not.toBe(0);
+    expect(passwd.stderr).toContain('bob logs in through the directory (ldap): it has no local password');
+    // The way back in: a local account's password is still reset from the CLI.
+    const reset = await runCli('collector', ['user', 'passwd', LOCAL.username, '--password-stdin', '--db', join(dir, 'test.db')], { input: LOCAL.password });
+    expect(reset.code, reset.stderr).toBe(0);
   });
 });
