@@ -406,9 +406,12 @@ export function SettingsPage(props: {
             </button>
           </form>
         )}
-        <p>
-          <a href="/account/password">{t.password.title}</a>
-        </p>
+        {/* A directory's account changes its password in the directory, not here. */}
+        {ctx.session?.user.source === 'local' && (
+          <p>
+            <a href="/account/password">{t.password.title}</a>
+          </p>
+        )}
       </section>
       {admin && props.apiTokens && <ApiTokensSection ctx={ctx} tokens={props.apiTokens} created={props.newApiToken} />}
     </Layout>
