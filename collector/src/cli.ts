@@ -14,6 +14,8 @@ import { parseTrustedProxies } from './http/auth.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
 import { openDatabase } from './store/db.ts';
+import { DirectoryConfigError, directoryConfigFromEnv } from './accounts/directory-config.ts';
+import { endLocalSessions } from './accounts/login.ts';
 import { AccountError, ROLES, createUser, ensureFirstAdmin, generatePassword, listUsers, removeUser, setPassword, type Role } from './accounts/users.ts';
 import { ImportError, importReports, listReportFiles, type ImportOutcome } from './protocols/import.ts';
 import { ASSESSMENT_HELP, ASSESSMENT_OPTIONS, runAssessmentCommand } from './assessment/cli.ts';
@@ -53,7 +55,10 @@ Usage:
   tiebreak-collector user passwd NAME [--password-stdin] | user remove NAME | user list [--db FILE]
       Accounts of the web interface. Without --password-stdin a password is generated, printed once
       and must be changed at the first login. On its first start, serve creates the account
-      "admin" that way when there is none.
+      "admin" that way when there is none. Logins through an LDAP / Active Directory directory or an
+      OpenID Connect provider, and TIEBREAK_LOCAL_LOGIN=off, are set by environment variables
+      (TIEBREAK_LDAP_*, TIEBREAK_OIDC_*: see docs/deploy-collector.md); these user commands work
+      on local accounts whatever the setting.
   tiebreak-collector import FILE|DIR... [--db FILE] [--rules DIR] [--local-rules DIR]... [--json]
       Import the report files that GLPI Agent, FusionInventory Agent or OCS Inventory agents write
       with --local (.ocs, .xml, .json; directories are walked) or that tiebreak-agent scan writes,
@@ -137,8 +142,22 @@ async function main(argv: string[]): Promise<number> {
         requestTimeoutMs,
         headersTimeoutMs: Math.min(DEFAULT_SERVER_LIMITS.headersTimeoutMs, requestTimeoutMs),
       };
-      const collector = createCollector({ dbFile, rulesDirs, log, agentSchedule, snapshotDelayMs, trustProxy });
-      const first = ensureFirstAdmin(collector.db);
+      let directory;
+      try {
+        directory = directoryConfigFromEnv(process.env);
+      } catch (error) {
+        if (error instanceof DirectoryConfigError) throw new UsageError(error.message);
+        throw error;
+      }
+      const collector = createCollector({ dbFile, rulesDirs, log, agentSchedule, snapshotDelayMs, trustProxy, directory });
+      if (!directory.localLogin) {
+        const ended = endLocalSessions(collector.db);
+        log.info({ ended_sessions: ended }, 'local accounts cannot log in (TIEBREAK_LOCAL_LOGIN=off)');
+      }
+      if (directory.ldap) log.info({ url: directory.ldap.url, starttls: directory.ldap.startTls }, 'login through the LDAP directory');
+      if (directory.oidc) log.info({ issuer: directory.oidc.issuer }, 'login through the OpenID Connect provider');
+      // With local login off, a generated password would open nothing: the directory's users come in.
+      const first = directory.localLogin ? ensureFirstAdmin(collector.db) : null;
       if (first)
         process.stdout.write(
           `first start: web account "${first.username}" created with the one-time password ${first.password} (to be changed at the first login)\n`,

@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import { Classifier } from './classify/classifier.ts';
 import { DEFAULT_RULES_DIR, RulesError, loadRuleTrees, type RuleSet } from './classify/load-rules.ts';
 import { classifierWithLocalRules } from './classify/local-rules.ts';
+import type { DirectoryConfig } from './accounts/directory-config.ts';
 import { createApp } from './http/app.tsx';
 import { isTrusted } from './http/auth.ts';
 import { Ingestor } from './ingest/ingest.ts';
@@ -26,6 +27,8 @@ export interface CollectorOptions {
   snapshotDelayMs?: number;
   /** The proxies whose X-Forwarded-For is believed (serve --trust-proxy). */
   trustProxy?: BlockList | null;
+  /** How users log in (accounts/directory-config.ts); local accounts only without it. */
+  directory?: DirectoryConfig;
 }
 
 export interface Collector {
@@ -97,6 +100,7 @@ export function createCollector(options: CollectorOptions): Collector {
       log,
       agentSchedule: options.agentSchedule,
       trustProxy: options.trustProxy,
+      directory: options.directory,
       rules: () => collector.baseRules,
       applyLocalRules: () => collector.applyLocalRules(),
       dataChanged,

@@ -9,10 +9,15 @@ export { BusyError };
 export const ROLES = ['admin', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
+export const SOURCES = ['local', 'ldap', 'oidc'] as const;
+export type Source = (typeof SOURCES)[number];
+
 export interface User {
   id: number;
   username: string;
   role: Role;
+  /** Where the account logs in: its local password, the LDAP directory or the OpenID provider. */
+  source: Source;
   must_change_password: number;
   created_at: string;
   last_login_at: string | null;
@@ -82,7 +87,7 @@ export function createUser(db: Db, username: string, role: Role, password: strin
 }
 
 export function listUsers(db: Db): User[] {
-  return db.prepare('SELECT id, username, role, must_change_password, created_at, last_login_at FROM users ORDER BY username').all() as User[];
+  return db.prepare('SELECT id, username, role, source, must_change_password, created_at, last_login_at FROM users ORDER BY username').all() as User[];
 }
 
 export function userCount(db: Db): number {
@@ -94,7 +99,7 @@ function adminsBesides(db: Db, id: number): number {
 }
 
 export function userByName(db: Db, username: string): User | undefined {
-  return db.prepare('SELECT id, username, role, must_change_password, created_at, last_login_at FROM users WHERE username = ?').get(username.trim()) as User | undefined;
+  return db.prepare('SELECT id, username, role, source, must_change_password, created_at, last_login_at FROM users WHERE username = ?').get(username.trim()) as User | undefined;
 }
 
 export function removeUser(db: Db, username: string): void {
@@ -116,6 +121,7 @@ export function setRole(db: Db, username: string, role: Role): void {
 export function setPassword(db: Db, username: string, password: string, mustChange = false): void {
   const user = userByName(db, username);
   if (!user) throw new AccountError(`no user ${username}`);
+  if (user.source !== 'local') throw new AccountError(`${user.username} logs in through the directory (${user.source}): it has no local password`);
   checkPassword(password);
   db.transaction(() => {
     db.prepare('UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?').run(hashPassword(password), mustChange ? 1 : 0, user.id);
@@ -125,7 +131,8 @@ export function setPassword(db: Db, username: string, password: string, mustChan
 
 /** The user whose name and password these are, or null (the same time is spent either way). */
 export async function authenticate(db: Db, username: string, password: string): Promise<User | null> {
-  const row = db.prepare('SELECT password_hash FROM users WHERE username = ?').get(username.trim()) as { password_hash: string } | undefined;
+  // A directory's account has no local password (its hash is '!', which matches nothing).
+  const row = db.prepare("SELECT password_hash FROM users WHERE username = ? AND source = 'local'").get(username.trim()) as { password_hash: string } | undefined;
   // An unknown name still costs a hash: the answer time does not tell which names exist.
   const ok = await verifyPassword(password, row?.password_hash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
   if (!row || !ok) return null;
@@ -158,7 +165,7 @@ export function createSession(db: Db, userId: number): { cookie: string; csrf: s
 export function sessionOf(db: Db, cookie: string | undefined): Session | null {
   if (!cookie || cookie.length > 100) return null;
   const row = db
-    .prepare(`SELECT s.csrf, u.id, u.username, u.role, u.must_change_password, u.created_at, u.last_login_at FROM sessions s
+    .prepare(`SELECT s.csrf, u.id, u.username, u.role, u.source, u.must_change_password, u.created_at, u.last_login_at FROM sessions s
       JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at > ?`)
     .get(sha(cookie), new Date().toISOString()) as (User & { csrf: string }) | undefined;
   if (!row) return null;

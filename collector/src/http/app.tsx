@@ -14,6 +14,8 @@ import { AWAITING_APPROVAL, checkEnrolmentToken, enrolAgent, touchAgent, verifyA
 import { peerAgentRoutes } from '../protocols/routes.ts';
 import type { RuleSet } from '../classify/load-rules.ts';
 import { uiRoutes } from '../ui/routes.tsx';
+import { directoryRoutes } from '../ui/directory-routes.tsx';
+import type { DirectoryConfig } from '../accounts/directory-config.ts';
 import { assessmentApi } from '../assessment/routes.ts';
 import { bearer, requireLogin, type AuthVariables } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
@@ -35,6 +37,8 @@ export interface AppContext {
   dataChanged?: () => void;
   /** The proxies whose X-Forwarded-For is believed (serve --trust-proxy); none by default. */
   trustProxy?: BlockList | null;
+  /** How users log in: local accounts, LDAP, OpenID Connect; local accounts only without it. */
+  directory?: DirectoryConfig;
 }
 
 const MAX_REPORTED_ISSUES = 50;
@@ -195,7 +199,8 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   });
 
   app.route('/api/v1/assessment', assessmentApi({ db: ctx.db, classifier: ctx.classifier, dataChanged }));
-  app.route('/', uiRoutes({ db: ctx.db, classifier: ctx.classifier, rules: ctx.rules, applyLocalRules: ctx.applyLocalRules, log: ctx.log, dataChanged, trustProxy: ctx.trustProxy }));
+  if (ctx.directory?.oidc) app.route('/', directoryRoutes({ db: ctx.db, log: ctx.log, directory: ctx.directory, trustProxy: ctx.trustProxy }));
+  app.route('/', uiRoutes({ db: ctx.db, classifier: ctx.classifier, rules: ctx.rules, applyLocalRules: ctx.applyLocalRules, log: ctx.log, dataChanged, trustProxy: ctx.trustProxy, directory: ctx.directory }));
 
   app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {

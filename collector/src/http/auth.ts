@@ -13,7 +13,7 @@ import type { Db } from '../store/db.ts';
 export const SESSION_COOKIE = 'tb_session';
 
 /** Paths served without a session: health, login, static assets, the API's description, and the agents' endpoints. */
-const PUBLIC = [/^\/healthz$/, /^\/login$/, /^\/favicon\.ico$/, /^\/assets\//, /^\/api\/v1\/enrol$/, /^\/api\/v1\/openapi\.json$/, /^\/api\/v1\/inventories(\/unchanged)?$/, /^\/ocsinventory\/?$/, /^\/glpi\/?$/];
+const PUBLIC = [/^\/healthz$/, /^\/login$/, /^\/login\/oidc(\/callback)?$/, /^\/favicon\.ico$/, /^\/assets\//, /^\/api\/v1\/enrol$/, /^\/api\/v1\/openapi\.json$/, /^\/api\/v1\/inventories(\/unchanged)?$/, /^\/ocsinventory\/?$/, /^\/glpi\/?$/];
 
 /** The JSON API, where an API token may stand for a session. */
 const TOKEN_API = /^\/api\/v1\//;

@@ -1,4 +1,4 @@
--- The collector's database schema after migration 17 (collector/src/store/migrations/).
+-- The collector's database schema after migration 18 (collector/src/store/migrations/).
 -- Written by `pnpm schema:db`: do not edit.
 
 CREATE TABLE agents (
@@ -224,15 +224,16 @@ CREATE TABLE spend_lines (
 CREATE INDEX spend_by_year ON spend_lines (year);
 
 CREATE TABLE users (
-  id INTEGER PRIMARY KEY,
-  username TEXT NOT NULL UNIQUE COLLATE NOCASE,
-  password_hash TEXT NOT NULL,
-  role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
-  -- Set for a generated password: it must be changed at the first login.
-  must_change_password INTEGER NOT NULL DEFAULT 0,
-  created_at TEXT NOT NULL,
-  last_login_at TEXT
-);
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+    -- Set for a generated password: it must be changed at the first login.
+    must_change_password INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    last_login_at TEXT
+  , source TEXT NOT NULL DEFAULT 'local' CHECK (source IN ('local', 'ldap', 'oidc')), external_id TEXT);
+CREATE UNIQUE INDEX users_by_external_id ON users (source, external_id) WHERE external_id IS NOT NULL;
 
 CREATE VIEW catalogue_facets (catalogue_id, facet, value) AS
   SELECT id, 'cell', COALESCE(area, 'unknown') || '|' || origin FROM catalogue

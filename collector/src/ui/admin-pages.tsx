@@ -372,6 +372,8 @@ export function SettingsPage(props: {
               <tr>
                 <td>{u.username}</td>
                 <td>{u.role === 'admin' ? t.roleAdmin : t.roleViewer}</td>
+                {/* Where the account logs in: a directory's role follows its groups at each login. */}
+                <td>{{ local: 'local', ldap: 'LDAP', oidc: 'OpenID Connect' }[u.source]}</td>
                 <td>{date(u.last_login_at)}</td>
                 <td>
                   {admin && u.username !== ctx.session?.user.username && (
@@ -404,9 +406,12 @@ export function SettingsPage(props: {
             </button>
           </form>
         )}
-        <p>
-          <a href="/account/password">{t.password.title}</a>
-        </p>
+        {/* A directory's account changes its password in the directory, not here. */}
+        {ctx.session?.user.source === 'local' && (
+          <p>
+            <a href="/account/password">{t.password.title}</a>
+          </p>
+        )}
       </section>
       {admin && props.apiTokens && <ApiTokensSection ctx={ctx} tokens={props.apiTokens} created={props.newApiToken} />}
     </Layout>

@@ -27,7 +27,7 @@ h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.15rem;margin:0 0 .6rem}
 table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e2e4e8;vertical-align:top}
 th{background:#f0f2f5}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}.filters label{display:flex;flex-direction:column;font-size:.85rem}
-input,select,button{font:inherit;padding:.3rem .5rem}button.primary{background:#0b4f9c;color:#fff;border:0;border-radius:4px;padding:.4rem .9rem;cursor:pointer}
+input,select,button{font:inherit;padding:.3rem .5rem}button.primary{background:#0b4f9c;color:#fff;border:0;border-radius:4px;padding:.4rem .9rem;cursor:pointer}a.button.primary{display:inline-block;background:#0b4f9c;color:#fff;border-radius:4px;padding:.4rem .9rem;text-decoration:none}
 .pager{display:flex;gap:1rem;align-items:center;margin:.6rem 0}.muted{color:#555}.tag{display:inline-block;padding:0 .4rem;border-radius:3px;font-size:.8rem;color:#fff}
 .o-non_eu{background:#b3261e}.o-europe{background:#8a5a00}.o-eu{background:#1f5fae}.o-community{background:#2e7d4f}.o-unknown{background:#5f5f5f}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1rem}.notice{background:#fff7d6;border-left:4px solid #f0a000;padding:.6rem 1rem}

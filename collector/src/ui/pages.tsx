@@ -2,6 +2,7 @@
 // escapes it in text and attributes alike; charts are SVG built the same way.
 import type { Child } from 'hono/jsx';
 import type { Alternative } from '@tiebreak/shared';
+import type { DirectoryConfig } from '../accounts/directory-config.ts';
 import type { DependencyMap } from '../map/map.ts';
 import { HOST_ROLES } from '../ingest/items.ts';
 import { Bars, StackedBars, TrendLine, Treemap } from './charts.tsx';
@@ -13,8 +14,23 @@ const fmt = (ctx: PageContext, n: number) => n.toLocaleString(ctx.lang === 'fr' 
 const pct = (part: number, total: number) => (total ? `${Math.round((100 * part) / total)} %` : '–');
 const date = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : '–');
 
-export function LoginPage(props: { ctx: PageContext; next: string; error?: string; csrf: string }) {
+/** How one logs in here: the name and password form (local accounts, LDAP), an OpenID provider's button. */
+export interface LoginMethods {
+  form: boolean;
+  /** The directory the form checks, when it does. */
+  ldapLabel?: string;
+  oidcLabel?: string;
+}
+
+/** What the login page offers, from the configuration. */
+export function loginMethods(directory: DirectoryConfig | undefined): LoginMethods {
+  if (!directory) return { form: true };
+  return { form: directory.localLogin || !!directory.ldap, ldapLabel: directory.ldap?.label, oidcLabel: directory.oidc?.label };
+}
+
+export function LoginPage(props: { ctx: PageContext; next: string; error?: string; csrf: string; methods?: LoginMethods }) {
   const t = props.ctx.t;
+  const methods = props.methods ?? { form: true };
   return (
     <Layout ctx={props.ctx} title={t.login.title}>
       <div class="card login">
@@ -23,6 +39,16 @@ export function LoginPage(props: { ctx: PageContext; next: string; error?: strin
             {props.error}
           </p>
         )}
+        {methods.oidcLabel && (
+          <p>
+            <a class="button primary" id="oidc-login" href={`/login/oidc?next=${encodeURIComponent(props.next)}`}>
+              {t.directory.withProvider.replace('{label}', methods.oidcLabel)}
+            </a>
+          </p>
+        )}
+        {methods.oidcLabel && methods.form && <p>{t.directory.or}</p>}
+        {methods.ldapLabel && methods.form && <p class="muted">{t.directory.formHint.replace('{label}', methods.ldapLabel)}</p>}
+        {methods.form && (
         <form method="post" action="/login">
           <input type="hidden" name="_csrf" value={props.csrf} />
           <input type="hidden" name="next" value={props.next} />
@@ -38,6 +64,7 @@ export function LoginPage(props: { ctx: PageContext; next: string; error?: strin
             {t.login.submit}
           </button>
         </form>
+        )}
       </div>
     </Layout>
   );

@@ -14,7 +14,9 @@ import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
 import { createApiToken, listApiTokens, revokeApiToken } from '../accounts/api-tokens.ts';
-import { AccountError, BusyError, authenticate, createSession, createUser, endSession, generatePassword, listUsers, removeUser, setPassword, verifyPassword } from '../accounts/users.ts';
+import { AccountError, BusyError, createSession, createUser, endSession, generatePassword, listUsers, removeUser, setPassword, verifyPassword } from '../accounts/users.ts';
+import type { DirectoryConfig } from '../accounts/directory-config.ts';
+import { passwordLogin } from '../accounts/login.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { isMinConfidence } from '../classify/evidence.ts';
 import type { RuleSet } from '../classify/load-rules.ts';
@@ -29,7 +31,7 @@ import { DICTS, type Lang } from './i18n.ts';
 import { CSS, isAdmin, type PageContext } from './layout.tsx';
 import { ApiPage } from './api-page.tsx';
 import { apiOperations } from '../http/openapi.ts';
-import { AssignForm, HostDetailPage, HostsPage, LoginPage, OverviewPage, PasswordPage, ProductDetailPage, ProductsPage, VendorDetailPage, VendorsPage } from './pages.tsx';
+import { AssignForm, HostDetailPage, HostsPage, LoginPage, loginMethods, OverviewPage, PasswordPage, ProductDetailPage, ProductsPage, VendorDetailPage, VendorsPage } from './pages.tsx';
 import {
   hostById,
   hostInstallations,
@@ -57,6 +59,8 @@ export interface UiContext {
   dataChanged: () => void;
   /** The proxies whose X-Forwarded-For is believed (serve --trust-proxy). */
   trustProxy?: BlockList | null;
+  /** Local accounts, LDAP, OpenID Connect (accounts/directory-config.ts); local accounts only without it. */
+  directory?: DirectoryConfig;
 }
 
 type Env = { Variables: AuthVariables };
@@ -109,13 +113,13 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   });
 
   // Login: a double-submit cookie protects the form itself (login CSRF).
-  const loginPage = (c: Context<Env>, status: 200 | 401 | 429, error?: string, next = c.req.query('next')) => {
+  const loginPage = (c: Context<Env>, status: 200 | 401 | 403 | 409 | 429 | 503, error?: string, next = c.req.query('next')) => {
     // Reuse the visitor's login token: a second tab or a background request (the browser's own
     // favicon fetch) must not invalidate the form already on screen.
     const existing = getCookie(c, LOGIN_CSRF_COOKIE);
     const csrf = existing && /^[A-Za-z0-9_-]{24}$/.test(existing) ? existing : randomBytes(18).toString('base64url');
     setCookie(c, LOGIN_CSRF_COOKIE, csrf, { httpOnly: true, sameSite: 'Strict', path: '/login', secure: isSecure(c) });
-    return c.html(<LoginPage ctx={{ ...ctxOf(c), session: null }} next={safeNext(next ?? undefined)} csrf={csrf} error={error} />, status);
+    return c.html(<LoginPage ctx={{ ...ctxOf(c), session: null }} next={safeNext(next ?? undefined)} csrf={csrf} error={error} methods={loginMethods(ui.directory)} />, status);
   };
   app.get('/login', (c) => loginPage(c, 200));
   app.post('/login', async (c) => {
@@ -134,19 +138,22 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
       c.header('Retry-After', String(wait));
       return loginPage(c, 429, t.login.tooMany.replace('{s}', String(wait)), String(form.next ?? '/'));
     }
-    let user;
+    let outcome;
     try {
-      user = await authenticate(db, username, password);
+      outcome = await passwordLogin(db, ui.directory ?? { localLogin: true }, ui.log, username, password);
     } catch (error) {
       if (!(error instanceof BusyError)) throw error;
       c.header('Retry-After', '5');
       return loginPage(c, 429, t.login.tooMany.replace('{s}', '5'), String(form.next ?? '/'));
     }
-    if (!user) {
-      limiter.fail(ip, account);
-      ui.log.warn({ username, ip }, 'failed login');
-      return loginPage(c, 401, t.login.failed, String(form.next ?? '/'));
+    if (!outcome.ok) {
+      // A directory that does not answer is not the user's failure; the rest counts against them.
+      if (outcome.reason !== 'unavailable') limiter.fail(ip, account);
+      if (outcome.reason === 'failed') ui.log.warn({ username, ip }, 'failed login');
+      const [status, message] = { failed: [401, t.login.failed], 'no-group': [403, t.directory.noGroup], conflict: [409, t.directory.conflict], unavailable: [503, t.directory.unavailable] }[outcome.reason] as [401 | 403 | 409 | 503, string];
+      return loginPage(c, status, message, String(form.next ?? '/'));
     }
+    const user = outcome.user;
     limiter.succeed(ip, account);
     const session = createSession(db, user.id);
     setSessionCookie(c, session.cookie);

@@ -1,0 +1,160 @@
+// Login through an OpenID Connect provider (ProConnect, Keycloak, Entra ID...): the authorization
+// code flow with PKCE, state and nonce. What a login waits for is held here, in memory, for ten
+// minutes, bound to the browser that started it by a random cookie whose hash only is kept.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import * as client from 'openid-client';
+import type { ClaimRule, OidcConfig } from './directory-config.ts';
+import type { Role } from './users.ts';
+
+export const CALLBACK_PATH = '/login/oidc/callback';
+const PENDING_MS = 10 * 60_000;
+const MAX_PENDING = 10_000;
+
+export class OidcError extends Error {
+  constructor(
+    message: string,
+    /** What the user is told (French first: the web interface's language). */
+    readonly kind: 'state' | 'provider' | 'no-role' | 'identity',
+  ) {
+    super(message);
+  }
+}
+
+interface Pending {
+  binding: string;
+  verifier: string | undefined;
+  nonce: string;
+  next: string;
+  expires: number;
+}
+
+export interface OidcIdentity {
+  /** issuer and subject: the same person at every login, whatever their name becomes. */
+  externalId: string;
+  username: string;
+  role: Role | null;
+  claims: Record<string, unknown>;
+}
+
+const sha = (value: string) => createHash('sha256').update(value).digest();
+
+/** Whether a claim value (a string, or an array of them) holds the rule's value. */
+function matches(claims: Record<string, unknown>, rule: ClaimRule): boolean {
+  const value = claims[rule.claim];
+  if (Array.isArray(value)) return value.some((v) => String(v) === rule.value);
+  return value !== undefined && value !== null && String(value) === rule.value;
+}
+
+export function roleFromClaims(claims: Record<string, unknown>, admin: readonly ClaimRule[], viewer: readonly ClaimRule[]): Role | null {
+  if (admin.some((r) => matches(claims, r))) return 'admin';
+  if (viewer.some((r) => matches(claims, r))) return 'viewer';
+  return null;
+}
+
+export class OidcLogin {
+  private configuration: Promise<client.Configuration> | null = null;
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(readonly config: OidcConfig) {}
+
+  get redirectUri(): string {
+    return `${this.config.publicUrl}${CALLBACK_PATH}`;
+  }
+
+  /** The provider's metadata, fetched at the first login and kept (fetched again after a failure). */
+  private discover(): Promise<client.Configuration> {
+    if (!this.configuration) {
+      const insecure = new URL(this.config.issuer).protocol === 'http:';
+      this.configuration = client
+        .discovery(
+          new URL(this.config.issuer),
+          this.config.clientId,
+          {
+            redirect_uris: [this.redirectUri],
+            response_types: ['code'],
+            ...(this.config.idTokenAlg ? { id_token_signed_response_alg: this.config.idTokenAlg } : {}),
+            ...(this.config.userinfoAlg ? { userinfo_signed_response_alg: this.config.userinfoAlg } : {}),
+          },
+          this.config.clientSecret ? client.ClientSecretPost(this.config.clientSecret) : client.None(),
+          // http:// is accepted by the configuration for a provider on loopback only.
+          { ...(insecure ? { execute: [client.allowInsecureRequests] } : {}), timeout: 10 },
+        )
+        .catch((error: unknown) => {
+          this.configuration = null;
+          throw new OidcError(`discovery of ${this.config.issuer} failed: ${(error as Error).message}`, 'provider');
+        });
+    }
+    return this.configuration;
+  }
+
+  /** Where to send the browser, and the cookie that binds the login to it. */
+  async start(next: string): Promise<{ url: string; binding: string }> {
+    const configuration = await this.discover();
+    const now = Date.now();
+    for (const [state, p] of this.pending) if (p.expires < now) this.pending.delete(state);
+    // A flood of started logins cannot grow memory without bound: the oldest are forgotten.
+    while (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value!);
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    // With a confidential client, state and nonce already bind the code to this browser; PKCE is
+    // added whenever the provider supports it (ProConnect's documentation lists no PKCE parameter).
+    const pkce = this.config.pkce === 'on' || (this.config.pkce === 'auto' && configuration.serverMetadata().supportsPKCE());
+    const verifier = pkce ? client.randomPKCECodeVerifier() : undefined;
+    const binding = randomBytes(24).toString('base64url');
+    this.pending.set(state, { binding: sha(binding).toString('base64url'), verifier, nonce, next, expires: now + PENDING_MS });
+    const url = client.buildAuthorizationUrl(configuration, {
+      redirect_uri: this.redirectUri,
+      scope: this.config.scopes,
+      state,
+      nonce,
+      ...(verifier ? { code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' } : {}),
+    });
+    return { url: url.href, binding };
+  }
+
+  /**
+   * The provider sent the browser back: the state must be one this collector issued to this
+   * browser (once), then the code is exchanged with the verifier and the ID token's nonce checked.
+   */
+  async finish(callback: URL, binding: string | undefined): Promise<OidcIdentity & { next: string }> {
+    const state = callback.searchParams.get('state') ?? '';
+    const pending = this.pending.get(state);
+    if (!pending || pending.expires < Date.now() || !binding || !timingSafeEqual(Buffer.from(pending.binding), Buffer.from(sha(binding).toString('base64url'))))
+      throw new OidcError('unknown, expired or foreign state', 'state');
+    this.pending.delete(state);
+    const providerError = callback.searchParams.get('error');
+    if (providerError) throw new OidcError(`the provider refused: ${providerError} ${callback.searchParams.get('error_description') ?? ''}`.trim(), 'provider');
+    const configuration = await this.discover();
+    // The response is checked against the registered callback, whatever address the request reached.
+    const current = new URL(this.redirectUri);
+    current.search = callback.search;
+    let tokens;
+    try {
+      tokens = await client.authorizationCodeGrant(configuration, current, { pkceCodeVerifier: pending.verifier, expectedState: state, expectedNonce: pending.nonce, idTokenExpected: true });
+    } catch (error) {
+      throw new OidcError(`code exchange failed: ${(error as Error).message}`, 'provider');
+    }
+    const idClaims = tokens.claims();
+    if (!idClaims) throw new OidcError('no ID token', 'provider');
+    let claims: Record<string, unknown> = { ...idClaims };
+    // Groups or other claims are often given by the userinfo endpoint only (ProConnect, Keycloak without a mapper).
+    const wanted = [...this.config.admin, ...this.config.viewer].map((r) => r.claim).concat(this.config.usernameClaim);
+    if (wanted.some((claim) => claims[claim] === undefined) && configuration.serverMetadata().userinfo_endpoint) {
+      try {
+        const info = await client.fetchUserInfo(configuration, tokens.access_token, idClaims.sub);
+        claims = { ...info, ...claims };
+      } catch (error) {
+        throw new OidcError(`userinfo failed: ${(error as Error).message}`, 'provider');
+      }
+    }
+    const name = [claims[this.config.usernameClaim], claims.preferred_username, claims.email].find((v) => typeof v === 'string' && v.trim());
+    if (typeof name !== 'string') throw new OidcError(`the provider gave no ${this.config.usernameClaim} claim for the account name`, 'identity');
+    return {
+      externalId: `${idClaims.iss} ${idClaims.sub}`,
+      username: name.trim(),
+      role: roleFromClaims(claims, this.config.admin, this.config.viewer),
+      claims,
+      next: pending.next,
+    };
+  }
+}
