@@ -9,7 +9,7 @@ const E2E = [
   'test/msi.test.ts',
   'test/single-executables.test.ts',
   'test/web-ui.test.ts',
-  'test/**/*.browser.test.ts',
+  'test/**/*-browser.test.ts',
 ];
 
 export default defineConfig({
