@@ -27,6 +27,8 @@ export interface CollectorOptions {
   snapshotDelayMs?: number;
   /** The proxies whose X-Forwarded-For is believed (serve --trust-proxy). */
   trustProxy?: BlockList | null;
+  /** Accept and aggregate other collectors' publications (serve --observatory). */
+  observatory?: boolean;
 }
 
 export interface Collector {
@@ -117,6 +119,7 @@ export function createCollector(options: CollectorOptions): Collector {
       log,
       agentSchedule: options.agentSchedule,
       trustProxy: options.trustProxy,
+      observatory: options.observatory,
       rules: () => collector.baseRules,
       applyLocalRules: () => collector.applyLocalRules(),
       dataChanged,

@@ -15,6 +15,7 @@ import { peerAgentRoutes } from '../protocols/routes.ts';
 import type { RuleSet } from '../classify/load-rules.ts';
 import { uiRoutes } from '../ui/routes.tsx';
 import { assessmentApi } from '../assessment/routes.ts';
+import { DOCUMENT_LIMITS, federationRoutes } from '../federation/routes.tsx';
 import { bearer, requireLogin, type AuthVariables } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
 import { BodyError, DEFAULT_BODY_LIMITS, limitRequestBody, parseJson, readBody, type BodyLimits } from './body.ts';
@@ -35,6 +36,8 @@ export interface AppContext {
   dataChanged?: () => void;
   /** The proxies whose X-Forwarded-For is believed (serve --trust-proxy); none by default. */
   trustProxy?: BlockList | null;
+  /** serve --observatory: accept and aggregate other collectors' publications. */
+  observatory?: boolean;
 }
 
 const MAX_REPORTED_ISSUES = 50;
@@ -54,6 +57,7 @@ export function requestBodyLimit(path: string, limits: BodyLimits): number {
   if (path === '/api/v1/enrol') return 16 * KiB;
   if (AGENT_REPORTS.test(path)) return limits.maxCompressed;
   if (path === '/assessment/spend' || path === '/api/v1/assessment/spend') return 8 * MiB + 64 * KiB;
+  if (path === '/api/v1/observatory/documents') return DOCUMENT_LIMITS.maxCompressed;
   return 64 * KiB;
 }
 
@@ -195,6 +199,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   });
 
   app.route('/api/v1/assessment', assessmentApi({ db: ctx.db, classifier: ctx.classifier, dataChanged }));
+  app.route('/', federationRoutes({ db: ctx.db, classifier: ctx.classifier, observatory: ctx.observatory ?? false }));
   app.route('/', uiRoutes({ db: ctx.db, classifier: ctx.classifier, rules: ctx.rules, applyLocalRules: ctx.applyLocalRules, log: ctx.log, dataChanged, trustProxy: ctx.trustProxy }));
 
   app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));

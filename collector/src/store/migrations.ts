@@ -489,4 +489,57 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 23,
+    name: 'federation: what a collector leaves out of its publication, the local rules it shares, what it sent',
+    // The key pair that signs publications is kept in meta (federation_private_key, never exported).
+    sql: `
+      CREATE TABLE federation_exclusions (
+        ref TEXT PRIMARY KEY, -- a vendor id, or vendor/product
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE federation_publications (
+        id INTEGER PRIMARY KEY,
+        document_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_to TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        answer TEXT NOT NULL
+      );
+      -- Local rules (vendor/product decided here) the authority chose to propose to the commons.
+      CREATE TABLE federation_shared_rules (
+        ref TEXT PRIMARY KEY,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 24,
+    name: 'observatory: registered authorities and the documents they published',
+    sql: `
+      CREATE TABLE observatory_authorities (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        siren TEXT,
+        public_key TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      );
+      -- Every accepted document is kept (the history); the aggregate reads each authority's latest.
+      CREATE TABLE observatory_documents (
+        id INTEGER PRIMARY KEY,
+        authority_id INTEGER NOT NULL REFERENCES observatory_authorities (id),
+        document_id TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        hosts INTEGER NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX observatory_documents_by_authority ON observatory_documents (authority_id, created_at);
+    `,
+  },
 ];
