@@ -5,12 +5,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VendorSchema } from '@tiebreak/shared';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { makeInventory } from '../../../test/fixtures.ts';
 import { decide } from '../classify/local-rules.ts';
 import { createCollector, type Collector } from '../collector.ts';
+import { openApiDocument } from '../http/openapi.ts';
 import { buildPublication, exclude, PublicationSchema, setAuthority, shareRule, signedPublication, type Publication } from './document.ts';
 import { canonicalJson, publicKeyPem } from './keys.ts';
 import { acceptDocument, aggregateTable, computeAggregate, proposalsYaml, registerAuthority } from './observatory.ts';
@@ -52,6 +54,13 @@ describe('the publication document', () => {
     // The key pair is made once: the same key signs the next document.
     expect(signedPublication(a.db, a.classifier).key_id).toBe(doc.key_id);
     expect(JSON.stringify(doc)).not.toContain('PRIVATE KEY');
+    // The schema the OpenAPI document publishes accepts it too, and refuses a field of more.
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    const schemas = (openApiDocument() as { components: { schemas: Record<string, object> } }).components.schemas;
+    for (const [name, schema] of Object.entries(schemas)) ajv.addSchema(schema, `#/components/schemas/${name}`);
+    const validate = ajv.getSchema('#/components/schemas/Publication')!;
+    expect(validate(JSON.parse(JSON.stringify(doc)))).toBe(true);
+    expect(validate({ ...doc, hostnames: ['PC-A1'] })).toBe(false);
   });
 
   it('leaves an excluded vendor or product unnamed, and counts what was left out', () => {
