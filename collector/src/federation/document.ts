@@ -180,6 +180,25 @@ export function setAuthority(db: Db, name: string | undefined, siren: string | u
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
+/**
+ * A test for the free text a proposal carries (the software names a rule was decided on, as the
+ * machines reported them): true when it holds one of the fleet's host names or domains (of 4
+ * characters or more), an IP address or an e-mail address. Such an example is left out.
+ */
+function machineText(db: Db): (text: string | null) => boolean {
+  const names = new Set<string>();
+  for (const row of db.prepare('SELECT DISTINCT hostname, domain FROM hosts').raw().all() as [string, string | null][])
+    for (const value of row) if (value && value.trim().length >= 4) names.add(value.trim().toLowerCase());
+  const address = /\b(?:\d{1,3}\.){3}\d{1,3}\b|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,7}\b|[^\s@]+@[^\s@]+/i;
+  return (text) => {
+    if (!text) return false;
+    const lower = text.toLowerCase();
+    if (address.test(text)) return true;
+    for (const name of names) if (lower.includes(name)) return true;
+    return false;
+  };
+}
+
 function indicators(i: Indicators): z.infer<typeof IndicatorsSchema> {
   return {
     exposure: i.exposure,
@@ -206,6 +225,7 @@ export function buildPublication(db: Db, classifier: Classifier, options: { asse
   const products = a.products.filter((p) => !out(p.vendor_id, p.product_id));
   const critical = a.critical.map((c) => ({ c, p: a.products.find((p) => p.key === c.key)! })).filter(({ p }) => p && !out(p.vendor_id, p.product_id));
   const local = readLocalRules(db);
+  const identifies = machineText(db);
   const localVendors = new Map(local.vendors.map((v) => [v.id, v]));
   const proposals = sharedRules(db).flatMap((ref) => {
     const [vendorId, productId] = ref.split('/') as [string, string];
@@ -227,7 +247,7 @@ export function buildPublication(db: Db, classifier: Classifier, options: { asse
         category: product.category,
         licence: product.licence,
         examples: local.assignments
-          .filter((x) => x.vendor_id === vendorId && x.product_id === productId)
+          .filter((x) => x.vendor_id === vendorId && x.product_id === productId && !identifies(x.name) && !identifies(x.publisher))
           .slice(0, 200)
           .map((x) => ({ name: x.name.slice(0, 300), publisher: x.publisher?.slice(0, 300) ?? null, source: x.source })),
       },

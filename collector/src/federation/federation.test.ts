@@ -13,7 +13,7 @@ import { makeInventory } from '../../../test/fixtures.ts';
 import { decide } from '../classify/local-rules.ts';
 import { createCollector, type Collector } from '../collector.ts';
 import { openApiDocument } from '../http/openapi.ts';
-import { buildPublication, exclude, PublicationSchema, setAuthority, shareRule, signedPublication, type Publication } from './document.ts';
+import { buildPublication, exclude, publish, PublicationSchema, setAuthority, shareRule, signedPublication, type Publication } from './document.ts';
 import { canonicalJson, publicKeyPem } from './keys.ts';
 import { acceptDocument, aggregateTable, computeAggregate, proposalsYaml, registerAuthority } from './observatory.ts';
 
@@ -38,7 +38,7 @@ afterAll(() => {
 });
 
 describe('the publication document', () => {
-  it('fits its schema, carries the versions and the authority, and is signed over its canonical JSON', () => {
+  it('fits its schema, carries the versions and the authority, and is signed over its canonical JSON', async () => {
     setAuthority(a.db, 'Commune de Test', '213 100 017');
     const doc = signedPublication(a.db, a.classifier);
     expect(PublicationSchema.safeParse(doc).success).toBe(true);
@@ -54,6 +54,8 @@ describe('the publication document', () => {
     // The key pair is made once: the same key signs the next document.
     expect(signedPublication(a.db, a.classifier).key_id).toBe(doc.key_id);
     expect(JSON.stringify(doc)).not.toContain('PRIVATE KEY');
+    await expect(publish(a.db, a.classifier, 'http://127.0.0.1:9', 'tbo_x')).rejects.toThrow(/cannot reach http:\/\/127\.0\.0\.1:9/);
+    await expect(publish(a.db, a.classifier, 'ftp://observatory', 'tbo_x')).rejects.toThrow(/http\(s\) URL/);
     // The schema the OpenAPI document publishes accepts it too, and refuses a field of more.
     const ajv = new Ajv2020({ strict: false, validateFormats: false });
     const schemas = (openApiDocument() as { components: { schemas: Record<string, object> } }).components.schemas;
@@ -88,6 +90,13 @@ describe('the publication document', () => {
       { vendor: { name: 'Éditeur Régional', country: 'FR' }, product: { name: 'Logiciel Métier', area: 'software', category: 'utility', licence: 'proprietary' } },
       'test',
     );
+    // Items decided on the same product whose text names a machine of the fleet, or an address: left out.
+    a.applyLocalRules();
+    a.ingestor.ingest(makeInventory({ machine: 'a3', hostname: 'MAIRIE-PC-42' }));
+    const target = { vendor_id: decided.vendor_id, product_id: decided.product_id };
+    decide(a.db, a.classifier, { source: 'registry', name: 'Connecteur mairie-pc-42', publisher: null }, target, 'test');
+    decide(a.db, a.classifier, { source: 'registry', name: 'Connecteur métier', publisher: 'support@editeur-regional.fr' }, target, 'test');
+    decide(a.db, a.classifier, { source: 'registry', name: 'Passerelle 10.1.2.3', publisher: null }, target, 'test');
     a.applyLocalRules();
     expect(() => shareRule(a.db, 'google/google-chrome', 'test', true)).toThrow(/no local rule/);
     shareRule(a.db, `${decided.vendor_id}/${decided.product_id}`, 'test', true);
@@ -98,6 +107,10 @@ describe('the publication document', () => {
 
     const registered = registerAuthority(observatory.db, { name: 'Commune de Test', publicKey: publicKeyPem(a.db) });
     expect(acceptDocument(observatory.db, registered.token, doc)).toMatchObject({ ok: true });
+    // The same document again is a replay; one with a changed count no longer matches its signature.
+    expect(acceptDocument(observatory.db, registered.token, doc)).toMatchObject({ ok: false, status: 409 });
+    const later = signedPublication(a.db, a.classifier);
+    expect(acceptDocument(observatory.db, registered.token, { ...later, size: { ...later.size, hosts: 1 } })).toMatchObject({ ok: false, status: 403 });
     const yaml = proposalsYaml(computeAggregate(observatory.db));
     const files = parseAllDocuments(yaml).map((d) => d.toJS());
     expect(files).toHaveLength(1);

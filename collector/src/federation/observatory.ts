@@ -77,26 +77,28 @@ export function acceptDocument(db: Db, token: string | null, body: unknown): Acc
   if (authority.revoked_at) return { ok: false, status: 401, reason: `the registration of ${authority.name} was revoked` };
   if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, status: 400, reason: 'the document must be a JSON object' };
   const { signature, ...signed } = body as Record<string, unknown>;
-  const value = (signature as { value?: unknown } | undefined)?.value;
-  if (typeof value !== 'string') return { ok: false, status: 400, reason: 'the document carries no signature (signature.value)' };
-  if (!verifyCanonical(parsePublicKey(authority.public_key), signed, value))
-    return { ok: false, status: 403, reason: `the signature does not match the key registered for ${authority.name}: the document was changed after signing, or signed by another key` };
+  if (typeof (signature as { value?: unknown } | undefined)?.value !== 'string') return { ok: false, status: 400, reason: 'the document carries no signature (signature.value)' };
+  // The schema before the signature: what is verified has a bounded shape (no nesting without end).
   const parsed = PublicationSchema.safeParse(body);
   if (!parsed.success) {
     const issues = describeIssues(parsed.error);
     return { ok: false, status: 400, reason: `invalid document: ${issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ')}${issues.length > 5 ? '; ...' : ''}` };
   }
   const doc = parsed.data;
+  if (!verifyCanonical(parsePublicKey(authority.public_key), signed, doc.signature.value))
+    return { ok: false, status: 403, reason: `the signature does not match the key registered for ${authority.name}: the document was changed after signing, or signed by another key` };
   const created = Date.parse(doc.created_at);
+  // Stored in one spelling, so that dates compare as text too (the latest document of each authority).
+  const createdAt = new Date(created).toISOString();
   if (created > Date.now() + CLOCK_SKEW_MS) return { ok: false, status: 400, reason: `created_at ${doc.created_at} is in the future` };
   return db
     .transaction((): Acceptance => {
       if (db.prepare('SELECT 1 FROM observatory_documents WHERE document_id = ?').get(doc.document_id)) return { ok: false, status: 409, reason: `document ${doc.document_id} was already received (replay)` };
       const last = db.prepare('SELECT MAX(created_at) FROM observatory_documents WHERE authority_id = ?').pluck().get(authority.id) as string | null;
-      if (last && created <= Date.parse(last)) return { ok: false, status: 409, reason: `document created at ${doc.created_at}, not after the last one accepted from ${authority.name} (${last}): an old document replayed` };
+      if (last && createdAt <= last) return { ok: false, status: 409, reason: `document created at ${doc.created_at}, not after the last one accepted from ${authority.name} (${last}): an old document replayed` };
       const row = db
         .prepare('INSERT INTO observatory_documents (authority_id, document_id, created_at, received_at, hosts, body) VALUES (?, ?, ?, ?, ?, ?) RETURNING id')
-        .get(authority.id, doc.document_id, doc.created_at, new Date().toISOString(), doc.size.hosts, JSON.stringify(body)) as { id: number };
+        .get(authority.id, doc.document_id, createdAt, new Date().toISOString(), doc.size.hosts, JSON.stringify(body)) as { id: number };
       return { ok: true, id: row.id, authority: authority.name };
     })
     .immediate();
