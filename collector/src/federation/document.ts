@@ -28,6 +28,9 @@ const country = z.string().regex(/^[A-Z]{2}$/).nullable();
 const originShare = z.strictObject({ count, share });
 const byOrigin = z.strictObject({ eu: originShare, europe: originShare, non_eu: originShare, community: originShare, unknown: originShare });
 
+/** A product as the rules name it (a vendor's items no product names: product_id null, by category). */
+const productRef = { vendor_id: id, product_id: id.nullable(), name: text.nullable(), category: id.nullable(), area, owner_country: country };
+
 const IndicatorsSchema = z.strictObject({
   exposure: index,
   lock_in: index,
@@ -59,13 +62,8 @@ export const PublicationSchema = z.strictObject({
   products: z
     .array(
       z.strictObject({
-        vendor_id: id,
-        product_id: id.nullable(),
-        name: text.nullable(),
-        category: id.nullable(),
-        area,
+        ...productRef,
         origin,
-        owner_country: country,
         hosts: count,
         installations: count,
         users: count.nullable(),
@@ -80,12 +78,7 @@ export const PublicationSchema = z.strictObject({
   critical: z
     .array(
       z.strictObject({
-        vendor_id: id,
-        product_id: id.nullable(),
-        name: text.nullable(),
-        category: id.nullable(),
-        area,
-        owner_country: country,
+        ...productRef,
         exposure: index,
         priority: index,
         hosts: count,
