@@ -194,6 +194,27 @@ describe('federation between collectors and an observatory', () => {
     expect(await (await o.get('/observatory')).text()).toContain(fresh.created_at);
   });
 
+  it('explains bad input on the command line and exits non-zero', async () => {
+    writeFileSync(join(dir, 'rsa.pem'), generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    const [rsa, garbage, wrongToken, missing, again] = await Promise.all([
+      runCli('collector', ['observatory', 'register', '--name', 'X', '--public-key', join(dir, 'rsa.pem'), '--db', files.o]),
+      runCli('collector', ['observatory', 'register', '--name', 'X', '--siren', '12', '--public-key', join(dir, 'a.pem'), '--db', files.o]),
+      runCli('collector', ['publish', '--to', o.url, '--token', 'tbo_wrong', '--db', files.b]),
+      runCli('collector', ['publish', '--db', files.b]),
+      runCli('collector', ['observatory', 'register', '--name', 'Ville de Testbourg bis', '--public-key', join(dir, 'a.pem'), '--db', files.o]),
+    ]);
+    expect(rsa.code).not.toBe(0);
+    expect(rsa.stderr).toMatch(/an Ed25519 public key is expected, not rsa/);
+    expect(garbage.code).not.toBe(0);
+    expect(garbage.stderr).toMatch(/a SIREN is 9 digits/);
+    expect(wrongToken.code).toBe(1);
+    expect(wrongToken.stderr).toMatch(/refused by .* \(401\): unknown authority token/);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/publish needs --preview, or --to URL --token TOKEN/);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/already registered/);
+  });
+
   it('never sends a host name, host id, serial, domain, IP address or user of the source collector', async () => {
     const db = new Database(files.a, { readonly: true });
     const secrets = new Set<string>();
