@@ -19,6 +19,7 @@ import { endLocalSessions } from './accounts/login.ts';
 import { AccountError, ROLES, createUser, ensureFirstAdmin, generatePassword, listUsers, removeUser, setPassword, type Role } from './accounts/users.ts';
 import { ImportError, importReports, listReportFiles, type ImportOutcome } from './protocols/import.ts';
 import { ASSESSMENT_HELP, ASSESSMENT_OPTIONS, runAssessmentCommand } from './assessment/cli.ts';
+import { FEDERATION_HELP, FEDERATION_OPTIONS, runObservatoryCommand, runPublishCommand } from './federation/cli.ts';
 import { LineErrors } from './assessment/inputs.ts';
 import { createApiToken, formatApiTokens, listApiTokens, revokeApiToken } from './accounts/api-tokens.ts';
 import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from './store/tokens.ts';
@@ -30,7 +31,7 @@ const HELP = `tiebreak-collector ${pkg.version}: inventories in, dependency map 
 
 Usage:
   tiebreak-collector serve [--port N] [--host ADDRESS] [--db FILE] [--rules DIR] [--local-rules DIR]... [--agent-schedule CRON] [--tls-cert FILE --tls-key FILE]
-                           [--trust-proxy ADDRESS|CIDR[,...]]... [--max-connections N] [--max-connections-per-address N] [--request-timeout SECONDS]
+                           [--trust-proxy ADDRESS|CIDR[,...]]... [--max-connections N] [--max-connections-per-address N] [--request-timeout SECONDS] [--observatory]
       Serve the agent API, the JSON API and the web pages.
       Defaults: port ${DEFAULT_PORT}, host 127.0.0.1 (use --host 0.0.0.0 to accept agents from the network),
       database ./${DEFAULT_DB}, the shipped rules. --agent-schedule sets the agents' scan schedule.
@@ -66,7 +67,7 @@ Usage:
       Exits with 1 when a file was rejected (the others are imported).
   tiebreak-collector map [--db FILE] [--rules DIR] [--local-rules DIR]...
       Print the dependency map as JSON (the same as GET /api/v1/map).
-${ASSESSMENT_HELP}  tiebreak-collector classify [FILE] [--rules DIR] [--local-rules DIR]...
+${ASSESSMENT_HELP}${FEDERATION_HELP}  tiebreak-collector classify [FILE] [--rules DIR] [--local-rules DIR]...
       Classify items from FILE or standard input: an inventory JSON, JSON lines or a JSON array of
       {name, publisher, version}, or a CSV with a header (name, publisher, version; ',' or ';').
       Prints one JSON line per item, in input order.
@@ -104,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
     role: { type: 'string' },
     'password-stdin': { type: 'boolean' },
     ...ASSESSMENT_OPTIONS,
+    ...FEDERATION_OPTIONS,
   });
   const early = helpOrVersion(line, HELP, pkg.version);
   if (early !== null) return early;
@@ -149,7 +151,7 @@ async function main(argv: string[]): Promise<number> {
         if (error instanceof DirectoryConfigError) throw new UsageError(error.message);
         throw error;
       }
-      const collector = createCollector({ dbFile, rulesDirs, log, agentSchedule, snapshotDelayMs, trustProxy, directory });
+      const collector = createCollector({ dbFile, rulesDirs, log, agentSchedule, snapshotDelayMs, trustProxy, directory, observatory: !!values.observatory });
       if (!directory.localLogin) {
         const ended = endLocalSessions(collector.db);
         log.info({ ended_sessions: ended }, 'local accounts cannot log in (TIEBREAK_LOCAL_LOGIN=off)');
@@ -374,6 +376,22 @@ async function main(argv: string[]): Promise<number> {
         throw error;
       } finally {
         collector.close();
+      }
+    }
+    case 'publish': {
+      const collector = createCollector({ dbFile, rulesDirs, log: pino({ level: 'warn' }, process.stderr) });
+      try {
+        return await runPublishCommand(collector, args, values);
+      } finally {
+        collector.close();
+      }
+    }
+    case 'observatory': {
+      const db = openDatabase(dbFile);
+      try {
+        return runObservatoryCommand(db, args, values);
+      } finally {
+        db.close();
       }
     }
     case 'map': {

@@ -29,6 +29,8 @@ export interface CollectorOptions {
   trustProxy?: BlockList | null;
   /** How users log in (accounts/directory-config.ts); local accounts only without it. */
   directory?: DirectoryConfig;
+  /** Accept and aggregate other collectors' publications (serve --observatory). */
+  observatory?: boolean;
 }
 
 export interface Collector {
@@ -101,6 +103,7 @@ export function createCollector(options: CollectorOptions): Collector {
       agentSchedule: options.agentSchedule,
       trustProxy: options.trustProxy,
       directory: options.directory,
+      observatory: options.observatory,
       rules: () => collector.baseRules,
       applyLocalRules: () => collector.applyLocalRules(),
       dataChanged,

@@ -17,6 +17,7 @@ import { uiRoutes } from '../ui/routes.tsx';
 import { directoryRoutes } from '../ui/directory-routes.tsx';
 import type { DirectoryConfig } from '../accounts/directory-config.ts';
 import { assessmentApi } from '../assessment/routes.ts';
+import { DOCUMENT_LIMITS, federationRoutes } from '../federation/routes.tsx';
 import { bearer, requireLogin, type AuthVariables } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
 import { BodyError, DEFAULT_BODY_LIMITS, limitRequestBody, parseJson, readBody, type BodyLimits } from './body.ts';
@@ -39,6 +40,8 @@ export interface AppContext {
   trustProxy?: BlockList | null;
   /** How users log in: local accounts, LDAP, OpenID Connect; local accounts only without it. */
   directory?: DirectoryConfig;
+  /** serve --observatory: accept and aggregate other collectors' publications. */
+  observatory?: boolean;
 }
 
 const MAX_REPORTED_ISSUES = 50;
@@ -58,6 +61,7 @@ export function requestBodyLimit(path: string, limits: BodyLimits): number {
   if (path === '/api/v1/enrol') return 16 * KiB;
   if (AGENT_REPORTS.test(path)) return limits.maxCompressed;
   if (path === '/assessment/spend' || path === '/api/v1/assessment/spend') return 8 * MiB + 64 * KiB;
+  if (path === '/api/v1/observatory/documents') return DOCUMENT_LIMITS.maxCompressed;
   return 64 * KiB;
 }
 
@@ -200,6 +204,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
 
   app.route('/api/v1/assessment', assessmentApi({ db: ctx.db, classifier: ctx.classifier, dataChanged }));
   if (ctx.directory?.oidc) app.route('/', directoryRoutes({ db: ctx.db, log: ctx.log, directory: ctx.directory, trustProxy: ctx.trustProxy }));
+  app.route('/', federationRoutes({ db: ctx.db, classifier: ctx.classifier, observatory: ctx.observatory ?? false }));
   app.route('/', uiRoutes({ db: ctx.db, classifier: ctx.classifier, rules: ctx.rules, applyLocalRules: ctx.applyLocalRules, log: ctx.log, dataChanged, trustProxy: ctx.trustProxy, directory: ctx.directory }));
 
   app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));

@@ -12,8 +12,8 @@ import type { Db } from '../store/db.ts';
 
 export const SESSION_COOKIE = 'tb_session';
 
-/** Paths served without a session: health, login, static assets, the API's description, and the agents' endpoints. */
-const PUBLIC = [/^\/healthz$/, /^\/login$/, /^\/login\/oidc(\/callback)?$/, /^\/favicon\.ico$/, /^\/assets\//, /^\/api\/v1\/enrol$/, /^\/api\/v1\/openapi\.json$/, /^\/api\/v1\/inventories(\/unchanged)?$/, /^\/ocsinventory\/?$/, /^\/glpi\/?$/];
+/** Paths served without a session: health, login, static assets, the API's description, the agents' endpoints, and the observatory's (authorities' tokens). */
+const PUBLIC = [/^\/healthz$/, /^\/login$/, /^\/login\/oidc(\/callback)?$/, /^\/favicon\.ico$/, /^\/assets\//, /^\/api\/v1\/enrol$/, /^\/api\/v1\/openapi\.json$/, /^\/api\/v1\/inventories(\/unchanged)?$/, /^\/ocsinventory\/?$/, /^\/glpi\/?$/, /^\/api\/v1\/observatory\/documents$/];
 
 /** The JSON API, where an API token may stand for a session. */
 const TOKEN_API = /^\/api\/v1\//;

@@ -5,9 +5,10 @@
 import { EnrolRequestSchema, EnrolResponseSchema, InventorySchema, UnchangedReportSchema } from '@tiebreak/shared';
 import { z } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
+import { PublicationSchema } from '../federation/document.ts';
 
 /** Which credential a route takes (components.securitySchemes). */
-export type Access = 'agent' | 'enrolment' | 'read' | 'change' | 'none';
+export type Access = 'agent' | 'enrolment' | 'read' | 'change' | 'authority' | 'none';
 
 interface Operation {
   summary: string;
@@ -45,6 +46,7 @@ const SCHEMAS: Record<string, z.ZodType> = {
   UnchangedReport: UnchangedReportSchema,
   AssetRequest: AssetRequestSchema,
   TargetRequest: TargetRequestSchema,
+  Publication: PublicationSchema,
   Error: ErrorSchema,
 };
 
@@ -119,6 +121,30 @@ const OPERATIONS: Record<string, Operation> = {
     parameters: [{ name: 'id', in: 'path', required: true, description: 'the asset id', schema: { type: 'integer' } }],
     responses: { 204: 'removed', 404: 'no such asset' },
   },
+  'GET /api/v1/federation/preview': {
+    summary: 'The anonymised publication document as it would be sent now, unsigned (docs/federation.md)',
+    access: 'read',
+    responses: { 200: object('the document without its signature') },
+  },
+  'POST /api/v1/observatory/documents': {
+    summary: "An authority's signed publication (observatory mode): checked against its registered key, its schema and replays; a refused one is stored nowhere",
+    access: 'authority',
+    body: [{ contentType: 'application/json', schema: 'Publication' }],
+    responses: {
+      201: object('accepted: id and authority'),
+      400: 'not JSON, or not a valid document (the fields named)',
+      401: 'missing, unknown or revoked authority token',
+      403: "the signature does not match the authority's registered key",
+      404: 'this collector is not an observatory',
+      409: 'a replay: the document id was already received, or it is not newer than the last one accepted',
+      413: 'too large',
+    },
+  },
+  'GET /api/v1/observatory/aggregate': {
+    summary: 'The aggregate across authorities (observatory mode): indices per area, common non-European dependencies, size bands, proposed rules',
+    access: 'read',
+    responses: { 200: object('the aggregate'), 404: 'this collector is not an observatory' },
+  },
   'PUT /api/v1/assessment/targets': { summary: 'Set or remove a target of the trajectory', access: 'change', body: [{ contentType: 'application/json', schema: 'TargetRequest' }], responses: { 200: object('the targets'), 400: 'bad target' } },
 };
 
@@ -128,6 +154,7 @@ const SECURITY: Record<Access, Record<string, string[]>[]> = {
   enrolment: [{ enrolmentToken: [] }],
   read: [{ apiToken: [] }, { session: [] }],
   change: [{ apiToken: [] }, { session: [], csrf: [] }],
+  authority: [{ authorityToken: [] }],
 };
 
 /** The operations for the readable page: method, path, summary, credential and parameters. */
@@ -191,6 +218,7 @@ export function openApiDocument(): Record<string, unknown> {
         csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token', description: "the session's CSRF token, for changes made with a session" },
         agentCredential: { type: 'http', scheme: 'bearer', description: "an agent's credential (tba_…), from POST /api/v1/enrol" },
         enrolmentToken: { type: 'http', scheme: 'bearer', description: 'an enrolment token (tbk…)' },
+        authorityToken: { type: 'http', scheme: 'bearer', description: 'an authority token (tbo_…) given by `tiebreak-collector observatory register`' },
       },
     },
   };

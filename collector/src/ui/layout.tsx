@@ -53,6 +53,7 @@ export function Layout(props: { ctx: PageContext; title: string; active?: keyof 
     agents: '/agents',
     settings: '/settings',
     report: '/report',
+    federation: '/federation',
   };
   return (
     <html lang={ctx.lang}>

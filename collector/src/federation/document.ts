@@ -1,0 +1,366 @@
+// The publication document: what a collector sends to an observatory. Built from the dependency map
+// and the assessment (map/, assessment/), by allow-list: only rule ids and names, counts, shares,
+// indices and amounts, never a string an agent sent about a machine (no host name, host id, serial,
+// domain, address or user). Signed with the collector's Ed25519 key (keys.ts) over its canonical JSON.
+import { randomUUID } from 'node:crypto';
+import { AREAS, ORIGINS } from '@tiebreak/shared';
+import { z } from 'zod';
+import pkg from '../../package.json' with { type: 'json' };
+import type { Classifier } from '../classify/classifier.ts';
+import { readLocalRules } from '../classify/local-rules.ts';
+import { computeAssessment, METHOD_VERSION, type Assessment, type Indicators } from '../assessment/compute.ts';
+import { snapshots } from '../assessment/history.ts';
+import { computeMap } from '../map/map.ts';
+import { getMeta, setMeta, type Db } from '../store/db.ts';
+import { keyId, publicKeyPem, signCanonical } from './keys.ts';
+
+export const FORMAT = 'tiebreak-publication';
+export const FORMAT_VERSION = 1;
+
+const id = z.string().min(1).max(120);
+const text = z.string().max(300);
+const count = z.number().finite().min(0);
+const share = z.number().finite().min(0).max(100).nullable();
+const index = z.number().finite().min(0).max(100).nullable();
+const origin = z.enum(ORIGINS);
+const area = z.enum(AREAS);
+const country = z.string().regex(/^[A-Z]{2}$/).nullable();
+const originShare = z.strictObject({ count, share });
+const byOrigin = z.strictObject({ eu: originShare, europe: originShare, non_eu: originShare, community: originShare, unknown: originShare });
+
+/** A product as the rules name it (a vendor's items no product names: product_id null, by category). */
+const productRef = { vendor_id: id, product_id: id.nullable(), name: text.nullable(), category: id.nullable(), area, owner_country: country };
+
+const IndicatorsSchema = z.strictObject({
+  exposure: index,
+  lock_in: index,
+  priority: index,
+  hard_to_replace: count,
+  critical_dependencies: count,
+  hosts: byOrigin,
+  products: byOrigin,
+  installations: byOrigin,
+  spend: z.strictObject({ total_eur: count, by_origin: byOrigin }),
+});
+
+export const PublicationSchema = z.strictObject({
+  format: z.literal(FORMAT),
+  format_version: z.literal(FORMAT_VERSION),
+  document_id: z.uuid(),
+  created_at: z.iso.datetime(),
+  authority: z.strictObject({ name: text.nullable(), siren: z.string().regex(/^\d{9}$/).nullable() }),
+  software: z.strictObject({ name: z.literal('tiebreak-collector'), version: z.string().max(40) }),
+  rules: z.strictObject({ fingerprint: z.string().max(200) }),
+  method: z.strictObject({ version: z.number().int().min(1), document: z.string().max(100) }),
+  key_id: z.string().regex(/^[0-9a-f]{32}$/),
+  size: z.strictObject({ hosts: count, hosts_by_role: z.array(z.strictObject({ role: id, hosts: count })).max(20) }),
+  totals: z.strictObject({ installations: count, products: count, unknown_installations: count, unknown_products: count }),
+  indicators: z.strictObject({ overall: IndicatorsSchema, areas: z.strictObject(Object.fromEntries(AREAS.map((a) => [a, IndicatorsSchema])) as Record<(typeof AREAS)[number], typeof IndicatorsSchema>) }),
+  uncertainty: z.strictObject({ unknown_share: share, exposure_range: z.strictObject({ low: count, high: count }).nullable() }),
+  by_origin: z.array(z.strictObject({ origin, hosts: count, installations: count, products: count })).max(ORIGINS.length),
+  vendors: z.array(z.strictObject({ vendor_id: id, name: text, country, owner_country: country, origin, hosts: count, installations: count, products: count })).max(50_000),
+  products: z
+    .array(
+      z.strictObject({
+        ...productRef,
+        origin,
+        hosts: count,
+        installations: count,
+        users: count.nullable(),
+        spend_eur: count.nullable(),
+        exposure: index,
+        priority: index,
+        replaceability: z.number().min(0).max(1),
+      }),
+    )
+    .max(100_000),
+  spend: z.strictObject({ year: z.number().int(), total_eur: count, by_origin: byOrigin }),
+  critical: z
+    .array(
+      z.strictObject({
+        ...productRef,
+        exposure: index,
+        priority: index,
+        hosts: count,
+        installations: count,
+        spend_eur: count.nullable(),
+        replaceability: z.number().min(0).max(1),
+        alternatives: z.array(id).max(50),
+      }),
+    )
+    .max(10_000),
+  trajectory: z.array(z.strictObject({ day: z.iso.date(), values: z.record(z.string().max(60), z.number().finite().nullable()) })).max(20_000),
+  proposals: z
+    .array(
+      z.strictObject({
+        vendor_id: id,
+        vendor: text,
+        country,
+        owner: id.nullable(),
+        product_id: id,
+        product: text,
+        origin,
+        area,
+        category: id,
+        licence: z.string().max(40),
+        examples: z.array(z.strictObject({ name: text, publisher: text.nullable(), source: z.string().max(40) })).max(200),
+      }),
+    )
+    .max(5_000),
+  excluded: z.strictObject({ vendors: count, products: count }),
+  signature: z.strictObject({ algorithm: z.literal('ed25519'), value: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(200) }),
+});
+export type Publication = z.infer<typeof PublicationSchema>;
+export type UnsignedPublication = Omit<Publication, 'signature'>;
+
+/** The vendors and vendor/product refs the DSI chose to leave out of the document. */
+export function exclusions(db: Db): string[] {
+  return db.prepare('SELECT ref FROM federation_exclusions ORDER BY ref').pluck().all() as string[];
+}
+
+const REF = /^[a-z0-9][a-z0-9._-]{0,119}(\/[a-z0-9][a-z0-9._-]{0,119})?$/;
+
+export class FederationError extends Error {}
+
+/** Leave a vendor (`vendor`) or a product (`vendor/product`) out of the published document. */
+export function exclude(db: Db, classifier: Classifier, ref: string, user: string): void {
+  const clean = ref.trim();
+  if (!REF.test(clean)) throw new FederationError(`not a vendor id or vendor/product: "${ref.slice(0, 80)}"`);
+  const [vendor, product] = clean.split('/') as [string, string | undefined];
+  if (!classifier.vendor(vendor)) throw new FederationError(`unknown vendor ${vendor}`);
+  if (product && !classifier.product(vendor, product)) throw new FederationError(`unknown product ${clean}`);
+  db.prepare('INSERT INTO federation_exclusions (ref, created_by, created_at) VALUES (?, ?, ?) ON CONFLICT (ref) DO NOTHING').run(clean, user, new Date().toISOString());
+}
+
+export function include(db: Db, ref: string): boolean {
+  return db.prepare('DELETE FROM federation_exclusions WHERE ref = ?').run(ref.trim()).changes > 0;
+}
+
+/** Local products (vendor/product) whose rule the authority proposes to the commons. */
+export function sharedRules(db: Db): string[] {
+  return db.prepare('SELECT ref FROM federation_shared_rules ORDER BY ref').pluck().all() as string[];
+}
+
+/** Propose (or stop proposing) a local rule: a product decided here, by vendor/product. */
+export function shareRule(db: Db, ref: string, user: string, shared: boolean): void {
+  const clean = ref.trim();
+  if (!shared) {
+    db.prepare('DELETE FROM federation_shared_rules WHERE ref = ?').run(clean);
+    return;
+  }
+  const local = readLocalRules(db);
+  const [vendor, product] = clean.split('/');
+  const known = local.products.some((p) => p.vendor_id === vendor && p.id === product) || local.assignments.some((a) => a.vendor_id === vendor && a.product_id === product);
+  if (!known) throw new FederationError(`no local rule for ${clean.slice(0, 120)}: only items decided on this collector can be proposed`);
+  db.prepare('INSERT INTO federation_shared_rules (ref, created_by, created_at) VALUES (?, ?, ?) ON CONFLICT (ref) DO NOTHING').run(clean, user, new Date().toISOString());
+}
+
+export interface Authority {
+  name: string | null;
+  siren: string | null;
+}
+
+export function authority(db: Db): Authority {
+  return { name: getMeta(db, 'authority_name')?.trim() || null, siren: getMeta(db, 'authority_siren') ?? null };
+}
+
+export function setAuthority(db: Db, name: string | undefined, siren: string | undefined): void {
+  if (siren !== undefined && !/^\d{9}$/.test(siren.replace(/\s/g, ''))) throw new FederationError(`a SIREN is 9 digits, not "${siren.slice(0, 20)}"`);
+  if (name !== undefined && (!name.trim() || name.length > 300)) throw new FederationError("the authority's name is 1 to 300 characters");
+  if (name !== undefined) setMeta(db, 'authority_name', name.trim());
+  if (siren !== undefined) setMeta(db, 'authority_siren', siren.replace(/\s/g, ''));
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * A test for the free text a proposal carries (the software names a rule was decided on, as the
+ * machines reported them): true when it holds one of the fleet's host names or domains (of 4
+ * characters or more), an IP address or an e-mail address. Such an example is left out.
+ */
+function machineText(db: Db): (text: string | null) => boolean {
+  const names = new Set<string>();
+  for (const row of db.prepare('SELECT DISTINCT hostname, domain FROM hosts').raw().all() as [string, string | null][])
+    for (const value of row) if (value && value.trim().length >= 4) names.add(value.trim().toLowerCase());
+  const address = /\b(?:\d{1,3}\.){3}\d{1,3}\b|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,7}\b|[^\s@]+@[^\s@]+/i;
+  return (text) => {
+    if (!text) return false;
+    const lower = text.toLowerCase();
+    if (address.test(text)) return true;
+    for (const name of names) if (lower.includes(name)) return true;
+    return false;
+  };
+}
+
+function indicators(i: Indicators): z.infer<typeof IndicatorsSchema> {
+  return {
+    exposure: i.exposure,
+    lock_in: i.lock_in,
+    priority: i.priority,
+    hard_to_replace: i.hard_to_replace,
+    critical_dependencies: i.critical_dependencies,
+    hosts: i.hosts.by_origin,
+    products: i.products.by_origin,
+    installations: i.installations.by_origin,
+    spend: { total_eur: i.spend.total_eur, by_origin: i.spend.by_origin },
+  };
+}
+
+/** The document as it would be sent now, without its signature. */
+export function buildPublication(db: Db, classifier: Classifier, options: { assessment?: Assessment } = {}): UnsignedPublication {
+  const map = computeMap(db, classifier, { unclassifiedLimit: 0 });
+  const a = options.assessment ?? computeAssessment(db, classifier);
+  const excluded = new Set(exclusions(db));
+  const out = (vendorId: string, productId: string | null) => excluded.has(vendorId) || (productId !== null && excluded.has(`${vendorId}/${productId}`));
+  // Names come from the rules only: a declared asset's own name (typed by the DSI) is never sent.
+  const productName = (vendorId: string, productId: string | null) => (productId ? (classifier.product(vendorId, productId)?.name ?? null) : null);
+  const vendors = map.by_vendor.filter((v) => !excluded.has(v.vendor_id));
+  const products = a.products.filter((p) => !out(p.vendor_id, p.product_id));
+  const critical = a.critical.map((c) => ({ c, p: a.products.find((p) => p.key === c.key)! })).filter(({ p }) => p && !out(p.vendor_id, p.product_id));
+  const local = readLocalRules(db);
+  const identifies = machineText(db);
+  const localVendors = new Map(local.vendors.map((v) => [v.id, v]));
+  const proposals = sharedRules(db).flatMap((ref) => {
+    const [vendorId, productId] = ref.split('/') as [string, string];
+    if (out(vendorId, productId)) return [];
+    const vendor = classifier.vendor(vendorId);
+    const product = classifier.product(vendorId, productId);
+    if (!vendor || !product) return [];
+    const c = classifier.classifyVendor(vendorId);
+    return [
+      {
+        vendor_id: vendorId,
+        vendor: vendor.name,
+        country: vendor.country ?? localVendors.get(vendorId)?.country ?? null,
+        owner: vendor.owner ?? null,
+        product_id: productId,
+        product: product.name,
+        origin: c?.origin ?? 'unknown',
+        area: product.area,
+        category: product.category,
+        licence: product.licence,
+        examples: local.assignments
+          .filter((x) => x.vendor_id === vendorId && x.product_id === productId && !identifies(x.name) && !identifies(x.publisher))
+          .slice(0, 200)
+          .map((x) => ({ name: x.name.slice(0, 300), publisher: x.publisher?.slice(0, 300) ?? null, source: x.source })),
+      },
+    ];
+  });
+  const excludedVendors = [...excluded].filter((r) => !r.includes('/')).length;
+  return {
+    format: FORMAT,
+    format_version: FORMAT_VERSION,
+    document_id: randomUUID(),
+    created_at: new Date().toISOString(),
+    authority: authority(db),
+    software: { name: 'tiebreak-collector', version: pkg.version },
+    rules: { fingerprint: classifier.fingerprint },
+    method: { version: METHOD_VERSION, document: 'docs/methodology.md' },
+    key_id: keyId(publicKeyPem(db)),
+    size: { hosts: map.totals.hosts, hosts_by_role: map.hosts_by_role },
+    totals: {
+      installations: map.totals.installations,
+      products: map.totals.products,
+      unknown_installations: map.totals.unknown_installations,
+      unknown_products: map.totals.unknown_products,
+    },
+    indicators: { overall: indicators(a.overall), areas: Object.fromEntries(AREAS.map((x) => [x, indicators(a.areas[x])])) as Record<(typeof AREAS)[number], z.infer<typeof IndicatorsSchema>> },
+    uncertainty: { unknown_share: a.uncertainty.unknown_share, exposure_range: a.uncertainty.exposure_range },
+    by_origin: map.by_origin.map((o) => ({ origin: o.origin as (typeof ORIGINS)[number], hosts: o.hosts, installations: o.installations, products: o.products })),
+    vendors: vendors.map((v) => ({
+      vendor_id: v.vendor_id,
+      name: v.vendor,
+      country: v.country,
+      owner_country: v.owner_country,
+      origin: v.origin as (typeof ORIGINS)[number],
+      hosts: v.hosts,
+      installations: v.installations,
+      products: v.products,
+    })),
+    products: products.map((p) => ({
+      vendor_id: p.vendor_id,
+      product_id: p.product_id,
+      name: productName(p.vendor_id, p.product_id),
+      category: p.category,
+      area: p.area,
+      origin: p.origin,
+      owner_country: p.owner_country,
+      hosts: p.hosts,
+      installations: p.installations,
+      users: p.users,
+      spend_eur: p.spend_eur,
+      exposure: p.exposure,
+      priority: p.priority,
+      replaceability: p.replaceability.score,
+    })),
+    spend: { year: a.year, total_eur: a.overall.spend.total_eur, by_origin: a.overall.spend.by_origin },
+    critical: critical.map(({ c, p }) => ({
+      vendor_id: p.vendor_id,
+      product_id: p.product_id,
+      name: productName(p.vendor_id, p.product_id),
+      category: c.category,
+      area: c.area,
+      owner_country: c.owner_country,
+      exposure: c.exposure,
+      priority: c.priority,
+      hosts: c.hosts,
+      installations: c.installations,
+      spend_eur: c.spend_eur,
+      replaceability: c.replaceability,
+      alternatives: c.alternatives.map((x) => x.id).slice(0, 50),
+    })),
+    trajectory: snapshots(db).map((s) => ({
+      day: s.day,
+      values: Object.fromEntries(Object.entries(s.values).filter(([, v]) => v === null || typeof v === 'number').map(([k, v]) => [k, v === null ? null : round2(v as number)])),
+    })),
+    proposals,
+    excluded: { vendors: excludedVendors, products: excluded.size - excludedVendors },
+  };
+}
+
+/** The document signed with this collector's key (created on first use). */
+export function signedPublication(db: Db, classifier: Classifier): Publication {
+  const unsigned = buildPublication(db, classifier);
+  // Checked before signing: a document the observatory would refuse is never produced.
+  const doc = { ...unsigned, signature: { algorithm: 'ed25519' as const, value: signCanonical(db, unsigned) } };
+  const parsed = PublicationSchema.safeParse(doc);
+  if (!parsed.success) throw new FederationError(`the document does not fit its schema: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return doc;
+}
+
+/** Record a publication's outcome on the sending side. */
+export function recordPublication(db: Db, doc: Publication, to: string, status: number, answer: string): void {
+  db.prepare('INSERT INTO federation_publications (document_id, created_at, sent_to, status, answer) VALUES (?, ?, ?, ?, ?)').run(doc.document_id, doc.created_at, to, status, answer.slice(0, 2000));
+}
+
+export function publications(db: Db): { document_id: string; created_at: string; sent_to: string; status: number; answer: string }[] {
+  return db.prepare('SELECT document_id, created_at, sent_to, status, answer FROM federation_publications ORDER BY id DESC LIMIT 50').all() as never;
+}
+
+/** Send the signed document to an observatory; the status and its answer. */
+export async function publish(db: Db, classifier: Classifier, to: string, token: string): Promise<{ status: number; answer: Record<string, unknown>; document: Publication }> {
+  let url: URL;
+  try {
+    url = new URL(to);
+  } catch {
+    throw new FederationError(`--to must be the observatory's URL, not "${to.slice(0, 100)}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new FederationError(`--to must be an http(s) URL, not ${url.protocol}`);
+  const endpoint = new URL('/api/v1/observatory/documents', url);
+  const document = signedPublication(db, classifier);
+  let response: Response;
+  try {
+    response = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(document) });
+  } catch (error) {
+    throw new FederationError(`cannot reach ${endpoint.origin}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`);
+  }
+  const textAnswer = await response.text();
+  let answer: Record<string, unknown>;
+  try {
+    answer = JSON.parse(textAnswer) as Record<string, unknown>;
+  } catch {
+    answer = { error: textAnswer.slice(0, 500) };
+  }
+  recordPublication(db, document, endpoint.origin, response.status, JSON.stringify(answer));
+  return { status: response.status, answer, document };
+}

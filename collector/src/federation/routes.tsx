@@ -1,0 +1,480 @@
+/** @jsxImportSource hono/jsx */
+// Federation's routes, mounted by http/app.tsx: on every collector, the publication page (the exact
+// document, what is excluded, the local rules proposed) and its JSON preview; on an observatory
+// (serve --observatory), the endpoint that accepts documents, the aggregate page, JSON and CSV, and
+// the proposed rules as YAML. Changes are for admins with the CSRF token (http/auth.ts).
+import { Hono, type Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { Classifier } from '../classify/classifier.ts';
+import { readLocalRules } from '../classify/local-rules.ts';
+import { toCsv } from '../exports/tables.ts';
+import { actorOf, bearer, type AuthVariables } from '../http/auth.ts';
+import { BodyError, parseJson, readBody } from '../http/body.ts';
+import type { Db } from '../store/db.ts';
+import { DICTS, fill, type Lang } from '../ui/i18n.ts';
+import { Csrf, formatNumber, isAdmin, Layout, type PageContext } from '../ui/layout.tsx';
+import { authority, buildPublication, exclude, exclusions, FederationError, include, publications, setAuthority, sharedRules, shareRule } from './document.ts';
+import { publicKeyPem } from './keys.ts';
+import { acceptDocument, aggregateTable, computeAggregate, documentHistory, listAuthorities, proposalsYaml, type Aggregate, type Stats } from './observatory.ts';
+
+export interface FederationContext {
+  db: Db;
+  classifier: () => Classifier;
+  /** serve --observatory: this collector accepts and aggregates other collectors' documents. */
+  observatory: boolean;
+}
+
+type Env = { Variables: AuthVariables };
+
+/** A document of a large authority is a few hundred KiB; 8 MiB on the wire, 32 MiB inflated. */
+export const DOCUMENT_LIMITS = { maxCompressed: 8 * 1024 * 1024, maxDecompressed: 32 * 1024 * 1024 };
+
+function pageContext(c: Context<Env>): PageContext {
+  const asked = c.req.query('lang');
+  const lang: Lang = asked === 'en' || asked === 'fr' ? asked : getCookie(c, 'tb_lang') === 'en' ? 'en' : 'fr';
+  const url = new URL(c.req.url);
+  return { lang, t: DICTS[lang], session: c.get('session'), path: url.pathname + url.search };
+}
+
+export function federationRoutes(ctx: FederationContext): Hono<Env> {
+  const app = new Hono<Env>();
+  const { db } = ctx;
+
+  const page = (c: Context<Env>, error?: string, status: 200 | 400 = 200) => {
+    const doc = buildPublication(db, ctx.classifier());
+    const local = readLocalRules(db);
+    const localProducts = [...new Set([...local.products.map((p) => `${p.vendor_id}/${p.id}`), ...local.assignments.map((a) => `${a.vendor_id}/${a.product_id}`)])].sort();
+    return c.html(
+      <PublicationPage
+        ctx={pageContext(c)}
+        doc={JSON.stringify(doc, null, 2)}
+        counts={{ hosts: doc.size.hosts, vendors: doc.vendors.length, products: doc.products.length, critical: doc.critical.length, days: doc.trajectory.length, proposals: doc.proposals.length }}
+        authority={authority(db)}
+        publicKey={publicKeyPem(db)}
+        excluded={exclusions(db)}
+        localProducts={localProducts}
+        shared={new Set(sharedRules(db))}
+        sent={publications(db)}
+        observatory={ctx.observatory}
+        error={error}
+      />,
+      status,
+    );
+  };
+  /** A change from the page's forms; a refused one shows the page again with the reason. */
+  const change = (action: (form: Record<string, string>, user: string) => void) => async (c: Context<Env>) => {
+    const form = Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === 'string' ? v : ''])) as Record<string, string>;
+    try {
+      action(form, actorOf(c));
+    } catch (error) {
+      if (error instanceof FederationError) return page(c, error.message, 400);
+      throw error;
+    }
+    return c.redirect('/federation', 303);
+  };
+
+  app.get('/federation', (c) => page(c));
+  app.get('/federation/public-key.pem', (c) => c.body(publicKeyPem(db), 200, { 'Content-Type': 'application/x-pem-file', 'Content-Disposition': 'attachment; filename="tiebreak-collector.pub.pem"' }));
+  app.post(
+    '/federation/authority',
+    change((form) => setAuthority(db, form.name ?? '', form.siren?.trim() ? form.siren : undefined)),
+  );
+  app.post(
+    '/federation/exclusions',
+    change((form, user) => {
+      if (form.action === 'include') include(db, form.ref ?? '');
+      else exclude(db, ctx.classifier(), form.ref ?? '', user);
+    }),
+  );
+  app.post(
+    '/federation/shared',
+    change((form, user) => shareRule(db, form.ref ?? '', user, form.action !== 'unshare')),
+  );
+  app.get('/api/v1/federation/preview', (c) => c.json(buildPublication(db, ctx.classifier())));
+
+  // Observatory: everything below answers 404 with the reason on a collector that is not one.
+  const notObservatory = (c: Context) => c.json({ error: DICTS.en.observatory.notEnabled }, 404);
+  for (const path of ['/observatory', '/observatory/*', '/api/v1/observatory/*'])
+    app.use(path, async (c, next) => {
+      if (!ctx.observatory) return notObservatory(c);
+      return next();
+    });
+
+  app.post('/api/v1/observatory/documents', async (c) => {
+    const token = bearer(c.req.header('authorization'));
+    // The token first: nobody unregistered gets its body read.
+    if (!token) return c.json({ error: 'missing credentials: send Authorization: Bearer <authority token>' }, 401, { 'WWW-Authenticate': 'Bearer' });
+    let text: string;
+    try {
+      text = await readBody(c.req.raw, DOCUMENT_LIMITS);
+    } catch (error) {
+      if (error instanceof BodyError) return c.json({ error: error.message }, error.status);
+      throw error;
+    }
+    let body: unknown;
+    try {
+      body = parseJson(text);
+    } catch (error) {
+      return c.json({ error: `the document is not valid JSON: ${(error as Error).message}` }, 400);
+    }
+    const result = acceptDocument(db, token, body);
+    if (!result.ok) return c.json({ error: result.reason }, result.status, result.status === 401 ? { 'WWW-Authenticate': 'Bearer error="invalid_token"' } : {});
+    return c.json({ status: 'accepted', id: result.id, authority: result.authority }, 201);
+  });
+  app.get('/api/v1/observatory/aggregate', (c) => c.json(computeAggregate(db)));
+  app.get('/observatory', (c) =>
+    c.html(<ObservatoryPage ctx={pageContext(c)} aggregate={computeAggregate(db)} authorities={listAuthorities(db)} history={documentHistory(db, 100)} />),
+  );
+  app.get('/observatory/aggregate.csv', (c) =>
+    c.body(toCsv(aggregateTable(computeAggregate(db, { dependencyLimit: 1000 }))), 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="tiebreak-observatory-${new Date().toISOString().slice(0, 10)}.csv"`,
+    }),
+  );
+  app.get('/observatory/proposals.yaml', (c) => c.body(proposalsYaml(computeAggregate(db)), 200, { 'Content-Type': 'application/yaml; charset=utf-8', 'Content-Disposition': 'attachment; filename="tiebreak-proposed-rules.yaml"' }));
+  return app;
+}
+
+function PublicationPage(props: {
+  ctx: PageContext;
+  doc: string;
+  counts: Record<'hosts' | 'vendors' | 'products' | 'critical' | 'days' | 'proposals', number>;
+  authority: { name: string | null; siren: string | null };
+  publicKey: string;
+  excluded: string[];
+  localProducts: string[];
+  shared: Set<string>;
+  sent: { document_id: string; created_at: string; sent_to: string; status: number; answer: string }[];
+  observatory: boolean;
+  error?: string;
+}) {
+  const { ctx } = props;
+  const t = ctx.t.federation;
+  const admin = isAdmin(ctx);
+  return (
+    <Layout ctx={ctx} title={t.title} active="federation">
+      {props.error && (
+        <p class="error" role="alert">
+          {props.error}
+        </p>
+      )}
+      <p>{t.intro}</p>
+      {props.observatory && (
+        <p>
+          <a href="/observatory">{t.observatory}</a>
+        </p>
+      )}
+      <section aria-labelledby="authority">
+        <h2 id="authority">{t.authority}</h2>
+        {admin ? (
+          <form method="post" action="/federation/authority" class="filters">
+            <Csrf ctx={ctx} />
+            <label>
+              {t.authorityName}
+              <input name="name" value={props.authority.name ?? ''} required maxlength={300} size={40} />
+            </label>
+            <label>
+              {t.siren}
+              <input name="siren" value={props.authority.siren ?? ''} pattern="[0-9 ]{9,11}" size={12} />
+            </label>
+            <button class="primary" type="submit">
+              {t.save}
+            </button>
+          </form>
+        ) : (
+          <p>{`${props.authority.name ?? '–'}${props.authority.siren ? ` (SIREN ${props.authority.siren})` : ''}`}</p>
+        )}
+        <h3>{t.publicKey}</h3>
+        <pre>{props.publicKey}</pre>
+        <p class="muted">{t.send}</p>
+      </section>
+      <section aria-labelledby="exclusions">
+        <h2 id="exclusions">{t.exclusions}</h2>
+        <p class="muted">{t.excludeHelp}</p>
+        {props.excluded.length ? (
+          <ul>
+            {props.excluded.map((ref) => (
+              <li>
+                <code>{ref}</code>{' '}
+                {admin && (
+                  <form method="post" action="/federation/exclusions" style="display:inline">
+                    <Csrf ctx={ctx} />
+                    <input type="hidden" name="ref" value={ref} />
+                    <input type="hidden" name="action" value="include" />
+                    <button type="submit">{t.include}</button>
+                  </form>
+                )}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p>{t.none}</p>
+        )}
+        {admin && (
+          <form method="post" action="/federation/exclusions" class="filters">
+            <Csrf ctx={ctx} />
+            <label>
+              {t.ref}
+              <input name="ref" required maxlength={241} placeholder="microsoft/teams" />
+            </label>
+            <button class="primary" type="submit">
+              {t.exclude}
+            </button>
+          </form>
+        )}
+      </section>
+      <section aria-labelledby="shared">
+        <h2 id="shared">{t.shared}</h2>
+        <p class="muted">{t.sharedHelp}</p>
+        {props.localProducts.length ? (
+          <ul>
+            {props.localProducts.map((ref) => (
+              <li>
+                <code>{ref}</code> {props.shared.has(ref) && <strong>{t.proposed}</strong>}{' '}
+                {admin && (
+                  <form method="post" action="/federation/shared" style="display:inline">
+                    <Csrf ctx={ctx} />
+                    <input type="hidden" name="ref" value={ref} />
+                    <input type="hidden" name="action" value={props.shared.has(ref) ? 'unshare' : 'share'} />
+                    <button type="submit">{props.shared.has(ref) ? t.unshare : t.share}</button>
+                  </form>
+                )}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p>{t.none}</p>
+        )}
+      </section>
+      <section aria-labelledby="preview">
+        <h2 id="preview">{t.preview}</h2>
+        <p>{fill(t.summary, props.counts)}</p>
+        <p class="muted">{t.previewHelp}</p>
+        <pre id="document" style="max-height:40rem;overflow:auto;background:#f7f7f9;padding:.6rem">
+          {props.doc}
+        </pre>
+      </section>
+      <section aria-labelledby="sent">
+        <h2 id="sent">{t.sent}</h2>
+        {props.sent.length ? (
+          <table>
+            <tbody>
+              {props.sent.map((s) => (
+                <tr>
+                  <td>{s.created_at}</td>
+                  <td>{s.sent_to}</td>
+                  <td class="n">{s.status}</td>
+                  <td>{s.answer}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p>{t.none}</p>
+        )}
+      </section>
+    </Layout>
+  );
+}
+
+function StatCells(props: { ctx: PageContext; s: Stats }) {
+  const f = (n: number | null) => formatNumber(props.ctx, n, 1);
+  return (
+    <>
+      <td class="n">{props.s.authorities}</td>
+      <td class="n">{f(props.s.mean)}</td>
+      <td class="n">{f(props.s.median)}</td>
+      <td class="n">{f(props.s.min)}</td>
+      <td class="n">{f(props.s.max)}</td>
+    </>
+  );
+}
+
+function ObservatoryPage(props: { ctx: PageContext; aggregate: Aggregate; authorities: ReturnType<typeof listAuthorities>; history: ReturnType<typeof documentHistory> }) {
+  const { ctx, aggregate: a } = props;
+  const t = ctx.t.observatory;
+  const scopeName = (s: string) => (s === 'overall' ? t.overall : ((ctx.t.areas as Record<string, string>)[s] ?? s));
+  const indicators = [
+    ['exposure', t.exposure],
+    ['lock_in', t.lockIn],
+    ['priority', t.priority],
+    ['non_eu_installations_share', t.nonEuShare],
+  ] as const;
+  const statHead = (
+    <>
+      <th class="n">{t.count}</th>
+      <th class="n">{t.mean}</th>
+      <th class="n">{t.median}</th>
+      <th class="n">{t.min}</th>
+      <th class="n">{t.max}</th>
+    </>
+  );
+  return (
+    <Layout ctx={ctx} title={t.title}>
+      <p>{fill(t.summary, { authorities: a.authorities, hosts: formatNumber(ctx, a.hosts, 0) })}</p>
+      <p class="exports">
+        <a href="/observatory/aggregate.csv">{t.exportCsv}</a>
+        <a href="/api/v1/observatory/aggregate">JSON</a>
+        <a href="/observatory/proposals.yaml">{t.exportYaml}</a>
+      </p>
+      <section aria-labelledby="indices">
+        <h2 id="indices">{t.indices}</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>{t.scope}</th>
+              <th>{t.indicator}</th>
+              {statHead}
+            </tr>
+          </thead>
+          <tbody>
+            {a.indices.flatMap((i) =>
+              indicators.map(([key, name]) => (
+                <tr>
+                  <td>{scopeName(i.scope)}</td>
+                  <td>{name}</td>
+                  <StatCells ctx={ctx} s={i[key]} />
+                </tr>
+              )),
+            )}
+          </tbody>
+        </table>
+      </section>
+      <section aria-labelledby="dependencies">
+        <h2 id="dependencies">{t.dependencies}</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>{ctx.t.product}</th>
+              <th>{ctx.t.ownerCountry}</th>
+              <th class="n">{t.concerned}</th>
+              <th class="n">{t.criticalFor}</th>
+              <th class="n">{ctx.t.hosts}</th>
+              <th class="n">{t.spend}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {a.dependencies.map((d) => (
+              <tr>
+                <td>
+                  {d.name ?? d.vendor_id} <span class="muted">{`${d.vendor_id}/${d.product_id ?? `*${d.category ?? 'other'}`}`}</span>
+                </td>
+                <td>{d.owner_country ?? '–'}</td>
+                <td class="n">{d.authorities}</td>
+                <td class="n">{d.critical_for}</td>
+                <td class="n">{formatNumber(ctx, d.hosts, 0)}</td>
+                <td class="n">{formatNumber(ctx, d.spend_eur, 0)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section aria-labelledby="bands">
+        <h2 id="bands">{t.sizeBands}</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>{t.band}</th>
+              <th class="n">{ctx.t.hosts}</th>
+              <th>{t.indicator}</th>
+              {statHead}
+            </tr>
+          </thead>
+          <tbody>
+            {a.size_bands.flatMap((b) =>
+              ([['exposure', t.exposure], ['priority', t.priority], ['non_eu_installations_share', t.nonEuShare]] as const).map(([key, name]) => (
+                <tr>
+                  <td>{b.band}</td>
+                  <td class="n">{formatNumber(ctx, b.hosts, 0)}</td>
+                  <td>{name}</td>
+                  <StatCells ctx={ctx} s={b[key]} />
+                </tr>
+              )),
+            )}
+          </tbody>
+        </table>
+      </section>
+      <section aria-labelledby="proposals">
+        <h2 id="proposals">{t.proposals}</h2>
+        {a.proposals.length ? (
+          <table>
+            <thead>
+              <tr>
+                <th>{ctx.t.vendor}</th>
+                <th>{ctx.t.product}</th>
+                <th>{ctx.t.origin}</th>
+                <th>{ctx.t.country}</th>
+                <th>{t.proposedBy}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {a.proposals.map((p) => (
+                <tr>
+                  <td>{p.vendor}</td>
+                  <td>{p.product}</td>
+                  <td>{(ctx.t.origins as Record<string, string>)[p.origin] ?? p.origin}</td>
+                  <td>{p.country ?? '–'}</td>
+                  <td>{p.authorities.join(', ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p>{ctx.t.federation.none}</p>
+        )}
+      </section>
+      <section aria-labelledby="authorities">
+        <h2 id="authorities">{t.authorities}</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>{ctx.t.name}</th>
+              <th>SIREN</th>
+              <th class="n">{t.documents}</th>
+              <th>{t.lastDocument}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.authorities.map((x) => (
+              <tr>
+                <td>
+                  {x.name} {x.revoked_at && <span class="muted">{`(${t.revoked})`}</span>}
+                </td>
+                <td>{x.siren ?? '–'}</td>
+                <td class="n">{x.documents}</td>
+                <td>{x.last_created_at ?? '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section aria-labelledby="history">
+        <h2 id="history">{t.history}</h2>
+        {props.history.length ? (
+          <table>
+            <thead>
+              <tr>
+                <th>{ctx.t.name}</th>
+                <th>{t.created}</th>
+                <th>{t.received}</th>
+                <th class="n">{ctx.t.hosts}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.history.map((h) => (
+                <tr>
+                  <td>{h.authority}</td>
+                  <td>{h.created_at}</td>
+                  <td>{h.received_at}</td>
+                  <td class="n">{h.hosts}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p>{t.none}</p>
+        )}
+      </section>
+    </Layout>
+  );
+}
