@@ -14,6 +14,7 @@ import { parseTrustedProxies } from './http/auth.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
 import { openDatabase } from './store/db.ts';
+import { BackupError, KNOWN_VERSION, backupDatabase, restoreDatabase } from './store/backup.ts';
 import { AccountError, ROLES, createUser, ensureFirstAdmin, generatePassword, listUsers, removeUser, setPassword, type Role } from './accounts/users.ts';
 import { ImportError, importReports, listReportFiles, type ImportOutcome } from './protocols/import.ts';
 import { ASSESSMENT_HELP, ASSESSMENT_OPTIONS, runAssessmentCommand } from './assessment/cli.ts';
@@ -54,6 +55,14 @@ Usage:
       Accounts of the web interface. Without --password-stdin a password is generated, printed once
       and must be changed at the first login. On its first start, serve creates the account
       "admin" that way when there is none.
+  tiebreak-collector backup --to FILE|DIR [--db FILE]
+      Copy the database with SQLite's online backup: consistent while the collector serves. A DIR
+      receives a dated file. The copy is checked (a tiebreak database, not damaged) before it
+      takes its name; it holds password and credential hashes: keep it restricted.
+  tiebreak-collector restore --from FILE [--db FILE] [--force]
+      Put a backup in place of the database, once checked (a tiebreak database of a version this
+      one knows; an older one is upgraded at the next start). Refused while a collector has the
+      database open (stop it first); replacing an existing database needs --force.
   tiebreak-collector import FILE|DIR... [--db FILE] [--rules DIR] [--local-rules DIR]... [--json]
       Import the report files that GLPI Agent, FusionInventory Agent or OCS Inventory agents write
       with --local (.ocs, .xml, .json; directories are walked) or that tiebreak-agent scan writes,
@@ -98,6 +107,9 @@ async function main(argv: string[]): Promise<number> {
     'request-timeout': { type: 'string' },
     role: { type: 'string' },
     'password-stdin': { type: 'boolean' },
+    to: { type: 'string' },
+    from: { type: 'string' },
+    force: { type: 'boolean' },
     ...ASSESSMENT_OPTIONS,
   });
   const early = helpOrVersion(line, HELP, pkg.version);
@@ -253,6 +265,22 @@ async function main(argv: string[]): Promise<number> {
         db.close();
       }
     }
+    case 'backup': {
+      noMoreArguments(args);
+      if (!values.to) throw new UsageError('backup needs --to FILE or DIR');
+      const facts = await backupDatabase(dbFile, values.to);
+      process.stdout.write(`backup of ${dbFile} written to ${facts.file}: ${facts.bytes} bytes, database migration ${facts.version}, ${facts.hosts} hosts\n`);
+      return 0;
+    }
+    case 'restore': {
+      noMoreArguments(args);
+      if (!values.from) throw new UsageError('restore needs --from FILE (a file written by backup)');
+      const done = await restoreDatabase(values.from, dbFile, { force: values.force });
+      process.stdout.write(
+        `${dbFile} restored from ${values.from}: database migration ${done.version}, ${done.hosts} hosts${done.upgradeFrom === null ? '' : ` (upgraded to migration ${KNOWN_VERSION} when the collector starts)`}\n`,
+      );
+      return 0;
+    }
     case 'import': {
       if (!args.length) throw new UsageError('import needs at least one FILE or DIR');
       let listed;
@@ -404,4 +432,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-runMain('tiebreak-collector', main, [RulesError]);
+runMain('tiebreak-collector', main, [RulesError, BackupError]);
