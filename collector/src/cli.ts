@@ -14,6 +14,7 @@ import { parseTrustedProxies } from './http/auth.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
 import { openDatabase } from './store/db.ts';
+import { audited, cliActor, recordAudit } from './accounts/audit.ts';
 import { BackupError, KNOWN_VERSION, backupDatabase, restoreDatabase } from './store/backup.ts';
 import { AccountError, ROLES, createUser, ensureFirstAdmin, generatePassword, listUsers, removeUser, setPassword, type Role } from './accounts/users.ts';
 import { ImportError, importReports, listReportFiles, type ImportOutcome } from './protocols/import.ts';
@@ -61,7 +62,7 @@ Usage:
       takes its name; it holds password and credential hashes: keep it restricted.
   tiebreak-collector restore --from FILE [--db FILE] [--force]
       Put a backup in place of the database, once checked (a tiebreak database of a version this
-      one knows; an older one is upgraded at the next start). Refused while a collector has the
+      one knows; an older one is upgraded). Refused while a collector has the
       database open (stop it first); replacing an existing database needs --force.
   tiebreak-collector import FILE|DIR... [--db FILE] [--rules DIR] [--local-rules DIR]... [--json]
       Import the report files that GLPI Agent, FusionInventory Agent or OCS Inventory agents write
@@ -150,7 +151,7 @@ async function main(argv: string[]): Promise<number> {
         headersTimeoutMs: Math.min(DEFAULT_SERVER_LIMITS.headersTimeoutMs, requestTimeoutMs),
       };
       const collector = createCollector({ dbFile, rulesDirs, log, agentSchedule, snapshotDelayMs, trustProxy });
-      const first = ensureFirstAdmin(collector.db);
+      const first = audited(collector.db, cliActor(), () => ensureFirstAdmin(collector.db), (made) => (made ? { action: 'user.add', object: made.username, details: 'admin, first start' } : null));
       if (first)
         process.stdout.write(
           `first start: web account "${first.username}" created with the one-time password ${first.password} (to be changed at the first login)\n`,
@@ -193,11 +194,14 @@ async function main(argv: string[]): Promise<number> {
         if (command === 'token' && sub === 'create') {
           if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
           const days = positive(values['expires-in-days'], '--expires-in-days');
-          const { token } = createToken(db, {
-            name: values.name ?? 'default',
-            maxUses: positive(values['max-uses'], '--max-uses'),
-            expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
-          });
+          const name = values.name ?? 'default';
+          const maxUses = positive(values['max-uses'], '--max-uses');
+          const { token } = audited(
+            db,
+            cliActor(),
+            () => createToken(db, { name, maxUses, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null }),
+            (created) => ({ action: 'enrolment-token.create', object: created.id, details: `"${name}"${maxUses ? `, ${maxUses} uses` : ''}${days ? `, ${days} days` : ''}` }),
+          );
           process.stdout.write(`${token}\n`);
           return 0;
         }
@@ -208,7 +212,12 @@ async function main(argv: string[]): Promise<number> {
         if (sub === 'revoke') {
           const target = positive(id, `${command} revoke ID`);
           if (target === null) throw new UsageError(`${command} revoke needs an ID (see '${command} list')`);
-          const done = command === 'token' ? revokeToken(db, target) : revokeAgent(db, target);
+          const done = audited(
+            db,
+            cliActor(),
+            () => (command === 'token' ? revokeToken(db, target) : revokeAgent(db, target)),
+            (ok) => (ok ? { action: command === 'token' ? 'enrolment-token.revoke' : 'agent.revoke', object: target } : null),
+          );
           if (!done) throw new InputError(`no ${command} ${target} to revoke (unknown or already revoked)`);
           process.stdout.write(`${command} ${target} revoked\n`);
           return 0;
@@ -216,7 +225,8 @@ async function main(argv: string[]): Promise<number> {
         if (command === 'agent' && (sub === 'approve' || sub === 'refuse')) {
           const target = positive(id, `agent ${sub} ID`);
           if (target === null) throw new UsageError(`agent ${sub} needs an ID (see 'agent list')`);
-          if (!(sub === 'approve' ? approveAgent(db, target) : refuseAgent(db, target))) throw new InputError(`no agent ${target} awaiting approval`);
+          const done = audited(db, cliActor(), () => (sub === 'approve' ? approveAgent(db, target) : refuseAgent(db, target)), (ok) => (ok ? { action: `agent.${sub}`, object: target } : null));
+          if (!done) throw new InputError(`no agent ${target} awaiting approval`);
           process.stdout.write(`agent ${target} ${sub === 'approve' ? 'approved' : 'refused'}\n`);
           return 0;
         }
@@ -237,7 +247,13 @@ async function main(argv: string[]): Promise<number> {
           if (role === undefined || !ROLES.includes(role)) throw new UsageError(`api-token create needs --role viewer or --role admin${role === undefined ? '' : `, not ${role}`}`);
           const days = values['expires-in-days'];
           if (days !== undefined && !/^\d+$/.test(days)) throw new UsageError(`--expires-in-days must be a whole number of days, not ${days}`);
-          const created = createApiToken(db, { name: values.name, role, expiresInDays: days === undefined ? null : Number(days), createdBy: 'cli' });
+          const name = values.name;
+          const created = audited(
+            db,
+            cliActor(),
+            () => createApiToken(db, { name, role, expiresInDays: days === undefined ? null : Number(days), createdBy: 'cli' }),
+            (made) => ({ action: 'api-token.create', object: made.id, details: `"${name.trim()}" (${role})${days ? `, ${days} days` : ''}` }),
+          );
           process.stderr.write(
             `API token ${created.id} "${values.name.trim()}" (${role}) created, ${created.expires_at ? `valid until ${created.expires_at}` : 'valid until revoked'}; it is shown only this once:\n`,
           );
@@ -253,7 +269,7 @@ async function main(argv: string[]): Promise<number> {
         if (sub === 'revoke') {
           if (id === undefined) throw new UsageError("api-token revoke needs an ID (see 'api-token list')");
           if (!/^[1-9]\d{0,15}$/.test(id)) throw new UsageError(`api-token revoke ID: a token's ID is a positive whole number, not ${id}`);
-          if (!revokeApiToken(db, Number(id))) throw new InputError(`no API token ${id} to revoke (unknown or already revoked)`);
+          if (!audited(db, cliActor(), () => revokeApiToken(db, Number(id)), (ok) => (ok ? { action: 'api-token.revoke', object: Number(id) } : null))) throw new InputError(`no API token ${id} to revoke (unknown or already revoked)`);
           process.stdout.write(`API token ${id} revoked\n`);
           return 0;
         }
@@ -276,8 +292,12 @@ async function main(argv: string[]): Promise<number> {
       noMoreArguments(args);
       if (!values.from) throw new UsageError('restore needs --from FILE (a file written by backup)');
       const done = await restoreDatabase(values.from, dbFile, { force: values.force });
+      // Recorded in the restored database, once it is upgraded to this version's schema.
+      const restored = openDatabase(dbFile);
+      recordAudit(restored, { actor: cliActor(), action: 'database.restore', object: values.from, details: `backup of migration ${done.version}, ${done.hosts} hosts` });
+      restored.close();
       process.stdout.write(
-        `${dbFile} restored from ${values.from}: database migration ${done.version}, ${done.hosts} hosts${done.upgradeFrom === null ? '' : ` (upgraded to migration ${KNOWN_VERSION} when the collector starts)`}\n`,
+        `${dbFile} restored from ${values.from}: database migration ${done.version}, ${done.hosts} hosts${done.upgradeFrom === null ? '' : `, upgraded to migration ${KNOWN_VERSION}`}\n`,
       );
       return 0;
     }
@@ -306,7 +326,11 @@ async function main(argv: string[]): Promise<number> {
         });
       } finally {
         if (progress) process.stderr.write('\n');
-        if (outcomes.some((o) => o.status === 'imported')) collector.takeSnapshot();
+        if (outcomes.some((o) => o.status === 'imported')) {
+          collector.takeSnapshot();
+          const counts = (['imported', 'unchanged', 'rejected'] as const).map((status) => `${outcomes.filter((o) => o.status === status).length} ${status}`);
+          recordAudit(collector.db, { actor: cliActor(), action: 'inventories.import', details: `${files.length} files: ${counts.join(', ')}` });
+        }
         collector.close();
       }
       const count = (status: ImportOutcome['status']) => outcomes.filter((o) => o.status === status).length;
@@ -344,18 +368,18 @@ async function main(argv: string[]): Promise<number> {
           const role = (values.role ?? 'viewer') as Role;
           if (!ROLES.includes(role)) throw new UsageError(`--role must be admin or viewer, not ${values.role}`);
           const { password: pw, generated } = password();
-          createUser(db, need(), role, pw, generated);
+          audited(db, cliActor(), () => createUser(db, need(), role, pw, generated), () => ({ action: 'user.add', object: need().trim().toLowerCase(), details: role }));
           process.stdout.write(generated ? `user ${name} (${role}) created; one-time password: ${pw}\n` : `user ${name} (${role}) created\n`);
           return 0;
         }
         if (sub === 'passwd') {
           const { password: pw, generated } = password();
-          setPassword(db, need(), pw, generated);
+          audited(db, cliActor(), () => setPassword(db, need(), pw, generated), () => ({ action: 'user.password', object: need(), details: generated ? 'reset to a one-time password' : 'set' }));
           process.stdout.write(generated ? `password of ${name} reset; one-time password: ${pw}\n` : `password of ${name} changed\n`);
           return 0;
         }
         if (sub === 'remove') {
-          removeUser(db, need());
+          audited(db, cliActor(), () => removeUser(db, need()), () => ({ action: 'user.remove', object: need() }));
           process.stdout.write(`user ${name} removed\n`);
           return 0;
         }

@@ -194,7 +194,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     return c.json(computeMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit, confidence: confidence === 'all' ? undefined : confidence }));
   });
 
-  app.route('/api/v1/assessment', assessmentApi({ db: ctx.db, classifier: ctx.classifier, dataChanged }));
+  app.route('/api/v1/assessment', assessmentApi({ db: ctx.db, classifier: ctx.classifier, dataChanged, trustProxy: ctx.trustProxy }));
   app.route('/', uiRoutes({ db: ctx.db, classifier: ctx.classifier, rules: ctx.rules, applyLocalRules: ctx.applyLocalRules, log: ctx.log, dataChanged, trustProxy: ctx.trustProxy }));
 
   app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));

@@ -264,6 +264,11 @@ export function SettingsPage(props: {
         </p>
       )}
       {props.newPassword && <ShownOnce label={`${props.newPassword.username} — ${t.newPassword}`} secret={props.newPassword.password} />}
+      {admin && (
+        <p>
+          <a href="/settings/audit">{t.audit.link}</a>
+        </p>
+      )}
       <section aria-labelledby="criticality">
         <h2 id="criticality">{t.criticalityTitle}</h2>
         <form method="post" action="/settings/criticality">
