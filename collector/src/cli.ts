@@ -14,6 +14,7 @@ import { parseTrustedProxies } from './http/auth.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
 import { openDatabase } from './store/db.ts';
+import { authorityLabel, formatSiren, getAuthority, setAuthority } from './store/authority.ts';
 import { audited, cliActor, recordAudit } from './accounts/audit.ts';
 import { BackupError, KNOWN_VERSION, backupDatabase, restoreDatabase } from './store/backup.ts';
 import { AccountError, ROLES, createUser, ensureFirstAdmin, generatePassword, listUsers, removeUser, setPassword, type Role } from './accounts/users.ts';
@@ -64,6 +65,9 @@ Usage:
       Put a backup in place of the database, once checked (a tiebreak database of a version this
       one knows; an older one is upgraded). Refused while a collector has the
       database open (stop it first); replacing an existing database needs --force.
+  tiebreak-collector settings set [--name NAME] [--siren SIREN] [--db FILE] | settings show [--json]
+      The authority's name and SIREN (9 digits, checked with its Luhn key), shown at the head of
+      the report and its exports; an empty value clears one.
   tiebreak-collector import FILE|DIR... [--db FILE] [--rules DIR] [--local-rules DIR]... [--json]
       Import the report files that GLPI Agent, FusionInventory Agent or OCS Inventory agents write
       with --local (.ocs, .xml, .json; directories are walked) or that tiebreak-agent scan writes,
@@ -111,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
     to: { type: 'string' },
     from: { type: 'string' },
     force: { type: 'boolean' },
+    siren: { type: 'string' },
     ...ASSESSMENT_OPTIONS,
   });
   const early = helpOrVersion(line, HELP, pkg.version);
@@ -300,6 +305,26 @@ async function main(argv: string[]): Promise<number> {
         `${dbFile} restored from ${values.from}: database migration ${done.version}, ${done.hosts} hosts${done.upgradeFrom === null ? '' : `, upgraded to migration ${KNOWN_VERSION}`}\n`,
       );
       return 0;
+    }
+    case 'settings': {
+      const [sub, ...rest] = args;
+      noMoreArguments(rest);
+      const db = openDatabase(dbFile);
+      try {
+        if (sub === 'show') {
+          const a = getAuthority(db);
+          process.stdout.write(values.json ? `${JSON.stringify(a, null, 2)}\n` : `name:  ${a.name ?? '(not set)'}\nSIREN: ${a.siren ? formatSiren(a.siren) : '(not set)'}\n`);
+          return 0;
+        }
+        if (sub !== 'set') throw new UsageError(`unknown settings command: ${sub ?? '(none)'}; try 'settings set --name NAME --siren SIREN' or 'settings show'`);
+        if (values.name === undefined && values.siren === undefined) throw new UsageError('settings set needs --name NAME, --siren SIREN or both');
+        const change = { name: values.name, siren: values.siren };
+        const a = audited(db, cliActor(), () => setAuthority(db, change), (now) => ({ action: 'settings.authority', details: `${now.name ?? '–'}, SIREN ${now.siren ?? '–'}` }));
+        process.stdout.write(`authority: ${authorityLabel(a) || '(not set)'}\n`);
+        return 0;
+      } finally {
+        db.close();
+      }
     }
     case 'import': {
       if (!args.length) throw new UsageError('import needs at least one FILE or DIR');

@@ -5,6 +5,7 @@ import type { Collector } from '../collector.ts';
 import { computeAssessment } from './compute.ts';
 import { history, setTarget, targets, TRACKED } from './history.ts';
 import { audited, cliActor } from '../accounts/audit.ts';
+import { getAuthority } from '../store/authority.ts';
 import { addAsset, importAssets, importSpend, listAssets, removeAsset, spendLines, validateAsset } from './inputs.ts';
 import { reportCsv, reportMarkdown } from './report.ts';
 import { runScenario } from './scenario.ts';
@@ -70,8 +71,8 @@ export function runAssessmentCommand(collector: Collector, command: (typeof ASSE
       const format = (values.format as string | undefined) ?? 'json';
       if (!['json', 'csv', 'md'].includes(format)) throw new UsageError(`--format must be json, csv or md, not ${format}`);
       const a = computeAssessment(db, collector.classifier, { year: yearOption(values) });
-      const authority = (db.prepare("SELECT value FROM meta WHERE key = 'authority_name'").pluck().get() as string | undefined) ?? null;
-      if (format === 'json') json({ ...a, history: history(db) });
+      const authority = getAuthority(db);
+      if (format === 'json') json({ authority, ...a, history: history(db) });
       else if (format === 'csv') process.stdout.write(reportCsv(a, values.products ? 'products' : 'indicators'));
       else print(reportMarkdown(a, history(db), authority));
       return 0;

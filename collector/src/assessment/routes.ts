@@ -5,6 +5,7 @@ import { InputError } from '@tiebreak/shared';
 import { Hono, type Context } from 'hono';
 import type { BlockList } from 'node:net';
 import { audited, httpActor } from '../accounts/audit.ts';
+import { getAuthority } from '../store/authority.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { actorOf, type AuthVariables } from '../http/auth.ts';
 import { BodyError, parseJson, readBody, type BodyLimits } from '../http/body.ts';
@@ -46,7 +47,7 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
     throw error;
   });
 
-  app.get('/', (c) => c.json(assess(c)));
+  app.get('/', (c) => c.json({ authority: getAuthority(ctx.db), ...assess(c) }));
   app.get('/critical', (c) => {
     const a = assess(c);
     return c.json({ generated_at: a.generated_at, critical: a.critical });

@@ -228,6 +228,14 @@ const fr = {
     none: 'Aucune.',
     estimate: 'estimation',
   },
+  authority: {
+    title: 'Collectivité',
+    intro: 'Son nom et son numéro SIREN figurent en tête du rapport et de ses exports.',
+    name: 'Nom de la collectivité',
+    siren: 'SIREN (9 chiffres)',
+    save: 'Enregistrer',
+    unset: 'Non renseigné',
+  },
   audit: {
     title: 'Journal d’audit',
     intro: 'Chaque modification faite par un compte, un jeton d’API ou la ligne de commande : qui, quand, quoi et depuis quelle adresse.',
@@ -481,6 +489,14 @@ const en: Dict = {
     weakest: 'Weakest link',
     none: 'None.',
     estimate: 'estimate',
+  },
+  authority: {
+    title: 'Authority',
+    intro: 'Its name and SIREN number head the report and its exports.',
+    name: 'Name of the authority',
+    siren: 'SIREN (9 digits)',
+    save: 'Save',
+    unset: 'Not set',
   },
   audit: {
     title: 'Audit log',

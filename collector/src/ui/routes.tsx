@@ -24,6 +24,7 @@ import { toCsv, toXlsx, type Table } from '../exports/tables.ts';
 import { clearSessionCookie, clientAddress, isSecure, LoginLimiter, setSessionCookie, SESSION_COOKIE, type AuthVariables } from '../http/auth.ts';
 import { computeMap } from '../map/map.ts';
 import { catchUp } from '../store/catch-up.ts';
+import { authorityLabel, getAuthority, setAuthority } from '../store/authority.ts';
 import type { Db } from '../store/db.ts';
 import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from '../store/tokens.ts';
 import { AgentsPage, ReportPage, SettingsPage, type AgentRow, type TokenRow } from './admin-pages.tsx';
@@ -207,7 +208,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   app.get('/report', (c) => {
     const classifier = ui.classifier();
     const map = computeMap(db, classifier, { unclassifiedLimit: 0 });
-    const authority = (db.prepare("SELECT value FROM meta WHERE key = 'authority_name'").pluck().get() as string | undefined) ?? '';
+    const authority = authorityLabel(getAuthority(db));
     return c.html(<ReportPage ctx={ctxOf(c)} map={map} top={withAlternatives(classifier)} authority={authority} assessment={computeAssessment(db, classifier)} />);
   });
 
@@ -475,6 +476,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
         users={listUsers(db)}
         assignments={readLocalRules(db).assignments}
         apiTokens={isAdmin(ctx) ? listApiTokens(db) : undefined}
+        authority={getAuthority(db)}
         {...extra}
       />,
       status,
@@ -627,6 +629,17 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     return c.redirect('/settings', 302);
   });
   app.route('/', auditRoutes({ db, ctxOf }));
+  app.post('/settings/authority', async (c) => {
+    const form = await c.req.parseBody();
+    const change = { name: String(form.name ?? ''), siren: String(form.siren ?? '') };
+    try {
+      audited(db, actor(c), () => setAuthority(db, change), (a) => ({ action: 'settings.authority', details: `${a.name ?? '–'}, SIREN ${a.siren ?? '–'}` }));
+    } catch (error) {
+      if (error instanceof InputError) return settingsPage(c, { error: error.message }, 400);
+      throw error;
+    }
+    return c.redirect('/settings#authority', 302);
+  });
   app.get('/settings/api', (c) => c.html(<ApiPage ctx={ctxOf(c)} operations={apiOperations()} />));
   app.post('/settings/api-tokens', async (c) => {
     const form = await c.req.parseBody();
