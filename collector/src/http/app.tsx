@@ -17,6 +17,7 @@ import { uiRoutes } from '../ui/routes.tsx';
 import { assessmentApi } from '../assessment/routes.ts';
 import { bearer, requireLogin, type AuthVariables } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
+import { Metrics } from './metrics.ts';
 import { BodyError, DEFAULT_BODY_LIMITS, limitRequestBody, parseJson, readBody, type BodyLimits } from './body.ts';
 
 export interface AppContext {
@@ -63,7 +64,10 @@ const DRAINED_BODY_MAX = 64 * 1024 * 1024;
 export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   const app = new Hono<{ Variables: AuthVariables }>();
   const dataChanged = ctx.dataChanged ?? (() => {});
-  const queue = new IngestQueue(ctx.ingestor, undefined, dataChanged);
+  const metrics = new Metrics(ctx.db);
+  const queue = new IngestQueue(ctx.ingestor, undefined, dataChanged, (seconds, result, source) => metrics.ingested(seconds, result.replay, source));
+  // First: it times each request whole, whatever answers it.
+  app.use('*', metrics.middleware());
 
   app.use('*', async (c, next) => {
     await next();
@@ -186,6 +190,8 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   app.route('/', peerAgentRoutes({ db: ctx.db, queue, log: ctx.log, bodyLimits: ctx.bodyLimits }));
 
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
+  // Prometheus: an API token (viewer or admin) or a logged-in user (see http/auth.ts).
+  app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
 
   app.get('/api/v1/map', (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('unclassified_limit') ?? 500) || 500, 0), 10_000);
