@@ -14,6 +14,7 @@ import { parseTrustedProxies } from './http/auth.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
 import { openDatabase } from './store/db.ts';
+import { formatAgents, formatEnrolmentTokens, formatUsers, type AgentListRow, type TokenListRow } from './exports/terminal.ts';
 import { authorityLabel, formatSiren, getAuthority, setAuthority } from './store/authority.ts';
 import { audited, cliActor, recordAudit } from './accounts/audit.ts';
 import { BackupError, KNOWN_VERSION, backupDatabase, restoreDatabase } from './store/backup.ts';
@@ -41,19 +42,19 @@ Usage:
       a whole request within ${DEFAULT_SERVER_LIMITS.requestTimeoutMs / 1000} s.
   tiebreak-collector token create [--db FILE] [--name NAME] [--max-uses N] [--expires-in-days N]
       Create an enrolment token for agents and print it (it is stored only as a hash).
-  tiebreak-collector token list|revoke ID [--db FILE]
+  tiebreak-collector token list [--json] | token revoke ID [--db FILE]
   tiebreak-collector api-token create --name NAME --role viewer|admin [--expires-in-days N] [--db FILE]
       Create a token for the JSON API (Authorization: Bearer TOKEN) and print it: it is shown only
       this once and stored as a hash. A viewer token reads, an admin token changes too. Without
       --expires-in-days it is valid until revoked.
   tiebreak-collector api-token list [--json] | api-token revoke ID [--db FILE]
       The API tokens as a table (--json for scripts); revocation is effective at once.
-  tiebreak-collector agent list|revoke ID|approve ID|refuse ID [--db FILE]
-      Enrolled agents, and revocation of one agent's credential (effective at once). A host is bound
+  tiebreak-collector agent list [--json] | agent revoke ID|approve ID|refuse ID [--db FILE]
+      Enrolled agents (a table; --json for scripts), and revocation of one agent's credential (effective at once). A host is bound
       to its first agent: another credential claiming it (a re-enrolment, another tool's report)
       waits for approve (or refuse), here or on the agents page.
   tiebreak-collector user add NAME [--role admin|viewer] [--password-stdin] [--db FILE]
-  tiebreak-collector user passwd NAME [--password-stdin] | user remove NAME | user list [--db FILE]
+  tiebreak-collector user passwd NAME [--password-stdin] | user remove NAME | user list [--json] [--db FILE]
       Accounts of the web interface. Without --password-stdin a password is generated, printed once
       and must be changed at the first login. On its first start, serve creates the account
       "admin" that way when there is none.
@@ -211,7 +212,10 @@ async function main(argv: string[]): Promise<number> {
           return 0;
         }
         if (sub === 'list') {
-          process.stdout.write(`${JSON.stringify(command === 'token' ? listTokens(db) : listAgents(db), null, 2)}\n`);
+          if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
+          const rows = command === 'token' ? listTokens(db) : listAgents(db);
+          if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          else process.stdout.write(command === 'token' ? formatEnrolmentTokens(rows as TokenListRow[]) : formatAgents(rows as AgentListRow[]));
           return 0;
         }
         if (sub === 'revoke') {
@@ -386,7 +390,7 @@ async function main(argv: string[]): Promise<number> {
         };
         if (sub === 'list') {
           if (name) throw new UsageError(`unexpected argument: ${name}`);
-          process.stdout.write(`${JSON.stringify(listUsers(db), null, 2)}\n`);
+          process.stdout.write(values.json ? `${JSON.stringify(listUsers(db), null, 2)}\n` : formatUsers(listUsers(db)));
           return 0;
         }
         if (sub === 'add') {
