@@ -148,6 +148,10 @@ describe('audit log', () => {
     expect(parseCsv(await (await collector.get(`/settings/audit.csv?to=${yesterday}`)).text())).toEqual([]);
     const todays = parseCsv(await (await collector.get(`/settings/audit.csv?from=${today}&to=${today}&action=target.set`)).text());
     expect(todays.map((r) => r.Objet).sort()).toEqual(['exposure 2030', 'exposure 2031', 'exposure 2032']);
+    const xlsx = await collector.get('/settings/audit.xlsx?action=user');
+    expect(xlsx.status).toBe(200);
+    expect(xlsx.headers.get('content-type')).toMatch(/spreadsheetml/);
+    expect(Buffer.from(await xlsx.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
     const english = await (await collector.get('/settings/audit?lang=en&actor=tester&action=agent.revoke')).text();
     expect(english).toContain('Audit log');
     expect(english).toContain('<code>agent.revoke</code>');
@@ -156,7 +160,7 @@ describe('audit log', () => {
 
   it('a viewer cannot see the audit log', async () => {
     const viewer = await login(collector.url, VIEWER);
-    for (const path of ['/settings/audit', '/settings/audit.csv']) {
+    for (const path of ['/settings/audit', '/settings/audit.csv', '/settings/audit.xlsx']) {
       const answer = await fetch(`${collector.url}${path}`, { headers: { cookie: viewer.cookie } });
       expect(answer.status, path).toBe(403);
       expect(await answer.text()).not.toContain('user.add');

@@ -14,7 +14,8 @@ import { parseTrustedProxies } from './http/auth.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
 import { openDatabase } from './store/db.ts';
-import { formatAgents, formatEnrolmentTokens, formatUsers, type AgentListRow, type TokenListRow } from './exports/terminal.ts';
+import { formatAgents, formatEnrolmentTokens, formatUsers } from './exports/terminal.ts';
+import type { AgentRow, TokenRow } from './ui/admin-pages.tsx';
 import { authorityLabel, formatSiren, getAuthority, setAuthority } from './store/authority.ts';
 import { audited, cliActor, recordAudit } from './accounts/audit.ts';
 import { BackupError, KNOWN_VERSION, backupDatabase, restoreDatabase } from './store/backup.ts';
@@ -215,7 +216,7 @@ async function main(argv: string[]): Promise<number> {
           if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
           const rows = command === 'token' ? listTokens(db) : listAgents(db);
           if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-          else process.stdout.write(command === 'token' ? formatEnrolmentTokens(rows as TokenListRow[]) : formatAgents(rows as AgentListRow[]));
+          else process.stdout.write(command === 'token' ? formatEnrolmentTokens(rows as TokenRow[]) : formatAgents(rows as AgentRow[]));
           return 0;
         }
         if (sub === 'revoke') {

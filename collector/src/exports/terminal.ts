@@ -2,6 +2,7 @@
 // the rows as they are). Names come from agents and people: control characters (a terminal's escape
 // sequences) are shown as `?`, never sent to the terminal.
 import type { User } from '../accounts/users.ts';
+import type { AgentRow, TokenRow } from '../ui/admin-pages.tsx';
 
 const printable = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 
@@ -15,19 +16,9 @@ export function formatTable(header: string[], rows: string[][]): string {
 /** An ISO time to the minute, or '-'. */
 export const minute = (iso: string | null | undefined) => (iso ? iso.slice(0, 16).replace('T', ' ') : '-');
 
-export interface TokenListRow {
-  id: number;
-  name: string;
-  created_at: string;
-  max_uses: number | null;
-  uses: number;
-  expires_at: string | null;
-  revoked_at: string | null;
-}
-
-export function formatEnrolmentTokens(rows: TokenListRow[], now = new Date()): string {
+export function formatEnrolmentTokens(rows: TokenRow[], now = new Date()): string {
   if (!rows.length) return "no enrolment tokens (create one with 'token create --name NAME')\n";
-  const state = (r: TokenListRow) =>
+  const state = (r: TokenRow) =>
     r.revoked_at ? 'revoked' : r.expires_at && r.expires_at <= now.toISOString() ? 'expired' : r.max_uses !== null && r.uses >= r.max_uses ? 'used up' : 'active';
   return formatTable(
     ['ID', 'NAME', 'STATE', 'USES', 'CREATED', 'EXPIRES'],
@@ -35,28 +26,14 @@ export function formatEnrolmentTokens(rows: TokenListRow[], now = new Date()): s
   );
 }
 
-export interface AgentListRow {
-  id: number;
-  hostname: string;
-  protocol: string | null;
-  enrolled_at: string;
-  last_seen_at: string | null;
-  agent_version: string | null;
-  revoked_at: string | null;
-  approval: string | null;
-  claimed_by: number | null;
-  spool_waiting: number | null;
-  spool_rejected: number | null;
-}
-
-export function formatAgents(rows: AgentListRow[]): string {
+export function formatAgents(rows: AgentRow[]): string {
   if (!rows.length) return 'no agents enrolled yet\n';
-  const state = (r: AgentListRow) =>
+  const state = (r: AgentRow) =>
     r.approval === 'pending' ? `awaiting approval (host of agent ${r.claimed_by ?? '?'})` : r.approval === 'refused' ? 'refused' : r.revoked_at ? 'revoked' : 'active';
-  const spool = (r: AgentListRow) => (r.spool_waiting || r.spool_rejected ? `${r.spool_waiting ?? 0} waiting, ${r.spool_rejected ?? 0} rejected` : '-');
+  const spool = (r: AgentRow) => (r.spool_waiting || r.spool_rejected ? `${r.spool_waiting ?? 0} waiting, ${r.spool_rejected ?? 0} rejected` : '-');
   return formatTable(
     ['ID', 'HOSTNAME', 'PROTOCOL', 'VERSION', 'STATE', 'ENROLLED', 'LAST SEEN', 'SPOOL'],
-    rows.map((r) => [String(r.id), r.hostname, r.protocol ?? 'tiebreak', r.agent_version ?? '-', state(r), minute(r.enrolled_at), minute(r.last_seen_at), spool(r)]),
+    rows.map((r) => [String(r.id), r.hostname, r.protocol, r.agent_version ?? '-', state(r), minute(r.enrolled_at), minute(r.last_seen_at), spool(r)]),
   );
 }
 

@@ -5,7 +5,7 @@ import { Hono, type Context } from 'hono';
 import { AUDIT_ACTIONS, AUDIT_PAGE_SIZE, listAudit, type AuditFilters, type AuditRow } from '../accounts/audit.ts';
 import type { AuthVariables } from '../http/auth.ts';
 import type { Db } from '../store/db.ts';
-import { toCsv } from '../exports/tables.ts';
+import type { Table } from '../exports/tables.ts';
 import { isAdmin, Layout, type PageContext } from './layout.tsx';
 
 type Env = { Variables: AuthVariables };
@@ -64,6 +64,7 @@ export function AuditPage(props: { ctx: PageContext; rows: AuditRow[]; total: nu
       <p class="exports">
         {`${ctx.t.export} : `}
         <a href={`/settings/audit.csv${queryString(filters)}`}>CSV</a>
+        <a href={`/settings/audit.xlsx${queryString(filters)}`}>XLSX</a>
       </p>
       <section>
         {rows.length === 0 ? (
@@ -108,8 +109,8 @@ export function AuditPage(props: { ctx: PageContext; rows: AuditRow[]; total: nu
   );
 }
 
-/** GET /settings/audit and /settings/audit.csv, for admins only (a viewer gets a 403). */
-export function auditRoutes(deps: { db: Db; ctxOf: (c: Context<Env>) => PageContext }): Hono<Env> {
+/** GET /settings/audit and its exports (.csv, .xlsx), for admins only (a viewer gets a 403). */
+export function auditRoutes(deps: { db: Db; ctxOf: (c: Context<Env>) => PageContext; exportTable: (c: Context, name: string, table: Table) => Response }): Hono<Env> {
   const app = new Hono<Env>();
   const filtersOf = (c: Context): AuditFilters => {
     const q = c.req.query();
@@ -123,12 +124,12 @@ export function auditRoutes(deps: { db: Db; ctxOf: (c: Context<Env>) => PageCont
     const { rows, total, page } = listAudit(deps.db, filters);
     return c.html(<AuditPage ctx={ctx} rows={rows} total={total} page={page} filters={filters} />);
   });
-  app.get('/settings/audit.csv', (c) => {
+  const exportAudit = (c: Context<Env>) => {
     const ctx = deps.ctxOf(c);
     if (!isAdmin(ctx)) return forbidden(c);
     const t = ctx.t.audit;
     const { rows } = listAudit(deps.db, { ...filtersOf(c), page: '1' }, EXPORT_LIMIT);
-    const table = {
+    return deps.exportTable(c, 'audit', {
       columns: [
         { key: 'at', label: t.at },
         { key: 'actor_kind', label: t.actorKind },
@@ -139,9 +140,9 @@ export function auditRoutes(deps: { db: Db; ctxOf: (c: Context<Env>) => PageCont
         { key: 'ip', label: t.ip },
       ],
       rows: rows as unknown as Record<string, unknown>[],
-    };
-    const stamp = new Date().toISOString().slice(0, 10);
-    return c.body(toCsv(table), 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="tiebreak-audit-${stamp}.csv"` });
-  });
+    });
+  };
+  app.get('/settings/audit.csv', exportAudit);
+  app.get('/settings/audit.xlsx', exportAudit);
   return app;
 }

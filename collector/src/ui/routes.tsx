@@ -628,7 +628,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     }
     return c.redirect('/settings', 302);
   });
-  app.route('/', auditRoutes({ db, ctxOf }));
+  app.route('/', auditRoutes({ db, ctxOf, exportTable }));
   app.post('/settings/authority', async (c) => {
     const form = await c.req.parseBody();
     const change = { name: String(form.name ?? ''), siren: String(form.siren ?? '') };
