@@ -105,6 +105,10 @@ describe('backup and restore', () => {
     expect(restored.code).toBe(0);
     expect(restored.stdout).toContain(`database migration ${KNOWN_VERSION}, ${HOSTS} hosts`);
 
+    // The restore is in the restored database's audit log.
+    const log = new Database(restoredDb, { readonly: true });
+    expect(log.prepare("SELECT actor_kind, object FROM audit_log WHERE action = 'database.restore'").all()).toEqual([{ actor_kind: 'cli', object: file }]);
+    log.close();
     collector = await startCollector(restoredDb);
     expect(await mapOf(collector)).toEqual(before.map);
     expect(await pageOf(collector, '/hosts')).toBe(before.hosts);
