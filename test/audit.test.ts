@@ -1,5 +1,6 @@
 // The audit log: changes made through the web interface, the JSON API (an admin API token) and the
 // command line are each found in the log with who, what and from where; admins only see it.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeInventory } from './fixtures.ts';
@@ -64,7 +65,7 @@ describe('audit log', () => {
     const s = collector.session;
     const post = (path: string, fields: Record<string, string> = {}) => fetch(`${collector.url}${path}`, form(s, fields));
     const api = (method: string, path: string, body: unknown) =>
-      fetch(`${collector.url}${path}`, { method, headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${collector.url}${path}`, { method, headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
 
     // The web interface, as the test admin.
     expect((await post('/settings/users', { username: 'alice', role: 'viewer' })).status).toBe(200);
@@ -88,9 +89,18 @@ describe('audit log', () => {
     expect((await api('POST', '/api/v1/assessment/assets', { name: 'Parapheur', vendor: 'Libriciel', area: 'software', users: 30, annual_cost: 1200, year: 2026 })).status).toBe(201);
     expect((await api('PUT', '/api/v1/assessment/targets', { indicator: 'exposure', year: 2031, value: 20 })).status).toBe(200);
 
+    const assets = (await (await api('GET', '/api/v1/assessment/assets', undefined)).json()) as { assets: { id: number; name: string }[] };
+    const parapheur = assets.assets.find((a) => a.name === 'Parapheur')!.id;
+    expect((await api('DELETE', `/api/v1/assessment/assets/${parapheur}`, undefined)).status).toBe(204);
+    expect((await post('/settings/api-tokens/2/revoke')).status).toBe(302);
+    // A revocation of what is already revoked changes nothing, and is not recorded.
+    expect((await post('/settings/api-tokens/2/revoke')).status).toBe(302);
+
     // The command line while the collector serves.
     await cli(['target', 'set', 'exposure', '2032', '15']);
     await cli(['token', 'revoke', '1']);
+    writeFileSync(join(dir, 'spend.csv'), 'vendor;product;amount;year\nMicrosoft;Microsoft 365;12 000;2026\n');
+    await cli(['spend', 'import', join(dir, 'spend.csv')]);
 
     const csv = await collector.get('/settings/audit.csv');
     expect(csv.status).toBe(200);
@@ -118,6 +128,9 @@ describe('audit log', () => {
       ['target.set', 'api-token', /^script \(#1\)$/, 'exposure 2031'],
       ['target.set', 'cli', viaCli, 'exposure 2032'],
       ['enrolment-token.revoke', 'cli', viaCli, '1'],
+      ['asset.remove', 'api-token', /^script \(#1\)$/, String(parapheur)],
+      ['api-token.revoke', 'user', web, '2'],
+      ['spend.import', 'cli', viaCli, 'spend.csv'],
     ];
     for (const [action, kind, actor, object] of expected) {
       const row = find(action, kind, actor, object);
@@ -129,6 +142,8 @@ describe('audit log', () => {
     expect(find('criticality.category', 'user', web)!.Détails).toMatch(new RegExp(`^${category}=\\d$`));
     expect(find('asset.add', 'api-token', /script/)!.Détails).toBe('Parapheur');
     expect(find('api-token.create', 'user', web, '2')!.Détails).toBe('"dashboard" (viewer)');
+    expect(find('spend.import', 'cli', viaCli)!.Détails).toMatch(/^1 lines, 2026, 12000 €$/);
+    expect(rows.filter((r) => r.Action === 'api-token.revoke').length).toBe(1);
     // Nothing secret is recorded: no token or password in any line.
     expect(JSON.stringify(rows)).not.toContain(apiToken);
     expect(JSON.stringify(rows)).not.toContain(enrolToken);
@@ -141,7 +156,7 @@ describe('audit log', () => {
     expect(page).toContain('<code>user.remove</code>');
     expect(page).not.toContain('<code>target.set</code>');
     const byActor = parseCsv(await (await collector.get('/settings/audit.csv?actor=script')).text());
-    expect(byActor.length).toBe(2);
+    expect(byActor.map((r) => r.Action).sort()).toEqual(['asset.add', 'asset.remove', 'target.set']);
     expect(byActor.every((r) => r.Auteur === 'script (#1)')).toBe(true);
     const today = new Date().toISOString().slice(0, 10);
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
