@@ -156,6 +156,12 @@ describe('backup and restore', () => {
       expect(existsSync(target)).toBe(false);
     }
     expect(readdirSync(dir).filter((f) => f.includes('.restore-'))).toEqual([]);
+    const itself = await runCli('collector', ['backup', '--db', dbFile, '--to', join(dir, 'live', '.', 'tiebreak.db')]);
+    expect(itself.code).toBe(2);
+    expect(itself.stderr).toMatch(/is the database itself/);
+    const onto = await runCli('collector', ['restore', '--from', dbFile, '--db', dbFile, '--force']);
+    expect(onto.code).toBe(2);
+    expect(onto.stderr).toMatch(/is the database itself/);
     const noTarget = await runCli('collector', ['backup', '--db', dbFile]);
     expect(noTarget.code).toBe(2);
     expect(noTarget.stderr).toMatch(/backup needs --to/);

@@ -2,7 +2,7 @@
 // serves and writes), a check that a file is a tiebreak database this code can open, and a restore
 // that never replaces a database a running collector has open.
 import { chmodSync, chownSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.ts';
 
@@ -79,6 +79,17 @@ export function databaseInUse(file: string): boolean {
   }
 }
 
+/** The same file under two names (a path, a link to it). */
+function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const [x, y] = [statSync(a), statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** Where a backup goes: the file named, or a dated file in the directory named. */
 export function backupTarget(to: string, now = new Date()): string {
   if (existsSync(to) && statSync(to).isDirectory()) return join(to, `tiebreak-${now.toISOString().slice(0, 19).replace(/:/g, '')}Z.db`);
@@ -94,6 +105,7 @@ export function backupTarget(to: string, now = new Date()): string {
 export async function backupDatabase(source: string, to: string): Promise<DatabaseFacts> {
   inspectDatabase(source);
   const out = backupTarget(to);
+  if (sameFile(source, out)) throw new BackupError(`${out} is the database itself: back it up to another file`);
   if (!existsSync(dirname(out))) throw new BackupError(`${dirname(out)}: no such directory`);
   const partial = join(dirname(out), `.${basename(out)}.partial-${process.pid}`);
   const db = new Database(source, { fileMustExist: true, timeout: 5000 });
@@ -132,6 +144,7 @@ export interface RestoreResult extends DatabaseFacts {
  */
 export async function restoreDatabase(from: string, dbFile: string, options: { force?: boolean } = {}): Promise<RestoreResult> {
   const facts = inspectDatabase(from);
+  if (sameFile(from, dbFile)) throw new BackupError(`${from} is the database itself: nothing to restore`);
   const exists = existsSync(dbFile);
   if (exists && databaseInUse(dbFile)) throw new BackupError(`${dbFile} is open in a running collector: stop it first (systemctl stop tiebreak-collector), then restore`);
   if (exists && !options.force) throw new BackupError(`${dbFile} exists: add --force to replace it with ${from}`);
