@@ -218,7 +218,7 @@ describe.runIf(canInstall)('the collector .deb installed with dpkg (needs root a
     expect((await fetch(`${after.url}/healthz`)).status).toBe(200);
     // The same database: the token is still there and no new first-start account was made.
     expect(after.output()).not.toMatch(/first start/);
-    expect(JSON.parse(asTiebreak(['token', 'list', '--db', '/var/lib/tiebreak-collector/tiebreak.db']))).toEqual(
+    expect(JSON.parse(asTiebreak(['token', 'list', '--json', '--db', '/var/lib/tiebreak-collector/tiebreak.db']))).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'before-upgrade' })]),
     );
     expect(await stop(running.child)).toBe(0);

@@ -66,7 +66,7 @@ describe('delivery', () => {
       await until(() => (pendingIds(stateDir).length === 0 ? true : undefined));
       expect(receipts(dbFile)).toEqual([spooled]);
       // The collector knows what the agent's spool held when it sent: nothing behind it.
-      const [agent] = JSON.parse((await runCli('collector', ['agent', 'list', '--db', dbFile])).stdout) as { spool_waiting: number; spool_rejected: number; spool_oldest: string }[];
+      const [agent] = JSON.parse((await runCli('collector', ['agent', 'list', '--json', '--db', dbFile])).stdout) as { spool_waiting: number; spool_rejected: number; spool_oldest: string }[];
       expect(agent).toMatchObject({ spool_waiting: 0, spool_rejected: 0 });
       expect(Date.parse(agent!.spool_oldest)).toBeLessThan(Date.now());
       daemon.kill('SIGTERM');

@@ -65,13 +65,13 @@ describe('enrolment', () => {
     const t = await token('--name', 'to-revoke');
     const inventory = makeInventory({ machine: 'pc-revoked' });
     const cred = (await enrol(t, inventory.host)).body.credential;
-    const tokens = JSON.parse((await runCli('collector', ['token', 'list', '--db', dbFile])).stdout) as { id: number; name: string }[];
+    const tokens = JSON.parse((await runCli('collector', ['token', 'list', '--json', '--db', dbFile])).stdout) as { id: number; name: string }[];
     const tokenId = tokens.find((x) => x.name === 'to-revoke')!.id;
     expect((await runCli('collector', ['token', 'revoke', String(tokenId), '--db', dbFile])).code).toBe(0);
     expect((await enrol(t)).body.error).toBe('unknown or revoked token');
     // The agent enrolled before keeps working until revoked itself.
     expect((await api('/api/v1/inventories', cred, inventory)).status).toBe(200);
-    const agents = JSON.parse((await runCli('collector', ['agent', 'list', '--db', dbFile])).stdout) as { id: number; hostname: string; last_seen_at: string | null }[];
+    const agents = JSON.parse((await runCli('collector', ['agent', 'list', '--json', '--db', dbFile])).stdout) as { id: number; hostname: string; last_seen_at: string | null }[];
     const agent = agents.find((a) => a.hostname === inventory.host.hostname)!;
     expect(agent.last_seen_at).not.toBeNull();
     expect((await runCli('collector', ['agent', 'revoke', String(agent.id), '--db', dbFile])).stdout).toMatch(/revoked/);

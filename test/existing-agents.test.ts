@@ -279,7 +279,7 @@ describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
   }, 60_000);
 
   it('lists peer agents with their protocol and refuses a revoked one', async () => {
-    const agents = JSON.parse((await runCli('collector', ['agent', 'list', '--db', ctx.dbFile])).stdout) as { id: number; hostname: string; protocol: string }[];
+    const agents = JSON.parse((await runCli('collector', ['agent', 'list', '--json', '--db', ctx.dbFile])).stdout) as { id: number; hostname: string; protocol: string }[];
     const server = agents.find((a) => a.hostname === 'srv-sig-01')!;
     expect(server.protocol).toBe('glpi-json');
     expect((await runCli('collector', ['agent', 'revoke', String(server.id), '--db', ctx.dbFile])).code).toBe(0);

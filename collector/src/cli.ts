@@ -16,6 +16,11 @@ import { computeMap } from './map/map.ts';
 import { openDatabase } from './store/db.ts';
 import { DirectoryConfigError, directoryConfigFromEnv } from './accounts/directory-config.ts';
 import { endLocalSessions } from './accounts/login.ts';
+import { formatAgents, formatEnrolmentTokens, formatUsers } from './exports/terminal.ts';
+import type { AgentRow, TokenRow } from './ui/admin-pages.tsx';
+import { authorityLabel, formatSiren, getAuthority, setAuthority } from './store/authority.ts';
+import { audited, cliActor, recordAudit } from './accounts/audit.ts';
+import { BackupError, KNOWN_VERSION, backupDatabase, restoreDatabase } from './store/backup.ts';
 import { AccountError, ROLES, createUser, ensureFirstAdmin, generatePassword, listUsers, removeUser, setPassword, type Role } from './accounts/users.ts';
 import { ImportError, importReports, listReportFiles, type ImportOutcome } from './protocols/import.ts';
 import { ASSESSMENT_HELP, ASSESSMENT_OPTIONS, runAssessmentCommand } from './assessment/cli.ts';
@@ -41,25 +46,36 @@ Usage:
       a whole request within ${DEFAULT_SERVER_LIMITS.requestTimeoutMs / 1000} s.
   tiebreak-collector token create [--db FILE] [--name NAME] [--max-uses N] [--expires-in-days N]
       Create an enrolment token for agents and print it (it is stored only as a hash).
-  tiebreak-collector token list|revoke ID [--db FILE]
+  tiebreak-collector token list [--json] | token revoke ID [--db FILE]
   tiebreak-collector api-token create --name NAME --role viewer|admin [--expires-in-days N] [--db FILE]
       Create a token for the JSON API (Authorization: Bearer TOKEN) and print it: it is shown only
       this once and stored as a hash. A viewer token reads, an admin token changes too. Without
       --expires-in-days it is valid until revoked.
   tiebreak-collector api-token list [--json] | api-token revoke ID [--db FILE]
       The API tokens as a table (--json for scripts); revocation is effective at once.
-  tiebreak-collector agent list|revoke ID|approve ID|refuse ID [--db FILE]
-      Enrolled agents, and revocation of one agent's credential (effective at once). A host is bound
+  tiebreak-collector agent list [--json] | agent revoke ID|approve ID|refuse ID [--db FILE]
+      Enrolled agents (a table; --json for scripts), and revocation of one agent's credential (effective at once). A host is bound
       to its first agent: another credential claiming it (a re-enrolment, another tool's report)
       waits for approve (or refuse), here or on the agents page.
   tiebreak-collector user add NAME [--role admin|viewer] [--password-stdin] [--db FILE]
-  tiebreak-collector user passwd NAME [--password-stdin] | user remove NAME | user list [--db FILE]
+  tiebreak-collector user passwd NAME [--password-stdin] | user remove NAME | user list [--json] [--db FILE]
       Accounts of the web interface. Without --password-stdin a password is generated, printed once
       and must be changed at the first login. On its first start, serve creates the account
       "admin" that way when there is none. Logins through an LDAP / Active Directory directory or an
       OpenID Connect provider, and TIEBREAK_LOCAL_LOGIN=off, are set by environment variables
       (TIEBREAK_LDAP_*, TIEBREAK_OIDC_*: see docs/deploy-collector.md); these user commands work
       on local accounts whatever the setting.
+  tiebreak-collector backup --to FILE|DIR [--db FILE]
+      Copy the database with SQLite's online backup: consistent while the collector serves. A DIR
+      receives a dated file. The copy is checked (a tiebreak database, not damaged) before it
+      takes its name; it holds password and credential hashes: keep it restricted.
+  tiebreak-collector restore --from FILE [--db FILE] [--force]
+      Put a backup in place of the database, once checked (a tiebreak database of a version this
+      one knows; an older one is upgraded). Refused while a collector has the
+      database open (stop it first); replacing an existing database needs --force.
+  tiebreak-collector settings set [--name NAME] [--siren SIREN] [--db FILE] | settings show [--json]
+      The authority's name and SIREN (9 digits, checked with its Luhn key), shown at the head of
+      the report and its exports; an empty value clears one.
   tiebreak-collector import FILE|DIR... [--db FILE] [--rules DIR] [--local-rules DIR]... [--json]
       Import the report files that GLPI Agent, FusionInventory Agent or OCS Inventory agents write
       with --local (.ocs, .xml, .json; directories are walked) or that tiebreak-agent scan writes,
@@ -104,7 +120,10 @@ async function main(argv: string[]): Promise<number> {
     'request-timeout': { type: 'string' },
     role: { type: 'string' },
     'password-stdin': { type: 'boolean' },
+    from: { type: 'string' },
+    force: { type: 'boolean' },
     ...ASSESSMENT_OPTIONS,
+    // --to and --siren too (publish --to, publish authority --siren), shared with backup and settings.
     ...FEDERATION_OPTIONS,
   });
   const early = helpOrVersion(line, HELP, pkg.version);
@@ -159,7 +178,9 @@ async function main(argv: string[]): Promise<number> {
       if (directory.ldap) log.info({ url: directory.ldap.url, starttls: directory.ldap.startTls }, 'login through the LDAP directory');
       if (directory.oidc) log.info({ issuer: directory.oidc.issuer }, 'login through the OpenID Connect provider');
       // With local login off, a generated password would open nothing: the directory's users come in.
-      const first = directory.localLogin ? ensureFirstAdmin(collector.db) : null;
+      const first = directory.localLogin
+        ? audited(collector.db, cliActor(), () => ensureFirstAdmin(collector.db), (made) => (made ? { action: 'user.add', object: made.username, details: 'admin, first start' } : null))
+        : null;
       if (first)
         process.stdout.write(
           `first start: web account "${first.username}" created with the one-time password ${first.password} (to be changed at the first login)\n`,
@@ -202,22 +223,33 @@ async function main(argv: string[]): Promise<number> {
         if (command === 'token' && sub === 'create') {
           if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
           const days = positive(values['expires-in-days'], '--expires-in-days');
-          const { token } = createToken(db, {
-            name: values.name ?? 'default',
-            maxUses: positive(values['max-uses'], '--max-uses'),
-            expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
-          });
+          const name = values.name ?? 'default';
+          const maxUses = positive(values['max-uses'], '--max-uses');
+          const { token } = audited(
+            db,
+            cliActor(),
+            () => createToken(db, { name, maxUses, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null }),
+            (created) => ({ action: 'enrolment-token.create', object: created.id, details: `"${name}"${maxUses ? `, ${maxUses} uses` : ''}${days ? `, ${days} days` : ''}` }),
+          );
           process.stdout.write(`${token}\n`);
           return 0;
         }
         if (sub === 'list') {
-          process.stdout.write(`${JSON.stringify(command === 'token' ? listTokens(db) : listAgents(db), null, 2)}\n`);
+          if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
+          const rows = command === 'token' ? listTokens(db) : listAgents(db);
+          if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          else process.stdout.write(command === 'token' ? formatEnrolmentTokens(rows as TokenRow[]) : formatAgents(rows as AgentRow[]));
           return 0;
         }
         if (sub === 'revoke') {
           const target = positive(id, `${command} revoke ID`);
           if (target === null) throw new UsageError(`${command} revoke needs an ID (see '${command} list')`);
-          const done = command === 'token' ? revokeToken(db, target) : revokeAgent(db, target);
+          const done = audited(
+            db,
+            cliActor(),
+            () => (command === 'token' ? revokeToken(db, target) : revokeAgent(db, target)),
+            (ok) => (ok ? { action: command === 'token' ? 'enrolment-token.revoke' : 'agent.revoke', object: target } : null),
+          );
           if (!done) throw new InputError(`no ${command} ${target} to revoke (unknown or already revoked)`);
           process.stdout.write(`${command} ${target} revoked\n`);
           return 0;
@@ -225,7 +257,8 @@ async function main(argv: string[]): Promise<number> {
         if (command === 'agent' && (sub === 'approve' || sub === 'refuse')) {
           const target = positive(id, `agent ${sub} ID`);
           if (target === null) throw new UsageError(`agent ${sub} needs an ID (see 'agent list')`);
-          if (!(sub === 'approve' ? approveAgent(db, target) : refuseAgent(db, target))) throw new InputError(`no agent ${target} awaiting approval`);
+          const done = audited(db, cliActor(), () => (sub === 'approve' ? approveAgent(db, target) : refuseAgent(db, target)), (ok) => (ok ? { action: `agent.${sub}`, object: target } : null));
+          if (!done) throw new InputError(`no agent ${target} awaiting approval`);
           process.stdout.write(`agent ${target} ${sub === 'approve' ? 'approved' : 'refused'}\n`);
           return 0;
         }
@@ -246,7 +279,13 @@ async function main(argv: string[]): Promise<number> {
           if (role === undefined || !ROLES.includes(role)) throw new UsageError(`api-token create needs --role viewer or --role admin${role === undefined ? '' : `, not ${role}`}`);
           const days = values['expires-in-days'];
           if (days !== undefined && !/^\d+$/.test(days)) throw new UsageError(`--expires-in-days must be a whole number of days, not ${days}`);
-          const created = createApiToken(db, { name: values.name, role, expiresInDays: days === undefined ? null : Number(days), createdBy: 'cli' });
+          const name = values.name;
+          const created = audited(
+            db,
+            cliActor(),
+            () => createApiToken(db, { name, role, expiresInDays: days === undefined ? null : Number(days), createdBy: 'cli' }),
+            (made) => ({ action: 'api-token.create', object: made.id, details: `"${name.trim()}" (${role})${days ? `, ${days} days` : ''}` }),
+          );
           process.stderr.write(
             `API token ${created.id} "${values.name.trim()}" (${role}) created, ${created.expires_at ? `valid until ${created.expires_at}` : 'valid until revoked'}; it is shown only this once:\n`,
           );
@@ -262,7 +301,7 @@ async function main(argv: string[]): Promise<number> {
         if (sub === 'revoke') {
           if (id === undefined) throw new UsageError("api-token revoke needs an ID (see 'api-token list')");
           if (!/^[1-9]\d{0,15}$/.test(id)) throw new UsageError(`api-token revoke ID: a token's ID is a positive whole number, not ${id}`);
-          if (!revokeApiToken(db, Number(id))) throw new InputError(`no API token ${id} to revoke (unknown or already revoked)`);
+          if (!audited(db, cliActor(), () => revokeApiToken(db, Number(id)), (ok) => (ok ? { action: 'api-token.revoke', object: Number(id) } : null))) throw new InputError(`no API token ${id} to revoke (unknown or already revoked)`);
           process.stdout.write(`API token ${id} revoked\n`);
           return 0;
         }
@@ -270,6 +309,46 @@ async function main(argv: string[]): Promise<number> {
       } catch (error) {
         if (error instanceof AccountError) throw new InputError(error.message);
         throw error;
+      } finally {
+        db.close();
+      }
+    }
+    case 'backup': {
+      noMoreArguments(args);
+      if (!values.to) throw new UsageError('backup needs --to FILE or DIR');
+      const facts = await backupDatabase(dbFile, values.to);
+      process.stdout.write(`backup of ${dbFile} written to ${facts.file}: ${facts.bytes} bytes, database migration ${facts.version}, ${facts.hosts} hosts\n`);
+      return 0;
+    }
+    case 'restore': {
+      noMoreArguments(args);
+      if (!values.from) throw new UsageError('restore needs --from FILE (a file written by backup)');
+      const done = await restoreDatabase(values.from, dbFile, { force: values.force });
+      // Recorded in the restored database, once it is upgraded to this version's schema.
+      const restored = openDatabase(dbFile);
+      recordAudit(restored, { actor: cliActor(), action: 'database.restore', object: values.from, details: `backup of migration ${done.version}, ${done.hosts} hosts` });
+      restored.close();
+      process.stdout.write(
+        `${dbFile} restored from ${values.from}: database migration ${done.version}, ${done.hosts} hosts${done.upgradeFrom === null ? '' : `, upgraded to migration ${KNOWN_VERSION}`}\n`,
+      );
+      return 0;
+    }
+    case 'settings': {
+      const [sub, ...rest] = args;
+      noMoreArguments(rest);
+      const db = openDatabase(dbFile);
+      try {
+        if (sub === 'show') {
+          const a = getAuthority(db);
+          process.stdout.write(values.json ? `${JSON.stringify(a, null, 2)}\n` : `name:  ${a.name ?? '(not set)'}\nSIREN: ${a.siren ? formatSiren(a.siren) : '(not set)'}\n`);
+          return 0;
+        }
+        if (sub !== 'set') throw new UsageError(`unknown settings command: ${sub ?? '(none)'}; try 'settings set --name NAME --siren SIREN' or 'settings show'`);
+        if (values.name === undefined && values.siren === undefined) throw new UsageError('settings set needs --name NAME, --siren SIREN or both');
+        const change = { name: values.name, siren: values.siren };
+        const a = audited(db, cliActor(), () => setAuthority(db, change), (now) => ({ action: 'settings.authority', details: `${now.name ?? '–'}, SIREN ${now.siren ?? '–'}` }));
+        process.stdout.write(`authority: ${authorityLabel(a) || '(not set)'}\n`);
+        return 0;
       } finally {
         db.close();
       }
@@ -299,7 +378,11 @@ async function main(argv: string[]): Promise<number> {
         });
       } finally {
         if (progress) process.stderr.write('\n');
-        if (outcomes.some((o) => o.status === 'imported')) collector.takeSnapshot();
+        if (outcomes.some((o) => o.status === 'imported')) {
+          collector.takeSnapshot();
+          const counts = (['imported', 'unchanged', 'rejected'] as const).map((status) => `${outcomes.filter((o) => o.status === status).length} ${status}`);
+          recordAudit(collector.db, { actor: cliActor(), action: 'inventories.import', details: `${files.length} files: ${counts.join(', ')}` });
+        }
         collector.close();
       }
       const count = (status: ImportOutcome['status']) => outcomes.filter((o) => o.status === status).length;
@@ -330,25 +413,25 @@ async function main(argv: string[]): Promise<number> {
         };
         if (sub === 'list') {
           if (name) throw new UsageError(`unexpected argument: ${name}`);
-          process.stdout.write(`${JSON.stringify(listUsers(db), null, 2)}\n`);
+          process.stdout.write(values.json ? `${JSON.stringify(listUsers(db), null, 2)}\n` : formatUsers(listUsers(db)));
           return 0;
         }
         if (sub === 'add') {
           const role = (values.role ?? 'viewer') as Role;
           if (!ROLES.includes(role)) throw new UsageError(`--role must be admin or viewer, not ${values.role}`);
           const { password: pw, generated } = password();
-          createUser(db, need(), role, pw, generated);
+          audited(db, cliActor(), () => createUser(db, need(), role, pw, generated), () => ({ action: 'user.add', object: need().trim().toLowerCase(), details: role }));
           process.stdout.write(generated ? `user ${name} (${role}) created; one-time password: ${pw}\n` : `user ${name} (${role}) created\n`);
           return 0;
         }
         if (sub === 'passwd') {
           const { password: pw, generated } = password();
-          setPassword(db, need(), pw, generated);
+          audited(db, cliActor(), () => setPassword(db, need(), pw, generated), () => ({ action: 'user.password', object: need(), details: generated ? 'reset to a one-time password' : 'set' }));
           process.stdout.write(generated ? `password of ${name} reset; one-time password: ${pw}\n` : `password of ${name} changed\n`);
           return 0;
         }
         if (sub === 'remove') {
-          removeUser(db, need());
+          audited(db, cliActor(), () => removeUser(db, need()), () => ({ action: 'user.remove', object: need() }));
           process.stdout.write(`user ${name} removed\n`);
           return 0;
         }
@@ -441,4 +524,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-runMain('tiebreak-collector', main, [RulesError]);
+runMain('tiebreak-collector', main, [RulesError, BackupError]);

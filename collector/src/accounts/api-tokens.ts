@@ -1,6 +1,7 @@
 // API tokens: named credentials for scripts and other tools (GLPI, a BI tool, a spreadsheet) on the
 // JSON API, each with a role (viewer reads, admin changes too) and an optional expiry. Shown once at
 // creation and stored only as a SHA-256 hash, as enrolment tokens are.
+import { formatTable, minute } from '../exports/terminal.ts';
 import { randomBytes } from 'node:crypto';
 import { hashToken } from '../store/tokens.ts';
 import type { Db } from '../store/db.ts';
@@ -84,12 +85,9 @@ export function checkApiToken(db: Db, presented: string, now = new Date()): ApiT
 /** The tokens as a table for a terminal: one line each, its state in words. */
 export function formatApiTokens(rows: ApiTokenRow[], now = new Date()): string {
   if (!rows.length) return "no API tokens (create one with 'api-token create --name NAME --role viewer|admin')\n";
-  const day = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '-');
   const state = (r: ApiTokenRow) => (r.revoked_at ? 'revoked' : r.expires_at && r.expires_at <= now.toISOString() ? 'expired' : 'active');
-  const table = [
+  return formatTable(
     ['ID', 'NAME', 'ROLE', 'STATE', 'CREATED', 'EXPIRES', 'LAST USED'],
-    ...rows.map((r) => [String(r.id), r.name, r.role, state(r), day(r.created_at), r.expires_at ? day(r.expires_at) : 'never', day(r.last_used_at)]),
-  ];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((line) => line[i]!.length)));
-  return table.map((line) => line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+    rows.map((r) => [String(r.id), r.name, r.role, state(r), minute(r.created_at), r.expires_at ? minute(r.expires_at) : 'never', minute(r.last_used_at)]),
+  );
 }

@@ -4,6 +4,8 @@ import { InputError, UsageError, noMoreArguments, readInput } from '@tiebreak/sh
 import type { Collector } from '../collector.ts';
 import { computeAssessment } from './compute.ts';
 import { history, setTarget, targets, TRACKED } from './history.ts';
+import { audited, cliActor } from '../accounts/audit.ts';
+import { getAuthority } from '../store/authority.ts';
 import { addAsset, importAssets, importSpend, listAssets, removeAsset, spendLines, validateAsset } from './inputs.ts';
 import { reportCsv, reportMarkdown } from './report.ts';
 import { runScenario } from './scenario.ts';
@@ -69,8 +71,8 @@ export function runAssessmentCommand(collector: Collector, command: (typeof ASSE
       const format = (values.format as string | undefined) ?? 'json';
       if (!['json', 'csv', 'md'].includes(format)) throw new UsageError(`--format must be json, csv or md, not ${format}`);
       const a = computeAssessment(db, collector.classifier, { year: yearOption(values) });
-      const authority = (db.prepare("SELECT value FROM meta WHERE key = 'authority_name'").pluck().get() as string | undefined) ?? null;
-      if (format === 'json') json({ ...a, history: history(db) });
+      const authority = getAuthority(db);
+      if (format === 'json') json({ authority, ...a, history: history(db) });
       else if (format === 'csv') process.stdout.write(reportCsv(a, values.products ? 'products' : 'indicators'));
       else print(reportMarkdown(a, history(db), authority));
       return 0;
@@ -84,7 +86,9 @@ export function runAssessmentCommand(collector: Collector, command: (typeof ASSE
         return 0;
       }
       if (sub !== 'import') throw new UsageError(`unknown spend command: ${sub ?? '(none)'}; try 'spend import FILE' or 'spend list'`);
-      const result = importSpend(db, collector.classifier, readFile(file, 'spend import'), file === '-' ? 'stdin' : basename(file!));
+      const text = readFile(file, 'spend import');
+      const name = file === '-' ? 'stdin' : basename(file!);
+      const result = audited(db, cliActor(), () => importSpend(db, collector.classifier, text, name), (r) => ({ action: 'spend.import', object: name, details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }));
       collector.takeSnapshot();
       if (values.json) json(result);
       else {
@@ -113,18 +117,19 @@ export function runAssessmentCommand(collector: Collector, command: (typeof ASSE
           note: values.note as string,
         });
         if ('problems' in checked) throw new UsageError(`asset add: ${checked.problems.join('; ')}`);
-        print(`asset ${addAsset(db, checked.asset, 'cli')} added`);
+        print(`asset ${audited(db, cliActor(), () => addAsset(db, checked.asset, 'cli'), (id) => ({ action: 'asset.add', object: id, details: checked.asset.name }))} added`);
         collector.takeSnapshot();
         return 0;
       }
       if (sub === 'import') {
-        print(`assets: ${importAssets(db, readFile(arg, 'asset import'), 'cli')} added`);
+        const text = readFile(arg, 'asset import');
+        print(`assets: ${audited(db, cliActor(), () => importAssets(db, text, 'cli'), (n) => ({ action: 'asset.import', object: arg === '-' ? 'stdin' : basename(arg ?? 'stdin'), details: `${n} assets` }))} added`);
         collector.takeSnapshot();
         return 0;
       }
       if (sub === 'remove') {
         if (!arg || !/^\d+$/.test(arg)) throw new UsageError('asset remove needs an ID (see asset list)');
-        if (!removeAsset(db, Number(arg))) throw new InputError(`no asset ${arg}`);
+        if (!audited(db, cliActor(), () => removeAsset(db, Number(arg)), (done) => (done ? { action: 'asset.remove', object: Number(arg) } : null))) throw new InputError(`no asset ${arg}`);
         print(`asset ${arg} removed`);
         collector.takeSnapshot();
         return 0;
@@ -143,7 +148,7 @@ export function runAssessmentCommand(collector: Collector, command: (typeof ASSE
       if (sub === 'remove' && value !== undefined) throw new UsageError(`unexpected argument: ${value}`);
       const number = sub === 'set' ? Number(value) : null;
       if (sub === 'set' && !Number.isFinite(number)) throw new UsageError(`VALUE must be a number, not ${value}`);
-      setTarget(db, indicator, Number(year), number);
+      audited(db, cliActor(), () => setTarget(db, indicator, Number(year), number), () => (number === null ? { action: 'target.remove', object: `${indicator} ${year}` } : { action: 'target.set', object: `${indicator} ${year}`, details: String(number) }));
       print(sub === 'set' ? `target ${indicator} ${year}: ${number}` : `target ${indicator} ${year} removed`);
       return 0;
     }

@@ -2,6 +2,7 @@
 // per area, or the products) or Markdown (a readable diagnostic to paste in a note to the council).
 import { AREAS } from '@tiebreak/shared';
 import { toCsv, type Table } from '../exports/tables.ts';
+import { formatSiren } from '../store/authority.ts';
 import type { Assessment, Indicators } from './compute.ts';
 import type { history as historyOf } from './history.ts';
 
@@ -92,9 +93,12 @@ export function reportCsv(a: Assessment, what: 'indicators' | 'products'): strin
   return toCsv(what === 'products' ? productsTable(a) : indicatorsTable(a));
 }
 
-export function reportMarkdown(a: Assessment, h: History, authority: string | null): string {
+/** `authority`: its name, or its name and SIREN (settings). */
+export function reportMarkdown(a: Assessment, h: History, authority: string | { name: string | null; siren: string | null } | null): string {
   const out: string[] = [];
-  out.push(`# Digital dependency diagnostic${authority ? ` — ${cell(authority)}` : ''}`, '');
+  const named = typeof authority === 'string' ? { name: authority, siren: null } : (authority ?? { name: null, siren: null });
+  out.push(`# Digital dependency diagnostic${named.name ? ` — ${cell(named.name)}` : ''}`, '');
+  if (named.siren) out.push(`SIREN ${formatSiren(named.siren)}`, '');
   out.push(`Computed ${a.generated_at.slice(0, 16).replace('T', ' ')} UTC with method v${a.method.version} (${a.method.document}); spend year ${a.year}.`, '');
   out.push(`**Exposure index: ${fmt(a.overall.exposure)} / 100** (how dependent on vendors from outside the EU the authority is today: 0 = not at all, 100 = fully).`);
   out.push(`Lock-in: ${pct(a.overall.lock_in)} of that exposure has no European or open-source alternative to relieve it; priority index ${fmt(a.overall.priority)} / 100 (exposure × lock-in).`);

@@ -3,6 +3,9 @@
 // logged-in user or API token; changes for admins, with the session's CSRF token or an admin API token (http/auth.ts).
 import { InputError } from '@tiebreak/shared';
 import { Hono, type Context } from 'hono';
+import type { BlockList } from 'node:net';
+import { audited, httpActor } from '../accounts/audit.ts';
+import { getAuthority } from '../store/authority.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { actorOf, type AuthVariables } from '../http/auth.ts';
 import { BodyError, parseJson, readBody, type BodyLimits } from '../http/body.ts';
@@ -17,6 +20,8 @@ export interface AssessmentContext {
   classifier: () => Classifier;
   /** New data arrived (spend, assets, targets): the day's snapshot is taken again. */
   dataChanged: () => void;
+  /** The proxies whose X-Forwarded-For is believed, for the audit log's addresses. */
+  trustProxy?: BlockList | null;
 }
 
 /** Spend and asset files: 8 MiB, on the wire and decompressed. */
@@ -32,6 +37,7 @@ function yearOf(c: Context): number | undefined {
 
 export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVariables }> {
   const app = new Hono<{ Variables: AuthVariables }>();
+  const actor = (c: Context<{ Variables: AuthVariables }>) => httpActor(c, ctx.trustProxy ?? null);
   const assess = (c: Context) => computeAssessment(ctx.db, ctx.classifier(), { year: yearOf(c) });
 
   app.onError((error, c) => {
@@ -41,7 +47,7 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
     throw error;
   });
 
-  app.get('/', (c) => c.json(assess(c)));
+  app.get('/', (c) => c.json({ authority: getAuthority(ctx.db), ...assess(c) }));
   app.get('/critical', (c) => {
     const a = assess(c);
     return c.json({ generated_at: a.generated_at, critical: a.critical });
@@ -71,7 +77,9 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
   };
   app.get('/spend', (c) => c.json({ lines: spendLines(ctx.db, yearOf(c)) }));
   app.post('/spend', async (c) => {
-    const result = importSpend(ctx.db, ctx.classifier(), await body(c), c.req.query('file') ?? 'api');
+    const text = await body(c);
+    const file = c.req.query('file') ?? 'api';
+    const result = audited(ctx.db, actor(c), () => importSpend(ctx.db, ctx.classifier(), text, file), (r) => ({ action: 'spend.import', object: file, details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }));
     ctx.dataChanged();
     return c.json(result, 200);
   });
@@ -81,7 +89,8 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
     const type = c.req.header('content-type') ?? '';
     const user = actorOf(c);
     if (type.startsWith('text/csv')) {
-      const added = importAssets(ctx.db, await body(c), user);
+      const text = await body(c);
+      const added = audited(ctx.db, actor(c), () => importAssets(ctx.db, text, user), (n) => ({ action: 'asset.import', details: `${n} assets` }));
       ctx.dataChanged();
       return c.json({ added }, 201);
     }
@@ -89,19 +98,27 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
     const str = (v: unknown) => (v === undefined || v === null ? null : String(v));
     const checked = validateAsset({ name: str(asset.name), vendor: str(asset.vendor), area: str(asset.area), users: str(asset.users), cost: str(asset.annual_cost), year: str(asset.year), contract: str(asset.contract), note: str(asset.note) });
     if ('problems' in checked) throw new InputError(`invalid asset: ${checked.problems.join('; ')}`);
-    const id = addAsset(ctx.db, checked.asset, user);
+    const id = audited(ctx.db, actor(c), () => addAsset(ctx.db, checked.asset, user), (added) => ({ action: 'asset.add', object: added, details: checked.asset.name }));
     ctx.dataChanged();
     return c.json({ id }, 201);
   });
   app.delete('/assets/:id{[0-9]+}', (c) => {
-    if (!removeAsset(ctx.db, Number(c.req.param('id')))) return c.json({ error: `no asset ${c.req.param('id')}` }, 404);
+    const id = Number(c.req.param('id'));
+    if (!audited(ctx.db, actor(c), () => removeAsset(ctx.db, id), (done) => (done ? { action: 'asset.remove', object: id } : null))) return c.json({ error: `no asset ${c.req.param('id')}` }, 404);
     ctx.dataChanged();
     return c.body(null, 204);
   });
 
   app.put('/targets', async (c) => {
     const target = await json(c, 'send a target as JSON {indicator, year, value} (value null removes it)');
-    setTarget(ctx.db, String(target.indicator ?? ''), Number(target.year), target.value === null ? null : Number(target.value));
+    const indicator = String(target.indicator ?? '');
+    const value = target.value === null ? null : Number(target.value);
+    audited(
+      ctx.db,
+      actor(c),
+      () => setTarget(ctx.db, indicator, Number(target.year), value),
+      () => (value === null ? { action: 'target.remove', object: `${indicator} ${target.year}` } : { action: 'target.set', object: `${indicator} ${target.year}`, details: String(value) }),
+    );
     return c.json(history(ctx.db).targets);
   });
   return app;

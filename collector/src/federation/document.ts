@@ -3,7 +3,7 @@
 // indices and amounts, never a string an agent sent about a machine (no host name, host id, serial,
 // domain, address or user). Signed with the collector's Ed25519 key (keys.ts) over its canonical JSON.
 import { randomUUID } from 'node:crypto';
-import { AREAS, ORIGINS } from '@tiebreak/shared';
+import { AREAS, InputError, ORIGINS } from '@tiebreak/shared';
 import { z } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Classifier } from '../classify/classifier.ts';
@@ -11,6 +11,7 @@ import { readLocalRules } from '../classify/local-rules.ts';
 import { computeAssessment, METHOD_VERSION, type Assessment, type Indicators } from '../assessment/compute.ts';
 import { snapshots } from '../assessment/history.ts';
 import { computeMap } from '../map/map.ts';
+import { getAuthority, setAuthority as setStoredAuthority, type Authority } from '../store/authority.ts';
 import { getMeta, setMeta, type Db } from '../store/db.ts';
 import { keyId, publicKeyPem, signCanonical } from './keys.ts';
 
@@ -155,20 +156,18 @@ export function shareRule(db: Db, ref: string, user: string, shared: boolean): v
   db.prepare('INSERT INTO federation_shared_rules (ref, created_by, created_at) VALUES (?, ?, ?) ON CONFLICT (ref) DO NOTHING').run(clean, user, new Date().toISOString());
 }
 
-export interface Authority {
-  name: string | null;
-  siren: string | null;
-}
+export type { Authority };
+export const authority = getAuthority;
 
-export function authority(db: Db): Authority {
-  return { name: getMeta(db, 'authority_name')?.trim() || null, siren: getMeta(db, 'authority_siren') ?? null };
-}
-
+/** The authority's name and SIREN, with the settings page's checks (store/authority.ts). */
 export function setAuthority(db: Db, name: string | undefined, siren: string | undefined): void {
-  if (siren !== undefined && !/^\d{9}$/.test(siren.replace(/\s/g, ''))) throw new FederationError(`a SIREN is 9 digits, not "${siren.slice(0, 20)}"`);
-  if (name !== undefined && (!name.trim() || name.length > 300)) throw new FederationError("the authority's name is 1 to 300 characters");
-  if (name !== undefined) setMeta(db, 'authority_name', name.trim());
-  if (siren !== undefined) setMeta(db, 'authority_siren', siren.replace(/\s/g, ''));
+  if (name !== undefined && !name.trim()) throw new FederationError("the authority's name cannot be empty");
+  try {
+    setStoredAuthority(db, { name, siren });
+  } catch (error) {
+    if (error instanceof InputError) throw new FederationError(error.message);
+    throw error;
+  }
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;

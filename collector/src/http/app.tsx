@@ -20,6 +20,7 @@ import { assessmentApi } from '../assessment/routes.ts';
 import { DOCUMENT_LIMITS, federationRoutes } from '../federation/routes.tsx';
 import { bearer, requireLogin, type AuthVariables } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
+import { Metrics } from './metrics.ts';
 import { BodyError, DEFAULT_BODY_LIMITS, limitRequestBody, parseJson, readBody, type BodyLimits } from './body.ts';
 
 export interface AppContext {
@@ -71,7 +72,10 @@ const DRAINED_BODY_MAX = 64 * 1024 * 1024;
 export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   const app = new Hono<{ Variables: AuthVariables }>();
   const dataChanged = ctx.dataChanged ?? (() => {});
-  const queue = new IngestQueue(ctx.ingestor, undefined, dataChanged);
+  const metrics = new Metrics(ctx.db);
+  const queue = new IngestQueue(ctx.ingestor, undefined, dataChanged, (seconds, result, source) => metrics.ingested(seconds, result.replay, source));
+  // First: it times each request whole, whatever answers it.
+  app.use('*', metrics.middleware());
 
   app.use('*', async (c, next) => {
     await next();
@@ -194,6 +198,8 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   app.route('/', peerAgentRoutes({ db: ctx.db, queue, log: ctx.log, bodyLimits: ctx.bodyLimits }));
 
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
+  // Prometheus: an API token (viewer or admin) or a logged-in user (see http/auth.ts).
+  app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
 
   app.get('/api/v1/map', (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('unclassified_limit') ?? 500) || 500, 0), 10_000);
@@ -202,7 +208,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     return c.json(computeMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit, confidence: confidence === 'all' ? undefined : confidence }));
   });
 
-  app.route('/api/v1/assessment', assessmentApi({ db: ctx.db, classifier: ctx.classifier, dataChanged }));
+  app.route('/api/v1/assessment', assessmentApi({ db: ctx.db, classifier: ctx.classifier, dataChanged, trustProxy: ctx.trustProxy }));
   if (ctx.directory?.oidc) app.route('/', directoryRoutes({ db: ctx.db, log: ctx.log, directory: ctx.directory, trustProxy: ctx.trustProxy }));
   app.route('/', federationRoutes({ db: ctx.db, classifier: ctx.classifier, observatory: ctx.observatory ?? false }));
   app.route('/', uiRoutes({ db: ctx.db, classifier: ctx.classifier, rules: ctx.rules, applyLocalRules: ctx.applyLocalRules, log: ctx.log, dataChanged, trustProxy: ctx.trustProxy, directory: ctx.directory }));

@@ -15,8 +15,8 @@ export const SESSION_COOKIE = 'tb_session';
 /** Paths served without a session: health, login, static assets, the API's description, the agents' endpoints, and the observatory's (authorities' tokens). */
 const PUBLIC = [/^\/healthz$/, /^\/login$/, /^\/login\/oidc(\/callback)?$/, /^\/favicon\.ico$/, /^\/assets\//, /^\/api\/v1\/enrol$/, /^\/api\/v1\/openapi\.json$/, /^\/api\/v1\/inventories(\/unchanged)?$/, /^\/ocsinventory\/?$/, /^\/glpi\/?$/, /^\/api\/v1\/observatory\/documents$/];
 
-/** The JSON API, where an API token may stand for a session. */
-const TOKEN_API = /^\/api\/v1\//;
+/** The JSON API and the Prometheus metrics, where an API token may stand for a session. */
+const TOKEN_API = /^\/(api\/v1\/|metrics$)/;
 
 /** Who makes the request: a logged-in user (session) or an API token (apiToken), at most one of them. */
 export type AuthVariables = { session: Session | null; apiToken?: ApiTokenIdentity | null };
@@ -69,7 +69,7 @@ export function requireLogin(db: Db): MiddlewareHandler<{ Variables: AuthVariabl
       return next();
     }
     if (!session) {
-      if (path.startsWith('/api/') || c.req.method !== 'GET') return c.json({ error: 'login required' }, 401);
+      if (path.startsWith('/api/') || path === '/metrics' || c.req.method !== 'GET') return c.json({ error: 'login required' }, 401);
       const back = path + (new URL(c.req.url).search || '');
       return c.redirect(`/login?next=${encodeURIComponent(back)}`, 302);
     }

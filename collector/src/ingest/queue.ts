@@ -5,6 +5,9 @@ import type { IngestResult, Ingestor } from './ingest.ts';
 
 interface Pending {
   inventory: Inventory;
+  /** Where it came from (an endpoint's name) and when it was queued, for the metrics. */
+  source: string;
+  queued: number;
   resolve: (result: IngestResult) => void;
   reject: (error: Error) => void;
 }
@@ -18,11 +21,13 @@ export class IngestQueue {
     private readonly maxBatch = 64,
     /** Called after each commit that stored something (the assessment's snapshot follows). */
     private readonly committed: () => void = () => {},
+    /** Called for each inventory stored (or found already stored): seconds since it was queued. */
+    private readonly observe: (seconds: number, result: IngestResult, source: string) => void = () => {},
   ) {}
 
-  submit(inventory: Inventory): Promise<IngestResult> {
+  submit(inventory: Inventory, source = 'tiebreak'): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ inventory, resolve, reject });
+      this.pending.push({ inventory, source, queued: performance.now(), resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -46,7 +51,10 @@ export class IngestQueue {
       batch.forEach((p, i) => {
         const result = results[i]!;
         if (result instanceof Error) p.reject(result);
-        else p.resolve(result);
+        else {
+          this.observe((performance.now() - p.queued) / 1000, result, p.source);
+          p.resolve(result);
+        }
       });
     }
   }

@@ -127,7 +127,7 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
     }
     const enrolment = enrolPeerAgent(ctx.db, token.id, report.protocol, { id: inventory.host.id, hostname: inventory.host.hostname }, inventory.agent.version);
     if (!enrolment.ok) return error(c, enrolment.status, enrolment.reason);
-    const result = await ctx.queue.submit(inventory);
+    const result = await ctx.queue.submit(inventory, c.req.path.startsWith('/glpi') ? 'glpi' : 'ocs');
     ctx.log.info(
       { host_id: result.host_id, agent_id: enrolment.agentId, protocol: report.protocol, agent: inventory.agent.name, items: result.items, replay: result.replay, hostname: inventory.host.hostname, partial: inventory.partial ?? null, role: inventory.device?.role ?? null },
       'peer inventory ingested',

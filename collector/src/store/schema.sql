@@ -1,4 +1,4 @@
--- The collector's database schema after migration 18 (collector/src/store/migrations/).
+-- The collector's database schema after migration 21 (collector/src/store/migrations/).
 -- Written by `pnpm schema:db`: do not edit.
 
 CREATE TABLE agents (
@@ -38,6 +38,19 @@ CREATE TABLE assessment_targets (
   value REAL NOT NULL,
   PRIMARY KEY (indicator, year)
 );
+
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor_kind TEXT NOT NULL CHECK (actor_kind IN ('user', 'api-token', 'cli')),
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  object TEXT,
+  details TEXT,
+  ip TEXT
+);
+CREATE INDEX audit_log_by_action ON audit_log (action);
+CREATE INDEX audit_log_by_at ON audit_log (at);
 
 CREATE TABLE "catalogue" (
   id INTEGER PRIMARY KEY,
@@ -105,6 +118,27 @@ CREATE TABLE facet_counts (
   hosts INTEGER NOT NULL,
   PRIMARY KEY (facet, value)
 ) WITHOUT ROWID;
+
+CREATE TABLE federation_exclusions (
+  ref TEXT PRIMARY KEY, -- a vendor id, or vendor/product
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE federation_publications (
+  id INTEGER PRIMARY KEY,
+  document_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  sent_to TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  answer TEXT NOT NULL
+);
+
+CREATE TABLE federation_shared_rules (
+  ref TEXT PRIMARY KEY,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
 
 CREATE TABLE host_facets (
   host_id INTEGER NOT NULL REFERENCES hosts (id) ON DELETE CASCADE,
@@ -197,6 +231,28 @@ CREATE TABLE local_vendors (
 );
 
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE observatory_authorities (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  siren TEXT,
+  public_key TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+
+CREATE TABLE observatory_documents (
+  id INTEGER PRIMARY KEY,
+  authority_id INTEGER NOT NULL REFERENCES observatory_authorities (id),
+  document_id TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  hosts INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX observatory_documents_by_authority ON observatory_documents (authority_id, created_at);
 
 CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
 

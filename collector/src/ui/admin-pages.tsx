@@ -1,5 +1,6 @@
 // Agents (tokens, enrolled agents, hosts that stopped reporting), settings (criticality, users),
 // local rules, and the printable report.
+import { formatSiren, type Authority } from '../store/authority.ts';
 import type { Alternative } from '@tiebreak/shared';
 import type { ApiTokenRow } from '../accounts/api-tokens.ts';
 import type { User } from '../accounts/users.ts';
@@ -250,6 +251,7 @@ export function SettingsPage(props: {
   apiTokens?: ApiTokenRow[];
   newApiToken?: { name: string; token: string };
   error?: string;
+  authority: Authority;
 }) {
   const { ctx } = props;
   const t = ctx.t;
@@ -264,6 +266,33 @@ export function SettingsPage(props: {
         </p>
       )}
       {props.newPassword && <ShownOnce label={`${props.newPassword.username} — ${t.newPassword}`} secret={props.newPassword.password} />}
+      {admin && (
+        <p>
+          <a href="/settings/audit">{t.audit.link}</a>
+        </p>
+      )}
+      <section aria-labelledby="authority">
+        <h2 id="authority">{t.authority.title}</h2>
+        <p class="muted">{t.authority.intro}</p>
+        {admin ? (
+          <form method="post" action="/settings/authority" class="filters">
+            <Csrf ctx={ctx} />
+            <label>
+              {t.authority.name}
+              <input name="name" value={props.authority.name ?? ''} maxlength={200} size={40} />
+            </label>
+            <label>
+              {t.authority.siren}
+              <input name="siren" value={props.authority.siren ? formatSiren(props.authority.siren) : ''} inputmode="numeric" pattern="[0-9 ]{9,11}" size={12} />
+            </label>
+            <button type="submit" class="primary">
+              {t.authority.save}
+            </button>
+          </form>
+        ) : (
+          <p>{`${props.authority.name ?? t.authority.unset} — SIREN ${props.authority.siren ? formatSiren(props.authority.siren) : t.authority.unset}`}</p>
+        )}
+      </section>
       <section aria-labelledby="criticality">
         <h2 id="criticality">{t.criticalityTitle}</h2>
         <form method="post" action="/settings/criticality">

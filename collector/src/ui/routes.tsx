@@ -14,6 +14,7 @@ import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
 import { createApiToken, listApiTokens, revokeApiToken } from '../accounts/api-tokens.ts';
+import { audited, httpActor, recordAudit } from '../accounts/audit.ts';
 import { AccountError, BusyError, createSession, createUser, endSession, generatePassword, listUsers, removeUser, setPassword, verifyPassword } from '../accounts/users.ts';
 import type { DirectoryConfig } from '../accounts/directory-config.ts';
 import { passwordLogin } from '../accounts/login.ts';
@@ -24,12 +25,14 @@ import { decide, exportLocalRules, LocalRuleError, readLocalRules, removeAssignm
 import { toCsv, toXlsx, type Table } from '../exports/tables.ts';
 import { clearSessionCookie, clientAddress, isSecure, LoginLimiter, setSessionCookie, SESSION_COOKIE, type AuthVariables } from '../http/auth.ts';
 import { computeMap } from '../map/map.ts';
+import { authorityLabel, getAuthority, setAuthority } from '../store/authority.ts';
 import type { Db } from '../store/db.ts';
 import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from '../store/tokens.ts';
 import { AgentsPage, ReportPage, SettingsPage, type AgentRow, type TokenRow } from './admin-pages.tsx';
 import { DICTS, type Lang } from './i18n.ts';
 import { CSS, isAdmin, type PageContext } from './layout.tsx';
 import { ApiPage } from './api-page.tsx';
+import { auditRoutes } from './audit-page.tsx';
 import { apiOperations } from '../http/openapi.ts';
 import { AssignForm, HostDetailPage, HostsPage, LoginPage, loginMethods, OverviewPage, PasswordPage, ProductDetailPage, ProductsPage, VendorDetailPage, VendorsPage } from './pages.tsx';
 import {
@@ -87,6 +90,8 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   const app = new Hono<Env>();
   const limiter = new LoginLimiter();
   const { db } = ui;
+  /** Who makes this request, for the audit log. */
+  const actor = (c: Context<Env>) => httpActor(c, ui.trustProxy ?? null);
 
   const ctxOf = (c: Context<Env>): PageContext => {
     const asked = c.req.query('lang');
@@ -156,6 +161,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const user = outcome.user;
     limiter.succeed(ip, account);
     const session = createSession(db, user.id);
+    recordAudit(db, { actor: { kind: 'user', name: user.username, ip }, action: 'session.login' });
     setSessionCookie(c, session.cookie);
     setCookie(c, DEVICE_COOKIE, limiter.deviceFor(account), { httpOnly: true, sameSite: 'Strict', path: '/login', secure: isSecure(c), maxAge: 180 * 86400 });
     ui.log.info({ username: user.username, ip }, 'login');
@@ -176,7 +182,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     if (!(await verifyPassword(String(form.current ?? ''), row.password_hash))) return c.html(<PasswordPage ctx={ctx} error={ctx.t.password.wrong} />, 400);
     if (form.password !== form.confirm) return c.html(<PasswordPage ctx={ctx} error={ctx.t.password.mismatch} />, 400);
     try {
-      setPassword(db, user.username, String(form.password ?? ''));
+      audited(db, actor(c), () => setPassword(db, user.username, String(form.password ?? '')), () => ({ action: 'user.password', object: user.username, details: 'own password' }));
     } catch (error) {
       if (error instanceof AccountError) return c.html(<PasswordPage ctx={ctx} error={error.message} />, 400);
       throw error;
@@ -208,7 +214,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   app.get('/report', (c) => {
     const classifier = ui.classifier();
     const map = computeMap(db, classifier, { unclassifiedLimit: 0 });
-    const authority = (db.prepare("SELECT value FROM meta WHERE key = 'authority_name'").pluck().get() as string | undefined) ?? '';
+    const authority = authorityLabel(getAuthority(db));
     return c.html(<ReportPage ctx={ctxOf(c)} map={map} top={withAlternatives(classifier)} authority={authority} assessment={computeAssessment(db, classifier)} />);
   });
 
@@ -345,7 +351,12 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
           product: { name: field('product_name'), area: field('area'), category: field('category'), licence: field('licence') },
         };
     try {
-      decide(db, ui.classifier(), { source: entry.source, name: entry.name, publisher: entry.publisher }, target, c.get('session')!.user.username);
+      audited(
+        db,
+        actor(c),
+        () => decide(db, ui.classifier(), { source: entry.source, name: entry.name, publisher: entry.publisher }, target, c.get('session')!.user.username),
+        () => ({ action: 'local-rule.assign', object: `${entry.source}: ${entry.name}`, details: 'vendor_id' in target ? `to ${target.vendor_id}/${target.product_id}` : `to new product ${target.product.name} of ${target.vendor.name}` }),
+      );
     } catch (error) {
       if (error instanceof LocalRuleError) return productPage(c, id, error.message, 400);
       throw error;
@@ -410,28 +421,35 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
       return v !== '' && v !== undefined && Number.isInteger(n) && n > 0 ? n : null;
     };
     const days = positive(form.expires_days);
-    const { token } = createToken(db, {
-      name: String(form.name ?? 'web').slice(0, 100) || 'web',
-      maxUses: positive(form.max_uses),
-      expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
-    });
+    const name = String(form.name ?? 'web').slice(0, 100) || 'web';
+    const maxUses = positive(form.max_uses);
+    const { token } = audited(
+      db,
+      actor(c),
+      () => createToken(db, { name, maxUses, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null }),
+      (created) => ({ action: 'enrolment-token.create', object: created.id, details: `"${name}"${maxUses ? `, ${maxUses} uses` : ''}${days ? `, ${days} days` : ''}` }),
+    );
     ui.log.info({ by: c.get('session')!.user.username }, 'enrolment token created');
     return c.html(<AgentsPage ctx={ctxOf(c)} tokens={listTokens(db) as TokenRow[]} agents={listAgents(db) as AgentRow[]} stale={staleHosts(db)} newToken={token} />);
   });
   app.post('/agents/tokens/:id{[0-9]+}/revoke', (c) => {
-    revokeToken(db, Number(c.req.param('id')));
+    const id = Number(c.req.param('id'));
+    audited(db, actor(c), () => revokeToken(db, id), (done) => (done ? { action: 'enrolment-token.revoke', object: id } : null));
     return c.redirect('/agents', 302);
   });
   app.post('/agents/:id{[0-9]+}/revoke', (c) => {
-    revokeAgent(db, Number(c.req.param('id')));
+    const id = Number(c.req.param('id'));
+    audited(db, actor(c), () => revokeAgent(db, id), (done) => (done ? { action: 'agent.revoke', object: id } : null));
     return c.redirect('/agents', 302);
   });
   app.post('/agents/:id{[0-9]+}/approve', (c) => {
-    if (approveAgent(db, Number(c.req.param('id')))) ui.log.info({ agent_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'agent approved for a known host');
+    const id = Number(c.req.param('id'));
+    if (audited(db, actor(c), () => approveAgent(db, id), (done) => (done ? { action: 'agent.approve', object: id } : null))) ui.log.info({ agent_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'agent approved for a known host');
     return c.redirect('/agents', 302);
   });
   app.post('/agents/:id{[0-9]+}/refuse', (c) => {
-    if (refuseAgent(db, Number(c.req.param('id')))) ui.log.info({ agent_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'agent refused for a known host');
+    const id = Number(c.req.param('id'));
+    if (audited(db, actor(c), () => refuseAgent(db, id), (done) => (done ? { action: 'agent.refuse', object: id } : null))) ui.log.info({ agent_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'agent refused for a known host');
     return c.redirect('/agents', 302);
   });
 
@@ -463,6 +481,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
         users={listUsers(db)}
         assignments={readLocalRules(db).assignments}
         apiTokens={isAdmin(ctx) ? listApiTokens(db) : undefined}
+        authority={getAuthority(db)}
         {...extra}
       />,
       status,
@@ -494,7 +513,13 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     if (!(file instanceof File) || !file.size) return assessmentPage(c, { error: ctxOf(c).lang === 'fr' ? 'Choisissez un fichier CSV.' : 'Choose a CSV file.' }, 400);
     if (file.size > 8 * 1024 * 1024) return assessmentPage(c, { error: 'CSV > 8 MiB' }, 400);
     try {
-      const result = importSpend(db, ui.classifier(), await file.text(), file.name || 'upload.csv');
+      const text = await file.text();
+      const result = audited(
+        db,
+        actor(c),
+        () => importSpend(db, ui.classifier(), text, file.name || 'upload.csv'),
+        (r) => ({ action: 'spend.import', object: file.name || 'upload.csv', details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }),
+      );
       ui.dataChanged();
       return assessmentPage(c, { notice: ctxOf(c).t.assessment.imported.replace('{n}', String(result.lines)) });
     } catch (e) {
@@ -508,12 +533,13 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : null);
     const checked = validateAsset({ name: str('name'), vendor: str('vendor'), area: str('area'), users: str('users'), cost: str('cost'), year: str('year'), contract: str('contract'), note: str('note') });
     if ('problems' in checked) return assessmentPage(c, { error: checked.problems.join('; ') }, 400);
-    addAsset(db, checked.asset, c.get('session')!.user.username);
+    audited(db, actor(c), () => addAsset(db, checked.asset, c.get('session')!.user.username), (id) => ({ action: 'asset.add', object: id, details: checked.asset.name }));
     ui.dataChanged();
     return c.redirect('/assessment#assets', 302);
   });
   app.post('/assessment/assets/:id{[0-9]+}/remove', (c) => {
-    removeAsset(db, Number(c.req.param('id')));
+    const id = Number(c.req.param('id'));
+    audited(db, actor(c), () => removeAsset(db, id), (done) => (done ? { action: 'asset.remove', object: id } : null));
     ui.dataChanged();
     return c.redirect('/assessment#assets', 302);
   });
@@ -521,7 +547,13 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const form = await c.req.parseBody();
     const value = String(form.value ?? '').trim().replace(',', '.');
     try {
-      setTarget(db, String(form.indicator ?? ''), Number(form.year), value === '' ? null : Number(value));
+      const indicator = String(form.indicator ?? '');
+      audited(
+        db,
+        actor(c),
+        () => setTarget(db, indicator, Number(form.year), value === '' ? null : Number(value)),
+        () => (value === '' ? { action: 'target.remove', object: `${indicator} ${form.year}` } : { action: 'target.set', object: `${indicator} ${form.year}`, details: value }),
+      );
     } catch (e) {
       if (e instanceof InputError) return assessmentPage(c, { error: e.message }, 400);
       throw e;
@@ -535,17 +567,26 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const rules = ui.rules();
     const upsert = db.prepare('INSERT INTO criticality (scope, key, level) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET level = excluded.level');
     const remove = db.prepare('DELETE FROM criticality WHERE scope = ? AND key = ?');
-    db.transaction(() => {
-      for (const [key, value] of Object.entries(form)) {
-        if (!key.startsWith('category:')) continue;
-        const id = key.slice(9);
-        const category = rules.categories.get(id);
-        const level = Number(value);
-        if (!category || ![1, 2, 3].includes(level)) continue;
-        if (level === category.criticality) remove.run('category', id);
-        else upsert.run('category', id, level);
-      }
-    })();
+    const current = new Map((db.prepare("SELECT key, level FROM criticality WHERE scope = 'category'").all() as { key: string; level: number }[]).map((r) => [r.key, r.level]));
+    audited(
+      db,
+      actor(c),
+      () => {
+        const changed: string[] = [];
+        for (const [key, value] of Object.entries(form)) {
+          if (!key.startsWith('category:')) continue;
+          const id = key.slice(9);
+          const category = rules.categories.get(id);
+          const level = Number(value);
+          if (!category || ![1, 2, 3].includes(level)) continue;
+          if ((current.get(id) ?? category.criticality) !== level) changed.push(`${id}=${level}`);
+          if (level === category.criticality) remove.run('category', id);
+          else upsert.run('category', id, level);
+        }
+        return changed;
+      },
+      (changed) => (changed.length ? { action: 'criticality.category', details: changed.join(', ') } : null),
+    );
     ui.dataChanged();
     return c.redirect('/settings', 302);
   });
@@ -555,9 +596,16 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const [vendorId, productId] = key.split('/');
     if (!vendorId || !productId || !ui.classifier().product(vendorId, productId)) return settingsPage(c, { error: `unknown product ${key}` }, 400);
     const level = Number(form.level);
-    if ([1, 2, 3].includes(level))
-      db.prepare('INSERT INTO criticality (scope, key, level) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET level = excluded.level').run('product', key, level);
-    else db.prepare("DELETE FROM criticality WHERE scope = 'product' AND key = ?").run(key);
+    audited(
+      db,
+      actor(c),
+      () => {
+        if ([1, 2, 3].includes(level))
+          db.prepare('INSERT INTO criticality (scope, key, level) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET level = excluded.level').run('product', key, level);
+        else db.prepare("DELETE FROM criticality WHERE scope = 'product' AND key = ?").run(key);
+      },
+      () => ({ action: 'criticality.product', object: key, details: [1, 2, 3].includes(level) ? `level ${level}` : 'default level' }),
+    );
     ui.dataChanged();
     return c.redirect('/settings', 302);
   });
@@ -567,7 +615,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const role = form.role === 'admin' ? 'admin' : 'viewer';
     const password = generatePassword();
     try {
-      createUser(db, username, role, password, true);
+      audited(db, actor(c), () => createUser(db, username, role, password, true), () => ({ action: 'user.add', object: username.trim().toLowerCase(), details: role }));
     } catch (error) {
       if (error instanceof AccountError) return settingsPage(c, { error: error.message }, 400);
       throw error;
@@ -578,12 +626,24 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const name = c.req.param('name');
     if (name === c.get('session')!.user.username) return settingsPage(c, { error: 'you cannot remove your own account' }, 400);
     try {
-      removeUser(db, name);
+      audited(db, actor(c), () => removeUser(db, name), () => ({ action: 'user.remove', object: name }));
     } catch (error) {
       if (error instanceof AccountError) return settingsPage(c, { error: error.message }, 400);
       throw error;
     }
     return c.redirect('/settings', 302);
+  });
+  app.route('/', auditRoutes({ db, ctxOf, exportTable }));
+  app.post('/settings/authority', async (c) => {
+    const form = await c.req.parseBody();
+    const change = { name: String(form.name ?? ''), siren: String(form.siren ?? '') };
+    try {
+      audited(db, actor(c), () => setAuthority(db, change), (a) => ({ action: 'settings.authority', details: `${a.name ?? '–'}, SIREN ${a.siren ?? '–'}` }));
+    } catch (error) {
+      if (error instanceof InputError) return settingsPage(c, { error: error.message }, 400);
+      throw error;
+    }
+    return c.redirect('/settings#authority', 302);
   });
   app.get('/settings/api', (c) => c.html(<ApiPage ctx={ctxOf(c)} operations={apiOperations()} />));
   app.post('/settings/api-tokens', async (c) => {
@@ -592,12 +652,13 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const days = String(form.expires_days ?? '').trim();
     if (days && !/^\d{1,9}$/.test(days)) return settingsPage(c, { error: `a token's expiry is a whole number of days, not ${days}` }, 400);
     try {
-      const { id, token } = createApiToken(db, {
-        name,
-        role: form.role === 'admin' ? 'admin' : 'viewer',
-        expiresInDays: days ? Number(days) : null,
-        createdBy: c.get('session')!.user.username,
-      });
+      const role = form.role === 'admin' ? 'admin' : 'viewer';
+      const { id, token } = audited(
+        db,
+        actor(c),
+        () => createApiToken(db, { name, role, expiresInDays: days ? Number(days) : null, createdBy: c.get('session')!.user.username }),
+        (created) => ({ action: 'api-token.create', object: created.id, details: `"${name.trim()}" (${role})${days ? `, ${days} days` : ''}` }),
+      );
       ui.log.info({ api_token_id: id, by: c.get('session')!.user.username }, 'API token created');
       return settingsPage(c, { newApiToken: { name: name.trim(), token } });
     } catch (error) {
@@ -606,7 +667,8 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     }
   });
   app.post('/settings/api-tokens/:id{[0-9]+}/revoke', (c) => {
-    if (revokeApiToken(db, Number(c.req.param('id')))) ui.log.info({ api_token_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'API token revoked');
+    const id = Number(c.req.param('id'));
+    if (audited(db, actor(c), () => revokeApiToken(db, id), (done) => (done ? { action: 'api-token.revoke', object: id } : null))) ui.log.info({ api_token_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'API token revoked');
     return c.redirect('/settings', 302);
   });
   app.get('/settings/local-rules.yaml', (c) => {
@@ -617,7 +679,8 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     return c.body(body, 200, { 'Content-Type': 'application/yaml; charset=utf-8', 'Content-Disposition': 'attachment; filename="tiebreak-local-rules.yaml"' });
   });
   app.post('/settings/local-rules/:id{[0-9]+}/remove', (c) => {
-    removeAssignment(db, Number(c.req.param('id')));
+    const id = Number(c.req.param('id'));
+    audited(db, actor(c), () => removeAssignment(db, id), (done) => (done ? { action: 'local-rule.remove', object: id } : null));
     ui.applyLocalRules();
     ui.dataChanged();
     return c.redirect('/settings', 302);
