@@ -3,12 +3,12 @@ import type { Migration } from './migration.ts';
 export default {
   version: 17,
   name: 'installations as rows, counters and facets kept exact by each ingest',
-  // One row per installation again, and what the map counts (catalogue.installs and .hosts,
-  // host_facets, facet_counts) kept exact in each ingest's transaction (ingest/ingest.ts), so that
-  // a read never writes nor waits. The host sets, their queue and its triggers go. Everything
-  // derived is recounted from the installations: a queue left by the previous code (hosts not yet
-  // shown) is then taken into account. Reading the JSON rows is SQLite's (json_each); the schema
-  // this makes is plain SQL.
+  // One row per installation again, and what the map and the assessment's host shares count
+  // (catalogue.installs and .hosts, host_facets, facet_counts) kept exact in each ingest's
+  // transaction (store/installations.ts), so that a read never writes nor waits. The host sets,
+  // their queue and its triggers go. Everything derived is recounted from the installations: a
+  // queue left by the previous code (hosts not yet shown) is then taken into account. Reading the
+  // JSON rows is SQLite's (json_each); the schema this makes is plain SQL.
   sql: `
     DROP TRIGGER host_installations_added;
     DROP TRIGGER host_installations_changed;
