@@ -94,7 +94,7 @@ describe('directory login in a browser', () => {
     expect(await page.locator('#users ~ table tr', { hasText: 'oscar' }).textContent()).toContain('OpenID Connect');
     await logOut();
     // The accounts the directory created, as the CLI lists them.
-    const listed = JSON.parse((await runCli('collector', ['user', 'list', '--db', join(dir, 'tiebreak.db')])).stdout) as { username: string; role: string; source: string }[];
+    const listed = JSON.parse((await runCli('collector', ['user', 'list', '--json', '--db', join(dir, 'tiebreak.db')])).stdout) as { username: string; role: string; source: string }[];
     expect(listed.map(({ username, role, source }) => ({ username, role, source }))).toEqual(
       expect.arrayContaining([
         { username: 'alice', role: 'admin', source: 'ldap' },

@@ -338,7 +338,7 @@ describe('the CLI with directory accounts', () => {
   });
 
   it('lists where each account logs in, and gives no local password to a directory account', async () => {
-    const listed = JSON.parse((await runCli('collector', ['user', 'list', '--db', join(dir, 'test.db')])).stdout) as { username: string; source: string }[];
+    const listed = JSON.parse((await runCli('collector', ['user', 'list', '--json', '--db', join(dir, 'test.db')])).stdout) as { username: string; source: string }[];
     expect(listed.find((u) => u.username === 'bob')?.source).toBe('ldap');
     expect(listed.find((u) => u.username === LOCAL.username)?.source).toBe('local');
     const passwd = await runCli('collector', ['user', 'passwd', 'bob', '--db', join(dir, 'test.db')]);

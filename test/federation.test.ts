@@ -74,7 +74,7 @@ beforeAll(async () => {
   b = await startCollector(files.b);
   o = await startCollector(files.o, ['--observatory']);
   // Each authority names itself and gives the observatory its public key.
-  expect((await post(a, '/federation/authority', { name: 'Ville de Testbourg', siren: '213 100 017' })).status).toBe(303);
+  expect((await post(a, '/federation/authority', { name: 'Ville de Testbourg', siren: '213 100 019' })).status).toBe(303);
   expect((await post(b, '/federation/authority', { name: 'Communauté de Testville', siren: '200046977' })).status).toBe(303);
   const registered = await Promise.all(
     (['a', 'b'] as const).map(async (which) => {
@@ -82,7 +82,7 @@ beforeAll(async () => {
       expect(pem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
       writeFileSync(join(dir, `${which}.pem`), pem);
       const name = which === 'a' ? 'Ville de Testbourg' : 'Communauté de Testville';
-      return runCli('collector', ['observatory', 'register', '--name', name, '--siren', which === 'a' ? '213100017' : '200046977', '--public-key', join(dir, `${which}.pem`), '--db', files.o]);
+      return runCli('collector', ['observatory', 'register', '--name', name, '--siren', which === 'a' ? '213100019' : '200046977', '--public-key', join(dir, `${which}.pem`), '--db', files.o]);
     }),
   );
   for (const r of registered) expect(r.code, r.stderr).toBe(0);

@@ -39,10 +39,10 @@ afterAll(() => {
 
 describe('the publication document', () => {
   it('fits its schema, carries the versions and the authority, and is signed over its canonical JSON', async () => {
-    setAuthority(a.db, 'Commune de Test', '213 100 017');
+    setAuthority(a.db, 'Commune de Test', '213 100 019');
     const doc = signedPublication(a.db, a.classifier);
     expect(PublicationSchema.safeParse(doc).success).toBe(true);
-    expect(doc).toMatchObject({ authority: { name: 'Commune de Test', siren: '213100017' }, rules: { fingerprint: a.classifier.fingerprint }, method: { version: 2 }, size: { hosts: 2 } });
+    expect(doc).toMatchObject({ authority: { name: 'Commune de Test', siren: '213100019' }, rules: { fingerprint: a.classifier.fingerprint }, method: { version: 2 }, size: { hosts: 2 } });
     expect(doc.trajectory.length).toBe(1);
     const { signature, ...signed } = doc;
     const key = createPublicKey(publicKeyPem(a.db));
