@@ -8,7 +8,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleAgent } from './bundle-agent.ts';
+import { AGENT_CODE, bundleAgent } from './bundle-agent.ts';
 
 const require = createRequire(import.meta.url);
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -158,8 +158,10 @@ async function buildAgentUnlocked(options: { force?: boolean }): Promise<Record<
   const bundle = await bundleAgent(join(DIST, 'agent', 'tiebreak-agent.cjs'));
   const blob = join(DIST, 'agent', 'tiebreak-agent.blob');
   const config = join(DIST, 'agent', 'sea-config.json');
+  // The loader is the main script; it runs the code, an asset (see scripts/bundle-agent.ts).
   // No code cache nor snapshot: both are specific to the platform that builds them.
-  writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, execArgv: AGENT_EXEC_ARGV }));
+  const assets = { [AGENT_CODE]: join(DIST, 'agent', AGENT_CODE) };
+  writeFileSync(config, JSON.stringify({ main: bundle, output: blob, assets, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, execArgv: AGENT_EXEC_ARGV }));
   // The blob is made by the same Node version as the base binaries.
   execFileSync(TARGETS['linux-x64'].base(), ['--experimental-sea-config', config], { stdio: 'inherit' });
   const { inject } = require('postject') as { inject: (file: string, name: string, data: Buffer, options: object) => Promise<void> };
