@@ -1,11 +1,12 @@
 // `pnpm bench`: the figures of BENCHMARKS.md. Sections: scan (agent scan time and peak memory),
 // ingest (in-process and over HTTP, next to raw better-sqlite3 inserts of the same rows), map
 // (GET /api/v1/map latency on generated fleets), classify (throughput and full reclassification),
-// assessment (the dependency assessment of a generated authority); executable (on request: peak
-// memory of the linux-x64 single executable's scan beside FusionInventory Agent's, and the sizes).
-// Usage: pnpm bench [--only scan,ingest,map,classify,assessment,executable] [--fleets 5000,50000] [--requests 55] [--workstations 10000]
+// assessment (the dependency assessment of a generated authority); agent-memory (on request: peak
+// memory of a scan by the linux-x64 single executable and the bundle beside FusionInventory Agent's,
+// and the sizes of the files shipped; bench/agent-memory.ts).
+// Usage: pnpm bench [--only scan,ingest,map,classify,assessment,agent-memory] [--fleets 5000,50000] [--requests 55] [--workstations 10000] [--runs 5]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,7 +26,7 @@ import { bundleAgent } from '../scripts/bundle-agent.ts';
 import { fleetSoftware, makeInventory } from '../test/fixtures.ts';
 
 const { values } = parseArgs({
-  options: { only: { type: 'string' }, fleets: { type: 'string', default: '5000,50000' }, workstations: { type: 'string' }, requests: { type: 'string' } },
+  options: { only: { type: 'string' }, fleets: { type: 'string', default: '5000,50000' }, workstations: { type: 'string' }, requests: { type: 'string' }, runs: { type: 'string' } },
 });
 const sections = new Set((values.only ?? 'scan,ingest,map,classify,assessment').split(','));
 const ROOT_DIR = new URL('..', import.meta.url).pathname;
@@ -77,30 +78,10 @@ if (sections.has('scan')) {
   });
 }
 
-// --- single executable beside FusionInventory Agent ----------------------------------------------
-if (sections.has('executable')) {
-  const { DIST, buildAgent } = await import('../scripts/build-agent.ts');
-  const exe = (await buildAgent())['linux-x64'];
-  /** Median and max peak RSS (MB) of five runs of a full scan, by GNU time. */
-  const peak = (command: string, args: string[]) => {
-    const kib: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const run = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { encoding: 'utf8' });
-      if (run.status !== 0) throw new Error(`${command} failed: ${run.stderr.slice(-500)}`);
-      kib.push(Number(run.stderr.trim().split('\n').pop()));
-    }
-    kib.sort((a, b) => a - b);
-    return { median_peak_mb: round(percentile(kib, 50) / 1024), max_peak_mb: round(kib.at(-1)! / 1024) };
-  };
-  const fusion = '/usr/bin/fusioninventory-agent';
-  const fusionDir = join(work, 'fusioninventory');
-  mkdirSync(fusionDir, { recursive: true });
-  const size = (name: string) => (existsSync(join(DIST, name)) ? round(statSync(join(DIST, name)).size / 2 ** 20) : null);
-  report('agent_executable', {
-    tiebreak: peak(exe, ['scan', '--output', join(work, 'exe-scan.json')]),
-    fusioninventory: existsSync(fusion) ? peak(fusion, ['--local', fusionDir]) : null,
-    size_mib: { linux: size('tiebreak-agent-linux-x64'), windows: size('tiebreak-agent-win-x64.exe'), msi: size('tiebreak-agent.msi') },
-  });
+// --- agent memory beside FusionInventory Agent (bench/agent-memory.ts) ---------------------------
+if (sections.has('agent-memory') || sections.has('executable')) {
+  const { measureAgentMemory } = await import('./agent-memory.ts');
+  report('agent_memory', await measureAgentMemory({ runs: values.runs ? Number(values.runs) : undefined }));
 }
 
 // --- ingest -----------------------------------------------------------------------------------

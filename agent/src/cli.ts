@@ -5,11 +5,8 @@ import { COMMON_OPTIONS, UsageError, helpOrVersion, noMoreArguments, parseComman
 import { join } from 'node:path';
 import { ConfigError, defaultConfigPath, defaultStateDir, installCaFile, readConfig, writeConfig } from './config.ts';
 import { createLogger } from './log.ts';
-import { installTask, removeTask } from './windows/tasks.ts';
 import { scan } from './scan.ts';
-import { startDaemon, validateSchedule, type Daemon } from './schedule.ts';
-import { Delivery } from './credentials.ts';
-import { Spool } from './spool.ts';
+import type { Daemon } from './schedule.ts';
 import { AGENT_VERSION } from './version.ts';
 import { ScanRangeError } from './snmp/range.ts';
 import { SnmpOptionsError, type SnmpCredentials, type SnmpScanResult } from './snmp/scan.ts';
@@ -129,8 +126,10 @@ async function main(argv: string[]): Promise<number> {
     }
     if (command === 'send' && network) return sendDevices(network, { stateDir, server, token, ca, log });
     if (network) throw new UsageError('--snmp goes with scan or send');
+    const { Spool, Delivery } = await sendingModules();
     const spool = new Spool({ dir: join(stateDir, 'spool') });
     if (command === 'run') {
+      const { startDaemon, validateSchedule } = await import('./schedule.ts');
       const schedule = values.schedule ?? file?.schedule ?? '0 9 * * *';
       if (!validateSchedule(schedule)) throw new UsageError(`schedule: "${schedule}" is not a valid cron expression`);
       const maxDelay = Number(values['max-delay'] ?? 3600);
@@ -191,6 +190,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'task') {
     const [action] = line.args;
     if (process.platform !== 'win32') throw new UsageError('task install|remove is for Windows (use the systemd unit on Linux)');
+    const { installTask, removeTask } = await import('./windows/tasks.ts');
     if (action === 'install') installTask(process.execPath, readConfig(values.config ?? defaultConfigPath())?.schedule);
     else if (action === 'remove') {
       removeTask();
@@ -202,6 +202,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   throw new UsageError(`unknown command: ${command}`);
+}
+
+/**
+ * What only send, run and the network scan use (the spool, the delivery and, in turn, undici),
+ * loaded when asked for, as node-cron for run: the peak memory of a scan is what matters most.
+ */
+async function sendingModules() {
+  const [{ Spool }, { Delivery }] = await Promise.all([import('./spool.ts'), import('./credentials.ts')]);
+  return { Spool, Delivery };
 }
 
 type Values = ReturnType<typeof parseCommandLine<Record<string, { type: 'string' | 'boolean' }>>>['values'];
@@ -254,6 +263,7 @@ async function networkScan(values: Values, log: ReturnType<typeof createLogger>)
  */
 async function sendDevices(network: SnmpScanResult, options: { stateDir: string; server: string; token: string; ca?: string; log: ReturnType<typeof createLogger> }): Promise<number> {
   const { MAX_SCAN_ADDRESSES } = await import('./snmp/range.ts');
+  const { Spool, Delivery } = await sendingModules();
   const spool = new Spool({ dir: join(options.stateDir, 'spool-devices'), maxEntries: MAX_SCAN_ADDRESSES });
   for (const { inventory } of network.devices) spool.add(inventory);
   const ownHost = await thisHost();

@@ -11,8 +11,9 @@ export function parseSnapList(stdout: string): SoftwareItem[] {
   for (const line of lines) {
     const [name, version, , , publisher] = line.trim().split(/\s+/);
     if (!name) continue;
-    // Verified publishers carry a mark: "canonical**" (--unicode=never) or "canonical✓".
-    const publisherName = publisher && publisher !== '-' ? publisher.replace(/(\*\*|✓|✪)$/u, '') : null;
+    // Verified publishers carry a mark: "canonical**" (--unicode=never) or "canonical✓" (or ✪).
+    // Escaped: one character above U+00FF in the bundle makes V8 hold all its source as UTF-16.
+    const publisherName = publisher && publisher !== '-' ? publisher.replace(/(\*\*|\u2713|\u272a)$/u, '') : null;
     items.push({
       name: clean(name)!,
       version: clean(version, 256),
