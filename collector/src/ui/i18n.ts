@@ -1,7 +1,10 @@
 // The web interface's words, French first, English second. Keys are the French dictionary's.
-export type Lang = 'fr' | 'en';
+// French strings are typeset once here (narrow no-break space before : ; ? !), see format.ts.
+import { typesetAll, type Lang } from './format.ts';
 
-const fr = {
+export type { Lang };
+
+const fr = typesetAll({
   appName: 'tiebreak',
   title: 'Carte des dépendances numériques',
   subtitle: 'Dépendance du système d’information aux fournisseurs non européens (TIE Break)',
@@ -88,7 +91,8 @@ const fr = {
   stale: 'Sans inventaire depuis 30 jours',
   previous: 'Précédent',
   next: 'Suivant',
-  page: 'Page {p} sur {n} ({total} lignes)',
+  page: 'Page {p} sur {n} ({total})',
+  rows: { one: 'ligne', many: 'lignes' },
   export: 'Exporter',
   none: 'Aucun résultat.',
   empty: 'Aucun inventaire reçu pour l’instant. Lancez un agent : tiebreak-agent send --server URL --token JETON',
@@ -134,7 +138,7 @@ const fr = {
   lastContact: 'Dernier contact',
   spool: 'File d’attente de l’agent',
   spoolWaiting: '{n} en attente',
-  spoolRejected: '{n} refusé(s), écarté(s)',
+  spoolRejected: { one: '{n} refusé, écarté', many: '{n} refusés, écartés' },
   spoolOldest: 'le plus ancien du',
   staleHosts: 'Postes qui ne remontent plus (30 jours)',
   users: 'Utilisateurs',
@@ -165,6 +169,20 @@ const fr = {
     parameters: 'Paramètres',
     accessNames: { none: 'libre', agent: 'identifiant d’agent', enrolment: 'jeton d’enrôlement', read: 'lecture : jeton d’API ou session', change: 'modification : jeton d’API administrateur, ou session administrateur avec jeton CSRF', authority: 'jeton de collectivité (observatoire)' },
   },
+  domain: 'Domaine Windows ou DNS',
+  line: 'ligne',
+  maturities: { mature: 'éprouvée', usable: 'utilisable', emerging: 'émergente' },
+  communityProject: 'projet communautaire',
+  criticalitySources: { product: 'fixée pour le produit', category: 'fixée pour la catégorie', default: 'par défaut de la catégorie', none: 'non fixée' },
+  yes: 'oui',
+  no: 'non',
+  laws: {
+    'CLOUD Act (2018): data held abroad by US providers': 'CLOUD Act (2018) : données détenues à l’étranger par des fournisseurs américains',
+    'FISA section 702: surveillance of non-US persons through US providers': 'FISA, section 702 : surveillance des personnes non américaines par l’intermédiaire de fournisseurs américains',
+    'National Intelligence Law (2017), art. 7: organisations must support state intelligence work': 'Loi sur le renseignement national (2017), art. 7 : les organisations doivent soutenir le travail du renseignement d’État',
+    'Data Security Law (2021)': 'Loi sur la sécurité des données (2021)',
+    'Federal Law 374-FZ (2016): storage and disclosure of communications to the security services': 'Loi fédérale 374-FZ (2016) : conservation et communication des échanges aux services de sécurité',
+  } as Record<string, string>,
   criticalityTitle: 'Criticité par catégorie et par produit',
   criticalityLevels: { 1: 'faible', 2: 'moyenne', 3: 'élevée' },
   default: 'par défaut',
@@ -203,7 +221,7 @@ const fr = {
     unmatched: 'Lignes de dépense non reconnues (comptées en origine inconnue)',
     importSpend: 'Importer les dépenses (CSV : fournisseur ou produit, montant, année, contrat, titulaire)',
     import: 'Importer',
-    imported: '{n} lignes importées.',
+    imported: { one: '{n} ligne importée.', many: '{n} lignes importées.' },
     critical: 'Dépendances critiques',
     criticalHelp: 'Critiques, non européennes et difficiles à remplacer, classées par poids × priorité.',
     products: 'Produits par exposition',
@@ -335,7 +353,7 @@ const fr = {
     exportYaml: 'Règles proposées (YAML, pour une demande de fusion)',
     none: 'Aucun document reçu.',
   },
-};
+});
 
 export type Dict = typeof fr;
 
@@ -426,7 +444,8 @@ const en: Dict = {
   stale: 'No inventory for 30 days',
   previous: 'Previous',
   next: 'Next',
-  page: 'Page {p} of {n} ({total} rows)',
+  page: 'Page {p} of {n} ({total})',
+  rows: { one: 'row', many: 'rows' },
   export: 'Export',
   none: 'No results.',
   empty: 'No inventory received yet. Run an agent: tiebreak-agent send --server URL --token TOKEN',
@@ -472,7 +491,7 @@ const en: Dict = {
   lastContact: 'Last contact',
   spool: 'Agent spool',
   spoolWaiting: '{n} waiting',
-  spoolRejected: '{n} refused, set aside',
+  spoolRejected: { one: '{n} refused, set aside', many: '{n} refused, set aside' },
   spoolOldest: 'oldest from',
   staleHosts: 'Hosts that stopped reporting (30 days)',
   users: 'Users',
@@ -503,6 +522,14 @@ const en: Dict = {
     parameters: 'Parameters',
     accessNames: { none: 'open', agent: 'agent credential', enrolment: 'enrolment token', read: 'read: API token or session', change: 'change: admin API token, or admin session with its CSRF token', authority: 'authority token (observatory)' },
   },
+  domain: 'Windows or DNS domain',
+  line: 'line',
+  maturities: { mature: 'mature', usable: 'usable', emerging: 'emerging' },
+  communityProject: 'community project',
+  criticalitySources: { product: 'set for the product', category: 'set for the category', default: 'category default', none: 'not set' },
+  yes: 'yes',
+  no: 'no',
+  laws: {} as Record<string, string>,
   criticalityTitle: 'Criticality by category and by product',
   criticalityLevels: { 1: 'low', 2: 'medium', 3: 'high' },
   default: 'default',
@@ -541,7 +568,7 @@ const en: Dict = {
     unmatched: 'Spend lines not recognised (counted as of unknown origin)',
     importSpend: 'Import spend (CSV: vendor or product, amount, year, contract, supplier)',
     import: 'Import',
-    imported: '{n} lines imported.',
+    imported: { one: '{n} line imported.', many: '{n} lines imported.' },
     critical: 'Critical dependencies',
     criticalHelp: 'Critical, non-European and hard to replace, ranked by weight × priority.',
     products: 'Products by exposure',

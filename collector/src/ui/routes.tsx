@@ -30,7 +30,7 @@ import type { Db } from '../store/db.ts';
 import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from '../store/tokens.ts';
 import { AgentsPage, ReportPage, SettingsPage, type AgentRow, type TokenRow } from './admin-pages.tsx';
 import { DICTS, type Lang } from './i18n.ts';
-import { CSS, isAdmin, type PageContext } from './layout.tsx';
+import { CSS, isAdmin, plural, type PageContext } from './layout.tsx';
 import { ApiPage } from './api-page.tsx';
 import { auditRoutes } from './audit-page.tsx';
 import { apiOperations } from '../http/openapi.ts';
@@ -97,7 +97,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const asked = c.req.query('lang');
     const lang: Lang = asked === 'en' || asked === 'fr' ? asked : getCookie(c, LANG_COOKIE) === 'en' ? 'en' : 'fr';
     const url = new URL(c.req.url);
-    return { lang, t: DICTS[lang], session: c.get('session'), path: url.pathname + url.search };
+    return { lang, t: DICTS[lang], session: c.get('session'), path: url.pathname + url.search, categoryName: (id) => ui.rules().categories.get(id)?.name[lang] };
   };
   const query = (c: Context) => c.req.query() as Record<string, string | undefined>;
   const categoryOptions = (lang: Lang): [string, string][] =>
@@ -521,7 +521,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
         (r) => ({ action: 'spend.import', object: file.name || 'upload.csv', details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }),
       );
       ui.dataChanged();
-      return assessmentPage(c, { notice: ctxOf(c).t.assessment.imported.replace('{n}', String(result.lines)) });
+      return assessmentPage(c, { notice: plural(ctxOf(c), result.lines, ctxOf(c).t.assessment.imported) });
     } catch (e) {
       if (e instanceof LineErrors) return assessmentPage(c, { error: e.message.split('\n')[0], errorLines: e.errors }, 400);
       if (e instanceof InputError) return assessmentPage(c, { error: e.message }, 400);
