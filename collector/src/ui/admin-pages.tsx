@@ -401,7 +401,7 @@ export function SettingsPage(props: {
                 <td>{u.username}</td>
                 <td>{u.role === 'admin' ? t.roleAdmin : t.roleViewer}</td>
                 {/* Where the account logs in: a directory's role follows its groups at each login. */}
-                <td>{{ local: 'local', ldap: 'LDAP', oidc: 'OpenID Connect' }[u.source]}</td>
+                <td>{t.accountSources[u.source as keyof typeof t.accountSources] ?? u.source}</td>
                 <td>{formatDateTime(ctx, u.last_login_at)}</td>
                 <td>
                   {admin && u.username !== ctx.session?.user.username && (
@@ -576,7 +576,7 @@ export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (
       </section>
       <section>
         <h2>{t.byArea}</h2>
-        <StackedBars rows={rows} originLabel={origin} title={t.byArea} />
+        <StackedBars lang={ctx.lang} rows={rows} originLabel={origin} title={t.byArea} />
         <table>
           <thead>
             <tr>
@@ -602,7 +602,7 @@ export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (
       </section>
       <section>
         <h2>{t.topVendors}</h2>
-        <Bars rows={map.by_vendor.filter((v) => v.origin === 'non_eu').slice(0, 10).map((v) => ({ label: v.vendor, value: v.hosts }))} title={t.topVendors} />
+        <Bars lang={ctx.lang} rows={map.by_vendor.filter((v) => v.origin === 'non_eu').slice(0, 10).map((v) => ({ label: v.vendor, value: v.hosts }))} title={t.topVendors} />
       </section>
       <section>
         <h2>{t.topProducts}</h2>

@@ -9,7 +9,7 @@ import type { history } from '../assessment/history.ts';
 import type { DeclaredAsset } from '../assessment/inputs.ts';
 import type { ScenarioResult } from '../assessment/scenario.ts';
 import { Bars, TrendLine } from './charts.tsx';
-import { colon, Csrf, formatEuro, formatNumber, formatPercent, label, lawLabel, Layout, maturityLabel, OriginTag, isAdmin, type PageContext } from './layout.tsx';
+import { colon, Csrf, formatDate, formatEuro, formatNumber, formatPercent, label, lawLabel, Layout, maturityLabel, OriginTag, isAdmin, type PageContext } from './layout.tsx';
 
 type History = ReturnType<typeof history>;
 
@@ -199,12 +199,12 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
       <div class="grid2">
         <section aria-labelledby="by-area">
           <h2 id="by-area">{s.byArea}</h2>
-          <Bars title={s.byArea} format={(v) => formatNumber(ctx, v)} rows={AREAS.map((area) => ({ label: label(ctx, 'areas', area), value: a.areas[area].exposure ?? 0, origin: 'non_eu' }))} />
+          <Bars lang={ctx.lang} title={s.byArea} format={(v) => formatNumber(ctx, v)} rows={AREAS.map((area) => ({ label: label(ctx, 'areas', area), value: a.areas[area].exposure ?? 0, origin: 'non_eu' }))} />
           <AreaIndexTable ctx={ctx} a={a} />
         </section>
         <section aria-labelledby="trend">
           <h2 id="trend">{s.trend}</h2>
-          {h.days.length ? <TrendLine title={s.trend} days={h.days} series={series} targets={indexTargets} /> : <p class="muted">{s.noHistory}</p>}
+          {h.days.length ? <TrendLine lang={ctx.lang} title={s.trend} days={h.days} series={series} targets={indexTargets} /> : <p class="muted">{s.noHistory}</p>}
           <p>
             {series.map((x) => (
               <span style="margin-right:1rem">
@@ -228,7 +228,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
               <tbody>
                 {h.days.map((day, i) => (
                   <tr>
-                    <th scope="row">{day}</th>
+                    <th scope="row">{formatDate(ctx, day)}</th>
                     {series.map((x) => (
                       <td class="n">{formatNumber(ctx, x.values[i])}</td>
                     ))}
@@ -423,7 +423,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
                   ) : null}
                 </td>
                 <td class="n">{formatNumber(ctx, p.priority)}</td>
-                <td>{p.seal.level === null ? 'n/a' : `SEAL-${p.seal.level}`}</td>
+                <td>{p.seal.level === null ? t.notApplicable : `SEAL-${p.seal.level}`}</td>
                 <td>{Object.values(p.seal.objectives).map((o) => OBJECTIVE_MARK[o]).join(' ')}</td>
                 <td class="n">{p.spend_eur !== null ? eur(ctx, p.spend_eur) : p.estimated_spend_eur !== null ? `${eur(ctx, p.estimated_spend_eur)} (${s.estimate})` : '–'}</td>
               </tr>

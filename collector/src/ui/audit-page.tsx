@@ -6,7 +6,7 @@ import { AUDIT_ACTIONS, AUDIT_PAGE_SIZE, listAudit, type AuditFilters, type Audi
 import type { AuthVariables } from '../http/auth.ts';
 import type { Db } from '../store/db.ts';
 import type { Table } from '../exports/tables.ts';
-import { isAdmin, Layout, type PageContext } from './layout.tsx';
+import { colon, isAdmin, Layout, type PageContext } from './layout.tsx';
 
 type Env = { Variables: AuthVariables };
 const EXPORT_LIMIT = 500_000;
@@ -62,7 +62,7 @@ export function AuditPage(props: { ctx: PageContext; rows: AuditRow[]; total: nu
         </button>
       </form>
       <p class="exports">
-        {`${ctx.t.export} : `}
+        {`${ctx.t.export}${colon(ctx)}`}
         <a href={`/settings/audit.csv${queryString(filters)}`}>CSV</a>
         <a href={`/settings/audit.xlsx${queryString(filters)}`}>XLSX</a>
       </p>

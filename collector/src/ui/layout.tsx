@@ -117,7 +117,7 @@ export function OriginTag(props: { ctx: PageContext; origin: string }) {
 export const isAdmin = (ctx: PageContext) => ctx.session?.user.role === 'admin';
 
 /** A word of the dictionary for a key of a group (areas, origins...), the key itself if unknown. */
-export const label = <K extends 'areas' | 'origins' | 'licences' | 'roles' | 'kinds' | 'evidences' | 'confidences'>(ctx: PageContext, group: K, key: string | null) =>
+export const label = <K extends 'areas' | 'origins' | 'licences' | 'roles' | 'kinds' | 'evidences' | 'confidences' | 'sources'>(ctx: PageContext, group: K, key: string | null) =>
   key ? ((ctx.t[group] as Record<string, string>)[key] ?? key) : '–';
 
 /** A number in the page's language, with at most `digits` decimals; '–' for none (format.ts). */

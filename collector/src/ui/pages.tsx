@@ -121,7 +121,7 @@ function NumbersTable(props: { ctx: PageContext; head: string[]; rows: (string |
         <tbody>
           {props.rows.map((r) => (
             <tr>
-              {r.map((cell, i) => (i === 0 ? <th scope="row">{cell}</th> : <td class="n">{typeof cell === 'number' ? fmt(props.ctx, cell) : cell}</td>))}
+              {r.map((cell, i) => (i === 0 ? <th scope="row">{cell}</th> : <td class="n">{typeof cell === 'number' ? formatNumber(props.ctx, cell) : cell}</td>))}
             </tr>
           ))}
         </tbody>
@@ -204,14 +204,14 @@ export function OverviewPage(props: {
             {props.trend.days.length ? (
               <>
                 <div class="trend">
-                  <TrendLine
+                  <TrendLine lang={ctx.lang}
                     title={t.assessment.trend}
                     days={props.trend.days}
                     series={[{ label: t.assessment.exposure, colour: '#1b1b1b', values: props.trend.values }]}
                     targets={props.trend.targets.map((x) => ({ label: t.assessment.target, year: x.year, value: x.value }))}
                   />
                 </div>
-                <NumbersTable ctx={ctx} head={[t.assessment.day, t.assessment.exposure]} rows={props.trend.days.map((d, i) => [d, props.trend.values[i] ?? '–'])} />
+                <NumbersTable ctx={ctx} head={[t.assessment.day, t.assessment.exposure]} rows={props.trend.days.map((d, i) => [formatDate(ctx, d), props.trend.values[i] ?? '–'])} />
               </>
             ) : (
               <p class="muted">{t.assessment.noHistory}</p>
@@ -220,7 +220,7 @@ export function OverviewPage(props: {
           <div class="grid2">
             <section aria-labelledby="by-area">
               <h2 id="by-area">{t.byArea}</h2>
-              <StackedBars rows={rows} originLabel={(o) => label(ctx, 'origins', o)} title={t.byArea} />
+              <StackedBars lang={ctx.lang} rows={rows} originLabel={(o) => label(ctx, 'origins', o)} title={t.byArea} />
               <NumbersTable
                 ctx={ctx}
                 head={[t.area, ...['non_eu', 'europe', 'eu', 'community', 'unknown'].map((o) => label(ctx, 'origins', o))]}
@@ -229,17 +229,17 @@ export function OverviewPage(props: {
             </section>
             <section aria-labelledby="top-vendors">
               <h2 id="top-vendors">{t.topVendors}</h2>
-              <Bars rows={nonEuVendors.map((v) => ({ label: v.vendor, value: v.hosts, origin: v.origin }))} title={t.topVendors} />
+              <Bars lang={ctx.lang} rows={nonEuVendors.map((v) => ({ label: v.vendor, value: v.hosts, origin: v.origin }))} title={t.topVendors} />
               <NumbersTable ctx={ctx} head={[t.vendor, t.ownerCountry, t.hosts, t.installations]} rows={nonEuVendors.map((v) => [v.vendor, v.owner_country ?? '–', v.hosts, v.installations])} />
             </section>
             <section aria-labelledby="treemap">
               <h2 id="treemap">{t.vendorMap}</h2>
-              <Treemap tiles={map.by_vendor.slice(0, 24).map((v) => ({ label: v.vendor, value: v.installations, origin: v.origin }))} title={t.vendorMap} />
+              <Treemap lang={ctx.lang} tiles={map.by_vendor.slice(0, 24).map((v) => ({ label: v.vendor, value: v.installations, origin: v.origin }))} title={t.vendorMap} />
               <NumbersTable ctx={ctx} head={[t.vendor, t.origin, t.installations]} rows={map.by_vendor.slice(0, 24).map((v) => [v.vendor, label(ctx, 'origins', v.origin), v.installations])} />
             </section>
             <section aria-labelledby="countries">
               <h2 id="countries">{t.byOwnerCountry}</h2>
-              <Bars rows={map.by_owner_country.slice(0, 10).map((c) => ({ label: c.country, value: c.hosts, origin: 'eu' }))} title={t.byOwnerCountry} />
+              <Bars lang={ctx.lang} rows={map.by_owner_country.slice(0, 10).map((c) => ({ label: c.country, value: c.hosts, origin: 'eu' }))} title={t.byOwnerCountry} />
               <NumbersTable ctx={ctx} head={[t.country, t.hosts, t.installations]} rows={map.by_owner_country.map((c) => [c.country, c.hosts, c.installations])} />
             </section>
           </div>
@@ -336,7 +336,7 @@ function Pager(props: { ctx: PageContext; page: Page<unknown>; base: string; que
 function Exports(props: { ctx: PageContext; base: string; query: Record<string, string | undefined> }) {
   return (
     <p class="exports">
-      {`${props.ctx.t.export} : `}
+      {`${props.ctx.t.export}${colon(props.ctx)}`}
       <a href={withParam(`${props.base}.csv`, props.query, 'page', undefined)}>CSV</a>
       <a href={withParam(`${props.base}.xlsx`, props.query, 'page', undefined)}>XLSX</a>
     </p>
@@ -519,7 +519,7 @@ export function ProductsPage(props: { ctx: PageContext; page: Page<ProductRow>; 
                     <OriginTag ctx={ctx} origin={p.origin} />
                   </td>
                   <td>{categoryLabel(ctx, p.category)}</td>
-                  <td>{p.source}</td>
+                  <td>{label(ctx, 'sources', p.source)}</td>
                   <td>{label(ctx, 'confidences', p.confidence)}</td>
                   <td class="n">{fmt(ctx, p.hosts)}</td>
                 </tr>
@@ -694,7 +694,7 @@ export function ProductDetailPage(props: { ctx: PageContext; d: ProductDetail; p
         <Facts
           rows={[
             [t.publisher, e.publisher ?? '–'],
-            [t.source, e.source],
+            [t.source, label(ctx, 'sources', e.source)],
             [t.vendor, e.vendor_id ? <a href={`/vendors/${encodeURIComponent(e.vendor_id)}`}>{d.vendorName ?? e.vendor_id}</a> : '–'],
             [t.product, d.productName ?? '–'],
             [t.country, e.country ?? '–'],
@@ -717,8 +717,8 @@ export function ProductDetailPage(props: { ctx: PageContext; d: ProductDetail; p
                 <span class="muted">{t.costLater}</span>
               ),
             ],
-            [t.assessment.exposure, d.assessed ? <a href="/assessment#products">{`${d.assessed.exposure} / 100`}</a> : '–'],
-            [t.assessment.priority, d.assessed ? `${d.assessed.priority} / 100` : '–'],
+            [t.assessment.exposure, d.assessed ? <a href="/assessment#products">{`${formatNumber(ctx, d.assessed.exposure)} / 100`}</a> : '–'],
+            [t.assessment.priority, d.assessed ? `${formatNumber(ctx, d.assessed.priority)} / 100` : '–'],
             [t.hosts, String(e.hosts)],
           ]}
         />

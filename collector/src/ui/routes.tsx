@@ -243,10 +243,10 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     return exportTable(c, 'hosts', {
       columns: [
         { key: 'hostname', label: t.hostname },
-        { key: 'domain', label: 'domain' },
+        { key: 'domain', label: t.domain },
         { key: 'role', label: t.role },
         { key: 'os_name', label: t.os },
-        { key: 'os_version', label: 'version' },
+        { key: 'os_version', label: t.osVersion },
         { key: 'agent_name', label: t.agent },
         { key: 'last_seen', label: t.lastSeen },
         { key: 'software_count', label: t.softwareCount },
@@ -373,7 +373,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     return exportTable(c, 'vendors', {
       columns: [
         { key: 'vendor', label: t.vendor },
-        { key: 'vendor_id', label: 'id' },
+        { key: 'vendor_id', label: t.vendorId },
         { key: 'country', label: t.country },
         { key: 'owner', label: t.owner },
         { key: 'owner_country', label: t.ownerCountry },
