@@ -51,11 +51,11 @@ export function formatDate(lang: Lang, iso: string | number | Date | null | unde
 }
 
 /** A date and its time of day, UTC: "2 décembre 2026 à 08:52" / "2 December 2026, 08:52". */
-export function formatDateTime(lang: Lang, iso: string | null | undefined): string {
+export function formatDateTime(lang: Lang, iso: string | null | undefined, seconds = false): string {
   if (!iso) return '–';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  const time = d.toISOString().slice(11, 16);
+  const time = d.toISOString().slice(11, seconds ? 19 : 16);
   return lang === 'fr' ? `${formatDate(lang, d)} à ${time}` : `${formatDate(lang, d)}, ${time}`;
 }
 

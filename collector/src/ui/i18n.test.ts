@@ -9,6 +9,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AREAS, MATURITIES } from '@tiebreak/shared';
 import { makeInventory } from '../../../test/fixtures.ts';
+import { AUDIT_ACTIONS, recordAudit } from '../accounts/audit.ts';
 import { createSession, createUser } from '../accounts/users.ts';
 import { createCollector, type Collector } from '../collector.ts';
 import { createToken, enrolAgent } from '../store/tokens.ts';
@@ -27,8 +28,8 @@ const WORKSTATION_SOFTWARE = [
   { name: 'Gestion des cimetières', version: '4.2', publisher: 'Éditeur Régional SARL' },
 ];
 const SERVER_SOFTWARE = [
-  { name: 'openssh-server', version: '1:9.2p1-2', publisher: 'Debian OpenSSH Maintainers', source: 'dpkg' },
-  { name: 'postgresql-15', version: '15.10-0+deb12u1', publisher: 'Debian PostgreSQL Maintainers', source: 'dpkg' },
+  { name: 'openssh-server', version: '1:9.2p1-2', publisher: 'Debian OpenSSH Maintainers', source: 'dpkg' as const },
+  { name: 'postgresql-15', version: '15.10-0+deb12u1', publisher: 'Debian PostgreSQL Maintainers', source: 'dpkg' as const },
 ];
 const DATA_STRINGS = [...WORKSTATION_SOFTWARE, ...SERVER_SOFTWARE].flatMap((s) => [s.name, s.publisher]);
 
@@ -57,6 +58,8 @@ beforeAll(async () => {
   const server = makeInventory({ machine: 'srv-1', osFamily: 'linux', osName: 'Debian GNU/Linux 12 (bookworm)', software: SERVER_SOFTWARE });
   expect((await send({ ...server, os: { ...server.os, family: 'linux', version: '12' } })).status).toBe(200);
   collector.takeSnapshot();
+  // The audit log's page with an entry, and a category's criticality set by the DSI.
+  recordAudit(collector.db, { actor: { kind: 'user', name: 'dsi', ip: '192.0.2.10' }, action: 'criticality.category', details: 'browser=3' }, new Date('2026-12-01T09:15:30Z'));
   // A product of a non-European vendor with a law note, its vendor, a host: their detail pages.
   const chrome = collector.db.prepare("SELECT id, vendor_id FROM catalogue WHERE name = 'Google Chrome'").get() as { id: number; vendor_id: string } | undefined;
   if (!chrome) throw new Error('Google Chrome was not recognised: the test data no longer fits the rules');
@@ -145,6 +148,8 @@ function rawIds(): string[] {
     ...Object.keys(DICTS.fr.roles),
     ...Object.keys(DICTS.fr.criticalitySources),
     ...Object.keys(DICTS.fr.sources),
+    ...AUDIT_ACTIONS,
+    ...Object.keys(DICTS.fr.audit.groups),
   ];
 }
 

@@ -125,7 +125,7 @@ export const formatNumber = (ctx: PageContext, n: number | null | undefined, dig
 export const formatPercent = (ctx: PageContext, n: number | null | undefined, digits = 1) => format.formatPercent(ctx.lang, n, digits);
 export const formatEuro = (ctx: PageContext, n: number | null | undefined) => format.formatEuro(ctx.lang, n);
 export const formatDate = (ctx: PageContext, iso: string | null | undefined) => format.formatDate(ctx.lang, iso);
-export const formatDateTime = (ctx: PageContext, iso: string | null | undefined) => format.formatDateTime(ctx.lang, iso);
+export const formatDateTime = (ctx: PageContext, iso: string | null | undefined, seconds = false) => format.formatDateTime(ctx.lang, iso, seconds);
 /** "Label : " in French, "Label: " in English. */
 export const colon = (ctx: PageContext) => format.colon(ctx.lang);
 /** "{n} ligne(s)" with the right plural, the number formatted. */
