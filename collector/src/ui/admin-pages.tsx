@@ -540,7 +540,8 @@ export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (
         <button class="primary" type="button" id="print">
           {t.print}
         </button>
-        <script src="/assets/print.js" defer />
+        <script src="/assets/print.js" defer />{' '}
+        <a href="/report.md">{t.reportMarkdown}</a>
       </p>
       <div class="kpis">
         <div class="kpi">

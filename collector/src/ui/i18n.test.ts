@@ -248,6 +248,27 @@ describe('pages', () => {
     expect(problems).toEqual([]);
   });
 
+  it('serve the Markdown diagnostic in the page language', async () => {
+    const md = async (lang: Lang) => {
+      const res = await collector.app.request('/report.md', { headers: { cookie: `${cookie}; tb_lang=${lang}` } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/markdown');
+      return res.text();
+    };
+    const fr = await md('fr');
+    expect(fr).toContain('# Diagnostic de dépendance numérique');
+    expect(fr).toMatch(new RegExp(`\\*\\*Indice d’exposition${NNBSP}: \\d+(,\\d)? / 100\\*\\*`));
+    expect(fr).toContain('| ensemble |');
+    expect(fr).toContain(`| ${DICTS.fr.areas.workstation} |`);
+    expect(fr).toContain('## Dépendances critiques');
+    for (const english of ['Exposure index', 'Lock-in', 'overall', 'Critical dependencies', 'non_eu', '| workstation |', 'n/a']) expect(fr).not.toContain(english);
+    expect(fr).not.toMatch(/\d\.\d+ (\/ 100|%)|\d %/);
+    const en = await md('en');
+    expect(en).toContain('# Digital dependency diagnostic');
+    expect(en).toMatch(/\*\*Exposure index: \d+(\.\d)? \/ 100\*\*/);
+    for (const french of ['Indice', 'ensemble', 'Dépendances', NNBSP]) expect(en).not.toContain(french);
+  });
+
   it('export CSV headers in the page language', async () => {
     for (const [lang, header] of [
       ['fr', 'Domaine Windows ou DNS'],

@@ -195,6 +195,7 @@ const fr = typesetAll({
   reportTitle: 'Diagnostic de dépendance numérique',
   reportIntro: 'Document établi à partir des inventaires automatiques du parc, pour le groupe de travail TIE Break.',
   print: 'Imprimer / PDF',
+  reportMarkdown: 'Télécharger le diagnostic (Markdown)',
   generated: 'Établi le',
   assessment: {
     title: 'Évaluation de la dépendance',
@@ -575,6 +576,7 @@ const en: Dict = {
   reportTitle: 'Digital dependency assessment',
   reportIntro: 'Drawn from the automatic inventories of the fleet, for the TIE Break working group.',
   print: 'Print / PDF',
+  reportMarkdown: 'Download the diagnostic (Markdown)',
   generated: 'Generated on',
   assessment: {
     title: 'Dependency assessment',

@@ -7,6 +7,7 @@ import type { BlockList } from 'node:net';
 import { InputError } from '@tiebreak/shared';
 import { computeAssessment, criticalityResolver } from '../assessment/compute.ts';
 import { history, setTarget } from '../assessment/history.ts';
+import { reportMarkdown } from '../assessment/report.ts';
 import { LineErrors, addAsset, importSpend, listAssets, removeAsset, validateAsset } from '../assessment/inputs.ts';
 import { runScenario, type ScenarioResult } from '../assessment/scenario.ts';
 import { AssessmentPage, type AssessmentPageProps } from './assessment-page.tsx';
@@ -216,6 +217,14 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const map = computeMap(db, classifier, { unclassifiedLimit: 0 });
     const authority = authorityLabel(getAuthority(db));
     return c.html(<ReportPage ctx={ctxOf(c)} map={map} top={withAlternatives(classifier)} authority={authority} assessment={computeAssessment(db, classifier)} />);
+  });
+
+  // The diagnostic as Markdown (what `tiebreak-collector report --format md` prints), in the page's language.
+  app.get('/report.md', (c) => {
+    const classifier = ui.classifier();
+    const markdown = reportMarkdown(computeAssessment(db, classifier), history(db), getAuthority(db), ctxOf(c).lang);
+    const stamp = new Date().toISOString().slice(0, 10);
+    return c.body(`${markdown}\n`, 200, { 'Content-Type': 'text/markdown; charset=utf-8', 'Content-Disposition': `attachment; filename="tiebreak-diagnostic-${stamp}.md"` });
   });
 
   // Lists and their exports: the same filters, all rows in the export.
