@@ -149,7 +149,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
   const admin = isAdmin(ctx);
   const trackedLabel = (key: string) => {
     const [indicator, area] = key.split('.') as [string, string | undefined];
-    const name = indicator === 'exposure' ? s.exposure : indicator === 'priority' ? s.priority : indicator === 'lock_in' ? s.lockIn : key;
+    const name = indicator === 'exposure' ? s.exposure : indicator === 'priority' ? s.priority : indicator === 'lock_in' ? s.lockIn : ((s.tracked as Record<string, string>)[indicator] ?? key);
     return area ? `${name} — ${label(ctx, 'areas', area)}` : name;
   };
   const series = [

@@ -11,6 +11,7 @@ import { AREAS, MATURITIES } from '@tiebreak/shared';
 import { makeInventory } from '../../../test/fixtures.ts';
 import { AUDIT_ACTIONS, recordAudit } from '../accounts/audit.ts';
 import { createSession, createUser } from '../accounts/users.ts';
+import { TRACKED } from '../assessment/history.ts';
 import { createCollector, type Collector } from '../collector.ts';
 import { createToken, enrolAgent } from '../store/tokens.ts';
 import { count, formatDate, formatEuro, formatNumber, formatPercent, NNBSP, typeset } from './format.ts';
@@ -149,6 +150,7 @@ function rawIds(): string[] {
     ...Object.keys(DICTS.fr.criticalitySources),
     ...Object.keys(DICTS.fr.sources),
     ...AUDIT_ACTIONS,
+    ...TRACKED,
     ...Object.keys(DICTS.fr.audit.groups),
   ];
 }

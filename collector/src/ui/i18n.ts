@@ -263,6 +263,7 @@ const fr = typesetAll({
     weakest: 'Maillon faible',
     none: 'Aucune.',
     estimate: 'estimation',
+    tracked: { non_eu_installations_share: 'Part des installations hors Europe (%)', non_eu_spend_share: 'Part de la dépense hors Europe (%)', unknown_share: 'Part non reconnue (%)', critical_dependencies: 'Dépendances critiques' },
   },
   authority: {
     title: 'Collectivité',
@@ -644,6 +645,7 @@ const en: Dict = {
     weakest: 'Weakest link',
     none: 'None.',
     estimate: 'estimate',
+    tracked: { non_eu_installations_share: 'Non-European share of installations (%)', non_eu_spend_share: 'Non-European share of spend (%)', unknown_share: 'Unrecognised share (%)', critical_dependencies: 'Critical dependencies' },
   },
   authority: {
     title: 'Authority',
