@@ -144,7 +144,7 @@ const WORDS = {
     trajectoryHead: '| jour | exposition | infrastructure | poste de travail | logiciels | verrouillage | priorité | dépense hors UE |',
     targets: 'Objectifs : {list}.',
     targetIn: '{indicator} {value} en {year}',
-    listSep: ' ; ',
+    listSep: '\u202f; ',
   }),
 };
 

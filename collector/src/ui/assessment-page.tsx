@@ -303,7 +303,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
           <p class="muted">{`${s.noSpend} ${s.spendEstimate}${colon(ctx)}${eur(ctx, spend.estimated_total_eur)}.`}</p>
         )}
         {undated.length ? (
-          <p class="muted">{`${s.undated}${colon(ctx)}${undated.map((d) => `${d.name} (${eur(ctx, d.amount_eur)})`).join(ctx.lang === 'fr' ? '\u202f; ' : '; ')}`}</p>
+          <p class="muted">{`${s.undated}${colon(ctx)}${undated.map((d) => `${d.name} (${eur(ctx, d.amount_eur)})`).join(t.listSep)}`}</p>
         ) : null}
         {a.spend.unmatched.length ? (
           <details>

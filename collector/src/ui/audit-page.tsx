@@ -119,7 +119,7 @@ export function auditRoutes(deps: { db: Db; ctxOf: (c: Context<Env>) => PageCont
     const q = c.req.query();
     return { actor: q.actor?.slice(0, 100), action: q.action?.slice(0, 100), from: q.from, to: q.to, page: q.page };
   };
-  const forbidden = (c: Context<Env>) => c.text('Journal d’audit réservé aux administrateurs / audit log: admins only', 403);
+  const forbidden = (c: Context<Env>) => c.text(deps.ctxOf(c).t.audit.adminsOnly, 403);
   app.get('/settings/audit', (c) => {
     const ctx = deps.ctxOf(c);
     if (!isAdmin(ctx)) return forbidden(c);

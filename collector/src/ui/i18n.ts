@@ -10,8 +10,10 @@ const fr = typesetAll({
   subtitle: 'Dépendance du système d’information aux fournisseurs non européens (TIE Break)',
   nav: { overview: 'Vue d’ensemble', vendors: 'Fournisseurs', products: 'Produits', hosts: 'Postes et serveurs', unknown: 'Non reconnus', assessment: 'Évaluation', agents: 'Agents', settings: 'Réglages', report: 'Rapport', federation: 'Publication' },
   logout: 'Se déconnecter',
+  mainNav: 'Navigation principale',
+  listSep: '\u202f; ', // already typeset: nothing precedes the sign here
   otherLang: 'English',
-  login: { title: 'Connexion', username: 'Identifiant', password: 'Mot de passe', submit: 'Se connecter', failed: 'Identifiant ou mot de passe incorrect.', tooMany: 'Trop de tentatives : réessayez dans {s} secondes.' },
+  login: { title: 'Connexion', username: 'Identifiant', password: 'Mot de passe', submit: 'Se connecter', failed: 'Identifiant ou mot de passe incorrect.', badCsrf: 'Formulaire expiré (jeton CSRF invalide) : rechargez la page de connexion.', tooMany: 'Trop de tentatives : réessayez dans {s} secondes.' },
   directory: {
     withProvider: 'Se connecter avec {label}',
     or: 'ou',
@@ -263,6 +265,7 @@ const fr = typesetAll({
     weakest: 'Maillon faible',
     none: 'Aucune.',
     estimate: 'estimation',
+    chooseCsv: 'Choisissez un fichier CSV.',
     tracked: { non_eu_installations_share: 'Part des installations hors Europe (%)', non_eu_spend_share: 'Part de la dépense hors Europe (%)', unknown_share: 'Part non reconnue (%)', critical_dependencies: 'Dépendances critiques' },
   },
   authority: {
@@ -289,6 +292,7 @@ const fr = typesetAll({
     to: 'Au',
     filter: 'Filtrer',
     empty: 'Aucune modification enregistrée pour ces critères.',
+    adminsOnly: 'Le journal d’audit est réservé aux administrateurs.',
     kinds: { user: 'compte', 'api-token': 'jeton d’API', cli: 'ligne de commande' },
     groups: { session: 'Sessions', user: 'Comptes', 'api-token': 'Jetons d’API', 'enrolment-token': 'Jetons d’enrôlement', agent: 'Agents', 'local-rule': 'Règles locales', criticality: 'Criticité', spend: 'Dépenses', asset: 'Actifs déclarés', target: 'Objectifs', settings: 'Réglages', inventories: 'Inventaires', database: 'Base de données' },
     allOfGroup: '{group} : toutes les actions',
@@ -398,8 +402,10 @@ const en: Dict = {
   subtitle: 'Dependency of the information system on non-European vendors (TIE Break)',
   nav: { overview: 'Overview', vendors: 'Vendors', products: 'Products', hosts: 'Hosts', unknown: 'Unrecognised', assessment: 'Assessment', agents: 'Agents', settings: 'Settings', report: 'Report', federation: 'Publication' },
   logout: 'Log out',
+  mainNav: 'Main navigation',
+  listSep: '; ',
   otherLang: 'Français',
-  login: { title: 'Log in', username: 'User name', password: 'Password', submit: 'Log in', failed: 'Wrong user name or password.', tooMany: 'Too many attempts: try again in {s} seconds.' },
+  login: { title: 'Log in', username: 'User name', password: 'Password', submit: 'Log in', failed: 'Wrong user name or password.', badCsrf: 'Form expired (invalid CSRF token): reload the login page.', tooMany: 'Too many attempts: try again in {s} seconds.' },
   directory: {
     withProvider: 'Log in with {label}',
     or: 'or',
@@ -645,6 +651,7 @@ const en: Dict = {
     weakest: 'Weakest link',
     none: 'None.',
     estimate: 'estimate',
+    chooseCsv: 'Choose a CSV file.',
     tracked: { non_eu_installations_share: 'Non-European share of installations (%)', non_eu_spend_share: 'Non-European share of spend (%)', unknown_share: 'Unrecognised share (%)', critical_dependencies: 'Critical dependencies' },
   },
   authority: {
@@ -671,6 +678,7 @@ const en: Dict = {
     to: 'To',
     filter: 'Filter',
     empty: 'No change recorded for these criteria.',
+    adminsOnly: 'The audit log is for admins only.',
     kinds: { user: 'account', 'api-token': 'API token', cli: 'command line' },
     groups: { session: 'Sessions', user: 'Accounts', 'api-token': 'API tokens', 'enrolment-token': 'Enrolment tokens', agent: 'Agents', 'local-rule': 'Local rules', criticality: 'Criticality', spend: 'Spend', asset: 'Declared assets', target: 'Targets', settings: 'Settings', inventories: 'Inventories', database: 'Database' },
     allOfGroup: '{group}: every action',

@@ -71,7 +71,7 @@ export function Layout(props: { ctx: PageContext; title: string; active?: keyof 
         <header>
           <a class="brand" href="/">tiebreak</a>
           {ctx.session && (
-            <nav aria-label={ctx.lang === 'fr' ? 'Navigation principale' : 'Main navigation'}>
+            <nav aria-label={t.mainNav}>
               <ul>
                 {items.map(([key, label]) => (
                   <li>

@@ -132,7 +132,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const form = await c.req.parseBody();
     const t = ctxOf(c).t;
     const cookie = getCookie(c, LOGIN_CSRF_COOKIE);
-    if (!cookie || form._csrf !== cookie) return c.text('Jeton CSRF invalide / invalid CSRF token', 403);
+    if (!cookie || form._csrf !== cookie) return c.text(t.login.badCsrf, 403);
     const username = String(form.username ?? '').slice(0, 64);
     const password = String(form.password ?? '').slice(0, 1024);
     const ip = clientAddress(c, ui.trustProxy ?? null);
@@ -519,7 +519,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   app.post('/assessment/spend', async (c) => {
     const form = await c.req.parseBody();
     const file = form.file;
-    if (!(file instanceof File) || !file.size) return assessmentPage(c, { error: ctxOf(c).lang === 'fr' ? 'Choisissez un fichier CSV.' : 'Choose a CSV file.' }, 400);
+    if (!(file instanceof File) || !file.size) return assessmentPage(c, { error: ctxOf(c).t.assessment.chooseCsv }, 400);
     if (file.size > 8 * 1024 * 1024) return assessmentPage(c, { error: 'CSV > 8 MiB' }, 400);
     try {
       const text = await file.text();
