@@ -70,16 +70,19 @@ export function count(lang: Lang, n: number, one: string, many: string): string 
 }
 
 /**
- * French high punctuation: the space typed before : ; ? ! (or none before ; ? !) becomes a narrow
+ * French high punctuation and quotes: the space typed before : ; ? ! » and after « (or none) becomes a narrow
  * no-break space, so the sign never starts a line. Only where the sign ends a word and is followed
  * by a space or the end: "https://", "10:30", "a:b" and "file.csv:12" are left as they are.
  */
 export function typeset(text: string): string {
-  return text.replace(/(\S)?[ \u00a0\u202f]*([:;?!])(?=\s|$)/g, (all, before: string | undefined, sign: string) => {
-    if (before === undefined) return all; // a sign at the start: nothing to attach to
-    if (sign === ':' && !/[ \u00a0\u202f]/.test(all)) return all; // "Note:" with no space is a label, a key or code
-    return `${before}${NNBSP}${sign}`;
-  });
+  return text
+    .replace(/«[ \u00a0]*/g, `«${NNBSP}`)
+    .replace(/[ \u00a0]*»/g, `${NNBSP}»`)
+    .replace(/(\S)?[ \u00a0\u202f]*([:;?!])(?=\s|$)/g, (all, before: string | undefined, sign: string) => {
+      if (before === undefined) return all; // a sign at the start: nothing to attach to
+      if (sign === ':' && !/[ \u00a0\u202f]/.test(all)) return all; // "Note:" with no space is a label, a key or code
+      return `${before}${NNBSP}${sign}`;
+    });
 }
 
 /** The separator between a label and its value: "Exposition : 25" / "Exposure: 25". */

@@ -201,6 +201,7 @@ describe('formats', () => {
     expect([0, 1, 2].map((n) => count('fr', n, 'ligne', 'lignes'))).toEqual(['0 ligne', '1 ligne', '2 lignes']);
     expect([0, 1, 2].map((n) => count('en', n, 'line', 'lines'))).toEqual(['0 lines', '1 line', '2 lines']);
     expect(typeset('Voir : https://exemple.fr:8443/a à 10:30 ; fini !')).toBe(`Voir${NNBSP}: https://exemple.fr:8443/a à 10:30${NNBSP}; fini${NNBSP}!`);
+    expect(typeset('en-tête « Authorization: Bearer JETON »')).toBe(`en-tête «${NNBSP}Authorization: Bearer JETON${NNBSP}»`);
   });
 });
 
