@@ -305,13 +305,13 @@ describe('the assessment of a hand-built authority', () => {
     const fr = (n: number) => n.toLocaleString('fr-FR', { maximumFractionDigits: 1 });
     const kpis = [...html.matchAll(/<div class="kpi"><div class="v">([^<]*)<\/div><div class="l">([^<]*)<\/div>/g)].map((m) => [m[1], m[2]]);
     expect(kpis[0]).toEqual([`${fr(index(null, exposure))} / 100`, 'Indice d’exposition']);
-    expect(kpis[1]).toEqual([`${fr(lockIn(null))} %`, 'Verrouillage']);
+    expect(kpis[1]).toEqual([`${fr(lockIn(null))}\u202f%`, 'Verrouillage']);
     for (const area of AREAS) {
       const row = html.match(new RegExp(`<th scope="row">${{ infrastructure: 'Infrastructure', workstation: 'Poste de travail', software: 'Logiciels' }[area]}</th><td class="n">([^<]*)</td><td class="n">([^<]*)</td><td class="n">([^<]*)</td>`));
-      expect(row?.slice(1), area).toEqual([fr(index(area, exposure)), `${fr(lockIn(area))} %`, fr(index(area, priority))]);
+      expect(row?.slice(1), area).toEqual([fr(index(area, exposure)), `${fr(lockIn(area))}\u202f%`, fr(index(area, priority))]);
     }
     const overview = await (await collector.get('/')).text();
-    expect(overview).toContain(`Indice d’exposition : ${fr(index(null, exposure))} / 100`);
+    expect(overview).toContain(`Indice d’exposition\u202f: ${fr(index(null, exposure))} / 100`);
   });
 
   it('keeps a snapshot per day and targets on the new indicators', async () => {

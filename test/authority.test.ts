@@ -50,6 +50,13 @@ describe('authority settings', () => {
 
     const md = await cli(['report', '--format', 'md']);
     expect(md.stdout).toContain('# Digital dependency diagnostic — Commune de Testville\n\nSIREN 217 500 016\n');
+    const french = await cli(['report', '--format', 'md', '--lang', 'fr']);
+    expect(french.code, french.stderr).toBe(0);
+    expect(french.stdout).toContain('# Diagnostic de dépendance numérique — Commune de Testville\n\nSIREN 217 500 016\n');
+    expect(french.stdout).toContain('**Indice d’exposition\u202f: ');
+    const german = await cli(['report', '--format', 'md', '--lang', 'de']);
+    expect(german.code).toBe(2);
+    expect(german.stderr).toMatch(/--lang must be en or fr, not de/);
     const json = JSON.parse((await cli(['report', '--format', 'json'])).stdout);
     expect(json.authority).toEqual({ name: 'Commune de Testville', siren: '217500016' });
     const api = (await (await collector.get('/api/v1/assessment')).json()) as { authority: unknown };

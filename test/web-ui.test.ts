@@ -224,7 +224,7 @@ describe('web interface in Chromium', () => {
     writeFileSync(csv, 'Éditeur;Montant;Année\nAdobe;12 000,00;2026\n');
     await page.getByLabel(/Importer les dépenses/).setInputFiles(csv);
     await page.getByRole('button', { name: 'Importer', exact: true }).click();
-    expect(await page.getByRole('status').first().textContent()).toContain('1 lignes importées');
+    expect(await page.getByRole('status').first().textContent()).toContain('1 ligne importée');
     const after = (await (await collector.get('/api/v1/assessment')).json()) as { overall: { spend: { total_eur: number } } };
     // The demo's 2026 lines were replaced by this file's (one year, one import).
     expect(after.overall.spend.total_eur).toBe(12_000 + 4800 + 7200);

@@ -200,7 +200,7 @@ describe('API tokens on the settings page', () => {
     const html = await page.text();
     expect(html).toContain('<code>GET /api/v1/map</code>');
     expect(html).toContain('<code>DELETE /api/v1/assessment/assets/{id}</code>');
-    expect(html).toContain('modification : jeton d’API administrateur');
+    expect(html).toContain('modification\u202f: jeton d’API administrateur');
     expect(html).toContain('href="/api/v1/openapi.json"');
     expect(await (await collector.app.request('/settings/api?lang=en', { headers: { cookie: viewer.cookie } })).text()).toContain('read: API token or session');
   });

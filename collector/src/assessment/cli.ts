@@ -12,10 +12,10 @@ import { runScenario } from './scenario.ts';
 
 export const ASSESSMENT_COMMANDS = ['report', 'spend', 'asset', 'target', 'scenario'] as const;
 
-export const ASSESSMENT_HELP = `  tiebreak-collector report [--format json|csv|md] [--products] [--year N] [--db FILE]
+export const ASSESSMENT_HELP = `  tiebreak-collector report [--format json|csv|md] [--products] [--year N] [--lang en|fr] [--db FILE]
       The dependency assessment (docs/methodology.md): exposure, lock-in and priority per area and
       overall, shares by origin, spend, critical dependencies, trajectory. CSV: the indicators per area, or with
-      --products one line per product.
+      --products one line per product. Markdown in English, or in French with --lang fr.
   tiebreak-collector spend import FILE | spend list [--year N] [--db FILE]
       Annual spend from the finance software: a CSV with vendor and/or product, amount, year, and
       optionally contract and supplier. A year's lines replace that year's previous import.
@@ -32,6 +32,7 @@ export const ASSESSMENT_HELP = `  tiebreak-collector report [--format json|csv|m
 
 export const ASSESSMENT_OPTIONS = {
   format: { type: 'string' },
+  lang: { type: 'string' },
   products: { type: 'boolean' },
   year: { type: 'string' },
   vendor: { type: 'string' },
@@ -70,11 +71,13 @@ export function runAssessmentCommand(collector: Collector, command: (typeof ASSE
       noMoreArguments(args);
       const format = (values.format as string | undefined) ?? 'json';
       if (!['json', 'csv', 'md'].includes(format)) throw new UsageError(`--format must be json, csv or md, not ${format}`);
+      const lang = (values.lang as string | undefined) ?? 'en';
+      if (lang !== 'en' && lang !== 'fr') throw new UsageError(`--lang must be en or fr, not ${lang}`);
       const a = computeAssessment(db, collector.classifier, { year: yearOption(values) });
       const authority = getAuthority(db);
       if (format === 'json') json({ authority, ...a, history: history(db) });
       else if (format === 'csv') process.stdout.write(reportCsv(a, values.products ? 'products' : 'indicators'));
-      else print(reportMarkdown(a, history(db), authority));
+      else print(reportMarkdown(a, history(db), authority, lang));
       return 0;
     }
     case 'spend': {

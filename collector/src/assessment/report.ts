@@ -3,13 +3,13 @@
 import { AREAS } from '@tiebreak/shared';
 import { toCsv, type Table } from '../exports/tables.ts';
 import { formatSiren } from '../store/authority.ts';
+import { formatDate, formatEuro, formatNumber, formatPercent, typesetAll, type Lang } from '../ui/format.ts';
+import { DICTS } from '../ui/i18n.ts';
 import type { Assessment, Indicators } from './compute.ts';
 import type { history as historyOf } from './history.ts';
 
 type History = ReturnType<typeof historyOf>;
 
-const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? '–' : n.toLocaleString('en-GB', { maximumFractionDigits: digits }));
-const pct = (n: number | null | undefined) => (n === null || n === undefined ? '–' : `${fmt(n)} %`);
 /**
  * Text from agents, people and uploaded files (spend lines, assets): HTML is written as text (a
  * Markdown viewer would render a `<script>`), Markdown's markup characters are escaped (no link, no
@@ -22,7 +22,6 @@ const cell = (s: string | null | undefined) =>
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/[\\`*_{}[\]()#+!|~]/g, '\\$&');
-const eur = (n: number) => `${Math.round(n).toLocaleString('en-GB')} €`;
 
 function indicatorRow(scope: string, i: Indicators): Record<string, unknown> {
   return {
@@ -93,60 +92,123 @@ export function reportCsv(a: Assessment, what: 'indicators' | 'products'): strin
   return toCsv(what === 'products' ? productsTable(a) : indicatorsTable(a));
 }
 
-/** `authority`: its name, or its name and SIREN (settings). */
-export function reportMarkdown(a: Assessment, h: History, authority: string | { name: string | null; siren: string | null } | null): string {
+// The report's sentences in each language ({x} are filled in), French typeset (format.ts).
+const WORDS = {
+  en: {
+    title: 'Digital dependency diagnostic',
+    computed: 'Computed {at} UTC with method v{version} ({document}); spend year {year}.',
+    exposure: '**Exposure index: {exposure} / 100** (how dependent on vendors from outside the EU the authority is today: 0 = not at all, 100 = fully).',
+    lockIn: 'Lock-in: {lockIn} of that exposure has no European or open-source alternative to relieve it; priority index {priority} / 100 (exposure × lock-in).',
+    unknown: 'Unrecognised items: {share} of the index weight ({count} items), so the exposure lies between {low} and {high} once they are known.',
+    areaHead: '| scope | exposure | lock-in | priority | non-EU installations | non-EU products | hosts with a non-EU item | declared users | spend | non-EU spend | critical dependencies | weakest link |',
+    overall: 'overall',
+    spend: 'Spend {year}',
+    realSpend: 'Real spend: {total}, of which non-European {nonEu} ({share}), European outside the EEA {europe}, EU/EEA {eu}, unknown {unknown}.',
+    estimated: 'Estimated from list prices where no spend is known (an estimate, not added to the above): {total}, non-European {nonEu}.',
+    undated: "Declared costs without a year (in no year's spend): {list}.",
+    unmatched: 'Spend lines no rule recognises ({count}): {list}.',
+    line: 'line',
+    critical: 'Critical dependencies',
+    criticalHelp: 'Critical, non-European and hard to replace, ranked by weight × priority.',
+    none: 'None.',
+    criticalHead: '| product | vendor | owner country | area | exposure | priority | hosts | users | replaceability | alternatives |',
+    products: 'Products by exposure',
+    productsHead: '| product | area | origin | criticality | hosts | installations | users | exposure | replaceability (alternative) | priority | SEAL |',
+    trajectory: 'Trajectory',
+    trajectoryHead: '| day | exposure | infrastructure | workstation | software | lock-in | priority | non-EU spend |',
+    targets: 'Targets: {list}.',
+    targetIn: '{indicator} {value} in {year}',
+    listSep: '; ',
+  },
+  fr: typesetAll({
+    title: 'Diagnostic de dépendance numérique',
+    computed: 'Calculé le {at} (UTC) selon la méthode v{version} ({document}) ; dépenses de l’année {year}.',
+    exposure: '**Indice d’exposition : {exposure} / 100** (dépendance actuelle de la collectivité aux fournisseurs hors UE : 0 = aucune, 100 = totale).',
+    lockIn: 'Verrouillage : {lockIn} de cette exposition ne peut être soulagée par aucune alternative européenne ou libre ; indice de priorité {priority} / 100 (exposition × verrouillage).',
+    unknown: 'Éléments non reconnus : {share} du poids de l’indice ({count} éléments) ; une fois reconnus, l’exposition sera comprise entre {low} et {high}.',
+    areaHead: '| périmètre | exposition | verrouillage | priorité | installations hors UE | produits hors UE | postes avec un élément hors UE | utilisateurs déclarés | dépense | dépense hors UE | dépendances critiques | maillon faible |',
+    overall: 'ensemble',
+    spend: 'Dépenses {year}',
+    realSpend: 'Dépense réelle : {total}, dont hors Europe {nonEu} ({share}), Europe hors EEE {europe}, UE / EEE {eu}, origine inconnue {unknown}.',
+    estimated: 'Estimation d’après les prix publics, faute de dépense connue (non ajoutée au total ci-dessus) : {total}, dont hors Europe {nonEu}.',
+    undated: 'Coûts déclarés sans année (comptés dans aucune année) : {list}.',
+    unmatched: 'Lignes de dépense qu’aucune règle ne reconnaît ({count}) : {list}.',
+    line: 'ligne',
+    critical: 'Dépendances critiques',
+    criticalHelp: 'Critiques, non européennes et difficiles à remplacer, classées par poids × priorité.',
+    none: 'Aucune.',
+    criticalHead: '| produit | fournisseur | pays du contrôle | domaine | exposition | priorité | postes et serveurs | utilisateurs | remplaçabilité | alternatives |',
+    products: 'Produits par exposition',
+    productsHead: '| produit | domaine | origine | criticité | postes et serveurs | installations | utilisateurs | exposition | remplaçabilité (alternative) | priorité | SEAL |',
+    trajectory: 'Trajectoire',
+    trajectoryHead: '| jour | exposition | infrastructure | poste de travail | logiciels | verrouillage | priorité | dépense hors UE |',
+    targets: 'Objectifs : {list}.',
+    targetIn: '{indicator} {value} en {year}',
+    listSep: '\u202f; ',
+  }),
+};
+
+const fillIn = (template: string, values: Record<string, string | number>) => template.replace(/\{(\w+)\}/g, (_, k: string) => String(values[k] ?? ''));
+
+/**
+ * `authority`: its name, or its name and SIREN (settings). `lang`: English (the CLI's default) or
+ * French, with French numbers, dates and labels (areas, origins) as the web pages write them.
+ */
+export function reportMarkdown(a: Assessment, h: History, authority: string | { name: string | null; siren: string | null } | null, lang: Lang = 'en'): string {
+  const w = WORDS[lang];
+  const t = DICTS[lang];
+  const fmt = (n: number | null | undefined, digits = 1) => formatNumber(lang, n, digits);
+  const pct = (n: number | null | undefined) => formatPercent(lang, n);
+  const eur = (n: number) => formatEuro(lang, n);
+  const area = (id: string | null) => (id ? ((t.areas as Record<string, string>)[id] ?? id) : '–');
+  const origin = (id: string) => (t.origins as Record<string, string>)[id] ?? id;
   const out: string[] = [];
   const named = typeof authority === 'string' ? { name: authority, siren: null } : (authority ?? { name: null, siren: null });
-  out.push(`# Digital dependency diagnostic${named.name ? ` — ${cell(named.name)}` : ''}`, '');
+  out.push(`# ${w.title}${named.name ? ` — ${cell(named.name)}` : ''}`, '');
   if (named.siren) out.push(`SIREN ${formatSiren(named.siren)}`, '');
-  out.push(`Computed ${a.generated_at.slice(0, 16).replace('T', ' ')} UTC with method v${a.method.version} (${a.method.document}); spend year ${a.year}.`, '');
-  out.push(`**Exposure index: ${fmt(a.overall.exposure)} / 100** (how dependent on vendors from outside the EU the authority is today: 0 = not at all, 100 = fully).`);
-  out.push(`Lock-in: ${pct(a.overall.lock_in)} of that exposure has no European or open-source alternative to relieve it; priority index ${fmt(a.overall.priority)} / 100 (exposure × lock-in).`);
+  const at = lang === 'fr' ? `${formatDate(lang, a.generated_at)} à ${a.generated_at.slice(11, 16)}` : a.generated_at.slice(0, 16).replace('T', ' ');
+  out.push(fillIn(w.computed, { at, version: a.method.version, document: a.method.document, year: a.year }), '');
+  out.push(fillIn(w.exposure, { exposure: fmt(a.overall.exposure) }));
+  out.push(fillIn(w.lockIn, { lockIn: pct(a.overall.lock_in), priority: fmt(a.overall.priority) }));
   if (a.uncertainty.exposure_range)
-    out.push(
-      `Unrecognised items: ${pct(a.uncertainty.unknown_share)} of the index weight (${a.uncertainty.unknown_products} items), so the exposure lies between ${fmt(a.uncertainty.exposure_range.low)} and ${fmt(a.uncertainty.exposure_range.high)} once they are known.`,
-    );
+    out.push(fillIn(w.unknown, { share: pct(a.uncertainty.unknown_share), count: fmt(a.uncertainty.unknown_products, 0), low: fmt(a.uncertainty.exposure_range.low), high: fmt(a.uncertainty.exposure_range.high) }));
   out.push('');
-  out.push('| scope | exposure | lock-in | priority | non-EU installations | non-EU products | hosts with a non-EU item | declared users | spend | non-EU spend | critical dependencies | weakest link |');
+  out.push(w.areaHead);
   out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
-  for (const [scope, i] of [['overall', a.overall], ...AREAS.map((area) => [area, a.areas[area]] as const)] as const)
+  for (const [scope, i] of [['overall', a.overall], ...AREAS.map((id) => [id, a.areas[id]] as const)] as const)
     out.push(
-      `| ${scope} | ${fmt(i.exposure)} | ${pct(i.lock_in)} | ${fmt(i.priority)} | ${pct(i.installations.by_origin.non_eu.share)} | ${pct(i.products.by_origin.non_eu.share)} | ${pct(i.hosts.by_origin.non_eu.share)} | ${fmt(i.users.total, 0)} | ${eur(i.spend.total_eur)} | ${pct(i.spend.by_origin.non_eu.share)} | ${i.critical_dependencies} | ${i.weakest_link ? `${cell(i.weakest_link.name)} (${i.weakest_link.exposure})` : '–'} |`,
+      `| ${scope === 'overall' ? w.overall : area(scope)} | ${fmt(i.exposure)} | ${pct(i.lock_in)} | ${fmt(i.priority)} | ${pct(i.installations.by_origin.non_eu.share)} | ${pct(i.products.by_origin.non_eu.share)} | ${pct(i.hosts.by_origin.non_eu.share)} | ${fmt(i.users.total, 0)} | ${eur(i.spend.total_eur)} | ${pct(i.spend.by_origin.non_eu.share)} | ${i.critical_dependencies} | ${i.weakest_link ? `${cell(i.weakest_link.name)} (${fmt(i.weakest_link.exposure)})` : '–'} |`,
     );
   out.push('');
-  out.push(`## Spend ${a.year}`, '');
+  out.push(`## ${fillIn(w.spend, { year: a.year })}`, '');
   const s = a.overall.spend;
-  out.push(`Real spend: ${eur(s.total_eur)}, of which non-European ${eur(s.by_origin.non_eu.count)} (${pct(s.by_origin.non_eu.share)}), European outside the EEA ${eur(s.by_origin.europe.count)}, EU/EEA ${eur(s.by_origin.eu.count)}, unknown ${eur(s.by_origin.unknown.count)}.`);
-  if (s.estimated_total_eur) out.push(`Estimated from list prices where no spend is known (an estimate, not added to the above): ${eur(s.estimated_total_eur)}, non-European ${eur(s.estimated_by_origin.non_eu.count)}.`);
+  out.push(fillIn(w.realSpend, { total: eur(s.total_eur), nonEu: eur(s.by_origin.non_eu.count), share: pct(s.by_origin.non_eu.share), europe: eur(s.by_origin.europe.count), eu: eur(s.by_origin.eu.count), unknown: eur(s.by_origin.unknown.count) }));
+  if (s.estimated_total_eur) out.push(fillIn(w.estimated, { total: eur(s.estimated_total_eur), nonEu: eur(s.estimated_by_origin.non_eu.count) }));
   const undated = a.spend.declared.filter((d) => d.reason === 'undated');
-  if (undated.length) out.push('', `Declared costs without a year (in no year's spend): ${undated.map((d) => `${cell(d.name)} (${eur(d.amount_eur)})`).join('; ')}.`);
-  if (a.spend.unmatched.length) out.push('', `Spend lines no rule recognises (${a.spend.unmatched.length}): ${a.spend.unmatched.slice(0, 20).map((u) => `${cell(u.vendor ?? u.product ?? u.supplier)} (${eur(u.amount_eur)}, line ${u.line})`).join('; ')}.`);
+  if (undated.length) out.push('', fillIn(w.undated, { list: undated.map((d) => `${cell(d.name)} (${eur(d.amount_eur)})`).join(w.listSep) }));
+  if (a.spend.unmatched.length)
+    out.push('', fillIn(w.unmatched, { count: a.spend.unmatched.length, list: a.spend.unmatched.slice(0, 20).map((u) => `${cell(u.vendor ?? u.product ?? u.supplier)} (${eur(u.amount_eur)}, ${w.line} ${u.line})`).join(w.listSep) }));
   out.push('');
-  out.push('## Critical dependencies', '', 'Critical, non-European and hard to replace, ranked by weight × priority.', '');
-  if (!a.critical.length) out.push('None.');
+  out.push(`## ${w.critical}`, '', w.criticalHelp, '');
+  if (!a.critical.length) out.push(w.none);
   else {
-    out.push('| product | vendor | owner country | area | exposure | priority | hosts | users | replaceability | alternatives |', '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
+    out.push(w.criticalHead, '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
     for (const c of a.critical)
-      out.push(`| ${cell(c.name)} | ${cell(c.vendor)} | ${cell(c.owner_country)} | ${cell(c.area)} | ${c.exposure} | ${c.priority} | ${c.hosts} | ${c.users ?? '–'} | ${c.replaceability} | ${c.alternatives.filter((x) => x.qualifies).map((x) => `${cell(x.name)}${x.country ? ` (${cell(x.country)})` : ''}`).join(', ') || '–'} |`);
+      out.push(`| ${cell(c.name)} | ${cell(c.vendor)} | ${cell(c.owner_country)} | ${cell(area(c.area))} | ${fmt(c.exposure)} | ${fmt(c.priority)} | ${c.hosts} | ${c.users ?? '–'} | ${fmt(c.replaceability, 2)} | ${c.alternatives.filter((x) => x.qualifies).map((x) => `${cell(x.name)}${x.country ? ` (${cell(x.country)})` : ''}`).join(', ') || '–'} |`);
   }
   out.push('');
-  out.push(
-    '## Products by exposure',
-    '',
-    '| product | area | origin | criticality | hosts | installations | users | exposure | replaceability (alternative) | priority | SEAL |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |',
-  );
+  out.push(`## ${w.products}`, '', w.productsHead, '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |');
   for (const p of a.products.filter((p) => !p.platform).slice(0, 30))
-    out.push(`| ${cell(p.name)} | ${cell(p.area)} | ${cell(p.origin)} | ${p.criticality.level} | ${p.hosts} | ${p.installations} | ${p.users ?? '–'} | ${p.exposure} | ${p.replaceability.score}${p.replaceability.best ? ` (${cell(p.replaceability.best.name)})` : ''} | ${p.priority} | ${p.seal.level === null ? 'n/a' : `SEAL-${p.seal.level}`} |`);
+    out.push(`| ${cell(p.name)} | ${cell(area(p.area))} | ${cell(origin(p.origin))} | ${p.criticality.level} | ${p.hosts} | ${p.installations} | ${p.users ?? '–'} | ${fmt(p.exposure)} | ${fmt(p.replaceability.score, 2)}${p.replaceability.best ? ` (${cell(p.replaceability.best.name)})` : ''} | ${fmt(p.priority)} | ${p.seal.level === null ? t.notApplicable : `SEAL-${p.seal.level}`} |`);
   out.push('');
   if (h.days.length) {
-    out.push('## Trajectory', '', '| day | exposure | infrastructure | workstation | software | lock-in | priority | non-EU spend |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    out.push(`## ${w.trajectory}`, '', w.trajectoryHead, '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     h.days.forEach((day, i) =>
       out.push(
-        `| ${day} | ${fmt(h.series.exposure[i])} | ${fmt(h.series['exposure.infrastructure'][i])} | ${fmt(h.series['exposure.workstation'][i])} | ${fmt(h.series['exposure.software'][i])} | ${pct(h.series.lock_in[i])} | ${fmt(h.series.priority[i])} | ${pct(h.series.non_eu_spend_share[i])} |`,
+        `| ${lang === 'fr' ? formatDate(lang, day) : day} | ${fmt(h.series.exposure[i])} | ${fmt(h.series['exposure.infrastructure'][i])} | ${fmt(h.series['exposure.workstation'][i])} | ${fmt(h.series['exposure.software'][i])} | ${pct(h.series.lock_in[i])} | ${fmt(h.series.priority[i])} | ${pct(h.series.non_eu_spend_share[i])} |`,
       ),
     );
-    if (h.targets.length) out.push('', `Targets: ${h.targets.map((t) => `${t.indicator} ${t.value} in ${t.year}`).join('; ')}.`);
+    if (h.targets.length) out.push('', fillIn(w.targets, { list: h.targets.map((x) => fillIn(w.targetIn, { indicator: x.indicator, value: fmt(x.value), year: x.year })).join(w.listSep) }));
     out.push('');
   }
   // Control characters are dropped: every string from outside went through cell() above.

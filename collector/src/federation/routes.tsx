@@ -12,7 +12,7 @@ import { actorOf, bearer, type AuthVariables } from '../http/auth.ts';
 import { BodyError, parseJson, readBody } from '../http/body.ts';
 import type { Db } from '../store/db.ts';
 import { DICTS, fill, type Lang } from '../ui/i18n.ts';
-import { Csrf, formatNumber, isAdmin, Layout, type PageContext } from '../ui/layout.tsx';
+import { Csrf, formatDateTime, formatNumber, isAdmin, Layout, type PageContext } from '../ui/layout.tsx';
 import { authority, buildPublication, exclude, exclusions, FederationError, include, publications, setAuthority, sharedRules, shareRule } from './document.ts';
 import { publicKeyPem } from './keys.ts';
 import { acceptDocument, aggregateTable, computeAggregate, documentHistory, listAuthorities, proposalsYaml, type Aggregate, type Stats } from './observatory.ts';
@@ -261,7 +261,7 @@ function PublicationPage(props: {
             <tbody>
               {props.sent.map((s) => (
                 <tr>
-                  <td>{s.created_at}</td>
+                  <td>{s.created_at ? <time datetime={s.created_at}>{formatDateTime(ctx, s.created_at)}</time> : '–'}</td>
                   <td>{s.sent_to}</td>
                   <td class="n">{s.status}</td>
                   <td>{s.answer}</td>
@@ -442,7 +442,7 @@ function ObservatoryPage(props: { ctx: PageContext; aggregate: Aggregate; author
                 </td>
                 <td>{x.siren ?? '–'}</td>
                 <td class="n">{x.documents}</td>
-                <td>{x.last_created_at ?? '–'}</td>
+                <td>{x.last_created_at ? <time datetime={x.last_created_at}>{formatDateTime(ctx, x.last_created_at)}</time> : '–'}</td>
               </tr>
             ))}
           </tbody>
@@ -464,8 +464,8 @@ function ObservatoryPage(props: { ctx: PageContext; aggregate: Aggregate; author
               {props.history.map((h) => (
                 <tr>
                   <td>{h.authority}</td>
-                  <td>{h.created_at}</td>
-                  <td>{h.received_at}</td>
+                  <td>{h.created_at ? <time datetime={h.created_at}>{formatDateTime(ctx, h.created_at)}</time> : '–'}</td>
+                  <td>{h.received_at ? <time datetime={h.received_at}>{formatDateTime(ctx, h.received_at)}</time> : '–'}</td>
                   <td class="n">{h.hosts}</td>
                 </tr>
               ))}

@@ -7,12 +7,11 @@ import type { User } from '../accounts/users.ts';
 import type { LocalAssignment } from '../classify/local-rules.ts';
 import type { DependencyMap } from '../map/map.ts';
 import { Bars, StackedBars } from './charts.tsx';
-import { Csrf, formatNumber, isAdmin, Layout, type PageContext } from './layout.tsx';
+import { Csrf, formatDate, formatDateTime, formatNumber, formatPercent, isAdmin, Layout, plural, type PageContext } from './layout.tsx';
 import type { Assessment } from '../assessment/compute.ts';
 import { AreaIndexTable, CriticalTable } from './assessment-page.tsx';
 import type { TopProduct } from './queries.ts';
 
-const date = (iso: string | null | undefined) => (iso ? iso.slice(0, 16).replace('T', ' ') : '–');
 
 export interface TokenRow {
   id: number;
@@ -56,9 +55,9 @@ function SpoolCell(props: { ctx: PageContext; a: AgentRow }) {
   const { a, ctx } = props;
   if (a.spool_waiting === null) return <span class="muted">–</span>;
   const t = ctx.t;
-  const parts = [t.spoolWaiting.replace('{n}', String(a.spool_waiting))];
-  if (a.spool_rejected) parts.push(t.spoolRejected.replace('{n}', String(a.spool_rejected)));
-  const late = a.spool_waiting > 0 && a.spool_oldest ? ` (${t.spoolOldest} ${date(a.spool_oldest)})` : '';
+  const parts = [t.spoolWaiting.replace('{n}', formatNumber(ctx, a.spool_waiting, 0))];
+  if (a.spool_rejected) parts.push(plural(ctx, a.spool_rejected, t.spoolRejected));
+  const late = a.spool_waiting > 0 && a.spool_oldest ? ` (${t.spoolOldest} ${formatDateTime(ctx, a.spool_oldest)})` : '';
   return <span class={a.spool_waiting || a.spool_rejected ? 'tag o-non_eu' : undefined}>{`${parts.join(', ')}${late}`}</span>;
 }
 
@@ -114,8 +113,8 @@ export function AgentsPage(props: {
               <tr>
                 <td>{tk.name}</td>
                 <td class="n">{`${tk.uses}${tk.max_uses ? ` / ${tk.max_uses}` : ''}`}</td>
-                <td>{date(tk.expires_at)}</td>
-                <td>{date(tk.revoked_at)}</td>
+                <td>{formatDateTime(ctx, tk.expires_at)}</td>
+                <td>{formatDateTime(ctx, tk.revoked_at)}</td>
                 <td>
                   {admin && !tk.revoked_at && (
                     <form method="post" action={`/agents/tokens/${tk.id}/revoke`}>
@@ -152,8 +151,8 @@ export function AgentsPage(props: {
                     <tr>
                       <td>{a.hostname}</td>
                       <td>{a.protocol}</td>
-                      <td>{date(a.enrolled_at)}</td>
-                      <td>{bound ? `${bound.hostname} (${bound.protocol}, ${t.lastContact.toLowerCase()} ${date(bound.last_seen_at)})` : '–'}</td>
+                      <td>{formatDateTime(ctx, a.enrolled_at)}</td>
+                      <td>{bound ? `${bound.hostname} (${bound.protocol}, ${t.lastContact.toLowerCase()} ${formatDateTime(ctx, bound.last_seen_at)})` : '–'}</td>
                       <td>
                         {admin && (
                           <>
@@ -196,12 +195,12 @@ export function AgentsPage(props: {
                 <td>{a.hostname}</td>
                 <td>{a.protocol}</td>
                 <td>{a.agent_version ?? '–'}</td>
-                <td>{date(a.enrolled_at)}</td>
-                <td>{date(a.last_seen_at)}</td>
+                <td>{formatDateTime(ctx, a.enrolled_at)}</td>
+                <td>{formatDateTime(ctx, a.last_seen_at)}</td>
                 <td>
                   <SpoolCell ctx={ctx} a={a} />
                 </td>
-                <td>{a.approval === 'refused' ? t.refused : a.approval === 'pending' ? t.pending : date(a.revoked_at)}</td>
+                <td>{a.approval === 'refused' ? t.refused : a.approval === 'pending' ? t.pending : formatDateTime(ctx, a.revoked_at)}</td>
                 <td>
                   {admin && !a.revoked_at && (
                     <form method="post" action={`/agents/${a.id}/revoke`}>
@@ -226,7 +225,7 @@ export function AgentsPage(props: {
                     <a href={`/hosts/${h.id}`}>{h.hostname}</a>
                   </td>
                   <td>{h.agent_name}</td>
-                  <td>{date(h.last_seen)}</td>
+                  <td>{formatDateTime(ctx, h.last_seen)}</td>
                 </tr>
               ))}
             </tbody>
@@ -379,7 +378,7 @@ export function SettingsPage(props: {
                 <td>{a.name}</td>
                 <td>{a.publisher ?? '–'}</td>
                 <td>{`${a.vendor_id}/${a.product_id}`}</td>
-                <td>{`${a.created_by}, ${date(a.created_at)}`}</td>
+                <td>{`${a.created_by}, ${formatDateTime(ctx, a.created_at)}`}</td>
                 <td>
                   {admin && (
                     <form method="post" action={`/settings/local-rules/${a.id}/remove`}>
@@ -402,8 +401,8 @@ export function SettingsPage(props: {
                 <td>{u.username}</td>
                 <td>{u.role === 'admin' ? t.roleAdmin : t.roleViewer}</td>
                 {/* Where the account logs in: a directory's role follows its groups at each login. */}
-                <td>{{ local: 'local', ldap: 'LDAP', oidc: 'OpenID Connect' }[u.source]}</td>
-                <td>{date(u.last_login_at)}</td>
+                <td>{t.accountSources[u.source as keyof typeof t.accountSources] ?? u.source}</td>
+                <td>{formatDateTime(ctx, u.last_login_at)}</td>
                 <td>
                   {admin && u.username !== ctx.session?.user.username && (
                     <form method="post" action={`/settings/users/${encodeURIComponent(u.username)}/remove`}>
@@ -481,9 +480,9 @@ function ApiTokensSection(props: { ctx: PageContext; tokens: ApiTokenRow[]; crea
                 <td>{tk.name}</td>
                 <td>{tk.role === 'admin' ? t.roleAdmin : t.roleViewer}</td>
                 <td>{state(tk)}</td>
-                <td>{`${date(tk.created_at)}${tk.created_by ? `, ${tk.created_by}` : ''}`}</td>
-                <td>{tk.expires_at ? date(tk.expires_at) : a.never}</td>
-                <td>{date(tk.last_used_at)}</td>
+                <td>{`${formatDateTime(ctx, tk.created_at)}${tk.created_by ? `, ${tk.created_by}` : ''}`}</td>
+                <td>{tk.expires_at ? formatDateTime(ctx, tk.expires_at) : a.never}</td>
+                <td>{formatDateTime(ctx, tk.last_used_at)}</td>
                 <td>
                   {!tk.revoked_at && (
                     <form method="post" action={`/settings/api-tokens/${tk.id}/revoke`}>
@@ -528,7 +527,7 @@ export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (
   const { ctx, map } = props;
   const t = ctx.t;
   const nonEu = map.by_origin.find((o) => o.origin === 'non_eu')?.installations ?? 0;
-  const pct = (a: number, b: number) => (b ? `${Math.round((100 * a) / b)} %` : '–');
+  const pct = (a: number, b: number) => (b ? formatPercent(ctx, Math.round((100 * a) / b), 0) : '–');
   const origin = (o: string) => (t.origins as Record<string, string>)[o] ?? o;
   const rows = (['infrastructure', 'workstation', 'software'] as const).map((area) => ({
     label: t.areas[area],
@@ -536,12 +535,13 @@ export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (
   }));
   return (
     <Layout ctx={ctx} title={t.reportTitle} active="report">
-      <p>{`${t.reportIntro} ${t.generated} ${map.generated_at.slice(0, 10)}${props.authority ? ` — ${props.authority}` : ''}.`}</p>
+      <p>{`${t.reportIntro} ${t.generated} ${formatDate(ctx, map.generated_at)}${props.authority ? ` — ${props.authority}` : ''}.`}</p>
       <p class="noprint">
         <button class="primary" type="button" id="print">
           {t.print}
         </button>
-        <script src="/assets/print.js" defer />
+        <script src="/assets/print.js" defer />{' '}
+        <a href="/report.md">{t.reportMarkdown}</a>
       </p>
       <div class="kpis">
         <div class="kpi">
@@ -561,7 +561,7 @@ export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (
           <div class="l">{t.assessment.exposure}</div>
         </div>
         <div class="kpi">
-          <div class="v">{props.assessment.overall.lock_in === null ? '–' : `${formatNumber(ctx, props.assessment.overall.lock_in)} %`}</div>
+          <div class="v">{props.assessment.overall.lock_in === null ? '–' : formatPercent(ctx, props.assessment.overall.lock_in)}</div>
           <div class="l">{t.assessment.lockIn}</div>
         </div>
       </div>
@@ -577,7 +577,7 @@ export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (
       </section>
       <section>
         <h2>{t.byArea}</h2>
-        <StackedBars rows={rows} originLabel={origin} title={t.byArea} />
+        <StackedBars lang={ctx.lang} rows={rows} originLabel={origin} title={t.byArea} />
         <table>
           <thead>
             <tr>
@@ -603,7 +603,7 @@ export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (
       </section>
       <section>
         <h2>{t.topVendors}</h2>
-        <Bars rows={map.by_vendor.filter((v) => v.origin === 'non_eu').slice(0, 10).map((v) => ({ label: v.vendor, value: v.hosts }))} title={t.topVendors} />
+        <Bars lang={ctx.lang} rows={map.by_vendor.filter((v) => v.origin === 'non_eu').slice(0, 10).map((v) => ({ label: v.vendor, value: v.hosts }))} title={t.topVendors} />
       </section>
       <section>
         <h2>{t.topProducts}</h2>

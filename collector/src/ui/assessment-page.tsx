@@ -9,12 +9,12 @@ import type { history } from '../assessment/history.ts';
 import type { DeclaredAsset } from '../assessment/inputs.ts';
 import type { ScenarioResult } from '../assessment/scenario.ts';
 import { Bars, TrendLine } from './charts.tsx';
-import { Csrf, formatNumber, label, Layout, OriginTag, isAdmin, type PageContext } from './layout.tsx';
+import { colon, Csrf, formatDate, formatEuro, formatNumber, formatPercent, label, lawLabel, Layout, maturityLabel, OriginTag, isAdmin, type PageContext } from './layout.tsx';
 
 type History = ReturnType<typeof history>;
 
-const pct = (ctx: PageContext, n: number | null | undefined) => (n === null || n === undefined ? '–' : `${formatNumber(ctx, n)} %`);
-const eur = (ctx: PageContext, n: number | null | undefined) => (n === null || n === undefined ? '–' : `${formatNumber(ctx, n, 0)} €`);
+const pct = (ctx: PageContext, n: number | null | undefined) => formatPercent(ctx, n);
+const eur = (ctx: PageContext, n: number | null | undefined) => formatEuro(ctx, n);
 const AREA_COLOURS: Record<string, string> = { infrastructure: '#7b3fa0', workstation: '#0b7a8a', software: '#c25e00' };
 const OBJECTIVE_MARK: Record<string, string> = { met: '✔', partial: '◐', not_met: '✘', not_applicable: '–', unknown: '?' };
 
@@ -40,7 +40,7 @@ function Kpi(props: { value: string; label: string; help?: string }) {
   );
 }
 
-function Alternatives(props: { items: ProductAssessment['alternatives'] }) {
+function Alternatives(props: { ctx: PageContext; items: ProductAssessment['alternatives'] }) {
   const items = props.items.filter((a) => a.qualifies);
   if (!items.length) return <span class="muted">–</span>;
   return (
@@ -48,7 +48,7 @@ function Alternatives(props: { items: ProductAssessment['alternatives'] }) {
       {items.slice(0, 4).map((a) => (
         <li>
           {a.name}
-          <span class="muted">{` (${a.country ?? 'communauté'}${a.sill ? ', SILL' : ''}, ${a.maturity})`}</span>
+          <span class="muted">{` (${a.country ?? props.ctx.t.communityProject}${a.sill ? ', SILL' : ''}, ${maturityLabel(props.ctx, a.maturity)})`}</span>
         </li>
       ))}
     </ul>
@@ -129,7 +129,7 @@ export function CriticalTable(props: { ctx: PageContext; a: Assessment }) {
               <td class="n">{formatNumber(ctx, c.replaceability, 2)}</td>
               <td class="n">{eur(ctx, c.spend_eur)}</td>
               <td>
-                <Alternatives items={c.alternatives} />
+                <Alternatives ctx={ctx} items={c.alternatives} />
               </td>
             </tr>
           ))}
@@ -149,7 +149,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
   const admin = isAdmin(ctx);
   const trackedLabel = (key: string) => {
     const [indicator, area] = key.split('.') as [string, string | undefined];
-    const name = indicator === 'exposure' ? s.exposure : indicator === 'priority' ? s.priority : indicator === 'lock_in' ? s.lockIn : key;
+    const name = indicator === 'exposure' ? s.exposure : indicator === 'priority' ? s.priority : indicator === 'lock_in' ? s.lockIn : ((s.tracked as Record<string, string>)[indicator] ?? key);
     return area ? `${name} — ${label(ctx, 'areas', area)}` : name;
   };
   const series = [
@@ -173,7 +173,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
           {props.errorLines?.length ? (
             <ul>
               {props.errorLines.slice(0, 50).map((l) => (
-                <li>{`${ctx.lang === 'fr' ? 'ligne' : 'line'} ${l.line} : ${l.message}`}</li>
+                <li>{`${ctx.t.line} ${l.line}${colon(ctx)}${l.message}`}</li>
               ))}
             </ul>
           ) : null}
@@ -193,18 +193,18 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
           help={`${pct(ctx, a.uncertainty.unknown_share)} ${t.unknownShare.toLowerCase()}`}
         />
         <Kpi value={pct(ctx, spend.by_origin.non_eu.share)} label={`${s.nonEuSpend} ${a.year}`} help={`${eur(ctx, spend.by_origin.non_eu.count)} / ${eur(ctx, spend.total_eur)}`} />
-        <Kpi value={String(a.overall.critical_dependencies)} label={s.critical} help={a.overall.weakest_link ? `${s.weakest} : ${a.overall.weakest_link.name}` : undefined} />
+        <Kpi value={String(a.overall.critical_dependencies)} label={s.critical} help={a.overall.weakest_link ? `${s.weakest}${colon(ctx)}${a.overall.weakest_link.name}` : undefined} />
       </div>
 
       <div class="grid2">
         <section aria-labelledby="by-area">
           <h2 id="by-area">{s.byArea}</h2>
-          <Bars title={s.byArea} format={(v) => formatNumber(ctx, v)} rows={AREAS.map((area) => ({ label: label(ctx, 'areas', area), value: a.areas[area].exposure ?? 0, origin: 'non_eu' }))} />
+          <Bars lang={ctx.lang} title={s.byArea} format={(v) => formatNumber(ctx, v)} rows={AREAS.map((area) => ({ label: label(ctx, 'areas', area), value: a.areas[area].exposure ?? 0, origin: 'non_eu' }))} />
           <AreaIndexTable ctx={ctx} a={a} />
         </section>
         <section aria-labelledby="trend">
           <h2 id="trend">{s.trend}</h2>
-          {h.days.length ? <TrendLine title={s.trend} days={h.days} series={series} targets={indexTargets} /> : <p class="muted">{s.noHistory}</p>}
+          {h.days.length ? <TrendLine lang={ctx.lang} title={s.trend} days={h.days} series={series} targets={indexTargets} /> : <p class="muted">{s.noHistory}</p>}
           <p>
             {series.map((x) => (
               <span style="margin-right:1rem">
@@ -228,7 +228,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
               <tbody>
                 {h.days.map((day, i) => (
                   <tr>
-                    <th scope="row">{day}</th>
+                    <th scope="row">{formatDate(ctx, day)}</th>
                     {series.map((x) => (
                       <td class="n">{formatNumber(ctx, x.values[i])}</td>
                     ))}
@@ -241,7 +241,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
           {h.targets.length ? (
             <ul>
               {h.targets.map((x) => (
-                <li>{`${trackedLabel(x.indicator)} : ${formatNumber(ctx, x.value)} (${x.year})`}</li>
+                <li>{`${trackedLabel(x.indicator)}${colon(ctx)}${formatNumber(ctx, x.value)} (${x.year})`}</li>
               ))}
             </ul>
           ) : (
@@ -300,10 +300,10 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
             </tbody>
           </table>
         ) : (
-          <p class="muted">{`${s.noSpend} ${s.spendEstimate} : ${eur(ctx, spend.estimated_total_eur)}.`}</p>
+          <p class="muted">{`${s.noSpend} ${s.spendEstimate}${colon(ctx)}${eur(ctx, spend.estimated_total_eur)}.`}</p>
         )}
         {undated.length ? (
-          <p class="muted">{`${s.undated} : ${undated.map((d) => `${d.name} (${eur(ctx, d.amount_eur)})`).join(' ; ')}`}</p>
+          <p class="muted">{`${s.undated}${colon(ctx)}${undated.map((d) => `${d.name} (${eur(ctx, d.amount_eur)})`).join(t.listSep)}`}</p>
         ) : null}
         {a.spend.unmatched.length ? (
           <details>
@@ -403,7 +403,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
                   {p.name}
                   <span class="muted">{` [${p.sources.map((x) => s.sourceNames[x]).join(' + ')}]`}</span>
                   <span class="muted">{` — ${p.vendor}${p.owner ? ` (${p.owner})` : ''}`}</span>
-                  {p.jurisdiction.length ? <div class="muted" style="font-size:.8rem">{p.jurisdiction.join(' · ')}</div> : null}
+                  {p.jurisdiction.length ? <div class="muted" style="font-size:.8rem">{p.jurisdiction.map((law) => lawLabel(ctx, law)).join(' · ')}</div> : null}
                 </td>
                 <td>
                   <OriginTag ctx={ctx} origin={p.origin} />
@@ -423,14 +423,14 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
                   ) : null}
                 </td>
                 <td class="n">{formatNumber(ctx, p.priority)}</td>
-                <td>{p.seal.level === null ? 'n/a' : `SEAL-${p.seal.level}`}</td>
+                <td>{p.seal.level === null ? t.notApplicable : `SEAL-${p.seal.level}`}</td>
                 <td>{Object.values(p.seal.objectives).map((o) => OBJECTIVE_MARK[o]).join(' ')}</td>
                 <td class="n">{p.spend_eur !== null ? eur(ctx, p.spend_eur) : p.estimated_spend_eur !== null ? `${eur(ctx, p.estimated_spend_eur)} (${s.estimate})` : '–'}</td>
               </tr>
             ))}
           </tbody>
         </table>
-        <p class="muted">{`${s.platform} : ${formatNumber(ctx, a.platform.products, 0)} ${t.products.toLowerCase()}, ${formatNumber(ctx, a.platform.installations, 0)} ${t.installations.toLowerCase()}.`}</p>
+        <p class="muted">{`${s.platform}${colon(ctx)}${formatNumber(ctx, a.platform.products, 0)} ${t.products.toLowerCase()}, ${formatNumber(ctx, a.platform.installations, 0)} ${t.installations.toLowerCase()}.`}</p>
       </section>
 
       <section aria-labelledby="assets">

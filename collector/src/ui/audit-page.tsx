@@ -6,7 +6,8 @@ import { AUDIT_ACTIONS, AUDIT_PAGE_SIZE, listAudit, type AuditFilters, type Audi
 import type { AuthVariables } from '../http/auth.ts';
 import type { Db } from '../store/db.ts';
 import type { Table } from '../exports/tables.ts';
-import { isAdmin, Layout, type PageContext } from './layout.tsx';
+import { colon, formatDateTime, isAdmin, Layout, type PageContext } from './layout.tsx';
+import { fill } from './i18n.ts';
 
 type Env = { Variables: AuthVariables };
 const EXPORT_LIMIT = 500_000;
@@ -25,6 +26,8 @@ export function AuditPage(props: { ctx: PageContext; rows: AuditRow[]; total: nu
   const t = ctx.t.audit;
   const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE));
   const kinds = [...new Set(AUDIT_ACTIONS.map((a) => a.split('.')[0]!))];
+  const groupLabel = (kind: string) => (t.groups as Record<string, string>)[kind] ?? kind;
+  const actionLabel = (action: string) => (t.actions as Record<string, string>)[action] ?? action;
   return (
     <Layout ctx={ctx} title={t.title} active="settings">
       <p class="muted">{t.intro}</p>
@@ -38,11 +41,13 @@ export function AuditPage(props: { ctx: PageContext; rows: AuditRow[]; total: nu
           <select name="action">
             <option value="">{t.allActions}</option>
             {kinds.map((kind) => (
-              <optgroup label={kind}>
-                <option value={kind} selected={filters.action === kind}>{`${kind}.*`}</option>
+              <optgroup label={groupLabel(kind)}>
+                <option value={kind} selected={filters.action === kind}>
+                  {fill(t.allOfGroup, { group: groupLabel(kind) })}
+                </option>
                 {AUDIT_ACTIONS.filter((a) => a.startsWith(`${kind}.`)).map((a) => (
                   <option value={a} selected={filters.action === a}>
-                    {a}
+                    {actionLabel(a)}
                   </option>
                 ))}
               </optgroup>
@@ -62,7 +67,7 @@ export function AuditPage(props: { ctx: PageContext; rows: AuditRow[]; total: nu
         </button>
       </form>
       <p class="exports">
-        {`${ctx.t.export} : `}
+        {`${ctx.t.export}${colon(ctx)}`}
         <a href={`/settings/audit.csv${queryString(filters)}`}>CSV</a>
         <a href={`/settings/audit.xlsx${queryString(filters)}`}>XLSX</a>
       </p>
@@ -85,12 +90,10 @@ export function AuditPage(props: { ctx: PageContext; rows: AuditRow[]; total: nu
               {rows.map((r) => (
                 <tr>
                   <td>
-                    <time datetime={r.at}>{r.at.slice(0, 19).replace('T', ' ')}</time>
+                    <time datetime={r.at}>{formatDateTime(ctx, r.at, true)}</time>
                   </td>
                   <td>{`${r.actor} (${t.kinds[r.actor_kind]})`}</td>
-                  <td>
-                    <code>{r.action}</code>
-                  </td>
+                  <td title={r.action}>{actionLabel(r.action)}</td>
                   <td>{r.object ?? '–'}</td>
                   <td>{r.details ?? ''}</td>
                   <td>{r.ip ?? '–'}</td>
@@ -116,7 +119,7 @@ export function auditRoutes(deps: { db: Db; ctxOf: (c: Context<Env>) => PageCont
     const q = c.req.query();
     return { actor: q.actor?.slice(0, 100), action: q.action?.slice(0, 100), from: q.from, to: q.to, page: q.page };
   };
-  const forbidden = (c: Context<Env>) => c.text('Journal d’audit réservé aux administrateurs / audit log: admins only', 403);
+  const forbidden = (c: Context<Env>) => c.text(deps.ctxOf(c).t.audit.adminsOnly, 403);
   app.get('/settings/audit', (c) => {
     const ctx = deps.ctxOf(c);
     if (!isAdmin(ctx)) return forbidden(c);

@@ -1,6 +1,9 @@
 // Charts drawn on the server as SVG: no script, no external library, readable when printed. Each
 // has a title and a description for screen readers, and its numbers are also given as a table.
+import { colon, formatDate, formatNumber, formatPercent, type Lang } from './format.ts';
 import { ORIGIN_COLOURS, ORIGIN_ORDER } from './i18n.ts';
+
+// Charts are given the page's language for their numbers and dates; French when not told.
 
 export interface StackedRow {
   label: string;
@@ -8,7 +11,8 @@ export interface StackedRow {
 }
 
 /** Horizontal bars, one per row, split by origin; each bar is the row's share of its own total. */
-export function StackedBars(props: { rows: StackedRow[]; originLabel: (origin: string) => string; title: string }) {
+export function StackedBars(props: { rows: StackedRow[]; originLabel: (origin: string) => string; title: string; lang?: Lang }) {
+  const lang = props.lang ?? 'fr';
   const width = 640;
   const labelWidth = 150;
   const barHeight = 26;
@@ -32,13 +36,13 @@ export function StackedBars(props: { rows: StackedRow[]; originLabel: (origin: s
               const w = ((width - labelWidth - 10) * value) / total;
               const rect = (
                 <rect x={x} y={y} width={Math.max(w, 0.5)} height={barHeight} fill={ORIGIN_COLOURS[origin]}>
-                  <title>{`${row.label} · ${props.originLabel(origin)}: ${value} (${Math.round((100 * value) / total)} %)`}</title>
+                  <title>{`${row.label} · ${props.originLabel(origin)}${colon(lang)}${formatNumber(lang, value, 0)} (${formatPercent(lang, Math.round((100 * value) / total), 0)})`}</title>
                 </rect>
               );
               const label =
                 w > 44 ? (
                   <text x={x + w / 2} y={y + barHeight / 2 + 5} text-anchor="middle" font-size="12" fill="#fff">
-                    {`${Math.round((100 * value) / total)} %`}
+                    {formatPercent(lang, Math.round((100 * value) / total), 0)}
                   </text>
                 ) : null;
               x += w;
@@ -73,7 +77,8 @@ export interface Tile {
 }
 
 /** A treemap (slice and dice, alternating direction) of the largest values. */
-export function Treemap(props: { tiles: Tile[]; title: string }) {
+export function Treemap(props: { tiles: Tile[]; title: string; lang?: Lang }) {
+  const lang = props.lang ?? 'fr';
   const width = 640;
   const height = 300;
   const tiles = props.tiles.filter((t) => t.value > 0).slice(0, 24);
@@ -106,7 +111,7 @@ export function Treemap(props: { tiles: Tile[]; title: string }) {
       {out.map(({ tile, x, y, w, h }) => (
         <g>
           <rect x={x} y={y} width={w} height={h} fill={ORIGIN_COLOURS[tile.origin] ?? '#888'} stroke="#fff" stroke-width="2">
-            <title>{`${tile.label}: ${tile.value}`}</title>
+            <title>{`${tile.label}${colon(lang)}${formatNumber(lang, tile.value, 0)}`}</title>
           </rect>
           {w > 60 && h > 20 ? (
             <text x={x + 5} y={y + 16} font-size="12" fill="#fff">
@@ -120,7 +125,8 @@ export function Treemap(props: { tiles: Tile[]; title: string }) {
 }
 
 /** Simple horizontal bars of one colour per row. */
-export function Bars(props: { rows: { label: string; value: number; origin?: string }[]; title: string; unit?: string; format?: (value: number) => string }) {
+export function Bars(props: { rows: { label: string; value: number; origin?: string }[]; title: string; unit?: string; format?: (value: number) => string; lang?: Lang }) {
+  const lang = props.lang ?? 'fr';
   const width = 640;
   const labelWidth = 200;
   const barHeight = 20;
@@ -139,7 +145,7 @@ export function Bars(props: { rows: { label: string; value: number; origin?: str
             </text>
             <rect x={labelWidth} y={y} width={Math.max(w, 1)} height={barHeight} fill={ORIGIN_COLOURS[row.origin ?? 'non_eu']} />
             <text x={labelWidth + w + 6} y={y + 15} font-size="12">
-              {`${props.format ? props.format(row.value) : row.value}${props.unit ?? ''}`}
+              {`${props.format ? props.format(row.value) : formatNumber(lang, row.value)}${props.unit ?? ''}`}
             </text>
           </g>
         );
@@ -155,7 +161,8 @@ export interface Series {
 }
 
 /** Lines over days on a 0–100 scale, with optional targets drawn as dashed marks at their year's end. */
-export function TrendLine(props: { days: string[]; series: Series[]; title: string; targets?: { label: string; year: number; value: number }[] }) {
+export function TrendLine(props: { days: string[]; series: Series[]; title: string; targets?: { label: string; year: number; value: number }[]; lang?: Lang }) {
+  const lang = props.lang ?? 'fr';
   const width = 640;
   const height = 220;
   const left = 36;
@@ -182,10 +189,10 @@ export function TrendLine(props: { days: string[]; series: Series[]; title: stri
       {props.days.length ? (
         <>
           <text x={left} y={height - 8} font-size="10">
-            {props.days[0]!}
+            {formatDate(lang, props.days[0]!)}
           </text>
           <text x={width - right} y={height - 8} font-size="10" text-anchor="end">
-            {new Date(last).toISOString().slice(0, 10)}
+            {formatDate(lang, new Date(last).toISOString().slice(0, 10))}
           </text>
         </>
       ) : null}
@@ -207,7 +214,7 @@ export function TrendLine(props: { days: string[]; series: Series[]; title: stri
           <g>
             <line x1={tx - 8} x2={tx + 8} y1={y(t.value)} y2={y(t.value)} stroke="#000" stroke-width="2" stroke-dasharray="3 2" />
             <text x={tx - 10} y={y(t.value) - 5} font-size="10" text-anchor="end">
-              {`${t.label} ${t.year}: ${t.value}`}
+              {`${t.label} ${t.year}${colon(lang)}${formatNumber(lang, t.value)}`}
             </text>
           </g>
         );

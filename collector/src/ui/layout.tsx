@@ -3,6 +3,7 @@
 // which escapes it: strings that came from agents never become markup.
 import type { Child } from 'hono/jsx';
 import type { Session } from '../accounts/users.ts';
+import * as format from './format.ts';
 import type { Dict, Lang } from './i18n.ts';
 
 export interface PageContext {
@@ -11,6 +12,8 @@ export interface PageContext {
   session: Session | null;
   /** The current path with its query, to switch language in place. */
   path: string;
+  /** A category's name in this language (from the rules), for its id. */
+  categoryName?: (id: string) => string | undefined;
 }
 
 export const CSS = `
@@ -68,7 +71,7 @@ export function Layout(props: { ctx: PageContext; title: string; active?: keyof 
         <header>
           <a class="brand" href="/">tiebreak</a>
           {ctx.session && (
-            <nav aria-label={ctx.lang === 'fr' ? 'Navigation principale' : 'Main navigation'}>
+            <nav aria-label={t.mainNav}>
               <ul>
                 {items.map(([key, label]) => (
                   <li>
@@ -114,9 +117,25 @@ export function OriginTag(props: { ctx: PageContext; origin: string }) {
 export const isAdmin = (ctx: PageContext) => ctx.session?.user.role === 'admin';
 
 /** A word of the dictionary for a key of a group (areas, origins...), the key itself if unknown. */
-export const label = <K extends 'areas' | 'origins' | 'licences' | 'roles' | 'kinds' | 'evidences' | 'confidences'>(ctx: PageContext, group: K, key: string | null) =>
+export const label = <K extends 'areas' | 'origins' | 'licences' | 'roles' | 'kinds' | 'evidences' | 'confidences' | 'sources'>(ctx: PageContext, group: K, key: string | null) =>
   key ? ((ctx.t[group] as Record<string, string>)[key] ?? key) : '–';
 
-/** A number in the page's language, with at most `digits` decimals; '–' for none. */
-export const formatNumber = (ctx: PageContext, n: number | null | undefined, digits = 1) =>
-  n === null || n === undefined ? '–' : n.toLocaleString(ctx.lang === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: digits });
+/** A number in the page's language, with at most `digits` decimals; '–' for none (format.ts). */
+export const formatNumber = (ctx: PageContext, n: number | null | undefined, digits = 1) => format.formatNumber(ctx.lang, n, digits);
+export const formatPercent = (ctx: PageContext, n: number | null | undefined, digits = 1) => format.formatPercent(ctx.lang, n, digits);
+export const formatEuro = (ctx: PageContext, n: number | null | undefined) => format.formatEuro(ctx.lang, n);
+export const formatDate = (ctx: PageContext, iso: string | null | undefined) => format.formatDate(ctx.lang, iso);
+export const formatDateTime = (ctx: PageContext, iso: string | null | undefined, seconds = false) => format.formatDateTime(ctx.lang, iso, seconds);
+/** "Label : " in French, "Label: " in English. */
+export const colon = (ctx: PageContext) => format.colon(ctx.lang);
+/** "{n} ligne(s)" with the right plural, the number formatted. */
+export const count = (ctx: PageContext, n: number, forms: { one: string; many: string }) => format.count(ctx.lang, n, forms.one, forms.many);
+/** A `{ one, many }` dictionary entry's form for n, with {n} filled in. */
+export const plural = (ctx: PageContext, n: number, forms: { one: string; many: string }) =>
+  format.plural(ctx.lang, n, forms.one, forms.many).replace('{n}', format.formatNumber(ctx.lang, n, 0));
+
+/** A category's name for its id (the id only if the rules do not know it). */
+export const categoryLabel = (ctx: PageContext, id: string | null | undefined) => (id ? (ctx.categoryName?.(id) ?? id) : '–');
+/** An extraterritorial law's note (countries.yaml, in English) in the page's language. */
+export const lawLabel = (ctx: PageContext, text: string) => ctx.t.laws[text] ?? text;
+export const maturityLabel = (ctx: PageContext, m: string) => (ctx.t.maturities as Record<string, string>)[m] ?? m;

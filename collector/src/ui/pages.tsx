@@ -7,12 +7,11 @@ import type { DependencyMap } from '../map/map.ts';
 import { HOST_ROLES } from '../ingest/items.ts';
 import { Bars, StackedBars, TrendLine, Treemap } from './charts.tsx';
 import { fill, type Dict } from './i18n.ts';
-import { Csrf, formatNumber, isAdmin, label, Layout, OriginTag, type PageContext } from './layout.tsx';
+import { categoryLabel, colon, count, Csrf, formatDate, formatEuro, formatNumber, formatPercent, isAdmin, label, Layout, OriginTag, type PageContext } from './layout.tsx';
 import type { HostRow, Page, ProductRow, TopProduct, VendorRow } from './queries.ts';
 
-const fmt = (ctx: PageContext, n: number) => n.toLocaleString(ctx.lang === 'fr' ? 'fr-FR' : 'en-GB');
-const pct = (part: number, total: number) => (total ? `${Math.round((100 * part) / total)} %` : '–');
-const date = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : '–');
+const fmt = (ctx: PageContext, n: number) => formatNumber(ctx, n, 0);
+const pct = (ctx: PageContext, part: number, total: number) => (total ? formatPercent(ctx, Math.round((100 * part) / total), 0) : '–');
 
 /** How one logs in here: the name and password form (local accounts, LDAP), an OpenID provider's button. */
 export interface LoginMethods {
@@ -122,7 +121,7 @@ function NumbersTable(props: { ctx: PageContext; head: string[]; rows: (string |
         <tbody>
           {props.rows.map((r) => (
             <tr>
-              {r.map((cell, i) => (i === 0 ? <th scope="row">{cell}</th> : <td class="n">{typeof cell === 'number' ? fmt(props.ctx, cell) : cell}</td>))}
+              {r.map((cell, i) => (i === 0 ? <th scope="row">{cell}</th> : <td class="n">{typeof cell === 'number' ? formatNumber(props.ctx, cell) : cell}</td>))}
             </tr>
           ))}
         </tbody>
@@ -131,14 +130,14 @@ function NumbersTable(props: { ctx: PageContext; head: string[]; rows: (string |
   );
 }
 
-function AlternativesList(props: { alternatives: Alternative[] }) {
+function AlternativesList(props: { ctx: PageContext; alternatives: Alternative[] }) {
   if (!props.alternatives.length) return <span class="muted">–</span>;
   return (
     <ul style="margin:0;padding-left:1.1rem">
       {props.alternatives.slice(0, 4).map((a) => (
         <li>
           {a.name}
-          <span class="muted">{` (${a.country ?? 'communauté'}${a.sill ? ', SILL' : ''})`}</span>
+          <span class="muted">{` (${a.country ?? props.ctx.t.communityProject}${a.sill ? ', SILL' : ''})`}</span>
         </li>
       ))}
     </ul>
@@ -184,35 +183,35 @@ export function OverviewPage(props: {
               <div class="l">{t.installations}</div>
             </div>
             <div class="kpi">
-              <div class="v">{pct(nonEu, totals.installations)}</div>
+              <div class="v">{pct(ctx, nonEu, totals.installations)}</div>
               <div class="l">{t.nonEuShare}</div>
             </div>
             <div class="kpi">
-              <div class="v">{pct(totals.unknown_installations, totals.installations)}</div>
+              <div class="v">{pct(ctx, totals.unknown_installations, totals.installations)}</div>
               <div class="l">{t.unknownShare}</div>
             </div>
           </div>
           {totals.duplicate_id_hosts > 0 && <p class="notice">{fill(t.duplicates, { n: totals.duplicate_id_hosts })}</p>}
           <section aria-labelledby="trend">
             <h2 id="trend">
-              {`${t.assessment.exposure} : ${props.trend.exposure === null ? '–' : `${formatNumber(ctx, props.trend.exposure)} / 100`}`}{' '}
+              {`${t.assessment.exposure}${colon(ctx)}${props.trend.exposure === null ? '–' : `${formatNumber(ctx, props.trend.exposure)} / 100`}`}{' '}
               <a href="/assessment" style="font-size:.9rem;font-weight:400">
                 {t.nav.assessment}
               </a>
             </h2>
             <p class="muted">{t.assessment.exposureHelp}</p>
-            <p>{`${t.assessment.lockIn} : ${props.trend.lock_in === null ? '–' : `${formatNumber(ctx, props.trend.lock_in)} %`} · ${t.assessment.priority} : ${props.trend.priority === null ? '–' : `${formatNumber(ctx, props.trend.priority)} / 100`}`}</p>
+            <p>{`${t.assessment.lockIn}${colon(ctx)}${formatPercent(ctx, props.trend.lock_in)} · ${t.assessment.priority}${colon(ctx)}${props.trend.priority === null ? '–' : `${formatNumber(ctx, props.trend.priority)} / 100`}`}</p>
             {props.trend.days.length ? (
               <>
                 <div class="trend">
-                  <TrendLine
+                  <TrendLine lang={ctx.lang}
                     title={t.assessment.trend}
                     days={props.trend.days}
                     series={[{ label: t.assessment.exposure, colour: '#1b1b1b', values: props.trend.values }]}
                     targets={props.trend.targets.map((x) => ({ label: t.assessment.target, year: x.year, value: x.value }))}
                   />
                 </div>
-                <NumbersTable ctx={ctx} head={[t.assessment.day, t.assessment.exposure]} rows={props.trend.days.map((d, i) => [d, props.trend.values[i] ?? '–'])} />
+                <NumbersTable ctx={ctx} head={[t.assessment.day, t.assessment.exposure]} rows={props.trend.days.map((d, i) => [formatDate(ctx, d), props.trend.values[i] ?? '–'])} />
               </>
             ) : (
               <p class="muted">{t.assessment.noHistory}</p>
@@ -221,7 +220,7 @@ export function OverviewPage(props: {
           <div class="grid2">
             <section aria-labelledby="by-area">
               <h2 id="by-area">{t.byArea}</h2>
-              <StackedBars rows={rows} originLabel={(o) => label(ctx, 'origins', o)} title={t.byArea} />
+              <StackedBars lang={ctx.lang} rows={rows} originLabel={(o) => label(ctx, 'origins', o)} title={t.byArea} />
               <NumbersTable
                 ctx={ctx}
                 head={[t.area, ...['non_eu', 'europe', 'eu', 'community', 'unknown'].map((o) => label(ctx, 'origins', o))]}
@@ -230,17 +229,17 @@ export function OverviewPage(props: {
             </section>
             <section aria-labelledby="top-vendors">
               <h2 id="top-vendors">{t.topVendors}</h2>
-              <Bars rows={nonEuVendors.map((v) => ({ label: v.vendor, value: v.hosts, origin: v.origin }))} title={t.topVendors} />
+              <Bars lang={ctx.lang} rows={nonEuVendors.map((v) => ({ label: v.vendor, value: v.hosts, origin: v.origin }))} title={t.topVendors} />
               <NumbersTable ctx={ctx} head={[t.vendor, t.ownerCountry, t.hosts, t.installations]} rows={nonEuVendors.map((v) => [v.vendor, v.owner_country ?? '–', v.hosts, v.installations])} />
             </section>
             <section aria-labelledby="treemap">
               <h2 id="treemap">{t.vendorMap}</h2>
-              <Treemap tiles={map.by_vendor.slice(0, 24).map((v) => ({ label: v.vendor, value: v.installations, origin: v.origin }))} title={t.vendorMap} />
+              <Treemap lang={ctx.lang} tiles={map.by_vendor.slice(0, 24).map((v) => ({ label: v.vendor, value: v.installations, origin: v.origin }))} title={t.vendorMap} />
               <NumbersTable ctx={ctx} head={[t.vendor, t.origin, t.installations]} rows={map.by_vendor.slice(0, 24).map((v) => [v.vendor, label(ctx, 'origins', v.origin), v.installations])} />
             </section>
             <section aria-labelledby="countries">
               <h2 id="countries">{t.byOwnerCountry}</h2>
-              <Bars rows={map.by_owner_country.slice(0, 10).map((c) => ({ label: c.country, value: c.hosts, origin: 'eu' }))} title={t.byOwnerCountry} />
+              <Bars lang={ctx.lang} rows={map.by_owner_country.slice(0, 10).map((c) => ({ label: c.country, value: c.hosts, origin: 'eu' }))} title={t.byOwnerCountry} />
               <NumbersTable ctx={ctx} head={[t.country, t.hosts, t.installations]} rows={map.by_owner_country.map((c) => [c.country, c.hosts, c.installations])} />
             </section>
           </div>
@@ -270,7 +269,7 @@ export function OverviewPage(props: {
                     <td>{p.owner_country ?? '–'}</td>
                     <td class="n">{fmt(ctx, p.installs)}</td>
                     <td>
-                      <AlternativesList alternatives={p.alternatives} />
+                      <AlternativesList ctx={ctx} alternatives={p.alternatives} />
                     </td>
                   </tr>
                 ))}
@@ -328,7 +327,7 @@ function Pager(props: { ctx: PageContext; page: Page<unknown>; base: string; que
   return (
     <nav class="pager" aria-label="pagination">
       {page.page > 1 ? <a href={withParam(base, query, 'page', String(page.page - 1))}>{`← ${ctx.t.previous}`}</a> : <span class="muted">{`← ${ctx.t.previous}`}</span>}
-      <span>{fill(ctx.t.page, { p: page.page, n: page.pages, total: fmt(ctx, page.total) })}</span>
+      <span>{fill(ctx.t.page, { p: page.page, n: page.pages, total: count(ctx, page.total, ctx.t.rows) })}</span>
       {page.page < page.pages ? <a href={withParam(base, query, 'page', String(page.page + 1))}>{`${ctx.t.next} →`}</a> : <span class="muted">{`${ctx.t.next} →`}</span>}
     </nav>
   );
@@ -337,7 +336,7 @@ function Pager(props: { ctx: PageContext; page: Page<unknown>; base: string; que
 function Exports(props: { ctx: PageContext; base: string; query: Record<string, string | undefined> }) {
   return (
     <p class="exports">
-      {`${props.ctx.t.export} : `}
+      {`${props.ctx.t.export}${colon(props.ctx)}`}
       <a href={withParam(`${props.base}.csv`, props.query, 'page', undefined)}>CSV</a>
       <a href={withParam(`${props.base}.xlsx`, props.query, 'page', undefined)}>XLSX</a>
     </p>
@@ -448,7 +447,7 @@ export function HostsPage(props: { ctx: PageContext; page: Page<HostRow>; query:
                   <td>{label(ctx, 'roles', h.role)}</td>
                   <td>{`${h.os_name} ${h.os_version ?? ''}`}</td>
                   <td>{h.agent_name}</td>
-                  <td>{date(h.last_seen)}</td>
+                  <td>{formatDate(ctx, h.last_seen)}</td>
                   <td class="n">{fmt(ctx, h.software_count)}</td>
                 </tr>
               ))}
@@ -519,8 +518,8 @@ export function ProductsPage(props: { ctx: PageContext; page: Page<ProductRow>; 
                   <td>
                     <OriginTag ctx={ctx} origin={p.origin} />
                   </td>
-                  <td>{p.category ?? '–'}</td>
-                  <td>{p.source}</td>
+                  <td>{categoryLabel(ctx, p.category)}</td>
+                  <td>{label(ctx, 'sources', p.source)}</td>
                   <td>{label(ctx, 'confidences', p.confidence)}</td>
                   <td class="n">{fmt(ctx, p.hosts)}</td>
                 </tr>
@@ -627,10 +626,10 @@ export function HostDetailPage(props: {
           rows={[
             [t.role, label(ctx, 'roles', host.role)],
             [t.os, `${host.os_name} ${host.os_version ?? ''} ${String(host.os_build ?? '')}`],
-            ['Domaine / domain', host.domain ?? '–'],
+            [t.domain, host.domain ?? '–'],
             [t.agent, `${host.agent_name} ${host.agent_version}`],
-            [t.lastSeen, date(host.last_seen)],
-            [t.softwareCount, String(host.software_count)],
+            [t.lastSeen, formatDate(ctx, host.last_seen)],
+            [t.softwareCount, fmt(ctx, host.software_count)],
           ]}
         />
       </section>
@@ -695,7 +694,7 @@ export function ProductDetailPage(props: { ctx: PageContext; d: ProductDetail; p
         <Facts
           rows={[
             [t.publisher, e.publisher ?? '–'],
-            [t.source, e.source],
+            [t.source, label(ctx, 'sources', e.source)],
             [t.vendor, e.vendor_id ? <a href={`/vendors/${encodeURIComponent(e.vendor_id)}`}>{d.vendorName ?? e.vendor_id}</a> : '–'],
             [t.product, d.productName ?? '–'],
             [t.country, e.country ?? '–'],
@@ -703,23 +702,23 @@ export function ProductDetailPage(props: { ctx: PageContext; d: ProductDetail; p
             [t.origin, <OriginTag ctx={ctx} origin={e.origin} />],
             [t.licence, label(ctx, 'licences', e.licence)],
             [t.area, label(ctx, 'areas', e.area)],
-            [t.category, e.category ?? '–'],
+            [t.category, categoryLabel(ctx, e.category)],
             [t.rule, e.rule ?? '–'],
             [t.evidence, label(ctx, 'evidences', e.evidence)],
             [t.confidence, label(ctx, 'confidences', e.confidence)],
-            [t.criticality, crit ? `${(t.criticalityLevels as Record<number, string>)[crit.level]} (${crit.source})` : '–'],
+            [t.criticality, crit ? `${(t.criticalityLevels as Record<number, string>)[crit.level]} (${t.criticalitySources[crit.source]})` : '–'],
             [
               t.cost,
               d.assessed?.spend_eur != null ? (
-                `${fmt(ctx, d.assessed.spend_eur)} €`
+                formatEuro(ctx, d.assessed.spend_eur)
               ) : d.assessed?.estimated_spend_eur != null ? (
-                `${fmt(ctx, d.assessed.estimated_spend_eur)} € (${t.assessment.estimate})`
+                `${formatEuro(ctx, d.assessed.estimated_spend_eur)} (${t.assessment.estimate})`
               ) : (
                 <span class="muted">{t.costLater}</span>
               ),
             ],
-            [t.assessment.exposure, d.assessed ? <a href="/assessment#products">{`${d.assessed.exposure} / 100`}</a> : '–'],
-            [t.assessment.priority, d.assessed ? `${d.assessed.priority} / 100` : '–'],
+            [t.assessment.exposure, d.assessed ? <a href="/assessment#products">{`${formatNumber(ctx, d.assessed.exposure)} / 100`}</a> : '–'],
+            [t.assessment.priority, d.assessed ? `${formatNumber(ctx, d.assessed.priority)} / 100` : '–'],
             [t.hosts, String(e.hosts)],
           ]}
         />
@@ -767,7 +766,7 @@ export function ProductDetailPage(props: { ctx: PageContext; d: ProductDetail; p
                     <a href={`/hosts/${h.id}`}>{h.hostname}</a>
                   </td>
                   <td>{h.version || '–'}</td>
-                  <td>{date(h.last_seen)}</td>
+                  <td>{formatDate(ctx, h.last_seen)}</td>
                 </tr>
               ))}
             </tbody>
@@ -826,7 +825,7 @@ export function VendorDetailPage(props: {
                 <td>
                   <a href={`/products/${p.id}`}>{p.name}</a>
                 </td>
-                <td>{p.category ?? '–'}</td>
+                <td>{categoryLabel(ctx, p.category)}</td>
                 <td class="n">{fmt(ctx, p.hosts)}</td>
               </tr>
             ))}

@@ -7,6 +7,7 @@ import type { BlockList } from 'node:net';
 import { InputError } from '@tiebreak/shared';
 import { computeAssessment, criticalityResolver } from '../assessment/compute.ts';
 import { history, setTarget } from '../assessment/history.ts';
+import { reportMarkdown } from '../assessment/report.ts';
 import { LineErrors, addAsset, importSpend, listAssets, removeAsset, validateAsset } from '../assessment/inputs.ts';
 import { runScenario, type ScenarioResult } from '../assessment/scenario.ts';
 import { AssessmentPage, type AssessmentPageProps } from './assessment-page.tsx';
@@ -30,7 +31,7 @@ import type { Db } from '../store/db.ts';
 import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from '../store/tokens.ts';
 import { AgentsPage, ReportPage, SettingsPage, type AgentRow, type TokenRow } from './admin-pages.tsx';
 import { DICTS, type Lang } from './i18n.ts';
-import { CSS, isAdmin, type PageContext } from './layout.tsx';
+import { CSS, isAdmin, plural, type PageContext } from './layout.tsx';
 import { ApiPage } from './api-page.tsx';
 import { auditRoutes } from './audit-page.tsx';
 import { apiOperations } from '../http/openapi.ts';
@@ -97,7 +98,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const asked = c.req.query('lang');
     const lang: Lang = asked === 'en' || asked === 'fr' ? asked : getCookie(c, LANG_COOKIE) === 'en' ? 'en' : 'fr';
     const url = new URL(c.req.url);
-    return { lang, t: DICTS[lang], session: c.get('session'), path: url.pathname + url.search };
+    return { lang, t: DICTS[lang], session: c.get('session'), path: url.pathname + url.search, categoryName: (id) => ui.rules().categories.get(id)?.name[lang] };
   };
   const query = (c: Context) => c.req.query() as Record<string, string | undefined>;
   const categoryOptions = (lang: Lang): [string, string][] =>
@@ -131,7 +132,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const form = await c.req.parseBody();
     const t = ctxOf(c).t;
     const cookie = getCookie(c, LOGIN_CSRF_COOKIE);
-    if (!cookie || form._csrf !== cookie) return c.text('Jeton CSRF invalide / invalid CSRF token', 403);
+    if (!cookie || form._csrf !== cookie) return c.text(t.login.badCsrf, 403);
     const username = String(form.username ?? '').slice(0, 64);
     const password = String(form.password ?? '').slice(0, 1024);
     const ip = clientAddress(c, ui.trustProxy ?? null);
@@ -218,6 +219,14 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     return c.html(<ReportPage ctx={ctxOf(c)} map={map} top={withAlternatives(classifier)} authority={authority} assessment={computeAssessment(db, classifier)} />);
   });
 
+  // The diagnostic as Markdown (what `tiebreak-collector report --format md` prints), in the page's language.
+  app.get('/report.md', (c) => {
+    const classifier = ui.classifier();
+    const markdown = reportMarkdown(computeAssessment(db, classifier), history(db), getAuthority(db), ctxOf(c).lang);
+    const stamp = new Date().toISOString().slice(0, 10);
+    return c.body(`${markdown}\n`, 200, { 'Content-Type': 'text/markdown; charset=utf-8', 'Content-Disposition': `attachment; filename="tiebreak-diagnostic-${stamp}.md"` });
+  });
+
   // Lists and their exports: the same filters, all rows in the export.
   const exportTable = (c: Context, name: string, table: Table) => {
     const format = c.req.path.endsWith('.xlsx') ? 'xlsx' : 'csv';
@@ -243,10 +252,10 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     return exportTable(c, 'hosts', {
       columns: [
         { key: 'hostname', label: t.hostname },
-        { key: 'domain', label: 'domain' },
+        { key: 'domain', label: t.domain },
         { key: 'role', label: t.role },
         { key: 'os_name', label: t.os },
-        { key: 'os_version', label: 'version' },
+        { key: 'os_version', label: t.osVersion },
         { key: 'agent_name', label: t.agent },
         { key: 'last_seen', label: t.lastSeen },
         { key: 'software_count', label: t.softwareCount },
@@ -373,7 +382,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     return exportTable(c, 'vendors', {
       columns: [
         { key: 'vendor', label: t.vendor },
-        { key: 'vendor_id', label: 'id' },
+        { key: 'vendor_id', label: t.vendorId },
         { key: 'country', label: t.country },
         { key: 'owner', label: t.owner },
         { key: 'owner_country', label: t.ownerCountry },
@@ -510,7 +519,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   app.post('/assessment/spend', async (c) => {
     const form = await c.req.parseBody();
     const file = form.file;
-    if (!(file instanceof File) || !file.size) return assessmentPage(c, { error: ctxOf(c).lang === 'fr' ? 'Choisissez un fichier CSV.' : 'Choose a CSV file.' }, 400);
+    if (!(file instanceof File) || !file.size) return assessmentPage(c, { error: ctxOf(c).t.assessment.chooseCsv }, 400);
     if (file.size > 8 * 1024 * 1024) return assessmentPage(c, { error: 'CSV > 8 MiB' }, 400);
     try {
       const text = await file.text();
@@ -521,7 +530,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
         (r) => ({ action: 'spend.import', object: file.name || 'upload.csv', details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }),
       );
       ui.dataChanged();
-      return assessmentPage(c, { notice: ctxOf(c).t.assessment.imported.replace('{n}', String(result.lines)) });
+      return assessmentPage(c, { notice: plural(ctxOf(c), result.lines, ctxOf(c).t.assessment.imported) });
     } catch (e) {
       if (e instanceof LineErrors) return assessmentPage(c, { error: e.message.split('\n')[0], errorLines: e.errors }, 400);
       if (e instanceof InputError) return assessmentPage(c, { error: e.message }, 400);
