@@ -1,39 +1,65 @@
 // `pnpm start`: the main job on one machine. Starts the collector on SQLite, scans this machine with
 // the agent, sends the inventory over HTTP like any agent would, prints the map's URL and keeps serving.
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { join } from 'node:path';
-import { Delivery, scan } from '@tiebreak/agent';
-import { createCollector, createToken, ensureFirstAdmin, listen } from '@tiebreak/collector';
+import { dirname, join } from 'node:path';
+import pino from 'pino';
+import { Delivery, scan, writePrivateFile } from '@tiebreak/agent';
+import { checkEnrolmentToken, createCollector, createToken, ensureFirstAdmin, listen } from '@tiebreak/collector';
 
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: process.env.PORT ?? '8080' },
     host: { type: 'string', default: '127.0.0.1' },
     db: { type: 'string', default: 'data/tiebreak.db' },
+    verbose: { type: 'boolean', default: false },
   },
 });
 
-const collector = createCollector({ dbFile: values.db });
+// The collector's JSON log lines go to a file beside the database (--verbose: to the terminal),
+// so that the terminal shows only what a person reads.
+const logFile = join(dirname(values.db), 'tiebreak.log');
+const log = values.verbose ? pino({ level: 'info' }) : pino({ level: 'info' }, pino.destination({ dest: logFile, mkdir: true, sync: true }));
+const collector = createCollector({ dbFile: values.db, log });
 const firstAdmin = ensureFirstAdmin(collector.db);
 const { server, port } = await listen(collector, Number(values.port), values.host).catch((error: NodeJS.ErrnoException) => {
   console.error(`tiebreak: cannot listen on ${values.host}:${values.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use (try --port 8081)' : error.message}`);
   process.exit(1);
 });
 const base = `http://${values.host === '0.0.0.0' ? 'localhost' : values.host}:${port}`;
-const { token } = createToken(collector.db, 'pnpm start (this machine)');
+// One enrolment token for every run of `pnpm start`, kept beside the database (readable by its
+// owner only): a new one each run would pile up valid tokens.
+const agentDir = join(dirname(values.db), 'agent');
+const tokenFile = join(agentDir, 'start-token');
+const kept = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : '';
+const token = kept && checkEnrolmentToken(collector.db, kept).ok ? kept : createToken(collector.db, 'pnpm start (this machine)').token;
+if (token !== kept) writePrivateFile(tokenFile, `${token}\n`);
+// The agent's credential is kept for one collector address; this database is the same collector
+// whatever port it is served on today, so the credential follows it (else a run on another port
+// would enrol again, and the host, bound to its first credential, would refuse the new one).
+const credentialFile = join(agentDir, 'credential.json');
+if (existsSync(credentialFile)) {
+  const stored = JSON.parse(readFileSync(credentialFile, 'utf8')) as { server: string };
+  if (stored.server !== new URL(base).origin) writePrivateFile(credentialFile, JSON.stringify({ ...stored, server: new URL(base).origin }));
+}
 const inventory = await scan();
 // Enrols like any agent (its credential kept beside the database), then sends.
-const delivery = new Delivery(join(values.db, '..', 'agent'), base, token, { debug() {}, info() {}, warn() {}, error: (m) => console.error(m) });
-const sent = await delivery.send(inventory);
+const delivery = new Delivery(agentDir, base, token, { debug() {}, info() {}, warn() {}, error: (m) => console.error(m) });
+const sent = await delivery.send(inventory).catch((error: Error) => {
+  console.error(`tiebreak: ${error.message}`);
+  server.close();
+  collector.close();
+  process.exit(1);
+});
 const result = sent.body as { host_id: number; items: number };
-console.log(`\nScanned ${inventory.host.hostname}: ${inventory.software.length} software items, sent to the collector (host ${result.host_id}).`);
+console.log(`\nScanned ${inventory.host.hostname}: ${result.items} items (${inventory.software.length} software, the OS and hardware), sent to the collector (host ${result.host_id}).`);
 console.log(`Dependency map:  ${base}/`);
 if (firstAdmin)
   console.log(`Log in as "${firstAdmin.username}" with the one-time password ${firstAdmin.password} (you choose your own at the first login).`);
 else console.log('Log in with your account (reset a password with: pnpm collector user passwd NAME --db ' + values.db + ').');
 console.log(`JSON map:        ${base}/api/v1/map`);
 console.log(`Enrol other machines with:  pnpm agent send --server ${base} --token ${token} --state-dir /tmp/tiebreak-agent`);
-console.log('Press Ctrl+C to stop.');
+console.log(values.verbose ? 'Press Ctrl+C to stop.' : `Press Ctrl+C to stop. The collector's log: ${logFile} (--verbose to see it here).`);
 
 const stop = () => server.close(() => (collector.close(), process.exit(0)));
 process.once('SIGINT', stop);

@@ -4,7 +4,7 @@ export { loadRuleTrees, DEFAULT_RULES_DIR } from './classify/load-rules.ts';
 export { Ingestor } from './ingest/ingest.ts';
 export { computeMap, type DependencyMap } from './map/map.ts';
 export { openDatabase } from './store/db.ts';
-export { createToken } from './store/tokens.ts';
+export { checkEnrolmentToken, createToken } from './store/tokens.ts';
 export { createUser, ensureFirstAdmin } from './accounts/users.ts';
 export { computeAssessment, type Assessment } from './assessment/compute.ts';
 export { recordSnapshot, setTarget, history } from './assessment/history.ts';
