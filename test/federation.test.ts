@@ -112,6 +112,13 @@ describe('federation between collectors and an observatory', () => {
     expect(doc.vendors.map((v: { vendor_id: string }) => v.vendor_id)).toContain('microsoft');
     expect(JSON.stringify(doc)).not.toMatch(/zoom/i);
     expect(doc.excluded).toEqual({ vendors: 1, products: 0 });
+    // Both changes are in the audit log, with who made them; the refused one is not.
+    const audit = new Database(files.b, { readonly: true });
+    expect(audit.prepare("SELECT action, object, actor FROM audit_log WHERE action LIKE 'federation.%' OR action = 'settings.authority' ORDER BY id").all()).toEqual([
+      { action: 'settings.authority', object: null, actor: 'tester' },
+      { action: 'federation.exclude', object: 'zoom', actor: 'tester' },
+    ]);
+    audit.close();
   });
 
   it('both publish, and the aggregate shows both', async () => {

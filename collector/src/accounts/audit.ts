@@ -62,6 +62,10 @@ export const AUDIT_ACTIONS = [
   'target.set',
   'target.remove',
   'settings.authority',
+  'federation.exclude',
+  'federation.include',
+  'federation.share',
+  'federation.unshare',
   'inventories.import',
   'database.restore',
 ] as const;

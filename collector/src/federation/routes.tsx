@@ -8,6 +8,8 @@ import { getCookie } from 'hono/cookie';
 import type { Classifier } from '../classify/classifier.ts';
 import { readLocalRules } from '../classify/local-rules.ts';
 import { toCsv } from '../exports/tables.ts';
+import type { BlockList } from 'node:net';
+import { audited, httpActor } from '../accounts/audit.ts';
 import { actorOf, bearer, type AuthVariables } from '../http/auth.ts';
 import { BodyError, parseJson, readBody } from '../http/body.ts';
 import type { Db } from '../store/db.ts';
@@ -22,6 +24,8 @@ export interface FederationContext {
   classifier: () => Classifier;
   /** serve --observatory: this collector accepts and aggregates other collectors' documents. */
   observatory: boolean;
+  /** The proxies whose X-Forwarded-For is believed, for the audit log's addresses. */
+  trustProxy?: BlockList | null;
 }
 
 type Env = { Variables: AuthVariables };
@@ -62,10 +66,15 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
     );
   };
   /** A change from the page's forms; a refused one shows the page again with the reason. */
-  const change = (action: (form: Record<string, string>, user: string) => void) => async (c: Context<Env>) => {
+  const change = (audit: string, action: (form: Record<string, string>, user: string) => void) => async (c: Context<Env>) => {
     const form = Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === 'string' ? v : ''])) as Record<string, string>;
     try {
-      action(form, actorOf(c));
+      // Recorded in the audit log in the change's transaction, as the settings pages' changes are.
+      audited(db, httpActor(c, ctx.trustProxy ?? null), () => action(form, actorOf(c)), () => ({
+        action: audit === 'federation.rule' ? (form.action === 'unshare' ? 'federation.unshare' : 'federation.share') : audit === 'federation.exclusion' ? (form.action === 'include' ? 'federation.include' : 'federation.exclude') : audit,
+        object: form.ref || null,
+        details: audit === 'settings.authority' ? `${form.name ?? '–'}, SIREN ${form.siren || '–'}` : null,
+      }));
     } catch (error) {
       if (error instanceof FederationError) return page(c, error.message, 400);
       throw error;
@@ -77,18 +86,18 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   app.get('/federation/public-key.pem', (c) => c.body(publicKeyPem(db), 200, { 'Content-Type': 'application/x-pem-file', 'Content-Disposition': 'attachment; filename="tiebreak-collector.pub.pem"' }));
   app.post(
     '/federation/authority',
-    change((form) => setAuthority(db, form.name ?? '', form.siren?.trim() ? form.siren : undefined)),
+    change('settings.authority', (form) => setAuthority(db, form.name ?? '', form.siren?.trim() ? form.siren : undefined)),
   );
   app.post(
     '/federation/exclusions',
-    change((form, user) => {
+    change('federation.exclusion', (form, user) => {
       if (form.action === 'include') include(db, form.ref ?? '');
       else exclude(db, ctx.classifier(), form.ref ?? '', user);
     }),
   );
   app.post(
     '/federation/shared',
-    change((form, user) => shareRule(db, form.ref ?? '', user, form.action !== 'unshare')),
+    change('federation.rule', (form, user) => shareRule(db, form.ref ?? '', user, form.action !== 'unshare')),
   );
   app.get('/api/v1/federation/preview', (c) => c.json(buildPublication(db, ctx.classifier())));
 
