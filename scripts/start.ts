@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { dirname, join } from 'node:path';
 import pino from 'pino';
-import { Delivery, scan, writePrivateFile } from '@tiebreak/agent';
+import { Delivery, followCollector, scan, writePrivateFile } from '@tiebreak/agent';
 import { checkEnrolmentToken, createCollector, createToken, ensureFirstAdmin, listen } from '@tiebreak/collector';
 
 const { values } = parseArgs({
@@ -34,14 +34,8 @@ const tokenFile = join(agentDir, 'start-token');
 const kept = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : '';
 const token = kept && checkEnrolmentToken(collector.db, kept).ok ? kept : createToken(collector.db, 'pnpm start (this machine)').token;
 if (token !== kept) writePrivateFile(tokenFile, `${token}\n`);
-// The agent's credential is kept for one collector address; this database is the same collector
-// whatever port it is served on today, so the credential follows it (else a run on another port
-// would enrol again, and the host, bound to its first credential, would refuse the new one).
-const credentialFile = join(agentDir, 'credential.json');
-if (existsSync(credentialFile)) {
-  const stored = JSON.parse(readFileSync(credentialFile, 'utf8')) as { server: string };
-  if (stored.server !== new URL(base).origin) writePrivateFile(credentialFile, JSON.stringify({ ...stored, server: new URL(base).origin }));
-}
+// This database is the same collector whatever port it is served on today: the credential follows.
+followCollector(agentDir, base);
 const inventory = await scan();
 // Enrols like any agent (its credential kept beside the database), then sends.
 const delivery = new Delivery(agentDir, base, token, { debug() {}, info() {}, warn() {}, error: (m) => console.error(m) });

@@ -17,6 +17,19 @@ interface StoredCredential {
   credential: string;
 }
 
+/**
+ * Keep this state directory's credential for the same collector served at another address (a new
+ * port, a new name): without it the agent would enrol again, and the host, bound to its first
+ * credential, would refuse the second. Only for a collector known to be the same one.
+ */
+export function followCollector(stateDir: string, server: string): void {
+  const file = join(stateDir, 'credential.json');
+  if (!existsSync(file)) return;
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredCredential;
+  const origin = new URL(server).origin;
+  if (stored.server !== origin) writePrivateFile(file, JSON.stringify({ ...stored, server: origin } satisfies StoredCredential));
+}
+
 export class Delivery {
   private readonly file: string;
 

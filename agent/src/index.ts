@@ -1,5 +1,5 @@
 export { scan, type ScanOptions } from './scan.ts';
-export { Delivery } from './credentials.ts';
+export { Delivery, followCollector } from './credentials.ts';
 export { sendInventory, SendError, type SendOptions } from './send.ts';
 export { ALL_SOURCES, sourcesFor } from './sources/index.ts';
 export type { InventorySource, SourceResult } from './sources/types.ts';

@@ -4,7 +4,6 @@
 // (serve --observatory), the endpoint that accepts documents, the aggregate page, JSON and CSV, and
 // the proposed rules as YAML. Changes are for admins with the CSRF token (http/auth.ts).
 import { Hono, type Context } from 'hono';
-import { getCookie } from 'hono/cookie';
 import type { Classifier } from '../classify/classifier.ts';
 import { readLocalRules } from '../classify/local-rules.ts';
 import { toCsv } from '../exports/tables.ts';
@@ -13,8 +12,8 @@ import { audited, httpActor } from '../accounts/audit.ts';
 import { actorOf, bearer, type AuthVariables } from '../http/auth.ts';
 import { BodyError, parseJson, readBody } from '../http/body.ts';
 import type { Db } from '../store/db.ts';
-import { DICTS, fill, type Lang } from '../ui/i18n.ts';
-import { Csrf, formatDateTime, formatNumber, isAdmin, Layout, type PageContext } from '../ui/layout.tsx';
+import { DICTS, fill } from '../ui/i18n.ts';
+import { Csrf, formatDateTime, formatNumber, isAdmin, Layout, pageContextOf, type PageContext } from '../ui/layout.tsx';
 import { authority, buildPublication, exclude, exclusions, FederationError, include, publications, setAuthority, sharedRules, shareRule } from './document.ts';
 import { publicKeyPem } from './keys.ts';
 import { acceptDocument, aggregateTable, computeAggregate, documentHistory, listAuthorities, proposalsYaml, type Aggregate, type Stats } from './observatory.ts';
@@ -33,13 +32,6 @@ type Env = { Variables: AuthVariables };
 /** A document of a large authority is a few hundred KiB; 8 MiB on the wire, 32 MiB inflated. */
 export const DOCUMENT_LIMITS = { maxCompressed: 8 * 1024 * 1024, maxDecompressed: 32 * 1024 * 1024 };
 
-function pageContext(c: Context<Env>): PageContext {
-  const asked = c.req.query('lang');
-  const lang: Lang = asked === 'en' || asked === 'fr' ? asked : getCookie(c, 'tb_lang') === 'en' ? 'en' : 'fr';
-  const url = new URL(c.req.url);
-  return { lang, t: DICTS[lang], session: c.get('session'), path: url.pathname + url.search };
-}
-
 export function federationRoutes(ctx: FederationContext): Hono<Env> {
   const app = new Hono<Env>();
   const { db } = ctx;
@@ -50,7 +42,7 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
     const localProducts = [...new Set([...local.products.map((p) => `${p.vendor_id}/${p.id}`), ...local.assignments.map((a) => `${a.vendor_id}/${a.product_id}`)])].sort();
     return c.html(
       <PublicationPage
-        ctx={pageContext(c)}
+        ctx={pageContextOf(c)}
         doc={JSON.stringify(doc, null, 2)}
         counts={{ hosts: doc.size.hosts, vendors: doc.vendors.length, products: doc.products.length, critical: doc.critical.length, days: doc.trajectory.length, proposals: doc.proposals.length }}
         authority={authority(db)}
@@ -132,7 +124,7 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   });
   app.get('/api/v1/observatory/aggregate', (c) => c.json(computeAggregate(db)));
   app.get('/observatory', (c) =>
-    c.html(<ObservatoryPage ctx={pageContext(c)} aggregate={computeAggregate(db)} authorities={listAuthorities(db)} history={documentHistory(db, 100)} />),
+    c.html(<ObservatoryPage ctx={pageContextOf(c)} aggregate={computeAggregate(db)} authorities={listAuthorities(db)} history={documentHistory(db, 100)} />),
   );
   app.get('/observatory/aggregate.csv', (c) =>
     c.body(toCsv(aggregateTable(computeAggregate(db, { dependencyLimit: 1000 }))), 200, {

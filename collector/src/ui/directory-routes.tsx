@@ -10,8 +10,8 @@ import { CALLBACK_PATH, OidcError, OidcLogin } from '../accounts/oidc.ts';
 import { AccountError, createSession } from '../accounts/users.ts';
 import { clientAddress, isSecure, setSessionCookie, type AuthVariables } from '../http/auth.ts';
 import type { Db } from '../store/db.ts';
-import { DICTS, type Lang } from './i18n.ts';
-import { Layout } from './layout.tsx';
+import { DICTS } from './i18n.ts';
+import { Layout, langOf } from './layout.tsx';
 import { LoginPage } from './pages.tsx';
 import { safeNext } from './routes.tsx';
 
@@ -29,7 +29,6 @@ export interface DirectoryRoutesContext {
 export function directoryRoutes(ctx: DirectoryRoutesContext): Hono<Env> {
   const app = new Hono<Env>();
   const oidc = ctx.directory.oidc ? new OidcLogin(ctx.directory.oidc) : null;
-  const langOf = (c: Context): Lang => (getCookie(c, 'tb_lang') === 'en' ? 'en' : 'fr');
   const refuse = (c: Context<Env>, status: 400 | 403 | 409 | 502, error: string) => {
     const lang = langOf(c);
     const page = <LoginPage ctx={{ lang, t: DICTS[lang], session: null, path: '/login' }} next="/" csrf="" error={error} methods={{ form: false, oidcLabel: ctx.directory.oidc?.label }} />;

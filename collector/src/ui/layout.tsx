@@ -1,10 +1,13 @@
 /** @jsxImportSource hono/jsx */
 // The page frame: header, navigation, language switch, logout. Every value is rendered through JSX,
 // which escapes it: strings that came from agents never become markup.
+import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
 import type { Child } from 'hono/jsx';
 import type { Session } from '../accounts/users.ts';
+import type { AuthVariables } from '../http/auth.ts';
 import * as format from './format.ts';
-import type { Dict, Lang } from './i18n.ts';
+import { DICTS, type Dict, type Lang } from './i18n.ts';
 
 export interface PageContext {
   lang: Lang;
@@ -14,6 +17,22 @@ export interface PageContext {
   path: string;
   /** A category's name in this language (from the rules), for its id. */
   categoryName?: (id: string) => string | undefined;
+}
+
+/** The cookie the language switch sets. */
+export const LANG_COOKIE = 'tb_lang';
+
+/** The page's language: `?lang=`, else the language switch's cookie, else French. */
+export function langOf(c: Context): Lang {
+  const asked = c.req.query('lang');
+  return asked === 'en' || asked === 'fr' ? asked : getCookie(c, LANG_COOKIE) === 'en' ? 'en' : 'fr';
+}
+
+/** What every page is rendered with, for this request. */
+export function pageContextOf(c: Context<{ Variables: AuthVariables }>, categoryName?: PageContext['categoryName']): PageContext {
+  const lang = langOf(c);
+  const url = new URL(c.req.url);
+  return { lang, t: DICTS[lang], session: c.get('session'), path: url.pathname + url.search, ...(categoryName ? { categoryName } : {}) };
 }
 
 export const CSS = `

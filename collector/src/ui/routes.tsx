@@ -31,7 +31,7 @@ import type { Db } from '../store/db.ts';
 import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from '../store/tokens.ts';
 import { AgentsPage, ReportPage, SettingsPage, type AgentRow, type TokenRow } from './admin-pages.tsx';
 import { DICTS, type Lang } from './i18n.ts';
-import { CSS, isAdmin, plural, type PageContext } from './layout.tsx';
+import { CSS, isAdmin, LANG_COOKIE, langOf, pageContextOf, plural, type PageContext } from './layout.tsx';
 import { ApiPage } from './api-page.tsx';
 import { auditRoutes } from './audit-page.tsx';
 import { apiOperations } from '../http/openapi.ts';
@@ -68,7 +68,6 @@ export interface UiContext {
 }
 
 type Env = { Variables: AuthVariables };
-const LANG_COOKIE = 'tb_lang';
 const LOGIN_CSRF_COOKIE = 'tb_login_csrf';
 /** Signed proof that this browser logged in as an account before (see LoginLimiter). */
 const DEVICE_COOKIE = 'tb_device';
@@ -94,12 +93,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   /** Who makes this request, for the audit log. */
   const actor = (c: Context<Env>) => httpActor(c, ui.trustProxy ?? null);
 
-  const ctxOf = (c: Context<Env>): PageContext => {
-    const asked = c.req.query('lang');
-    const lang: Lang = asked === 'en' || asked === 'fr' ? asked : getCookie(c, LANG_COOKIE) === 'en' ? 'en' : 'fr';
-    const url = new URL(c.req.url);
-    return { lang, t: DICTS[lang], session: c.get('session'), path: url.pathname + url.search, categoryName: (id) => ui.rules().categories.get(id)?.name[lang] };
-  };
+  const ctxOf = (c: Context<Env>): PageContext => pageContextOf(c, (id) => ui.rules().categories.get(id)?.name[langOf(c)]);
   const query = (c: Context) => c.req.query() as Record<string, string | undefined>;
   const categoryOptions = (lang: Lang): [string, string][] =>
     [...ui.rules().categories.values()].map((cat) => [cat.id, cat.name[lang] ?? cat.id] as [string, string]).sort((a, b) => a[1].localeCompare(b[1]));
