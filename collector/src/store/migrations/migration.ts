@@ -4,7 +4,13 @@
 export interface Migration {
   version: number;
   name: string;
+  /** The SQLite statements. */
   sql: string;
+  /**
+   * The same change for PostgreSQL, required after POSTGRES_BASELINE_VERSION (store/db.ts): a
+   * PostgreSQL database starts from store/postgres/baseline.sql, the schema of that version.
+   */
+  postgres?: string;
   /**
    * Run with foreign key enforcement off, as SQLite's procedure for changing a table's constraints
    * requires (dropping the old table must not cascade to its children); the keys are checked
