@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildCollector, COLLECTOR_BUNDLE_NAME } from '../scripts/build-collector.ts';
 import { closeDatabase, openDatabase, rows, sql, type Engine } from '../collector/src/store/db.ts';
-import { startPostgresServer } from '../test/postgres-server.ts';
+import { startPostgres } from '../test/postgres-server.ts';
 
 const { values: options } = parseArgs({
   options: { engines: { type: 'string', default: 'sqlite,postgres' }, hosts: { type: 'string', default: '2000' }, storm: { type: 'string', default: '20000' }, concurrency: { type: 'string', default: '16' } },
@@ -72,10 +72,10 @@ function load(args: string[], until?: Promise<unknown>): Promise<unknown> {
 }
 
 /** A new database of `engine`: its location for --db. */
-let postgres: Awaited<ReturnType<typeof startPostgresServer>> | undefined;
+let postgres: Awaited<ReturnType<typeof startPostgres>> | undefined;
 async function newDatabase(engine: Engine, name: string): Promise<string> {
   if (engine === 'sqlite') return join(work, `${name}.db`);
-  postgres ??= await startPostgresServer();
+  postgres ??= await startPostgres();
   return postgres.createDatabase(name);
 }
 

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDatabase, engineOf, getMeta, openDatabase, rows, run, setMeta, sql, transaction, value, values, type Db } from './db.ts';
 import { MIGRATIONS } from './migrations.ts';
-import { ENGINES, newDatabaseLocation, testDatabase } from './test-database.ts';
+import { emptyPostgresDatabase, ENGINES, newDatabaseLocation, testDatabase } from './test-database.ts';
 
 describe.each(ENGINES)('the database on %s', (engine) => {
   const opened: Db[] = [];
@@ -76,7 +76,7 @@ describe.each(ENGINES)('the database on %s', (engine) => {
   });
 
   it.runIf(engine === 'postgres')('migrates once when several collectors open a new database at the same moment', async () => {
-    const location = await newDatabaseLocation(engine);
+    const location = await emptyPostgresDatabase();
     const dbs = await Promise.all([1, 2, 3].map(() => open(location)));
     expect(await value(dbs[0]!, sql`SELECT COUNT(*) FROM schema_migrations`)).toBe(MIGRATIONS.length);
   });
