@@ -29,11 +29,14 @@ export function pageNumber(value: string | undefined): number {
 
 type Sql = RawBuilder<unknown>;
 
-/** One page of rows and the count of all, read on one state of the database. */
-function paginate<T>(db: Db, select: Sql, from: Sql, where: Sql[], order: Sql, page: number, limit = PAGE_SIZE): Promise<Page<T>> {
+/**
+ * One page of rows and the count of all, read on one state of the database. `count` reads the
+ * count where a counter holds it, instead of counting the rows.
+ */
+function paginate<T>(db: Db, select: Sql, from: Sql, where: Sql[], order: Sql, page: number, limit = PAGE_SIZE, count?: Sql): Promise<Page<T>> {
   const clause = where.length ? sql` WHERE ${sql.join(where, sql` AND `)}` : sql``;
   return readSnapshot(db, async (snapshot) => {
-    const total = (await value<number>(snapshot, sql`SELECT COUNT(*) ${from}${clause}`)) ?? 0;
+    const total = (await value<number>(snapshot, count ?? sql`SELECT COUNT(*) ${from}${clause}`)) ?? 0;
     const pages = Math.max(1, Math.ceil(total / limit));
     const current = Math.min(page, pages);
     const found = await rows<T>(snapshot, sql<T>`${select} ${from}${clause} ORDER BY ${order} LIMIT ${limit} OFFSET ${(current - 1) * limit}`);
@@ -270,6 +273,9 @@ export async function productHosts(db: Db, catalogueId: number, page: number) {
       [sql`h.id IN (SELECT host_id FROM installations WHERE catalogue_id = ${catalogueId})`],
       sql`lower(h.hostname), h.id`,
       page,
+      PAGE_SIZE,
+      // The entry's host counter, exact at each ingest: no count over the fleet.
+      sql`SELECT hosts FROM catalogue WHERE id = ${catalogueId}`,
     );
     const versions = await versionsOn(snapshot, catalogueId, hosts.rows.map((h) => h.id));
     return { ...hosts, rows: hosts.rows.map((h) => ({ ...h, version: (versions.get(h.id) ?? []).join(', ') })) };
