@@ -9,33 +9,36 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeAssessment, type Assessment } from '../collector/src/assessment/compute.ts';
 import { createCollector, type Collector } from '../collector/src/collector.ts';
 import { computeMap, type DependencyMap } from '../collector/src/map/map.ts';
+import { sql, value, type Db } from '../collector/src/store/db.ts';
+import { ENGINES, newDatabaseLocation } from '../collector/src/store/test-database.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
-describe('map and assessment on a generated fleet', () => {
+describe.each(ENGINES)('map and assessment on a generated fleet on %s', (engine) => {
   let collector: Collector;
   let map: DependencyMap;
   let a: Assessment;
 
-  beforeAll(() => {
-    const dbFile = join(tempDir(), 'demo.db');
+  beforeAll(async () => {
+    const dbFile = await newDatabaseLocation(engine, join(tempDir(), 'demo.db'));
     const generated = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/demo.ts'), '--no-serve', '--db', dbFile, '--workstations', '90', '--servers', '12'], {
       cwd: ROOT,
       encoding: 'utf8',
     });
     expect(generated.status, generated.stderr).toBe(0);
-    collector = createCollector({ dbFile, log: pino({ level: 'silent' }) });
-    map = computeMap(collector.db, collector.classifier);
-    a = computeAssessment(collector.db, collector.classifier);
+    collector = await createCollector({ dbFile, log: pino({ level: 'silent' }) });
+    map = await computeMap(collector.db, collector.classifier);
+    a = await computeAssessment(collector.db, collector.classifier);
   }, 240_000);
-  afterAll(() => collector?.close());
+  afterAll(async () => collector?.close());
 
-  it('agrees on hosts, installations and the unknown', () => {
+  it('agrees on hosts, installations and the unknown', async () => {
+    const platformUnknown = await unknownPlatform(collector.db);
     expect(a.overall.hosts.total).toBe(map.totals.hosts);
     expect(a.uncertainty.unknown_installations + a.platform.installations + a.products.reduce((s, p) => s + (p.platform ? 0 : p.installations), 0)).toBe(
-      map.totals.installations - unknownPlatform(collector),
+      map.totals.installations - platformUnknown,
     );
-    expect(a.uncertainty.unknown_installations).toBe(map.totals.unknown_installations - unknownPlatform(collector));
-    expect(a.platform.installations).toBe(map.totals.platform_installations - unknownPlatform(collector));
+    expect(a.uncertainty.unknown_installations).toBe(map.totals.unknown_installations - platformUnknown);
+    expect(a.platform.installations).toBe(map.totals.platform_installations - platformUnknown);
     for (const cell of map.by_area_origin.filter((c) => c.origin !== 'unknown')) {
       const products = a.products.filter((p) => p.area === cell.area && p.origin === cell.origin);
       expect(products.reduce((s, p) => s + p.installations, 0), `${cell.area} ${cell.origin}`).toBe(cell.installations);
@@ -45,30 +48,26 @@ describe('map and assessment on a generated fleet', () => {
       expect(a.products.filter((p) => p.origin === o.origin).reduce((s, p) => s + p.installations, 0), o.origin).toBe(o.installations);
   });
 
-  it('counts every product and every cell exactly', () => {
+  it('counts every product and every cell exactly', async () => {
     const db = collector.db;
-    const hostsOfGroup = db.prepare(`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id
-      WHERE c.vendor_id = ? AND (c.product_id = ? OR (c.product_id IS NULL AND ? IS NULL AND COALESCE(c.category, 'other') = ?)) AND COALESCE(c.area, 'software') = ?`);
+    const hosts = async (where: ReturnType<typeof sql>) => value<number>(db, sql`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE ${where}`);
     let split = 0;
     for (const p of a.products.filter((x) => x.sources.includes('inventory'))) {
       const category = p.product_id ? null : p.key.split('/*')[1]!.split('@')[0]!;
-      expect(p.hosts, p.key).toBe(hostsOfGroup.pluck().get(p.vendor_id, p.product_id, p.product_id, category, p.area));
+      const product = p.product_id === null ? sql`c.product_id IS NULL AND COALESCE(c.category, 'other') = ${category}` : sql`c.product_id = ${p.product_id}`;
+      expect(p.hosts, p.key).toBe(await hosts(sql`c.vendor_id = ${p.vendor_id} AND ${product} AND COALESCE(c.area, 'software') = ${p.area}`));
       if (p.key.includes('@')) split++;
     }
     expect(split).toBeGreaterThan(0); // Intel processors are on workstations and servers
-    const hostsOfCell = db.prepare(`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id
-      WHERE c.platform = 0 AND c.area = ? AND c.origin = ?`);
-    const hostsOfArea = db.prepare('SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.platform = 0 AND c.area = ?');
-    const hostsOfOrigin = db.prepare('SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.platform = 0 AND c.origin = ?');
     for (const area of AREAS) {
-      expect(a.areas[area].hosts.total, area).toBe(hostsOfArea.pluck().get(area));
-      for (const origin of ORIGINS) expect(a.areas[area].hosts.by_origin[origin].count, `${area} ${origin}`).toBe(hostsOfCell.pluck().get(area, origin));
+      expect(a.areas[area].hosts.total, area).toBe(await hosts(sql`c.platform = 0 AND c.area = ${area}`));
+      for (const origin of ORIGINS) expect(a.areas[area].hosts.by_origin[origin].count, `${area} ${origin}`).toBe(await hosts(sql`c.platform = 0 AND c.area = ${area} AND c.origin = ${origin}`));
     }
-    for (const origin of ORIGINS) expect(a.overall.hosts.by_origin[origin].count, origin).toBe(hostsOfOrigin.pluck().get(origin));
+    for (const origin of ORIGINS) expect(a.overall.hosts.by_origin[origin].count, origin).toBe(await hosts(sql`c.platform = 0 AND c.origin = ${origin}`));
   });
 });
 
 /** Unrecognised platform installations: in the map's totals, out of the assessment's (as every platform item). */
-function unknownPlatform(collector: Collector): number {
-  return collector.db.prepare("SELECT COALESCE(SUM(installs), 0) FROM catalogue WHERE origin = 'unknown' AND platform = 1").pluck().get() as number;
+async function unknownPlatform(db: Db): Promise<number> {
+  return (await value<number>(db, sql`SELECT COALESCE(SUM(installs), 0) FROM catalogue WHERE origin = 'unknown' AND platform = 1`)) ?? 0;
 }

@@ -5,12 +5,13 @@
 // rules (checked against the rules first), then compared with the API, the CLI report and the page.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { AREAS, ORIGINS, type Area, type Origin } from '@tiebreak/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Assessment } from '../collector/src/assessment/compute.ts';
 import { HARD_TO_REPLACE, MATURITY_FACTOR, MIGRATION_FACTOR } from '../collector/src/assessment/method.ts';
 import { loadClassifier } from '../collector/src/collector.ts';
+import { closeDatabase, openDatabase, sql, value } from '../collector/src/store/db.ts';
+import { ENGINES, newDatabaseLocation } from '../collector/src/store/test-database.ts';
 import { authorityFleet } from './authority-fleet.ts';
 import { runCli, startCollector, tempDir, type RunningCollector } from './helpers.ts';
 
@@ -117,7 +118,7 @@ const ASSETS = [
   '',
 ].join('\n');
 
-describe('the assessment of a hand-built authority', () => {
+describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine) => {
   let dir: string;
   let dbFile: string;
   let collector: RunningCollector;
@@ -125,7 +126,7 @@ describe('the assessment of a hand-built authority', () => {
 
   beforeAll(async () => {
     dir = tempDir();
-    dbFile = join(dir, 'collector.db');
+    dbFile = await newDatabaseLocation(engine, join(dir, 'collector.db'));
     const reports = join(dir, 'reports');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(reports);
@@ -358,9 +359,9 @@ describe('the assessment of a hand-built authority', () => {
     expect(answer.status).toBe(400);
     const body = (await answer.json()) as { error: string; lines: { line: number; message: string }[] };
     expect(body.lines.map((l) => l.line)).toEqual([2, 3, 4]);
-    const db = new Database(dbFile, { readonly: true });
-    expect(db.prepare('SELECT COUNT(*) FROM spend_lines').pluck().get()).toBe(5);
-    db.close();
+    const db = await openDatabase(dbFile);
+    expect(await value(db, sql`SELECT COUNT(*) FROM spend_lines`)).toBe(5);
+    await closeDatabase(db);
     expect((await collector.get('/api/v1/assessment/spend', { method: 'POST', body: SPEND, headers: { 'content-type': 'text/csv' } })).status).toBe(403);
     const headers = { 'content-type': 'application/json', 'x-csrf-token': collector.session.csrf };
     const noYear = await collector.get('/api/v1/assessment/assets', { method: 'POST', headers, body: JSON.stringify({ name: 'X', vendor: 'Google', area: 'software', annual_cost: '100' }) });

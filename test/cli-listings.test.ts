@@ -1,22 +1,24 @@
 // The command line's listings: a readable table by default, the rows as JSON with --json, and
 // nothing an agent sends reaches the terminal as an escape sequence.
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeInventory } from './fixtures.ts';
 import { runCli, tempDir } from './helpers.ts';
-import { openDatabase } from '../collector/src/store/db.ts';
+import { closeDatabase, openDatabase, sql, value } from '../collector/src/store/db.ts';
+import { ENGINES, newDatabaseLocation } from '../collector/src/store/test-database.ts';
 import { createToken, enrolAgent } from '../collector/src/store/tokens.ts';
 
-const dir = tempDir('tiebreak-listings-');
-const dbFile = join(dir, 'tiebreak.db');
-const cli = async (args: string[], input?: string) => {
-  const result = await runCli('collector', [...args, '--db', dbFile], { input });
-  expect(result.code, result.stderr).toBe(0);
-  return result.stdout;
-};
+describe.each(ENGINES)('listings on %s', (engine) => {
+  let dbFile: string;
+  beforeAll(async () => {
+    dbFile = await newDatabaseLocation(engine, join(tempDir('tiebreak-listings-'), 'tiebreak.db'));
+  });
+  const cli = async (args: string[], input?: string) => {
+    const result = await runCli('collector', [...args, '--db', dbFile], { input });
+    expect(result.code, result.stderr).toBe(0);
+    return result.stdout;
+  };
 
-describe('listings', () => {
   it('say when there is nothing to list', async () => {
     expect(await cli(['token', 'list'])).toMatch(/^no enrolment tokens/);
     expect(await cli(['agent', 'list'])).toBe('no agents enrolled yet\n');
@@ -30,11 +32,11 @@ describe('listings', () => {
     await cli(['user', 'add', 'marie', '--role', 'admin', '--password-stdin'], 'a long enough password');
     await cli(['user', 'add', 'paul']);
     // One agent enrolled with a hostname holding a terminal escape sequence.
-    const db = openDatabase(dbFile);
-    const { id } = createToken(db, 'direct');
-    const enrolled = enrolAgent(db, id, { id: makeInventory({ machine: 'esc' }).host.id, hostname: 'PC-\u001b[31mROUGE' }, '0.1.0');
+    const db = await openDatabase(dbFile);
+    const { id } = await createToken(db, 'direct');
+    const enrolled = await enrolAgent(db, id, { id: makeInventory({ machine: 'esc' }).host.id, hostname: 'PC-\u001b[31mROUGE' }, '0.1.0');
     expect(enrolled.ok).toBe(true);
-    db.close();
+    await closeDatabase(db);
 
     const tokens = await cli(['token', 'list']);
     const lines = tokens.trimEnd().split('\n');
@@ -56,9 +58,9 @@ describe('listings', () => {
     const json = JSON.parse(await cli(['user', 'list', '--json']));
     expect(json.map((u: { username: string; role: string }) => `${u.username}:${u.role}`)).toEqual(['marie:admin', 'paul:viewer']);
     expect(JSON.stringify(json)).not.toContain('password_hash');
-    const raw = new Database(dbFile, { readonly: true });
-    expect(raw.prepare('SELECT count(*) FROM users').pluck().get()).toBe(2);
-    raw.close();
+    const check = await openDatabase(dbFile);
+    expect(await value(check, sql`SELECT count(*) FROM users`)).toBe(2);
+    await closeDatabase(check);
   });
 
   it('refuse an argument they do not take', async () => {

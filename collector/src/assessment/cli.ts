@@ -64,7 +64,7 @@ const print = (text: string) => process.stdout.write(text.endsWith('\n') ? text 
 const json = (value: unknown) => print(JSON.stringify(value, null, 2));
 
 /** Run one assessment command against an open collector; the exit code. */
-export function runAssessmentCommand(collector: Collector, command: (typeof ASSESSMENT_COMMANDS)[number], args: string[], values: Values): number {
+export async function runAssessmentCommand(collector: Collector, command: (typeof ASSESSMENT_COMMANDS)[number], args: string[], values: Values): Promise<number> {
   const { db } = collector;
   switch (command) {
     case 'report': {
@@ -73,11 +73,11 @@ export function runAssessmentCommand(collector: Collector, command: (typeof ASSE
       if (!['json', 'csv', 'md'].includes(format)) throw new UsageError(`--format must be json, csv or md, not ${format}`);
       const lang = (values.lang as string | undefined) ?? 'en';
       if (lang !== 'en' && lang !== 'fr') throw new UsageError(`--lang must be en or fr, not ${lang}`);
-      const a = computeAssessment(db, collector.classifier, { year: yearOption(values) });
-      const authority = getAuthority(db);
-      if (format === 'json') json({ authority, ...a, history: history(db) });
+      const a = await computeAssessment(db, collector.classifier, { year: yearOption(values) });
+      const authority = await getAuthority(db);
+      if (format === 'json') json({ authority, ...a, history: await history(db) });
       else if (format === 'csv') process.stdout.write(reportCsv(a, values.products ? 'products' : 'indicators'));
-      else print(reportMarkdown(a, history(db), authority, lang));
+      else print(reportMarkdown(a, await history(db), authority, lang));
       return 0;
     }
     case 'spend': {
@@ -85,14 +85,14 @@ export function runAssessmentCommand(collector: Collector, command: (typeof ASSE
       noMoreArguments(rest);
       if (sub === 'list') {
         if (file) throw new UsageError(`unexpected argument: ${file}`);
-        json(spendLines(db, yearOption(values)));
+        json(await spendLines(db, yearOption(values)));
         return 0;
       }
       if (sub !== 'import') throw new UsageError(`unknown spend command: ${sub ?? '(none)'}; try 'spend import FILE' or 'spend list'`);
       const text = readFile(file, 'spend import');
       const name = file === '-' ? 'stdin' : basename(file!);
-      const result = audited(db, cliActor(), () => importSpend(db, collector.classifier, text, name), (r) => ({ action: 'spend.import', object: name, details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }));
-      collector.takeSnapshot();
+      const result = await audited(db, cliActor(), (trx) => importSpend(trx, collector.classifier, text, name), (r) => ({ action: 'spend.import', object: name, details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }));
+      await collector.takeSnapshot();
       if (values.json) json(result);
       else {
         print(`spend: ${result.lines} lines imported for ${result.years.join(', ')}, ${result.total_eur.toLocaleString('en-GB')} € in all; ${result.matched} matched to a vendor`);
@@ -104,7 +104,7 @@ export function runAssessmentCommand(collector: Collector, command: (typeof ASSE
       const [sub, arg, ...rest] = args;
       noMoreArguments(rest);
       if (sub === 'list') {
-        json(listAssets(db));
+        json(await listAssets(db));
         return 0;
       }
       if (sub === 'add') {
@@ -120,21 +120,23 @@ export function runAssessmentCommand(collector: Collector, command: (typeof ASSE
           note: values.note as string,
         });
         if ('problems' in checked) throw new UsageError(`asset add: ${checked.problems.join('; ')}`);
-        print(`asset ${audited(db, cliActor(), () => addAsset(db, checked.asset, 'cli'), (id) => ({ action: 'asset.add', object: id, details: checked.asset.name }))} added`);
-        collector.takeSnapshot();
+        const id = await audited(db, cliActor(), (trx) => addAsset(trx, checked.asset, 'cli'), (added) => ({ action: 'asset.add', object: added, details: checked.asset.name }));
+        print(`asset ${id} added`);
+        await collector.takeSnapshot();
         return 0;
       }
       if (sub === 'import') {
         const text = readFile(arg, 'asset import');
-        print(`assets: ${audited(db, cliActor(), () => importAssets(db, text, 'cli'), (n) => ({ action: 'asset.import', object: arg === '-' ? 'stdin' : basename(arg ?? 'stdin'), details: `${n} assets` }))} added`);
-        collector.takeSnapshot();
+        const added = await audited(db, cliActor(), (trx) => importAssets(trx, text, 'cli'), (n) => ({ action: 'asset.import', object: arg === '-' ? 'stdin' : basename(arg ?? 'stdin'), details: `${n} assets` }));
+        print(`assets: ${added} added`);
+        await collector.takeSnapshot();
         return 0;
       }
       if (sub === 'remove') {
         if (!arg || !/^\d+$/.test(arg)) throw new UsageError('asset remove needs an ID (see asset list)');
-        if (!audited(db, cliActor(), () => removeAsset(db, Number(arg)), (done) => (done ? { action: 'asset.remove', object: Number(arg) } : null))) throw new InputError(`no asset ${arg}`);
+        if (!(await audited(db, cliActor(), (trx) => removeAsset(trx, Number(arg)), (done) => (done ? { action: 'asset.remove', object: Number(arg) } : null)))) throw new InputError(`no asset ${arg}`);
         print(`asset ${arg} removed`);
-        collector.takeSnapshot();
+        await collector.takeSnapshot();
         return 0;
       }
       throw new UsageError(`unknown asset command: ${sub ?? '(none)'}; try 'asset add|import|list|remove'`);
@@ -143,7 +145,7 @@ export function runAssessmentCommand(collector: Collector, command: (typeof ASSE
       const [sub, indicator, year, value, ...rest] = args;
       noMoreArguments(rest);
       if (sub === 'list') {
-        json(targets(db));
+        json(await targets(db));
         return 0;
       }
       if (sub !== 'set' && sub !== 'remove') throw new UsageError(`unknown target command: ${sub ?? '(none)'}; try 'target set|remove|list'`);
@@ -151,7 +153,7 @@ export function runAssessmentCommand(collector: Collector, command: (typeof ASSE
       if (sub === 'remove' && value !== undefined) throw new UsageError(`unexpected argument: ${value}`);
       const number = sub === 'set' ? Number(value) : null;
       if (sub === 'set' && !Number.isFinite(number)) throw new UsageError(`VALUE must be a number, not ${value}`);
-      audited(db, cliActor(), () => setTarget(db, indicator, Number(year), number), () => (number === null ? { action: 'target.remove', object: `${indicator} ${year}` } : { action: 'target.set', object: `${indicator} ${year}`, details: String(number) }));
+      await audited(db, cliActor(), (trx) => setTarget(trx, indicator, Number(year), number), () => (number === null ? { action: 'target.remove', object: `${indicator} ${year}` } : { action: 'target.set', object: `${indicator} ${year}`, details: String(number) }));
       print(sub === 'set' ? `target ${indicator} ${year}: ${number}` : `target ${indicator} ${year} removed`);
       return 0;
     }
@@ -162,7 +164,7 @@ export function runAssessmentCommand(collector: Collector, command: (typeof ASSE
       const hosts = values.hosts as string | undefined;
       if (!product || !alternative || !hosts) throw new UsageError('scenario needs --product VENDOR/PRODUCT --alternative ID --hosts N');
       if (!/^\d+$/.test(hosts)) throw new UsageError(`--hosts must be a whole number, not ${hosts}`);
-      json(runScenario(computeAssessment(db, collector.classifier), collector.classifier, { product, alternative, hosts: Number(hosts) }));
+      json(runScenario(await computeAssessment(db, collector.classifier), collector.classifier, { product, alternative, hosts: Number(hosts) }));
       return 0;
     }
   }

@@ -4,6 +4,7 @@
 import { AREAS, ORIGINS, type Alternative, type Area, type Origin } from '@tiebreak/shared';
 import type { Classification, Classifier } from '../classify/classifier.ts';
 import type { Db } from '../store/db.ts';
+import { readSnapshot } from '../store/dialect.ts';
 import { assessedHostCounts, classifyNamed, classifySpend, criticalitySettings, fleetHosts, hostCounts, installedEntries, listAssets, spendLines, spendYears, type DeclaredAsset, type InstalledEntry } from './inputs.ts';
 import {
   CRITICAL_LEVEL,
@@ -33,8 +34,8 @@ export interface Criticality {
 }
 
 /** Criticality of a product: the DSI's setting for it, else for its category, else the category default. */
-export function criticalityResolver(db: Db, classifier: Classifier): (vendorId: string | null, productId: string | null, category: string | null) => Criticality {
-  const settings = criticalitySettings(db);
+export async function criticalityResolver(db: Db, classifier: Classifier): Promise<(vendorId: string | null, productId: string | null, category: string | null) => Criticality> {
+  const settings = await criticalitySettings(db);
   return (vendorId, productId, category) => {
     const product = vendorId && productId ? settings.get(`product:${vendorId}/${productId}`) : undefined;
     if (product) return { level: product, source: 'product' };
@@ -206,11 +207,16 @@ export interface AssessmentOptions {
   year?: number;
 }
 
-export function computeAssessment(db: Db, classifier: Classifier, options: AssessmentOptions = {}): Assessment {
+/** The assessment, read on one consistent state of the database (never a write). */
+export async function computeAssessment(db: Db, classifier: Classifier, options: AssessmentOptions = {}): Promise<Assessment> {
+  return readSnapshot(db, (snapshot) => assess(snapshot, classifier, options));
+}
+
+async function assess(db: Db, classifier: Classifier, options: AssessmentOptions): Promise<Assessment> {
   const rules = classifier.rules;
-  const criticalityOf = criticalityResolver(db, classifier);
-  const entries = installedEntries(db);
-  const totalHosts = fleetHosts(db);
+  const criticalityOf = await criticalityResolver(db, classifier);
+  const entries = await installedEntries(db);
+  const totalHosts = await fleetHosts(db);
 
   // Recognised entries grouped by product (or vendor and category) AND area: an item counts in the
   // area of the host it is on, as the map counts it, so a product on both roles is two groups.
@@ -243,7 +249,7 @@ export function computeAssessment(db: Db, classifier: Classifier, options: Asses
   for (const [id, g] of groups) if (g.entries.length > 1) for (const entry of g.entries) label(entry, `group|${id}`);
   // Host shares (every non-platform item, unknown included, in its area and overall) as counted at
   // ingest; the hosts of a product spelt several ways counted from its entries' installations.
-  const hostsBy = new Map([...assessedHostCounts(db), ...hostCounts(db, labelsOf)]);
+  const hostsBy = new Map([...(await assessedHostCounts(db)), ...(await hostCounts(db, labelsOf))]);
 
   // Declared assets: joined to the installed product they name (counted once, both sources
   // shown), else a product of their own, weighted by their users capped by the fleet.
@@ -252,7 +258,7 @@ export function computeAssessment(db: Db, classifier: Classifier, options: Asses
   const byProduct = new Map<string, Group[]>();
   for (const g of groups.values()) byProduct.set(g.productKey, [...(byProduct.get(g.productKey) ?? []), g]);
   const assetGroup = new Map<number, Group>();
-  const declaredAssets = listAssets(db);
+  const declaredAssets = await listAssets(db);
   for (const asset of declaredAssets) {
     const c = classifyNamed(classifier, asset.vendor_text, asset.name);
     if (c.origin === 'unknown') {
@@ -277,11 +283,11 @@ export function computeAssessment(db: Db, classifier: Classifier, options: Asses
 
   // Spend of the year: the finance lines, plus the declared costs of that year whose contract no
   // line of the year names. Undated declared costs are listed, in no year.
-  const years = spendYears(db);
+  const years = await spendYears(db);
   const declaredYears = declaredAssets.filter((a) => a.annual_cost_cents !== null).map((a) => a.cost_year).filter((y): y is number => y !== null);
   const allYears = [...new Set([...years, ...declaredYears])].sort();
   const year = options.year ?? allYears[allYears.length - 1] ?? new Date().getUTCFullYear();
-  const lines = spendLines(db, year);
+  const lines = await spendLines(db, year);
   const spendByGroup = new Map<Group, number>();
   const spendByVendor = new Map<string, number>();
   const spendByArea = new Map<Area, Map<Origin, number>>(AREAS.map((a) => [a, new Map()]));

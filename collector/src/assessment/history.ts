@@ -1,7 +1,7 @@
 // The trajectory: one snapshot of the indicators for each day that had new data, kept, and the
 // targets the authority sets itself per indicator and year (e.g. an exposure of 30 in 2030).
 import { AREAS, InputError } from '@tiebreak/shared';
-import type { Db } from '../store/db.ts';
+import { rows, sql, type Db } from '../store/db.ts';
 import type { Assessment, Indicators } from './compute.ts';
 
 /** The indicators a snapshot keeps, and a target may be set for (all 0 to 100). */
@@ -46,14 +46,15 @@ export function trackedValues(a: Assessment): Record<Tracked, number | null> {
   };
 }
 
-/** Keep the assessment as the snapshot of its day (the last computation of a day wins). */
-export function recordSnapshot(db: Db, a: Assessment, day = a.generated_at.slice(0, 10)): string {
+/**
+ * Keep the assessment as the snapshot of its day: the latest computation of a day wins, whichever
+ * commits last. One upsert, so collector processes taking it at once neither fail nor duplicate.
+ */
+export async function recordSnapshot(db: Db, a: Assessment, day = a.generated_at.slice(0, 10)): Promise<string> {
   const snapshot = { values: trackedValues(a), overall: a.overall, areas: a.areas, uncertainty: a.uncertainty };
-  db.prepare('INSERT INTO assessment_snapshots (day, computed_at, indicators) VALUES (?, ?, ?) ON CONFLICT (day) DO UPDATE SET computed_at = excluded.computed_at, indicators = excluded.indicators').run(
-    day,
-    a.generated_at,
-    JSON.stringify(snapshot),
-  );
+  await sql`INSERT INTO assessment_snapshots (day, computed_at, indicators) VALUES (${day}, ${a.generated_at}, ${JSON.stringify(snapshot)})
+    ON CONFLICT (day) DO UPDATE SET computed_at = excluded.computed_at, indicators = excluded.indicators
+    WHERE assessment_snapshots.computed_at <= excluded.computed_at`.execute(db);
   return day;
 }
 
@@ -71,8 +72,9 @@ function upgradeValues(values: Record<string, number | null | undefined>): Snaps
   return out as Snapshot['values'];
 }
 
-export function snapshots(db: Db): Snapshot[] {
-  return (db.prepare('SELECT day, computed_at, indicators FROM assessment_snapshots ORDER BY day').all() as { day: string; computed_at: string; indicators: string }[]).map((r) => {
+export async function snapshots(db: Db): Promise<Snapshot[]> {
+  const stored = await rows<{ day: string; computed_at: string; indicators: string }>(db, sql`SELECT day, computed_at, indicators FROM assessment_snapshots ORDER BY day`);
+  return stored.map((r) => {
     const stored = JSON.parse(r.indicators) as Omit<Snapshot, 'day' | 'computed_at'>;
     return { day: r.day, computed_at: r.computed_at, ...stored, values: upgradeValues(stored.values as Record<string, number | null>) };
   });
@@ -84,25 +86,32 @@ export interface Target {
   value: number;
 }
 
-export function setTarget(db: Db, indicator: string, year: number, value: number | null): void {
+export async function setTarget(db: Db, indicator: string, year: number, value: number | null): Promise<void> {
   if (!(TRACKED as readonly string[]).includes(indicator)) throw new InputError(`unknown indicator "${indicator}"; one of: ${TRACKED.join(', ')}`);
   if (!Number.isInteger(year) || year < 2000 || year > 2100) throw new InputError(`the year of a target is between 2000 and 2100, not ${year}`);
   if (value === null) {
-    db.prepare('DELETE FROM assessment_targets WHERE indicator = ? AND year = ?').run(indicator, year);
+    await sql`DELETE FROM assessment_targets WHERE indicator = ${indicator} AND year = ${year}`.execute(db);
     return;
   }
   const max = indicator === 'critical_dependencies' ? 1_000_000 : 100;
   if (!Number.isFinite(value) || value < 0 || value > max) throw new InputError(`the target of ${indicator} is a number from 0 to ${max}, not ${value}`);
-  db.prepare('INSERT INTO assessment_targets (indicator, year, value) VALUES (?, ?, ?) ON CONFLICT (indicator, year) DO UPDATE SET value = excluded.value').run(indicator, year, value);
+  await sql`INSERT INTO assessment_targets (indicator, year, value) VALUES (${indicator}, ${year}, ${value})
+    ON CONFLICT (indicator, year) DO UPDATE SET value = excluded.value`.execute(db);
 }
 
-export function targets(db: Db): Target[] {
-  return db.prepare('SELECT indicator, year, value FROM assessment_targets ORDER BY indicator, year').all() as Target[];
+export async function targets(db: Db): Promise<Target[]> {
+  return rows<Target>(db, sql`SELECT indicator, year, value FROM assessment_targets ORDER BY indicator, year`);
 }
 
 /** The history as the API and the report give it: a series per tracked indicator, with its targets. */
-export function history(db: Db): { days: string[]; series: Record<Tracked, (number | null)[]>; targets: Target[] } {
-  const all = snapshots(db);
+export interface History {
+  days: string[];
+  series: Record<Tracked, (number | null)[]>;
+  targets: Target[];
+}
+
+export async function history(db: Db): Promise<History> {
+  const all = await snapshots(db);
   const series = Object.fromEntries(TRACKED.map((t) => [t, all.map((s) => s.values[t] ?? null)])) as Record<Tracked, (number | null)[]>;
-  return { days: all.map((s) => s.day), series, targets: targets(db) };
+  return { days: all.map((s) => s.day), series, targets: await targets(db) };
 }

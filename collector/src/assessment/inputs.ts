@@ -5,7 +5,7 @@
 import { AREAS, InputError, type Area, type Origin } from '@tiebreak/shared';
 import { UNKNOWN, type Classification, type Classifier } from '../classify/classifier.ts';
 import { readCsvRecords, type CsvRecord } from '../classify/input.ts';
-import type { Db } from '../store/db.ts';
+import { rows, run, sql, transaction, value, values, type Db } from '../store/db.ts';
 import { hostCounts } from '../store/installations.ts';
 
 /** A file with bad lines: each one with its line number and reason. Nothing of it was stored. */
@@ -65,6 +65,8 @@ export function parseAmount(text: string): number | null {
 }
 
 const MAX_LINES = 100_000;
+/** Rows per INSERT: 10 columns each, far under both engines' limits on bound parameters. */
+const INSERT_BATCH = 500;
 const TEXT_MAX = 300;
 
 /**
@@ -119,8 +121,8 @@ export interface SpendImport {
  * Import a spend CSV: vendor or product (at least one), amount, year, and optionally the contract
  * reference and the supplier's name. The lines of a year replace that year's previous import.
  */
-export function importSpend(db: Db, classifier: Classifier, text: string, fileName: string): SpendImport {
-  const rows = validLines('spend CSV', readCsvRecords(text, SPEND_COLUMNS, ['amount', 'year']), (r): Omit<SpendLine, 'id' | 'source_file'> | string[] => {
+export async function importSpend(db: Db, classifier: Classifier, text: string, fileName: string): Promise<SpendImport> {
+  const lines = validLines('spend CSV', readCsvRecords(text, SPEND_COLUMNS, ['amount', 'year']), (r): Omit<SpendLine, 'id' | 'source_file'> | string[] => {
     const vendor = r.cell('vendor');
     const product = r.cell('product');
     const amountText = r.cell('amount');
@@ -138,20 +140,22 @@ export function importSpend(db: Db, classifier: Classifier, text: string, fileNa
     if (problems.length) return problems;
     return { year: year!, amount_cents: amount!, vendor_text: vendor, product_text: product, contract_ref: r.cell('contract'), supplier: r.cell('supplier'), source_line: r.line };
   });
-  const years = [...new Set(rows.map((r) => r.year))].sort();
+  const years = [...new Set(lines.map((r) => r.year))].sort();
   const now = new Date().toISOString();
-  db.transaction(() => {
-    const remove = db.prepare('DELETE FROM spend_lines WHERE year = ?');
-    for (const year of years) remove.run(year);
-    const insert = db.prepare(
-      'INSERT INTO spend_lines (year, amount_cents, vendor_text, product_text, contract_ref, supplier, source_file, source_line, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    for (const r of rows) insert.run(r.year, r.amount_cents, r.vendor_text, r.product_text, r.contract_ref, r.supplier, fileName.slice(0, TEXT_MAX), r.source_line, now);
-  })();
-  const unmatched = rows
+  const sourceFile = fileName.slice(0, TEXT_MAX);
+  await transaction(db, async (trx) => {
+    await run(trx, sql`DELETE FROM spend_lines WHERE year IN (${sql.join(years)})`);
+    // In batches: one statement per line would be a round trip each on PostgreSQL.
+    for (let i = 0; i < lines.length; i += INSERT_BATCH)
+      await trx
+        .insertInto('spend_lines')
+        .values(lines.slice(i, i + INSERT_BATCH).map((r) => ({ ...r, source_file: sourceFile, imported_at: now })))
+        .execute();
+  });
+  const unmatched = lines
     .filter((r) => classifySpend(classifier, r).origin === 'unknown')
     .map((r) => ({ line: r.source_line, vendor: r.vendor_text, product: r.product_text, supplier: r.supplier, amount_eur: r.amount_cents / 100 }));
-  return { lines: rows.length, years, total_eur: rows.reduce((s, r) => s + r.amount_cents, 0) / 100, matched: rows.length - unmatched.length, unmatched };
+  return { lines: lines.length, years, total_eur: lines.reduce((s, r) => s + r.amount_cents, 0) / 100, matched: lines.length - unmatched.length, unmatched };
 }
 
 /** A spend line's vendor: as named, else by its product, else the supplier (often the vendor itself). */
@@ -159,14 +163,19 @@ export function classifySpend(classifier: Classifier, line: Pick<SpendLine, 'ven
   return classifyNamed(classifier, line.vendor_text ?? (line.product_text ? null : line.supplier), line.product_text);
 }
 
-export function spendLines(db: Db, year?: number): SpendLine[] {
-  return (year === undefined
-    ? db.prepare('SELECT * FROM spend_lines ORDER BY year, id').all()
-    : db.prepare('SELECT * FROM spend_lines WHERE year = ? ORDER BY id').all(year)) as SpendLine[];
+const SPEND_COLUMNS_READ = sql`id, year, amount_cents, vendor_text, product_text, contract_ref, supplier, source_file, source_line, imported_at`;
+
+export async function spendLines(db: Db, year?: number): Promise<SpendLine[]> {
+  return rows<SpendLine>(
+    db,
+    year === undefined
+      ? sql`SELECT ${SPEND_COLUMNS_READ} FROM spend_lines ORDER BY year, id`
+      : sql`SELECT ${SPEND_COLUMNS_READ} FROM spend_lines WHERE year = ${year} ORDER BY id`,
+  );
 }
 
-export function spendYears(db: Db): number[] {
-  return db.prepare('SELECT DISTINCT year FROM spend_lines ORDER BY year').pluck().all() as number[];
+export async function spendYears(db: Db): Promise<number[]> {
+  return values<number>(db, sql`SELECT DISTINCT year FROM spend_lines ORDER BY year`);
 }
 
 // Declared assets.
@@ -239,22 +248,21 @@ export function validateAsset(input: {
   return { asset: { name, vendor_text: vendor, area: area!, users: users!, annual_cost_cents: cost, cost_year: year ?? null, contract_ref: contract, note } };
 }
 
-export function addAsset(db: Db, asset: NewAsset, createdBy: string): number {
-  return Number(
-    db
-      .prepare(
-        'INSERT INTO declared_assets (name, vendor_text, area, users, annual_cost_cents, cost_year, contract_ref, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(asset.name, asset.vendor_text, asset.area, asset.users, asset.annual_cost_cents, asset.cost_year, asset.contract_ref, asset.note, createdBy, new Date().toISOString()).lastInsertRowid,
-  );
+export async function addAsset(db: Db, asset: NewAsset, createdBy: string): Promise<number> {
+  const { id } = await db
+    .insertInto('declared_assets')
+    .values({ ...asset, created_by: createdBy, created_at: new Date().toISOString() })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return id;
 }
 
-export function removeAsset(db: Db, id: number): boolean {
-  return db.prepare('DELETE FROM declared_assets WHERE id = ?').run(id).changes > 0;
+export async function removeAsset(db: Db, id: number): Promise<boolean> {
+  return (await run(db, sql`DELETE FROM declared_assets WHERE id = ${id}`)) > 0;
 }
 
-export function listAssets(db: Db): DeclaredAsset[] {
-  return db.prepare('SELECT id, name, vendor_text, area, users, annual_cost_cents, cost_year, contract_ref, note FROM declared_assets ORDER BY id').all() as DeclaredAsset[];
+export async function listAssets(db: Db): Promise<DeclaredAsset[]> {
+  return rows<DeclaredAsset>(db, sql`SELECT id, name, vendor_text, area, users, annual_cost_cents, cost_year, contract_ref, note FROM declared_assets ORDER BY id`);
 }
 
 const ASSET_COLUMNS = {
@@ -269,14 +277,14 @@ const ASSET_COLUMNS = {
 };
 
 /** Import declared assets from CSV (name, vendor, area, users, annual cost, year, contract, note); all lines or none. */
-export function importAssets(db: Db, text: string, createdBy: string): number {
+export async function importAssets(db: Db, text: string, createdBy: string): Promise<number> {
   const assets = validLines('assets CSV', readCsvRecords(text, ASSET_COLUMNS, ['name', 'vendor', 'area']), (r) => {
     const checked = validateAsset({ name: r.cell('name'), vendor: r.cell('vendor'), area: r.cell('area'), users: r.cell('users'), cost: r.cell('cost'), year: r.cell('year'), contract: r.cell('contract'), note: r.cell('note') });
     return 'problems' in checked ? checked.problems : checked.asset;
   });
-  db.transaction(() => {
-    for (const asset of assets) addAsset(db, asset, createdBy);
-  })();
+  await transaction(db, async (trx) => {
+    for (const asset of assets) await addAsset(trx, asset, createdBy);
+  });
   return assets.length;
 }
 
@@ -300,16 +308,17 @@ export interface InstalledEntry {
 }
 
 /** Every catalogue entry with at least one installation, recognised or not, with its facts. */
-export function installedEntries(db: Db): InstalledEntry[] {
-  return db
-    .prepare(`SELECT id, kind, vendor_id, product_id, origin, licence, area, category, platform, country, owner_country, installs AS installations, hosts
-      FROM catalogue WHERE installs > 0 ORDER BY id`)
-    .all() as InstalledEntry[];
+export async function installedEntries(db: Db): Promise<InstalledEntry[]> {
+  return rows<InstalledEntry>(
+    db,
+    sql`SELECT id, kind, vendor_id, product_id, origin, licence, area, category, platform, country, owner_country, installs AS installations, hosts
+      FROM catalogue WHERE installs > 0 ORDER BY id`,
+  );
 }
 
 /** How many hosts the fleet has. */
-export function fleetHosts(db: Db): number {
-  return db.prepare('SELECT COUNT(*) FROM hosts').pluck().get() as number;
+export async function fleetHosts(db: Db): Promise<number> {
+  return (await value<number>(db, sql`SELECT COUNT(*) FROM hosts`)) ?? 0;
 }
 
 export { hostCounts };
@@ -318,12 +327,16 @@ export { hostCounts };
  * Hosts with a non-platform item, by area (`area|AREA`), by area and origin (`cell|AREA|ORIGIN`) and
  * by origin (`origin|ORIGIN`): the assessed_* facets, counted at ingest.
  */
-export function assessedHostCounts(db: Db): Map<string, number> {
-  const rows = db.prepare("SELECT facet, value, hosts FROM facet_counts WHERE facet IN ('assessed_area', 'assessed_cell', 'assessed_origin') AND hosts > 0").all() as { facet: string; value: string; hosts: number }[];
-  return new Map(rows.map((r) => [`${r.facet.slice('assessed_'.length)}|${r.value}`, r.hosts]));
+export async function assessedHostCounts(db: Db): Promise<Map<string, number>> {
+  const counts = await rows<{ facet: string; value: string; hosts: number }>(
+    db,
+    sql`SELECT facet, value, hosts FROM facet_counts WHERE facet IN ('assessed_area', 'assessed_cell', 'assessed_origin') AND hosts > 0`,
+  );
+  return new Map(counts.map((r) => [`${r.facet.slice('assessed_'.length)}|${r.value}`, r.hosts]));
 }
 
 /** The DSI's criticality settings, by `scope:key` (product:vendor/product, category:id). */
-export function criticalitySettings(db: Db): Map<string, number> {
-  return new Map((db.prepare('SELECT scope, key, level FROM criticality').all() as { scope: string; key: string; level: number }[]).map((r) => [`${r.scope}:${r.key}`, r.level]));
+export async function criticalitySettings(db: Db): Promise<Map<string, number>> {
+  const settings = await rows<{ scope: string; key: string; level: number }>(db, sql`SELECT scope, key, level FROM criticality`);
+  return new Map(settings.map((r) => [`${r.scope}:${r.key}`, r.level]));
 }

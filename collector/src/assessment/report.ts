@@ -6,9 +6,7 @@ import { formatSiren } from '../store/authority.ts';
 import { formatDate, formatEuro, formatNumber, formatPercent, typesetAll, type Lang } from '../ui/format.ts';
 import { DICTS } from '../ui/i18n.ts';
 import type { Assessment, Indicators } from './compute.ts';
-import type { history as historyOf } from './history.ts';
-
-type History = ReturnType<typeof historyOf>;
+import type { History } from './history.ts';
 
 /**
  * Text from agents, people and uploaded files (spend lines, assets): HTML is written as text (a

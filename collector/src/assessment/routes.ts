@@ -19,7 +19,7 @@ export interface AssessmentContext {
   db: Db;
   classifier: () => Classifier;
   /** New data arrived (spend, assets, targets): the day's snapshot is taken again. */
-  dataChanged: () => void;
+  dataChanged: () => void | Promise<void>;
   /** The proxies whose X-Forwarded-For is believed, for the audit log's addresses. */
   trustProxy?: BlockList | null;
 }
@@ -47,19 +47,22 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
     throw error;
   });
 
-  app.get('/', (c) => c.json({ authority: getAuthority(ctx.db), ...assess(c) }));
-  app.get('/critical', (c) => {
-    const a = assess(c);
+  app.get('/', async (c) => {
+    const a = await assess(c);
+    return c.json({ authority: await getAuthority(ctx.db), ...a });
+  });
+  app.get('/critical', async (c) => {
+    const a = await assess(c);
     return c.json({ generated_at: a.generated_at, critical: a.critical });
   });
-  app.get('/history', (c) => c.json(history(ctx.db)));
-  app.get('/scenario', (c) => {
+  app.get('/history', async (c) => c.json(await history(ctx.db)));
+  app.get('/scenario', async (c) => {
     const product = c.req.query('product') ?? '';
     const alternative = c.req.query('alternative') ?? '';
     const hostsText = c.req.query('hosts') ?? '';
     if (!product || !alternative || !hostsText) throw new InputError('a scenario needs product (vendor/product), alternative (an alternative id) and hosts (a number)');
     if (!/^\d{1,9}$/.test(hostsText)) throw new InputError(`hosts must be a whole number, not "${hostsText.slice(0, 20)}"`);
-    return c.json(runScenario(assess(c), ctx.classifier(), { product, alternative, hosts: Number(hostsText) }));
+    return c.json(runScenario(await assess(c), ctx.classifier(), { product, alternative, hosts: Number(hostsText) }));
   });
 
   /** The body within the size limits of the collector's other endpoints (a BodyError otherwise). */
@@ -75,37 +78,37 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
     if (!value || typeof value !== 'object' || Array.isArray(value)) throw new InputError(what);
     return value as Record<string, unknown>;
   };
-  app.get('/spend', (c) => c.json({ lines: spendLines(ctx.db, yearOf(c)) }));
+  app.get('/spend', async (c) => c.json({ lines: await spendLines(ctx.db, yearOf(c)) }));
   app.post('/spend', async (c) => {
     const text = await body(c);
     const file = c.req.query('file') ?? 'api';
-    const result = audited(ctx.db, actor(c), () => importSpend(ctx.db, ctx.classifier(), text, file), (r) => ({ action: 'spend.import', object: file, details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }));
-    ctx.dataChanged();
+    const result = await audited(ctx.db, actor(c), (trx) => importSpend(trx, ctx.classifier(), text, file), (r) => ({ action: 'spend.import', object: file, details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }));
+    await ctx.dataChanged();
     return c.json(result, 200);
   });
 
-  app.get('/assets', (c) => c.json({ assets: listAssets(ctx.db) }));
+  app.get('/assets', async (c) => c.json({ assets: await listAssets(ctx.db) }));
   app.post('/assets', async (c) => {
     const type = c.req.header('content-type') ?? '';
     const user = actorOf(c);
     if (type.startsWith('text/csv')) {
       const text = await body(c);
-      const added = audited(ctx.db, actor(c), () => importAssets(ctx.db, text, user), (n) => ({ action: 'asset.import', details: `${n} assets` }));
-      ctx.dataChanged();
+      const added = await audited(ctx.db, actor(c), (trx) => importAssets(trx, text, user), (n) => ({ action: 'asset.import', details: `${n} assets` }));
+      await ctx.dataChanged();
       return c.json({ added }, 201);
     }
     const asset = await json(c, 'send an asset as JSON {name, vendor, area, users, annual_cost, year, contract} or assets as text/csv');
     const str = (v: unknown) => (v === undefined || v === null ? null : String(v));
     const checked = validateAsset({ name: str(asset.name), vendor: str(asset.vendor), area: str(asset.area), users: str(asset.users), cost: str(asset.annual_cost), year: str(asset.year), contract: str(asset.contract), note: str(asset.note) });
     if ('problems' in checked) throw new InputError(`invalid asset: ${checked.problems.join('; ')}`);
-    const id = audited(ctx.db, actor(c), () => addAsset(ctx.db, checked.asset, user), (added) => ({ action: 'asset.add', object: added, details: checked.asset.name }));
-    ctx.dataChanged();
+    const id = await audited(ctx.db, actor(c), (trx) => addAsset(trx, checked.asset, user), (added) => ({ action: 'asset.add', object: added, details: checked.asset.name }));
+    await ctx.dataChanged();
     return c.json({ id }, 201);
   });
-  app.delete('/assets/:id{[0-9]+}', (c) => {
+  app.delete('/assets/:id{[0-9]+}', async (c) => {
     const id = Number(c.req.param('id'));
-    if (!audited(ctx.db, actor(c), () => removeAsset(ctx.db, id), (done) => (done ? { action: 'asset.remove', object: id } : null))) return c.json({ error: `no asset ${c.req.param('id')}` }, 404);
-    ctx.dataChanged();
+    if (!(await audited(ctx.db, actor(c), (trx) => removeAsset(trx, id), (done) => (done ? { action: 'asset.remove', object: id } : null)))) return c.json({ error: `no asset ${c.req.param('id')}` }, 404);
+    await ctx.dataChanged();
     return c.body(null, 204);
   });
 
@@ -113,13 +116,13 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
     const target = await json(c, 'send a target as JSON {indicator, year, value} (value null removes it)');
     const indicator = String(target.indicator ?? '');
     const value = target.value === null ? null : Number(target.value);
-    audited(
+    await audited(
       ctx.db,
       actor(c),
-      () => setTarget(ctx.db, indicator, Number(target.year), value),
+      (trx) => setTarget(trx, indicator, Number(target.year), value),
       () => (value === null ? { action: 'target.remove', object: `${indicator} ${target.year}` } : { action: 'target.set', object: `${indicator} ${target.year}`, details: String(value) }),
     );
-    return c.json(history(ctx.db).targets);
+    return c.json((await history(ctx.db)).targets);
   });
   return app;
 }

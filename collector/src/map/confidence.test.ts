@@ -9,29 +9,32 @@ import { makeInventory } from '../../../test/fixtures.ts';
 import { createSession, createUser } from '../accounts/users.ts';
 import { createCollector, type Collector } from '../collector.ts';
 import { SESSION_COOKIE } from '../http/auth.ts';
+import { sql, value } from '../store/db.ts';
+import { ENGINES, newDatabaseLocation } from '../store/test-database.ts';
 import { computeMap, type DependencyMap } from './map.ts';
 
-describe('evidence and confidence', () => {
+describe.each(ENGINES)('evidence and confidence on %s', (engine) => {
   let collector: Collector;
   let cookie: string;
   const get = (path: string) => collector.app.request(path, { headers: { cookie } });
 
-  beforeAll(() => {
-    collector = createCollector({ dbFile: join(mkdtempSync(join(tmpdir(), 'tiebreak-confidence-')), 'test.db'), log: pino({ level: 'silent' }) });
-    cookie = `${SESSION_COOKIE}=${createSession(collector.db, createUser(collector.db, 'dsi', 'viewer', 'a long enough password')).cookie}`;
+  beforeAll(async () => {
+    const dbFile = await newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-confidence-')), 'test.db'));
+    collector = await createCollector({ dbFile, log: pino({ level: 'silent' }) });
+    cookie = `${SESSION_COOKIE}=${(await createSession(collector.db, await createUser(collector.db, 'dsi', 'viewer', 'a long enough password'))).cookie}`;
     const software = [
       { name: 'Google Chrome', version: '131.0', publisher: 'Google LLC' }, // exact name and publisher: high
       { name: 'TeamViewer', version: '15.60' }, // a name alone: low
       { name: 'Logiciel Métier Inconnu', version: '2.1', publisher: 'Éditeur Régional SARL' }, // unknown
     ];
-    collector.ingestor.ingest(makeInventory({ machine: 'a', software }));
-    collector.ingestor.ingest(makeInventory({ machine: 'b', software: software.slice(0, 1) }));
+    await collector.ingestor.ingest(makeInventory({ machine: 'a', software }));
+    await collector.ingestor.ingest(makeInventory({ machine: 'b', software: software.slice(0, 1) }));
   });
-  afterAll(() => collector.close());
+  afterAll(async () => collector?.close());
 
-  it('filters the map to high-confidence evidence, the rest counted as unknown, hosts counted from the installations', () => {
-    const all = computeMap(collector.db, collector.classifier);
-    const high = computeMap(collector.db, collector.classifier, { confidence: 'high' });
+  it('filters the map to high-confidence evidence, the rest counted as unknown, hosts counted from the installations', async () => {
+    const all = await computeMap(collector.db, collector.classifier);
+    const high = await computeMap(collector.db, collector.classifier, { confidence: 'high' });
     expect(all.confidence).toBe('all');
     expect(high.confidence).toBe('high');
     const teamviewer = (map: DependencyMap) => map.by_vendor.find((v) => v.vendor_id === 'teamviewer');
@@ -39,7 +42,7 @@ describe('evidence and confidence', () => {
     expect(teamviewer(high)).toBeUndefined();
     expect(high.by_vendor.find((v) => v.vendor_id === 'google')).toMatchObject({ hosts: 2, installations: 2 });
     // Everything recognised on less than high confidence (here also the OS and hardware, by name or maker alone) moves to unknown.
-    const weak = collector.db.prepare("SELECT SUM(installs) FROM catalogue WHERE origin <> 'unknown' AND confidence <> 'high'").pluck().get() as number;
+    const weak = (await value<number>(collector.db, sql`SELECT SUM(installs) FROM catalogue WHERE origin <> 'unknown' AND confidence <> 'high'`))!;
     expect(weak).toBeGreaterThan(1);
     expect(high.totals.installations).toBe(all.totals.installations);
     expect(high.totals.unknown_installations).toBe(all.totals.unknown_installations + weak);
@@ -48,7 +51,7 @@ describe('evidence and confidence', () => {
     expect(unknown(high).hosts).toBe(2);
     expect(unknown(high).installations).toBe(unknown(all).installations + weak);
     // Without a filter the stored facet counts say the same as a count from the installations.
-    const recount = computeMap(collector.db, collector.classifier, { confidence: 'medium' });
+    const recount = await computeMap(collector.db, collector.classifier, { confidence: 'medium' });
     expect(recount.by_vendor.find((v) => v.vendor_id === 'google')!.hosts).toBe(all.by_vendor.find((v) => v.vendor_id === 'google')!.hosts);
   });
 
@@ -76,7 +79,7 @@ describe('evidence and confidence', () => {
     const xlsx = await get('/products.xlsx?confidence=high');
     expect(xlsx.status).toBe(200);
 
-    const id = collector.db.prepare("SELECT id FROM catalogue WHERE name = 'Google Chrome'").pluck().get() as number;
+    const id = (await value<number>(collector.db, sql`SELECT id FROM catalogue WHERE name = 'Google Chrome'`))!;
     const page = await (await get(`/products/${id}`)).text();
     expect(page).toMatch(/Preuve<\/t[dh]>\s*<td>nom exact et éditeur/);
     expect(page).toMatch(/Confiance<\/t[dh]>\s*<td>élevée/);

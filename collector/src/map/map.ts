@@ -4,9 +4,11 @@
 // when only evidence of some confidence counts).
 import type { Classifier } from '../classify/classifier.ts';
 import { confidencesFrom, type MinConfidence } from '../classify/evidence.ts';
+import { rows, sql, type Db } from '../store/db.ts';
+import { indexedBy, readSnapshot } from '../store/dialect.ts';
 import { facetsOf, type CatalogueFacts } from '../store/facets.ts';
-import type { Db } from '../store/db.ts';
 import { hostCounts } from '../store/installations.ts';
+import type { RawBuilder } from 'kysely';
 
 export interface Counts {
   hosts: number;
@@ -69,16 +71,19 @@ class Tally {
  * the facets of an unknown one. Counted from the installations, as the stored facet counts hold all
  * evidence.
  */
-function facetHostsAt(db: Db, recognised: string): Map<string, Map<string, number>> {
+async function facetHostsAt(db: Db, recognised: RawBuilder<unknown>): Promise<Map<string, Map<string, number>>> {
   const labelsOf = new Map<number, string[]>();
-  const rows = db.prepare(`SELECT id, area, origin, vendor_id, country, owner_country, licence, platform, CASE WHEN ${recognised} THEN 1 ELSE 0 END AS trusted
-    FROM catalogue WHERE installs > 0`).all() as (CatalogueFacts & { id: number; trusted: number })[];
-  for (const row of rows) {
+  const entries = await rows<CatalogueFacts & { id: number; trusted: number }>(
+    db,
+    sql`SELECT id, area, origin, vendor_id, country, owner_country, licence, platform, CASE WHEN ${recognised} THEN 1 ELSE 0 END AS trusted
+      FROM catalogue WHERE installs > 0`,
+  );
+  for (const row of entries) {
     const facts: CatalogueFacts = row.trusted ? row : { area: row.area, origin: 'unknown', vendor_id: null, country: null, owner_country: null, licence: 'unknown', platform: row.platform };
     labelsOf.set(row.id, facetsOf(facts));
   }
   const out = new Map<string, Map<string, number>>();
-  for (const [key, hosts] of hostCounts(db, labelsOf)) {
+  for (const [key, hosts] of await hostCounts(db, labelsOf)) {
     const [facet, value] = key.split('\u0000') as [string, string];
     let values = out.get(facet);
     if (!values) out.set(facet, (values = new Map()));
@@ -87,13 +92,20 @@ function facetHostsAt(db: Db, recognised: string): Map<string, Map<string, numbe
   return out;
 }
 
-export function computeMap(db: Db, classifier: Classifier, options: { unclassifiedLimit?: number; confidence?: MinConfidence } = {}): DependencyMap {
+/** The map, read on one consistent state of the database (never a write). */
+export async function computeMap(db: Db, classifier: Classifier, options: { unclassifiedLimit?: number; confidence?: MinConfidence } = {}): Promise<DependencyMap> {
+  return readSnapshot(db, (snapshot) => mapOf(snapshot, classifier, options));
+}
+
+async function mapOf(db: Db, classifier: Classifier, options: { unclassifiedLimit?: number; confidence?: MinConfidence }): Promise<DependencyMap> {
   // Which entries count as recognised: with a confidence filter, only those of enough evidence.
-  const recognised = options.confidence ? `origin <> 'unknown' AND confidence IN (${confidencesFrom(options.confidence).map((c) => `'${c}'`).join(', ')})` : "origin <> 'unknown'";
+  const recognised = options.confidence
+    ? sql`origin <> 'unknown' AND confidence IN (${sql.join(confidencesFrom(options.confidence))})`
+    : sql`origin <> 'unknown'`;
   let facetHosts = new Map<string, Map<string, number>>();
-  if (options.confidence) facetHosts = facetHostsAt(db, recognised);
+  if (options.confidence) facetHosts = await facetHostsAt(db, recognised);
   else
-    for (const row of db.prepare('SELECT facet, value, hosts FROM facet_counts WHERE hosts > 0').all() as { facet: string; value: string; hosts: number }[]) {
+    for (const row of await rows<{ facet: string; value: string; hosts: number }>(db, sql`SELECT facet, value, hosts FROM facet_counts WHERE hosts > 0`)) {
       let values = facetHosts.get(row.facet);
       if (!values) facetHosts.set(row.facet, (values = new Map()));
       values.set(row.value, row.hosts);
@@ -102,28 +114,22 @@ export function computeMap(db: Db, classifier: Classifier, options: { unclassifi
 
   // Recognised entries: one plain scan, aggregated here (cheaper than GROUP BY's sorter on long
   // keys). A product counts once however many catalogue spellings it has.
-  type Raw = [string | null, string, string | null, string | null, string | null, string, number, string | null, string, number];
-  const raw = db
-    .prepare(`SELECT area, origin, vendor_id, country, owner_country, licence, platform, product_id, name_norm, installs
-      FROM catalogue WHERE installs > 0 AND ${recognised}`)
-    .raw()
-    .all() as Raw[];
-  const rows: ProductRow[] = raw.map(([area, origin, vendor_id, country, owner_country, licence, platform, product_id, name_norm, installations]) => ({
-    area,
-    origin,
-    vendor_id,
-    country,
-    owner_country,
-    licence,
-    platform,
-    product: product_id ?? `v:${vendor_id}:${name_norm}`,
-    installations,
+  const raw = await rows<CatalogueFacts & { product_id: string | null; name_norm: string; installs: number }>(
+    db,
+    sql`SELECT area, origin, vendor_id, country, owner_country, licence, platform, product_id, name_norm, installs
+      FROM catalogue WHERE installs > 0 AND ${recognised}`,
+  );
+  const products: ProductRow[] = raw.map(({ product_id, name_norm, installs, ...facts }) => ({
+    ...facts,
+    product: product_id ?? `v:${facts.vendor_id}:${name_norm}`,
+    installations: installs,
   }));
   // Unrecognised entries are each a product of their own: counted in SQL by area.
-  const unknownByArea = db
-    .prepare(`SELECT COALESCE(area, 'unknown') AS area, COUNT(*) AS products, SUM(installs) AS installations, SUM(platform * installs) AS platform
-      FROM catalogue WHERE installs > 0 AND NOT (${recognised}) GROUP BY area`)
-    .all() as { area: string; products: number; installations: number; platform: number }[];
+  const unknownByArea = await rows<{ area: string; products: number; installations: number; platform: number }>(
+    db,
+    sql`SELECT COALESCE(area, 'unknown') AS area, COUNT(*) AS products, SUM(installs) AS installations, SUM(platform * installs) AS platform
+      FROM catalogue WHERE installs > 0 AND NOT (${recognised}) GROUP BY COALESCE(area, 'unknown')`,
+  );
 
   const cells = new Tally();
   const origins = new Tally();
@@ -135,7 +141,7 @@ export function computeMap(db: Db, classifier: Classifier, options: { unclassifi
   let installations = 0;
   let unknownInstallations = 0;
   let platformInstallations = 0;
-  for (const row of rows) {
+  for (const row of products) {
     cells.add(`${row.area ?? 'unknown'}|${row.origin}`, row);
     origins.add(row.origin, row);
     vendors.add(row.vendor_id, row);
@@ -157,28 +163,36 @@ export function computeMap(db: Db, classifier: Classifier, options: { unclassifi
     platformInstallations += u.platform;
   }
   const byCount = (a: Counts, b: Counts) => b.hosts - a.hosts || b.installations - a.installations;
-  const hostRow = db.prepare('SELECT COUNT(*) AS hosts, COALESCE(SUM(duplicate_id), 0) AS duplicates FROM hosts INDEXED BY hosts_by_role').get() as {
-    hosts: number;
-    duplicates: number;
-  };
+  const [hostRow] = await rows<{ hosts: number; duplicates: number }>(
+    db,
+    sql`SELECT COUNT(*) AS hosts, COALESCE(SUM(duplicate_id), 0) AS duplicates FROM hosts${indexedBy(db, 'hosts_by_role')}`,
+  );
+  const hostsByRole = await rows<{ role: string; hosts: number }>(db, sql`SELECT role, COUNT(*) AS hosts FROM hosts${indexedBy(db, 'hosts_by_role')} GROUP BY role ORDER BY role`);
+  const hostsByAgent = await rows<{ agent: string; hosts: number }>(
+    db,
+    sql`SELECT agent_name AS agent, COUNT(*) AS hosts FROM hosts${indexedBy(db, 'hosts_by_agent')} GROUP BY agent_name ORDER BY hosts DESC, agent_name`,
+  );
+  const unclassified = await rows<DependencyMap['unclassified'][number]>(
+    db,
+    sql`SELECT id AS catalogue_id, kind, source, name, publisher, hosts, installs AS installations FROM catalogue
+      WHERE origin = 'unknown' AND installs > 0 ORDER BY hosts DESC, installs DESC, name, id LIMIT ${options.unclassifiedLimit ?? 500}`,
+  );
 
   return {
     generated_at: new Date().toISOString(),
     rules: classifier.fingerprint,
     confidence: options.confidence ?? 'all',
     totals: {
-      hosts: hostRow.hosts,
+      hosts: hostRow!.hosts,
       installations,
       products: all.size + unknownProducts,
       unknown_installations: unknownInstallations,
       unknown_products: unknownProducts,
       platform_installations: platformInstallations,
-      duplicate_id_hosts: hostRow.duplicates,
+      duplicate_id_hosts: hostRow!.duplicates,
     },
-    hosts_by_role: db.prepare('SELECT role, COUNT(*) AS hosts FROM hosts INDEXED BY hosts_by_role GROUP BY role ORDER BY role').all() as { role: string; hosts: number }[],
-    hosts_by_agent: db
-      .prepare('SELECT agent_name AS agent, COUNT(*) AS hosts FROM hosts INDEXED BY hosts_by_agent GROUP BY agent_name ORDER BY hosts DESC, agent_name')
-      .all() as { agent: string; hosts: number }[],
+    hosts_by_role: hostsByRole,
+    hosts_by_agent: hostsByAgent,
     by_area_origin: cells
       .rows((key, counts) => {
         const [area, origin] = key.split('|') as [string, string];
@@ -201,9 +215,6 @@ export function computeMap(db: Db, classifier: Classifier, options: { unclassifi
     by_country: countries.rows((country, counts) => ({ country, hosts: hostsOf('country', country), ...counts })).sort(byCount),
     by_owner_country: ownerCountries.rows((country, counts) => ({ country, hosts: hostsOf('owner_country', country), ...counts })).sort(byCount),
     by_licence: licences.rows((licence, counts) => ({ licence, hosts: hostsOf('licence', licence), ...counts })).sort(byCount),
-    unclassified: db
-      .prepare(`SELECT id AS catalogue_id, kind, source, name, publisher, hosts, installs AS installations FROM catalogue
-        WHERE origin = 'unknown' AND installs > 0 ORDER BY hosts DESC, installs DESC, name LIMIT ?`)
-      .all(options.unclassifiedLimit ?? 500) as DependencyMap['unclassified'],
+    unclassified,
   };
 }

@@ -4,7 +4,9 @@
 import type { Classifier } from '../classify/classifier.ts';
 import { MIN_CONFIDENCES, confidencesFrom } from '../classify/evidence.ts';
 import { HOST_ROLES } from '../ingest/items.ts';
-import type { Db } from '../store/db.ts';
+import type { RawBuilder } from 'kysely';
+import { first, rows, sql, value, type Db } from '../store/db.ts';
+import { likeIgnoringCase, readSnapshot } from '../store/dialect.ts';
 import { versionCounts, versionsOn } from '../store/installations.ts';
 
 export const PAGE_SIZE = 50;
@@ -25,16 +27,28 @@ export function pageNumber(value: string | undefined): number {
   return Number.isInteger(n) && n > 0 && n < 1_000_000 ? n : 1;
 }
 
-function paginate<T>(db: Db, select: string, from: string, where: string[], params: unknown[], order: string, page: number, limit = PAGE_SIZE): Page<T> {
-  const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-  const total = db.prepare(`SELECT COUNT(*) ${from}${clause}`).pluck().get(...params) as number;
-  const pages = Math.max(1, Math.ceil(total / limit));
-  const current = Math.min(page, pages);
-  const rows = db.prepare(`${select} ${from}${clause} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...params, limit, (current - 1) * limit) as T[];
-  return { rows, total, page: current, pages };
+type Sql = RawBuilder<unknown>;
+
+/**
+ * One page of rows and the count of all, read on one state of the database. `count` reads the
+ * count where a counter holds it, instead of counting the rows.
+ */
+function paginate<T>(db: Db, select: Sql, from: Sql, where: Sql[], order: Sql, page: number, limit = PAGE_SIZE, count?: Sql): Promise<Page<T>> {
+  const clause = where.length ? sql` WHERE ${sql.join(where, sql` AND `)}` : sql``;
+  return readSnapshot(db, async (snapshot) => {
+    const total = (await value<number>(snapshot, count ?? sql`SELECT COUNT(*) ${from}${clause}`)) ?? 0;
+    const pages = Math.max(1, Math.ceil(total / limit));
+    const current = Math.min(page, pages);
+    const found = await rows<T>(snapshot, sql<T>`${select} ${from}${clause} ORDER BY ${order} LIMIT ${limit} OFFSET ${(current - 1) * limit}`);
+    return { rows: found, total, page: current, pages };
+  });
 }
 
-const like = (q: string) => `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+/** `column` contains `q` (a LIKE pattern with its wildcards escaped), ignoring ASCII case on both engines. */
+function contains(db: Db, column: string, q: string): Sql {
+  const pattern = `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+  return sql`${likeIgnoringCase(db, sql.ref(column), pattern)} ESCAPE '\\'`;
+}
 
 export const ORIGINS = ['eu', 'europe', 'non_eu', 'community', 'unknown'] as const;
 export const AREAS = ['infrastructure', 'workstation', 'software'] as const;
@@ -64,41 +78,26 @@ export interface HostFilters {
   page?: string;
 }
 
-export const HOST_SORTS = { hostname: 'hostname COLLATE NOCASE', last_seen: 'last_seen DESC', software: 'software_count DESC' } as const;
+// Case-insensitive order by lower(): SQLite's NOCASE order, and the same on PostgreSQL.
+export const HOST_SORTS = { hostname: sql`lower(hostname)`, last_seen: sql`last_seen DESC`, software: sql`software_count DESC` } as const;
 
-export function listHosts(db: Db, f: HostFilters, limit = PAGE_SIZE): Page<HostRow> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (f.q?.trim()) {
-    where.push("(hostname LIKE ? ESCAPE '\\' OR os_name LIKE ? ESCAPE '\\' OR domain LIKE ? ESCAPE '\\')");
-    params.push(like(f.q.trim()), like(f.q.trim()), like(f.q.trim()));
-  }
+export async function listHosts(db: Db, f: HostFilters, limit = PAGE_SIZE): Promise<Page<HostRow>> {
+  const where: Sql[] = [];
+  const q = f.q?.trim();
+  if (q) where.push(sql`(${contains(db, 'hostname', q)} OR ${contains(db, 'os_name', q)} OR ${contains(db, 'domain', q)})`);
   const role = oneOf(f.role, HOST_ROLES);
-  if (role) {
-    where.push('role = ?');
-    params.push(role);
-  }
+  if (role) where.push(sql`role = ${role}`);
   const origin = oneOf(f.origin, ORIGINS);
-  if (origin) {
-    where.push("id IN (SELECT host_id FROM host_facets WHERE facet = 'origin' AND value = ?)");
-    params.push(origin);
-  }
-  if (f.agent?.trim()) {
-    where.push('agent_name = ?');
-    params.push(f.agent.trim());
-  }
-  if (f.stale === '1') {
-    where.push('last_seen < ?');
-    params.push(new Date(Date.now() - STALE_DAYS * 86_400_000).toISOString());
-  }
+  if (origin) where.push(sql`id IN (SELECT host_id FROM host_facets WHERE facet = 'origin' AND value = ${origin})`);
+  if (f.agent?.trim()) where.push(sql`agent_name = ${f.agent.trim()}`);
+  if (f.stale === '1') where.push(sql`last_seen < ${new Date(Date.now() - STALE_DAYS * 86_400_000).toISOString()}`);
   const sort = HOST_SORTS[oneOf(f.sort, Object.keys(HOST_SORTS) as (keyof typeof HOST_SORTS)[]) ?? 'hostname'];
   return paginate<HostRow>(
     db,
-    'SELECT id, hostname, domain, role, os_name, os_version, agent_name, agent_version, last_seen, software_count, duplicate_id',
-    'FROM hosts',
+    sql`SELECT id, hostname, domain, role, os_name, os_version, agent_name, agent_version, last_seen, software_count, duplicate_id`,
+    sql`FROM hosts`,
     where,
-    params,
-    `${sort}, id`,
+    sql`${sort}, id`,
     pageNumber(f.page),
     limit,
   );
@@ -140,48 +139,27 @@ export interface ProductFilters {
   page?: string;
 }
 
-export const PRODUCT_SORTS = { hosts: 'hosts DESC', name: 'name COLLATE NOCASE', installs: 'installs DESC' } as const;
-const PRODUCT_COLUMNS = 'SELECT id, kind, source, name, publisher, vendor_id, product_id, country, owner_country, origin, licence, area, category, rule, evidence, confidence, hosts, installs';
+export const PRODUCT_SORTS = { hosts: sql`hosts DESC`, name: sql`lower(name)`, installs: sql`installs DESC` } as const;
+const PRODUCT_COLUMNS = sql`SELECT id, kind, source, name, publisher, vendor_id, product_id, country, owner_country, origin, licence, area, category, rule, evidence, confidence, hosts, installs`;
 
-export function listProducts(db: Db, f: ProductFilters, limit = PAGE_SIZE): Page<ProductRow> {
-  const where = ['installs > 0'];
-  const params: unknown[] = [];
-  if (f.q?.trim()) {
-    where.push("(name LIKE ? ESCAPE '\\' OR publisher LIKE ? ESCAPE '\\')");
-    params.push(like(f.q.trim()), like(f.q.trim()));
-  }
+export async function listProducts(db: Db, f: ProductFilters, limit = PAGE_SIZE): Promise<Page<ProductRow>> {
+  const where: Sql[] = [sql`installs > 0`];
+  const q = f.q?.trim();
+  if (q) where.push(sql`(${contains(db, 'name', q)} OR ${contains(db, 'publisher', q)})`);
   const origin = f.unknown === '1' ? 'unknown' : oneOf(f.origin, ORIGINS);
-  if (origin) {
-    where.push('origin = ?');
-    params.push(origin);
-  }
+  if (origin) where.push(sql`origin = ${origin}`);
   const area = oneOf(f.area, AREAS);
-  if (area) {
-    where.push('area = ?');
-    params.push(area);
-  }
+  if (area) where.push(sql`area = ${area}`);
   const licence = oneOf(f.licence, LICENCES);
-  if (licence) {
-    where.push('licence = ?');
-    params.push(licence);
-  }
+  if (licence) where.push(sql`licence = ${licence}`);
   const kind = oneOf(f.kind, ['software', 'os', 'hardware'] as const);
-  if (kind) {
-    where.push('kind = ?');
-    params.push(kind);
-  }
-  if (f.category?.trim()) {
-    where.push('category = ?');
-    params.push(f.category.trim());
-  }
-  if (f.vendor?.trim()) {
-    where.push('vendor_id = ?');
-    params.push(f.vendor.trim());
-  }
+  if (kind) where.push(sql`kind = ${kind}`);
+  if (f.category?.trim()) where.push(sql`category = ${f.category.trim()}`);
+  if (f.vendor?.trim()) where.push(sql`vendor_id = ${f.vendor.trim()}`);
   const confidence = oneOf(f.confidence, MIN_CONFIDENCES);
-  if (confidence) where.push(`confidence IN (${confidencesFrom(confidence).map((c) => `'${c}'`).join(', ')})`);
+  if (confidence) where.push(sql`confidence IN (${sql.join(confidencesFrom(confidence))})`);
   const sort = PRODUCT_SORTS[oneOf(f.sort, Object.keys(PRODUCT_SORTS) as (keyof typeof PRODUCT_SORTS)[]) ?? 'hosts'];
-  return paginate<ProductRow>(db, PRODUCT_COLUMNS, 'FROM catalogue', where, params, `${sort}, id`, pageNumber(f.page), limit);
+  return paginate<ProductRow>(db, PRODUCT_COLUMNS, sql`FROM catalogue`, where, sql`${sort}, id`, pageNumber(f.page), limit);
 }
 
 export interface VendorRow {
@@ -205,32 +183,33 @@ export interface VendorFilters {
 }
 
 /** Vendors with installed items: a few hundred rows, aggregated from the catalogue. */
-export function listVendors(db: Db, classifier: Classifier, f: VendorFilters, limit = PAGE_SIZE): Page<VendorRow> {
-  const hostCounts = new Map(
-    (db.prepare("SELECT value, hosts FROM facet_counts WHERE facet = 'vendor'").all() as { value: string; hosts: number }[]).map((r) => [r.value, r.hosts]),
-  );
-  let rows = (
-    db
-      .prepare(`SELECT vendor_id, MAX(country) AS country, MAX(owner_country) AS owner_country, MAX(origin) AS origin, COUNT(*) AS products, SUM(installs) AS installs
-        FROM catalogue WHERE vendor_id IS NOT NULL AND installs > 0 GROUP BY vendor_id`)
-      .all() as Omit<VendorRow, 'vendor' | 'owner' | 'hosts'>[]
-  ).map((r) => {
+export async function listVendors(db: Db, classifier: Classifier, f: VendorFilters, limit = PAGE_SIZE): Promise<Page<VendorRow>> {
+  const [counts, vendors] = await readSnapshot(db, async (snapshot) => [
+    await rows<{ value: string; hosts: number }>(snapshot, sql`SELECT value, hosts FROM facet_counts WHERE facet = 'vendor'`),
+    await rows<Omit<VendorRow, 'vendor' | 'owner' | 'hosts'>>(
+      snapshot,
+      sql`SELECT vendor_id, MAX(country) AS country, MAX(owner_country) AS owner_country, MAX(origin) AS origin, COUNT(*) AS products, SUM(installs) AS installs
+        FROM catalogue WHERE vendor_id IS NOT NULL AND installs > 0 GROUP BY vendor_id`,
+    ),
+  ] as const);
+  const hostCounts = new Map(counts.map((r) => [r.value, r.hosts]));
+  let found = vendors.map((r) => {
     const vendor = classifier.vendor(r.vendor_id);
     const owner = classifier.ultimateOwner(r.vendor_id);
     return { ...r, vendor: vendor?.name ?? r.vendor_id, owner: owner?.name ?? null, hosts: hostCounts.get(r.vendor_id) ?? 0 };
   });
   const q = f.q?.trim().toLowerCase();
-  if (q) rows = rows.filter((r) => r.vendor.toLowerCase().includes(q) || r.vendor_id.includes(q) || (r.owner ?? '').toLowerCase().includes(q));
+  if (q) found = found.filter((r) => r.vendor.toLowerCase().includes(q) || r.vendor_id.includes(q) || (r.owner ?? '').toLowerCase().includes(q));
   const origin = oneOf(f.origin, ORIGINS);
-  if (origin) rows = rows.filter((r) => r.origin === origin);
+  if (origin) found = found.filter((r) => r.origin === origin);
   const country = f.country?.trim().toUpperCase();
-  if (country) rows = rows.filter((r) => r.country === country || r.owner_country === country);
+  if (country) found = found.filter((r) => r.country === country || r.owner_country === country);
   const sort = oneOf(f.sort, ['hosts', 'name', 'installs'] as const) ?? 'hosts';
-  rows.sort((a, b) => (sort === 'name' ? a.vendor.localeCompare(b.vendor) : sort === 'installs' ? b.installs - a.installs : b.hosts - a.hosts || b.installs - a.installs));
-  const total = rows.length;
+  found.sort((a, b) => (sort === 'name' ? a.vendor.localeCompare(b.vendor) : sort === 'installs' ? b.installs - a.installs : b.hosts - a.hosts || b.installs - a.installs));
+  const total = found.length;
   const pages = Math.max(1, Math.ceil(total / limit));
   const page = Math.min(pageNumber(f.page), pages);
-  return { rows: rows.slice((page - 1) * limit, page * limit), total, page, pages };
+  return { rows: found.slice((page - 1) * limit, page * limit), total, page, pages };
 }
 
 export interface TopProduct {
@@ -248,56 +227,69 @@ export interface TopProduct {
  * The most installed non-European products (by rule product, across catalogue entries), from the
  * catalogue's counters: never a scan of the installations.
  */
-export function topNonEuProducts(db: Db, classifier: Classifier, n = 10): TopProduct[] {
-  const rows = db
-    .prepare(`SELECT vendor_id, product_id, MAX(owner_country) AS owner_country, MAX(category) AS category,
+export async function topNonEuProducts(db: Db, classifier: Classifier, n = 10): Promise<TopProduct[]> {
+  const top = await rows<Omit<TopProduct, 'product' | 'vendor'>>(
+    db,
+    sql`SELECT vendor_id, product_id, MAX(owner_country) AS owner_country, MAX(category) AS category,
         MAX(hosts) AS hosts, SUM(installs) AS installs
       FROM catalogue WHERE origin = 'non_eu' AND product_id IS NOT NULL AND platform = 0 AND installs > 0
-      GROUP BY vendor_id, product_id ORDER BY installs DESC, hosts DESC LIMIT ?`)
-    .all(n) as Omit<TopProduct, 'product' | 'vendor'>[];
-  return rows.map((r) => ({
+      GROUP BY vendor_id, product_id ORDER BY installs DESC, hosts DESC, vendor_id, product_id LIMIT ${n}`,
+  );
+  return top.map((r) => ({
     ...r,
     product: classifier.product(r.vendor_id, r.product_id)?.name ?? r.product_id,
     vendor: classifier.vendor(r.vendor_id)?.name ?? r.vendor_id,
   }));
 }
 
-export function hostById(db: Db, id: number) {
-  return db.prepare('SELECT * FROM hosts WHERE id = ?').get(id) as (HostRow & Record<string, unknown> & { hardware_json: string; first_seen: string; collected_at: string }) | undefined;
+export type HostDetail = HostRow & Record<string, unknown> & { hardware_json: string; first_seen: string; collected_at: string };
+
+export async function hostById(db: Db, id: number): Promise<HostDetail | undefined> {
+  return first<HostDetail>(db, sql`SELECT * FROM hosts WHERE id = ${id}`);
 }
 
-export function hostInstallations(db: Db, hostId: number) {
-  return db
-    .prepare(`SELECT c.id, c.kind, c.source, c.name, c.publisher, c.vendor_id, c.origin, c.licence, c.area, c.category, c.rule, i.version, i.scope
-      FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ?
-      ORDER BY CASE c.origin WHEN 'non_eu' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END, c.kind, c.name COLLATE NOCASE`)
-    .all(hostId) as (Pick<ProductRow, 'id' | 'kind' | 'source' | 'name' | 'publisher' | 'vendor_id' | 'origin' | 'licence' | 'area' | 'category' | 'rule'> & { version: string; scope: string })[];
-}
+export type HostInstallation = Pick<ProductRow, 'id' | 'kind' | 'source' | 'name' | 'publisher' | 'vendor_id' | 'origin' | 'licence' | 'area' | 'category' | 'rule'> & { version: string; scope: string };
 
-export function productById(db: Db, id: number): ProductRow | undefined {
-  return db.prepare(`${PRODUCT_COLUMNS} FROM catalogue WHERE id = ?`).get(id) as ProductRow | undefined;
-}
-
-export function productHosts(db: Db, catalogueId: number, page: number) {
-  const hosts = paginate<{ id: number; hostname: string; role: string; last_seen: string }>(
+export async function hostInstallations(db: Db, hostId: number): Promise<HostInstallation[]> {
+  return rows<HostInstallation>(
     db,
-    'SELECT h.id, h.hostname, h.role, h.last_seen',
-    'FROM hosts h',
-    ['h.id IN (SELECT host_id FROM installations WHERE catalogue_id = ?)'],
-    [catalogueId],
-    'h.hostname COLLATE NOCASE, h.id',
-    page,
+    sql`SELECT c.id, c.kind, c.source, c.name, c.publisher, c.vendor_id, c.origin, c.licence, c.area, c.category, c.rule, i.version, i.scope
+      FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ${hostId}
+      ORDER BY CASE c.origin WHEN 'non_eu' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END, c.kind, lower(c.name), c.id, i.version, i.scope, i.arch`,
   );
-  const versions = versionsOn(db, catalogueId, hosts.rows.map((h) => h.id));
-  return { ...hosts, rows: hosts.rows.map((h) => ({ ...h, version: (versions.get(h.id) ?? []).join(', ') })) };
 }
 
-export function productVersions(db: Db, catalogueId: number) {
+export async function productById(db: Db, id: number): Promise<ProductRow | undefined> {
+  return first<ProductRow>(db, sql`${PRODUCT_COLUMNS} FROM catalogue WHERE id = ${id}`);
+}
+
+/** A page of the hosts that have a catalogue entry (read from the installations' index), with their versions of it. */
+export async function productHosts(db: Db, catalogueId: number, page: number) {
+  return readSnapshot(db, async (snapshot) => {
+    const hosts = await paginate<{ id: number; hostname: string; role: string; last_seen: string }>(
+      snapshot,
+      sql`SELECT h.id, h.hostname, h.role, h.last_seen`,
+      sql`FROM hosts h`,
+      [sql`h.id IN (SELECT host_id FROM installations WHERE catalogue_id = ${catalogueId})`],
+      sql`lower(h.hostname), h.id`,
+      page,
+      PAGE_SIZE,
+      // The entry's host counter, exact at each ingest: no count over the fleet.
+      sql`SELECT hosts FROM catalogue WHERE id = ${catalogueId}`,
+    );
+    const versions = await versionsOn(snapshot, catalogueId, hosts.rows.map((h) => h.id));
+    return { ...hosts, rows: hosts.rows.map((h) => ({ ...h, version: (versions.get(h.id) ?? []).join(', ') })) };
+  });
+}
+
+export async function productVersions(db: Db, catalogueId: number): Promise<{ version: string; hosts: number }[]> {
   return versionCounts(db, catalogueId, 20);
 }
 
-export function staleHosts(db: Db, limit = 200) {
-  return db
-    .prepare('SELECT id, hostname, agent_name, last_seen FROM hosts WHERE last_seen < ? ORDER BY last_seen LIMIT ?')
-    .all(new Date(Date.now() - STALE_DAYS * 86_400_000).toISOString(), limit) as { id: number; hostname: string; agent_name: string; last_seen: string }[];
+export async function staleHosts(db: Db, limit = 200): Promise<{ id: number; hostname: string; agent_name: string; last_seen: string }[]> {
+  return rows(
+    db,
+    sql<{ id: number; hostname: string; agent_name: string; last_seen: string }>`SELECT id, hostname, agent_name, last_seen FROM hosts
+      WHERE last_seen < ${new Date(Date.now() - STALE_DAYS * 86_400_000).toISOString()} ORDER BY last_seen, id LIMIT ${limit}`,
+  );
 }
