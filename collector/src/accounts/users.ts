@@ -78,7 +78,7 @@ export async function createUser(db: Db, username: string, role: Role, password:
   const name = checkUsername(username);
   if (!ROLES.includes(role)) throw new AccountError(`role must be admin or viewer, not ${role}`);
   checkPassword(password);
-  if (await first(db, sql`SELECT 1 FROM users WHERE username = ${name}`)) throw new AccountError(`user ${name} already exists`);
+  if (await first(db, sql`SELECT 1 FROM users WHERE ${sameName(name)}`)) throw new AccountError(`user ${name} already exists`);
   const id = await value<number>(
     db,
     sql`INSERT INTO users (username, password_hash, role, must_change_password, created_at)
@@ -87,10 +87,16 @@ export async function createUser(db: Db, username: string, role: Role, password:
   return id!;
 }
 
+/**
+ * A user name compared as SQLite's COLLATE NOCASE column does (ASCII case ignored), written so
+ * that PostgreSQL, whose text comparison has no such collation, answers the same.
+ */
+const sameName = (username: string) => sql`lower(username) = lower(${username.trim()})`;
+
 const USER_COLUMNS = sql.raw('id, username, role, source, must_change_password, created_at, last_login_at');
 
 export async function listUsers(db: Db): Promise<User[]> {
-  return rows<User>(db, sql`SELECT ${USER_COLUMNS} FROM users ORDER BY username`);
+  return rows<User>(db, sql`SELECT ${USER_COLUMNS} FROM users ORDER BY lower(username), username`);
 }
 
 export async function userCount(db: Db): Promise<number> {
@@ -102,7 +108,7 @@ async function adminsBesides(db: Db, id: number): Promise<number> {
 }
 
 export async function userByName(db: Db, username: string): Promise<User | undefined> {
-  return first<User>(db, sql`SELECT ${USER_COLUMNS} FROM users WHERE username = ${username.trim()}`);
+  return first<User>(db, sql`SELECT ${USER_COLUMNS} FROM users WHERE ${sameName(username)}`);
 }
 
 export async function userById(db: Db, id: number): Promise<User | undefined> {
@@ -149,11 +155,11 @@ export async function passwordHashOf(db: Db, id: number): Promise<string | undef
 /** The user whose name and password these are, or null (the same time is spent either way). */
 export async function authenticate(db: Db, username: string, password: string): Promise<User | null> {
   // A directory's account has no local password (its hash is '!', which matches nothing).
-  const hash = await value<string>(db, sql`SELECT password_hash FROM users WHERE username = ${username.trim()} AND source = 'local'`);
+  const hash = await value<string>(db, sql`SELECT password_hash FROM users WHERE ${sameName(username)} AND source = 'local'`);
   // An unknown name still costs a hash: the answer time does not tell which names exist.
   const ok = await verifyPassword(password, hash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
   if (hash === undefined || !ok) return null;
-  await run(db, sql`UPDATE users SET last_login_at = ${new Date().toISOString()} WHERE username = ${username.trim()}`);
+  await run(db, sql`UPDATE users SET last_login_at = ${new Date().toISOString()} WHERE ${sameName(username)}`);
   return (await userByName(db, username))!;
 }
 

@@ -632,7 +632,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   });
   app.post('/settings/users/:name/remove', async (c) => {
     const name = c.req.param('name');
-    if (name === c.get('session')!.user.username) return settingsPage(c, { error: 'you cannot remove your own account' }, 400);
+    if (name.trim().toLowerCase() === c.get('session')!.user.username.toLowerCase()) return settingsPage(c, { error: 'you cannot remove your own account' }, 400);
     try {
       await audited(db, actor(c), (trx) => removeUser(trx, name), () => ({ action: 'user.remove', object: name }));
     } catch (error) {
