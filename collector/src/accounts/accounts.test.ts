@@ -80,6 +80,17 @@ describe.each(ENGINES)('%s', (engine) => {
     expect(await sessionOf(db, local.cookie)).toBeNull();
   });
 
+  // SQLite has one writer at a time (and two handles in one process would wait on each other's lock, synchronously).
+  it.runIf(engine === 'postgres')('creates an account once when two processes add it at the same moment', async () => {
+    const made = await Promise.allSettled([createUser(db, 'twice', 'viewer', PASSWORD), createUser(other, 'twice', 'viewer', PASSWORD)]);
+    expect(made.filter((m) => m.status === 'fulfilled')).toHaveLength(1);
+    expect(made.find((m) => m.status === 'rejected')).toMatchObject({ reason: new AccountError('user twice already exists') });
+    // A directory user's first login reaching two processes at once: one account, found by both.
+    const [a, b] = await Promise.all([directoryAccount(db, 'oidc', 'https://idp sub-9', 'nina', 'viewer'), directoryAccount(other, 'oidc', 'https://idp sub-9', 'nina', 'viewer')]);
+    expect(a.id).toBe(b.id);
+    expect((await listUsers(db)).filter((u) => u.username === 'nina')).toHaveLength(1);
+  });
+
   it('checks API tokens: role, expiry, revocation, last use to the minute', async () => {
     const now = new Date('2026-12-01T10:00:00Z');
     const viewer = await createApiToken(db, { name: 'bi-tool', role: 'viewer', expiresInDays: 2, createdBy: 'paul' }, now);

@@ -31,12 +31,15 @@ export async function directoryAccount(db: Db, source: Exclude<Source, 'local'>,
     }
     const holder = await userByName(trx, name);
     if (holder) throw new AccountError(`the name ${name} is already the ${holder.source} account ${holder.username}`);
-    await run(
+    // The same person's first login on two processes at once: one inserts, the other finds it.
+    const id = await value<number>(
       trx,
       sql`INSERT INTO users (username, password_hash, role, must_change_password, created_at, last_login_at, source, external_id)
-        VALUES (${name}, ${NO_PASSWORD}, ${role}, 0, ${now}, ${now}, ${source}, ${externalId})`,
+        VALUES (${name}, ${NO_PASSWORD}, ${role}, 0, ${now}, ${now}, ${source}, ${externalId}) ON CONFLICT DO NOTHING RETURNING id`,
     );
-    return (await userByName(trx, name))!;
+    const made = id ?? (await value<number>(trx, sql`SELECT id FROM users WHERE source = ${source} AND external_id = ${externalId}`));
+    if (made === undefined) throw new AccountError(`the name ${name} is already another account's`);
+    return (await userById(trx, made))!;
   });
 }
 

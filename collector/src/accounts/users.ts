@@ -79,12 +79,14 @@ export async function createUser(db: Db, username: string, role: Role, password:
   if (!ROLES.includes(role)) throw new AccountError(`role must be admin or viewer, not ${role}`);
   checkPassword(password);
   if (await first(db, sql`SELECT 1 FROM users WHERE ${sameName(name)}`)) throw new AccountError(`user ${name} already exists`);
+  // The same name added at once by another process: no row, the same answer.
   const id = await value<number>(
     db,
     sql`INSERT INTO users (username, password_hash, role, must_change_password, created_at)
-      VALUES (${name}, ${hashPassword(password)}, ${role}, ${mustChange ? 1 : 0}, ${new Date().toISOString()}) RETURNING id`,
+      VALUES (${name}, ${hashPassword(password)}, ${role}, ${mustChange ? 1 : 0}, ${new Date().toISOString()}) ON CONFLICT DO NOTHING RETURNING id`,
   );
-  return id!;
+  if (id === undefined) throw new AccountError(`user ${name} already exists`);
+  return id;
 }
 
 /**
