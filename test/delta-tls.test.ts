@@ -4,16 +4,17 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { inventoryContentHash } from '@tiebreak/shared';
 import { makeInventory } from './fixtures.ts';
+import { closeDatabase, openDatabase, sql, value } from '../collector/src/store/db.ts';
+import { ENGINES, newDatabaseLocation } from '../collector/src/store/test-database.ts';
 import { CLI, ROOT, runCli, startCollector, tempDir } from './helpers.ts';
 
 describe('delta', () => {
-  it('an unchanged machine reports a hash, a few hundred bytes instead of its inventory', async () => {
+  it.each(ENGINES)('an unchanged machine reports a hash, a few hundred bytes instead of its inventory (%s)', async (engine) => {
     const dir = tempDir();
-    const dbFile = join(dir, 'c.db');
+    const dbFile = await newDatabaseLocation(engine, join(dir, 'c.db'));
     const token = (await runCli('collector', ['token', 'create', '--db', dbFile])).stdout.trim();
     const collector = await startCollector(dbFile);
     try {
@@ -23,10 +24,13 @@ describe('delta', () => {
       const second = await runCli('agent', args);
       expect(second.code).toBe(0);
       expect(second.stdout).toMatch(/^nothing changed since the last inventory/);
-      const db = new Database(dbFile, { readonly: true });
-      expect(db.prepare('SELECT COUNT(*) FROM inventory_receipts').pluck().get()).toBe(2);
-      expect(db.prepare('SELECT COUNT(*) FROM hosts').pluck().get()).toBe(1);
-      db.close();
+      const db = await openDatabase(dbFile);
+      try {
+        expect(await value(db, sql`SELECT COUNT(*) FROM inventory_receipts`)).toBe(2);
+        expect(await value(db, sql`SELECT COUNT(*) FROM hosts`)).toBe(1);
+      } finally {
+        await closeDatabase(db);
+      }
       // The bytes on the wire of each kind of report (figures in BENCHMARKS.md).
       const inventory = JSON.parse(readFileSync(join(dir, 'sent.json'), 'utf8'));
       const full = gzipSync(JSON.stringify(inventory)).length;

@@ -12,6 +12,8 @@ import { createUser, userByName } from '../collector/src/accounts/users.ts';
 import { createCollector, listen, type Collector } from '../collector/src/collector.ts';
 import { DICTS } from '../collector/src/ui/i18n.ts';
 import { LDAP_ADMINS, LDAP_ROOT, LDAP_SERVICE, LDAP_SUFFIX, LDAP_USERS, LDAP_VIEWERS, freePort, makeTestCa, startOidcProvider, startSlapd, type Slapd, type TestProvider } from './directory-servers.ts';
+import { sql, value } from '../collector/src/store/db.ts';
+import { ENGINES, newDatabaseLocation } from '../collector/src/store/test-database.ts';
 import { runCli, tempDir } from './helpers.ts';
 
 const fr = DICTS.fr;
@@ -21,8 +23,7 @@ const aliceDn = `uid=alice,ou=people,${LDAP_SUFFIX}`;
 let dir: string;
 let slapd: Slapd;
 let provider: TestProvider;
-let collector: Collector;
-let server: Awaited<ReturnType<typeof listen>>['server'];
+let port: number;
 let base: string;
 let directory: DirectoryConfig;
 
@@ -43,7 +44,7 @@ const ldapEnv = () => ({
 beforeAll(async () => {
   dir = tempDir('tiebreak-directory-');
   slapd = await startSlapd(join(dir, 'ldap'));
-  const port = await freePort();
+  port = await freePort();
   base = `http://127.0.0.1:${port}`;
   provider = await startOidcProvider(
     { oscar: { groups: ['tiebreak-admins'] }, olga: { groups: ['tiebreak-viewers', 'compta'] }, otto: { groups: ['compta'] }, alice: { groups: ['tiebreak-admins'] } },
@@ -60,14 +61,9 @@ beforeAll(async () => {
     TIEBREAK_OIDC_VIEWER: 'groups=tiebreak-viewers',
     TIEBREAK_OIDC_LABEL: 'Keycloak de test',
   });
-  collector = createCollector({ dbFile: join(dir, 'test.db'), log: pino({ level: 'silent' }), directory });
-  createUser(collector.db, LOCAL.username, 'admin', LOCAL.password);
-  server = (await listen(collector, port, '127.0.0.1')).server;
 }, 120_000);
 
 afterAll(async () => {
-  if (server) await new Promise((resolve) => server.close(resolve));
-  collector?.close();
   await provider?.stop();
   await slapd?.stop();
 });
@@ -92,6 +88,14 @@ class Browserless {
   }
   cookie(url: string, name: string): string | undefined {
     return this.jars.get(new URL(url).host)?.get(name);
+  }
+  /** Sends a cookie of one server to another too (two collector processes behind one address). */
+  share(from: string, to: string, name: string): void {
+    const value = this.cookie(from, name);
+    const host = new URL(to).host;
+    if (value === undefined) return;
+    if (!this.jars.has(host)) this.jars.set(host, new Map());
+    this.jars.get(host)!.set(name, value);
   }
   /** Follow redirects until an answer that is not one, or until `stop` says the next URL is to be handled by the caller. */
   async follow(url: string, init: RequestInit = {}, stop: (next: string) => boolean = () => false): Promise<{ res: Response | null; url: string }> {
@@ -203,120 +207,6 @@ describe('LDAP login against slapd', () => {
   });
 });
 
-describe('the login form with a directory', () => {
-  it('opens a session for a directory user with the role of their group, creating the account', async () => {
-    const agent = new Browserless();
-    const answer = await formLogin(agent, 'bob', LDAP_USERS.bob.password);
-    expect(answer).toMatchObject({ status: 302, location: '/' });
-    expect(await loggedIn(agent)).toBe(true);
-    expect(userByName(collector.db, 'bob')).toMatchObject({ role: 'viewer', source: 'ldap', must_change_password: 0 });
-    // A viewer reads, never changes.
-    expect((await agent.fetch(`${base}/settings/users`, form({ username: 'x', role: 'admin' }))).status).toBe(403);
-  });
-
-  it('refuses a wrong or empty password with the usual message', async () => {
-    for (const password of ['wrong password', '']) {
-      const answer = await formLogin(new Browserless(), 'alice', password);
-      expect(answer.status).toBe(401);
-      expect(answer.body).toContain(fr.login.failed);
-    }
-  });
-
-  it('refuses a user in no mapped group with a clear French message', async () => {
-    const answer = await formLogin(new Browserless(), 'carol', LDAP_USERS.carol.password);
-    expect(answer.status).toBe(403);
-    expect(answer.body).toContain('aucun groupe autorisé à utiliser tiebreak');
-    expect(userByName(collector.db, 'carol')).toBeUndefined();
-  });
-
-  it('keeps local accounts working beside the directory', async () => {
-    const agent = new Browserless();
-    expect((await formLogin(agent, LOCAL.username, LOCAL.password)).status).toBe(302);
-    expect(await loggedIn(agent)).toBe(true);
-  });
-
-  it('takes the role away from a user removed from the group: refused at the next login, sessions ended', async () => {
-    const agent = new Browserless();
-    expect((await formLogin(agent, 'alice', LDAP_USERS.alice.password)).status).toBe(302);
-    expect(userByName(collector.db, 'alice')).toMatchObject({ role: 'admin', source: 'ldap' });
-    const root = new Client({ url: slapd.ldapUrl });
-    await root.bind(LDAP_ROOT.dn, LDAP_ROOT.password);
-    // The memberof overlay updates alice's memberOf with the group.
-    await root.modify(LDAP_ADMINS, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [aliceDn] }) }));
-    try {
-      const again = await formLogin(new Browserless(), 'alice', LDAP_USERS.alice.password);
-      expect(again.status).toBe(403);
-      expect(again.body).toContain('aucun groupe autorisé');
-      expect(await loggedIn(agent)).toBe(false);
-      // Back in the viewers' group: a viewer at the next login.
-      await root.modify(LDAP_VIEWERS, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [aliceDn] }) }));
-      expect((await formLogin(new Browserless(), 'alice', LDAP_USERS.alice.password)).status).toBe(302);
-      expect(userByName(collector.db, 'alice')).toMatchObject({ role: 'viewer', source: 'ldap' });
-    } finally {
-      await root.modify(LDAP_VIEWERS, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [aliceDn] }) })).catch(() => {});
-      await root.modify(LDAP_ADMINS, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [aliceDn] }) }));
-      await root.unbind();
-    }
-  });
-
-  it('with local login switched off, a local account no longer opens, the directory still does', async () => {
-    const off = { ...directory, localLogin: false };
-    const log = pino({ level: 'silent' });
-    expect(await passwordLogin(collector.db, off, log, LOCAL.username, LOCAL.password)).toEqual({ ok: false, reason: 'failed' });
-    expect(await passwordLogin(collector.db, off, log, 'bob', LDAP_USERS.bob.password)).toMatchObject({ ok: true, user: { username: 'bob', source: 'ldap' } });
-    expect(await passwordLogin(collector.db, directory, log, LOCAL.username, LOCAL.password)).toMatchObject({ ok: true });
-  });
-});
-
-describe('OpenID Connect login against oidc-provider', () => {
-  it('runs the code flow with PKCE to a session with the role of the groups claim', async () => {
-    const agent = new Browserless();
-    const done = await oidcLogin(agent, 'oscar');
-    expect(done.status).toBe(200);
-    expect(await loggedIn(agent)).toBe(true);
-    expect(userByName(collector.db, 'oscar')).toMatchObject({ role: 'admin', source: 'oidc' });
-    const viewer = new Browserless();
-    expect((await oidcLogin(viewer, 'olga')).status).toBe(200);
-    expect(userByName(collector.db, 'olga')).toMatchObject({ role: 'viewer', source: 'oidc' });
-    // The same person later: the same account, found by issuer and subject.
-    expect((await oidcLogin(new Browserless(), 'oscar')).status).toBe(200);
-    expect((collector.db.prepare("SELECT COUNT(*) FROM users WHERE source = 'oidc' AND username = 'oscar'").pluck().get())).toBe(1);
-  });
-
-  it('refuses an account with no mapped group, in French', async () => {
-    const agent = new Browserless();
-    const done = await oidcLogin(agent, 'otto');
-    expect(done.status).toBe(403);
-    expect(done.body).toContain('aucun groupe autorisé à utiliser tiebreak');
-    expect(await loggedIn(agent)).toBe(false);
-    expect(userByName(collector.db, 'otto')).toBeUndefined();
-  });
-
-  it('refuses a tampered state, and a callback replayed from another browser', async () => {
-    const agent = new Browserless();
-    const done = await oidcLogin(agent, 'oscar', (callback) => callback.searchParams.set('state', `${callback.searchParams.get('state')}x`));
-    expect(done.status).toBe(400);
-    expect(done.body).toContain('pas été commencée dans ce navigateur');
-    expect(await loggedIn(agent)).toBe(false);
-    // The genuine callback, taken to a browser that did not start the login.
-    let stolen = '';
-    await oidcLogin(new Browserless(), 'oscar', (callback) => {
-      stolen = callback.href;
-      callback.searchParams.set('state', 'forged');
-    });
-    const thief = new Browserless();
-    expect((await thief.fetch(stolen)).status).toBe(400);
-    expect(await loggedIn(thief)).toBe(false);
-  });
-
-  it('does not take over an account of another source with the same name', async () => {
-    // alice is the directory's (LDAP) account: the provider's alice is refused.
-    const done = await oidcLogin(new Browserless(), 'alice');
-    expect(done.status).toBe(409);
-    expect(userByName(collector.db, 'alice')).toMatchObject({ source: 'ldap' });
-  });
-});
-
 describe('the directory settings', () => {
   it('refuses settings that would let nobody in, or anybody', () => {
     expect(() => directoryConfigFromEnv({ TIEBREAK_LOCAL_LOGIN: 'off' })).toThrow(DirectoryConfigError);
@@ -330,22 +220,177 @@ describe('the directory settings', () => {
   });
 });
 
-describe('the CLI with directory accounts', () => {
-  it('refuses to serve with settings that let nobody in, saying why', async () => {
-    const result = await runCli('collector', ['serve', '--port', '0', '--db', join(dir, 'never.db')], { env: { TIEBREAK_LOCAL_LOGIN: 'off' } });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('TIEBREAK_LOCAL_LOGIN=off needs TIEBREAK_LDAP_URL or TIEBREAK_OIDC_ISSUER');
+describe.each(ENGINES)('%s', (engine) => {
+  let location: string;
+  let collector: Collector;
+  let server: Awaited<ReturnType<typeof listen>>['server'];
+  beforeAll(async () => {
+    location = await newDatabaseLocation(engine, join(dir, `test-${engine}.db`));
+    collector = await createCollector({ dbFile: location, log: pino({ level: 'silent' }), directory });
+    await createUser(collector.db, LOCAL.username, 'admin', LOCAL.password);
+    // The same port for each engine: it is the callback registered with the provider.
+    server = (await listen(collector, port, '127.0.0.1')).server;
+  });
+  afterAll(async () => {
+    if (server) await new Promise((resolve) => server.close(resolve));
+    await collector?.close();
   });
 
-  it('lists where each account logs in, and gives no local password to a directory account', async () => {
-    const listed = JSON.parse((await runCli('collector', ['user', 'list', '--json', '--db', join(dir, 'test.db')])).stdout) as { username: string; source: string }[];
-    expect(listed.find((u) => u.username === 'bob')?.source).toBe('ldap');
-    expect(listed.find((u) => u.username === LOCAL.username)?.source).toBe('local');
-    const passwd = await runCli('collector', ['user', 'passwd', 'bob', '--db', join(dir, 'test.db')]);
-    expect(passwd.code).not.toBe(0);
-    expect(passwd.stderr).toContain('bob logs in through the directory (ldap): it has no local password');
-    // The way back in: a local account's password is still reset from the CLI.
-    const reset = await runCli('collector', ['user', 'passwd', LOCAL.username, '--password-stdin', '--db', join(dir, 'test.db')], { input: LOCAL.password });
-    expect(reset.code, reset.stderr).toBe(0);
+  describe('the login form with a directory', () => {
+    it('opens a session for a directory user with the role of their group, creating the account', async () => {
+      const agent = new Browserless();
+      const answer = await formLogin(agent, 'bob', LDAP_USERS.bob.password);
+      expect(answer).toMatchObject({ status: 302, location: '/' });
+      expect(await loggedIn(agent)).toBe(true);
+      expect(await userByName(collector.db, 'bob')).toMatchObject({ role: 'viewer', source: 'ldap', must_change_password: 0 });
+      // A viewer reads, never changes.
+      expect((await agent.fetch(`${base}/settings/users`, form({ username: 'x', role: 'admin' }))).status).toBe(403);
+    });
+
+    it('refuses a wrong or empty password with the usual message', async () => {
+      for (const password of ['wrong password', '']) {
+        const answer = await formLogin(new Browserless(), 'alice', password);
+        expect(answer.status).toBe(401);
+        expect(answer.body).toContain(fr.login.failed);
+      }
+    });
+
+    it('refuses a user in no mapped group with a clear French message', async () => {
+      const answer = await formLogin(new Browserless(), 'carol', LDAP_USERS.carol.password);
+      expect(answer.status).toBe(403);
+      expect(answer.body).toContain('aucun groupe autorisé à utiliser tiebreak');
+      expect(await userByName(collector.db, 'carol')).toBeUndefined();
+    });
+
+    it('keeps local accounts working beside the directory', async () => {
+      const agent = new Browserless();
+      expect((await formLogin(agent, LOCAL.username, LOCAL.password)).status).toBe(302);
+      expect(await loggedIn(agent)).toBe(true);
+    });
+
+    it('takes the role away from a user removed from the group: refused at the next login, sessions ended', async () => {
+      const agent = new Browserless();
+      expect((await formLogin(agent, 'alice', LDAP_USERS.alice.password)).status).toBe(302);
+      expect(await userByName(collector.db, 'alice')).toMatchObject({ role: 'admin', source: 'ldap' });
+      const root = new Client({ url: slapd.ldapUrl });
+      await root.bind(LDAP_ROOT.dn, LDAP_ROOT.password);
+      // The memberof overlay updates alice's memberOf with the group.
+      await root.modify(LDAP_ADMINS, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [aliceDn] }) }));
+      try {
+        const again = await formLogin(new Browserless(), 'alice', LDAP_USERS.alice.password);
+        expect(again.status).toBe(403);
+        expect(again.body).toContain('aucun groupe autorisé');
+        expect(await loggedIn(agent)).toBe(false);
+        // Back in the viewers' group: a viewer at the next login.
+        await root.modify(LDAP_VIEWERS, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [aliceDn] }) }));
+        expect((await formLogin(new Browserless(), 'alice', LDAP_USERS.alice.password)).status).toBe(302);
+        expect(await userByName(collector.db, 'alice')).toMatchObject({ role: 'viewer', source: 'ldap' });
+      } finally {
+        await root.modify(LDAP_VIEWERS, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [aliceDn] }) })).catch(() => {});
+        await root.modify(LDAP_ADMINS, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [aliceDn] }) }));
+        await root.unbind();
+      }
+    });
+
+    it('with local login switched off, a local account no longer opens, the directory still does', async () => {
+      const off = { ...directory, localLogin: false };
+      const log = pino({ level: 'silent' });
+      expect(await passwordLogin(collector.db, off, log, LOCAL.username, LOCAL.password)).toEqual({ ok: false, reason: 'failed' });
+      expect(await passwordLogin(collector.db, off, log, 'bob', LDAP_USERS.bob.password)).toMatchObject({ ok: true, user: { username: 'bob', source: 'ldap' } });
+      expect(await passwordLogin(collector.db, directory, log, LOCAL.username, LOCAL.password)).toMatchObject({ ok: true });
+    });
+  });
+
+  describe('OpenID Connect login against oidc-provider', () => {
+    it('runs the code flow with PKCE to a session with the role of the groups claim', async () => {
+      const agent = new Browserless();
+      const done = await oidcLogin(agent, 'oscar');
+      expect(done.status).toBe(200);
+      expect(await loggedIn(agent)).toBe(true);
+      expect(await userByName(collector.db, 'oscar')).toMatchObject({ role: 'admin', source: 'oidc' });
+      const viewer = new Browserless();
+      expect((await oidcLogin(viewer, 'olga')).status).toBe(200);
+      expect(await userByName(collector.db, 'olga')).toMatchObject({ role: 'viewer', source: 'oidc' });
+      // The same person later: the same account, found by issuer and subject.
+      expect((await oidcLogin(new Browserless(), 'oscar')).status).toBe(200);
+      expect(await value(collector.db, sql`SELECT COUNT(*) FROM users WHERE source = 'oidc' AND username = 'oscar'`)).toBe(1);
+    });
+
+    it('refuses an account with no mapped group, in French', async () => {
+      const agent = new Browserless();
+      const done = await oidcLogin(agent, 'otto');
+      expect(done.status).toBe(403);
+      expect(done.body).toContain('aucun groupe autorisé à utiliser tiebreak');
+      expect(await loggedIn(agent)).toBe(false);
+      expect(await userByName(collector.db, 'otto')).toBeUndefined();
+    });
+
+    it('refuses a tampered state, and a callback replayed from another browser', async () => {
+      const agent = new Browserless();
+      const done = await oidcLogin(agent, 'oscar', (callback) => callback.searchParams.set('state', `${callback.searchParams.get('state')}x`));
+      expect(done.status).toBe(400);
+      expect(done.body).toContain('pas été commencée dans ce navigateur');
+      expect(await loggedIn(agent)).toBe(false);
+      // The genuine callback, taken to a browser that did not start the login.
+      let stolen = '';
+      await oidcLogin(new Browserless(), 'oscar', (callback) => {
+        stolen = callback.href;
+        callback.searchParams.set('state', 'forged');
+      });
+      const thief = new Browserless();
+      expect((await thief.fetch(stolen)).status).toBe(400);
+      expect(await loggedIn(thief)).toBe(false);
+    });
+
+    it('finishes a login started on one collector process on another of the same database', async () => {
+      const other = await createCollector({ dbFile: location, log: pino({ level: 'silent' }), directory });
+      const listening = await listen(other, 0, '127.0.0.1');
+      const otherBase = `http://127.0.0.1:${listening.port}`;
+      try {
+        const agent = new Browserless();
+        // The provider sends the browser back to the public address; here a proxy hands it to the other process.
+        let original = '';
+        const done = await oidcLogin(agent, 'olga', (callback) => {
+          original = callback.href;
+          agent.share(base, otherBase, 'tb_oidc');
+          callback.host = new URL(otherBase).host;
+        });
+        expect(done.status).toBe(200);
+        agent.share(otherBase, base, 'tb_session');
+        expect(await loggedIn(agent)).toBe(true);
+        // Used once, whichever process sees it again: the first one refuses the same callback now.
+        expect((await agent.fetch(original)).status).toBe(400);
+      } finally {
+        await new Promise((resolve) => listening.server.close(resolve));
+        await other.close();
+      }
+    });
+
+    it('does not take over an account of another source with the same name', async () => {
+      // alice is the directory's (LDAP) account: the provider's alice is refused.
+      const done = await oidcLogin(new Browserless(), 'alice');
+      expect(done.status).toBe(409);
+      expect(await userByName(collector.db, 'alice')).toMatchObject({ source: 'ldap' });
+    });
+  });
+
+  describe('the CLI with directory accounts', () => {
+    it('refuses to serve with settings that let nobody in, saying why', async () => {
+      const result = await runCli('collector', ['serve', '--port', '0', '--db', join(dir, 'never.db')], { env: { TIEBREAK_LOCAL_LOGIN: 'off' } });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('TIEBREAK_LOCAL_LOGIN=off needs TIEBREAK_LDAP_URL or TIEBREAK_OIDC_ISSUER');
+    });
+
+    it('lists where each account logs in, and gives no local password to a directory account', async () => {
+      const listed = JSON.parse((await runCli('collector', ['user', 'list', '--json', '--db', location])).stdout) as { username: string; source: string }[];
+      expect(listed.find((u) => u.username === 'bob')?.source).toBe('ldap');
+      expect(listed.find((u) => u.username === LOCAL.username)?.source).toBe('local');
+      const passwd = await runCli('collector', ['user', 'passwd', 'bob', '--db', location]);
+      expect(passwd.code).not.toBe(0);
+      expect(passwd.stderr).toContain('bob logs in through the directory (ldap): it has no local password');
+      // The way back in: a local account's password is still reset from the CLI.
+      const reset = await runCli('collector', ['user', 'passwd', LOCAL.username, '--password-stdin', '--db', location], { input: LOCAL.password });
+      expect(reset.code, reset.stderr).toBe(0);
+    });
   });
 });

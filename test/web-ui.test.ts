@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync, strFromU8 } from 'fflate';
-import Database from 'better-sqlite3';
+import { closeDatabase, openDatabase, rows, sql, values } from '../collector/src/store/db.ts';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostIdentity, type Inventory } from '@tiebreak/shared';
@@ -132,10 +132,10 @@ describe('web interface in Chromium', () => {
     expect(await page.getByRole('heading', { name: 'Alternatives' }).isVisible()).toBe(true);
     // Its versions and the hosts it is installed on, as the database holds them.
     const entryId = Number(new URL(page.url()).pathname.split('/').pop());
-    const db = new Database(dbFile, { readonly: true });
-    const hosts = db.prepare('SELECT DISTINCT h.hostname FROM installations i JOIN hosts h ON h.id = i.host_id WHERE i.catalogue_id = ?').pluck().all(entryId) as string[];
-    const versions = db.prepare('SELECT version, COUNT(DISTINCT host_id) AS n FROM installations WHERE catalogue_id = ? GROUP BY version').all(entryId) as { version: string; n: number }[];
-    db.close();
+    const db = await openDatabase(dbFile);
+    const hosts = await values<string>(db, sql`SELECT DISTINCT h.hostname FROM installations i JOIN hosts h ON h.id = i.host_id WHERE i.catalogue_id = ${entryId}`);
+    const versions = await rows<{ version: string; n: number }>(db, sql`SELECT version, COUNT(DISTINCT host_id) AS n FROM installations WHERE catalogue_id = ${entryId} GROUP BY version`);
+    await closeDatabase(db);
     expect(hosts.length).toBeGreaterThan(0);
     const shown = await page.locator('section:has(h2:text-is("Versions")) tbody tr').evaluateAll((rows) =>
       rows.map((row) => [row.querySelector('th')!.textContent, row.querySelector('td')!.textContent]),

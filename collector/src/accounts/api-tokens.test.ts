@@ -8,18 +8,23 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test/helpers.ts';
 import { createCollector, type Collector } from '../collector.ts';
+import { rows, sql, value } from '../store/db.ts';
+import { ENGINES, newDatabaseLocation } from '../store/test-database.ts';
+import type { Engine } from '../store/db.ts';
 import { createToken, enrolAgent } from '../store/tokens.ts';
 import { createApiToken, formatApiTokens, listApiTokens, revokeApiToken } from './api-tokens.ts';
 import { createSession, createUser } from './users.ts';
 
 const collectors: Collector[] = [];
-const tempDb = () => join(mkdtempSync(join(tmpdir(), 'tiebreak-api-tokens-')), 'test.db');
-function make(dbFile = tempDb()): Collector {
-  const collector = createCollector({ dbFile, log: pino({ level: 'silent' }) });
+const tempDb = (engine: Engine) => newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-api-tokens-')), 'test.db'));
+async function make(engine: Engine, dbFile?: string): Promise<Collector> {
+  const collector = await createCollector({ dbFile: dbFile ?? (await tempDb(engine)), log: pino({ level: 'silent' }) });
   collectors.push(collector);
   return collector;
 }
-afterAll(() => collectors.forEach((c) => c.close()));
+afterAll(async () => {
+  for (const c of collectors) await c.close();
+});
 
 const json = (res: Response) => res.json() as Promise<Record<string, any>>;
 const withToken = (token: string, init: RequestInit = {}): RequestInit => ({ ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) } });
@@ -27,249 +32,253 @@ const asset = { name: 'Parapheur', vendor: 'Libriciel SCOP', area: 'logiciel', u
 const postAsset = (token: string) =>
   withToken(token, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(asset) });
 
-describe('API tokens on the JSON API', () => {
-  let collector: Collector;
-  let viewer: string;
-  let admin: string;
-  beforeAll(() => {
-    collector = make();
-    viewer = createApiToken(collector.db, { name: 'bi-tool', role: 'viewer', expiresInDays: 30 }).token;
-    admin = createApiToken(collector.db, { name: 'glpi-sync', role: 'admin' }).token;
-  });
-
-  it('lets a viewer token read the map and the assessment, and nothing without a token', async () => {
-    for (const path of ['/api/v1/map', '/api/v1/assessment', '/api/v1/assessment/assets', '/api/v1/assessment/history']) {
-      const res = await collector.app.request(path, withToken(viewer));
-      expect(res.status, path).toBe(200);
-      expect(res.headers.get('content-type')).toMatch(/application\/json/);
-    }
-    expect((await collector.app.request('/api/v1/map')).status).toBe(401);
-    const map = await json(await collector.app.request('/api/v1/map', withToken(viewer)));
-    expect(map).toHaveProperty('totals');
-  });
-
-  it('refuses every change to a viewer token with a reason (403), and stores nothing', async () => {
-    const post = await collector.app.request('/api/v1/assessment/assets', postAsset(viewer));
-    expect(post.status).toBe(403);
-    expect((await json(post)).error).toBe('API token "bi-tool" is read-only (viewer): it cannot change anything');
-    const put = await collector.app.request('/api/v1/assessment/targets', withToken(viewer, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ indicator: 'non_eu_share', year: 2030, value: 0.2 }) }));
-    expect(put.status).toBe(403);
-    const del = await collector.app.request('/api/v1/assessment/assets/1', withToken(viewer, { method: 'DELETE' }));
-    expect(del.status).toBe(403);
-    expect((await json(await collector.app.request('/api/v1/assessment/assets', withToken(viewer)))).assets).toEqual([]);
-  });
-
-  it('lets an admin token change things without a CSRF token, recorded under its name', async () => {
-    const post = await collector.app.request('/api/v1/assessment/assets', postAsset(admin));
-    expect(post.status).toBe(201);
-    const { id } = await json(post);
-    expect(collector.db.prepare('SELECT created_by FROM declared_assets WHERE id = ?').pluck().get(id)).toBe('api-token:glpi-sync');
-    const assets = (await json(await collector.app.request('/api/v1/assessment/assets', withToken(viewer)))).assets;
-    expect(assets.map((a: { name: string }) => a.name)).toEqual(['Parapheur']);
-    const del = await collector.app.request(`/api/v1/assessment/assets/${id}`, withToken(admin, { method: 'DELETE' }));
-    expect(del.status).toBe(204);
-  });
-
-  it('keeps the CSRF token for changes made with a session', async () => {
-    const session = createSession(collector.db, createUser(collector.db, 'admin-user', 'admin', 'a long enough password'));
-    const cookie = `tb_session=${session.cookie}`;
-    const without = await collector.app.request('/api/v1/assessment/assets', { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(asset) });
-    expect(without.status).toBe(403);
-    const withCsrf = await collector.app.request('/api/v1/assessment/assets', {
-      method: 'POST',
-      headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': session.csrf },
-      body: JSON.stringify(asset),
+describe.each(ENGINES)('%s', (engine) => {
+  describe('API tokens on the JSON API', () => {
+    let collector: Collector;
+    let viewer: string;
+    let admin: string;
+    beforeAll(async () => {
+      collector = await make(engine);
+      viewer = (await createApiToken(collector.db, { name: 'bi-tool', role: 'viewer', expiresInDays: 30 })).token;
+      admin = (await createApiToken(collector.db, { name: 'glpi-sync', role: 'admin' })).token;
     });
-    expect(withCsrf.status).toBe(201);
-    // A bad token is refused even alongside a good session: the header says who is asking.
-    const both = await collector.app.request('/api/v1/map', { headers: { cookie, authorization: 'Bearer tbt_not-a-real-token' } });
-    expect(both.status).toBe(401);
+
+    it('lets a viewer token read the map and the assessment, and nothing without a token', async () => {
+      for (const path of ['/api/v1/map', '/api/v1/assessment', '/api/v1/assessment/assets', '/api/v1/assessment/history']) {
+        const res = await collector.app.request(path, withToken(viewer));
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get('content-type')).toMatch(/application\/json/);
+      }
+      expect((await collector.app.request('/api/v1/map')).status).toBe(401);
+      const map = await json(await collector.app.request('/api/v1/map', withToken(viewer)));
+      expect(map).toHaveProperty('totals');
+    });
+
+    it('refuses every change to a viewer token with a reason (403), and stores nothing', async () => {
+      const post = await collector.app.request('/api/v1/assessment/assets', postAsset(viewer));
+      expect(post.status).toBe(403);
+      expect((await json(post)).error).toBe('API token "bi-tool" is read-only (viewer): it cannot change anything');
+      const put = await collector.app.request('/api/v1/assessment/targets', withToken(viewer, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ indicator: 'non_eu_share', year: 2030, value: 0.2 }) }));
+      expect(put.status).toBe(403);
+      const del = await collector.app.request('/api/v1/assessment/assets/1', withToken(viewer, { method: 'DELETE' }));
+      expect(del.status).toBe(403);
+      expect((await json(await collector.app.request('/api/v1/assessment/assets', withToken(viewer)))).assets).toEqual([]);
+    });
+
+    it('lets an admin token change things without a CSRF token, recorded under its name', async () => {
+      const post = await collector.app.request('/api/v1/assessment/assets', postAsset(admin));
+      expect(post.status).toBe(201);
+      const { id } = await json(post);
+      expect(await value(collector.db, sql`SELECT created_by FROM declared_assets WHERE id = ${id}`)).toBe('api-token:glpi-sync');
+      const assets = (await json(await collector.app.request('/api/v1/assessment/assets', withToken(viewer)))).assets;
+      expect(assets.map((a: { name: string }) => a.name)).toEqual(['Parapheur']);
+      const del = await collector.app.request(`/api/v1/assessment/assets/${id}`, withToken(admin, { method: 'DELETE' }));
+      expect(del.status).toBe(204);
+    });
+
+    it('keeps the CSRF token for changes made with a session', async () => {
+      const session = await createSession(collector.db, await createUser(collector.db, 'admin-user', 'admin', 'a long enough password'));
+      const cookie = `tb_session=${session.cookie}`;
+      const without = await collector.app.request('/api/v1/assessment/assets', { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(asset) });
+      expect(without.status).toBe(403);
+      const withCsrf = await collector.app.request('/api/v1/assessment/assets', {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': session.csrf },
+        body: JSON.stringify(asset),
+      });
+      expect(withCsrf.status).toBe(201);
+      // A bad token is refused even alongside a good session: the header says who is asking.
+      const both = await collector.app.request('/api/v1/map', { headers: { cookie, authorization: 'Bearer tbt_not-a-real-token' } });
+      expect(both.status).toBe(401);
+    });
+
+    it('refuses an expired, a revoked, an unknown or a malformed token with a reason (401)', async () => {
+      const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+      const expired = await createApiToken(collector.db, { name: 'old-export', role: 'admin', expiresInDays: 1 }, twoDaysAgo);
+      const res = await collector.app.request('/api/v1/map', withToken(expired.token));
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect((await json(res)).error).toBe(`API token "old-export" expired on ${expired.expires_at}`);
+
+      const revoked = await createApiToken(collector.db, { name: 'leaked', role: 'viewer' });
+      expect((await collector.app.request('/api/v1/map', withToken(revoked.token))).status).toBe(200);
+      expect(await revokeApiToken(collector.db, revoked.id)).toBe(true);
+      expect(await revokeApiToken(collector.db, revoked.id)).toBe(false);
+      const after = await collector.app.request('/api/v1/map', withToken(revoked.token));
+      expect(after.status).toBe(401);
+      expect((await json(after)).error).toMatch(/^API token "leaked" was revoked on \d{4}-/);
+
+      expect((await json(await collector.app.request('/api/v1/map', withToken('tbt_unknown')))).error).toBe('unknown API token');
+      const malformed = await collector.app.request('/api/v1/map', { headers: { authorization: 'Basic YWRtaW46YWRtaW4=' } });
+      expect(malformed.status).toBe(401);
+      expect((await json(malformed)).error).toMatch(/Bearer/);
+    });
+
+    it("accepts neither an agent's credential nor an enrolment token as an API token, and grants no web page", async () => {
+      const enrolment = await createToken(collector.db, 'agents');
+      const agent = await enrolAgent(collector.db, enrolment.id, { id: 'host-1', hostname: 'pc-1' }, null);
+      if (!agent.ok) throw new Error(agent.reason);
+      for (const credential of [enrolment.token, agent.credential]) expect((await collector.app.request('/api/v1/map', withToken(credential))).status).toBe(401);
+      // The web pages need a session: a token there is no login.
+      const page = await collector.app.request('/hosts', withToken(viewer));
+      expect(page.status).toBe(302);
+      expect(page.headers.get('location')).toMatch(/^\/login/);
+    });
+
+    it('stores the hash only, and when each token was last used', async () => {
+      const stored = await rows<{ name: string; token_hash: string; last_used_at: string | null }>(collector.db, sql`SELECT name, token_hash, last_used_at FROM api_tokens ORDER BY id`);
+      expect(stored[0]).toMatchObject({ name: 'bi-tool', token_hash: createHash('sha256').update(viewer).digest('hex') });
+      expect(stored[0]!.last_used_at).toMatch(/^\d{4}-/);
+      const text = JSON.stringify(await rows(collector.db, sql`SELECT * FROM api_tokens`));
+      expect(text).not.toContain(viewer.slice(4));
+      expect(text).not.toContain(admin.slice(4));
+    });
+
+    it('refuses a bad name, role or expiry', async () => {
+      await expect(createApiToken(collector.db, { name: '  ', role: 'viewer' })).rejects.toThrow(/name/);
+      await expect(createApiToken(collector.db, { name: 'x', role: 'root' as never })).rejects.toThrow(/admin or viewer, not root/);
+      await expect(createApiToken(collector.db, { name: 'x', role: 'viewer', expiresInDays: 0 })).rejects.toThrow(/1 to 3650/);
+      await expect(createApiToken(collector.db, { name: 'x', role: 'viewer', expiresInDays: 1.5 })).rejects.toThrow(/whole number/);
+    });
   });
 
-  it('refuses an expired, a revoked, an unknown or a malformed token with a reason (401)', async () => {
-    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
-    const expired = createApiToken(collector.db, { name: 'old-export', role: 'admin', expiresInDays: 1 }, twoDaysAgo);
-    const res = await collector.app.request('/api/v1/map', withToken(expired.token));
-    expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect((await json(res)).error).toBe(`API token "old-export" expired on ${expired.expires_at}`);
+  describe('API tokens on the settings page', () => {
+    let collector: Collector;
+    let admin: { cookie: string; csrf: string };
+    let viewer: { cookie: string; csrf: string };
+    beforeAll(async () => {
+      collector = await make(engine);
+      const a = await createSession(collector.db, await createUser(collector.db, 'dsi-admin', 'admin', 'a long enough password'));
+      const v = await createSession(collector.db, await createUser(collector.db, 'dsi-viewer', 'viewer', 'a long enough password'));
+      admin = { cookie: `tb_session=${a.cookie}`, csrf: a.csrf };
+      viewer = { cookie: `tb_session=${v.cookie}`, csrf: v.csrf };
+    });
+    const form = (who: { cookie: string; csrf: string }, fields: Record<string, string>): RequestInit => ({
+      method: 'POST',
+      headers: { cookie: who.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: who.csrf, ...fields }),
+    });
 
-    const revoked = createApiToken(collector.db, { name: 'leaked', role: 'viewer' });
-    expect((await collector.app.request('/api/v1/map', withToken(revoked.token))).status).toBe(200);
-    expect(revokeApiToken(collector.db, revoked.id)).toBe(true);
-    expect(revokeApiToken(collector.db, revoked.id)).toBe(false);
-    const after = await collector.app.request('/api/v1/map', withToken(revoked.token));
-    expect(after.status).toBe(401);
-    expect((await json(after)).error).toMatch(/^API token "leaked" was revoked on \d{4}-/);
+    it('creates a token shown once, lists it, and revokes it (French by default)', async () => {
+      const empty = await (await collector.app.request('/settings', { headers: { cookie: admin.cookie } })).text();
+      expect(empty).toContain('Jetons d’API');
+      expect(empty).toContain('Aucun jeton d’API.');
 
-    expect((await json(await collector.app.request('/api/v1/map', withToken('tbt_unknown')))).error).toBe('unknown API token');
-    const malformed = await collector.app.request('/api/v1/map', { headers: { authorization: 'Basic YWRtaW46YWRtaW4=' } });
-    expect(malformed.status).toBe(401);
-    expect((await json(malformed)).error).toMatch(/Bearer/);
+      const created = await collector.app.request('/settings/api-tokens', form(admin, { name: 'Tableur DSI', role: 'viewer', expires_days: '90' }));
+      expect(created.status).toBe(200);
+      expect(created.headers.get('cache-control')).toBe('no-store');
+      const page = await created.text();
+      expect(page).toContain('affiché une seule fois');
+      const token = /data-testid="new-api-token">(tbt_[A-Za-z0-9_-]+)</.exec(page)![1]!;
+      expect((await collector.app.request('/api/v1/map', withToken(token))).status).toBe(200);
+
+      const listed = await (await collector.app.request('/settings', { headers: { cookie: admin.cookie } })).text();
+      expect(listed).toContain('Tableur DSI');
+      expect(listed).toContain('lecteur');
+      expect(listed).not.toContain(token);
+      const [row] = await listApiTokens(collector.db);
+      expect(row).toMatchObject({ name: 'Tableur DSI', role: 'viewer', created_by: 'dsi-admin', revoked_at: null });
+      expect(Date.parse(row!.expires_at!) - Date.now()).toBeGreaterThan(89 * 86_400_000);
+
+      const revoked = await collector.app.request(`/settings/api-tokens/${row!.id}/revoke`, form(admin, {}));
+      expect(revoked.status).toBe(302);
+      expect((await collector.app.request('/api/v1/map', withToken(token))).status).toBe(401);
+      expect(await (await collector.app.request('/settings', { headers: { cookie: admin.cookie } })).text()).toContain('révoqué');
+    });
+
+    it('speaks English, and refuses a bad expiry with a reason', async () => {
+      const english = await (await collector.app.request('/settings?lang=en', { headers: { cookie: admin.cookie } })).text();
+      expect(english).toContain('API tokens');
+      expect(english).toContain('Expires in (days, empty: never)');
+      const created = await (await collector.app.request('/settings/api-tokens?lang=en', form(admin, { name: 'admin script', role: 'admin', expires_days: '' }))).text();
+      expect(created).toContain('New API token (shown only once, copy it now):');
+      expect((await listApiTokens(collector.db)).find((t) => t.name === 'admin script')).toMatchObject({ role: 'admin', expires_at: null });
+      const bad = await collector.app.request('/settings/api-tokens', form(admin, { name: 'x', role: 'viewer', expires_days: '-3' }));
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toContain('not -3');
+    });
+
+    it('describes every API route on a readable page, linked from the tokens', async () => {
+      const settings = await (await collector.app.request('/settings', { headers: { cookie: admin.cookie } })).text();
+      expect(settings).toContain('href="/settings/api"');
+      const page = await collector.app.request('/settings/api', { headers: { cookie: viewer.cookie } });
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('<code>GET /api/v1/map</code>');
+      expect(html).toContain('<code>DELETE /api/v1/assessment/assets/{id}</code>');
+      expect(html).toContain('modification\u202f: jeton d’API administrateur');
+      expect(html).toContain('href="/api/v1/openapi.json"');
+      expect(await (await collector.app.request('/settings/api?lang=en', { headers: { cookie: viewer.cookie } })).text()).toContain('read: API token or session');
+    });
+
+    it('is for admins only: a viewer neither sees nor creates tokens', async () => {
+      const page = await (await collector.app.request('/settings', { headers: { cookie: viewer.cookie } })).text();
+      expect(page).not.toContain('Jetons d’API');
+      const before = (await listApiTokens(collector.db)).length;
+      expect((await collector.app.request('/settings/api-tokens', form(viewer, { name: 'sneaky', role: 'admin' }))).status).toBe(403);
+      expect((await listApiTokens(collector.db)).length).toBe(before);
+    });
   });
 
-  it("accepts neither an agent's credential nor an enrolment token as an API token, and grants no web page", async () => {
-    const enrolment = createToken(collector.db, 'agents');
-    const agent = enrolAgent(collector.db, enrolment.id, { id: 'host-1', hostname: 'pc-1' }, null);
-    if (!agent.ok) throw new Error(agent.reason);
-    for (const credential of [enrolment.token, agent.credential]) expect((await collector.app.request('/api/v1/map', withToken(credential))).status).toBe(401);
-    // The web pages need a session: a token there is no login.
-    const page = await collector.app.request('/hosts', withToken(viewer));
-    expect(page.status).toBe(302);
-    expect(page.headers.get('location')).toMatch(/^\/login/);
-  });
+  describe('tiebreak-collector api-token', () => {
+    it('creates, lists (table and JSON) and revokes tokens that the API then accepts or refuses', async () => {
+      const db = await tempDb(engine);
+      const created = await runCli('collector', ['api-token', 'create', '--db', db, '--name', 'power bi', '--role', 'viewer', '--expires-in-days', '30']);
+      expect(created.code).toBe(0);
+      expect(created.stdout).toMatch(/^tbt_[A-Za-z0-9_-]{43}\n$/);
+      expect(created.stderr).toMatch(/API token 1 "power bi" \(viewer\) created, valid until \d{4}-.*shown only this once/);
+      const adminToken = await runCli('collector', ['api-token', 'create', '--db', db, '--name', 'sync', '--role', 'admin']);
+      expect(adminToken.stderr).toContain('valid until revoked');
 
-  it('stores the hash only, and when each token was last used', () => {
-    const rows = collector.db.prepare('SELECT name, token_hash, last_used_at FROM api_tokens ORDER BY id').all() as { name: string; token_hash: string; last_used_at: string | null }[];
-    expect(rows[0]).toMatchObject({ name: 'bi-tool', token_hash: createHash('sha256').update(viewer).digest('hex') });
-    expect(rows[0]!.last_used_at).toMatch(/^\d{4}-/);
-    const stored = JSON.stringify(collector.db.prepare('SELECT * FROM api_tokens').all());
-    expect(stored).not.toContain(viewer.slice(4));
-    expect(stored).not.toContain(admin.slice(4));
-  });
+      const table = await runCli('collector', ['api-token', 'list', '--db', db]);
+      expect(table.code).toBe(0);
+      const lines = table.stdout.trimEnd().split('\n');
+      expect(lines[0]).toMatch(/^ID\s+NAME\s+ROLE\s+STATE\s+CREATED\s+EXPIRES\s+LAST USED$/);
+      expect(lines[1]).toMatch(/^1\s+power bi\s+viewer\s+active\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+-$/);
+      expect(lines[2]).toMatch(/^2\s+sync\s+admin\s+active\s+.*\s+never\s+-$/);
+      const json = JSON.parse((await runCli('collector', ['api-token', 'list', '--json', '--db', db])).stdout);
+      expect(json.map((t: { name: string; role: string }) => [t.name, t.role])).toEqual([['power bi', 'viewer'], ['sync', 'admin']]);
+      expect(JSON.stringify(json)).not.toContain(created.stdout.trim());
 
-  it('refuses a bad name, role or expiry', () => {
-    expect(() => createApiToken(collector.db, { name: '  ', role: 'viewer' })).toThrow(/name/);
-    expect(() => createApiToken(collector.db, { name: 'x', role: 'root' as never })).toThrow(/admin or viewer, not root/);
-    expect(() => createApiToken(collector.db, { name: 'x', role: 'viewer', expiresInDays: 0 })).toThrow(/1 to 3650/);
-    expect(() => createApiToken(collector.db, { name: 'x', role: 'viewer', expiresInDays: 1.5 })).toThrow(/whole number/);
+      const collector = await make(engine, db);
+      const viewerToken = created.stdout.trim();
+      expect((await collector.app.request('/api/v1/map', withToken(viewerToken))).status).toBe(200);
+      expect((await collector.app.request('/api/v1/assessment/assets', postAsset(viewerToken))).status).toBe(403);
+      expect((await collector.app.request('/api/v1/assessment/assets', postAsset(adminToken.stdout.trim()))).status).toBe(201);
+
+      const revoked = await runCli('collector', ['api-token', 'revoke', '1', '--db', db]);
+      expect(revoked).toMatchObject({ code: 0, stdout: 'API token 1 revoked\n' });
+      expect((await collector.app.request('/api/v1/map', withToken(viewerToken))).status).toBe(401);
+      expect((await runCli('collector', ['api-token', 'list', '--db', db])).stdout).toMatch(/\n1\s+power bi\s+viewer\s+revoked/);
+      const again = await runCli('collector', ['api-token', 'revoke', '1', '--db', db]);
+      expect(again.code).not.toBe(0);
+      expect(again.stderr).toContain('no API token 1 to revoke (unknown or already revoked)');
+    });
+
+    it('refuses a missing role, a bad role, a bad expiry or ID with a message and a non-zero exit', async () => {
+      const db = await tempDb(engine);
+      const cases: [string[], RegExp][] = [
+        [['create', '--name', 'x'], /needs --role viewer or --role admin/],
+        [['create', '--name', 'x', '--role', 'root'], /--role admin, not root/],
+        [['create', '--role', 'viewer'], /needs --name NAME/],
+        [['create', '--name', 'x', '--role', 'viewer', '--expires-in-days', 'soon'], /whole number of days, not soon/],
+        [['create', '--name', 'x', '--role', 'viewer', '--expires-in-days', '0'], /from 1 to 3650, not 0/],
+        [['revoke'], /needs an ID/],
+        [['revoke', 'abc'], /positive whole number, not abc/],
+        [['rotate'], /unknown api-token command: rotate/],
+      ];
+      for (const [args, message] of cases) {
+        const result = await runCli('collector', ['api-token', ...args, '--db', db]);
+        expect(result.code, args.join(' ')).not.toBe(0);
+        expect(result.stderr, args.join(' ')).toMatch(message);
+        expect(result.stdout).toBe('');
+      }
+      expect((await runCli('collector', ['api-token', 'list', '--db', db])).stdout).toMatch(/^no API tokens/);
+    });
   });
 });
 
-describe('API tokens on the settings page', () => {
-  let collector: Collector;
-  let admin: { cookie: string; csrf: string };
-  let viewer: { cookie: string; csrf: string };
-  beforeAll(() => {
-    collector = make();
-    const a = createSession(collector.db, createUser(collector.db, 'dsi-admin', 'admin', 'a long enough password'));
-    const v = createSession(collector.db, createUser(collector.db, 'dsi-viewer', 'viewer', 'a long enough password'));
-    admin = { cookie: `tb_session=${a.cookie}`, csrf: a.csrf };
-    viewer = { cookie: `tb_session=${v.cookie}`, csrf: v.csrf };
-  });
-  const form = (who: { cookie: string; csrf: string }, fields: Record<string, string>): RequestInit => ({
-    method: 'POST',
-    headers: { cookie: who.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: who.csrf, ...fields }),
-  });
-
-  it('creates a token shown once, lists it, and revokes it (French by default)', async () => {
-    const empty = await (await collector.app.request('/settings', { headers: { cookie: admin.cookie } })).text();
-    expect(empty).toContain('Jetons d’API');
-    expect(empty).toContain('Aucun jeton d’API.');
-
-    const created = await collector.app.request('/settings/api-tokens', form(admin, { name: 'Tableur DSI', role: 'viewer', expires_days: '90' }));
-    expect(created.status).toBe(200);
-    expect(created.headers.get('cache-control')).toBe('no-store');
-    const page = await created.text();
-    expect(page).toContain('affiché une seule fois');
-    const token = /data-testid="new-api-token">(tbt_[A-Za-z0-9_-]+)</.exec(page)![1]!;
-    expect((await collector.app.request('/api/v1/map', withToken(token))).status).toBe(200);
-
-    const listed = await (await collector.app.request('/settings', { headers: { cookie: admin.cookie } })).text();
-    expect(listed).toContain('Tableur DSI');
-    expect(listed).toContain('lecteur');
-    expect(listed).not.toContain(token);
-    const [row] = listApiTokens(collector.db);
-    expect(row).toMatchObject({ name: 'Tableur DSI', role: 'viewer', created_by: 'dsi-admin', revoked_at: null });
-    expect(Date.parse(row!.expires_at!) - Date.now()).toBeGreaterThan(89 * 86_400_000);
-
-    const revoked = await collector.app.request(`/settings/api-tokens/${row!.id}/revoke`, form(admin, {}));
-    expect(revoked.status).toBe(302);
-    expect((await collector.app.request('/api/v1/map', withToken(token))).status).toBe(401);
-    expect(await (await collector.app.request('/settings', { headers: { cookie: admin.cookie } })).text()).toContain('révoqué');
-  });
-
-  it('speaks English, and refuses a bad expiry with a reason', async () => {
-    const english = await (await collector.app.request('/settings?lang=en', { headers: { cookie: admin.cookie } })).text();
-    expect(english).toContain('API tokens');
-    expect(english).toContain('Expires in (days, empty: never)');
-    const created = await (await collector.app.request('/settings/api-tokens?lang=en', form(admin, { name: 'admin script', role: 'admin', expires_days: '' }))).text();
-    expect(created).toContain('New API token (shown only once, copy it now):');
-    expect(listApiTokens(collector.db).find((t) => t.name === 'admin script')).toMatchObject({ role: 'admin', expires_at: null });
-    const bad = await collector.app.request('/settings/api-tokens', form(admin, { name: 'x', role: 'viewer', expires_days: '-3' }));
-    expect(bad.status).toBe(400);
-    expect(await bad.text()).toContain('not -3');
-  });
-
-  it('describes every API route on a readable page, linked from the tokens', async () => {
-    const settings = await (await collector.app.request('/settings', { headers: { cookie: admin.cookie } })).text();
-    expect(settings).toContain('href="/settings/api"');
-    const page = await collector.app.request('/settings/api', { headers: { cookie: viewer.cookie } });
-    expect(page.status).toBe(200);
-    const html = await page.text();
-    expect(html).toContain('<code>GET /api/v1/map</code>');
-    expect(html).toContain('<code>DELETE /api/v1/assessment/assets/{id}</code>');
-    expect(html).toContain('modification\u202f: jeton d’API administrateur');
-    expect(html).toContain('href="/api/v1/openapi.json"');
-    expect(await (await collector.app.request('/settings/api?lang=en', { headers: { cookie: viewer.cookie } })).text()).toContain('read: API token or session');
-  });
-
-  it('is for admins only: a viewer neither sees nor creates tokens', async () => {
-    const page = await (await collector.app.request('/settings', { headers: { cookie: viewer.cookie } })).text();
-    expect(page).not.toContain('Jetons d’API');
-    const before = listApiTokens(collector.db).length;
-    expect((await collector.app.request('/settings/api-tokens', form(viewer, { name: 'sneaky', role: 'admin' }))).status).toBe(403);
-    expect(listApiTokens(collector.db).length).toBe(before);
-  });
-});
-
-describe('tiebreak-collector api-token', () => {
-  it('creates, lists (table and JSON) and revokes tokens that the API then accepts or refuses', async () => {
-    const db = tempDb();
-    const created = await runCli('collector', ['api-token', 'create', '--db', db, '--name', 'power bi', '--role', 'viewer', '--expires-in-days', '30']);
-    expect(created.code).toBe(0);
-    expect(created.stdout).toMatch(/^tbt_[A-Za-z0-9_-]{43}\n$/);
-    expect(created.stderr).toMatch(/API token 1 "power bi" \(viewer\) created, valid until \d{4}-.*shown only this once/);
-    const adminToken = await runCli('collector', ['api-token', 'create', '--db', db, '--name', 'sync', '--role', 'admin']);
-    expect(adminToken.stderr).toContain('valid until revoked');
-
-    const table = await runCli('collector', ['api-token', 'list', '--db', db]);
-    expect(table.code).toBe(0);
-    const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+ROLE\s+STATE\s+CREATED\s+EXPIRES\s+LAST USED$/);
-    expect(lines[1]).toMatch(/^1\s+power bi\s+viewer\s+active\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+-$/);
-    expect(lines[2]).toMatch(/^2\s+sync\s+admin\s+active\s+.*\s+never\s+-$/);
-    const json = JSON.parse((await runCli('collector', ['api-token', 'list', '--json', '--db', db])).stdout);
-    expect(json.map((t: { name: string; role: string }) => [t.name, t.role])).toEqual([['power bi', 'viewer'], ['sync', 'admin']]);
-    expect(JSON.stringify(json)).not.toContain(created.stdout.trim());
-
-    const collector = make(db);
-    const viewerToken = created.stdout.trim();
-    expect((await collector.app.request('/api/v1/map', withToken(viewerToken))).status).toBe(200);
-    expect((await collector.app.request('/api/v1/assessment/assets', postAsset(viewerToken))).status).toBe(403);
-    expect((await collector.app.request('/api/v1/assessment/assets', postAsset(adminToken.stdout.trim()))).status).toBe(201);
-
-    const revoked = await runCli('collector', ['api-token', 'revoke', '1', '--db', db]);
-    expect(revoked).toMatchObject({ code: 0, stdout: 'API token 1 revoked\n' });
-    expect((await collector.app.request('/api/v1/map', withToken(viewerToken))).status).toBe(401);
-    expect((await runCli('collector', ['api-token', 'list', '--db', db])).stdout).toMatch(/\n1\s+power bi\s+viewer\s+revoked/);
-    const again = await runCli('collector', ['api-token', 'revoke', '1', '--db', db]);
-    expect(again.code).not.toBe(0);
-    expect(again.stderr).toContain('no API token 1 to revoke (unknown or already revoked)');
-  });
-
-  it('refuses a missing role, a bad role, a bad expiry or ID with a message and a non-zero exit', async () => {
-    const db = tempDb();
-    const cases: [string[], RegExp][] = [
-      [['create', '--name', 'x'], /needs --role viewer or --role admin/],
-      [['create', '--name', 'x', '--role', 'root'], /--role admin, not root/],
-      [['create', '--role', 'viewer'], /needs --name NAME/],
-      [['create', '--name', 'x', '--role', 'viewer', '--expires-in-days', 'soon'], /whole number of days, not soon/],
-      [['create', '--name', 'x', '--role', 'viewer', '--expires-in-days', '0'], /from 1 to 3650, not 0/],
-      [['revoke'], /needs an ID/],
-      [['revoke', 'abc'], /positive whole number, not abc/],
-      [['rotate'], /unknown api-token command: rotate/],
-    ];
-    for (const [args, message] of cases) {
-      const result = await runCli('collector', ['api-token', ...args, '--db', db]);
-      expect(result.code, args.join(' ')).not.toBe(0);
-      expect(result.stderr, args.join(' ')).toMatch(message);
-      expect(result.stdout).toBe('');
-    }
-    expect((await runCli('collector', ['api-token', 'list', '--db', db])).stdout).toMatch(/^no API tokens/);
-  });
-
+describe('api-token list', () => {
   it('formats an expired token as expired', () => {
     const now = new Date('2026-06-01T00:00:00Z');
     const text = formatApiTokens(

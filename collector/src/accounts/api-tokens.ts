@@ -4,7 +4,7 @@
 import { formatTable, minute } from '../exports/terminal.ts';
 import { randomBytes } from 'node:crypto';
 import { hashToken } from '../store/tokens.ts';
-import type { Db } from '../store/db.ts';
+import { first, rows, run, sql, value, type Db } from '../store/db.ts';
 import { AccountError, ROLES, type Role } from './users.ts';
 
 /** Every API token starts so: it is told apart from agents' credentials (tba_) and enrolment tokens (tbk). */
@@ -48,37 +48,40 @@ function checkOptions(options: ApiTokenOptions): { name: string; role: Role; day
   return { name, role: options.role, days };
 }
 
-export function createApiToken(db: Db, options: ApiTokenOptions, now = new Date()): { id: number; token: string; expires_at: string | null } {
+export async function createApiToken(db: Db, options: ApiTokenOptions, now = new Date()): Promise<{ id: number; token: string; expires_at: string | null }> {
   const { name, role, days } = checkOptions(options);
   const token = `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
   const expiresAt = days === null ? null : new Date(now.getTime() + days * 86_400_000).toISOString();
-  const info = db
-    .prepare('INSERT INTO api_tokens (name, role, token_hash, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
-    .run(name, role, hashToken(token), now.toISOString(), options.createdBy ?? null, expiresAt);
-  return { id: Number(info.lastInsertRowid), token, expires_at: expiresAt };
+  const id = await value<number>(
+    db,
+    sql`INSERT INTO api_tokens (name, role, token_hash, created_at, created_by, expires_at)
+      VALUES (${name}, ${role}, ${hashToken(token)}, ${now.toISOString()}, ${options.createdBy ?? null}, ${expiresAt}) RETURNING id`,
+  );
+  return { id: id!, token, expires_at: expiresAt };
 }
 
-export function listApiTokens(db: Db): ApiTokenRow[] {
-  return db.prepare('SELECT id, name, role, created_at, created_by, expires_at, revoked_at, last_used_at FROM api_tokens ORDER BY id').all() as ApiTokenRow[];
+export async function listApiTokens(db: Db): Promise<ApiTokenRow[]> {
+  return rows<ApiTokenRow>(db, sql`SELECT id, name, role, created_at, created_by, expires_at, revoked_at, last_used_at FROM api_tokens ORDER BY id`);
 }
 
-export function revokeApiToken(db: Db, id: number, now = new Date()): boolean {
-  return db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now.toISOString(), id).changes > 0;
+export async function revokeApiToken(db: Db, id: number, now = new Date()): Promise<boolean> {
+  return (await run(db, sql`UPDATE api_tokens SET revoked_at = ${now.toISOString()} WHERE id = ${id} AND revoked_at IS NULL`)) > 0;
 }
 
 export type ApiTokenCheck = { ok: true; token: ApiTokenIdentity } | { ok: false; reason: string };
 
 /** Whether a presented token is in force now; its last use is recorded (to the minute, not on every read). */
-export function checkApiToken(db: Db, presented: string, now = new Date()): ApiTokenCheck {
+export async function checkApiToken(db: Db, presented: string, now = new Date()): Promise<ApiTokenCheck> {
   if (!presented.startsWith(API_TOKEN_PREFIX) || presented.length > 200) return { ok: false, reason: 'unknown API token' };
-  const row = db.prepare('SELECT id, name, role, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = ?').get(hashToken(presented)) as
-    | Pick<ApiTokenRow, 'id' | 'name' | 'role' | 'expires_at' | 'revoked_at' | 'last_used_at'>
-    | undefined;
+  const row = await first<Pick<ApiTokenRow, 'id' | 'name' | 'role' | 'expires_at' | 'revoked_at' | 'last_used_at'>>(
+    db,
+    sql`SELECT id, name, role, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = ${hashToken(presented)}`,
+  );
   if (!row) return { ok: false, reason: 'unknown API token' };
   if (row.revoked_at) return { ok: false, reason: `API token "${row.name}" was revoked on ${row.revoked_at}` };
   const at = now.toISOString();
   if (row.expires_at && row.expires_at <= at) return { ok: false, reason: `API token "${row.name}" expired on ${row.expires_at}` };
-  if (!row.last_used_at || row.last_used_at.slice(0, 16) !== at.slice(0, 16)) db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(at, row.id);
+  if (!row.last_used_at || row.last_used_at.slice(0, 16) !== at.slice(0, 16)) await run(db, sql`UPDATE api_tokens SET last_used_at = ${at} WHERE id = ${row.id}`);
   return { ok: true, token: { id: row.id, name: row.name, role: row.role } };
 }
 

@@ -5,7 +5,9 @@ import { userInfo } from 'node:os';
 import type { BlockList } from 'node:net';
 import type { Context } from 'hono';
 import { clientAddress, type AuthVariables } from '../http/auth.ts';
-import type { Db } from '../store/db.ts';
+import { rows, run, sql, transaction, value, type Db } from '../store/db.ts';
+import type { RawBuilder } from 'kysely';
+import { likeIgnoringCase } from '../store/dialect.ts';
 
 export type ActorKind = 'user' | 'api-token' | 'cli';
 
@@ -72,30 +74,28 @@ export const AUDIT_ACTIONS = [
 
 const DETAILS_MAX = 500;
 
-export function recordAudit(db: Db, entry: AuditEntry, now = new Date()): void {
+export async function recordAudit(db: Db, entry: AuditEntry, now = new Date()): Promise<void> {
   const details = entry.details ? (entry.details.length > DETAILS_MAX ? `${entry.details.slice(0, DETAILS_MAX - 1)}…` : entry.details) : null;
-  db.prepare('INSERT INTO audit_log (at, actor_kind, actor, action, object, details, ip) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-    now.toISOString(),
-    entry.actor.kind,
-    entry.actor.name,
-    entry.action,
-    entry.object === undefined || entry.object === null ? null : String(entry.object),
-    details,
-    entry.actor.ip,
+  const object = entry.object === undefined || entry.object === null ? null : String(entry.object);
+  await run(
+    db,
+    sql`INSERT INTO audit_log (at, actor_kind, actor, action, object, details, ip)
+      VALUES (${now.toISOString()}, ${entry.actor.kind}, ${entry.actor.name}, ${entry.action}, ${object}, ${details}, ${entry.actor.ip})`,
   );
 }
 
 /**
- * Make a change and record it in one transaction: `describe` says what to record from the change's
- * result, or null when nothing changed (a revocation of what was already revoked).
+ * Make a change and record it in one transaction: `change` gets the transaction (its queries must
+ * use it, not the outer db); `describe` says what to record from the change's result, or null when
+ * nothing changed (a revocation of what was already revoked).
  */
-export function audited<T>(db: Db, actor: AuditActor, change: () => T, describe: (result: T) => Omit<AuditEntry, 'actor'> | null): T {
-  return db.transaction(() => {
-    const result = change();
+export async function audited<T>(db: Db, actor: AuditActor, change: (trx: Db) => T | Promise<T>, describe: (result: T) => Omit<AuditEntry, 'actor'> | null): Promise<T> {
+  return transaction(db, async (trx) => {
+    const result = await change(trx);
     const entry = describe(result);
-    if (entry) recordAudit(db, { ...entry, actor });
+    if (entry) await recordAudit(trx, { ...entry, actor });
     return result;
-  })();
+  });
 }
 
 /** The command line's actor: the system account that runs it. */
@@ -132,29 +132,21 @@ export const AUDIT_PAGE_SIZE = 100;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The log, newest first, filtered; `limit` rows of the page asked for (all of them for an export). */
-export function listAudit(db: Db, filters: AuditFilters, limit = AUDIT_PAGE_SIZE): { rows: AuditRow[]; total: number; page: number } {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
+export async function listAudit(db: Db, filters: AuditFilters, limit = AUDIT_PAGE_SIZE): Promise<{ rows: AuditRow[]; total: number; page: number }> {
+  const where: RawBuilder<unknown>[] = [];
   if (filters.actor?.trim()) {
-    where.push("actor LIKE ? ESCAPE '\\'");
-    params.push(`%${filters.actor.trim().replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    const pattern = `%${filters.actor.trim().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    where.push(sql`${likeIgnoringCase(db, sql`actor`, pattern)} ESCAPE '\\'`);
   }
   if (filters.action?.trim()) {
     // An action, or all of a kind ("user" for user.add, user.remove...).
-    where.push('(action = ? OR action LIKE ?)');
-    params.push(filters.action.trim(), `${filters.action.trim()}.%`);
+    where.push(sql`(action = ${filters.action.trim()} OR action LIKE ${`${filters.action.trim()}.%`})`);
   }
-  if (filters.from && DAY.test(filters.from)) {
-    where.push('at >= ?');
-    params.push(`${filters.from}T00:00:00.000Z`);
-  }
-  if (filters.to && DAY.test(filters.to)) {
-    where.push('at < ?');
-    params.push(new Date(Date.parse(`${filters.to}T00:00:00.000Z`) + 86_400_000).toISOString());
-  }
-  const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const total = db.prepare(`SELECT count(*) FROM audit_log ${clause}`).pluck().get(...params) as number;
+  if (filters.from && DAY.test(filters.from)) where.push(sql`at >= ${`${filters.from}T00:00:00.000Z`}`);
+  if (filters.to && DAY.test(filters.to)) where.push(sql`at < ${new Date(Date.parse(`${filters.to}T00:00:00.000Z`) + 86_400_000).toISOString()}`);
+  const clause = where.length ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``;
+  const total = (await value<number>(db, sql`SELECT count(*) FROM audit_log ${clause}`))!;
   const page = Math.max(1, Math.min(Number(filters.page) || 1, Math.max(1, Math.ceil(total / limit))));
-  const rows = db.prepare(`SELECT * FROM audit_log ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...params, limit, (page - 1) * limit) as AuditRow[];
-  return { rows, total, page };
+  const found = await rows<AuditRow>(db, sql`SELECT * FROM audit_log ${clause} ORDER BY id DESC LIMIT ${limit} OFFSET ${(page - 1) * limit}`);
+  return { rows: found, total, page };
 }

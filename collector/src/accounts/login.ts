@@ -2,10 +2,10 @@
 // the OpenID provider), created at its first login with the role its groups give and given the
 // role again at every later login.
 import type { Logger } from 'pino';
-import type { Db } from '../store/db.ts';
+import { run, sql, transaction, value, type Db } from '../store/db.ts';
 import type { DirectoryConfig } from './directory-config.ts';
 import { ldapLogin, normaliseDn } from './ldap.ts';
-import { AccountError, authenticate, checkUsername, userByName, type Role, type Source, type User } from './users.ts';
+import { AccountError, authenticate, checkUsername, userById, userByName, type Role, type Source, type User } from './users.ts';
 
 export type LoginOutcome =
   | { ok: true; user: User }
@@ -20,38 +20,37 @@ const NO_PASSWORD = '!';
  * subject), else created. A name already held by another account (a local one, another source) is
  * not taken over: that is an AccountError.
  */
-export function directoryAccount(db: Db, source: Exclude<Source, 'local'>, externalId: string, username: string, role: Role): User {
+export async function directoryAccount(db: Db, source: Exclude<Source, 'local'>, externalId: string, username: string, role: Role): Promise<User> {
   const name = checkUsername(username);
-  return db.transaction(() => {
+  return transaction(db, async (trx) => {
     const now = new Date().toISOString();
-    const existing = db.prepare('SELECT id FROM users WHERE source = ? AND external_id = ?').get(source, externalId) as { id: number } | undefined;
-    if (existing) {
-      db.prepare('UPDATE users SET role = ?, last_login_at = ? WHERE id = ?').run(role, now, existing.id);
-      return db.prepare('SELECT id, username, role, source, must_change_password, created_at, last_login_at FROM users WHERE id = ?').get(existing.id) as User;
+    const existing = await value<number>(trx, sql`SELECT id FROM users WHERE source = ${source} AND external_id = ${externalId}`);
+    if (existing !== undefined) {
+      await run(trx, sql`UPDATE users SET role = ${role}, last_login_at = ${now} WHERE id = ${existing}`);
+      return (await userById(trx, existing))!;
     }
-    const holder = userByName(db, name);
+    const holder = await userByName(trx, name);
     if (holder) throw new AccountError(`the name ${name} is already the ${holder.source} account ${holder.username}`);
-    db.prepare('INSERT INTO users (username, password_hash, role, must_change_password, created_at, last_login_at, source, external_id) VALUES (?, ?, ?, 0, ?, ?, ?, ?)').run(
-      name,
-      NO_PASSWORD,
-      role,
-      now,
-      now,
-      source,
-      externalId,
+    // The same person's first login on two processes at once: one inserts, the other finds it.
+    const id = await value<number>(
+      trx,
+      sql`INSERT INTO users (username, password_hash, role, must_change_password, created_at, last_login_at, source, external_id)
+        VALUES (${name}, ${NO_PASSWORD}, ${role}, 0, ${now}, ${now}, ${source}, ${externalId}) ON CONFLICT DO NOTHING RETURNING id`,
     );
-    return userByName(db, name)!;
-  })();
+    const made = id ?? (await value<number>(trx, sql`SELECT id FROM users WHERE source = ${source} AND external_id = ${externalId}`));
+    if (made === undefined) throw new AccountError(`the name ${name} is already another account's`);
+    return (await userById(trx, made))!;
+  });
 }
 
 /** A directory user no mapped group holds any longer: every session of theirs ends now. */
-export function endDirectorySessions(db: Db, source: Exclude<Source, 'local'>, externalId: string): void {
-  db.prepare('DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE source = ? AND external_id = ?)').run(source, externalId);
+export async function endDirectorySessions(db: Db, source: Exclude<Source, 'local'>, externalId: string): Promise<void> {
+  await run(db, sql`DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE source = ${source} AND external_id = ${externalId})`);
 }
 
 /** The sessions of local accounts end when local login is switched off. */
-export function endLocalSessions(db: Db): number {
-  return db.prepare("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE source = 'local')").run().changes;
+export async function endLocalSessions(db: Db): Promise<number> {
+  return run(db, sql`DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE source = 'local')`);
 }
 
 /**
@@ -60,7 +59,7 @@ export function endLocalSessions(db: Db): number {
  */
 export async function passwordLogin(db: Db, config: DirectoryConfig, log: Logger, username: string, password: string): Promise<LoginOutcome> {
   if (password === '' || !username.trim()) return { ok: false, reason: 'failed' };
-  const holder = userByName(db, username);
+  const holder = await userByName(db, username);
   if (config.localLogin && (!config.ldap || holder?.source === 'local')) {
     const user = await authenticate(db, username, password);
     return user ? { ok: true, user } : { ok: false, reason: 'failed' };
@@ -78,13 +77,13 @@ export async function passwordLogin(db: Db, config: DirectoryConfig, log: Logger
       return { ok: false, reason: 'unavailable' };
     }
     if (result.reason === 'no-group' && result.dn) {
-      endDirectorySessions(db, 'ldap', normaliseDn(result.dn));
+      await endDirectorySessions(db, 'ldap', normaliseDn(result.dn));
       log.warn({ username, dn: result.dn }, 'directory login refused: no mapped group');
     }
     return { ok: false, reason: result.reason === 'no-group' ? 'no-group' : 'failed' };
   }
   try {
-    return { ok: true, user: directoryAccount(db, 'ldap', normaliseDn(result.dn), username, result.role) };
+    return { ok: true, user: await directoryAccount(db, 'ldap', normaliseDn(result.dn), username, result.role) };
   } catch (error) {
     if (!(error instanceof AccountError)) throw error;
     log.warn({ username, reason: error.message }, 'directory login refused');

@@ -1,10 +1,12 @@
 // Login through an OpenID Connect provider (ProConnect, Keycloak, Entra ID...): the authorization
-// code flow with PKCE, state and nonce. What a login waits for is held here, in memory, for ten
-// minutes, bound to the browser that started it by a random cookie whose hash only is kept.
+// code flow with PKCE, state and nonce. What a login waits for is a row (pending_logins) for ten
+// minutes, bound to the browser that started it by a random cookie whose hash only is kept: the
+// provider may send the browser back to any collector process on the same database.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as client from 'openid-client';
 import type { ClaimRule, OidcConfig } from './directory-config.ts';
 import type { Role } from './users.ts';
+import { first, run, sql, value, type Db } from '../store/db.ts';
 
 export const CALLBACK_PATH = '/login/oidc/callback';
 const PENDING_MS = 10 * 60_000;
@@ -21,11 +23,11 @@ export class OidcError extends Error {
 }
 
 interface Pending {
-  binding: string;
-  verifier: string | undefined;
+  binding_hash: string;
+  verifier: string | null;
   nonce: string;
   next: string;
-  expires: number;
+  expires_at: string;
 }
 
 export interface OidcIdentity {
@@ -37,6 +39,7 @@ export interface OidcIdentity {
 }
 
 const sha = (value: string) => createHash('sha256').update(value).digest();
+const stateHash = (state: string) => sha(state).toString('base64url');
 
 /** Whether a claim value (a string, or an array of them) holds the rule's value. */
 function matches(claims: Record<string, unknown>, rule: ClaimRule): boolean {
@@ -53,9 +56,10 @@ export function roleFromClaims(claims: Record<string, unknown>, admin: readonly 
 
 export class OidcLogin {
   private configuration: Promise<client.Configuration> | null = null;
-  private readonly pending = new Map<string, Pending>();
-
-  constructor(readonly config: OidcConfig) {}
+  constructor(
+    readonly config: OidcConfig,
+    private readonly db: Db,
+  ) {}
 
   get redirectUri(): string {
     return `${this.config.publicUrl}${CALLBACK_PATH}`;
@@ -91,9 +95,11 @@ export class OidcLogin {
   async start(next: string): Promise<{ url: string; binding: string }> {
     const configuration = await this.discover();
     const now = Date.now();
-    for (const [state, p] of this.pending) if (p.expires < now) this.pending.delete(state);
-    // A flood of started logins cannot grow memory without bound: the oldest are forgotten.
-    while (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value!);
+    await run(this.db, sql`DELETE FROM pending_logins WHERE expires_at < ${new Date(now).toISOString()}`);
+    // A flood of started logins cannot grow the table without bound: the oldest are forgotten.
+    const excess = (await value<number>(this.db, sql`SELECT COUNT(*) FROM pending_logins`))! - MAX_PENDING + 1;
+    if (excess > 0)
+      await run(this.db, sql`DELETE FROM pending_logins WHERE state_hash IN (SELECT state_hash FROM pending_logins ORDER BY expires_at LIMIT ${excess})`);
     const state = client.randomState();
     const nonce = client.randomNonce();
     // With a confidential client, state and nonce already bind the code to this browser; PKCE is
@@ -101,7 +107,11 @@ export class OidcLogin {
     const pkce = this.config.pkce === 'on' || (this.config.pkce === 'auto' && configuration.serverMetadata().supportsPKCE());
     const verifier = pkce ? client.randomPKCECodeVerifier() : undefined;
     const binding = randomBytes(24).toString('base64url');
-    this.pending.set(state, { binding: sha(binding).toString('base64url'), verifier, nonce, next, expires: now + PENDING_MS });
+    await run(
+      this.db,
+      sql`INSERT INTO pending_logins (state_hash, binding_hash, verifier, nonce, next, expires_at)
+        VALUES (${stateHash(state)}, ${sha(binding).toString('base64url')}, ${verifier ?? null}, ${nonce}, ${next}, ${new Date(now + PENDING_MS).toISOString()})`,
+    );
     const url = client.buildAuthorizationUrl(configuration, {
       redirect_uri: this.redirectUri,
       scope: this.config.scopes,
@@ -118,10 +128,11 @@ export class OidcLogin {
    */
   async finish(callback: URL, binding: string | undefined): Promise<OidcIdentity & { next: string }> {
     const state = callback.searchParams.get('state') ?? '';
-    const pending = this.pending.get(state);
-    if (!pending || pending.expires < Date.now() || !binding || !timingSafeEqual(Buffer.from(pending.binding), Buffer.from(sha(binding).toString('base64url'))))
+    const pending = await first<Pending>(this.db, sql`SELECT binding_hash, verifier, nonce, next, expires_at FROM pending_logins WHERE state_hash = ${stateHash(state)}`);
+    const bound = pending && binding && timingSafeEqual(Buffer.from(pending.binding_hash), Buffer.from(sha(binding).toString('base64url')));
+    // Used once: of two callbacks with the same state (two processes), only the one that deletes it goes on.
+    if (!pending || pending.expires_at < new Date().toISOString() || !bound || (await run(this.db, sql`DELETE FROM pending_logins WHERE state_hash = ${stateHash(state)}`)) !== 1)
       throw new OidcError('unknown, expired or foreign state', 'state');
-    this.pending.delete(state);
     const providerError = callback.searchParams.get('error');
     if (providerError) throw new OidcError(`the provider refused: ${providerError} ${callback.searchParams.get('error_description') ?? ''}`.trim(), 'provider');
     const configuration = await this.discover();
@@ -130,7 +141,7 @@ export class OidcLogin {
     current.search = callback.search;
     let tokens;
     try {
-      tokens = await client.authorizationCodeGrant(configuration, current, { pkceCodeVerifier: pending.verifier, expectedState: state, expectedNonce: pending.nonce, idTokenExpected: true });
+      tokens = await client.authorizationCodeGrant(configuration, current, { pkceCodeVerifier: pending.verifier ?? undefined, expectedState: state, expectedNonce: pending.nonce, idTokenExpected: true });
     } catch (error) {
       throw new OidcError(`code exchange failed: ${(error as Error).message}`, 'provider');
     }

@@ -2,7 +2,7 @@
 // (read only), sessions held in an HttpOnly cookie whose hash only is stored.
 import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { BusyError, Limiter } from '../http/limiter.ts';
-import type { Db } from '../store/db.ts';
+import { first, rows, run, sql, transaction, value, type Db } from '../store/db.ts';
 
 export { BusyError };
 
@@ -74,70 +74,95 @@ export function checkUsername(username: string): string {
   return name;
 }
 
-export function createUser(db: Db, username: string, role: Role, password: string, mustChange = false): number {
+export async function createUser(db: Db, username: string, role: Role, password: string, mustChange = false): Promise<number> {
   const name = checkUsername(username);
   if (!ROLES.includes(role)) throw new AccountError(`role must be admin or viewer, not ${role}`);
   checkPassword(password);
-  if (db.prepare('SELECT 1 FROM users WHERE username = ?').get(name)) throw new AccountError(`user ${name} already exists`);
-  return Number(
-    db
-      .prepare('INSERT INTO users (username, password_hash, role, must_change_password, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(name, hashPassword(password), role, mustChange ? 1 : 0, new Date().toISOString()).lastInsertRowid,
+  if (await first(db, sql`SELECT 1 FROM users WHERE ${sameName(name)}`)) throw new AccountError(`user ${name} already exists`);
+  // The same name added at once by another process: no row, the same answer.
+  const id = await value<number>(
+    db,
+    sql`INSERT INTO users (username, password_hash, role, must_change_password, created_at)
+      VALUES (${name}, ${hashPassword(password)}, ${role}, ${mustChange ? 1 : 0}, ${new Date().toISOString()}) ON CONFLICT DO NOTHING RETURNING id`,
   );
+  if (id === undefined) throw new AccountError(`user ${name} already exists`);
+  return id;
 }
 
-export function listUsers(db: Db): User[] {
-  return db.prepare('SELECT id, username, role, source, must_change_password, created_at, last_login_at FROM users ORDER BY username').all() as User[];
+/**
+ * A user name compared as SQLite's COLLATE NOCASE column does (ASCII case ignored), written so
+ * that PostgreSQL, whose text comparison has no such collation, answers the same.
+ */
+const sameName = (username: string) => sql`lower(username) = lower(${username.trim()})`;
+
+const USER_COLUMNS = sql.raw('id, username, role, source, must_change_password, created_at, last_login_at');
+
+export async function listUsers(db: Db): Promise<User[]> {
+  return rows<User>(db, sql`SELECT ${USER_COLUMNS} FROM users ORDER BY lower(username), username`);
 }
 
-export function userCount(db: Db): number {
-  return db.prepare('SELECT COUNT(*) FROM users').pluck().get() as number;
+export async function userCount(db: Db): Promise<number> {
+  return (await value<number>(db, sql`SELECT COUNT(*) FROM users`))!;
 }
 
-function adminsBesides(db: Db, id: number): number {
-  return db.prepare("SELECT COUNT(*) FROM users WHERE role = 'admin' AND id != ?").pluck().get(id) as number;
+async function adminsBesides(db: Db, id: number): Promise<number> {
+  return (await value<number>(db, sql`SELECT COUNT(*) FROM users WHERE role = 'admin' AND id != ${id}`))!;
 }
 
-export function userByName(db: Db, username: string): User | undefined {
-  return db.prepare('SELECT id, username, role, source, must_change_password, created_at, last_login_at FROM users WHERE username = ?').get(username.trim()) as User | undefined;
+export async function userByName(db: Db, username: string): Promise<User | undefined> {
+  return first<User>(db, sql`SELECT ${USER_COLUMNS} FROM users WHERE ${sameName(username)}`);
 }
 
-export function removeUser(db: Db, username: string): void {
-  const user = userByName(db, username);
-  if (!user) throw new AccountError(`no user ${username}`);
-  if (user.role === 'admin' && adminsBesides(db, user.id) === 0) throw new AccountError('the last admin cannot be removed');
-  db.prepare('DELETE FROM users WHERE id = ?').run(user.id);
+export async function userById(db: Db, id: number): Promise<User | undefined> {
+  return first<User>(db, sql`SELECT ${USER_COLUMNS} FROM users WHERE id = ${id}`);
 }
 
-export function setRole(db: Db, username: string, role: Role): void {
-  const user = userByName(db, username);
-  if (!user) throw new AccountError(`no user ${username}`);
-  if (!ROLES.includes(role)) throw new AccountError(`role must be admin or viewer, not ${role}`);
-  if (user.role === 'admin' && role !== 'admin' && adminsBesides(db, user.id) === 0) throw new AccountError('the last admin cannot lose that role');
-  db.prepare('UPDATE users SET role = ? WHERE id = ?').run(role, user.id);
+export async function removeUser(db: Db, username: string): Promise<void> {
+  await transaction(db, async (trx) => {
+    const user = await userByName(trx, username);
+    if (!user) throw new AccountError(`no user ${username}`);
+    if (user.role === 'admin' && (await adminsBesides(trx, user.id)) === 0) throw new AccountError('the last admin cannot be removed');
+    await run(trx, sql`DELETE FROM users WHERE id = ${user.id}`);
+  });
+}
+
+export async function setRole(db: Db, username: string, role: Role): Promise<void> {
+  await transaction(db, async (trx) => {
+    const user = await userByName(trx, username);
+    if (!user) throw new AccountError(`no user ${username}`);
+    if (!ROLES.includes(role)) throw new AccountError(`role must be admin or viewer, not ${role}`);
+    if (user.role === 'admin' && role !== 'admin' && (await adminsBesides(trx, user.id)) === 0) throw new AccountError('the last admin cannot lose that role');
+    await run(trx, sql`UPDATE users SET role = ${role} WHERE id = ${user.id}`);
+  });
 }
 
 /** Set a password; every session of the user ends (a changed password logs out elsewhere). */
-export function setPassword(db: Db, username: string, password: string, mustChange = false): void {
-  const user = userByName(db, username);
+export async function setPassword(db: Db, username: string, password: string, mustChange = false): Promise<void> {
+  const user = await userByName(db, username);
   if (!user) throw new AccountError(`no user ${username}`);
   if (user.source !== 'local') throw new AccountError(`${user.username} logs in through the directory (${user.source}): it has no local password`);
   checkPassword(password);
-  db.transaction(() => {
-    db.prepare('UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?').run(hashPassword(password), mustChange ? 1 : 0, user.id);
-    db.prepare('DELETE FROM sessions WHERE user_id = ?').run(user.id);
-  })();
+  const hash = hashPassword(password);
+  await transaction(db, async (trx) => {
+    await run(trx, sql`UPDATE users SET password_hash = ${hash}, must_change_password = ${mustChange ? 1 : 0} WHERE id = ${user.id}`);
+    await run(trx, sql`DELETE FROM sessions WHERE user_id = ${user.id}`);
+  });
+}
+
+/** The stored password hash of an account (to check its current password before a change). */
+export async function passwordHashOf(db: Db, id: number): Promise<string | undefined> {
+  return value<string>(db, sql`SELECT password_hash FROM users WHERE id = ${id}`);
 }
 
 /** The user whose name and password these are, or null (the same time is spent either way). */
 export async function authenticate(db: Db, username: string, password: string): Promise<User | null> {
   // A directory's account has no local password (its hash is '!', which matches nothing).
-  const row = db.prepare("SELECT password_hash FROM users WHERE username = ? AND source = 'local'").get(username.trim()) as { password_hash: string } | undefined;
+  const hash = await value<string>(db, sql`SELECT password_hash FROM users WHERE ${sameName(username)} AND source = 'local'`);
   // An unknown name still costs a hash: the answer time does not tell which names exist.
-  const ok = await verifyPassword(password, row?.password_hash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
-  if (!row || !ok) return null;
-  db.prepare('UPDATE users SET last_login_at = ? WHERE username = ?').run(new Date().toISOString(), username.trim());
-  return userByName(db, username)!;
+  const ok = await verifyPassword(password, hash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
+  if (hash === undefined || !ok) return null;
+  await run(db, sql`UPDATE users SET last_login_at = ${new Date().toISOString()} WHERE ${sameName(username)}`);
+  return (await userByName(db, username))!;
 }
 
 const sha = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -147,43 +172,42 @@ export interface Session {
   csrf: string;
 }
 
-export function createSession(db: Db, userId: number): { cookie: string; csrf: string } {
+export async function createSession(db: Db, userId: number): Promise<{ cookie: string; csrf: string }> {
   const cookie = randomBytes(32).toString('base64url');
   const csrf = randomBytes(24).toString('base64url');
   const now = new Date();
-  db.prepare('DELETE FROM sessions WHERE expires_at < ?').run(now.toISOString());
-  db.prepare('INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(
-    sha(cookie),
-    userId,
-    csrf,
-    now.toISOString(),
-    new Date(now.getTime() + SESSION_HOURS * 3_600_000).toISOString(),
+  await run(db, sql`DELETE FROM sessions WHERE expires_at < ${now.toISOString()}`);
+  await run(
+    db,
+    sql`INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at)
+      VALUES (${sha(cookie)}, ${userId}, ${csrf}, ${now.toISOString()}, ${new Date(now.getTime() + SESSION_HOURS * 3_600_000).toISOString()})`,
   );
   return { cookie, csrf };
 }
 
-export function sessionOf(db: Db, cookie: string | undefined): Session | null {
+export async function sessionOf(db: Db, cookie: string | undefined): Promise<Session | null> {
   if (!cookie || cookie.length > 100) return null;
-  const row = db
-    .prepare(`SELECT s.csrf, u.id, u.username, u.role, u.source, u.must_change_password, u.created_at, u.last_login_at FROM sessions s
-      JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at > ?`)
-    .get(sha(cookie), new Date().toISOString()) as (User & { csrf: string }) | undefined;
+  const row = await first<User & { csrf: string }>(
+    db,
+    sql`SELECT s.csrf, u.id, u.username, u.role, u.source, u.must_change_password, u.created_at, u.last_login_at FROM sessions s
+      JOIN users u ON u.id = s.user_id WHERE s.id_hash = ${sha(cookie)} AND s.expires_at > ${new Date().toISOString()}`,
+  );
   if (!row) return null;
   const { csrf, ...user } = row;
   return { user, csrf };
 }
 
-export function endSession(db: Db, cookie: string | undefined): void {
-  if (cookie) db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(sha(cookie));
+export async function endSession(db: Db, cookie: string | undefined): Promise<void> {
+  if (cookie) await run(db, sql`DELETE FROM sessions WHERE id_hash = ${sha(cookie)}`);
 }
 
 /**
  * The first start of a collector with no account: an admin with a generated password, printed
  * once by the caller and to be changed at the first login.
  */
-export function ensureFirstAdmin(db: Db): { username: string; password: string } | null {
-  if (userCount(db) > 0) return null;
+export async function ensureFirstAdmin(db: Db): Promise<{ username: string; password: string } | null> {
+  if ((await userCount(db)) > 0) return null;
   const password = generatePassword();
-  createUser(db, 'admin', 'admin', password, true);
+  await createUser(db, 'admin', 'admin', password, true);
   return { username: 'admin', password };
 }

@@ -9,7 +9,8 @@ import { MIN_CONFIDENCES, isMinConfidence } from '../classify/evidence.ts';
 import { isComputerHost, type Ingestor } from '../ingest/ingest.ts';
 import { IngestQueue } from '../ingest/queue.ts';
 import { computeMap } from '../map/map.ts';
-import type { Db } from '../store/db.ts';
+import { sql, type Db } from '../store/db.ts';
+import { isStorageFull } from '../store/dialect.ts';
 import { AWAITING_APPROVAL, checkEnrolmentToken, enrolAgent, touchAgent, verifyAgentCredential, type AgentIdentity } from '../store/tokens.ts';
 import { peerAgentRoutes } from '../protocols/routes.ts';
 import type { RuleSet } from '../classify/load-rules.ts';
@@ -34,7 +35,7 @@ export interface AppContext {
   /** The rule files as loaded (categories, countries, alternatives), before the local rules. */
   rules: () => RuleSet;
   /** Rebuild the classifier with the local rules and reclassify: the map follows at once. */
-  applyLocalRules: () => number;
+  applyLocalRules: () => Promise<number>;
   /** New data was stored: the assessment's snapshot of the day is taken again. */
   dataChanged?: () => void;
   /** The proxies whose X-Forwarded-For is believed (serve --trust-proxy); none by default. */
@@ -97,8 +98,8 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   // Every route but health, login, assets and the agents' endpoints needs a logged-in user.
   app.use('*', requireLogin(ctx.db));
 
-  app.get('/healthz', (c) => {
-    ctx.db.prepare('SELECT 1').get();
+  app.get('/healthz', async (c) => {
+    await sql`SELECT 1`.execute(ctx.db);
     return c.json({ status: 'ok' });
   });
 
@@ -128,14 +129,14 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   app.post('/api/v1/enrol', async (c) => {
     const token = bearer(c.req.header('authorization'));
     if (!token) return c.json({ error: 'missing credentials: send Authorization: Bearer <enrolment token>' }, 401, { 'WWW-Authenticate': 'Bearer' });
-    const check = checkEnrolmentToken(ctx.db, token);
+    const check = await checkEnrolmentToken(ctx.db, token);
     if (!check.ok) return unauthorized(c, check.reason);
     const body = await readJson(c);
     if ('response' in body) return body.response;
     const parsed = EnrolRequestSchema.safeParse(body.json);
     if (!parsed.success) return invalid(c, 'enrolment request', parsed.error);
     // The token's use is counted here, with the credential: not when it was checked above.
-    const enrolment = enrolAgent(ctx.db, check.id, { id: parsed.data.host_id, hostname: parsed.data.hostname }, parsed.data.agent_version ?? null);
+    const enrolment = await enrolAgent(ctx.db, check.id, { id: parsed.data.host_id, hostname: parsed.data.hostname }, parsed.data.agent_version ?? null);
     if (!enrolment.ok) return unauthorized(c, enrolment.reason);
     const { agentId, credential, pending } = enrolment;
     if (pending) {
@@ -147,10 +148,10 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   });
 
   /** The agent behind an agent credential, or the 401 to answer. */
-  const authenticate = (c: Context): { agent: AgentIdentity } | { response: Response } => {
+  const authenticate = async (c: Context): Promise<{ agent: AgentIdentity } | { response: Response }> => {
     const credential = bearer(c.req.header('authorization'));
     if (!credential) return { response: c.json({ error: 'missing credentials: send Authorization: Bearer <agent credential>' }, 401, { 'WWW-Authenticate': 'Bearer' }) };
-    const agent = verifyAgentCredential(ctx.db, credential);
+    const agent = await verifyAgentCredential(ctx.db, credential);
     // Kept by the agent and sent again later (a 503 is retried): nothing is lost meanwhile.
     if (agent?.approval === 'pending') return { response: c.json({ error: AWAITING_APPROVAL }, 503, { 'Retry-After': '3600' }) };
     if (agent) return { agent };
@@ -163,21 +164,21 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
 
   // Delta: an agent whose content hash did not change reports that instead of its inventory.
   app.post('/api/v1/inventories/unchanged', async (c) => {
-    const auth = authenticate(c);
+    const auth = await authenticate(c);
     if ('response' in auth) return auth.response;
     const body = await readJson(c);
     if ('response' in body) return body.response;
     const parsed = UnchangedReportSchema.safeParse(body.json);
     if (!parsed.success) return invalid(c, 'report', parsed.error);
     if (parsed.data.host_id !== auth.agent.host_key) return c.json({ error: 'this agent credential belongs to another host' }, 403);
-    const result = ctx.ingestor.acceptUnchanged(parsed.data);
-    touchAgent(ctx.db, auth.agent.id, null, parseSpoolHeader(c.req.header(SPOOL_HEADER)));
+    const result = await ctx.ingestor.acceptUnchanged(parsed.data);
+    await touchAgent(ctx.db, auth.agent.id, null, parseSpoolHeader(c.req.header(SPOOL_HEADER)));
     if (!result.accepted) return c.json({ status: 'send-full', ...directives }, 409);
     return c.json({ status: 'unchanged', host_id: result.host_id, ...directives }, 200);
   });
 
   app.post('/api/v1/inventories', async (c) => {
-    const auth = authenticate(c);
+    const auth = await authenticate(c);
     if ('response' in auth) return auth.response;
     const { agent } = auth;
     const body = await readJson(c);
@@ -185,11 +186,11 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     const parsed = InventorySchema.safeParse(body.json);
     if (!parsed.success) return invalid(c, 'inventory', parsed.error);
     // A host writes only its own inventory, and the network devices its scan found (never a computer's).
-    if (parsed.data.host.id !== agent.host_key && (!parsed.data.device || isComputerHost(ctx.db, parsed.data.host.id))) {
+    if (parsed.data.host.id !== agent.host_key && (!parsed.data.device || (await isComputerHost(ctx.db, parsed.data.host.id)))) {
       return c.json({ error: 'this agent credential belongs to another host' }, 403);
     }
     const result = await queue.submit(parsed.data);
-    touchAgent(ctx.db, agent.id, parsed.data.agent.version, parseSpoolHeader(c.req.header(SPOOL_HEADER)));
+    await touchAgent(ctx.db, agent.id, parsed.data.agent.version, parseSpoolHeader(c.req.header(SPOOL_HEADER)));
     ctx.log.info({ host_id: result.host_id, agent_id: agent.id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname }, 'inventory ingested');
     return c.json({ status: result.replay ? 'already-received' : 'accepted', ...result, ...directives }, 200);
   });
@@ -201,11 +202,11 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   // Prometheus: an API token (viewer or admin) or a logged-in user (see http/auth.ts).
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
 
-  app.get('/api/v1/map', (c) => {
+  app.get('/api/v1/map', async (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('unclassified_limit') ?? 500) || 500, 0), 10_000);
     const confidence = c.req.query('confidence') ?? 'all';
     if (confidence !== 'all' && !isMinConfidence(confidence)) return c.json({ error: `confidence: expected one of ${[...MIN_CONFIDENCES, 'all'].join(', ')}, not '${confidence}'` }, 400);
-    return c.json(computeMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit, confidence: confidence === 'all' ? undefined : confidence }));
+    return c.json(await computeMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit, confidence: confidence === 'all' ? undefined : confidence }));
   });
 
   app.route('/api/v1/assessment', assessmentApi({ db: ctx.db, classifier: ctx.classifier, dataChanged, trustProxy: ctx.trustProxy }));
@@ -234,9 +235,8 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     // A full disk refuses the write (the transaction rolls back, nothing is acknowledged): the
     // agents keep their reports and send them again; no stack per request while it lasts.
     // (SQLite rolls the whole transaction back on a full disk, so the ingest's commit then finds none.)
-    const code = (error as { code?: string }).code ?? '';
-    if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || (code === 'SQLITE_ERROR' && /no transaction is active/.test(error.message))) {
-      ctx.log.error({ path: c.req.path, code, reason: error.message }, 'the database cannot write (disk full?): reports refused until there is room');
+    if (isStorageFull(error)) {
+      ctx.log.error({ path: c.req.path, code: (error as { code?: string }).code, reason: error.message }, 'the database cannot write (disk full?): reports refused until there is room');
       return c.json({ error: 'the collector cannot store anything now (disk full): try again later' }, 507, { 'Retry-After': '600' });
     }
     ctx.log.error({ err: error }, 'request failed');

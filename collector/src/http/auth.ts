@@ -8,7 +8,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { checkApiToken, type ApiTokenIdentity } from '../accounts/api-tokens.ts';
 import { sessionOf, type Session } from '../accounts/users.ts';
-import type { Db } from '../store/db.ts';
+import { getMeta, rows, run, sql, type Db } from '../store/db.ts';
 
 export const SESSION_COOKIE = 'tb_session';
 
@@ -51,7 +51,7 @@ export function clearSessionCookie(c: Context): void {
 export function requireLogin(db: Db): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
     const path = c.req.path;
-    const session = sessionOf(db, getCookie(c, SESSION_COOKIE));
+    const session = await sessionOf(db, getCookie(c, SESSION_COOKIE));
     c.set('session', session);
     if (PUBLIC.some((p) => p.test(path))) return next();
     const authorization = c.req.header('authorization');
@@ -61,7 +61,7 @@ export function requireLogin(db: Db): MiddlewareHandler<{ Variables: AuthVariabl
       const refuse = (error: string) => c.json({ error }, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
       const presented = bearer(authorization);
       if (!presented) return refuse('the Authorization header must be "Bearer " followed by an API token');
-      const check = checkApiToken(db, presented);
+      const check = await checkApiToken(db, presented);
       if (!check.ok) return refuse(check.reason);
       if (changes(c.req.method) && check.token.role !== 'admin')
         return c.json({ error: `API token "${check.token.name}" is read-only (viewer): it cannot change anything` }, 403, { Connection: 'close' });
@@ -147,63 +147,85 @@ export function parseTrustedProxies(values: string[]): BlockList | null {
  * guesser behind one address gets ~100 guesses a day). The account's is short (a minute), so that
  * guessing one password from many addresses stays slow while nobody can lock a known account out:
  * at worst its owner waits a minute, and not at all from a browser where they logged in before
- * (LoginLimiter.deviceFor / knownDevice). Held in memory: a restart forgets it.
+ * (LoginLimiter.deviceFor / knownDevice). Kept in the database (login_failures, and the device
+ * cookies' key in meta): every collector process on it counts the same failures.
  */
 export class LoginLimiter {
-  private readonly failures = new Map<string, { count: number; last: number }>();
-  private readonly deviceKey = randomBytes(32);
+  private deviceKey: Promise<Buffer> | null = null;
   constructor(
+    private readonly db: Db,
     private readonly free = 5,
     private readonly caps = { address: 15 * 60, account: 60 },
     private readonly forgetAfterMs = 24 * 3_600_000,
   ) {}
 
-  private waitFor(key: string, now: number): number {
-    const entry = this.failures.get(key);
-    if (!entry) return 0;
-    if (now - entry.last > this.forgetAfterMs) {
-      this.failures.delete(key);
-      return 0;
-    }
-    if (entry.count < this.free) return 0;
-    const cap = key.startsWith('account:') ? this.caps.account : this.caps.address;
-    const delay = Math.min(cap, 2 ** (entry.count - this.free)) * 1000;
-    return Math.max(0, Math.ceil((entry.last + delay - now) / 1000));
+  private static keys(address: string, account: string | null): string[] {
+    return account === null ? [`address:${address}`] : [`address:${address}`, `account:${account}`];
   }
 
   /** Seconds to wait before the next attempt of this address on this account, or 0. */
-  retryAfter(address: string, account: string | null, now = Date.now()): number {
-    return Math.max(this.waitFor(`address:${address}`, now), account === null ? 0 : this.waitFor(`account:${account}`, now));
-  }
-
-  fail(address: string, account: string | null, now = Date.now()): void {
-    for (const key of account === null ? [`address:${address}`] : [`address:${address}`, `account:${account}`]) {
-      const entry = this.failures.get(key);
-      this.failures.set(key, { count: (entry?.count ?? 0) + 1, last: now });
+  async retryAfter(address: string, account: string | null, now = Date.now()): Promise<number> {
+    const found = await rows<{ key: string; failures: number; last_failure_at: string }>(
+      this.db,
+      sql`SELECT key, failures, last_failure_at FROM login_failures WHERE key IN (${sql.join(LoginLimiter.keys(address, account))})`,
+    );
+    let wait = 0;
+    for (const entry of found) {
+      const last = Date.parse(entry.last_failure_at);
+      if (now - last > this.forgetAfterMs || entry.failures < this.free) continue;
+      const cap = entry.key.startsWith('account:') ? this.caps.account : this.caps.address;
+      const delay = Math.min(cap, 2 ** (entry.failures - this.free)) * 1000;
+      wait = Math.max(wait, Math.ceil((last + delay - now) / 1000));
     }
-    if (this.failures.size > 100_000) this.failures.clear();
+    return wait;
   }
 
-  succeed(address: string, account: string): void {
-    this.failures.delete(`address:${address}`);
-    this.failures.delete(`account:${account}`);
+  async fail(address: string, account: string | null, now = Date.now()): Promise<void> {
+    const at = new Date(now).toISOString();
+    const forgotten = new Date(now - this.forgetAfterMs).toISOString();
+    // One statement per key: failures counted by two processes at once both count.
+    for (const key of LoginLimiter.keys(address, account))
+      await run(
+        this.db,
+        sql`INSERT INTO login_failures (key, failures, last_failure_at) VALUES (${key}, 1, ${at})
+          ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN login_failures.last_failure_at < ${forgotten} THEN 1 ELSE login_failures.failures + 1 END,
+          last_failure_at = excluded.last_failure_at`,
+      );
+    await run(this.db, sql`DELETE FROM login_failures WHERE last_failure_at < ${forgotten}`);
+  }
+
+  async succeed(address: string, account: string): Promise<void> {
+    await run(this.db, sql`DELETE FROM login_failures WHERE key IN (${sql.join(LoginLimiter.keys(address, account))})`);
   }
 
   /** A value for the browser's device cookie: it has logged in as this account (signed, nothing stored). */
-  deviceFor(account: string): string {
+  async deviceFor(account: string): Promise<string> {
     const nonce = randomBytes(12).toString('base64url');
-    return `${Buffer.from(account).toString('base64url')}.${nonce}.${this.sign(account, nonce)}`;
+    return `${Buffer.from(account).toString('base64url')}.${nonce}.${await this.sign(account, nonce)}`;
   }
 
   /** Whether the device cookie says this browser logged in as this account before. */
-  knownDevice(cookie: string | undefined, account: string): boolean {
+  async knownDevice(cookie: string | undefined, account: string): Promise<boolean> {
     const [name, nonce, mac] = (cookie ?? '').split('.');
     if (!name || !nonce || !mac || Buffer.from(name, 'base64url').toString() !== account) return false;
-    const expected = Buffer.from(this.sign(account, nonce));
+    const expected = Buffer.from(await this.sign(account, nonce));
     return expected.length === mac.length && timingSafeEqual(expected, Buffer.from(mac));
   }
 
-  private sign(account: string, nonce: string): string {
-    return createHmac('sha256', this.deviceKey).update(`${account}\0${nonce}`).digest('base64url');
+  private async sign(account: string, nonce: string): Promise<string> {
+    this.deviceKey ??= sharedSecret(this.db, 'login_device_key').catch((error: unknown) => {
+      this.deviceKey = null;
+      throw error;
+    });
+    return createHmac('sha256', await this.deviceKey).update(`${account}\0${nonce}`).digest('base64url');
   }
+}
+
+/**
+ * A random key kept in meta under `name`, made by whichever process needs it first: every process
+ * on the database signs and checks with the same one. It never changes once written.
+ */
+export async function sharedSecret(db: Db, name: string): Promise<Buffer> {
+  await run(db, sql`INSERT INTO meta (key, value) VALUES (${name}, ${randomBytes(32).toString('base64')}) ON CONFLICT (key) DO NOTHING`);
+  return Buffer.from((await getMeta(db, name))!, 'base64');
 }

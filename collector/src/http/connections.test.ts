@@ -15,14 +15,14 @@ let server: ServerType;
 let port: number;
 
 beforeAll(async () => {
-  collector = createCollector({ dbFile: join(mkdtempSync(join(tmpdir(), 'tiebreak-conns-')), 'test.db'), log: pino({ level: 'silent' }) });
+  collector = await createCollector({ dbFile: join(mkdtempSync(join(tmpdir(), 'tiebreak-conns-')), 'test.db'), log: pino({ level: 'silent' }) });
   const limits = { ...DEFAULT_SERVER_LIMITS, maxConnectionsPerAddress: 20, headersTimeoutMs: 1_000, requestTimeoutMs: 2_000 };
   ({ server, port } = await listen(collector, 0, '127.0.0.1', undefined, limits));
 });
 afterAll(async () => {
   (server as Server).closeAllConnections();
   await new Promise((done) => server.close(done));
-  collector.close();
+  await collector.close();
 });
 
 /** A connection from another loopback address that starts a login and sends its body a byte at a time. */

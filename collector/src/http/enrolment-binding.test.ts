@@ -12,124 +12,128 @@ import { createSession, createUser } from '../accounts/users.ts';
 import { createCollector, listen, type Collector } from '../collector.ts';
 import { decodeOcsXml } from '../protocols/ocs-xml.ts';
 import { peerInventory } from '../protocols/peer-inventory.ts';
+import { sql, value } from '../store/db.ts';
+import { ENGINES, newDatabaseLocation } from '../store/test-database.ts';
 import { createToken } from '../store/tokens.ts';
 import type { ServerType } from '@hono/node-server';
 
-let collector: Collector;
-let server: ServerType;
-let port: number;
-let admin: { cookie: string; csrf: string };
+describe.each(ENGINES)('%s', (engine) => {
+  let collector: Collector;
+  let server: ServerType;
+  let port: number;
+  let admin: { cookie: string; csrf: string };
 
-beforeAll(async () => {
-  collector = createCollector({ dbFile: join(mkdtempSync(join(tmpdir(), 'tiebreak-binding-')), 'test.db'), log: pino({ level: 'silent' }) });
-  const session = createSession(collector.db, createUser(collector.db, 'admin-user', 'admin', 'a long enough password'));
-  admin = { cookie: `tb_session=${session.cookie}`, csrf: session.csrf };
-  ({ server, port } = await listen(collector, 0, '127.0.0.1'));
-});
-afterAll(async () => {
-  await new Promise((done) => server.close(done));
-  collector.close();
-});
-
-/** An enrolment whose body arrives `delayMs` after its headers, over real HTTP. */
-function slowEnrol(token: string, host: { id: string; hostname: string }, delayMs: number): Promise<{ status: number; body: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ host_id: host.id, hostname: host.hostname });
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/enrol', method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.flushHeaders();
-    setTimeout(() => req.end(body), delayMs);
+  beforeAll(async () => {
+    collector = await createCollector({ dbFile: await newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-binding-')), 'test.db')), log: pino({ level: 'silent' }) });
+    const session = await createSession(collector.db, await createUser(collector.db, 'admin-user', 'admin', 'a long enough password'));
+    admin = { cookie: `tb_session=${session.cookie}`, csrf: session.csrf };
+    ({ server, port } = await listen(collector, 0, '127.0.0.1'));
   });
-}
-
-const api = (path: string, bearer: string, body: unknown) =>
-  collector.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const enrol = async (token: string, host: { id: string; hostname: string }) => {
-  const res = await api('/api/v1/enrol', token, { host_id: host.id, hostname: host.hostname });
-  return { status: res.status, body: (await res.json()) as { credential: string; agent_id: number; status?: string } };
-};
-const itemsOf = (hostId: string) =>
-  collector.db.prepare('SELECT COUNT(i.host_id) FROM hosts h LEFT JOIN installations i ON i.host_id = h.id WHERE h.host_key = ? GROUP BY h.id').pluck().get(hostId) as number | undefined;
-const adminPost = (path: string) =>
-  collector.app.request(path, { method: 'POST', headers: { cookie: admin.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: admin.csrf }) });
-const fleet = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `Tool ${i}`, version: '1.0', publisher: 'Somebody' }));
-
-describe('enrolment', () => {
-  it('counts a token of one use when it is used: 20 slow enrolments at once, exactly one accepted', async () => {
-    const { token } = createToken(collector.db, { name: 'once', maxUses: 1 });
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => slowEnrol(token, makeInventory({ machine: `slow-${i}` }).host, 300)));
-    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
-    expect(answers.filter((a) => a.status === 401).map((a) => a.body.error)).toEqual(Array(19).fill('enrolment token already used 1 times (limit 1)'));
-    expect(collector.db.prepare("SELECT uses FROM enrolment_tokens WHERE name = 'once'").pluck().get()).toBe(1);
+  afterAll(async () => {
+    await new Promise((done) => server.close(done));
+    await collector.close();
   });
 
-  it("binds a host to its first credential: a re-enrolment waits for an admin's approval, nothing stored before", async () => {
-    const { token } = createToken(collector.db, 'binding');
-    const machine = makeInventory({ machine: 'bound', software: fleet(300) });
-    const first = await enrol(token, machine.host);
-    expect(first.status).toBe(201);
-    expect((await api('/api/v1/inventories', first.body.credential, machine)).status).toBe(200);
-    const stored = itemsOf(machine.host.id)!;
-    expect(stored).toBeGreaterThanOrEqual(300);
-
-    const claim = await enrol(token, machine.host);
-    expect(claim.status).toBe(202);
-    expect(claim.body.status).toBe('pending-approval');
-    const refused = await api('/api/v1/inventories', claim.body.credential, { ...makeInventory({ machine: 'bound', software: fleet(1) }) });
-    expect(refused.status).toBe(503);
-    expect(((await refused.json()) as { error: string }).error).toMatch(/an admin must approve/);
-    expect(itemsOf(machine.host.id)).toBe(stored);
-    // The original agent goes on as before.
-    expect((await api('/api/v1/inventories', first.body.credential, { ...machine, id: crypto.randomUUID() })).status).toBe(200);
-
-    const page = await (await collector.app.request('/agents', { headers: { cookie: admin.cookie } })).text();
-    expect(page).toContain('Agents en attente d’approbation');
-    expect(page).toContain(`/agents/${claim.body.agent_id}/approve`);
-    expect(page).toContain(`/agents/${claim.body.agent_id}/refuse`);
-
-    expect((await adminPost(`/agents/${claim.body.agent_id}/approve`)).status).toBe(302);
-    expect((await api('/api/v1/inventories', claim.body.credential, makeInventory({ machine: 'bound', software: fleet(2) }))).status).toBe(200);
-    expect(itemsOf(machine.host.id)).toBeLessThan(10);
-
-    // Refused: the credential is revoked.
-    const impostor = await enrol(token, machine.host);
-    expect(impostor.status).toBe(202);
-    expect((await adminPost(`/agents/${impostor.body.agent_id}/refuse`)).status).toBe(302);
-    expect((await api('/api/v1/inventories', impostor.body.credential, machine)).status).toBe(401);
-    expect(await (await collector.app.request('/agents', { headers: { cookie: admin.cookie } })).text()).toContain('Refusé');
-  });
-
-  it("holds another tool's report claiming a known host (its SMBIOS UUID) with another token until approved", async () => {
-    const xml = readFileSync(new URL('../protocols/fixtures/ocsinventory-2.10-debian12.ocs', import.meta.url), 'utf8');
-    const host = peerInventory(decodeOcsXml(xml)).host;
-    const { token } = createToken(collector.db, 'tiebreak-agents');
-    const owner = await enrol(token, host);
-    expect(owner.status).toBe(201);
-    expect((await api('/api/v1/inventories', owner.body.credential, { ...makeInventory({ software: fleet(300) }), host })).status).toBe(200);
-    const stored = itemsOf(host.id)!;
-    expect(stored).toBeGreaterThanOrEqual(300);
-
-    const other = createToken(collector.db, 'someone-else').token;
-    const report = await collector.app.request('/ocsinventory', {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`x:${other}`).toString('base64')}`, 'content-type': 'application/x-compress-zlib' },
-      body: deflateSync(xml),
+  /** An enrolment whose body arrives `delayMs` after its headers, over real HTTP. */
+  function slowEnrol(token: string, host: { id: string; hostname: string }, delayMs: number): Promise<{ status: number; body: Record<string, unknown> }> {
+    return new Promise((resolve, reject) => {
+      const body = JSON.stringify({ host_id: host.id, hostname: host.hostname });
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/enrol', method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+      setTimeout(() => req.end(body), delayMs);
     });
-    expect(report.status).toBe(503);
-    expect(itemsOf(host.id)).toBe(stored);
-    const pending = collector.db.prepare("SELECT id FROM agents WHERE host_key = ? AND approval = 'pending' AND protocol = 'ocs-xml'").pluck().get(host.id) as number;
-    expect(pending).toBeGreaterThan(0);
-    expect((await adminPost(`/agents/${pending}/approve`)).status).toBe(302);
-    const again = await collector.app.request('/ocsinventory', {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`x:${other}`).toString('base64')}`, 'content-type': 'application/x-compress-zlib' },
-      body: deflateSync(xml),
+  }
+
+  const api = (path: string, bearer: string, body: unknown) =>
+    collector.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const enrol = async (token: string, host: { id: string; hostname: string }) => {
+    const res = await api('/api/v1/enrol', token, { host_id: host.id, hostname: host.hostname });
+    return { status: res.status, body: (await res.json()) as { credential: string; agent_id: number; status?: string } };
+  };
+  const itemsOf = (hostId: string) =>
+    value<number>(collector.db, sql`SELECT COUNT(i.host_id) FROM hosts h LEFT JOIN installations i ON i.host_id = h.id WHERE h.host_key = ${hostId} GROUP BY h.id`);
+  const adminPost = (path: string) =>
+    collector.app.request(path, { method: 'POST', headers: { cookie: admin.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: admin.csrf }) });
+  const fleet = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `Tool ${i}`, version: '1.0', publisher: 'Somebody' }));
+
+  describe('enrolment', () => {
+    it('counts a token of one use when it is used: 20 slow enrolments at once, exactly one accepted', async () => {
+      const { token } = await createToken(collector.db, { name: 'once', maxUses: 1 });
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => slowEnrol(token, makeInventory({ machine: `slow-${i}` }).host, 300)));
+      expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+      expect(answers.filter((a) => a.status === 401).map((a) => a.body.error)).toEqual(Array(19).fill('enrolment token already used 1 times (limit 1)'));
+      expect(await value(collector.db, sql`SELECT uses FROM enrolment_tokens WHERE name = 'once'`)).toBe(1);
     });
-    expect(again.status).toBe(200);
-    expect(itemsOf(host.id)).toBeLessThan(stored);
+
+    it("binds a host to its first credential: a re-enrolment waits for an admin's approval, nothing stored before", async () => {
+      const { token } = await createToken(collector.db, 'binding');
+      const machine = makeInventory({ machine: 'bound', software: fleet(300) });
+      const first = await enrol(token, machine.host);
+      expect(first.status).toBe(201);
+      expect((await api('/api/v1/inventories', first.body.credential, machine)).status).toBe(200);
+      const stored = (await itemsOf(machine.host.id))!;
+      expect(stored).toBeGreaterThanOrEqual(300);
+
+      const claim = await enrol(token, machine.host);
+      expect(claim.status).toBe(202);
+      expect(claim.body.status).toBe('pending-approval');
+      const refused = await api('/api/v1/inventories', claim.body.credential, { ...makeInventory({ machine: 'bound', software: fleet(1) }) });
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: string }).error).toMatch(/an admin must approve/);
+      expect(await itemsOf(machine.host.id)).toBe(stored);
+      // The original agent goes on as before.
+      expect((await api('/api/v1/inventories', first.body.credential, { ...machine, id: crypto.randomUUID() })).status).toBe(200);
+
+      const page = await (await collector.app.request('/agents', { headers: { cookie: admin.cookie } })).text();
+      expect(page).toContain('Agents en attente d’approbation');
+      expect(page).toContain(`/agents/${claim.body.agent_id}/approve`);
+      expect(page).toContain(`/agents/${claim.body.agent_id}/refuse`);
+
+      expect((await adminPost(`/agents/${claim.body.agent_id}/approve`)).status).toBe(302);
+      expect((await api('/api/v1/inventories', claim.body.credential, makeInventory({ machine: 'bound', software: fleet(2) }))).status).toBe(200);
+      expect(await itemsOf(machine.host.id)).toBeLessThan(10);
+
+      // Refused: the credential is revoked.
+      const impostor = await enrol(token, machine.host);
+      expect(impostor.status).toBe(202);
+      expect((await adminPost(`/agents/${impostor.body.agent_id}/refuse`)).status).toBe(302);
+      expect((await api('/api/v1/inventories', impostor.body.credential, machine)).status).toBe(401);
+      expect(await (await collector.app.request('/agents', { headers: { cookie: admin.cookie } })).text()).toContain('Refusé');
+    });
+
+    it("holds another tool's report claiming a known host (its SMBIOS UUID) with another token until approved", async () => {
+      const xml = readFileSync(new URL('../protocols/fixtures/ocsinventory-2.10-debian12.ocs', import.meta.url), 'utf8');
+      const host = peerInventory(decodeOcsXml(xml)).host;
+      const { token } = await createToken(collector.db, 'tiebreak-agents');
+      const owner = await enrol(token, host);
+      expect(owner.status).toBe(201);
+      expect((await api('/api/v1/inventories', owner.body.credential, { ...makeInventory({ software: fleet(300) }), host })).status).toBe(200);
+      const stored = (await itemsOf(host.id))!;
+      expect(stored).toBeGreaterThanOrEqual(300);
+
+      const other = (await createToken(collector.db, 'someone-else')).token;
+      const report = await collector.app.request('/ocsinventory', {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`x:${other}`).toString('base64')}`, 'content-type': 'application/x-compress-zlib' },
+        body: deflateSync(xml),
+      });
+      expect(report.status).toBe(503);
+      expect(await itemsOf(host.id)).toBe(stored);
+      const pending = (await value<number>(collector.db, sql`SELECT id FROM agents WHERE host_key = ${host.id} AND approval = 'pending' AND protocol = 'ocs-xml'`))!;
+      expect(pending).toBeGreaterThan(0);
+      expect((await adminPost(`/agents/${pending}/approve`)).status).toBe(302);
+      const again = await collector.app.request('/ocsinventory', {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`x:${other}`).toString('base64')}`, 'content-type': 'application/x-compress-zlib' },
+        body: deflateSync(xml),
+      });
+      expect(again.status).toBe(200);
+      expect(await itemsOf(host.id)).toBeLessThan(stored);
+    });
   });
 });

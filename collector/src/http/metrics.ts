@@ -1,11 +1,11 @@
 // Prometheus metrics at GET /metrics (prom-client): inventories accepted and refused by reason, ingest
 // latency, agents seen, the database's size and request latency by route. One registry per collector
 // (not prom-client's global one), so that two collectors in one process keep their own counts.
-import { statSync } from 'node:fs';
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Db } from '../store/db.ts';
+import { rows, sql, value, type Db } from '../store/db.ts';
+import { databaseBytes } from '../store/dialect.ts';
 
 /** Paths where agents report: their answers count as inventories accepted or refused. */
 const REPORT_PATHS: Record<string, string> = {
@@ -75,16 +75,17 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    const seen = (days: number) => db.prepare('SELECT count(*) FROM agents WHERE revoked_at IS NULL AND last_seen_at >= ?').pluck().get(new Date(Date.now() - days * 86_400_000).toISOString()) as number;
+    const seen = async (days: number) =>
+      (await value<number>(db, sql`SELECT count(*) FROM agents WHERE revoked_at IS NULL AND last_seen_at >= ${new Date(Date.now() - days * 86_400_000).toISOString()}`))!;
     new Gauge({
       name: 'tiebreak_agents_seen',
       help: 'Agents in force (not revoked) that reported within the window',
       labelNames: ['within'],
       registers,
-      collect() {
-        this.set({ within: '1d' }, seen(1));
-        this.set({ within: '7d' }, seen(7));
-        this.set({ within: '30d' }, seen(30));
+      async collect() {
+        this.set({ within: '1d' }, await seen(1));
+        this.set({ within: '7d' }, await seen(7));
+        this.set({ within: '30d' }, await seen(30));
       },
     });
     new Gauge({
@@ -92,32 +93,28 @@ export class Metrics {
       help: 'Enrolled agents by state',
       labelNames: ['state'],
       registers,
-      collect() {
-        const rows = db.prepare("SELECT CASE WHEN approval = 'pending' THEN 'pending' WHEN revoked_at IS NOT NULL THEN 'revoked' ELSE 'active' END AS state, count(*) AS n FROM agents GROUP BY 1").all() as { state: string; n: number }[];
-        for (const state of ['active', 'pending', 'revoked']) this.set({ state }, rows.find((r) => r.state === state)?.n ?? 0);
+      async collect() {
+        const states = await rows<{ state: string; n: number }>(
+          db,
+          sql`SELECT CASE WHEN approval = 'pending' THEN 'pending' WHEN revoked_at IS NOT NULL THEN 'revoked' ELSE 'active' END AS state, count(*) AS n FROM agents GROUP BY 1`,
+        );
+        for (const state of ['active', 'pending', 'revoked']) this.set({ state }, states.find((r) => r.state === state)?.n ?? 0);
       },
     });
     new Gauge({
       name: 'tiebreak_database_bytes',
-      help: 'Size of the SQLite database on disk, its write-ahead log included',
+      help: 'Size of the database: the SQLite file with its write-ahead log, or the PostgreSQL database',
       registers,
-      collect() {
-        const size = (file: string) => {
-          try {
-            return statSync(file).size;
-          } catch {
-            return 0;
-          }
-        };
-        this.set(db.memory ? 0 : size(db.name) + size(`${db.name}-wal`));
+      async collect() {
+        this.set(await databaseBytes(db));
       },
     });
     new Gauge({
       name: 'tiebreak_hosts',
       help: 'Hosts in the inventory',
       registers,
-      collect() {
-        this.set(db.prepare('SELECT count(*) FROM hosts').pluck().get() as number);
+      async collect() {
+        this.set((await value<number>(db, sql`SELECT count(*) FROM hosts`))!);
       },
     });
   }

@@ -14,9 +14,9 @@ import { createToken } from '../store/tokens.ts';
 let collector: Collector;
 let token: string;
 
-beforeAll(() => {
-  collector = createCollector({ dbFile: join(mkdtempSync(join(tmpdir(), 'tiebreak-bombs-')), 'test.db'), log: pino({ level: 'silent' }) });
-  token = createToken(collector.db, 'bombs').token;
+beforeAll(async () => {
+  collector = await createCollector({ dbFile: join(mkdtempSync(join(tmpdir(), 'tiebreak-bombs-')), 'test.db'), log: pino({ level: 'silent' }) });
+  token = (await createToken(collector.db, 'bombs')).token;
 });
 afterAll(() => collector.close());
 

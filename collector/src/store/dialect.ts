@@ -2,7 +2,8 @@
 // queries stay the same on both (store/db.ts). Add a function here rather than testing the engine
 // in a query module.
 import { sql, type RawBuilder } from 'kysely';
-import { engineOf, type Db } from './db.ts';
+import { statSync } from 'node:fs';
+import { engineOf, sqliteHandle, value, type Db } from './db.ts';
 
 /** `text LIKE pattern`, ignoring ASCII case on both (SQLite's LIKE does; PostgreSQL's ILIKE). */
 export function likeIgnoringCase(db: Db, text: RawBuilder<unknown>, pattern: string): RawBuilder<unknown> {
@@ -35,4 +36,28 @@ export async function readSnapshot<T>(db: Db, work: (db: Db) => Promise<T>): Pro
       await sql`COMMIT`.execute(connection);
     }
   });
+}
+
+/** The database's size in bytes: the SQLite file with its write-ahead log (0 in memory), or PostgreSQL's database. */
+export async function databaseBytes(db: Db): Promise<number> {
+  const raw = sqliteHandle(db);
+  if (!raw) return (await value<number>(db, sql`SELECT pg_database_size(current_database())`)) ?? 0;
+  if (raw.memory) return 0;
+  const size = (file: string) => {
+    try {
+      return statSync(file).size;
+    } catch {
+      return 0;
+    }
+  };
+  return size(raw.name) + size(`${raw.name}-wal`);
+}
+
+/**
+ * Whether an error is the database refusing a write for want of room (SQLite: full disk or I/O
+ * error, and the rollback that follows; PostgreSQL: SQLSTATE class 53, disk_full or out of memory).
+ */
+export function isStorageFull(error: Error): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || (code === 'SQLITE_ERROR' && /no transaction is active/.test(error.message)) || code === '53100';
 }

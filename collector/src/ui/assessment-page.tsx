@@ -11,7 +11,7 @@ import type { ScenarioResult } from '../assessment/scenario.ts';
 import { Bars, TrendLine } from './charts.tsx';
 import { colon, Csrf, formatDate, formatEuro, formatNumber, formatPercent, label, lawLabel, Layout, maturityLabel, OriginTag, isAdmin, type PageContext } from './layout.tsx';
 
-type History = ReturnType<typeof history>;
+type History = Awaited<ReturnType<typeof history>>;
 
 const pct = (ctx: PageContext, n: number | null | undefined) => formatPercent(ctx, n);
 const eur = (ctx: PageContext, n: number | null | undefined) => formatEuro(ctx, n);

@@ -120,18 +120,18 @@ export function auditRoutes(deps: { db: Db; ctxOf: (c: Context<Env>) => PageCont
     return { actor: q.actor?.slice(0, 100), action: q.action?.slice(0, 100), from: q.from, to: q.to, page: q.page };
   };
   const forbidden = (c: Context<Env>) => c.text(deps.ctxOf(c).t.audit.adminsOnly, 403);
-  app.get('/settings/audit', (c) => {
+  app.get('/settings/audit', async (c) => {
     const ctx = deps.ctxOf(c);
     if (!isAdmin(ctx)) return forbidden(c);
     const filters = filtersOf(c);
-    const { rows, total, page } = listAudit(deps.db, filters);
+    const { rows, total, page } = await listAudit(deps.db, filters);
     return c.html(<AuditPage ctx={ctx} rows={rows} total={total} page={page} filters={filters} />);
   });
-  const exportAudit = (c: Context<Env>) => {
+  const exportAudit = async (c: Context<Env>) => {
     const ctx = deps.ctxOf(c);
     if (!isAdmin(ctx)) return forbidden(c);
     const t = ctx.t.audit;
-    const { rows } = listAudit(deps.db, { ...filtersOf(c), page: '1' }, EXPORT_LIMIT);
+    const { rows } = await listAudit(deps.db, { ...filtersOf(c), page: '1' }, EXPORT_LIMIT);
     return deps.exportTable(c, 'audit', {
       columns: [
         { key: 'at', label: t.at },

@@ -28,7 +28,7 @@ export interface DirectoryRoutesContext {
 
 export function directoryRoutes(ctx: DirectoryRoutesContext): Hono<Env> {
   const app = new Hono<Env>();
-  const oidc = ctx.directory.oidc ? new OidcLogin(ctx.directory.oidc) : null;
+  const oidc = ctx.directory.oidc ? new OidcLogin(ctx.directory.oidc, ctx.db) : null;
   const refuse = (c: Context<Env>, status: 400 | 403 | 409 | 502, error: string) => {
     const lang = langOf(c);
     const page = <LoginPage ctx={{ lang, t: DICTS[lang], session: null, path: '/login' }} next="/" csrf="" error={error} methods={{ form: false, oidcLabel: ctx.directory.oidc?.label }} />;
@@ -64,19 +64,19 @@ export function directoryRoutes(ctx: DirectoryRoutesContext): Hono<Env> {
       return refuse(c, error.kind === 'state' ? 400 : 502, t[error.kind === 'no-role' ? 'noGroup' : error.kind]);
     }
     if (!identity.role) {
-      endDirectorySessions(ctx.db, 'oidc', identity.externalId);
+      await endDirectorySessions(ctx.db, 'oidc', identity.externalId);
       ctx.log.warn({ ip, username: identity.username }, 'OpenID login refused: no mapped group or claim');
       return refuse(c, 403, t.noGroup);
     }
     let user;
     try {
-      user = directoryAccount(ctx.db, 'oidc', identity.externalId, identity.username, identity.role);
+      user = await directoryAccount(ctx.db, 'oidc', identity.externalId, identity.username, identity.role);
     } catch (error) {
       if (!(error instanceof AccountError)) throw error;
       ctx.log.warn({ ip, username: identity.username, reason: error.message }, 'OpenID login refused');
       return refuse(c, 409, t.conflict);
     }
-    const session = createSession(ctx.db, user.id);
+    const session = await createSession(ctx.db, user.id);
     setSessionCookie(c, session.cookie);
     ctx.log.info({ username: user.username, role: user.role, ip, via: 'oidc' }, 'login');
     // Not a redirect: after the provider's cross-site redirect, a browser withholds the SameSite=Strict

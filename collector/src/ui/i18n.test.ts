@@ -13,6 +13,8 @@ import { AUDIT_ACTIONS, recordAudit } from '../accounts/audit.ts';
 import { createSession, createUser } from '../accounts/users.ts';
 import { TRACKED } from '../assessment/history.ts';
 import { createCollector, type Collector } from '../collector.ts';
+import { first, sql, value } from '../store/db.ts';
+import { ENGINES, newDatabaseLocation } from '../store/test-database.ts';
 import { createToken, enrolAgent } from '../store/tokens.ts';
 import { count, formatDate, formatEuro, formatNumber, formatPercent, NNBSP, typeset } from './format.ts';
 import { DICTS, type Lang } from './i18n.ts';
@@ -34,253 +36,255 @@ const SERVER_SOFTWARE = [
 ];
 const DATA_STRINGS = [...WORKSTATION_SOFTWARE, ...SERVER_SOFTWARE].flatMap((s) => [s.name, s.publisher]);
 
-let collector: Collector;
-let cookie: string;
-let productId: number;
-let vendorId: string;
-let hostId: number;
+describe.each(ENGINES)('%s', (engine) => {
+  let collector: Collector;
+  let cookie: string;
+  let productId: number;
+  let vendorId: string;
+  let hostId: number;
 
-function send(inventory: ReturnType<typeof makeInventory>) {
-  const token = createToken(collector.db, `agent-${inventory.host.hostname}`);
-  const enrolment = enrolAgent(collector.db, token.id, { id: inventory.host.id, hostname: inventory.host.hostname }, null);
-  if (!enrolment.ok) throw new Error(enrolment.reason);
-  return collector.app.request('/api/v1/inventories', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${enrolment.credential}`, 'content-type': 'application/json' },
-    body: JSON.stringify(inventory),
+  async function send(inventory: ReturnType<typeof makeInventory>) {
+    const token = await createToken(collector.db, `agent-${inventory.host.hostname}`);
+    const enrolment = await enrolAgent(collector.db, token.id, { id: inventory.host.id, hostname: inventory.host.hostname }, null);
+    if (!enrolment.ok) throw new Error(enrolment.reason);
+    return collector.app.request('/api/v1/inventories', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${enrolment.credential}`, 'content-type': 'application/json' },
+      body: JSON.stringify(inventory),
+    });
+  }
+
+  beforeAll(async () => {
+    collector = await createCollector({ dbFile: await newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-i18n-')), 'test.db')), log: pino({ level: 'silent' }), snapshotDelayMs: 0 });
+    const session = await createSession(collector.db, await createUser(collector.db, 'dsi', 'admin', 'a long enough password'));
+    cookie = `tb_session=${session.cookie}`;
+    for (let i = 1; i <= 3; i++) expect((await send(makeInventory({ machine: `poste-${i}`, software: WORKSTATION_SOFTWARE }))).status).toBe(200);
+    const server = makeInventory({ machine: 'srv-1', osFamily: 'linux', osName: 'Debian GNU/Linux 12 (bookworm)', software: SERVER_SOFTWARE });
+    expect((await send({ ...server, os: { ...server.os, family: 'linux', version: '12' } })).status).toBe(200);
+    await collector.takeSnapshot();
+    // The audit log's page with an entry, and a category's criticality set by the DSI.
+    await recordAudit(collector.db, { actor: { kind: 'user', name: 'dsi', ip: '192.0.2.10' }, action: 'criticality.category', details: 'browser=3' }, new Date('2026-12-01T09:15:30Z'));
+    // A product of a non-European vendor with a law note, its vendor, a host: their detail pages.
+    const chrome = await first<{ id: number; vendor_id: string }>(collector.db, sql`SELECT id, vendor_id FROM catalogue WHERE name = 'Google Chrome'`);
+    if (!chrome) throw new Error('Google Chrome was not recognised: the test data no longer fits the rules');
+    productId = chrome.id;
+    vendorId = chrome.vendor_id;
+    hostId = (await value<number>(collector.db, sql`SELECT id FROM hosts ORDER BY id LIMIT 1`))!;
   });
-}
+  afterAll(() => collector?.close());
 
-beforeAll(async () => {
-  collector = createCollector({ dbFile: join(mkdtempSync(join(tmpdir(), 'tiebreak-i18n-')), 'test.db'), log: pino({ level: 'silent' }), snapshotDelayMs: 0 });
-  const session = createSession(collector.db, createUser(collector.db, 'dsi', 'admin', 'a long enough password'));
-  cookie = `tb_session=${session.cookie}`;
-  for (let i = 1; i <= 3; i++) expect((await send(makeInventory({ machine: `poste-${i}`, software: WORKSTATION_SOFTWARE }))).status).toBe(200);
-  const server = makeInventory({ machine: 'srv-1', osFamily: 'linux', osName: 'Debian GNU/Linux 12 (bookworm)', software: SERVER_SOFTWARE });
-  expect((await send({ ...server, os: { ...server.os, family: 'linux', version: '12' } })).status).toBe(200);
-  collector.takeSnapshot();
-  // The audit log's page with an entry, and a category's criticality set by the DSI.
-  recordAudit(collector.db, { actor: { kind: 'user', name: 'dsi', ip: '192.0.2.10' }, action: 'criticality.category', details: 'browser=3' }, new Date('2026-12-01T09:15:30Z'));
-  // A product of a non-European vendor with a law note, its vendor, a host: their detail pages.
-  const chrome = collector.db.prepare("SELECT id, vendor_id FROM catalogue WHERE name = 'Google Chrome'").get() as { id: number; vendor_id: string } | undefined;
-  if (!chrome) throw new Error('Google Chrome was not recognised: the test data no longer fits the rules');
-  productId = chrome.id;
-  vendorId = chrome.vendor_id;
-  hostId = (collector.db.prepare('SELECT id FROM hosts ORDER BY id LIMIT 1').get() as { id: number }).id;
-});
-afterAll(() => collector?.close());
-
-const PAGES = () => [
-  '/',
-  '/vendors',
-  `/vendors/${encodeURIComponent(vendorId)}`,
-  '/products',
-  `/products/${productId}`,
-  '/unknown',
-  '/hosts',
-  `/hosts/${hostId}`,
-  '/assessment',
-  '/agents',
-  '/settings',
-  '/settings/audit',
-  '/report',
-  '/federation',
-];
-
-async function page(path: string, lang: Lang): Promise<string> {
-  const res = await collector.app.request(path, { headers: { cookie: `${cookie}; tb_lang=${lang}` } });
-  expect(res.status, `${path} in ${lang}`).toBe(200);
-  return res.text();
-}
-
-/** The text a reader sees: every text node, without scripts, styles, tags and their attributes. */
-function visibleText(html: string): string[] {
-  return html
-    .replace(/<(script|style|pre|code)\b[^>]*>[\s\S]*?<\/\1>/gi, ' ')
-    .split(/<[^>]*>/)
-    .map((s) =>
-      s
-        .replace(/&lt;/g, '<')
-        .replace(/&gt;/g, '>')
-        .replace(/&quot;/g, '"')
-        .replace(/&#39;/g, "'")
-        .replace(/&amp;/g, '&')
-        .trim(),
-    )
-    .filter(Boolean);
-}
-
-/** Every string of a dictionary, with its path. */
-function leaves(value: unknown, path = ''): [string, string][] {
-  if (typeof value === 'string') return [[path, value]];
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => leaves(v, path ? `${path}.${k}` : k));
-  return [];
-}
-/** Every key path of a dictionary (groups included), so a missing group or leaf shows. */
-function keyPaths(value: unknown, path = ''): string[] {
-  if (!value || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([k, v]) => {
-    const p = path ? `${path}.${k}` : k;
-    return [p, ...keyPaths(v, p)];
-  });
-}
-
-/** What agents sent and what the rules name (products, vendors, alternatives): names, in no language. */
-let namesCache: string[] | undefined;
-function names(): string[] {
-  if (namesCache) return namesCache;
-  const rules = collector.baseRules;
-  const all = [...DATA_STRINGS, ...[...rules.alternatives.values()].map((a) => a.name)];
-  for (const v of rules.vendors.values()) all.push(v.name, ...v.products.map((p) => p.name));
-  // Longest first, so a name is never cut by a shorter one inside it.
-  return (namesCache = [...new Set(all)].filter((n) => n.length > 2).sort((a, b) => b.length - a.length));
-}
-
-/** Ids the code uses that must never reach a page as such. */
-function rawIds(): string[] {
-  const rules = collector.baseRules;
-  return [
-    ...rules.categories.keys(),
-    ...Object.keys(DICTS.fr.origins),
-    ...AREAS,
-    ...Object.keys(DICTS.fr.licences),
-    ...MATURITIES,
-    ...Object.keys(DICTS.fr.evidences),
-    ...Object.keys(DICTS.fr.roles),
-    ...Object.keys(DICTS.fr.criticalitySources),
-    ...Object.keys(DICTS.fr.sources),
-    ...AUDIT_ACTIONS,
-    ...TRACKED,
-    ...Object.keys(DICTS.fr.audit.groups),
+  const PAGES = () => [
+    '/',
+    '/vendors',
+    `/vendors/${encodeURIComponent(vendorId)}`,
+    '/products',
+    `/products/${productId}`,
+    '/unknown',
+    '/hosts',
+    `/hosts/${hostId}`,
+    '/assessment',
+    '/agents',
+    '/settings',
+    '/settings/audit',
+    '/report',
+    '/federation',
   ];
-}
 
-// English words and notes that leaked into French pages before, and the extraterritorial laws' text.
-const ENGLISH_ONLY = /\b(default|domain|mature|usable|emerging|community|line|lines|rows|yes|no|estimate|providers|held abroad|n\/a)\b/;
+  async function page(path: string, lang: Lang): Promise<string> {
+    const res = await collector.app.request(path, { headers: { cookie: `${cookie}; tb_lang=${lang}` } });
+    expect(res.status, `${path} in ${lang}`).toBe(200);
+    return res.text();
+  }
 
-describe('dictionaries', () => {
-  it('have the same keys in French and English, every leaf a non-empty string', () => {
-    // Laws are keyed by the rules' English text: French translates them, English shows them as they are.
-    const fr = keyPaths(DICTS.fr).filter((k) => !k.startsWith('laws.'));
-    const en = keyPaths(DICTS.en).filter((k) => !k.startsWith('laws.'));
-    expect(fr.filter((k) => !en.includes(k)), 'keys missing in English').toEqual([]);
-    expect(en.filter((k) => !fr.includes(k)), 'keys missing in French').toEqual([]);
-    for (const lang of ['fr', 'en'] as const) for (const [path, s] of leaves(DICTS[lang])) expect(s.trim(), `${lang}.${path}`).not.toBe('');
+  /** The text a reader sees: every text node, without scripts, styles, tags and their attributes. */
+  function visibleText(html: string): string[] {
+    return html
+      .replace(/<(script|style|pre|code)\b[^>]*>[\s\S]*?<\/\1>/gi, ' ')
+      .split(/<[^>]*>/)
+      .map((s) =>
+        s
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>')
+          .replace(/&quot;/g, '"')
+          .replace(/&#39;/g, "'")
+          .replace(/&amp;/g, '&')
+          .trim(),
+      )
+      .filter(Boolean);
+  }
+
+  /** Every string of a dictionary, with its path. */
+  function leaves(value: unknown, path = ''): [string, string][] {
+    if (typeof value === 'string') return [[path, value]];
+    if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => leaves(v, path ? `${path}.${k}` : k));
+    return [];
+  }
+  /** Every key path of a dictionary (groups included), so a missing group or leaf shows. */
+  function keyPaths(value: unknown, path = ''): string[] {
+    if (!value || typeof value !== 'object') return [];
+    return Object.entries(value).flatMap(([k, v]) => {
+      const p = path ? `${path}.${k}` : k;
+      return [p, ...keyPaths(v, p)];
+    });
+  }
+
+  /** What agents sent and what the rules name (products, vendors, alternatives): names, in no language. */
+  let namesCache: string[] | undefined;
+  function names(): string[] {
+    if (namesCache) return namesCache;
+    const rules = collector.baseRules;
+    const all = [...DATA_STRINGS, ...[...rules.alternatives.values()].map((a) => a.name)];
+    for (const v of rules.vendors.values()) all.push(v.name, ...v.products.map((p) => p.name));
+    // Longest first, so a name is never cut by a shorter one inside it.
+    return (namesCache = [...new Set(all)].filter((n) => n.length > 2).sort((a, b) => b.length - a.length));
+  }
+
+  /** Ids the code uses that must never reach a page as such. */
+  function rawIds(): string[] {
+    const rules = collector.baseRules;
+    return [
+      ...rules.categories.keys(),
+      ...Object.keys(DICTS.fr.origins),
+      ...AREAS,
+      ...Object.keys(DICTS.fr.licences),
+      ...MATURITIES,
+      ...Object.keys(DICTS.fr.evidences),
+      ...Object.keys(DICTS.fr.roles),
+      ...Object.keys(DICTS.fr.criticalitySources),
+      ...Object.keys(DICTS.fr.sources),
+      ...AUDIT_ACTIONS,
+      ...TRACKED,
+      ...Object.keys(DICTS.fr.audit.groups),
+    ];
+  }
+
+  // English words and notes that leaked into French pages before, and the extraterritorial laws' text.
+  const ENGLISH_ONLY = /\b(default|domain|mature|usable|emerging|community|line|lines|rows|yes|no|estimate|providers|held abroad|n\/a)\b/;
+
+  describe('dictionaries', () => {
+    it('have the same keys in French and English, every leaf a non-empty string', () => {
+      // Laws are keyed by the rules' English text: French translates them, English shows them as they are.
+      const fr = keyPaths(DICTS.fr).filter((k) => !k.startsWith('laws.'));
+      const en = keyPaths(DICTS.en).filter((k) => !k.startsWith('laws.'));
+      expect(fr.filter((k) => !en.includes(k)), 'keys missing in English').toEqual([]);
+      expect(en.filter((k) => !fr.includes(k)), 'keys missing in French').toEqual([]);
+      for (const lang of ['fr', 'en'] as const) for (const [path, s] of leaves(DICTS[lang])) expect(s.trim(), `${lang}.${path}`).not.toBe('');
+    });
+
+    it('translate every extraterritorial law of the rules into French', () => {
+      const laws = [...collector.baseRules.countries.values()].flatMap((c) => c.laws ?? []);
+      expect(laws.length).toBeGreaterThan(0);
+      expect(laws.filter((law) => !DICTS.fr.laws[law]), 'laws without a French text in i18n.ts').toEqual([]);
+    });
+
+    it('name every category in both languages', () => {
+      const missing = [...collector.baseRules.categories.values()].filter((c) => !c.name.fr || !c.name.en || c.name.fr === c.id || c.name.en === c.id);
+      expect(missing.map((c) => c.id)).toEqual([]);
+    });
+
+    it('typeset French high punctuation with a narrow no-break space, and English not at all', () => {
+      for (const [path, s] of leaves(DICTS.fr)) expect(s, `fr.${path}`).not.toMatch(/ [:;?!](\s|$)/);
+      for (const [path, s] of leaves(DICTS.en)) expect(s, `en.${path}`).not.toMatch(/[ \u202f][;:?!](\s|$)/);
+      expect(DICTS.fr.login.tooMany).toBe(`Trop de tentatives${NNBSP}: réessayez dans {s} secondes.`);
+    });
   });
 
-  it('translate every extraterritorial law of the rules into French', () => {
-    const laws = [...collector.baseRules.countries.values()].flatMap((c) => c.laws ?? []);
-    expect(laws.length).toBeGreaterThan(0);
-    expect(laws.filter((law) => !DICTS.fr.laws[law]), 'laws without a French text in i18n.ts').toEqual([]);
+  describe('formats', () => {
+    it('write numbers, percents, euros, dates and plurals as each language does', () => {
+      expect(formatNumber('fr', 25.34)).toBe('25,3');
+      expect(formatNumber('fr', 12345)).toBe(`12${NNBSP}345`);
+      expect(formatNumber('en', 12345.67)).toBe('12,345.7');
+      expect(formatPercent('fr', 75)).toBe(`75${NNBSP}%`);
+      expect(formatPercent('en', 75)).toBe('75%');
+      expect(formatEuro('fr', 1234.4)).toBe(`1${NNBSP}234${NNBSP}€`);
+      expect(formatEuro('en', 1234.4)).toBe('€1,234');
+      expect(formatDate('fr', '2026-12-02T08:52:00Z')).toBe('2 décembre 2026');
+      expect(formatDate('fr', '2026-12-01')).toBe('1er décembre 2026');
+      expect(formatDate('en', '2026-12-02')).toBe('2 December 2026');
+      expect([0, 1, 2].map((n) => count('fr', n, 'ligne', 'lignes'))).toEqual(['0 ligne', '1 ligne', '2 lignes']);
+      expect([0, 1, 2].map((n) => count('en', n, 'line', 'lines'))).toEqual(['0 lines', '1 line', '2 lines']);
+      expect(typeset('Voir : https://exemple.fr:8443/a à 10:30 ; fini !')).toBe(`Voir${NNBSP}: https://exemple.fr:8443/a à 10:30${NNBSP}; fini${NNBSP}!`);
+      expect(typeset('en-tête « Authorization: Bearer JETON »')).toBe(`en-tête «${NNBSP}Authorization: Bearer JETON${NNBSP}»`);
+    });
   });
 
-  it('name every category in both languages', () => {
-    const missing = [...collector.baseRules.categories.values()].filter((c) => !c.name.fr || !c.name.en || c.name.fr === c.id || c.name.en === c.id);
-    expect(missing.map((c) => c.id)).toEqual([]);
-  });
-
-  it('typeset French high punctuation with a narrow no-break space, and English not at all', () => {
-    for (const [path, s] of leaves(DICTS.fr)) expect(s, `fr.${path}`).not.toMatch(/ [:;?!](\s|$)/);
-    for (const [path, s] of leaves(DICTS.en)) expect(s, `en.${path}`).not.toMatch(/[ \u202f][;:?!](\s|$)/);
-    expect(DICTS.fr.login.tooMany).toBe(`Trop de tentatives${NNBSP}: réessayez dans {s} secondes.`);
-  });
-});
-
-describe('formats', () => {
-  it('write numbers, percents, euros, dates and plurals as each language does', () => {
-    expect(formatNumber('fr', 25.34)).toBe('25,3');
-    expect(formatNumber('fr', 12345)).toBe(`12${NNBSP}345`);
-    expect(formatNumber('en', 12345.67)).toBe('12,345.7');
-    expect(formatPercent('fr', 75)).toBe(`75${NNBSP}%`);
-    expect(formatPercent('en', 75)).toBe('75%');
-    expect(formatEuro('fr', 1234.4)).toBe(`1${NNBSP}234${NNBSP}€`);
-    expect(formatEuro('en', 1234.4)).toBe('€1,234');
-    expect(formatDate('fr', '2026-12-02T08:52:00Z')).toBe('2 décembre 2026');
-    expect(formatDate('fr', '2026-12-01')).toBe('1er décembre 2026');
-    expect(formatDate('en', '2026-12-02')).toBe('2 December 2026');
-    expect([0, 1, 2].map((n) => count('fr', n, 'ligne', 'lignes'))).toEqual(['0 ligne', '1 ligne', '2 lignes']);
-    expect([0, 1, 2].map((n) => count('en', n, 'line', 'lines'))).toEqual(['0 lines', '1 line', '2 lines']);
-    expect(typeset('Voir : https://exemple.fr:8443/a à 10:30 ; fini !')).toBe(`Voir${NNBSP}: https://exemple.fr:8443/a à 10:30${NNBSP}; fini${NNBSP}!`);
-    expect(typeset('en-tête « Authorization: Bearer JETON »')).toBe(`en-tête «${NNBSP}Authorization: Bearer JETON${NNBSP}»`);
-  });
-});
-
-describe('pages', () => {
-  it('in French show no raw id and no English word', async () => {
-    const ids = new Set(rawIds());
-    const problems: string[] = [];
-    for (const path of PAGES()) {
-      const html = await page(path, 'fr');
-      expect(html, path).toContain('<html lang="fr"');
-      for (const text of visibleText(html)) {
-        // A cell, an option or a label that is an id as such, or an id inside a sentence.
-        if (ids.has(text)) problems.push(`${path}: raw id "${text}"`);
-        for (const id of ids) if (/[-_]/.test(id) && new RegExp(`(^|[^\\w-])${id}([^\\w-]|$)`).test(text)) problems.push(`${path}: raw id "${id}" in "${text}"`);
-        let prose = text;
-        for (const data of names()) prose = prose.split(data).join('NAME');
-        const english = ENGLISH_ONLY.exec(prose);
-        if (english) problems.push(`${path}: English "${english[0]}" in "${text}"`);
-        // Versions (133.0) are names, not quantities: only a number with a unit or a scale is checked.
-        if (/\d\.\d+\s*(%|€|\/ 100)/.test(prose)) problems.push(`${path}: decimal point in "${text}"`);
-        if (/\d %|\d%/.test(prose)) problems.push(`${path}: percent without a narrow no-break space in "${text}"`);
-        if (/\b\d{4}-\d{2}-\d{2}\b/.test(prose)) problems.push(`${path}: ISO date in "${text}"`);
+  describe('pages', () => {
+    it('in French show no raw id and no English word', async () => {
+      const ids = new Set(rawIds());
+      const problems: string[] = [];
+      for (const path of PAGES()) {
+        const html = await page(path, 'fr');
+        expect(html, path).toContain('<html lang="fr"');
+        for (const text of visibleText(html)) {
+          // A cell, an option or a label that is an id as such, or an id inside a sentence.
+          if (ids.has(text)) problems.push(`${path}: raw id "${text}"`);
+          for (const id of ids) if (/[-_]/.test(id) && new RegExp(`(^|[^\\w-])${id}([^\\w-]|$)`).test(text)) problems.push(`${path}: raw id "${id}" in "${text}"`);
+          let prose = text;
+          for (const data of names()) prose = prose.split(data).join('NAME');
+          const english = ENGLISH_ONLY.exec(prose);
+          if (english) problems.push(`${path}: English "${english[0]}" in "${text}"`);
+          // Versions (133.0) are names, not quantities: only a number with a unit or a scale is checked.
+          if (/\d\.\d+\s*(%|€|\/ 100)/.test(prose)) problems.push(`${path}: decimal point in "${text}"`);
+          if (/\d %|\d%/.test(prose)) problems.push(`${path}: percent without a narrow no-break space in "${text}"`);
+          if (/\b\d{4}-\d{2}-\d{2}\b/.test(prose)) problems.push(`${path}: ISO date in "${text}"`);
+        }
       }
-    }
-    expect(problems).toEqual([]);
-  });
+      expect(problems).toEqual([]);
+    });
 
-  it('in English show no French word of the dictionary and no French typography', async () => {
-    // Words only French uses: from every French string whose English differs, the accented ones.
-    const en = new Map(leaves(DICTS.en));
-    const french = new Set<string>();
-    for (const [path, s] of leaves(DICTS.fr))
-      if (en.get(path) !== s) for (const word of s.match(/[\p{L}’']+/gu) ?? []) if (/[àâçéèêëîïôûùüÿœ’]/i.test(word) && word.length > 3) french.add(word);
-    expect(french.size).toBeGreaterThan(100);
-    const problems: string[] = [];
-    for (const path of PAGES()) {
-      const html = await page(path, 'en');
-      expect(html, path).toContain('<html lang="en"');
-      for (const text of visibleText(html)) {
-        let prose = text;
-        for (const data of names()) prose = prose.split(data).join('NAME');
-        for (const word of prose.match(/[\p{L}’']+/gu) ?? []) if (french.has(word)) problems.push(`${path}: French "${word}" in "${text}"`);
-        if (prose.includes(NNBSP) || / [:;!?](\s|$)/.test(prose)) problems.push(`${path}: French typography in "${text}"`);
-        if (/\d,\d{1,2}\b(?!\d)/.test(prose) && !/\d,\d{3}/.test(prose)) problems.push(`${path}: decimal comma in "${text}"`);
+    it('in English show no French word of the dictionary and no French typography', async () => {
+      // Words only French uses: from every French string whose English differs, the accented ones.
+      const en = new Map(leaves(DICTS.en));
+      const french = new Set<string>();
+      for (const [path, s] of leaves(DICTS.fr))
+        if (en.get(path) !== s) for (const word of s.match(/[\p{L}’']+/gu) ?? []) if (/[àâçéèêëîïôûùüÿœ’]/i.test(word) && word.length > 3) french.add(word);
+      expect(french.size).toBeGreaterThan(100);
+      const problems: string[] = [];
+      for (const path of PAGES()) {
+        const html = await page(path, 'en');
+        expect(html, path).toContain('<html lang="en"');
+        for (const text of visibleText(html)) {
+          let prose = text;
+          for (const data of names()) prose = prose.split(data).join('NAME');
+          for (const word of prose.match(/[\p{L}’']+/gu) ?? []) if (french.has(word)) problems.push(`${path}: French "${word}" in "${text}"`);
+          if (prose.includes(NNBSP) || / [:;!?](\s|$)/.test(prose)) problems.push(`${path}: French typography in "${text}"`);
+          if (/\d,\d{1,2}\b(?!\d)/.test(prose) && !/\d,\d{3}/.test(prose)) problems.push(`${path}: decimal comma in "${text}"`);
+        }
       }
-    }
-    expect(problems).toEqual([]);
-  });
+      expect(problems).toEqual([]);
+    });
 
-  it('serve the Markdown diagnostic in the page language', async () => {
-    const md = async (lang: Lang) => {
-      const res = await collector.app.request('/report.md', { headers: { cookie: `${cookie}; tb_lang=${lang}` } });
-      expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toContain('text/markdown');
-      return res.text();
-    };
-    const fr = await md('fr');
-    expect(fr).toContain('# Diagnostic de dépendance numérique');
-    expect(fr).toMatch(new RegExp(`\\*\\*Indice d’exposition${NNBSP}: \\d+(,\\d)? / 100\\*\\*`));
-    expect(fr).toContain('| ensemble |');
-    expect(fr).toContain(`| ${DICTS.fr.areas.workstation} |`);
-    expect(fr).toContain('## Dépendances critiques');
-    for (const english of ['Exposure index', 'Lock-in', 'overall', 'Critical dependencies', 'non_eu', '| workstation |', 'n/a']) expect(fr).not.toContain(english);
-    expect(fr).not.toMatch(/\d\.\d+ (\/ 100|%)|\d %/);
-    const en = await md('en');
-    expect(en).toContain('# Digital dependency diagnostic');
-    expect(en).toMatch(/\*\*Exposure index: \d+(\.\d)? \/ 100\*\*/);
-    for (const french of ['Indice', 'ensemble', 'Dépendances', NNBSP]) expect(en).not.toContain(french);
-  });
+    it('serve the Markdown diagnostic in the page language', async () => {
+      const md = async (lang: Lang) => {
+        const res = await collector.app.request('/report.md', { headers: { cookie: `${cookie}; tb_lang=${lang}` } });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toContain('text/markdown');
+        return res.text();
+      };
+      const fr = await md('fr');
+      expect(fr).toContain('# Diagnostic de dépendance numérique');
+      expect(fr).toMatch(new RegExp(`\\*\\*Indice d’exposition${NNBSP}: \\d+(,\\d)? / 100\\*\\*`));
+      expect(fr).toContain('| ensemble |');
+      expect(fr).toContain(`| ${DICTS.fr.areas.workstation} |`);
+      expect(fr).toContain('## Dépendances critiques');
+      for (const english of ['Exposure index', 'Lock-in', 'overall', 'Critical dependencies', 'non_eu', '| workstation |', 'n/a']) expect(fr).not.toContain(english);
+      expect(fr).not.toMatch(/\d\.\d+ (\/ 100|%)|\d %/);
+      const en = await md('en');
+      expect(en).toContain('# Digital dependency diagnostic');
+      expect(en).toMatch(/\*\*Exposure index: \d+(\.\d)? \/ 100\*\*/);
+      for (const french of ['Indice', 'ensemble', 'Dépendances', NNBSP]) expect(en).not.toContain(french);
+    });
 
-  it('export CSV headers in the page language', async () => {
-    for (const [lang, header] of [
-      ['fr', 'Domaine Windows ou DNS'],
-      ['en', 'Windows or DNS domain'],
-    ] as const) {
-      const res = await collector.app.request('/hosts.csv', { headers: { cookie: `${cookie}; tb_lang=${lang}` } });
-      const first = (await res.text()).replace(/^\uFEFF/, '').split('\r\n')[0]!;
-      expect(first.split(';')).toContain(header);
-      expect(first.split(';')).toContain(lang === 'fr' ? 'Version du système' : 'System version');
-    }
+    it('export CSV headers in the page language', async () => {
+      for (const [lang, header] of [
+        ['fr', 'Domaine Windows ou DNS'],
+        ['en', 'Windows or DNS domain'],
+      ] as const) {
+        const res = await collector.app.request('/hosts.csv', { headers: { cookie: `${cookie}; tb_lang=${lang}` } });
+        const first = (await res.text()).replace(/^\uFEFF/, '').split('\r\n')[0]!;
+        expect(first.split(';')).toContain(header);
+        expect(first.split(';')).toContain(lang === 'fr' ? 'Version du système' : 'System version');
+      }
+    });
   });
 });

@@ -16,7 +16,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
 import { createApiToken, listApiTokens, revokeApiToken } from '../accounts/api-tokens.ts';
 import { audited, httpActor, recordAudit } from '../accounts/audit.ts';
-import { AccountError, BusyError, createSession, createUser, endSession, generatePassword, listUsers, removeUser, setPassword, verifyPassword } from '../accounts/users.ts';
+import { AccountError, BusyError, createSession, createUser, endSession, generatePassword, listUsers, passwordHashOf, removeUser, setPassword, verifyPassword } from '../accounts/users.ts';
 import type { DirectoryConfig } from '../accounts/directory-config.ts';
 import { passwordLogin } from '../accounts/login.ts';
 import type { Classifier } from '../classify/classifier.ts';
@@ -27,7 +27,8 @@ import { toCsv, toXlsx, type Table } from '../exports/tables.ts';
 import { clearSessionCookie, clientAddress, isSecure, LoginLimiter, setSessionCookie, SESSION_COOKIE, type AuthVariables } from '../http/auth.ts';
 import { computeMap } from '../map/map.ts';
 import { authorityLabel, getAuthority, setAuthority } from '../store/authority.ts';
-import type { Db } from '../store/db.ts';
+import { rows, run, sql, value, values, type Db } from '../store/db.ts';
+import { indexedBy } from '../store/dialect.ts';
 import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from '../store/tokens.ts';
 import { AgentsPage, ReportPage, SettingsPage, type AgentRow, type TokenRow } from './admin-pages.tsx';
 import { DICTS, type Lang } from './i18n.ts';
@@ -57,7 +58,7 @@ export interface UiContext {
   db: Db;
   classifier: () => Classifier;
   rules: () => RuleSet;
-  applyLocalRules: () => number;
+  applyLocalRules: () => Promise<number>;
   log: Logger;
   /** New data or settings: the assessment's snapshot of the day is taken again. */
   dataChanged: () => void;
@@ -86,9 +87,14 @@ export function safeNext(next: string | undefined): string {
   return next && /^\/(?![/\\])[!-[\]-~]*$/.test(next) ? next : '/';
 }
 
+/** A criticality level set by the DSI (category or product), replacing the one before. */
+async function setCriticality(db: Db, scope: 'category' | 'product', key: string, level: number): Promise<void> {
+  await run(db, sql`INSERT INTO criticality (scope, key, level) VALUES (${scope}, ${key}, ${level}) ON CONFLICT (scope, key) DO UPDATE SET level = excluded.level`);
+}
+
 export function uiRoutes(ui: UiContext): Hono<Env> {
   const app = new Hono<Env>();
-  const limiter = new LoginLimiter();
+  const limiter = new LoginLimiter(ui.db);
   const { db } = ui;
   /** Who makes this request, for the audit log. */
   const actor = (c: Context<Env>) => httpActor(c, ui.trustProxy ?? null);
@@ -97,8 +103,8 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   const query = (c: Context) => c.req.query() as Record<string, string | undefined>;
   const categoryOptions = (lang: Lang): [string, string][] =>
     [...ui.rules().categories.values()].map((cat) => [cat.id, cat.name[lang] ?? cat.id] as [string, string]).sort((a, b) => a[1].localeCompare(b[1]));
-  const withAlternatives = (classifier: Classifier) =>
-    topNonEuProducts(db, classifier, 12).map((p) => ({ ...p, alternatives: classifier.alternativesOf(p.vendor_id, p.product_id) }));
+  const withAlternatives = async (classifier: Classifier) =>
+    (await topNonEuProducts(db, classifier, 12)).map((p) => ({ ...p, alternatives: classifier.alternativesOf(p.vendor_id, p.product_id) }));
 
   app.get('/assets/app.css', (c) => c.body(CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'max-age=3600' }));
   // Browsers fetch /favicon.ico on their own: answer it rather than send it to the login form.
@@ -132,8 +138,8 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const ip = clientAddress(c, ui.trustProxy ?? null);
     const account = username.trim().toLowerCase();
     // A browser where this account logged in before is not held back by others' failures on it.
-    const known = limiter.knownDevice(getCookie(c, DEVICE_COOKIE), account);
-    const wait = limiter.retryAfter(ip, known ? null : account);
+    const known = await limiter.knownDevice(getCookie(c, DEVICE_COOKIE), account);
+    const wait = await limiter.retryAfter(ip, known ? null : account);
     if (wait) {
       c.header('Retry-After', String(wait));
       return loginPage(c, 429, t.login.tooMany.replace('{s}', String(wait)), String(form.next ?? '/'));
@@ -148,22 +154,22 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     }
     if (!outcome.ok) {
       // A directory that does not answer is not the user's failure; the rest counts against them.
-      if (outcome.reason !== 'unavailable') limiter.fail(ip, account);
+      if (outcome.reason !== 'unavailable') await limiter.fail(ip, account);
       if (outcome.reason === 'failed') ui.log.warn({ username, ip }, 'failed login');
       const [status, message] = { failed: [401, t.login.failed], 'no-group': [403, t.directory.noGroup], conflict: [409, t.directory.conflict], unavailable: [503, t.directory.unavailable] }[outcome.reason] as [401 | 403 | 409 | 503, string];
       return loginPage(c, status, message, String(form.next ?? '/'));
     }
     const user = outcome.user;
-    limiter.succeed(ip, account);
-    const session = createSession(db, user.id);
-    recordAudit(db, { actor: { kind: 'user', name: user.username, ip }, action: 'session.login' });
+    await limiter.succeed(ip, account);
+    const session = await createSession(db, user.id);
+    await recordAudit(db, { actor: { kind: 'user', name: user.username, ip }, action: 'session.login' });
     setSessionCookie(c, session.cookie);
-    setCookie(c, DEVICE_COOKIE, limiter.deviceFor(account), { httpOnly: true, sameSite: 'Strict', path: '/login', secure: isSecure(c), maxAge: 180 * 86400 });
+    setCookie(c, DEVICE_COOKIE, await limiter.deviceFor(account), { httpOnly: true, sameSite: 'Strict', path: '/login', secure: isSecure(c), maxAge: 180 * 86400 });
     ui.log.info({ username: user.username, ip }, 'login');
     return c.redirect(user.must_change_password ? '/account/password' : safeNext(String(form.next ?? '/')), 302);
   });
-  app.post('/logout', (c) => {
-    endSession(db, getCookie(c, SESSION_COOKIE));
+  app.post('/logout', async (c) => {
+    await endSession(db, getCookie(c, SESSION_COOKIE));
     clearSessionCookie(c);
     return c.redirect('/login', 302);
   });
@@ -173,28 +179,28 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const form = await c.req.parseBody();
     const ctx = ctxOf(c);
     const user = ctx.session!.user;
-    const row = db.prepare('SELECT password_hash FROM users WHERE id = ?').get(user.id) as { password_hash: string };
-    if (!(await verifyPassword(String(form.current ?? ''), row.password_hash))) return c.html(<PasswordPage ctx={ctx} error={ctx.t.password.wrong} />, 400);
+    const hash = await passwordHashOf(db, user.id);
+    if (!(await verifyPassword(String(form.current ?? ''), hash ?? ''))) return c.html(<PasswordPage ctx={ctx} error={ctx.t.password.wrong} />, 400);
     if (form.password !== form.confirm) return c.html(<PasswordPage ctx={ctx} error={ctx.t.password.mismatch} />, 400);
     try {
-      audited(db, actor(c), () => setPassword(db, user.username, String(form.password ?? '')), () => ({ action: 'user.password', object: user.username, details: 'own password' }));
+      await audited(db, actor(c), (trx) => setPassword(trx, user.username, String(form.password ?? '')), () => ({ action: 'user.password', object: user.username, details: 'own password' }));
     } catch (error) {
       if (error instanceof AccountError) return c.html(<PasswordPage ctx={ctx} error={error.message} />, 400);
       throw error;
     }
     // Every session ended with the change: a new one for this browser.
-    const session = createSession(db, user.id);
+    const session = await createSession(db, user.id);
     setSessionCookie(c, session.cookie);
     return c.redirect('/', 302);
   });
 
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
     const classifier = ui.classifier();
     const wanted = c.req.query('confidence');
     const confidence = isMinConfidence(wanted) ? wanted : undefined;
-    const map = computeMap(db, classifier, { unclassifiedLimit: 20, confidence });
-    const h = history(db);
-    const overall = map.totals.hosts ? computeAssessment(db, classifier).overall : null;
+    const map = await computeMap(db, classifier, { unclassifiedLimit: 20, confidence });
+    const h = await history(db);
+    const overall = map.totals.hosts ? (await computeAssessment(db, classifier)).overall : null;
     const trend = {
       exposure: overall?.exposure ?? null,
       lock_in: overall?.lock_in ?? null,
@@ -203,20 +209,20 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
       values: h.series.exposure,
       targets: h.targets.filter((x) => x.indicator === 'exposure'),
     };
-    return c.html(<OverviewPage ctx={ctxOf(c)} map={map} top={withAlternatives(classifier)} trend={trend} />);
+    return c.html(<OverviewPage ctx={ctxOf(c)} map={map} top={await withAlternatives(classifier)} trend={trend} />);
   });
 
-  app.get('/report', (c) => {
+  app.get('/report', async (c) => {
     const classifier = ui.classifier();
-    const map = computeMap(db, classifier, { unclassifiedLimit: 0 });
-    const authority = authorityLabel(getAuthority(db));
-    return c.html(<ReportPage ctx={ctxOf(c)} map={map} top={withAlternatives(classifier)} authority={authority} assessment={computeAssessment(db, classifier)} />);
+    const map = await computeMap(db, classifier, { unclassifiedLimit: 0 });
+    const authority = authorityLabel(await getAuthority(db));
+    return c.html(<ReportPage ctx={ctxOf(c)} map={map} top={await withAlternatives(classifier)} authority={authority} assessment={await computeAssessment(db, classifier)} />);
   });
 
   // The diagnostic as Markdown (what `tiebreak-collector report --format md` prints), in the page's language.
-  app.get('/report.md', (c) => {
+  app.get('/report.md', async (c) => {
     const classifier = ui.classifier();
-    const markdown = reportMarkdown(computeAssessment(db, classifier), history(db), getAuthority(db), ctxOf(c).lang);
+    const markdown = reportMarkdown(await computeAssessment(db, classifier), await history(db), await getAuthority(db), ctxOf(c).lang);
     const stamp = new Date().toISOString().slice(0, 10);
     return c.body(`${markdown}\n`, 200, { 'Content-Type': 'text/markdown; charset=utf-8', 'Content-Disposition': `attachment; filename="tiebreak-diagnostic-${stamp}.md"` });
   });
@@ -234,15 +240,15 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   };
 
   /** `PATH.csv` and `PATH.xlsx` (Hono's router takes no parameter after a dot inside a segment). */
-  const exportRoute = (path: string, handler: (c: Context<Env>) => Response) => {
+  const exportRoute = (path: string, handler: (c: Context<Env>) => Promise<Response>) => {
     for (const format of ['csv', 'xlsx']) app.get(`${path}.${format}`, handler);
   };
 
-  const hostAgents = () => db.prepare('SELECT DISTINCT agent_name FROM hosts INDEXED BY hosts_by_agent ORDER BY agent_name').pluck().all() as string[];
-  app.get('/hosts', (c) => c.html(<HostsPage ctx={ctxOf(c)} page={listHosts(db, query(c) as HostFilters)} query={query(c)} agents={hostAgents()} />));
-  exportRoute('/hosts', (c) => {
+  const hostAgents = () => values<string>(db, sql`SELECT DISTINCT agent_name FROM hosts${indexedBy(db, 'hosts_by_agent')} ORDER BY agent_name`);
+  app.get('/hosts', async (c) => c.html(<HostsPage ctx={ctxOf(c)} page={await listHosts(db, query(c) as HostFilters)} query={query(c)} agents={await hostAgents()} />));
+  exportRoute('/hosts', async (c) => {
     const t = ctxOf(c).t;
-    const page = listHosts(db, { ...(query(c) as HostFilters), page: '1' }, EXPORT_LIMIT);
+    const page = await listHosts(db, { ...(query(c) as HostFilters), page: '1' }, EXPORT_LIMIT);
     return exportTable(c, 'hosts', {
       columns: [
         { key: 'hostname', label: t.hostname },
@@ -257,10 +263,10 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
       rows: page.rows as unknown as Record<string, unknown>[],
     });
   });
-  app.get('/hosts/:id{[0-9]+}', (c) => {
-    const host = hostById(db, Number(c.req.param('id')));
+  app.get('/hosts/:id{[0-9]+}', async (c) => {
+    const host = await hostById(db, Number(c.req.param('id')));
     if (!host) return c.notFound();
-    return c.html(<HostDetailPage ctx={ctxOf(c)} host={host} items={hostInstallations(db, host.id)} />);
+    return c.html(<HostDetailPage ctx={ctxOf(c)} host={host} items={await hostInstallations(db, host.id)} />);
   });
 
   const productColumns = (t: PageContext['t']) => [
@@ -282,30 +288,30 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     { key: 'evidence', label: t.evidence },
     { key: 'confidence', label: t.confidence },
   ];
-  app.get('/products', (c) => c.html(<ProductsPage ctx={ctxOf(c)} page={listProducts(db, query(c) as ProductFilters)} query={query(c)} categories={categoryOptions(ctxOf(c).lang)} />));
-  app.get('/unknown', (c) => {
+  app.get('/products', async (c) => c.html(<ProductsPage ctx={ctxOf(c)} page={await listProducts(db, query(c) as ProductFilters)} query={query(c)} categories={categoryOptions(ctxOf(c).lang)} />));
+  app.get('/unknown', async (c) => {
     const ctx = ctxOf(c);
     return c.html(
-      <ProductsPage ctx={ctx} page={listProducts(db, { ...(query(c) as ProductFilters), unknown: '1' })} query={query(c)} categories={[]} title={ctx.t.nav.unknown} active="unknown" />,
+      <ProductsPage ctx={ctx} page={await listProducts(db, { ...(query(c) as ProductFilters), unknown: '1' })} query={query(c)} categories={[]} title={ctx.t.nav.unknown} active="unknown" />,
     );
   });
   for (const list of ['products', 'unknown'] as const) {
-    exportRoute(`/${list}`, (c) => {
+    exportRoute(`/${list}`, async (c) => {
       const filters = { ...(query(c) as ProductFilters), page: '1', ...(list === 'unknown' ? { unknown: '1' } : {}) };
-      return exportTable(c, list, { columns: productColumns(ctxOf(c).t), rows: listProducts(db, filters, EXPORT_LIMIT).rows as unknown as Record<string, unknown>[] });
+      return exportTable(c, list, { columns: productColumns(ctxOf(c).t), rows: (await listProducts(db, filters, EXPORT_LIMIT)).rows as unknown as Record<string, unknown>[] });
     });
   }
 
   /** The product's exposure, priority and cost in the assessment (in the entry's area), for its detail page. */
-  const assessedProduct = (vendorId: string | null, productId: string | null, category: string | null, area: string | null) => {
+  const assessedProduct = async (vendorId: string | null, productId: string | null, category: string | null, area: string | null) => {
     if (!vendorId) return null;
     const key = productId ? `${vendorId}/${productId}` : `${vendorId}/*${category ?? 'other'}`;
-    const p = computeAssessment(db, ui.classifier()).products.find((x) => x.product_key === key && x.area === (area ?? 'software'));
+    const p = (await computeAssessment(db, ui.classifier())).products.find((x) => x.product_key === key && x.area === (area ?? 'software'));
     return p ? { exposure: p.exposure, priority: p.priority, spend_eur: p.spend_eur, estimated_spend_eur: p.estimated_spend_eur } : null;
   };
 
-  const productPage = (c: Context<Env>, id: number, error?: string, status: 200 | 400 = 200) => {
-    const entry = productById(db, id);
+  const productPage = async (c: Context<Env>, id: number, error?: string, status: 200 | 400 = 200) => {
+    const entry = await productById(db, id);
     if (!entry) return c.notFound();
     const classifier = ui.classifier();
     const ctx = ctxOf(c);
@@ -331,10 +337,10 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
           owner: owner?.name ?? null,
           productName: product?.name ?? null,
           alternatives: entry.vendor_id && entry.product_id ? classifier.alternativesOf(entry.vendor_id, entry.product_id) : [],
-          versions: productVersions(db, entry.id),
-          hosts: productHosts(db, entry.id, pageNumber(c.req.query('page'))),
-          criticality: entry.origin === 'unknown' ? null : criticalityResolver(db, classifier)(entry.vendor_id, entry.product_id, entry.category),
-          assessed: assessedProduct(entry.vendor_id, entry.product_id, entry.category, entry.area),
+          versions: await productVersions(db, entry.id),
+          hosts: await productHosts(db, entry.id, pageNumber(c.req.query('page'))),
+          criticality: entry.origin === 'unknown' ? null : await (await criticalityResolver(db, classifier))(entry.vendor_id, entry.product_id, entry.category),
+          assessed: await assessedProduct(entry.vendor_id, entry.product_id, entry.category, entry.area),
         }}
       />,
       status,
@@ -343,7 +349,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   app.get('/products/:id{[0-9]+}', (c) => productPage(c, Number(c.req.param('id'))));
   app.post('/products/:id{[0-9]+}/assign', async (c) => {
     const id = Number(c.req.param('id'));
-    const entry = productById(db, id);
+    const entry = await productById(db, id);
     if (!entry) return c.notFound();
     const form = await c.req.parseBody();
     const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
@@ -354,25 +360,25 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
           product: { name: field('product_name'), area: field('area'), category: field('category'), licence: field('licence') },
         };
     try {
-      audited(
+      await audited(
         db,
         actor(c),
-        () => decide(db, ui.classifier(), { source: entry.source, name: entry.name, publisher: entry.publisher }, target, c.get('session')!.user.username),
+        (trx) => decide(trx, ui.classifier(), { source: entry.source, name: entry.name, publisher: entry.publisher }, target, c.get('session')!.user.username),
         () => ({ action: 'local-rule.assign', object: `${entry.source}: ${entry.name}`, details: 'vendor_id' in target ? `to ${target.vendor_id}/${target.product_id}` : `to new product ${target.product.name} of ${target.vendor.name}` }),
       );
     } catch (error) {
       if (error instanceof LocalRuleError) return productPage(c, id, error.message, 400);
       throw error;
     }
-    const changed = ui.applyLocalRules();
+    const changed = await ui.applyLocalRules();
     ui.log.info({ item: entry.name, changed, by: c.get('session')!.user.username }, 'local rule recorded');
     return c.redirect(`/products/${id}`, 302);
   });
 
-  app.get('/vendors', (c) => c.html(<VendorsPage ctx={ctxOf(c)} page={listVendors(db, ui.classifier(), query(c) as VendorFilters)} query={query(c)} />));
-  exportRoute('/vendors', (c) => {
+  app.get('/vendors', async (c) => c.html(<VendorsPage ctx={ctxOf(c)} page={await listVendors(db, ui.classifier(), query(c) as VendorFilters)} query={query(c)} />));
+  exportRoute('/vendors', async (c) => {
     const t = ctxOf(c).t;
-    const rows = listVendors(db, ui.classifier(), { ...(query(c) as VendorFilters), page: '1' }, EXPORT_LIMIT).rows;
+    const rows = (await listVendors(db, ui.classifier(), { ...(query(c) as VendorFilters), page: '1' }, EXPORT_LIMIT)).rows;
     return exportTable(c, 'vendors', {
       columns: [
         { key: 'vendor', label: t.vendor },
@@ -388,14 +394,14 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
       rows: rows as unknown as Record<string, unknown>[],
     });
   });
-  app.get('/vendors/:id{[a-z0-9-]+}', (c) => {
+  app.get('/vendors/:id{[a-z0-9-]+}', async (c) => {
     const classifier = ui.classifier();
     const id = c.req.param('id');
     const vendor = classifier.vendor(id);
     if (!vendor) return c.notFound();
     const owner = classifier.ultimateOwner(id);
-    const origin = (db.prepare('SELECT origin FROM catalogue WHERE vendor_id = ? LIMIT 1').pluck().get(id) as string | undefined) ?? null;
-    const hosts = (db.prepare("SELECT hosts FROM facet_counts WHERE facet = 'vendor' AND value = ?").pluck().get(id) as number | undefined) ?? 0;
+    const origin = (await value<string>(db, sql`SELECT origin FROM catalogue WHERE vendor_id = ${id} LIMIT 1`)) ?? null;
+    const hosts = (await value<number>(db, sql`SELECT hosts FROM facet_counts WHERE facet = 'vendor' AND value = ${id}`)) ?? 0;
     return c.html(
       <VendorDetailPage
         ctx={ctxOf(c)}
@@ -410,13 +416,15 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
           note: vendor.note ?? null,
           sources: vendor.sources.map((s) => ({ url: s.url, date: s.as_of, fact: s.note })),
         }}
-        products={listProducts(db, { vendor: id, page: c.req.query('page') })}
+        products={await listProducts(db, { vendor: id, page: c.req.query('page') })}
         hosts={hosts}
       />,
     );
   });
 
-  app.get('/agents', (c) => c.html(<AgentsPage ctx={ctxOf(c)} tokens={listTokens(db) as TokenRow[]} agents={listAgents(db) as AgentRow[]} stale={staleHosts(db)} />));
+  const agentsPage = async (c: Context<Env>, newToken?: string) =>
+    c.html(<AgentsPage ctx={ctxOf(c)} tokens={(await listTokens(db)) as TokenRow[]} agents={(await listAgents(db)) as AgentRow[]} stale={await staleHosts(db)} newToken={newToken} />);
+  app.get('/agents', (c) => agentsPage(c));
   app.post('/agents/tokens', async (c) => {
     const form = await c.req.parseBody();
     const positive = (v: unknown) => {
@@ -426,44 +434,44 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const days = positive(form.expires_days);
     const name = String(form.name ?? 'web').slice(0, 100) || 'web';
     const maxUses = positive(form.max_uses);
-    const { token } = audited(
+    const { token } = await audited(
       db,
       actor(c),
-      () => createToken(db, { name, maxUses, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null }),
+      (trx) => createToken(trx, { name, maxUses, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null }),
       (created) => ({ action: 'enrolment-token.create', object: created.id, details: `"${name}"${maxUses ? `, ${maxUses} uses` : ''}${days ? `, ${days} days` : ''}` }),
     );
     ui.log.info({ by: c.get('session')!.user.username }, 'enrolment token created');
-    return c.html(<AgentsPage ctx={ctxOf(c)} tokens={listTokens(db) as TokenRow[]} agents={listAgents(db) as AgentRow[]} stale={staleHosts(db)} newToken={token} />);
+    return agentsPage(c, token);
   });
-  app.post('/agents/tokens/:id{[0-9]+}/revoke', (c) => {
+  app.post('/agents/tokens/:id{[0-9]+}/revoke', async (c) => {
     const id = Number(c.req.param('id'));
-    audited(db, actor(c), () => revokeToken(db, id), (done) => (done ? { action: 'enrolment-token.revoke', object: id } : null));
+    await audited(db, actor(c), (trx) => revokeToken(trx, id), (done) => (done ? { action: 'enrolment-token.revoke', object: id } : null));
     return c.redirect('/agents', 302);
   });
-  app.post('/agents/:id{[0-9]+}/revoke', (c) => {
+  app.post('/agents/:id{[0-9]+}/revoke', async (c) => {
     const id = Number(c.req.param('id'));
-    audited(db, actor(c), () => revokeAgent(db, id), (done) => (done ? { action: 'agent.revoke', object: id } : null));
+    await audited(db, actor(c), (trx) => revokeAgent(trx, id), (done) => (done ? { action: 'agent.revoke', object: id } : null));
     return c.redirect('/agents', 302);
   });
-  app.post('/agents/:id{[0-9]+}/approve', (c) => {
+  app.post('/agents/:id{[0-9]+}/approve', async (c) => {
     const id = Number(c.req.param('id'));
-    if (audited(db, actor(c), () => approveAgent(db, id), (done) => (done ? { action: 'agent.approve', object: id } : null))) ui.log.info({ agent_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'agent approved for a known host');
+    if (await audited(db, actor(c), (trx) => approveAgent(trx, id), (done) => (done ? { action: 'agent.approve', object: id } : null))) ui.log.info({ agent_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'agent approved for a known host');
     return c.redirect('/agents', 302);
   });
-  app.post('/agents/:id{[0-9]+}/refuse', (c) => {
+  app.post('/agents/:id{[0-9]+}/refuse', async (c) => {
     const id = Number(c.req.param('id'));
-    if (audited(db, actor(c), () => refuseAgent(db, id), (done) => (done ? { action: 'agent.refuse', object: id } : null))) ui.log.info({ agent_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'agent refused for a known host');
+    if (await audited(db, actor(c), (trx) => refuseAgent(trx, id), (done) => (done ? { action: 'agent.refuse', object: id } : null))) ui.log.info({ agent_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'agent refused for a known host');
     return c.redirect('/agents', 302);
   });
 
-  const settingsPage = (
+  const settingsPage = async (
     c: Context<Env>,
     extra: { newPassword?: { username: string; password: string }; newApiToken?: { name: string; token: string }; error?: string } = {},
     status: 200 | 400 = 200,
   ) => {
     const ctx = ctxOf(c);
     const classifier = ui.classifier();
-    const levels = new Map((db.prepare('SELECT scope, key, level FROM criticality').all() as { scope: string; key: string; level: number }[]).map((r) => [`${r.scope}:${r.key}`, r.level]));
+    const levels = new Map((await rows<{ scope: string; key: string; level: number }>(db, sql`SELECT scope, key, level FROM criticality`)).map((r) => [`${r.scope}:${r.key}`, r.level]));
     const categories = [...ui.rules().categories.values()].map((cat) => ({ id: cat.id, name: cat.name[ctx.lang] ?? cat.id, default: cat.criticality, level: levels.get(`category:${cat.id}`) ?? null }));
     const products = [...levels.entries()]
       .filter(([k]) => k.startsWith('product:'))
@@ -471,7 +479,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
         const [vendorId, productId] = k.slice(8).split('/') as [string, string];
         return { key: k.slice(8), name: `${classifier.vendor(vendorId)?.name ?? vendorId} — ${classifier.product(vendorId, productId)?.name ?? productId}`, level };
       });
-    const installed = db.prepare('SELECT DISTINCT vendor_id, product_id FROM catalogue WHERE product_id IS NOT NULL AND installs > 0').all() as { vendor_id: string; product_id: string }[];
+    const installed = await rows<{ vendor_id: string; product_id: string }>(db, sql`SELECT DISTINCT vendor_id, product_id FROM catalogue WHERE product_id IS NOT NULL AND installs > 0`);
     const productChoices = installed
       .map((p) => [`${p.vendor_id}/${p.product_id}`, `${classifier.vendor(p.vendor_id)?.name ?? p.vendor_id} — ${classifier.product(p.vendor_id, p.product_id)?.name ?? p.product_id}`] as [string, string])
       .sort((a, b) => a[1].localeCompare(b[1]));
@@ -481,19 +489,19 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
         categories={categories}
         products={products}
         productChoices={productChoices}
-        users={listUsers(db)}
-        assignments={readLocalRules(db).assignments}
-        apiTokens={isAdmin(ctx) ? listApiTokens(db) : undefined}
-        authority={getAuthority(db)}
+        users={await listUsers(db)}
+        assignments={(await readLocalRules(db)).assignments}
+        apiTokens={isAdmin(ctx) ? await listApiTokens(db) : undefined}
+        authority={await getAuthority(db)}
         {...extra}
       />,
       status,
     );
   };
   // The dependency assessment (docs/methodology.md): indicators, trajectory, spend, assets, scenario.
-  const assessmentPage = (c: Context<Env>, extra: Partial<Omit<AssessmentPageProps, 'ctx' | 'a' | 'h' | 'assets'>> = {}, status: 200 | 400 = 200) => {
+  const assessmentPage = async (c: Context<Env>, extra: Partial<Omit<AssessmentPageProps, 'ctx' | 'a' | 'h' | 'assets'>> = {}, status: 200 | 400 = 200) => {
     const ctx = ctxOf(c);
-    const a = computeAssessment(db, ui.classifier());
+    const a = await computeAssessment(db, ui.classifier());
     const q = { product: c.req.query('product'), alternative: c.req.query('alternative'), hosts: c.req.query('hosts') };
     let scenario: ScenarioResult | undefined;
     let error = extra.error;
@@ -506,7 +514,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
         status = 400;
       }
     }
-    return c.html(<AssessmentPage ctx={ctx} a={a} h={history(db)} assets={listAssets(db)} scenario={scenario} scenarioQuery={q} {...extra} error={error} />, status);
+    return c.html(<AssessmentPage ctx={ctx} a={a} h={await history(db)} assets={await listAssets(db)} scenario={scenario} scenarioQuery={q} {...extra} error={error} />, status);
   };
   app.get('/assessment', (c) => assessmentPage(c));
   app.get('/assessment/methodology.md', (c) => c.body(readFileSync(METHODOLOGY, 'utf8'), 200, { 'Content-Type': 'text/markdown; charset=utf-8' }));
@@ -517,10 +525,10 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     if (file.size > 8 * 1024 * 1024) return assessmentPage(c, { error: 'CSV > 8 MiB' }, 400);
     try {
       const text = await file.text();
-      const result = audited(
+      const result = await audited(
         db,
         actor(c),
-        () => importSpend(db, ui.classifier(), text, file.name || 'upload.csv'),
+        (trx) => importSpend(trx, ui.classifier(), text, file.name || 'upload.csv'),
         (r) => ({ action: 'spend.import', object: file.name || 'upload.csv', details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }),
       );
       ui.dataChanged();
@@ -536,13 +544,13 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : null);
     const checked = validateAsset({ name: str('name'), vendor: str('vendor'), area: str('area'), users: str('users'), cost: str('cost'), year: str('year'), contract: str('contract'), note: str('note') });
     if ('problems' in checked) return assessmentPage(c, { error: checked.problems.join('; ') }, 400);
-    audited(db, actor(c), () => addAsset(db, checked.asset, c.get('session')!.user.username), (id) => ({ action: 'asset.add', object: id, details: checked.asset.name }));
+    await audited(db, actor(c), (trx) => addAsset(trx, checked.asset, c.get('session')!.user.username), (id) => ({ action: 'asset.add', object: id, details: checked.asset.name }));
     ui.dataChanged();
     return c.redirect('/assessment#assets', 302);
   });
-  app.post('/assessment/assets/:id{[0-9]+}/remove', (c) => {
+  app.post('/assessment/assets/:id{[0-9]+}/remove', async (c) => {
     const id = Number(c.req.param('id'));
-    audited(db, actor(c), () => removeAsset(db, id), (done) => (done ? { action: 'asset.remove', object: id } : null));
+    await audited(db, actor(c), (trx) => removeAsset(trx, id), (done) => (done ? { action: 'asset.remove', object: id } : null));
     ui.dataChanged();
     return c.redirect('/assessment#assets', 302);
   });
@@ -551,10 +559,10 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const value = String(form.value ?? '').trim().replace(',', '.');
     try {
       const indicator = String(form.indicator ?? '');
-      audited(
+      await audited(
         db,
         actor(c),
-        () => setTarget(db, indicator, Number(form.year), value === '' ? null : Number(value)),
+        (trx) => setTarget(trx, indicator, Number(form.year), value === '' ? null : Number(value)),
         () => (value === '' ? { action: 'target.remove', object: `${indicator} ${form.year}` } : { action: 'target.set', object: `${indicator} ${form.year}`, details: value }),
       );
     } catch (e) {
@@ -568,13 +576,11 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   app.post('/settings/criticality', async (c) => {
     const form = await c.req.parseBody();
     const rules = ui.rules();
-    const upsert = db.prepare('INSERT INTO criticality (scope, key, level) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET level = excluded.level');
-    const remove = db.prepare('DELETE FROM criticality WHERE scope = ? AND key = ?');
-    const current = new Map((db.prepare("SELECT key, level FROM criticality WHERE scope = 'category'").all() as { key: string; level: number }[]).map((r) => [r.key, r.level]));
-    audited(
+    await audited(
       db,
       actor(c),
-      () => {
+      async (trx) => {
+        const current = new Map((await rows<{ key: string; level: number }>(trx, sql`SELECT key, level FROM criticality WHERE scope = 'category'`)).map((r) => [r.key, r.level]));
         const changed: string[] = [];
         for (const [key, value] of Object.entries(form)) {
           if (!key.startsWith('category:')) continue;
@@ -583,8 +589,8 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
           const level = Number(value);
           if (!category || ![1, 2, 3].includes(level)) continue;
           if ((current.get(id) ?? category.criticality) !== level) changed.push(`${id}=${level}`);
-          if (level === category.criticality) remove.run('category', id);
-          else upsert.run('category', id, level);
+          if (level === category.criticality) await run(trx, sql`DELETE FROM criticality WHERE scope = 'category' AND key = ${id}`);
+          else await setCriticality(trx, 'category', id, level);
         }
         return changed;
       },
@@ -599,13 +605,12 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const [vendorId, productId] = key.split('/');
     if (!vendorId || !productId || !ui.classifier().product(vendorId, productId)) return settingsPage(c, { error: `unknown product ${key}` }, 400);
     const level = Number(form.level);
-    audited(
+    await audited(
       db,
       actor(c),
-      () => {
-        if ([1, 2, 3].includes(level))
-          db.prepare('INSERT INTO criticality (scope, key, level) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET level = excluded.level').run('product', key, level);
-        else db.prepare("DELETE FROM criticality WHERE scope = 'product' AND key = ?").run(key);
+      async (trx) => {
+        if ([1, 2, 3].includes(level)) await setCriticality(trx, 'product', key, level);
+        else await run(trx, sql`DELETE FROM criticality WHERE scope = 'product' AND key = ${key}`);
       },
       () => ({ action: 'criticality.product', object: key, details: [1, 2, 3].includes(level) ? `level ${level}` : 'default level' }),
     );
@@ -618,18 +623,18 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const role = form.role === 'admin' ? 'admin' : 'viewer';
     const password = generatePassword();
     try {
-      audited(db, actor(c), () => createUser(db, username, role, password, true), () => ({ action: 'user.add', object: username.trim().toLowerCase(), details: role }));
+      await audited(db, actor(c), (trx) => createUser(trx, username, role, password, true), () => ({ action: 'user.add', object: username.trim().toLowerCase(), details: role }));
     } catch (error) {
       if (error instanceof AccountError) return settingsPage(c, { error: error.message }, 400);
       throw error;
     }
     return settingsPage(c, { newPassword: { username, password } });
   });
-  app.post('/settings/users/:name/remove', (c) => {
+  app.post('/settings/users/:name/remove', async (c) => {
     const name = c.req.param('name');
-    if (name === c.get('session')!.user.username) return settingsPage(c, { error: 'you cannot remove your own account' }, 400);
+    if (name.trim().toLowerCase() === c.get('session')!.user.username.toLowerCase()) return settingsPage(c, { error: 'you cannot remove your own account' }, 400);
     try {
-      audited(db, actor(c), () => removeUser(db, name), () => ({ action: 'user.remove', object: name }));
+      await audited(db, actor(c), (trx) => removeUser(trx, name), () => ({ action: 'user.remove', object: name }));
     } catch (error) {
       if (error instanceof AccountError) return settingsPage(c, { error: error.message }, 400);
       throw error;
@@ -641,7 +646,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const form = await c.req.parseBody();
     const change = { name: String(form.name ?? ''), siren: String(form.siren ?? '') };
     try {
-      audited(db, actor(c), () => setAuthority(db, change), (a) => ({ action: 'settings.authority', details: `${a.name ?? '–'}, SIREN ${a.siren ?? '–'}` }));
+      await audited(db, actor(c), (trx) => setAuthority(trx, change), (a) => ({ action: 'settings.authority', details: `${a.name ?? '–'}, SIREN ${a.siren ?? '–'}` }));
     } catch (error) {
       if (error instanceof InputError) return settingsPage(c, { error: error.message }, 400);
       throw error;
@@ -656,10 +661,10 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     if (days && !/^\d{1,9}$/.test(days)) return settingsPage(c, { error: `a token's expiry is a whole number of days, not ${days}` }, 400);
     try {
       const role = form.role === 'admin' ? 'admin' : 'viewer';
-      const { id, token } = audited(
+      const { id, token } = await audited(
         db,
         actor(c),
-        () => createApiToken(db, { name, role, expiresInDays: days ? Number(days) : null, createdBy: c.get('session')!.user.username }),
+        (trx) => createApiToken(trx, { name, role, expiresInDays: days ? Number(days) : null, createdBy: c.get('session')!.user.username }),
         (created) => ({ action: 'api-token.create', object: created.id, details: `"${name.trim()}" (${role})${days ? `, ${days} days` : ''}` }),
       );
       ui.log.info({ api_token_id: id, by: c.get('session')!.user.username }, 'API token created');
@@ -669,22 +674,22 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
       throw error;
     }
   });
-  app.post('/settings/api-tokens/:id{[0-9]+}/revoke', (c) => {
+  app.post('/settings/api-tokens/:id{[0-9]+}/revoke', async (c) => {
     const id = Number(c.req.param('id'));
-    if (audited(db, actor(c), () => revokeApiToken(db, id), (done) => (done ? { action: 'api-token.revoke', object: id } : null))) ui.log.info({ api_token_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'API token revoked');
+    if (await audited(db, actor(c), (trx) => revokeApiToken(trx, id), (done) => (done ? { action: 'api-token.revoke', object: id } : null))) ui.log.info({ api_token_id: Number(c.req.param('id')), by: c.get('session')!.user.username }, 'API token revoked');
     return c.redirect('/settings', 302);
   });
-  app.get('/settings/local-rules.yaml', (c) => {
-    const files = exportLocalRules(db, ui.rules());
+  app.get('/settings/local-rules.yaml', async (c) => {
+    const files = await exportLocalRules(db, ui.rules());
     const body = files.length
       ? files.map((f) => `# rules/${f.file}\n${f.yaml}`).join('---\n')
       : '# No local rules yet: classify unknown items in the web interface.\n';
     return c.body(body, 200, { 'Content-Type': 'application/yaml; charset=utf-8', 'Content-Disposition': 'attachment; filename="tiebreak-local-rules.yaml"' });
   });
-  app.post('/settings/local-rules/:id{[0-9]+}/remove', (c) => {
+  app.post('/settings/local-rules/:id{[0-9]+}/remove', async (c) => {
     const id = Number(c.req.param('id'));
-    audited(db, actor(c), () => removeAssignment(db, id), (done) => (done ? { action: 'local-rule.remove', object: id } : null));
-    ui.applyLocalRules();
+    await audited(db, actor(c), (trx) => removeAssignment(trx, id), (done) => (done ? { action: 'local-rule.remove', object: id } : null));
+    await ui.applyLocalRules();
     ui.dataChanged();
     return c.redirect('/settings', 302);
   });
