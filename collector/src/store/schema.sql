@@ -1,4 +1,4 @@
--- The collector's database schema after migration 21 (collector/src/store/migrations/).
+-- The collector's database schema after migration 23 (collector/src/store/migrations/).
 -- Written by `pnpm schema:db`: do not edit.
 
 CREATE TABLE agents (
@@ -176,6 +176,7 @@ CREATE TABLE "hosts" (
 );
 CREATE INDEX hosts_by_agent ON hosts (agent_name);
 CREATE INDEX hosts_by_key ON hosts (host_key);
+CREATE INDEX hosts_by_name ON hosts (lower(hostname), id);
 CREATE INDEX hosts_by_role ON hosts (role, duplicate_id);
 
 CREATE TABLE installations (
@@ -230,6 +231,13 @@ CREATE TABLE local_vendors (
   created_at TEXT NOT NULL
 );
 
+CREATE TABLE login_failures (
+  key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  last_failure_at TEXT NOT NULL
+);
+CREATE INDEX login_failures_by_time ON login_failures (last_failure_at);
+
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 CREATE TABLE observatory_authorities (
@@ -253,6 +261,16 @@ CREATE TABLE observatory_documents (
   body TEXT NOT NULL
 );
 CREATE INDEX observatory_documents_by_authority ON observatory_documents (authority_id, created_at);
+
+CREATE TABLE pending_logins (
+  state_hash TEXT PRIMARY KEY,
+  binding_hash TEXT NOT NULL,
+  verifier TEXT,
+  nonce TEXT NOT NULL,
+  next TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+CREATE INDEX pending_logins_by_expiry ON pending_logins (expires_at);
 
 CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
 

@@ -228,6 +228,12 @@ export interface LocalVendorsTable {
   created_at: string;
 }
 
+export interface LoginFailuresTable {
+  key: string;
+  failures: number;
+  last_failure_at: string;
+}
+
 export interface MetaTable {
   key: string;
   value: string;
@@ -252,6 +258,15 @@ export interface ObservatoryDocumentsTable {
   received_at: string;
   hosts: number;
   body: string;
+}
+
+export interface PendingLoginsTable {
+  state_hash: string;
+  binding_hash: string;
+  verifier: string | null;
+  nonce: string;
+  next: string;
+  expires_at: string;
 }
 
 export interface SchemaMigrationsTable {
@@ -315,9 +330,11 @@ export interface Tables {
   local_assignments: LocalAssignmentsTable;
   local_products: LocalProductsTable;
   local_vendors: LocalVendorsTable;
+  login_failures: LoginFailuresTable;
   meta: MetaTable;
   observatory_authorities: ObservatoryAuthoritiesTable;
   observatory_documents: ObservatoryDocumentsTable;
+  pending_logins: PendingLoginsTable;
   schema_migrations: SchemaMigrationsTable;
   sessions: SessionsTable;
   spend_lines: SpendLinesTable;
