@@ -80,8 +80,9 @@ export class CounterChanges {
     for (const part of chunks(changed)) {
       await lockRowsInOrder(db, 'catalogue', part.map(([id]) => id));
       const list = sql.join(part.map(([id, [installs, hosts]]) => sql`(CAST(${id} AS BIGINT), CAST(${installs} AS BIGINT), CAST(${hosts} AS BIGINT))`));
-      await sql`UPDATE catalogue SET installs = catalogue.installs + d.installs, hosts = catalogue.hosts + d.hosts
-        FROM (VALUES ${list}) AS d (id, installs, hosts) WHERE catalogue.id = d.id`.execute(db);
+      // A CTE names the VALUES' columns on both engines (SQLite has no column list on a derived table).
+      await sql`WITH d (id, installs, hosts) AS (VALUES ${list})
+        UPDATE catalogue SET installs = catalogue.installs + d.installs, hosts = catalogue.hosts + d.hosts FROM d WHERE catalogue.id = d.id`.execute(db);
     }
     await this.facets.flush(db);
   }
