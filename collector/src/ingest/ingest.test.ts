@@ -8,9 +8,9 @@ import { makeInventory } from '../../../test/fixtures.ts';
 import { Classifier } from '../classify/classifier.ts';
 import { DEFAULT_RULES_DIR, loadRuleTrees } from '../classify/load-rules.ts';
 import { computeMap } from '../map/map.ts';
-import { rows, sql, transaction, value, values, type Db, type Engine } from '../store/db.ts';
+import { openDatabase, rows, sql, transaction, value, values, type Db, type Engine } from '../store/db.ts';
 import { rebuildFacets } from '../store/facets.ts';
-import { closeDatabase, ENGINES, testDatabase } from '../store/test-database.ts';
+import { closeDatabase, ENGINES, newPostgresDatabase, testDatabase } from '../store/test-database.ts';
 import { Ingestor } from './ingest.ts';
 
 const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
@@ -193,5 +193,45 @@ describe.each(ENGINES)('ingest (%s)', (engine) => {
     await expectDerivedConsistent(db);
     await transaction(db, rebuildFacets);
     expect(await state()).toEqual(incremental);
+  });
+});
+
+// Several collector processes on one PostgreSQL: each pool here is one process's connections.
+describe('concurrent ingest on one PostgreSQL', () => {
+  it('creates shared catalogue entries once and keeps the counters exact', async () => {
+    const url = await newPostgresDatabase();
+    const pools = await Promise.all(Array.from({ length: 4 }, () => openDatabase(url, { poolSize: 2 })));
+    try {
+      const shared = (round: number, reverse: boolean) => {
+        const items = Array.from({ length: 12 }, (_, i) => ({ name: `Shared Tool ${round}-${i}`, version: `${i}.0`, publisher: `Shared Vendor ${i % 3}` }));
+        return reverse ? items.reverse() : items;
+      };
+      const results = [];
+      for (let round = 0; round < 4; round++) {
+        // Every process at once: inventories sharing new entries, listed in opposite orders, and
+        // the same machine ("roaming") reported by two processes at the same moment.
+        const batches = pools.map((_, p) => [
+          makeInventory({ machine: `r${round}-p${p}-a`, software: [...shared(round, p % 2 === 1), { name: `Own Tool ${p}`, version: '1', publisher: 'Own' }] }),
+          makeInventory({ machine: `r${round}-p${p}-b`, software: [{ name: 'Google Chrome', version: `${round}`, publisher: 'Google LLC' }, ...shared(round, p % 2 === 0)] }),
+          makeInventory({ machine: p < 2 ? `roaming-${round}` : `r${round}-p${p}-c`, software: shared(round, false).slice(p, p + 4) }),
+        ]);
+        const answers = await Promise.all(pools.map((pool, p) => new Ingestor(pool, classifier).ingestMany(batches[p]!)));
+        results.push(...answers.flat());
+      }
+      // One new machine reported to every process at the same moment (an agent's retry, say).
+      for (let round = 0; round < 4; round++) {
+        const same = pools.map(() => makeInventory({ machine: `same-${round}`, software: [{ name: 'Google Chrome', version: '1', publisher: 'Google LLC' }] }));
+        results.push(...(await Promise.all(pools.map((pool, p) => new Ingestor(pool, classifier).ingest(same[p]!)))));
+      }
+      expect(results.filter((r) => r instanceof Error)).toEqual([]);
+      const db = pools[0]!;
+      expect(await value(db, sql`SELECT COUNT(*) FROM catalogue WHERE name LIKE 'Shared Tool %'`)).toBe(4 * 12);
+      // Processes that ingested the same new machine at once made one host of it.
+      expect(await values(db, sql`SELECT COUNT(*) FROM hosts GROUP BY host_key ORDER BY 1 DESC LIMIT 1`)).toEqual([1]);
+      expect(await value(db, sql`SELECT COUNT(*) FROM hosts`)).toBe(4 * (4 * 3 - 1) + 4);
+      await expectDerivedConsistent(db);
+    } finally {
+      await Promise.all(pools.map((pool) => closeDatabase(pool)));
+    }
   });
 });

@@ -135,7 +135,7 @@ export async function replaceInstallations(
     j = newEnd;
   }
   for (const part of chunks(removed)) {
-    const list = sql.join(part.map(([catalogueId, version, scope, arch]) => sql`(${catalogueId}, ${version}, ${scope}, ${arch})`));
+    const list = sql.join(part.map(([catalogueId, version, scope, arch]) => sql`(CAST(${catalogueId} AS BIGINT), ${version}, ${scope}, ${arch})`));
     await sql`DELETE FROM installations WHERE host_id = ${hostId} AND (catalogue_id, version, scope, arch) IN (VALUES ${list})`.execute(db);
   }
   for (const part of chunks(added)) {
