@@ -8,7 +8,8 @@ import { makeInventory } from '../../../test/fixtures.ts';
 import { Classifier } from '../classify/classifier.ts';
 import { DEFAULT_RULES_DIR, loadRuleTrees } from '../classify/load-rules.ts';
 import { computeMap } from '../map/map.ts';
-import { openDatabase, rows, sql, transaction, value, values, type Db, type Engine } from '../store/db.ts';
+import { getMeta, openDatabase, rows, setMeta, sql, transaction, value, values, type Db, type Engine } from '../store/db.ts';
+import { retryOnConflict } from '../store/dialect.ts';
 import { rebuildFacets } from '../store/facets.ts';
 import { closeDatabase, ENGINES, newPostgresDatabase, testDatabase } from '../store/test-database.ts';
 import { Ingestor } from './ingest.ts';
@@ -198,6 +199,37 @@ describe.each(ENGINES)('ingest (%s)', (engine) => {
 
 // Several collector processes on one PostgreSQL: each pool here is one process's connections.
 describe('concurrent ingest on one PostgreSQL', () => {
+  it('runs a transaction again when PostgreSQL gives it up for a deadlock', async () => {
+    const url = await newPostgresDatabase();
+    const [a, b] = await Promise.all([openDatabase(url, { poolSize: 1 }), openDatabase(url, { poolSize: 1 })]);
+    try {
+      await setMeta(a, 'k1', '0');
+      await setMeta(a, 'k2', '0');
+      let attempts = 0;
+      let locked = 0;
+      let bothLocked!: () => void;
+      const barrier = new Promise<void>((resolve) => (bothLocked = resolve));
+      // Each locks its own row, waits for the other to have locked its own, then wants the other's.
+      const work = (db: Db, mine: string, other: string) =>
+        retryOnConflict(db, () =>
+          transaction(db, async (trx) => {
+            attempts++;
+            await sql`UPDATE meta SET value = value || ${mine} WHERE key = ${mine}`.execute(trx);
+            if (++locked === 2) bothLocked();
+            await barrier;
+            await sql`UPDATE meta SET value = value || ${mine} WHERE key = ${other}`.execute(trx);
+          }),
+        );
+      await Promise.all([work(a, 'k1', 'k2'), work(b, 'k2', 'k1')]);
+      expect(attempts).toBe(3);
+      // Each transaction's work counted once.
+      for (const key of ['k1', 'k2']) expect(['0k1k2', '0k2k1']).toContain(await getMeta(a, key));
+    } finally {
+      await closeDatabase(a);
+      await closeDatabase(b);
+    }
+  });
+
   it('creates shared catalogue entries once and keeps the counters exact', async () => {
     const url = await newPostgresDatabase();
     const pools = await Promise.all(Array.from({ length: 4 }, () => openDatabase(url, { poolSize: 2 })));
