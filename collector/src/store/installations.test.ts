@@ -20,7 +20,7 @@ import { computeMap } from '../map/map.ts';
 import { listHosts, listProducts, listVendors, productHosts, productVersions } from '../ui/queries.ts';
 import { closeDatabase, openDatabase, rows, sql, sqliteHandle, transaction, value, values, type Db, type Engine } from './db.ts';
 import { facetsOf, rebuildFacets, type CatalogueFacts } from './facets.ts';
-import { deleteHost, hostsOf, versionCounts, versionsOn } from './installations.ts';
+import { deleteHost, hostCounts, hostsOf, versionCounts, versionsOn } from './installations.ts';
 import { ENGINES, newDatabaseLocation, testDatabase } from './test-database.ts';
 
 const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
@@ -191,6 +191,20 @@ describe.each(ENGINES)('drill-downs and reads (%s)', (engine) => {
       { version: '3.0.20', hosts: 2 },
       { version: '3.0.21', hosts: 1 },
     ]);
+    // Hosts counted per label, each host once, read a page at a time (pages of 2 rows here).
+    const labels = new Map([
+      [vlc!, ['vlc', 'any']],
+      [short!, ['vlc-short', 'any']],
+    ]);
+    for (const page of [2, 1000]) {
+      expect(await hostCounts(db, labels, page)).toEqual(
+        new Map([
+          ['vlc', 2],
+          ['any', 2],
+          ['vlc-short', 1],
+        ]),
+      );
+    }
     expect(await versionsOn(db, vlc!, [a.host_id, b.host_id])).toEqual(
       new Map([
         [a.host_id, ['3.0.20']],

@@ -205,7 +205,7 @@ const HOST_COUNT_PAGE = 50_000;
  * of its entries, each host counted once. Reads the hosts of the labelled entries from the
  * installations' index, a page at a time (keyset pagination on the index's order).
  */
-export async function hostCounts(db: Db, labelsOf: ReadonlyMap<number, readonly string[]>): Promise<Map<string, number>> {
+export async function hostCounts(db: Db, labelsOf: ReadonlyMap<number, readonly string[]>, pageSize = HOST_COUNT_PAGE): Promise<Map<string, number>> {
   const maxHost = ((await value<number>(db, sql`SELECT COALESCE(MAX(id), 0) FROM hosts`)) ?? 0) + 1;
   const bitmaps = new Map<string, Uint8Array>();
   for (const labels of labelsOf.values()) for (const label of labels) if (!bitmaps.has(label)) bitmaps.set(label, new Uint8Array(Math.ceil(maxHost / 8)));
@@ -217,7 +217,7 @@ export async function hostCounts(db: Db, labelsOf: ReadonlyMap<number, readonly 
       const page = await rows<{ catalogue_id: number; version: string; host_id: number }>(
         db,
         sql`SELECT catalogue_id, version, host_id FROM installations WHERE catalogue_id IN (${sql.join(ids)}) ${from}
-          ORDER BY catalogue_id, version, host_id LIMIT ${HOST_COUNT_PAGE}`,
+          ORDER BY catalogue_id, version, host_id LIMIT ${pageSize}`,
       );
       let targets: Uint8Array[] = [];
       let entry: number | undefined;
@@ -228,7 +228,7 @@ export async function hostCounts(db: Db, labelsOf: ReadonlyMap<number, readonly 
         }
         for (const bits of targets) bits[row.host_id >> 3]! |= 1 << (row.host_id & 7);
       }
-      if (page.length < HOST_COUNT_PAGE) break;
+      if (page.length < pageSize) break;
       after = page[page.length - 1];
     }
   }
