@@ -131,6 +131,11 @@ class IngestRun {
   changes = new CounterChanges();
 }
 
+/** The catalogue's columns of a classification. */
+function classificationColumns(c: Classification) {
+  return { vendor_id: c.vendor_id, product_id: c.product_id, country: c.country, owner_country: c.owner_country, origin: c.origin, licence: c.licence, area: c.area, category: c.category, platform: c.platform ? 1 : 0, rule: c.rule, evidence: c.evidence, confidence: c.confidence };
+}
+
 /** Past this many reclassified entries, or this share of hosts having them, every host's facets are rebuilt at once. */
 const INCREMENTAL_RECLASSIFY_LIMIT = 2_000;
 const INCREMENTAL_RECLASSIFY_SHARE = 0.05;
@@ -486,15 +491,25 @@ export class Ingestor {
           sql`SELECT id, kind, source, role, host_os, name, publisher, package, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule, evidence, confidence
             FROM catalogue ORDER BY id`,
         );
-        const changedEntries: number[] = [];
+        const changed: (ReturnType<typeof classificationColumns> & { id: number })[] = [];
         for (const row of entries) {
-          const c = classifyItem(classifier, row);
-          const next = { vendor_id: c.vendor_id, product_id: c.product_id, country: c.country, owner_country: c.owner_country, origin: c.origin, licence: c.licence, area: c.area, category: c.category, platform: c.platform ? 1 : 0, rule: c.rule, evidence: c.evidence, confidence: c.confidence };
-          if (Object.entries(next).some(([k, v]) => row[k] !== v)) {
-            await trx.updateTable('catalogue').set(next).where('id', '=', row.id).execute();
-            changedEntries.push(row.id);
-          }
+          const next = classificationColumns(classifyItem(classifier, row));
+          if (Object.entries(next).some(([k, v]) => row[k] !== v)) changed.push({ ...next, id: row.id });
         }
+        // Written a chunk of entries per statement (in id order, as they were read).
+        for (const part of chunks(changed)) {
+          const list = sql.join(
+            part.map(
+              (c) => sql`(CAST(${c.id} AS BIGINT), ${c.vendor_id}, ${c.product_id}, ${c.country}, ${c.owner_country}, ${c.origin}, ${c.licence}, ${c.area}, ${c.category},
+                CAST(${c.platform} AS BIGINT), ${c.rule}, ${c.evidence}, ${c.confidence})`,
+            ),
+          );
+          await sql`WITH c (id, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule, evidence, confidence) AS (VALUES ${list})
+            UPDATE catalogue SET vendor_id = c.vendor_id, product_id = c.product_id, country = c.country, owner_country = c.owner_country, origin = c.origin,
+              licence = c.licence, area = c.area, category = c.category, platform = c.platform, rule = c.rule, evidence = c.evidence, confidence = c.confidence
+            FROM c WHERE catalogue.id = c.id`.execute(trx);
+        }
+        const changedEntries = changed.map((c) => c.id);
         if (changedEntries.length) await this.refreshFacets(trx, changedEntries);
         await setMeta(trx, RULES_META_KEY, classifier.fingerprint);
         return changedEntries.length;
