@@ -48,9 +48,12 @@ export class EntryFacets {
   private readonly lists = new Map<string, string[]>();
   /** Reads the entries not known yet, all at once (through `db`: a transaction sees its own new entries). */
   private async load(db: Db, ids: readonly number[]): Promise<void> {
-    const missing = ids.filter((id) => !this.byId.has(id));
+    let missing = ids.filter((id) => !this.byId.has(id));
     if (!missing.length) return;
-    if (this.byId.size + missing.length > FACTS_CACHE_LIMIT) this.byId.clear();
+    if (this.byId.size + missing.length > FACTS_CACHE_LIMIT) {
+      this.byId.clear();
+      missing = [...ids];
+    }
     for (const part of chunks(missing)) {
       const found = await rows<CatalogueFacts & { id: number }>(
         db,
