@@ -5,7 +5,7 @@
 // counters summed over the transaction's inventories and written once before it commits); a read
 // only reads.
 import { rows, run, sql, transaction, value, values, type Db } from './db.ts';
-import { lockRowsInOrder } from './dialect.ts';
+import { lockRowsInOrder, retryOnConflict } from './dialect.ts';
 import { EntryFacets, FacetChanges, storedFacets } from './facets.ts';
 
 export type InstallationRow = [catalogueId: number, version: string, scope: string, arch: string];
@@ -152,12 +152,14 @@ export async function replaceInstallations(
 
 /** Remove a host, its installations taken off the counters and facets first. */
 export async function deleteHost(db: Db, hostId: number): Promise<boolean> {
-  return transaction(db, async (trx) => {
-    const changes = new CounterChanges();
-    await replaceInstallations(trx, new EntryFacets(), hostId, [], changes);
-    await changes.write(trx);
-    return (await run(trx, sql`DELETE FROM hosts WHERE id = ${hostId}`)) > 0;
-  });
+  return retryOnConflict(db, () =>
+    transaction(db, async (trx) => {
+      const changes = new CounterChanges();
+      await replaceInstallations(trx, new EntryFacets(), hostId, [], changes);
+      await changes.write(trx);
+      return (await run(trx, sql`DELETE FROM hosts WHERE id = ${hostId}`)) > 0;
+    }),
+  );
 }
 
 /** The hosts that have any of these catalogue entries, ascending. */
