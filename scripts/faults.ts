@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { createCollector } from '../collector/src/collector.ts';
-import { openDatabase } from '../collector/src/store/db.ts';
+import { closeDatabase, openDatabase, sql, sqliteHandle, value, values as columnValues } from '../collector/src/store/db.ts';
 import { createToken, enrolAgent } from '../collector/src/store/tokens.ts';
 import { fleetSoftware, makeInventory } from '../test/fixtures.ts';
 
@@ -106,34 +106,36 @@ function ingestLoop(url: () => string, credentials: string[], hosts: ReturnType<
   return { acknowledged, counts: () => ({ sent, failed }), stop: async () => ((stopped = true), await done) };
 }
 
-function verify(dbFile: string, acknowledged: Set<string>) {
-  const collector = createCollector({ dbFile, log: pino({ level: 'silent' }) });
+async function verify(dbFile: string, acknowledged: Set<string>) {
+  const collector = await createCollector({ dbFile, log: pino({ level: 'silent' }) });
   try {
     const db = collector.db;
-    const stored = new Set(db.prepare('SELECT id FROM inventory_receipts').pluck().all() as string[]);
+    const stored = new Set(await columnValues<string>(db, sql`SELECT id FROM inventory_receipts`));
     const lost = [...acknowledged].filter((id) => !stored.has(id)).length;
-    const integrity = db.prepare('PRAGMA integrity_check').pluck().get() as string;
-    const installs = db.prepare('SELECT COALESCE(SUM(installs), 0) FROM catalogue').pluck().get() as number;
-    const recount = db.prepare('SELECT COUNT(*) FROM installations').pluck().get() as number;
-    const hostsCounted = db.prepare('SELECT COALESCE(SUM(hosts), 0) FROM catalogue').pluck().get() as number;
-    const hostsRecount = db.prepare('SELECT COUNT(*) FROM (SELECT DISTINCT host_id, catalogue_id FROM installations)').pluck().get() as number;
+    // The faults are an SQLite file's (a killed process, a full disk): its own check.
+    const integrity = sqliteHandle(db)!.prepare('PRAGMA integrity_check').pluck().get() as string;
+    const installs = await value<number>(db, sql`SELECT COALESCE(SUM(installs), 0) FROM catalogue`);
+    const recount = await value<number>(db, sql`SELECT COUNT(*) FROM installations`);
+    const hostsCounted = await value<number>(db, sql`SELECT COALESCE(SUM(hosts), 0) FROM catalogue`);
+    const hostsRecount = await value<number>(db, sql`SELECT COUNT(*) FROM (SELECT DISTINCT host_id, catalogue_id FROM installations) AS pairs`);
     return { acknowledged: acknowledged.size, stored_receipts: stored.size, lost, integrity, installs, recount, hostsCounted, hostsRecount };
   } finally {
-    collector.close();
+    await collector.close();
   }
 }
 
 async function prepare(dir: string) {
   const dbFile = join(dir, 'faults.db');
-  const db = openDatabase(dbFile);
-  const tokenId = createToken(db, 'faults').id;
+  const db = await openDatabase(dbFile);
+  const tokenId = (await createToken(db, 'faults')).id;
   const hosts = Array.from({ length: HOSTS }, (_, i) => makeInventory({ machine: `fault-${i}` }));
-  const credentials = hosts.map((h) => {
-    const e = enrolAgent(db, tokenId, h.host, null);
+  const credentials: string[] = [];
+  for (const h of hosts) {
+    const e = await enrolAgent(db, tokenId, h.host, null);
     if (!e.ok) throw new Error(e.reason);
-    return e.credential;
-  });
-  db.close();
+    credentials.push(e.credential);
+  }
+  await closeDatabase(db);
   return { dbFile, hosts, credentials };
 }
 
@@ -156,7 +158,7 @@ async function killCampaign() {
   peak = Math.max(peak, running.peakKib());
   running.child.removeAllListeners('exit');
   killTree(running.child.pid!);
-  const result = { kills: KILLS, ...loop.counts(), peak_rss_mib: Math.round(peak / 1024), ...verify(dbFile, loop.acknowledged) };
+  const result = { kills: KILLS, ...loop.counts(), peak_rss_mib: Math.round(peak / 1024), ...(await verify(dbFile, loop.acknowledged)) };
   rmSync(dir, { recursive: true, force: true });
   return result;
 }
@@ -189,7 +191,7 @@ async function diskFullCampaign() {
     await new Promise((r) => setTimeout(r, 300));
     // The verification needs room (the collector's start may reclassify): the disk is grown first, as an operator would.
     execFileSync('mount', ['-o', `remount,size=${Number(values['disk-mib']) * 4}m`, mount]);
-    return { disk_mib: Number(values['disk-mib']), filled: full, alive_when_full: alive, health_when_full: health, ...loop.counts(), peak_rss_mib: Math.round(peak / 1024), ...verify(dbFile, loop.acknowledged) };
+    return { disk_mib: Number(values['disk-mib']), filled: full, alive_when_full: alive, health_when_full: health, ...loop.counts(), peak_rss_mib: Math.round(peak / 1024), ...(await verify(dbFile, loop.acknowledged)) };
   } finally {
     execFileSync('umount', [mount]);
     rmSync(mount, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { VendorSchema } from '@tiebreak/shared';
 import { createSession, createUser } from '../collector/src/accounts/users.ts';
 import { parseRuleFile } from '../collector/src/classify/load-rules.ts';
 import { createCollector, type Collector } from '../collector/src/collector.ts';
+import { first, sql, sqliteHandle } from '../collector/src/store/db.ts';
 import { createToken, enrolAgent } from '../collector/src/store/tokens.ts';
 import { makeInventory } from '../test/fixtures.ts';
 
@@ -66,16 +67,22 @@ function mutated(base: unknown): fc.Arbitrary<unknown> {
   });
 }
 
-const counts = (collector: Collector) =>
-  collector.db.prepare('SELECT (SELECT COUNT(*) FROM hosts) || \'/\' || (SELECT COUNT(*) FROM inventory_receipts) || \'/\' || (SELECT COUNT(*) FROM spend_lines) || \'/\' || (SELECT COUNT(*) FROM declared_assets)').pluck().get() as string;
+const counts = async (collector: Collector) => {
+  const row = await first<Record<string, number>>(
+    collector.db,
+    sql`SELECT (SELECT COUNT(*) FROM hosts) AS hosts, (SELECT COUNT(*) FROM inventory_receipts) AS receipts, (SELECT COUNT(*) FROM spend_lines) AS spend, (SELECT COUNT(*) FROM declared_assets) AS assets`,
+  );
+  return Object.values(row!).join('/');
+};
 
 /** Send, and check the answer is not a 500 and that a refusal stored nothing. */
 async function expectHandled(env: FuzzEnv, send: () => Response | Promise<Response>): Promise<void> {
-  const before = counts(env.collector);
+  const before = await counts(env.collector);
   const res = await send();
   await res.arrayBuffer();
   if (res.status >= 500 && res.status !== 503) throw new Error(`answered ${res.status}`);
-  if (res.status >= 400 && counts(env.collector) !== before) throw new Error(`refused with ${res.status} but stored something (${before} → ${counts(env.collector)})`);
+  const after = res.status >= 400 ? await counts(env.collector) : before;
+  if (after !== before) throw new Error(`refused with ${res.status} but stored something (${before} → ${after})`);
 }
 
 const bearer = (env: FuzzEnv, body: string) => ({ method: 'POST', headers: { authorization: `Bearer ${env.credential}`, 'content-type': 'application/json' }, body });
@@ -186,13 +193,13 @@ export interface FuzzOutcome {
 /** Run the targets on a fresh collector; the outcome of each, and the database's integrity at the end. */
 export async function runFuzz(options: { runs: number; only?: string[]; seed?: number; onOutcome?: (outcome: FuzzOutcome) => void }): Promise<{ outcomes: FuzzOutcome[]; integrity: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'tiebreak-fuzz-'));
-  const collector = createCollector({ dbFile: join(dir, 'fuzz.db'), log: pino({ level: 'silent' }) });
+  const collector = await createCollector({ dbFile: join(dir, 'fuzz.db'), log: pino({ level: 'silent' }) });
   try {
     const inventory = makeInventory({ machine: 'fuzz' });
-    const token = createToken(collector.db, 'fuzz').token;
-    const enrolment = enrolAgent(collector.db, createToken(collector.db, 'fuzz-agent').id, inventory.host, null);
+    const token = (await createToken(collector.db, 'fuzz')).token;
+    const enrolment = await enrolAgent(collector.db, (await createToken(collector.db, 'fuzz-agent')).id, inventory.host, null);
     if (!enrolment.ok) throw new Error(enrolment.reason);
-    const session = createSession(collector.db, createUser(collector.db, 'fuzzer', 'admin', 'a long enough password'));
+    const session = await createSession(collector.db, await createUser(collector.db, 'fuzzer', 'admin', 'a long enough password'));
     const env: FuzzEnv = { collector, credential: enrolment.credential, hostId: inventory.host.id, token, admin: { cookie: `tb_session=${session.cookie}`, csrf: session.csrf } };
     const outcomes: FuzzOutcome[] = [];
     for (const target of TARGETS.filter((t) => !options.only?.length || options.only.includes(t.name))) {
@@ -202,10 +209,11 @@ export async function runFuzz(options: { runs: number; only?: string[]; seed?: n
       outcomes.push(outcome);
       options.onOutcome?.(outcome);
     }
-    const integrity = collector.db.prepare('PRAGMA integrity_check').pluck().get() as string;
+    // The fuzzed collector runs on an SQLite file: its own check of the file.
+    const integrity = sqliteHandle(collector.db)!.prepare('PRAGMA integrity_check').pluck().get() as string;
     return { outcomes, integrity };
   } finally {
-    collector.close();
+    await collector.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -6,10 +6,11 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
-import Database from 'better-sqlite3';
 import { hostIdentity, type Inventory } from '@tiebreak/shared';
 import type { DependencyMap } from '../collector/src/map/map.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDatabase, openDatabase, rows, sql, values, type Db, type Engine } from '../collector/src/store/db.ts';
+import { ENGINES, newDatabaseLocation } from '../collector/src/store/test-database.ts';
 import { makeInventory } from './fixtures.ts';
 import { ROOT, databaseSnapshot, enrolHost, postApi, runCli, startCollector, tempDir, type RunningCollector } from './helpers.ts';
 
@@ -25,34 +26,40 @@ async function post(url: string, body: Uint8Array | string, headers: Record<stri
   return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
 }
 
-function hostsOf(dbFile: string) {
-  const db = new Database(dbFile, { readonly: true });
+/** Reads the database at `location` (an SQLite file or a PostgreSQL URL) while the collector runs. */
+async function reading<T>(location: string, read: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDatabase(location, { poolSize: 1 });
   try {
-    return db
-      .prepare(`SELECT h.id, h.hostname, h.agent_name, h.software_count,
-          SUM(c.kind = 'software' AND c.origin != 'unknown') AS recognised,
-          SUM(c.kind = 'software') AS software_rows
-        FROM hosts h JOIN installations i ON i.host_id = h.id JOIN catalogue c ON c.id = i.catalogue_id
-        GROUP BY h.id ORDER BY h.id`)
-      .all() as { id: number; hostname: string; agent_name: string; software_count: number; recognised: number; software_rows: number }[];
+    return await read(db);
   } finally {
-    db.close();
+    await closeDatabase(db);
   }
 }
 
-function originsByAgent(dbFile: string): Record<string, Record<string, number>> {
-  const db = new Database(dbFile, { readonly: true });
-  try {
-    const out: Record<string, Record<string, number>> = {};
-    for (const row of db
-      .prepare(`SELECT h.agent_name AS agent, c.origin, COUNT(*) AS n FROM hosts h JOIN installations i ON i.host_id = h.id
-        JOIN catalogue c ON c.id = i.catalogue_id WHERE c.kind = 'software' GROUP BY 1, 2`)
-      .all() as { agent: string; origin: string; n: number }[])
-      (out[row.agent] ??= {})[row.origin] = row.n;
-    return out;
-  } finally {
-    db.close();
-  }
+function hostsOf(location: string) {
+  return reading(location, (db) =>
+    rows<{ id: number; hostname: string; agent_name: string; software_count: number; recognised: number; software_rows: number }>(
+      db,
+      sql`SELECT h.id, h.hostname, h.agent_name, h.software_count,
+          COUNT(*) FILTER (WHERE c.kind = 'software' AND c.origin <> 'unknown') AS recognised,
+          COUNT(*) FILTER (WHERE c.kind = 'software') AS software_rows
+        FROM hosts h JOIN installations i ON i.host_id = h.id JOIN catalogue c ON c.id = i.catalogue_id
+        GROUP BY h.id ORDER BY h.id`,
+    ),
+  );
+}
+
+async function originsByAgent(location: string): Promise<Record<string, Record<string, number>>> {
+  const found = await reading(location, (db) =>
+    rows<{ agent: string; origin: string; n: number }>(
+      db,
+      sql`SELECT h.agent_name AS agent, c.origin, COUNT(*) AS n FROM hosts h JOIN installations i ON i.host_id = h.id
+        JOIN catalogue c ON c.id = i.catalogue_id WHERE c.kind = 'software' GROUP BY h.agent_name, c.origin`,
+    ),
+  );
+  const out: Record<string, Record<string, number>> = {};
+  for (const row of found) (out[row.agent] ??= {})[row.origin] = row.n;
+  return out;
 }
 
 // GLPI Agent 1.x's requests as its HTTP clients build them (GLPI::Agent::HTTP::Client::OCS for the
@@ -73,11 +80,11 @@ const EXAMPLES = join(FIXTURES, 'glpi-inventory-format');
 const example = (name: string) => readFileSync(join(EXAMPLES, name), 'utf8');
 
 /** A collector of its own with an enrolment token, started before the tests of a describe block. */
-function collectorWithToken(tokenName: string) {
+function collectorWithToken(engine: Engine, tokenName: string) {
   const ctx = {} as { dir: string; dbFile: string; token: string; collector: RunningCollector };
   beforeAll(async () => {
     ctx.dir = tempDir();
-    ctx.dbFile = join(ctx.dir, 'collector.db');
+    ctx.dbFile = await newDatabaseLocation(engine, join(ctx.dir, 'collector.db'));
     ctx.token = (await runCli('collector', ['token', 'create', '--db', ctx.dbFile, '--name', tokenName])).stdout.trim();
     ctx.collector = await startCollector(ctx.dbFile);
   }, 60_000);
@@ -85,8 +92,8 @@ function collectorWithToken(tokenName: string) {
   return ctx;
 }
 
-describe('GLPI Agent 1.x over HTTP, full and partial inventories, network devices', () => {
-  const ctx = collectorWithToken('glpi-agent');
+describe.each(ENGINES)('GLPI Agent 1.x over HTTP, full and partial inventories, network devices (%s)', (engine) => {
+  const ctx = collectorWithToken(engine, 'glpi-agent');
 
   it('challenges GLPI Agent with a named realm and the OCS agent with the empty realm it expects', async () => {
     const prolog = '<?xml version="1.0" encoding="UTF-8" ?>\n<REQUEST>\n  <DEVICEID>glpixps-2018-07-09-09-07-13</DEVICEID>\n  <QUERY>PROLOG</QUERY>\n</REQUEST>\n';
@@ -135,14 +142,12 @@ describe('GLPI Agent 1.x over HTTP, full and partial inventories, network device
       expect(answer.status, name).toBe(200);
       expect(answer.headers.get('content-type'), name).toBe(glpiAgentHeaders(compression)['content-type']);
     }
-    const hosts = () => hostsOf(ctx.dbFile).map((h) => [h.hostname, h.software_count, h.software_rows]);
-    expect(hosts()).toEqual([['glpixps', 6, 6]]);
+    const hosts = async () => (await hostsOf(ctx.dbFile)).map((h) => [h.hostname, h.software_count, h.software_rows]);
+    expect(await hosts()).toEqual([['glpixps', 6, 6]]);
     const softs = await post(`${ctx.collector.url}/glpi`, deflateSync(example('computer_1_partial_softs.json')), glpiAgentHeaders('zlib', auth));
     expect(softs.status).toBe(200);
-    expect(hosts()).toEqual([['glpixps', 6, 6]]);
-    const db = new Database(ctx.dbFile, { readonly: true });
-    expect(db.prepare('SELECT partial FROM inventory_receipts ORDER BY rowid').pluck().all()).toEqual([0, 1, 1, 1, 1]);
-    db.close();
+    expect(await hosts()).toEqual([['glpixps', 6, 6]]);
+    expect(await reading(ctx.dbFile, (db) => values(db, sql`SELECT partial FROM inventory_receipts ORDER BY received_at, partial`))).toEqual([0, 1, 1, 1, 1]);
   });
 
   it('takes network inventories of a printer and a switch as hosts of their role, and imports the same files alike', async () => {
@@ -157,25 +162,23 @@ describe('GLPI Agent 1.x over HTTP, full and partial inventories, network device
     expect(list).toContain('NPIF2BE10');
     expect(list).not.toContain('glpixps');
 
-    const importDb = join(ctx.dir, 'import.db');
+    const importDb = await newDatabaseLocation(engine, join(ctx.dir, 'import.db'));
     const reports = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json') && f !== 'inventory.schema.json').sort();
     const imported = await runCli('collector', ['import', ...reports.map((f) => join(EXAMPLES, f)), '--db', importDb, '--json']);
     expect(imported.code, imported.stdout + imported.stderr).toBe(0);
     // A partial inventory that changes nothing tiebreak keeps of the host is counted unchanged.
     expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 7, unchanged: 1, rejected: 0 });
-    const db = new Database(importDb, { readonly: true });
-    expect(db.prepare('SELECT hostname, role, software_count FROM hosts ORDER BY hostname').all()).toEqual([
+    expect(await reading(importDb, (db) => rows(db, sql`SELECT hostname, role, software_count FROM hosts ORDER BY hostname`))).toEqual([
       { hostname: 'HP-2530-48G', role: 'network', software_count: 0 },
       { hostname: 'Mi9TPro-TéléphoneM', role: 'phone', software_count: 3 },
       { hostname: 'NPIF2BE10', role: 'printer', software_count: 0 },
       { hostname: 'glpixps', role: 'workstation', software_count: 6 },
     ]);
-    db.close();
   });
 });
 
-describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
-  const ctx = collectorWithToken('glpi');
+describe.each(ENGINES)('GLPI Agent JSON and the XML protocol over HTTP (%s)', (engine) => {
+  const ctx = collectorWithToken(engine, 'glpi');
 
   it('challenges with HTTP Basic as the agents expect, and refuses a wrong token', async () => {
     const none = await post(`${ctx.collector.url}/ocsinventory`, '<REQUEST/>');
@@ -212,7 +215,7 @@ describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
     const map = (await (await ctx.collector.get(`/api/v1/map`)).json()) as DependencyMap;
     expect(map.totals.hosts).toBe(2);
     expect(map.hosts_by_agent).toEqual([{ agent: 'GLPI-Agent', hosts: 2 }]);
-    const hosts = hostsOf(ctx.dbFile);
+    const hosts = await hostsOf(ctx.dbFile);
     expect(hosts.map((h) => [h.hostname, h.software_count])).toEqual([['PC-URBA-042', 13], ['srv-sig-01', 10]]);
     // Everything but the one home-grown business application is recognised by the rules.
     expect(hosts.map((h) => h.recognised)).toEqual([12, 10]);
@@ -235,7 +238,7 @@ describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
 
   it('imports the same reports from files to the same result, and recognises them when imported again', async () => {
     const files = join(ctx.dir, 'reports');
-    const importDb = join(ctx.dir, 'import.db');
+    const importDb = await newDatabaseLocation(engine, join(ctx.dir, 'import.db'));
     await run('mkdir', ['-p', join(files, 'linux')]);
     writeFileSync(join(files, 'PC-URBA-042.json'), WINDOWS11);
     writeFileSync(join(files, 'linux', 'srv-sig-01.json'), LINUX_SERVER);
@@ -245,7 +248,7 @@ describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
     expect(first.stdout).toMatch(/rejected +\S+broken\.xml: invalid XML/);
     expect(first.stdout).toContain('import: 2 imported, 0 unchanged, 1 rejected');
     expect(first.stderr).toContain('[##############################] 3/3');
-    expect(hostsOf(importDb).map((h) => [h.hostname, h.agent_name, h.software_count, h.recognised]).sort()).toEqual([
+    expect((await hostsOf(importDb)).map((h) => [h.hostname, h.agent_name, h.software_count, h.recognised]).sort()).toEqual([
       ['PC-URBA-042', 'GLPI-Agent', 13, 12],
       ['srv-sig-01', 'GLPI-Agent', 10, 10],
     ]);
@@ -255,7 +258,7 @@ describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
   });
 
   it('answers bad input with a 4xx and stores nothing', async () => {
-    const before = databaseSnapshot(ctx.dbFile);
+    const before = await databaseSnapshot(ctx.dbFile);
     const auth = { authorization: basic(ctx.token) };
     const inventoryXml = (inner: string) => `<?xml version="1.0"?><REQUEST><QUERY>INVENTORY</QUERY><DEVICEID>evil-2026</DEVICEID>${inner}</REQUEST>`;
     const cases: [string, Uint8Array | string, number, RegExp][] = [
@@ -275,7 +278,7 @@ describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
       expect(answer.status, name).toBe(status);
       expect(JSON.parse(answer.bytes.toString()).message, name).toMatch(message);
     }
-    expect(databaseSnapshot(ctx.dbFile)).toEqual(before);
+    expect(await databaseSnapshot(ctx.dbFile)).toEqual(before);
   }, 60_000);
 
   it('lists peer agents with their protocol and refuses a revoked one', async () => {
@@ -289,7 +292,8 @@ describe('GLPI Agent JSON and the XML protocol over HTTP', () => {
   });
 });
 
-// Each agent reports to a collector of its own: on a machine without an SMBIOS UUID (a container)
+// Each agent reports to a collector of its own (on SQLite: what is stored goes the same way as the
+// GLPI reports above, which run on both engines; the agents' runs are what takes the time here): on a machine without an SMBIOS UUID (a container)
 // both fall back to a device id made of the host name and the time of their first run, which two
 // agents run in the same second share, so that one collector would rightly see one host.
 describe('the real FusionInventory and OCS Inventory agents of Debian', () => {
@@ -332,13 +336,11 @@ describe('the real FusionInventory and OCS Inventory agents of Debian', () => {
       const { collector, dbFile } = collectors[key];
       const map = (await (await collector.get(`/api/v1/map`)).json()) as DependencyMap;
       expect(map.hosts_by_agent).toEqual([{ agent: AGENTS[key].name, hosts: 1 }]);
-      const [host, ...more] = hostsOf(dbFile);
+      const [host, ...more] = await hostsOf(dbFile);
       expect(more).toEqual([]);
       // Both agents read the dpkg and rpm databases as tiebreak-agent does: the same packages.
       expect(host!.software_count, key).toBe(ourPackages.length);
-      const db = new Database(dbFile, { readonly: true });
-      const reported = db.prepare("SELECT c.name FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.kind = 'software'").all() as { name: string }[];
-      db.close();
+      const reported = await reading(dbFile, (db) => rows<{ name: string }>(db, sql`SELECT c.name FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.kind = 'software'`));
       expect(names(reported)).toEqual(names(ourPackages));
       // FusionInventory names the distribution as publisher: its report is classified like ours. The
       // OCS agent sends no maintainer for Linux packages: the distribution's index recognises them.
@@ -361,9 +363,9 @@ describe('the real FusionInventory and OCS Inventory agents of Debian', () => {
       expect(imported.code, imported.stdout + imported.stderr).toBe(0);
       expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 1, rejected: 0 });
       // The OCS agent names itself in its HTTP User-Agent only; its files carry no agent name.
-      const viaFiles = originsByAgent(importDb);
+      const viaFiles = await originsByAgent(importDb);
       expect(Object.keys(viaFiles)).toEqual([AGENTS[key].fileName]);
-      expect(viaFiles[AGENTS[key].fileName]).toEqual(originsByAgent(collectors[key].dbFile)[AGENTS[key].name]);
+      expect(viaFiles[AGENTS[key].fileName]).toEqual((await originsByAgent(collectors[key].dbFile))[AGENTS[key].name]);
     }
   }, 400_000);
 });

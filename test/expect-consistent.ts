@@ -1,26 +1,28 @@
 // Checks shared by tests: the counters the collector keeps at ingest (catalogue installations and
 // hosts, host facets, facet host counts) equal a plain recount from the installations.
 import { expect } from 'vitest';
-import type { Db } from '../collector/src/store/db.ts';
+import { rows, sql, type Db } from '../collector/src/store/db.ts';
 import { facetsOf, type CatalogueFacts } from '../collector/src/store/facets.ts';
 
 /** Catalogue counters, host facets and facet counts, against a recount from `installations`. */
-export function expectDerivedConsistent(db: Db): void {
-  const kept = db.prepare('SELECT id, installs, hosts FROM catalogue ORDER BY id').all();
-  const recount = db
-    .prepare(`SELECT c.id, COUNT(i.host_id) AS installs, COUNT(DISTINCT i.host_id) AS hosts
-      FROM catalogue c LEFT JOIN installations i ON i.catalogue_id = c.id GROUP BY c.id ORDER BY c.id`)
-    .all();
+export async function expectDerivedConsistent(db: Db): Promise<void> {
+  const kept = await rows(db, sql`SELECT id, installs, hosts FROM catalogue ORDER BY id`);
+  const recount = await rows(
+    db,
+    sql`SELECT c.id, COUNT(i.host_id) AS installs, COUNT(DISTINCT i.host_id) AS hosts
+      FROM catalogue c LEFT JOIN installations i ON i.catalogue_id = c.id GROUP BY c.id ORDER BY c.id`,
+  );
   expect(kept, 'catalogue counters').toEqual(recount);
 
   // Each facet of each host, recounted from the classification of the entries it has (facetsOf,
   // independently of the view catalogue_facets that a rebuild uses).
   const facetsOfHosts = new Set<string>();
-  const rows = db
-    .prepare('SELECT DISTINCT i.host_id, c.area, c.origin, c.vendor_id, c.country, c.owner_country, c.licence, c.platform FROM installations i JOIN catalogue c ON c.id = i.catalogue_id')
-    .all() as (CatalogueFacts & { host_id: number })[];
-  for (const row of rows) for (const facet of facetsOf(row)) facetsOfHosts.add(`${row.host_id}\u0000${facet}`);
-  const stored = (db.prepare('SELECT host_id, facet, value FROM host_facets').all() as { host_id: number; facet: string; value: string }[]).map(
+  const installed = await rows<CatalogueFacts & { host_id: number }>(
+    db,
+    sql`SELECT DISTINCT i.host_id, c.area, c.origin, c.vendor_id, c.country, c.owner_country, c.licence, c.platform FROM installations i JOIN catalogue c ON c.id = i.catalogue_id`,
+  );
+  for (const row of installed) for (const facet of facetsOf(row)) facetsOfHosts.add(`${row.host_id}\u0000${facet}`);
+  const stored = (await rows<{ host_id: number; facet: string; value: string }>(db, sql`SELECT host_id, facet, value FROM host_facets`)).map(
     (f) => `${f.host_id}\u0000${f.facet}\u0000${f.value}`,
   );
   expect(stored.sort(), 'host facets').toEqual([...facetsOfHosts].sort());
@@ -29,7 +31,7 @@ export function expectDerivedConsistent(db: Db): void {
     const facet = key.slice(key.indexOf('\u0000') + 1);
     counts.set(facet, (counts.get(facet) ?? 0) + 1);
   }
-  const keptCounts = (db.prepare('SELECT facet, value, hosts FROM facet_counts WHERE hosts <> 0').all() as { facet: string; value: string; hosts: number }[]).map(
+  const keptCounts = (await rows<{ facet: string; value: string; hosts: number }>(db, sql`SELECT facet, value, hosts FROM facet_counts WHERE hosts <> 0`)).map(
     (r) => [`${r.facet}\u0000${r.value}`, r.hosts],
   );
   expect(keptCounts.sort(), 'facet counts').toEqual([...counts].sort());

@@ -7,6 +7,7 @@ import { InventorySchema } from '@tiebreak/shared';
 import { recordedWindows11Inventory } from '../agent/src/sources/fixtures/windows11.ts';
 import { createCollector } from '../collector/src/collector.ts';
 import { computeMap } from '../collector/src/map/map.ts';
+import { ENGINES, newDatabaseLocation } from '../collector/src/store/test-database.ts';
 import { runCli, tempDir } from './helpers.ts';
 
 describe('a Windows 11 town-hall workstation', async () => {
@@ -45,11 +46,15 @@ describe('a Windows 11 town-hall workstation', async () => {
     expect(byName.get('Microsoft Windows 11 Pro')).toMatchObject({ area: 'workstation', category: 'os' });
   });
 
-  it('shows in the map with its vendors, European and not', () => {
-    const collector = createCollector({ dbFile: join(dir, 'map.db') });
-    collector.ingestor.ingest(inventory);
-    const map = computeMap(collector.db, collector.classifier);
-    collector.close();
+  it.each(ENGINES)('shows in the map with its vendors, European and not (%s)', async (engine) => {
+    const collector = await createCollector({ dbFile: await newDatabaseLocation(engine, join(dir, 'map.db')) });
+    let map;
+    try {
+      await collector.ingestor.ingest(inventory);
+      map = await computeMap(collector.db, collector.classifier);
+    } finally {
+      await collector.close();
+    }
     expect(map.hosts_by_role).toEqual([{ role: 'workstation', hosts: 1 }]);
     const vendors = new Map(map.by_vendor.map((v) => [v.vendor_id, v]));
     expect(vendors.get('microsoft')).toMatchObject({ origin: 'non_eu', country: 'US', hosts: 1 });

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { AREAS, LICENCES, MATCH_SOURCES, VendorSchema, normalizeName, type Product, type Vendor } from '@tiebreak/shared';
 import { stringify } from 'yaml';
-import type { Db } from '../store/db.ts';
+import { first, rows, run, sql, transaction, type Db } from '../store/db.ts';
 import { Classifier, overrideKey } from './classifier.ts';
 import type { RuleSet } from './load-rules.ts';
 
@@ -42,11 +42,11 @@ export interface LocalRules {
 
 export class LocalRuleError extends Error {}
 
-export function readLocalRules(db: Db): LocalRules {
+export async function readLocalRules(db: Db): Promise<LocalRules> {
   return {
-    vendors: db.prepare('SELECT id, name, country, owner FROM local_vendors ORDER BY id').all() as LocalVendor[],
-    products: db.prepare('SELECT vendor_id, id, name, area, category, licence FROM local_products ORDER BY vendor_id, id').all() as LocalProduct[],
-    assignments: db.prepare('SELECT * FROM local_assignments ORDER BY id').all() as LocalAssignment[],
+    vendors: await rows<LocalVendor>(db, sql`SELECT id, name, country, owner FROM local_vendors ORDER BY id`),
+    products: await rows<LocalProduct>(db, sql`SELECT vendor_id, id, name, area, category, licence FROM local_products ORDER BY vendor_id, id`),
+    assignments: await rows<LocalAssignment>(db, sql`SELECT id, source, name, publisher, vendor_id, product_id, created_by, created_at FROM local_assignments ORDER BY id`),
   };
 }
 
@@ -107,8 +107,8 @@ export function overlayRules(base: RuleSet, local: LocalRules): RuleSet {
 }
 
 /** A classifier of the rules with the local rules on top; decided items are matched exactly first. */
-export function classifierWithLocalRules(base: RuleSet, db: Db): Classifier {
-  const local = readLocalRules(db);
+export async function classifierWithLocalRules(base: RuleSet, db: Db): Promise<Classifier> {
+  const local = await readLocalRules(db);
   const classifier = new Classifier(overlayRules(base, local));
   for (const a of local.assignments) classifier.override(overrideKey(a.source, a.name, a.publisher), a.vendor_id, a.product_id);
   return classifier;
@@ -124,16 +124,17 @@ export interface NewProduct {
  * Record a decision for a catalogue item: assign it to a known product, or create the vendor and
  * product first. Checked against the rules (countries, categories, ids) before anything is stored.
  */
-export function decide(
+export async function decide(
   db: Db,
   classifier: Classifier,
   item: { source: string; name: string; publisher: string | null },
   target: { vendor_id: string; product_id: string } | NewProduct,
   user: string,
-): { vendor_id: string; product_id: string } {
+): Promise<{ vendor_id: string; product_id: string }> {
   const rules = classifier.rules;
   const now = new Date().toISOString();
-  return db.transaction(() => {
+  const isLocalVendor = async (trx: Db, id: string) => (await first(trx, sql`SELECT 1 AS local FROM local_vendors WHERE id = ${id}`)) !== undefined;
+  return transaction(db, async (trx) => {
     let vendorId: string;
     let productId: string;
     if ('vendor_id' in target) {
@@ -153,48 +154,35 @@ export function decide(
       if (owner && !classifier.vendor(owner)) throw new LocalRuleError(`unknown owner vendor ${owner}`);
       vendorId = vendor.id?.trim() || slug(vendor.name);
       const existing = classifier.vendor(vendorId);
-      if (existing && !db.prepare('SELECT 1 FROM local_vendors WHERE id = ?').get(vendorId)) {
+      if (existing && !(await isLocalVendor(trx, vendorId))) {
         // A vendor of the shared rules keeps its definition; the new product goes under it.
       } else if (!existing) {
         if (!country) throw new LocalRuleError('a new vendor needs its headquarters country');
-        db.prepare('INSERT INTO local_vendors (id, name, country, owner, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(vendorId, vendor.name.trim(), country, owner, user, now);
+        await trx.insertInto('local_vendors').values({ id: vendorId, name: vendor.name.trim(), country, owner, created_by: user, created_at: now }).execute();
       }
       productId = slug(product.name);
       if (classifier.product(vendorId, productId)) throw new LocalRuleError(`product ${vendorId}/${productId} already exists: assign the item to it`);
-      if (existing && !db.prepare('SELECT 1 FROM local_vendors WHERE id = ?').get(vendorId))
+      if (existing && !(await isLocalVendor(trx, vendorId)))
         throw new LocalRuleError(`vendor ${vendorId} is in the shared rules: assign the item to one of its products, or propose the product there`);
-      db.prepare('INSERT INTO local_products (vendor_id, id, name, area, category, licence, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-        vendorId,
-        productId,
-        product.name.trim(),
-        product.area,
-        product.category,
-        product.licence,
-        user,
-        now,
-      );
+      await trx
+        .insertInto('local_products')
+        .values({ vendor_id: vendorId, id: productId, name: product.name.trim(), area: product.area, category: product.category, licence: product.licence, created_by: user, created_at: now })
+        .execute();
     }
-    db.prepare(`INSERT INTO local_assignments (source, name, publisher, vendor_id, product_id, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (source, name, publisher) DO UPDATE SET vendor_id = excluded.vendor_id, product_id = excluded.product_id, created_by = excluded.created_by, created_at = excluded.created_at`).run(
-      item.source,
-      item.name,
-      item.publisher,
-      vendorId,
-      productId,
-      user,
-      now,
-    );
+    await sql`INSERT INTO local_assignments (source, name, publisher, vendor_id, product_id, created_by, created_at)
+      VALUES (${item.source}, ${item.name}, ${item.publisher}, ${vendorId}, ${productId}, ${user}, ${now})
+      ON CONFLICT (source, name, publisher) DO UPDATE SET vendor_id = excluded.vendor_id, product_id = excluded.product_id, created_by = excluded.created_by, created_at = excluded.created_at`.execute(trx);
     return { vendor_id: vendorId, product_id: productId };
-  })();
+  });
 }
 
-export function removeAssignment(db: Db, id: number): boolean {
-  return db.prepare('DELETE FROM local_assignments WHERE id = ?').run(id).changes > 0;
+export async function removeAssignment(db: Db, id: number): Promise<boolean> {
+  return (await run(db, sql`DELETE FROM local_assignments WHERE id = ${id}`)) > 0;
 }
 
 /** The local rules as rule files (one YAML document per vendor, named as in rules/vendors/). */
-export function exportLocalRules(db: Db, base: RuleSet): { file: string; yaml: string }[] {
-  const local = readLocalRules(db);
+export async function exportLocalRules(db: Db, base: RuleSet): Promise<{ file: string; yaml: string }[]> {
+  const local = await readLocalRules(db);
   const merged = overlayRules(base, local);
   const ids = new Set([...local.vendors.map((v) => v.id), ...local.assignments.map((a) => a.vendor_id)]);
   return [...ids].sort().map((id) => {

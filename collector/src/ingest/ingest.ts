@@ -4,9 +4,19 @@
 // transaction (store/installations.ts).
 import { inventoryContentHash, type Hardware, type Inventory, type InventoryPart, type Os, type SoftwareItem, type SoftwareSource, type UnchangedReport } from '@tiebreak/shared';
 import type { Classification, Classifier } from '../classify/classifier.ts';
-import { getMeta, setMeta, type Db } from '../store/db.ts';
+import { first, getMeta, rows, setMeta, sql, transaction, value, type Db } from '../store/db.ts';
+import { isTransientConflict, lockKeysForTransaction, retryOnConflict } from '../store/dialect.ts';
 import { EntryFacets, FacetChanges, rebuildFacets, RULES_META_KEY, storedFacets } from '../store/facets.ts';
-import { canonicalRows, CounterChanges, hostsOf, installationsOf as storedInstallations, replaceInstallations, type InstallationRow } from '../store/installations.ts';
+import {
+  canonicalRows,
+  chunks,
+  compareText,
+  CounterChanges,
+  hostsOf,
+  installationsOf as storedInstallations,
+  replaceInstallations,
+  type InstallationRow,
+} from '../store/installations.ts';
 import { catalogueKey, hostRole, installationsOf, isInfrastructure, type CatalogueItem, type HostRole } from './items.ts';
 
 export interface IngestResult {
@@ -81,6 +91,49 @@ class EntryIds {
     this.byName.clear();
     this.size = 0;
   }
+  /** Take over another's ids (those a transaction found or created, once it committed). */
+  addAll(other: EntryIds): void {
+    for (const byPublisher of other.byName.values()) for (const candidates of byPublisher.values()) for (const [item, id] of candidates) this.set(item, id);
+  }
+}
+
+/** The catalogue's unique key of an item, as one string (the columns of its UNIQUE constraint). */
+function entryKey(item: CatalogueItem): string {
+  const key = catalogueKey(item);
+  return [item.source, item.role, item.host_os ?? '', key.name_norm, key.publisher_norm, key.package_norm].join('\u0000');
+}
+
+type KeyRow = { id: number; source: string; role: string; host_os: string; name_norm: string; publisher_norm: string; package_norm: string };
+const keyOfRow = (r: KeyRow) => [r.source, r.role, r.host_os, r.name_norm, r.publisher_norm, r.package_norm].join('\u0000');
+
+/** The catalogue ids of these keys that exist (read in chunks), by key. */
+async function existingEntries(db: Db, keys: readonly string[], into: Map<string, number>): Promise<void> {
+  for (const part of chunks(keys)) {
+    const list = sql.join(part.map((key) => sql`(${sql.join(key.split('\u0000'))})`));
+    const found = await rows<KeyRow>(
+      db,
+      sql`SELECT id, source, role, host_os, name_norm, publisher_norm, package_norm FROM catalogue
+        WHERE (source, role, host_os, name_norm, publisher_norm, package_norm) IN (VALUES ${list})`,
+    );
+    for (const row of found) into.set(keyOfRow(row), row.id);
+  }
+}
+
+/**
+ * What one transaction of ingests found and changed: the catalogue ids it found or created (shared
+ * with later ingests only once it committed: another transaction must not use an entry that may
+ * yet be rolled back), the entries it created (each counted by the first inventory using it), and
+ * the counters to add before it commits.
+ */
+class IngestRun {
+  readonly ids = new EntryIds();
+  readonly created = new Set<number>();
+  changes = new CounterChanges();
+}
+
+/** The catalogue's columns of a classification. */
+function classificationColumns(c: Classification) {
+  return { vendor_id: c.vendor_id, product_id: c.product_id, country: c.country, owner_country: c.owner_country, origin: c.origin, licence: c.licence, area: c.area, category: c.category, platform: c.platform ? 1 : 0, rule: c.rule, evidence: c.evidence, confidence: c.confidence };
 }
 
 /** Past this many reclassified entries, or this share of hosts having them, every host's facets are rebuilt at once. */
@@ -90,55 +143,26 @@ const INCREMENTAL_RECLASSIFY_SHARE = 0.05;
 const RAW_CACHE_LIMIT = 500_000;
 
 /** Whether a host id is that of a computer (a workstation or a server) already known here. */
-export function isComputerHost(db: Db, hostKey: string): boolean {
-  return db.prepare("SELECT 1 FROM hosts WHERE host_key = ? AND role IN ('workstation', 'server') LIMIT 1").get(hostKey) !== undefined;
+export async function isComputerHost(db: Db, hostKey: string): Promise<boolean> {
+  return (await first(db, sql`SELECT 1 AS known FROM hosts WHERE host_key = ${hostKey} AND role IN ('workstation', 'server') LIMIT 1`)) !== undefined;
 }
 
+type KnownHost = { id: number; hostname: string; serial_hash: string | null; content_hash: string | null };
+
 export class Ingestor {
+  /** Catalogue ids of committed entries, shared by every ingest. */
   private readonly entryIds = new EntryIds();
   /** The facets of catalogue entries, valid for the classification of this fingerprint of the rules. */
   private entryFacets: { rules: string | undefined; facets: EntryFacets } | null = null;
-  private readonly stmt;
-  /** One inventory in its own transaction (a savepoint inside a batch). */
-  private readonly ingestTransaction: (inventory: Inventory, now: string, changes: CounterChanges) => IngestResult;
 
   constructor(
     private readonly db: Db,
     private classifier: Classifier,
-  ) {
-    this.stmt = {
-      receipt: db.prepare('SELECT host_id FROM inventory_receipts WHERE id = ?'),
-      addReceipt: db.prepare('INSERT INTO inventory_receipts (id, host_id, received_at, collected_at, items, partial) VALUES (?, ?, ?, ?, ?, ?)'),
-      storedHost: db.prepare(`SELECT os_family, os_name, os_version, os_build, os_arch, os_kernel, os_edition, hardware_json, role
-        FROM hosts WHERE id = ?`),
-      storedEntries: db.prepare(`SELECT DISTINCT c.id, c.kind, c.source, c.name, c.publisher, c.package
-        FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ?`),
-      hostsByKey: db.prepare('SELECT id, hostname, serial_hash, content_hash FROM hosts WHERE host_key = ?'),
-      insertHost: db.prepare(`INSERT INTO hosts (host_key, id_source, hostname, domain, serial_hash, role, os_family, os_name, os_version,
-        os_build, os_arch, os_kernel, os_edition, hardware_json, agent_name, agent_version, first_seen, last_seen, collected_at, software_count,
-        content_hash)
-        VALUES (@host_key, @id_source, @hostname, @domain, @serial_hash, @role, @os_family, @os_name, @os_version, @os_build, @os_arch,
-        @os_kernel, @os_edition, @hardware_json, @agent_name, @agent_version, @now, @now, @collected_at, @software_count, @content_hash)`),
-      updateHost: db.prepare(`UPDATE hosts SET id_source = @id_source, hostname = @hostname, domain = @domain,
-        serial_hash = COALESCE(@serial_hash, serial_hash), role = @role, os_family = @os_family, os_name = @os_name, os_version = @os_version,
-        os_build = @os_build, os_arch = @os_arch, os_kernel = @os_kernel, os_edition = @os_edition, hardware_json = @hardware_json,
-        agent_name = @agent_name, agent_version = @agent_version, last_seen = @now, collected_at = @collected_at,
-        software_count = @software_count, content_hash = @content_hash WHERE id = @id`),
-      flagDuplicates: db.prepare('UPDATE hosts SET duplicate_id = 1 WHERE host_key = ?'),
-      catalogueByKey: db.prepare(
-        'SELECT id FROM catalogue WHERE source = ? AND role = ? AND host_os = ? AND name_norm = ? AND publisher_norm = ? AND package_norm = ?',
-      ),
-      insertCatalogue: db.prepare(`INSERT INTO catalogue (kind, source, role, host_os, name, publisher, package, name_norm, publisher_norm,
-        package_norm, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule, evidence, confidence, first_seen)
-        VALUES (@kind, @source, @role, @host_os, @name, @publisher, @package, @name_norm, @publisher_norm, @package_norm, @vendor_id, @product_id,
-        @country, @owner_country, @origin, @licence, @area, @category, @platform, @rule, @evidence, @confidence, @now)`),
-    };
-    this.ingestTransaction = db.transaction((inventory: Inventory, now: string, changes: CounterChanges) => this.ingestUnsafe(inventory, now, changes));
-  }
+  ) {}
 
   /** Ingest a validated inventory. All or nothing: on any error, the database is unchanged. */
-  ingest(inventory: Inventory, now = new Date()): IngestResult {
-    const [result] = this.ingestMany([inventory], now);
+  async ingest(inventory: Inventory, now = new Date()): Promise<IngestResult> {
+    const [result] = await this.ingestMany([inventory], now);
     if (result instanceof Error) throw result;
     return result!;
   }
@@ -146,48 +170,71 @@ export class Ingestor {
   /**
    * Ingest several inventories with one commit: each in its own savepoint, so one that fails is
    * rolled back alone and reported in its slot, while the others are kept. The commit is the
-   * dominant cost of an ingest; sharing it is what lets the collector keep up with a burst.
+   * dominant cost of an ingest; sharing it is what lets the collector keep up with a burst. On
+   * PostgreSQL, a transaction given up for a conflict with another collector's is run again.
    */
-  ingestMany(inventories: readonly Inventory[], now = new Date()): (IngestResult | Error)[] {
+  async ingestMany(inventories: readonly Inventory[], now = new Date()): Promise<(IngestResult | Error)[]> {
     const at = now.toISOString();
-    this.checkFacets();
+    await this.checkFacets();
+    return retryOnConflict(this.db, () => this.ingestBatch(inventories, at));
+  }
+
+  private async ingestBatch(inventories: readonly Inventory[], at: string): Promise<(IngestResult | Error)[]> {
     // Fast path: the whole batch in one transaction without a savepoint per inventory (they cost
     // a tenth of an ingest). Inventories are validated, so one rarely fails; when one does, the
     // batch is rolled back whole and ingested again below, each inventory in its own savepoint.
     if (inventories.length > 1) {
       try {
-        return this.db.transaction(() => {
-          const changes = new CounterChanges(this.db);
-          const results = inventories.map((inventory) => this.ingestUnsafe(inventory, at, changes));
-          changes.write();
+        const run = new IngestRun();
+        const results = await transaction(this.db, async (trx) => {
+          await lockKeysForTransaction(trx, inventories.map((inventory) => inventory.host.id));
+          await this.prepareEntries(trx, inventories, at, run);
+          const results: IngestResult[] = [];
+          for (const inventory of inventories) results.push(await this.ingestUnsafe(trx, inventory, at, run));
+          await run.changes.write(trx);
           return results;
-        })();
-      } catch {
+        });
+        this.entryIds.addAll(run.ids);
+        return results;
+      } catch (error) {
         this.forgetEntries();
+        if (isTransientConflict(error)) throw error;
       }
     }
     let failed = false;
     try {
-      return this.db.transaction(() => {
-        const changes = new CounterChanges(this.db);
-        const results = inventories.map((inventory) => {
+      const run = new IngestRun();
+      const results = await transaction(this.db, async (trx) => {
+        await lockKeysForTransaction(trx, inventories.map((inventory) => inventory.host.id));
+        const results: (IngestResult | Error)[] = [];
+        for (const inventory of inventories) {
           // The counters of an inventory count once its savepoint is kept.
-          const own = new CounterChanges(this.db);
+          const changes = run.changes;
+          run.changes = new CounterChanges();
+          await sql`SAVEPOINT inventory`.execute(trx);
           try {
-            // A transaction inside a transaction is a savepoint in better-sqlite3.
-            const result = this.ingestTransaction(inventory, at, own);
-            changes.addAll(own);
-            return result;
+            results.push(await this.ingestUnsafe(trx, inventory, at, run));
+            await sql`RELEASE SAVEPOINT inventory`.execute(trx);
+            changes.addAll(run.changes);
           } catch (error) {
+            await sql`ROLLBACK TO SAVEPOINT inventory`.execute(trx);
+            await sql`RELEASE SAVEPOINT inventory`.execute(trx);
+            // A conflict with another transaction: the whole batch is run again.
+            if (isTransientConflict(error)) throw error;
             failed = true;
             // Rolled back: the next inventories of the batch must not reuse its catalogue rows.
+            run.ids.clear();
             this.forgetEntries();
-            return error instanceof Error ? error : new Error(String(error));
+            results.push(error instanceof Error ? error : new Error(String(error)));
+          } finally {
+            run.changes = changes;
           }
-        });
-        changes.write();
+        }
+        await run.changes.write(trx);
         return results;
-      })();
+      });
+      if (!failed) this.entryIds.addAll(run.ids);
+      return results;
     } catch (error) {
       failed = true;
       throw error;
@@ -202,24 +249,36 @@ export class Ingestor {
    * is marked seen and the report id recorded (a replay changes nothing). Otherwise the agent must
    * send the full inventory.
    */
-  acceptUnchanged(report: UnchangedReport, now = new Date()): { accepted: boolean; host_id: number | null } {
-    return this.db.transaction(() => {
-      const replay = this.stmt.receipt.pluck().get(report.id) as number | undefined;
-      if (replay !== undefined) return { accepted: true, host_id: replay };
-      const host = this.db
-        .prepare('SELECT id, software_count FROM hosts WHERE host_key = ? AND content_hash = ? ORDER BY last_seen DESC LIMIT 1')
-        .get(report.host_id, report.content_hash) as { id: number; software_count: number } | undefined;
-      if (!host) return { accepted: false, host_id: null };
-      const at = now.toISOString();
-      this.db.prepare('UPDATE hosts SET last_seen = ?, collected_at = ? WHERE id = ?').run(at, report.collected_at, host.id);
-      this.stmt.addReceipt.run(report.id, host.id, at, report.collected_at, host.software_count, 0);
-      return { accepted: true, host_id: host.id };
-    })();
+  async acceptUnchanged(report: UnchangedReport, now = new Date()): Promise<{ accepted: boolean; host_id: number | null }> {
+    return retryOnConflict(this.db, () =>
+      transaction(this.db, async (trx) => {
+        const replay = await this.receiptOf(trx, report.id);
+        if (replay !== undefined) return { accepted: true, host_id: replay };
+        const host = await first<{ id: number; software_count: number }>(
+          trx,
+          sql`SELECT id, software_count FROM hosts WHERE host_key = ${report.host_id} AND content_hash = ${report.content_hash} ORDER BY last_seen DESC LIMIT 1`,
+        );
+        if (!host) return { accepted: false, host_id: null };
+        const at = now.toISOString();
+        await sql`UPDATE hosts SET last_seen = ${at}, collected_at = ${report.collected_at} WHERE id = ${host.id}`.execute(trx);
+        await this.addReceipt(trx, report.id, host.id, at, report.collected_at, host.software_count, false);
+        return { accepted: true, host_id: host.id };
+      }),
+    );
+  }
+
+  private async receiptOf(db: Db, id: string): Promise<number | undefined> {
+    return value<number>(db, sql`SELECT host_id FROM inventory_receipts WHERE id = ${id}`);
+  }
+
+  private async addReceipt(db: Db, id: string, hostId: number, at: string, collectedAt: string, items: number, partial: boolean): Promise<void> {
+    await sql`INSERT INTO inventory_receipts (id, host_id, received_at, collected_at, items, partial)
+      VALUES (${id}, ${hostId}, ${at}, ${collectedAt}, ${items}, ${partial ? 1 : 0})`.execute(db);
   }
 
   /** The hosts reporting this stable id, and the one that is this machine (same serial, else same name). */
-  private knownHost(host: Inventory['host']) {
-    const candidates = this.stmt.hostsByKey.all(host.id) as { id: number; hostname: string; serial_hash: string | null; content_hash: string | null }[];
+  private async knownHost(db: Db, host: Inventory['host']) {
+    const candidates = await rows<KnownHost>(db, sql`SELECT id, hostname, serial_hash, content_hash FROM hosts WHERE host_key = ${host.id} ORDER BY id`);
     const serial = host.serial_hash ?? null;
     const same = candidates.find((c) =>
       c.serial_hash && serial ? c.serial_hash === serial : c.hostname.toLowerCase() === host.hostname.toLowerCase(),
@@ -232,14 +291,21 @@ export class Ingestor {
    * the host's stored OS, hardware and installations, so that it replaces only the parts it carries.
    * A partial report of an unknown host is taken as it is.
    */
-  private completePartial(inventory: Inventory): Inventory {
+  private async completePartial(db: Db, inventory: Inventory): Promise<Inventory> {
     const carried = new Set(inventory.partial);
-    const { same } = this.knownHost(inventory.host);
+    const { same } = await this.knownHost(db, inventory.host);
     if (!same) return inventory;
-    const stored = this.stmt.storedHost.get(same.id) as (Record<string, string | null> & { hardware_json: string }) | undefined;
+    const stored = await first<Record<string, string | null> & { hardware_json: string }>(
+      db,
+      sql`SELECT os_family, os_name, os_version, os_build, os_arch, os_kernel, os_edition, hardware_json, role FROM hosts WHERE id = ${same.id}`,
+    );
     if (!stored) return inventory;
-    const rows = storedInstallations(this.db, same.id);
-    const entries = this.stmt.storedEntries.all(same.id) as { id: number; kind: string; source: string; name: string; publisher: string | null; package: string | null }[];
+    const installed = await storedInstallations(db, same.id);
+    const entries = await rows<{ id: number; kind: string; source: string; name: string; publisher: string | null; package: string | null }>(
+      db,
+      sql`SELECT DISTINCT c.id, c.kind, c.source, c.name, c.publisher, c.package
+        FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ${same.id} ORDER BY c.id`,
+    );
     const byId = new Map(entries.map((e) => [e.id, e]));
     const os: Os = carried.has('os')
       ? inventory.os
@@ -269,7 +335,7 @@ export class Ingestor {
     let software: SoftwareItem[] = inventory.software;
     if (!carried.has('software')) {
       software = [];
-      for (const [entryId, version, scope, arch] of rows) {
+      for (const [entryId, version, scope, arch] of installed) {
         const entry = byId.get(entryId);
         if (entry?.kind !== 'software') continue;
         software.push({ name: entry.name, version: version || null, publisher: entry.publisher, source: entry.source as SoftwareSource, scope: scope as SoftwareItem['scope'], arch: arch || null, package: entry.package, installed_on: null });
@@ -278,16 +344,14 @@ export class Ingestor {
     return { ...inventory, os, hardware, software, content_hash: undefined };
   }
 
-  private resolveHost(inventory: Inventory, role: HostRole, now: string): { id: number; duplicate: boolean; unchanged: boolean } {
+  private async resolveHost(db: Db, inventory: Inventory, role: HostRole, now: string): Promise<{ id: number; isNew: boolean; duplicate: boolean; unchanged: boolean }> {
     const host = inventory.host;
-    const { candidates, same } = this.knownHost(host);
+    const { candidates, same } = await this.knownHost(db, host);
     const serial = host.serial_hash ?? null;
     const row = {
-      host_key: host.id,
       id_source: host.id_source,
       hostname: host.hostname,
       domain: host.domain ?? null,
-      serial_hash: serial,
       role,
       os_family: inventory.os.family,
       os_name: inventory.os.name,
@@ -299,128 +363,177 @@ export class Ingestor {
       hardware_json: JSON.stringify(inventory.hardware),
       agent_name: inventory.agent.name,
       agent_version: inventory.agent.version,
-      now,
+      last_seen: now,
       collected_at: inventory.collected_at,
       software_count: inventory.software.length,
       // The agent's own hash when it sent one (it computes it for its delta reports anyway).
       content_hash: inventory.content_hash ?? inventoryContentHash(inventory),
     };
     if (same) {
-      this.stmt.updateHost.run({ ...row, id: same.id });
-      return { id: same.id, duplicate: candidates.length > 1, unchanged: same.content_hash === row.content_hash };
+      await db
+        .updateTable('hosts')
+        .set({ ...row, serial_hash: sql<string | null>`COALESCE(${serial}, serial_hash)` })
+        .where('id', '=', same.id)
+        .execute();
+      return { id: same.id, isNew: false, duplicate: candidates.length > 1, unchanged: same.content_hash === row.content_hash };
     }
-    const id = Number(this.stmt.insertHost.run(row).lastInsertRowid);
-    if (candidates.length) this.stmt.flagDuplicates.run(host.id);
-    return { id, duplicate: candidates.length > 0, unchanged: false };
+    const { id } = await db
+      .insertInto('hosts')
+      .values({ ...row, host_key: host.id, serial_hash: serial, first_seen: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    if (candidates.length) await sql`UPDATE hosts SET duplicate_id = 1 WHERE host_key = ${host.id}`.execute(db);
+    return { id, isNew: true, duplicate: candidates.length > 0, unchanged: false };
   }
 
-  private catalogueId(item: CatalogueItem, now: string, created: { n: number }): number {
-    const cached = this.entryIds.get(item);
-    if (cached !== undefined) return cached;
-    const key = catalogueKey(item);
-    let id = this.stmt.catalogueByKey.pluck().get(item.source, item.role, item.host_os ?? '', key.name_norm, key.publisher_norm, key.package_norm) as
-      | number
-      | undefined;
-    if (id === undefined) {
-      const c = classifyItem(this.classifier, item);
-      id = Number(
-        this.stmt.insertCatalogue.run({
-          kind: item.kind,
-          source: item.source,
-          role: item.role,
-          host_os: item.host_os ?? '',
-          name: item.name,
-          publisher: item.publisher,
-          package: item.package,
-          ...key,
-          vendor_id: c.vendor_id,
-          product_id: c.product_id,
-          country: c.country,
-          owner_country: c.owner_country,
-          origin: c.origin,
-          licence: c.licence,
-          area: c.area,
-          category: c.category,
-          platform: c.platform ? 1 : 0,
-          rule: c.rule,
-          evidence: c.evidence,
-          confidence: c.confidence,
-          now,
-        }).lastInsertRowid,
-      );
-      created.n++;
+  /**
+   * The catalogue ids of these items, in their order: found in the caches, else in the catalogue,
+   * else created (classified once, when first seen). Entries are looked up and created a chunk at
+   * a time, in the order of their keys: two collectors creating the same entries at once wait for
+   * each other in one order, and the one that finds an entry created meanwhile reads it back.
+   */
+  private async entryIdsOf(db: Db, items: readonly CatalogueItem[], now: string, run: IngestRun): Promise<number[]> {
+    const ids: (number | undefined)[] = items.map((item) => run.ids.get(item) ?? this.entryIds.get(item));
+    const missing = new Map<string, CatalogueItem>();
+    items.forEach((item, i) => {
+      if (ids[i] === undefined) missing.set(entryKey(item), item);
+    });
+    if (missing.size) {
+      const keys = [...missing.keys()].sort(compareText);
+      const found = new Map<string, number>();
+      await existingEntries(db, keys, found);
+      const absent = keys.filter((key) => !found.has(key));
+      for (const part of chunks(absent)) {
+        const list = sql.join(
+          part.map((key) => {
+            const item = missing.get(key)!;
+            const [source, role, hostOs, nameNorm, publisherNorm, packageNorm] = key.split('\u0000');
+            const c = classifyItem(this.classifier, item);
+            return sql`(${item.kind}, ${source}, ${role}, ${hostOs}, ${item.name}, ${item.publisher}, ${item.package}, ${nameNorm}, ${publisherNorm}, ${packageNorm},
+              ${c.vendor_id}, ${c.product_id}, ${c.country}, ${c.owner_country}, ${c.origin}, ${c.licence}, ${c.area}, ${c.category}, ${c.platform ? 1 : 0},
+              ${c.rule}, ${c.evidence}, ${c.confidence}, ${now})`;
+          }),
+        );
+        const inserted = await rows<KeyRow>(
+          db,
+          sql`INSERT INTO catalogue (kind, source, role, host_os, name, publisher, package, name_norm, publisher_norm, package_norm, vendor_id, product_id,
+              country, owner_country, origin, licence, area, category, platform, rule, evidence, confidence, first_seen)
+            VALUES ${list}
+            ON CONFLICT (source, role, host_os, name_norm, publisher_norm, package_norm) DO NOTHING
+            RETURNING id, source, role, host_os, name_norm, publisher_norm, package_norm`,
+        );
+        for (const row of inserted) {
+          found.set(keyOfRow(row), row.id);
+          run.created.add(row.id);
+        }
+      }
+      // Created by another transaction since the first look: read back.
+      const raced = absent.filter((key) => !found.has(key));
+      if (raced.length) await existingEntries(db, raced, found);
+      items.forEach((item, i) => {
+        if (ids[i] !== undefined) return;
+        const id = found.get(entryKey(item));
+        if (id === undefined) throw new Error(`catalogue entry of "${item.name}" neither found nor created`);
+        ids[i] = id;
+        run.ids.set(item, id);
+      });
     }
-    this.entryIds.set(item, id);
-    return id;
+    return ids as number[];
   }
 
-  private ingestUnsafe(inventory: Inventory, now: string, changes: CounterChanges): IngestResult {
-    const replayOf = this.stmt.receipt.pluck().get(inventory.id) as number | undefined;
+  /** The catalogue entries of a batch's full inventories, looked up and created at once, in key order. */
+  private async prepareEntries(db: Db, inventories: readonly Inventory[], now: string, run: IngestRun): Promise<void> {
+    const items: CatalogueItem[] = [];
+    for (const inventory of inventories) {
+      if (inventory.partial !== undefined) continue;
+      for (const installation of installationsOf(inventory)) items.push(installation.item);
+    }
+    await this.entryIdsOf(db, items, now, run);
+  }
+
+  private async ingestUnsafe(db: Db, inventory: Inventory, now: string, run: IngestRun): Promise<IngestResult> {
+    const replayOf = await this.receiptOf(db, inventory.id);
     if (replayOf !== undefined) return { host_id: replayOf, replay: true, items: 0, new_catalogue_entries: 0, duplicate_id: false, unchanged: true };
 
     const partial = inventory.partial !== undefined;
-    if (partial) inventory = this.completePartial(inventory);
+    if (partial) inventory = await this.completePartial(db, inventory);
     const role = hostRole(inventory);
-    const host = this.resolveHost(inventory, role, now);
-    const created = { n: 0 };
+    const host = await this.resolveHost(db, inventory, role, now);
 
     // The host's installations after this inventory, in a canonical order: only the rows that
     // changed are written, with the counters and facets of what the host gained or lost.
-    const rows: InstallationRow[] = [];
-    for (const installation of installationsOf(inventory, role)) {
-      rows.push([this.catalogueId(installation.item, now, created), installation.version, installation.scope, installation.arch]);
-    }
+    const installations = installationsOf(inventory, role);
+    const ids = await this.entryIdsOf(db, installations.map((installation) => installation.item), now, run);
+    let created = 0;
+    const rows: InstallationRow[] = installations.map((installation, i) => {
+      // An entry created by this run counts as new for the first inventory that has it.
+      if (run.created.delete(ids[i]!)) created++;
+      return [ids[i]!, installation.version, installation.scope, installation.arch];
+    });
     const next = canonicalRows(rows);
-    replaceInstallations(this.db, this.entryFacets!.facets, host.id, next, changes);
+    await replaceInstallations(db, this.entryFacets!.facets, host.id, next, run.changes, host.isNew ? [] : undefined);
 
-    this.stmt.addReceipt.run(inventory.id, host.id, now, inventory.collected_at, inventory.software.length, partial ? 1 : 0);
-    return { host_id: host.id, replay: false, items: next.length, new_catalogue_entries: created.n, duplicate_id: host.duplicate, unchanged: host.unchanged };
+    await this.addReceipt(db, inventory.id, host.id, now, inventory.collected_at, inventory.software.length, partial);
+    return { host_id: host.id, replay: false, items: next.length, new_catalogue_entries: created, duplicate_id: host.duplicate, unchanged: host.unchanged };
   }
 
   /**
    * Classify the whole catalogue again with the current rules and bring the host facets in line:
    * run when the rules changed, so the map follows without any rescan. Returns the entries changed.
    */
-  reclassify(classifier: Classifier = this.classifier): number {
+  async reclassify(classifier: Classifier = this.classifier): Promise<number> {
     this.classifier = classifier;
-    // IMMEDIATE: the facets are derived from the whole state, which must not move meanwhile.
-    const changed = this.db.transaction(() => {
-      const rows = this.db.prepare('SELECT id, kind, source, role, host_os, name, publisher, package, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule, evidence, confidence FROM catalogue').all() as (CatalogueItem & Record<string, unknown> & { id: number })[];
-      const update = this.db.prepare(`UPDATE catalogue SET vendor_id = @vendor_id, product_id = @product_id, country = @country, owner_country = @owner_country, origin = @origin, licence = @licence,
-        area = @area, category = @category, platform = @platform, rule = @rule, evidence = @evidence, confidence = @confidence WHERE id = @id`);
-      const changedEntries: number[] = [];
-      for (const row of rows) {
-        const c = classifyItem(classifier, row);
-        const next = { vendor_id: c.vendor_id, product_id: c.product_id, country: c.country, owner_country: c.owner_country, origin: c.origin, licence: c.licence, area: c.area, category: c.category, platform: c.platform ? 1 : 0, rule: c.rule, evidence: c.evidence, confidence: c.confidence };
-        if (Object.entries(next).some(([k, v]) => row[k] !== v)) {
-          update.run({ ...next, id: row.id });
-          changedEntries.push(row.id);
+    // A write transaction from its start: the facets are derived from the whole state, which must not move meanwhile.
+    const changed = await retryOnConflict(this.db, () =>
+      transaction(this.db, async (trx) => {
+        const entries = await rows<CatalogueItem & Record<string, unknown> & { id: number }>(
+          trx,
+          sql`SELECT id, kind, source, role, host_os, name, publisher, package, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule, evidence, confidence
+            FROM catalogue ORDER BY id`,
+        );
+        const changed: (ReturnType<typeof classificationColumns> & { id: number })[] = [];
+        for (const row of entries) {
+          const next = classificationColumns(classifyItem(classifier, row));
+          if (Object.entries(next).some(([k, v]) => row[k] !== v)) changed.push({ ...next, id: row.id });
         }
-      }
-      if (changedEntries.length) this.refreshFacets(changedEntries);
-      setMeta(this.db, RULES_META_KEY, classifier.fingerprint);
-      return changedEntries.length;
-    }).immediate();
+        // Written a chunk of entries per statement (in id order, as they were read).
+        for (const part of chunks(changed)) {
+          const list = sql.join(
+            part.map(
+              (c) => sql`(CAST(${c.id} AS BIGINT), ${c.vendor_id}, ${c.product_id}, ${c.country}, ${c.owner_country}, ${c.origin}, ${c.licence}, ${c.area}, ${c.category},
+                CAST(${c.platform} AS BIGINT), ${c.rule}, ${c.evidence}, ${c.confidence})`,
+            ),
+          );
+          await sql`WITH c (id, vendor_id, product_id, country, owner_country, origin, licence, area, category, platform, rule, evidence, confidence) AS (VALUES ${list})
+            UPDATE catalogue SET vendor_id = c.vendor_id, product_id = c.product_id, country = c.country, owner_country = c.owner_country, origin = c.origin,
+              licence = c.licence, area = c.area, category = c.category, platform = c.platform, rule = c.rule, evidence = c.evidence, confidence = c.confidence
+            FROM c WHERE catalogue.id = c.id`.execute(trx);
+        }
+        const changedEntries = changed.map((c) => c.id);
+        if (changedEntries.length) await this.refreshFacets(trx, changedEntries);
+        await setMeta(trx, RULES_META_KEY, classifier.fingerprint);
+        return changedEntries.length;
+      }),
+    );
     this.entryIds.clear();
     this.entryFacets = null;
     return changed;
   }
 
-  /** Forget the cached catalogue ids and facets (after a rollback: an id may be given again to another entry). */
+  /** Forget the cached facets (after a rollback: an SQLite id may be given again to another entry). */
   private forgetEntries(): void {
-    this.entryIds.clear();
-    if (this.entryFacets) this.entryFacets.facets = new EntryFacets(this.db);
+    if (this.entryFacets) this.entryFacets.facets = new EntryFacets();
   }
 
   /** The entries' facets kept from one ingest to the next while the classification stays the same. */
-  private checkFacets(): void {
-    const rules = getMeta(this.db, RULES_META_KEY);
-    if (!this.entryFacets || this.entryFacets.rules !== rules) this.entryFacets = { rules, facets: new EntryFacets(this.db) };
+  private async checkFacets(): Promise<void> {
+    const rules = await getMeta(this.db, RULES_META_KEY);
+    if (!this.entryFacets || this.entryFacets.rules !== rules) this.entryFacets = { rules, facets: new EntryFacets() };
   }
 
   /** Reclassify only when the rules differ from those the catalogue was classified with. */
-  reclassifyIfRulesChanged(): number | null {
-    if (getMeta(this.db, RULES_META_KEY) === this.classifier.fingerprint) return null;
+  async reclassifyIfRulesChanged(): Promise<number | null> {
+    if ((await getMeta(this.db, RULES_META_KEY)) === this.classifier.fingerprint) return null;
     return this.reclassify();
   }
 
@@ -429,16 +542,16 @@ export class Ingestor {
    * rule decided in the web interface for an item on a few hosts is then applied in milliseconds
    * at any fleet size. Otherwise every host's facets are rebuilt at once, in SQL.
    */
-  private refreshFacets(entries: readonly number[]): void {
-    if (entries.length > INCREMENTAL_RECLASSIFY_LIMIT) return rebuildFacets(this.db);
-    const hosts = hostsOf(this.db, entries);
-    const allHosts = this.db.prepare('SELECT COUNT(*) FROM hosts').pluck().get() as number;
-    if (hosts.length > allHosts * INCREMENTAL_RECLASSIFY_SHARE) return rebuildFacets(this.db);
-    const entryFacets = new EntryFacets(this.db);
-    const changes = new FacetChanges(this.db);
+  private async refreshFacets(db: Db, entries: readonly number[]): Promise<void> {
+    if (entries.length > INCREMENTAL_RECLASSIFY_LIMIT) return rebuildFacets(db);
+    const hosts = await hostsOf(db, entries);
+    const allHosts = (await value<number>(db, sql`SELECT COUNT(*) FROM hosts`)) ?? 0;
+    if (hosts.length > allHosts * INCREMENTAL_RECLASSIFY_SHARE) return rebuildFacets(db);
+    const entryFacets = new EntryFacets();
+    const changes = new FacetChanges();
     for (const hostId of hosts) {
-      changes.move(hostId, storedFacets(this.db, hostId), entryFacets.ofHost(storedInstallations(this.db, hostId)));
+      await changes.move(db, hostId, await storedFacets(db, hostId), await entryFacets.ofHost(db, await storedInstallations(db, hostId)));
     }
-    changes.flush();
+    await changes.flush(db);
   }
 }

@@ -30,32 +30,36 @@ export class IngestQueue {
       this.pending.push({ inventory, source, queued: performance.now(), resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => void this.flush());
       }
     });
   }
 
-  private flush(): void {
-    this.scheduled = false;
-    while (this.pending.length) {
-      const batch = this.pending.splice(0, this.maxBatch);
-      let results: (IngestResult | Error)[];
-      try {
-        results = this.ingestor.ingestMany(batch.map((p) => p.inventory));
-      } catch (error) {
-        // The commit itself failed: nothing of this batch is stored.
-        for (const p of batch) p.reject(error instanceof Error ? error : new Error(String(error)));
-        continue;
-      }
-      this.committed();
-      batch.forEach((p, i) => {
-        const result = results[i]!;
-        if (result instanceof Error) p.reject(result);
-        else {
-          this.observe((performance.now() - p.queued) / 1000, result, p.source);
-          p.resolve(result);
+  /** Ingests what is pending, a batch at a time; one flush runs at a time (`scheduled` stays set meanwhile). */
+  private async flush(): Promise<void> {
+    try {
+      while (this.pending.length) {
+        const batch = this.pending.splice(0, this.maxBatch);
+        let results: (IngestResult | Error)[];
+        try {
+          results = await this.ingestor.ingestMany(batch.map((p) => p.inventory));
+        } catch (error) {
+          // The commit itself failed: nothing of this batch is stored.
+          for (const p of batch) p.reject(error instanceof Error ? error : new Error(String(error)));
+          continue;
         }
-      });
+        this.committed();
+        batch.forEach((p, i) => {
+          const result = results[i]!;
+          if (result instanceof Error) p.reject(result);
+          else {
+            this.observe((performance.now() - p.queued) / 1000, result, p.source);
+            p.resolve(result);
+          }
+        });
+      }
+    } finally {
+      this.scheduled = false;
     }
   }
 }

@@ -5,13 +5,14 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectDerivedConsistent } from '../../../test/expect-consistent.ts';
 import { Classifier } from '../classify/classifier.ts';
 import { DEFAULT_RULES_DIR, loadRuleTrees } from '../classify/load-rules.ts';
 import { computeMap } from '../map/map.ts';
 import { Ingestor } from '../ingest/ingest.ts';
-import { openDatabase, type Db } from '../store/db.ts';
+import { rows, sql, values, value, first, type Db } from '../store/db.ts';
+import { closeDatabase, ENGINES, testDatabase } from '../store/test-database.ts';
 import { decodeReportFile } from './import.ts';
 import { decodeGlpiJson } from './glpi-json.ts';
 import { peerInventory, PeerReportError } from './peer-inventory.ts';
@@ -32,73 +33,70 @@ ajv.removeKeyword('format');
 const validateGlpi = ajv.compile(JSON.parse(readFileSync(join(EXAMPLES, SCHEMA_FILE), 'utf8')) as object);
 
 /** What a host has, by kind: software names with versions, the OS, hardware by part. */
-function hostState(db: Db, hostId: number) {
-  const rows = db
-    .prepare(`SELECT c.kind, c.package, c.name, i.version FROM installations i
-      JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ? ORDER BY c.kind, c.package, c.name`)
-    .all(hostId) as { kind: string; package: string | null; name: string; version: string }[];
-  const host = db.prepare('SELECT hostname, role, os_name, os_version, software_count, hardware_json FROM hosts WHERE id = ?').get(hostId) as Record<string, unknown>;
+async function hostState(db: Db, hostId: number) {
+  const installed = await rows<{ kind: string; package: string | null; name: string; version: string }>(
+    db,
+    sql`SELECT c.kind, c.package, c.name, i.version FROM installations i
+      JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ${hostId} ORDER BY c.kind, c.package NULLS FIRST, c.name, i.version`,
+  );
+  const host = (await first<Record<string, unknown>>(db, sql`SELECT hostname, role, os_name, os_version, software_count, hardware_json FROM hosts WHERE id = ${hostId}`))!;
   return {
     host,
-    software: rows.filter((r) => r.kind === 'software').map((r) => `${r.name} ${r.version}`),
-    os: rows.filter((r) => r.kind === 'os').map((r) => r.name),
-    hardware: rows.filter((r) => r.kind === 'hardware').map((r) => `${r.package}: ${r.name}`),
+    software: installed.filter((r) => r.kind === 'software').map((r) => `${r.name} ${r.version}`),
+    os: installed.filter((r) => r.kind === 'os').map((r) => r.name),
+    hardware: installed.filter((r) => r.kind === 'hardware').map((r) => `${r.package}: ${r.name}`),
   };
 }
 
-describe('official examples of the GLPI inventory format', () => {
+describe.each(ENGINES)('official examples of the GLPI inventory format, stored (%s)', (engine) => {
   let db: Db;
   let ingestor: Ingestor;
-  beforeEach(() => {
-    db = openDatabase(join(mkdtempSync(join(tmpdir(), 'tiebreak-glpi-format-')), 'test.db'));
+  beforeEach(async () => {
+    db = await testDatabase(engine);
     ingestor = new Ingestor(db, classifier);
   });
-
-  it('reads the parts a partial inventory carries', () => {
-    expect(example('computer_1.json').partial).toBeUndefined();
-    expect(example('computer_1_partial_cpu.json').partial).toEqual(['system', 'board', 'bios', 'virtualization', 'cpus']);
-    expect(example('computer_1_partial_softs.json').partial).toEqual(['software', 'os', 'system', 'board', 'bios', 'virtualization']);
-    expect(example('computer_1_partial_memory.json').partial).toEqual(['system', 'board', 'bios', 'virtualization']);
+  afterEach(async () => {
+    await closeDatabase(db);
   });
 
-  it('computer_1 then each of its partial inventories: nothing the partial does not carry is erased', () => {
-    const full = ingestor.ingest(example('computer_1.json'));
-    const before = hostState(db, full.host_id);
+  it('computer_1 then each of its partial inventories: nothing the partial does not carry is erased', async () => {
+    const full = await ingestor.ingest(example('computer_1.json'));
+    const before = await hostState(db, full.host_id);
     expect(before.software).toHaveLength(6);
     expect(before.software).toContain('gitg 3.32.1-1.fc31');
     expect(before.os).toEqual(['Fedora']);
     expect(before.hardware).toEqual(expect.arrayContaining(['cpu: Intel(R) Core(TM) i5-6200U CPU @ 2.30GHz', 'disk: PM951 NVMe SAMSUNG 256GB', 'gpu: Skylake GT2 [HD Graphics 520]', 'system: XPS 13 9350']));
 
     for (const name of ['computer_1_partial_cpu.json', 'computer_1_partial_memory.json', 'computer_1_partial_volumes.json']) {
-      const result = ingestor.ingest(example(name));
+      const result = await ingestor.ingest(example(name));
       expect(result.host_id, name).toBe(full.host_id);
-      const after = hostState(db, full.host_id);
+      const after = await hostState(db, full.host_id);
       expect(after.software, name).toEqual(before.software);
       expect(after.os, name).toEqual(before.os);
       expect(after.hardware, name).toEqual(before.hardware);
       expect(after.host.software_count, name).toBe(6);
     }
     // The software partial brings gitg 3.33.0: only the software changes.
-    ingestor.ingest(example('computer_1_partial_softs.json'));
-    const softs = hostState(db, full.host_id);
+    await ingestor.ingest(example('computer_1_partial_softs.json'));
+    const softs = await hostState(db, full.host_id);
     expect(softs.software).toContain('gitg 3.33.0-1.fc31');
     expect(softs.software).not.toContain('gitg 3.32.1-1.fc31');
     expect(softs.software).toHaveLength(6);
     expect(softs.hardware).toEqual(before.hardware);
 
-    const receipts = db.prepare('SELECT partial FROM inventory_receipts WHERE host_id = ? ORDER BY rowid').pluck().all(full.host_id);
+    const receipts = await values(db, sql`SELECT partial FROM inventory_receipts WHERE host_id = ${full.host_id} ORDER BY received_at, partial`);
     expect(receipts).toEqual([0, 1, 1, 1, 1]);
-    expect(db.prepare('SELECT COUNT(*) FROM hosts').pluck().get()).toBe(1);
-    expectDerivedConsistent(db);
+    expect(await value(db, sql`SELECT COUNT(*) FROM hosts`)).toBe(1);
+    await expectDerivedConsistent(db);
   });
 
-  it('a partial inventory of a host never seen is stored as it is', () => {
-    const result = ingestor.ingest(example('computer_1_partial_cpu.json'));
-    expect(hostState(db, result.host_id).hardware).toContain('cpu: Intel(R) Core(TM) i5-6200U CPU @ 2.30GHz');
-    expect(hostState(db, result.host_id).software).toEqual([]);
+  it('a partial inventory of a host never seen is stored as it is', async () => {
+    const result = await ingestor.ingest(example('computer_1_partial_cpu.json'));
+    expect((await hostState(db, result.host_id)).hardware).toContain('cpu: Intel(R) Core(TM) i5-6200U CPU @ 2.30GHz');
+    expect((await hostState(db, result.host_id)).software).toEqual([]);
   });
 
-  it('a printer and a switch become hosts of their role, in the infrastructure area, classified by manufacturer', () => {
+  it('a printer and a switch become hosts of their role, in the infrastructure area, classified by manufacturer', async () => {
     const printer = example('printer_1.json');
     expect(printer.device).toEqual({ role: 'printer' });
     expect(printer.host).toMatchObject({ hostname: 'NPIF2BE10', id_source: 'hardware-serial' });
@@ -110,20 +108,30 @@ describe('official examples of the GLPI inventory format', () => {
     expect(network.device).toEqual({ role: 'network' });
     expect(network.os).toMatchObject({ name: '2530-48G firmware', version: 'YA.15.12.0015' });
 
-    const p = ingestor.ingest(printer);
-    const n = ingestor.ingest(network);
-    expect(db.prepare('SELECT role FROM hosts ORDER BY id').pluck().all()).toEqual(['printer', 'network']);
-    const systemOf = db.prepare(`SELECT c.area, c.category, c.vendor_id, c.origin FROM installations i
-      JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ? AND c.package = 'system'`);
-    const system = (hostId: number) => systemOf.all(hostId);
-    expect(system(p.host_id)).toEqual([{ area: 'infrastructure', category: 'printing', vendor_id: 'hp-inc', origin: 'non_eu' }]);
+    const p = await ingestor.ingest(printer);
+    const n = await ingestor.ingest(network);
+    expect(await values(db, sql`SELECT role FROM hosts ORDER BY id`)).toEqual(['printer', 'network']);
+    const system = (hostId: number) =>
+      rows(db, sql`SELECT c.area, c.category, c.vendor_id, c.origin FROM installations i
+        JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ${hostId} AND c.package = 'system'`);
+    expect(await system(p.host_id)).toEqual([{ area: 'infrastructure', category: 'printing', vendor_id: 'hp-inc', origin: 'non_eu' }]);
     // "Hewlett-Packard" names HP Inc., but a 2530 switch is HPE's (Aruba, formerly ProCurve).
-    expect(system(n.host_id)).toEqual([{ area: 'infrastructure', category: 'network', vendor_id: 'hpe', origin: 'non_eu' }]);
-    const map = computeMap(db, classifier);
+    expect(await system(n.host_id)).toEqual([{ area: 'infrastructure', category: 'network', vendor_id: 'hpe', origin: 'non_eu' }]);
+    const map = await computeMap(db, classifier);
     expect(map.totals.hosts).toBe(2);
     expect(map.hosts_by_role).toEqual([{ role: 'network', hosts: 1 }, { role: 'printer', hosts: 1 }]);
     expect(map.by_area_origin).toEqual([expect.objectContaining({ area: 'infrastructure', origin: 'non_eu', hosts: 2 })]);
-    expectDerivedConsistent(db);
+    await expectDerivedConsistent(db);
+  });
+
+});
+
+describe('official examples of the GLPI inventory format', () => {
+  it('reads the parts a partial inventory carries', () => {
+    expect(example('computer_1.json').partial).toBeUndefined();
+    expect(example('computer_1_partial_cpu.json').partial).toEqual(['system', 'board', 'bios', 'virtualization', 'cpus']);
+    expect(example('computer_1_partial_softs.json').partial).toEqual(['software', 'os', 'system', 'board', 'bios', 'virtualization']);
+    expect(example('computer_1_partial_memory.json').partial).toEqual(['system', 'board', 'bios', 'virtualization']);
   });
 
   it('a phone reporting its own inventory is a phone', () => {

@@ -97,7 +97,7 @@ export function decodeReportFile(file: string, now = new Date()): Inventory {
  * Import files in batches (one commit per batch, each file in its own savepoint), reporting each
  * outcome as it is known.
  */
-export function importReports(ingestor: Ingestor, files: readonly string[], onOutcome: (outcome: ImportOutcome, done: number) => void): ImportOutcome[] {
+export async function importReports(ingestor: Ingestor, files: readonly string[], onOutcome: (outcome: ImportOutcome, done: number) => void): Promise<ImportOutcome[]> {
   const outcomes: ImportOutcome[] = [];
   const BATCH = 20;
   for (let start = 0; start < files.length; start += BATCH) {
@@ -112,7 +112,7 @@ export function importReports(ingestor: Ingestor, files: readonly string[], onOu
         onOutcome(outcome, outcomes.length);
       }
     }
-    const results = ingestor.ingestMany(batch.map((b) => b.inventory));
+    const results = await ingestor.ingestMany(batch.map((b) => b.inventory));
     results.forEach((result, i) => {
       const { file, inventory } = batch[i]!;
       const outcome: ImportOutcome =

@@ -7,7 +7,7 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import { BodyError, DEFAULT_BODY_LIMITS, decompressAsync, readLimited, sniffCompression, type BodyLimits } from '../http/body.ts';
 import type { IngestQueue } from '../ingest/queue.ts';
 import type { Db } from '../store/db.ts';
-import { checkEnrolmentToken, enrolPeerAgent } from '../store/tokens.ts';
+import { checkEnrolmentToken, enrolPeerAgent, type TokenCheck } from '../store/tokens.ts';
 import { decodeGlpiJson } from './glpi-json.ts';
 import { decodeOcsXmlIncrementally, inventoryReply, prologReply } from './ocs-xml.ts';
 import { peerInventory, PeerReportError, type PeerReport } from './peer-inventory.ts';
@@ -80,7 +80,8 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
   const handle = (accept: readonly PeerReport['protocol'][]) => async (c: Context) => {
     const passwords = basicPasswords(c.req.header('authorization'));
     if (!passwords) return error(c, 401, 'authentication required: HTTP Basic, any user name, an enrolment token as password');
-    const checks = passwords.map((password) => checkEnrolmentToken(ctx.db, password, new Date(), { ignoreUses: true }));
+    const checks: TokenCheck[] = [];
+    for (const password of passwords) checks.push(await checkEnrolmentToken(ctx.db, password, new Date(), { ignoreUses: true }));
     const token = checks.find((check) => check.ok) ?? checks[0] ?? { ok: false as const, reason: 'unknown or revoked token' };
     if (!token.ok) return error(c, 401, token.reason);
 
@@ -125,7 +126,7 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
       if (e instanceof PeerReportError) return error(c, 400, e.message);
       throw e;
     }
-    const enrolment = enrolPeerAgent(ctx.db, token.id, report.protocol, { id: inventory.host.id, hostname: inventory.host.hostname }, inventory.agent.version);
+    const enrolment = await enrolPeerAgent(ctx.db, token.id, report.protocol, { id: inventory.host.id, hostname: inventory.host.hostname }, inventory.agent.version);
     if (!enrolment.ok) return error(c, enrolment.status, enrolment.reason);
     const result = await ctx.queue.submit(inventory, c.req.path.startsWith('/glpi') ? 'glpi' : 'ocs');
     ctx.log.info(

@@ -61,3 +61,55 @@ export function isStorageFull(error: Error): boolean {
   const code = (error as { code?: string }).code ?? '';
   return code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || (code === 'SQLITE_ERROR' && /no transaction is active/.test(error.message)) || code === '53100';
 }
+
+/**
+ * Locks these rows of `table` (a constant name) in id order, for an update of non-key columns that
+ * follows in the same transaction: two PostgreSQL transactions adding to the same counters then
+ * wait for each other in one order and never deadlock. SQLite has one writer at a time: nothing.
+ */
+export async function lockRowsInOrder(db: Db, table: string, ids: readonly number[]): Promise<void> {
+  if (engineOf(db) !== 'postgres' || !ids.length) return;
+  // NO KEY UPDATE: what the UPDATE itself takes; it does not block foreign-key checks of inserts.
+  await sql`SELECT id FROM ${sql.table(table)} WHERE id IN (${sql.join(ids)}) ORDER BY id FOR NO KEY UPDATE`.execute(db);
+}
+
+/**
+ * Serialises, until the transaction ends, the transactions that name one of these keys (a host's
+ * stable id): two PostgreSQL transactions ingesting the same machine at once would otherwise both
+ * find it unknown and create it twice. Taken in sorted order. SQLite has one writer at a time: nothing.
+ */
+export async function lockKeysForTransaction(db: Db, keys: readonly string[]): Promise<void> {
+  if (engineOf(db) !== 'postgres' || !keys.length) return;
+  const list = sql.join([...new Set(keys)].map((key) => sql`(CAST(${key} AS TEXT))`));
+  // One statement: the sorted subquery hands the locks their order.
+  await sql`SELECT pg_advisory_xact_lock(${LOCK_SPACE_OF_KEYS}, h)
+    FROM (SELECT DISTINCT hashtext(k) AS h FROM (VALUES ${list}) AS keys (k) ORDER BY h) AS sorted`.execute(db);
+}
+
+/** The first half of the advisory lock ids that lockKeysForTransaction takes (store/db.ts's locks are single numbers). */
+const LOCK_SPACE_OF_KEYS = 7_303;
+
+/**
+ * PostgreSQL gave up a transaction that ran into another (SQLSTATE 40001 serialization failure,
+ * 40P01 deadlock): run again, it succeeds. SQLite waits for its lock instead (busy_timeout).
+ */
+export function isTransientConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40001' || code === '40P01';
+}
+
+/**
+ * Runs `work` (which opens its own transaction) again when PostgreSQL gave it up for a conflict
+ * with a concurrent transaction, a few times, after a short random pause. Inside an outer
+ * transaction nothing is retried: that one is lost, its owner decides.
+ */
+export async function retryOnConflict<T>(db: Db, work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (db.isTransaction || attempt >= attempts || !isTransientConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+}

@@ -1,8 +1,8 @@
 // A host's facets (the map's cell, origin, licence, vendor, countries) are those of the catalogue
 // entries it has; the map counts hosts per facet. host_facets and facet_counts follow each ingest
 // (store/installations.ts), and are rebuilt here when the classification changes widely.
-import type { Db } from './db.ts';
-import type { InstallationRow } from './installations.ts';
+import { rows, sql, type Db } from './db.ts';
+import { chunks, compareText, type InstallationRow } from './installations.ts';
 
 /** The classification columns of a catalogue entry that the map and the facets read. */
 export interface CatalogueFacts {
@@ -33,8 +33,6 @@ export function facetsOf(facts: CatalogueFacts): string[] {
   return facets;
 }
 
-const FACTS_COLUMNS = 'id, area, origin, vendor_id, country, owner_country, licence, platform';
-
 /** Meta key of the fingerprint of the rules the catalogue is classified with (set by reclassification). */
 export const RULES_META_KEY = 'rules_fingerprint';
 
@@ -48,106 +46,97 @@ const FACTS_CACHE_LIMIT = 500_000;
 export class EntryFacets {
   private readonly byId = new Map<number, string[]>();
   private readonly lists = new Map<string, string[]>();
-  private readonly read;
-  constructor(db: Db) {
-    this.read = db.prepare(`SELECT ${FACTS_COLUMNS} FROM catalogue WHERE id = ?`);
-  }
-  private of(id: number): string[] {
-    let list = this.byId.get(id);
-    if (list) return list;
-    const row = this.read.get(id) as CatalogueFacts | undefined;
-    if (!row) throw new Error(`catalogue entry ${id} not found`);
-    const facets = facetsOf(row);
-    const key = facets.join('\u0001');
-    list = this.lists.get(key);
-    if (!list) this.lists.set(key, (list = facets));
-    if (this.byId.size >= FACTS_CACHE_LIMIT) this.byId.clear();
-    this.byId.set(id, list);
-    return list;
+  /** Reads the entries not known yet, all at once (through `db`: a transaction sees its own new entries). */
+  private async load(db: Db, ids: readonly number[]): Promise<void> {
+    let missing = ids.filter((id) => !this.byId.has(id));
+    if (!missing.length) return;
+    if (this.byId.size + missing.length > FACTS_CACHE_LIMIT) {
+      this.byId.clear();
+      missing = [...ids];
+    }
+    for (const part of chunks(missing)) {
+      const found = await rows<CatalogueFacts & { id: number }>(
+        db,
+        sql`SELECT id, area, origin, vendor_id, country, owner_country, licence, platform FROM catalogue WHERE id IN (${sql.join(part)})`,
+      );
+      for (const row of found) {
+        const facets = facetsOf(row);
+        const key = facets.join('\u0001');
+        let list = this.lists.get(key);
+        if (!list) this.lists.set(key, (list = facets));
+        this.byId.set(row.id, list);
+      }
+    }
+    for (const id of missing) if (!this.byId.has(id)) throw new Error(`catalogue entry ${id} not found`);
   }
   /** The facets of a host that has these installations. */
-  ofHost(rows: readonly InstallationRow[]): Set<string> {
+  async ofHost(db: Db, installed: readonly InstallationRow[]): Promise<Set<string>> {
+    const ids: number[] = [];
+    for (const [id] of installed) if (id !== ids[ids.length - 1]) ids.push(id); // rows are sorted by entry
+    await this.load(db, ids);
     const lists = new Set<string[]>();
-    let previous: number | undefined;
-    for (const [id] of rows) {
-      if (id === previous) continue; // rows are sorted by entry
-      previous = id;
-      lists.add(this.of(id));
-    }
+    for (const id of ids) lists.add(this.byId.get(id)!);
     const facets = new Set<string>();
     for (const list of lists) for (const facet of list) facets.add(facet);
     return facets;
   }
 }
 
-const facetStatements = new WeakMap<Db, ReturnType<typeof prepareFacets>>();
-
-function prepareFacets(db: Db) {
-  return {
-    add: db.prepare('INSERT INTO host_facets (host_id, facet, value) VALUES (?, ?, ?)'),
-    remove: db.prepare('DELETE FROM host_facets WHERE host_id = ? AND facet = ? AND value = ?'),
-    count: db.prepare(
-      'INSERT INTO facet_counts (facet, value, hosts) VALUES (?, ?, ?) ON CONFLICT (facet, value) DO UPDATE SET hosts = hosts + excluded.hosts',
-    ),
-    stored: db.prepare('SELECT facet, value FROM host_facets WHERE host_id = ?').raw(),
-  };
-}
-
-function facetStmts(db: Db) {
-  let s = facetStatements.get(db);
-  if (!s) facetStatements.set(db, (s = prepareFacets(db)));
-  return s;
-}
-
 /**
- * Changes of hosts' facets, written row by row, with the host counts per facet summed and written
+ * Changes of hosts' facets, written host by host, with the host counts per facet summed and written
  * once (by `flush`, before the transaction ends).
  */
 export class FacetChanges {
   private readonly counts = new Map<string, number>();
-  private readonly stmt;
-  constructor(db: Db) {
-    this.stmt = facetStmts(db);
-  }
   /** Take over the summed counts of another (the changes of an inventory whose savepoint was kept). */
   addAll(other: FacetChanges): void {
     for (const [facet, n] of other.counts) this.counts.set(facet, (this.counts.get(facet) ?? 0) + n);
     other.counts.clear();
   }
   /** A host's facets go from `before` to `after`. */
-  move(hostId: number, before: ReadonlySet<string>, after: ReadonlySet<string>): void {
-    for (const facet of after) if (!before.has(facet)) this.change(hostId, facet, 1);
-    for (const facet of before) if (!after.has(facet)) this.change(hostId, facet, -1);
-  }
-  private change(hostId: number, facet: string, delta: number): void {
-    const [name, value] = facet.split('\u0000') as [string, string];
-    (delta > 0 ? this.stmt.add : this.stmt.remove).run(hostId, name, value);
-    this.counts.set(facet, (this.counts.get(facet) ?? 0) + delta);
-  }
-  /** Write the summed host counts. */
-  flush(): void {
-    for (const [facet, hosts] of this.counts) {
-      if (!hosts) continue;
-      const [name, value] = facet.split('\u0000') as [string, string];
-      this.stmt.count.run(name, value, hosts);
+  async move(db: Db, hostId: number, before: ReadonlySet<string>, after: ReadonlySet<string>): Promise<void> {
+    const added = [...after].filter((facet) => !before.has(facet));
+    const removed = [...before].filter((facet) => !after.has(facet));
+    for (const facet of added) this.counts.set(facet, (this.counts.get(facet) ?? 0) + 1);
+    for (const facet of removed) this.counts.set(facet, (this.counts.get(facet) ?? 0) - 1);
+    for (const part of chunks(removed)) {
+      const list = sql.join(part.map((facet) => sql`(${facetName(facet)}, ${facetValue(facet)})`));
+      await sql`DELETE FROM host_facets WHERE host_id = ${hostId} AND (facet, value) IN (VALUES ${list})`.execute(db);
     }
+    for (const part of chunks(added)) {
+      const list = sql.join(part.map((facet) => sql`(${hostId}, ${facetName(facet)}, ${facetValue(facet)})`));
+      await sql`INSERT INTO host_facets (host_id, facet, value) VALUES ${list}`.execute(db);
+    }
+  }
+  /**
+   * Adds the summed host counts, as increments (other transactions may count the same facets at
+   * once), in the order of the facets: concurrent transactions lock the rows in one order.
+   */
+  async flush(db: Db): Promise<void> {
+    const changed = [...this.counts].filter(([, hosts]) => hosts).sort(([a], [b]) => compareText(a, b));
     this.counts.clear();
+    for (const part of chunks(changed)) {
+      const list = sql.join(part.map(([facet, hosts]) => sql`(${facetName(facet)}, ${facetValue(facet)}, ${hosts})`));
+      await sql`INSERT INTO facet_counts (facet, value, hosts) VALUES ${list}
+        ON CONFLICT (facet, value) DO UPDATE SET hosts = facet_counts.hosts + excluded.hosts`.execute(db);
+    }
   }
 }
 
+const facetName = (facet: string) => facet.slice(0, facet.indexOf('\u0000'));
+const facetValue = (facet: string) => facet.slice(facet.indexOf('\u0000') + 1);
+
 /** The facets a host has stored. */
-export function storedFacets(db: Db, hostId: number): Set<string> {
-  const rows = facetStmts(db).stored.all(hostId) as [string, string][];
-  return new Set(rows.map(([facet, value]) => `${facet}\u0000${value}`));
+export async function storedFacets(db: Db, hostId: number): Promise<Set<string>> {
+  const stored = await rows<{ facet: string; value: string }>(db, sql`SELECT facet, value FROM host_facets WHERE host_id = ${hostId}`);
+  return new Set(stored.map(({ facet, value }) => `${facet}\u0000${value}`));
 }
 
 /** Every host's facets and the counts rebuilt from the installations, in SQL (the classification changed widely). */
-export function rebuildFacets(db: Db): void {
-  db.exec(`
-    DELETE FROM host_facets;
-    DELETE FROM facet_counts;
-    INSERT INTO host_facets (host_id, facet, value)
-      SELECT DISTINCT i.host_id, f.facet, f.value FROM installations i JOIN catalogue_facets f ON f.catalogue_id = i.catalogue_id;
-    INSERT INTO facet_counts (facet, value, hosts) SELECT facet, value, COUNT(*) FROM host_facets GROUP BY facet, value;
-  `);
+export async function rebuildFacets(db: Db): Promise<void> {
+  await sql`DELETE FROM host_facets`.execute(db);
+  await sql`DELETE FROM facet_counts`.execute(db);
+  await sql`INSERT INTO host_facets (host_id, facet, value)
+    SELECT DISTINCT i.host_id, f.facet, f.value FROM installations i JOIN catalogue_facets f ON f.catalogue_id = i.catalogue_id`.execute(db);
+  await sql`INSERT INTO facet_counts (facet, value, hosts) SELECT facet, value, COUNT(*) FROM host_facets GROUP BY facet, value`.execute(db);
 }

@@ -4,7 +4,8 @@
 // (host_facets, facet_counts, store/facets.ts). A write applies what the host gained or lost (the
 // counters summed over the transaction's inventories and written once before it commits); a read
 // only reads.
-import type { Db } from './db.ts';
+import { rows, run, sql, transaction, value, values, type Db } from './db.ts';
+import { lockRowsInOrder, retryOnConflict } from './dialect.ts';
 import { EntryFacets, FacetChanges, storedFacets } from './facets.ts';
 
 export type InstallationRow = [catalogueId: number, version: string, scope: string, arch: string];
@@ -28,27 +29,23 @@ function endOfEntry(rows: readonly InstallationRow[], from: number, id: number):
   return end;
 }
 
-const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
+/** Rows per multi-row statement: a few thousand parameters, well under both engines' limits. */
+export const ROWS_PER_STATEMENT = 500;
 
-function prepare(db: Db) {
-  return {
-    rowsOf: db.prepare('SELECT catalogue_id, version, scope, arch FROM installations WHERE host_id = ?').raw(),
-    insert: db.prepare('INSERT INTO installations (host_id, catalogue_id, version, scope, arch) VALUES (?, ?, ?, ?, ?)'),
-    remove: db.prepare('DELETE FROM installations WHERE host_id = ? AND catalogue_id = ? AND version = ? AND scope = ? AND arch = ?'),
-    count: db.prepare('UPDATE catalogue SET installs = installs + ?, hosts = hosts + ? WHERE id = ?'),
-    deleteHost: db.prepare('DELETE FROM hosts WHERE id = ?'),
-  };
-}
-
-function stmts(db: Db) {
-  let s = statements.get(db);
-  if (!s) statements.set(db, (s = prepare(db)));
-  return s;
+/** `list` in slices of at most `size`. */
+export function chunks<T>(list: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
 }
 
 /** A host's installations as stored, in canonical order. */
-export function installationsOf(db: Db, hostId: number): InstallationRow[] {
-  return (stmts(db).rowsOf.all(hostId) as InstallationRow[]).sort(compareRows);
+export async function installationsOf(db: Db, hostId: number): Promise<InstallationRow[]> {
+  const stored = await rows<{ catalogue_id: number; version: string; scope: string; arch: string }>(
+    db,
+    sql`SELECT catalogue_id, version, scope, arch FROM installations WHERE host_id = ${hostId}`,
+  );
+  return stored.map((r): InstallationRow => [r.catalogue_id, r.version, r.scope, r.arch]).sort(compareRows);
 }
 
 /**
@@ -58,10 +55,7 @@ export function installationsOf(db: Db, hostId: number): InstallationRow[] {
 export class CounterChanges {
   /** Installations and hosts gained (negative: lost), by catalogue entry. */
   private readonly entries = new Map<number, [number, number]>();
-  readonly facets: FacetChanges;
-  constructor(private readonly db: Db) {
-    this.facets = new FacetChanges(db);
-  }
+  readonly facets = new FacetChanges();
   entry(id: number, installs: number, hosts: number): void {
     const counts = this.entries.get(id);
     if (counts) {
@@ -75,102 +69,126 @@ export class CounterChanges {
     other.entries.clear();
     this.facets.addAll(other.facets);
   }
-  write(): void {
-    const count = stmts(this.db).count;
-    for (const [id, [installs, hosts]] of this.entries) if (installs || hosts) count.run(installs, hosts, id);
+  /**
+   * Adds the summed changes to the counters, as increments: other transactions may be adding to
+   * the same entries at once (several collectors on one PostgreSQL). The rows are locked in id
+   * order first, so two transactions never wait for each other's rows in opposite orders.
+   */
+  async write(db: Db): Promise<void> {
+    const changed = [...this.entries].filter(([, [installs, hosts]]) => installs || hosts).sort((a, b) => a[0] - b[0]);
     this.entries.clear();
-    this.facets.flush();
+    for (const part of chunks(changed)) {
+      await lockRowsInOrder(db, 'catalogue', part.map(([id]) => id));
+      const list = sql.join(part.map(([id, [installs, hosts]]) => sql`(CAST(${id} AS BIGINT), CAST(${installs} AS BIGINT), CAST(${hosts} AS BIGINT))`));
+      // A CTE names the VALUES' columns on both engines (SQLite has no column list on a derived table).
+      await sql`WITH d (id, installs, hosts) AS (VALUES ${list})
+        UPDATE catalogue SET installs = catalogue.installs + d.installs, hosts = catalogue.hosts + d.hosts FROM d WHERE catalogue.id = d.id`.execute(db);
+    }
+    await this.facets.flush(db);
   }
 }
 
 /**
  * Replace a host's installations by `next` (canonical rows), writing only the rows that changed,
  * and add to `changes` what the host gained or lost. To be called inside the transaction that
- * writes the host, which writes `changes` before it ends. Returns whether anything changed.
+ * writes the host, which writes `changes` before it ends. `stored` are the host's rows as they are
+ * (read here when not given: a new host has none). Returns whether anything changed.
  */
-export function replaceInstallations(db: Db, entryFacets: EntryFacets, hostId: number, next: readonly InstallationRow[], changes: CounterChanges): boolean {
-  const s = stmts(db);
-  const stored = installationsOf(db, hostId);
-  let changed = false;
+export async function replaceInstallations(
+  db: Db,
+  entryFacets: EntryFacets,
+  hostId: number,
+  next: readonly InstallationRow[],
+  changes: CounterChanges,
+  stored?: readonly InstallationRow[],
+): Promise<boolean> {
+  stored ??= await installationsOf(db, hostId);
+  const removed: InstallationRow[] = [];
+  const added: InstallationRow[] = [];
   let entriesChanged = false;
   // Both lists sorted by entry: walked side by side, entry by entry.
   for (let i = 0, j = 0; i < stored.length || j < next.length; ) {
     const id = Math.min(stored[i]?.[0] ?? Infinity, next[j]?.[0] ?? Infinity);
     const oldEnd = endOfEntry(stored, i, id);
     const newEnd = endOfEntry(next, j, id);
-    let removed = 0;
-    let added = 0;
+    const before = removed.length + added.length;
+    let delta = 0;
     for (let a = i, b = j; a < oldEnd || b < newEnd; ) {
       const order = a >= oldEnd ? 1 : b >= newEnd ? -1 : compareRows(stored[a]!, next[b]!);
       if (order === 0) {
         a++;
         b++;
       } else if (order < 0) {
-        s.remove.run(hostId, ...stored[a++]!);
-        removed++;
+        removed.push(stored[a++]!);
+        delta--;
       } else {
-        s.insert.run(hostId, ...next[b++]!);
-        added++;
+        added.push(next[b++]!);
+        delta++;
       }
     }
-    if (removed || added) {
-      changed = true;
+    if (removed.length + added.length > before) {
       const hosts = oldEnd === i ? 1 : newEnd === j ? -1 : 0;
       if (hosts) entriesChanged = true;
-      changes.entry(id, added - removed, hosts);
+      changes.entry(id, delta, hosts);
     }
     i = oldEnd;
     j = newEnd;
   }
+  for (const part of chunks(removed)) {
+    const list = sql.join(part.map(([catalogueId, version, scope, arch]) => sql`(CAST(${catalogueId} AS BIGINT), ${version}, ${scope}, ${arch})`));
+    await sql`DELETE FROM installations WHERE host_id = ${hostId} AND (catalogue_id, version, scope, arch) IN (VALUES ${list})`.execute(db);
+  }
+  for (const part of chunks(added)) {
+    const list = sql.join(part.map(([catalogueId, version, scope, arch]) => sql`(${hostId}, ${catalogueId}, ${version}, ${scope}, ${arch})`));
+    await sql`INSERT INTO installations (host_id, catalogue_id, version, scope, arch) VALUES ${list}`.execute(db);
+  }
   // Facets follow the entries a host has, not their versions.
-  if (entriesChanged) changes.facets.move(hostId, storedFacets(db, hostId), entryFacets.ofHost(next));
-  return changed;
+  if (entriesChanged) {
+    const before = stored.length ? await storedFacets(db, hostId) : new Set<string>();
+    await changes.facets.move(db, hostId, before, await entryFacets.ofHost(db, next));
+  }
+  return removed.length + added.length > 0;
 }
 
 /** Remove a host, its installations taken off the counters and facets first. */
-export function deleteHost(db: Db, hostId: number): boolean {
-  return db.transaction(() => {
-    const changes = new CounterChanges(db);
-    replaceInstallations(db, new EntryFacets(db), hostId, [], changes);
-    changes.write();
-    return stmts(db).deleteHost.run(hostId).changes > 0;
-  })();
+export async function deleteHost(db: Db, hostId: number): Promise<boolean> {
+  return retryOnConflict(db, () =>
+    transaction(db, async (trx) => {
+      const changes = new CounterChanges();
+      await replaceInstallations(trx, new EntryFacets(), hostId, [], changes);
+      await changes.write(trx);
+      return (await run(trx, sql`DELETE FROM hosts WHERE id = ${hostId}`)) > 0;
+    }),
+  );
 }
 
-/** `?, ?, ?` for a list of values bound as parameters. */
-const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
-
-/** Bound parameters per statement, well under SQLite's limit. */
-const CHUNK = 500;
-
 /** The hosts that have any of these catalogue entries, ascending. */
-export function hostsOf(db: Db, catalogueIds: readonly number[]): number[] {
+export async function hostsOf(db: Db, catalogueIds: readonly number[]): Promise<number[]> {
   const hosts = new Set<number>();
-  for (let i = 0; i < catalogueIds.length; i += CHUNK) {
-    const ids = catalogueIds.slice(i, i + CHUNK);
-    const rows = db.prepare(`SELECT DISTINCT host_id FROM installations WHERE catalogue_id IN (${placeholders(ids.length)})`).pluck().all(...ids) as number[];
-    for (const host of rows) hosts.add(host);
+  for (const ids of chunks(catalogueIds)) {
+    for (const host of await values<number>(db, sql`SELECT DISTINCT host_id FROM installations WHERE catalogue_id IN (${sql.join(ids)})`)) hosts.add(host);
   }
   return [...hosts].sort((a, b) => a - b);
 }
 
 /** The most common versions of a catalogue entry, with their host counts. */
-export function versionCounts(db: Db, catalogueId: number, limit = 20): { version: string; hosts: number }[] {
-  return db
-    .prepare('SELECT version, COUNT(DISTINCT host_id) AS hosts FROM installations WHERE catalogue_id = ? GROUP BY version ORDER BY hosts DESC, version LIMIT ?')
-    .all(catalogueId, limit) as { version: string; hosts: number }[];
+export async function versionCounts(db: Db, catalogueId: number, limit = 20): Promise<{ version: string; hosts: number }[]> {
+  const counted = await rows<{ version: string; hosts: number }>(
+    db,
+    sql`SELECT version, COUNT(DISTINCT host_id) AS hosts FROM installations WHERE catalogue_id = ${catalogueId} GROUP BY version ORDER BY hosts DESC, version LIMIT ${limit}`,
+  );
+  return counted;
 }
 
 /** The versions of a catalogue entry on each of these hosts (at most a page of them). */
-export function versionsOn(db: Db, catalogueId: number, hostIds: readonly number[]): Map<number, string[]> {
+export async function versionsOn(db: Db, catalogueId: number, hostIds: readonly number[]): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>(hostIds.map((id) => [id, []]));
-  for (let i = 0; i < hostIds.length; i += CHUNK) {
-    const ids = hostIds.slice(i, i + CHUNK);
-    const rows = db
-      .prepare(`SELECT DISTINCT host_id, version FROM installations WHERE catalogue_id = ? AND host_id IN (${placeholders(ids.length)}) ORDER BY host_id, version`)
-      .raw()
-      .all(catalogueId, ...ids) as [number, string][];
-    for (const [host, version] of rows) out.get(host)!.push(version);
+  for (const ids of chunks(hostIds)) {
+    const found = await rows<{ host_id: number; version: string }>(
+      db,
+      sql`SELECT DISTINCT host_id, version FROM installations WHERE catalogue_id = ${catalogueId} AND host_id IN (${sql.join(ids)}) ORDER BY host_id, version`,
+    );
+    for (const { host_id, version } of found) out.get(host_id)!.push(version);
   }
   return out;
 }
@@ -181,20 +199,40 @@ const BITS_SET = Uint8Array.from({ length: 256 }, (_, byte) => {
   return n;
 });
 
+/** Installations read per query by hostCounts: a bounded page, however large the fleet. */
+const HOST_COUNT_PAGE = 50_000;
+
 /**
  * Exact host counts of groups of catalogue entries: for each label, the hosts that have at least one
- * of its entries, each host counted once. Reads the hosts of each labelled entry from the
- * installations' index.
+ * of its entries, each host counted once. Reads the hosts of the labelled entries from the
+ * installations' index, a page at a time (keyset pagination on the index's order).
  */
-export function hostCounts(db: Db, labelsOf: ReadonlyMap<number, readonly string[]>): Map<string, number> {
-  const maxHost = (db.prepare('SELECT COALESCE(MAX(id), 0) FROM hosts').pluck().get() as number) + 1;
+export async function hostCounts(db: Db, labelsOf: ReadonlyMap<number, readonly string[]>, pageSize = HOST_COUNT_PAGE): Promise<Map<string, number>> {
+  const maxHost = ((await value<number>(db, sql`SELECT COALESCE(MAX(id), 0) FROM hosts`)) ?? 0) + 1;
   const bitmaps = new Map<string, Uint8Array>();
   for (const labels of labelsOf.values()) for (const label of labels) if (!bitmaps.has(label)) bitmaps.set(label, new Uint8Array(Math.ceil(maxHost / 8)));
-  const hostsOfEntry = db.prepare('SELECT host_id FROM installations WHERE catalogue_id = ?').pluck();
-  for (const [id, labels] of labelsOf) {
-    if (!labels.length) continue;
-    const targets = labels.map((label) => bitmaps.get(label)!);
-    for (const host of hostsOfEntry.iterate(id) as Iterable<number>) for (const bits of targets) bits[host >> 3]! |= 1 << (host & 7);
+  const labelled = [...labelsOf].filter(([, labels]) => labels.length).map(([id]) => id).sort((a, b) => a - b);
+  for (const ids of chunks(labelled)) {
+    let after: { catalogue_id: number; version: string; host_id: number } | undefined;
+    for (;;) {
+      const from = after ? sql`AND (catalogue_id, version, host_id) > (${after.catalogue_id}, ${after.version}, ${after.host_id})` : sql``;
+      const page = await rows<{ catalogue_id: number; version: string; host_id: number }>(
+        db,
+        sql`SELECT catalogue_id, version, host_id FROM installations WHERE catalogue_id IN (${sql.join(ids)}) ${from}
+          ORDER BY catalogue_id, version, host_id LIMIT ${pageSize}`,
+      );
+      let targets: Uint8Array[] = [];
+      let entry: number | undefined;
+      for (const row of page) {
+        if (row.catalogue_id !== entry) {
+          entry = row.catalogue_id;
+          targets = labelsOf.get(entry)!.map((label) => bitmaps.get(label)!);
+        }
+        for (const bits of targets) bits[row.host_id >> 3]! |= 1 << (row.host_id & 7);
+      }
+      if (page.length < pageSize) break;
+      after = page[page.length - 1];
+    }
   }
   const counts = new Map<string, number>();
   for (const [label, bits] of bitmaps) {

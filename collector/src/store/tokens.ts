@@ -3,7 +3,7 @@
 // credential is bound to the host id it enrolled with, and revoked on its own.
 import type { SpoolState } from '@tiebreak/shared';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from './db.ts';
+import { first, run, sql, transaction, type Db } from './db.ts';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -15,15 +15,17 @@ export interface TokenOptions {
   expiresAt?: Date | null;
 }
 
-export function createToken(db: Db, nameOrOptions: string | TokenOptions = {}): { id: number; token: string } {
+export async function createToken(db: Db, nameOrOptions: string | TokenOptions = {}): Promise<{ id: number; token: string }> {
   const options = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions;
   // Letters and digits only, 48 characters: the OCS agent base64-decodes the password it is given,
   // and such a token survives that decoding (the collector encodes it back; see protocols/routes.ts).
   const token = `tbk${randomBytes(23).toString('hex').slice(0, 45)}`;
-  const info = db
-    .prepare('INSERT INTO enrolment_tokens (name, token_hash, created_at, max_uses, expires_at) VALUES (?, ?, ?, ?, ?)')
-    .run(options.name ?? 'default', hashToken(token), new Date().toISOString(), options.maxUses ?? null, options.expiresAt?.toISOString() ?? null);
-  return { id: Number(info.lastInsertRowid), token };
+  const { id } = await db
+    .insertInto('enrolment_tokens')
+    .values({ name: options.name ?? 'default', token_hash: hashToken(token), created_at: new Date().toISOString(), max_uses: options.maxUses ?? null, expires_at: options.expiresAt?.toISOString() ?? null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { id, token };
 }
 
 export type TokenCheck = { ok: true; id: number } | { ok: false; reason: string };
@@ -32,42 +34,43 @@ export type TokenCheck = { ok: true; id: number } | { ok: false; reason: string 
  * Whether an enrolment token may enrol one more agent now. With `ignoreUses`, only whether it is
  * valid (known, not revoked, not expired): for a peer agent whose host may already be enrolled.
  */
-export function checkEnrolmentToken(db: Db, token: string, now = new Date(), options: { ignoreUses?: boolean } = {}): TokenCheck {
+export async function checkEnrolmentToken(db: Db, token: string, now = new Date(), options: { ignoreUses?: boolean } = {}): Promise<TokenCheck> {
   if (!token || token.length > 200) return { ok: false, reason: 'unknown or revoked token' };
-  const row = db
-    .prepare('SELECT id, revoked_at, max_uses, uses, expires_at FROM enrolment_tokens WHERE token_hash = ?')
-    .get(hashToken(token)) as { id: number; revoked_at: string | null; max_uses: number | null; uses: number; expires_at: string | null } | undefined;
+  const row = await db
+    .selectFrom('enrolment_tokens')
+    .select(['id', 'revoked_at', 'max_uses', 'uses', 'expires_at'])
+    .where('token_hash', '=', hashToken(token))
+    .executeTakeFirst();
   if (!row || row.revoked_at) return { ok: false, reason: 'unknown or revoked token' };
   if (row.expires_at && row.expires_at <= now.toISOString()) return { ok: false, reason: `enrolment token expired on ${row.expires_at}` };
   if (!options.ignoreUses && row.max_uses !== null && row.uses >= row.max_uses) return { ok: false, reason: `enrolment token already used ${row.uses} times (limit ${row.max_uses})` };
   return { ok: true, id: row.id };
 }
 
-export function revokeToken(db: Db, id: number): boolean {
-  return db.prepare('UPDATE enrolment_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id).changes > 0;
+export async function revokeToken(db: Db, id: number): Promise<boolean> {
+  return (await run(db, sql`UPDATE enrolment_tokens SET revoked_at = ${new Date().toISOString()} WHERE id = ${id} AND revoked_at IS NULL`)) > 0;
 }
 
-export function listTokens(db: Db) {
-  return db.prepare('SELECT id, name, created_at, max_uses, uses, expires_at, revoked_at FROM enrolment_tokens ORDER BY id').all();
+export async function listTokens(db: Db) {
+  return db.selectFrom('enrolment_tokens').select(['id', 'name', 'created_at', 'max_uses', 'uses', 'expires_at', 'revoked_at']).orderBy('id').execute();
 }
 
 /** One use of the token, counted only if it still has one (in the caller's transaction). */
-function useToken(db: Db, tokenId: number, now: string): TokenCheck {
-  const used = db
-    .prepare(`UPDATE enrolment_tokens SET uses = uses + 1, last_used_at = ?
-      WHERE id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) AND (max_uses IS NULL OR uses < max_uses)`)
-    .run(now, tokenId, now).changes;
+async function useToken(db: Db, tokenId: number, now: string): Promise<TokenCheck> {
+  const used = await run(
+    db,
+    sql`UPDATE enrolment_tokens SET uses = uses + 1, last_used_at = ${now}
+      WHERE id = ${tokenId} AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now}) AND (max_uses IS NULL OR uses < max_uses)`,
+  );
   if (used) return { ok: true, id: tokenId };
-  const row = db.prepare('SELECT max_uses, uses FROM enrolment_tokens WHERE id = ?').get(tokenId) as { max_uses: number | null; uses: number } | undefined;
+  const row = await first<{ max_uses: number | null; uses: number }>(db, sql`SELECT max_uses, uses FROM enrolment_tokens WHERE id = ${tokenId}`);
   if (row && row.max_uses !== null && row.uses >= row.max_uses) return { ok: false, reason: `enrolment token already used ${row.uses} times (limit ${row.max_uses})` };
   return { ok: false, reason: 'unknown, revoked or expired token' };
 }
 
 /** The agent in force for this host (not revoked, not awaiting approval), if any. */
-function agentInForce(db: Db, hostKey: string): { id: number; last_seen_at: string | null } | undefined {
-  return db.prepare('SELECT id, last_seen_at FROM agents WHERE host_key = ? AND revoked_at IS NULL AND approval IS NULL ORDER BY id LIMIT 1').get(hostKey) as
-    | { id: number; last_seen_at: string | null }
-    | undefined;
+async function agentInForce(db: Db, hostKey: string): Promise<{ id: number; last_seen_at: string | null } | undefined> {
+  return first(db, sql<{ id: number; last_seen_at: string | null }>`SELECT id, last_seen_at FROM agents WHERE host_key = ${hostKey} AND revoked_at IS NULL AND approval IS NULL ORDER BY id LIMIT 1`);
 }
 
 export type Enrolment = { ok: true; agentId: number; credential: string; pending: boolean } | { ok: false; reason: string };
@@ -79,36 +82,36 @@ export type Enrolment = { ok: true; agentId: number; credential: string; pending
  * credential waits for an admin's approval (a reinstalled machine, a clone, or someone claiming a
  * host that is not theirs).
  */
-export function enrolAgent(db: Db, tokenId: number, host: { id: string; hostname: string }, agentVersion: string | null): Enrolment {
+export async function enrolAgent(db: Db, tokenId: number, host: { id: string; hostname: string }, agentVersion: string | null): Promise<Enrolment> {
   const credential = `tba_${randomBytes(32).toString('base64url')}`;
   const now = new Date().toISOString();
-  return db.transaction((): Enrolment => {
-    const use = useToken(db, tokenId, now);
+  return transaction(db, async (trx): Promise<Enrolment> => {
+    const use = await useToken(trx, tokenId, now);
     if (!use.ok) return use;
-    let bound = agentInForce(db, host.id);
+    let bound = await agentInForce(trx, host.id);
     // A credential that never delivered anything (its agent killed before it kept it) guards no
     // data: the new one replaces it instead of waiting for an admin.
     if (bound && bound.last_seen_at === null) {
-      db.prepare('UPDATE agents SET revoked_at = ? WHERE id = ?').run(now, bound.id);
+      await sql`UPDATE agents SET revoked_at = ${now} WHERE id = ${bound.id}`.execute(trx);
       bound = undefined;
     }
-    const agentId = Number(
-      db
-        .prepare('INSERT INTO agents (host_key, hostname, credential_hash, token_id, enrolled_at, agent_version, approval, claimed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(host.id, host.hostname, hashToken(credential), tokenId, now, agentVersion, bound ? 'pending' : null, bound?.id ?? null).lastInsertRowid,
-    );
+    const { id: agentId } = await trx
+      .insertInto('agents')
+      .values({ host_key: host.id, hostname: host.hostname, credential_hash: hashToken(credential), token_id: tokenId, enrolled_at: now, agent_version: agentVersion, approval: bound ? 'pending' : null, claimed_by: bound?.id ?? null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     return { ok: true, agentId, credential, pending: !!bound };
-  })();
+  });
 }
 
 /** An admin approves a credential that claimed a known host: it is in force from now on. */
-export function approveAgent(db: Db, id: number): boolean {
-  return db.prepare("UPDATE agents SET approval = NULL WHERE id = ? AND approval = 'pending' AND revoked_at IS NULL").run(id).changes > 0;
+export async function approveAgent(db: Db, id: number): Promise<boolean> {
+  return (await run(db, sql`UPDATE agents SET approval = NULL WHERE id = ${id} AND approval = 'pending' AND revoked_at IS NULL`)) > 0;
 }
 
 /** An admin refuses it: revoked, and shown as refused. */
-export function refuseAgent(db: Db, id: number): boolean {
-  return db.prepare("UPDATE agents SET approval = 'refused', revoked_at = ? WHERE id = ? AND approval = 'pending'").run(new Date().toISOString(), id).changes > 0;
+export async function refuseAgent(db: Db, id: number): Promise<boolean> {
+  return (await run(db, sql`UPDATE agents SET approval = 'refused', revoked_at = ${new Date().toISOString()} WHERE id = ${id} AND approval = 'pending'`)) > 0;
 }
 
 export interface AgentIdentity {
@@ -119,23 +122,27 @@ export interface AgentIdentity {
 }
 
 /** The agent a credential belongs to, if it is not revoked. */
-export function verifyAgentCredential(db: Db, credential: string): AgentIdentity | null {
+export async function verifyAgentCredential(db: Db, credential: string): Promise<AgentIdentity | null> {
   if (!credential.startsWith('tba_') || credential.length > 200) return null;
-  return (db.prepare('SELECT id, host_key, approval FROM agents WHERE credential_hash = ? AND revoked_at IS NULL').get(hashToken(credential)) as AgentIdentity | undefined) ?? null;
+  return (await first<AgentIdentity>(db, sql`SELECT id, host_key, approval FROM agents WHERE credential_hash = ${hashToken(credential)} AND revoked_at IS NULL`)) ?? null;
 }
 
 /** The agent was heard from; with the state of its spool when it reported one. */
-export function touchAgent(db: Db, id: number, version: string | null, spool: SpoolState | null = null): void {
-  db.prepare('UPDATE agents SET last_seen_at = ?, agent_version = COALESCE(?, agent_version) WHERE id = ?').run(new Date().toISOString(), version, id);
-  if (spool) db.prepare('UPDATE agents SET spool_waiting = ?, spool_rejected = ?, spool_oldest = ? WHERE id = ?').run(spool.waiting, spool.rejected, spool.oldest, id);
+export async function touchAgent(db: Db, id: number, version: string | null, spool: SpoolState | null = null): Promise<void> {
+  const spoolColumns = spool ? sql`, spool_waiting = ${spool.waiting}, spool_rejected = ${spool.rejected}, spool_oldest = ${spool.oldest}` : sql``;
+  await sql`UPDATE agents SET last_seen_at = ${new Date().toISOString()}, agent_version = COALESCE(${version}, agent_version)${spoolColumns} WHERE id = ${id}`.execute(db);
 }
 
-export function revokeAgent(db: Db, id: number): boolean {
-  return db.prepare('UPDATE agents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id).changes > 0;
+export async function revokeAgent(db: Db, id: number): Promise<boolean> {
+  return (await run(db, sql`UPDATE agents SET revoked_at = ${new Date().toISOString()} WHERE id = ${id} AND revoked_at IS NULL`)) > 0;
 }
 
-export function listAgents(db: Db) {
-  return db.prepare('SELECT id, host_key, hostname, protocol, enrolled_at, last_seen_at, agent_version, revoked_at, spool_waiting, spool_rejected, spool_oldest, approval, claimed_by FROM agents ORDER BY id').all();
+export async function listAgents(db: Db) {
+  return db
+    .selectFrom('agents')
+    .select(['id', 'host_key', 'hostname', 'protocol', 'enrolled_at', 'last_seen_at', 'agent_version', 'revoked_at', 'spool_waiting', 'spool_rejected', 'spool_oldest', 'approval', 'claimed_by'])
+    .orderBy('id')
+    .execute();
 }
 
 export type PeerEnrolment = { ok: true; agentId: number } | { ok: false; status: 401 | 403 | 503; reason: string };
@@ -151,29 +158,40 @@ export const AWAITING_APPROVAL = "this host is already enrolled with another cre
  * protocol or with another token, waits for an admin's approval (nothing of it is stored before).
  * A revoked or refused agent stays refused.
  */
-export function enrolPeerAgent(db: Db, tokenId: number, protocol: string, host: { id: string; hostname: string }, agentVersion: string | null): PeerEnrolment {
-  return db.transaction((): PeerEnrolment => {
+export async function enrolPeerAgent(db: Db, tokenId: number, protocol: string, host: { id: string; hostname: string }, agentVersion: string | null): Promise<PeerEnrolment> {
+  return transaction(db, async (trx): Promise<PeerEnrolment> => {
     const now = new Date().toISOString();
-    const existing = db.prepare('SELECT id, revoked_at, approval FROM agents WHERE host_key = ? AND protocol = ? AND token_id = ? ORDER BY id DESC LIMIT 1').get(host.id, protocol, tokenId) as
-      | { id: number; revoked_at: string | null; approval: string | null }
-      | undefined;
+    const existing = await first<{ id: number; revoked_at: string | null; approval: string | null }>(
+      trx,
+      sql`SELECT id, revoked_at, approval FROM agents WHERE host_key = ${host.id} AND protocol = ${protocol} AND token_id = ${tokenId} ORDER BY id DESC LIMIT 1`,
+    );
     if (existing?.revoked_at) return { ok: false, status: 403, reason: `the agent of this host was ${existing.approval === 'refused' ? 'refused' : 'revoked'} on ${existing.revoked_at}` };
     if (existing) {
-      db.prepare('UPDATE agents SET last_seen_at = ?, agent_version = COALESCE(?, agent_version), hostname = ? WHERE id = ?').run(now, agentVersion, host.hostname, existing.id);
+      await sql`UPDATE agents SET last_seen_at = ${now}, agent_version = COALESCE(${agentVersion}, agent_version), hostname = ${host.hostname} WHERE id = ${existing.id}`.execute(trx);
       if (existing.approval === 'pending') return { ok: false, status: 503, reason: AWAITING_APPROVAL };
       return { ok: true, agentId: existing.id };
     }
-    const use = useToken(db, tokenId, now);
+    const use = await useToken(trx, tokenId, now);
     if (!use.ok) return { ok: false, status: 401, reason: `${use.reason}: this host cannot enrol with it` };
-    const bound = agentInForce(db, host.id);
-    const agentId = Number(
-      db
-        .prepare(`INSERT INTO agents (host_key, hostname, credential_hash, token_id, enrolled_at, last_seen_at, agent_version, protocol, approval, claimed_by)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    const bound = await agentInForce(trx, host.id);
+    const { id: agentId } = await trx
+      .insertInto('agents')
+      .values({
+        host_key: host.id,
+        hostname: host.hostname,
         // No credential exists; the column stays unique with a value no credential can hash to.
-        .run(host.id, host.hostname, `peer:${randomBytes(16).toString('hex')}`, tokenId, now, now, agentVersion, protocol, bound ? 'pending' : null, bound?.id ?? null).lastInsertRowid,
-    );
+        credential_hash: `peer:${randomBytes(16).toString('hex')}`,
+        token_id: tokenId,
+        enrolled_at: now,
+        last_seen_at: now,
+        agent_version: agentVersion,
+        protocol,
+        approval: bound ? 'pending' : null,
+        claimed_by: bound?.id ?? null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     if (bound) return { ok: false, status: 503, reason: AWAITING_APPROVAL };
     return { ok: true, agentId };
-  })();
+  });
 }

@@ -4,6 +4,7 @@
 // - fixtures/release-2bd0c93.db, by the code before migration 17 (installations as one JSON row per
 //   host, host sets and their queue, one host still queued; see make-release-2bd0c93.ts), with the
 //   map that code showed in release-2bd0c93.json.
+// SQLite only by nature: these are SQLite files of earlier releases.
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import { classifierWithLocalRules } from '../classify/local-rules.ts';
 import { createCollector, loadRules } from '../collector.ts';
 import { computeMap, type DependencyMap } from '../map/map.ts';
 import { productHosts, productVersions } from '../ui/queries.ts';
-import { openDatabase } from './db.ts';
+import { closeDatabase, openDatabase, rows, sql, sqliteHandle, value, values, type Db } from './db.ts';
 import { listTokens } from './tokens.ts';
 
 const copyOf = (fixture: string) => {
@@ -28,6 +29,13 @@ const copyOf = (fixture: string) => {
   copyFileSync(new URL(`./fixtures/${fixture}`, import.meta.url), file);
   return file;
 };
+
+/** SQLite's own checks of the file under `db`: foreign keys and integrity. */
+function expectSoundFile(db: Db) {
+  const raw = sqliteHandle(db)!;
+  expect(raw.pragma('foreign_key_check')).toEqual([]);
+  expect(raw.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
+}
 
 const ROW_TABLES = ['hosts', 'inventory_receipts', 'local_vendors', 'local_products', 'local_assignments', 'users', 'api_tokens', 'enrolment_tokens', 'agents', 'spend_lines', 'assessment_snapshots', 'meta'];
 
@@ -52,28 +60,27 @@ describe('upgrade from earlier releases', () => {
     const file = copyOf('release-1d51334.db');
     const before = contents(file);
     expect(before.installations).toHaveLength(4 + 3 + 1 + 3); // PC-A, SRV-B: software, OS and hardware
-    const collector = createCollector({ dbFile: file, log: pino({ level: 'silent' }) });
+    const collector = await createCollector({ dbFile: file, log: pino({ level: 'silent' }) });
     try {
       const db = collector.db;
-      expect(db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBeGreaterThanOrEqual(17);
-      expect(db.prepare('SELECT hostname, role, software_count FROM hosts ORDER BY hostname').all()).toEqual([
+      expect(await value(db, sql`SELECT MAX(version) FROM schema_migrations`)).toBeGreaterThanOrEqual(17);
+      expect(await rows(db, sql`SELECT hostname, role, software_count FROM hosts ORDER BY hostname`)).toEqual([
         { hostname: 'PC-A', role: expect.any(String), software_count: 4 },
         { hostname: 'SRV-B', role: expect.any(String), software_count: 1 },
       ]);
       expect(contents(file).installations).toEqual(before.installations);
-      expect(db.pragma('foreign_key_check')).toEqual([]);
-      expect(db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
-      expectDerivedConsistent(db);
-      const map = computeMap(db, collector.classifier);
+      expectSoundFile(db);
+      await expectDerivedConsistent(db);
+      const map = await computeMap(db, collector.classifier);
       expect(map.totals.hosts).toBe(2);
       expect(map.by_vendor.find((v) => v.vendor_id === 'videolan')).toMatchObject({ hosts: 1, installations: 1 });
       // Reclassified with today's rules: every entry has its evidence.
-      expect(db.prepare("SELECT COUNT(*) FROM catalogue WHERE origin <> 'unknown' AND evidence IS NULL").pluck().get()).toBe(0);
-      expect(listUsers(db).map((u) => u.username)).toEqual(['dsi']);
+      expect(await value(db, sql`SELECT COUNT(*) FROM catalogue WHERE origin <> 'unknown' AND evidence IS NULL`)).toBe(0);
+      expect((await listUsers(db)).map((u) => u.username)).toEqual(['dsi']);
       expect(await authenticate(db, 'dsi', 'a long enough password')).toBeTruthy();
-      expect((listTokens(db) as { name: string }[]).map((t) => t.name)).toEqual(['fleet']);
+      expect((await listTokens(db)).map((t) => t.name)).toEqual(['fleet']);
     } finally {
-      collector.close();
+      await collector.close();
     }
   });
 
@@ -90,9 +97,9 @@ describe('upgrade from earlier releases', () => {
     expect(before.rows.spend_lines).toHaveLength(2);
 
     // Migrated alone (no reclassification): the same rows, and the map the previous code showed.
-    const db = openDatabase(file);
+    const db = await openDatabase(file);
     try {
-      expect(db.prepare('SELECT version FROM schema_migrations WHERE version >= 17').pluck().all()).toContain(17);
+      expect(await values(db, sql`SELECT version FROM schema_migrations WHERE version >= 17`)).toContain(17);
       const after = contents(file);
       // Every row kept as it was (later migrations may add columns, with their defaults).
       expect(Object.keys(after.rows)).toEqual(Object.keys(before.rows));
@@ -100,50 +107,49 @@ describe('upgrade from earlier releases', () => {
       expect(after.catalogue).toEqual(before.catalogue);
       expect(after.installations).toEqual(before.installations);
       expect(after.installations.length).toBeGreaterThan(40);
-      expect(db.pragma('foreign_key_check')).toEqual([]);
-      expect(db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
-      expectDerivedConsistent(db);
+      expectSoundFile(db);
+      await expectDerivedConsistent(db);
       const shown = JSON.parse(readFileSync(new URL('./fixtures/release-2bd0c93.json', import.meta.url), 'utf8')) as Record<'map' | 'map_high', Omit<DependencyMap, 'generated_at'>>;
-      const classifier = classifierWithLocalRules(loadRules(), db);
+      const classifier = await classifierWithLocalRules(loadRules(), db);
       const without = ({ generated_at: _, rules: __, ...map }: DependencyMap) => map;
       const { rules: _rules, ...map } = shown.map;
       const { rules: _rulesHigh, ...mapHigh } = shown.map_high;
-      expect(without(computeMap(db, classifier))).toEqual(map);
-      expect(without(computeMap(db, classifier, { confidence: 'high' }))).toEqual(mapHigh);
+      expect(without(await computeMap(db, classifier))).toEqual(map);
+      expect(without(await computeMap(db, classifier, { confidence: 'high' }))).toEqual(mapHigh);
       // A drill-down: Chrome's hosts and versions, as the installations say.
-      const chrome = db.prepare("SELECT id FROM catalogue WHERE name = 'Google Chrome'").pluck().get() as number;
-      expect(productHosts(db, chrome, 1).rows.map((h) => [h.hostname, h.version])).toEqual([
+      const chrome = (await value<number>(db, sql`SELECT id FROM catalogue WHERE name = 'Google Chrome'`))!;
+      expect((await productHosts(db, chrome, 1)).rows.map((h) => [h.hostname, h.version])).toEqual([
         ['PC-1', '131.0'],
         ['PC-2', '133.0'],
         ['PC-3', '133.0'],
         ['PC-4', '132.0'],
       ]);
-      expect(productVersions(db, chrome)).toEqual([
+      expect(await productVersions(db, chrome)).toEqual([
         { version: '133.0', hosts: 2 },
         { version: '131.0', hosts: 1 },
         { version: '132.0', hosts: 1 },
       ]);
     } finally {
-      db.close();
+      await closeDatabase(db);
     }
 
     // Then run by the collector: accounts, tokens, spend and the trajectory are there; ingest goes on.
-    const collector = createCollector({ dbFile: file, log: pino({ level: 'silent' }) });
+    const collector = await createCollector({ dbFile: file, log: pino({ level: 'silent' }) });
     try {
       const db = collector.db;
       expect(await authenticate(db, 'dsi', 'a long enough password')).toBeTruthy();
-      expect(listApiTokens(db).map((t) => [t.name, t.role])).toEqual([['bi-tool', 'viewer']]);
-      expect((listTokens(db) as { name: string }[]).map((t) => t.name)).toEqual(['fleet']);
-      expect(spendLines(db).map((l) => l.amount_cents).sort()).toEqual([1_200_000, 50_000]);
-      expect(history(db).days).toHaveLength(1);
-      expect(db.prepare("SELECT vendor_id FROM catalogue WHERE name = 'Logiciel Métier Inconnu'").pluck().get()).toBe('editeur-regional');
+      expect((await listApiTokens(db)).map((t) => [t.name, t.role])).toEqual([['bi-tool', 'viewer']]);
+      expect((await listTokens(db)).map((t) => t.name)).toEqual(['fleet']);
+      expect((await spendLines(db)).map((l) => l.amount_cents).sort()).toEqual([1_200_000, 50_000]);
+      expect((await history(db)).days).toHaveLength(1);
+      expect(await value(db, sql`SELECT vendor_id FROM catalogue WHERE name = 'Logiciel Métier Inconnu'`)).toBe('editeur-regional');
       // A rescan of a host the previous code stored: the same host, its installations replaced.
-      const rescan = collector.ingestor.ingest(makeInventory({ machine: 'pc-1', software: [{ name: 'VLC media player', version: '3.0.22', publisher: 'VideoLAN' }] }));
-      expect(db.prepare('SELECT hostname FROM hosts WHERE id = ?').pluck().get(rescan.host_id)).toBe('PC-1');
-      expect(db.prepare('SELECT COUNT(*) FROM hosts').pluck().get()).toBe(8);
-      expectDerivedConsistent(db);
+      const rescan = await collector.ingestor.ingest(makeInventory({ machine: 'pc-1', software: [{ name: 'VLC media player', version: '3.0.22', publisher: 'VideoLAN' }] }));
+      expect(await value(db, sql`SELECT hostname FROM hosts WHERE id = ${rescan.host_id}`)).toBe('PC-1');
+      expect(await value(db, sql`SELECT COUNT(*) FROM hosts`)).toBe(8);
+      await expectDerivedConsistent(db);
     } finally {
-      collector.close();
+      await collector.close();
     }
   });
 });
