@@ -175,6 +175,91 @@ describe('no confidently wrong origins (issue 15)', () => {
   });
 });
 
+describe("a distribution's package maintained by a person (issue 15)", () => {
+  const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
+  // Maintainer fields as Debian's archive writes them, mailboxes reduced to their domain as the agent does.
+  const PERSONS: [string, string][] = [
+    ['thunderbird', 'Carsten Schoenert <@t-online.de>'],
+    ['e2fsprogs', "Theodore Y. Ts'o <@mit.edu>"],
+    // A personal mailbox at a webmail is no vendor's.
+    ['git', 'Jonathan Nieder <@gmail.com>'],
+    ['logrotate', 'Christian Göttsche <@googlemail.com>'],
+  ];
+
+  it("is the distribution's when the index holds it and no third-party rule claims it", () => {
+    for (const [name, publisher] of PERSONS) {
+      const item = { name, publisher, source: 'dpkg' as const };
+      expect(classifier.classify(item), name).toMatchObject({
+        vendor_id: 'debian',
+        product_id: null,
+        origin: 'community',
+        licence: 'open_source',
+        rule: 'distribution-index:debian',
+        evidence: 'distribution_index',
+        confidence: 'medium',
+      });
+      expect(classifier.classify({ ...item, distribution: 'debian' }), name).toMatchObject({ vendor_id: 'debian', confidence: 'high' });
+      expect(classifier.classify({ ...item, distribution: 'ubuntu' }), name).toMatchObject({ vendor_id: 'canonical', rule: 'distribution-index:ubuntu', confidence: 'medium' });
+      // The same package without its maintainer (OCS Inventory) comes out the same.
+      expect(classifier.classify({ name, source: 'dpkg' }).rule, name).toBe('distribution-index:debian');
+    }
+  });
+
+  it("is the vendor's when its maintainer or publisher names a vendor, or a vendor's rule names the package", () => {
+    expect(classifier.classify({ name: 'thunderbird', publisher: 'Mozilla', source: 'dpkg' })).toMatchObject({ vendor_id: 'mozilla', product_id: 'thunderbird-product', evidence: 'name_publisher' });
+    for (const distribution of [null, 'debian']) {
+      expect(classifier.classify({ name: 'nginx', publisher: 'F5, Inc.', source: 'dpkg', distribution })).toMatchObject({ vendor_id: 'f5', rule: 'f5:publisher', evidence: 'maintainer', confidence: 'high' });
+      expect(classifier.classify({ name: 'git', publisher: 'Microsoft Corporation', source: 'dpkg', distribution }).vendor_id).toBe('microsoft');
+    }
+    // A distribution's maintainer keeps its own build (not the index's first distribution).
+    expect(classifier.classify({ name: 'git', publisher: 'Ubuntu Developers <@lists.ubuntu.com>', source: 'dpkg' })).toMatchObject({ vendor_id: 'canonical', evidence: 'maintainer' });
+    // In Debian's index too, but named by Zabbix's rule: the product, whoever maintains it.
+    expect(classifier.classify({ name: 'zabbix-agent', publisher: 'Dmitry Smirnov <@debian.org>', source: 'dpkg' }).vendor_id).toBe('debian');
+    expect(classifier.classify({ name: 'zabbix-agent', publisher: 'Jean Dupont <@example.org>', source: 'dpkg' })).toMatchObject({ vendor_id: 'zabbix', evidence: 'package' });
+  });
+
+  it('is unknown when no index holds it, or when it is no package', () => {
+    for (const distribution of [null, 'debian', 'ubuntu']) {
+      expect(classifier.classify({ name: 'logiciel-metier-maison', publisher: 'Jean Dupont <@mairie-exemple.fr>', source: 'dpkg', distribution })).toMatchObject({
+        origin: 'unknown',
+        vendor_id: null,
+        rule: null,
+        evidence: null,
+        confidence: null,
+      });
+    }
+    // A dpkg name on an rpm host whose distribution has no index, an rpm by a person on a Debian host.
+    expect(classifier.classify({ name: 'thunderbird', publisher: 'Carsten Schoenert <@t-online.de>', source: 'dpkg', distribution: 'rocky' }).origin).toBe('unknown');
+    expect(classifier.classify({ name: 'e2fsprogs', publisher: "Theodore Y. Ts'o <@mit.edu>", source: 'rpm', distribution: 'debian' }).origin).toBe('unknown');
+    expect(classifier.classify({ name: 'e2fsprogs', publisher: "Theodore Y. Ts'o <@mit.edu>", source: 'registry' }).origin).toBe('unknown');
+  });
+
+  it('works the same for rpm packages and their packager', () => {
+    const dir = tree({ 'countries.yaml': COUNTRIES });
+    mkdirSync(join(dir, 'distributions'));
+    writeFileSync(
+      join(dir, 'distributions', 'distributions.yaml'),
+      'distributions:\n- id: acmelinux\n  name: Acme Linux\n  vendor: acme-linux\n  format: rpm\n  os_pattern: ^acme linux\\b\n  indexes:\n  - {release: \'1\', file: acme-1.txt.gz, source: test, as_of: 2026-12-02}\n',
+    );
+    writeFileSync(join(dir, 'distributions', 'acme-1.txt.gz'), gzipSync('acme-tools\nlibfoo\nfoo-agent\n'));
+    writeFileSync(join(dir, 'vendors', 'acme-linux.yaml'), 'id: acme-linux\nname: Acme Linux Project\nkind: community\ndistribution: true\npublishers: [Acme Linux]\ndefaults: {area: software, category: distribution-package, licence: open_source}\n');
+    writeFileSync(
+      join(dir, 'vendors', 'fooco.yaml'),
+      'id: fooco\nname: FooCo\ncountry: US\npublishers: [FooCo Inc.]\ndefaults: {area: software, category: monitoring, licence: proprietary}\nproducts:\n- {id: foo-agent, name: Foo Agent, area: software, category: monitoring, licence: proprietary, shipped_in_distributions: true, packages: {rpm: [foo-agent]}, examples: [{name: foo-agent, source: rpm}]}\n',
+    );
+    const loaded = loadRuleTrees([dir]);
+    expect(loaded.problems.map(formatProblem)).toEqual([]);
+    const local = new Classifier(loaded);
+    const rpm = (name: string, publisher: string | null, distribution: string | null = 'acmelinux') => local.classify({ name, publisher, source: 'rpm', distribution });
+    expect(rpm('libfoo', 'Jane Packager <@example.net>')).toMatchObject({ vendor_id: 'acme-linux', rule: 'distribution-index:acmelinux', evidence: 'distribution_index', confidence: 'high' });
+    expect(rpm('libfoo', 'Jane Packager <@example.net>', null)).toMatchObject({ vendor_id: 'acme-linux', confidence: 'medium' });
+    expect(rpm('libfoo', 'FooCo Inc.')).toMatchObject({ vendor_id: 'fooco', rule: 'fooco:publisher', evidence: 'maintainer' });
+    expect(rpm('foo-agent', 'Jane Packager <@example.net>')).toMatchObject({ vendor_id: 'fooco', product_id: 'foo-agent', evidence: 'package' });
+    expect(rpm('libbar', 'Jane Packager <@example.net>')).toMatchObject({ origin: 'unknown', rule: null });
+    expect(local.classify({ name: 'libfoo', publisher: 'Jane Packager <@example.net>', source: 'dpkg', distribution: null }).origin).toBe('unknown');
+  });
+});
+
 describe('rules check', () => {
   it('reports a shadowed rule and an example that matches nothing, with file and line', () => {
     const dir = tree({

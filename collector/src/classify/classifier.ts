@@ -23,8 +23,9 @@
 // reported without a maintainer (OCS Inventory, CSV exports) is what a rule names it exactly.
 // Otherwise a recognised product wins over a publisher's default: a Norton product published as
 // "Symantec Corporation" is Norton.
-// Coverage steps (see "Coverage" below): after 1, a dpkg or rpm package without a maintainer that
-// the index of its distribution holds is the distribution's (`distribution-index:<id>`); a snap's
+// Coverage steps (see "Coverage" below): after 1, a dpkg or rpm package whose maintainer names no
+// vendor (none reported, or a person) and that the index of its distribution holds is the
+// distribution's (`distribution-index:<id>`); a maintainer naming a vendor decides instead. A snap's
 // publisher account and a Flatpak id's reverse-DNS prefix name their vendor.
 // Every result carries its evidence and confidence (evidence.ts).
 import {
@@ -333,7 +334,7 @@ export class Classifier {
   }
 
   /**
-   * A dpkg or rpm package without a maintainer, found in a distribution index: on a known host
+   * A dpkg or rpm package whose maintainer names no vendor, found in a distribution index: on a known host
    * distribution, its index (or its parent's: medium confidence); without one, the first
    * distribution of that format whose index holds the name (medium confidence).
    */
@@ -404,8 +405,9 @@ export class Classifier {
     if (source && pkg) {
       const ref = this.byPackage.get(`${source}\u0000${normalizePackage(pkg)}`);
       if (ref && (!distributionBuild || ref.vendor === vendor || ref.product.shipped_in_distributions)) return this.result(ref.vendor, ref.product, 'package', 'package');
-      // Coverage: a distribution's own package, reported without its maintainer.
-      if (!item.publisher && distributionPackage) {
+      // Coverage: a distribution's own package, reported without a maintainer or with one that
+      // names no vendor (a person's mailbox, as most of Debian's are): the index says whose it is.
+      if (!vendor && distributionPackage) {
         const distributed = this.byDistributionIndex(source, pkg, item.distribution);
         if (distributed) return distributed;
       }
