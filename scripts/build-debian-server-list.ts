@@ -12,7 +12,7 @@
 //   pnpm tsx scripts/build-debian-server-list.ts --unclaimed
 //     Prints the packages of every desktop, server, laptop, French and English task whose
 //     maintainer no rule recognises (individual Debian members with a mailbox outside Debian's
-//     domains): the names for the `debian-archive` product of rules/vendors/debian.yaml.
+//     domains): those the distribution index must hold for them to be Debian's.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
