@@ -1,6 +1,6 @@
 // `pnpm build`: the collector compiled to run with Node alone, no tsx and no node_modules, in
-// dist/collector/: one CommonJS bundle, better-sqlite3's native addon beside it, the rules tree, and
-// the methodology the web UI serves, and a launcher. What the collector's Linux packages ship (scripts/build-collector-packages.ts).
+// dist/collector/: one CommonJS bundle, better-sqlite3's native addon beside it, the rules tree, the
+// PostgreSQL baseline schema, the methodology the web UI serves, and a launcher. What the collector's Linux packages ship (scripts/build-collector-packages.ts).
 import { chmodSync, copyFileSync, cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -54,6 +54,10 @@ export async function buildCollector(out = COLLECTOR_DIST): Promise<string> {
     banner: { js: "const __tiebreakSourceUrl = require('node:url').pathToFileURL(__dirname + '/collector/src/classify/').href;" },
   });
   copyFileSync(sqliteAddon(), join(out, SQLITE_ADDON_NAME));
+  // The PostgreSQL baseline schema, which store/db.ts reads beside itself: where the bundle's
+  // import.meta.url (the define above) makes it look.
+  mkdirSync(join(out, 'collector/src/classify/postgres'), { recursive: true });
+  copyFileSync(join(ROOT, 'collector/src/store/postgres/baseline.sql'), join(out, 'collector/src/classify/postgres/baseline.sql'));
   cpSync(join(ROOT, 'rules'), join(out, 'rules'), { recursive: true });
   mkdirSync(join(out, 'docs'));
   copyFileSync(join(ROOT, 'docs/methodology.md'), join(out, 'docs/methodology.md'));

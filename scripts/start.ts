@@ -20,8 +20,8 @@ const { values } = parseArgs({
 // so that the terminal shows only what a person reads.
 const logFile = join(dirname(values.db), 'tiebreak.log');
 const log = values.verbose ? pino({ level: 'info' }) : pino({ level: 'info' }, pino.destination({ dest: logFile, mkdir: true, sync: true }));
-const collector = createCollector({ dbFile: values.db, log });
-const firstAdmin = ensureFirstAdmin(collector.db);
+const collector = await createCollector({ dbFile: values.db, log });
+const firstAdmin = await ensureFirstAdmin(collector.db);
 const { server, port } = await listen(collector, Number(values.port), values.host).catch((error: NodeJS.ErrnoException) => {
   console.error(`tiebreak: cannot listen on ${values.host}:${values.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use (try --port 8081)' : error.message}`);
   process.exit(1);
@@ -32,7 +32,7 @@ const base = `http://${values.host === '0.0.0.0' ? 'localhost' : values.host}:${
 const agentDir = join(dirname(values.db), 'agent');
 const tokenFile = join(agentDir, 'start-token');
 const kept = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : '';
-const token = kept && checkEnrolmentToken(collector.db, kept).ok ? kept : createToken(collector.db, 'pnpm start (this machine)').token;
+const token = kept && (await checkEnrolmentToken(collector.db, kept)).ok ? kept : (await createToken(collector.db, 'pnpm start (this machine)')).token;
 if (token !== kept) writePrivateFile(tokenFile, `${token}\n`);
 // This database is the same collector whatever port it is served on today: the credential follows.
 followCollector(agentDir, base);
@@ -42,8 +42,8 @@ const delivery = new Delivery(agentDir, base, token, { debug() {}, info() {}, wa
 const sent = await delivery.send(inventory).catch((error: Error) => {
   console.error(`tiebreak: ${error.message}`);
   server.close();
-  collector.close();
-  process.exit(1);
+  void collector.close().finally(() => process.exit(1));
+  return new Promise<never>(() => {});
 });
 const result = sent.body as { host_id: number; items: number };
 console.log(`\nScanned ${inventory.host.hostname}: ${result.items} items (${inventory.software.length} software, the OS and hardware), sent to the collector (host ${result.host_id}).`);
@@ -55,6 +55,6 @@ console.log(`JSON map:        ${base}/api/v1/map`);
 console.log(`Enrol other machines with:  pnpm agent send --server ${base} --token ${token} --state-dir /tmp/tiebreak-agent`);
 console.log(values.verbose ? 'Press Ctrl+C to stop.' : `Press Ctrl+C to stop. The collector's log: ${logFile} (--verbose to see it here).`);
 
-const stop = () => server.close(() => (collector.close(), process.exit(0)));
+const stop = () => server.close(() => void collector.close().finally(() => process.exit(0)));
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

@@ -3,7 +3,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { closeDatabase, openDatabase, sql, type Db } from '../collector/src/store/db.ts';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 export const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -124,15 +124,30 @@ export async function startCollector(dbFile: string, extraArgs: string[] = [], e
   };
 }
 
-/** Every row of the tables that inventories write to, for before/after comparisons. */
-export function databaseSnapshot(dbFile: string): Record<string, unknown[]> {
-  const db = new Database(dbFile, { readonly: true });
+/**
+ * Work on the database at `location` (an SQLite file or a PostgreSQL URL) beside a running
+ * collector, as the tests check what it stored; the connection is closed after.
+ */
+export async function withDatabase<T>(location: string, work: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDatabase(location, { poolSize: 1 });
   try {
-    const tables = ['hosts', 'catalogue', 'installations', 'inventory_receipts', 'host_facets', 'facet_counts'];
-    return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t}`).all()]));
+    return await work(db);
   } finally {
-    db.close();
+    await closeDatabase(db);
   }
+}
+
+/** Every row of the tables that inventories write to, for before/after comparisons (in one order on both engines). */
+export function databaseSnapshot(location: string): Promise<Record<string, unknown[]>> {
+  const tables = ['hosts', 'catalogue', 'installations', 'inventory_receipts', 'host_facets', 'facet_counts'];
+  return withDatabase(location, async (db) => {
+    const out: Record<string, unknown[]> = {};
+    for (const table of tables) {
+      const rows = (await sql`SELECT * FROM ${sql.table(table)}`.execute(db)).rows;
+      out[table] = rows.map((r) => JSON.stringify(r)).sort();
+    }
+    return out;
+  });
 }
 
 /** Run a pnpm script without blocking the event loop (vitest's worker must stay responsive). */

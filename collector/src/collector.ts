@@ -15,9 +15,11 @@ import { Ingestor } from './ingest/ingest.ts';
 import { computeAssessment } from './assessment/compute.ts';
 import { recordSnapshot } from './assessment/history.ts';
 import { DelayedTask } from './delayed-task.ts';
-import { openDatabase, type Db } from './store/db.ts';
+import { closeDatabase, openDatabase, type Db } from './store/db.ts';
+import { onceAcrossProcesses } from './store/dialect.ts';
 
 export interface CollectorOptions {
+  /** The database: an SQLite file, ':memory:', or a postgres:// URL. */
   dbFile: string;
   rulesDirs?: string[];
   log?: Logger;
@@ -42,15 +44,21 @@ export interface Collector {
   /** The rule files as loaded, before the local rules decided in the web interface. */
   baseRules: RuleSet;
   /** Rebuild the classifier with the current local rules and reclassify the catalogue: the map follows at once. */
-  applyLocalRules(): number;
+  applyLocalRules(): Promise<number>;
   /** Compute the assessment and keep it as today's snapshot (the trajectory). */
-  takeSnapshot(): void;
+  takeSnapshot(): Promise<void>;
   /** Takes the snapshot a moment after new data arrives. */
   snapshots: DelayedTask;
   /** New data arrived: what is derived from the installations, and the snapshot, follow a moment later. */
   dataChanged(): void;
-  close(): void;
+  close(): Promise<void>;
 }
+
+/**
+ * Advisory lock ids of the jobs done once across the processes that share a PostgreSQL database
+ * (store/db.ts's MIGRATION_LOCK is 7_303_001).
+ */
+export const JOB_LOCKS = { snapshot: 7_303_002, reclassify: 7_303_003 } as const;
 
 /** Load rules from the shipped tree then any local trees; invalid rules stop here with the reasons. */
 export function loadClassifier(rulesDirs: string[] = [DEFAULT_RULES_DIR]): Classifier {
@@ -63,32 +71,44 @@ export function loadRules(rulesDirs: string[] = [DEFAULT_RULES_DIR]): RuleSet {
   return rules;
 }
 
-export function createCollector(options: CollectorOptions): Collector {
+export async function createCollector(options: CollectorOptions): Promise<Collector> {
   const log = options.log ?? pino({ level: process.env.TIEBREAK_LOG_LEVEL ?? 'info' });
   const baseRules = loadRules(options.rulesDirs);
-  const db = openDatabase(options.dbFile);
-  const classifier = classifierWithLocalRules(baseRules, db);
-  const ingestor = new Ingestor(db, classifier);
-  const changed = ingestor.reclassifyIfRulesChanged();
-  const takeSnapshot = () => {
+  const db = await openDatabase(options.dbFile);
+  let classifier: Classifier;
+  let ingestor: Ingestor;
+  let changed: number | null | undefined;
+  try {
+    classifier = await classifierWithLocalRules(baseRules, db);
+    ingestor = new Ingestor(db, classifier);
+    // Collectors starting together on one database: one reclassifies, the others find it done.
+    changed = await onceAcrossProcesses(db, JOB_LOCKS.reclassify, () => ingestor.reclassifyIfRulesChanged());
+  } catch (error) {
+    await closeDatabase(db);
+    throw error;
+  }
+  const takeSnapshot = async () => {
     try {
-      recordSnapshot(db, computeAssessment(db, collector.classifier));
+      // The day's snapshot is taken by one process at a time: another one's run covers this one.
+      await onceAcrossProcesses(db, JOB_LOCKS.snapshot, async (trx) => {
+        await recordSnapshot(trx, await computeAssessment(trx, collector.classifier));
+      });
     } catch (error) {
       log.error({ err: error }, 'assessment snapshot failed');
     }
   };
   const snapshots = new DelayedTask(takeSnapshot, options.snapshotDelayMs ?? 5_000);
   const dataChanged = () => snapshots.schedule();
-  if (changed !== null) log.info({ changed, rules: classifier.fingerprint }, 'catalogue reclassified with the current rules');
+  if (changed !== null && changed !== undefined) log.info({ changed, rules: classifier.fingerprint }, 'catalogue reclassified with the current rules');
   const collector: Collector = {
     db,
     classifier,
     ingestor,
     log,
     baseRules,
-    applyLocalRules: () => {
-      collector.classifier = classifierWithLocalRules(baseRules, db);
-      const reclassified = ingestor.reclassify(collector.classifier);
+    applyLocalRules: async () => {
+      collector.classifier = await classifierWithLocalRules(baseRules, db);
+      const reclassified = await ingestor.reclassify(collector.classifier);
       snapshots.schedule();
       return reclassified;
     },
@@ -108,9 +128,9 @@ export function createCollector(options: CollectorOptions): Collector {
       applyLocalRules: () => collector.applyLocalRules(),
       dataChanged,
     }),
-    close: () => {
-      snapshots.flush();
-      db.close();
+    close: async () => {
+      await snapshots.flush();
+      await closeDatabase(db);
     },
   };
   return collector;
