@@ -41,13 +41,15 @@ const HELP = `tiebreak-collector ${pkg.version}: inventories in, dependency map 
 Usage:
   tiebreak-collector serve [--port N] [--host ADDRESS] [--db FILE] [--rules DIR] [--local-rules DIR]... [--agent-schedule CRON] [--tls-cert FILE --tls-key FILE]
                            [--trust-proxy ADDRESS|CIDR[,...]]... [--max-connections N] [--max-connections-per-address N] [--request-timeout SECONDS] [--observatory]
+                           [--workers N]
       Serve the agent API, the JSON API and the web pages.
       Defaults: port ${DEFAULT_PORT}, host 127.0.0.1 (use --host 0.0.0.0 to accept agents from the network),
       database ./${DEFAULT_DB}, the shipped rules. --agent-schedule sets the agents' scan schedule.
       --trust-proxy names the reverse proxies whose X-Forwarded-For gives the client's address (for
       the login limits; none by default: the header is ignored). At most ${DEFAULT_SERVER_LIMITS.maxConnections} connections at once,
       ${DEFAULT_SERVER_LIMITS.maxConnectionsPerAddress} from one address (a trusted proxy counts in the total only); headers within ${DEFAULT_SERVER_LIMITS.headersTimeoutMs / 1000} s,
-      a whole request within ${DEFAULT_SERVER_LIMITS.requestTimeoutMs / 1000} s.
+      a whole request within ${DEFAULT_SERVER_LIMITS.requestTimeoutMs / 1000} s. --workers N (PostgreSQL only) serves with N processes
+      sharing the port and the database, restarted when one dies.
   tiebreak-collector token create [--db FILE] [--name NAME] [--max-uses N] [--expires-in-days N]
       Create an enrolment token for agents and print it (it is stored only as a hash).
   tiebreak-collector token list [--json] | token revoke ID [--db FILE]
@@ -72,7 +74,8 @@ Usage:
   tiebreak-collector backup --to FILE|DIR [--db FILE]
       Copy the database with SQLite's online backup: consistent while the collector serves. A DIR
       receives a dated file. The copy is checked (a tiebreak database, not damaged) before it
-      takes its name; it holds password and credential hashes: keep it restricted.
+      takes its name; it holds password and credential hashes: keep it restricted. A PostgreSQL
+      database is saved with pg_dump and put back with pg_restore (backup and restore refuse it).
   tiebreak-collector restore --from FILE [--db FILE] [--force]
       Put a backup in place of the database, once checked (a tiebreak database of a version this
       one knows; an older one is upgraded). Refused while a collector has the
@@ -99,8 +102,11 @@ ${ASSESSMENT_HELP}${FEDERATION_HELP}  tiebreak-collector classify [FILE] [--rule
       unknown items, and any origin that differs from an expected_origin column.
 
 Options:
-  --version   print the version
-  --help      print this help
+  --db FILE|URL  the database of every command: an SQLite file (default ./${DEFAULT_DB}) or a
+                 PostgreSQL URL postgres://USER:PASSWORD@HOST:PORT/DATABASE (its password is never
+                 printed). Without --db: the environment variable TIEBREAK_DATABASE_URL, if set.
+  --version      print the version
+  --help         print this help
 `;
 
 /** A database location as it may be printed or logged: a PostgreSQL URL's password masked. */

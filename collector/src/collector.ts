@@ -15,7 +15,8 @@ import { Ingestor } from './ingest/ingest.ts';
 import { computeAssessment } from './assessment/compute.ts';
 import { recordSnapshot } from './assessment/history.ts';
 import { DelayedTask } from './delayed-task.ts';
-import { closeDatabase, openDatabase, type Db } from './store/db.ts';
+import { closeDatabase, engineOf, getMeta, openDatabase, type Db } from './store/db.ts';
+import { RULES_META_KEY } from './store/facets.ts';
 import { onceAcrossProcesses } from './store/dialect.ts';
 
 export interface CollectorOptions {
@@ -51,6 +52,12 @@ export interface Collector {
   snapshots: DelayedTask;
   /** New data arrived: what is derived from the installations, and the snapshot, follow a moment later. */
   dataChanged(): void;
+  /**
+   * Take the rules another process sharing the database classified the catalogue with (a local
+   * rule decided through it): true when this one's classifier changed. Done every few seconds on
+   * PostgreSQL, where several processes may serve one database.
+   */
+  followRules(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -59,6 +66,9 @@ export interface Collector {
  * (store/db.ts's MIGRATION_LOCK is 7_303_001).
  */
 export const JOB_LOCKS = { snapshot: 7_303_002, reclassify: 7_303_003 } as const;
+
+/** How often a collector on PostgreSQL looks for rules changed by another process. */
+export const FOLLOW_RULES_MS = 3_000;
 
 /** Load rules from the shipped tree then any local trees; invalid rules stop here with the reasons. */
 export function loadClassifier(rulesDirs: string[] = [DEFAULT_RULES_DIR]): Classifier {
@@ -100,12 +110,35 @@ export async function createCollector(options: CollectorOptions): Promise<Collec
   const snapshots = new DelayedTask(takeSnapshot, options.snapshotDelayMs ?? 5_000);
   const dataChanged = () => snapshots.schedule();
   if (changed !== null && changed !== undefined) log.info({ changed, rules: classifier.fingerprint }, 'catalogue reclassified with the current rules');
+  const followRules = async () => {
+    const stored = await getMeta(db, RULES_META_KEY);
+    if (stored === undefined || stored === collector.classifier.fingerprint) return false;
+    const next = await classifierWithLocalRules(baseRules, db);
+    // Another process is midway through a change (or runs other rule files): not these rules yet.
+    if (next.fingerprint !== stored) return false;
+    collector.classifier = next;
+    // The catalogue is classified so already: this only gives the ingestor the rules (and fixes an
+    // entry this process added meanwhile with the rules of before).
+    await ingestor.reclassify(next);
+    log.info({ rules: next.fingerprint }, 'rules changed by another process taken');
+    return true;
+  };
+  // One look at a time; close waits for the one under way.
+  let looking: Promise<boolean> | null = null;
+  const followOnce = () => (looking ??= followRules().finally(() => (looking = null)));
+  const following =
+    engineOf(db) === 'postgres'
+      ? setInterval(() => {
+          followOnce().catch((error: unknown) => log.error({ err: error }, 'cannot follow the rules of the other processes'));
+        }, FOLLOW_RULES_MS).unref()
+      : null;
   const collector: Collector = {
     db,
     classifier,
     ingestor,
     log,
     baseRules,
+    followRules: followOnce,
     applyLocalRules: async () => {
       collector.classifier = await classifierWithLocalRules(baseRules, db);
       const reclassified = await ingestor.reclassify(collector.classifier);
@@ -129,6 +162,8 @@ export async function createCollector(options: CollectorOptions): Promise<Collec
       dataChanged,
     }),
     close: async () => {
+      if (following) clearInterval(following);
+      await looking?.catch(() => false);
       await snapshots.flush();
       await closeDatabase(db);
     },
