@@ -116,7 +116,14 @@ export async function startCollector(dbFile: string, extraArgs: string[] = [], e
   });
   // A collector over HTTPS with a private CA: the tests that use one make their own requests.
   if (started.url.startsWith('https:')) return { ...started, session: { cookie: '', csrf: '' }, get: (path, init) => fetch(`${started.url}${path}`, init) };
-  const session = await login(started.url);
+  let session;
+  try {
+    session = await login(started.url);
+  } catch (error) {
+    // Not left running behind a failed test.
+    await started.stop();
+    throw error;
+  }
   return {
     ...started,
     session,
@@ -178,6 +185,26 @@ export async function postApi(baseUrl: string, path: string, bearer: string, bod
 /** Enrol a host as an agent would: the status and answer of POST /api/v1/enrol. */
 export const enrolHost = (baseUrl: string, token: string, host: { id: string; hostname: string }) =>
   postApi(baseUrl, '/api/v1/enrol', token, { host_id: host.id, hostname: host.hostname });
+
+/**
+ * Send inventories as many agents at once would (`concurrency` requests in flight), each with its
+ * host's credential; the answer to each, in order. A request that fails (a connection refused or
+ * reset) gets status 0: it was not acknowledged.
+ */
+export async function postInventories(baseUrl: string, sends: { credential: string; inventory: unknown }[], concurrency = 16): Promise<{ status: number; body: Record<string, any> }[]> {
+  const answers: { status: number; body: Record<string, any> }[] = new Array(sends.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < sends.length) {
+        const index = next++;
+        const { credential, inventory } = sends[index]!;
+        answers[index] = await postApi(baseUrl, '/api/v1/inventories', credential, inventory).catch((error: Error) => ({ status: 0, body: { error: error.message } }));
+      }
+    }),
+  );
+  return answers;
+}
 
 /** dpkg as root, waiting for its lock while another package test holds it (test files run in parallel). */
 export function dpkg(args: string[], env: NodeJS.ProcessEnv = {}): string {
