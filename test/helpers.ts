@@ -47,6 +47,8 @@ export interface RunningCollector {
   url: string;
   process: ChildProcess;
   stop(): Promise<void>;
+  /** What the process wrote so far, standard output and error together. */
+  output(): string;
   /** GET (or any request) as the logged-in test admin. */
   get(path: string, init?: RequestInit): Promise<Response>;
   /** The test admin's session cookie and CSRF token, for requests made by hand. */
@@ -83,6 +85,7 @@ export async function ensureTestAdmin(dbFile: string): Promise<void> {
 /** `tiebreak-collector serve --port 0` as a real process; resolves with its URL once it listens. */
 export async function startCollector(dbFile: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<RunningCollector> {
   await ensureTestAdmin(dbFile);
+  let output = '';
   const started = await new Promise<Omit<RunningCollector, 'get' | 'session'>>((resolve, reject) => {
     const child = spawn(...programCommand('collector', ['serve', '--port', '0', '--db', dbFile, ...extraArgs]), {
       cwd: ROOT,
@@ -91,15 +94,17 @@ export async function startCollector(dbFile: string, extraArgs: string[] = [], e
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`collector did not start: ${err}`)), 30_000);
-    child.stderr.on('data', (d) => (err += d));
+    child.stderr.on('data', (d) => ((err += d), (output += d)));
     child.stdout.on('data', (d) => {
       out += d;
+      output += d;
       const match = /listening on (https?:\/\/\S+?)\/?\s/.exec(out);
       if (match) {
         clearTimeout(timer);
         resolve({
           url: match[1]!,
           process: child,
+          output: () => output,
           stop: () =>
             new Promise((done) => {
               if (child.exitCode !== null) return done();
