@@ -29,6 +29,8 @@ describe('the database of the command line', () => {
     expect(await tokenNames([], env)).toEqual(['in-postgres']);
     expect(await tokenNames(['--db', postgres])).toEqual(['in-postgres']);
     expect(await tokenNames(['--db', file], env)).toEqual(['in-sqlite']);
+    // An empty --db (the service's unit with TIEBREAK_DB left empty) is no --db.
+    expect(await tokenNames(['--db', ''], env)).toEqual(['in-postgres']);
   });
 
   it('never prints a PostgreSQL password, neither when it cannot connect nor while it serves', async () => {

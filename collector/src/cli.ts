@@ -247,8 +247,9 @@ async function main(argv: string[]): Promise<number> {
   const early = helpOrVersion(line, HELP, pkg.version);
   if (early !== null) return early;
   const { values, command, args } = line;
-  // --db wins over TIEBREAK_DATABASE_URL, which wins over the SQLite file of the default.
-  const dbFile = values.db ?? (process.env.TIEBREAK_DATABASE_URL || DEFAULT_DB);
+  // --db wins over TIEBREAK_DATABASE_URL, which wins over the SQLite file of the default. An empty
+  // --db counts as none: the service's unit passes --db "$TIEBREAK_DB", left empty for PostgreSQL.
+  const dbFile = values.db || process.env.TIEBREAK_DATABASE_URL || DEFAULT_DB;
   const rulesDirs = [values.rules ?? DEFAULT_RULES_DIR, ...(values['local-rules'] ?? [])];
 
   switch (command) {
