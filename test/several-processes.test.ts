@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../collector/src/classify/local-rules.ts';
-import { createCollector } from '../collector/src/collector.ts';
+import { createCollector, JOB_LOCKS } from '../collector/src/collector.ts';
 import { classifyItem } from '../collector/src/ingest/ingest.ts';
 import { closeDatabase, openDatabase, sql, value, values } from '../collector/src/store/db.ts';
 import { onceAcrossProcesses } from '../collector/src/store/dialect.ts';
@@ -70,12 +70,27 @@ describe('jobs done once across processes', () => {
     }
   });
 
-  it('collectors starting together migrate and reclassify once, and follow a local rule decided through another', async () => {
+  it('collectors starting together migrate once, take the snapshot one at a time, and follow a local rule decided through another', async () => {
     const location = await newDatabaseLocation('postgres');
-    const [a, b] = await Promise.all([createCollector({ dbFile: location, log: quiet }), createCollector({ dbFile: location, log: quiet })]);
+    const options = { dbFile: location, log: quiet, snapshotDelayMs: 100 };
+    const [a, b] = await Promise.all([createCollector(options), createCollector(options)]);
     try {
       expect(await values<number>(a.db, sql`SELECT version FROM schema_migrations GROUP BY version HAVING COUNT(*) > 1`)).toEqual([]);
       await a.ingestor.ingest(makeInventory({ machine: 'p1' }));
+      // While another process takes the day's snapshot, this one does not; it tries again after.
+      const snapshots = () => value<number>(a.db, sql`SELECT COUNT(*) FROM assessment_snapshots`);
+      const other = await openDatabase(location, { poolSize: 1 });
+      try {
+        await other.connection().execute(async (connection) => {
+          await sql`SELECT pg_advisory_lock(${JOB_LOCKS.snapshot})`.execute(connection);
+          await a.takeSnapshot();
+          expect(await snapshots()).toBe(0);
+          await sql`SELECT pg_advisory_unlock(${JOB_LOCKS.snapshot})`.execute(connection);
+        });
+      } finally {
+        await closeDatabase(other);
+      }
+      await until(async () => (await snapshots()) === 1);
       const item = { source: 'registry' as const, name: 'Logiciel Métier Inconnu', publisher: 'Éditeur Régional SARL' };
       await decide(a.db, a.classifier, item, { vendor: { name: 'Éditeur Régional', country: 'FR' }, product: { name: 'Logiciel Métier', area: 'software', category: 'utility', licence: 'proprietary' } }, 'test');
       await a.applyLocalRules();

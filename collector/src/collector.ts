@@ -97,12 +97,16 @@ export async function createCollector(options: CollectorOptions): Promise<Collec
     await closeDatabase(db);
     throw error;
   }
+  let closing = false;
   const takeSnapshot = async () => {
     try {
-      // The day's snapshot is taken by one process at a time: another one's run covers this one.
-      await onceAcrossProcesses(db, JOB_LOCKS.snapshot, async (trx) => {
+      // The day's snapshot is taken by one process at a time. One that finds another taking it
+      // tries again a moment later: that run may have read the database before this one's data.
+      const taken = await onceAcrossProcesses(db, JOB_LOCKS.snapshot, async (trx) => {
         await recordSnapshot(trx, await computeAssessment(trx, collector.classifier));
+        return true;
       });
+      if (!taken && !closing) snapshots.schedule();
     } catch (error) {
       log.error({ err: error }, 'assessment snapshot failed');
     }
@@ -162,6 +166,7 @@ export async function createCollector(options: CollectorOptions): Promise<Collec
       dataChanged,
     }),
     close: async () => {
+      closing = true;
       if (following) clearInterval(following);
       await looking?.catch(() => false);
       await snapshots.flush();
