@@ -10,7 +10,7 @@ import { checkRules } from './classify/check-rules.ts';
 import { coverage, formatCoverage } from './classify/coverage.ts';
 import { DEFAULT_RULES_DIR, RulesError, formatProblem } from './classify/load-rules.ts';
 import { parseClassifyInput } from './classify/input.ts';
-import { DEFAULT_SERVER_LIMITS, createCollector, listen, loadClassifier, type Collector, type CollectorOptions } from './collector.ts';
+import { DEFAULT_SERVER_LIMITS, createCollector, listen, loadClassifier, shownLocation, type Collector, type CollectorOptions } from './collector.ts';
 import { parseTrustedProxies } from './http/auth.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
@@ -108,20 +108,6 @@ Options:
   --version      print the version
   --help         print this help
 `;
-
-/** A database location as it may be printed or logged: a PostgreSQL URL's password masked. */
-export function shownLocation(location: string): string {
-  if (!isPostgresUrl(location)) return location;
-  try {
-    const url = new URL(location);
-    if (url.password) url.password = '***';
-    if (url.searchParams.has('password')) url.searchParams.set('password', '***');
-    return url.toString();
-  } catch {
-    // Not parsable as a URL: whatever stands between "//user:" and "@" is taken for a password.
-    return location.replace(/^(\w+:\/\/[^:/@]*:)[^@]*@/, '$1***@').replace(/([?&]password=)[^&]*/i, '$1***');
-  }
-}
 
 /** The error of a database that cannot be opened, with its location (password masked) and the reason. */
 function openingError(location: string, error: unknown): Error {

@@ -1,4 +1,4 @@
-export { createCollector, listen, loadClassifier, type Collector } from './collector.ts';
+export { createCollector, listen, loadClassifier, shownLocation, type Collector } from './collector.ts';
 export { Classifier, type Classification } from './classify/classifier.ts';
 export { loadRuleTrees, DEFAULT_RULES_DIR } from './classify/load-rules.ts';
 export { Ingestor } from './ingest/ingest.ts';
