@@ -10,7 +10,7 @@ import { checkRules } from './classify/check-rules.ts';
 import { coverage, formatCoverage } from './classify/coverage.ts';
 import { DEFAULT_RULES_DIR, RulesError, formatProblem } from './classify/load-rules.ts';
 import { parseClassifyInput } from './classify/input.ts';
-import { DEFAULT_SERVER_LIMITS, createCollector, listen, loadClassifier, shownLocation, type Collector, type CollectorOptions } from './collector.ts';
+import { DEFAULT_SERVER_LIMITS, createCollector, listen, loadClassifier, loadRules, shownLocation, type Collector, type CollectorOptions } from './collector.ts';
 import { parseTrustedProxies } from './http/auth.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
@@ -289,6 +289,8 @@ async function main(argv: string[]): Promise<number> {
       // What is done once for the database before serving: by the only process, or by the primary
       // of --workers before it starts its workers (which skip it).
       if (workers > 1 && cluster.isPrimary) {
+        // Rules that do not load stop here with the reasons, not in each worker.
+        loadRules(rulesDirs);
         const db = await openStore(dbFile);
         try {
           await prepareDatabase(db, directory, log);
