@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostIdentity, type Inventory, type SoftwareItem } from '@tiebreak/shared';
-import { addAsset, computeAssessment, createCollector, createUser, importSpend, isPostgresUrl, listen, recordSnapshot, setAuthority, setTarget } from '@tiebreak/collector';
+import { addAsset, computeAssessment, createCollector, createUser, importSpend, isPostgresUrl, listen, recordSnapshot, setAuthority, setTarget, shownLocation } from '@tiebreak/collector';
 import pino from 'pino';
 
 const { values } = parseArgs({
@@ -209,7 +209,7 @@ await setTarget(collector.db, 'exposure', 2030, 30);
 await collector.takeSnapshot();
 await createUser(collector.db, DEMO_USER.username, 'admin', DEMO_USER.password);
 await setAuthority(collector.db, { name: 'Commune de Démo-sur-Loire (données générées)' });
-console.log(`demo: ${inventories.length} hosts generated in ${values.db}`);
+console.log(`demo: ${inventories.length} hosts generated in ${shownLocation(values.db)}`);
 
 if (values['no-serve']) {
   await collector.close();

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // tiebreak-collector: receives inventories, classifies them and serves the dependency map.
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { COMMON_OPTIONS, CronScheduleSchema, InputError, UsageError, helpOrVersion, noMoreArguments, parseCommandLine, readInput, runMain } from '@tiebreak/shared';
@@ -158,47 +158,46 @@ async function prepareDatabase(db: Db, directory: DirectoryConfig, log: Logger):
 function servePrimary(count: number, log: Logger, announce: (port: number) => void): Promise<number> {
   let stopping = false;
   let announced = false;
-  const ports = new Map<number, number>();
+  const live = new Map<number, Worker>();
+  const listening = new Set<number>();
+  const stopAll = (code: number) => {
+    stopping = true;
+    process.exitCode = code;
+    if (live.size === 0) process.exit(code);
+    for (const worker of live.values()) worker.process.kill('SIGTERM');
+  };
   const start = () => {
     const worker = cluster.fork();
+    live.set(worker.id, worker);
     worker.on('message', (message: { listening?: number }) => {
       if (typeof message?.listening !== 'number') return;
-      ports.set(worker.id, message.listening);
-      if (!announced && ports.size === count) {
+      listening.add(worker.id);
+      if (!announced && listening.size === count) {
         announced = true;
         log.info({ workers: count }, 'workers ready');
         announce(message.listening);
       }
     });
+    worker.on('exit', (code, signal) => {
+      live.delete(worker.id);
+      listening.delete(worker.id);
+      if (stopping) {
+        if (live.size === 0) process.exit(process.exitCode ?? 0);
+        return;
+      }
+      // Before all were ready, a worker that fails (the database unreachable, the port taken)
+      // stops the whole: its reason is on the standard error it shares with this process.
+      if (!announced) {
+        process.stderr.write(`tiebreak-collector: a worker could not start (exit ${code ?? signal})\n`);
+        return stopAll(1);
+      }
+      log.error({ worker: worker.id, code, signal }, 'worker died: starting another');
+      start();
+    });
   };
-  cluster.on('exit', (worker, code, signal) => {
-    ports.delete(worker.id);
-    if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-      return;
-    }
-    // Before all were ready, a worker that fails (the database unreachable) stops the whole.
-    if (!announced) {
-      process.stderr.write(`tiebreak-collector: a worker could not start (exit ${code ?? signal})\n`);
-      stopping = true;
-      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
-      process.exitCode = 1;
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(1);
-      return;
-    }
-    log.error({ worker: worker.id, code, signal }, 'worker died: starting another');
-    start();
-  });
   for (let i = 0; i < count; i++) start();
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    const running = Object.values(cluster.workers ?? {});
-    if (running.length === 0) process.exit(0);
-    for (const worker of running) worker?.process.kill('SIGTERM');
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => stopAll(0));
+  process.once('SIGTERM', () => stopAll(0));
   return new Promise(() => {});
 }
 
