@@ -298,41 +298,49 @@ async function main(argv: string[]): Promise<number> {
         }
         return servePrimary(workers, log, announce);
       }
-      const collector = await openCollector({ dbFile, rulesDirs, log, agentSchedule, snapshotDelayMs, trustProxy, directory, observatory: !!values.observatory });
-      if (cluster.isPrimary) {
+      const serveHere = async (): Promise<number> => {
+        const collector = await openCollector({ dbFile, rulesDirs, log, agentSchedule, snapshotDelayMs, trustProxy, directory, observatory: !!values.observatory });
+        if (cluster.isPrimary) {
+          try {
+            await prepareDatabase(collector.db, directory, log);
+          } catch (error) {
+            await collector.close();
+            throw error;
+          }
+        }
+        let listening;
         try {
-          await prepareDatabase(collector.db, directory, log);
+          listening = await listen(collector, port, host, tls, limits, trustProxy);
         } catch (error) {
           await collector.close();
-          throw error;
+          throw new InputError(`cannot serve on ${host}:${port}: ${(error as Error).message}`);
         }
-      }
-      let listening;
-      try {
-        listening = await listen(collector, port, host, tls, limits, trustProxy);
-      } catch (error) {
-        await collector.close();
-        throw new InputError(`cannot serve on ${host}:${port}: ${(error as Error).message}`);
-      }
-      const { server, port: actual } = listening;
-      log.info({ db: shownLocation(dbFile), rules: collector.classifier.fingerprint, vendors: collector.classifier.vendorCount, worker: cluster.worker?.id }, 'collector ready');
-      if (cluster.isPrimary) announce(actual);
-      else process.send?.({ listening: actual });
-      let stopping = false;
-      const stop = () => {
-        if (stopping) return;
-        stopping = true;
-        server.close(() => {
-          void collector.close().finally(() => process.exit(0));
-        });
-        // Kept-alive connections would hold the close back: they are ended once idle.
-        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        const { server, port: actual } = listening;
+        log.info({ db: shownLocation(dbFile), rules: collector.classifier.fingerprint, vendors: collector.classifier.vendorCount, worker: cluster.worker?.id }, 'collector ready');
+        if (cluster.isPrimary) announce(actual);
+        else process.send?.({ listening: actual });
+        let stopping = false;
+        const stop = () => {
+          if (stopping) return;
+          stopping = true;
+          server.close(() => {
+            void collector.close().finally(() => process.exit(0));
+          });
+          // Kept-alive connections would hold the close back: they are ended once idle.
+          (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        // A worker whose primary is gone stops too.
+        if (cluster.isWorker) process.once('disconnect', stop);
+        return new Promise(() => {});
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      // A worker whose primary is gone stops too.
-      if (cluster.isWorker) process.once('disconnect', stop);
-      return new Promise(() => {});
+      if (cluster.isPrimary) return serveHere();
+      // A worker that cannot serve exits: its channel to the primary would keep it alive.
+      return serveHere().catch((error: unknown) => {
+        cluster.worker?.disconnect();
+        throw error;
+      });
     }
     case 'token':
     case 'agent': {
