@@ -2,6 +2,8 @@
 // proxy): a job is done by one process at a time (advisory locks), a local rule decided through one
 // process is followed by the others, and every acknowledged inventory is stored once.
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -117,6 +119,21 @@ describe('serve --workers', () => {
     const zero = await runCli('collector', ['serve', '--port', '0', '--workers', '0', '--db', join(tempDir(), 'c.db')]);
     expect(zero.code).toBe(2);
     expect(zero.stderr).toMatch(/--workers must be a positive whole number/);
+  });
+
+  it('stops with the reason when its workers cannot serve', async () => {
+    const location = await newDatabaseLocation('postgres');
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const refused = await runCli('collector', ['serve', '--port', String(port), '--workers', '2', '--db', location]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/cannot serve on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+      expect(refused.stderr).toMatch(/a worker could not start/);
+    } finally {
+      taken.close();
+    }
   });
 
   it('two workers on one PostgreSQL database: concurrent agents, a worker killed, every acknowledged inventory stored once', async () => {

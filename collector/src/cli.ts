@@ -189,7 +189,7 @@ function servePrimary(count: number, log: Logger, announce: (port: number) => vo
       // stops the whole: its reason is on the standard error it shares with this process.
       if (!announced) {
         process.stderr.write(`tiebreak-collector: a worker could not start (exit ${code ?? signal})\n`);
-        return stopAll(1);
+        return stopAll(code || 1);
       }
       log.error({ worker: worker.id, code, signal }, 'worker died: starting another');
       start();
