@@ -5,6 +5,8 @@
 // memory of a scan by the linux-x64 single executable and the bundle beside FusionInventory Agent's,
 // and the sizes of the files shipped; bench/agent-memory.ts).
 // Usage: pnpm bench [--only scan,ingest,map,classify,assessment,agent-memory] [--fleets 5000,50000] [--requests 55] [--workstations 10000] [--runs 5]
+//                   [--postgres postgres://USER@HOST:PORT/postgres] (the collector's databases on that server, one new database a
+//                   section, dropped after; a role that may create databases. The raw inserts stay on SQLite: they are its floor.)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -13,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { InventorySchema, inventoryContentHash, type Inventory } from '@tiebreak/shared';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import pino from 'pino';
 import { request } from 'undici';
 import { createCollector, listen } from '../collector/src/collector.ts';
@@ -27,15 +30,48 @@ import { bundleAgent } from '../scripts/bundle-agent.ts';
 import { fleetSoftware, makeInventory } from '../test/fixtures.ts';
 
 const { values } = parseArgs({
-  options: { only: { type: 'string' }, fleets: { type: 'string', default: '5000,50000' }, workstations: { type: 'string' }, requests: { type: 'string' }, runs: { type: 'string' } },
+  options: { only: { type: 'string' }, fleets: { type: 'string', default: '5000,50000' }, workstations: { type: 'string' }, requests: { type: 'string' }, runs: { type: 'string' }, postgres: { type: 'string' } },
 });
 const sections = new Set((values.only ?? 'scan,ingest,map,classify,assessment').split(','));
 const ROOT_DIR = new URL('..', import.meta.url).pathname;
 const results: Record<string, unknown> = {
   machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   date: new Date().toISOString(),
+  engine: values.postgres ? 'postgres' : 'sqlite',
 };
 const work = mkdtempSync(join(tmpdir(), 'tiebreak-bench-'));
+
+/** The PostgreSQL databases made, dropped at the end. */
+const created: string[] = [];
+
+/** A statement on the --postgres server (CREATE or DROP DATABASE, which take no parameters). */
+async function onServer(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: values.postgres });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A section's database: a new SQLite file in the work directory, or a new database on the --postgres server. */
+async function databaseFor(name: string): Promise<string> {
+  if (!values.postgres) return join(work, `${name}.db`);
+  const database = `tiebreak_bench_${name.replace(/\W/g, '_')}`;
+  created.push(database);
+  await onServer(`DROP DATABASE IF EXISTS ${database}`);
+  await onServer(`CREATE DATABASE ${database} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+  const url = new URL(values.postgres);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** Removes a section's database once measured. */
+async function dropDatabase(location: string): Promise<void> {
+  if (!values.postgres) return rmSync(location, { force: true });
+  await onServer(`DROP DATABASE IF EXISTS ${new URL(location).pathname.slice(1)}`);
+}
 const quiet = pino({ level: 'silent' });
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -148,7 +184,7 @@ if (sections.has('ingest')) {
   };
 
   // In-process, one transaction per inventory: new hosts, then rescans of them.
-  const single = await createCollector({ dbFile: join(work, 'ingest.db'), log: quiet });
+  const single = await createCollector({ dbFile: await databaseFor('ingest'), log: quiet });
   const singleSeconds = await timedIngest(single.ingestor, texts, 1);
   const rescanSeconds = await timedIngest(single.ingestor, rescanTexts, 1);
   // Each rescan replaced its last item by another host's: every host has the new version of its first.
@@ -157,20 +193,20 @@ if (sections.has('ingest')) {
   await single.close();
 
   // In-process, 50 inventories per commit (as the HTTP path groups concurrent requests).
-  const batched = await createCollector({ dbFile: join(work, 'batched.db'), log: quiet });
+  const batched = await createCollector({ dbFile: await databaseFor('batched'), log: quiet });
   const batchedSeconds = await timedIngest(batched.ingestor, texts, 50);
   const batchedRescanSeconds = await timedIngest(batched.ingestor, rescanTexts, 50);
   await batched.close();
 
   // The whole in-process path: JSON text parsed and validated, ingested 50 per commit.
-  const full = await createCollector({ dbFile: join(work, 'full.db'), log: quiet });
+  const full = await createCollector({ dbFile: await databaseFor('full'), log: quiet });
   const fullSeconds = await timed(async () => {
     for (let i = 0; i < texts.length; i += 50) await full.ingestor.ingestMany(texts.slice(i, i + 50).map(validated));
   });
   await full.close();
 
   // Over HTTP on loopback: gzip JSON, bearer token, 8 concurrent agents.
-  const httpCollector = await createCollector({ dbFile: join(work, 'http.db'), log: quiet });
+  const httpCollector = await createCollector({ dbFile: await databaseFor('http'), log: quiet });
   const { id: tokenId } = await createToken(httpCollector.db, 'bench');
   // Each host enrolled beforehand: the benchmark measures inventories, not enrolments.
   const credentials: string[] = [];
@@ -225,7 +261,7 @@ if (sections.has('ingest')) {
 if (sections.has('map')) {
   const requests = Number(values.requests ?? 55);
   for (const fleet of values.fleets!.split(',').map(Number)) {
-    const dbFile = join(work, `fleet-${fleet}.db`);
+    const dbFile = await databaseFor(`fleet-${fleet}`);
     const collector = await createCollector({ dbFile, log: quiet });
     let started = performance.now();
     for (let i = 0; i < fleet; i += 100) await collector.ingestor.ingestMany(Array.from({ length: Math.min(100, fleet - i) }, (_, k) => fleetInventory(i + k)));
@@ -277,13 +313,13 @@ if (sections.has('map')) {
       overview_page: ms(overview),
       drill_down: ms(drill),
     });
-    rmSync(dbFile, { force: true });
+    await dropDatabase(dbFile);
   }
 }
 
 // --- classification throughput ----------------------------------------------------------------
 if (sections.has('classify')) {
-  const collector = await createCollector({ dbFile: join(work, 'classify.db'), log: quiet });
+  const collector = await createCollector({ dbFile: await databaseFor('classify'), log: quiet });
   const names = ['Google Chrome', 'Mozilla Firefox', 'Zoom Workplace', 'TeamViewer', 'Microsoft Edge', 'VLC media player', 'LibreOffice'];
   const publishers = ['Google LLC', 'Mozilla', 'Zoom Video Communications, Inc.', 'TeamViewer', 'Microsoft Corporation', 'VideoLAN', 'The Document Foundation'];
   const entries = Array.from({ length: 100_000 }, (_, i) => ({
@@ -320,7 +356,7 @@ if (sections.has('classify')) {
 // services, a trajectory), at a larger size; then the assessment computed as the API and the
 // overview compute it.
 if (sections.has('assessment')) {
-  const dbFile = join(work, 'assessment.db');
+  const dbFile = await databaseFor('assessment');
   const workstations = Number(values.workstations ?? 10_000);
   const servers = Math.round(workstations / 10);
   const generated = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'scripts/demo.ts'), '--no-serve', '--db', dbFile, '--workstations', String(workstations), '--servers', String(servers)], {
@@ -344,4 +380,5 @@ if (sections.has('assessment')) {
 mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./out/results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
 rmSync(work, { recursive: true, force: true });
+for (const database of created) await onServer(`DROP DATABASE IF EXISTS ${database}`);
 console.log('written to bench/out/results.json');
