@@ -9,13 +9,13 @@
 //                   section, dropped after; a role that may create databases. The raw inserts stay on SQLite: they are its floor.)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { InventorySchema, inventoryContentHash, type Inventory } from '@tiebreak/shared';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import pino from 'pino';
 import { request } from 'undici';
 import { createCollector, listen } from '../collector/src/collector.ts';
@@ -40,6 +40,9 @@ const results: Record<string, unknown> = {
   engine: values.postgres ? 'postgres' : 'sqlite',
 };
 const work = mkdtempSync(join(tmpdir(), 'tiebreak-bench-'));
+
+// pg is the collector's dependency, not the repository root's.
+const pg = createRequire(new URL('../collector/package.json', import.meta.url))('pg') as typeof import('pg');
 
 /** The PostgreSQL databases made, dropped at the end. */
 const created: string[] = [];
