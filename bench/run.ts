@@ -5,8 +5,11 @@
 // memory of a scan by the linux-x64 single executable and the bundle beside FusionInventory Agent's,
 // and the sizes of the files shipped; bench/agent-memory.ts).
 // Usage: pnpm bench [--only scan,ingest,map,classify,assessment,agent-memory] [--fleets 5000,50000] [--requests 55] [--workstations 10000] [--runs 5]
+//                   [--postgres postgres://USER@HOST:PORT/postgres] (the collector's databases on that server, one new database a
+//                   section, dropped after; a role that may create databases. The raw inserts stay on SQLite: they are its floor.)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +19,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { request } from 'undici';
 import { createCollector, listen } from '../collector/src/collector.ts';
+import { sql, transaction, value } from '../collector/src/store/db.ts';
 import { computeAssessment } from '../collector/src/assessment/compute.ts';
 import { classifyItem, type Ingestor } from '../collector/src/ingest/ingest.ts';
 import { productHosts, productVersions } from '../collector/src/ui/queries.ts';
@@ -26,15 +30,51 @@ import { bundleAgent } from '../scripts/bundle-agent.ts';
 import { fleetSoftware, makeInventory } from '../test/fixtures.ts';
 
 const { values } = parseArgs({
-  options: { only: { type: 'string' }, fleets: { type: 'string', default: '5000,50000' }, workstations: { type: 'string' }, requests: { type: 'string' }, runs: { type: 'string' } },
+  options: { only: { type: 'string' }, fleets: { type: 'string', default: '5000,50000' }, workstations: { type: 'string' }, requests: { type: 'string' }, runs: { type: 'string' }, postgres: { type: 'string' } },
 });
 const sections = new Set((values.only ?? 'scan,ingest,map,classify,assessment').split(','));
 const ROOT_DIR = new URL('..', import.meta.url).pathname;
 const results: Record<string, unknown> = {
   machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   date: new Date().toISOString(),
+  engine: values.postgres ? 'postgres' : 'sqlite',
 };
 const work = mkdtempSync(join(tmpdir(), 'tiebreak-bench-'));
+
+// pg is the collector's dependency, not the repository root's.
+const pg = createRequire(new URL('../collector/package.json', import.meta.url))('pg') as typeof import('pg');
+
+/** The PostgreSQL databases made, dropped at the end. */
+const created: string[] = [];
+
+/** A statement on the --postgres server (CREATE or DROP DATABASE, which take no parameters). */
+async function onServer(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: values.postgres });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A section's database: a new SQLite file in the work directory, or a new database on the --postgres server. */
+async function databaseFor(name: string): Promise<string> {
+  if (!values.postgres) return join(work, `${name}.db`);
+  const database = `tiebreak_bench_${name.replace(/\W/g, '_')}`;
+  created.push(database);
+  await onServer(`DROP DATABASE IF EXISTS ${database}`);
+  await onServer(`CREATE DATABASE ${database} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+  const url = new URL(values.postgres);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** Removes a section's database once measured. */
+async function dropDatabase(location: string): Promise<void> {
+  if (!values.postgres) return rmSync(location, { force: true });
+  await onServer(`DROP DATABASE IF EXISTS ${new URL(location).pathname.slice(1)}`);
+}
 const quiet = pino({ level: 'silent' });
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -129,54 +169,55 @@ if (sections.has('ingest')) {
   const rawSeconds = Math.min(...[1, 2, 3].map(rawRun));
 
   /** Seconds spent in the ingest calls alone (inventories parsed and validated beforehand, untimed). */
-  function timedIngest(ingestor: Ingestor, inputs: string[], perCommit: number): number {
+  async function timedIngest(ingestor: Ingestor, inputs: string[], perCommit: number): Promise<number> {
     let seconds = 0;
     for (let i = 0; i < inputs.length; i += perCommit) {
       const batch = inputs.slice(i, i + perCommit).map(validated);
       const started = performance.now();
-      if (perCommit === 1) ingestor.ingest(batch[0]!);
-      else ingestor.ingestMany(batch);
+      if (perCommit === 1) await ingestor.ingest(batch[0]!);
+      else await ingestor.ingestMany(batch);
       seconds += (performance.now() - started) / 1000;
     }
     return seconds;
   }
-  const timed = (f: () => void) => {
+  const timed = async (f: () => Promise<void>) => {
     const started = performance.now();
-    f();
+    await f();
     return (performance.now() - started) / 1000;
   };
 
   // In-process, one transaction per inventory: new hosts, then rescans of them.
-  const single = createCollector({ dbFile: join(work, 'ingest.db'), log: quiet });
-  const singleSeconds = timedIngest(single.ingestor, texts, 1);
-  const rescanSeconds = timedIngest(single.ingestor, rescanTexts, 1);
+  const single = await createCollector({ dbFile: await databaseFor('ingest'), log: quiet });
+  const singleSeconds = await timedIngest(single.ingestor, texts, 1);
+  const rescanSeconds = await timedIngest(single.ingestor, rescanTexts, 1);
   // Each rescan replaced its last item by another host's: every host has the new version of its first.
-  const rescanned = single.db.prepare("SELECT COUNT(DISTINCT host_id) FROM installations WHERE version = '9.1'").pluck().get();
+  const rescanned = await value<number>(single.db, sql`SELECT COUNT(DISTINCT host_id) FROM installations WHERE version = '9.1'`);
   if (rescanned !== count) throw new Error(`rescans changed ${rescanned} hosts of ${count}`);
-  single.close();
+  await single.close();
 
   // In-process, 50 inventories per commit (as the HTTP path groups concurrent requests).
-  const batched = createCollector({ dbFile: join(work, 'batched.db'), log: quiet });
-  const batchedSeconds = timedIngest(batched.ingestor, texts, 50);
-  const batchedRescanSeconds = timedIngest(batched.ingestor, rescanTexts, 50);
-  batched.close();
+  const batched = await createCollector({ dbFile: await databaseFor('batched'), log: quiet });
+  const batchedSeconds = await timedIngest(batched.ingestor, texts, 50);
+  const batchedRescanSeconds = await timedIngest(batched.ingestor, rescanTexts, 50);
+  await batched.close();
 
   // The whole in-process path: JSON text parsed and validated, ingested 50 per commit.
-  const full = createCollector({ dbFile: join(work, 'full.db'), log: quiet });
-  const fullSeconds = timed(() => {
-    for (let i = 0; i < texts.length; i += 50) full.ingestor.ingestMany(texts.slice(i, i + 50).map(validated));
+  const full = await createCollector({ dbFile: await databaseFor('full'), log: quiet });
+  const fullSeconds = await timed(async () => {
+    for (let i = 0; i < texts.length; i += 50) await full.ingestor.ingestMany(texts.slice(i, i + 50).map(validated));
   });
-  full.close();
+  await full.close();
 
   // Over HTTP on loopback: gzip JSON, bearer token, 8 concurrent agents.
-  const httpCollector = createCollector({ dbFile: join(work, 'http.db'), log: quiet });
-  const { id: tokenId } = createToken(httpCollector.db, 'bench');
+  const httpCollector = await createCollector({ dbFile: await databaseFor('http'), log: quiet });
+  const { id: tokenId } = await createToken(httpCollector.db, 'bench');
   // Each host enrolled beforehand: the benchmark measures inventories, not enrolments.
-  const credentials = texts.map((text) => {
-    const enrolment = enrolAgent(httpCollector.db, tokenId, (JSON.parse(text) as Inventory).host, null);
+  const credentials: string[] = [];
+  for (const text of texts) {
+    const enrolment = await enrolAgent(httpCollector.db, tokenId, (JSON.parse(text) as Inventory).host, null);
     if (!enrolment.ok || enrolment.pending) throw new Error(`bench host not enrolled: ${JSON.stringify(enrolment)}`);
-    return enrolment.credential;
-  });
+    credentials.push(enrolment.credential);
+  }
   const { server, port } = await listen(httpCollector, 0, '127.0.0.1');
   const bodies = texts.map((t) => gzipSync(t));
   let next = 0;
@@ -197,7 +238,7 @@ if (sections.has('ingest')) {
   );
   const httpSeconds = (performance.now() - started) / 1000;
   server.close();
-  httpCollector.close();
+  await httpCollector.close();
 
   const perSecond = (seconds: number) => Math.round(count / seconds);
   report('ingest', {
@@ -223,14 +264,14 @@ if (sections.has('ingest')) {
 if (sections.has('map')) {
   const requests = Number(values.requests ?? 55);
   for (const fleet of values.fleets!.split(',').map(Number)) {
-    const dbFile = join(work, `fleet-${fleet}.db`);
-    const collector = createCollector({ dbFile, log: quiet });
+    const dbFile = await databaseFor(`fleet-${fleet}`);
+    const collector = await createCollector({ dbFile, log: quiet });
     let started = performance.now();
-    for (let i = 0; i < fleet; i += 100) collector.ingestor.ingestMany(Array.from({ length: Math.min(100, fleet - i) }, (_, k) => fleetInventory(i + k)));
+    for (let i = 0; i < fleet; i += 100) await collector.ingestor.ingestMany(Array.from({ length: Math.min(100, fleet - i) }, (_, k) => fleetInventory(i + k)));
     const buildSeconds = (performance.now() - started) / 1000;
     const { server, port } = await listen(collector, 0, '127.0.0.1');
     // The map is for the DSI's signed-in accounts: a viewer's session.
-    const session = createSession(collector.db, createUser(collector.db, 'bench', 'viewer', 'bench-viewer-password-2026')).cookie;
+    const session = (await createSession(collector.db, await createUser(collector.db, 'bench', 'viewer', 'bench-viewer-password-2026'))).cookie;
     /** Milliseconds of each of `n` requests after 5 of warm-up, sorted. */
     const timedRequests = async (path: string, n: number, check: (body: string) => void) => {
       const times: number[] = [];
@@ -253,18 +294,18 @@ if (sections.has('map')) {
     const overview = await timedRequests('/', Math.ceil(requests / 5), () => {});
     server.close();
     // A product's drill-down (its hosts, a page of them, and its versions), for the most installed entry.
-    const top = collector.db.prepare('SELECT id FROM catalogue ORDER BY hosts DESC LIMIT 1').pluck().get() as number;
+    const top = (await value<number>(collector.db, sql`SELECT id FROM catalogue ORDER BY hosts DESC LIMIT 1`))!;
     const drill: number[] = [];
     for (let i = 0; i < requests + 5; i++) {
       started = performance.now();
-      const page = productHosts(collector.db, top, 1 + (i % 10));
-      productVersions(collector.db, top);
+      const page = await productHosts(collector.db, top, 1 + (i % 10));
+      await productVersions(collector.db, top);
       if (page.total !== fleet) throw new Error(`drill-down shows ${page.total} hosts, expected ${fleet}`);
       if (i >= 5) drill.push(performance.now() - started);
     }
     drill.sort((a, b) => a - b);
-    const installations = collector.db.prepare('SELECT SUM(installs) FROM catalogue').pluck().get() as number;
-    collector.close();
+    const installations = await value<number>(collector.db, sql`SELECT SUM(installs) FROM catalogue`);
+    await collector.close();
     const ms = (times: number[]) => ({ requests: times.length, p50_ms: round(percentile(times, 50)), p95_ms: round(percentile(times, 95)), max_ms: round(times.at(-1)!) });
     report(`map_${fleet}_hosts`, {
       hosts: fleet,
@@ -275,13 +316,13 @@ if (sections.has('map')) {
       overview_page: ms(overview),
       drill_down: ms(drill),
     });
-    rmSync(dbFile, { force: true });
+    await dropDatabase(dbFile);
   }
 }
 
 // --- classification throughput ----------------------------------------------------------------
 if (sections.has('classify')) {
-  const collector = createCollector({ dbFile: join(work, 'classify.db'), log: quiet });
+  const collector = await createCollector({ dbFile: await databaseFor('classify'), log: quiet });
   const names = ['Google Chrome', 'Mozilla Firefox', 'Zoom Workplace', 'TeamViewer', 'Microsoft Edge', 'VLC media player', 'LibreOffice'];
   const publishers = ['Google LLC', 'Mozilla', 'Zoom Video Communications, Inc.', 'TeamViewer', 'Microsoft Corporation', 'VideoLAN', 'The Document Foundation'];
   const entries = Array.from({ length: 100_000 }, (_, i) => ({
@@ -296,13 +337,15 @@ if (sections.has('classify')) {
   for (const entry of entries) classifyItem(collector.classifier, entry);
   const classifySeconds = (performance.now() - started) / 1000;
   // A catalogue of 100,000 entries in the database, then a full reclassification.
-  const insert = collector.db.prepare(`INSERT INTO catalogue (kind, source, role, name, publisher, package, name_norm, publisher_norm, package_norm,
-    origin, licence, first_seen) VALUES ('software', 'registry', '', ?, ?, NULL, ?, ?, '', 'unknown', 'unknown', '')`);
-  collector.db.transaction(() => entries.forEach((e, i) => insert.run(e.name, e.publisher, `n${i}`, `p${i}`)))();
+  await transaction(collector.db, async (trx) => {
+    for (const [i, e] of entries.entries())
+      await sql`INSERT INTO catalogue (kind, source, role, name, publisher, package, name_norm, publisher_norm, package_norm, origin, licence, first_seen)
+        VALUES ('software', 'registry', '', ${e.name}, ${e.publisher}, NULL, ${`n${i}`}, ${`p${i}`}, '', 'unknown', 'unknown', '')`.execute(trx);
+  });
   started = performance.now();
-  const changed = collector.ingestor.reclassify();
+  const changed = await collector.ingestor.reclassify();
   const reclassifySeconds = (performance.now() - started) / 1000;
-  collector.close();
+  await collector.close();
   report('classify', {
     entries: entries.length,
     items_per_s: Math.round(entries.length / classifySeconds),
@@ -316,7 +359,7 @@ if (sections.has('classify')) {
 // services, a trajectory), at a larger size; then the assessment computed as the API and the
 // overview compute it.
 if (sections.has('assessment')) {
-  const dbFile = join(work, 'assessment.db');
+  const dbFile = await databaseFor('assessment');
   const workstations = Number(values.workstations ?? 10_000);
   const servers = Math.round(workstations / 10);
   const generated = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'scripts/demo.ts'), '--no-serve', '--db', dbFile, '--workstations', String(workstations), '--servers', String(servers)], {
@@ -324,15 +367,15 @@ if (sections.has('assessment')) {
     encoding: 'utf8',
   });
   if (generated.status !== 0) throw new Error(`demo generation failed: ${generated.stderr}`);
-  const collector = createCollector({ dbFile, log: quiet });
+  const collector = await createCollector({ dbFile, log: quiet });
   const times: number[] = [];
   let products = 0;
   for (let i = 0; i < 55; i++) {
     const started = performance.now();
-    products = computeAssessment(collector.db, collector.classifier).products.length;
+    products = (await computeAssessment(collector.db, collector.classifier)).products.length;
     if (i >= 5) times.push(performance.now() - started);
   }
-  collector.close();
+  await collector.close();
   times.sort((a, b) => a - b);
   report('assessment', { hosts: workstations + servers, products, p50_ms: round(percentile(times, 50)), p95_ms: round(percentile(times, 95)), max_ms: round(times.at(-1)!) });
 }
@@ -340,4 +383,5 @@ if (sections.has('assessment')) {
 mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./out/results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
 rmSync(work, { recursive: true, force: true });
+for (const database of created) await onServer(`DROP DATABASE IF EXISTS ${database}`);
 console.log('written to bench/out/results.json');

@@ -55,6 +55,7 @@ export async function buildCollector(out = COLLECTOR_DIST): Promise<string> {
   });
   copyFileSync(sqliteAddon(), join(out, SQLITE_ADDON_NAME));
   cpSync(join(ROOT, 'rules'), join(out, 'rules'), { recursive: true });
+  // The PostgreSQL baseline schema, where store/db.ts looks for it from the bundle's import.meta.url.
   mkdirSync(join(out, 'collector/src/store/postgres'), { recursive: true });
   copyFileSync(join(ROOT, 'collector/src/store/postgres/baseline.sql'), join(out, 'collector/src/store/postgres/baseline.sql'));
   mkdirSync(join(out, 'docs'));

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostIdentity, type Inventory, type SoftwareItem } from '@tiebreak/shared';
-import { addAsset, computeAssessment, createCollector, createUser, importSpend, listen, recordSnapshot, setTarget } from '@tiebreak/collector';
+import { addAsset, computeAssessment, createCollector, createUser, importSpend, isPostgresUrl, listen, recordSnapshot, setAuthority, setTarget, shownLocation } from '@tiebreak/collector';
 import pino from 'pino';
 
 const { values } = parseArgs({
@@ -32,9 +32,11 @@ const random = () => {
 };
 const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
 
-const collector = createCollector({ dbFile: ensureFresh(values.db), log: pino({ level: 'warn' }) });
+const collector = await createCollector({ dbFile: ensureFresh(values.db), log: pino({ level: 'warn' }) });
 
+/** An SQLite file made anew; a PostgreSQL database (--db postgres://...) is expected empty. */
 function ensureFresh(file: string): string {
+  if (isPostgresUrl(file)) return file;
   for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) rmSync(file + suffix);
   mkdirSync(dirname(file), { recursive: true });
   return file;
@@ -156,8 +158,8 @@ const inventories = [
   ...Array.from({ length: Number(values.workstations) }, (_, i) => workstation(i + 1)),
   ...Array.from({ length: Number(values.servers) }, (_, i) => server(i + 1)),
 ];
-const ingestAll = (list: Inventory[]) => {
-  for (let i = 0; i < list.length; i += 100) collector.ingestor.ingestMany(list.slice(i, i + 100));
+const ingestAll = async (list: Inventory[]) => {
+  for (let i = 0; i < list.length; i += 100) await collector.ingestor.ingestMany(list.slice(i, i + 100));
 };
 
 // Services no agent sees, declared from the start.
@@ -165,7 +167,7 @@ for (const asset of [
   { name: 'Microsoft 365 (messagerie Exchange Online)', vendor_text: 'Microsoft', area: 'software' as const, users: 380, annual_cost_cents: null, cost_year: null, contract_ref: null, note: 'tenant mairie.onmicrosoft.com' },
   { name: 'Hébergement du site web', vendor_text: 'OVH SAS', area: 'infrastructure' as const, users: 0, annual_cost_cents: 480_000, cost_year: 2026, contract_ref: '2022-WEB-01', note: null },
   { name: 'Sauvegarde externalisée', vendor_text: 'Amazon Web Services', area: 'infrastructure' as const, users: 0, annual_cost_cents: 720_000, cost_year: 2026, contract_ref: '2025-SAV-01', note: 'S3 Glacier' },
-]) addAsset(collector.db, asset, 'demo');
+]) await addAsset(collector.db, asset, 'demo');
 
 // A trajectory: 120 days ago the fleet as generated; then, every 40 days, another fifth of the
 // workstations with Microsoft 365 Apps moves to LibreOffice (a migration the DSI runs in waves).
@@ -178,14 +180,14 @@ const migrated = (inventory: Inventory, wave: number, index: number): Inventory 
   return { ...inventory, id: crypto.randomUUID(), software: [...software, { scope: 'machine', ...libreoffice }] };
 };
 const waves = [120, 80, 40, 0];
-waves.forEach((days, wave) => {
+for (const [wave, days] of waves.entries()) {
   const fleet = wave === 0 ? inventories : inventories.map((inv, i) => migrated(inv, wave, i));
-  ingestAll(wave === 0 ? fleet : fleet.filter((inv, i) => inv !== inventories[i]));
-  if (days > 0) recordSnapshot(collector.db, computeAssessment(collector.db, collector.classifier), dayAgo(days));
-});
+  await ingestAll(wave === 0 ? fleet : fleet.filter((inv, i) => inv !== inventories[i]));
+  if (days > 0) await recordSnapshot(collector.db, await computeAssessment(collector.db, collector.classifier), dayAgo(days));
+}
 
 // Spend from the finance software.
-importSpend(
+await importSpend(
   collector.db,
   collector.classifier,
   [
@@ -203,19 +205,19 @@ importSpend(
   ].join('\n'),
   'finances-2026.csv',
 );
-setTarget(collector.db, 'exposure', 2030, 30);
-collector.takeSnapshot();
-createUser(collector.db, DEMO_USER.username, 'admin', DEMO_USER.password);
-collector.db.prepare("INSERT INTO meta (key, value) VALUES ('authority_name', 'Commune de Démo-sur-Loire (données générées)') ON CONFLICT (key) DO UPDATE SET value = excluded.value").run();
-console.log(`demo: ${inventories.length} hosts generated in ${values.db}`);
+await setTarget(collector.db, 'exposure', 2030, 30);
+await collector.takeSnapshot();
+await createUser(collector.db, DEMO_USER.username, 'admin', DEMO_USER.password);
+await setAuthority(collector.db, { name: 'Commune de Démo-sur-Loire (données générées)' });
+console.log(`demo: ${inventories.length} hosts generated in ${shownLocation(values.db)}`);
 
 if (values['no-serve']) {
-  collector.close();
+  await collector.close();
 } else {
   const { server: http, port } = await listen(collector, Number(values.port), values.host);
   console.log(`Demo map:  http://${values.host}:${port}/   (log in as ${DEMO_USER.username} / ${DEMO_USER.password})`);
   console.log('Press Ctrl+C to stop.');
-  const stop = () => http.close(() => (collector.close(), process.exit(0)));
+  const stop = () => http.close(() => void collector.close().finally(() => process.exit(0)));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

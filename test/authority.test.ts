@@ -3,20 +3,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { luhnValid, parseSiren } from '../collector/src/store/authority.ts';
+import { ENGINES, newDatabaseLocation } from '../collector/src/store/test-database.ts';
 import { runCli, startCollector, tempDir, type RunningCollector } from './helpers.ts';
-
-const dir = tempDir('tiebreak-authority-');
-const dbFile = join(dir, 'tiebreak.db');
-let collector: RunningCollector;
-
-beforeAll(async () => {
-  collector = await startCollector(dbFile);
-});
-afterAll(async () => {
-  await collector?.stop();
-});
-
-const cli = (args: string[]) => runCli('collector', [...args, '--db', dbFile]);
 
 describe('SIREN', () => {
   it('is 9 digits whose last is the Luhn key of the others', () => {
@@ -32,7 +20,20 @@ describe('SIREN', () => {
   });
 });
 
-describe('authority settings', () => {
+describe.each(ENGINES)('authority settings (%s)', (engine) => {
+  let dbFile: string;
+  let collector: RunningCollector;
+
+  beforeAll(async () => {
+    dbFile = await newDatabaseLocation(engine, join(tempDir('tiebreak-authority-'), 'tiebreak.db'));
+    collector = await startCollector(dbFile);
+  });
+  afterAll(async () => {
+    await collector?.stop();
+  });
+
+  const cli = (args: string[]) => runCli('collector', [...args, '--db', dbFile]);
+
   it('are set from the command line, refused when the SIREN is wrong, and shown in the report and its exports', async () => {
     const bad = await cli(['settings', 'set', '--name', 'Mauvaise', '--siren', '123456789']);
     expect(bad.code).toBe(2);

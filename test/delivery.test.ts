@@ -1,14 +1,13 @@
 // Delivery that loses nothing, with real processes on loopback: the agent's spool, retries and
-// daemon against a real collector that is down, comes back, or refuses.
+// daemon against a real collector that is down, comes back, or refuses; on SQLite and PostgreSQL.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { ROOT, programCommand, runCli, startCollector, tempDir } from './helpers.ts';
-
-
+import { sql, values } from '../collector/src/store/db.ts';
+import { ENGINES, newDatabaseLocation } from '../collector/src/store/test-database.ts';
+import { ROOT, programCommand, runCli, startCollector, tempDir, withDatabase } from './helpers.ts';
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -18,14 +17,8 @@ function freePort(): Promise<number> {
   });
 }
 
-const receipts = (dbFile: string) => {
-  const db = new Database(dbFile, { readonly: true });
-  try {
-    return db.prepare('SELECT id FROM inventory_receipts ORDER BY id').pluck().all() as string[];
-  } finally {
-    db.close();
-  }
-};
+const receipts = (location: string) => withDatabase(location, (db) => values<string>(db, sql`SELECT id FROM inventory_receipts ORDER BY id`));
+const count = (location: string, table: 'agents' | 'hosts') => withDatabase(location, (db) => values<number>(db, sql`SELECT COUNT(*) FROM ${sql.table(table)}`)).then(([n]) => n);
 const pendingIds = (stateDir: string) =>
   existsSync(join(stateDir, 'spool', 'pending'))
     ? readdirSync(join(stateDir, 'spool', 'pending'))
@@ -33,20 +26,20 @@ const pendingIds = (stateDir: string) =>
         .map((f) => f.replace(/^.*_/, '').replace(/\.json$/, ''))
     : [];
 
-async function until<T>(check: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+async function until<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value) return value;
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
-describe('delivery', () => {
+describe.each(ENGINES)('delivery (%s)', (engine) => {
   it('collector down at scan time: the daemon spools, retries, and the inventory arrives exactly once', async () => {
     const dir = tempDir();
-    const dbFile = join(dir, 'collector.db');
+    const dbFile = await newDatabaseLocation(engine, join(dir, 'collector.db'));
     const token = (await runCli('collector', ['token', 'create', '--db', dbFile])).stdout.trim();
     const port = await freePort();
     const stateDir = join(dir, 'agent');
@@ -62,9 +55,9 @@ describe('delivery', () => {
     expect(spooled).toMatch(/^[0-9a-f-]{36}$/);
     const collector = await startCollector(dbFile, ['--port', String(port)]);
     try {
-      await until(() => (receipts(dbFile).length > 0 ? true : undefined));
+      await until(async () => ((await receipts(dbFile)).length > 0 ? true : undefined));
       await until(() => (pendingIds(stateDir).length === 0 ? true : undefined));
-      expect(receipts(dbFile)).toEqual([spooled]);
+      expect(await receipts(dbFile)).toEqual([spooled]);
       // The collector knows what the agent's spool held when it sent: nothing behind it.
       const [agent] = JSON.parse((await runCli('collector', ['agent', 'list', '--json', '--db', dbFile])).stdout) as { spool_waiting: number; spool_rejected: number; spool_oldest: string }[];
       expect(agent).toMatchObject({ spool_waiting: 0, spool_rejected: 0 });
@@ -72,7 +65,7 @@ describe('delivery', () => {
       daemon.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(log).toMatch(/SIGTERM received, stopping/);
-      expect(receipts(dbFile)).toEqual([spooled]);
+      expect(await receipts(dbFile)).toEqual([spooled]);
     } finally {
       if (daemon.exitCode === null) daemon.kill('SIGKILL');
       await collector.stop();
@@ -81,7 +74,7 @@ describe('delivery', () => {
 
   it('a refused inventory (wrong token) is moved aside and not retried in a loop', async () => {
     const dir = tempDir();
-    const dbFile = join(dir, 'collector.db');
+    const dbFile = await newDatabaseLocation(engine, join(dir, 'collector.db'));
     await runCli('collector', ['token', 'create', '--db', dbFile]);
     const collector = await startCollector(dbFile);
     try {
@@ -91,7 +84,7 @@ describe('delivery', () => {
       expect(first.stderr).toMatch(/HTTP 401/);
       expect(pendingIds(stateDir)).toEqual([]);
       expect(readdirSync(join(stateDir, 'spool', 'rejected'))).toHaveLength(1);
-      expect(receipts(dbFile)).toEqual([]);
+      expect(await receipts(dbFile)).toEqual([]);
     } finally {
       await collector.stop();
     }
@@ -99,17 +92,15 @@ describe('delivery', () => {
 
   it('two runs at once on one state directory enrol once and both deliver', async () => {
     const dir = tempDir();
-    const dbFile = join(dir, 'collector.db');
+    const dbFile = await newDatabaseLocation(engine, join(dir, 'collector.db'));
     const token = (await runCli('collector', ['token', 'create', '--db', dbFile])).stdout.trim();
     const collector = await startCollector(dbFile);
     const stateDir = join(dir, 'agent');
     try {
       const runs = await Promise.all([0, 1].map(() => runCli('agent', ['send', '--server', collector.url, '--token', token, '--state-dir', stateDir])));
       for (const run of runs) expect(run.code, run.stderr).toBe(0);
-      expect(receipts(dbFile)).toHaveLength(2);
-      const db = new Database(dbFile, { readonly: true });
-      expect(db.prepare('SELECT COUNT(*) FROM agents').pluck().get()).toBe(1);
-      db.close();
+      expect(await receipts(dbFile)).toHaveLength(2);
+      expect(await count(dbFile, 'agents')).toBe(1);
       expect(existsSync(join(stateDir, 'credential.json.lock'))).toBe(false);
     } finally {
       await collector.stop();
@@ -118,7 +109,7 @@ describe('delivery', () => {
 
   it('an agent killed while sending loses nothing and duplicates nothing', async () => {
     const dir = tempDir();
-    const dbFile = join(dir, 'collector.db');
+    const dbFile = await newDatabaseLocation(engine, join(dir, 'collector.db'));
     const token = (await runCli('collector', ['token', 'create', '--db', dbFile])).stdout.trim();
     const collector = await startCollector(dbFile);
     const stateDir = join(dir, 'agent');
@@ -134,19 +125,17 @@ describe('delivery', () => {
         child.kill('SIGKILL');
         await exited;
         for (const id of pendingIds(stateDir)) created.add(id);
-        for (const id of receipts(dbFile)) created.add(id);
+        for (const id of await receipts(dbFile)) created.add(id);
       }
       // A last run delivers whatever the killed ones left.
       const last = await runCli('agent', ['send', '--server', collector.url, '--token', token, '--state-dir', stateDir]);
       expect(last.code, last.stderr).toBe(0);
-      const delivered = receipts(dbFile);
+      const delivered = await receipts(dbFile);
       expect(pendingIds(stateDir)).toEqual([]);
       // Every inventory that reached the spool arrived, each exactly once (receipts are unique by id).
       for (const id of created) expect(delivered).toContain(id);
       expect(new Set(delivered).size).toBe(delivered.length);
-      const db = new Database(dbFile, { readonly: true });
-      expect(db.prepare('SELECT COUNT(*) FROM hosts').pluck().get()).toBe(1);
-      db.close();
+      expect(await count(dbFile, 'hosts')).toBe(1);
     } finally {
       await collector.stop();
     }

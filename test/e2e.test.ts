@@ -1,18 +1,13 @@
 // The foundation path as a user runs it: a real collector process on loopback with a temporary
-// SQLite file, a token from the CLI, the real agent scanning this machine and sending it.
+// SQLite file or a new PostgreSQL database, a token from the CLI, the real agent scanning this
+// machine and sending it.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES, newDatabaseLocation } from '../collector/src/store/test-database.ts';
 import { makeInventory } from './fixtures.ts';
 import { databaseSnapshot, enrolHost, runCli, startCollector, tempDir, type RunningCollector } from './helpers.ts';
-
-const dir = tempDir();
-const dbFile = join(dir, 'tiebreak.db');
-let collector: RunningCollector;
-let token: string;
-/** A credential enrolled for the machine `makeInventory()` describes by default. */
-let credential: string;
 
 const dpkgCount = (() => {
   try {
@@ -22,32 +17,40 @@ const dpkgCount = (() => {
   }
 })();
 
-beforeAll(async () => {
-  const created = await runCli('collector', ['token', 'create', '--db', dbFile, '--name', 'e2e']);
-  expect(created.code).toBe(0);
-  token = created.stdout.trim();
-  expect(token).toMatch(/^tbk[0-9a-f]{45}$/);
-  collector = await startCollector(dbFile);
-  const enrolled = await enrolHost(collector.url, token, makeInventory().host);
-  expect(enrolled.status).toBe(201);
-  credential = enrolled.body.credential;
-});
+describe.each(ENGINES)('end to end on this machine (%s)', (engine) => {
+  const dir = tempDir();
+  let dbFile: string;
+  let collector: RunningCollector;
+  let token: string;
+  /** A credential enrolled for the machine `makeInventory()` describes by default. */
+  let credential: string;
 
-afterAll(async () => {
-  await collector?.stop();
-});
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const json = async (response: Response | Promise<Response>): Promise<any> => (await response).json();
-
-const post = (body: string | Buffer, headers: Record<string, string> = {}) =>
-  fetch(`${collector.url}/api/v1/inventories`, {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}`, ...headers },
+  beforeAll(async () => {
+    dbFile = await newDatabaseLocation(engine, join(dir, 'tiebreak.db'));
+    const created = await runCli('collector', ['token', 'create', '--db', dbFile, '--name', 'e2e']);
+    expect(created.code).toBe(0);
+    token = created.stdout.trim();
+    expect(token).toMatch(/^tbk[0-9a-f]{45}$/);
+    collector = await startCollector(dbFile);
+    const enrolled = await enrolHost(collector.url, token, makeInventory().host);
+    expect(enrolled.status).toBe(201);
+    credential = enrolled.body.credential;
   });
 
-describe('end to end on this machine', () => {
+  afterAll(async () => {
+    await collector?.stop();
+  });
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const json = async (response: Response | Promise<Response>): Promise<any> => (await response).json();
+
+  const post = (body: string | Buffer, headers: Record<string, string> = {}) =>
+    fetch(`${collector.url}/api/v1/inventories`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}`, ...headers },
+    });
+
   it('is healthy', async () => {
     const response = await fetch(`${collector.url}/healthz`);
     expect(await json(response)).toEqual({ status: 'ok' });
@@ -83,7 +86,7 @@ describe('end to end on this machine', () => {
   });
 
   it('refuses a bad token, with a clear message, and the database does not change', async () => {
-    const before = databaseSnapshot(dbFile);
+    const before = await databaseSnapshot(dbFile);
     const sent = await runCli('agent', ['send', '--server', collector.url, '--token', 'tbk_not-a-real-token', '--state-dir', join(dir, 'agent-bad')]);
     expect(sent.code).toBe(1);
     expect(sent.stderr).toContain('refused the enrolment (HTTP 401)');
@@ -98,11 +101,11 @@ describe('end to end on this machine', () => {
     const missing = await fetch(`${collector.url}/api/v1/inventories`, { method: 'POST', body: JSON.stringify(makeInventory()) });
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect(databaseSnapshot(dbFile)).toEqual(before);
+    expect(await databaseSnapshot(dbFile)).toEqual(before);
   });
 
   it('answers a malformed inventory with a 400 that names the field, and the database does not change', async () => {
-    const before = databaseSnapshot(dbFile);
+    const before = await databaseSnapshot(dbFile);
     const inventory = makeInventory() as unknown as Record<string, any>;
     inventory.host.id = 'not-a-sha256';
     delete inventory.software[1].name;
@@ -117,11 +120,11 @@ describe('end to end on this machine', () => {
     expect((await json(notJson)).error).toMatch(/not valid JSON/);
     const badGzip = await post(Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' });
     expect(badGzip.status).toBe(400);
-    expect(databaseSnapshot(dbFile)).toEqual(before);
+    expect(await databaseSnapshot(dbFile)).toEqual(before);
   });
 
   it('answers 413 past the size limits, compressed and decompressed, and stores nothing', async () => {
-    const before = databaseSnapshot(dbFile);
+    const before = await databaseSnapshot(dbFile);
     // 9 MB on the wire: over the compressed limit.
     const big = await post(Buffer.alloc(9 * 1024 * 1024, 0x20));
     expect(big.status).toBe(413);
@@ -131,7 +134,7 @@ describe('end to end on this machine', () => {
     const bombed = await post(bomb, { 'content-encoding': 'gzip' });
     expect(bombed.status).toBe(413);
     expect((await json(bombed)).error).toMatch(/decompressed body too large/);
-    expect(databaseSnapshot(dbFile)).toEqual(before);
+    expect(await databaseSnapshot(dbFile)).toEqual(before);
   });
 
   it('accepts a replay of the same inventory once', async () => {

@@ -4,97 +4,88 @@
 import { generateKeyPairSync, sign, type KeyObject, createPrivateKey } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../collector/src/federation/keys.ts';
+import { getMeta, rows, sql, values } from '../collector/src/store/db.ts';
+import { ENGINES, newDatabaseLocation } from '../collector/src/store/test-database.ts';
 import { makeInventory, sha } from './fixtures.ts';
-import { runCli, startCollector, tempDir, TEST_ADMIN, type RunningCollector } from './helpers.ts';
+import { runCli, startCollector, tempDir, TEST_ADMIN, withDatabase, type RunningCollector } from './helpers.ts';
 
-const dir = tempDir('tiebreak-federation-');
-const files = { a: join(dir, 'a.db'), b: join(dir, 'b.db'), o: join(dir, 'observatory.db') };
 /** What identifies A's machines, as its agents sent it (hashes included). */
 const A_HOSTS = [
   { machine: 'pc-compta-7', hostname: 'PC-COMPTA-7', serial: 'CZC1234XYZ', domain: 'ville-de-testbourg.fr' },
   { machine: 'srv-annuaire-2', hostname: 'SRV-ANNUAIRE-2', serial: 'VMW-42-ab-cd', domain: 'ville-de-testbourg.fr' },
 ];
 
-let a: RunningCollector;
-let b: RunningCollector;
-let o: RunningCollector;
-const tokens = { a: '', b: '' };
+describe.each(ENGINES)('federation between collectors and an observatory (%s)', (engine) => {
+  const dir = tempDir('tiebreak-federation-');
+  /** The databases of A, B and the observatory. */
+  const files = { a: '', b: '', o: '' };
+  let a: RunningCollector;
+  let b: RunningCollector;
+  let o: RunningCollector;
+  const tokens = { a: '', b: '' };
 
-/** A form post as the logged-in admin of a running collector. */
-const post = (c: RunningCollector, path: string, form: Record<string, string>) =>
-  c.get(path, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: c.session.csrf, ...form }) });
+  /** A form post as the logged-in admin of a running collector. */
+  const post = (c: RunningCollector, path: string, form: Record<string, string>) =>
+    c.get(path, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: c.session.csrf, ...form }) });
 
-const privateKeyOf = (dbFile: string): KeyObject => {
-  const db = new Database(dbFile, { readonly: true });
-  try {
-    return createPrivateKey(db.prepare("SELECT value FROM meta WHERE key = 'federation_private_key'").pluck().get() as string);
-  } finally {
-    db.close();
-  }
-};
-const signed = (doc: Record<string, unknown>, key: KeyObject) => {
-  const { signature: _old, ...body } = doc;
-  return { ...body, signature: { algorithm: 'ed25519', value: sign(null, Buffer.from(canonicalJson(body)), key).toString('base64') } };
-};
-const send = async (token: string, body: unknown) => {
-  const response = await fetch(`${o.url}/api/v1/observatory/documents`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+  const privateKeyOf = (location: string): Promise<KeyObject> => withDatabase(location, async (db) => createPrivateKey((await getMeta(db, 'federation_private_key'))!));
+  const signed = (doc: Record<string, unknown>, key: KeyObject) => {
+    const { signature: _old, ...body } = doc;
+    return { ...body, signature: { algorithm: 'ed25519', value: sign(null, Buffer.from(canonicalJson(body)), key).toString('base64') } };
+  };
+  const send = async (token: string, body: unknown) => {
+    const response = await fetch(`${o.url}/api/v1/observatory/documents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as { error?: string; status?: string } };
+  };
+  const stored = () => withDatabase(files.o, (db) => rows(db, sql<{ document_id: string; body: string }>`SELECT document_id, body FROM observatory_documents ORDER BY id`));
+  /** A fresh document of collector c as it would be sent now (new id and date), unsigned. */
+  const preview = async (c: RunningCollector) => (await (await c.get('/api/v1/federation/preview')).json()) as Record<string, any>;
+
+  beforeAll(async () => {
+    files.a = await newDatabaseLocation(engine, join(dir, 'a.db'));
+    files.b = await newDatabaseLocation(engine, join(dir, 'b.db'));
+    files.o = await newDatabaseLocation(engine, join(dir, 'observatory.db'));
+    const inventories = [
+      ...A_HOSTS.map((h, i) => {
+        const inventory = makeInventory({ machine: h.machine, hostname: h.hostname, serial: h.serial, osFamily: i ? 'linux' : 'windows', osName: i ? 'Debian GNU/Linux 12' : undefined });
+        return { file: join(dir, `a${i}.json`), inventory: { ...inventory, host: { ...inventory.host, domain: h.domain } } };
+      }),
+      { file: join(dir, 'b0.json'), inventory: makeInventory({ machine: 'b-poste-1', software: [{ name: 'Microsoft Teams', version: '24.1', publisher: 'Microsoft Corporation' }, { name: 'Zoom Workplace (64-bit)', version: '6.2', publisher: 'Zoom Video Communications, Inc.' }] }) },
+    ];
+    for (const { file, inventory } of inventories) writeFileSync(file, JSON.stringify(inventory));
+    const imported = await Promise.all([runCli('collector', ['import', inventories[0]!.file, inventories[1]!.file, '--db', files.a]), runCli('collector', ['import', inventories[2]!.file, '--db', files.b])]);
+    for (const r of imported) expect(r.code, r.stderr).toBe(0);
+    // One after the other: three starting at once on a loaded machine can outlast the start's timer.
+    a = await startCollector(files.a);
+    b = await startCollector(files.b);
+    o = await startCollector(files.o, ['--observatory']);
+    // Each authority names itself and gives the observatory its public key.
+    expect((await post(a, '/federation/authority', { name: 'Ville de Testbourg', siren: '213 100 019' })).status).toBe(303);
+    expect((await post(b, '/federation/authority', { name: 'Communauté de Testville', siren: '200046977' })).status).toBe(303);
+    const registered = await Promise.all(
+      (['a', 'b'] as const).map(async (which) => {
+        const pem = await (await (which === 'a' ? a : b).get('/federation/public-key.pem')).text();
+        expect(pem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+        writeFileSync(join(dir, `${which}.pem`), pem);
+        const name = which === 'a' ? 'Ville de Testbourg' : 'Communauté de Testville';
+        return runCli('collector', ['observatory', 'register', '--name', name, '--siren', which === 'a' ? '213100019' : '200046977', '--public-key', join(dir, `${which}.pem`), '--db', files.o]);
+      }),
+    );
+    for (const r of registered) expect(r.code, r.stderr).toBe(0);
+    tokens.a = registered[0]!.stdout.trim();
+    tokens.b = registered[1]!.stdout.trim();
+  }, 400_000);
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop(), o?.stop()]);
   });
-  return { status: response.status, body: (await response.json()) as { error?: string; status?: string } };
-};
-const stored = () => {
-  const db = new Database(files.o, { readonly: true });
-  try {
-    return db.prepare('SELECT document_id, body FROM observatory_documents ORDER BY id').all() as { document_id: string; body: string }[];
-  } finally {
-    db.close();
-  }
-};
-/** A fresh document of collector c as it would be sent now (new id and date), unsigned. */
-const preview = async (c: RunningCollector) => (await (await c.get('/api/v1/federation/preview')).json()) as Record<string, any>;
 
-beforeAll(async () => {
-  const inventories = [
-    ...A_HOSTS.map((h, i) => {
-      const inventory = makeInventory({ machine: h.machine, hostname: h.hostname, serial: h.serial, osFamily: i ? 'linux' : 'windows', osName: i ? 'Debian GNU/Linux 12' : undefined });
-      return { file: join(dir, `a${i}.json`), inventory: { ...inventory, host: { ...inventory.host, domain: h.domain } } };
-    }),
-    { file: join(dir, 'b0.json'), inventory: makeInventory({ machine: 'b-poste-1', software: [{ name: 'Microsoft Teams', version: '24.1', publisher: 'Microsoft Corporation' }, { name: 'Zoom Workplace (64-bit)', version: '6.2', publisher: 'Zoom Video Communications, Inc.' }] }) },
-  ];
-  for (const { file, inventory } of inventories) writeFileSync(file, JSON.stringify(inventory));
-  const imported = await Promise.all([runCli('collector', ['import', inventories[0]!.file, inventories[1]!.file, '--db', files.a]), runCli('collector', ['import', inventories[2]!.file, '--db', files.b])]);
-  for (const r of imported) expect(r.code, r.stderr).toBe(0);
-  // One after the other: three starting at once on a loaded machine can outlast the start's timer.
-  a = await startCollector(files.a);
-  b = await startCollector(files.b);
-  o = await startCollector(files.o, ['--observatory']);
-  // Each authority names itself and gives the observatory its public key.
-  expect((await post(a, '/federation/authority', { name: 'Ville de Testbourg', siren: '213 100 019' })).status).toBe(303);
-  expect((await post(b, '/federation/authority', { name: 'Communauté de Testville', siren: '200046977' })).status).toBe(303);
-  const registered = await Promise.all(
-    (['a', 'b'] as const).map(async (which) => {
-      const pem = await (await (which === 'a' ? a : b).get('/federation/public-key.pem')).text();
-      expect(pem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
-      writeFileSync(join(dir, `${which}.pem`), pem);
-      const name = which === 'a' ? 'Ville de Testbourg' : 'Communauté de Testville';
-      return runCli('collector', ['observatory', 'register', '--name', name, '--siren', which === 'a' ? '213100019' : '200046977', '--public-key', join(dir, `${which}.pem`), '--db', files.o]);
-    }),
-  );
-  for (const r of registered) expect(r.code, r.stderr).toBe(0);
-  tokens.a = registered[0]!.stdout.trim();
-  tokens.b = registered[1]!.stdout.trim();
-}, 400_000);
-
-afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop(), o?.stop()]);
-});
-
-describe('federation between collectors and an observatory', () => {
   it('shows the DSI the exact document, in French first, and leaves out what the DSI excludes', async () => {
     const page = await a.get('/federation');
     expect(page.status).toBe(200);
@@ -113,12 +104,11 @@ describe('federation between collectors and an observatory', () => {
     expect(JSON.stringify(doc)).not.toMatch(/zoom/i);
     expect(doc.excluded).toEqual({ vendors: 1, products: 0 });
     // Both changes are in the audit log, with who made them; the refused one is not.
-    const audit = new Database(files.b, { readonly: true });
-    expect(audit.prepare("SELECT action, object, actor FROM audit_log WHERE action LIKE 'federation.%' OR action = 'settings.authority' ORDER BY id").all()).toEqual([
+    const audit = await withDatabase(files.b, (db) => rows(db, sql`SELECT action, object, actor FROM audit_log WHERE action LIKE 'federation.%' OR action = 'settings.authority' ORDER BY id`));
+    expect(audit).toEqual([
       { action: 'settings.authority', object: null, actor: 'tester' },
       { action: 'federation.exclude', object: 'zoom', actor: 'tester' },
     ]);
-    audit.close();
   });
 
   it('both publish, and the aggregate shows both', async () => {
@@ -129,7 +119,7 @@ describe('federation between collectors and an observatory', () => {
     expect(pa.code, pa.stderr).toBe(0);
     expect(pa.stdout).toMatch(/published: document [0-9a-f-]{36} accepted/);
     expect(pb.code, pb.stderr).toBe(0);
-    expect(stored()).toHaveLength(2);
+    expect(await stored()).toHaveLength(2);
 
     const aggregate = (await (await o.get('/api/v1/observatory/aggregate')).json()) as Record<string, any>;
     expect(aggregate).toMatchObject({ authorities: 2, hosts: 3 });
@@ -153,16 +143,16 @@ describe('federation between collectors and an observatory', () => {
   });
 
   it('refuses forged, tampered, malformed and replayed documents with a reason, and stores none of them', async () => {
-    const keyA = privateKeyOf(files.a);
-    const keyB = privateKeyOf(files.b);
-    const before = stored().length;
+    const keyA = await privateKeyOf(files.a);
+    const keyB = await privateKeyOf(files.b);
+    const before = (await stored()).length;
     const refusedWith = async (token: string, body: unknown, status: number, reason: RegExp) => {
       const answer = await send(token, body);
       expect(answer.status, JSON.stringify(answer.body)).toBe(status);
       expect(answer.body.error).toMatch(reason);
       const id = (body as { document_id?: string }).document_id;
-      if (id) expect(stored().map((s) => s.document_id)).not.toContain(id);
-      expect(stored()).toHaveLength(before);
+      if (id) expect((await stored()).map((s) => s.document_id)).not.toContain(id);
+      expect(await stored()).toHaveLength(before);
     };
     const stranger = generateKeyPairSync('ed25519').privateKey;
     await refusedWith(tokens.a, signed(await preview(a), stranger), 403, /signature does not match the key registered for Ville de Testbourg/);
@@ -181,7 +171,7 @@ describe('federation between collectors and an observatory', () => {
     // A valid new document is accepted once; the same again, or an older one, is a replay.
     const fresh = signed(await preview(a), keyA) as Record<string, any>;
     expect(await send(tokens.a, fresh)).toMatchObject({ status: 201, body: { status: 'accepted', authority: 'Ville de Testbourg' } });
-    const after = stored().length;
+    const after = (await stored()).length;
     expect(after).toBe(before + 1);
     const again = await send(tokens.a, fresh);
     expect(again.status).toBe(409);
@@ -190,13 +180,13 @@ describe('federation between collectors and an observatory', () => {
     const replayed = await send(tokens.a, older);
     expect(replayed.status).toBe(409);
     expect(replayed.body.error).toMatch(/not after the last one accepted/);
-    expect(stored().map((s) => s.document_id)).not.toContain(older.document_id);
-    expect(stored()).toHaveLength(after);
+    expect((await stored()).map((s) => s.document_id)).not.toContain(older.document_id);
+    expect(await stored()).toHaveLength(after);
     // B's token does not let A's key in: each authority publishes with its own registered key.
     const crossed = await send(tokens.b, signed(await preview(a), keyA));
     expect(crossed.status).toBe(403);
     expect(crossed.body.error).toMatch(/key registered for Communauté de Testville/);
-    expect(stored()).toHaveLength(after);
+    expect(await stored()).toHaveLength(after);
     // The history keeps every accepted document.
     expect(await (await o.get('/observatory')).text()).toContain(fresh.created_at);
   });
@@ -223,21 +213,18 @@ describe('federation between collectors and an observatory', () => {
   });
 
   it('never sends a host name, host id, serial, domain, IP address or user of the source collector', async () => {
-    const db = new Database(files.a, { readonly: true });
     const secrets = new Set<string>();
-    try {
-      for (const row of db.prepare('SELECT hostname, host_key, domain, serial_hash FROM hosts').all() as Record<string, string | null>[])
+    await withDatabase(files.a, async (db) => {
+      for (const row of await rows(db, sql<Record<string, string | null>>`SELECT hostname, host_key, domain, serial_hash FROM hosts`))
         for (const value of Object.values(row)) if (value) secrets.add(value);
-      for (const name of db.prepare('SELECT username FROM users').pluck().all() as string[]) secrets.add(name);
-    } finally {
-      db.close();
-    }
+      for (const name of await values<string>(db, sql`SELECT username FROM users`)) secrets.add(name);
+    });
     for (const h of A_HOSTS) for (const value of [h.machine, h.hostname, h.serial, h.domain, sha(`host:${h.machine}`), sha(`serial:${h.serial}`)]) secrets.add(value);
     secrets.add(TEST_ADMIN.username);
     expect(secrets.size).toBeGreaterThanOrEqual(10);
 
     // What the observatory received from A, and what A would send now.
-    const authorityA = stored().map((s) => JSON.parse(s.body) as Record<string, unknown>).filter((d) => (d.authority as { name: string }).name === 'Ville de Testbourg');
+    const authorityA = (await stored()).map((s) => JSON.parse(s.body) as Record<string, unknown>).filter((d) => (d.authority as { name: string }).name === 'Ville de Testbourg');
     expect(authorityA.length).toBeGreaterThanOrEqual(1);
     const cli = await runCli('collector', ['publish', '--preview', '--db', files.a]);
     expect(cli.code, cli.stderr).toBe(0);

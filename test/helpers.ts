@@ -3,7 +3,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { closeDatabase, openDatabase, sql, type Db } from '../collector/src/store/db.ts';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 export const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -47,6 +47,8 @@ export interface RunningCollector {
   url: string;
   process: ChildProcess;
   stop(): Promise<void>;
+  /** What the process wrote so far, standard output and error together. */
+  output(): string;
   /** GET (or any request) as the logged-in test admin. */
   get(path: string, init?: RequestInit): Promise<Response>;
   /** The test admin's session cookie and CSRF token, for requests made by hand. */
@@ -83,6 +85,7 @@ export async function ensureTestAdmin(dbFile: string): Promise<void> {
 /** `tiebreak-collector serve --port 0` as a real process; resolves with its URL once it listens. */
 export async function startCollector(dbFile: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<RunningCollector> {
   await ensureTestAdmin(dbFile);
+  let output = '';
   const started = await new Promise<Omit<RunningCollector, 'get' | 'session'>>((resolve, reject) => {
     const child = spawn(...programCommand('collector', ['serve', '--port', '0', '--db', dbFile, ...extraArgs]), {
       cwd: ROOT,
@@ -91,15 +94,17 @@ export async function startCollector(dbFile: string, extraArgs: string[] = [], e
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`collector did not start: ${err}`)), 30_000);
-    child.stderr.on('data', (d) => (err += d));
+    child.stderr.on('data', (d) => ((err += d), (output += d)));
     child.stdout.on('data', (d) => {
       out += d;
+      output += d;
       const match = /listening on (https?:\/\/\S+?)\/?\s/.exec(out);
       if (match) {
         clearTimeout(timer);
         resolve({
           url: match[1]!,
           process: child,
+          output: () => output,
           stop: () =>
             new Promise((done) => {
               if (child.exitCode !== null) return done();
@@ -116,7 +121,14 @@ export async function startCollector(dbFile: string, extraArgs: string[] = [], e
   });
   // A collector over HTTPS with a private CA: the tests that use one make their own requests.
   if (started.url.startsWith('https:')) return { ...started, session: { cookie: '', csrf: '' }, get: (path, init) => fetch(`${started.url}${path}`, init) };
-  const session = await login(started.url);
+  let session;
+  try {
+    session = await login(started.url);
+  } catch (error) {
+    // Not left running behind a failed test.
+    await started.stop();
+    throw error;
+  }
   return {
     ...started,
     session,
@@ -124,15 +136,30 @@ export async function startCollector(dbFile: string, extraArgs: string[] = [], e
   };
 }
 
-/** Every row of the tables that inventories write to, for before/after comparisons. */
-export function databaseSnapshot(dbFile: string): Record<string, unknown[]> {
-  const db = new Database(dbFile, { readonly: true });
+/**
+ * Work on the database at `location` (an SQLite file or a PostgreSQL URL) beside a running
+ * collector, as the tests check what it stored; the connection is closed after.
+ */
+export async function withDatabase<T>(location: string, work: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDatabase(location, { poolSize: 1 });
   try {
-    const tables = ['hosts', 'catalogue', 'installations', 'inventory_receipts', 'host_facets', 'facet_counts'];
-    return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t}`).all()]));
+    return await work(db);
   } finally {
-    db.close();
+    await closeDatabase(db);
   }
+}
+
+/** Every row of the tables that inventories write to, for before/after comparisons (in one order on both engines). */
+export function databaseSnapshot(location: string): Promise<Record<string, unknown[]>> {
+  const tables = ['hosts', 'catalogue', 'installations', 'inventory_receipts', 'host_facets', 'facet_counts'];
+  return withDatabase(location, async (db) => {
+    const out: Record<string, unknown[]> = {};
+    for (const table of tables) {
+      const rows = (await sql`SELECT * FROM ${sql.table(table)}`.execute(db)).rows;
+      out[table] = rows.map((r) => JSON.stringify(r)).sort();
+    }
+    return out;
+  });
 }
 
 /** Run a pnpm script without blocking the event loop (vitest's worker must stay responsive). */
@@ -163,6 +190,26 @@ export async function postApi(baseUrl: string, path: string, bearer: string, bod
 /** Enrol a host as an agent would: the status and answer of POST /api/v1/enrol. */
 export const enrolHost = (baseUrl: string, token: string, host: { id: string; hostname: string }) =>
   postApi(baseUrl, '/api/v1/enrol', token, { host_id: host.id, hostname: host.hostname });
+
+/**
+ * Send inventories as many agents at once would (`concurrency` requests in flight), each with its
+ * host's credential; the answer to each, in order. A request that fails (a connection refused or
+ * reset) gets status 0: it was not acknowledged.
+ */
+export async function postInventories(baseUrl: string, sends: { credential: string; inventory: unknown }[], concurrency = 16): Promise<{ status: number; body: Record<string, any> }[]> {
+  const answers: { status: number; body: Record<string, any> }[] = new Array(sends.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < sends.length) {
+        const index = next++;
+        const { credential, inventory } = sends[index]!;
+        answers[index] = await postApi(baseUrl, '/api/v1/inventories', credential, inventory).catch((error: Error) => ({ status: 0, body: { error: error.message } }));
+      }
+    }),
+  );
+  return answers;
+}
 
 /** dpkg as root, waiting for its lock while another package test holds it (test files run in parallel). */
 export function dpkg(args: string[], env: NodeJS.ProcessEnv = {}): string {

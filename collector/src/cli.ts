@@ -1,20 +1,21 @@
 #!/usr/bin/env node
 // tiebreak-collector: receives inventories, classifies them and serves the dependency map.
+import cluster, { type Worker } from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { COMMON_OPTIONS, CronScheduleSchema, InputError, UsageError, helpOrVersion, noMoreArguments, parseCommandLine, readInput, runMain } from '@tiebreak/shared';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import pkg from '../package.json' with { type: 'json' };
 import { checkRules } from './classify/check-rules.ts';
 import { coverage, formatCoverage } from './classify/coverage.ts';
 import { DEFAULT_RULES_DIR, RulesError, formatProblem } from './classify/load-rules.ts';
 import { parseClassifyInput } from './classify/input.ts';
-import { DEFAULT_SERVER_LIMITS, createCollector, listen, loadClassifier } from './collector.ts';
+import { DEFAULT_SERVER_LIMITS, createCollector, listen, loadClassifier, loadRules, shownLocation, type Collector, type CollectorOptions } from './collector.ts';
 import { parseTrustedProxies } from './http/auth.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
-import { openDatabase } from './store/db.ts';
-import { DirectoryConfigError, directoryConfigFromEnv } from './accounts/directory-config.ts';
+import { closeDatabase, isPostgresUrl, openDatabase, type Db } from './store/db.ts';
+import { DirectoryConfigError, directoryConfigFromEnv, type DirectoryConfig } from './accounts/directory-config.ts';
 import { endLocalSessions } from './accounts/login.ts';
 import { formatAgents, formatEnrolmentTokens, formatUsers } from './exports/terminal.ts';
 import type { AgentRow, TokenRow } from './ui/admin-pages.tsx';
@@ -31,19 +32,24 @@ import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeA
 
 const DEFAULT_DB = 'data/tiebreak.db';
 const DEFAULT_PORT = 8080;
+const MAX_WORKERS = 64;
+const POSTGRES_BACKUP =
+  "backup and restore copy an SQLite file; a PostgreSQL database is saved with PostgreSQL's own tools: pg_dump --format=custom (while the collector serves) and pg_restore (into an empty database), see docs/deploy-collector.md";
 
 const HELP = `tiebreak-collector ${pkg.version}: inventories in, dependency map out
 
 Usage:
   tiebreak-collector serve [--port N] [--host ADDRESS] [--db FILE] [--rules DIR] [--local-rules DIR]... [--agent-schedule CRON] [--tls-cert FILE --tls-key FILE]
                            [--trust-proxy ADDRESS|CIDR[,...]]... [--max-connections N] [--max-connections-per-address N] [--request-timeout SECONDS] [--observatory]
+                           [--workers N]
       Serve the agent API, the JSON API and the web pages.
       Defaults: port ${DEFAULT_PORT}, host 127.0.0.1 (use --host 0.0.0.0 to accept agents from the network),
       database ./${DEFAULT_DB}, the shipped rules. --agent-schedule sets the agents' scan schedule.
       --trust-proxy names the reverse proxies whose X-Forwarded-For gives the client's address (for
       the login limits; none by default: the header is ignored). At most ${DEFAULT_SERVER_LIMITS.maxConnections} connections at once,
       ${DEFAULT_SERVER_LIMITS.maxConnectionsPerAddress} from one address (a trusted proxy counts in the total only); headers within ${DEFAULT_SERVER_LIMITS.headersTimeoutMs / 1000} s,
-      a whole request within ${DEFAULT_SERVER_LIMITS.requestTimeoutMs / 1000} s.
+      a whole request within ${DEFAULT_SERVER_LIMITS.requestTimeoutMs / 1000} s. --workers N (PostgreSQL only) serves with N processes
+      sharing the port and the database, restarted when one dies.
   tiebreak-collector token create [--db FILE] [--name NAME] [--max-uses N] [--expires-in-days N]
       Create an enrolment token for agents and print it (it is stored only as a hash).
   tiebreak-collector token list [--json] | token revoke ID [--db FILE]
@@ -68,7 +74,8 @@ Usage:
   tiebreak-collector backup --to FILE|DIR [--db FILE]
       Copy the database with SQLite's online backup: consistent while the collector serves. A DIR
       receives a dated file. The copy is checked (a tiebreak database, not damaged) before it
-      takes its name; it holds password and credential hashes: keep it restricted.
+      takes its name; it holds password and credential hashes: keep it restricted. A PostgreSQL
+      database is saved with pg_dump and put back with pg_restore (backup and restore refuse it).
   tiebreak-collector restore --from FILE [--db FILE] [--force]
       Put a backup in place of the database, once checked (a tiebreak database of a version this
       one knows; an older one is upgraded). Refused while a collector has the
@@ -95,9 +102,104 @@ ${ASSESSMENT_HELP}${FEDERATION_HELP}  tiebreak-collector classify [FILE] [--rule
       unknown items, and any origin that differs from an expected_origin column.
 
 Options:
-  --version   print the version
-  --help      print this help
+  --db FILE|URL  the database of every command: an SQLite file (default ./${DEFAULT_DB}) or a
+                 PostgreSQL URL postgres://USER:PASSWORD@HOST:PORT/DATABASE (its password is never
+                 printed). Without --db: the environment variable TIEBREAK_DATABASE_URL, if set.
+  --version      print the version
+  --help         print this help
 `;
+
+/** The error of a database that cannot be opened, with its location (password masked) and the reason. */
+function openingError(location: string, error: unknown): Error {
+  const message = (error as Error).message ?? String(error);
+  // A driver's message never names the password, but it may quote the URL it was given.
+  const clean = isPostgresUrl(location) ? message.split(location).join(shownLocation(location)) : message;
+  return new InputError(`cannot open the database ${shownLocation(location)}: ${clean}`);
+}
+
+async function openStore(location: string): Promise<Db> {
+  try {
+    return await openDatabase(location);
+  } catch (error) {
+    throw openingError(location, error);
+  }
+}
+
+async function openCollector(options: CollectorOptions): Promise<Collector> {
+  try {
+    return await createCollector(options);
+  } catch (error) {
+    if (error instanceof RulesError) throw error;
+    throw openingError(options.dbFile, error);
+  }
+}
+
+/** What serve does once for the database before it serves: local sessions, the first account. */
+async function prepareDatabase(db: Db, directory: DirectoryConfig, log: Logger): Promise<void> {
+  if (!directory.localLogin) {
+    const ended = await endLocalSessions(db);
+    log.info({ ended_sessions: ended }, 'local accounts cannot log in (TIEBREAK_LOCAL_LOGIN=off)');
+  }
+  if (directory.ldap) log.info({ url: directory.ldap.url, starttls: directory.ldap.startTls }, 'login through the LDAP directory');
+  if (directory.oidc) log.info({ issuer: directory.oidc.issuer }, 'login through the OpenID Connect provider');
+  // With local login off, a generated password would open nothing: the directory's users come in.
+  const first = directory.localLogin
+    ? await audited(db, cliActor(), (trx: Db) => ensureFirstAdmin(trx), (made) => (made ? { action: 'user.add', object: made.username, details: 'admin, first start' } : null))
+    : null;
+  if (first) process.stdout.write(`first start: web account "${first.username}" created with the one-time password ${first.password} (to be changed at the first login)\n`);
+}
+
+/**
+ * serve --workers N: this process starts N workers (node:cluster), each a whole collector on the
+ * same PostgreSQL database sharing the port, and starts another when one dies. What must happen
+ * once (the snapshot, a reclassification) is under an advisory lock in the database. Resolves never:
+ * SIGINT/SIGTERM stop the workers, then this process.
+ */
+function servePrimary(count: number, log: Logger, announce: (port: number) => void): Promise<number> {
+  let stopping = false;
+  let announced = false;
+  const live = new Map<number, Worker>();
+  const listening = new Set<number>();
+  const stopAll = (code: number) => {
+    stopping = true;
+    process.exitCode = code;
+    if (live.size === 0) process.exit(code);
+    for (const worker of live.values()) worker.process.kill('SIGTERM');
+  };
+  const start = () => {
+    const worker = cluster.fork();
+    live.set(worker.id, worker);
+    worker.on('message', (message: { listening?: number }) => {
+      if (typeof message?.listening !== 'number') return;
+      listening.add(worker.id);
+      if (!announced && listening.size === count) {
+        announced = true;
+        log.info({ workers: count }, 'workers ready');
+        announce(message.listening);
+      }
+    });
+    worker.on('exit', (code, signal) => {
+      live.delete(worker.id);
+      listening.delete(worker.id);
+      if (stopping) {
+        if (live.size === 0) process.exit(process.exitCode ?? 0);
+        return;
+      }
+      // Before all were ready, a worker that fails (the database unreachable, the port taken)
+      // stops the whole: its reason is on the standard error it shares with this process.
+      if (!announced) {
+        process.stderr.write(`tiebreak-collector: a worker could not start (exit ${code ?? signal})\n`);
+        return stopAll(code || 1);
+      }
+      log.error({ worker: worker.id, code, signal }, 'worker died: starting another');
+      start();
+    });
+  };
+  for (let i = 0; i < count; i++) start();
+  process.once('SIGINT', () => stopAll(0));
+  process.once('SIGTERM', () => stopAll(0));
+  return new Promise(() => {});
+}
 
 async function main(argv: string[]): Promise<number> {
   const line = parseCommandLine(argv, {
@@ -122,6 +224,7 @@ async function main(argv: string[]): Promise<number> {
     'password-stdin': { type: 'boolean' },
     from: { type: 'string' },
     force: { type: 'boolean' },
+    workers: { type: 'string' },
     ...ASSESSMENT_OPTIONS,
     // --to and --siren too (publish --to, publish authority --siren), shared with backup and settings.
     ...FEDERATION_OPTIONS,
@@ -129,7 +232,9 @@ async function main(argv: string[]): Promise<number> {
   const early = helpOrVersion(line, HELP, pkg.version);
   if (early !== null) return early;
   const { values, command, args } = line;
-  const dbFile = values.db ?? DEFAULT_DB;
+  // --db wins over TIEBREAK_DATABASE_URL, which wins over the SQLite file of the default. An empty
+  // --db counts as none: the service's unit passes --db "$TIEBREAK_DB", left empty for PostgreSQL.
+  const dbFile = values.db || process.env.TIEBREAK_DATABASE_URL || DEFAULT_DB;
   const rulesDirs = [values.rules ?? DEFAULT_RULES_DIR, ...(values['local-rules'] ?? [])];
 
   switch (command) {
@@ -163,6 +268,10 @@ async function main(argv: string[]): Promise<number> {
         requestTimeoutMs,
         headersTimeoutMs: Math.min(DEFAULT_SERVER_LIMITS.headersTimeoutMs, requestTimeoutMs),
       };
+      const workers = whole(values.workers, '--workers', 1);
+      if (workers > MAX_WORKERS) throw new UsageError(`--workers is at most ${MAX_WORKERS}, not ${workers}`);
+      if (workers > 1 && !isPostgresUrl(dbFile))
+        throw new UsageError(`--workers needs a PostgreSQL database (--db postgres://...): an SQLite file is served by one process (${shownLocation(dbFile)})`);
       let directory;
       try {
         directory = directoryConfigFromEnv(process.env);
@@ -170,43 +279,68 @@ async function main(argv: string[]): Promise<number> {
         if (error instanceof DirectoryConfigError) throw new UsageError(error.message);
         throw error;
       }
-      const collector = createCollector({ dbFile, rulesDirs, log, agentSchedule, snapshotDelayMs, trustProxy, directory, observatory: !!values.observatory });
-      if (!directory.localLogin) {
-        const ended = endLocalSessions(collector.db);
-        log.info({ ended_sessions: ended }, 'local accounts cannot log in (TIEBREAK_LOCAL_LOGIN=off)');
-      }
-      if (directory.ldap) log.info({ url: directory.ldap.url, starttls: directory.ldap.startTls }, 'login through the LDAP directory');
-      if (directory.oidc) log.info({ issuer: directory.oidc.issuer }, 'login through the OpenID Connect provider');
-      // With local login off, a generated password would open nothing: the directory's users come in.
-      const first = directory.localLogin
-        ? audited(collector.db, cliActor(), () => ensureFirstAdmin(collector.db), (made) => (made ? { action: 'user.add', object: made.username, details: 'admin, first start' } : null))
-        : null;
-      if (first)
-        process.stdout.write(
-          `first start: web account "${first.username}" created with the one-time password ${first.password} (to be changed at the first login)\n`,
-        );
       const host = values.host ?? '127.0.0.1';
       if (!!values['tls-cert'] !== !!values['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
       const tls = values['tls-cert'] ? { cert: values['tls-cert'], key: values['tls-key']! } : undefined;
-      let listening;
-      try {
-        listening = await listen(collector, port, host, tls, limits, trustProxy);
-      } catch (error) {
-        throw new InputError(`cannot serve on ${host}:${port}: ${(error as Error).message}`);
-      }
-      const { server, port: actual } = listening;
       const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-      log.info({ db: dbFile, rules: collector.classifier.fingerprint, vendors: collector.classifier.vendorCount }, 'collector ready');
-      process.stdout.write(`tiebreak collector listening on ${tls ? 'https' : 'http'}://${shown}:${actual}/\n`);
-      const stop = () => {
-        server.close(() => {
-          collector.close();
-          process.exit(0);
-        });
+      const announce = (actual: number) => process.stdout.write(`tiebreak collector listening on ${tls ? 'https' : 'http'}://${shown}:${actual}/\n`);
+
+      // What is done once for the database before serving: by the only process, or by the primary
+      // of --workers before it starts its workers (which skip it).
+      if (workers > 1 && cluster.isPrimary) {
+        // Rules that do not load stop here with the reasons, not in each worker.
+        loadRules(rulesDirs);
+        const db = await openStore(dbFile);
+        try {
+          await prepareDatabase(db, directory, log);
+        } finally {
+          await closeDatabase(db);
+        }
+        return servePrimary(workers, log, announce);
+      }
+      const serveHere = async (): Promise<number> => {
+        const collector = await openCollector({ dbFile, rulesDirs, log, agentSchedule, snapshotDelayMs, trustProxy, directory, observatory: !!values.observatory });
+        if (cluster.isPrimary) {
+          try {
+            await prepareDatabase(collector.db, directory, log);
+          } catch (error) {
+            await collector.close();
+            throw error;
+          }
+        }
+        let listening;
+        try {
+          listening = await listen(collector, port, host, tls, limits, trustProxy);
+        } catch (error) {
+          await collector.close();
+          throw new InputError(`cannot serve on ${host}:${port}: ${(error as Error).message}`);
+        }
+        const { server, port: actual } = listening;
+        log.info({ db: shownLocation(dbFile), rules: collector.classifier.fingerprint, vendors: collector.classifier.vendorCount, worker: cluster.worker?.id }, 'collector ready');
+        if (cluster.isPrimary) announce(actual);
+        else process.send?.({ listening: actual });
+        let stopping = false;
+        const stop = () => {
+          if (stopping) return;
+          stopping = true;
+          server.close(() => {
+            void collector.close().finally(() => process.exit(0));
+          });
+          // Kept-alive connections would hold the close back: they are ended once idle.
+          (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        // A worker whose primary is gone stops too.
+        if (cluster.isWorker) process.once('disconnect', stop);
+        return new Promise(() => {});
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      return new Promise(() => {});
+      if (cluster.isPrimary) return serveHere();
+      // A worker that cannot serve exits: its channel to the primary would keep it alive.
+      return serveHere().catch((error: unknown) => {
+        cluster.worker?.disconnect();
+        throw error;
+      });
     }
     case 'token':
     case 'agent': {
@@ -218,17 +352,17 @@ async function main(argv: string[]): Promise<number> {
         if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive whole number, not ${value}`);
         return n;
       };
-      const db = openDatabase(dbFile);
+      const db = await openStore(dbFile);
       try {
         if (command === 'token' && sub === 'create') {
           if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
           const days = positive(values['expires-in-days'], '--expires-in-days');
           const name = values.name ?? 'default';
           const maxUses = positive(values['max-uses'], '--max-uses');
-          const { token } = audited(
+          const { token } = await audited(
             db,
             cliActor(),
-            () => createToken(db, { name, maxUses, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null }),
+            (trx: Db) => createToken(trx, { name, maxUses, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null }),
             (created) => ({ action: 'enrolment-token.create', object: created.id, details: `"${name}"${maxUses ? `, ${maxUses} uses` : ''}${days ? `, ${days} days` : ''}` }),
           );
           process.stdout.write(`${token}\n`);
@@ -236,7 +370,7 @@ async function main(argv: string[]): Promise<number> {
         }
         if (sub === 'list') {
           if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
-          const rows = command === 'token' ? listTokens(db) : listAgents(db);
+          const rows = command === 'token' ? await listTokens(db) : await listAgents(db);
           if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
           else process.stdout.write(command === 'token' ? formatEnrolmentTokens(rows as TokenRow[]) : formatAgents(rows as AgentRow[]));
           return 0;
@@ -244,10 +378,10 @@ async function main(argv: string[]): Promise<number> {
         if (sub === 'revoke') {
           const target = positive(id, `${command} revoke ID`);
           if (target === null) throw new UsageError(`${command} revoke needs an ID (see '${command} list')`);
-          const done = audited(
+          const done = await audited(
             db,
             cliActor(),
-            () => (command === 'token' ? revokeToken(db, target) : revokeAgent(db, target)),
+            (trx: Db) => (command === 'token' ? revokeToken(trx, target) : revokeAgent(trx, target)),
             (ok) => (ok ? { action: command === 'token' ? 'enrolment-token.revoke' : 'agent.revoke', object: target } : null),
           );
           if (!done) throw new InputError(`no ${command} ${target} to revoke (unknown or already revoked)`);
@@ -257,20 +391,20 @@ async function main(argv: string[]): Promise<number> {
         if (command === 'agent' && (sub === 'approve' || sub === 'refuse')) {
           const target = positive(id, `agent ${sub} ID`);
           if (target === null) throw new UsageError(`agent ${sub} needs an ID (see 'agent list')`);
-          const done = audited(db, cliActor(), () => (sub === 'approve' ? approveAgent(db, target) : refuseAgent(db, target)), (ok) => (ok ? { action: `agent.${sub}`, object: target } : null));
+          const done = await audited(db, cliActor(), (trx: Db) => (sub === 'approve' ? approveAgent(trx, target) : refuseAgent(trx, target)), (ok) => (ok ? { action: `agent.${sub}`, object: target } : null));
           if (!done) throw new InputError(`no agent ${target} awaiting approval`);
           process.stdout.write(`agent ${target} ${sub === 'approve' ? 'approved' : 'refused'}\n`);
           return 0;
         }
         throw new UsageError(`unknown ${command} command: ${sub ?? '(none)'}; try '${command} ${command === 'token' ? 'create|list|revoke ID' : 'list|revoke ID|approve ID|refuse ID'}'`);
       } finally {
-        db.close();
+        await closeDatabase(db);
       }
     }
     case 'api-token': {
       const [sub, id, ...rest] = args;
       noMoreArguments(rest);
-      const db = openDatabase(dbFile);
+      const db = await openStore(dbFile);
       try {
         if (sub === 'create') {
           if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
@@ -280,10 +414,10 @@ async function main(argv: string[]): Promise<number> {
           const days = values['expires-in-days'];
           if (days !== undefined && !/^\d+$/.test(days)) throw new UsageError(`--expires-in-days must be a whole number of days, not ${days}`);
           const name = values.name;
-          const created = audited(
+          const created = await audited(
             db,
             cliActor(),
-            () => createApiToken(db, { name, role, expiresInDays: days === undefined ? null : Number(days), createdBy: 'cli' }),
+            (trx: Db) => createApiToken(trx, { name, role, expiresInDays: days === undefined ? null : Number(days), createdBy: 'cli' }),
             (made) => ({ action: 'api-token.create', object: made.id, details: `"${name.trim()}" (${role})${days ? `, ${days} days` : ''}` }),
           );
           process.stderr.write(
@@ -294,14 +428,14 @@ async function main(argv: string[]): Promise<number> {
         }
         if (sub === 'list') {
           if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
-          const rows = listApiTokens(db);
+          const rows = await listApiTokens(db);
           process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatApiTokens(rows));
           return 0;
         }
         if (sub === 'revoke') {
           if (id === undefined) throw new UsageError("api-token revoke needs an ID (see 'api-token list')");
           if (!/^[1-9]\d{0,15}$/.test(id)) throw new UsageError(`api-token revoke ID: a token's ID is a positive whole number, not ${id}`);
-          if (!audited(db, cliActor(), () => revokeApiToken(db, Number(id)), (ok) => (ok ? { action: 'api-token.revoke', object: Number(id) } : null))) throw new InputError(`no API token ${id} to revoke (unknown or already revoked)`);
+          if (!(await audited(db, cliActor(), (trx: Db) => revokeApiToken(trx, Number(id)), (ok) => (ok ? { action: 'api-token.revoke', object: Number(id) } : null)))) throw new InputError(`no API token ${id} to revoke (unknown or already revoked)`);
           process.stdout.write(`API token ${id} revoked\n`);
           return 0;
         }
@@ -310,12 +444,13 @@ async function main(argv: string[]): Promise<number> {
         if (error instanceof AccountError) throw new InputError(error.message);
         throw error;
       } finally {
-        db.close();
+        await closeDatabase(db);
       }
     }
     case 'backup': {
       noMoreArguments(args);
       if (!values.to) throw new UsageError('backup needs --to FILE or DIR');
+      if (isPostgresUrl(dbFile)) throw new InputError(POSTGRES_BACKUP);
       const facts = await backupDatabase(dbFile, values.to);
       process.stdout.write(`backup of ${dbFile} written to ${facts.file}: ${facts.bytes} bytes, database migration ${facts.version}, ${facts.hosts} hosts\n`);
       return 0;
@@ -323,11 +458,15 @@ async function main(argv: string[]): Promise<number> {
     case 'restore': {
       noMoreArguments(args);
       if (!values.from) throw new UsageError('restore needs --from FILE (a file written by backup)');
+      if (isPostgresUrl(dbFile)) throw new InputError(POSTGRES_BACKUP);
       const done = await restoreDatabase(values.from, dbFile, { force: values.force });
       // Recorded in the restored database, once it is upgraded to this version's schema.
-      const restored = openDatabase(dbFile);
-      recordAudit(restored, { actor: cliActor(), action: 'database.restore', object: values.from, details: `backup of migration ${done.version}, ${done.hosts} hosts` });
-      restored.close();
+      const restored = await openStore(dbFile);
+      try {
+        await recordAudit(restored, { actor: cliActor(), action: 'database.restore', object: values.from, details: `backup of migration ${done.version}, ${done.hosts} hosts` });
+      } finally {
+        await closeDatabase(restored);
+      }
       process.stdout.write(
         `${dbFile} restored from ${values.from}: database migration ${done.version}, ${done.hosts} hosts${done.upgradeFrom === null ? '' : `, upgraded to migration ${KNOWN_VERSION}`}\n`,
       );
@@ -336,21 +475,21 @@ async function main(argv: string[]): Promise<number> {
     case 'settings': {
       const [sub, ...rest] = args;
       noMoreArguments(rest);
-      const db = openDatabase(dbFile);
+      const db = await openStore(dbFile);
       try {
         if (sub === 'show') {
-          const a = getAuthority(db);
+          const a = await getAuthority(db);
           process.stdout.write(values.json ? `${JSON.stringify(a, null, 2)}\n` : `name:  ${a.name ?? '(not set)'}\nSIREN: ${a.siren ? formatSiren(a.siren) : '(not set)'}\n`);
           return 0;
         }
         if (sub !== 'set') throw new UsageError(`unknown settings command: ${sub ?? '(none)'}; try 'settings set --name NAME --siren SIREN' or 'settings show'`);
         if (values.name === undefined && values.siren === undefined) throw new UsageError('settings set needs --name NAME, --siren SIREN or both');
         const change = { name: values.name, siren: values.siren };
-        const a = audited(db, cliActor(), () => setAuthority(db, change), (now) => ({ action: 'settings.authority', details: `${now.name ?? '–'}, SIREN ${now.siren ?? '–'}` }));
+        const a = await audited(db, cliActor(), (trx: Db) => setAuthority(trx, change), (now) => ({ action: 'settings.authority', details: `${now.name ?? '–'}, SIREN ${now.siren ?? '–'}` }));
         process.stdout.write(`authority: ${authorityLabel(a) || '(not set)'}\n`);
         return 0;
       } finally {
-        db.close();
+        await closeDatabase(db);
       }
     }
     case 'import': {
@@ -364,7 +503,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const { files, fromDirectory } = listed;
       if (!files.length) throw new InputError(`no report files (.ocs, .xml, .json) in ${args.join(', ')}`);
-      const collector = createCollector({ dbFile, rulesDirs, log: pino({ level: 'warn' }, process.stderr) });
+      const collector = await openCollector({ dbFile, rulesDirs, log: pino({ level: 'warn' }, process.stderr) });
       const progress = fromDirectory && !values.json;
       const bar = (done: number) => {
         const width = 30;
@@ -373,17 +512,17 @@ async function main(argv: string[]): Promise<number> {
       };
       let outcomes: ImportOutcome[] = [];
       try {
-        outcomes = importReports(collector.ingestor, files, (_outcome, done) => {
+        outcomes = await importReports(collector.ingestor, files, (_outcome, done) => {
           if (progress) bar(done);
         });
       } finally {
         if (progress) process.stderr.write('\n');
         if (outcomes.some((o) => o.status === 'imported')) {
-          collector.takeSnapshot();
+          await collector.takeSnapshot();
           const counts = (['imported', 'unchanged', 'rejected'] as const).map((status) => `${outcomes.filter((o) => o.status === status).length} ${status}`);
-          recordAudit(collector.db, { actor: cliActor(), action: 'inventories.import', details: `${files.length} files: ${counts.join(', ')}` });
+          await recordAudit(collector.db, { actor: cliActor(), action: 'inventories.import', details: `${files.length} files: ${counts.join(', ')}` });
         }
-        collector.close();
+        await collector.close();
       }
       const count = (status: ImportOutcome['status']) => outcomes.filter((o) => o.status === status).length;
       const summary = { imported: count('imported'), unchanged: count('unchanged'), rejected: count('rejected') };
@@ -400,7 +539,7 @@ async function main(argv: string[]): Promise<number> {
     case 'user': {
       const [sub, name, ...rest] = args;
       noMoreArguments(rest);
-      const db = openDatabase(dbFile);
+      const db = await openStore(dbFile);
       try {
         const password = () => {
           if (!values['password-stdin']) return { password: generatePassword(), generated: true };
@@ -413,25 +552,26 @@ async function main(argv: string[]): Promise<number> {
         };
         if (sub === 'list') {
           if (name) throw new UsageError(`unexpected argument: ${name}`);
-          process.stdout.write(values.json ? `${JSON.stringify(listUsers(db), null, 2)}\n` : formatUsers(listUsers(db)));
+          const users = await listUsers(db);
+          process.stdout.write(values.json ? `${JSON.stringify(users, null, 2)}\n` : formatUsers(users));
           return 0;
         }
         if (sub === 'add') {
           const role = (values.role ?? 'viewer') as Role;
           if (!ROLES.includes(role)) throw new UsageError(`--role must be admin or viewer, not ${values.role}`);
           const { password: pw, generated } = password();
-          audited(db, cliActor(), () => createUser(db, need(), role, pw, generated), () => ({ action: 'user.add', object: need().trim().toLowerCase(), details: role }));
+          await audited(db, cliActor(), (trx: Db) => createUser(trx, need(), role, pw, generated), () => ({ action: 'user.add', object: need().trim().toLowerCase(), details: role }));
           process.stdout.write(generated ? `user ${name} (${role}) created; one-time password: ${pw}\n` : `user ${name} (${role}) created\n`);
           return 0;
         }
         if (sub === 'passwd') {
           const { password: pw, generated } = password();
-          audited(db, cliActor(), () => setPassword(db, need(), pw, generated), () => ({ action: 'user.password', object: need(), details: generated ? 'reset to a one-time password' : 'set' }));
+          await audited(db, cliActor(), (trx: Db) => setPassword(trx, need(), pw, generated), () => ({ action: 'user.password', object: need(), details: generated ? 'reset to a one-time password' : 'set' }));
           process.stdout.write(generated ? `password of ${name} reset; one-time password: ${pw}\n` : `password of ${name} changed\n`);
           return 0;
         }
         if (sub === 'remove') {
-          audited(db, cliActor(), () => removeUser(db, need()), () => ({ action: 'user.remove', object: need() }));
+          await audited(db, cliActor(), (trx: Db) => removeUser(trx, need()), () => ({ action: 'user.remove', object: need() }));
           process.stdout.write(`user ${name} removed\n`);
           return 0;
         }
@@ -440,7 +580,7 @@ async function main(argv: string[]): Promise<number> {
         if (error instanceof AccountError) throw new InputError(error.message);
         throw error;
       } finally {
-        db.close();
+        await closeDatabase(db);
       }
     }
     case 'report':
@@ -448,9 +588,9 @@ async function main(argv: string[]): Promise<number> {
     case 'asset':
     case 'target':
     case 'scenario': {
-      const collector = createCollector({ dbFile, rulesDirs, log: pino({ level: 'warn' }, process.stderr) });
+      const collector = await openCollector({ dbFile, rulesDirs, log: pino({ level: 'warn' }, process.stderr) });
       try {
-        return runAssessmentCommand(collector, command, args, values);
+        return await runAssessmentCommand(collector, command, args, values);
       } catch (error) {
         if (error instanceof LineErrors) {
           process.stderr.write(`${error.message}\n`);
@@ -458,30 +598,33 @@ async function main(argv: string[]): Promise<number> {
         }
         throw error;
       } finally {
-        collector.close();
+        await collector.close();
       }
     }
     case 'publish': {
-      const collector = createCollector({ dbFile, rulesDirs, log: pino({ level: 'warn' }, process.stderr) });
+      const collector = await openCollector({ dbFile, rulesDirs, log: pino({ level: 'warn' }, process.stderr) });
       try {
         return await runPublishCommand(collector, args, values);
       } finally {
-        collector.close();
+        await collector.close();
       }
     }
     case 'observatory': {
-      const db = openDatabase(dbFile);
+      const db = await openStore(dbFile);
       try {
-        return runObservatoryCommand(db, args, values);
+        return await runObservatoryCommand(db, args, values);
       } finally {
-        db.close();
+        await closeDatabase(db);
       }
     }
     case 'map': {
       noMoreArguments(args);
-      const collector = createCollector({ dbFile, rulesDirs, log: pino({ level: 'warn' }, process.stderr) });
-      process.stdout.write(`${JSON.stringify(computeMap(collector.db, collector.classifier), null, 2)}\n`);
-      collector.close();
+      const collector = await openCollector({ dbFile, rulesDirs, log: pino({ level: 'warn' }, process.stderr) });
+      try {
+        process.stdout.write(`${JSON.stringify(await computeMap(collector.db, collector.classifier), null, 2)}\n`);
+      } finally {
+        await collector.close();
+      }
       return 0;
     }
     case 'classify': {

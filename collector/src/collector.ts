@@ -15,9 +15,12 @@ import { Ingestor } from './ingest/ingest.ts';
 import { computeAssessment } from './assessment/compute.ts';
 import { recordSnapshot } from './assessment/history.ts';
 import { DelayedTask } from './delayed-task.ts';
-import { openDatabase, type Db } from './store/db.ts';
+import { closeDatabase, engineOf, getMeta, isPostgresUrl, openDatabase, type Db } from './store/db.ts';
+import { RULES_META_KEY } from './store/facets.ts';
+import { onceAcrossProcesses } from './store/dialect.ts';
 
 export interface CollectorOptions {
+  /** The database: an SQLite file, ':memory:', or a postgres:// URL. */
   dbFile: string;
   rulesDirs?: string[];
   log?: Logger;
@@ -42,14 +45,43 @@ export interface Collector {
   /** The rule files as loaded, before the local rules decided in the web interface. */
   baseRules: RuleSet;
   /** Rebuild the classifier with the current local rules and reclassify the catalogue: the map follows at once. */
-  applyLocalRules(): number;
+  applyLocalRules(): Promise<number>;
   /** Compute the assessment and keep it as today's snapshot (the trajectory). */
-  takeSnapshot(): void;
+  takeSnapshot(): Promise<void>;
   /** Takes the snapshot a moment after new data arrives. */
   snapshots: DelayedTask;
   /** New data arrived: what is derived from the installations, and the snapshot, follow a moment later. */
   dataChanged(): void;
-  close(): void;
+  /**
+   * Take the rules another process sharing the database classified the catalogue with (a local
+   * rule decided through it): true when this one's classifier changed. Done every few seconds on
+   * PostgreSQL, where several processes may serve one database.
+   */
+  followRules(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Advisory lock ids of the jobs done once across the processes that share a PostgreSQL database
+ * (store/db.ts's MIGRATION_LOCK is 7_303_001).
+ */
+export const JOB_LOCKS = { snapshot: 7_303_002, reclassify: 7_303_003 } as const;
+
+/** How often a collector on PostgreSQL looks for rules changed by another process. */
+export const FOLLOW_RULES_MS = 3_000;
+
+/** A database location as it may be printed or logged: a PostgreSQL URL's password masked. */
+export function shownLocation(location: string): string {
+  if (!isPostgresUrl(location)) return location;
+  try {
+    const url = new URL(location);
+    if (url.password) url.password = '***';
+    if (url.searchParams.has('password')) url.searchParams.set('password', '***');
+    return url.toString();
+  } catch {
+    // Not parsable as a URL: whatever stands between "//user:" and "@" is taken for a password.
+    return location.replace(/^(\w+:\/\/[^:/@]*:)[^@]*@/, '$1***@').replace(/([?&]password=)[^&]*/i, '$1***');
+  }
 }
 
 /** Load rules from the shipped tree then any local trees; invalid rules stop here with the reasons. */
@@ -63,32 +95,71 @@ export function loadRules(rulesDirs: string[] = [DEFAULT_RULES_DIR]): RuleSet {
   return rules;
 }
 
-export function createCollector(options: CollectorOptions): Collector {
+export async function createCollector(options: CollectorOptions): Promise<Collector> {
   const log = options.log ?? pino({ level: process.env.TIEBREAK_LOG_LEVEL ?? 'info' });
   const baseRules = loadRules(options.rulesDirs);
-  const db = openDatabase(options.dbFile);
-  const classifier = classifierWithLocalRules(baseRules, db);
-  const ingestor = new Ingestor(db, classifier);
-  const changed = ingestor.reclassifyIfRulesChanged();
-  const takeSnapshot = () => {
+  const db = await openDatabase(options.dbFile);
+  let classifier: Classifier;
+  let ingestor: Ingestor;
+  let changed: number | null | undefined;
+  try {
+    classifier = await classifierWithLocalRules(baseRules, db);
+    ingestor = new Ingestor(db, classifier);
+    // Collectors starting together on one database: one reclassifies, the others find it done.
+    changed = await onceAcrossProcesses(db, JOB_LOCKS.reclassify, () => ingestor.reclassifyIfRulesChanged());
+  } catch (error) {
+    await closeDatabase(db);
+    throw error;
+  }
+  let closing = false;
+  const takeSnapshot = async () => {
     try {
-      recordSnapshot(db, computeAssessment(db, collector.classifier));
+      // The day's snapshot is taken by one process at a time. One that finds another taking it
+      // tries again a moment later: that run may have read the database before this one's data.
+      const taken = await onceAcrossProcesses(db, JOB_LOCKS.snapshot, async (trx) => {
+        await recordSnapshot(trx, await computeAssessment(trx, collector.classifier));
+        return true;
+      });
+      if (!taken && !closing) snapshots.schedule();
     } catch (error) {
       log.error({ err: error }, 'assessment snapshot failed');
     }
   };
   const snapshots = new DelayedTask(takeSnapshot, options.snapshotDelayMs ?? 5_000);
   const dataChanged = () => snapshots.schedule();
-  if (changed !== null) log.info({ changed, rules: classifier.fingerprint }, 'catalogue reclassified with the current rules');
+  if (changed !== null && changed !== undefined) log.info({ changed, rules: classifier.fingerprint }, 'catalogue reclassified with the current rules');
+  const followRules = async () => {
+    const stored = await getMeta(db, RULES_META_KEY);
+    if (stored === undefined || stored === collector.classifier.fingerprint) return false;
+    const next = await classifierWithLocalRules(baseRules, db);
+    // Another process is midway through a change (or runs other rule files): not these rules yet.
+    if (next.fingerprint !== stored) return false;
+    collector.classifier = next;
+    // The catalogue is classified so already: this only gives the ingestor the rules (and fixes an
+    // entry this process added meanwhile with the rules of before).
+    await ingestor.reclassify(next);
+    log.info({ rules: next.fingerprint }, 'rules changed by another process taken');
+    return true;
+  };
+  // One look at a time; close waits for the one under way.
+  let looking: Promise<boolean> | null = null;
+  const followOnce = () => (looking ??= followRules().finally(() => (looking = null)));
+  const following =
+    engineOf(db) === 'postgres'
+      ? setInterval(() => {
+          followOnce().catch((error: unknown) => log.error({ err: error }, 'cannot follow the rules of the other processes'));
+        }, FOLLOW_RULES_MS).unref()
+      : null;
   const collector: Collector = {
     db,
     classifier,
     ingestor,
     log,
     baseRules,
-    applyLocalRules: () => {
-      collector.classifier = classifierWithLocalRules(baseRules, db);
-      const reclassified = ingestor.reclassify(collector.classifier);
+    followRules: followOnce,
+    applyLocalRules: async () => {
+      collector.classifier = await classifierWithLocalRules(baseRules, db);
+      const reclassified = await ingestor.reclassify(collector.classifier);
       snapshots.schedule();
       return reclassified;
     },
@@ -108,9 +179,12 @@ export function createCollector(options: CollectorOptions): Collector {
       applyLocalRules: () => collector.applyLocalRules(),
       dataChanged,
     }),
-    close: () => {
-      snapshots.flush();
-      db.close();
+    close: async () => {
+      closing = true;
+      if (following) clearInterval(following);
+      await looking?.catch(() => false);
+      await snapshots.flush();
+      await closeDatabase(db);
     },
   };
   return collector;

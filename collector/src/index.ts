@@ -1,9 +1,10 @@
-export { createCollector, listen, loadClassifier, type Collector } from './collector.ts';
+export { createCollector, listen, loadClassifier, shownLocation, type Collector } from './collector.ts';
 export { Classifier, type Classification } from './classify/classifier.ts';
 export { loadRuleTrees, DEFAULT_RULES_DIR } from './classify/load-rules.ts';
 export { Ingestor } from './ingest/ingest.ts';
 export { computeMap, type DependencyMap } from './map/map.ts';
-export { openDatabase } from './store/db.ts';
+export { closeDatabase, isPostgresUrl, openDatabase } from './store/db.ts';
+export { setAuthority } from './store/authority.ts';
 export { checkEnrolmentToken, createToken } from './store/tokens.ts';
 export { createUser, ensureFirstAdmin } from './accounts/users.ts';
 export { computeAssessment, type Assessment } from './assessment/compute.ts';

@@ -47,7 +47,7 @@ export async function runPublishCommand(collector: Collector, args: string[], va
     if (sub === undefined) {
       if (values.preview) {
         if (values.to !== undefined) throw new UsageError('--preview prints the document; --to sends it: one or the other');
-        print(JSON.stringify(signedPublication(db, collector.classifier), null, 2));
+        print(JSON.stringify(await signedPublication(db, collector.classifier), null, 2));
         return 0;
       }
       const to = values.to as string | undefined;
@@ -64,26 +64,26 @@ export async function runPublishCommand(collector: Collector, args: string[], va
     if (ref !== undefined && (sub === 'key' || sub === 'authority' || sub === 'exclusions')) throw new UsageError(`unexpected argument: ${ref}`);
     switch (sub) {
       case 'key':
-        print(publicKeyPem(db));
+        print(await publicKeyPem(db));
         return 0;
       case 'authority':
         if (values.name === undefined && values.siren === undefined) throw new UsageError('publish authority needs --name NAME and/or --siren SIREN');
-        setAuthority(db, values.name as string | undefined, values.siren as string | undefined);
-        print(`authority: ${JSON.stringify(buildPublication(db, collector.classifier).authority)}`);
+        await setAuthority(db, values.name as string | undefined, values.siren as string | undefined);
+        print(`authority: ${JSON.stringify((await buildPublication(db, collector.classifier)).authority)}`);
         return 0;
       case 'exclusions':
-        print(exclusions(db).join('\n') || '(none)');
+        print((await exclusions(db)).join('\n') || '(none)');
         return 0;
       case 'exclude':
       case 'include':
       case 'share':
       case 'unshare': {
         if (!ref) throw new UsageError(`publish ${sub} needs VENDOR${sub === 'exclude' || sub === 'include' ? '[/PRODUCT]' : '/PRODUCT'}`);
-        if (sub === 'exclude') exclude(db, collector.classifier, ref, 'cli');
+        if (sub === 'exclude') await exclude(db, collector.classifier, ref, 'cli');
         else if (sub === 'include') {
-          if (!include(db, ref)) throw new InputError(`${ref} was not excluded`);
-        } else shareRule(db, ref, 'cli', sub === 'share');
-        print(`${ref}: ${sub === 'exclude' ? 'left out of the document' : sub === 'include' ? 'in the document again' : sub === 'share' ? 'proposed to the commons' : 'no longer proposed'}${sub === 'share' || sub === 'unshare' ? ` (${sharedRules(db).length} proposed)` : ''}`);
+          if (!(await include(db, ref))) throw new InputError(`${ref} was not excluded`);
+        } else await shareRule(db, ref, 'cli', sub === 'share');
+        print(`${ref}: ${sub === 'exclude' ? 'left out of the document' : sub === 'include' ? 'in the document again' : sub === 'share' ? 'proposed to the commons' : 'no longer proposed'}${sub === 'share' || sub === 'unshare' ? ` (${(await sharedRules(db)).length} proposed)` : ''}`);
         return 0;
       }
       default:
@@ -95,7 +95,7 @@ export async function runPublishCommand(collector: Collector, args: string[], va
   }
 }
 
-export function runObservatoryCommand(db: Db, args: string[], values: Values): number {
+export async function runObservatoryCommand(db: Db, args: string[], values: Values): Promise<number> {
   const [sub, id, ...rest] = args;
   noMoreArguments(rest);
   try {
@@ -111,14 +111,14 @@ export function runObservatoryCommand(db: Db, args: string[], values: Values): n
         } catch (error) {
           throw new InputError(`cannot read ${file}: ${(error as Error).message}`);
         }
-        const created = registerAuthority(db, { name, siren: values.siren as string | undefined, publicKey: pem });
+        const created = await registerAuthority(db, { name, siren: values.siren as string | undefined, publicKey: pem });
         process.stderr.write(`authority ${created.id} "${name.trim()}" registered (key ${created.key_id}); its token is shown only this once:\n`);
         print(created.token);
         return 0;
       }
       case 'list': {
         if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
-        const rows = listAuthorities(db);
+        const rows = await listAuthorities(db);
         if (values.json) print(JSON.stringify(rows, null, 2));
         else
           print(
@@ -130,7 +130,7 @@ export function runObservatoryCommand(db: Db, args: string[], values: Values): n
       }
       case 'revoke': {
         if (!id || !/^[1-9]\d{0,15}$/.test(id)) throw new UsageError("observatory revoke needs an ID (see 'observatory list')");
-        if (!revokeAuthority(db, Number(id))) throw new InputError(`no authority ${id} to revoke (unknown or already revoked)`);
+        if (!(await revokeAuthority(db, Number(id)))) throw new InputError(`no authority ${id} to revoke (unknown or already revoked)`);
         print(`authority ${id} revoked: its token and key are refused from now on`);
         return 0;
       }
@@ -138,13 +138,13 @@ export function runObservatoryCommand(db: Db, args: string[], values: Values): n
         if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
         const format = (values.format as string | undefined) ?? 'json';
         if (format !== 'json' && format !== 'csv') throw new UsageError(`--format must be json or csv, not ${format}`);
-        const aggregate = computeAggregate(db, { dependencyLimit: format === 'csv' ? 1000 : 100 });
+        const aggregate = await computeAggregate(db, { dependencyLimit: format === 'csv' ? 1000 : 100 });
         process.stdout.write(format === 'csv' ? toCsv(aggregateTable(aggregate)) : `${JSON.stringify(aggregate, null, 2)}\n`);
         return 0;
       }
       case 'proposals':
         if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
-        process.stdout.write(proposalsYaml(computeAggregate(db)));
+        process.stdout.write(proposalsYaml(await computeAggregate(db)));
         return 0;
       default:
         throw new UsageError(`unknown observatory command: ${sub ?? '(none)'}; try 'observatory register|list|revoke ID|aggregate|proposals'`);

@@ -12,7 +12,7 @@ import { computeAssessment, METHOD_VERSION, type Assessment, type Indicators } f
 import { snapshots } from '../assessment/history.ts';
 import { computeMap } from '../map/map.ts';
 import { getAuthority, setAuthority as setStoredAuthority, type Authority } from '../store/authority.ts';
-import { getMeta, setMeta, type Db } from '../store/db.ts';
+import { rows, run, sql, values, type Db } from '../store/db.ts';
 import { keyId, publicKeyPem, signCanonical } from './keys.ts';
 
 export const FORMAT = 'tiebreak-publication';
@@ -115,8 +115,8 @@ export type Publication = z.infer<typeof PublicationSchema>;
 export type UnsignedPublication = Omit<Publication, 'signature'>;
 
 /** The vendors and vendor/product refs the DSI chose to leave out of the document. */
-export function exclusions(db: Db): string[] {
-  return db.prepare('SELECT ref FROM federation_exclusions ORDER BY ref').pluck().all() as string[];
+export async function exclusions(db: Db): Promise<string[]> {
+  return values<string>(db, sql`SELECT ref FROM federation_exclusions ORDER BY ref`);
 }
 
 const REF = /^[a-z0-9][a-z0-9._-]{0,119}(\/[a-z0-9][a-z0-9._-]{0,119})?$/;
@@ -124,46 +124,46 @@ const REF = /^[a-z0-9][a-z0-9._-]{0,119}(\/[a-z0-9][a-z0-9._-]{0,119})?$/;
 export class FederationError extends Error {}
 
 /** Leave a vendor (`vendor`) or a product (`vendor/product`) out of the published document. */
-export function exclude(db: Db, classifier: Classifier, ref: string, user: string): void {
+export async function exclude(db: Db, classifier: Classifier, ref: string, user: string): Promise<void> {
   const clean = ref.trim();
   if (!REF.test(clean)) throw new FederationError(`not a vendor id or vendor/product: "${ref.slice(0, 80)}"`);
   const [vendor, product] = clean.split('/') as [string, string | undefined];
   if (!classifier.vendor(vendor)) throw new FederationError(`unknown vendor ${vendor}`);
   if (product && !classifier.product(vendor, product)) throw new FederationError(`unknown product ${clean}`);
-  db.prepare('INSERT INTO federation_exclusions (ref, created_by, created_at) VALUES (?, ?, ?) ON CONFLICT (ref) DO NOTHING').run(clean, user, new Date().toISOString());
+  await sql`INSERT INTO federation_exclusions (ref, created_by, created_at) VALUES (${clean}, ${user}, ${new Date().toISOString()}) ON CONFLICT (ref) DO NOTHING`.execute(db);
 }
 
-export function include(db: Db, ref: string): boolean {
-  return db.prepare('DELETE FROM federation_exclusions WHERE ref = ?').run(ref.trim()).changes > 0;
+export async function include(db: Db, ref: string): Promise<boolean> {
+  return (await run(db, sql`DELETE FROM federation_exclusions WHERE ref = ${ref.trim()}`)) > 0;
 }
 
 /** Local products (vendor/product) whose rule the authority proposes to the commons. */
-export function sharedRules(db: Db): string[] {
-  return db.prepare('SELECT ref FROM federation_shared_rules ORDER BY ref').pluck().all() as string[];
+export async function sharedRules(db: Db): Promise<string[]> {
+  return values<string>(db, sql`SELECT ref FROM federation_shared_rules ORDER BY ref`);
 }
 
 /** Propose (or stop proposing) a local rule: a product decided here, by vendor/product. */
-export function shareRule(db: Db, ref: string, user: string, shared: boolean): void {
+export async function shareRule(db: Db, ref: string, user: string, shared: boolean): Promise<void> {
   const clean = ref.trim();
   if (!shared) {
-    db.prepare('DELETE FROM federation_shared_rules WHERE ref = ?').run(clean);
+    await sql`DELETE FROM federation_shared_rules WHERE ref = ${clean}`.execute(db);
     return;
   }
-  const local = readLocalRules(db);
+  const local = await readLocalRules(db);
   const [vendor, product] = clean.split('/');
   const known = local.products.some((p) => p.vendor_id === vendor && p.id === product) || local.assignments.some((a) => a.vendor_id === vendor && a.product_id === product);
   if (!known) throw new FederationError(`no local rule for ${clean.slice(0, 120)}: only items decided on this collector can be proposed`);
-  db.prepare('INSERT INTO federation_shared_rules (ref, created_by, created_at) VALUES (?, ?, ?) ON CONFLICT (ref) DO NOTHING').run(clean, user, new Date().toISOString());
+  await sql`INSERT INTO federation_shared_rules (ref, created_by, created_at) VALUES (${clean}, ${user}, ${new Date().toISOString()}) ON CONFLICT (ref) DO NOTHING`.execute(db);
 }
 
 export type { Authority };
 export const authority = getAuthority;
 
 /** The authority's name and SIREN, with the settings page's checks (store/authority.ts). */
-export function setAuthority(db: Db, name: string | undefined, siren: string | undefined): void {
+export async function setAuthority(db: Db, name: string | undefined, siren: string | undefined): Promise<void> {
   if (name !== undefined && !name.trim()) throw new FederationError("the authority's name cannot be empty");
   try {
-    setStoredAuthority(db, { name, siren });
+    await setStoredAuthority(db, { name, siren });
   } catch (error) {
     if (error instanceof InputError) throw new FederationError(error.message);
     throw error;
@@ -177,10 +177,10 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
  * machines reported them): true when it holds one of the fleet's host names or domains (of 4
  * characters or more), an IP address or an e-mail address. Such an example is left out.
  */
-function machineText(db: Db): (text: string | null) => boolean {
+async function machineText(db: Db): Promise<(text: string | null) => boolean> {
   const names = new Set<string>();
-  for (const row of db.prepare('SELECT DISTINCT hostname, domain FROM hosts').raw().all() as [string, string | null][])
-    for (const value of row) if (value && value.trim().length >= 4) names.add(value.trim().toLowerCase());
+  for (const row of await rows<{ hostname: string; domain: string | null }>(db, sql`SELECT DISTINCT hostname, domain FROM hosts`))
+    for (const value of [row.hostname, row.domain]) if (value && value.trim().length >= 4) names.add(value.trim().toLowerCase());
   const address = /\b(?:\d{1,3}\.){3}\d{1,3}\b|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,7}\b|[^\s@]+@[^\s@]+/i;
   return (text) => {
     if (!text) return false;
@@ -206,20 +206,20 @@ function indicators(i: Indicators): z.infer<typeof IndicatorsSchema> {
 }
 
 /** The document as it would be sent now, without its signature. */
-export function buildPublication(db: Db, classifier: Classifier, options: { assessment?: Assessment } = {}): UnsignedPublication {
-  const map = computeMap(db, classifier, { unclassifiedLimit: 0 });
-  const a = options.assessment ?? computeAssessment(db, classifier);
-  const excluded = new Set(exclusions(db));
+export async function buildPublication(db: Db, classifier: Classifier, options: { assessment?: Assessment } = {}): Promise<UnsignedPublication> {
+  const map = await computeMap(db, classifier, { unclassifiedLimit: 0 });
+  const a = options.assessment ?? (await computeAssessment(db, classifier));
+  const excluded = new Set(await exclusions(db));
   const out = (vendorId: string, productId: string | null) => excluded.has(vendorId) || (productId !== null && excluded.has(`${vendorId}/${productId}`));
   // Names come from the rules only: a declared asset's own name (typed by the DSI) is never sent.
   const productName = (vendorId: string, productId: string | null) => (productId ? (classifier.product(vendorId, productId)?.name ?? null) : null);
   const vendors = map.by_vendor.filter((v) => !excluded.has(v.vendor_id));
   const products = a.products.filter((p) => !out(p.vendor_id, p.product_id));
   const critical = a.critical.map((c) => ({ c, p: a.products.find((p) => p.key === c.key)! })).filter(({ p }) => p && !out(p.vendor_id, p.product_id));
-  const local = readLocalRules(db);
-  const identifies = machineText(db);
+  const local = await readLocalRules(db);
+  const identifies = await machineText(db);
   const localVendors = new Map(local.vendors.map((v) => [v.id, v]));
-  const proposals = sharedRules(db).flatMap((ref) => {
+  const proposals = (await sharedRules(db)).flatMap((ref) => {
     const [vendorId, productId] = ref.split('/') as [string, string];
     if (out(vendorId, productId)) return [];
     const vendor = classifier.vendor(vendorId);
@@ -251,11 +251,11 @@ export function buildPublication(db: Db, classifier: Classifier, options: { asse
     format_version: FORMAT_VERSION,
     document_id: randomUUID(),
     created_at: new Date().toISOString(),
-    authority: authority(db),
+    authority: await authority(db),
     software: { name: 'tiebreak-collector', version: pkg.version },
     rules: { fingerprint: classifier.fingerprint },
     method: { version: METHOD_VERSION, document: 'docs/methodology.md' },
-    key_id: keyId(publicKeyPem(db)),
+    key_id: keyId(await publicKeyPem(db)),
     size: { hosts: map.totals.hosts, hosts_by_role: map.hosts_by_role },
     totals: {
       installations: map.totals.installations,
@@ -308,7 +308,7 @@ export function buildPublication(db: Db, classifier: Classifier, options: { asse
       replaceability: c.replaceability,
       alternatives: c.alternatives.map((x) => x.id).slice(0, 50),
     })),
-    trajectory: snapshots(db).map((s) => ({
+    trajectory: (await snapshots(db)).map((s) => ({
       day: s.day,
       values: Object.fromEntries(Object.entries(s.values).filter(([, v]) => v === null || typeof v === 'number').map(([k, v]) => [k, v === null ? null : round2(v as number)])),
     })),
@@ -318,22 +318,22 @@ export function buildPublication(db: Db, classifier: Classifier, options: { asse
 }
 
 /** The document signed with this collector's key (created on first use). */
-export function signedPublication(db: Db, classifier: Classifier): Publication {
-  const unsigned = buildPublication(db, classifier);
+export async function signedPublication(db: Db, classifier: Classifier): Promise<Publication> {
+  const unsigned = await buildPublication(db, classifier);
   // Checked before signing: a document the observatory would refuse is never produced.
-  const doc = { ...unsigned, signature: { algorithm: 'ed25519' as const, value: signCanonical(db, unsigned) } };
+  const doc = { ...unsigned, signature: { algorithm: 'ed25519' as const, value: await signCanonical(db, unsigned) } };
   const parsed = PublicationSchema.safeParse(doc);
   if (!parsed.success) throw new FederationError(`the document does not fit its schema: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return doc;
 }
 
 /** Record a publication's outcome on the sending side. */
-export function recordPublication(db: Db, doc: Publication, to: string, status: number, answer: string): void {
-  db.prepare('INSERT INTO federation_publications (document_id, created_at, sent_to, status, answer) VALUES (?, ?, ?, ?, ?)').run(doc.document_id, doc.created_at, to, status, answer.slice(0, 2000));
+export async function recordPublication(db: Db, doc: Publication, to: string, status: number, answer: string): Promise<void> {
+  await sql`INSERT INTO federation_publications (document_id, created_at, sent_to, status, answer) VALUES (${doc.document_id}, ${doc.created_at}, ${to}, ${status}, ${answer.slice(0, 2000)})`.execute(db);
 }
 
-export function publications(db: Db): { document_id: string; created_at: string; sent_to: string; status: number; answer: string }[] {
-  return db.prepare('SELECT document_id, created_at, sent_to, status, answer FROM federation_publications ORDER BY id DESC LIMIT 50').all() as never;
+export async function publications(db: Db): Promise<{ document_id: string; created_at: string; sent_to: string; status: number; answer: string }[]> {
+  return rows(db, sql<{ document_id: string; created_at: string; sent_to: string; status: number; answer: string }>`SELECT document_id, created_at, sent_to, status, answer FROM federation_publications ORDER BY id DESC LIMIT 50`);
 }
 
 /** Send the signed document to an observatory; the status and its answer. */
@@ -346,7 +346,7 @@ export async function publish(db: Db, classifier: Classifier, to: string, token:
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new FederationError(`--to must be an http(s) URL, not ${url.protocol}`);
   const endpoint = new URL('/api/v1/observatory/documents', url);
-  const document = signedPublication(db, classifier);
+  const document = await signedPublication(db, classifier);
   let response: Response;
   try {
     response = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(document) });
@@ -360,6 +360,6 @@ export async function publish(db: Db, classifier: Classifier, to: string, token:
   } catch {
     answer = { error: textAnswer.slice(0, 500) };
   }
-  recordPublication(db, document, endpoint.origin, response.status, JSON.stringify(answer));
+  await recordPublication(db, document, endpoint.origin, response.status, JSON.stringify(answer));
   return { status: response.status, answer, document };
 }

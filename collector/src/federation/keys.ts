@@ -1,7 +1,7 @@
 // The collector's Ed25519 key pair, made once and kept in its database (meta); the private key never
 // leaves it. A document is signed over its canonical JSON: keys sorted at every level, no spaces.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { getMeta, setMeta, type Db } from '../store/db.ts';
+import { getMeta, sql, transaction, type Db } from '../store/db.ts';
 
 const PRIVATE = 'federation_private_key';
 const PUBLIC = 'federation_public_key';
@@ -16,24 +16,22 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** The key pair, generated on first use (in one transaction: two processes never make two). */
-function keyPair(db: Db): { privateKey: KeyObject; publicPem: string } {
-  const existing = getMeta(db, PRIVATE);
-  if (existing) return { privateKey: createPrivateKey(existing), publicPem: getMeta(db, PUBLIC)! };
-  return db.transaction(() => {
-    const again = getMeta(db, PRIVATE);
-    if (again) return { privateKey: createPrivateKey(again), publicPem: getMeta(db, PUBLIC)! };
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    setMeta(db, PRIVATE, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
-    setMeta(db, PUBLIC, publicPem);
-    return { privateKey, publicPem };
-  }).immediate();
+/** The key pair, generated on first use (once: two processes never make two). */
+async function keyPair(db: Db): Promise<{ privateKey: KeyObject; publicPem: string }> {
+  const existing = await getMeta(db, PRIVATE);
+  if (existing) return { privateKey: createPrivateKey(existing), publicPem: (await getMeta(db, PUBLIC))! };
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  await transaction(db, async (trx) => {
+    // The first writer wins: a process that lost the race reads the winner's key below.
+    await sql`INSERT INTO meta (key, value) VALUES (${PRIVATE}, ${privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()}) ON CONFLICT (key) DO NOTHING`.execute(trx);
+    await sql`INSERT INTO meta (key, value) VALUES (${PUBLIC}, ${publicKey.export({ type: 'spki', format: 'pem' }).toString()}) ON CONFLICT (key) DO NOTHING`.execute(trx);
+  });
+  return { privateKey: createPrivateKey((await getMeta(db, PRIVATE))!), publicPem: (await getMeta(db, PUBLIC))! };
 }
 
 /** The public key (PEM, SPKI) an observatory registers for this collector. */
-export function publicKeyPem(db: Db): string {
-  return keyPair(db).publicPem;
+export async function publicKeyPem(db: Db): Promise<string> {
+  return (await keyPair(db)).publicPem;
 }
 
 /** A public key as an Ed25519 KeyObject, or an Error naming why not. */
@@ -54,8 +52,8 @@ export function keyId(pem: string): string {
   return createHash('sha256').update(der).digest('hex').slice(0, 32);
 }
 
-export function signCanonical(db: Db, value: unknown): string {
-  return sign(null, Buffer.from(canonicalJson(value)), keyPair(db).privateKey).toString('base64');
+export async function signCanonical(db: Db, value: unknown): Promise<string> {
+  return sign(null, Buffer.from(canonicalJson(value)), (await keyPair(db)).privateKey).toString('base64');
 }
 
 /** Whether `signature` (base64) is the key's signature of the value's canonical JSON. */

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { AREAS, describeIssues } from '@tiebreak/shared';
 import { stringify } from 'yaml';
 import type { Table } from '../exports/tables.ts';
-import type { Db } from '../store/db.ts';
+import { first, rows, run, sql, transaction, value, type Db } from '../store/db.ts';
 import { hashToken } from '../store/tokens.ts';
 import { PublicationSchema, type Publication } from './document.ts';
 import { keyId, parsePublicKey, verifyCanonical } from './keys.ts';
@@ -26,7 +26,7 @@ export interface RegisteredAuthority {
 }
 
 /** Register an authority by its public key; the token it publishes with, shown once (stored as a hash). */
-export function registerAuthority(db: Db, input: { name: string; siren?: string | null; publicKey: string }): { id: number; token: string; key_id: string } {
+export async function registerAuthority(db: Db, input: { name: string; siren?: string | null; publicKey: string }): Promise<{ id: number; token: string; key_id: string }> {
   const name = input.name.trim();
   if (!name || name.length > 300) throw new ObservatoryError("the authority's name is 1 to 300 characters");
   const siren = input.siren?.replace(/\s/g, '') || null;
@@ -37,25 +37,29 @@ export function registerAuthority(db: Db, input: { name: string; siren?: string 
   } catch (error) {
     throw new ObservatoryError((error as Error).message);
   }
-  if (db.prepare('SELECT 1 FROM observatory_authorities WHERE key_id = ? AND revoked_at IS NULL').get(id)) throw new ObservatoryError(`this public key (${id}) is already registered`);
   const token = `${AUTHORITY_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-  const row = db
-    .prepare('INSERT INTO observatory_authorities (name, siren, public_key, key_id, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id')
-    .get(name, siren, input.publicKey.trim(), id, hashToken(token), new Date().toISOString()) as { id: number };
+  const row = await transaction(db, async (trx) => {
+    if (await first(trx, sql`SELECT 1 AS found FROM observatory_authorities WHERE key_id = ${id} AND revoked_at IS NULL`)) throw new ObservatoryError(`this public key (${id}) is already registered`);
+    return (await first(
+      trx,
+      sql<{ id: number }>`INSERT INTO observatory_authorities (name, siren, public_key, key_id, token_hash, created_at)
+        VALUES (${name}, ${siren}, ${input.publicKey.trim()}, ${id}, ${hashToken(token)}, ${new Date().toISOString()}) RETURNING id`,
+    ))!;
+  });
   return { id: row.id, token, key_id: id };
 }
 
-export function listAuthorities(db: Db): RegisteredAuthority[] {
-  return db
-    .prepare(
-      `SELECT a.id, a.name, a.siren, a.key_id, a.created_at, a.revoked_at, COUNT(d.id) AS documents, MAX(d.created_at) AS last_created_at
-       FROM observatory_authorities a LEFT JOIN observatory_documents d ON d.authority_id = a.id GROUP BY a.id ORDER BY a.id`,
-    )
-    .all() as RegisteredAuthority[];
+export async function listAuthorities(db: Db): Promise<RegisteredAuthority[]> {
+  return rows(
+    db,
+    sql<RegisteredAuthority>`SELECT a.id, a.name, a.siren, a.key_id, a.created_at, a.revoked_at, COUNT(d.id) AS documents, MAX(d.created_at) AS last_created_at
+       FROM observatory_authorities a LEFT JOIN observatory_documents d ON d.authority_id = a.id
+       GROUP BY a.id, a.name, a.siren, a.key_id, a.created_at, a.revoked_at ORDER BY a.id`,
+  );
 }
 
-export function revokeAuthority(db: Db, id: number): boolean {
-  return db.prepare('UPDATE observatory_authorities SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id).changes > 0;
+export async function revokeAuthority(db: Db, id: number): Promise<boolean> {
+  return (await run(db, sql`UPDATE observatory_authorities SET revoked_at = ${new Date().toISOString()} WHERE id = ${id} AND revoked_at IS NULL`)) > 0;
 }
 
 export type Acceptance = { ok: true; id: number; authority: string } | { ok: false; status: 400 | 401 | 403 | 409; reason: string };
@@ -68,11 +72,12 @@ const CLOCK_SKEW_MS = 10 * 60_000;
  * key, schema, then replay (a document id already received, or not newer than the last accepted).
  * Stored only when every check passes; nothing of a refused document is kept.
  */
-export function acceptDocument(db: Db, token: string | null, body: unknown): Acceptance {
+export async function acceptDocument(db: Db, token: string | null, body: unknown): Promise<Acceptance> {
   if (!token) return { ok: false, status: 401, reason: 'missing credentials: send Authorization: Bearer <authority token>' };
-  const authority = db.prepare('SELECT id, name, public_key, revoked_at FROM observatory_authorities WHERE token_hash = ?').get(hashToken(token)) as
-    | { id: number; name: string; public_key: string; revoked_at: string | null }
-    | undefined;
+  const authority = await first(
+    db,
+    sql<{ id: number; name: string; public_key: string; revoked_at: string | null }>`SELECT id, name, public_key, revoked_at FROM observatory_authorities WHERE token_hash = ${hashToken(token)}`,
+  );
   if (!authority) return { ok: false, status: 401, reason: 'unknown authority token' };
   if (authority.revoked_at) return { ok: false, status: 401, reason: `the registration of ${authority.name} was revoked` };
   if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, status: 400, reason: 'the document must be a JSON object' };
@@ -91,17 +96,21 @@ export function acceptDocument(db: Db, token: string | null, body: unknown): Acc
   // Stored in one spelling, so that dates compare as text too (the latest document of each authority).
   const createdAt = new Date(created).toISOString();
   if (created > Date.now() + CLOCK_SKEW_MS) return { ok: false, status: 400, reason: `created_at ${doc.created_at} is in the future` };
-  return db
-    .transaction((): Acceptance => {
-      if (db.prepare('SELECT 1 FROM observatory_documents WHERE document_id = ?').get(doc.document_id)) return { ok: false, status: 409, reason: `document ${doc.document_id} was already received (replay)` };
-      const last = db.prepare('SELECT MAX(created_at) FROM observatory_documents WHERE authority_id = ?').pluck().get(authority.id) as string | null;
-      if (last && createdAt <= last) return { ok: false, status: 409, reason: `document created at ${doc.created_at}, not after the last one accepted from ${authority.name} (${last}): an old document replayed` };
-      const row = db
-        .prepare('INSERT INTO observatory_documents (authority_id, document_id, created_at, received_at, hosts, body) VALUES (?, ?, ?, ?, ?, ?) RETURNING id')
-        .get(authority.id, doc.document_id, createdAt, new Date().toISOString(), doc.size.hosts, JSON.stringify(body)) as { id: number };
-      return { ok: true, id: row.id, authority: authority.name };
-    })
-    .immediate();
+  return transaction(db, async (trx): Promise<Acceptance> => {
+    // One authority's documents are accepted one at a time (a row lock on PostgreSQL; SQLite's write
+    // transaction serialises already): two copies sent at once cannot both pass the replay check.
+    await sql`UPDATE observatory_authorities SET revoked_at = revoked_at WHERE id = ${authority.id}`.execute(trx);
+    if (await first(trx, sql`SELECT 1 AS found FROM observatory_documents WHERE document_id = ${doc.document_id}`))
+      return { ok: false, status: 409, reason: `document ${doc.document_id} was already received (replay)` };
+    const last = (await value<string | null>(trx, sql`SELECT MAX(created_at) FROM observatory_documents WHERE authority_id = ${authority.id}`)) ?? null;
+    if (last && createdAt <= last) return { ok: false, status: 409, reason: `document created at ${doc.created_at}, not after the last one accepted from ${authority.name} (${last}): an old document replayed` };
+    const row = (await first(
+      trx,
+      sql<{ id: number }>`INSERT INTO observatory_documents (authority_id, document_id, created_at, received_at, hosts, body)
+        VALUES (${authority.id}, ${doc.document_id}, ${createdAt}, ${new Date().toISOString()}, ${doc.size.hosts}, ${JSON.stringify(body)}) RETURNING id`,
+    ))!;
+    return { ok: true, id: row.id, authority: authority.name };
+  });
 }
 
 export interface HistoryRow {
@@ -113,24 +122,22 @@ export interface HistoryRow {
   hosts: number;
 }
 
-export function documentHistory(db: Db, limit = 500): HistoryRow[] {
-  return db
-    .prepare(
-      `SELECT d.id, a.name AS authority, d.document_id, d.created_at, d.received_at, d.hosts FROM observatory_documents d
-       JOIN observatory_authorities a ON a.id = d.authority_id ORDER BY d.id DESC LIMIT ?`,
-    )
-    .all(limit) as HistoryRow[];
+export async function documentHistory(db: Db, limit = 500): Promise<HistoryRow[]> {
+  return rows(
+    db,
+    sql<HistoryRow>`SELECT d.id, a.name AS authority, d.document_id, d.created_at, d.received_at, d.hosts FROM observatory_documents d
+       JOIN observatory_authorities a ON a.id = d.authority_id ORDER BY d.id DESC LIMIT ${limit}`,
+  );
 }
 
 /** Each registered (not revoked) authority's latest accepted document. */
-function latestDocuments(db: Db): { authority: string; doc: Publication }[] {
-  const rows = db
-    .prepare(
-      `SELECT a.name, d.body FROM observatory_documents d JOIN observatory_authorities a ON a.id = d.authority_id
+async function latestDocuments(db: Db): Promise<{ authority: string; doc: Publication }[]> {
+  const latest = await rows(
+    db,
+    sql<{ name: string; body: string }>`SELECT a.name, d.body FROM observatory_documents d JOIN observatory_authorities a ON a.id = d.authority_id
        WHERE a.revoked_at IS NULL AND d.created_at = (SELECT MAX(created_at) FROM observatory_documents WHERE authority_id = a.id) ORDER BY a.id`,
-    )
-    .all() as { name: string; body: string }[];
-  return rows.map((r) => ({ authority: r.name, doc: JSON.parse(r.body) as Publication }));
+  );
+  return latest.map((r) => ({ authority: r.name, doc: JSON.parse(r.body) as Publication }));
 }
 
 /** Size bands by host count: the distributions are given per band. */
@@ -176,8 +183,8 @@ export interface Aggregate {
   proposals: (Publication['proposals'][number] & { authorities: string[] })[];
 }
 
-export function computeAggregate(db: Db, options: { dependencyLimit?: number } = {}): Aggregate {
-  const latest = latestDocuments(db);
+export async function computeAggregate(db: Db, options: { dependencyLimit?: number } = {}): Promise<Aggregate> {
+  const latest = await latestDocuments(db);
   const docs = latest.map((l) => l.doc);
   const scopeOf = (d: Publication, s: Scope) => (s === 'overall' ? d.indicators.overall : d.indicators.areas[s]);
   const indices = SCOPES.map((scope) => ({

@@ -36,21 +36,21 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   const app = new Hono<Env>();
   const { db } = ctx;
 
-  const page = (c: Context<Env>, error?: string, status: 200 | 400 = 200) => {
-    const doc = buildPublication(db, ctx.classifier());
-    const local = readLocalRules(db);
+  const page = async (c: Context<Env>, error?: string, status: 200 | 400 = 200) => {
+    const doc = await buildPublication(db, ctx.classifier());
+    const local = await readLocalRules(db);
     const localProducts = [...new Set([...local.products.map((p) => `${p.vendor_id}/${p.id}`), ...local.assignments.map((a) => `${a.vendor_id}/${a.product_id}`)])].sort();
     return c.html(
       <PublicationPage
         ctx={pageContextOf(c)}
         doc={JSON.stringify(doc, null, 2)}
         counts={{ hosts: doc.size.hosts, vendors: doc.vendors.length, products: doc.products.length, critical: doc.critical.length, days: doc.trajectory.length, proposals: doc.proposals.length }}
-        authority={authority(db)}
-        publicKey={publicKeyPem(db)}
-        excluded={exclusions(db)}
+        authority={await authority(db)}
+        publicKey={await publicKeyPem(db)}
+        excluded={await exclusions(db)}
         localProducts={localProducts}
-        shared={new Set(sharedRules(db))}
-        sent={publications(db)}
+        shared={new Set(await sharedRules(db))}
+        sent={await publications(db)}
         observatory={ctx.observatory}
         error={error}
       />,
@@ -58,11 +58,11 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
     );
   };
   /** A change from the page's forms; a refused one shows the page again with the reason. */
-  const change = (audit: string, action: (form: Record<string, string>, user: string) => void) => async (c: Context<Env>) => {
+  const change = (audit: string, action: (trx: Db, form: Record<string, string>, user: string) => Promise<unknown>) => async (c: Context<Env>) => {
     const form = Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === 'string' ? v : ''])) as Record<string, string>;
     try {
       // Recorded in the audit log in the change's transaction, as the settings pages' changes are.
-      audited(db, httpActor(c, ctx.trustProxy ?? null), () => action(form, actorOf(c)), () => ({
+      await audited(db, httpActor(c, ctx.trustProxy ?? null), (trx: Db) => action(trx, form, actorOf(c)), () => ({
         action: audit === 'federation.rule' ? (form.action === 'unshare' ? 'federation.unshare' : 'federation.share') : audit === 'federation.exclusion' ? (form.action === 'include' ? 'federation.include' : 'federation.exclude') : audit,
         object: form.ref || null,
         details: audit === 'settings.authority' ? `${form.name ?? '–'}, SIREN ${form.siren || '–'}` : null,
@@ -75,23 +75,23 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   };
 
   app.get('/federation', (c) => page(c));
-  app.get('/federation/public-key.pem', (c) => c.body(publicKeyPem(db), 200, { 'Content-Type': 'application/x-pem-file', 'Content-Disposition': 'attachment; filename="tiebreak-collector.pub.pem"' }));
+  app.get('/federation/public-key.pem', async (c) => c.body(await publicKeyPem(db), 200, { 'Content-Type': 'application/x-pem-file', 'Content-Disposition': 'attachment; filename="tiebreak-collector.pub.pem"' }));
   app.post(
     '/federation/authority',
-    change('settings.authority', (form) => setAuthority(db, form.name ?? '', form.siren?.trim() ? form.siren : undefined)),
+    change('settings.authority', (trx, form) => setAuthority(trx, form.name ?? '', form.siren?.trim() ? form.siren : undefined)),
   );
   app.post(
     '/federation/exclusions',
-    change('federation.exclusion', (form, user) => {
-      if (form.action === 'include') include(db, form.ref ?? '');
-      else exclude(db, ctx.classifier(), form.ref ?? '', user);
+    change('federation.exclusion', async (trx, form, user) => {
+      if (form.action === 'include') await include(trx, form.ref ?? '');
+      else await exclude(trx, ctx.classifier(), form.ref ?? '', user);
     }),
   );
   app.post(
     '/federation/shared',
-    change('federation.rule', (form, user) => shareRule(db, form.ref ?? '', user, form.action !== 'unshare')),
+    change('federation.rule', (trx, form, user) => shareRule(trx, form.ref ?? '', user, form.action !== 'unshare')),
   );
-  app.get('/api/v1/federation/preview', (c) => c.json(buildPublication(db, ctx.classifier())));
+  app.get('/api/v1/federation/preview', async (c) => c.json(await buildPublication(db, ctx.classifier())));
 
   // Observatory: everything below answers 404 with the reason on a collector that is not one.
   const notObservatory = (c: Context) => c.json({ error: DICTS.en.observatory.notEnabled }, 404);
@@ -118,21 +118,21 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
     } catch (error) {
       return c.json({ error: `the document is not valid JSON: ${(error as Error).message}` }, 400);
     }
-    const result = acceptDocument(db, token, body);
+    const result = await acceptDocument(db, token, body);
     if (!result.ok) return c.json({ error: result.reason }, result.status, result.status === 401 ? { 'WWW-Authenticate': 'Bearer error="invalid_token"' } : {});
     return c.json({ status: 'accepted', id: result.id, authority: result.authority }, 201);
   });
-  app.get('/api/v1/observatory/aggregate', (c) => c.json(computeAggregate(db)));
-  app.get('/observatory', (c) =>
-    c.html(<ObservatoryPage ctx={pageContextOf(c)} aggregate={computeAggregate(db)} authorities={listAuthorities(db)} history={documentHistory(db, 100)} />),
+  app.get('/api/v1/observatory/aggregate', async (c) => c.json(await computeAggregate(db)));
+  app.get('/observatory', async (c) =>
+    c.html(<ObservatoryPage ctx={pageContextOf(c)} aggregate={await computeAggregate(db)} authorities={await listAuthorities(db)} history={await documentHistory(db, 100)} />),
   );
-  app.get('/observatory/aggregate.csv', (c) =>
-    c.body(toCsv(aggregateTable(computeAggregate(db, { dependencyLimit: 1000 }))), 200, {
+  app.get('/observatory/aggregate.csv', async (c) =>
+    c.body(toCsv(aggregateTable(await computeAggregate(db, { dependencyLimit: 1000 }))), 200, {
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Disposition': `attachment; filename="tiebreak-observatory-${new Date().toISOString().slice(0, 10)}.csv"`,
     }),
   );
-  app.get('/observatory/proposals.yaml', (c) => c.body(proposalsYaml(computeAggregate(db)), 200, { 'Content-Type': 'application/yaml; charset=utf-8', 'Content-Disposition': 'attachment; filename="tiebreak-proposed-rules.yaml"' }));
+  app.get('/observatory/proposals.yaml', async (c) => c.body(proposalsYaml(await computeAggregate(db)), 200, { 'Content-Type': 'application/yaml; charset=utf-8', 'Content-Disposition': 'attachment; filename="tiebreak-proposed-rules.yaml"' }));
   return app;
 }
 
@@ -291,7 +291,7 @@ function StatCells(props: { ctx: PageContext; s: Stats }) {
   );
 }
 
-function ObservatoryPage(props: { ctx: PageContext; aggregate: Aggregate; authorities: ReturnType<typeof listAuthorities>; history: ReturnType<typeof documentHistory> }) {
+function ObservatoryPage(props: { ctx: PageContext; aggregate: Aggregate; authorities: Awaited<ReturnType<typeof listAuthorities>>; history: Awaited<ReturnType<typeof documentHistory>> }) {
   const { ctx, aggregate: a } = props;
   const t = ctx.t.observatory;
   const scopeName = (s: string) => (s === 'overall' ? t.overall : ((ctx.t.areas as Record<string, string>)[s] ?? s));

@@ -1,7 +1,7 @@
 // The authority the collector serves: its name and SIREN (the 9-digit number of the French business
 // register), shown in the assessment report and its exports. Kept in the meta table.
 import { InputError } from '@tiebreak/shared';
-import { getMeta, setMeta, type Db } from './db.ts';
+import { getMeta, setMeta, transaction, type Db } from './db.ts';
 
 export interface Authority {
   name: string | null;
@@ -33,8 +33,8 @@ export function parseSiren(text: string): string {
 /** `217 500 016`, as the register prints it. */
 export const formatSiren = (siren: string) => siren.replace(/^(\d{3})(\d{3})(\d{3})$/, '$1 $2 $3');
 
-export function getAuthority(db: Db): Authority {
-  return { name: getMeta(db, 'authority_name') || null, siren: getMeta(db, 'authority_siren') || null };
+export async function getAuthority(db: Db): Promise<Authority> {
+  return { name: (await getMeta(db, 'authority_name')) || null, siren: (await getMeta(db, 'authority_siren')) || null };
 }
 
 /** The authority's name with its SIREN, for a report's heading; empty when neither is set. */
@@ -47,14 +47,14 @@ export function authorityLabel(a: Authority): string {
  * Set the name, the SIREN or both (an empty value clears it; undefined leaves it); validated first,
  * nothing written when one is wrong. The settings as they are now.
  */
-export function setAuthority(db: Db, change: { name?: string; siren?: string }): Authority {
+export async function setAuthority(db: Db, change: { name?: string; siren?: string }): Promise<Authority> {
   const name = change.name?.replace(/\s+/g, ' ').trim();
   if (name !== undefined && name.length > AUTHORITY_NAME_MAX) throw new InputError(`the authority's name is at most ${AUTHORITY_NAME_MAX} characters`);
   if (name !== undefined && /[\u0000-\u001f\u007f]/.test(name)) throw new InputError("the authority's name cannot hold control characters");
   const siren = change.siren === undefined ? undefined : change.siren.trim() === '' ? '' : parseSiren(change.siren);
-  db.transaction(() => {
-    if (name !== undefined) setMeta(db, 'authority_name', name);
-    if (siren !== undefined) setMeta(db, 'authority_siren', siren);
-  })();
+  await transaction(db, async (trx) => {
+    if (name !== undefined) await setMeta(trx, 'authority_name', name);
+    if (siren !== undefined) await setMeta(trx, 'authority_siren', siren);
+  });
   return getAuthority(db);
 }

@@ -113,3 +113,17 @@ export async function retryOnConflict<T>(db: Db, work: () => Promise<T>, attempt
     }
   }
 }
+
+/**
+ * Runs `work` in one process only, when several collector processes share the database: on
+ * PostgreSQL in a transaction that holds the advisory lock `lock` (pg_try_advisory_xact_lock),
+ * and not at all (undefined) while another process holds it, doing the same job. On SQLite one
+ * process serves a file: the work just runs.
+ */
+export async function onceAcrossProcesses<T>(db: Db, lock: number, work: (trx: Db) => Promise<T>): Promise<T | undefined> {
+  if (engineOf(db) !== 'postgres') return work(db);
+  return db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${lock}) AS locked`.execute(trx);
+    return rows[0]?.locked ? work(trx) : undefined;
+  });
+}
