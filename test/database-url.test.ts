@@ -1,6 +1,7 @@
 // Which database the CLI uses: --db FILE|URL, else TIEBREAK_DATABASE_URL, else the SQLite file of
 // the default; a PostgreSQL URL's password is never printed or logged; backup and restore send a
 // PostgreSQL database to pg_dump and pg_restore.
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newDatabaseLocation } from '../collector/src/store/test-database.ts';
@@ -66,5 +67,28 @@ describe('the database of the command line', () => {
     const fromEnv = await runCli('collector', ['backup', '--to', tempDir()], { env: { TIEBREAK_DATABASE_URL: location } });
     expect(fromEnv.code).toBe(2);
     expect(fromEnv.stderr).toMatch(/pg_dump/);
+  });
+});
+
+describe('copy-to-postgres', () => {
+  it('moves a collector from its SQLite file to PostgreSQL: the collector then serves the same hosts and accounts there', async () => {
+    const file = join(tempDir(), 'tiebreak.db');
+    copyFileSync(new URL('../collector/src/store/fixtures/release-2bd0c93.db', import.meta.url), file);
+    const postgres = await newDatabaseLocation('postgres');
+    const users = async (args: string[]) => JSON.parse((await runCli('collector', ['user', 'list', '--json', ...args])).stdout) as { username: string }[];
+    const copied = await runCli('collector', ['copy-to-postgres', '--db', file, '--to', withPassword(postgres, 'S3cret-never-shown')]);
+    expect(copied.code, copied.stderr).toBe(0);
+    expect(copied.stdout).toMatch(/copied to postgres:\/\/tb:\*\*\*@.*: \d+ rows in \d+ tables \(\d+ hosts\)/);
+    expect(copied.stdout + copied.stderr).not.toContain('S3cret-never-shown');
+    expect(await users(['--db', postgres])).toEqual(await users(['--db', file]));
+    const map = async (db: string) => (JSON.parse((await runCli('collector', ['map', '--db', db])).stdout) as { totals: unknown }).totals;
+    expect(await map(postgres)).toEqual(await map(file));
+    // A second copy into the same database is refused, with the reason; so is a bad target.
+    const again = await runCli('collector', ['copy-to-postgres', '--db', file, '--to', postgres]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/already holds data/);
+    const noTarget = await runCli('collector', ['copy-to-postgres', '--db', file, '--to', file]);
+    expect(noTarget.code).toBe(2);
+    expect(noTarget.stderr).toMatch(/needs --to postgres:\/\//);
   });
 });

@@ -21,7 +21,8 @@ import { formatAgents, formatEnrolmentTokens, formatUsers } from './exports/term
 import type { AgentRow, TokenRow } from './ui/admin-pages.tsx';
 import { authorityLabel, formatSiren, getAuthority, setAuthority } from './store/authority.ts';
 import { audited, cliActor, recordAudit } from './accounts/audit.ts';
-import { BackupError, KNOWN_VERSION, backupDatabase, restoreDatabase } from './store/backup.ts';
+import { BackupError, KNOWN_VERSION, backupDatabase, databaseInUse, restoreDatabase } from './store/backup.ts';
+import { CopyError, copyToPostgres } from './store/copy-to-postgres.ts';
 import { AccountError, ROLES, createUser, ensureFirstAdmin, generatePassword, listUsers, removeUser, setPassword, type Role } from './accounts/users.ts';
 import { ImportError, importReports, listReportFiles, type ImportOutcome } from './protocols/import.ts';
 import { ASSESSMENT_HELP, ASSESSMENT_OPTIONS, runAssessmentCommand } from './assessment/cli.ts';
@@ -76,6 +77,10 @@ Usage:
       receives a dated file. The copy is checked (a tiebreak database, not damaged) before it
       takes its name; it holds password and credential hashes: keep it restricted. A PostgreSQL
       database is saved with pg_dump and put back with pg_restore (backup and restore refuse it).
+  tiebreak-collector copy-to-postgres --to postgres://… [--db FILE]
+      Move a collector from its SQLite file to PostgreSQL: every row of every table copied, in one
+      transaction, into a new empty PostgreSQL database (docs/postgresql.md). Stop the collector
+      first; the file is not changed.
   tiebreak-collector restore --from FILE [--db FILE] [--force]
       Put a backup in place of the database, once checked (a tiebreak database of a version this
       one knows; an older one is upgraded). Refused while a collector has the
@@ -455,6 +460,28 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`backup of ${dbFile} written to ${facts.file}: ${facts.bytes} bytes, database migration ${facts.version}, ${facts.hosts} hosts\n`);
       return 0;
     }
+    case 'copy-to-postgres': {
+      noMoreArguments(args);
+      if (!values.to || !isPostgresUrl(values.to)) throw new UsageError('copy-to-postgres needs --to postgres://… (a new, empty PostgreSQL database)');
+      if (isPostgresUrl(dbFile)) throw new UsageError('copy-to-postgres copies an SQLite file: give it with --db FILE');
+      if (databaseInUse(dbFile)) throw new InputError(`${dbFile} is open in a running collector: stop it first (systemctl stop tiebreak-collector), then copy`);
+      let shown = '';
+      const done = await copyToPostgres(dbFile, values.to, (table, rows) => {
+        if (!process.stderr.isTTY) return;
+        shown = `${table}: ${rows} rows`;
+        process.stderr.write(`\r${shown}\x1b[K`);
+      });
+      if (shown) process.stderr.write('\r\x1b[K');
+      const total = Object.values(done.tables).reduce((a, b) => a + b, 0);
+      process.stdout.write(`${dbFile} copied to ${shownLocation(values.to)}: ${total} rows in ${Object.keys(done.tables).length} tables (${done.tables.hosts ?? 0} hosts), database migration ${done.version}\n`);
+      const copied = await openStore(values.to);
+      try {
+        await recordAudit(copied, { actor: cliActor(), action: 'database.copy', object: dbFile, details: `${total} rows` });
+      } finally {
+        await closeDatabase(copied);
+      }
+      return 0;
+    }
     case 'restore': {
       noMoreArguments(args);
       if (!values.from) throw new UsageError('restore needs --from FILE (a file written by backup)');
@@ -667,4 +694,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-runMain('tiebreak-collector', main, [RulesError, BackupError]);
+runMain('tiebreak-collector', main, [RulesError, BackupError, CopyError]);

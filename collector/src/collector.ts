@@ -16,6 +16,8 @@ import { computeAssessment } from './assessment/compute.ts';
 import { recordSnapshot } from './assessment/history.ts';
 import { DelayedTask } from './delayed-task.ts';
 import { closeDatabase, engineOf, getMeta, isPostgresUrl, openDatabase, type Db } from './store/db.ts';
+
+export { shownLocation } from './store/db.ts';
 import { RULES_META_KEY } from './store/facets.ts';
 import { onceAcrossProcesses } from './store/dialect.ts';
 
@@ -70,19 +72,6 @@ export const JOB_LOCKS = { snapshot: 7_303_002, reclassify: 7_303_003 } as const
 /** How often a collector on PostgreSQL looks for rules changed by another process. */
 export const FOLLOW_RULES_MS = 3_000;
 
-/** A database location as it may be printed or logged: a PostgreSQL URL's password masked. */
-export function shownLocation(location: string): string {
-  if (!isPostgresUrl(location)) return location;
-  try {
-    const url = new URL(location);
-    if (url.password) url.password = '***';
-    if (url.searchParams.has('password')) url.searchParams.set('password', '***');
-    return url.toString();
-  } catch {
-    // Not parsable as a URL: whatever stands between "//user:" and "@" is taken for a password.
-    return location.replace(/^(\w+:\/\/[^:/@]*:)[^@]*@/, '$1***@').replace(/([?&]password=)[^&]*/i, '$1***');
-  }
-}
 
 /** Load rules from the shipped tree then any local trees; invalid rules stop here with the reasons. */
 export function loadClassifier(rulesDirs: string[] = [DEFAULT_RULES_DIR]): Classifier {

@@ -177,6 +177,10 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     return c.json({ status: 'unchanged', host_id: result.host_id, ...directives }, 200);
   });
 
+  // bench/storage.ts only: the same requests answered without being stored, to show the storage's
+  // share of an inventory's cost. Never set on a real collector: it acknowledges and drops.
+  const discardInventories = process.env.TIEBREAK_BENCH_DISCARD_INVENTORIES === '1';
+  if (discardInventories) ctx.log.error('TIEBREAK_BENCH_DISCARD_INVENTORIES=1: inventories are validated then DROPPED (benchmark mode)');
   app.post('/api/v1/inventories', async (c) => {
     const auth = await authenticate(c);
     if ('response' in auth) return auth.response;
@@ -189,6 +193,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     if (parsed.data.host.id !== agent.host_key && (!parsed.data.device || (await isComputerHost(ctx.db, parsed.data.host.id)))) {
       return c.json({ error: 'this agent credential belongs to another host' }, 403);
     }
+    if (discardInventories) return c.json({ status: 'discarded' }, 200);
     const result = await queue.submit(parsed.data);
     await touchAgent(ctx.db, agent.id, parsed.data.agent.version, parseSpoolHeader(c.req.header(SPOOL_HEADER)));
     ctx.log.info({ host_id: result.host_id, agent_id: agent.id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname }, 'inventory ingested');

@@ -3,7 +3,7 @@
 // leaves the target as it was), read from one consistent snapshot of the SQLite file.
 import type Database from 'better-sqlite3';
 import { sql } from 'kysely';
-import { closeDatabase, engineOf, openDatabase, openSqliteFile, transaction, value, values, type Db } from './db.ts';
+import { closeDatabase, engineOf, openDatabase, openSqliteFile, shownLocation, transaction, value, values, type Db } from './db.ts';
 import { inspectDatabase } from './backup.ts';
 
 export class CopyError extends Error {}
@@ -47,8 +47,12 @@ export async function copyToPostgres(file: string, url: string, progress: (table
   const source = openSqliteFile(file);
   let target: Db | undefined;
   try {
-    target = await openDatabase(url);
-    if (engineOf(target) !== 'postgres') throw new CopyError(`${url}: not a PostgreSQL URL (postgres://…)`);
+    try {
+      target = await openDatabase(url);
+    } catch (error) {
+      throw new CopyError(`cannot open the PostgreSQL database ${shownLocation(url)}: ${(error as Error).message}`);
+    }
+    if (engineOf(target) !== 'postgres') throw new CopyError(`${shownLocation(url)}: not a PostgreSQL URL (postgres://…)`);
     version = source.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get() as number;
     const targetVersion = await value<number>(target, sql`SELECT MAX(version) FROM schema_migrations`);
     if (targetVersion !== version) throw new CopyError(`the PostgreSQL database is at migration ${targetVersion}, the SQLite file at ${version}: use the same tiebreak version for both`);

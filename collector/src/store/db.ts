@@ -26,6 +26,20 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
+/** A database location as it may be printed or logged: a PostgreSQL URL's password masked. */
+export function shownLocation(location: string): string {
+  if (!isPostgresUrl(location)) return location;
+  try {
+    const url = new URL(location);
+    if (url.password) url.password = '***';
+    if (url.searchParams.has('password')) url.searchParams.set('password', '***');
+    return url.toString();
+  } catch {
+    // Not parsable as a URL: whatever stands between "//user:" and "@" is taken for a password.
+    return location.replace(/^(\w+:\/\/[^:/@]*:)[^@]*@/, '$1***@').replace(/([?&]password=)[^&]*/i, '$1***');
+  }
+}
+
 export interface OpenOptions {
   migrations?: readonly Migration[];
   /** Connections kept by a PostgreSQL pool (default 10). */
