@@ -49,7 +49,7 @@ describe('the database of the command line', () => {
       await collector.stop();
     }
     // The log names the database, its password masked.
-    expect(collector.output()).toMatch(/"db":"postgres:\/\/tb:\*\*\*@127\.0\.0\.1:\d+\/t_[0-9a-f]+"/);
+    expect(collector.output()).toMatch(/"db":"postgres:\/\/tb:\*\*\*@127\.0\.0\.1:\d+\/[a-z0-9_]+"/);
     expect(collector.output()).not.toContain(secret);
     const bad = await runCli('collector', ['token', 'revoke', 'x', '--db', location]);
     expect(bad.code).toBe(2);
