@@ -3,8 +3,9 @@
 // (GET /api/v1/map latency on generated fleets), classify (throughput and full reclassification),
 // assessment (the dependency assessment of a generated authority); agent-memory (on request: peak
 // memory of a scan by the linux-x64 single executable and the bundle beside FusionInventory Agent's,
-// and the sizes of the files shipped; bench/agent-memory.ts).
-// Usage: pnpm bench [--only scan,ingest,map,classify,assessment,agent-memory] [--fleets 5000,50000] [--requests 55] [--workstations 10000] [--runs 5]
+// and the sizes of the files shipped; bench/agent-memory.ts); storage (on request: issue 16's HTTP
+// ingest and morning storm on SQLite and PostgreSQL, bench/storage.ts, its own options after --).
+// Usage: pnpm bench [--only scan,ingest,map,classify,assessment,agent-memory,storage] [--fleets 5000,50000] [--requests 55] [--workstations 10000] [--runs 5]
 //                   [--postgres postgres://USER@HOST:PORT/postgres] (the collector's databases on that server, one new database a
 //                   section, dropped after; a role that may create databases. The raw inserts stay on SQLite: they are its floor.)
 import { spawnSync } from 'node:child_process';
@@ -30,6 +31,7 @@ import { bundleAgent } from '../scripts/bundle-agent.ts';
 import { fleetSoftware, makeInventory } from '../test/fixtures.ts';
 
 const { values } = parseArgs({
+  allowPositionals: true,
   options: { only: { type: 'string' }, fleets: { type: 'string', default: '5000,50000' }, workstations: { type: 'string' }, requests: { type: 'string' }, runs: { type: 'string' }, postgres: { type: 'string' } },
 });
 const sections = new Set((values.only ?? 'scan,ingest,map,classify,assessment').split(','));
@@ -116,6 +118,14 @@ if (sections.has('scan')) {
     max_peak_mb: round(peaks.at(-1)! / 1024),
     items: (JSON.parse(readFileSync(join(work, 'scan.json'), 'utf8')) as Inventory).software.length,
   });
+}
+
+// --- storage over HTTP on both engines (bench/storage.ts, in processes of its own) -----------------
+if (sections.has('storage')) {
+  const rest = process.argv.indexOf('--');
+  const run = spawnSync(process.execPath, ['--import', 'tsx', new URL('./storage.ts', import.meta.url).pathname, ...(rest < 0 ? [] : process.argv.slice(rest + 1))], { stdio: 'inherit' });
+  if (run.status !== 0) throw new Error(`bench/storage.ts exited ${run.status}`);
+  results.storage = JSON.parse(readFileSync(new URL('./out/storage.json', import.meta.url), 'utf8'));
 }
 
 // --- agent memory beside FusionInventory Agent (bench/agent-memory.ts) ---------------------------

@@ -7,7 +7,8 @@
 // - storm: first inventories of a whole fleet as fast as the agents send, while a DSI reads the
 //   overview, the map, a product drill-down and the host list in a loop; then the counters are
 //   compared with a recount from the installations.
-// Usage: tsx bench/storage.ts [--engines sqlite,postgres] [--hosts 2000] [--storm 20000] [--concurrency 16]
+// - on PostgreSQL with --workers N: the same ingest served by N collector processes (serve --workers).
+// Usage: tsx bench/storage.ts [--engines sqlite,postgres] [--hosts 2000] [--storm 20000] [--concurrency 16] [--workers 2]
 // (also `pnpm bench --only storage`). Writes bench/out/storage.json.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { closeDatabase, openDatabase, rows, sql, type Engine } from '../collecto
 import { startPostgres } from '../test/postgres-server.ts';
 
 const { values: options } = parseArgs({
-  options: { engines: { type: 'string', default: 'sqlite,postgres' }, hosts: { type: 'string', default: '2000' }, storm: { type: 'string', default: '20000' }, concurrency: { type: 'string', default: '16' } },
+  options: { engines: { type: 'string', default: 'sqlite,postgres' }, hosts: { type: 'string', default: '2000' }, storm: { type: 'string', default: '20000' }, concurrency: { type: 'string', default: '16' }, workers: { type: 'string' } },
 });
 const ROOT = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'tiebreak-bench-storage-'));
@@ -45,9 +46,9 @@ function cli(db: string, args: string[], input?: string): string {
   return out.stdout;
 }
 
-async function serve(db: string, env: Record<string, string> = {}) {
+async function serve(db: string, env: Record<string, string> = {}, extra: string[] = []) {
   const port = await freePort();
-  const child = spawn(process.execPath, [bundle, 'serve', '--db', db, '--port', String(port), '--host', '127.0.0.1'], {
+  const child = spawn(process.execPath, [bundle, 'serve', '--db', db, '--port', String(port), '--host', '127.0.0.1', ...extra], {
     env: { ...process.env, TIEBREAK_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -141,6 +142,19 @@ for (const engine of options.engines!.split(',') as Engine[]) {
     rescans: { ...rescan, share_of_not_stored: Math.round((rescan.per_s / unstored.per_s) * 100) / 100 },
   };
   console.log(engine, JSON.stringify(results[`ingest_${engine}`]));
+
+  // The same ingest served by several processes (PostgreSQL only).
+  if (engine === 'postgres' && options.workers) {
+    const workersDb = await newDatabase(engine, `workers_${engine}`);
+    const workers = await serve(workersDb, {}, ['--workers', options.workers]);
+    const workerCredentials = await enrolled(workersDb, workers.url, 0, hosts);
+    const firstByWorkers = (await load(['send', workers.url, workerCredentials, '0', String(hosts), 'first', String(concurrency)])) as { per_s: number };
+    const rescanByWorkers = (await load(['send', workers.url, workerCredentials, '0', String(hosts), 'rescan', String(concurrency)])) as { per_s: number };
+    await workers.stop();
+    if ((await hostCount(workersDb)) !== hosts) throw new Error(`${engine} with ${options.workers} workers: hosts stored differ from ${hosts} acknowledged`);
+    results[`ingest_${engine}_${options.workers}_workers`] = { hosts, concurrency, workers: Number(options.workers), first_inventories: firstByWorkers, rescans: rescanByWorkers };
+    console.log(engine, `${options.workers} workers`, JSON.stringify(results[`ingest_${engine}_${options.workers}_workers`]));
+  }
 
   // Storm: a whole fleet's first inventories while a DSI reads.
   const storm = Number(options.storm);

@@ -139,6 +139,11 @@ export function openSqliteFile(file: string, migrations: readonly Migration[] = 
   db.pragma('cache_size = -131072'); // 128 MiB
   db.pragma('mmap_size = 1073741824'); // 1 GiB of the file mapped for reads
   db.pragma('temp_store = MEMORY');
+  // A checkpoint every ~40 MB of journal instead of every 4 MB: first inventories write many
+  // pages, and the checkpoint ran inside one commit in three (about 15 % more inventories a second,
+  // measured); the journal file is cut back to 64 MB after each.
+  db.pragma('wal_autocheckpoint = 10000');
+  db.pragma('journal_size_limit = 67108864');
   migrateSqlite(db, migrations);
   return db;
 }
