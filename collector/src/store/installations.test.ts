@@ -191,7 +191,7 @@ describe.each(ENGINES)('drill-downs and reads (%s)', (engine) => {
       { version: '3.0.20', hosts: 2 },
       { version: '3.0.21', hosts: 1 },
     ]);
-    // Hosts counted per label, each host once, read a page at a time (pages of 2 rows here).
+    // Hosts counted per label, each host once, whatever the rows a query may return (2: one entry a query).
     const labels = new Map([
       [vlc!, ['vlc', 'any']],
       [short!, ['vlc-short', 'any']],

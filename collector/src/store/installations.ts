@@ -205,35 +205,31 @@ const HOST_COUNT_PAGE = 50_000;
 /**
  * Exact host counts of groups of catalogue entries: for each label, the hosts that have at least one
  * of its entries, each host counted once. Reads the hosts of the labelled entries from the
- * installations' index, a page at a time (keyset pagination on the index's order).
+ * installations' index, entries grouped so that a query returns about `pageSize` rows (from the
+ * entries' installation counters; an entry with more is read alone).
  */
 export async function hostCounts(db: Db, labelsOf: ReadonlyMap<number, readonly string[]>, pageSize = HOST_COUNT_PAGE): Promise<Map<string, number>> {
   const maxHost = ((await value<number>(db, sql`SELECT COALESCE(MAX(id), 0) FROM hosts`)) ?? 0) + 1;
   const bitmaps = new Map<string, Uint8Array>();
   for (const labels of labelsOf.values()) for (const label of labels) if (!bitmaps.has(label)) bitmaps.set(label, new Uint8Array(Math.ceil(maxHost / 8)));
-  const labelled = [...labelsOf].filter(([, labels]) => labels.length).map(([id]) => id).sort((a, b) => a - b);
-  for (const ids of chunks(labelled)) {
-    let after: { catalogue_id: number; version: string; host_id: number } | undefined;
-    for (;;) {
-      const from = after ? sql`AND (catalogue_id, version, host_id) > (${after.catalogue_id}, ${after.version}, ${after.host_id})` : sql``;
-      const page = await rows<{ catalogue_id: number; version: string; host_id: number }>(
-        db,
-        sql`SELECT catalogue_id, version, host_id FROM installations WHERE catalogue_id IN (${sql.join(ids)}) ${from}
-          ORDER BY catalogue_id, version, host_id LIMIT ${pageSize}`,
-      );
-      let targets: Uint8Array[] = [];
-      let entry: number | undefined;
-      for (const row of page) {
-        if (row.catalogue_id !== entry) {
-          entry = row.catalogue_id;
-          targets = labelsOf.get(entry)!.map((label) => bitmaps.get(label)!);
-        }
-        for (const bits of targets) bits[row.host_id >> 3]! |= 1 << (row.host_id & 7);
-      }
-      if (page.length < pageSize) break;
-      after = page[page.length - 1];
-    }
+  const installs = new Map((await rows<{ id: number; installs: number }>(db, sql`SELECT id, installs FROM catalogue WHERE installs > 0`)).map((r) => [r.id, r.installs]));
+  const labelled = [...labelsOf].filter(([id, labels]) => labels.length && installs.has(id)).map(([id]) => id).sort((a, b) => a - b);
+  let group: number[] = [];
+  let expected = 0;
+  const read = async () => {
+    if (!group.length) return;
+    const found = await rows<{ catalogue_id: number; host_id: number }>(db, sql`SELECT catalogue_id, host_id FROM installations WHERE catalogue_id IN (${sql.join(group)})`);
+    for (const row of found) for (const label of labelsOf.get(row.catalogue_id)!) bitmaps.get(label)![row.host_id >> 3]! |= 1 << (row.host_id & 7);
+    group = [];
+    expected = 0;
+  };
+  for (const id of labelled) {
+    const n = installs.get(id)!;
+    if (group.length && (expected + n > pageSize || group.length >= ROWS_PER_STATEMENT)) await read();
+    group.push(id);
+    expected += n;
   }
+  await read();
   const counts = new Map<string, number>();
   for (const [label, bits] of bitmaps) {
     let n = 0;
