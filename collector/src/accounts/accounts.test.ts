@@ -81,6 +81,20 @@ describe.each(ENGINES)('%s', (engine) => {
   });
 
   // SQLite has one writer at a time (and two handles in one process would wait on each other's lock, synchronously).
+  it.runIf(engine === 'postgres')('keeps one admin when two processes remove the last two admins at the same moment', async () => {
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = [`admin-a${round}`, `admin-b${round}`];
+      await createUser(db, a, 'admin', PASSWORD);
+      await createUser(db, b, 'admin', PASSWORD);
+      // Every other admin of the database steps down first: a and b are the last two.
+      for (const user of await listUsers(db)) if (user.role === 'admin' && user.username !== a && user.username !== b) await setRole(db, user.username, 'viewer');
+      const outcomes = await Promise.allSettled([removeUser(db, a), round % 2 ? setRole(other, b, 'viewer') : removeUser(other, b)]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(String((outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason)).toMatch(/the last admin/);
+      expect((await listUsers(db)).filter((u) => u.role === 'admin')).toHaveLength(1);
+    }
+  });
+
   it.runIf(engine === 'postgres')('creates an account once when two processes add it at the same moment', async () => {
     const made = await Promise.allSettled([createUser(db, 'twice', 'viewer', PASSWORD), createUser(other, 'twice', 'viewer', PASSWORD)]);
     expect(made.filter((m) => m.status === 'fulfilled')).toHaveLength(1);

@@ -2,7 +2,8 @@
 // (read only), sessions held in an HttpOnly cookie whose hash only is stored.
 import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { BusyError, Limiter } from '../http/limiter.ts';
-import { first, rows, run, sql, transaction, value, type Db } from '../store/db.ts';
+import { first, rows, run, sql, transaction, value, values, type Db } from '../store/db.ts';
+import { lockRowsInOrder } from '../store/dialect.ts';
 
 export { BusyError };
 
@@ -105,8 +106,13 @@ export async function userCount(db: Db): Promise<number> {
   return (await value<number>(db, sql`SELECT COUNT(*) FROM users`))!;
 }
 
-async function adminsBesides(db: Db, id: number): Promise<number> {
-  return (await value<number>(db, sql`SELECT COUNT(*) FROM users WHERE role = 'admin' AND id != ${id}`))!;
+/**
+ * The admins other than `id`, counted once their rows are locked: two processes removing the last
+ * two admins at the same instant then take turns, and the second finds no other admin left.
+ */
+async function adminsBesides(trx: Db, id: number): Promise<number> {
+  await lockRowsInOrder(trx, 'users', await values<number>(trx, sql`SELECT id FROM users WHERE role = 'admin'`));
+  return (await value<number>(trx, sql`SELECT COUNT(*) FROM users WHERE role = 'admin' AND id != ${id}`))!;
 }
 
 export async function userByName(db: Db, username: string): Promise<User | undefined> {
