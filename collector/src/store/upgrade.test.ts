@@ -3,7 +3,9 @@
 //   enrolment token);
 // - fixtures/release-2bd0c93.db, by the code before migration 17 (installations as one JSON row per
 //   host, host sets and their queue, one host still queued; see make-release-2bd0c93.ts), with the
-//   map that code showed in release-2bd0c93.json.
+//   map that code showed in release-2bd0c93.json;
+// - fixtures/release-fe7fb5f.db, by the last release before the store moved to Kysely (migration
+//   21; see make-release-fe7fb5f.ts), upgraded on SQLite and moved to PostgreSQL.
 // SQLite only by nature: these are SQLite files of earlier releases.
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,9 @@ import { computeMap, type DependencyMap } from '../map/map.ts';
 import { productHosts, productVersions } from '../ui/queries.ts';
 import { closeDatabase, openDatabase, rows, sql, sqliteHandle, value, values, type Db } from './db.ts';
 import { listTokens } from './tokens.ts';
+import { copyToPostgres } from './copy-to-postgres.ts';
+import { newPostgresDatabase } from './test-database.ts';
+import { getAuthority } from './authority.ts';
 
 const copyOf = (fixture: string) => {
   const file = join(mkdtempSync(join(tmpdir(), 'tiebreak-upgrade-')), 'tiebreak.db');
@@ -148,6 +153,66 @@ describe('upgrade from earlier releases', () => {
       expect(await value(db, sql`SELECT hostname FROM hosts WHERE id = ${rescan.host_id}`)).toBe('PC-1');
       expect(await value(db, sql`SELECT COUNT(*) FROM hosts`)).toBe(8);
       await expectDerivedConsistent(db);
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it('keeps every row of release fe7fb5f (migration 21) on SQLite, and on PostgreSQL once copied there, and shows the same map on both', async () => {
+    const file = copyOf('release-fe7fb5f.db');
+    const before = contents(file);
+    const audit = (f: string) => {
+      const db = new Database(f, { readonly: true });
+      try {
+        return db.prepare('SELECT * FROM audit_log ORDER BY id').all();
+      } finally {
+        db.close();
+      }
+    };
+    const auditBefore = audit(file);
+    expect(before.rows.hosts).toHaveLength(8);
+    expect(auditBefore).toHaveLength(1);
+    const shown = JSON.parse(readFileSync(new URL('./fixtures/release-fe7fb5f.json', import.meta.url), 'utf8')) as Record<'map' | 'map_high', Omit<DependencyMap, 'generated_at'>>;
+    const without = ({ generated_at: _, rules: __, ...map }: DependencyMap) => map;
+    const { rules: _rules, ...map } = shown.map;
+    const { rules: _rulesHigh, ...mapHigh } = shown.map_high;
+
+    const db = await openDatabase(file);
+    try {
+      expect(await values(db, sql`SELECT version FROM schema_migrations WHERE version > 21`)).toEqual([22, 23]);
+      const after = contents(file);
+      expect(Object.keys(after.rows)).toEqual(Object.keys(before.rows));
+      for (const [table, rows] of Object.entries(before.rows)) expect(after.rows[table], table).toEqual(rows);
+      expect(after.catalogue).toEqual(before.catalogue);
+      expect(after.installations).toEqual(before.installations);
+      expect(audit(file)).toEqual(auditBefore);
+      expectSoundFile(db);
+      await expectDerivedConsistent(db);
+      const classifier = await classifierWithLocalRules(loadRules(), db);
+      expect(without(await computeMap(db, classifier))).toEqual(map);
+      expect(without(await computeMap(db, classifier, { confidence: 'high' }))).toEqual(mapHigh);
+    } finally {
+      await closeDatabase(db);
+    }
+
+    // Moved to PostgreSQL: the same rows, the same map, the same accounts and settings.
+    const url = await newPostgresDatabase('upgrade');
+    await copyToPostgres(copyOf('release-fe7fb5f.db'), url);
+    const collector = await createCollector({ dbFile: url, log: pino({ level: 'silent' }) });
+    try {
+      const pg = collector.db;
+      for (const [table, rows] of Object.entries(before.rows)) expect(await value(pg, sql`SELECT COUNT(*) FROM ${sql.table(table)}`), table).toBe(rows.length);
+      expect(await rows(pg, sql`SELECT host_id, catalogue_id, version, scope, arch FROM installations ORDER BY host_id, catalogue_id, version, scope, arch`)).toEqual(before.installations);
+      await expectDerivedConsistent(pg);
+      const classifier = await classifierWithLocalRules(loadRules(), pg);
+      expect(without(await computeMap(pg, classifier))).toEqual(map);
+      expect(without(await computeMap(pg, classifier, { confidence: 'high' }))).toEqual(mapHigh);
+      expect(await authenticate(pg, 'dsi', 'a long enough password')).toBeTruthy();
+      expect((await listApiTokens(pg)).map((t) => [t.name, t.role])).toEqual([['bi-tool', 'viewer']]);
+      expect((await listTokens(pg)).map((t) => t.name)).toEqual(['fleet']);
+      expect((await spendLines(pg)).map((l) => l.amount_cents).sort()).toEqual([1_200_000, 50_000]);
+      expect((await history(pg)).days).toHaveLength(1);
+      expect((await getAuthority(pg)).name).toBe('Commune de Fixture');
     } finally {
       await collector.close();
     }
