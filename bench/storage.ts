@@ -12,12 +12,12 @@
 // (also `pnpm bench --only storage`). Writes bench/out/storage.json.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildCollector, COLLECTOR_BUNDLE_NAME } from '../scripts/build-collector.ts';
 import { closeDatabase, openDatabase, rows, sql, type Engine } from '../collector/src/store/db.ts';
+import { freePort } from '../test/free-port.ts';
 import { startPostgres } from '../test/postgres-server.ts';
 
 const { values: options } = parseArgs({
@@ -31,14 +31,6 @@ const results: Record<string, unknown> = {
   machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   date: new Date().toISOString(),
 };
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 function cli(db: string, args: string[], input?: string): string {
   const out = spawnSync(process.execPath, [bundle, ...args, '--db', db], { input, encoding: 'utf8' });
