@@ -1,16 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers: `unit` (in-process and loopback tests, `pnpm test`) and `e2e` (tests that build
-// packages and executables, run wine, install as root or drive Chromium, `pnpm test:e2e`).
-// `pnpm test:all` runs both, as CI does.
-const E2E = [
-  'test/linux-packages.test.ts',
-  'test/collector-packages.test.ts',
-  'test/msi.test.ts',
-  'test/single-executables.test.ts',
-  'test/web-ui.test.ts',
-  'test/**/*-browser.test.ts',
-];
+// Two tiers. `unit` (`pnpm test`): the tests beside the code, in-process (routes through
+// `app.request()`, the store on SQLite and PostgreSQL, parsers on captured outputs) or with a single
+// short-lived process. `e2e` (`pnpm test:e2e`): `test/`, which runs the collector and the agent as
+// processes over loopback, builds packages and executables, runs wine, installs as root or drives
+// Chromium. `pnpm test:all` runs both, as CI does.
+const IN_PROCESS_UNDER_TEST = ['test/fuzz.test.ts'];
 
 export default defineConfig({
   test: {
@@ -24,11 +19,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{agent,collector,shared}/src/**/*.test.{ts,tsx}', 'test/**/*.test.ts', 'rules/**/*.test.ts'],
-          exclude: ['**/node_modules/**', ...E2E],
+          include: ['{agent,collector,shared}/src/**/*.test.{ts,tsx}', 'rules/**/*.test.ts', ...IN_PROCESS_UNDER_TEST],
+          exclude: ['**/node_modules/**'],
         },
       },
-      { extends: true, test: { name: 'e2e', include: E2E } },
+      { extends: true, test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: ['**/node_modules/**', ...IN_PROCESS_UNDER_TEST] } },
     ],
   },
 });
