@@ -253,10 +253,17 @@ function deviceInventory(report: PeerReport, content: Content, role: DeviceRole,
   const deviceFirmware = list(content.firmwares).find((f) => text(f.type, 32)?.toLowerCase() === 'device') ?? list(content.firmwares)[0] ?? {};
   const serial = firmware(field('serial'));
   const hostname = field('name') ?? report.deviceid.replace(/-\d{4}(-\d{2}){5}$/, '');
-  const components = list(content.network_components ?? content.components)
-    .map((c) => ({ manufacturer, model: firmware(c.model) ?? firmware(c.name) }))
-    .filter((c) => c.model && c.model !== model)
-    .slice(0, LIMITS.listItems);
+  // Ports, slots, sensors, fans and cables are parts of the device, not products of their own; a
+  // model reported many times (a controller's access points) is one component.
+  const components = [
+    ...new Map(
+      list(content.network_components ?? content.components)
+        .filter((c) => !/^(port|container|sensor|fan|other)$/i.test(text(c.type, 32) ?? ''))
+        .map((c) => ({ manufacturer, model: firmware(c.model) ?? firmware(c.name) }))
+        .filter((c) => c.model && c.model !== model)
+        .map((c) => [c.model, c] as const),
+    ).values(),
+  ].slice(0, LIMITS.listItems);
   const version = field('firmware') ?? text(deviceFirmware.version);
   const inventory = {
     schema_version: 1,
