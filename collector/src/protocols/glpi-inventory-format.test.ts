@@ -17,7 +17,7 @@ import { first, rows, sql, value, values, type Db } from '../store/db.ts';
 import { closeDatabase, ENGINES, testDatabase } from '../store/test-database.ts';
 import { LARGE_FILES, LARGE_PACKAGES, largeInventories, serialise } from './fixtures/glpi-format/generate-large.ts';
 import { decodeReportFile } from './import.ts';
-import { PeerReportError } from './peer-inventory.ts';
+import { parseAgentVersion, PeerReportError } from './peer-inventory.ts';
 
 const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
 export const GLPI_FORMAT_FIXTURES = new URL('./fixtures/glpi-format/', import.meta.url).pathname;
@@ -193,6 +193,17 @@ describe('GLPI-format inventories', () => {
     expect(device.device).toEqual({ role: 'network' });
     expect(device.hardware.system).toMatchObject({ manufacturer: 'Huawei', model: 'S5735-L24P4S-A1' });
     expect(device.os).toMatchObject({ version: 'V200R022C00SPC500' });
+    // Its "versionclient" is a bare module version ("5.1"): not an agent's name.
+    expect(device.agent).toEqual({ name: 'GLPI-Agent', version: 'unknown' });
+  });
+
+  it('reads the agent and its version from "versionclient"', () => {
+    expect(parseAgentVersion('GLPI-Agent_v1.11')).toEqual({ name: 'GLPI-Agent', version: '1.11' });
+    expect(parseAgentVersion('GLPI-Android-Agent_v2.6.1')).toEqual({ name: 'GLPI-Android-Agent', version: '2.6.1' });
+    expect(parseAgentVersion('SCCM-v2.4.1')).toEqual({ name: 'SCCM', version: '2.4.1' });
+    expect(parseAgentVersion('4.1')).toBeNull();
+    expect(parseAgentVersion('v2.5')).toBeNull();
+    expect(fixture('phone.json').agent).toEqual({ name: 'GLPI-Android-Agent', version: '2.6.1' });
   });
 
   it('the large fixtures are the output of generate-large.ts', () => {

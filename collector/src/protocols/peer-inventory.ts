@@ -88,11 +88,14 @@ function osFamily(...hints: (string | null)[]): Os['family'] {
   return 'other';
 }
 
-/** "FusionInventory-Agent_v2.6-3" or "OCS-NG_unified_unix_agent_v2.10.0" as name and version. */
+/**
+ * "FusionInventory-Agent_v2.6-3", "OCS-NG_unified_unix_agent_v2.10.0" or "SCCM-v2.4.1" as name and
+ * version. A bare version ("4.1", a network inventory module's) names no agent: null.
+ */
 export function parseAgentVersion(value: string | null | undefined): { name: string; version: string } | null {
   const v = clean(value, 64);
-  if (!v) return null;
-  const match = /^(.*?)[_ ]v?(\d[\w.+~-]*)$/.exec(v);
+  if (!v || /^v?\d[\w.+~-]*$/.test(v)) return null;
+  const match = /^(.*?)(?:[_ ]v?|-v)(\d[\w.+~-]*)$/.exec(v);
   return match ? { name: match[1]!.slice(0, 64), version: match[2]!.slice(0, 64) } : { name: v, version: 'unknown' };
 }
 
