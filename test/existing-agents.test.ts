@@ -76,8 +76,9 @@ const glpiAgentHeaders = (compression: 'zlib' | 'gzip' | 'none', auth?: string):
 const compress = (body: string, compression: 'zlib' | 'gzip' | 'none') => (compression === 'zlib' ? deflateSync(body) : compression === 'gzip' ? gzipSync(body) : body);
 /** JSON as Perl's JSON->new->indent->space_after writes it: three spaces, "key": value. */
 const perlJson = (value: unknown) => `${JSON.stringify(value, null, 3)}\n`;
-const EXAMPLES = join(FIXTURES, 'glpi-inventory-format');
-const example = (name: string) => readFileSync(join(EXAMPLES, name), 'utf8');
+// GLPI-format inventories written for the project (see that folder's README).
+const GLPI_FORMAT = join(FIXTURES, 'glpi-format');
+const glpiFormat = (name: string) => readFileSync(join(GLPI_FORMAT, name), 'utf8');
 
 /** A collector of its own with an enrolment token, started before the tests of a describe block. */
 function collectorWithToken(engine: Engine, tokenName: string) {
@@ -96,7 +97,7 @@ describe.each(ENGINES)('GLPI Agent 1.x over HTTP, full and partial inventories, 
   const ctx = collectorWithToken(engine, 'glpi-agent');
 
   it('challenges GLPI Agent with a named realm and the OCS agent with the empty realm it expects', async () => {
-    const prolog = '<?xml version="1.0" encoding="UTF-8" ?>\n<REQUEST>\n  <DEVICEID>glpixps-2018-07-09-09-07-13</DEVICEID>\n  <QUERY>PROLOG</QUERY>\n</REQUEST>\n';
+    const prolog = '<?xml version="1.0" encoding="UTF-8" ?>\n<REQUEST>\n  <DEVICEID>pc-compta-12-2026-09-14-08-30-12</DEVICEID>\n  <QUERY>PROLOG</QUERY>\n</REQUEST>\n';
     const glpiAgent = await post(`${ctx.collector.url}/glpi`, deflateSync(prolog), glpiAgentHeaders('zlib'));
     expect(glpiAgent.status).toBe(401);
     // GLPI Agent's client submits its credentials only when this matches /^Basic realm="(.*)"/ with a realm.
@@ -109,7 +110,7 @@ describe.each(ENGINES)('GLPI Agent 1.x over HTTP, full and partial inventories, 
     const auth = basic(ctx.token);
     // 1. The legacy PROLOG, sent with its GLPI-Agent-ID: answered with a JSON contact, which the
     //    OCS client finds by sniffing (zlib, as the request was).
-    const prolog = '<?xml version="1.0" encoding="UTF-8" ?>\n<REQUEST>\n  <DEVICEID>glpixps-2018-07-09-09-07-13</DEVICEID>\n  <QUERY>PROLOG</QUERY>\n</REQUEST>\n';
+    const prolog = '<?xml version="1.0" encoding="UTF-8" ?>\n<REQUEST>\n  <DEVICEID>pc-compta-12-2026-09-14-08-30-12</DEVICEID>\n  <QUERY>PROLOG</QUERY>\n</REQUEST>\n';
     const first = await post(`${ctx.collector.url}/glpi`, deflateSync(prolog), glpiAgentHeaders('zlib', auth));
     expect(first.status).toBe(200);
     expect(first.bytes.subarray(0, 2)).toEqual(Buffer.from([0x78, 0x9c]));
@@ -117,7 +118,7 @@ describe.each(ENGINES)('GLPI Agent 1.x over HTTP, full and partial inventories, 
 
     // 2. The contact, in each compression: the answer is typed as GLPI::Agent::HTTP::Client::GLPI
     //    reads it (application/x-compress-zlib, -gzip or json) and has what its scheduling uses.
-    const contact = perlJson({ action: 'contact', deviceid: 'glpixps-2018-07-09-09-07-13', name: 'GLPI-Agent', version: '1.12', 'installed-tasks': ['inventory', 'netdiscovery', 'netinventory'], 'enabled-tasks': ['inventory'], 'httpd-port': 62354 });
+    const contact = perlJson({ action: 'contact', deviceid: 'pc-compta-12-2026-09-14-08-30-12', name: 'GLPI-Agent', version: '1.12', 'installed-tasks': ['inventory', 'netdiscovery', 'netinventory'], 'enabled-tasks': ['inventory'], 'httpd-port': 62354 });
     for (const compression of ['zlib', 'gzip', 'none'] as const) {
       const answer = await post(`${ctx.collector.url}/glpi`, compress(contact, compression), glpiAgentHeaders(compression, auth));
       expect(answer.status, compression).toBe(200);
@@ -132,47 +133,52 @@ describe.each(ENGINES)('GLPI Agent 1.x over HTTP, full and partial inventories, 
 
     // 3. The full inventory then its partial inventories, as the agent compresses them.
     const sequence: [string, 'zlib' | 'gzip' | 'none'][] = [
-      ['computer_1.json', 'zlib'],
-      ['computer_1_partial_cpu.json', 'zlib'],
-      ['computer_1_partial_memory.json', 'gzip'],
-      ['computer_1_partial_volumes.json', 'none'],
+      ['workstation-full.json', 'zlib'],
+      ['workstation-partial-1-cpus.json', 'zlib'],
+      ['workstation-partial-2-memories.json', 'gzip'],
+      ['workstation-partial-3-volumes.json', 'none'],
     ];
     for (const [name, compression] of sequence) {
-      const answer = await post(`${ctx.collector.url}/glpi`, compress(example(name), compression), glpiAgentHeaders(compression, auth));
+      const answer = await post(`${ctx.collector.url}/glpi`, compress(glpiFormat(name), compression), glpiAgentHeaders(compression, auth));
       expect(answer.status, name).toBe(200);
       expect(answer.headers.get('content-type'), name).toBe(glpiAgentHeaders(compression)['content-type']);
     }
     const hosts = async () => (await hostsOf(ctx.dbFile)).map((h) => [h.hostname, h.software_count, h.software_rows]);
-    expect(await hosts()).toEqual([['glpixps', 6, 6]]);
-    const softs = await post(`${ctx.collector.url}/glpi`, deflateSync(example('computer_1_partial_softs.json')), glpiAgentHeaders('zlib', auth));
+    expect(await hosts()).toEqual([['pc-compta-12', 8, 8]]);
+    const softs = await post(`${ctx.collector.url}/glpi`, deflateSync(glpiFormat('workstation-partial-4-softwares.json')), glpiAgentHeaders('zlib', auth));
     expect(softs.status).toBe(200);
-    expect(await hosts()).toEqual([['glpixps', 6, 6]]);
+    expect(await hosts()).toEqual([['pc-compta-12', 8, 8]]);
     expect(await reading(ctx.dbFile, (db) => values(db, sql`SELECT partial FROM inventory_receipts ORDER BY received_at, partial`))).toEqual([0, 1, 1, 1, 1]);
   });
 
   it('takes network inventories of a printer and a switch as hosts of their role, and imports the same files alike', async () => {
     const auth = basic(ctx.token);
-    for (const name of ['printer_1.json', 'networkequipment_3.excerpt.json']) {
-      const answer = await post(`${ctx.collector.url}/glpi`, deflateSync(example(name)), glpiAgentHeaders('zlib', auth));
+    for (const name of ['printer.json', 'switch.json']) {
+      const answer = await post(`${ctx.collector.url}/glpi`, deflateSync(glpiFormat(name)), glpiAgentHeaders('zlib', auth));
       expect(answer.status, name).toBe(200);
     }
     const map = (await (await ctx.collector.get('/api/v1/map')).json()) as DependencyMap;
     expect(map.hosts_by_role).toEqual(expect.arrayContaining([{ role: 'printer', hosts: 1 }, { role: 'network', hosts: 1 }]));
     const list = await (await ctx.collector.get('/hosts?role=printer')).text();
-    expect(list).toContain('NPIF2BE10');
-    expect(list).not.toContain('glpixps');
+    expect(list).toContain('IMP-ACCUEIL-01');
+    expect(list).not.toContain('pc-compta-12');
 
     const importDb = await newDatabaseLocation(engine, join(ctx.dir, 'import.db'));
-    const reports = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json') && f !== 'inventory.schema.json').sort();
-    const imported = await runCli('collector', ['import', ...reports.map((f) => join(EXAMPLES, f)), '--db', importDb, '--json']);
+    // Every report of the folder, in name order: each sequence in its order.
+    const reports = readdirSync(GLPI_FORMAT).filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json')).sort();
+    const imported = await runCli('collector', ['import', ...reports.map((f) => join(GLPI_FORMAT, f)), '--db', importDb, '--json']);
     expect(imported.code, imported.stdout + imported.stderr).toBe(0);
     // A partial inventory that changes nothing tiebreak keeps of the host is counted unchanged.
-    expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 7, unchanged: 1, rejected: 0 });
-    expect(await reading(importDb, (db) => rows(db, sql`SELECT hostname, role, software_count FROM hosts ORDER BY hostname`))).toEqual([
-      { hostname: 'HP-2530-48G', role: 'network', software_count: 0 },
-      { hostname: 'Mi9TPro-TéléphoneM', role: 'phone', software_count: 3 },
-      { hostname: 'NPIF2BE10', role: 'printer', software_count: 0 },
-      { hostname: 'glpixps', role: 'workstation', software_count: 6 },
+    expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 10, unchanged: 2, rejected: 0 });
+    const hosts = await reading(importDb, (db) => rows<{ hostname: string; role: string; software_count: number }>(db, sql`SELECT hostname, role, software_count FROM hosts`));
+    expect(hosts.sort((a, b) => a.hostname.localeCompare(b.hostname))).toEqual([
+      { hostname: 'BAIE-STOCKAGE-01', role: 'storage', software_count: 0 },
+      { hostname: 'IMP-ACCUEIL-01', role: 'printer', software_count: 0 },
+      { hostname: 'pc-compta-12', role: 'workstation', software_count: 8 },
+      { hostname: 'srv-applis-01', role: 'server', software_count: 1195 },
+      { hostname: 'SW-ECOLE-JAURES', role: 'network', software_count: 0 },
+      { hostname: 'SW-HDV-RDC-01', role: 'network', software_count: 0 },
+      { hostname: 'TEL-PM-04', role: 'phone', software_count: 4 },
     ]);
   });
 });

@@ -34,9 +34,10 @@ export function decodeGlpiJson(json: string): PeerReport {
   const deviceid = typeof m.deviceid === 'string' ? m.deviceid.trim() : '';
   if (!deviceid || deviceid.length > 256) throw new PeerReportError('the message has no "deviceid" (or one longer than 256 characters)');
   const content = m.content && typeof m.content === 'object' && !Array.isArray(m.content) ? (m.content as Content) : null;
-  // A network inventory ("netinventory", GLPI Agent's SNMP task) is an inventory of a device.
-  const inventory = query === 'inventory' || query === 'netinventory';
-  if (inventory && !content) throw new PeerReportError(`an ${query} message needs a "content" object`);
+  // A network inventory ("netinventory", GLPI Agent's SNMP task; "query": "SNMP" in the format's
+  // older envelope) is an inventory of a device.
+  const inventory = query === 'inventory' || query === 'netinventory' || query === 'snmp';
+  if (inventory && !content) throw new PeerReportError(`an ${query === 'snmp' ? 'SNMP' : query} message needs a "content" object`);
   const itemtype = m.itemtype === undefined ? null : String(m.itemtype);
   if (inventory && itemtype !== null && !ITEMTYPES.has(itemtype.toLowerCase()))
     throw new PeerReportError(`unsupported itemtype "${itemtype.slice(0, 64)}": computers (Computer), network equipment (NetworkEquipment), printers (Printer), phones (Phone) and storage arrays (Storage) are accepted`);

@@ -88,11 +88,14 @@ function osFamily(...hints: (string | null)[]): Os['family'] {
   return 'other';
 }
 
-/** "FusionInventory-Agent_v2.6-3" or "OCS-NG_unified_unix_agent_v2.10.0" as name and version. */
+/**
+ * "FusionInventory-Agent_v2.6-3", "OCS-NG_unified_unix_agent_v2.10.0" or "SCCM-v2.4.1" as name and
+ * version. A bare version ("4.1", a network inventory module's) names no agent: null.
+ */
 export function parseAgentVersion(value: string | null | undefined): { name: string; version: string } | null {
   const v = clean(value, 64);
-  if (!v) return null;
-  const match = /^(.*?)[_ ]v?(\d[\w.+~-]*)$/.exec(v);
+  if (!v || /^v?\d[\w.+~-]*$/.test(v)) return null;
+  const match = /^(.*?)(?:[_ ]v?|-v)(\d[\w.+~-]*)$/.exec(v);
   return match ? { name: match[1]!.slice(0, 64), version: match[2]!.slice(0, 64) } : { name: v, version: 'unknown' };
 }
 
@@ -253,10 +256,17 @@ function deviceInventory(report: PeerReport, content: Content, role: DeviceRole,
   const deviceFirmware = list(content.firmwares).find((f) => text(f.type, 32)?.toLowerCase() === 'device') ?? list(content.firmwares)[0] ?? {};
   const serial = firmware(field('serial'));
   const hostname = field('name') ?? report.deviceid.replace(/-\d{4}(-\d{2}){5}$/, '');
-  const components = list(content.network_components ?? content.components)
-    .map((c) => ({ manufacturer, model: firmware(c.model) ?? firmware(c.name) }))
-    .filter((c) => c.model && c.model !== model)
-    .slice(0, LIMITS.listItems);
+  // Ports, slots, sensors, fans and cables are parts of the device, not products of their own; a
+  // model reported many times (a controller's access points) is one component.
+  const components = [
+    ...new Map(
+      list(content.network_components ?? content.components)
+        .filter((c) => !/^(port|container|sensor|fan|other)$/i.test(text(c.type, 32) ?? ''))
+        .map((c) => ({ manufacturer, model: firmware(c.model) ?? firmware(c.name) }))
+        .filter((c) => c.model && c.model !== model)
+        .map((c) => [c.model, c] as const),
+    ).values(),
+  ].slice(0, LIMITS.listItems);
   const version = field('firmware') ?? text(deviceFirmware.version);
   const inventory = {
     schema_version: 1,
