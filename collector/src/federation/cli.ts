@@ -8,6 +8,7 @@ import type { Db } from '../store/db.ts';
 import { buildPublication, exclude, exclusions, FederationError, include, publish, setAuthority, sharedRules, shareRule, signedPublication } from './document.ts';
 import { publicKeyPem } from './keys.ts';
 import { aggregateTable, computeAggregate, listAuthorities, ObservatoryError, proposalsYaml, registerAuthority, revokeAuthority } from './observatory.ts';
+import { audited, cliActor, recordAudit } from '../accounts/audit.ts';
 
 export const FEDERATION_HELP = `  tiebreak-collector publish --preview | publish --to URL --token TOKEN [--db FILE]
       The anonymised document for a TIE Break observatory (docs/federation.md): indicators per area,
@@ -54,6 +55,7 @@ export async function runPublishCommand(collector: Collector, args: string[], va
       const token = values.token as string | undefined;
       if (!to || !token) throw new UsageError('publish needs --preview, or --to URL --token TOKEN');
       const result = await publish(db, collector.classifier, to, token);
+      await recordAudit(db, { actor: cliActor(), action: 'federation.publish', object: new URL(to).origin, details: `${result.document.document_id}: ${result.status}` });
       if (result.status >= 200 && result.status < 300) {
         print(`published: document ${result.document.document_id} accepted by ${new URL(to).origin} (${result.document.size.hosts} hosts, ${result.document.vendors.length} vendors)`);
         return 0;
@@ -111,7 +113,12 @@ export async function runObservatoryCommand(db: Db, args: string[], values: Valu
         } catch (error) {
           throw new InputError(`cannot read ${file}: ${(error as Error).message}`);
         }
-        const created = await registerAuthority(db, { name, siren: values.siren as string | undefined, publicKey: pem });
+        const created = await audited(
+          db,
+          cliActor(),
+          (trx) => registerAuthority(trx, { name, siren: values.siren as string | undefined, publicKey: pem }),
+          (r) => ({ action: 'observatory.register', object: r.id, details: `${name.trim()} (${r.key_id})` }),
+        );
         process.stderr.write(`authority ${created.id} "${name.trim()}" registered (key ${created.key_id}); its token is shown only this once:\n`);
         print(created.token);
         return 0;
@@ -130,7 +137,7 @@ export async function runObservatoryCommand(db: Db, args: string[], values: Valu
       }
       case 'revoke': {
         if (!id || !/^[1-9]\d{0,15}$/.test(id)) throw new UsageError("observatory revoke needs an ID (see 'observatory list')");
-        if (!(await revokeAuthority(db, Number(id)))) throw new InputError(`no authority ${id} to revoke (unknown or already revoked)`);
+        if (!(await audited(db, cliActor(), (trx) => revokeAuthority(trx, Number(id)), (ok) => (ok ? { action: 'observatory.revoke', object: Number(id) } : null)))) throw new InputError(`no authority ${id} to revoke (unknown or already revoked)`);
         print(`authority ${id} revoked: its token and key are refused from now on`);
         return 0;
       }

@@ -12,7 +12,7 @@ import { computeAssessment, METHOD_VERSION, type Assessment, type Indicators } f
 import { snapshots } from '../assessment/history.ts';
 import { computeMap } from '../map/map.ts';
 import { getAuthority, setAuthority as setStoredAuthority, type Authority } from '../store/authority.ts';
-import { rows, run, sql, values, type Db } from '../store/db.ts';
+import { getMeta, rows, run, setMeta, sql, values, type Db } from '../store/db.ts';
 import { keyId, publicKeyPem, signCanonical } from './keys.ts';
 
 export const FORMAT = 'tiebreak-publication';
@@ -342,9 +342,9 @@ export async function publish(db: Db, classifier: Classifier, to: string, token:
   try {
     url = new URL(to);
   } catch {
-    throw new FederationError(`--to must be the observatory's URL, not "${to.slice(0, 100)}"`);
+    throw new FederationError(`the observatory's URL is not a URL: "${to.slice(0, 100)}"`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new FederationError(`--to must be an http(s) URL, not ${url.protocol}`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new FederationError(`the observatory's URL must be an http(s) URL, not ${url.protocol}`);
   const endpoint = new URL('/api/v1/observatory/documents', url);
   const document = await signedPublication(db, classifier);
   let response: Response;
@@ -362,4 +362,44 @@ export async function publish(db: Db, classifier: Classifier, to: string, token:
   }
   await recordPublication(db, document, endpoint.origin, response.status, JSON.stringify(answer));
   return { status: response.status, answer, document };
+}
+
+const OBSERVATORY_URL_KEY = 'federation.observatory_url';
+const OBSERVATORY_TOKEN_KEY = 'federation.observatory_token';
+
+/** The observatory this collector publishes to, as remembered by the publication page. */
+export async function savedObservatory(db: Db): Promise<{ url: string | null; hasToken: boolean }> {
+  return { url: (await getMeta(db, OBSERVATORY_URL_KEY)) || null, hasToken: Boolean(await getMeta(db, OBSERVATORY_TOKEN_KEY)) };
+}
+
+/**
+ * Publish from the web page: the URL and token given, else the remembered ones. A remembered token
+ * is only ever sent to the remembered observatory's origin, never to a URL typed in its place.
+ * Remembered (when asked) only once the observatory has accepted a document with them.
+ */
+export async function publishToObservatory(
+  db: Db,
+  classifier: Classifier,
+  input: { url?: string; token?: string; remember?: boolean },
+): Promise<Awaited<ReturnType<typeof publish>>> {
+  const saved = (await getMeta(db, OBSERVATORY_URL_KEY)) || null;
+  const url = input.url?.trim() || saved;
+  if (!url) throw new FederationError("the observatory's URL is needed");
+  let token = input.token?.trim() || null;
+  if (!token && saved && sameOrigin(url, saved)) token = (await getMeta(db, OBSERVATORY_TOKEN_KEY)) || null;
+  if (!token) throw new FederationError(`the token the observatory gave this authority is needed to publish to ${url.slice(0, 200)}`);
+  const result = await publish(db, classifier, url, token);
+  if (input.remember && result.status >= 200 && result.status < 300) {
+    await setMeta(db, OBSERVATORY_URL_KEY, url);
+    await setMeta(db, OBSERVATORY_TOKEN_KEY, token);
+  }
+  return result;
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
 }

@@ -11,13 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { makeInventory } from '../../../test/fixtures.ts';
 import { decide } from '../classify/local-rules.ts';
-import { createCollector, type Collector } from '../collector.ts';
+import { createCollector, listen, type Collector } from '../collector.ts';
+import { createSession, createUser } from '../accounts/users.ts';
 import { openApiDocument } from '../http/openapi.ts';
-import { sql } from '../store/db.ts';
+import { rows, sql } from '../store/db.ts';
 import { ENGINES, newDatabaseLocation } from '../store/test-database.ts';
 import { buildPublication, exclude, publish, PublicationSchema, setAuthority, shareRule, signedPublication, type Publication } from './document.ts';
 import { canonicalJson, publicKeyPem } from './keys.ts';
-import { acceptDocument, aggregateTable, computeAggregate, proposalsYaml, registerAuthority } from './observatory.ts';
+import { acceptDocument, aggregateTable, computeAggregate, listAuthorities, proposalsYaml, registerAuthority } from './observatory.ts';
 
 const temp = () => join(mkdtempSync(join(tmpdir(), 'tiebreak-federation-')), 'test.db');
 
@@ -159,6 +160,76 @@ describe.each(ENGINES)('%s', (engine) => {
         expect(table.rows).toContainEqual(expect.objectContaining({ section: 'dependency', key: 'microsoft/windows', authorities: 3 }));
       } finally {
         await db.close();
+      }
+    });
+  });
+
+  describe('from the web pages', () => {
+    /** An admin's (or viewer's) session on a collector: its cookie and CSRF token. */
+    const sessionOn = async (c: Collector, role: 'admin' | 'viewer') => {
+      const session = await createSession(c.db, await createUser(c.db, `${role}-${Math.random().toString(36).slice(2, 8)}`, role, 'a long enough password'));
+      return { cookie: `tb_session=${session.cookie}; tb_lang=fr`, csrf: session.csrf };
+    };
+    const post = (c: Collector, path: string, s: { cookie: string; csrf: string }, form: Record<string, string>) =>
+      c.app.request(path, { method: 'POST', headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...form, _csrf: s.csrf }).toString() });
+    const auditActions = async (c: Collector) => (await rows<{ action: string; object: string | null }>(c.db, sql`SELECT action, object FROM audit_log ORDER BY id`)).map((r) => `${r.action} ${r.object ?? ''}`.trim());
+
+    it('registers an authority on the observatory page, which then accepts what that authority sends from its publication page', async () => {
+      const obs = await open(true);
+      const authority = await open();
+      const listening = await listen(obs, 0, '127.0.0.1');
+      try {
+        await authority.ingestor.ingest(makeInventory({ machine: 'pc-commune' }));
+        await setAuthority(authority.db, 'Commune Page', undefined);
+        const obsAdmin = await sessionOn(obs, 'admin');
+        const page = await (await obs.app.request('/observatory', { headers: { cookie: obsAdmin.cookie } })).text();
+        expect(page).toContain('Inscrire une collectivité');
+        // A viewer cannot register; a bad key is refused with its reason and registers nothing.
+        const viewer = await sessionOn(obs, 'viewer');
+        expect((await post(obs, '/observatory/authorities', viewer, { name: 'Commune Page', public_key: await publicKeyPem(authority.db) })).status).toBe(403);
+        const bad = await post(obs, '/observatory/authorities', obsAdmin, { name: 'Commune Page', public_key: 'not a key' });
+        expect(bad.status).toBe(400);
+        expect(await bad.text()).toMatch(/role="alert"/);
+        expect(await listAuthorities(obs.db)).toEqual([]);
+
+        const registered = await post(obs, '/observatory/authorities', obsAdmin, { name: 'Commune Page', siren: '', public_key: await publicKeyPem(authority.db) });
+        expect(registered.status).toBe(201);
+        const token = /<pre id="authority-token">([^<]+)<\/pre>/.exec(await registered.text())?.[1];
+        expect(token).toMatch(/^tbo_/);
+        // Only the token's hash is kept: the page never shows it again.
+        expect(await (await obs.app.request('/observatory', { headers: { cookie: obsAdmin.cookie } })).text()).not.toContain(token);
+
+        const url = `http://127.0.0.1:${listening.port}`;
+        const authorityAdmin = await sessionOn(authority, 'admin');
+        // A wrong token: the observatory's refusal is shown, nothing is remembered.
+        const refused = await post(authority, '/federation/send', authorityAdmin, { url, token: 'tbo_wrong', remember: 'on' });
+        expect(refused.status).toBe(502);
+        expect(await refused.text()).toMatch(/Refusé par http:\/\/127\.0\.0\.1:\d+ \(401\)/);
+        // The right one: accepted, and the address and token remembered for the next send.
+        const sent = await post(authority, '/federation/send', authorityAdmin, { url, token: token!, remember: 'on' });
+        expect(sent.status).toBe(200);
+        expect(await sent.text()).toMatch(/Document [0-9a-f-]+ accepté par http:\/\/127\.0\.0\.1/);
+        const again = await post(authority, '/federation/send', authorityAdmin, { url: '', token: '' });
+        expect(again.status).toBe(200);
+        // A remembered token is never sent to another address typed in place of the remembered one.
+        const elsewhere = await post(authority, '/federation/send', authorityAdmin, { url: 'http://127.0.0.1:9', token: '' });
+        expect(elsewhere.status).toBe(400);
+        expect(await elsewhere.text()).toMatch(/token the observatory gave/);
+        const [listed] = await listAuthorities(obs.db);
+        expect(listed).toMatchObject({ name: 'Commune Page', documents: 2 });
+        expect(await auditActions(authority)).toEqual([`federation.publish ${url}`, `federation.publish ${url}`, `federation.publish ${url}`]);
+
+        // Revoked from the page: the authority's next send is refused.
+        expect((await post(obs, `/observatory/authorities/${listed!.id}/revoke`, obsAdmin, {})).status).toBe(303);
+        expect((await post(obs, `/observatory/authorities/${listed!.id}/revoke`, obsAdmin, {})).status).toBe(400);
+        const afterRevoke = await post(authority, '/federation/send', authorityAdmin, {});
+        expect(afterRevoke.status).toBe(502);
+        expect(await afterRevoke.text()).toMatch(/révoqu|revoked/);
+        expect(await auditActions(obs)).toEqual([`observatory.register ${listed!.id}`, `observatory.revoke ${listed!.id}`]);
+      } finally {
+        listening.server.close();
+        await obs.close();
+        await authority.close();
       }
     });
   });

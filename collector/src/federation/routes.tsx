@@ -8,15 +8,15 @@ import type { Classifier } from '../classify/classifier.ts';
 import { readLocalRules } from '../classify/local-rules.ts';
 import { toCsv } from '../exports/tables.ts';
 import type { BlockList } from 'node:net';
-import { audited, httpActor } from '../accounts/audit.ts';
+import { audited, httpActor, recordAudit } from '../accounts/audit.ts';
 import { actorOf, bearer, type AuthVariables } from '../http/auth.ts';
 import { BodyError, parseJson, readBody } from '../http/body.ts';
 import type { Db } from '../store/db.ts';
 import { DICTS, fill } from '../ui/i18n.ts';
 import { Csrf, formatDateTime, formatNumber, isAdmin, Layout, pageContextOf, type PageContext } from '../ui/layout.tsx';
-import { authority, buildPublication, exclude, exclusions, FederationError, include, publications, setAuthority, sharedRules, shareRule } from './document.ts';
+import { authority, buildPublication, exclude, exclusions, FederationError, include, publications, publishToObservatory, savedObservatory, setAuthority, sharedRules, shareRule } from './document.ts';
 import { publicKeyPem } from './keys.ts';
-import { acceptDocument, aggregateTable, computeAggregate, documentHistory, listAuthorities, proposalsYaml, type Aggregate, type Stats } from './observatory.ts';
+import { acceptDocument, aggregateTable, computeAggregate, documentHistory, listAuthorities, ObservatoryError, proposalsYaml, registerAuthority, revokeAuthority, type Aggregate, type Stats } from './observatory.ts';
 
 export interface FederationContext {
   db: Db;
@@ -36,7 +36,7 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   const app = new Hono<Env>();
   const { db } = ctx;
 
-  const page = async (c: Context<Env>, error?: string, status: 200 | 400 = 200) => {
+  const page = async (c: Context<Env>, error?: string, status: 200 | 400 | 502 = 200, notice?: string) => {
     const doc = await buildPublication(db, ctx.classifier());
     const local = await readLocalRules(db);
     const localProducts = [...new Set([...local.products.map((p) => `${p.vendor_id}/${p.id}`), ...local.assignments.map((a) => `${a.vendor_id}/${a.product_id}`)])].sort();
@@ -52,14 +52,18 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
         shared={new Set(await sharedRules(db))}
         sent={await publications(db)}
         observatory={ctx.observatory}
+        target={await savedObservatory(db)}
         error={error}
+        notice={notice}
       />,
       status,
     );
   };
+  const formOf = async (c: Context<Env>) =>
+    Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === 'string' ? v : ''])) as Record<string, string>;
   /** A change from the page's forms; a refused one shows the page again with the reason. */
   const change = (audit: string, action: (trx: Db, form: Record<string, string>, user: string) => Promise<unknown>) => async (c: Context<Env>) => {
-    const form = Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === 'string' ? v : ''])) as Record<string, string>;
+    const form = await formOf(c);
     try {
       // Recorded in the audit log in the change's transaction, as the settings pages' changes are.
       await audited(db, httpActor(c, ctx.trustProxy ?? null), (trx: Db) => action(trx, form, actorOf(c)), () => ({
@@ -91,6 +95,24 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
     '/federation/shared',
     change('federation.rule', (trx, form, user) => shareRule(trx, form.ref ?? '', user, form.action !== 'unshare')),
   );
+  // Sending from the page: no transaction is held while the observatory answers; the audit entry
+  // follows the answer, accepted or refused.
+  app.post('/federation/send', async (c) => {
+    const form = await formOf(c);
+    const t = pageContextOf(c).t.federation;
+    let result: Awaited<ReturnType<typeof publishToObservatory>>;
+    try {
+      result = await publishToObservatory(db, ctx.classifier(), { url: form.url, token: form.token, remember: form.remember === 'on' });
+    } catch (error) {
+      if (error instanceof FederationError) return page(c, error.message, 400);
+      throw error;
+    }
+    const origin = result.document && form.url?.trim() ? new URL(form.url.trim()).origin : ((await savedObservatory(db)).url ?? '');
+    const accepted = result.status >= 200 && result.status < 300;
+    await recordAudit(db, { actor: httpActor(c, ctx.trustProxy ?? null), action: 'federation.publish', object: origin, details: `${result.document.document_id}: ${result.status}` });
+    if (accepted) return page(c, undefined, 200, fill(t.accepted, { origin, id: result.document.document_id }));
+    return page(c, fill(t.refused, { origin, status: result.status, reason: String(result.answer.error ?? JSON.stringify(result.answer)).slice(0, 500) }), 502);
+  });
   app.get('/api/v1/federation/preview', async (c) => c.json(await buildPublication(db, ctx.classifier())));
 
   // Observatory: everything below answers 404 with the reason on a collector that is not one.
@@ -123,9 +145,41 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
     return c.json({ status: 'accepted', id: result.id, authority: result.authority }, 201);
   });
   app.get('/api/v1/observatory/aggregate', async (c) => c.json(await computeAggregate(db)));
-  app.get('/observatory', async (c) =>
-    c.html(<ObservatoryPage ctx={pageContextOf(c)} aggregate={await computeAggregate(db)} authorities={await listAuthorities(db)} history={await documentHistory(db, 100)} />),
-  );
+  const observatoryPage = async (c: Context<Env>, shown: { error?: string; registered?: { id: number; name: string; token: string; key_id: string } } = {}, status: 200 | 201 | 400 = 200) =>
+    c.html(
+      <ObservatoryPage
+        ctx={pageContextOf(c)}
+        aggregate={await computeAggregate(db)}
+        authorities={await listAuthorities(db)}
+        history={await documentHistory(db, 100)}
+        error={shown.error}
+        registered={shown.registered}
+      />,
+      status,
+    );
+  app.get('/observatory', (c) => observatoryPage(c));
+  // Registering an authority shows its token once, as the CLI does; only its hash is kept.
+  app.post('/observatory/authorities', async (c) => {
+    const form = await formOf(c);
+    try {
+      const created = await audited(
+        db,
+        httpActor(c, ctx.trustProxy ?? null),
+        (trx: Db) => registerAuthority(trx, { name: form.name ?? '', siren: form.siren, publicKey: form.public_key ?? '' }),
+        (r) => ({ action: 'observatory.register', object: r.id, details: `${(form.name ?? '').trim()} (${r.key_id})` }),
+      );
+      return observatoryPage(c, { registered: { ...created, name: (form.name ?? '').trim() } }, 201);
+    } catch (error) {
+      if (error instanceof ObservatoryError) return observatoryPage(c, { error: error.message }, 400);
+      throw error;
+    }
+  });
+  app.post('/observatory/authorities/:id/revoke', async (c) => {
+    const id = Number(c.req.param('id'));
+    const done = Number.isSafeInteger(id) && (await audited(db, httpActor(c, ctx.trustProxy ?? null), (trx: Db) => revokeAuthority(trx, id), (ok) => (ok ? { action: 'observatory.revoke', object: id } : null)));
+    if (!done) return observatoryPage(c, { error: fill(pageContextOf(c).t.observatory.noSuchAuthority, { id: c.req.param('id').slice(0, 20) }) }, 400);
+    return c.redirect('/observatory', 303);
+  });
   app.get('/observatory/aggregate.csv', async (c) =>
     c.body(toCsv(aggregateTable(await computeAggregate(db, { dependencyLimit: 1000 }))), 200, {
       'Content-Type': 'text/csv; charset=utf-8',
@@ -147,7 +201,9 @@ function PublicationPage(props: {
   shared: Set<string>;
   sent: { document_id: string; created_at: string; sent_to: string; status: number; answer: string }[];
   observatory: boolean;
+  target: { url: string | null; hasToken: boolean };
   error?: string;
+  notice?: string;
 }) {
   const { ctx } = props;
   const t = ctx.t.federation;
@@ -157,6 +213,11 @@ function PublicationPage(props: {
       {props.error && (
         <p class="error" role="alert">
           {props.error}
+        </p>
+      )}
+      {props.notice && (
+        <p class="notice" role="status">
+          {props.notice}
         </p>
       )}
       <p>{t.intro}</p>
@@ -187,6 +248,31 @@ function PublicationPage(props: {
         )}
         <h3>{t.publicKey}</h3>
         <pre>{props.publicKey}</pre>
+      </section>
+      <section aria-labelledby="send">
+        <h2 id="send">{t.sendTitle}</h2>
+        <p class="muted">{t.sendHelp}</p>
+        {admin ? (
+          <form method="post" action="/federation/send" class="filters">
+            <Csrf ctx={ctx} />
+            <label>
+              {t.observatoryUrl}
+              <input name="url" type="url" value={props.target.url ?? ''} required={!props.target.url} maxlength={500} size={50} placeholder="https://observatoire.example.fr" />
+            </label>
+            <label>
+              {t.token}
+              <input name="token" type="password" autocomplete="off" maxlength={200} size={50} placeholder={props.target.hasToken ? t.tokenSaved : ''} />
+            </label>
+            <label>
+              <input type="checkbox" name="remember" checked={!props.target.hasToken} /> {t.remember}
+            </label>
+            <button class="primary" type="submit">
+              {t.sendButton}
+            </button>
+          </form>
+        ) : (
+          <p>{props.target.url ?? t.none}</p>
+        )}
         <p class="muted">{t.send}</p>
       </section>
       <section aria-labelledby="exclusions">
@@ -291,9 +377,17 @@ function StatCells(props: { ctx: PageContext; s: Stats }) {
   );
 }
 
-function ObservatoryPage(props: { ctx: PageContext; aggregate: Aggregate; authorities: Awaited<ReturnType<typeof listAuthorities>>; history: Awaited<ReturnType<typeof documentHistory>> }) {
+function ObservatoryPage(props: {
+  ctx: PageContext;
+  aggregate: Aggregate;
+  authorities: Awaited<ReturnType<typeof listAuthorities>>;
+  history: Awaited<ReturnType<typeof documentHistory>>;
+  error?: string;
+  registered?: { id: number; name: string; token: string; key_id: string };
+}) {
   const { ctx, aggregate: a } = props;
   const t = ctx.t.observatory;
+  const admin = isAdmin(ctx);
   const scopeName = (s: string) => (s === 'overall' ? t.overall : ((ctx.t.areas as Record<string, string>)[s] ?? s));
   const indicators = [
     ['exposure', t.exposure],
@@ -312,6 +406,17 @@ function ObservatoryPage(props: { ctx: PageContext; aggregate: Aggregate; author
   );
   return (
     <Layout ctx={ctx} title={t.title}>
+      {props.error && (
+        <p class="error" role="alert">
+          {props.error}
+        </p>
+      )}
+      {props.registered && (
+        <div class="notice" role="status">
+          <p>{fill(t.registered, { name: props.registered.name, key: props.registered.key_id })}</p>
+          <pre id="authority-token">{props.registered.token}</pre>
+        </div>
+      )}
       <p>{fill(t.summary, { authorities: a.authorities, hosts: formatNumber(ctx, a.hosts, 0) })}</p>
       <p class="exports">
         <a href="/observatory/aggregate.csv">{t.exportCsv}</a>
@@ -433,6 +538,7 @@ function ObservatoryPage(props: { ctx: PageContext; aggregate: Aggregate; author
               <th>SIREN</th>
               <th class="n">{t.documents}</th>
               <th>{t.lastDocument}</th>
+              {admin && <th />}
             </tr>
           </thead>
           <tbody>
@@ -444,10 +550,42 @@ function ObservatoryPage(props: { ctx: PageContext; aggregate: Aggregate; author
                 <td>{x.siren ?? '–'}</td>
                 <td class="n">{x.documents}</td>
                 <td>{x.last_created_at ? <time datetime={x.last_created_at}>{formatDateTime(ctx, x.last_created_at)}</time> : '–'}</td>
+                {admin && (
+                  <td>
+                    {!x.revoked_at && (
+                      <form method="post" action={`/observatory/authorities/${x.id}/revoke`} style="display:inline">
+                        <Csrf ctx={ctx} />
+                        <button type="submit">{t.revoke}</button>
+                      </form>
+                    )}
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
+        {admin && (
+          <form method="post" action="/observatory/authorities" class="filters">
+            <Csrf ctx={ctx} />
+            <h3>{t.register}</h3>
+            <p class="muted">{t.registerHelp}</p>
+            <label>
+              {ctx.t.federation.authorityName}
+              <input name="name" required maxlength={300} size={40} />
+            </label>
+            <label>
+              {ctx.t.federation.siren}
+              <input name="siren" pattern="[0-9 ]{9,11}" size={12} />
+            </label>
+            <label>
+              {t.publicKey}
+              <textarea name="public_key" required rows={5} cols={66} placeholder="-----BEGIN PUBLIC KEY-----" />
+            </label>
+            <button class="primary" type="submit">
+              {t.registerButton}
+            </button>
+          </form>
+        )}
       </section>
       <section aria-labelledby="history">
         <h2 id="history">{t.history}</h2>
