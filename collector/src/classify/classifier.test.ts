@@ -132,6 +132,34 @@ describe('no confidently wrong origins (issue 15)', () => {
     expect(classifier.classify({ name: 'podman', publisher: 'Red Hat, Inc.', source: 'rpm' }).vendor_id).toBe('red-hat');
   });
 
+  it("keeps the archive's builds the distribution's when their maintainer field says so", () => {
+    // Debian's own packer and vagrant (HashiCorp ships packages of those names from its repository),
+    // Debian Med's loki (no Grafana Loki), Debian's mysql-common: built by Debian's teams.
+    for (const [name, publisher] of [
+      ['packer', 'Debian Go Packaging Team <@tracker.debian.org>'],
+      ['vagrant', 'Debian Ruby Team <@lists.alioth.debian.org>'],
+      ['loki', 'Debian Med Packaging Team <@lists.alioth.debian.org>'],
+      ['mysql-common', 'Debian MySQL Maintainers <@lists.alioth.debian.org>'],
+      ['influxdb', 'Debian Go Packaging Team <@tracker.debian.org>'],
+    ]) {
+      expect(classifier.classify({ name, publisher, source: 'dpkg' }), name).toMatchObject({ vendor_id: 'debian', origin: 'community' });
+    }
+    // The bare label an agent prints for any dpkg package leaves HashiCorp's own build HashiCorp's.
+    expect(classifier.classify({ name: 'packer', publisher: 'Debian', source: 'dpkg' }).vendor_id).toBe('hashicorp');
+    expect(classifier.classify({ name: 'packer', publisher: 'HashiCorp <@hashicorp.com>', source: 'dpkg' }).vendor_id).toBe('hashicorp');
+    // Debian packages maintained by Ubuntu developers in person, or by Ubuntu's team at debian.org,
+    // are Debian's builds; Ubuntu's teams write from lists.ubuntu.com.
+    for (const [name, publisher] of [
+      ['colord', 'Christopher James Halse Rogers <@ubuntu.com>'],
+      ['libtss2-mu0', 'Mathieu Trudel-Lapierre <@ubuntu.com>'],
+      ['ubuntu-dev-tools', 'Ubuntu Developers <@packages.debian.org>'],
+    ]) {
+      expect(classifier.classify({ name, publisher, source: 'dpkg' }), name).toMatchObject({ vendor_id: 'debian', origin: 'community' });
+    }
+    expect(classifier.classify({ name: 'colord', publisher: 'Ubuntu Developers <@lists.ubuntu.com>', source: 'dpkg' }).vendor_id).toBe('canonical');
+    expect(classifier.classify({ name: 'colord', publisher: 'Christopher James Halse Rogers <@ubuntu.com>', source: 'dpkg', distribution: 'ubuntu' }).vendor_id).toBe('canonical');
+  });
+
   it("keeps a vendor's own packages its own whatever maintainer the agent reports (GLPI says Debian)", () => {
     expect(classifier.classify({ name: 'docker-ce', publisher: 'Debian', source: 'dpkg' })).toMatchObject({ vendor_id: 'docker', product_id: 'docker-engine' });
     expect(classifier.classify({ name: 'google-chrome-stable', publisher: 'Debian', source: 'dpkg' }).vendor_id).toBe('google');
