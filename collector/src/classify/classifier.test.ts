@@ -135,7 +135,7 @@ describe('no confidently wrong origins (issue 15)', () => {
   it("keeps the archive's builds the distribution's when their maintainer field says so", () => {
     // Debian's own packer and vagrant (HashiCorp ships packages of those names from its repository),
     // Debian Med's loki (no Grafana Loki), Debian's mysql-common: built by Debian's teams.
-    for (const [name, publisher] of [
+    for (const [name, publisher] of <[string, string][]>[
       ['packer', 'Debian Go Packaging Team <@tracker.debian.org>'],
       ['vagrant', 'Debian Ruby Team <@lists.alioth.debian.org>'],
       ['loki', 'Debian Med Packaging Team <@lists.alioth.debian.org>'],
@@ -149,7 +149,7 @@ describe('no confidently wrong origins (issue 15)', () => {
     expect(classifier.classify({ name: 'packer', publisher: 'HashiCorp <@hashicorp.com>', source: 'dpkg' }).vendor_id).toBe('hashicorp');
     // Debian packages maintained by Ubuntu developers in person, or by Ubuntu's team at debian.org,
     // are Debian's builds; Ubuntu's teams write from lists.ubuntu.com.
-    for (const [name, publisher] of [
+    for (const [name, publisher] of <[string, string][]>[
       ['colord', 'Christopher James Halse Rogers <@ubuntu.com>'],
       ['libtss2-mu0', 'Mathieu Trudel-Lapierre <@ubuntu.com>'],
       ['ubuntu-dev-tools', 'Ubuntu Developers <@packages.debian.org>'],
