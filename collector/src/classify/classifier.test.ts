@@ -132,6 +132,34 @@ describe('no confidently wrong origins (issue 15)', () => {
     expect(classifier.classify({ name: 'podman', publisher: 'Red Hat, Inc.', source: 'rpm' }).vendor_id).toBe('red-hat');
   });
 
+  it("keeps the archive's builds the distribution's when their maintainer field says so", () => {
+    // Debian's own packer and vagrant (HashiCorp ships packages of those names from its repository),
+    // Debian Med's loki (no Grafana Loki), Debian's mysql-common: built by Debian's teams.
+    for (const [name, publisher] of <[string, string][]>[
+      ['packer', 'Debian Go Packaging Team <@tracker.debian.org>'],
+      ['vagrant', 'Debian Ruby Team <@lists.alioth.debian.org>'],
+      ['loki', 'Debian Med Packaging Team <@lists.alioth.debian.org>'],
+      ['mysql-common', 'Debian MySQL Maintainers <@lists.alioth.debian.org>'],
+      ['influxdb', 'Debian Go Packaging Team <@tracker.debian.org>'],
+    ]) {
+      expect(classifier.classify({ name, publisher, source: 'dpkg' }), name).toMatchObject({ vendor_id: 'debian', origin: 'community' });
+    }
+    // The bare label an agent prints for any dpkg package leaves HashiCorp's own build HashiCorp's.
+    expect(classifier.classify({ name: 'packer', publisher: 'Debian', source: 'dpkg' }).vendor_id).toBe('hashicorp');
+    expect(classifier.classify({ name: 'packer', publisher: 'HashiCorp <@hashicorp.com>', source: 'dpkg' }).vendor_id).toBe('hashicorp');
+    // Debian packages maintained by Ubuntu developers in person, or by Ubuntu's team at debian.org,
+    // are Debian's builds; Ubuntu's teams write from lists.ubuntu.com.
+    for (const [name, publisher] of <[string, string][]>[
+      ['colord', 'Christopher James Halse Rogers <@ubuntu.com>'],
+      ['libtss2-mu0', 'Mathieu Trudel-Lapierre <@ubuntu.com>'],
+      ['ubuntu-dev-tools', 'Ubuntu Developers <@packages.debian.org>'],
+    ]) {
+      expect(classifier.classify({ name, publisher, source: 'dpkg' }), name).toMatchObject({ vendor_id: 'debian', origin: 'community' });
+    }
+    expect(classifier.classify({ name: 'colord', publisher: 'Ubuntu Developers <@lists.ubuntu.com>', source: 'dpkg' }).vendor_id).toBe('canonical');
+    expect(classifier.classify({ name: 'colord', publisher: 'Christopher James Halse Rogers <@ubuntu.com>', source: 'dpkg', distribution: 'ubuntu' }).vendor_id).toBe('canonical');
+  });
+
   it("keeps a vendor's own packages its own whatever maintainer the agent reports (GLPI says Debian)", () => {
     expect(classifier.classify({ name: 'docker-ce', publisher: 'Debian', source: 'dpkg' })).toMatchObject({ vendor_id: 'docker', product_id: 'docker-engine' });
     expect(classifier.classify({ name: 'google-chrome-stable', publisher: 'Debian', source: 'dpkg' }).vendor_id).toBe('google');
@@ -175,6 +203,63 @@ describe('no confidently wrong origins (issue 15)', () => {
   });
 });
 
+describe('the facts an audit found wrong (issue 15), each with its dated source in the vendor file', () => {
+  const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
+  type Expected = { vendor_id: string | null; owner_id?: string | null; origin: string };
+  const CASES: [string, string | null, Expected][] = [
+    ['GeoGebra Classic', 'International GeoGebra Institute', { vendor_id: 'geogebra', owner_id: 'byjus', origin: 'non_eu' }],
+    ['Threema', 'Threema GmbH', { vendor_id: 'threema', owner_id: 'comitis-capital', origin: 'eu' }],
+    ['LIFEBOOK U7411', 'FUJITSU CLIENT COMPUTING LIMITED', { vendor_id: 'fujitsu-client-computing', owner_id: 'lenovo', origin: 'non_eu' }],
+    ['DeskUpdate', 'FUJITSU CLIENT COMPUTING LIMITED', { vendor_id: 'fujitsu-client-computing', owner_id: 'lenovo', origin: 'non_eu' }],
+    ['PaperStream IP (TWAIN)', 'PFU Limited', { vendor_id: 'pfu', owner_id: 'ricoh', origin: 'non_eu' }],
+    ['ScanSnap Home', 'Fujitsu', { vendor_id: 'pfu', owner_id: 'ricoh', origin: 'non_eu' }],
+    ['Sourcetree', 'Atlassian', { vendor_id: 'atlassian', owner_id: null, origin: 'non_eu' }],
+    ['VMware Horizon Client', 'VMware, Inc.', { vendor_id: 'omnissa', owner_id: 'kkr', origin: 'non_eu' }],
+    ['App Volumes Agent', 'VMware, Inc.', { vendor_id: 'omnissa', owner_id: 'kkr', origin: 'non_eu' }],
+    ['VMware Dynamic Environment Manager Enterprise', 'VMware, Inc.', { vendor_id: 'omnissa', owner_id: 'kkr', origin: 'non_eu' }],
+    ['Workspace ONE Intelligent Hub', 'VMware, Inc.', { vendor_id: 'omnissa', owner_id: 'kkr', origin: 'non_eu' }],
+    ['VMware ThinApp', 'VMware, Inc.', { vendor_id: 'omnissa', owner_id: 'kkr', origin: 'non_eu' }],
+    // What Broadcom kept stays Broadcom's.
+    ['VMware Tools', 'VMware, Inc.', { vendor_id: 'vmware', owner_id: 'broadcom', origin: 'non_eu' }],
+    ['WithSecure Elements Agent', 'WithSecure Corporation', { vendor_id: 'withsecure', owner_id: null, origin: 'eu' }],
+    ['F-Secure SAFE', 'F-Secure Corporation', { vendor_id: 'f-secure', owner_id: null, origin: 'eu' }],
+    ['PRONOTE 2024', 'INDEX EDUCATION', { vendor_id: 'index-education', owner_id: 'la-poste', origin: 'eu' }],
+    ['CorelDRAW Graphics Suite 2024', 'Corel Corporation', { vendor_id: 'corel', owner_id: 'kkr', origin: 'non_eu' }],
+    ['WinZip 28.0', 'WinZip Computing', { vendor_id: 'winzip', owner_id: 'kkr', origin: 'non_eu' }],
+    ['Cegid Expert', 'Cegid', { vendor_id: 'cegid', owner_id: 'silver-lake', origin: 'non_eu' }],
+    ['Citrix XenCenter', 'Citrix Systems, Inc.', { vendor_id: 'citrix', origin: 'non_eu' }],
+    ['WinPcap 4.1.3', 'Riverbed Technology, Inc.', { vendor_id: 'riverbed', origin: 'non_eu' }],
+    ['WinPcap 4.1.3', null, { vendor_id: 'riverbed', origin: 'non_eu' }],
+    ['USBPcap 1.5.4.0', 'The Wireshark developer community, https://www.wireshark.org', { vendor_id: 'wireshark-foundation', origin: 'community' }],
+    ['Lexmark Universal v2', 'Lexmark International, Inc.', { vendor_id: 'lexmark', owner_id: 'xerox', origin: 'non_eu' }],
+  ];
+
+  it.each(CASES)('%s (%s)', (name, publisher, expected) => {
+    expect(classifier.classify({ name, publisher, source: 'registry' })).toMatchObject(expected);
+  });
+
+  it('has a dated source for each of these ownerships', () => {
+    for (const id of ['geogebra', 'threema', 'fujitsu-client-computing', 'pfu', 'atlassian', 'omnissa', 'withsecure', 'f-secure', 'index-education', 'corel', 'winzip', 'cegid', 'riverbed', 'lexmark']) {
+      const sources = classifier.vendor(id)?.sources ?? [];
+      expect(sources.length, id).toBeGreaterThan(0);
+      for (const source of sources) expect(source.as_of, id).toMatch(/^\d{4}(-\d{2}(-\d{2})?)?$/);
+    }
+  });
+
+  it("gives nginx.org's packages to F5, whose maintainer they name, and Debian's to Debian", () => {
+    for (const source of ['dpkg', 'rpm'] as const) {
+      for (const name of ['nginx', 'nginx-module-njs']) {
+        expect(classifier.classify({ name, publisher: 'NGINX Packaging <@f5.com>', source }), `${source} ${name}`).toMatchObject({ vendor_id: 'f5', product_id: 'nginx-oss', origin: 'non_eu', licence: 'open_source' });
+      }
+    }
+    expect(classifier.classify({ name: 'nginx', publisher: 'Nginx, Inc.', source: 'rpm' }).vendor_id).toBe('f5');
+    // Must not match: Debian's own nginx, with its team as maintainer or none (OCS Inventory).
+    expect(classifier.classify({ name: 'nginx', publisher: 'Debian Nginx Maintainers <@alioth-lists.debian.net>', source: 'dpkg' })).toMatchObject({ vendor_id: 'debian', origin: 'community' });
+    expect(classifier.classify({ name: 'nginx', source: 'dpkg' })).toMatchObject({ vendor_id: 'debian', rule: 'distribution-index:debian' });
+    expect(classifier.classify({ name: 'nginx', publisher: 'Fedora Project', source: 'rpm' }).vendor_id).toBe('fedora-project');
+  });
+});
+
 describe("a distribution's package maintained by a person (issue 15)", () => {
   const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
   // Maintainer fields as Debian's archive writes them, mailboxes reduced to their domain as the agent does.
@@ -208,8 +293,8 @@ describe("a distribution's package maintained by a person (issue 15)", () => {
   it("is the vendor's when its maintainer or publisher names a vendor, or a vendor's rule names the package", () => {
     expect(classifier.classify({ name: 'thunderbird', publisher: 'Mozilla', source: 'dpkg' })).toMatchObject({ vendor_id: 'mozilla', product_id: 'thunderbird-product', evidence: 'name_publisher' });
     for (const distribution of [null, 'debian']) {
-      expect(classifier.classify({ name: 'nginx', publisher: 'F5, Inc.', source: 'dpkg', distribution })).toMatchObject({ vendor_id: 'f5', rule: 'f5:publisher', evidence: 'maintainer', confidence: 'high' });
-      expect(classifier.classify({ name: 'git', publisher: 'Microsoft Corporation', source: 'dpkg', distribution }).vendor_id).toBe('microsoft');
+      expect(classifier.classify({ name: 'nginx', publisher: 'F5, Inc.', source: 'dpkg', distribution })).toMatchObject({ vendor_id: 'f5', product_id: 'nginx-oss' });
+      expect(classifier.classify({ name: 'git', publisher: 'Microsoft Corporation', source: 'dpkg', distribution })).toMatchObject({ vendor_id: 'microsoft', rule: 'microsoft:publisher', evidence: 'maintainer', confidence: 'high' });
     }
     // A distribution's maintainer keeps its own build (not the index's first distribution).
     expect(classifier.classify({ name: 'git', publisher: 'Ubuntu Developers <@lists.ubuntu.com>', source: 'dpkg' })).toMatchObject({ vendor_id: 'canonical', evidence: 'maintainer' });

@@ -35,6 +35,7 @@ import {
   normalizePublisher,
   normalizePublisherName,
   originOf,
+  splitPublisher,
   type Area,
   type Licence,
   type MatchSource,
@@ -401,10 +402,14 @@ export class Classifier {
     const vendor = appVendor ?? this.vendorOfPublisher(item.publisher);
     const distributionPackage = !!source && DISTRIBUTION_SOURCES.has(source);
     const distributionBuild = distributionPackage && !!vendor?.distribution;
+    // A distribution's bare name ("Debian") is an agent's label, which a vendor's own repository
+    // package may carry; a maintainer with a mailbox (Debian Go Packaging Team <@tracker.debian.org>)
+    // is the archive's own field: that build is the distribution's, whoever ships one too.
+    const distributionMaintained = distributionBuild && !!item.publisher && splitPublisher(item.publisher).domain !== null;
     const pkg = pkgId;
     if (source && pkg) {
       const ref = this.byPackage.get(`${source}\u0000${normalizePackage(pkg)}`);
-      if (ref && (!distributionBuild || ref.vendor === vendor || ref.product.shipped_in_distributions)) return this.result(ref.vendor, ref.product, 'package', 'package');
+      if (ref && (!distributionBuild || ref.vendor === vendor || (ref.product.shipped_in_distributions && !distributionMaintained))) return this.result(ref.vendor, ref.product, 'package', 'package');
       // Coverage: a distribution's own package, reported without a maintainer or with one that
       // names no vendor (a person's mailbox, as most of Debian's are): the index says whose it is.
       if (!vendor && distributionPackage) {
