@@ -4,6 +4,10 @@
 //   tsx scripts/build-distribution-index.ts debian <suite> <file>   e.g. debian trixie debian-13-trixie.txt.gz
 //     reads the Debian archive (suite, suite-updates and suite-security, main, amd64) with apt in a
 //     private state directory: the machine's own apt configuration is neither read nor changed.
+//   tsx scripts/build-distribution-index.ts ubuntu <suite> <file>   e.g. ubuntu noble ubuntu-24.04-noble.txt.gz
+//     reads the Ubuntu archive (suite, suite-updates and suite-security, components main, restricted
+//     and universe, amd64) the same way. Debian ships no Ubuntu archive keyring: the lists are read
+//     unverified ([trusted=yes]); only package names are kept, and the result is reviewed as a diff.
 //   tsx scripts/build-distribution-index.ts list <names.txt> <file>
 //     any other distribution: a list of names made on a machine of it, e.g.
 //     `dnf repoquery --repo baseos,appstream --qf '%{name}' > names.txt` on Rocky Linux, or
@@ -18,25 +22,30 @@ import { gzipSync } from 'node:zlib';
 const DIR = new URL('../rules/distributions/', import.meta.url).pathname;
 const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
-/** Names of the binary packages of a Debian suite, read with apt from the archive. */
-function debianNames(suite: string): string[] {
+/** Where a distribution's archive is read: its suites, components and the key that signs it. */
+const ARCHIVES = {
+  debian: (suite: string) => ({
+    lines: [`debian ${suite}`, `debian ${suite}-updates`, `debian-security ${suite}-security`].map((where) => {
+      const [path, dist] = where.split(' ');
+      return `deb [signed-by=${DEBIAN_KEYRING}] http://deb.debian.org/${path} ${dist} main`;
+    }),
+  }),
+  ubuntu: (suite: string) => ({
+    lines: [suite, `${suite}-updates`, `${suite}-security`].map((dist) => `deb [trusted=yes] http://archive.ubuntu.com/ubuntu ${dist} main restricted universe`),
+  }),
+} as const;
+
+/** Names of the binary packages of a suite of a Debian-format archive, read with apt. */
+function archiveNames(archive: keyof typeof ARCHIVES, suite: string): string[] {
   const state = mkdtempSync(join(tmpdir(), 'tiebreak-apt-'));
   try {
     for (const sub of ['lists/partial', 'cache/archives/partial']) mkdirSync(join(state, sub), { recursive: true });
     writeFileSync(join(state, 'status'), '');
     const sources = join(state, 'sources.list');
-    writeFileSync(
-      sources,
-      [`debian ${suite}`, `debian ${suite}-updates`, `debian-security ${suite}-security`]
-        .map((where) => {
-          const [path, dist] = where.split(' ');
-          return `deb [signed-by=${DEBIAN_KEYRING}] http://deb.debian.org/${path} ${dist} main\n`;
-        })
-        .join(''),
-    );
+    writeFileSync(sources, ARCHIVES[archive](suite).lines.map((line) => `${line}\n`).join(''));
     const options = [
       `Dir::State=${state}`, `Dir::State::Lists=${join(state, 'lists')}`, `Dir::State::status=${join(state, 'status')}`,
-      `Dir::Cache=${join(state, 'cache')}`, `Dir::Etc::SourceList=${sources}`, 'Dir::Etc::SourceParts=/nonexistent',
+      `Dir::Cache=${join(state, 'cache')}`, `Dir::Etc::SourceList=${sources}`, 'Dir::Etc::SourceParts=/nonexistent', 'APT::Architecture=amd64',
     ].flatMap((o) => ['-o', o]);
     execFileSync('apt-get', [...options, '-qq', 'update'], { stdio: ['ignore', 'ignore', 'inherit'] });
     const dump = execFileSync('apt-cache', [...options, 'dumpavail'], { maxBuffer: 1 << 30, encoding: 'utf8' });
@@ -51,11 +60,11 @@ function listNames(file: string): string[] {
 }
 
 const [kind, from, out] = process.argv.slice(2);
-if (!kind || !from || !out || !['debian', 'list'].includes(kind)) {
-  console.error('usage: build-distribution-index.ts debian <suite> <file.txt.gz> | list <names.txt> <file.txt.gz>');
+if (!kind || !from || !out || !['debian', 'ubuntu', 'list'].includes(kind)) {
+  console.error('usage: build-distribution-index.ts debian|ubuntu <suite> <file.txt.gz> | list <names.txt> <file.txt.gz>');
   process.exit(2);
 }
-const names = [...new Set((kind === 'debian' ? debianNames(from) : listNames(from)).map((n) => n.toLowerCase()))].sort();
+const names = [...new Set((kind === 'list' ? listNames(from) : archiveNames(kind as keyof typeof ARCHIVES, from)).map((n) => n.toLowerCase()))].sort();
 if (names.length < 100) {
   console.error(`only ${names.length} names: not an archive's index, nothing written`);
   process.exit(1);

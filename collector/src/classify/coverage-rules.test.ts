@@ -50,14 +50,23 @@ describe('distribution indexes', () => {
       // Without a host: the first index that holds it, with less certainty about which distribution.
       expect(classifier.classify({ name, source: 'dpkg' }), name).toMatchObject({ vendor_id: 'debian', rule: 'distribution-index:debian', confidence: 'medium' });
     }
-    // On Ubuntu, a name of Debian's archive (Ubuntu's is built from it) is Canonical's.
+    // On Ubuntu, a name of Ubuntu's own index is Canonical's build of it.
     expect(classifier.classify({ name: 'apt', source: 'dpkg', distribution: 'ubuntu' })).toMatchObject({
       vendor_id: 'canonical',
       origin: 'europe',
       rule: 'distribution-index:ubuntu',
       evidence: 'distribution_index',
+      confidence: 'high',
+    });
+    // A name only Debian's archive has (Ubuntu's is built from it): still Canonical's there, less surely.
+    expect(classifier.classify({ name: 'libtie-aliashash-perl', source: 'dpkg', distribution: 'ubuntu' })).toMatchObject({
+      vendor_id: 'canonical',
+      rule: 'distribution-index:ubuntu',
       confidence: 'medium',
     });
+    // Without a host, a name only Ubuntu's index holds is Ubuntu's; one both hold, Debian's first.
+    expect(classifier.classify({ name: 'ubuntu-artwork', source: 'dpkg' })).toMatchObject({ vendor_id: 'canonical', rule: 'distribution-index:ubuntu', confidence: 'medium' });
+    expect(classifier.classify({ name: 'landscape-common', source: 'dpkg', distribution: 'debian' }).rule ?? '').not.toMatch(/^distribution-index/);
   });
 
   it('leave packages claimed by a vendor, maintained packages and other formats alone', () => {
