@@ -6,6 +6,8 @@ import { EnrolRequestSchema, EnrolResponseSchema, InventorySchema, UnchangedRepo
 import { z } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
 import { PublicationSchema } from '../federation/document.ts';
+import { API_LISTS } from '../api/lists.ts';
+import { pageOf } from '../api/pagination.ts';
 
 /** Which credential a route takes (components.securitySchemes). */
 export type Access = 'agent' | 'enrolment' | 'read' | 'change' | 'authority' | 'none';
@@ -84,7 +86,6 @@ const OPERATIONS: Record<string, Operation> = {
     responses: { 200: object('the dependency map'), 400: 'bad confidence' },
   },
   'GET /api/v1/assessment': { summary: 'The assessment: exposure, lock-in and priority per area, products, critical dependencies, spend', access: 'read', parameters: [year], responses: { 200: object('the assessment'), 400: 'bad year' } },
-  'GET /api/v1/assessment/critical': { summary: 'The critical dependencies', access: 'read', parameters: [year], responses: { 200: object('generated_at and critical') } },
   'GET /api/v1/assessment/history': { summary: 'The daily snapshots of the indicators, with the targets', access: 'read', responses: { 200: object('snapshots and targets') } },
   'GET /api/v1/assessment/scenario': {
     summary: 'The effect of replacing a product on N hosts (changes nothing)',
@@ -147,6 +148,31 @@ const OPERATIONS: Record<string, Operation> = {
   },
   'PUT /api/v1/assessment/targets': { summary: 'Set or remove a target of the trajectory', access: 'change', body: [{ contentType: 'application/json', schema: 'TargetRequest' }], responses: { 200: object('the targets'), 400: 'bad target' } },
 };
+
+// The paginated lists (api/lists.ts): their parameters from the same zod schema that checks them.
+for (const list of API_LISTS) {
+  OPERATIONS[`GET ${list.path}`] = {
+    summary: `${list.summary}. Paginated: follow next (or the Link header) to the end.`,
+    access: 'read',
+    parameters: Object.entries(list.query.shape).map(([name, field]) => {
+      const { description, ...schema } = jsonSchema(field as z.ZodType);
+      return { name, in: 'query' as const, description: String(description ?? ''), schema };
+    }),
+    responses: { 200: { description: `a page of ${list.item.name}`, schema: `${list.item.name}Page` }, 400: 'a bad parameter, named' },
+  };
+}
+
+/** Each list's item and page schemas: the page's items refer to the item's schema. */
+function listSchemas(): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const list of API_LISTS) {
+    out[list.item.name] = jsonSchema(list.item.schema);
+    const page = jsonSchema(pageOf(z.unknown(), `a page of ${list.item.name}`)) as { properties: Record<string, unknown> };
+    page.properties.items = { type: 'array', items: { $ref: `#/components/schemas/${list.item.name}` } };
+    out[`${list.item.name}Page`] = page;
+  }
+  return out;
+}
 
 const SECURITY: Record<Access, Record<string, string[]>[]> = {
   none: [],
@@ -211,7 +237,7 @@ export function openApiDocument(): Record<string, unknown> {
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths,
     components: {
-      schemas: Object.fromEntries(Object.entries(SCHEMAS).map(([name, schema]) => [name, jsonSchema(schema)])),
+      schemas: { ...Object.fromEntries(Object.entries(SCHEMAS).map(([name, schema]) => [name, jsonSchema(schema)])), ...listSchemas() },
       securitySchemes: {
         apiToken: { type: 'http', scheme: 'bearer', description: 'an API token (tbt_…): a viewer token reads, an admin token changes too' },
         session: { type: 'apiKey', in: 'cookie', name: 'tb_session', description: 'the web interface session' },
