@@ -10,7 +10,7 @@ import { checkRules } from './classify/check-rules.ts';
 import { coverage, formatCoverage } from './classify/coverage.ts';
 import { DEFAULT_RULES_DIR, RulesError, formatProblem } from './classify/load-rules.ts';
 import { parseClassifyInput } from './classify/input.ts';
-import { DEFAULT_SERVER_LIMITS, createCollector, listen, loadClassifier, loadRules, shownLocation, type Collector, type CollectorOptions } from './collector.ts';
+import { DEFAULT_SERVER_LIMITS, JOB_LOCKS, createCollector, listen, loadClassifier, loadRules, shownLocation, type Collector, type CollectorOptions } from './collector.ts';
 import { parseTrustedProxies } from './http/auth.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
@@ -20,7 +20,7 @@ import { endLocalSessions } from './accounts/login.ts';
 import { formatAgents, formatEnrolmentTokens, formatUsers } from './exports/terminal.ts';
 import type { AgentRow, TokenRow } from './ui/admin-pages.tsx';
 import { authorityLabel, formatSiren, getAuthority, setAuthority } from './store/authority.ts';
-import { audited, cliActor, recordAudit } from './accounts/audit.ts';
+import { DEFAULT_AUDIT_RETENTION_DAYS, audited, cliActor, parseRetentionDays, pruneAudit, recordAudit, scheduleAuditRetention } from './accounts/audit.ts';
 import { BackupError, KNOWN_VERSION, backupDatabase, databaseInUse, restoreDatabase } from './store/backup.ts';
 import { CopyError, copyToPostgres } from './store/copy-to-postgres.ts';
 import { AccountError, ROLES, createUser, ensureFirstAdmin, generatePassword, listUsers, removeUser, setPassword, type Role } from './accounts/users.ts';
@@ -42,7 +42,7 @@ const HELP = `tiebreak-collector ${pkg.version}: inventories in, dependency map 
 Usage:
   tiebreak-collector serve [--port N] [--host ADDRESS] [--db FILE] [--rules DIR] [--local-rules DIR]... [--agent-schedule CRON] [--tls-cert FILE --tls-key FILE]
                            [--trust-proxy ADDRESS|CIDR[,...]]... [--max-connections N] [--max-connections-per-address N] [--request-timeout SECONDS] [--observatory]
-                           [--workers N]
+                           [--workers N] [--audit-retention-days N]
       Serve the agent API, the JSON API and the web pages.
       Defaults: port ${DEFAULT_PORT}, host 127.0.0.1 (use --host 0.0.0.0 to accept agents from the network),
       database ./${DEFAULT_DB}, the shipped rules. --agent-schedule sets the agents' scan schedule.
@@ -50,7 +50,9 @@ Usage:
       the login limits; none by default: the header is ignored). At most ${DEFAULT_SERVER_LIMITS.maxConnections} connections at once,
       ${DEFAULT_SERVER_LIMITS.maxConnectionsPerAddress} from one address (a trusted proxy counts in the total only); headers within ${DEFAULT_SERVER_LIMITS.headersTimeoutMs / 1000} s,
       a whole request within ${DEFAULT_SERVER_LIMITS.requestTimeoutMs / 1000} s. --workers N (PostgreSQL only) serves with N processes
-      sharing the port and the database, restarted when one dies.
+      sharing the port and the database, restarted when one dies. The audit log keeps its entries
+      --audit-retention-days days (or TIEBREAK_AUDIT_RETENTION_DAYS; default ${DEFAULT_AUDIT_RETENTION_DAYS}, 0 keeps them
+      forever): older ones are deleted once a day, the deletion itself recorded.
   tiebreak-collector token create [--db FILE] [--name NAME] [--max-uses N] [--expires-in-days N]
       Create an enrolment token for agents and print it (it is stored only as a hash).
   tiebreak-collector token list [--json] | token revoke ID [--db FILE]
@@ -85,6 +87,9 @@ Usage:
       Put a backup in place of the database, once checked (a tiebreak database of a version this
       one knows; an older one is upgraded). Refused while a collector has the
       database open (stop it first); replacing an existing database needs --force.
+  tiebreak-collector audit prune [--audit-retention-days N] [--db FILE]
+      Delete now the audit log's entries older than the retention (as serve does daily), the
+      deletion recorded in the log; prints how many were deleted.
   tiebreak-collector settings set [--name NAME] [--siren SIREN] [--db FILE] | settings show [--json]
       The authority's name and SIREN (9 digits, checked with its Luhn key), shown at the head of
       the report and its exports; an empty value clears one.
@@ -206,6 +211,17 @@ function servePrimary(count: number, log: Logger, announce: (port: number) => vo
   return new Promise(() => {});
 }
 
+/** The audit log's retention: --audit-retention-days, else TIEBREAK_AUDIT_RETENTION_DAYS, else a year. */
+function retentionDays(option: string | undefined): number {
+  const text = option ?? process.env.TIEBREAK_AUDIT_RETENTION_DAYS;
+  if (text === undefined || (option === undefined && text === '')) return DEFAULT_AUDIT_RETENTION_DAYS;
+  try {
+    return parseRetentionDays(text);
+  } catch (error) {
+    throw new UsageError(`${option === undefined ? 'TIEBREAK_AUDIT_RETENTION_DAYS' : '--audit-retention-days'}: ${(error as Error).message}`);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const line = parseCommandLine(argv, {
     ...COMMON_OPTIONS,
@@ -230,6 +246,7 @@ async function main(argv: string[]): Promise<number> {
     from: { type: 'string' },
     force: { type: 'boolean' },
     workers: { type: 'string' },
+    'audit-retention-days': { type: 'string' },
     ...ASSESSMENT_OPTIONS,
     // --to and --siren too (publish --to, publish authority --siren), shared with backup and settings.
     ...FEDERATION_OPTIONS,
@@ -274,6 +291,7 @@ async function main(argv: string[]): Promise<number> {
         headersTimeoutMs: Math.min(DEFAULT_SERVER_LIMITS.headersTimeoutMs, requestTimeoutMs),
       };
       const workers = whole(values.workers, '--workers', 1);
+      const auditRetentionDays = retentionDays(values['audit-retention-days']);
       if (workers > MAX_WORKERS) throw new UsageError(`--workers is at most ${MAX_WORKERS}, not ${workers}`);
       if (workers > 1 && !isPostgresUrl(dbFile))
         throw new UsageError(`--workers needs a PostgreSQL database (--db postgres://...): an SQLite file is served by one process (${shownLocation(dbFile)})`);
@@ -321,6 +339,7 @@ async function main(argv: string[]): Promise<number> {
           throw new InputError(`cannot serve on ${host}:${port}: ${(error as Error).message}`);
         }
         const { server, port: actual } = listening;
+        const stopRetention = scheduleAuditRetention(collector.db, { days: auditRetentionDays, lock: JOB_LOCKS.auditPrune, log });
         log.info({ db: shownLocation(dbFile), rules: collector.classifier.fingerprint, vendors: collector.classifier.vendorCount, worker: cluster.worker?.id }, 'collector ready');
         if (cluster.isPrimary) announce(actual);
         else process.send?.({ listening: actual });
@@ -329,7 +348,9 @@ async function main(argv: string[]): Promise<number> {
           if (stopping) return;
           stopping = true;
           server.close(() => {
-            void collector.close().finally(() => process.exit(0));
+            void stopRetention()
+              .then(() => collector.close())
+              .finally(() => process.exit(0));
           });
           // Kept-alive connections would hold the close back: they are ended once idle.
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
@@ -497,6 +518,21 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(
         `${dbFile} restored from ${values.from}: database migration ${done.version}, ${done.hosts} hosts${done.upgradeFrom === null ? '' : `, upgraded to migration ${KNOWN_VERSION}`}\n`,
       );
+      return 0;
+    }
+    case 'audit': {
+      const [sub, ...rest] = args;
+      noMoreArguments(rest);
+      if (sub !== 'prune') throw new UsageError('audit prune [--audit-retention-days N] [--db FILE]');
+      const days = retentionDays(values['audit-retention-days']);
+      const db = await openStore(dbFile);
+      try {
+        const deleted = await pruneAudit(db, days, cliActor());
+        if (values.json) process.stdout.write(`${JSON.stringify({ deleted, retention_days: days })}\n`);
+        else process.stdout.write(days === 0 ? 'retention 0: the audit log is kept forever, nothing deleted\n' : `${deleted} audit log entries older than ${days} days deleted\n`);
+      } finally {
+        await closeDatabase(db);
+      }
       return 0;
     }
     case 'settings': {
