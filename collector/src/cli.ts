@@ -18,6 +18,7 @@ import { closeDatabase, isPostgresUrl, openDatabase, type Db } from './store/db.
 import { DirectoryConfigError, directoryConfigFromEnv, type DirectoryConfig } from './accounts/directory-config.ts';
 import { endLocalSessions } from './accounts/login.ts';
 import { formatAgents, formatEnrolmentTokens, formatUsers } from './exports/terminal.ts';
+import { progressWanted, startProgress } from './exports/progress.ts';
 import type { AgentRow, TokenRow } from './ui/admin-pages.tsx';
 import { authorityLabel, formatSiren, getAuthority, setAuthority } from './store/authority.ts';
 import { DEFAULT_AUDIT_RETENTION_DAYS, audited, cliActor, parseRetentionDays, pruneAudit, recordAudit, scheduleAuditRetention } from './accounts/audit.ts';
@@ -93,11 +94,12 @@ Usage:
   tiebreak-collector settings set [--name NAME] [--siren SIREN] [--db FILE] | settings show [--json]
       The authority's name and SIREN (9 digits, checked with its Luhn key), shown at the head of
       the report and its exports; an empty value clears one.
-  tiebreak-collector import FILE|DIR... [--db FILE] [--rules DIR] [--local-rules DIR]... [--json]
+  tiebreak-collector import FILE|DIR... [--db FILE] [--rules DIR] [--local-rules DIR]... [--json] [--progress]
       Import the report files that GLPI Agent, FusionInventory Agent or OCS Inventory agents write
       with --local (.ocs, .xml, .json; directories are walked) or that tiebreak-agent scan writes,
       one report per file. Prints a summary: imported, unchanged, rejected with the reason per file.
-      Exits with 1 when a file was rejected (the others are imported).
+      Exits with 1 when a file was rejected (the others are imported). The files done are shown on
+      the standard error when it is a terminal, or as lines with --progress (never with --json).
   tiebreak-collector map [--db FILE] [--rules DIR] [--local-rules DIR]...
       Print the dependency map as JSON (the same as GET /api/v1/map).
 ${ASSESSMENT_HELP}${FEDERATION_HELP}  tiebreak-collector classify [FILE] [--rules DIR] [--local-rules DIR]...
@@ -247,6 +249,7 @@ async function main(argv: string[]): Promise<number> {
     force: { type: 'boolean' },
     workers: { type: 'string' },
     'audit-retention-days': { type: 'string' },
+    progress: { type: 'boolean' },
     ...ASSESSMENT_OPTIONS,
     // --to and --siren too (publish --to, publish authority --siren), shared with backup and settings.
     ...FEDERATION_OPTIONS,
@@ -564,22 +567,15 @@ async function main(argv: string[]): Promise<number> {
         if (error instanceof ImportError) throw new InputError(error.message);
         throw error;
       }
-      const { files, fromDirectory } = listed;
+      const { files } = listed;
       if (!files.length) throw new InputError(`no report files (.ocs, .xml, .json) in ${args.join(', ')}`);
       const collector = await openCollector({ dbFile, rulesDirs, log: pino({ level: 'warn' }, process.stderr) });
-      const progress = fromDirectory && !values.json;
-      const bar = (done: number) => {
-        const width = 30;
-        const filled = Math.round((done / files.length) * width);
-        process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${files.length}`);
-      };
+      const progress = startProgress('import', 'files', files.length, progressWanted(values.progress, values.json));
       let outcomes: ImportOutcome[] = [];
       try {
-        outcomes = await importReports(collector.ingestor, files, (_outcome, done) => {
-          if (progress) bar(done);
-        });
+        outcomes = await importReports(collector.ingestor, files, (_outcome, done) => progress.update(done));
       } finally {
-        if (progress) process.stderr.write('\n');
+        progress.finish();
         if (outcomes.some((o) => o.status === 'imported')) {
           await collector.takeSnapshot();
           const counts = (['imported', 'unchanged', 'rejected'] as const).map((status) => `${outcomes.filter((o) => o.status === status).length} ${status}`);
