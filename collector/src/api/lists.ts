@@ -78,7 +78,7 @@ const VendorSchema = z
 
 const AlternativeSchema = z.object({ id: z.string(), name: z.string(), country: nullable(z.string()), licence: z.string(), sill: z.boolean(), maturity: z.string(), qualifies: z.boolean(), from: z.enum(['product', 'category']) });
 
-const CriticalDependencySchema = z
+export const CriticalDependencySchema = z
   .object({
     key: z.string().describe('vendor/product (see AssessedProduct.key)'),
     name: z.string(),
@@ -97,7 +97,7 @@ const CriticalDependencySchema = z
   })
   .describe('a critical dependency: a non-European product the authority depends on, by priority (docs/methodology.md)');
 
-const AssessedProductSchema = z
+export const AssessedProductSchema = z
   .object({
     key: z.string().describe('vendor/product, vendor/*category, or declared:ID; @area added when installed in two areas'),
     product_key: z.string(),

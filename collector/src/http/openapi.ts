@@ -8,6 +8,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { PublicationSchema } from '../federation/document.ts';
 import { API_LISTS } from '../api/lists.ts';
 import { pageOf } from '../api/pagination.ts';
+import { AssessmentSchema, AssetsSchema, DependencyMapSchema, HistorySchema, ScenarioSchema, SpendLinesSchema } from '../api/responses.ts';
 
 /** Which credential a route takes (components.securitySchemes). */
 export type Access = 'agent' | 'enrolment' | 'read' | 'change' | 'authority' | 'none';
@@ -50,6 +51,12 @@ const SCHEMAS: Record<string, z.ZodType> = {
   TargetRequest: TargetRequestSchema,
   Publication: PublicationSchema,
   Error: ErrorSchema,
+  DependencyMap: DependencyMapSchema,
+  Assessment: AssessmentSchema,
+  History: HistorySchema,
+  SpendLines: SpendLinesSchema,
+  Assets: AssetsSchema,
+  Scenario: ScenarioSchema,
 };
 
 const year = { name: 'year', in: 'query' as const, description: 'the year of spend and declared costs (four digits); default: the current year', schema: { type: 'string', pattern: '^\\d{4}$' } };
@@ -83,10 +90,10 @@ const OPERATIONS: Record<string, Operation> = {
       { name: 'confidence', in: 'query', description: 'count only recognitions of at least this confidence', schema: { enum: ['high', 'medium', 'all'] } },
       { name: 'unclassified_limit', in: 'query', description: 'how many unclassified items to list (0 to 10000, default 500)', schema: { type: 'integer' } },
     ],
-    responses: { 200: object('the dependency map'), 400: 'bad confidence' },
+    responses: { 200: { description: 'the dependency map', schema: 'DependencyMap' }, 400: 'bad confidence' },
   },
-  'GET /api/v1/assessment': { summary: 'The assessment: exposure, lock-in and priority per area, products, critical dependencies, spend', access: 'read', parameters: [year], responses: { 200: object('the assessment'), 400: 'bad year' } },
-  'GET /api/v1/assessment/history': { summary: 'The daily snapshots of the indicators, with the targets', access: 'read', responses: { 200: object('snapshots and targets') } },
+  'GET /api/v1/assessment': { summary: 'The assessment: exposure, lock-in and priority per area, products, critical dependencies, spend', access: 'read', parameters: [year], responses: { 200: { description: 'the assessment', schema: 'Assessment' }, 400: 'bad year' } },
+  'GET /api/v1/assessment/history': { summary: 'The daily snapshots of the indicators, with the targets', access: 'read', responses: { 200: { description: 'snapshots and targets', schema: 'History' } } },
   'GET /api/v1/assessment/scenario': {
     summary: 'The effect of replacing a product on N hosts (changes nothing)',
     access: 'read',
@@ -96,9 +103,9 @@ const OPERATIONS: Record<string, Operation> = {
       { name: 'hosts', in: 'query', required: true, description: 'how many hosts', schema: { type: 'integer' } },
       year,
     ],
-    responses: { 200: object('the indices and spend before and after'), 400: 'a missing or bad parameter' },
+    responses: { 200: { description: 'the indices and spend before and after', schema: 'Scenario' }, 400: 'a missing or bad parameter' },
   },
-  'GET /api/v1/assessment/spend': { summary: 'The imported spend lines', access: 'read', parameters: [year], responses: { 200: object('lines') } },
+  'GET /api/v1/assessment/spend': { summary: 'The imported spend lines', access: 'read', parameters: [year], responses: { 200: { description: 'lines', schema: 'SpendLines' } } },
   'POST /api/v1/assessment/spend': {
     summary: "Import a year's spend from the finance software (CSV, ',' or ';'); the year's previous import is replaced",
     access: 'change',
@@ -106,7 +113,7 @@ const OPERATIONS: Record<string, Operation> = {
     body: [{ contentType: 'text/csv', schema: { type: 'string' }, description: 'éditeur/vendor, produit/product, montant/amount, année/year, contrat/contract' }],
     responses: { 200: object('lines imported, unrecognised'), 400: 'each bad line named; nothing imported' },
   },
-  'GET /api/v1/assessment/assets': { summary: 'The declared assets', access: 'read', responses: { 200: object('assets') } },
+  'GET /api/v1/assessment/assets': { summary: 'The declared assets', access: 'read', responses: { 200: { description: 'assets', schema: 'Assets' } } },
   'POST /api/v1/assessment/assets': {
     summary: 'Declare an asset (JSON) or assets (CSV)',
     access: 'change',
