@@ -10,6 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeInventory } from '../../../test/fixtures.ts';
 import { createApiToken } from '../accounts/api-tokens.ts';
+import { createSession, createUser } from '../accounts/users.ts';
 import { createCollector, type Collector } from '../collector.ts';
 import { rows, sql, value } from '../store/db.ts';
 import { ENGINES, newDatabaseLocation } from '../store/test-database.ts';
@@ -213,6 +214,14 @@ describe.each(ENGINES)('%s', (engine) => {
     expect(res.headers.get('x-total-count')).toBe('7');
     const past = (await json(await get('/api/v1/hosts?limit=4&role=workstation&page=5'))) as PageBody;
     expect(past).toMatchObject({ items: [], total: 7, page: 5, pages: 2, next: null, prev: '/api/v1/hosts?limit=4&role=workstation&page=2' });
+  });
+
+  it('lists the paginated routes and their parameters on the readable page, in French', async () => {
+    const session = await createSession(collector.db, await createUser(collector.db, 'lectrice', 'viewer', 'a viewer password, long enough'));
+    const page = await (await collector.app.request('/settings/api', { headers: { cookie: `tb_session=${session.cookie}` } })).text();
+    expect(page).toContain(`au plus ${MAX_PAGE_SIZE} lignes par page`);
+    for (const path of ['/api/v1/hosts', '/api/v1/products', '/api/v1/vendors', '/api/v1/unknown', '/api/v1/assessment/critical', '/api/v1/assessment/products']) expect(page).toContain(`GET ${path}`);
+    expect(page).toContain('vendor?: hosts with at least one item of this vendor');
   });
 
   it('refuses a bad parameter with a 400 that names it, on every list', async () => {
