@@ -178,6 +178,10 @@ describe.each(ENGINES)('%s', (engine) => {
     expect(zoom.length).toBe(await value<number>(collector.db, sql`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.vendor_id = 'zoom'`));
     expect(zoom.length).toBe(6);
     expect((await walk('/api/v1/hosts', '/api/v1/hosts?q=srv-0')).total).toBe(2);
+    expect((await walk('/api/v1/hosts', '/api/v1/hosts?area=infrastructure&origin=non_eu')).items.map((h) => h.hostname)).toEqual(['SRV-03', 'SRV-07']);
+    const withArea = (area: string) => value<number>(collector.db, sql`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE COALESCE(c.area, 'unknown') = ${area}`);
+    for (const area of ['infrastructure', 'workstation', 'software']) expect((await walk('/api/v1/hosts', `/api/v1/hosts?area=${area}`)).total, area).toBe(await withArea(area));
+    expect((await walk('/api/v1/hosts', '/api/v1/hosts?area=infrastructure&origin=eu')).total).toBe(0);
 
     const unknown = (await walk('/api/v1/unknown', '/api/v1/unknown?limit=3')).items;
     expect(unknown.every((p) => p.origin === 'unknown')).toBe(true);

@@ -163,7 +163,8 @@ export const API_LISTS: ApiList[] = [
     query: listQuery({
       q: text('search: contained in the hostname, OS name or domain (any case)'),
       role: oneOf(HOST_ROLES as [string, ...string[]], 'workstation, server or a network device role'),
-      origin: oneOf(ORIGINS, 'hosts with at least one item of this origin'),
+      origin: oneOf(ORIGINS, 'hosts with at least one item of this origin (in the area, with area)'),
+      area: oneOf(AREAS, 'hosts with at least one item of this TIE Break area (of the origin, with origin)'),
       vendor: text('hosts with at least one item of this vendor (a rules vendor id: microsoft, google…)'),
       agent: text("the agent that last reported it, exactly (its agent_name)"),
       stale: oneOf(['true', 'false'], 'true: only hosts not seen for 30 days'),

@@ -73,6 +73,7 @@ export interface HostFilters {
   role?: string;
   origin?: string;
   vendor?: string;
+  area?: string;
   agent?: string;
   stale?: string;
   sort?: string;
@@ -91,6 +92,8 @@ export async function listHosts(db: Db, f: HostFilters, limit = PAGE_SIZE): Prom
   const origin = oneOf(f.origin, ORIGINS);
   if (origin) where.push(sql`id IN (SELECT host_id FROM host_facets WHERE facet = 'origin' AND value = ${origin})`);
   if (f.vendor?.trim()) where.push(sql`id IN (SELECT host_id FROM host_facets WHERE facet = 'vendor' AND value = ${f.vendor.trim()})`);
+  const area = oneOf(f.area, AREAS);
+  if (area) where.push(sql`id IN (SELECT host_id FROM host_facets WHERE facet = 'cell' AND value IN (${sql.join((origin ? [origin] : ORIGINS).map((o) => `${area}|${o}`))}))`);
   if (f.agent?.trim()) where.push(sql`agent_name = ${f.agent.trim()}`);
   if (f.stale === '1') where.push(sql`last_seen < ${new Date(Date.now() - STALE_DAYS * 86_400_000).toISOString()}`);
   const sort = HOST_SORTS[oneOf(f.sort, Object.keys(HOST_SORTS) as (keyof typeof HOST_SORTS)[]) ?? 'hostname'];
