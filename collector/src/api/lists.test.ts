@@ -111,6 +111,7 @@ describe.each(ENGINES)('%s', (engine) => {
     while (url) {
       const res = await get(url);
       const body = (await expectValid(path, url, res)) as PageBody;
+      for (const header of Object.keys((doc.paths[path]!.get!.responses['200'] as { headers?: object }).headers ?? {})) expect(res.headers.get(header), `${url}: the documented ${header}`).not.toBeNull();
       expect(res.headers.get('link'), url).toContain('rel="first"');
       if (body.next) expect(res.headers.get('link')).toContain(`<${body.next}>; rel="next"`);
       if (total >= 0) expect(body.total, `${url}: the total does not change while walking`).toBe(total);

@@ -18,7 +18,7 @@ interface Operation {
   access: Access;
   parameters?: { name: string; in: 'query' | 'path'; required?: boolean; description: string; schema: Record<string, unknown> }[];
   body?: { contentType: string; schema: string | Record<string, unknown>; description?: string }[];
-  responses: Record<string, string | { description: string; schema: string }>;
+  responses: Record<string, string | { description: string; schema: string; headers?: Record<string, { description: string; schema: Record<string, unknown> }> }>;
 }
 
 /** A declared asset as POST /api/v1/assessment/assets reads it (validated in assessment/inputs.ts). */
@@ -165,7 +165,17 @@ for (const list of API_LISTS) {
       const { description, ...schema } = jsonSchema(field as z.ZodType);
       return { name, in: 'query' as const, description: String(description ?? ''), schema };
     }),
-    responses: { 200: { description: `a page of ${list.item.name}`, schema: `${list.item.name}Page` }, 400: 'a bad parameter, named' },
+    responses: {
+      200: {
+        description: `a page of ${list.item.name}`,
+        schema: `${list.item.name}Page`,
+        headers: {
+          Link: { description: 'RFC 8288 links to the next, previous, first and last pages (rel="next"…), as paths with their query', schema: { type: 'string' } },
+          'X-Total-Count': { description: 'rows matching the filters, on every page', schema: { type: 'integer' } },
+        },
+      },
+      400: 'a bad parameter, named',
+    },
   };
 }
 
@@ -220,8 +230,8 @@ export function openApiDocument(): Record<string, unknown> {
     const [method, path] = key.split(' ') as [string, string];
     const responses: Record<string, unknown> = {};
     for (const [status, answer] of Object.entries(op.responses)) {
-      const { description, schema } = typeof answer === 'string' ? { description: answer, schema: Number(status) >= 400 ? 'Error' : null } : answer;
-      responses[status] = schema ? { description, content: { 'application/json': { schema: ref(schema) } } } : { description };
+      const { description, schema, headers } = typeof answer === 'string' ? { description: answer, schema: Number(status) >= 400 ? 'Error' : null, headers: undefined } : answer;
+      responses[status] = { description, ...(headers ? { headers } : {}), ...(schema ? { content: { 'application/json': { schema: ref(schema) } } } : {}) };
     }
     if (op.access !== 'none' && op.access !== 'enrolment') responses['401'] ??= { description: 'no credential, or an unknown, expired or revoked one (the reason in error)', content: { 'application/json': { schema: ref('Error') } } };
     if (op.access === 'change') responses['403'] = { description: 'a viewer (token or account), or a session without its CSRF token', content: { 'application/json': { schema: ref('Error') } } };
