@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { hostIdentity, type Inventory, type SoftwareItem } from '@tiebreak/shared';
 import { addAsset, computeAssessment, createCollector, createUser, importSpend, isPostgresUrl, listen, recordSnapshot, setAuthority, setTarget, shownLocation } from '@tiebreak/collector';
 import pino from 'pino';
+import { progressWanted, startProgress } from '../collector/src/exports/progress.ts';
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +18,8 @@ const { values } = parseArgs({
     workstations: { type: 'string', default: '300' },
     servers: { type: 'string', default: '40' },
     'no-serve': { type: 'boolean', default: false },
+    // The inventories ingested, on the standard error: always on a terminal, as lines with --progress.
+    progress: { type: 'boolean', default: false },
   },
 });
 
@@ -158,8 +161,13 @@ const inventories = [
   ...Array.from({ length: Number(values.workstations) }, (_, i) => workstation(i + 1)),
   ...Array.from({ length: Number(values.servers) }, (_, i) => server(i + 1)),
 ];
-const ingestAll = async (list: Inventory[]) => {
-  for (let i = 0; i < list.length; i += 100) await collector.ingestor.ingestMany(list.slice(i, i + 100));
+let ingested = 0;
+const ingestAll = async (list: Inventory[], onProgress: (done: number) => void) => {
+  for (let i = 0; i < list.length; i += 100) {
+    const batch = list.slice(i, i + 100);
+    await collector.ingestor.ingestMany(batch);
+    onProgress((ingested += batch.length));
+  }
 };
 
 // Services no agent sees, declared from the start.
@@ -180,11 +188,13 @@ const migrated = (inventory: Inventory, wave: number, index: number): Inventory 
   return { ...inventory, id: crypto.randomUUID(), software: [...software, { scope: 'machine', ...libreoffice }] };
 };
 const waves = [120, 80, 40, 0];
+const sent = waves.map((_, wave) => (wave === 0 ? inventories : inventories.map((inv, i) => migrated(inv, wave, i)).filter((inv, i) => inv !== inventories[i])));
+const progress = startProgress('demo', 'inventories', sent.reduce((n, list) => n + list.length, 0), progressWanted(values.progress, false));
 for (const [wave, days] of waves.entries()) {
-  const fleet = wave === 0 ? inventories : inventories.map((inv, i) => migrated(inv, wave, i));
-  await ingestAll(wave === 0 ? fleet : fleet.filter((inv, i) => inv !== inventories[i]));
+  await ingestAll(sent[wave]!, (done) => progress.update(done));
   if (days > 0) await recordSnapshot(collector.db, await computeAssessment(collector.db, collector.classifier), dayAgo(days));
 }
+progress.finish();
 
 // Spend from the finance software.
 await importSpend(

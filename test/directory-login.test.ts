@@ -372,6 +372,50 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(done.status).toBe(409);
       expect(await userByName(collector.db, 'alice')).toMatchObject({ source: 'ldap' });
     });
+
+    it('logs out at the provider too (RP-initiated logout with the ID token), back to the login page', async () => {
+      const agent = new Browserless();
+      expect((await oidcLogin(agent, 'oscar')).status).toBe(200);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(await (await agent.fetch(`${base}/`)).text())![1]!;
+      // Logged in at the provider: a new login there goes straight back to the callback, asking nothing.
+      const authorize = (await agent.fetch(`${base}/login/oidc`)).headers.get('location')!;
+      expect((await agent.follow(authorize, {}, (next) => next.startsWith(`${base}/login/oidc/callback`))).res).toBeNull();
+
+      const out = await agent.fetch(`${base}/logout`, form({ _csrf: csrf }));
+      expect(out.status).toBe(302);
+      const end = new URL(out.headers.get('location')!);
+      expect(`${end.origin}${end.pathname}`).toBe(`${provider.issuer}/session/end`);
+      expect(end.searchParams.get('post_logout_redirect_uri')).toBe(`${base}/login`);
+      const hint = end.searchParams.get('id_token_hint')!;
+      const claims = JSON.parse(Buffer.from(hint.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+      expect(claims).toMatchObject({ iss: provider.issuer, sub: 'oscar', aud: provider.clientId });
+      // Ended here first, its ID token with it.
+      expect(await loggedIn(agent)).toBe(false);
+      expect(await value(collector.db, sql`SELECT COUNT(*) FROM sessions WHERE id_token = ${hint}`)).toBe(0);
+
+      // The provider asks to confirm, ends its session and sends the browser back to the login page.
+      const confirm = await agent.fetch(end.href);
+      expect(confirm.status).toBe(200);
+      const page = await confirm.text();
+      const action = new URL(/action="([^"]+)"/.exec(page)![1]!, end.href).href;
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)![1]!;
+      const back = await agent.follow(action, form({ xsrf, logout: 'yes' }), (next) => next.startsWith(`${base}/`));
+      expect(back.url).toBe(`${base}/login`);
+      // Logged out at the provider: a new login asks for the account again.
+      const again = await agent.follow((await agent.fetch(`${base}/login/oidc`)).headers.get('location')!, {}, (next) => next.startsWith(`${base}/login/oidc/callback`));
+      expect(again.res?.status).toBe(200);
+      expect(await again.res!.text()).toMatch(/name="prompt" value="login"/);
+    });
+
+    it('logs a session of the login form out here only, to the login page', async () => {
+      const agent = new Browserless();
+      expect((await formLogin(agent, LOCAL.username, LOCAL.password)).status).toBe(302);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(await (await agent.fetch(`${base}/`)).text())![1]!;
+      const out = await agent.fetch(`${base}/logout`, form({ _csrf: csrf }));
+      expect(out.status).toBe(302);
+      expect(out.headers.get('location')).toBe('/login');
+      expect(await loggedIn(agent)).toBe(false);
+    });
   });
 
   describe('the CLI with directory accounts', () => {

@@ -199,6 +199,8 @@ export async function startOidcProvider(accounts: Record<string, OidcAccount>, r
         client_id: client.clientId,
         client_secret: client.clientSecret,
         redirect_uris: [redirectUri],
+        // The collector's login page: where the provider sends the browser after a logout.
+        post_logout_redirect_uris: [new URL('/login', redirectUri).href],
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_post',

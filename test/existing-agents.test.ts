@@ -249,11 +249,11 @@ describe.each(ENGINES)('GLPI Agent JSON and the XML protocol over HTTP (%s)', (e
     writeFileSync(join(files, 'PC-URBA-042.json'), WINDOWS11);
     writeFileSync(join(files, 'linux', 'srv-sig-01.json'), LINUX_SERVER);
     writeFileSync(join(files, 'broken.xml'), '<REQUEST><QUERY>INVENTORY</QUERY><DEVICEID>x</DEVICEID><CONTENT>');
-    const first = await runCli('collector', ['import', files, '--db', importDb]);
+    const first = await runCli('collector', ['import', files, '--progress', '--db', importDb]);
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(/rejected +\S+broken\.xml: invalid XML/);
     expect(first.stdout).toContain('import: 2 imported, 0 unchanged, 1 rejected');
-    expect(first.stderr).toContain('[##############################] 3/3');
+    expect(first.stderr).toContain('import: 3/3 files (100%)\n');
     expect((await hostsOf(importDb)).map((h) => [h.hostname, h.agent_name, h.software_count, h.recognised]).sort()).toEqual([
       ['PC-URBA-042', 'GLPI-Agent', 13, 12],
       ['srv-sig-01', 'GLPI-Agent', 10, 10],

@@ -10,7 +10,7 @@ import { checkRules } from './classify/check-rules.ts';
 import { coverage, formatCoverage } from './classify/coverage.ts';
 import { DEFAULT_RULES_DIR, RulesError, formatProblem } from './classify/load-rules.ts';
 import { parseClassifyInput } from './classify/input.ts';
-import { DEFAULT_SERVER_LIMITS, createCollector, listen, loadClassifier, loadRules, shownLocation, type Collector, type CollectorOptions } from './collector.ts';
+import { DEFAULT_SERVER_LIMITS, JOB_LOCKS, createCollector, listen, loadClassifier, loadRules, shownLocation, type Collector, type CollectorOptions } from './collector.ts';
 import { parseTrustedProxies } from './http/auth.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
@@ -18,9 +18,10 @@ import { closeDatabase, isPostgresUrl, openDatabase, type Db } from './store/db.
 import { DirectoryConfigError, directoryConfigFromEnv, type DirectoryConfig } from './accounts/directory-config.ts';
 import { endLocalSessions } from './accounts/login.ts';
 import { formatAgents, formatEnrolmentTokens, formatUsers } from './exports/terminal.ts';
+import { progressWanted, startProgress } from './exports/progress.ts';
 import type { AgentRow, TokenRow } from './ui/admin-pages.tsx';
 import { authorityLabel, formatSiren, getAuthority, setAuthority } from './store/authority.ts';
-import { audited, cliActor, recordAudit } from './accounts/audit.ts';
+import { DEFAULT_AUDIT_RETENTION_DAYS, audited, cliActor, parseRetentionDays, pruneAudit, recordAudit, scheduleAuditRetention } from './accounts/audit.ts';
 import { BackupError, KNOWN_VERSION, backupDatabase, databaseInUse, restoreDatabase } from './store/backup.ts';
 import { CopyError, copyToPostgres } from './store/copy-to-postgres.ts';
 import { AccountError, ROLES, createUser, ensureFirstAdmin, generatePassword, listUsers, removeUser, setPassword, type Role } from './accounts/users.ts';
@@ -42,7 +43,7 @@ const HELP = `tiebreak-collector ${pkg.version}: inventories in, dependency map 
 Usage:
   tiebreak-collector serve [--port N] [--host ADDRESS] [--db FILE] [--rules DIR] [--local-rules DIR]... [--agent-schedule CRON] [--tls-cert FILE --tls-key FILE]
                            [--trust-proxy ADDRESS|CIDR[,...]]... [--max-connections N] [--max-connections-per-address N] [--request-timeout SECONDS] [--observatory]
-                           [--workers N]
+                           [--workers N] [--audit-retention-days N]
       Serve the agent API, the JSON API and the web pages.
       Defaults: port ${DEFAULT_PORT}, host 127.0.0.1 (use --host 0.0.0.0 to accept agents from the network),
       database ./${DEFAULT_DB}, the shipped rules. --agent-schedule sets the agents' scan schedule.
@@ -50,7 +51,9 @@ Usage:
       the login limits; none by default: the header is ignored). At most ${DEFAULT_SERVER_LIMITS.maxConnections} connections at once,
       ${DEFAULT_SERVER_LIMITS.maxConnectionsPerAddress} from one address (a trusted proxy counts in the total only); headers within ${DEFAULT_SERVER_LIMITS.headersTimeoutMs / 1000} s,
       a whole request within ${DEFAULT_SERVER_LIMITS.requestTimeoutMs / 1000} s. --workers N (PostgreSQL only) serves with N processes
-      sharing the port and the database, restarted when one dies.
+      sharing the port and the database, restarted when one dies. The audit log keeps its entries
+      --audit-retention-days days (or TIEBREAK_AUDIT_RETENTION_DAYS; default ${DEFAULT_AUDIT_RETENTION_DAYS}, 0 keeps them
+      forever): older ones are deleted once a day, the deletion itself recorded.
   tiebreak-collector token create [--db FILE] [--name NAME] [--max-uses N] [--expires-in-days N]
       Create an enrolment token for agents and print it (it is stored only as a hash).
   tiebreak-collector token list [--json] | token revoke ID [--db FILE]
@@ -85,14 +88,18 @@ Usage:
       Put a backup in place of the database, once checked (a tiebreak database of a version this
       one knows; an older one is upgraded). Refused while a collector has the
       database open (stop it first); replacing an existing database needs --force.
+  tiebreak-collector audit prune [--audit-retention-days N] [--db FILE]
+      Delete now the audit log's entries older than the retention (as serve does daily), the
+      deletion recorded in the log; prints how many were deleted.
   tiebreak-collector settings set [--name NAME] [--siren SIREN] [--db FILE] | settings show [--json]
       The authority's name and SIREN (9 digits, checked with its Luhn key), shown at the head of
       the report and its exports; an empty value clears one.
-  tiebreak-collector import FILE|DIR... [--db FILE] [--rules DIR] [--local-rules DIR]... [--json]
+  tiebreak-collector import FILE|DIR... [--db FILE] [--rules DIR] [--local-rules DIR]... [--json] [--progress]
       Import the report files that GLPI Agent, FusionInventory Agent or OCS Inventory agents write
       with --local (.ocs, .xml, .json; directories are walked) or that tiebreak-agent scan writes,
       one report per file. Prints a summary: imported, unchanged, rejected with the reason per file.
-      Exits with 1 when a file was rejected (the others are imported).
+      Exits with 1 when a file was rejected (the others are imported). The files done are shown on
+      the standard error when it is a terminal, or as lines with --progress (never with --json).
   tiebreak-collector map [--db FILE] [--rules DIR] [--local-rules DIR]...
       Print the dependency map as JSON (the same as GET /api/v1/map).
 ${ASSESSMENT_HELP}${FEDERATION_HELP}  tiebreak-collector classify [FILE] [--rules DIR] [--local-rules DIR]...
@@ -206,6 +213,17 @@ function servePrimary(count: number, log: Logger, announce: (port: number) => vo
   return new Promise(() => {});
 }
 
+/** The audit log's retention: --audit-retention-days, else TIEBREAK_AUDIT_RETENTION_DAYS, else a year. */
+function retentionDays(option: string | undefined): number {
+  const text = option ?? process.env.TIEBREAK_AUDIT_RETENTION_DAYS;
+  if (text === undefined || (option === undefined && text === '')) return DEFAULT_AUDIT_RETENTION_DAYS;
+  try {
+    return parseRetentionDays(text);
+  } catch (error) {
+    throw new UsageError(`${option === undefined ? 'TIEBREAK_AUDIT_RETENTION_DAYS' : '--audit-retention-days'}: ${(error as Error).message}`);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const line = parseCommandLine(argv, {
     ...COMMON_OPTIONS,
@@ -230,6 +248,8 @@ async function main(argv: string[]): Promise<number> {
     from: { type: 'string' },
     force: { type: 'boolean' },
     workers: { type: 'string' },
+    'audit-retention-days': { type: 'string' },
+    progress: { type: 'boolean' },
     ...ASSESSMENT_OPTIONS,
     // --to and --siren too (publish --to, publish authority --siren), shared with backup and settings.
     ...FEDERATION_OPTIONS,
@@ -274,6 +294,7 @@ async function main(argv: string[]): Promise<number> {
         headersTimeoutMs: Math.min(DEFAULT_SERVER_LIMITS.headersTimeoutMs, requestTimeoutMs),
       };
       const workers = whole(values.workers, '--workers', 1);
+      const auditRetentionDays = retentionDays(values['audit-retention-days']);
       if (workers > MAX_WORKERS) throw new UsageError(`--workers is at most ${MAX_WORKERS}, not ${workers}`);
       if (workers > 1 && !isPostgresUrl(dbFile))
         throw new UsageError(`--workers needs a PostgreSQL database (--db postgres://...): an SQLite file is served by one process (${shownLocation(dbFile)})`);
@@ -321,6 +342,7 @@ async function main(argv: string[]): Promise<number> {
           throw new InputError(`cannot serve on ${host}:${port}: ${(error as Error).message}`);
         }
         const { server, port: actual } = listening;
+        const stopRetention = scheduleAuditRetention(collector.db, { days: auditRetentionDays, lock: JOB_LOCKS.auditPrune, log });
         log.info({ db: shownLocation(dbFile), rules: collector.classifier.fingerprint, vendors: collector.classifier.vendorCount, worker: cluster.worker?.id }, 'collector ready');
         if (cluster.isPrimary) announce(actual);
         else process.send?.({ listening: actual });
@@ -329,7 +351,9 @@ async function main(argv: string[]): Promise<number> {
           if (stopping) return;
           stopping = true;
           server.close(() => {
-            void collector.close().finally(() => process.exit(0));
+            void stopRetention()
+              .then(() => collector.close())
+              .finally(() => process.exit(0));
           });
           // Kept-alive connections would hold the close back: they are ended once idle.
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
@@ -499,6 +523,21 @@ async function main(argv: string[]): Promise<number> {
       );
       return 0;
     }
+    case 'audit': {
+      const [sub, ...rest] = args;
+      noMoreArguments(rest);
+      if (sub !== 'prune') throw new UsageError('audit prune [--audit-retention-days N] [--db FILE]');
+      const days = retentionDays(values['audit-retention-days']);
+      const db = await openStore(dbFile);
+      try {
+        const deleted = await pruneAudit(db, days, cliActor());
+        if (values.json) process.stdout.write(`${JSON.stringify({ deleted, retention_days: days })}\n`);
+        else process.stdout.write(days === 0 ? 'retention 0: the audit log is kept forever, nothing deleted\n' : `${deleted} audit log entries older than ${days} days deleted\n`);
+      } finally {
+        await closeDatabase(db);
+      }
+      return 0;
+    }
     case 'settings': {
       const [sub, ...rest] = args;
       noMoreArguments(rest);
@@ -528,22 +567,15 @@ async function main(argv: string[]): Promise<number> {
         if (error instanceof ImportError) throw new InputError(error.message);
         throw error;
       }
-      const { files, fromDirectory } = listed;
+      const { files } = listed;
       if (!files.length) throw new InputError(`no report files (.ocs, .xml, .json) in ${args.join(', ')}`);
       const collector = await openCollector({ dbFile, rulesDirs, log: pino({ level: 'warn' }, process.stderr) });
-      const progress = fromDirectory && !values.json;
-      const bar = (done: number) => {
-        const width = 30;
-        const filled = Math.round((done / files.length) * width);
-        process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${files.length}`);
-      };
+      const progress = startProgress('import', 'files', files.length, progressWanted(values.progress, values.json));
       let outcomes: ImportOutcome[] = [];
       try {
-        outcomes = await importReports(collector.ingestor, files, (_outcome, done) => {
-          if (progress) bar(done);
-        });
+        outcomes = await importReports(collector.ingestor, files, (_outcome, done) => progress.update(done));
       } finally {
-        if (progress) process.stderr.write('\n');
+        progress.finish();
         if (outcomes.some((o) => o.status === 'imported')) {
           await collector.takeSnapshot();
           const counts = (['imported', 'unchanged', 'rejected'] as const).map((status) => `${outcomes.filter((o) => o.status === status).length} ${status}`);

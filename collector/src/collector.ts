@@ -67,7 +67,7 @@ export interface Collector {
  * Advisory lock ids of the jobs done once across the processes that share a PostgreSQL database
  * (store/db.ts's MIGRATION_LOCK is 7_303_001).
  */
-export const JOB_LOCKS = { snapshot: 7_303_002, reclassify: 7_303_003 } as const;
+export const JOB_LOCKS = { snapshot: 7_303_002, reclassify: 7_303_003, auditPrune: 7_303_004 } as const;
 
 /** How often a collector on PostgreSQL looks for rules changed by another process. */
 export const FOLLOW_RULES_MS = 3_000;

@@ -1,13 +1,14 @@
 // The audit log: every change made by an account, an API token or the command line, with who, when,
 // what and from where. Written in the same transaction as the change it records, so that neither
-// exists without the other.
+// exists without the other. Kept for a retention period (a year by default), pruned once a day.
 import { userInfo } from 'node:os';
 import type { BlockList } from 'node:net';
 import type { Context } from 'hono';
 import { clientAddress, type AuthVariables } from '../http/auth.ts';
-import { rows, run, sql, transaction, value, type Db } from '../store/db.ts';
+import { getMeta, rows, run, setMeta, sql, transaction, value, type Db } from '../store/db.ts';
 import type { RawBuilder } from 'kysely';
-import { likeIgnoringCase } from '../store/dialect.ts';
+import type { Logger } from 'pino';
+import { likeIgnoringCase, onceAcrossProcesses } from '../store/dialect.ts';
 
 export type ActorKind = 'user' | 'api-token' | 'cli';
 
@@ -70,6 +71,7 @@ export const AUDIT_ACTIONS = [
   'federation.unshare',
   'inventories.import',
   'database.restore',
+  'audit.prune',
 ] as const;
 
 const DETAILS_MAX = 500;
@@ -149,4 +151,87 @@ export async function listAudit(db: Db, filters: AuditFilters, limit = AUDIT_PAG
   const page = Math.max(1, Math.min(Number(filters.page) || 1, Math.max(1, Math.ceil(total / limit))));
   const found = await rows<AuditRow>(db, sql`SELECT * FROM audit_log ${clause} ORDER BY id DESC LIMIT ${limit} OFFSET ${(page - 1) * limit}`);
   return { rows: found, total, page };
+}
+
+// ---- Retention ---------------------------------------------------------------------------------
+
+/** A year: what an authority's DSI keeps access and change logs for; 0 keeps them forever. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+export const MAX_AUDIT_RETENTION_DAYS = 36_500;
+/** Meta keys: the retention in force (for the page), and the last day the log was pruned. */
+const RETENTION_KEY = 'audit_retention_days';
+const PRUNED_ON_KEY = 'audit_pruned_on';
+const HOUR_MS = 3_600_000;
+
+/** A retention in days as written in collector.env or on the command line; a TypeError says why not. */
+export function parseRetentionDays(text: string): number {
+  const days = Number(text.trim());
+  if (text.trim() === '' || !Number.isInteger(days) || days < 0 || days > MAX_AUDIT_RETENTION_DAYS)
+    throw new TypeError(`the audit log's retention is a whole number of days from 0 (keep forever) to ${MAX_AUDIT_RETENTION_DAYS}, not "${text.slice(0, 20)}"`);
+  return days;
+}
+
+/** The retention the serving collector applies (null before one has served with this code). */
+export async function auditRetention(db: Db): Promise<number | null> {
+  const text = await getMeta(db, RETENTION_KEY);
+  return text === undefined ? null : Number(text);
+}
+
+/**
+ * Delete the entries older than `days` (none with 0), and record the prune itself in the same
+ * transaction. Returns how many were deleted.
+ */
+export async function pruneAudit(db: Db, days: number, actor: AuditActor, now = new Date()): Promise<number> {
+  if (days === 0) return 0;
+  const cutoff = new Date(now.getTime() - days * 86_400_000).toISOString();
+  return transaction(db, async (trx) => {
+    const deleted = await run(trx, sql`DELETE FROM audit_log WHERE at < ${cutoff}`);
+    if (deleted > 0) await recordAudit(trx, { actor, action: 'audit.prune', object: cutoff.slice(0, 10), details: `${deleted} entries older than ${days} days deleted` }, now);
+    return deleted;
+  });
+}
+
+/**
+ * The day's prune, once across the processes that share the database (under `lock`, and not again
+ * the same day): how many entries were deleted, or null when it was already done today or another
+ * process is doing it.
+ */
+export async function dailyAuditPrune(db: Db, days: number, lock: number, now = new Date()): Promise<number | null> {
+  const today = now.toISOString().slice(0, 10);
+  const done = await onceAcrossProcesses(db, lock, (locked) =>
+    transaction(locked, async (trx) => {
+      if ((await getMeta(trx, PRUNED_ON_KEY)) === today) return null;
+      const deleted = await pruneAudit(trx, days, { kind: 'cli', name: 'tiebreak-collector serve (retention)', ip: null }, now);
+      await setMeta(trx, PRUNED_ON_KEY, today);
+      return deleted;
+    }),
+  );
+  return done ?? null;
+}
+
+/**
+ * While serving: the retention recorded for the audit page, and the daily prune tried at start and
+ * every hour (it runs once a day). Returns the stop, which waits for a prune under way.
+ */
+export function scheduleAuditRetention(db: Db, options: { days: number; lock: number; log: Logger; everyMs?: number }): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  const tick = () => {
+    running ??= (async () => {
+      try {
+        await setMeta(db, RETENTION_KEY, String(options.days));
+        const deleted = await dailyAuditPrune(db, options.days, options.lock);
+        if (deleted) options.log.info({ deleted, retention_days: options.days }, 'audit log pruned');
+      } catch (error) {
+        options.log.error({ err: error }, 'audit log prune failed');
+      } finally {
+        running = null;
+      }
+    })();
+  };
+  tick();
+  const timer = setInterval(tick, options.everyMs ?? HOUR_MS).unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

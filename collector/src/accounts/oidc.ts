@@ -9,6 +9,8 @@ import type { Role } from './users.ts';
 import { first, run, sql, value, type Db } from '../store/db.ts';
 
 export const CALLBACK_PATH = '/login/oidc/callback';
+/** Where the provider sends the browser back after a logout (register it as a post-logout redirect URI). */
+export const POST_LOGOUT_PATH = '/login';
 const PENDING_MS = 10 * 60_000;
 const MAX_PENDING = 10_000;
 
@@ -36,6 +38,8 @@ export interface OidcIdentity {
   username: string;
   role: Role | null;
   claims: Record<string, unknown>;
+  /** The ID token as received: the id_token_hint of the logout at the provider. */
+  idToken: string;
 }
 
 const sha = (value: string) => createHash('sha256').update(value).digest();
@@ -123,6 +127,17 @@ export class OidcLogin {
   }
 
   /**
+   * Where to send a browser that logs out of a session opened through the provider (RP-initiated
+   * logout: the provider ends its own session, then sends the browser to POST_LOGOUT_PATH), or null
+   * when the provider offers no end_session_endpoint.
+   */
+  async logoutUrl(idToken: string): Promise<string | null> {
+    const configuration = await this.discover();
+    if (!configuration.serverMetadata().end_session_endpoint) return null;
+    return client.buildEndSessionUrl(configuration, { id_token_hint: idToken, post_logout_redirect_uri: `${this.config.publicUrl}${POST_LOGOUT_PATH}` }).href;
+  }
+
+  /**
    * The provider sent the browser back: the state must be one this collector issued to this
    * browser (once), then the code is exchanged with the verifier and the ID token's nonce checked.
    */
@@ -165,6 +180,7 @@ export class OidcLogin {
       username: name.trim(),
       role: roleFromClaims(claims, this.config.admin, this.config.viewer),
       claims,
+      idToken: tokens.id_token!,
       next: pending.next,
     };
   }

@@ -178,15 +178,16 @@ export interface Session {
   csrf: string;
 }
 
-export async function createSession(db: Db, userId: number): Promise<{ cookie: string; csrf: string }> {
+/** A new session; `idToken`: the OpenID provider's ID token, for the logout at the provider. */
+export async function createSession(db: Db, userId: number, idToken: string | null = null): Promise<{ cookie: string; csrf: string }> {
   const cookie = randomBytes(32).toString('base64url');
   const csrf = randomBytes(24).toString('base64url');
   const now = new Date();
   await run(db, sql`DELETE FROM sessions WHERE expires_at < ${now.toISOString()}`);
   await run(
     db,
-    sql`INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at)
-      VALUES (${sha(cookie)}, ${userId}, ${csrf}, ${now.toISOString()}, ${new Date(now.getTime() + SESSION_HOURS * 3_600_000).toISOString()})`,
+    sql`INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at, id_token)
+      VALUES (${sha(cookie)}, ${userId}, ${csrf}, ${now.toISOString()}, ${new Date(now.getTime() + SESSION_HOURS * 3_600_000).toISOString()}, ${idToken})`,
   );
   return { cookie, csrf };
 }
@@ -201,6 +202,12 @@ export async function sessionOf(db: Db, cookie: string | undefined): Promise<Ses
   if (!row) return null;
   const { csrf, ...user } = row;
   return { user, csrf };
+}
+
+/** The OpenID provider's ID token of a session opened through it, or null. */
+export async function sessionIdToken(db: Db, cookie: string | undefined): Promise<string | null> {
+  if (!cookie || cookie.length > 100) return null;
+  return (await value<string | null>(db, sql`SELECT id_token FROM sessions WHERE id_hash = ${sha(cookie)}`)) ?? null;
 }
 
 export async function endSession(db: Db, cookie: string | undefined): Promise<void> {

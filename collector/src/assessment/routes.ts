@@ -1,6 +1,6 @@
-// The assessment's JSON API under /api/v1/assessment: current indicators, critical dependencies,
-// history with targets, scenarios; spend and declared assets in; targets set. Reads for every
-// logged-in user or API token; changes for admins, with the session's CSRF token or an admin API token (http/auth.ts).
+// The assessment's JSON API under /api/v1/assessment: current indicators, history with targets,
+// scenarios; spend and declared assets in; targets set (its paginated lists are in api/lists.ts).
+// Reads for every logged-in user or API token; changes for admins, with the session's CSRF token or an admin API token (http/auth.ts).
 import { InputError } from '@tiebreak/shared';
 import { Hono, type Context } from 'hono';
 import type { BlockList } from 'node:net';
@@ -50,10 +50,6 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
   app.get('/', async (c) => {
     const a = await assess(c);
     return c.json({ authority: await getAuthority(ctx.db), ...a });
-  });
-  app.get('/critical', async (c) => {
-    const a = await assess(c);
-    return c.json({ generated_at: a.generated_at, critical: a.critical });
   });
   app.get('/history', async (c) => c.json(await history(ctx.db)));
   app.get('/scenario', async (c) => {

@@ -18,6 +18,7 @@ import { uiRoutes } from '../ui/routes.tsx';
 import { directoryRoutes } from '../ui/directory-routes.tsx';
 import type { DirectoryConfig } from '../accounts/directory-config.ts';
 import { assessmentApi } from '../assessment/routes.ts';
+import { apiLists } from '../api/lists.ts';
 import { DOCUMENT_LIMITS, federationRoutes } from '../federation/routes.tsx';
 import { bearer, requireLogin, type AuthVariables } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
@@ -214,6 +215,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     return c.json(await computeMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit, confidence: confidence === 'all' ? undefined : confidence }));
   });
 
+  app.route('/api/v1', apiLists({ db: ctx.db, classifier: ctx.classifier }));
   app.route('/api/v1/assessment', assessmentApi({ db: ctx.db, classifier: ctx.classifier, dataChanged, trustProxy: ctx.trustProxy }));
   if (ctx.directory?.oidc) app.route('/', directoryRoutes({ db: ctx.db, log: ctx.log, directory: ctx.directory, trustProxy: ctx.trustProxy }));
   app.route('/', federationRoutes({ db: ctx.db, classifier: ctx.classifier, observatory: ctx.observatory ?? false, trustProxy: ctx.trustProxy }));

@@ -6,6 +6,9 @@ import { EnrolRequestSchema, EnrolResponseSchema, InventorySchema, UnchangedRepo
 import { z } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
 import { PublicationSchema } from '../federation/document.ts';
+import { API_LISTS } from '../api/lists.ts';
+import { pageOf } from '../api/pagination.ts';
+import { AssessmentSchema, AssetsSchema, DependencyMapSchema, HistorySchema, ScenarioSchema, SpendLinesSchema } from '../api/responses.ts';
 
 /** Which credential a route takes (components.securitySchemes). */
 export type Access = 'agent' | 'enrolment' | 'read' | 'change' | 'authority' | 'none';
@@ -15,7 +18,7 @@ interface Operation {
   access: Access;
   parameters?: { name: string; in: 'query' | 'path'; required?: boolean; description: string; schema: Record<string, unknown> }[];
   body?: { contentType: string; schema: string | Record<string, unknown>; description?: string }[];
-  responses: Record<string, string | { description: string; schema: string }>;
+  responses: Record<string, string | { description: string; schema: string; headers?: Record<string, { description: string; schema: Record<string, unknown> }> }>;
 }
 
 /** A declared asset as POST /api/v1/assessment/assets reads it (validated in assessment/inputs.ts). */
@@ -48,6 +51,12 @@ const SCHEMAS: Record<string, z.ZodType> = {
   TargetRequest: TargetRequestSchema,
   Publication: PublicationSchema,
   Error: ErrorSchema,
+  DependencyMap: DependencyMapSchema,
+  Assessment: AssessmentSchema,
+  History: HistorySchema,
+  SpendLines: SpendLinesSchema,
+  Assets: AssetsSchema,
+  Scenario: ScenarioSchema,
 };
 
 const year = { name: 'year', in: 'query' as const, description: 'the year of spend and declared costs (four digits); default: the current year', schema: { type: 'string', pattern: '^\\d{4}$' } };
@@ -81,11 +90,10 @@ const OPERATIONS: Record<string, Operation> = {
       { name: 'confidence', in: 'query', description: 'count only recognitions of at least this confidence', schema: { enum: ['high', 'medium', 'all'] } },
       { name: 'unclassified_limit', in: 'query', description: 'how many unclassified items to list (0 to 10000, default 500)', schema: { type: 'integer' } },
     ],
-    responses: { 200: object('the dependency map'), 400: 'bad confidence' },
+    responses: { 200: { description: 'the dependency map', schema: 'DependencyMap' }, 400: 'bad confidence' },
   },
-  'GET /api/v1/assessment': { summary: 'The assessment: exposure, lock-in and priority per area, products, critical dependencies, spend', access: 'read', parameters: [year], responses: { 200: object('the assessment'), 400: 'bad year' } },
-  'GET /api/v1/assessment/critical': { summary: 'The critical dependencies', access: 'read', parameters: [year], responses: { 200: object('generated_at and critical') } },
-  'GET /api/v1/assessment/history': { summary: 'The daily snapshots of the indicators, with the targets', access: 'read', responses: { 200: object('snapshots and targets') } },
+  'GET /api/v1/assessment': { summary: 'The assessment: exposure, lock-in and priority per area, products, critical dependencies, spend', access: 'read', parameters: [year], responses: { 200: { description: 'the assessment', schema: 'Assessment' }, 400: 'bad year' } },
+  'GET /api/v1/assessment/history': { summary: 'The daily snapshots of the indicators, with the targets', access: 'read', responses: { 200: { description: 'snapshots and targets', schema: 'History' } } },
   'GET /api/v1/assessment/scenario': {
     summary: 'The effect of replacing a product on N hosts (changes nothing)',
     access: 'read',
@@ -95,9 +103,9 @@ const OPERATIONS: Record<string, Operation> = {
       { name: 'hosts', in: 'query', required: true, description: 'how many hosts', schema: { type: 'integer' } },
       year,
     ],
-    responses: { 200: object('the indices and spend before and after'), 400: 'a missing or bad parameter' },
+    responses: { 200: { description: 'the indices and spend before and after', schema: 'Scenario' }, 400: 'a missing or bad parameter' },
   },
-  'GET /api/v1/assessment/spend': { summary: 'The imported spend lines', access: 'read', parameters: [year], responses: { 200: object('lines') } },
+  'GET /api/v1/assessment/spend': { summary: 'The imported spend lines', access: 'read', parameters: [year], responses: { 200: { description: 'lines', schema: 'SpendLines' } } },
   'POST /api/v1/assessment/spend': {
     summary: "Import a year's spend from the finance software (CSV, ',' or ';'); the year's previous import is replaced",
     access: 'change',
@@ -105,7 +113,7 @@ const OPERATIONS: Record<string, Operation> = {
     body: [{ contentType: 'text/csv', schema: { type: 'string' }, description: 'éditeur/vendor, produit/product, montant/amount, année/year, contrat/contract' }],
     responses: { 200: object('lines imported, unrecognised'), 400: 'each bad line named; nothing imported' },
   },
-  'GET /api/v1/assessment/assets': { summary: 'The declared assets', access: 'read', responses: { 200: object('assets') } },
+  'GET /api/v1/assessment/assets': { summary: 'The declared assets', access: 'read', responses: { 200: { description: 'assets', schema: 'Assets' } } },
   'POST /api/v1/assessment/assets': {
     summary: 'Declare an asset (JSON) or assets (CSV)',
     access: 'change',
@@ -148,6 +156,41 @@ const OPERATIONS: Record<string, Operation> = {
   'PUT /api/v1/assessment/targets': { summary: 'Set or remove a target of the trajectory', access: 'change', body: [{ contentType: 'application/json', schema: 'TargetRequest' }], responses: { 200: object('the targets'), 400: 'bad target' } },
 };
 
+// The paginated lists (api/lists.ts): their parameters from the same zod schema that checks them.
+for (const list of API_LISTS) {
+  OPERATIONS[`GET ${list.path}`] = {
+    summary: `${list.summary}. Paginated: follow next (or the Link header) to the end.`,
+    access: 'read',
+    parameters: Object.entries(list.query.shape).map(([name, field]) => {
+      const { description, ...schema } = jsonSchema(field as z.ZodType);
+      return { name, in: 'query' as const, description: String(description ?? ''), schema };
+    }),
+    responses: {
+      200: {
+        description: `a page of ${list.item.name}`,
+        schema: `${list.item.name}Page`,
+        headers: {
+          Link: { description: 'RFC 8288 links to the next, previous, first and last pages (rel="next"…), as paths with their query', schema: { type: 'string' } },
+          'X-Total-Count': { description: 'rows matching the filters, on every page', schema: { type: 'integer' } },
+        },
+      },
+      400: 'a bad parameter, named',
+    },
+  };
+}
+
+/** Each list's item and page schemas: the page's items refer to the item's schema. */
+function listSchemas(): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const list of API_LISTS) {
+    out[list.item.name] = jsonSchema(list.item.schema);
+    const page = jsonSchema(pageOf(z.unknown(), `a page of ${list.item.name}`)) as { properties: Record<string, unknown> };
+    page.properties.items = { type: 'array', items: { $ref: `#/components/schemas/${list.item.name}` } };
+    out[`${list.item.name}Page`] = page;
+  }
+  return out;
+}
+
 const SECURITY: Record<Access, Record<string, string[]>[]> = {
   none: [],
   agent: [{ agentCredential: [] }],
@@ -187,8 +230,8 @@ export function openApiDocument(): Record<string, unknown> {
     const [method, path] = key.split(' ') as [string, string];
     const responses: Record<string, unknown> = {};
     for (const [status, answer] of Object.entries(op.responses)) {
-      const { description, schema } = typeof answer === 'string' ? { description: answer, schema: Number(status) >= 400 ? 'Error' : null } : answer;
-      responses[status] = schema ? { description, content: { 'application/json': { schema: ref(schema) } } } : { description };
+      const { description, schema, headers } = typeof answer === 'string' ? { description: answer, schema: Number(status) >= 400 ? 'Error' : null, headers: undefined } : answer;
+      responses[status] = { description, ...(headers ? { headers } : {}), ...(schema ? { content: { 'application/json': { schema: ref(schema) } } } : {}) };
     }
     if (op.access !== 'none' && op.access !== 'enrolment') responses['401'] ??= { description: 'no credential, or an unknown, expired or revoked one (the reason in error)', content: { 'application/json': { schema: ref('Error') } } };
     if (op.access === 'change') responses['403'] = { description: 'a viewer (token or account), or a session without its CSRF token', content: { 'application/json': { schema: ref('Error') } } };
@@ -211,7 +254,7 @@ export function openApiDocument(): Record<string, unknown> {
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths,
     components: {
-      schemas: Object.fromEntries(Object.entries(SCHEMAS).map(([name, schema]) => [name, jsonSchema(schema)])),
+      schemas: { ...Object.fromEntries(Object.entries(SCHEMAS).map(([name, schema]) => [name, jsonSchema(schema)])), ...listSchemas() },
       securitySchemes: {
         apiToken: { type: 'http', scheme: 'bearer', description: 'an API token (tbt_…): a viewer token reads, an admin token changes too' },
         session: { type: 'apiKey', in: 'cookie', name: 'tb_session', description: 'the web interface session' },

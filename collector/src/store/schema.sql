@@ -1,4 +1,4 @@
--- The collector's database schema after migration 23 (collector/src/store/migrations/).
+-- The collector's database schema after migration 24 (collector/src/store/migrations/).
 -- Written by `pnpm schema:db`: do not edit.
 
 CREATE TABLE agents (
@@ -275,12 +275,12 @@ CREATE INDEX pending_logins_by_expiry ON pending_logins (expires_at);
 CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
 
 CREATE TABLE sessions (
-  id_hash TEXT PRIMARY KEY,
-  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-  csrf TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  expires_at TEXT NOT NULL
-);
+    id_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  , id_token TEXT);
 CREATE INDEX sessions_by_user ON sessions (user_id);
 
 CREATE TABLE spend_lines (

@@ -281,6 +281,7 @@ export interface SessionsTable {
   csrf: string;
   created_at: string;
   expires_at: string;
+  id_token: string | null;
 }
 
 export interface SpendLinesTable {

@@ -28,6 +28,7 @@ import { listTokens } from './tokens.ts';
 import { copyToPostgres } from './copy-to-postgres.ts';
 import { newPostgresDatabase } from './test-database.ts';
 import { getAuthority } from './authority.ts';
+import { MIGRATIONS } from './migrations.ts';
 
 const copyOf = (fixture: string) => {
   const file = join(mkdtempSync(join(tmpdir(), 'tiebreak-upgrade-')), 'tiebreak.db');
@@ -179,7 +180,7 @@ describe('upgrade from earlier releases', () => {
 
     const db = await openDatabase(file);
     try {
-      expect(await values(db, sql`SELECT version FROM schema_migrations WHERE version > 21`)).toEqual([22, 23]);
+      expect(await values(db, sql`SELECT version FROM schema_migrations WHERE version > 21`)).toEqual(MIGRATIONS.map((m) => m.version).filter((v) => v > 21));
       const after = contents(file);
       expect(Object.keys(after.rows)).toEqual(Object.keys(before.rows));
       for (const [table, rows] of Object.entries(before.rows)) expect(after.rows[table], table).toEqual(rows);

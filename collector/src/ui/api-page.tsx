@@ -1,6 +1,8 @@
 // The readable page of the JSON API: every /api/v1 route from the OpenAPI document's own list.
+import { MAX_PAGE_SIZE } from '../api/pagination.ts';
 import type { apiOperations } from '../http/openapi.ts';
-import { Layout, type PageContext } from './layout.tsx';
+import { fill } from './i18n.ts';
+import { Layout, formatNumber, type PageContext } from './layout.tsx';
 
 export function ApiPage(props: { ctx: PageContext; operations: ReturnType<typeof apiOperations> }) {
   const { ctx } = props;
@@ -13,6 +15,7 @@ export function ApiPage(props: { ctx: PageContext; operations: ReturnType<typeof
           {`${a.docIntro} `}
           <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>
         </p>
+        <p id="api-paging">{fill(a.paging, { max: formatNumber(ctx, MAX_PAGE_SIZE) })}</p>
         <table>
           <thead>
             <tr>

@@ -2,11 +2,11 @@
 // The audit log's page (admins only): every change, newest first, filtered by actor, action and
 // dates, with its CSV export.
 import { Hono, type Context } from 'hono';
-import { AUDIT_ACTIONS, AUDIT_PAGE_SIZE, listAudit, type AuditFilters, type AuditRow } from '../accounts/audit.ts';
+import { AUDIT_ACTIONS, AUDIT_PAGE_SIZE, auditRetention, listAudit, type AuditFilters, type AuditRow } from '../accounts/audit.ts';
 import type { AuthVariables } from '../http/auth.ts';
 import type { Db } from '../store/db.ts';
 import type { Table } from '../exports/tables.ts';
-import { colon, formatDateTime, isAdmin, Layout, type PageContext } from './layout.tsx';
+import { colon, formatDateTime, formatNumber, isAdmin, Layout, type PageContext } from './layout.tsx';
 import { fill } from './i18n.ts';
 
 type Env = { Variables: AuthVariables };
@@ -21,8 +21,8 @@ const queryString = (filters: AuditFilters, page?: number) => {
   return text ? `?${text}` : '';
 };
 
-export function AuditPage(props: { ctx: PageContext; rows: AuditRow[]; total: number; page: number; filters: AuditFilters }) {
-  const { ctx, rows, total, page, filters } = props;
+export function AuditPage(props: { ctx: PageContext; rows: AuditRow[]; total: number; page: number; filters: AuditFilters; retention: number | null }) {
+  const { ctx, rows, total, page, filters, retention } = props;
   const t = ctx.t.audit;
   const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE));
   const kinds = [...new Set(AUDIT_ACTIONS.map((a) => a.split('.')[0]!))];
@@ -31,6 +31,7 @@ export function AuditPage(props: { ctx: PageContext; rows: AuditRow[]; total: nu
   return (
     <Layout ctx={ctx} title={t.title} active="settings">
       <p class="muted">{t.intro}</p>
+      {retention === null ? null : <p id="audit-retention">{retention === 0 ? t.retentionForever : fill(t.retention, { days: formatNumber(ctx, retention) })}</p>}
       <form method="get" action="/settings/audit" class="filters" role="search">
         <label>
           {t.actor}
@@ -125,7 +126,7 @@ export function auditRoutes(deps: { db: Db; ctxOf: (c: Context<Env>) => PageCont
     if (!isAdmin(ctx)) return forbidden(c);
     const filters = filtersOf(c);
     const { rows, total, page } = await listAudit(deps.db, filters);
-    return c.html(<AuditPage ctx={ctx} rows={rows} total={total} page={page} filters={filters} />);
+    return c.html(<AuditPage ctx={ctx} rows={rows} total={total} page={page} filters={filters} retention={await auditRetention(deps.db)} />);
   });
   const exportAudit = async (c: Context<Env>) => {
     const ctx = deps.ctxOf(c);

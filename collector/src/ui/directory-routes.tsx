@@ -1,5 +1,6 @@
 // Login through the OpenID Connect provider: /login/oidc sends the browser there, the provider
-// sends it back to /login/oidc/callback. (The LDAP directory is checked by the login form itself.)
+// sends it back to /login/oidc/callback; the logout of a session opened so ends the provider's
+// session too. (The LDAP directory is checked by the login form itself.)
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { BlockList } from 'node:net';
@@ -7,8 +8,8 @@ import type { Logger } from 'pino';
 import type { DirectoryConfig } from '../accounts/directory-config.ts';
 import { directoryAccount, endDirectorySessions } from '../accounts/login.ts';
 import { CALLBACK_PATH, OidcError, OidcLogin } from '../accounts/oidc.ts';
-import { AccountError, createSession } from '../accounts/users.ts';
-import { clientAddress, isSecure, setSessionCookie, type AuthVariables } from '../http/auth.ts';
+import { AccountError, createSession, sessionIdToken } from '../accounts/users.ts';
+import { SESSION_COOKIE, clientAddress, isSecure, setSessionCookie, type AuthVariables } from '../http/auth.ts';
 import type { Db } from '../store/db.ts';
 import { DICTS } from './i18n.ts';
 import { Layout, langOf } from './layout.tsx';
@@ -76,7 +77,7 @@ export function directoryRoutes(ctx: DirectoryRoutesContext): Hono<Env> {
       ctx.log.warn({ ip, username: identity.username, reason: error.message }, 'OpenID login refused');
       return refuse(c, 409, t.conflict);
     }
-    const session = await createSession(ctx.db, user.id);
+    const session = await createSession(ctx.db, user.id, identity.idToken);
     setSessionCookie(c, session.cookie);
     ctx.log.info({ username: user.username, role: user.role, ip, via: 'oidc' }, 'login');
     // Not a redirect: after the provider's cross-site redirect, a browser withholds the SameSite=Strict
@@ -95,6 +96,24 @@ export function directoryRoutes(ctx: DirectoryRoutesContext): Hono<Env> {
         </div>
       </Layout>,
     );
+  });
+
+  // Before the interface's own /logout (which ends the session here and answers with /login): a
+  // session opened through the provider is then sent to the provider's end_session_endpoint with
+  // its ID token, to end the provider's session too; it comes back to /login.
+  app.post('/logout', async (c, next) => {
+    const idToken = oidc ? await sessionIdToken(ctx.db, getCookie(c, SESSION_COOKIE)) : null;
+    await next();
+    if (!idToken || !oidc || c.res.status !== 302) return;
+    let url: string | null;
+    try {
+      url = await oidc.logoutUrl(idToken);
+    } catch (error) {
+      if (!(error instanceof OidcError)) throw error;
+      ctx.log.warn({ reason: error.message }, 'OpenID provider unavailable: logged out here only');
+      return;
+    }
+    if (url) c.res.headers.set('Location', url);
   });
 
   return app;

@@ -72,6 +72,8 @@ export interface HostFilters {
   q?: string;
   role?: string;
   origin?: string;
+  vendor?: string;
+  area?: string;
   agent?: string;
   stale?: string;
   sort?: string;
@@ -89,6 +91,9 @@ export async function listHosts(db: Db, f: HostFilters, limit = PAGE_SIZE): Prom
   if (role) where.push(sql`role = ${role}`);
   const origin = oneOf(f.origin, ORIGINS);
   if (origin) where.push(sql`id IN (SELECT host_id FROM host_facets WHERE facet = 'origin' AND value = ${origin})`);
+  if (f.vendor?.trim()) where.push(sql`id IN (SELECT host_id FROM host_facets WHERE facet = 'vendor' AND value = ${f.vendor.trim()})`);
+  const area = oneOf(f.area, AREAS);
+  if (area) where.push(sql`id IN (SELECT host_id FROM host_facets WHERE facet = 'cell' AND value IN (${sql.join((origin ? [origin] : ORIGINS).map((o) => `${area}|${o}`))}))`);
   if (f.agent?.trim()) where.push(sql`agent_name = ${f.agent.trim()}`);
   if (f.stale === '1') where.push(sql`last_seen < ${new Date(Date.now() - STALE_DAYS * 86_400_000).toISOString()}`);
   const sort = HOST_SORTS[oneOf(f.sort, Object.keys(HOST_SORTS) as (keyof typeof HOST_SORTS)[]) ?? 'hostname'];
@@ -205,7 +210,7 @@ export async function listVendors(db: Db, classifier: Classifier, f: VendorFilte
   const country = f.country?.trim().toUpperCase();
   if (country) found = found.filter((r) => r.country === country || r.owner_country === country);
   const sort = oneOf(f.sort, ['hosts', 'name', 'installs'] as const) ?? 'hosts';
-  found.sort((a, b) => (sort === 'name' ? a.vendor.localeCompare(b.vendor) : sort === 'installs' ? b.installs - a.installs : b.hosts - a.hosts || b.installs - a.installs));
+  found.sort((a, b) => (sort === 'name' ? a.vendor.localeCompare(b.vendor) : sort === 'installs' ? b.installs - a.installs : b.hosts - a.hosts || b.installs - a.installs) || a.vendor_id.localeCompare(b.vendor_id));
   const total = found.length;
   const pages = Math.max(1, Math.ceil(total / limit));
   const page = Math.min(pageNumber(f.page), pages);
