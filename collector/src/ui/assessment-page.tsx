@@ -41,7 +41,7 @@ function Kpi(props: { value: string; label: string; help?: string }) {
 }
 
 function Alternatives(props: { ctx: PageContext; items: ProductAssessment['alternatives'] }) {
-  const items = props.items.filter((a) => a.qualifies);
+  const items = props.items;
   if (!items.length) return <span class="muted">–</span>;
   return (
     <ul style="margin:0;padding-left:1.1rem">
@@ -354,12 +354,17 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
           <label>
             {t.alternatives}
             <select name="alternative">
-              {[...new Map(business.flatMap((p) => p.alternatives).map((x) => [x.id, x])).values()]
-                .sort((x, y) => x.name.localeCompare(y.name))
-                .map((x) => (
-                  <option value={x.id} selected={props.scenarioQuery?.alternative === x.id}>
-                    {x.name}
-                  </option>
+              {/* Each product's own alternatives (its category's, lowering the dependency), under its name. */}
+              {business
+                .filter((p) => p.alternatives.length && p.hosts > 0)
+                .map((p) => (
+                  <optgroup label={p.name}>
+                    {p.alternatives.map((x) => (
+                      <option value={x.id} selected={props.scenarioQuery?.product === p.key && props.scenarioQuery?.alternative === x.id}>
+                        {x.name}
+                      </option>
+                    ))}
+                  </optgroup>
                 ))}
             </select>
           </label>
