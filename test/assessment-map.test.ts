@@ -109,7 +109,7 @@ describe.each(ENGINES)('map and assessment on a generated fleet on %s', (engine)
     expect(offered).toBeGreaterThan(20);
     // What issue 19 saw offered: a backup tool for Windows, Firefox ESR (US) for every browser.
     const windows = a.products.find((p) => p.key === 'microsoft/windows')!;
-    expect(() => runScenario(a, classifier, { product: windows.key, alternative: 'atempo', hosts: 1 })).toThrow(/not for os/);
+    expect(() => runScenario(a, classifier, { product: windows.key, alternative: 'atempo', hosts: 1 })).toThrow(/not for operating system/);
     for (const browser of a.products.filter((p) => p.category === 'browser')) {
       expect(browser.alternatives.map((x) => x.id), browser.key).not.toContain('firefox-esr');
       expect(() => runScenario(a, classifier, { product: browser.key, alternative: 'firefox-esr', hosts: 1 }), browser.key).toThrow(/does not replace/);

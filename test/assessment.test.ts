@@ -407,8 +407,8 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
       expect(answer.status, query).toBe(400);
       expect(((await answer.json()) as { error: string }).error, query).toMatch(reason);
     };
-    await refused('product=microsoft/windows&alternative=atempo&hosts=1', /Atempo Tina \/ Lina does not replace Microsoft Windows: it is an alternative for backup, not for os/);
-    await refused('product=microsoft/microsoft-365-apps&alternative=firefox-esr&hosts=1', /not for office-suite/);
+    await refused('product=microsoft/windows&alternative=atempo&hosts=1', /Atempo Tina \/ Lina does not replace Microsoft Windows: it is an alternative for backup, not for operating system/);
+    await refused('product=microsoft/microsoft-365-apps&alternative=firefox-esr&hosts=1', /not for office suite/);
     await refused('product=teamviewer/teamviewer-product&alternative=anydesk-alt&hosts=1', /does not lower the dependency/);
     await refused('product=the-document-foundation/libreoffice-product&alternative=libreoffice&hosts=1', /same vendor/);
     const cli = await runCli('collector', ['scenario', '--product', 'microsoft/windows', '--alternative', 'atempo', '--hosts', '1', '--db', dbFile]);

@@ -48,7 +48,8 @@ export function runScenario(assessment: Assessment, classifier: Classifier, requ
   if (request.hosts > product.hosts) throw new InputError(`${product.name} is on ${product.hosts} hosts: cannot replace it on ${request.hosts}`);
   // Only an alternative that replaces the product: of its category, another vendor's, and lowering the dependency.
   const misfit = misfitOf(classifier, product, alternative);
-  if (misfit) throw new InputError(`${alternative.name} does not replace ${product.name}: ${MISFIT_REASONS[misfit](alternative.category, product.category)}`);
+  const categoryName = (id: string | null) => (id ? (classifier.rules.categories.get(id)?.name.en.toLowerCase() ?? id) : null);
+  if (misfit) throw new InputError(`${alternative.name} does not replace ${product.name}: ${MISFIT_REASONS[misfit](categoryName(alternative.category)!, categoryName(product.category))}`);
   const notes: string[] = [];
   const { origin, weight } = alternativeOrigin(classifier, alternative);
   // Conservative: the alternative's own replaceability is taken as 0.
