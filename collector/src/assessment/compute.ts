@@ -202,7 +202,12 @@ function shares(counts: Map<Origin, number>, whole?: number): Shares {
 }
 const add = (m: Map<Origin, number>, origin: Origin, n: number) => m.set(origin, (m.get(origin) ?? 0) + n);
 const entryArea = (e: InstalledEntry): Area => e.area ?? 'software';
-const productKeyOf = (f: Pick<Facts, 'vendor_id' | 'product_id' | 'category'>) => (f.product_id ? `${f.vendor_id}/${f.product_id}` : `${f.vendor_id}/*${f.category ?? 'other'}`);
+/**
+ * A product as the method counts it (docs/methodology.md § 1): `vendor/product`, or for the items a
+ * rule knows by their vendor alone, one product per vendor and category, `vendor/*category`.
+ */
+export const productKeyOf = (f: { vendor_id: string | null; product_id: string | null; category: string | null }) =>
+  f.product_id ? `${f.vendor_id}/${f.product_id}` : `${f.vendor_id}/*${f.category ?? 'other'}`;
 const sameContract = (a: string | null, b: string | null) => !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
 
 export interface AssessmentOptions {
