@@ -320,9 +320,20 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
   });
 
   it('agrees with the map on every figure they share', async () => {
-    const map = (await (await collector.get('/api/v1/map')).json()) as { totals: { hosts: number; unknown_installations: number }; by_area_origin: { area: string; origin: string; hosts: number; installations: number }[] };
+    const map = (await (await collector.get('/api/v1/map')).json()) as {
+      totals: { hosts: number; unknown_installations: number; platform_installations: number };
+      by_area_origin: { area: string; origin: string; hosts: number; installations: number }[];
+      by_origin: { origin: string; hosts: number; installations: number }[];
+    };
     expect(map.totals.hosts).toBe(a.overall.hosts.total);
+    expect(map.totals.hosts).toBe(FLEET.length);
     expect(map.totals.unknown_installations).toBe(a.uncertainty.unknown_installations);
+    expect(map.totals.platform_installations).toBe(a.platform.installations);
+    for (const row of map.by_origin.filter((o) => o.origin !== 'unknown')) {
+      const products = a.products.filter((p) => p.origin === row.origin);
+      expect(products.reduce((s, p) => s + p.installations, 0), row.origin).toBe(row.installations);
+      if (!products.some((p) => p.platform)) expect(a.overall.hosts.by_origin[row.origin as Origin].count, row.origin).toBe(row.hosts);
+    }
     for (const cell of map.by_area_origin.filter((c) => c.origin !== 'unknown')) {
       const products = a.products.filter((p) => p.area === cell.area && p.origin === cell.origin);
       expect(products.reduce((s, p) => s + p.installations, 0), `${cell.area} ${cell.origin}`).toBe(cell.installations);
