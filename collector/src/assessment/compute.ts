@@ -100,7 +100,18 @@ export interface ProductAssessment {
    * The alternatives that replace it (docs/methodology.md § 3): of its category, another vendor's,
    * European or community and of a lower origin weight; the product's own first, then its category's.
    */
-  alternatives: { id: string; name: string; country: string | null; licence: string; sill: boolean; maturity: string; origin: Origin; from: 'product' | 'category' }[];
+  alternatives: {
+    id: string;
+    name: string;
+    country: string | null;
+    licence: string;
+    sill: boolean;
+    maturity: string;
+    origin: Origin;
+    /** Always true: only the alternatives that replace the product are listed (kept for the API v1's clients). */
+    qualifies: true;
+    from: 'product' | 'category';
+  }[];
 }
 
 export type ByOrigin = Record<Origin, { count: number; share: number | null }>;
@@ -398,7 +409,7 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
       seal: seal({ origin: c.origin, licence: c.licence as 'open_source', headquartersRegion, ownerLaws: laws, hardware: g.kind === 'hardware' }),
       spend_eur: actual === null ? null : actual / 100,
       estimated_spend_eur: estimated === null ? null : estimated / 100,
-      alternatives: alternatives.map((a) => ({ id: a.id, name: a.name, country: a.country ?? null, licence: a.licence, sill: a.sill, maturity: a.maturity, origin: a.origin, from: a.from })),
+      alternatives: alternatives.map((a) => ({ id: a.id, name: a.name, country: a.country ?? null, licence: a.licence, sill: a.sill, maturity: a.maturity, origin: a.origin, qualifies: true, from: a.from })),
     });
   }
   products.sort((a, b) => b.exposure * b.weight - a.exposure * a.weight || b.priority * b.weight - a.priority * a.weight || b.weight - a.weight || a.key.localeCompare(b.key));

@@ -41,7 +41,7 @@ function Kpi(props: { value: string; label: string; help?: string }) {
 }
 
 function Alternatives(props: { ctx: PageContext; items: ProductAssessment['alternatives'] }) {
-  const items = props.items;
+  const items = props.items.filter((a) => a.qualifies);
   if (!items.length) return <span class="muted">–</span>;
   return (
     <ul style="margin:0;padding-left:1.1rem">
