@@ -27,8 +27,8 @@ interface Fact {
   /** Criticality: the category's default in rules/categories.yaml, or the DSI's setting. */
   c: number;
   category: string;
-  /** The alternative that gives r (checked against rules/alternatives), or none. */
-  best: { id: string; category: string } | null;
+  /** The alternative that gives r, chosen by hand from rules/alternatives/<category>.yaml (and checked below), or none. */
+  best: string | null;
   on: string[];
   /** Installations when not one per host (two Debian packages on one server). */
   n?: number;
@@ -39,28 +39,31 @@ interface Fact {
 // By hand, from the inventories of test/authority-fleet.ts and the rules:
 const FACTS: Record<string, Fact> = {
   // OS and hardware count in the area of their host's role; software in its product's area.
-  'microsoft/windows': { area: 'workstation', origin: 'non_eu', w: 1, c: 3, category: 'os', best: { id: 'debian', category: 'os' }, on: WORKSTATIONS },
-  'microsoft/microsoft-365-apps': { area: 'workstation', origin: 'non_eu', w: 1, c: 3, category: 'office-suite', best: { id: 'libreoffice', category: 'office-suite' }, on: WORKSTATIONS, users: 20 },
+  'microsoft/windows': { area: 'workstation', origin: 'non_eu', w: 1, c: 3, category: 'os', best: 'debian', on: WORKSTATIONS },
+  'microsoft/microsoft-365-apps': { area: 'workstation', origin: 'non_eu', w: 1, c: 3, category: 'office-suite', best: 'libreoffice', on: WORKSTATIONS, users: 20 },
   // Sophos: HQ in the UK, owned by Thoma Bravo (US): a European brand owned from outside, w 0.75.
-  'sophos/sophos-endpoint': { area: 'workstation', origin: 'non_eu', w: 0.75, c: 3, category: 'security', best: { id: 'eset-endpoint', category: 'security' }, on: ['ws-1', 'ws-2', 'ws-3'] },
-  'dell/dell-pc': { area: 'workstation', origin: 'non_eu', w: 1, c: 2, category: 'computer', best: { id: 'terra-wortmann', category: 'hardware' }, on: WORKSTATIONS },
+  'sophos/sophos-endpoint': { area: 'workstation', origin: 'non_eu', w: 0.75, c: 3, category: 'security', best: 'eset-endpoint', on: ['ws-1', 'ws-2', 'ws-3'] },
+  'dell/dell-pc': { area: 'workstation', origin: 'non_eu', w: 1, c: 2, category: 'computer', best: 'terra-wortmann', on: WORKSTATIONS },
   // The same Intel product on both roles: two groups, one per area.
   'intel/intel-processor@workstation': { area: 'workstation', origin: 'non_eu', w: 1, c: 1, category: 'processor', best: null, on: WORKSTATIONS },
   // Zoom: the DSI set it to criticality 3; Jitsi Meet (open source, mature) and an easy migration: r = 1.
-  'zoom/zoom-workplace': { area: 'workstation', origin: 'non_eu', w: 1, c: 3, category: 'video-conferencing', best: { id: 'jitsi-meet', category: 'video-conferencing' }, on: ['ws-3'] },
-  // LibreOffice: community; its own library entry does not count, Collabora (GB, open source) does.
-  'the-document-foundation/libreoffice-product': { area: 'workstation', origin: 'community', w: 0.1, c: 3, category: 'office-suite', best: { id: 'collabora-office', category: 'office-suite' }, on: ['ws-1', 'ws-2'] },
+  'zoom/zoom-workplace': { area: 'workstation', origin: 'non_eu', w: 1, c: 3, category: 'video-conferencing', best: 'jitsi-meet', on: ['ws-3'] },
+  // LibreOffice: community (0.1); its own library entry is its own vendor's, Collabora (GB, 0.5) and
+  // SoftMaker (DE, proprietary, 0.25) weigh more, La Suite numérique and openDesk (community) as much: r = 0.
+  'the-document-foundation/libreoffice-product': { area: 'workstation', origin: 'community', w: 0.1, c: 3, category: 'office-suite', best: null, on: ['ws-1', 'ws-2'] },
   'ghisler/total-commander': { area: 'workstation', origin: 'europe', w: 0.5, c: 1, category: 'utility', best: null, on: ['ws-1'] },
-  // TeamViewer (DE, proprietary) on the Windows server, in its product's area; AnyDesk (DE) from the category library.
-  'teamviewer/teamviewer-product': { area: 'workstation', origin: 'eu', w: 0.25, c: 2, category: 'remote-access', best: { id: 'anydesk-alt', category: 'remote-access' }, on: ['srv-win'] },
+  // TeamViewer (DE, proprietary, 0.25) on the Windows server, in its product's area: AnyDesk (DE,
+  // proprietary) weighs as much; Apache Guacamole (community, 0.1, mature, easy) lowers it: r = 1.
+  'teamviewer/teamviewer-product': { area: 'workstation', origin: 'eu', w: 0.25, c: 2, category: 'remote-access', best: 'guacamole', on: ['srv-win'] },
   'microsoft/vcredist': { area: 'workstation', origin: 'non_eu', w: 1, c: 1, category: 'runtime', best: null, on: [...WORKSTATIONS, 'srv-win'], platform: true },
-  'microsoft/windows-server': { area: 'infrastructure', origin: 'non_eu', w: 1, c: 3, category: 'os', best: { id: 'debian', category: 'os' }, on: ['srv-win'] },
-  'dell/dell-poweredge': { area: 'infrastructure', origin: 'non_eu', w: 1, c: 2, category: 'computer', best: { id: 'terra-wortmann', category: 'hardware' }, on: ['srv-win'] },
+  'microsoft/windows-server': { area: 'infrastructure', origin: 'non_eu', w: 1, c: 3, category: 'os', best: 'debian', on: ['srv-win'] },
+  'dell/dell-poweredge': { area: 'infrastructure', origin: 'non_eu', w: 1, c: 2, category: 'computer', best: 'terra-wortmann', on: ['srv-win'] },
   'intel/intel-processor@infrastructure': { area: 'infrastructure', origin: 'non_eu', w: 1, c: 1, category: 'processor', best: null, on: ['srv-win'] },
-  'debian/debian-gnu-linux': { area: 'infrastructure', origin: 'community', w: 0.1, c: 3, category: 'os', best: { id: 'ubuntu', category: 'os' }, on: ['srv-deb'] },
+  // Debian (community, 0.1): Ubuntu (Canonical, GB, 0.5) weighs more; openSUSE (SUSE, owned in the EU, open source, 0) lowers it.
+  'debian/debian-gnu-linux': { area: 'infrastructure', origin: 'community', w: 0.1, c: 3, category: 'os', best: 'opensuse-sled', on: ['srv-deb'] },
   // Declared only: Azure (no users given: weight 1), Google Workspace (12 users, capped by the 6 hosts).
-  'microsoft/microsoft-azure': { area: 'infrastructure', origin: 'non_eu', w: 1, c: 3, category: 'cloud', best: { id: 'ovhcloud-alt', category: 'cloud' }, on: [], users: 0 },
-  'google/google-workspace': { area: 'software', origin: 'non_eu', w: 1, c: 3, category: 'office-suite', best: { id: 'libreoffice', category: 'office-suite' }, on: [], users: 12 },
+  'microsoft/microsoft-azure': { area: 'infrastructure', origin: 'non_eu', w: 1, c: 3, category: 'cloud', best: 'ovhcloud-alt', on: [], users: 0 },
+  'google/google-workspace': { area: 'software', origin: 'non_eu', w: 1, c: 3, category: 'office-suite', best: 'libreoffice', on: [], users: 12 },
   'berger-levrault/bl-emagnus': { area: 'software', origin: 'eu', w: 0.25, c: 3, category: 'erp', best: null, on: ['ws-2'] },
   'debian/*distribution-package': { area: 'software', origin: 'community', w: 0.1, c: 1, category: 'distribution-package', best: null, on: ['srv-deb'], n: 2 },
 };
@@ -72,9 +75,34 @@ const rules = classifier.rules;
 const categoryMigration = (category: string) => rules.categories.get(category)?.migration ?? 'moderate';
 const r = (f: Fact) => {
   if (!f.best) return 0;
-  const alternative = rules.alternatives.get(f.best.id)!;
+  const alternative = rules.alternatives.get(f.best)!;
   return r2(MATURITY_FACTOR[alternative.maturity] * MIGRATION_FACTOR[alternative.migration ?? categoryMigration(f.category)]);
 };
+/**
+ * The method's § 3 from the rules alone: the candidates (the product's own list, then its category's
+ * library), kept when of the product's category, of another vendor and owner, European or
+ * community, and of a lower origin weight than the product's.
+ */
+const fitting = (key: string, f: Fact) => {
+  const [vendorId, productId] = key.split('@')[0]!.split('/') as [string, string];
+  const named = productId.startsWith('*') ? [] : (classifier.product(vendorId, productId)?.alternatives ?? []);
+  const library = [...rules.alternatives.values()].filter((a) => a.category === f.category).map((a) => a.id);
+  const own = new Set([vendorId, classifier.ultimateOwner(vendorId)?.id].filter((v) => v !== undefined));
+  const region = (country: string | undefined) => (country ? rules.countries.get(country)?.region : undefined);
+  return [...new Set([...named, ...library])]
+    .map((id) => rules.alternatives.get(id)!)
+    .filter((a) => {
+      if (a.category !== f.category) return false;
+      const vendor = a.vendor ? classifier.vendor(a.vendor) : undefined;
+      const owner = a.vendor ? (classifier.ultimateOwner(a.vendor) ?? vendor) : undefined;
+      if (a.vendor && (own.has(a.vendor) || (owner && own.has(owner.id)))) return false;
+      // The origin weight of the method's table: community 0.1; EU/EEA 0 (open source) or 0.25; Europe outside the EEA 0.5.
+      const ownerRegion = vendor ? (vendor.kind === 'community' ? 'community' : region(owner!.country)) : a.country ? region(a.country) : a.licence === 'open_source' ? 'community' : undefined;
+      const w = ownerRegion === 'community' ? 0.1 : ownerRegion === 'eea' ? (a.licence === 'open_source' ? 0 : 0.25) : ownerRegion === 'europe' ? 0.5 : null;
+      return w !== null && w < f.w;
+    });
+};
+const rOf = (f: Fact, a: { maturity: keyof typeof MATURITY_FACTOR; migration?: keyof typeof MIGRATION_FACTOR }) => r2(MATURITY_FACTOR[a.maturity] * MIGRATION_FACTOR[a.migration ?? categoryMigration(f.category)]);
 const exposure = (f: Fact) => r2((100 * f.w * f.c) / 3);
 const priority = (f: Fact) => r2(((100 * f.w * f.c) / 3) * (1 - r(f)));
 const installations = (f: Fact) => f.n ?? f.on.length;
@@ -162,7 +190,10 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
       if (!productId.startsWith('*')) expect(classifier.product(vendorId, productId)?.category, key).toBe(f.category);
       const category = rules.categories.get(f.category)!;
       if (key !== 'zoom/zoom-workplace') expect(category.criticality, key).toBe(f.c);
-      if (f.best) expect(rules.alternatives.get(f.best.id)?.category, key).toBe(f.best.category);
+      // The alternative chosen by hand is the method's best (the first of the largest r) among those that fit.
+      const fit = fitting(key, f);
+      const best = fit.reduce<(typeof fit)[number] | null>((b, a) => (!b || rOf(f, a) > rOf(f, b) ? a : b), null);
+      expect(best?.id ?? null, key).toBe(f.best);
     }
     expect(rules.categories.get('video-conferencing')!.criticality).toBe(2); // raised to 3 by the setting
     expect(classifier.vendor('sophos')!.country).toBe('GB');
@@ -191,10 +222,15 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
         prevalence: f.on.length ? share(new Set(f.on).size, FLEET.length) : null,
       });
       expect(p.replaceability.score, key).toBe(r(f));
-      expect(p.replaceability.best?.id ?? null, key).toBe(f.best?.id ?? null);
+      expect(p.replaceability.best?.id ?? null, key).toBe(f.best);
+      // Every alternative offered is one that fits, and every one that fits is offered.
+      expect(p.alternatives.map((x) => x.id), key).toEqual(fitting(key, f).map((x) => x.id));
     }
-    // The alternative of LibreOffice comes from its category's library, Windows' from the product's own list.
-    expect(a.products.find((p) => p.key === 'the-document-foundation/libreoffice-product')!.replaceability.from).toBe('category');
+    // TeamViewer's alternative comes from its category's library, Windows' from the product's own list.
+    expect(a.products.find((p) => p.key === 'teamviewer/teamviewer-product')!.replaceability.from).toBe('category');
+    // No alternative to LibreOffice lowers the dependency; Firefox ESR (Mozilla, US) is offered for nothing.
+    expect(a.products.find((p) => p.key === 'the-document-foundation/libreoffice-product')!.alternatives).toEqual([]);
+    expect(a.products.some((p) => p.alternatives.some((x) => x.id === 'firefox-esr'))).toBe(false);
     expect(a.products.find((p) => p.key === 'microsoft/windows')!.replaceability.from).toBe('product');
     // Declared and installed: one product, both sources, its users apart from its hosts.
     expect(a.products.find((p) => p.key === 'microsoft/microsoft-365-apps')).toMatchObject({ sources: ['inventory', 'declared'], hosts: 4, installations: 4, users: 20, weight: 4 });
@@ -284,9 +320,20 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
   });
 
   it('agrees with the map on every figure they share', async () => {
-    const map = (await (await collector.get('/api/v1/map')).json()) as { totals: { hosts: number; unknown_installations: number }; by_area_origin: { area: string; origin: string; hosts: number; installations: number }[] };
+    const map = (await (await collector.get('/api/v1/map')).json()) as {
+      totals: { hosts: number; unknown_installations: number; platform_installations: number };
+      by_area_origin: { area: string; origin: string; hosts: number; installations: number }[];
+      by_origin: { origin: string; hosts: number; installations: number }[];
+    };
     expect(map.totals.hosts).toBe(a.overall.hosts.total);
+    expect(map.totals.hosts).toBe(FLEET.length);
     expect(map.totals.unknown_installations).toBe(a.uncertainty.unknown_installations);
+    expect(map.totals.platform_installations).toBe(a.platform.installations);
+    for (const row of map.by_origin.filter((o) => o.origin !== 'unknown')) {
+      const products = a.products.filter((p) => p.origin === row.origin);
+      expect(products.reduce((s, p) => s + p.installations, 0), row.origin).toBe(row.installations);
+      if (!products.some((p) => p.platform)) expect(a.overall.hosts.by_origin[row.origin as Origin].count, row.origin).toBe(row.hosts);
+    }
     for (const cell of map.by_area_origin.filter((c) => c.origin !== 'unknown')) {
       const products = a.products.filter((p) => p.area === cell.area && p.origin === cell.origin);
       expect(products.reduce((s, p) => s + p.installations, 0), `${cell.area} ${cell.origin}`).toBe(cell.installations);
@@ -311,9 +358,28 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
       const row = html.match(new RegExp(`<th scope="row">${{ infrastructure: 'Infrastructure', workstation: 'Poste de travail', software: 'Logiciels' }[area]}</th><td class="n">([^<]*)</td><td class="n">([^<]*)</td><td class="n">([^<]*)</td>`));
       expect(row?.slice(1), area).toEqual([fr(index(area, exposure)), `${fr(lockIn(area))}\u202f%`, fr(index(area, priority))]);
     }
+    // Every product's row: hosts, installations and declared users in their own columns, and its scores.
+    const nf = (n: number, digits = 1) => n.toLocaleString('fr-FR', { maximumFractionDigits: digits }).replace(/[\u00a0 ]/g, '\u202f');
+    for (const [key, f] of business) {
+      const row = html.match(new RegExp(`<tr data-key="${key.replace(/[*]/g, '\\*')}">([\\s\\S]*?)</tr>`))?.[1];
+      expect(row, key).toBeDefined();
+      const cells = [...row!.matchAll(/<td class="n">([^<]*)/g)].map((m) => m[1]);
+      const hosts = new Set(f.on).size;
+      expect(cells.slice(0, 9), key).toEqual([
+        String(f.c),
+        nf(hosts, 0),
+        f.on.length ? `${nf(share(hosts, FLEET.length)!)}\u202f%` : '–',
+        nf(installations(f), 0),
+        f.users === undefined ? '–' : nf(f.users, 0),
+        nf(weight(f), 0),
+        nf(exposure(f)),
+        nf(r(f), 2),
+        nf(priority(f)),
+      ]);
+    }
     const overview = await (await collector.get('/')).text();
     expect(overview).toContain(`Indice d’exposition\u202f: ${fr(index(null, exposure))} / 100`);
-  });
+  }, 180_000);
 
   it('keeps a snapshot per day and targets on the new indicators', async () => {
     const target = await collector.get('/api/v1/assessment/targets', {
@@ -346,12 +412,25 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
       installations_moved: 2,
       exposure: { overall: { before: index(null, exposure), after: r2((sum - 2 * exposure(f) + 2 * 10) / known) } },
     });
+    // Only an alternative that replaces the product: of its category, and lowering the dependency.
+    const refused = async (query: string, reason: RegExp) => {
+      const answer = await collector.get(`/api/v1/assessment/scenario?${query}`);
+      expect(answer.status, query).toBe(400);
+      expect(((await answer.json()) as { error: string }).error, query).toMatch(reason);
+    };
+    await refused('product=microsoft/windows&alternative=atempo&hosts=1', /Atempo Tina \/ Lina does not replace Microsoft Windows: it is an alternative for backup, not for operating system/);
+    await refused('product=microsoft/microsoft-365-apps&alternative=firefox-esr&hosts=1', /not for office suite/);
+    await refused('product=teamviewer/teamviewer-product&alternative=anydesk-alt&hosts=1', /does not lower the dependency/);
+    await refused('product=the-document-foundation/libreoffice-product&alternative=libreoffice&hosts=1', /same vendor/);
+    const cli = await runCli('collector', ['scenario', '--product', 'microsoft/windows', '--alternative', 'atempo', '--hosts', '1', '--db', dbFile]);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toMatch(/does not replace Microsoft Windows/);
     const split = await collector.get('/api/v1/assessment/scenario?product=intel/intel-processor&alternative=libreoffice&hosts=1');
     expect(split.status).toBe(400);
     expect(((await split.json()) as { error: string }).error).toMatch(/in several areas: name one of intel\/intel-processor@/);
     const after = await (await collector.get('/api/v1/assessment?year=2026')).text();
     expect({ ...JSON.parse(after), generated_at: '' }).toEqual({ ...JSON.parse(before), generated_at: '' });
-  });
+  }, 180_000);
 
   it('refuses bad spend and asset input with its reason, and stores nothing of it', async () => {
     const bad = ['vendor;amount;year', 'Microsoft;douze euros;2026', ';100;2026', 'Adobe;100;26', ''].join('\n');

@@ -27,7 +27,9 @@ export const ASSESSMENT_HELP = `  tiebreak-collector report [--format json|csv|m
   tiebreak-collector target set INDICATOR YEAR VALUE | target remove INDICATOR YEAR | target list
       A target for a tracked indicator (${TRACKED.join(', ')}).
   tiebreak-collector scenario --product VENDOR/PRODUCT --alternative ID --hosts N
-      The effect on exposure, priority and spend of replacing a product on N hosts (changes nothing).
+      The effect on exposure, priority and spend of replacing a product on N hosts (changes nothing);
+      ID is one of the product's alternatives (of its category, lowering the dependency), as
+      \`report --format json\` lists them.
 `;
 
 export const ASSESSMENT_OPTIONS = {

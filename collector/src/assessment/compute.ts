@@ -1,15 +1,14 @@
 // The diagnostic: per product, then per TIE Break area and overall, what docs/methodology.md
 // defines. Reads the catalogue's counters (never the installations), the per-facet host counts of
 // the map, the declared assets and the spend lines; computes everything else here.
-import { AREAS, ORIGINS, type Alternative, type Area, type Origin } from '@tiebreak/shared';
+import { AREAS, ORIGINS, type Area, type Origin } from '@tiebreak/shared';
+import { alternativesFor } from './alternatives.ts';
 import type { Classification, Classifier } from '../classify/classifier.ts';
 import type { Db } from '../store/db.ts';
 import { readSnapshot } from '../store/dialect.ts';
 import { assessedHostCounts, classifyNamed, classifySpend, criticalitySettings, fleetHosts, hostCounts, installedEntries, listAssets, spendLines, spendYears, type DeclaredAsset, type InstalledEntry } from './inputs.ts';
 import {
   CRITICAL_LEVEL,
-  alternativeQualifies,
-  candidateAlternatives,
   declaredWeight,
   exposureScore,
   HARD_TO_REPLACE,
@@ -97,7 +96,22 @@ export interface ProductAssessment {
   seal: SealAssessment;
   spend_eur: number | null;
   estimated_spend_eur: number | null;
-  alternatives: { id: string; name: string; country: string | null; licence: string; sill: boolean; maturity: string; qualifies: boolean; from: 'product' | 'category' }[];
+  /**
+   * The alternatives that replace it (docs/methodology.md § 3): of its category, another vendor's,
+   * European or community and of a lower origin weight; the product's own first, then its category's.
+   */
+  alternatives: {
+    id: string;
+    name: string;
+    country: string | null;
+    licence: string;
+    sill: boolean;
+    maturity: string;
+    origin: Origin;
+    /** Always true: only the alternatives that replace the product are listed (kept for the API v1's clients). */
+    qualifies: true;
+    from: 'product' | 'category';
+  }[];
 }
 
 export type ByOrigin = Record<Origin, { count: number; share: number | null }>;
@@ -199,7 +213,12 @@ function shares(counts: Map<Origin, number>, whole?: number): Shares {
 }
 const add = (m: Map<Origin, number>, origin: Origin, n: number) => m.set(origin, (m.get(origin) ?? 0) + n);
 const entryArea = (e: InstalledEntry): Area => e.area ?? 'software';
-const productKeyOf = (f: Pick<Facts, 'vendor_id' | 'product_id' | 'category'>) => (f.product_id ? `${f.vendor_id}/${f.product_id}` : `${f.vendor_id}/*${f.category ?? 'other'}`);
+/**
+ * A product as the method counts it (docs/methodology.md § 1): `vendor/product`, or for the items a
+ * rule knows by their vendor alone, one product per vendor and category, `vendor/*category`.
+ */
+export const productKeyOf = (f: { vendor_id: string | null; product_id: string | null; category: string | null }) =>
+  f.product_id ? `${f.vendor_id}/${f.product_id}` : `${f.vendor_id}/*${f.category ?? 'other'}`;
 const sameContract = (a: string | null, b: string | null) => !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
 
 export interface AssessmentOptions {
@@ -330,8 +349,6 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
 
   // Products.
   const regionOf = classifier.regionOf;
-  const libraryOf = new Map<string, (Alternative & { category: string })[]>();
-  for (const alternative of rules.alternatives.values()) libraryOf.set(alternative.category, [...(libraryOf.get(alternative.category) ?? []), alternative]);
   const products: ProductAssessment[] = [];
   const estimatedByArea = new Map<Area, Map<Origin, number>>(AREAS.map((a) => [a, new Map()]));
   const estimatedOverall = new Map<Origin, number>();
@@ -343,15 +360,11 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
     const ownerCountry = c.owner_country ?? c.country;
     const category = c.category;
     const categoryRule = category ? rules.categories.get(category) : undefined;
-    const named = c.product_id ? classifier.alternativesOf(c.vendor_id!, c.product_id) : [];
-    const library = category ? (libraryOf.get(category) ?? []) : [];
-    const own = new Set([c.vendor_id!, ...(owner ? [owner.id] : [])]);
-    const candidates = candidateAlternatives(named, library, own);
-    const namedIds = new Set(named.map((a) => a.id));
-    const replace = replaceability(candidates, categoryRule?.migration ?? 'moderate', regionOf);
     const criticality = criticalityOf(c.vendor_id, c.product_id, category);
     const headquartersRegion = vendor?.country ? regionOf(vendor.country) : null;
     const weight = originWeight(c.origin, c.licence as 'open_source' | 'proprietary' | 'unknown', headquartersRegion)!;
+    const alternatives = alternativesFor(classifier, { vendor_id: c.vendor_id!, product_id: c.product_id, category, origin_weight: weight });
+    const replace = replaceability(alternatives, categoryRule?.migration ?? 'moderate');
     const laws = ownerCountry ? (rules.countries.get(ownerCountry)?.laws ?? []) : [];
     const hosts = g.entries.length > 1 ? (hostsBy.get(`group|${id}`) ?? 0) : g.entryHosts;
     const users = g.assets.length ? g.assets.reduce((s, a) => s + a.users, 0) : null;
@@ -384,7 +397,7 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
       category,
       platform: !!c.platform,
       criticality,
-      replaceability: { ...replace, from: replace.best ? (namedIds.has(replace.best.id) ? 'product' : 'category') : null },
+      replaceability: { ...replace, from: replace.best ? alternatives.find((a) => a.id === replace.best!.id)!.from : null },
       hosts,
       prevalence: g.entries.length ? percent(hosts, totalHosts) : null,
       installations: g.installations,
@@ -396,16 +409,7 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
       seal: seal({ origin: c.origin, licence: c.licence as 'open_source', headquartersRegion, ownerLaws: laws, hardware: g.kind === 'hardware' }),
       spend_eur: actual === null ? null : actual / 100,
       estimated_spend_eur: estimated === null ? null : estimated / 100,
-      alternatives: candidates.map((a) => ({
-        id: a.id,
-        name: a.name,
-        country: a.country ?? null,
-        licence: a.licence,
-        sill: a.sill,
-        maturity: a.maturity,
-        qualifies: alternativeQualifies(a, regionOf),
-        from: namedIds.has(a.id) ? 'product' : 'category',
-      })),
+      alternatives: alternatives.map((a) => ({ id: a.id, name: a.name, country: a.country ?? null, licence: a.licence, sill: a.sill, maturity: a.maturity, origin: a.origin, qualifies: true, from: a.from })),
     });
   }
   products.sort((a, b) => b.exposure * b.weight - a.exposure * a.weight || b.priority * b.weight - a.priority * a.weight || b.weight - a.weight || a.key.localeCompare(b.key));

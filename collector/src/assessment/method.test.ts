@@ -1,9 +1,9 @@
 // Each formula of docs/methodology.md, pinned with values worked out by hand.
 import { describe, expect, it } from 'vitest';
-import type { Region } from '@tiebreak/shared';
+import type { Origin, Region } from '@tiebreak/shared';
 import { parseAmount } from './inputs.ts';
 import { weakestLink } from './compute.ts';
-import { candidateAlternatives, declaredWeight, exposureScore, indexRange, lockInIndex, originWeight, priorityScore, replaceability, seal, weightedIndex } from './method.ts';
+import { alternativeMisfit, candidateAlternatives, declaredWeight, exposureScore, indexRange, lockInIndex, originWeight, priorityScore, replaceability, seal, weightedIndex } from './method.ts';
 
 const regions: Record<string, Region> = { FR: 'eea', DE: 'eea', SK: 'eea', GB: 'europe', CH: 'europe', US: 'other', CN: 'other' };
 const regionOf = (c: string | undefined) => (c ? (regions[c] ?? 'other') : 'other');
@@ -22,23 +22,43 @@ describe('origin weight', () => {
 });
 
 describe('replaceability', () => {
-  const alt = (id: string, licence: 'open_source' | 'proprietary', country: string | undefined, maturity: 'mature' | 'usable' | 'emerging', migration?: 'easy' | 'moderate' | 'hard') => ({
-    id,
-    name: id,
-    licence,
-    country,
-    maturity,
-    migration,
+  const alt = (id: string, maturity: 'mature' | 'usable' | 'emerging', migration?: 'easy' | 'moderate' | 'hard') => ({ id, name: id, maturity, migration });
+  it('is the best alternative that replaces the product: maturity × migration, ties to the first', () => {
+    // LibreOffice (mature) for an office suite (hard): 1 × 0.4.
+    expect(replaceability([alt('libreoffice', 'mature')], 'hard')).toEqual({ score: 0.4, best: { id: 'libreoffice', name: 'libreoffice', maturity: 'mature', migration: 'hard' } });
+    // A usable alternative, moderate by default: 0.6 × 0.7 = 0.42; an emerging easy one: 0.3.
+    expect(replaceability([alt('a', 'usable'), alt('b', 'emerging', 'easy')], 'moderate').score).toBe(0.42);
+    expect(replaceability([alt('first', 'mature', 'moderate'), alt('second', 'usable', 'easy'), alt('third', 'mature')], 'moderate').best?.id).toBe('first');
+    expect(replaceability([], 'easy')).toEqual({ score: 0, best: null });
   });
-  it('is the best qualifying alternative: maturity × migration', () => {
-    // LibreOffice (mature, open source) for an office suite (hard): 1 × 0.4.
-    expect(replaceability([alt('libreoffice', 'open_source', 'DE', 'mature')], 'hard', regionOf)).toEqual({ score: 0.4, best: { id: 'libreoffice', name: 'libreoffice', maturity: 'mature', migration: 'hard' } });
-    // A usable European alternative, moderate by default: 0.6 × 0.7 = 0.42; an emerging easy one: 0.3.
-    expect(replaceability([alt('a', 'proprietary', 'FR', 'usable'), alt('b', 'open_source', undefined, 'emerging', 'easy')], 'moderate', regionOf).score).toBe(0.42);
-    // A UK alternative counts (European outside the EEA); a US proprietary one does not.
-    expect(replaceability([alt('uk', 'proprietary', 'GB', 'mature')], 'easy', regionOf).score).toBe(1);
-    expect(replaceability([alt('us', 'proprietary', 'US', 'mature')], 'easy', regionOf)).toEqual({ score: 0, best: null });
-    expect(replaceability([], 'easy', regionOf).score).toBe(0);
+});
+
+describe('alternatives that replace a product', () => {
+  const windows = { category: 'os', vendors: new Set(['microsoft']), weight: 1 };
+  const alt = (category: string, origin: Origin, weight: number | null, vendors: string[] = []) => ({ category, vendors, origin, weight });
+  it('are of its category, of another vendor, European or community, and weigh less', () => {
+    expect(alternativeMisfit(windows, alt('os', 'community', 0.1, ['debian']))).toBeNull();
+    expect(alternativeMisfit(windows, alt('os', 'europe', 0.5, ['canonical']))).toBeNull();
+    expect(alternativeMisfit(windows, alt('os', 'eu', 0, ['suse', 'eqt']))).toBeNull();
+    // A backup tool is no operating system.
+    expect(alternativeMisfit(windows, alt('backup', 'eu', 0.25, ['atempo']))).toBe('other_category');
+    // Firefox ESR (Mozilla, US) lowers nothing; Firefox is no alternative to itself.
+    const chrome = { category: 'browser', vendors: new Set(['google', 'alphabet']), weight: 1 };
+    expect(alternativeMisfit(chrome, alt('browser', 'non_eu', 1, ['mozilla']))).toBe('not_european_or_community');
+    expect(alternativeMisfit({ ...chrome, vendors: new Set(['mozilla']) }, alt('browser', 'non_eu', 1, ['mozilla']))).toBe('same_vendor');
+    // A European brand owned from outside Europe is not European.
+    expect(alternativeMisfit(chrome, alt('browser', 'non_eu', 0.75, ['sophos', 'thoma-bravo']))).toBe('not_european_or_community');
+    // Same owner: a subsidiary of the product's owner.
+    expect(alternativeMisfit({ category: 'security', vendors: new Set(['sophos', 'thoma-bravo']), weight: 0.75 }, alt('security', 'eu', 0.25, ['x', 'thoma-bravo']))).toBe('same_vendor');
+    // Lower, not equal: AnyDesk (DE, proprietary, 0.25) does not lower TeamViewer (DE, proprietary, 0.25); a community tool (0.1) does.
+    const teamviewer = { category: 'remote-access', vendors: new Set(['teamviewer']), weight: 0.25 };
+    expect(alternativeMisfit(teamviewer, alt('remote-access', 'eu', 0.25, ['anydesk']))).toBe('not_lower');
+    expect(alternativeMisfit(teamviewer, alt('remote-access', 'community', 0.1))).toBeNull();
+    // Community LibreOffice (0.1): Collabora (GB, 0.5) does not lower it, an EU open-source suite (0) does.
+    const libreoffice = { category: 'office-suite', vendors: new Set(['the-document-foundation']), weight: 0.1 };
+    expect(alternativeMisfit(libreoffice, alt('office-suite', 'europe', 0.5, ['collabora']))).toBe('not_lower');
+    expect(alternativeMisfit(libreoffice, alt('office-suite', 'eu', 0, ['ascensio']))).toBeNull();
+    expect(alternativeMisfit(windows, alt('os', 'unknown', null))).toBe('not_european_or_community');
   });
 });
 
@@ -75,9 +95,9 @@ describe('exposure, priority, lock-in and the indices', () => {
     expect(declaredWeight(0, 6)).toBe(1);
     expect(declaredWeight(50, 0)).toBe(1);
   });
-  it('draws the alternatives from the product and its category, never its own vendor', () => {
-    const a = (id: string, vendor?: string) => ({ id, vendor });
-    expect(candidateAlternatives([a('x')], [a('libreoffice', 'the-document-foundation'), a('x'), a('collabora', 'collabora')], new Set(['the-document-foundation'])).map((c) => c.id)).toEqual(['x', 'collabora']);
+  it('draws the candidates from the product, then its category, each once', () => {
+    const a = (id: string) => ({ id });
+    expect(candidateAlternatives([a('x'), a('y')], [a('libreoffice'), a('x'), a('collabora')]).map((c) => c.id)).toEqual(['x', 'y', 'libreoffice', 'collabora']);
   });
 });
 

@@ -38,32 +38,40 @@ export function originWeight(origin: Origin, licence: Licence, headquartersRegio
   }
 }
 
-/** An alternative counts when it is European (EEA or European outside it) or open source. */
-export function alternativeQualifies(alternative: Pick<Alternative, 'licence' | 'country'>, regionOf: (country: string | undefined) => Region): boolean {
-  if (alternative.licence === 'open_source') return true;
-  const region = alternative.country ? regionOf(alternative.country) : 'other';
-  return region === 'eea' || region === 'europe';
+/** Why an alternative cannot replace a product; null when it can. */
+export type Misfit = 'other_category' | 'same_vendor' | 'not_european_or_community' | 'not_lower';
+
+/**
+ * An alternative replaces a product when it is of the product's category, of another vendor and
+ * owner, and lowers the dependency: its origin is European (EU/EEA or Europe outside it) or
+ * community, and its origin weight is below the product's.
+ */
+export function alternativeMisfit(
+  product: { category: string | null; vendors: ReadonlySet<string>; weight: number },
+  alternative: { category: string; vendors: readonly string[]; origin: Origin; weight: number | null },
+): Misfit | null {
+  if (alternative.category !== product.category) return 'other_category';
+  if (alternative.vendors.some((v) => product.vendors.has(v))) return 'same_vendor';
+  if (alternative.origin !== 'eu' && alternative.origin !== 'europe' && alternative.origin !== 'community') return 'not_european_or_community';
+  if (alternative.weight === null || alternative.weight >= product.weight) return 'not_lower';
+  return null;
 }
 
 export interface Replaceability {
-  /** 0 (no European or open-source alternative) to 1 (a mature one, easy to move to). */
+  /** 0 (no alternative that lowers the dependency) to 1 (a mature one, easy to move to). */
   score: number;
   /** The alternative that gives the score, if any. */
   best: { id: string; name: string; maturity: Maturity; migration: Migration } | null;
 }
 
 /**
- * Replaceability: the best qualifying alternative's maturity factor times its migration factor.
- * Ties go to the alternative listed first (the product's own list comes before its category's).
+ * Replaceability: the best alternative's maturity factor times its migration factor, over the
+ * alternatives that replace the product (see alternativeMisfit). Ties go to the alternative listed
+ * first (the product's own list comes before its category's).
  */
-export function replaceability(
-  alternatives: readonly Pick<Alternative, 'id' | 'name' | 'licence' | 'country' | 'maturity' | 'migration'>[],
-  categoryMigration: Migration,
-  regionOf: (country: string | undefined) => Region,
-): Replaceability {
+export function replaceability(alternatives: readonly Pick<Alternative, 'id' | 'name' | 'maturity' | 'migration'>[], categoryMigration: Migration): Replaceability {
   let result: Replaceability = { score: 0, best: null };
   for (const alternative of alternatives) {
-    if (!alternativeQualifies(alternative, regionOf)) continue;
     const migration = alternative.migration ?? categoryMigration;
     const score = round(MATURITY_FACTOR[alternative.maturity] * MIGRATION_FACTOR[migration], 4);
     if (score > result.score) result = { score, best: { id: alternative.id, name: alternative.name, maturity: alternative.maturity, migration } };
@@ -71,15 +79,12 @@ export function replaceability(
   return result;
 }
 
-/**
- * The alternatives that can replace a product: those it names, then its category's library, without
- * the product's own vendor or owner (LibreOffice is no alternative to LibreOffice).
- */
-export function candidateAlternatives<T extends Pick<Alternative, 'id' | 'vendor'>>(named: readonly T[], library: readonly T[], ownVendors: ReadonlySet<string>): T[] {
+/** The candidates to replace a product: those it names, then its category's library, each once. */
+export function candidateAlternatives<T extends Pick<Alternative, 'id'>>(named: readonly T[], library: readonly T[]): T[] {
   const seen = new Set<string>();
   const out: T[] = [];
   for (const alternative of [...named, ...library]) {
-    if (seen.has(alternative.id) || (alternative.vendor && ownVendors.has(alternative.vendor))) continue;
+    if (seen.has(alternative.id)) continue;
     seen.add(alternative.id);
     out.push(alternative);
   }

@@ -96,9 +96,9 @@ const WORDS = {
     title: 'Digital dependency diagnostic',
     computed: 'Computed {at} UTC with method v{version} ({document}); spend year {year}.',
     exposure: '**Exposure index: {exposure} / 100** (how dependent on vendors from outside the EU the authority is today: 0 = not at all, 100 = fully).',
-    lockIn: 'Lock-in: {lockIn} of that exposure has no European or open-source alternative to relieve it; priority index {priority} / 100 (exposure × lock-in).',
+    lockIn: 'Lock-in: {lockIn} of that exposure has no alternative to relieve it (European or community, of the same category); priority index {priority} / 100 (exposure × lock-in).',
     unknown: 'Unrecognised items: {share} of the index weight ({count} items), so the exposure lies between {low} and {high} once they are known.',
-    areaHead: '| scope | exposure | lock-in | priority | non-EU installations | non-EU products | hosts with a non-EU item | declared users | spend | non-EU spend | critical dependencies | weakest link |',
+    areaHead: '| scope | exposure | lock-in | priority | non-EU installations | non-EU products | hosts with a non-EU item | declared users or seats | spend | non-EU spend | critical dependencies | weakest link |',
     overall: 'overall',
     spend: 'Spend {year}',
     realSpend: 'Real spend: {total}, of which non-European {nonEu} ({share}), European outside the EEA {europe}, EU/EEA {eu}, unknown {unknown}.',
@@ -109,9 +109,9 @@ const WORDS = {
     critical: 'Critical dependencies',
     criticalHelp: 'Critical, non-European and hard to replace, ranked by weight × priority.',
     none: 'None.',
-    criticalHead: '| product | vendor | owner country | area | exposure | priority | hosts | users | replaceability | alternatives |',
+    criticalHead: '| product | vendor | owner country | area | exposure | priority | hosts | declared users | replaceability | alternatives |',
     products: 'Products by exposure',
-    productsHead: '| product | area | origin | criticality | hosts | installations | users | exposure | replaceability (alternative) | priority | SEAL |',
+    productsHead: '| product | area | origin | criticality | hosts | installations | declared users | exposure | replaceability (alternative) | priority | SEAL |',
     trajectory: 'Trajectory',
     trajectoryHead: '| day | exposure | infrastructure | workstation | software | lock-in | priority | non-EU spend |',
     targets: 'Targets: {list}.',
@@ -122,9 +122,9 @@ const WORDS = {
     title: 'Diagnostic de dépendance numérique',
     computed: 'Calculé le {at} (UTC) selon la méthode v{version} ({document}) ; dépenses de l’année {year}.',
     exposure: '**Indice d’exposition : {exposure} / 100** (dépendance actuelle de la collectivité aux fournisseurs hors UE : 0 = aucune, 100 = totale).',
-    lockIn: 'Verrouillage : {lockIn} de cette exposition ne peut être soulagée par aucune alternative européenne ou libre ; indice de priorité {priority} / 100 (exposition × verrouillage).',
+    lockIn: 'Verrouillage : {lockIn} de cette exposition ne peut être soulagée par aucune alternative (européenne ou communautaire, de la catégorie du produit) ; indice de priorité {priority} / 100 (exposition × verrouillage).',
     unknown: 'Éléments non reconnus : {share} du poids de l’indice ({count} éléments) ; une fois reconnus, l’exposition sera comprise entre {low} et {high}.',
-    areaHead: '| périmètre | exposition | verrouillage | priorité | installations hors UE | produits hors UE | postes avec un élément hors UE | utilisateurs déclarés | dépense | dépense hors UE | dépendances critiques | maillon faible |',
+    areaHead: '| périmètre | exposition | verrouillage | priorité | installations hors UE | produits hors UE | postes et serveurs avec un élément hors UE | utilisateurs ou licences déclarés | dépense | dépense hors UE | dépendances critiques | maillon faible |',
     overall: 'ensemble',
     spend: 'Dépenses {year}',
     realSpend: 'Dépense réelle : {total}, dont hors Europe {nonEu} ({share}), Europe hors EEE {europe}, UE / EEE {eu}, origine inconnue {unknown}.',
@@ -135,9 +135,9 @@ const WORDS = {
     critical: 'Dépendances critiques',
     criticalHelp: 'Critiques, non européennes et difficiles à remplacer, classées par poids × priorité.',
     none: 'Aucune.',
-    criticalHead: '| produit | fournisseur | pays du contrôle | domaine | exposition | priorité | postes et serveurs | utilisateurs | remplaçabilité | alternatives |',
+    criticalHead: '| produit | fournisseur | pays du contrôle | domaine | exposition | priorité | postes et serveurs | utilisateurs déclarés | remplaçabilité | alternatives |',
     products: 'Produits par exposition',
-    productsHead: '| produit | domaine | origine | criticité | postes et serveurs | installations | utilisateurs | exposition | remplaçabilité (alternative) | priorité | SEAL |',
+    productsHead: '| produit | domaine | origine | criticité | postes et serveurs | installations | utilisateurs déclarés | exposition | remplaçabilité (alternative) | priorité | SEAL |',
     trajectory: 'Trajectoire',
     trajectoryHead: '| jour | exposition | infrastructure | poste de travail | logiciels | verrouillage | priorité | dépense hors UE |',
     targets: 'Objectifs : {list}.',
@@ -192,7 +192,7 @@ export function reportMarkdown(a: Assessment, h: History, authority: string | { 
   else {
     out.push(w.criticalHead, '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
     for (const c of a.critical)
-      out.push(`| ${cell(c.name)} | ${cell(c.vendor)} | ${cell(c.owner_country)} | ${cell(area(c.area))} | ${fmt(c.exposure)} | ${fmt(c.priority)} | ${c.hosts} | ${c.users ?? '–'} | ${fmt(c.replaceability, 2)} | ${c.alternatives.filter((x) => x.qualifies).map((x) => `${cell(x.name)}${x.country ? ` (${cell(x.country)})` : ''}`).join(', ') || '–'} |`);
+      out.push(`| ${cell(c.name)} | ${cell(c.vendor)} | ${cell(c.owner_country)} | ${cell(area(c.area))} | ${fmt(c.exposure)} | ${fmt(c.priority)} | ${c.hosts} | ${c.users ?? '–'} | ${fmt(c.replaceability, 2)} | ${c.alternatives.map((x) => `${cell(x.name)}${x.country ? ` (${cell(x.country)})` : ''}`).join(', ') || '–'} |`);
   }
   out.push('');
   out.push(`## ${w.products}`, '', w.productsHead, '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |');

@@ -1,9 +1,17 @@
 // "Replace product X by alternative Y on N hosts": the effect on the indices and on spend, computed
 // from the current assessment without changing any data.
-import { InputError, originOf, type Origin } from '@tiebreak/shared';
+import { InputError, type Origin } from '@tiebreak/shared';
 import type { Classifier } from '../classify/classifier.ts';
 import type { Assessment, ProductAssessment } from './compute.ts';
-import { exposureScore, originWeight, percent, round, weightedIndex } from './method.ts';
+import { alternativeOrigin, misfitOf } from './alternatives.ts';
+import { exposureScore, percent, round, weightedIndex, type Misfit } from './method.ts';
+
+const MISFIT_REASONS: Record<Misfit, (alternative: string, product: string | null) => string> = {
+  other_category: (alternative, product) => `it is an alternative for ${alternative}, not for ${product ?? 'an uncategorised product'}`,
+  same_vendor: () => 'it is of the same vendor or owner',
+  not_european_or_community: () => 'it is neither European nor a community project, so it does not lower the dependency',
+  not_lower: () => 'its origin weighs as much as the product\'s or more, so it does not lower the dependency',
+};
 
 export interface ScenarioRequest {
   product: string;
@@ -38,17 +46,14 @@ export function runScenario(assessment: Assessment, classifier: Classifier, requ
   if (!alternative) throw new InputError(`no alternative "${request.alternative}" in the alternatives library`);
   if (!Number.isInteger(request.hosts) || request.hosts < 1) throw new InputError('hosts must be a whole number of at least 1');
   if (request.hosts > product.hosts) throw new InputError(`${product.name} is on ${product.hosts} hosts: cannot replace it on ${request.hosts}`);
+  // Only an alternative that replaces the product: of its category, another vendor's, and lowering the dependency.
+  const misfit = misfitOf(classifier, product, alternative);
+  const categoryName = (id: string | null) => (id ? (classifier.rules.categories.get(id)?.name.en.toLowerCase() ?? id) : null);
+  if (misfit) throw new InputError(`${alternative.name} does not replace ${product.name}: ${MISFIT_REASONS[misfit](categoryName(alternative.category)!, categoryName(product.category))}`);
   const notes: string[] = [];
-  if (!product.alternatives.some((a) => a.id === alternative.id)) notes.push(`${alternative.name} is not among the alternatives the rules list for ${product.name}`);
-
-  // The alternative's origin: from its vendor in the rules, else from its country and licence.
-  const byVendor = alternative.vendor ? classifier.classifyVendor(alternative.vendor) : null;
-  const region = alternative.country ? classifier.regionOf(alternative.country) : null;
-  const origin: Origin = byVendor?.origin ?? (region ? originOf('company', region) : alternative.licence === 'open_source' ? 'community' : 'unknown');
-  const weight = originWeight(origin, alternative.licence, region) ?? 1;
-  if (origin === 'unknown') notes.push(`the origin of ${alternative.name} is not known: it is counted as fully dependent`);
+  const { origin, weight } = alternativeOrigin(classifier, alternative);
   // Conservative: the alternative's own replaceability is taken as 0.
-  const altScore = exposureScore(weight, product.criticality.level);
+  const altScore = exposureScore(weight!, product.criticality.level);
   const share = request.hosts / product.hosts;
   const moved = round(product.installations * share, 2);
 

@@ -354,12 +354,17 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
           <label>
             {t.alternatives}
             <select name="alternative">
-              {[...new Map(business.flatMap((p) => p.alternatives).map((x) => [x.id, x])).values()]
-                .sort((x, y) => x.name.localeCompare(y.name))
-                .map((x) => (
-                  <option value={x.id} selected={props.scenarioQuery?.alternative === x.id}>
-                    {x.name}
-                  </option>
+              {/* Each product's own alternatives (its category's, lowering the dependency), under its name. */}
+              {business
+                .filter((p) => p.alternatives.length && p.hosts > 0)
+                .map((p) => (
+                  <optgroup label={p.name}>
+                    {p.alternatives.map((x) => (
+                      <option value={x.id} selected={props.scenarioQuery?.product === p.key && props.scenarioQuery?.alternative === x.id}>
+                        {x.name}
+                      </option>
+                    ))}
+                  </optgroup>
                 ))}
             </select>
           </label>
