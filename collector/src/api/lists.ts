@@ -76,7 +76,7 @@ const VendorSchema = z
   })
   .describe('a vendor with installed items');
 
-const AlternativeSchema = z.object({ id: z.string(), name: z.string(), country: nullable(z.string()), licence: z.string(), sill: z.boolean(), maturity: z.string(), qualifies: z.boolean(), from: z.enum(['product', 'category']) });
+const AlternativeSchema = z.object({ id: z.string(), name: z.string(), country: nullable(z.string()), licence: z.string(), sill: z.boolean(), maturity: z.string(), origin: origin.describe("the alternative's origin, lower than the product's"), qualifies: z.boolean(), from: z.enum(['product', 'category']) });
 
 export const CriticalDependencySchema = z
   .object({
