@@ -201,6 +201,11 @@ export const AlternativeSchema = z
     maturity: z.enum(MATURITIES),
     /** Overrides the category's migration difficulty for this alternative. */
     migration: z.enum(MIGRATIONS).optional(),
+    /**
+     * Other categories whose products it replaces too, beside its file's (Jitsi Meet replaces the
+     * meetings of a messaging-collaboration suite): only where it does the job those products do.
+     */
+    also_for: z.array(id).default([]),
     note: z.string().min(1),
     website: z.string().url().optional(),
   })

@@ -28,9 +28,13 @@ describe('alternatives offered for a product', () => {
     expect(ids('microsoft', 'windows')).not.toContain('atempo');
     expect(ids('microsoft', 'windows')).toContain('debian');
     expect(misfitOf(classifier, { vendor_id: 'microsoft', product_id: 'windows', category: 'os', origin_weight: 1 }, classifier.rules.alternatives.get('atempo')!)).toBe('other_category');
-    // Teams names Jitsi Meet (video conferencing): not offered for a messaging product.
+    // A video-conferencing tool replaces the meetings of a messaging suite, which its entry says
+    // (also_for); it does not replace a remote-control tool, which it does not say.
     expect(classifier.product('microsoft', 'microsoft-teams')?.alternatives).toContain('jitsi-meet');
-    expect(ids('microsoft', 'microsoft-teams')).not.toContain('jitsi-meet');
+    expect(ids('microsoft', 'microsoft-teams')).toEqual(expect.arrayContaining(['jitsi-meet', 'visio-dinum', 'tchap']));
+    expect(classifier.product('goto', 'goto-products')?.alternatives).toContain('jitsi-meet');
+    expect(ids('goto', 'goto-products')).not.toContain('jitsi-meet');
+    expect(ids('microsoft', 'active-directory-tools')).toContain('samba-ad');
   });
 
   it('fit every product of the rules', () => {
@@ -41,7 +45,7 @@ describe('alternatives offered for a product', () => {
         const facts = classifier.classifyVendor(vendor.id)!;
         for (const a of alternativesOfProduct(classifier, vendor.id, product.id)) {
           const where = `${vendor.id}/${product.id} → ${a.id}`;
-          expect(a.category, where).toBe(product.category);
+          expect([a.category, ...a.also_for], where).toContain(product.category);
           expect(['eu', 'europe', 'community'], where).toContain(a.origin);
           expect(a.vendor !== undefined && own.has(a.vendor), where).toBe(false);
           // Lower than the product's own weight: never a community alternative to a community product.

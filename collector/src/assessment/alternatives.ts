@@ -43,7 +43,8 @@ function libraryOf(classifier: Classifier, category: string): LibraryAlternative
   let byCategory = libraries.get(classifier);
   if (!byCategory) {
     byCategory = new Map();
-    for (const alternative of classifier.rules.alternatives.values()) byCategory.set(alternative.category, [...(byCategory.get(alternative.category) ?? []), alternative]);
+    for (const alternative of classifier.rules.alternatives.values())
+      for (const category of [alternative.category, ...alternative.also_for]) byCategory.set(category, [...(byCategory.get(category) ?? []), alternative]);
     libraries.set(classifier, byCategory);
   }
   return byCategory.get(category) ?? [];
@@ -53,7 +54,7 @@ function libraryOf(classifier: Classifier, category: string): LibraryAlternative
 export function misfitOf(classifier: Classifier, product: ReplacedProduct, alternative: LibraryAlternative): Misfit | null {
   const owner = classifier.ultimateOwner(product.vendor_id);
   const own = new Set([product.vendor_id, ...(owner ? [owner.id] : [])]);
-  return alternativeMisfit({ category: product.category, vendors: own, weight: product.origin_weight }, { category: alternative.category, ...alternativeOrigin(classifier, alternative) });
+  return alternativeMisfit({ category: product.category, vendors: own, weight: product.origin_weight }, { category: alternative.category, also_for: alternative.also_for, ...alternativeOrigin(classifier, alternative) });
 }
 
 /**

@@ -48,9 +48,9 @@ export type Misfit = 'other_category' | 'same_vendor' | 'not_european_or_communi
  */
 export function alternativeMisfit(
   product: { category: string | null; vendors: ReadonlySet<string>; weight: number },
-  alternative: { category: string; vendors: readonly string[]; origin: Origin; weight: number | null },
+  alternative: { category: string; also_for?: readonly string[]; vendors: readonly string[]; origin: Origin; weight: number | null },
 ): Misfit | null {
-  if (alternative.category !== product.category) return 'other_category';
+  if (alternative.category !== product.category && !(product.category !== null && alternative.also_for?.includes(product.category))) return 'other_category';
   if (alternative.vendors.some((v) => product.vendors.has(v))) return 'same_vendor';
   if (alternative.origin !== 'eu' && alternative.origin !== 'europe' && alternative.origin !== 'community') return 'not_european_or_community';
   if (alternative.weight === null || alternative.weight >= product.weight) return 'not_lower';

@@ -40,6 +40,10 @@ function referenceProblems(rules: RuleSet): RuleProblem[] {
     if (alternative.vendor && !rules.vendors.has(alternative.vendor)) problems.push({ ...where, message: `unknown vendor '${alternative.vendor}'` });
     if (alternative.country && !rules.countries.has(alternative.country)) problems.push({ ...where, message: `unknown country code ${alternative.country}` });
     if (checkCategories && !rules.categories.has(alternative.category)) problems.push({ ...where, message: `unknown category '${alternative.category}'` });
+    for (const category of alternative.also_for) {
+      if (checkCategories && !rules.categories.has(category)) problems.push({ ...where, message: `also_for: unknown category '${category}'` });
+      if (category === alternative.category) problems.push({ ...where, message: `also_for: '${category}' is its own file's category` });
+    }
   }
   return problems;
 }
