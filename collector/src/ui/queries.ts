@@ -322,13 +322,9 @@ export async function hostById(db: Db, id: number): Promise<HostDetail | undefin
 
 export type HostInstallation = Pick<ProductRow, 'id' | 'kind' | 'source' | 'name' | 'publisher' | 'vendor_id' | 'origin' | 'licence' | 'area' | 'category' | 'rule'> & { version: string; scope: string };
 
+/** Every installation of a host (its page reads them a page at a time: hostInstallationsPage). */
 export async function hostInstallations(db: Db, hostId: number): Promise<HostInstallation[]> {
-  return rows<HostInstallation>(
-    db,
-    sql`SELECT c.id, c.kind, c.source, c.name, c.publisher, c.vendor_id, c.origin, c.licence, c.area, c.category, c.rule, i.version, i.scope
-      FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ${hostId}
-      ORDER BY CASE c.origin WHEN 'non_eu' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END, c.kind, lower(c.name), c.id, i.version, i.scope, i.arch`,
-  );
+  return (await hostInstallationsPage(db, hostId, {}, Number.MAX_SAFE_INTEGER)).rows;
 }
 
 export async function productById(db: Db, id: number): Promise<ProductRow | undefined> {
