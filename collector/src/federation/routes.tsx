@@ -14,7 +14,8 @@ import { BodyError, parseJson, readBody } from '../http/body.ts';
 import type { Db } from '../store/db.ts';
 import { DICTS, fill } from '../ui/i18n.ts';
 import { Csrf, formatDateTime, formatNumber, isAdmin, Layout, pageContextOf, type PageContext } from '../ui/layout.tsx';
-import { authority, buildPublication, exclude, exclusions, FederationError, include, publications, setAuthority, sharedRules, shareRule } from './document.ts';
+import { submitForm, type FormStatus } from '../ui/routes/forms.ts';
+import { authority, buildPublication, exclude, exclusions, include, publications, setAuthority, sharedRules, shareRule } from './document.ts';
 import { publicKeyPem } from './keys.ts';
 import { acceptDocument, aggregateTable, computeAggregate, documentHistory, listAuthorities, proposalsYaml, type Aggregate, type Stats } from './observatory.ts';
 
@@ -36,7 +37,7 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   const app = new Hono<Env>();
   const { db } = ctx;
 
-  const page = async (c: Context<Env>, error?: string, status: 200 | 400 = 200) => {
+  const page = async (c: Context<Env>, error?: string, status: 200 | FormStatus = 200) => {
     const doc = await buildPublication(db, ctx.classifier());
     const local = await readLocalRules(db);
     const localProducts = [...new Set([...local.products.map((p) => `${p.vendor_id}/${p.id}`), ...local.assignments.map((a) => `${a.vendor_id}/${a.product_id}`)])].sort();
@@ -60,18 +61,19 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   /** A change from the page's forms; a refused one shows the page again with the reason. */
   const change = (audit: string, action: (trx: Db, form: Record<string, string>, user: string) => Promise<unknown>) => async (c: Context<Env>) => {
     const form = Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, typeof v === 'string' ? v : ''])) as Record<string, string>;
-    try {
-      // Recorded in the audit log in the change's transaction, as the settings pages' changes are.
-      await audited(db, httpActor(c, ctx.trustProxy ?? null), (trx: Db) => action(trx, form, actorOf(c)), () => ({
-        action: audit === 'federation.rule' ? (form.action === 'unshare' ? 'federation.unshare' : 'federation.share') : audit === 'federation.exclusion' ? (form.action === 'include' ? 'federation.include' : 'federation.exclude') : audit,
-        object: form.ref || null,
-        details: audit === 'settings.authority' ? `${form.name ?? '–'}, SIREN ${form.siren || '–'}` : null,
-      }));
-    } catch (error) {
-      if (error instanceof FederationError) return page(c, error.message, 400);
-      throw error;
-    }
-    return c.redirect('/federation', 303);
+    return submitForm(
+      pageContextOf(c).t,
+      async () => {
+        // Recorded in the audit log in the change's transaction, as the settings pages' changes are.
+        await audited(db, httpActor(c, ctx.trustProxy ?? null), (trx: Db) => action(trx, form, actorOf(c)), () => ({
+          action: audit === 'federation.rule' ? (form.action === 'unshare' ? 'federation.unshare' : 'federation.share') : audit === 'federation.exclusion' ? (form.action === 'include' ? 'federation.include' : 'federation.exclude') : audit,
+          object: form.ref || null,
+          details: audit === 'settings.authority' ? `${form.name ?? '–'}, SIREN ${form.siren || '–'}` : null,
+        }));
+        return c.redirect('/federation', 303);
+      },
+      (refusal) => page(c, refusal.message, refusal.status),
+    );
   };
 
   app.get('/federation', (c) => page(c));
