@@ -2,14 +2,13 @@
 // The agents page: enrolment tokens, the agents (one row each, linked to its host), those awaiting
 // approval for a host that already has one, and the hosts that stopped reporting.
 import { validator } from 'hono/validator';
-import { audited } from '../../accounts/audit.ts';
 import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from '../../store/tokens.ts';
 import { AgentsPage, type AgentRow, type TokenRow } from '../admin-pages.tsx';
 import { agentHostIds, staleHosts } from '../queries.ts';
 import { feature, positiveInteger, type Ctx, type UiContext } from './context.ts';
 
 export function agentRoutes(ui: UiContext) {
-  const { app, ctxOf, actor, username } = feature(ui);
+  const { app, ctxOf, audit, username } = feature(ui);
   const { db } = ui;
 
   const agentsPage = async (c: Ctx, newToken?: string) => {
@@ -27,10 +26,7 @@ export function agentRoutes(ui: UiContext) {
     })),
     async (c) => {
       const { name, maxUses, days } = c.req.valid('form');
-      const { token } = await audited(
-        db,
-        actor(c),
-        (trx) => createToken(trx, { name, maxUses, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null }),
+      const { token } = await audit(c, (trx) => createToken(trx, { name, maxUses, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null }),
         (created) => ({ action: 'enrolment-token.create', object: created.id, details: `"${name}"${maxUses ? `, ${maxUses} uses` : ''}${days ? `, ${days} days` : ''}` }),
       );
       ui.log.info({ by: username(c) }, 'enrolment token created');
@@ -39,12 +35,12 @@ export function agentRoutes(ui: UiContext) {
   );
   app.post('/agents/tokens/:id{[0-9]+}/revoke', async (c) => {
     const id = Number(c.req.param('id'));
-    await audited(db, actor(c), (trx) => revokeToken(trx, id), (done) => (done ? { action: 'enrolment-token.revoke', object: id } : null));
+    await audit(c, (trx) => revokeToken(trx, id), (done) => (done ? { action: 'enrolment-token.revoke', object: id } : null));
     return c.redirect('/agents', 302);
   });
   app.post('/agents/:id{[0-9]+}/revoke', async (c) => {
     const id = Number(c.req.param('id'));
-    await audited(db, actor(c), (trx) => revokeAgent(trx, id), (done) => (done ? { action: 'agent.revoke', object: id } : null));
+    await audit(c, (trx) => revokeAgent(trx, id), (done) => (done ? { action: 'agent.revoke', object: id } : null));
     return c.redirect('/agents', 302);
   });
   // An agent enrolled for a host that already has one waits for an admin: approved or refused.
@@ -54,7 +50,7 @@ export function agentRoutes(ui: UiContext) {
   ] as const) {
     app.post(`/agents/:id{[0-9]+}/${decision}`, async (c) => {
       const id = Number(c.req.param('id'));
-      if (await audited(db, actor(c), (trx) => change(trx, id), (done) => (done ? { action: `agent.${decision}`, object: id } : null)))
+      if (await audit(c, (trx) => change(trx, id), (done) => (done ? { action: `agent.${decision}`, object: id } : null)))
         ui.log.info({ agent_id: id, by: username(c) }, `agent ${verb} for a known host`);
       return c.redirect('/agents', 302);
     });

@@ -2,7 +2,6 @@
 // The dependency assessment (docs/methodology.md): indicators, trajectory and targets, spend,
 // declared assets and the replacement scenario.
 import { readFileSync } from 'node:fs';
-import { audited } from '../../accounts/audit.ts';
 import { computeAssessment } from '../../assessment/compute.ts';
 import { history, setTarget } from '../../assessment/history.ts';
 import { addAsset, LineErrors, listAssets, removeAsset, validateAsset, importSpend } from '../../assessment/inputs.ts';
@@ -11,7 +10,7 @@ import { DomainError, domainErrorOf } from '../../errors.ts';
 import { AssessmentPage, type AssessmentPageProps } from '../assessment-page.tsx';
 import { plural } from '../layout.tsx';
 import { field, feature, type Ctx, type UiContext } from './context.ts';
-import { errorText, submitForm, type FormStatus, type Refusal } from './forms.ts';
+import { errorText, type FormStatus, type Refusal } from './forms.ts';
 
 const METHODOLOGY = new URL('../../../../docs/methodology.md', import.meta.url).pathname;
 const SPEND_CSV_MAX_MIB = 8;
@@ -19,7 +18,7 @@ const SPEND_CSV_MAX_MIB = 8;
 type Extra = Partial<Omit<AssessmentPageProps, 'ctx' | 'a' | 'h' | 'assets'>>;
 
 export function assessmentRoutes(ui: UiContext) {
-  const { app, ctxOf, actor, username } = feature(ui);
+  const { app, ctxOf, audit, submit, username } = feature(ui);
   const { db } = ui;
 
   const assessmentPage = async (c: Ctx, extra: Extra = {}, status: 200 | FormStatus = 200) => {
@@ -55,16 +54,13 @@ export function assessmentRoutes(ui: UiContext) {
     const t = ctxOf(c).t;
     const file = form.file;
     if (!(file instanceof File) || !file.size) return assessmentPage(c, { error: t.assessment.chooseCsv }, 400);
-    return submitForm(
-      t,
+    return submit(
+      c,
       async () => {
         if (file.size > SPEND_CSV_MAX_MIB * 1024 * 1024) throw new DomainError('invalid', `CSV > ${SPEND_CSV_MAX_MIB} MiB`, 'fileTooLarge', { max: SPEND_CSV_MAX_MIB });
         const text = await file.text();
         const name = file.name || 'upload.csv';
-        const result = await audited(
-          db,
-          actor(c),
-          (trx) => importSpend(trx, ui.classifier(), text, name),
+        const result = await audit(c, (trx) => importSpend(trx, ui.classifier(), text, name),
           (r) => ({ action: 'spend.import', object: name, details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }),
         );
         ui.dataChanged();
@@ -79,13 +75,13 @@ export function assessmentRoutes(ui: UiContext) {
     const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : null);
     const checked = validateAsset({ name: text('name'), vendor: text('vendor'), area: text('area'), users: text('users'), cost: text('cost'), year: text('year'), contract: text('contract'), note: text('note') });
     if ('problems' in checked) return assessmentPage(c, { error: checked.problems.join('; ') }, 400);
-    await audited(db, actor(c), (trx) => addAsset(trx, checked.asset, username(c)), (id) => ({ action: 'asset.add', object: id, details: checked.asset.name }));
+    await audit(c, (trx) => addAsset(trx, checked.asset, username(c)), (id) => ({ action: 'asset.add', object: id, details: checked.asset.name }));
     ui.dataChanged();
     return c.redirect('/assessment#assets', 302);
   });
   app.post('/assessment/assets/:id{[0-9]+}/remove', async (c) => {
     const id = Number(c.req.param('id'));
-    await audited(db, actor(c), (trx) => removeAsset(trx, id), (done) => (done ? { action: 'asset.remove', object: id } : null));
+    await audit(c, (trx) => removeAsset(trx, id), (done) => (done ? { action: 'asset.remove', object: id } : null));
     ui.dataChanged();
     return c.redirect('/assessment#assets', 302);
   });
@@ -95,13 +91,8 @@ export function assessmentRoutes(ui: UiContext) {
     const value = field(form, 'value').trim().replace(',', '.');
     const indicator = field(form, 'indicator');
     const year = field(form, 'year');
-    return submitForm(
-      ctxOf(c).t,
-      async () => {
-        await audited(
-          db,
-          actor(c),
-          (trx) => setTarget(trx, indicator, Number(year), value === '' ? null : Number(value)),
+    return submit(c, async () => {
+        await audit(c, (trx) => setTarget(trx, indicator, Number(year), value === '' ? null : Number(value)),
           () => (value === '' ? { action: 'target.remove', object: `${indicator} ${year}` } : { action: 'target.set', object: `${indicator} ${year}`, details: value }),
         );
         return c.redirect('/assessment#trend', 302);

@@ -3,7 +3,7 @@
 // double-submit cookie (login CSRF) and by the failed logins' limiter (http/auth.ts).
 import { randomBytes } from 'node:crypto';
 import { getCookie, setCookie } from 'hono/cookie';
-import { audited, recordAudit } from '../../accounts/audit.ts';
+import { recordAudit } from '../../accounts/audit.ts';
 import { effectiveDirectory } from '../../accounts/local-login.ts';
 import { passwordLogin } from '../../accounts/login.ts';
 import { createSession, endSession, passwordHashOf, setPassword, verifyPassword } from '../../accounts/users.ts';
@@ -12,7 +12,7 @@ import { clearSessionCookie, clientAddress, isSecure, LoginLimiter, SESSION_COOK
 import { LANG_COOKIE } from '../layout.tsx';
 import { LoginPage, loginMethods, PasswordPage } from '../pages.tsx';
 import { feature, type Ctx, type UiContext } from './context.ts';
-import { errorText, submitForm } from './forms.ts';
+import { errorText } from './forms.ts';
 
 const LOGIN_CSRF_COOKIE = 'tb_login_csrf';
 /** Signed proof that this browser logged in as an account before (see LoginLimiter). */
@@ -28,7 +28,7 @@ export function safeNext(next: string | undefined): string {
 }
 
 export function authRoutes(ui: UiContext) {
-  const { app, ctxOf, actor } = feature(ui);
+  const { app, ctxOf, audit, submit } = feature(ui);
   const { db } = ui;
   const limiter = new LoginLimiter(db);
 
@@ -105,10 +105,10 @@ export function authRoutes(ui: UiContext) {
     const refuse = (error: string, status: 400 | 403 | 404 | 409 | 503 = 400) => c.html(<PasswordPage ctx={ctx} error={error} />, status);
     if (!(await verifyPassword(String(form.current ?? ''), (await passwordHashOf(db, user.id)) ?? ''))) return refuse(ctx.t.password.wrong);
     if (form.password !== form.confirm) return refuse(ctx.t.password.mismatch);
-    return submitForm(
-      ctx.t,
+    return submit(
+      c,
       async () => {
-        await audited(db, actor(c), (trx) => setPassword(trx, user.username, String(form.password ?? '')), () => ({ action: 'user.password', object: user.username, details: 'own password' }));
+        await audit(c, (trx) => setPassword(trx, user.username, String(form.password ?? '')), () => ({ action: 'user.password', object: user.username, details: 'own password' }));
         // Every session ended with the change: a new one for this browser.
         setSessionCookie(c, (await createSession(db, user.id)).cookie);
         return c.redirect('/', 302);

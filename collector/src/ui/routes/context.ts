@@ -4,7 +4,7 @@
 import type { BlockList } from 'node:net';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
-import { httpActor } from '../../accounts/audit.ts';
+import { audited, httpActor, type AuditEntry } from '../../accounts/audit.ts';
 import type { DirectoryConfig } from '../../accounts/directory-config.ts';
 import type { Classifier } from '../../classify/classifier.ts';
 import type { RuleSet } from '../../classify/load-rules.ts';
@@ -13,6 +13,7 @@ import type { AuthVariables } from '../../http/auth.ts';
 import type { Db } from '../../store/db.ts';
 import type { Lang } from '../i18n.ts';
 import { langOf, pageContextOf, type PageContext } from '../layout.tsx';
+import { submitForm, type Refusal } from './forms.ts';
 
 export interface UiContext {
   db: Db;
@@ -37,12 +38,15 @@ export const EXPORT_LIMIT = 200_000;
 /** A feature's sub-app, with what its handlers share. */
 export function feature(ui: UiContext) {
   const app = new Hono<Env>();
+  /** The page's language, dictionary and session, with the rules' category names. */
+  const ctxOf = (c: Ctx): PageContext => pageContextOf(c, (id) => ui.rules().categories.get(id)?.name[langOf(c)]);
   return {
     app,
-    /** The page's language, dictionary and session, with the rules' category names. */
-    ctxOf: (c: Ctx): PageContext => pageContextOf(c, (id) => ui.rules().categories.get(id)?.name[langOf(c)]),
-    /** Who makes this request, for the audit log. */
-    actor: (c: Ctx) => httpActor(c, ui.trustProxy ?? null),
+    ctxOf,
+    /** A change made in one transaction with its audit entry, recorded as this request's user (accounts/audit.ts). */
+    audit: <T>(c: Ctx, change: (trx: Db) => T | Promise<T>, describe: (result: T) => Omit<AuditEntry, 'actor'> | null) => audited(ui.db, httpActor(c, ui.trustProxy ?? null), change, describe),
+    /** A form's change, or the form again with the domain's reason (forms.ts). */
+    submit: (c: Ctx, change: () => Promise<Response>, rerender: (refusal: Refusal) => Response | Promise<Response>) => submitForm(ctxOf(c).t, change, rerender),
     /** The logged-in user's name (a change is always made by one: http/auth.ts). */
     username: (c: Ctx) => c.get('session')!.user.username,
     /** `PATH.csv` and `PATH.xlsx` (Hono's router takes no parameter after a dot inside a segment). */

@@ -2,7 +2,6 @@
 // The products (inventory lines grouped by the rules' product, each line one click away), the
 // unrecognised items' queue, their exports (raw lines), a line's page and the admin's decision on
 // an unrecognised line (a local rule).
-import { audited } from '../../accounts/audit.ts';
 import { computeAssessment, criticalityResolver } from '../../assessment/compute.ts';
 import type { Classifier } from '../../classify/classifier.ts';
 import { decide } from '../../classify/local-rules.ts';
@@ -11,7 +10,6 @@ import type { PageContext } from '../layout.tsx';
 import { AssignForm, ProductDetailPage, ProductsPage } from '../pages.tsx';
 import { listProductGroups, listProducts, pageNumber, productById, productHosts, productVersions, type ProductFilters, type ProductGroup } from '../queries.ts';
 import { categoryOptions, EXPORT_LIMIT, exportTable, feature, field, queryOf, type Ctx, type UiContext } from './context.ts';
-import { submitForm } from './forms.ts';
 
 const productColumns = (t: PageContext['t']): Table['columns'] => [
   { key: 'name', label: t.name },
@@ -52,7 +50,7 @@ function productChoices(classifier: Classifier): [string, string][] {
 }
 
 export function productRoutes(ui: UiContext) {
-  const { app, ctxOf, actor, username, exportRoute } = feature(ui);
+  const { app, ctxOf, audit, submit, username, exportRoute } = feature(ui);
   const { db } = ui;
 
   app.get('/products', async (c) => {
@@ -127,13 +125,8 @@ export function productRoutes(ui: UiContext) {
           vendor: { name: value('vendor_name'), country: value('vendor_country') || null, owner: value('vendor_owner') || null },
           product: { name: value('product_name'), area: value('area'), category: value('category'), licence: value('licence') },
         };
-    return submitForm(
-      ctxOf(c).t,
-      async () => {
-        await audited(
-          db,
-          actor(c),
-          (trx) => decide(trx, ui.classifier(), { source: entry.source, name: entry.name, publisher: entry.publisher }, target, username(c)),
+    return submit(c, async () => {
+        await audit(c, (trx) => decide(trx, ui.classifier(), { source: entry.source, name: entry.name, publisher: entry.publisher }, target, username(c)),
           () => ({
             action: 'local-rule.assign',
             object: `${entry.source}: ${entry.name}`,

@@ -2,7 +2,6 @@
 // The settings: the authority, criticality levels, accounts and local login, API tokens, local
 // rules, the API's description and the audit log.
 import { createApiToken, listApiTokens, MAX_API_TOKEN_DAYS, revokeApiToken } from '../../accounts/api-tokens.ts';
-import { audited } from '../../accounts/audit.ts';
 import { localLoginState, setLocalLogin } from '../../accounts/local-login.ts';
 import { AccountError, createUser, generatePassword, listUsers, removeUser } from '../../accounts/users.ts';
 import { exportLocalRules, readLocalRules, removeAssignment } from '../../classify/local-rules.ts';
@@ -15,7 +14,7 @@ import { auditRoutes } from '../audit-page.tsx';
 import { isAdmin } from '../layout.tsx';
 import { installedProducts } from '../queries.ts';
 import { exportTable, feature, field, type Ctx, type UiContext } from './context.ts';
-import { submitForm, type FormStatus, type Refusal } from './forms.ts';
+import type { FormStatus, Refusal } from './forms.ts';
 
 interface SettingsExtra {
   newPassword?: { username: string; password: string };
@@ -24,7 +23,7 @@ interface SettingsExtra {
 }
 
 export function settingsRoutes(ui: UiContext) {
-  const { app, ctxOf, actor, username } = feature(ui);
+  const { app, ctxOf, audit, submit, username } = feature(ui);
   const { db } = ui;
 
   const settingsPage = async (c: Ctx, extra: SettingsExtra = {}, status: 200 | FormStatus = 200) => {
@@ -62,10 +61,8 @@ export function settingsRoutes(ui: UiContext) {
   app.post('/settings/authority', async (c) => {
     const form = await c.req.parseBody();
     const change = { name: field(form, 'name'), siren: field(form, 'siren') };
-    return submitForm(
-      ctxOf(c).t,
-      async () => {
-        await audited(db, actor(c), (trx) => setAuthority(trx, change), (a) => ({ action: 'settings.authority', details: `${a.name ?? '–'}, SIREN ${a.siren ?? '–'}` }));
+    return submit(c, async () => {
+        await audit(c, (trx) => setAuthority(trx, change), (a) => ({ action: 'settings.authority', details: `${a.name ?? '–'}, SIREN ${a.siren ?? '–'}` }));
         return c.redirect('/settings#authority', 302);
       },
       refused(c),
@@ -75,10 +72,7 @@ export function settingsRoutes(ui: UiContext) {
   app.post('/settings/criticality', async (c) => {
     const form = await c.req.parseBody();
     const levels = new Map(Object.entries(form).flatMap(([key, value]) => (key.startsWith('category:') ? [[key.slice(9), Number(value)] as const] : [])));
-    await audited(
-      db,
-      actor(c),
-      (trx) => setCategoryLevels(trx, ui.rules(), levels),
+    await audit(c, (trx) => setCategoryLevels(trx, ui.rules(), levels),
       (changed) => (changed.length ? { action: 'criticality.category', details: changed.join(', ') } : null),
     );
     ui.dataChanged();
@@ -88,10 +82,8 @@ export function settingsRoutes(ui: UiContext) {
     const form = await c.req.parseBody();
     const key = field(form, 'product');
     const level = [1, 2, 3].includes(Number(form.level)) ? Number(form.level) : null;
-    return submitForm(
-      ctxOf(c).t,
-      async () => {
-        await audited(db, actor(c), (trx) => setProductLevel(trx, ui.classifier(), key, level), () => ({ action: 'criticality.product', object: key, details: level ? `level ${level}` : 'default level' }));
+    return submit(c, async () => {
+        await audit(c, (trx) => setProductLevel(trx, ui.classifier(), key, level), () => ({ action: 'criticality.product', object: key, details: level ? `level ${level}` : 'default level' }));
         ui.dataChanged();
         return c.redirect('/settings', 302);
       },
@@ -104,10 +96,8 @@ export function settingsRoutes(ui: UiContext) {
     const name = field(form, 'username');
     const role = form.role === 'admin' ? 'admin' : 'viewer';
     const password = generatePassword();
-    return submitForm(
-      ctxOf(c).t,
-      async () => {
-        await audited(db, actor(c), (trx) => createUser(trx, name, role, password, true), () => ({ action: 'user.add', object: name.trim().toLowerCase(), details: role }));
+    return submit(c, async () => {
+        await audit(c, (trx) => createUser(trx, name, role, password, true), () => ({ action: 'user.add', object: name.trim().toLowerCase(), details: role }));
         return settingsPage(c, { newPassword: { username: name, password } });
       },
       refused(c),
@@ -115,11 +105,9 @@ export function settingsRoutes(ui: UiContext) {
   });
   app.post('/settings/users/:name/remove', async (c) => {
     const name = c.req.param('name');
-    return submitForm(
-      ctxOf(c).t,
-      async () => {
+    return submit(c, async () => {
         if (name.trim().toLowerCase() === username(c).toLowerCase()) throw new AccountError('you cannot remove your own account', 'ownAccount');
-        await audited(db, actor(c), (trx) => removeUser(trx, name), () => ({ action: 'user.remove', object: name }));
+        await audit(c, (trx) => removeUser(trx, name), () => ({ action: 'user.remove', object: name }));
         return c.redirect('/settings', 302);
       },
       refused(c),
@@ -129,10 +117,8 @@ export function settingsRoutes(ui: UiContext) {
   app.post('/settings/local-login', async (c) => {
     const form = await c.req.parseBody();
     const on = field(form, 'local_login') === 'on';
-    return submitForm(
-      ctxOf(c).t,
-      async () => {
-        await audited(db, actor(c), (trx) => setLocalLogin(trx, ui.directory, on), (changed) => (changed ? { action: 'settings.local-login', details: on ? 'on' : 'off' } : null));
+    return submit(c, async () => {
+        await audit(c, (trx) => setLocalLogin(trx, ui.directory, on), (changed) => (changed ? { action: 'settings.local-login', details: on ? 'on' : 'off' } : null));
         ui.log.info({ by: username(c), local_login: on }, 'local login switched');
         return c.redirect('/settings#local-login', 302);
       },
@@ -146,14 +132,9 @@ export function settingsRoutes(ui: UiContext) {
     const name = field(form, 'name');
     const days = field(form, 'expires_days').trim();
     const role = form.role === 'admin' ? 'admin' : 'viewer';
-    return submitForm(
-      ctxOf(c).t,
-      async () => {
+    return submit(c, async () => {
         if (days && !/^\d{1,9}$/.test(days)) throw new AccountError(`a token's expiry is a whole number of days, not ${days}`, 'tokenExpiry', { max: MAX_API_TOKEN_DAYS, days });
-        const { id, token } = await audited(
-          db,
-          actor(c),
-          (trx) => createApiToken(trx, { name, role, expiresInDays: days ? Number(days) : null, createdBy: username(c) }),
+        const { id, token } = await audit(c, (trx) => createApiToken(trx, { name, role, expiresInDays: days ? Number(days) : null, createdBy: username(c) }),
           (created) => ({ action: 'api-token.create', object: created.id, details: `"${name.trim()}" (${role})${days ? `, ${days} days` : ''}` }),
         );
         ui.log.info({ api_token_id: id, by: username(c) }, 'API token created');
@@ -164,7 +145,7 @@ export function settingsRoutes(ui: UiContext) {
   });
   app.post('/settings/api-tokens/:id{[0-9]+}/revoke', async (c) => {
     const id = Number(c.req.param('id'));
-    if (await audited(db, actor(c), (trx) => revokeApiToken(trx, id), (done) => (done ? { action: 'api-token.revoke', object: id } : null))) ui.log.info({ api_token_id: id, by: username(c) }, 'API token revoked');
+    if (await audit(c, (trx) => revokeApiToken(trx, id), (done) => (done ? { action: 'api-token.revoke', object: id } : null))) ui.log.info({ api_token_id: id, by: username(c) }, 'API token revoked');
     return c.redirect('/settings', 302);
   });
 
@@ -175,7 +156,7 @@ export function settingsRoutes(ui: UiContext) {
   });
   app.post('/settings/local-rules/:id{[0-9]+}/remove', async (c) => {
     const id = Number(c.req.param('id'));
-    await audited(db, actor(c), (trx) => removeAssignment(trx, id), (done) => (done ? { action: 'local-rule.remove', object: id } : null));
+    await audit(c, (trx) => removeAssignment(trx, id), (done) => (done ? { action: 'local-rule.remove', object: id } : null));
     await ui.applyLocalRules();
     ui.dataChanged();
     return c.redirect('/settings', 302);
