@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeInventory } from '../../../../test/fixtures.ts';
+import { runCli } from '../../../../test/helpers.ts';
 import { listAudit } from '../../accounts/audit.ts';
 import { directoryConfigFromEnv } from '../../accounts/directory-config.ts';
 import { createSession, createUser } from '../../accounts/users.ts';
@@ -239,13 +240,22 @@ describe.each(ENGINES)('%s', (engine) => {
       }
       const audit = await listAudit(collector.db, { action: 'settings.local-login' });
       expect(audit.rows.map((r) => r.details)).toEqual(['off']);
-      // Back on, by an admin of the directory (any admin session).
+      // Back on by an admin of the directory (any admin session), then off again from the page.
       const session = await createSession(collector.db, (await first<{ id: number }>(collector.db, sql`SELECT id FROM users WHERE username = 'dsi'`))!.id);
       admin = `tb_session=${session.cookie}`;
       csrf = session.csrf;
       expect((await post('/settings/local-login', { local_login: 'on' })).status).toBe(302);
       expect((await login()).status).toBe(302);
-      expect((await listAudit(collector.db, { action: 'settings.local-login' })).rows.map((r) => r.details).sort()).toEqual(['off', 'on']);
+      expect((await post('/settings/local-login', { local_login: 'off' })).status).toBe(302);
+      expect((await login()).status).toBe(401);
+      // The way back in from the server when the directory fails: the command line.
+      const bad = await runCli('collector', ['settings', 'local-login', 'maybe', '--db', location]);
+      expect(bad.code).toBe(2);
+      const back = await runCli('collector', ['settings', 'local-login', 'on', '--db', location], { env: { TIEBREAK_LOCAL_LOGIN: '' } });
+      expect(back.code, back.stderr).toBe(0);
+      expect(back.stdout).toBe("local accounts' login: on\n");
+      expect((await login()).status).toBe(302);
+      expect((await listAudit(collector.db, { action: 'settings.local-login' })).rows.map((r) => `${r.actor_kind}:${r.details}`).sort()).toEqual(['cli:on', 'user:off', 'user:off', 'user:on']);
     });
   });
 });
