@@ -142,6 +142,16 @@ describe.each(ENGINES)('%s', (engine) => {
     expect(html).toContain(`<a href="/hosts/${bigHost}">POSTE-BIG</a>`);
   });
 
+  it('creates an enrolment token from the agents page, shown once, its options checked', async () => {
+    const res = await post('/agents/tokens', { name: 'Déploiement GPO', max_uses: '40', expires_days: 'soon' });
+    expect(res.status).toBe(200);
+    const token = /data-testid="new-token">(tbk[^<]+)</.exec(await res.text())?.[1];
+    expect(token).toBeTruthy();
+    const row = await first<{ name: string; max_uses: number | null; expires_at: string | null }>(collector.db, sql`SELECT name, max_uses, expires_at FROM enrolment_tokens ORDER BY id DESC LIMIT 1`);
+    expect(row).toEqual({ name: 'Déploiement GPO', max_uses: 40, expires_at: null });
+    expect((await listAudit(collector.db, { action: 'enrolment-token.create' })).rows[0]?.details).toBe('"Déploiement GPO", 40 uses');
+  });
+
   it('groups a product’s inventory lines, each line one click away', async () => {
     const lines = await collector.db.selectFrom('catalogue').where('product_id', '=', 'windows-server').select(['id', 'name']).orderBy('name').execute();
     expect(lines.map((l) => l.name)).toEqual(['Microsoft Windows Server 2019 Datacenter', 'Microsoft Windows Server 2022 Standard']);
