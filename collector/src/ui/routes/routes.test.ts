@@ -186,6 +186,28 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(await product.text()).toContain('Produit inconnu');
     });
 
+    it('shows the assessment again with a refused import’s bad lines, target or scenario', async () => {
+      const spend = (csv: string, name = 'depenses.csv') => {
+        const body = new FormData();
+        body.set('_csrf', csrf);
+        body.set('file', new File([csv], name, { type: 'text/csv' }));
+        return collector.app.request('/assessment/spend', { method: 'POST', headers: { cookie: admin }, body });
+      };
+      const bad = await spend('Éditeur;Produit;Montant;Année\nMicrosoft;Microsoft 365;beaucoup;2026\n');
+      expect(bad.status).toBe(400);
+      const html = await bad.text();
+      expect(html).toContain('class="error"');
+      expect(html).toContain('beaucoup');
+      const good = await spend('Éditeur;Produit;Montant;Année\nMicrosoft;Microsoft 365;1 200,00;2026\n');
+      expect(good.status).toBe(200);
+      expect(await good.text()).toContain('1 ligne importée.');
+      const target = await post('/assessment/targets', { indicator: 'exposure', year: '1900', value: '30' });
+      expect(target.status).toBe(400);
+      const scenario = await get('/assessment?product=microsoft/windows&alternative=nothing-like-it&hosts=1');
+      expect(scenario.status).toBe(400);
+      expect(await scenario.text()).toContain('class="error"');
+    });
+
     it('maps a domain error to JSON in one place for the API', async () => {
       const res = await collector.app.request('/api/v1/test-refusal', { headers: { cookie: admin } });
       expect(res.status).toBe(409);
