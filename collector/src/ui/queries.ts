@@ -314,6 +314,11 @@ export async function topNonEuProducts(db: Db, classifier: Classifier, n = 10): 
   }));
 }
 
+/** The most installed non-European products, each with the alternatives the rules offer. */
+export async function topWithAlternatives(db: Db, classifier: Classifier, n = 12) {
+  return (await topNonEuProducts(db, classifier, n)).map((p) => ({ ...p, alternatives: classifier.alternativesOf(p.vendor_id, p.product_id) }));
+}
+
 export type HostDetail = HostRow & Record<string, unknown> & { hardware_json: string; first_seen: string; collected_at: string };
 
 export async function hostById(db: Db, id: number): Promise<HostDetail | undefined> {

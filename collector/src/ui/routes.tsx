@@ -6,8 +6,9 @@ import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.tsx';
 import type { Env, UiContext } from './routes/context.ts';
 import { hostRoutes } from './routes/hosts.tsx';
-import { overviewRoutes, reportRoutes } from './routes/overview.tsx';
+import { overviewRoutes } from './routes/overview.tsx';
 import { productRoutes } from './routes/products.tsx';
+import { reportRoutes } from './routes/report.tsx';
 import { settingsRoutes } from './routes/settings.tsx';
 import { vendorRoutes } from './routes/vendors.tsx';
 
