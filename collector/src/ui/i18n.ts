@@ -338,7 +338,7 @@ const fr = typesetAll({
     help: 'Ses éléments distincts par origine du fournisseur ; la part hors Europe est celle de ce seul poste, quand la vue d’ensemble compte toutes les installations du parc.',
     items: { one: 'élément', many: 'éléments' },
     ofItems: '{n} sur {total}',
-    platform: '{n} pilotes et environnements d’exécution, hors de la part.',
+    platform: { one: '{n} pilote ou environnement d’exécution, hors de la part.', many: '{n} pilotes et environnements d’exécution, hors de la part.' },
     userScope: 'installé pour un utilisateur',
   },
   localLogin: {
@@ -775,7 +775,7 @@ const en: Dict = {
     help: 'Its distinct items by the vendor’s origin; the non-European share is this host’s alone, where the overview counts every installation of the fleet.',
     items: { one: 'item', many: 'items' },
     ofItems: '{n} of {total}',
-    platform: '{n} drivers and runtimes, outside the share.',
+    platform: { one: '{n} driver or runtime, outside the share.', many: '{n} drivers and runtimes, outside the share.' },
     userScope: 'installed for one user',
   },
   localLogin: {

@@ -7,7 +7,7 @@ import type { DependencyMap } from '../map/map.ts';
 import { HOST_ROLES } from '../ingest/items.ts';
 import { Bars, StackedBars, TrendLine, Treemap } from './charts.tsx';
 import { fill, ORIGIN_ORDER, type Dict } from './i18n.ts';
-import { categoryLabel, colon, count, Csrf, formatDate, formatEuro, formatNumber, formatPercent, isAdmin, label, Layout, OriginTag, type PageContext } from './layout.tsx';
+import { categoryLabel, colon, count, Csrf, formatDate, formatEuro, formatNumber, formatPercent, isAdmin, label, Layout, OriginTag, plural, type PageContext } from './layout.tsx';
 import type { HostDependency, HostInstallation, HostRow, Page, ProductGroup, ProductRow, TopProduct, VendorRow } from './queries.ts';
 
 const fmt = (ctx: PageContext, n: number) => formatNumber(ctx, n, 0);
@@ -693,7 +693,7 @@ export function HostDetailPage(props: {
             </div>
           ))}
         </div>
-        {d.platform ? <p class="muted">{fill(t.hostDependency.platform, { n: fmt(ctx, d.platform) })}</p> : null}
+        {d.platform ? <p class="muted">{plural(ctx, d.platform, t.hostDependency.platform)}</p> : null}
       </section>
       <section aria-labelledby="items">
         <h2 id="items">{`${t.software}, ${t.hardware}`}</h2>

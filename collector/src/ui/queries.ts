@@ -178,6 +178,8 @@ export interface ProductGroup extends Omit<ProductRow, 'rule' | 'evidence'> {
   rows: Pick<ProductRow, 'id' | 'kind' | 'source' | 'name' | 'publisher' | 'hosts' | 'installs'>[];
 }
 
+/** A group's confidence: its weakest line's, so that a group never claims more than each of its lines. */
+const WEAKEST_CONFIDENCE = sql`CASE MIN(CASE confidence WHEN 'low' THEN 0 WHEN 'medium' THEN 1 WHEN 'high' THEN 2 END) WHEN 0 THEN 'low' WHEN 1 THEN 'medium' WHEN 2 THEN 'high' END`;
 /** A product's catalogue lines grouped: one key per rule product, each other line its own. */
 const GROUP_KEY = sql`CASE WHEN product_id IS NULL THEN 'line:' || CAST(id AS TEXT) ELSE vendor_id || '/' || product_id END`;
 
@@ -199,7 +201,7 @@ export async function listProductGroups(db: Db, f: ProductFilters, limit = PAGE_
       snapshot,
       sql`SELECT ${GROUP_KEY} AS key, MIN(id) AS id, MIN(kind) AS kind, MIN(source) AS source, MIN(name) AS name, MAX(publisher) AS publisher,
           MAX(vendor_id) AS vendor_id, MAX(product_id) AS product_id, MAX(country) AS country, MAX(owner_country) AS owner_country, MAX(origin) AS origin,
-          MAX(licence) AS licence, MAX(area) AS area, MAX(category) AS category, MAX(confidence) AS confidence, MAX(hosts) AS hosts, SUM(installs) AS installs, COUNT(*) AS lines
+          MAX(licence) AS licence, MAX(area) AS area, MAX(category) AS category, ${WEAKEST_CONFIDENCE} AS confidence, MAX(hosts) AS hosts, SUM(installs) AS installs, COUNT(*) AS lines
         FROM catalogue WHERE ${clause} GROUP BY ${GROUP_KEY} ORDER BY ${sort}, MIN(id) LIMIT ${limit} OFFSET ${(page - 1) * limit}`,
     );
     const shared = groups.filter((g) => Number(g.lines) > 1).map((g) => g.key!);
