@@ -162,6 +162,7 @@ describe.each(ENGINES)('%s', (engine) => {
     // Two hosts, one line each: the group counts both.
     expect(html).toMatch(/<\/details><\/td>.*?<td class="n">2<\/td><\/tr>/);
     expect(html.match(/data-testid="product-group"/g)?.length).toBe(1);
+    for (const sort of ['name', 'installs', 'hosts']) expect((await get(`/products?sort=${sort}&origin=non_eu&page=2`)).status).toBe(200);
     // The raw lines stay in the export.
     const csv = await (await get('/products.csv?q=windows+server')).text();
     for (const line of lines) expect(csv).toContain(line.name);
