@@ -209,6 +209,26 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(await scenario.text()).toContain('class="error"');
     });
 
+    it('changes one’s own password: the current one checked, the new one by the accounts’ rules, every old session ended', async () => {
+      const user = await createUser(collector.db, 'agent.durand', 'viewer', 'a generated password', true);
+      const session = await createSession(collector.db, user);
+      const cookie = `tb_session=${session.cookie}`;
+      expect((await get('/hosts', cookie)).headers.get('location')).toBe('/account/password');
+      const change = (fields: Record<string, string>) => post('/account/password', fields, cookie, session.csrf);
+      const wrong = await change({ current: 'not it', password: 'une phrase assez longue', confirm: 'une phrase assez longue' });
+      expect(wrong.status).toBe(400);
+      expect(await wrong.text()).toContain('Mot de passe actuel incorrect.');
+      const short = await change({ current: 'a generated password', password: 'court', confirm: 'court' });
+      expect(short.status).toBe(400);
+      expect(await short.text()).toContain('Un mot de passe compte au moins 12 caractères.');
+      const done = await change({ current: 'a generated password', password: 'une phrase assez longue', confirm: 'une phrase assez longue' });
+      expect(done.status).toBe(302);
+      expect(done.headers.get('location')).toBe('/');
+      const fresh = /tb_session=([^;]+)/.exec(done.headers.get('set-cookie') ?? '')?.[1];
+      expect((await get('/hosts', cookie)).status).toBe(302);
+      expect((await get('/hosts', `tb_session=${fresh}`)).status).toBe(200);
+    });
+
     it('maps a domain error to JSON in one place for the API', async () => {
       const res = await collector.app.request('/api/v1/test-refusal', { headers: { cookie: admin } });
       expect(res.status).toBe(409);
