@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostIdentity, type Inventory, type SoftwareItem } from '@tiebreak/shared';
-import { addAsset, computeAssessment, createCollector, createUser, importSpend, isPostgresUrl, listen, recordSnapshot, setAuthority, setTarget, shownLocation } from '@tiebreak/collector';
+import { addAsset, computeAssessment, createCollector, createToken, createUser, enrolAgent, enrolPeerAgent, importSpend, isPostgresUrl, listen, recordSnapshot, setAuthority, setTarget, shownLocation, touchAgent } from '@tiebreak/collector';
 import pino from 'pino';
 import { progressWanted, startProgress } from '../collector/src/exports/progress.ts';
 
@@ -169,6 +169,21 @@ const ingestAll = async (list: Inventory[], onProgress: (done: number) => void) 
     onProgress((ingested += batch.length));
   }
 };
+
+// Each host's agent, as enrolled with the deployment's token: the tiebreak agents with their own
+// credential (an empty spool at their last report), the GLPI agents of the Linux servers with the token.
+const enrolment = await createToken(collector.db, { name: 'déploiement GPO et paquets', maxUses: null, expiresAt: null });
+for (const inventory of inventories) {
+  const host = { id: inventory.host.id, hostname: inventory.host.hostname };
+  if (inventory.agent.name === 'GLPI-Agent') {
+    const peer = await enrolPeerAgent(collector.db, enrolment.id, 'glpi', host, inventory.agent.version);
+    if (!peer.ok) throw new Error(`demo: ${peer.reason}`);
+    continue;
+  }
+  const agent = await enrolAgent(collector.db, enrolment.id, host, inventory.agent.version);
+  if (!agent.ok) throw new Error(`demo: ${agent.reason}`);
+  await touchAgent(collector.db, agent.agentId, inventory.agent.version, { waiting: 0, rejected: 0, oldest: null });
+}
 
 // Services no agent sees, declared from the start.
 for (const asset of [

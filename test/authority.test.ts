@@ -81,7 +81,8 @@ describe.each(ENGINES)('authority settings (%s)', (engine) => {
 
     const wrong = await post({ name: 'Ville Nouvelle', siren: '217500061' });
     expect(wrong.status).toBe(400);
-    expect(await wrong.text()).toContain('SIREN 217500061 fails its check digit');
+    // The reason in the page's language (French by default).
+    expect(await wrong.text()).toContain('Le SIREN 217500061 a une clé de contrôle fausse (Luhn)');
     expect(JSON.parse((await cli(['settings', 'show', '--json'])).stdout).name).toBe('Commune de Testville');
 
     const right = await post({ name: '  Communauté  de communes  du Test ', siren: '200 054 781' });

@@ -205,6 +205,41 @@ describe('web interface in Chromium', () => {
     await noScriptRan();
   });
 
+  it('lists one agent per host, each linked to its host page: its items searched, paginated, and its own dependency', async () => {
+    const db = await openDatabase(dbFile);
+    const [hosts] = await values<number>(db, sql`SELECT COUNT(*) FROM hosts`);
+    await closeDatabase(db);
+    await page.goto(`${collector.url}/agents`);
+    expect(await page.getByTestId('agent-row').count()).toBe(Number(hosts));
+    await page.getByTestId('agent-row').filter({ hasText: 'SRV-WIN-01' }).getByRole('link', { name: 'SRV-WIN-01' }).click();
+    await page.waitForURL(/\/hosts\/\d+$/);
+    expect(await page.getByTestId('host-non-eu-share').textContent()).toMatch(/\d+\u202f%/);
+    // Vendors by name, never by id.
+    const vendors = await page.locator('main table').last().locator('tbody td:nth-child(4)').allTextContents();
+    expect(vendors).toContain('Microsoft');
+    expect(vendors).not.toContain('microsoft');
+    await page.screenshot({ path: join(ARTIFACTS, 'host.png'), fullPage: true });
+    await page.getByLabel('Rechercher').fill('VMware');
+    await page.getByRole('button', { name: 'Filtrer' }).click();
+    await page.waitForURL(/q=VMware/);
+    const names = await page.locator('main table').last().locator('tbody td:first-child a').allTextContents();
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) expect(name).toContain('VMware');
+  });
+
+  it('groups the products, the inventory lines one click away', async () => {
+    await page.goto(`${collector.url}/products?q=Windows+Server`);
+    const group = page.getByTestId('product-group').first();
+    expect(await group.locator('summary').textContent()).toMatch(/^Microsoft Windows Server \(\d+ lignes d’inventaire\)$/);
+    await group.locator('summary').click();
+    const lines = group.getByRole('link');
+    expect(await lines.count()).toBeGreaterThan(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'products.png'), fullPage: true });
+    await lines.first().click();
+    await page.waitForURL(/\/products\/\d+$/);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Windows Server');
+  });
+
   it('shows the assessment, imports spend through the form, declares a SaaS and runs a scenario', async () => {
     await page.goto(`${collector.url}/`);
     expect(await page.getByRole('img', { name: 'Trajectoire de l’exposition' }).isVisible()).toBe(true);

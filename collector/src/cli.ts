@@ -17,6 +17,7 @@ import { computeMap } from './map/map.ts';
 import { closeDatabase, isPostgresUrl, openDatabase, type Db } from './store/db.ts';
 import { DirectoryConfigError, directoryConfigFromEnv, type DirectoryConfig } from './accounts/directory-config.ts';
 import { endLocalSessions } from './accounts/login.ts';
+import { setLocalLogin } from './accounts/local-login.ts';
 import { formatAgents, formatEnrolmentTokens, formatUsers } from './exports/terminal.ts';
 import { progressWanted, startProgress } from './exports/progress.ts';
 import type { AgentRow, TokenRow } from './ui/admin-pages.tsx';
@@ -91,9 +92,11 @@ Usage:
   tiebreak-collector audit prune [--audit-retention-days N] [--db FILE]
       Delete now the audit log's entries older than the retention (as serve does daily), the
       deletion recorded in the log; prints how many were deleted.
-  tiebreak-collector settings set [--name NAME] [--siren SIREN] [--db FILE] | settings show [--json]
+  tiebreak-collector settings set [--name NAME] [--siren SIREN] [--db FILE] | settings show [--json] | settings local-login on|off
       The authority's name and SIREN (9 digits, checked with its Luhn key), shown at the head of
       the report and its exports; an empty value clears one.
+      local-login: whether local accounts may log in (the settings page's switch); off needs a
+      directory login (LDAP or OpenID Connect), on is the way back in when the directory fails.
   tiebreak-collector import FILE|DIR... [--db FILE] [--rules DIR] [--local-rules DIR]... [--json] [--progress]
       Import the report files that GLPI Agent, FusionInventory Agent or OCS Inventory agents write
       with --local (.ocs, .xml, .json; directories are walked) or that tiebreak-agent scan writes,
@@ -540,9 +543,17 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'settings': {
       const [sub, ...rest] = args;
+      const state = sub === 'local-login' ? rest.shift() : undefined;
       noMoreArguments(rest);
       const db = await openStore(dbFile);
       try {
+        // The way back in when the directory fails: local accounts on again (TIEBREAK_LOCAL_LOGIN=off still wins).
+        if (sub === 'local-login') {
+          if (state !== 'on' && state !== 'off') throw new UsageError(`settings local-login needs on or off, not ${state ?? '(none)'}`);
+          const changed = await audited(db, cliActor(), (trx: Db) => setLocalLogin(trx, directoryConfigFromEnv(process.env), state === 'on'), (done) => (done ? { action: 'settings.local-login', details: state } : null));
+          process.stdout.write(`local accounts' login: ${state}${changed ? '' : ' (unchanged)'}\n`);
+          return 0;
+        }
         if (sub === 'show') {
           const a = await getAuthority(db);
           process.stdout.write(values.json ? `${JSON.stringify(a, null, 2)}\n` : `name:  ${a.name ?? '(not set)'}\nSIREN: ${a.siren ? formatSiren(a.siren) : '(not set)'}\n`);

@@ -5,7 +5,7 @@ export { Ingestor } from './ingest/ingest.ts';
 export { computeMap, type DependencyMap } from './map/map.ts';
 export { closeDatabase, isPostgresUrl, openDatabase } from './store/db.ts';
 export { setAuthority } from './store/authority.ts';
-export { checkEnrolmentToken, createToken } from './store/tokens.ts';
+export { checkEnrolmentToken, createToken, enrolAgent, enrolPeerAgent, touchAgent } from './store/tokens.ts';
 export { createUser, ensureFirstAdmin } from './accounts/users.ts';
 export { computeAssessment, type Assessment } from './assessment/compute.ts';
 export { recordSnapshot, setTarget, history } from './assessment/history.ts';

@@ -98,7 +98,7 @@ describe.each(ENGINES)('%s', (engine) => {
   it.runIf(engine === 'postgres')('creates an account once when two processes add it at the same moment', async () => {
     const made = await Promise.allSettled([createUser(db, 'twice', 'viewer', PASSWORD), createUser(other, 'twice', 'viewer', PASSWORD)]);
     expect(made.filter((m) => m.status === 'fulfilled')).toHaveLength(1);
-    expect(made.find((m) => m.status === 'rejected')).toMatchObject({ reason: new AccountError('user twice already exists') });
+    expect(made.find((m) => m.status === 'rejected')).toMatchObject({ reason: new AccountError('user twice already exists', 'userExists', { name: 'twice' }, 'conflict') });
     // A directory user's first login reaching two processes at once: one account, found by both.
     const [a, b] = await Promise.all([directoryAccount(db, 'oidc', 'https://idp sub-9', 'nina', 'viewer'), directoryAccount(other, 'oidc', 'https://idp sub-9', 'nina', 'viewer')]);
     expect(a.id).toBe(b.id);

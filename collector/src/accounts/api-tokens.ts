@@ -40,11 +40,11 @@ export interface ApiTokenOptions {
 /** The options as a user typed them, checked (AccountError with the reason otherwise). */
 function checkOptions(options: ApiTokenOptions): { name: string; role: Role; days: number | null } {
   const name = options.name.trim();
-  if (!name || name.length > 100 || /\p{Cc}/u.test(name)) throw new AccountError('a token name has 1 to 100 characters, no control characters');
-  if (!ROLES.includes(options.role)) throw new AccountError(`a token's role is admin or viewer, not ${options.role}`);
+  if (!name || name.length > 100 || /\p{Cc}/u.test(name)) throw new AccountError('a token name has 1 to 100 characters, no control characters', 'tokenName');
+  if (!ROLES.includes(options.role)) throw new AccountError(`a token's role is admin or viewer, not ${options.role}`, 'role', { role: options.role });
   const days = options.expiresInDays ?? null;
   if (days !== null && (!Number.isInteger(days) || days < 1 || days > MAX_API_TOKEN_DAYS))
-    throw new AccountError(`a token's expiry is a whole number of days from 1 to ${MAX_API_TOKEN_DAYS}, not ${days}`);
+    throw new AccountError(`a token's expiry is a whole number of days from 1 to ${MAX_API_TOKEN_DAYS}, not ${days}`, 'tokenExpiry', { max: MAX_API_TOKEN_DAYS, days });
   return { name, role: options.role, days };
 }
 

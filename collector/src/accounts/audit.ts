@@ -65,6 +65,7 @@ export const AUDIT_ACTIONS = [
   'target.set',
   'target.remove',
   'settings.authority',
+  'settings.local-login',
   'federation.exclude',
   'federation.include',
   'federation.share',

@@ -1,6 +1,7 @@
 // Local accounts of the web interface: scrypt password hashes, roles admin (changes) and viewer
 // (read only), sessions held in an HttpOnly cookie whose hash only is stored.
 import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { DomainError, type ErrorKey, type ErrorKind, type ErrorParams } from '../errors.ts';
 import { BusyError, Limiter } from '../http/limiter.ts';
 import { first, rows, run, sql, transaction, value, values, type Db } from '../store/db.ts';
 import { lockRowsInOrder } from '../store/dialect.ts';
@@ -24,7 +25,13 @@ export interface User {
   last_login_at: string | null;
 }
 
-export class AccountError extends Error {}
+/** An account change refused: a DomainError (errors.ts), told apart where a login meets a name already taken. */
+export class AccountError extends DomainError {
+  constructor(message: string, key: ErrorKey | null = null, params: ErrorParams = {}, kind: ErrorKind = 'invalid') {
+    super(kind, message, key, params);
+    this.name = 'AccountError';
+  }
+}
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
 export const MIN_PASSWORD_LENGTH = 12;
@@ -65,28 +72,28 @@ export function generatePassword(): string {
 }
 
 function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) throw new AccountError(`a password needs at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (password.length > 1024) throw new AccountError('a password has at most 1024 characters');
+  if (password.length < MIN_PASSWORD_LENGTH) throw new AccountError(`a password needs at least ${MIN_PASSWORD_LENGTH} characters`, 'passwordTooShort', { min: MIN_PASSWORD_LENGTH });
+  if (password.length > 1024) throw new AccountError('a password has at most 1024 characters', 'passwordTooLong');
 }
 
 export function checkUsername(username: string): string {
   const name = username.trim();
-  if (!/^[\p{L}\p{N}._@-]{2,64}$/u.test(name)) throw new AccountError('a user name has 2 to 64 letters, digits or . _ @ -');
+  if (!/^[\p{L}\p{N}._@-]{2,64}$/u.test(name)) throw new AccountError('a user name has 2 to 64 letters, digits or . _ @ -', 'userName');
   return name;
 }
 
 export async function createUser(db: Db, username: string, role: Role, password: string, mustChange = false): Promise<number> {
   const name = checkUsername(username);
-  if (!ROLES.includes(role)) throw new AccountError(`role must be admin or viewer, not ${role}`);
+  if (!ROLES.includes(role)) throw new AccountError(`role must be admin or viewer, not ${role}`, 'role', { role });
   checkPassword(password);
-  if (await first(db, sql`SELECT 1 FROM users WHERE ${sameName(name)}`)) throw new AccountError(`user ${name} already exists`);
+  if (await first(db, sql`SELECT 1 FROM users WHERE ${sameName(name)}`)) throw new AccountError(`user ${name} already exists`, 'userExists', { name }, 'conflict');
   // The same name added at once by another process: no row, the same answer.
   const id = await value<number>(
     db,
     sql`INSERT INTO users (username, password_hash, role, must_change_password, created_at)
       VALUES (${name}, ${hashPassword(password)}, ${role}, ${mustChange ? 1 : 0}, ${new Date().toISOString()}) ON CONFLICT DO NOTHING RETURNING id`,
   );
-  if (id === undefined) throw new AccountError(`user ${name} already exists`);
+  if (id === undefined) throw new AccountError(`user ${name} already exists`, 'userExists', { name }, 'conflict');
   return id;
 }
 
@@ -126,8 +133,8 @@ export async function userById(db: Db, id: number): Promise<User | undefined> {
 export async function removeUser(db: Db, username: string): Promise<void> {
   await transaction(db, async (trx) => {
     const user = await userByName(trx, username);
-    if (!user) throw new AccountError(`no user ${username}`);
-    if (user.role === 'admin' && (await adminsBesides(trx, user.id)) === 0) throw new AccountError('the last admin cannot be removed');
+    if (!user) throw new AccountError(`no user ${username}`, 'noUser', { name: username }, 'not_found');
+    if (user.role === 'admin' && (await adminsBesides(trx, user.id)) === 0) throw new AccountError('the last admin cannot be removed', 'lastAdminRemoved', {}, 'conflict');
     await run(trx, sql`DELETE FROM users WHERE id = ${user.id}`);
   });
 }
@@ -135,9 +142,9 @@ export async function removeUser(db: Db, username: string): Promise<void> {
 export async function setRole(db: Db, username: string, role: Role): Promise<void> {
   await transaction(db, async (trx) => {
     const user = await userByName(trx, username);
-    if (!user) throw new AccountError(`no user ${username}`);
-    if (!ROLES.includes(role)) throw new AccountError(`role must be admin or viewer, not ${role}`);
-    if (user.role === 'admin' && role !== 'admin' && (await adminsBesides(trx, user.id)) === 0) throw new AccountError('the last admin cannot lose that role');
+    if (!user) throw new AccountError(`no user ${username}`, 'noUser', { name: username }, 'not_found');
+    if (!ROLES.includes(role)) throw new AccountError(`role must be admin or viewer, not ${role}`, 'role', { role });
+    if (user.role === 'admin' && role !== 'admin' && (await adminsBesides(trx, user.id)) === 0) throw new AccountError('the last admin cannot lose that role', 'lastAdminRole', {}, 'conflict');
     await run(trx, sql`UPDATE users SET role = ${role} WHERE id = ${user.id}`);
   });
 }
@@ -145,8 +152,8 @@ export async function setRole(db: Db, username: string, role: Role): Promise<voi
 /** Set a password; every session of the user ends (a changed password logs out elsewhere). */
 export async function setPassword(db: Db, username: string, password: string, mustChange = false): Promise<void> {
   const user = await userByName(db, username);
-  if (!user) throw new AccountError(`no user ${username}`);
-  if (user.source !== 'local') throw new AccountError(`${user.username} logs in through the directory (${user.source}): it has no local password`);
+  if (!user) throw new AccountError(`no user ${username}`, 'noUser', { name: username }, 'not_found');
+  if (user.source !== 'local') throw new AccountError(`${user.username} logs in through the directory (${user.source}): it has no local password`, 'directoryPassword', { name: user.username, source: user.source });
   checkPassword(password);
   const hash = hashPassword(password);
   await transaction(db, async (trx) => {

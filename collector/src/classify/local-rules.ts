@@ -3,7 +3,7 @@
 // same shape (so they check, classify and export like any rule), and win over every other rule
 // for the exact items they were decided on.
 import { createHash } from 'node:crypto';
-import { AREAS, LICENCES, MATCH_SOURCES, VendorSchema, normalizeName, type Product, type Vendor } from '@tiebreak/shared';
+import { AREAS, InputError, LICENCES, MATCH_SOURCES, VendorSchema, normalizeName, type Product, type Vendor } from '@tiebreak/shared';
 import { stringify } from 'yaml';
 import { first, rows, run, sql, transaction, type Db } from '../store/db.ts';
 import { Classifier, overrideKey } from './classifier.ts';
@@ -40,7 +40,8 @@ export interface LocalRules {
   assignments: LocalAssignment[];
 }
 
-export class LocalRuleError extends Error {}
+/** A decision the rules refuse: bad input (errors.ts maps it as invalid). */
+export class LocalRuleError extends InputError {}
 
 export async function readLocalRules(db: Db): Promise<LocalRules> {
   return {

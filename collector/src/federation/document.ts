@@ -121,7 +121,8 @@ export async function exclusions(db: Db): Promise<string[]> {
 
 const REF = /^[a-z0-9][a-z0-9._-]{0,119}(\/[a-z0-9][a-z0-9._-]{0,119})?$/;
 
-export class FederationError extends Error {}
+/** A federation change or document refused: bad input (errors.ts maps it as invalid). */
+export class FederationError extends InputError {}
 
 /** Leave a vendor (`vendor`) or a product (`vendor/product`) out of the published document. */
 export async function exclude(db: Db, classifier: Classifier, ref: string, user: string): Promise<void> {
@@ -162,12 +163,7 @@ export const authority = getAuthority;
 /** The authority's name and SIREN, with the settings page's checks (store/authority.ts). */
 export async function setAuthority(db: Db, name: string | undefined, siren: string | undefined): Promise<void> {
   if (name !== undefined && !name.trim()) throw new FederationError("the authority's name cannot be empty");
-  try {
-    await setStoredAuthority(db, { name, siren });
-  } catch (error) {
-    if (error instanceof InputError) throw new FederationError(error.message);
-    throw error;
-  }
+  await setStoredAuthority(db, { name, siren });
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;

@@ -2,7 +2,7 @@
 // is kept (the history), and the aggregate reads every authority's latest: the indices per area
 // across territories, the most common non-European dependencies, distributions by size.
 import { randomBytes } from 'node:crypto';
-import { AREAS, describeIssues } from '@tiebreak/shared';
+import { AREAS, describeIssues, InputError } from '@tiebreak/shared';
 import { stringify } from 'yaml';
 import type { Table } from '../exports/tables.ts';
 import { first, rows, run, sql, transaction, value, type Db } from '../store/db.ts';
@@ -12,7 +12,7 @@ import { keyId, parsePublicKey, verifyCanonical } from './keys.ts';
 
 export const AUTHORITY_TOKEN_PREFIX = 'tbo_';
 
-export class ObservatoryError extends Error {}
+export class ObservatoryError extends InputError {}
 
 export interface RegisteredAuthority {
   id: number;

@@ -14,7 +14,8 @@ import { BodyError, parseJson, readBody } from '../http/body.ts';
 import type { Db } from '../store/db.ts';
 import { DICTS, fill } from '../ui/i18n.ts';
 import { Csrf, formatDateTime, formatNumber, isAdmin, Layout, pageContextOf, type PageContext } from '../ui/layout.tsx';
-import { authority, buildPublication, exclude, exclusions, FederationError, include, publications, publishToObservatory, savedObservatory, setAuthority, sharedRules, shareRule } from './document.ts';
+import { submitForm, type FormStatus } from '../ui/routes/forms.ts';
+import { authority, buildPublication, exclude, exclusions, include, publications, publishToObservatory, savedObservatory, setAuthority, sharedRules, shareRule } from './document.ts';
 import { publicKeyPem } from './keys.ts';
 import { acceptDocument, aggregateTable, computeAggregate, documentHistory, listAuthorities, ObservatoryError, proposalsYaml, registerAuthority, revokeAuthority, type Aggregate, type Stats } from './observatory.ts';
 
@@ -36,7 +37,7 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   const app = new Hono<Env>();
   const { db } = ctx;
 
-  const page = async (c: Context<Env>, error?: string, status: 200 | 400 | 502 = 200, notice?: string) => {
+  const page = async (c: Context<Env>, error?: string, status: 200 | FormStatus | 502 = 200, notice?: string) => {
     const doc = await buildPublication(db, ctx.classifier());
     const local = await readLocalRules(db);
     const localProducts = [...new Set([...local.products.map((p) => `${p.vendor_id}/${p.id}`), ...local.assignments.map((a) => `${a.vendor_id}/${a.product_id}`)])].sort();
@@ -64,18 +65,19 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   /** A change from the page's forms; a refused one shows the page again with the reason. */
   const change = (audit: string, action: (trx: Db, form: Record<string, string>, user: string) => Promise<unknown>) => async (c: Context<Env>) => {
     const form = await formOf(c);
-    try {
-      // Recorded in the audit log in the change's transaction, as the settings pages' changes are.
-      await audited(db, httpActor(c, ctx.trustProxy ?? null), (trx: Db) => action(trx, form, actorOf(c)), () => ({
-        action: audit === 'federation.rule' ? (form.action === 'unshare' ? 'federation.unshare' : 'federation.share') : audit === 'federation.exclusion' ? (form.action === 'include' ? 'federation.include' : 'federation.exclude') : audit,
-        object: form.ref || null,
-        details: audit === 'settings.authority' ? `${form.name ?? '–'}, SIREN ${form.siren || '–'}` : null,
-      }));
-    } catch (error) {
-      if (error instanceof FederationError) return page(c, error.message, 400);
-      throw error;
-    }
-    return c.redirect('/federation', 303);
+    return submitForm(
+      pageContextOf(c).t,
+      async () => {
+        // Recorded in the audit log in the change's transaction, as the settings pages' changes are.
+        await audited(db, httpActor(c, ctx.trustProxy ?? null), (trx: Db) => action(trx, form, actorOf(c)), () => ({
+          action: audit === 'federation.rule' ? (form.action === 'unshare' ? 'federation.unshare' : 'federation.share') : audit === 'federation.exclusion' ? (form.action === 'include' ? 'federation.include' : 'federation.exclude') : audit,
+          object: form.ref || null,
+          details: audit === 'settings.authority' ? `${form.name ?? '–'}, SIREN ${form.siren || '–'}` : null,
+        }));
+        return c.redirect('/federation', 303);
+      },
+      (refusal) => page(c, refusal.message, refusal.status),
+    );
   };
 
   app.get('/federation', (c) => page(c));
@@ -99,19 +101,18 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   // follows the answer, accepted or refused.
   app.post('/federation/send', async (c) => {
     const form = await formOf(c);
-    const t = pageContextOf(c).t.federation;
-    let result: Awaited<ReturnType<typeof publishToObservatory>>;
-    try {
-      result = await publishToObservatory(db, ctx.classifier(), { url: form.url, token: form.token, remember: form.remember === 'on' });
-    } catch (error) {
-      if (error instanceof FederationError) return page(c, error.message, 400);
-      throw error;
-    }
-    const origin = result.document && form.url?.trim() ? new URL(form.url.trim()).origin : ((await savedObservatory(db)).url ?? '');
-    const accepted = result.status >= 200 && result.status < 300;
-    await recordAudit(db, { actor: httpActor(c, ctx.trustProxy ?? null), action: 'federation.publish', object: origin, details: `${result.document.document_id}: ${result.status}` });
-    if (accepted) return page(c, undefined, 200, fill(t.accepted, { origin, id: result.document.document_id }));
-    return page(c, fill(t.refused, { origin, status: result.status, reason: String(result.answer.error ?? JSON.stringify(result.answer)).slice(0, 500) }), 502);
+    const t = pageContextOf(c).t;
+    return submitForm(
+      t,
+      async () => {
+        const result = await publishToObservatory(db, ctx.classifier(), { url: form.url, token: form.token, remember: form.remember === 'on' });
+        const origin = form.url?.trim() ? new URL(form.url.trim()).origin : ((await savedObservatory(db)).url ?? '');
+        await recordAudit(db, { actor: httpActor(c, ctx.trustProxy ?? null), action: 'federation.publish', object: origin, details: `${result.document.document_id}: ${result.status}` });
+        if (result.status >= 200 && result.status < 300) return page(c, undefined, 200, fill(t.federation.accepted, { origin, id: result.document.document_id }));
+        return page(c, fill(t.federation.refused, { origin, status: result.status, reason: String(result.answer.error ?? JSON.stringify(result.answer)).slice(0, 500) }), 502);
+      },
+      (refusal) => page(c, refusal.message, refusal.status),
+    );
   });
   app.get('/api/v1/federation/preview', async (c) => c.json(await buildPublication(db, ctx.classifier())));
 
@@ -145,7 +146,7 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
     return c.json({ status: 'accepted', id: result.id, authority: result.authority }, 201);
   });
   app.get('/api/v1/observatory/aggregate', async (c) => c.json(await computeAggregate(db)));
-  const observatoryPage = async (c: Context<Env>, shown: { error?: string; registered?: { id: number; name: string; token: string; key_id: string } } = {}, status: 200 | 201 | 400 = 200) =>
+  const observatoryPage = async (c: Context<Env>, shown: { error?: string; registered?: { id: number; name: string; token: string; key_id: string } } = {}, status: 200 | 201 | FormStatus = 200) =>
     c.html(
       <ObservatoryPage
         ctx={pageContextOf(c)}
@@ -161,18 +162,19 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   // Registering an authority shows its token once, as the CLI does; only its hash is kept.
   app.post('/observatory/authorities', async (c) => {
     const form = await formOf(c);
-    try {
-      const created = await audited(
-        db,
-        httpActor(c, ctx.trustProxy ?? null),
-        (trx: Db) => registerAuthority(trx, { name: form.name ?? '', siren: form.siren, publicKey: form.public_key ?? '' }),
-        (r) => ({ action: 'observatory.register', object: r.id, details: `${(form.name ?? '').trim()} (${r.key_id})` }),
-      );
-      return observatoryPage(c, { registered: { ...created, name: (form.name ?? '').trim() } }, 201);
-    } catch (error) {
-      if (error instanceof ObservatoryError) return observatoryPage(c, { error: error.message }, 400);
-      throw error;
-    }
+    return submitForm(
+      pageContextOf(c).t,
+      async () => {
+        const created = await audited(
+          db,
+          httpActor(c, ctx.trustProxy ?? null),
+          (trx: Db) => registerAuthority(trx, { name: form.name ?? '', siren: form.siren, publicKey: form.public_key ?? '' }),
+          (r) => ({ action: 'observatory.register', object: r.id, details: `${(form.name ?? '').trim()} (${r.key_id})` }),
+        );
+        return observatoryPage(c, { registered: { ...created, name: (form.name ?? '').trim() } }, 201);
+      },
+      (refusal) => observatoryPage(c, { error: refusal.message }, refusal.status),
+    );
   });
   app.post('/observatory/authorities/:id/revoke', async (c) => {
     const id = Number(c.req.param('id'));

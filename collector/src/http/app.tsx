@@ -1,6 +1,7 @@
 // The collector's HTTP interface: agent endpoints, the JSON API and the DSI's pages.
 import { EnrolRequestSchema, InventorySchema, SPOOL_HEADER, UnchangedReportSchema, describeIssues, parseSpoolHeader } from '@tiebreak/shared';
 import { Hono, type Context } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
 import type { ZodError } from 'zod';
 import type { BlockList } from 'node:net';
 import type { Logger } from 'pino';
@@ -11,6 +12,7 @@ import { IngestQueue } from '../ingest/queue.ts';
 import { computeMap } from '../map/map.ts';
 import { sql, type Db } from '../store/db.ts';
 import { isStorageFull } from '../store/dialect.ts';
+import { domainErrorOf } from '../errors.ts';
 import { AWAITING_APPROVAL, checkEnrolmentToken, enrolAgent, touchAgent, verifyAgentCredential, type AgentIdentity } from '../store/tokens.ts';
 import { peerAgentRoutes } from '../protocols/routes.ts';
 import type { RuleSet } from '../classify/load-rules.ts';
@@ -79,15 +81,28 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   // First: it times each request whole, whatever answers it.
   app.use('*', metrics.middleware());
 
+  app.use(
+    '*',
+    secureHeaders({
+      // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on form posts and
+      // then withholds the SameSite=Strict cookies, so no form of the interface would work.
+      referrerPolicy: 'same-origin',
+      xFrameOptions: 'DENY',
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+      // Sent over HTTPS only (below): a plain-HTTP collector on a LAN must not pin HTTPS on its name.
+      strictTransportSecurity: false,
+    }),
+  );
   app.use('*', async (c, next) => {
     await next();
-    c.header('X-Content-Type-Options', 'nosniff');
-    // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on form posts and
-    // then withholds the SameSite=Strict cookies, so no form of the interface would work.
-    c.header('Referrer-Policy', 'same-origin');
-    c.header('X-Frame-Options', 'DENY');
-    c.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
-    c.header('Cross-Origin-Opener-Policy', 'same-origin');
     if (new URL(c.req.url).protocol === 'https:') c.header('Strict-Transport-Security', 'max-age=31536000');
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
@@ -246,6 +261,9 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
       ctx.log.error({ path: c.req.path, code: (error as { code?: string }).code, reason: error.message }, 'the database cannot write (disk full?): reports refused until there is room');
       return c.json({ error: 'the collector cannot store anything now (disk full): try again later' }, 507, { 'Retry-After': '600' });
     }
+    // What the domain refused (errors.ts): its status and English reason, for the API and scripts.
+    const refused = domainErrorOf(error);
+    if (refused) return c.json({ error: refused.message, kind: refused.kind }, refused.status, refused.kind === 'busy' ? { 'Retry-After': '5' } : {});
     ctx.log.error({ err: error }, 'request failed');
     return c.json({ error: 'internal error' }, 500);
   });

@@ -1,8 +1,15 @@
 // A bound on costly work done at once (password hashes, inflations): past it, callers wait in a
 // short queue, and past that they are told to come back.
 
+import { DomainError } from '../errors.ts';
+
 /** Too many tasks are waiting: the answer is "try again later", not a longer queue. */
-export class BusyError extends Error {}
+export class BusyError extends DomainError {
+  constructor(message: string) {
+    super('busy', message, 'busy');
+    this.name = 'BusyError';
+  }
+}
 
 /** At most `max` tasks at once, at most `queue` more waiting; past that, a BusyError. */
 export class Limiter {

@@ -1,6 +1,6 @@
 // The authority the collector serves: its name and SIREN (the 9-digit number of the French business
 // register), shown in the assessment report and its exports. Kept in the meta table.
-import { InputError } from '@tiebreak/shared';
+import { DomainError } from '../errors.ts';
 import { getMeta, setMeta, transaction, type Db } from './db.ts';
 
 export interface Authority {
@@ -22,11 +22,11 @@ export function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-/** The SIREN as 9 digits (spaces, dots and dashes as people write it are dropped); an InputError says what is wrong. */
+/** The SIREN as 9 digits (spaces, dots and dashes as people write it are dropped); a DomainError says what is wrong. */
 export function parseSiren(text: string): string {
   const digits = text.replace(/[\s.\u00a0\u202f-]/g, '');
-  if (!/^\d{9}$/.test(digits)) throw new InputError(`a SIREN is 9 digits, not "${text.slice(0, 30)}"`);
-  if (!luhnValid(digits)) throw new InputError(`SIREN ${digits} fails its check digit (Luhn): check for a typing error`);
+  if (!/^\d{9}$/.test(digits)) throw new DomainError('invalid', `a SIREN is 9 digits, not "${text.slice(0, 30)}"`, 'sirenDigits', { text: text.slice(0, 30) });
+  if (!luhnValid(digits)) throw new DomainError('invalid', `SIREN ${digits} fails its check digit (Luhn): check for a typing error`, 'sirenCheck', { siren: digits });
   return digits;
 }
 
@@ -49,8 +49,8 @@ export function authorityLabel(a: Authority): string {
  */
 export async function setAuthority(db: Db, change: { name?: string; siren?: string }): Promise<Authority> {
   const name = change.name?.replace(/\s+/g, ' ').trim();
-  if (name !== undefined && name.length > AUTHORITY_NAME_MAX) throw new InputError(`the authority's name is at most ${AUTHORITY_NAME_MAX} characters`);
-  if (name !== undefined && /[\u0000-\u001f\u007f]/.test(name)) throw new InputError("the authority's name cannot hold control characters");
+  if (name !== undefined && name.length > AUTHORITY_NAME_MAX) throw new DomainError('invalid', `the authority's name is at most ${AUTHORITY_NAME_MAX} characters`, 'authorityNameLength', { max: AUTHORITY_NAME_MAX });
+  if (name !== undefined && /[\u0000-\u001f\u007f]/.test(name)) throw new DomainError('invalid', "the authority's name cannot hold control characters", 'authorityNameControl');
   const siren = change.siren === undefined ? undefined : change.siren.trim() === '' ? '' : parseSiren(change.siren);
   await transaction(db, async (trx) => {
     if (name !== undefined) await setMeta(trx, 'authority_name', name);

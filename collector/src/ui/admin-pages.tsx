@@ -3,6 +3,7 @@
 import { formatSiren, type Authority } from '../store/authority.ts';
 import type { Alternative } from '@tiebreak/shared';
 import type { ApiTokenRow } from '../accounts/api-tokens.ts';
+import type { LocalLoginState } from '../accounts/local-login.ts';
 import type { User } from '../accounts/users.ts';
 import type { LocalAssignment } from '../classify/local-rules.ts';
 import type { DependencyMap } from '../map/map.ts';
@@ -36,6 +37,13 @@ export interface AgentRow {
   approval: 'pending' | 'refused' | null;
   /** The agent in force whose host this one claimed. */
   claimed_by: number | null;
+  /** Its host's page, once the host has reported. */
+  host_id?: number | null;
+}
+
+/** The agent's host name, linked to the host's page once it has reported. */
+function AgentHost(props: { a: AgentRow }) {
+  return props.a.host_id == null ? <>{props.a.hostname}</> : <a href={`/hosts/${props.a.host_id}`}>{props.a.hostname}</a>;
 }
 
 /** A secret (token, generated password) shown this once: it is stored only as a hash. */
@@ -149,7 +157,9 @@ export function AgentsPage(props: {
                   const bound = props.agents.find((b) => b.id === a.claimed_by);
                   return (
                     <tr>
-                      <td>{a.hostname}</td>
+                      <td>
+                        <AgentHost a={a} />
+                      </td>
                       <td>{a.protocol}</td>
                       <td>{formatDateTime(ctx, a.enrolled_at)}</td>
                       <td>{bound ? `${bound.hostname} (${bound.protocol}, ${t.lastContact.toLowerCase()} ${formatDateTime(ctx, bound.last_seen_at)})` : '–'}</td>
@@ -191,8 +201,10 @@ export function AgentsPage(props: {
           </thead>
           <tbody>
             {props.agents.map((a) => (
-              <tr>
-                <td>{a.hostname}</td>
+              <tr data-testid="agent-row">
+                <td>
+                  <AgentHost a={a} />
+                </td>
                 <td>{a.protocol}</td>
                 <td>{a.agent_version ?? '–'}</td>
                 <td>{formatDateTime(ctx, a.enrolled_at)}</td>
@@ -238,6 +250,30 @@ export function AgentsPage(props: {
   );
 }
 
+/** Whether local accounts may log in: the admin's switch, the environment's word where it forces them off. */
+function LocalLoginSwitch(props: { ctx: PageContext; state: LocalLoginState }) {
+  const { ctx, state } = props;
+  const t = ctx.t.localLogin;
+  return (
+    <div id="local-login" data-testid="local-login">
+      <h3>{t.title}</h3>
+      <p>{state.forcedOff ? t.forcedOff : state.on ? t.on : t.off}</p>
+      {isAdmin(ctx) && !state.forcedOff && (
+        <form method="post" action="/settings/local-login">
+          <Csrf ctx={ctx} />
+          <input type="hidden" name="local_login" value={state.on ? 'off' : 'on'} />
+          {state.on && !state.canSwitchOff ? (
+            <p class="muted">{t.needsDirectory}</p>
+          ) : (
+            <button type="submit">{state.on ? t.switchOff : t.switchOn}</button>
+          )}
+          {state.on && state.canSwitchOff && <p class="muted">{t.switchOffWarning}</p>}
+        </form>
+      )}
+    </div>
+  );
+}
+
 export function SettingsPage(props: {
   ctx: PageContext;
   categories: { id: string; name: string; default: number; level: number | null }[];
@@ -251,6 +287,7 @@ export function SettingsPage(props: {
   newApiToken?: { name: string; token: string };
   error?: string;
   authority: Authority;
+  localLogin: LocalLoginState;
 }) {
   const { ctx } = props;
   const t = ctx.t;
@@ -434,6 +471,7 @@ export function SettingsPage(props: {
             </button>
           </form>
         )}
+        <LocalLoginSwitch ctx={ctx} state={props.localLogin} />
         {/* A directory's account changes its password in the directory, not here. */}
         {ctx.session?.user.source === 'local' && (
           <p>

@@ -6,9 +6,9 @@ import type { DirectoryConfig } from '../accounts/directory-config.ts';
 import type { DependencyMap } from '../map/map.ts';
 import { HOST_ROLES } from '../ingest/items.ts';
 import { Bars, StackedBars, TrendLine, Treemap } from './charts.tsx';
-import { fill, type Dict } from './i18n.ts';
-import { categoryLabel, colon, count, Csrf, formatDate, formatEuro, formatNumber, formatPercent, isAdmin, label, Layout, OriginTag, type PageContext } from './layout.tsx';
-import type { HostRow, Page, ProductRow, TopProduct, VendorRow } from './queries.ts';
+import { fill, ORIGIN_ORDER, type Dict } from './i18n.ts';
+import { categoryLabel, colon, count, Csrf, formatDate, formatEuro, formatNumber, formatPercent, isAdmin, label, Layout, OriginTag, plural, type PageContext } from './layout.tsx';
+import type { HostDependency, HostInstallation, HostRow, Page, ProductGroup, ProductRow, TopProduct, VendorRow } from './queries.ts';
 
 const fmt = (ctx: PageContext, n: number) => formatNumber(ctx, n, 0);
 const pct = (ctx: PageContext, part: number, total: number) => (total ? formatPercent(ctx, Math.round((100 * part) / total), 0) : '–');
@@ -401,7 +401,14 @@ function SortHeader(props: { label: string; sort: string; base: string; query: R
   );
 }
 
-export function HostsPage(props: { ctx: PageContext; page: Page<HostRow>; query: Record<string, string | undefined>; agents: string[] }) {
+/** A host's non-European share, as a percent: its items (drivers and runtimes apart) from vendors outside Europe. */
+function DependencyShare(props: { ctx: PageContext; d: HostDependency | undefined }) {
+  const { ctx, d } = props;
+  if (!d || d.nonEuShare === null) return <span class="muted">–</span>;
+  return <span title={fill(ctx.t.hostDependency.ofItems, { n: fmt(ctx, d.non_eu), total: count(ctx, d.items, ctx.t.hostDependency.items) })}>{formatPercent(ctx, 100 * d.nonEuShare, 0)}</span>;
+}
+
+export function HostsPage(props: { ctx: PageContext; page: Page<HostRow>; dependencies: Map<number, HostDependency>; query: Record<string, string | undefined>; agents: string[] }) {
   const { ctx, page, query } = props;
   const t = ctx.t;
   return (
@@ -424,6 +431,7 @@ export function HostsPage(props: { ctx: PageContext; page: Page<HostRow>; query:
         </button>
       </form>
       <Exports ctx={ctx} base="/hosts" query={query} />
+      <p class="muted">{t.hostDependency.columnHelp}</p>
       <section>
         {page.rows.length ? (
           <table>
@@ -435,6 +443,9 @@ export function HostsPage(props: { ctx: PageContext; page: Page<HostRow>; query:
                 <th scope="col">{t.agent}</th>
                 <SortHeader label={t.lastSeen} sort="last_seen" base="/hosts" query={query} />
                 <SortHeader label={t.softwareCount} sort="software" base="/hosts" query={query} numeric />
+                <th scope="col" class="n" title={t.hostDependency.columnHelp}>
+                  {t.hostDependency.column}
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -449,6 +460,9 @@ export function HostsPage(props: { ctx: PageContext; page: Page<HostRow>; query:
                   <td>{h.agent_name}</td>
                   <td>{formatDate(ctx, h.last_seen)}</td>
                   <td class="n">{fmt(ctx, h.software_count)}</td>
+                  <td class="n">
+                    <DependencyShare ctx={ctx} d={props.dependencies.get(h.id)} />
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -462,7 +476,16 @@ export function HostsPage(props: { ctx: PageContext; page: Page<HostRow>; query:
   );
 }
 
-export function ProductsPage(props: { ctx: PageContext; page: Page<ProductRow>; query: Record<string, string | undefined>; categories: [string, string][]; title?: string; active?: 'products' | 'unknown' }) {
+export function ProductsPage(props: {
+  ctx: PageContext;
+  page: Page<ProductGroup>;
+  /** The rules' names of the page's vendors and products (`vendor` and `vendor/product`). */
+  names: Record<string, string>;
+  query: Record<string, string | undefined>;
+  categories: [string, string][];
+  title?: string;
+  active?: 'products' | 'unknown';
+}) {
   const { ctx, page, query } = props;
   const t = ctx.t;
   const base = props.active === 'unknown' ? '/unknown' : '/products';
@@ -492,6 +515,7 @@ export function ProductsPage(props: { ctx: PageContext; page: Page<ProductRow>; 
         </button>
       </form>
       <Exports ctx={ctx} base={base} query={query} />
+      {props.active !== 'unknown' && <p class="muted">{t.productGroupsHelp}</p>}
       <section>
         {page.rows.length ? (
           <table>
@@ -511,15 +535,29 @@ export function ProductsPage(props: { ctx: PageContext; page: Page<ProductRow>; 
               {page.rows.map((p) => (
                 <tr>
                   <td>
-                    <a href={`/products/${p.id}`}>{p.name}</a>
+                    {p.rows.length ? (
+                      <details data-testid="product-group">
+                        <summary>{`${props.names[p.key!] ?? p.name} (${count(ctx, p.lines, t.productLines)})`}</summary>
+                        <ul>
+                          {p.rows.map((line) => (
+                            <li>
+                              <a href={`/products/${line.id}`}>{line.name}</a>
+                              <span class="muted">{` — ${label(ctx, 'sources', line.source)}, ${count(ctx, line.hosts, t.hostCount)}`}</span>
+                            </li>
+                          ))}
+                        </ul>
+                      </details>
+                    ) : (
+                      <a href={`/products/${p.id}`}>{p.name}</a>
+                    )}
                   </td>
                   <td>{p.publisher ?? '–'}</td>
-                  <td>{p.vendor_id ? <a href={`/vendors/${encodeURIComponent(p.vendor_id)}`}>{p.vendor_id}</a> : '–'}</td>
+                  <td>{p.vendor_id ? <a href={`/vendors/${encodeURIComponent(p.vendor_id)}`}>{props.names[p.vendor_id] ?? p.vendor_id}</a> : '–'}</td>
                   <td>
                     <OriginTag ctx={ctx} origin={p.origin} />
                   </td>
                   <td>{categoryLabel(ctx, p.category)}</td>
-                  <td>{label(ctx, 'sources', p.source)}</td>
+                  <td>{p.rows.length ? [...new Set(p.rows.map((line) => label(ctx, 'sources', line.source)))].join(', ') : label(ctx, 'sources', p.source)}</td>
                   <td>{label(ctx, 'confidences', p.confidence)}</td>
                   <td class="n">{fmt(ctx, p.hosts)}</td>
                 </tr>
@@ -614,10 +652,15 @@ function Facts(props: { rows: [string, Child][] }) {
 export function HostDetailPage(props: {
   ctx: PageContext;
   host: HostRow & { first_seen: string; collected_at: string; hardware_json: string; os_build?: unknown; os_arch?: unknown };
-  items: (Pick<ProductRow, 'id' | 'kind' | 'source' | 'name' | 'publisher' | 'vendor_id' | 'origin' | 'category' | 'rule'> & { version: string; scope: string })[];
+  items: Page<HostInstallation>;
+  /** The vendors of the page's items by id: their names. */
+  vendorNames: Record<string, string>;
+  dependency: HostDependency;
+  query: { q?: string; origin?: string };
 }) {
-  const { ctx, host } = props;
+  const { ctx, host, dependency: d, items, query } = props;
   const t = ctx.t;
+  const base = `/hosts/${host.id}`;
   return (
     <Layout ctx={ctx} title={host.hostname} active="hosts">
       <section>
@@ -633,37 +676,71 @@ export function HostDetailPage(props: {
           ]}
         />
       </section>
-      <section>
-        <h2>{`${t.software}, ${t.hardware}`}</h2>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t.name}</th>
-              <th scope="col">{t.kind}</th>
-              <th scope="col">{t.version}</th>
-              <th scope="col">{t.vendor}</th>
-              <th scope="col">{t.origin}</th>
-              <th scope="col">{t.rule}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.items.map((i) => (
+      <section aria-labelledby="dependency">
+        <h2 id="dependency">{t.hostDependency.title}</h2>
+        <p class="muted">{t.hostDependency.help}</p>
+        <div class="kpis">
+          <div class="kpi" data-testid="host-non-eu-share">
+            <div class="v">{d.nonEuShare === null ? '–' : formatPercent(ctx, 100 * d.nonEuShare, 0)}</div>
+            <div class="l">{fill(t.hostDependency.ofItems, { n: fmt(ctx, d.non_eu), total: count(ctx, d.items, t.hostDependency.items) })}</div>
+          </div>
+          {ORIGIN_ORDER.map((o) => (
+            <div class="kpi">
+              <div class="v">{fmt(ctx, d.byOrigin[o] ?? 0)}</div>
+              <div class="l">
+                <OriginTag ctx={ctx} origin={o} />
+              </div>
+            </div>
+          ))}
+        </div>
+        {d.platform ? <p class="muted">{plural(ctx, d.platform, t.hostDependency.platform)}</p> : null}
+      </section>
+      <section aria-labelledby="items">
+        <h2 id="items">{`${t.software}, ${t.hardware}`}</h2>
+        <form class="filters" method="get" action={base} role="search">
+          <label>
+            {t.search}
+            <input name="q" value={query.q ?? ''} type="search" />
+          </label>
+          <Select name="origin" label={t.origin} value={query.origin} all={t.all} options={originOptions(ctx)} />
+          <button class="primary" type="submit">
+            {t.filter}
+          </button>
+        </form>
+        {items.rows.length ? (
+          <table>
+            <thead>
               <tr>
-                <td>
-                  <a href={`/products/${i.id}`}>{i.name}</a>
-                  {i.scope === 'user' ? <span class="muted"> (utilisateur)</span> : null}
-                </td>
-                <td>{label(ctx, 'kinds', i.kind)}</td>
-                <td>{i.version || '–'}</td>
-                <td>{i.vendor_id ?? '–'}</td>
-                <td>
-                  <OriginTag ctx={ctx} origin={i.origin} />
-                </td>
-                <td class="muted">{i.rule ?? '–'}</td>
+                <th scope="col">{t.name}</th>
+                <th scope="col">{t.kind}</th>
+                <th scope="col">{t.version}</th>
+                <th scope="col">{t.vendor}</th>
+                <th scope="col">{t.origin}</th>
+                <th scope="col">{t.rule}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {items.rows.map((i) => (
+                <tr>
+                  <td>
+                    <a href={`/products/${i.id}`}>{i.name}</a>
+                    {i.scope === 'user' ? <span class="muted">{` (${t.hostDependency.userScope})`}</span> : null}
+                  </td>
+                  <td>{label(ctx, 'kinds', i.kind)}</td>
+                  <td>{i.version || '–'}</td>
+                  <td>{i.vendor_id ? <a href={`/vendors/${encodeURIComponent(i.vendor_id)}`}>{props.vendorNames[i.vendor_id] ?? i.vendor_id}</a> : '–'}</td>
+                  <td>
+                    <OriginTag ctx={ctx} origin={i.origin} />
+                  </td>
+                  <td class="muted">{i.rule ?? '–'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p>{t.none}</p>
+        )}
+        <Pager ctx={ctx} page={items} base={base} query={query} />
       </section>
     </Layout>
   );

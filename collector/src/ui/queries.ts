@@ -5,8 +5,8 @@ import type { Classifier } from '../classify/classifier.ts';
 import { MIN_CONFIDENCES, confidencesFrom } from '../classify/evidence.ts';
 import { HOST_ROLES } from '../ingest/items.ts';
 import type { RawBuilder } from 'kysely';
-import { first, rows, sql, value, type Db } from '../store/db.ts';
-import { likeIgnoringCase, readSnapshot } from '../store/dialect.ts';
+import { first, rows, sql, value, values, type Db } from '../store/db.ts';
+import { indexedBy, likeIgnoringCase, readSnapshot } from '../store/dialect.ts';
 import { versionCounts, versionsOn } from '../store/installations.ts';
 
 export const PAGE_SIZE = 50;
@@ -147,7 +147,8 @@ export interface ProductFilters {
 export const PRODUCT_SORTS = { hosts: sql`hosts DESC`, name: sql`lower(name)`, installs: sql`installs DESC` } as const;
 const PRODUCT_COLUMNS = sql`SELECT id, kind, source, name, publisher, vendor_id, product_id, country, owner_country, origin, licence, area, category, rule, evidence, confidence, hosts, installs`;
 
-export async function listProducts(db: Db, f: ProductFilters, limit = PAGE_SIZE): Promise<Page<ProductRow>> {
+/** The catalogue's filters as SQL conditions (the lists and their groups share them). */
+function productWhere(db: Db, f: ProductFilters): Sql[] {
   const where: Sql[] = [sql`installs > 0`];
   const q = f.q?.trim();
   if (q) where.push(sql`(${contains(db, 'name', q)} OR ${contains(db, 'publisher', q)})`);
@@ -163,8 +164,81 @@ export async function listProducts(db: Db, f: ProductFilters, limit = PAGE_SIZE)
   if (f.vendor?.trim()) where.push(sql`vendor_id = ${f.vendor.trim()}`);
   const confidence = oneOf(f.confidence, MIN_CONFIDENCES);
   if (confidence) where.push(sql`confidence IN (${sql.join(confidencesFrom(confidence))})`);
+  return where;
+}
+
+/** The raw catalogue lines (each name, publisher and source as inventories report it). */
+export async function listProducts(db: Db, f: ProductFilters, limit = PAGE_SIZE): Promise<Page<ProductRow>> {
   const sort = PRODUCT_SORTS[oneOf(f.sort, Object.keys(PRODUCT_SORTS) as (keyof typeof PRODUCT_SORTS)[]) ?? 'hosts'];
-  return paginate<ProductRow>(db, PRODUCT_COLUMNS, sql`FROM catalogue`, where, sql`${sort}, id`, pageNumber(f.page), limit);
+  return paginate<ProductRow>(db, PRODUCT_COLUMNS, sql`FROM catalogue`, productWhere(db, f), sql`${sort}, id`, pageNumber(f.page), limit);
+}
+
+/** The lines recognised as one product of the rules, or a line the rules do not name a product for. */
+export interface ProductGroup extends Omit<ProductRow, 'rule' | 'evidence'> {
+  /** `vendor/product`, or null for a line of its own. */
+  key: string | null;
+  /** How many raw lines the product gathers. */
+  lines: number;
+  /** Those lines (when more than one), as the product detail pages list them. */
+  rows: Pick<ProductRow, 'id' | 'kind' | 'source' | 'name' | 'publisher' | 'hosts' | 'installs'>[];
+}
+
+/** A group's confidence: its weakest line's, so that a group never claims more than each of its lines. */
+const WEAKEST_CONFIDENCE = sql`CASE MIN(CASE confidence WHEN 'low' THEN 0 WHEN 'medium' THEN 1 WHEN 'high' THEN 2 END) WHEN 0 THEN 'low' WHEN 1 THEN 'medium' WHEN 2 THEN 'high' END`;
+/** A product's catalogue lines grouped: one key per rule product, each other line its own. */
+const GROUP_KEY = sql`CASE WHEN product_id IS NULL THEN 'line:' || CAST(id AS TEXT) ELSE vendor_id || '/' || product_id END`;
+
+/**
+ * The catalogue grouped by rule product (Windows Server as its OS line and its registry line, the
+ * editions of VMware Tools...), with the same filters as the raw lines. A group's hosts are counted
+ * exactly for the page shown (distinct hosts over its lines); the sort by hosts uses its largest line.
+ */
+export async function listProductGroups(db: Db, f: ProductFilters, limit = PAGE_SIZE): Promise<Page<ProductGroup>> {
+  const where = productWhere(db, f);
+  const clause = sql.join(where, sql` AND `);
+  const sorts = { hosts: sql`hosts DESC`, name: sql`lower(MIN(name))`, installs: sql`installs DESC` } as const;
+  const sort = sorts[oneOf(f.sort, Object.keys(sorts) as (keyof typeof sorts)[]) ?? 'hosts'];
+  return readSnapshot(db, async (snapshot) => {
+    const total = Number((await value<number>(snapshot, sql`SELECT COUNT(DISTINCT ${GROUP_KEY}) FROM catalogue WHERE ${clause}`)) ?? 0);
+    const pages = Math.max(1, Math.ceil(total / limit));
+    const page = Math.min(pageNumber(f.page), pages);
+    const groups = await rows<Omit<ProductGroup, 'rows'>>(
+      snapshot,
+      sql`SELECT ${GROUP_KEY} AS key, MIN(id) AS id, MIN(kind) AS kind, MIN(source) AS source, MIN(name) AS name, MAX(publisher) AS publisher,
+          MAX(vendor_id) AS vendor_id, MAX(product_id) AS product_id, MAX(country) AS country, MAX(owner_country) AS owner_country, MAX(origin) AS origin,
+          MAX(licence) AS licence, MAX(area) AS area, MAX(category) AS category, ${WEAKEST_CONFIDENCE} AS confidence, MAX(hosts) AS hosts, SUM(installs) AS installs, COUNT(*) AS lines
+        FROM catalogue WHERE ${clause} GROUP BY ${GROUP_KEY} ORDER BY ${sort}, MIN(id) LIMIT ${limit} OFFSET ${(page - 1) * limit}`,
+    );
+    const shared = groups.filter((g) => Number(g.lines) > 1).map((g) => g.key!);
+    const lines = shared.length
+      ? await rows<ProductGroup['rows'][number] & { key: string }>(
+          snapshot,
+          sql`SELECT ${GROUP_KEY} AS key, id, kind, source, name, publisher, hosts, installs FROM catalogue
+            WHERE ${clause} AND product_id IS NOT NULL AND vendor_id || '/' || product_id IN (${sql.join(shared)}) ORDER BY hosts DESC, id`,
+        )
+      : [];
+    const hosts = new Map<string, number>();
+    for (const key of shared) {
+      const ids = lines.filter((l) => l.key === key).map((l) => l.id);
+      hosts.set(key, Number((await value<number>(snapshot, sql`SELECT COUNT(DISTINCT host_id) FROM installations WHERE catalogue_id IN (${sql.join(ids)})`)) ?? 0));
+    }
+    return {
+      rows: groups.map((g) => {
+        const grouped = Number(g.lines) > 1;
+        return {
+          ...g,
+          key: g.key!.startsWith('line:') ? null : g.key,
+          lines: Number(g.lines),
+          hosts: grouped ? (hosts.get(g.key!) ?? g.hosts) : g.hosts,
+          installs: Number(g.installs),
+          rows: grouped ? lines.filter((l) => l.key === g.key).map(({ key: _, ...l }) => l) : [],
+        };
+      }),
+      total,
+      page,
+      pages,
+    };
+  });
 }
 
 export interface VendorRow {
@@ -247,6 +321,11 @@ export async function topNonEuProducts(db: Db, classifier: Classifier, n = 10): 
   }));
 }
 
+/** The most installed non-European products, each with the alternatives the rules offer. */
+export async function topWithAlternatives(db: Db, classifier: Classifier, n = 12) {
+  return (await topNonEuProducts(db, classifier, n)).map((p) => ({ ...p, alternatives: classifier.alternativesOf(p.vendor_id, p.product_id) }));
+}
+
 export type HostDetail = HostRow & Record<string, unknown> & { hardware_json: string; first_seen: string; collected_at: string };
 
 export async function hostById(db: Db, id: number): Promise<HostDetail | undefined> {
@@ -255,13 +334,9 @@ export async function hostById(db: Db, id: number): Promise<HostDetail | undefin
 
 export type HostInstallation = Pick<ProductRow, 'id' | 'kind' | 'source' | 'name' | 'publisher' | 'vendor_id' | 'origin' | 'licence' | 'area' | 'category' | 'rule'> & { version: string; scope: string };
 
+/** Every installation of a host (its page reads them a page at a time: hostInstallationsPage). */
 export async function hostInstallations(db: Db, hostId: number): Promise<HostInstallation[]> {
-  return rows<HostInstallation>(
-    db,
-    sql`SELECT c.id, c.kind, c.source, c.name, c.publisher, c.vendor_id, c.origin, c.licence, c.area, c.category, c.rule, i.version, i.scope
-      FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ${hostId}
-      ORDER BY CASE c.origin WHEN 'non_eu' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END, c.kind, lower(c.name), c.id, i.version, i.scope, i.arch`,
-  );
+  return (await hostInstallationsPage(db, hostId, {}, Number.MAX_SAFE_INTEGER)).rows;
 }
 
 export async function productById(db: Db, id: number): Promise<ProductRow | undefined> {
@@ -297,4 +372,93 @@ export async function staleHosts(db: Db, limit = 200): Promise<{ id: number; hos
     sql<{ id: number; hostname: string; agent_name: string; last_seen: string }>`SELECT id, hostname, agent_name, last_seen FROM hosts
       WHERE last_seen < ${new Date(Date.now() - STALE_DAYS * 86_400_000).toISOString()} ORDER BY last_seen, id LIMIT ${limit}`,
   );
+}
+
+/** The agents' names the hosts report (the hosts list's filter). */
+export async function hostAgentNames(db: Db): Promise<string[]> {
+  return values<string>(db, sql`SELECT DISTINCT agent_name FROM hosts${indexedBy(db, 'hosts_by_agent')} ORDER BY agent_name`);
+}
+
+/** A host's items by origin: drivers and runtimes (platform) apart, as the map counts them. */
+export interface HostDependency {
+  items: number;
+  byOrigin: Partial<Record<(typeof ORIGINS)[number], number>>;
+  non_eu: number;
+  /** Share of the items (drivers and runtimes apart) that are non-European, 0 to 1; null with none. */
+  nonEuShare: number | null;
+  platform: number;
+}
+
+/** Each host's dependency (its distinct catalogue entries by origin), for the hosts of a page. */
+export async function hostDependencies(db: Db, hostIds: number[]): Promise<Map<number, HostDependency>> {
+  const out = new Map<number, HostDependency>();
+  if (!hostIds.length) return out;
+  const found = await rows<{ host_id: number; origin: string; platform: number; items: number }>(
+    db,
+    sql`SELECT i.host_id, c.origin, c.platform, COUNT(DISTINCT c.id) AS items
+      FROM installations i JOIN catalogue c ON c.id = i.catalogue_id
+      WHERE i.host_id IN (${sql.join(hostIds)}) GROUP BY i.host_id, c.origin, c.platform`,
+  );
+  for (const id of hostIds) out.set(id, { items: 0, byOrigin: {}, non_eu: 0, nonEuShare: null, platform: 0 });
+  for (const r of found) {
+    const d = out.get(r.host_id)!;
+    const n = Number(r.items);
+    if (r.platform) {
+      d.platform += n;
+      continue;
+    }
+    const origin = r.origin as (typeof ORIGINS)[number];
+    d.byOrigin[origin] = (d.byOrigin[origin] ?? 0) + n;
+    d.items += n;
+    if (origin === 'non_eu') d.non_eu += n;
+  }
+  for (const d of out.values()) d.nonEuShare = d.items ? d.non_eu / d.items : null;
+  return out;
+}
+
+export async function hostDependency(db: Db, hostId: number): Promise<HostDependency> {
+  return (await hostDependencies(db, [hostId])).get(hostId)!;
+}
+
+export interface HostItemFilters {
+  q?: string;
+  origin?: string;
+  page?: string;
+}
+
+/** A page of a host's installations (each version and scope a row), searched by name or publisher, non-European first. */
+export async function hostInstallationsPage(db: Db, hostId: number, f: HostItemFilters, limit = PAGE_SIZE): Promise<Page<HostInstallation>> {
+  const where: Sql[] = [sql`i.host_id = ${hostId}`];
+  const q = f.q?.trim();
+  if (q) where.push(sql`(${contains(db, 'c.name', q)} OR ${contains(db, 'c.publisher', q)})`);
+  const origin = oneOf(f.origin, ORIGINS);
+  if (origin) where.push(sql`c.origin = ${origin}`);
+  return paginate<HostInstallation>(
+    db,
+    sql`SELECT c.id, c.kind, c.source, c.name, c.publisher, c.vendor_id, c.origin, c.licence, c.area, c.category, c.rule, i.version, i.scope`,
+    sql`FROM installations i JOIN catalogue c ON c.id = i.catalogue_id`,
+    where,
+    sql`CASE c.origin WHEN 'non_eu' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END, c.kind, lower(c.name), c.id, i.version, i.scope, i.arch`,
+    pageNumber(f.page),
+    limit,
+  );
+}
+
+/** A vendor's origin as the catalogue holds it, and how many hosts have one of its products. */
+export async function vendorFootprint(db: Db, vendorId: string): Promise<{ origin: string | null; hosts: number }> {
+  return readSnapshot(db, async (snapshot) => ({
+    origin: (await value<string>(snapshot, sql`SELECT origin FROM catalogue WHERE vendor_id = ${vendorId} LIMIT 1`)) ?? null,
+    hosts: (await value<number>(snapshot, sql`SELECT hosts FROM facet_counts WHERE facet = 'vendor' AND value = ${vendorId}`)) ?? 0,
+  }));
+}
+
+/** The products installed (rule products with installations), for the settings' criticality choices. */
+export async function installedProducts(db: Db): Promise<{ vendor_id: string; product_id: string }[]> {
+  return rows(db, sql<{ vendor_id: string; product_id: string }>`SELECT DISTINCT vendor_id, product_id FROM catalogue WHERE product_id IS NOT NULL AND installs > 0`);
+}
+
+/** Each agent's host on the hosts page (by the host id it enrolled with), once it has reported. */
+export async function agentHostIds(db: Db): Promise<Map<string, number>> {
+  const found = await rows<{ host_key: string; id: number }>(db, sql`SELECT host_key, MIN(id) AS id FROM hosts WHERE host_key IN (SELECT host_key FROM agents) GROUP BY host_key`);
+  return new Map(found.map((r) => [r.host_key, r.id]));
 }
