@@ -451,6 +451,10 @@ describe('network equipment, IP phones and mobile phones as GLPI/SNMP inventorie
     ['CORE-X5', 'Crosscall', 'phone', 'crosscall', null, 'eu'],
     ['moto g54 5G', 'motorola', 'phone', 'motorola-mobility', 'lenovo', 'non_eu'],
     ['W-K610', 'WIKO', 'phone', 'wiko', 'tinno', 'non_eu'],
+    ['LGS328PC', 'Linksys', 'network', 'linksys', 'foxconn', 'non_eu'],
+    ['RUT240', 'Teltonika', 'network', 'teltonika', null, 'eu'],
+    ['AT-x510-28GTX', 'Allied Telesyn', 'network', 'allied-telesis', null, 'non_eu'],
+    ['Netgate 4100', 'Netgate', 'network', 'netgate', null, 'non_eu'],
   ];
 
   it.each(DEVICES)('%s by "%s" is %s', (model, manufacturer, role, vendor, owner, origin) => {
@@ -463,7 +467,8 @@ describe('network equipment, IP phones and mobile phones as GLPI/SNMP inventorie
       ['Cambium Networks', 'cambium-networks'], ['Gigaset', 'gigaset'], ['snom', 'snom'], ['Grandstream', 'grandstream'], ['Fanvil', 'fanvil'],
       ['Xiaomi', 'xiaomi'], ['OPPO', 'oppo'], ['OnePlus', 'oneplus'], ['vivo', 'vivo'], ['HONOR', 'honor'], ['HMD Global Oy', 'hmd-global'],
       ['Fairphone B.V.', 'fairphone'], ['Crosscall', 'crosscall'], ['Motorola Mobility LLC', 'motorola-mobility'], ['Wiko', 'wiko'],
-      ['CommScope', 'commscope'], ['VTech Holdings Limited', 'vtech'],
+      ['CommScope', 'commscope'], ['VTech Holdings Limited', 'vtech'], ['Linksys', 'linksys'], ['Teltonika Networks', 'teltonika'],
+      ['Allied Telesis', 'allied-telesis'], ['Netgate', 'netgate'],
     ]) {
       const result = device('Unlisted model 123', manufacturer);
       expect(result.vendor_id, manufacturer).toBe(vendor);
@@ -494,12 +499,21 @@ describe('network equipment, IP phones and mobile phones as GLPI/SNMP inventorie
     expect(device('APX 8000', 'Motorola Solutions, Inc.').vendor_id).not.toBe('motorola-mobility');
   });
 
+  it('names the firewall systems of a firmware line: pfSense CE open source, pfSense Plus not, OPNsense Deciso\'s', () => {
+    const os = (name: string) => classifyItem(classifier, { kind: 'os', source: 'os', role: 'network', name, publisher: null, package: null });
+    expect(os('pfSense')).toMatchObject({ vendor_id: 'netgate', product_id: 'pfsense-ce', licence: 'open_source', origin: 'non_eu' });
+    expect(os('pfSense Plus')).toMatchObject({ vendor_id: 'netgate', product_id: 'pfsense-plus', licence: 'proprietary' });
+    expect(os('OPNsense').vendor_id).toBe('deciso');
+    expect(os('RouterOS')).toMatchObject({ vendor_id: 'mikrotik', origin: 'eu' });
+  });
+
   it("leaves Debian's packages and other software to their own makers", () => {
     for (const [name, publisher] of <[string, string][]>[
       ['desmume', 'Debian Games Team <@lists.alioth.debian.org>'],
       ['dapl2-utils', 'Debian HPC Team <@lists.debian.org>'],
       ['chrony', 'Vincent Blut <@free.fr>'],
       ['capstats', 'Hilko Bengen <@debian.org>'],
+      ['sg3-utils', 'Ritesh Raj Sarraf <@debian.org>'],
     ]) {
       expect(classifier.classify({ name, publisher, source: 'dpkg' }), name).toMatchObject({ vendor_id: 'debian', origin: 'community' });
     }
@@ -512,7 +526,7 @@ describe('network equipment, IP phones and mobile phones as GLPI/SNMP inventorie
   });
 
   it('has a dated source for each of these ownerships', () => {
-    for (const id of ['ruckus', 'commscope', 'snom', 'gigaset', 'vtech', 'oneplus', 'honor', 'motorola-mobility', 'wiko', 'tinno', 'unify', 'mikrotik', 'fairphone', 'crosscall', 'hmd-global']) {
+    for (const id of ['ruckus', 'commscope', 'snom', 'gigaset', 'vtech', 'oneplus', 'honor', 'motorola-mobility', 'wiko', 'tinno', 'unify', 'mikrotik', 'fairphone', 'crosscall', 'hmd-global', 'linksys', 'teltonika', 'netgate']) {
       const sources = classifier.vendor(id)?.sources ?? [];
       expect(sources.length, id).toBeGreaterThan(0);
       for (const source of sources) expect(source.as_of, id).toMatch(/^\d{4}(-\d{2}(-\d{2})?)?$/);
