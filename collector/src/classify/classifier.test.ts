@@ -418,3 +418,118 @@ describe('rules check', () => {
     expect(checkRules([dir]).problems.map(formatProblem)).toEqual([expect.stringMatching(/corpus\/bad\.tsv:1: the header must be 'source<TAB>name<TAB>publisher'/)]);
   });
 });
+
+describe('network equipment, IP phones and mobile phones as GLPI/SNMP inventories report them', () => {
+  const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
+  const device = (name: string, manufacturer: string | null, role: 'network' | 'phone' = 'network', part = 'system') =>
+    classifyItem(classifier, { kind: 'hardware', source: 'hardware', role, name, publisher: manufacturer, package: part });
+
+  // [model, manufacturer string, role, vendor, owner, origin]
+  const DEVICES: [string, string, 'network' | 'phone', string, string | null, string][] = [
+    ['DGS-1210-28', 'D-Link', 'network', 'd-link', null, 'non_eu'],
+    ['DAP-2660', 'D-Link Corporation', 'network', 'd-link', null, 'non_eu'],
+    ['DIR-842', 'D-Link Systems, Inc.', 'network', 'd-link', null, 'non_eu'],
+    ['GS1920-24HPv2', 'ZyXEL Communications Corp.', 'network', 'zyxel', null, 'non_eu'],
+    ['CCR2004-1G-12S+2XS', 'MikroTik', 'network', 'mikrotik', null, 'eu'],
+    ['RB4011iGS+', 'Mikrotīkls SIA', 'network', 'mikrotik', null, 'eu'],
+    ['Vigor2927ax', 'DrayTek Corp.', 'network', 'draytek', null, 'non_eu'],
+    ['R750', 'Ruckus Wireless', 'network', 'ruckus', 'commscope', 'non_eu'],
+    ['ICX 7450-48 HPOE Switch', 'Brocade', 'network', 'ruckus', 'commscope', 'non_eu'],
+    ['ePMP 3000', 'Cambium Networks, Ltd.', 'network', 'cambium-networks', null, 'non_eu'],
+    ['snom D785', 'Snom Technology GmbH', 'phone', 'snom', 'vtech', 'non_eu'],
+    ['N870 IP PRO', 'Gigaset Communications GmbH', 'phone', 'gigaset', 'vtech', 'non_eu'],
+    ['GXP2170', 'Grandstream Networks, Inc.', 'phone', 'grandstream', null, 'non_eu'],
+    ['X4U', 'Fanvil Technology Co., Ltd', 'phone', 'fanvil', null, 'non_eu'],
+    ['OpenScape Desk Phone CP600', 'Unify Software and Solutions GmbH & Co. KG', 'phone', 'unify', 'mitel', 'non_eu'],
+    ['2201117TG', 'Xiaomi', 'phone', 'xiaomi', null, 'non_eu'],
+    ['CPH2387', 'OPPO', 'phone', 'oppo', null, 'non_eu'],
+    ['CPH2449', 'OnePlus', 'phone', 'oneplus', 'oppo', 'non_eu'],
+    ['V2111', 'vivo', 'phone', 'vivo', null, 'non_eu'],
+    ['ANY-NX1', 'HONOR', 'phone', 'honor', null, 'non_eu'],
+    ['Nokia G21', 'HMD Global', 'phone', 'hmd-global', null, 'eu'],
+    ['FP5', 'Fairphone', 'phone', 'fairphone', null, 'eu'],
+    ['CORE-X5', 'Crosscall', 'phone', 'crosscall', null, 'eu'],
+    ['moto g54 5G', 'motorola', 'phone', 'motorola-mobility', 'lenovo', 'non_eu'],
+    ['W-K610', 'WIKO', 'phone', 'wiko', 'tinno', 'non_eu'],
+    ['LGS328PC', 'Linksys', 'network', 'linksys', 'foxconn', 'non_eu'],
+    ['RUT240', 'Teltonika', 'network', 'teltonika', null, 'eu'],
+    ['AT-x510-28GTX', 'Allied Telesyn', 'network', 'allied-telesis', null, 'non_eu'],
+    ['Netgate 4100', 'Netgate', 'network', 'netgate', null, 'non_eu'],
+  ];
+
+  it.each(DEVICES)('%s by "%s" is %s', (model, manufacturer, role, vendor, owner, origin) => {
+    expect(device(model, manufacturer, role)).toMatchObject({ vendor_id: vendor, owner_id: owner, origin, area: 'infrastructure' });
+  });
+
+  it('names the vendor by its manufacturer string alone, whatever the model', () => {
+    for (const [manufacturer, vendor] of <[string, string][]>[
+      ['D-Link', 'd-link'], ['Zyxel', 'zyxel'], ['MikroTik', 'mikrotik'], ['DrayTek', 'draytek'], ['Ruckus Networks', 'ruckus'],
+      ['Cambium Networks', 'cambium-networks'], ['Gigaset', 'gigaset'], ['snom', 'snom'], ['Grandstream', 'grandstream'], ['Fanvil', 'fanvil'],
+      ['Xiaomi', 'xiaomi'], ['OPPO', 'oppo'], ['OnePlus', 'oneplus'], ['vivo', 'vivo'], ['HONOR', 'honor'], ['HMD Global Oy', 'hmd-global'],
+      ['Fairphone B.V.', 'fairphone'], ['Crosscall', 'crosscall'], ['Motorola Mobility LLC', 'motorola-mobility'], ['Wiko', 'wiko'],
+      ['CommScope', 'commscope'], ['VTech Holdings Limited', 'vtech'], ['Linksys', 'linksys'], ['Teltonika Networks', 'teltonika'],
+      ['Allied Telesis', 'allied-telesis'], ['Netgate', 'netgate'],
+    ]) {
+      const result = device('Unlisted model 123', manufacturer);
+      expect(result.vendor_id, manufacturer).toBe(vendor);
+      expect(result.product_id, manufacturer).toBeNull();
+      // The firmware line of the same device (its OS) names the same vendor.
+      expect(classifyItem(classifier, { kind: 'os', source: 'os', role: 'network', name: 'Unlisted model 123 firmware', publisher: manufacturer, package: null }).vendor_id, manufacturer).toBe(vendor);
+    }
+  });
+
+  it('does not take short model codes or shared words for these vendors without their manufacturer', () => {
+    // A Dell PowerEdge is an R750 too; a Cisco or Arista model, a Hikvision camera, Ubiquiti's USG, NETGEAR's GS108.
+    expect(device('R750', 'Dell Inc.').vendor_id).toBe('dell');
+    expect(device('R750', null).vendor_id).toBeNull();
+    expect(device('DS-2CD2143G2-I', 'Hikvision').vendor_id).not.toBe('d-link');
+    expect(device('DCS-7000', 'Arista Networks').vendor_id).not.toBe('d-link');
+    expect(device('USG-PRO-4', 'Ubiquiti Networks, Inc.').vendor_id).toBe('ubiquiti');
+    expect(device('GS108Tv3', 'NETGEAR, Inc.').vendor_id).toBe('netgear');
+    expect(device('Nokia 7750 SR-1', 'Nokia').vendor_id).not.toBe('hmd-global');
+    expect(device('ELS-NX9', 'HUAWEI', 'phone').vendor_id).toBe('huawei');
+    expect(device('VivoBook_ASUSLaptop X515EA_X515EA', 'ASUSTeK COMPUTER INC.').vendor_id).toBe('asus');
+    for (const model of ['FP5', 'CPH2387', 'LE2123', 'V2111', 'X4U', 'HT802', 'CORE-X5', 'T10', 'D735', 'N670 IP PRO', '2201117TG']) {
+      expect(device(model, null, 'phone').vendor_id, model).toBeNull();
+    }
+    // Brocade's Fibre Channel switches went to Broadcom, not with the ICX line to Ruckus.
+    expect(device('Fibre Channel Switch', 'Brocade').vendor_id).not.toBe('ruckus');
+    // "motorola" alone is also Motorola Solutions (radios) and the old Motorola, Inc.: no vendor from it.
+    expect(device('motorola', 'motorola', 'phone', 'bios').vendor_id).toBeNull();
+    expect(device('APX 8000', 'Motorola Solutions, Inc.').vendor_id).not.toBe('motorola-mobility');
+  });
+
+  it('names the firewall systems of a firmware line: pfSense CE open source, pfSense Plus not, OPNsense Deciso\'s', () => {
+    const os = (name: string) => classifyItem(classifier, { kind: 'os', source: 'os', role: 'network', name, publisher: null, package: null });
+    expect(os('pfSense')).toMatchObject({ vendor_id: 'netgate', product_id: 'pfsense-ce', licence: 'open_source', origin: 'non_eu' });
+    expect(os('pfSense Plus')).toMatchObject({ vendor_id: 'netgate', product_id: 'pfsense-plus', licence: 'proprietary' });
+    expect(os('OPNsense').vendor_id).toBe('deciso');
+    expect(os('RouterOS')).toMatchObject({ vendor_id: 'mikrotik', origin: 'eu' });
+  });
+
+  it("leaves Debian's packages and other software to their own makers", () => {
+    for (const [name, publisher] of <[string, string][]>[
+      ['desmume', 'Debian Games Team <@lists.alioth.debian.org>'],
+      ['dapl2-utils', 'Debian HPC Team <@lists.debian.org>'],
+      ['chrony', 'Vincent Blut <@free.fr>'],
+      ['capstats', 'Hilko Bengen <@debian.org>'],
+      ['sg3-utils', 'Ritesh Raj Sarraf <@debian.org>'],
+    ]) {
+      expect(classifier.classify({ name, publisher, source: 'dpkg' }), name).toMatchObject({ vendor_id: 'debian', origin: 'community' });
+    }
+    for (const name of ['Honor', 'Core i5', 'Nord VPN', 'Vigor', 'Action', 'Ruckus', 'RouterBOARD']) {
+      expect(classifier.classify({ name, source: 'registry' }).vendor_id, name).toBeNull();
+    }
+    // Their own software still comes out with its maker.
+    expect(classifier.classify({ name: 'D-Link Network Assistant', publisher: 'D-Link Corporation', source: 'registry' }).product_id).toBe('d-link-utilities');
+    expect(classifier.classify({ name: 'Motorola Device Manager', publisher: 'Motorola Mobility LLC', source: 'registry' })).toMatchObject({ vendor_id: 'motorola-mobility', owner_id: 'lenovo' });
+  });
+
+  it('has a dated source for each of these ownerships', () => {
+    for (const id of ['ruckus', 'commscope', 'snom', 'gigaset', 'vtech', 'oneplus', 'honor', 'motorola-mobility', 'wiko', 'tinno', 'unify', 'mikrotik', 'fairphone', 'crosscall', 'hmd-global', 'linksys', 'teltonika', 'netgate']) {
+      const sources = classifier.vendor(id)?.sources ?? [];
+      expect(sources.length, id).toBeGreaterThan(0);
+      for (const source of sources) expect(source.as_of, id).toMatch(/^\d{4}(-\d{2}(-\d{2})?)?$/);
+    }
+  });
+});
