@@ -2,6 +2,7 @@
 // The products (inventory lines grouped by the rules' product, each line one click away), the
 // unrecognised items' queue, their exports (raw lines), a line's page and the admin's decision on
 // an unrecognised line (a local rule).
+import { alternativesOfProduct } from '../../assessment/alternatives.ts';
 import { computeAssessment, criticalityResolver } from '../../assessment/compute.ts';
 import type { Classifier } from '../../classify/classifier.ts';
 import { decide } from '../../classify/local-rules.ts';
@@ -101,7 +102,7 @@ export function productRoutes(ui: UiContext) {
           vendorName: vendor?.name ?? null,
           owner: owner?.name ?? null,
           productName: product?.name ?? null,
-          alternatives: entry.vendor_id && entry.product_id ? classifier.alternativesOf(entry.vendor_id, entry.product_id) : [],
+          alternatives: entry.vendor_id && entry.product_id ? alternativesOfProduct(classifier, entry.vendor_id, entry.product_id) : [],
           versions: await productVersions(db, entry.id),
           hosts: await productHosts(db, entry.id, page),
           criticality: entry.origin === 'unknown' ? null : await (await criticalityResolver(db, classifier))(entry.vendor_id, entry.product_id, entry.category),
