@@ -469,6 +469,8 @@ describe('network equipment, IP phones and mobile phones as GLPI/SNMP inventorie
       ['Fairphone B.V.', 'fairphone'], ['Crosscall', 'crosscall'], ['Motorola Mobility LLC', 'motorola-mobility'], ['Wiko', 'wiko'],
       ['CommScope', 'commscope'], ['VTech Holdings Limited', 'vtech'], ['Linksys', 'linksys'], ['Teltonika Networks', 'teltonika'],
       ['Allied Telesis', 'allied-telesis'], ['Netgate', 'netgate'],
+      // As GLPI names the makers of devices it knows by their SNMP enterprise number.
+      ['Checkpoint', 'check-point'], ['Lancom', 'lancom'], ['Juniper', 'juniper'],
     ]) {
       const result = device('Unlisted model 123', manufacturer);
       expect(result.vendor_id, manufacturer).toBe(vendor);
