@@ -45,7 +45,7 @@ describe.each(ENGINES)('packages without a maintainer (%s)', (engine) => {
       // The maintained one is one entry whatever the host.
       expect.objectContaining({ publisher: 'APT Development Team', host_os: '' }),
       { name: 'apt', publisher: null, host_os: 'debian gnu linux 12 bookworm', vendor_id: 'debian', rule: 'distribution-index:debian', evidence: 'distribution_index', confidence: 'high' },
-      { name: 'apt', publisher: null, host_os: 'ubuntu lts', vendor_id: 'canonical', rule: 'distribution-index:ubuntu', evidence: 'distribution_index', confidence: 'medium' },
+      { name: 'apt', publisher: null, host_os: 'ubuntu lts', vendor_id: 'canonical', rule: 'distribution-index:ubuntu', evidence: 'distribution_index', confidence: 'high' },
     ]);
     expect((await entries(db)).filter((e) => !e.publisher).every((e) => e.rule?.startsWith('distribution-index:'))).toBe(true);
     await expectDerivedConsistent(db);
