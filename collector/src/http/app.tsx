@@ -194,8 +194,9 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
       return c.json({ error: 'this agent credential belongs to another host' }, 403);
     }
     if (discardInventories) return c.json({ status: 'discarded' }, 200);
-    const result = await queue.submit(parsed.data);
-    await touchAgent(ctx.db, agent.id, parsed.data.agent.version, parseSpoolHeader(c.req.header(SPOOL_HEADER)));
+    const spool = parseSpoolHeader(c.req.header(SPOOL_HEADER));
+    // The agent marked as heard from in the inventory's own transaction: no commit of its own.
+    const result = await queue.submit(parsed.data, 'tiebreak', (trx) => touchAgent(trx, agent.id, parsed.data.agent.version, spool));
     ctx.log.info({ host_id: result.host_id, agent_id: agent.id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname }, 'inventory ingested');
     return c.json({ status: result.replay ? 'already-received' : 'accepted', ...result, ...directives }, 200);
   });
