@@ -8,7 +8,7 @@ import type { Classifier } from '../classify/classifier.ts';
 import { MIN_CONFIDENCES, isMinConfidence } from '../classify/evidence.ts';
 import { isComputerHost, type Ingestor } from '../ingest/ingest.ts';
 import { IngestQueue } from '../ingest/queue.ts';
-import { computeMap } from '../map/map.ts';
+import { cachedMap } from '../assessment/cached.ts';
 import { sql, type Db } from '../store/db.ts';
 import { isStorageFull } from '../store/dialect.ts';
 import { AWAITING_APPROVAL, checkEnrolmentToken, enrolAgent, touchAgent, verifyAgentCredential, type AgentIdentity } from '../store/tokens.ts';
@@ -212,7 +212,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     const limit = Math.min(Math.max(Number(c.req.query('unclassified_limit') ?? 500) || 500, 0), 10_000);
     const confidence = c.req.query('confidence') ?? 'all';
     if (confidence !== 'all' && !isMinConfidence(confidence)) return c.json({ error: `confidence: expected one of ${[...MIN_CONFIDENCES, 'all'].join(', ')}, not '${confidence}'` }, 400);
-    return c.json(await computeMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit, confidence: confidence === 'all' ? undefined : confidence }));
+    return c.json(await cachedMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit, confidence: confidence === 'all' ? undefined : confidence }));
   });
 
   app.route('/api/v1/assessment', assessmentApi({ db: ctx.db, classifier: ctx.classifier, dataChanged, trustProxy: ctx.trustProxy }));

@@ -138,9 +138,10 @@ export async function bumpDataVersion(db: Db): Promise<void> {
   await sql`UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = ${DATA_VERSION_KEY}`.execute(db);
 }
 
-/** The data version as this transaction or snapshot sees it. */
-export async function dataVersion(db: Db): Promise<string> {
-  return (await getMeta(db, DATA_VERSION_KEY)) ?? '0';
+/** The data version as this transaction or snapshot sees it (undefined without its row: then nothing may be cached). */
+export async function dataVersion(db: Db): Promise<bigint | undefined> {
+  const text = await getMeta(db, DATA_VERSION_KEY);
+  return text === undefined ? undefined : BigInt(text);
 }
 
 // ---- SQLite ------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { BlockList } from 'node:net';
 import { InputError } from '@tiebreak/shared';
-import { computeAssessment, criticalityResolver } from '../assessment/compute.ts';
+import { cachedAssessment, cachedByDataVersion, cachedMap } from '../assessment/cached.ts';
+import { criticalityResolver } from '../assessment/compute.ts';
 import { history, setTarget } from '../assessment/history.ts';
 import { reportMarkdown } from '../assessment/report.ts';
 import { LineErrors, addAsset, importSpend, listAssets, removeAsset, validateAsset } from '../assessment/inputs.ts';
@@ -25,7 +26,6 @@ import type { RuleSet } from '../classify/load-rules.ts';
 import { decide, exportLocalRules, LocalRuleError, readLocalRules, removeAssignment } from '../classify/local-rules.ts';
 import { toCsv, toXlsx, type Table } from '../exports/tables.ts';
 import { clearSessionCookie, clientAddress, isSecure, LoginLimiter, setSessionCookie, SESSION_COOKIE, type AuthVariables } from '../http/auth.ts';
-import { computeMap } from '../map/map.ts';
 import { authorityLabel, getAuthority, setAuthority } from '../store/authority.ts';
 import { rows, run, sql, value, values, type Db } from '../store/db.ts';
 import { indexedBy } from '../store/dialect.ts';
@@ -104,7 +104,10 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   const categoryOptions = (lang: Lang): [string, string][] =>
     [...ui.rules().categories.values()].map((cat) => [cat.id, cat.name[lang] ?? cat.id] as [string, string]).sort((a, b) => a[1].localeCompare(b[1]));
   const withAlternatives = async (classifier: Classifier) =>
-    (await topNonEuProducts(db, classifier, 12)).map((p) => ({ ...p, alternatives: classifier.alternativesOf(p.vendor_id, p.product_id) }));
+    (await cachedByDataVersion(db, `top-non-eu\u0000${classifier.fingerprint}`, (snapshot) => topNonEuProducts(snapshot, classifier, 12))).map((p) => ({
+      ...p,
+      alternatives: classifier.alternativesOf(p.vendor_id, p.product_id),
+    }));
 
   app.get('/assets/app.css', (c) => c.body(CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'max-age=3600' }));
   // Browsers fetch /favicon.ico on their own: answer it rather than send it to the login form.
@@ -198,9 +201,9 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     const classifier = ui.classifier();
     const wanted = c.req.query('confidence');
     const confidence = isMinConfidence(wanted) ? wanted : undefined;
-    const map = await computeMap(db, classifier, { unclassifiedLimit: 20, confidence });
+    const map = await cachedMap(db, classifier, { unclassifiedLimit: 20, confidence });
     const h = await history(db);
-    const overall = map.totals.hosts ? (await computeAssessment(db, classifier)).overall : null;
+    const overall = map.totals.hosts ? (await cachedAssessment(db, classifier)).overall : null;
     const trend = {
       exposure: overall?.exposure ?? null,
       lock_in: overall?.lock_in ?? null,
@@ -214,15 +217,15 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
 
   app.get('/report', async (c) => {
     const classifier = ui.classifier();
-    const map = await computeMap(db, classifier, { unclassifiedLimit: 0 });
+    const map = await cachedMap(db, classifier, { unclassifiedLimit: 0 });
     const authority = authorityLabel(await getAuthority(db));
-    return c.html(<ReportPage ctx={ctxOf(c)} map={map} top={await withAlternatives(classifier)} authority={authority} assessment={await computeAssessment(db, classifier)} />);
+    return c.html(<ReportPage ctx={ctxOf(c)} map={map} top={await withAlternatives(classifier)} authority={authority} assessment={await cachedAssessment(db, classifier)} />);
   });
 
   // The diagnostic as Markdown (what `tiebreak-collector report --format md` prints), in the page's language.
   app.get('/report.md', async (c) => {
     const classifier = ui.classifier();
-    const markdown = reportMarkdown(await computeAssessment(db, classifier), await history(db), await getAuthority(db), ctxOf(c).lang);
+    const markdown = reportMarkdown(await cachedAssessment(db, classifier), await history(db), await getAuthority(db), ctxOf(c).lang);
     const stamp = new Date().toISOString().slice(0, 10);
     return c.body(`${markdown}\n`, 200, { 'Content-Type': 'text/markdown; charset=utf-8', 'Content-Disposition': `attachment; filename="tiebreak-diagnostic-${stamp}.md"` });
   });
@@ -306,7 +309,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   const assessedProduct = async (vendorId: string | null, productId: string | null, category: string | null, area: string | null) => {
     if (!vendorId) return null;
     const key = productId ? `${vendorId}/${productId}` : `${vendorId}/*${category ?? 'other'}`;
-    const p = (await computeAssessment(db, ui.classifier())).products.find((x) => x.product_key === key && x.area === (area ?? 'software'));
+    const p = (await cachedAssessment(db, ui.classifier())).products.find((x) => x.product_key === key && x.area === (area ?? 'software'));
     return p ? { exposure: p.exposure, priority: p.priority, spend_eur: p.spend_eur, estimated_spend_eur: p.estimated_spend_eur } : null;
   };
 
@@ -501,7 +504,7 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
   // The dependency assessment (docs/methodology.md): indicators, trajectory, spend, assets, scenario.
   const assessmentPage = async (c: Context<Env>, extra: Partial<Omit<AssessmentPageProps, 'ctx' | 'a' | 'h' | 'assets'>> = {}, status: 200 | 400 = 200) => {
     const ctx = ctxOf(c);
-    const a = await computeAssessment(db, ui.classifier());
+    const a = await cachedAssessment(db, ui.classifier());
     const q = { product: c.req.query('product'), alternative: c.req.query('alternative'), hosts: c.req.query('hosts') };
     let scenario: ScenarioResult | undefined;
     let error = extra.error;
