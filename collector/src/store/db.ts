@@ -127,8 +127,8 @@ export async function setMeta(db: Db, key: string, text: string): Promise<void> 
 
 /**
  * The data version: a counter that every change of what the map and the assessment read bumps in
- * its own transaction (ingest and host removal in code, the DSI's inputs and meta by triggers of
- * migration 25), so that figures computed from one version stay right until the next, in any
+ * its own transaction (ingest, host removal, reclassification and the authority in code, the DSI's
+ * inputs by triggers of migration 25), so that figures computed from one version stay right until the next, in any
  * process (assessment/cached.ts). Bumping it more often than needed only costs a recomputation.
  */
 export const DATA_VERSION_KEY = 'data_version';

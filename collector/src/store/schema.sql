@@ -380,12 +380,6 @@ CREATE TRIGGER local_vendors_insert_data_version AFTER INSERT ON local_vendors B
 
 CREATE TRIGGER local_vendors_update_data_version AFTER UPDATE ON local_vendors BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
 
-CREATE TRIGGER meta_delete_data_version AFTER DELETE ON meta WHEN OLD.key <> 'data_version' BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
-
-CREATE TRIGGER meta_insert_data_version AFTER INSERT ON meta WHEN NEW.key <> 'data_version' BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
-
-CREATE TRIGGER meta_update_data_version AFTER UPDATE ON meta WHEN NEW.key <> 'data_version' BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
-
 CREATE TRIGGER spend_lines_delete_data_version AFTER DELETE ON spend_lines BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
 
 CREATE TRIGGER spend_lines_insert_data_version AFTER INSERT ON spend_lines BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;

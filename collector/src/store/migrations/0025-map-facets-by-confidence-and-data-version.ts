@@ -6,8 +6,9 @@ import type { Migration } from './migration.ts';
 //   hosts the facets of an unrecognised one. The map's shares by cell and origin leave drivers and
 //   runtimes (platform items) out, as the method's do (docs/methodology.md, § 1).
 // - A data version (meta `data_version`) that every change of what the map and the assessment read
-//   bumps in its own transaction: ingest and host removal bump it in code (store/installations.ts,
-//   ingest/ingest.ts), the DSI's inputs by these triggers, so a process caches the computed figures
+//   bumps in its own transaction: ingest, host removal, reclassification and the authority bump it
+//   in code (ingest/ingest.ts, store/installations.ts, store/authority.ts), the DSI's inputs by these
+//   triggers (whichever module or command writes them), so a process caches the computed figures
 //   per version (assessment/cached.ts) and another process's change is seen at once.
 // The facets are rebuilt from the installations, as a rebuild does (store/facets.ts).
 
@@ -48,17 +49,11 @@ const sqliteTriggers = [
   ...INPUTS.flatMap((table) =>
     ['INSERT', 'UPDATE', 'DELETE'].map((event) => `CREATE TRIGGER ${table}_${event.toLowerCase()}_data_version AFTER ${event} ON ${table} BEGIN ${BUMP}; END;`),
   ),
-  // meta's other keys: the rules the catalogue is classified with, the authority.
-  `CREATE TRIGGER meta_insert_data_version AFTER INSERT ON meta WHEN NEW.key <> 'data_version' BEGIN ${BUMP}; END;`,
-  `CREATE TRIGGER meta_update_data_version AFTER UPDATE ON meta WHEN NEW.key <> 'data_version' BEGIN ${BUMP}; END;`,
-  `CREATE TRIGGER meta_delete_data_version AFTER DELETE ON meta WHEN OLD.key <> 'data_version' BEGIN ${BUMP}; END;`,
 ].join('\n');
 
 const postgresTriggers = [
   `CREATE FUNCTION bump_data_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${BUMP}; RETURN NULL; END $$;`,
   ...INPUTS.map((table) => `CREATE TRIGGER ${table}_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();`),
-  `CREATE TRIGGER meta_write_data_version AFTER INSERT OR UPDATE ON meta FOR EACH ROW WHEN (NEW.key <> 'data_version') EXECUTE FUNCTION bump_data_version();`,
-  `CREATE TRIGGER meta_delete_data_version AFTER DELETE ON meta FOR EACH ROW WHEN (OLD.key <> 'data_version') EXECUTE FUNCTION bump_data_version();`,
 ].join('\n');
 
 export default {
