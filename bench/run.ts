@@ -409,6 +409,9 @@ if (sections.has('assessment')) {
 
 mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./out/results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-rmSync(work, { recursive: true, force: true });
-for (const database of created) await onServer(`DROP DATABASE IF EXISTS ${database}`);
+// A kept fleet stays where it was printed (its SQLite file is in the work directory).
+if (!values['keep-fleet']) {
+  rmSync(work, { recursive: true, force: true });
+  for (const database of created) await onServer(`DROP DATABASE IF EXISTS ${database}`);
+}
 console.log('written to bench/out/results.json');
