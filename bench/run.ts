@@ -8,6 +8,8 @@
 // Usage: pnpm bench [--only scan,ingest,map,classify,assessment,agent-memory,storage] [--fleets 5000,50000] [--requests 55] [--workstations 10000] [--runs 5]
 //                   [--postgres postgres://USER@HOST:PORT/postgres] (the collector's databases on that server, one new database a
 //                   section, dropped after; a role that may create databases. The raw inserts stay on SQLite: they are its floor.)
+//                   [--keep-fleet] (map: keep the fleet's database and print where) [--fleet-db LOCATION] (map, one fleet: read
+//                   that fleet's database instead of building one, and keep it: another build of the code reads the same data)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,7 +22,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { request } from 'undici';
 import { createCollector, listen } from '../collector/src/collector.ts';
-import { sql, transaction, value } from '../collector/src/store/db.ts';
+import { bumpDataVersion, sql, transaction, value } from '../collector/src/store/db.ts';
 import { computeAssessment } from '../collector/src/assessment/compute.ts';
 import { classifyItem, type Ingestor } from '../collector/src/ingest/ingest.ts';
 import { productHosts, productVersions } from '../collector/src/ui/queries.ts';
@@ -32,7 +34,16 @@ import { fleetSoftware, makeInventory } from '../test/fixtures.ts';
 
 const { values } = parseArgs({
   allowPositionals: true,
-  options: { only: { type: 'string' }, fleets: { type: 'string', default: '5000,50000' }, workstations: { type: 'string' }, requests: { type: 'string' }, runs: { type: 'string' }, postgres: { type: 'string' } },
+  options: {
+    only: { type: 'string' },
+    fleets: { type: 'string', default: '5000,50000' },
+    workstations: { type: 'string' },
+    requests: { type: 'string' },
+    runs: { type: 'string' },
+    postgres: { type: 'string' },
+    'fleet-db': { type: 'string' },
+    'keep-fleet': { type: 'boolean' },
+  },
 });
 const sections = new Set((values.only ?? 'scan,ingest,map,classify,assessment').split(','));
 const ROOT_DIR = new URL('..', import.meta.url).pathname;
@@ -274,18 +285,20 @@ if (sections.has('ingest')) {
 if (sections.has('map')) {
   const requests = Number(values.requests ?? 55);
   for (const fleet of values.fleets!.split(',').map(Number)) {
-    const dbFile = await databaseFor(`fleet-${fleet}`);
+    const reused = values['fleet-db'];
+    const dbFile = reused ?? (await databaseFor(`fleet-${fleet}`));
     const collector = await createCollector({ dbFile, log: quiet });
     let started = performance.now();
-    for (let i = 0; i < fleet; i += 100) await collector.ingestor.ingestMany(Array.from({ length: Math.min(100, fleet - i) }, (_, k) => fleetInventory(i + k)));
+    if (!reused) for (let i = 0; i < fleet; i += 100) await collector.ingestor.ingestMany(Array.from({ length: Math.min(100, fleet - i) }, (_, k) => fleetInventory(i + k)));
     const buildSeconds = (performance.now() - started) / 1000;
     const { server, port } = await listen(collector, 0, '127.0.0.1');
-    // The map is for the DSI's signed-in accounts: a viewer's session.
-    const session = (await createSession(collector.db, await createUser(collector.db, 'bench', 'viewer', 'bench-viewer-password-2026'))).cookie;
-    /** Milliseconds of each of `n` requests after 5 of warm-up, sorted. */
-    const timedRequests = async (path: string, n: number, check: (body: string) => void) => {
+    // The map is for the DSI's signed-in accounts: a viewer's session (a new account each run: the fleet may be read again).
+    const session = (await createSession(collector.db, await createUser(collector.db, `bench-${Date.now()}`, 'viewer', 'bench-viewer-password-2026'))).cookie;
+    /** Milliseconds of each of `n` requests after 5 of warm-up, sorted; `before` runs ahead of each, untimed. */
+    const timedRequests = async (path: string, n: number, check: (body: string) => void, before?: () => Promise<void>) => {
       const times: number[] = [];
       for (let i = 0; i < n + 5; i++) {
+        await before?.();
         started = performance.now();
         const response = await request(`http://127.0.0.1:${port}${path}`, { headers: { cookie: `${SESSION_COOKIE}=${session}` } });
         const body = await response.body.text();
@@ -302,6 +315,8 @@ if (sections.has('map')) {
     const map = await timedRequests('/api/v1/map', requests, hostsShown);
     const mapHigh = await timedRequests('/api/v1/map?confidence=high', Math.ceil(requests / 5), hostsShown);
     const overview = await timedRequests('/', Math.ceil(requests / 5), () => {});
+    // The overview right after a change of the data, each time: its figures computed again.
+    const overviewChanged = await timedRequests('/', Math.ceil(requests / 5), () => {}, () => bumpDataVersion(collector.db));
     server.close();
     // A product's drill-down (its hosts, a page of them, and its versions), for the most installed entry.
     const top = (await value<number>(collector.db, sql`SELECT id FROM catalogue ORDER BY hosts DESC LIMIT 1`))!;
@@ -320,13 +335,15 @@ if (sections.has('map')) {
     report(`map_${fleet}_hosts`, {
       hosts: fleet,
       installations,
-      fleet_ingest_s: round(buildSeconds),
+      fleet_ingest_s: reused ? null : round(buildSeconds),
       map: ms(map),
       map_confidence_high: ms(mapHigh),
       overview_page: ms(overview),
+      overview_page_after_a_change: ms(overviewChanged),
       drill_down: ms(drill),
     });
-    await dropDatabase(dbFile);
+    if (reused || values['keep-fleet']) console.log(`fleet database kept: ${dbFile}`);
+    else await dropDatabase(dbFile);
   }
 }
 
@@ -392,6 +409,9 @@ if (sections.has('assessment')) {
 
 mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./out/results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-rmSync(work, { recursive: true, force: true });
-for (const database of created) await onServer(`DROP DATABASE IF EXISTS ${database}`);
+// A kept fleet stays where it was printed (its SQLite file is in the work directory).
+if (!values['keep-fleet']) {
+  rmSync(work, { recursive: true, force: true });
+  for (const database of created) await onServer(`DROP DATABASE IF EXISTS ${database}`);
+}
 console.log('written to bench/out/results.json');

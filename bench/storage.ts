@@ -47,7 +47,7 @@ async function serve(db: string, env: Record<string, string> = {}, extra: string
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if ((await fetch(`${url}/healthz`).then((r) => r.ok).catch(() => false))) break;
-    if (i > 200) throw new Error('the collector did not start');
+    if (i > 1800) throw new Error('the collector did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
   return { url, stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM'))) };

@@ -6,7 +6,8 @@
 import { AREAS, ORIGINS } from '@tiebreak/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { computeAssessment, type Assessment } from '../assessment/compute.ts';
+import { cachedAssessment } from '../assessment/cached.ts';
+import type { Assessment } from '../assessment/compute.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { MIN_CONFIDENCES } from '../classify/evidence.ts';
 import { HOST_ROLES } from '../ingest/items.ts';
@@ -154,7 +155,7 @@ const asPage = (page: number) => String(page);
 
 /** What the assessment lists read: one computation per request. */
 const assessed = (ctx: ApiContext, query: { year?: string }): Promise<Assessment> =>
-  computeAssessment(ctx.db, ctx.classifier(), { year: query.year === undefined ? undefined : Number(query.year) });
+  cachedAssessment(ctx.db, ctx.classifier(), { year: query.year === undefined ? undefined : Number(query.year) });
 
 export const API_LISTS: ApiList[] = [
   {

@@ -10,7 +10,7 @@ import type { Classifier } from '../classify/classifier.ts';
 import { actorOf, type AuthVariables } from '../http/auth.ts';
 import { BodyError, parseJson, readBody, type BodyLimits } from '../http/body.ts';
 import type { Db } from '../store/db.ts';
-import { computeAssessment } from './compute.ts';
+import { cachedAssessment } from './cached.ts';
 import { history, setTarget } from './history.ts';
 import { LineErrors, addAsset, importAssets, importSpend, listAssets, removeAsset, spendLines, validateAsset } from './inputs.ts';
 import { runScenario } from './scenario.ts';
@@ -38,7 +38,7 @@ function yearOf(c: Context): number | undefined {
 export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVariables }> {
   const app = new Hono<{ Variables: AuthVariables }>();
   const actor = (c: Context<{ Variables: AuthVariables }>) => httpActor(c, ctx.trustProxy ?? null);
-  const assess = (c: Context) => computeAssessment(ctx.db, ctx.classifier(), { year: yearOf(c) });
+  const assess = (c: Context) => cachedAssessment(ctx.db, ctx.classifier(), { year: yearOf(c) });
 
   app.onError((error, c) => {
     if (error instanceof LineErrors) return c.json({ error: `${error.what}: ${error.errors.length} bad lines, nothing imported`, lines: error.errors.slice(0, 200) }, 400);

@@ -9,7 +9,7 @@ import type { Classifier } from '../classify/classifier.ts';
 import { MIN_CONFIDENCES, isMinConfidence } from '../classify/evidence.ts';
 import { isComputerHost, type Ingestor } from '../ingest/ingest.ts';
 import { IngestQueue } from '../ingest/queue.ts';
-import { computeMap } from '../map/map.ts';
+import { cachedMap } from '../assessment/cached.ts';
 import { sql, type Db } from '../store/db.ts';
 import { isStorageFull } from '../store/dialect.ts';
 import { domainErrorOf } from '../errors.ts';
@@ -210,8 +210,9 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
       return c.json({ error: 'this agent credential belongs to another host' }, 403);
     }
     if (discardInventories) return c.json({ status: 'discarded' }, 200);
-    const result = await queue.submit(parsed.data);
-    await touchAgent(ctx.db, agent.id, parsed.data.agent.version, parseSpoolHeader(c.req.header(SPOOL_HEADER)));
+    const spool = parseSpoolHeader(c.req.header(SPOOL_HEADER));
+    // The agent marked as heard from in the inventory's own transaction: no commit of its own.
+    const result = await queue.submit(parsed.data, 'tiebreak', (trx) => touchAgent(trx, agent.id, parsed.data.agent.version, spool));
     ctx.log.info({ host_id: result.host_id, agent_id: agent.id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname }, 'inventory ingested');
     return c.json({ status: result.replay ? 'already-received' : 'accepted', ...result, ...directives }, 200);
   });
@@ -227,7 +228,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     const limit = Math.min(Math.max(Number(c.req.query('unclassified_limit') ?? 500) || 500, 0), 10_000);
     const confidence = c.req.query('confidence') ?? 'all';
     if (confidence !== 'all' && !isMinConfidence(confidence)) return c.json({ error: `confidence: expected one of ${[...MIN_CONFIDENCES, 'all'].join(', ')}, not '${confidence}'` }, 400);
-    return c.json(await computeMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit, confidence: confidence === 'all' ? undefined : confidence }));
+    return c.json(await cachedMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit, confidence: confidence === 'all' ? undefined : confidence }));
   });
 
   app.route('/api/v1', apiLists({ db: ctx.db, classifier: ctx.classifier }));

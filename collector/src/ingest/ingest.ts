@@ -4,7 +4,7 @@
 // transaction (store/installations.ts).
 import { inventoryContentHash, type Hardware, type Inventory, type InventoryPart, type Os, type SoftwareItem, type SoftwareSource, type UnchangedReport } from '@tiebreak/shared';
 import type { Classification, Classifier } from '../classify/classifier.ts';
-import { first, getMeta, rows, setMeta, sql, transaction, value, type Db } from '../store/db.ts';
+import { bumpDataVersion, first, getMeta, rows, setMeta, sql, transaction, value, type Db } from '../store/db.ts';
 import { isTransientConflict, lockKeysForTransaction, retryOnConflict } from '../store/dialect.ts';
 import { EntryFacets, FacetChanges, rebuildFacets, RULES_META_KEY, storedFacets } from '../store/facets.ts';
 import {
@@ -129,7 +129,12 @@ class IngestRun {
   readonly ids = new EntryIds();
   readonly created = new Set<number>();
   changes = new CounterChanges();
+  /** Something the map or the assessment reads changed: the data version is bumped before the commit. */
+  dataChanged = false;
 }
+
+/** Work done in an inventory's transaction once it is ingested (the agent marked as heard from): no commit of its own. */
+export type AfterIngest = (trx: Db) => Promise<void>;
 
 /** The catalogue's columns of a classification. */
 function classificationColumns(c: Classification) {
@@ -147,7 +152,7 @@ export async function isComputerHost(db: Db, hostKey: string): Promise<boolean> 
   return (await first(db, sql`SELECT 1 AS known FROM hosts WHERE host_key = ${hostKey} AND role IN ('workstation', 'server') LIMIT 1`)) !== undefined;
 }
 
-type KnownHost = { id: number; hostname: string; serial_hash: string | null; content_hash: string | null };
+type KnownHost = { id: number; hostname: string; serial_hash: string | null; content_hash: string | null; role: string; agent_name: string };
 
 export class Ingestor {
   /** Catalogue ids of committed entries, shared by every ingest. */
@@ -173,13 +178,19 @@ export class Ingestor {
    * dominant cost of an ingest; sharing it is what lets the collector keep up with a burst. On
    * PostgreSQL, a transaction given up for a conflict with another collector's is run again.
    */
-  async ingestMany(inventories: readonly Inventory[], now = new Date()): Promise<(IngestResult | Error)[]> {
+  async ingestMany(inventories: readonly Inventory[], now = new Date(), after: readonly (AfterIngest | undefined)[] = []): Promise<(IngestResult | Error)[]> {
     const at = now.toISOString();
     await this.checkFacets();
-    return retryOnConflict(this.db, () => this.ingestBatch(inventories, at));
+    return retryOnConflict(this.db, () => this.ingestBatch(inventories, at, after));
   }
 
-  private async ingestBatch(inventories: readonly Inventory[], at: string): Promise<(IngestResult | Error)[]> {
+  /** The counters, then the data version when something shown changed: the last writes before the commit. */
+  private async finish(trx: Db, run: IngestRun): Promise<void> {
+    await run.changes.write(trx);
+    if (run.dataChanged) await bumpDataVersion(trx);
+  }
+
+  private async ingestBatch(inventories: readonly Inventory[], at: string, after: readonly (AfterIngest | undefined)[]): Promise<(IngestResult | Error)[]> {
     // Fast path: the whole batch in one transaction without a savepoint per inventory (they cost
     // a tenth of an ingest). Inventories are validated, so one rarely fails; when one does, the
     // batch is rolled back whole and ingested again below, each inventory in its own savepoint.
@@ -190,8 +201,11 @@ export class Ingestor {
           await lockKeysForTransaction(trx, inventories.map((inventory) => inventory.host.id));
           await this.prepareEntries(trx, inventories, at, run);
           const results: IngestResult[] = [];
-          for (const inventory of inventories) results.push(await this.ingestUnsafe(trx, inventory, at, run));
-          await run.changes.write(trx);
+          for (const [i, inventory] of inventories.entries()) {
+            results.push(await this.ingestUnsafe(trx, inventory, at, run));
+            await after[i]?.(trx);
+          }
+          await this.finish(trx, run);
           return results;
         });
         this.entryIds.addAll(run.ids);
@@ -207,13 +221,14 @@ export class Ingestor {
       const results = await transaction(this.db, async (trx) => {
         await lockKeysForTransaction(trx, inventories.map((inventory) => inventory.host.id));
         const results: (IngestResult | Error)[] = [];
-        for (const inventory of inventories) {
+        for (const [i, inventory] of inventories.entries()) {
           // The counters of an inventory count once its savepoint is kept.
           const changes = run.changes;
           run.changes = new CounterChanges();
           await sql`SAVEPOINT inventory`.execute(trx);
           try {
             results.push(await this.ingestUnsafe(trx, inventory, at, run));
+            await after[i]?.(trx);
             await sql`RELEASE SAVEPOINT inventory`.execute(trx);
             changes.addAll(run.changes);
           } catch (error) {
@@ -230,7 +245,7 @@ export class Ingestor {
             run.changes = changes;
           }
         }
-        await run.changes.write(trx);
+        await this.finish(trx, run);
         return results;
       });
       if (!failed) this.entryIds.addAll(run.ids);
@@ -278,7 +293,7 @@ export class Ingestor {
 
   /** The hosts reporting this stable id, and the one that is this machine (same serial, else same name). */
   private async knownHost(db: Db, host: Inventory['host']) {
-    const candidates = await rows<KnownHost>(db, sql`SELECT id, hostname, serial_hash, content_hash FROM hosts WHERE host_key = ${host.id} ORDER BY id`);
+    const candidates = await rows<KnownHost>(db, sql`SELECT id, hostname, serial_hash, content_hash, role, agent_name FROM hosts WHERE host_key = ${host.id} ORDER BY id`);
     const serial = host.serial_hash ?? null;
     const same = candidates.find((c) =>
       c.serial_hash && serial ? c.serial_hash === serial : c.hostname.toLowerCase() === host.hostname.toLowerCase(),
@@ -344,7 +359,12 @@ export class Ingestor {
     return { ...inventory, os, hardware, software, content_hash: undefined };
   }
 
-  private async resolveHost(db: Db, inventory: Inventory, role: HostRole, now: string): Promise<{ id: number; isNew: boolean; duplicate: boolean; unchanged: boolean }> {
+  private async resolveHost(
+    db: Db,
+    inventory: Inventory,
+    role: HostRole,
+    now: string,
+  ): Promise<{ id: number; isNew: boolean; duplicate: boolean; unchanged: boolean; shownChanged: boolean }> {
     const host = inventory.host;
     const { candidates, same } = await this.knownHost(db, host);
     const serial = host.serial_hash ?? null;
@@ -375,7 +395,9 @@ export class Ingestor {
         .set({ ...row, serial_hash: sql<string | null>`COALESCE(${serial}, serial_hash)` })
         .where('id', '=', same.id)
         .execute();
-      return { id: same.id, isNew: false, duplicate: candidates.length > 1, unchanged: same.content_hash === row.content_hash };
+      // The map counts hosts by role and by agent.
+      const shownChanged = same.role !== role || same.agent_name !== row.agent_name;
+      return { id: same.id, isNew: false, duplicate: candidates.length > 1, unchanged: same.content_hash === row.content_hash, shownChanged };
     }
     const { id } = await db
       .insertInto('hosts')
@@ -383,7 +405,7 @@ export class Ingestor {
       .returning('id')
       .executeTakeFirstOrThrow();
     if (candidates.length) await sql`UPDATE hosts SET duplicate_id = 1 WHERE host_key = ${host.id}`.execute(db);
-    return { id, isNew: true, duplicate: candidates.length > 0, unchanged: false };
+    return { id, isNew: true, duplicate: candidates.length > 0, unchanged: false, shownChanged: true };
   }
 
   /**
@@ -471,7 +493,8 @@ export class Ingestor {
       return [ids[i]!, installation.version, installation.scope, installation.arch];
     });
     const next = canonicalRows(rows);
-    await replaceInstallations(db, this.entryFacets!.facets, host.id, next, run.changes, host.isNew ? [] : undefined);
+    const replaced = await replaceInstallations(db, this.entryFacets!.facets, host.id, next, run.changes, host.isNew ? [] : undefined);
+    if (replaced || host.shownChanged || !host.unchanged) run.dataChanged = true;
 
     await this.addReceipt(db, inventory.id, host.id, now, inventory.collected_at, inventory.software.length, partial);
     return { host_id: host.id, replay: false, items: next.length, new_catalogue_entries: created, duplicate_id: host.duplicate, unchanged: host.unchanged };
@@ -512,6 +535,7 @@ export class Ingestor {
         const changedEntries = changed.map((c) => c.id);
         if (changedEntries.length) await this.refreshFacets(trx, changedEntries);
         await setMeta(trx, RULES_META_KEY, classifier.fingerprint);
+        await bumpDataVersion(trx);
         return changedEntries.length;
       }),
     );

@@ -1,12 +1,14 @@
 // Group commit for the HTTP path: inventories that arrive while the event loop is busy are ingested
 // together with one commit. Each request is answered only after the commit that holds its inventory.
 import type { Inventory } from '@tiebreak/shared';
-import type { IngestResult, Ingestor } from './ingest.ts';
+import type { AfterIngest, IngestResult, Ingestor } from './ingest.ts';
 
 interface Pending {
   inventory: Inventory;
   /** Where it came from (an endpoint's name) and when it was queued, for the metrics. */
   source: string;
+  /** Written in the same transaction once it is ingested (the agent heard from). */
+  after: AfterIngest | undefined;
   queued: number;
   resolve: (result: IngestResult) => void;
   reject: (error: Error) => void;
@@ -25,9 +27,9 @@ export class IngestQueue {
     private readonly observe: (seconds: number, result: IngestResult, source: string) => void = () => {},
   ) {}
 
-  submit(inventory: Inventory, source = 'tiebreak'): Promise<IngestResult> {
+  submit(inventory: Inventory, source = 'tiebreak', after?: AfterIngest): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ inventory, source, queued: performance.now(), resolve, reject });
+      this.pending.push({ inventory, source, after, queued: performance.now(), resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => void this.flush());
@@ -42,7 +44,11 @@ export class IngestQueue {
         const batch = this.pending.splice(0, this.maxBatch);
         let results: (IngestResult | Error)[];
         try {
-          results = await this.ingestor.ingestMany(batch.map((p) => p.inventory));
+          results = await this.ingestor.ingestMany(
+            batch.map((p) => p.inventory),
+            undefined,
+            batch.map((p) => p.after),
+          );
         } catch (error) {
           // The commit itself failed: nothing of this batch is stored.
           for (const p of batch) p.reject(error instanceof Error ? error : new Error(String(error)));

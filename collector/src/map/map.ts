@@ -1,14 +1,14 @@
 // The dependency map: hosts, installations and distinct products by TIE Break area x origin, by
 // vendor, by country and by licence, plus what is still unrecognised. Reads the catalogue once and
-// the per-facet host counts, kept exact by each ingest; never the installations (but to count hosts
-// when only evidence of some confidence counts).
+// the per-facet host counts, kept exact by each ingest (also per confidence level); never the
+// installations. Host counts by area x origin and by origin leave drivers and runtimes out, as the
+// method's host shares do (docs/methodology.md); their installations are in the figures, and
+// counted apart in `platform_installations`.
 import type { Classifier } from '../classify/classifier.ts';
 import { confidencesFrom, type MinConfidence } from '../classify/evidence.ts';
 import { rows, sql, type Db } from '../store/db.ts';
 import { indexedBy, readSnapshot } from '../store/dialect.ts';
-import { facetsOf, type CatalogueFacts } from '../store/facets.ts';
-import { hostCounts } from '../store/installations.ts';
-import type { RawBuilder } from 'kysely';
+import { facetAt, MAP_FACETS, type CatalogueFacts } from '../store/facets.ts';
 
 export interface Counts {
   hosts: number;
@@ -35,7 +35,7 @@ export interface DependencyMap {
 }
 
 
-interface ProductRow extends CatalogueFacts {
+interface ProductRow extends Omit<CatalogueFacts, 'confidence'> {
   platform: number;
   product: string;
   installations: number;
@@ -66,32 +66,6 @@ class Tally {
   }
 }
 
-/**
- * Hosts per facet when only evidence of some confidence counts: an entry below it gives its hosts
- * the facets of an unknown one. Counted from the installations, as the stored facet counts hold all
- * evidence.
- */
-async function facetHostsAt(db: Db, recognised: RawBuilder<unknown>): Promise<Map<string, Map<string, number>>> {
-  const labelsOf = new Map<number, string[]>();
-  const entries = await rows<CatalogueFacts & { id: number; trusted: number }>(
-    db,
-    sql`SELECT id, area, origin, vendor_id, country, owner_country, licence, platform, CASE WHEN ${recognised} THEN 1 ELSE 0 END AS trusted
-      FROM catalogue WHERE installs > 0`,
-  );
-  for (const row of entries) {
-    const facts: CatalogueFacts = row.trusted ? row : { area: row.area, origin: 'unknown', vendor_id: null, country: null, owner_country: null, licence: 'unknown', platform: row.platform };
-    labelsOf.set(row.id, facetsOf(facts));
-  }
-  const out = new Map<string, Map<string, number>>();
-  for (const [key, hosts] of await hostCounts(db, labelsOf)) {
-    const [facet, value] = key.split('\u0000') as [string, string];
-    let values = out.get(facet);
-    if (!values) out.set(facet, (values = new Map()));
-    values.set(value, hosts);
-  }
-  return out;
-}
-
 /** The map, read on one consistent state of the database (never a write). */
 export async function computeMap(db: Db, classifier: Classifier, options: { unclassifiedLimit?: number; confidence?: MinConfidence } = {}): Promise<DependencyMap> {
   return readSnapshot(db, (snapshot) => mapOf(snapshot, classifier, options));
@@ -102,19 +76,20 @@ async function mapOf(db: Db, classifier: Classifier, options: { unclassifiedLimi
   const recognised = options.confidence
     ? sql`origin <> 'unknown' AND confidence IN (${sql.join(confidencesFrom(options.confidence))})`
     : sql`origin <> 'unknown'`;
-  let facetHosts = new Map<string, Map<string, number>>();
-  if (options.confidence) facetHosts = await facetHostsAt(db, recognised);
-  else
-    for (const row of await rows<{ facet: string; value: string; hosts: number }>(db, sql`SELECT facet, value, hosts FROM facet_counts WHERE hosts > 0`)) {
-      let values = facetHosts.get(row.facet);
-      if (!values) facetHosts.set(row.facet, (values = new Map()));
-      values.set(row.value, row.hosts);
-    }
-  const hostsOf = (facet: string, value: string) => facetHosts.get(facet)?.get(value) ?? 0;
+  // Host counts per facet, kept at ingest: with a confidence filter, those counted with only the
+  // evidence of that level (store/facets.ts).
+  const facetHosts = new Map<string, Map<string, number>>();
+  const names = MAP_FACETS.map((facet) => facetAt(facet, options.confidence));
+  for (const row of await rows<{ facet: string; value: string; hosts: number }>(db, sql`SELECT facet, value, hosts FROM facet_counts WHERE facet IN (${sql.join(names)}) AND hosts > 0`)) {
+    let values = facetHosts.get(row.facet);
+    if (!values) facetHosts.set(row.facet, (values = new Map()));
+    values.set(row.value, row.hosts);
+  }
+  const hostsOf = (facet: string, value: string) => facetHosts.get(facetAt(facet, options.confidence))?.get(value) ?? 0;
 
   // Recognised entries: one plain scan, aggregated here (cheaper than GROUP BY's sorter on long
   // keys). A product counts once however many catalogue spellings it has.
-  const raw = await rows<CatalogueFacts & { product_id: string | null; name_norm: string; installs: number }>(
+  const raw = await rows<Omit<CatalogueFacts, 'confidence'> & { product_id: string | null; name_norm: string; installs: number }>(
     db,
     sql`SELECT area, origin, vendor_id, country, owner_country, licence, platform, product_id, name_norm, installs
       FROM catalogue WHERE installs > 0 AND ${recognised}`,

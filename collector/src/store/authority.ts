@@ -1,7 +1,7 @@
 // The authority the collector serves: its name and SIREN (the 9-digit number of the French business
 // register), shown in the assessment report and its exports. Kept in the meta table.
 import { DomainError } from '../errors.ts';
-import { getMeta, setMeta, transaction, type Db } from './db.ts';
+import { bumpDataVersion, getMeta, setMeta, transaction, type Db } from './db.ts';
 
 export interface Authority {
   name: string | null;
@@ -55,6 +55,8 @@ export async function setAuthority(db: Db, change: { name?: string; siren?: stri
   await transaction(db, async (trx) => {
     if (name !== undefined) await setMeta(trx, 'authority_name', name);
     if (siren !== undefined) await setMeta(trx, 'authority_siren', siren);
+    // Shown with the figures (the report): they are computed again.
+    await bumpDataVersion(trx);
   });
   return getAuthority(db);
 }

@@ -56,7 +56,9 @@ export async function copyToPostgres(file: string, url: string, progress: (table
     version = source.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get() as number;
     const targetVersion = await value<number>(target, sql`SELECT MAX(version) FROM schema_migrations`);
     if (targetVersion !== version) throw new CopyError(`the PostgreSQL database is at migration ${targetVersion}, the SQLite file at ${version}: use the same tiebreak version for both`);
-    const tables = tablesInDependencyOrder(source);
+    // meta last: the target's triggers bump its data version while the other tables are copied,
+    // and the copied meta (the source's data version) then replaces the target's.
+    const tables = tablesInDependencyOrder(source).sort((a, b) => Number(a === 'meta') - Number(b === 'meta'));
     const holding = [];
     for (const table of tables) if (table !== 'meta' && (await value<number>(target, sql`SELECT COUNT(*) FROM ${sql.table(table)}`))) holding.push(table);
     if (holding.length) throw new CopyError(`the PostgreSQL database already holds data (${holding.join(', ')}): copy into a new, empty database`);

@@ -125,6 +125,25 @@ export async function setMeta(db: Db, key: string, text: string): Promise<void> 
   await sql`INSERT INTO meta (key, value) VALUES (${key}, ${text}) ON CONFLICT (key) DO UPDATE SET value = excluded.value`.execute(db);
 }
 
+/**
+ * The data version: a counter that every change of what the map and the assessment read bumps in
+ * its own transaction (ingest, host removal, reclassification and the authority in code, the DSI's
+ * inputs by triggers of migration 25), so that figures computed from one version stay right until the next, in any
+ * process (assessment/cached.ts). Bumping it more often than needed only costs a recomputation.
+ */
+export const DATA_VERSION_KEY = 'data_version';
+
+/** Bumps the data version; last in a transaction, so that the row is locked only until its commit. */
+export async function bumpDataVersion(db: Db): Promise<void> {
+  await sql`UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = ${DATA_VERSION_KEY}`.execute(db);
+}
+
+/** The data version as this transaction or snapshot sees it (undefined without its row: then nothing may be cached). */
+export async function dataVersion(db: Db): Promise<bigint | undefined> {
+  const text = await getMeta(db, DATA_VERSION_KEY);
+  return text === undefined ? undefined : BigInt(text);
+}
+
 // ---- SQLite ------------------------------------------------------------------------------------
 
 /** The SQLite file opened with better-sqlite3, its pragmas set and its migrations run. */

@@ -1,6 +1,7 @@
 // A host's facets (the map's cell, origin, licence, vendor, countries) are those of the catalogue
 // entries it has; the map counts hosts per facet. host_facets and facet_counts follow each ingest
 // (store/installations.ts), and are rebuilt here when the classification changes widely.
+import { confidencesFrom, MIN_CONFIDENCES, type Confidence, type MinConfidence } from '../classify/evidence.ts';
 import { rows, sql, type Db } from './db.ts';
 import { chunks, compareText, type InstallationRow } from './installations.ts';
 
@@ -13,18 +14,42 @@ export interface CatalogueFacts {
   owner_country: string | null;
   licence: string;
   platform: number;
+  /** The classification's confidence (null for an unrecognised entry). */
+  confidence: string | null;
+}
+
+/** The facets the map counts hosts by. */
+export const MAP_FACETS = ['cell', 'origin', 'licence', 'vendor', 'country', 'owner_country'] as const;
+
+/**
+ * The name of a map facet counted with only the evidence of at least `confidence` (`cell@high`):
+ * an entry below it gives its hosts the facets of an unrecognised one.
+ */
+export const facetAt = (facet: string, confidence: MinConfidence | undefined) => (confidence ? `${facet}@${confidence}` : facet);
+
+/** The map's facets of an entry: the host shares by cell and origin leave drivers and runtimes out, as the method's (docs/methodology.md). */
+function mapFacets(facts: CatalogueFacts, suffix: string, out: string[]): void {
+  if (!facts.platform) out.push(`cell${suffix}\u0000${facts.area ?? 'unknown'}|${facts.origin}`, `origin${suffix}\u0000${facts.origin}`);
+  out.push(`licence${suffix}\u0000${facts.licence}`);
+  if (facts.vendor_id) out.push(`vendor${suffix}\u0000${facts.vendor_id}`);
+  const country = facts.owner_country ?? facts.country;
+  if (facts.country) out.push(`country${suffix}\u0000${facts.country}`);
+  if (country) out.push(`owner_country${suffix}\u0000${country}`);
 }
 
 /**
  * The facets a catalogue entry gives each host it is installed on, as `facet\0value`; the view
- * catalogue_facets (migration 17) says the same in SQL.
+ * catalogue_facets (migration 25) says the same in SQL.
  */
 export function facetsOf(facts: CatalogueFacts): string[] {
-  const facets = [`cell\u0000${facts.area ?? 'unknown'}|${facts.origin}`, `origin\u0000${facts.origin}`, `licence\u0000${facts.licence}`];
-  if (facts.vendor_id) facets.push(`vendor\u0000${facts.vendor_id}`);
-  const country = facts.owner_country ?? facts.country;
-  if (facts.country) facets.push(`country\u0000${facts.country}`);
-  if (country) facets.push(`owner_country\u0000${country}`);
+  const facets: string[] = [];
+  mapFacets(facts, '', facets);
+  // The same counted with only the evidence of at least each level (the map's confidence filter).
+  for (const level of MIN_CONFIDENCES) {
+    const trusted = facts.origin !== 'unknown' && confidencesFrom(level).includes(facts.confidence as Confidence);
+    const seen = trusted ? facts : { ...facts, origin: 'unknown', vendor_id: null, country: null, owner_country: null, licence: 'unknown' };
+    mapFacets(seen, `@${level}`, facets);
+  }
   // The assessment's host shares: every item but drivers and runtimes (platform items).
   if (!facts.platform) {
     facets.push(`assessed_origin\u0000${facts.origin}`);
@@ -57,7 +82,7 @@ export class EntryFacets {
     for (const part of chunks(missing)) {
       const found = await rows<CatalogueFacts & { id: number }>(
         db,
-        sql`SELECT id, area, origin, vendor_id, country, owner_country, licence, platform FROM catalogue WHERE id IN (${sql.join(part)})`,
+        sql`SELECT id, area, origin, vendor_id, country, owner_country, licence, platform, confidence FROM catalogue WHERE id IN (${sql.join(part)})`,
       );
       for (const row of found) {
         const facets = facetsOf(row);

@@ -150,14 +150,15 @@ describe.each(ENGINES)('counters kept at ingest (%s)', (engine) => {
   it('give each facet of the view catalogue_facets as facetsOf does', async () => {
     const db = await testDatabase(engine);
     const insert = (name: string, c: CatalogueFacts) =>
-      sql`INSERT INTO catalogue (kind, source, name, name_norm, publisher_norm, package_norm, area, origin, licence, vendor_id, country, owner_country, platform, first_seen)
-        VALUES ('software', 'registry', ${name}, ${name}, '', '', ${c.area}, ${c.origin}, ${c.licence}, ${c.vendor_id}, ${c.country}, ${c.owner_country}, ${c.platform}, '')`.execute(db);
+      sql`INSERT INTO catalogue (kind, source, name, name_norm, publisher_norm, package_norm, area, origin, licence, vendor_id, country, owner_country, platform, confidence, first_seen)
+        VALUES ('software', 'registry', ${name}, ${name}, '', '', ${c.area}, ${c.origin}, ${c.licence}, ${c.vendor_id}, ${c.country}, ${c.owner_country}, ${c.platform}, ${c.confidence}, '')`.execute(db);
     const cases: CatalogueFacts[] = [
-      { area: null, origin: 'unknown', licence: 'unknown', vendor_id: null, country: null, owner_country: null, platform: 0 },
-      { area: 'software', origin: 'non_eu', licence: 'proprietary', vendor_id: 'zoom', country: 'US', owner_country: null, platform: 0 },
-      { area: 'workstation', origin: 'non_eu', licence: 'proprietary', vendor_id: 'x', country: 'IE', owner_country: 'US', platform: 0 },
-      { area: 'software', origin: 'non_eu', licence: 'proprietary', vendor_id: 'microsoft', country: 'US', owner_country: null, platform: 1 },
-      { area: 'infrastructure', origin: 'community', licence: 'open_source', vendor_id: 'y', country: null, owner_country: null, platform: 0 },
+      { area: null, origin: 'unknown', licence: 'unknown', vendor_id: null, country: null, owner_country: null, platform: 0, confidence: null },
+      { area: 'software', origin: 'non_eu', licence: 'proprietary', vendor_id: 'zoom', country: 'US', owner_country: null, platform: 0, confidence: 'high' },
+      { area: 'workstation', origin: 'non_eu', licence: 'proprietary', vendor_id: 'x', country: 'IE', owner_country: 'US', platform: 0, confidence: 'medium' },
+      { area: 'software', origin: 'non_eu', licence: 'proprietary', vendor_id: 'microsoft', country: 'US', owner_country: null, platform: 1, confidence: 'high' },
+      { area: 'software', origin: 'eu', licence: 'proprietary', vendor_id: 'w', country: 'FR', owner_country: null, platform: 1, confidence: 'low' },
+      { area: 'infrastructure', origin: 'community', licence: 'open_source', vendor_id: 'y', country: null, owner_country: null, platform: 0, confidence: 'low' },
     ];
     for (const [i, c] of cases.entries()) await insert(`n${i}`, c);
     const ids = await values<number>(db, sql`SELECT id FROM catalogue ORDER BY id`);

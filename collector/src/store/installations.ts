@@ -4,7 +4,7 @@
 // (host_facets, facet_counts, store/facets.ts). A write applies what the host gained or lost (the
 // counters summed over the transaction's inventories and written once before it commits); a read
 // only reads.
-import { rows, run, sql, transaction, value, values, type Db } from './db.ts';
+import { bumpDataVersion, rows, run, sql, transaction, value, values, type Db } from './db.ts';
 import { lockRowsInOrder, retryOnConflict } from './dialect.ts';
 import { EntryFacets, FacetChanges, storedFacets } from './facets.ts';
 
@@ -157,7 +157,9 @@ export async function deleteHost(db: Db, hostId: number): Promise<boolean> {
       const changes = new CounterChanges();
       await replaceInstallations(trx, new EntryFacets(), hostId, [], changes);
       await changes.write(trx);
-      return (await run(trx, sql`DELETE FROM hosts WHERE id = ${hostId}`)) > 0;
+      const deleted = (await run(trx, sql`DELETE FROM hosts WHERE id = ${hostId}`)) > 0;
+      if (deleted) await bumpDataVersion(trx);
+      return deleted;
     }),
   );
 }

@@ -24,8 +24,9 @@ import m0021 from './migrations/0021-observatory-authorities-and-documents.ts';
 import m0022 from './migrations/0022-shared-limits-and-pending-logins.ts';
 import m0023 from './migrations/0023-hosts-by-name.ts';
 import m0024 from './migrations/0024-session-id-token.ts';
+import m0025 from './migrations/0025-map-facets-by-confidence-and-data-version.ts';
 import type { Migration } from './migrations/migration.ts';
 
 export type { Migration };
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015, m0016, m0017, m0018, m0019, m0020, m0021, m0022, m0023, m0024];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015, m0016, m0017, m0018, m0019, m0020, m0021, m0022, m0023, m0024, m0025];

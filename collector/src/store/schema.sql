@@ -1,4 +1,4 @@
--- The collector's database schema after migration 24 (collector/src/store/migrations/).
+-- The collector's database schema after migration 25 (collector/src/store/migrations/).
 -- Written by `pnpm schema:db`: do not edit.
 
 CREATE TABLE agents (
@@ -309,13 +309,79 @@ CREATE TABLE users (
   , source TEXT NOT NULL DEFAULT 'local' CHECK (source IN ('local', 'ldap', 'oidc')), external_id TEXT);
 CREATE UNIQUE INDEX users_by_external_id ON users (source, external_id) WHERE external_id IS NOT NULL;
 
+CREATE TRIGGER assessment_targets_delete_data_version AFTER DELETE ON assessment_targets BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER assessment_targets_insert_data_version AFTER INSERT ON assessment_targets BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER assessment_targets_update_data_version AFTER UPDATE ON assessment_targets BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
 CREATE VIEW catalogue_facets (catalogue_id, facet, value) AS
-  SELECT id, 'cell', COALESCE(area, 'unknown') || '|' || origin FROM catalogue
-  UNION ALL SELECT id, 'origin', origin FROM catalogue
+  SELECT id, 'cell', COALESCE(area, 'unknown') || '|' || origin FROM catalogue WHERE platform = 0
+  UNION ALL SELECT id, 'origin', origin FROM catalogue WHERE platform = 0
   UNION ALL SELECT id, 'licence', licence FROM catalogue
   UNION ALL SELECT id, 'vendor', vendor_id FROM catalogue WHERE vendor_id IS NOT NULL
   UNION ALL SELECT id, 'country', country FROM catalogue WHERE country IS NOT NULL
   UNION ALL SELECT id, 'owner_country', COALESCE(owner_country, country) FROM catalogue WHERE COALESCE(owner_country, country) IS NOT NULL
+  UNION ALL SELECT id, 'cell@high', COALESCE(area, 'unknown') || '|' || CASE WHEN origin <> 'unknown' AND confidence IN ('high') THEN origin ELSE 'unknown' END FROM catalogue WHERE platform = 0
+  UNION ALL SELECT id, 'origin@high', CASE WHEN origin <> 'unknown' AND confidence IN ('high') THEN origin ELSE 'unknown' END FROM catalogue WHERE platform = 0
+  UNION ALL SELECT id, 'licence@high', CASE WHEN origin <> 'unknown' AND confidence IN ('high') THEN licence ELSE 'unknown' END FROM catalogue
+  UNION ALL SELECT id, 'vendor@high', vendor_id FROM catalogue WHERE vendor_id IS NOT NULL AND origin <> 'unknown' AND confidence IN ('high')
+  UNION ALL SELECT id, 'country@high', country FROM catalogue WHERE country IS NOT NULL AND origin <> 'unknown' AND confidence IN ('high')
+  UNION ALL SELECT id, 'owner_country@high', COALESCE(owner_country, country) FROM catalogue WHERE COALESCE(owner_country, country) IS NOT NULL AND origin <> 'unknown' AND confidence IN ('high')
+  UNION ALL SELECT id, 'cell@medium', COALESCE(area, 'unknown') || '|' || CASE WHEN origin <> 'unknown' AND confidence IN ('high', 'medium') THEN origin ELSE 'unknown' END FROM catalogue WHERE platform = 0
+  UNION ALL SELECT id, 'origin@medium', CASE WHEN origin <> 'unknown' AND confidence IN ('high', 'medium') THEN origin ELSE 'unknown' END FROM catalogue WHERE platform = 0
+  UNION ALL SELECT id, 'licence@medium', CASE WHEN origin <> 'unknown' AND confidence IN ('high', 'medium') THEN licence ELSE 'unknown' END FROM catalogue
+  UNION ALL SELECT id, 'vendor@medium', vendor_id FROM catalogue WHERE vendor_id IS NOT NULL AND origin <> 'unknown' AND confidence IN ('high', 'medium')
+  UNION ALL SELECT id, 'country@medium', country FROM catalogue WHERE country IS NOT NULL AND origin <> 'unknown' AND confidence IN ('high', 'medium')
+  UNION ALL SELECT id, 'owner_country@medium', COALESCE(owner_country, country) FROM catalogue WHERE COALESCE(owner_country, country) IS NOT NULL AND origin <> 'unknown' AND confidence IN ('high', 'medium')
   UNION ALL SELECT id, 'assessed_origin', origin FROM catalogue WHERE platform = 0
   UNION ALL SELECT id, 'assessed_area', area FROM catalogue WHERE platform = 0 AND area IS NOT NULL
   UNION ALL SELECT id, 'assessed_cell', area || '|' || origin FROM catalogue WHERE platform = 0 AND area IS NOT NULL;
+
+CREATE TRIGGER criticality_delete_data_version AFTER DELETE ON criticality BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER criticality_insert_data_version AFTER INSERT ON criticality BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER criticality_update_data_version AFTER UPDATE ON criticality BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER declared_assets_delete_data_version AFTER DELETE ON declared_assets BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER declared_assets_insert_data_version AFTER INSERT ON declared_assets BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER declared_assets_update_data_version AFTER UPDATE ON declared_assets BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER federation_exclusions_delete_data_version AFTER DELETE ON federation_exclusions BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER federation_exclusions_insert_data_version AFTER INSERT ON federation_exclusions BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER federation_exclusions_update_data_version AFTER UPDATE ON federation_exclusions BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER federation_shared_rules_delete_data_version AFTER DELETE ON federation_shared_rules BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER federation_shared_rules_insert_data_version AFTER INSERT ON federation_shared_rules BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER federation_shared_rules_update_data_version AFTER UPDATE ON federation_shared_rules BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER local_assignments_delete_data_version AFTER DELETE ON local_assignments BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER local_assignments_insert_data_version AFTER INSERT ON local_assignments BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER local_assignments_update_data_version AFTER UPDATE ON local_assignments BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER local_products_delete_data_version AFTER DELETE ON local_products BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER local_products_insert_data_version AFTER INSERT ON local_products BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER local_products_update_data_version AFTER UPDATE ON local_products BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER local_vendors_delete_data_version AFTER DELETE ON local_vendors BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER local_vendors_insert_data_version AFTER INSERT ON local_vendors BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER local_vendors_update_data_version AFTER UPDATE ON local_vendors BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER spend_lines_delete_data_version AFTER DELETE ON spend_lines BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER spend_lines_insert_data_version AFTER INSERT ON spend_lines BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
+
+CREATE TRIGGER spend_lines_update_data_version AFTER UPDATE ON spend_lines BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;

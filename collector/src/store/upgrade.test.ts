@@ -51,7 +51,8 @@ function contents(file: string) {
   try {
     const tables = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
     return {
-      rows: Object.fromEntries(ROW_TABLES.filter((t) => tables.has(t)).map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()])),
+      // The data version (migration 25) is the upgraded file's own.
+      rows: Object.fromEntries(ROW_TABLES.filter((t) => tables.has(t)).map((t) => [t, db.prepare(`SELECT * FROM ${t} ${t === 'meta' ? "WHERE key <> 'data_version' " : ''}ORDER BY 1`).all()])),
       // The catalogue but for its counters, which the previous code derived later.
       catalogue: db.prepare('SELECT id, kind, source, name, publisher, package, vendor_id, product_id, origin, licence, area, category FROM catalogue ORDER BY id').all(),
       installations: db.prepare('SELECT host_id, catalogue_id, version, scope, arch FROM installations ORDER BY host_id, catalogue_id, version, scope, arch').all(),
@@ -202,7 +203,7 @@ describe('upgrade from earlier releases', () => {
     const collector = await createCollector({ dbFile: url, log: pino({ level: 'silent' }) });
     try {
       const pg = collector.db;
-      for (const [table, rows] of Object.entries(before.rows)) expect(await value(pg, sql`SELECT COUNT(*) FROM ${sql.table(table)}`), table).toBe(rows.length);
+      for (const [table, rows] of Object.entries(before.rows)) expect(await value(pg, sql`SELECT COUNT(*) FROM ${sql.table(table)}${table === 'meta' ? sql` WHERE key <> 'data_version'` : sql``}`), table).toBe(rows.length);
       expect(await rows(pg, sql`SELECT host_id, catalogue_id, version, scope, arch FROM installations ORDER BY host_id, catalogue_id, version, scope, arch`)).toEqual(before.installations);
       await expectDerivedConsistent(pg);
       const classifier = await classifierWithLocalRules(loadRules(), pg);

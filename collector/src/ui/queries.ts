@@ -1,6 +1,7 @@
 // The lists and detail pages' data: filtered, sorted and paginated in SQL, so that 50,000 hosts
 // and their catalogue stay fast. Filters and sort keys come from the query string and are checked
 // against fixed lists before they reach SQL; values are always bound parameters.
+import { cachedByDataVersion } from '../assessment/cached.ts';
 import { alternativesOfProduct } from '../assessment/alternatives.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { MIN_CONFIDENCES, confidencesFrom } from '../classify/evidence.ts';
@@ -324,7 +325,8 @@ export async function topNonEuProducts(db: Db, classifier: Classifier, n = 10): 
 
 /** The most installed non-European products, each with the alternatives that replace it (docs/methodology.md § 3). */
 export async function topWithAlternatives(db: Db, classifier: Classifier, n = 12) {
-  return (await topNonEuProducts(db, classifier, n)).map((p) => ({ ...p, alternatives: alternativesOfProduct(classifier, p.vendor_id, p.product_id) }));
+  const top = await cachedByDataVersion(db, `top-non-eu\u0000${classifier.fingerprint}\u0000${n}`, (snapshot) => topNonEuProducts(snapshot, classifier, n));
+  return top.map((p) => ({ ...p, alternatives: alternativesOfProduct(classifier, p.vendor_id, p.product_id) }));
 }
 
 export type HostDetail = HostRow & Record<string, unknown> & { hardware_json: string; first_seen: string; collected_at: string };

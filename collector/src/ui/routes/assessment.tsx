@@ -2,7 +2,7 @@
 // The dependency assessment (docs/methodology.md): indicators, trajectory and targets, spend,
 // declared assets and the replacement scenario.
 import { readFileSync } from 'node:fs';
-import { computeAssessment } from '../../assessment/compute.ts';
+import { cachedAssessment } from '../../assessment/cached.ts';
 import { history, setTarget } from '../../assessment/history.ts';
 import { addAsset, LineErrors, listAssets, removeAsset, validateAsset, importSpend } from '../../assessment/inputs.ts';
 import { runScenario, type ScenarioResult } from '../../assessment/scenario.ts';
@@ -23,7 +23,7 @@ export function assessmentRoutes(ui: UiContext) {
 
   const assessmentPage = async (c: Ctx, extra: Extra = {}, status: 200 | FormStatus = 200) => {
     const ctx = ctxOf(c);
-    const a = await computeAssessment(db, ui.classifier());
+    const a = await cachedAssessment(db, ui.classifier());
     const q = { product: c.req.query('product'), alternative: c.req.query('alternative'), hosts: c.req.query('hosts') };
     let scenario: ScenarioResult | undefined;
     let error = extra.error;

@@ -1,9 +1,8 @@
 /** @jsxImportSource hono/jsx */
 // The overview: the map, the most installed non-European products with their alternatives, the trend.
-import { computeAssessment } from '../../assessment/compute.ts';
+import { cachedAssessment, cachedMap } from '../../assessment/cached.ts';
 import { history } from '../../assessment/history.ts';
 import { isMinConfidence } from '../../classify/evidence.ts';
-import { computeMap } from '../../map/map.ts';
 import { OverviewPage } from '../pages.tsx';
 import { topWithAlternatives } from '../queries.ts';
 import { feature, type UiContext } from './context.ts';
@@ -15,9 +14,9 @@ export function overviewRoutes(ui: UiContext) {
   app.get('/', async (c) => {
     const classifier = ui.classifier();
     const wanted = c.req.query('confidence');
-    const map = await computeMap(db, classifier, { unclassifiedLimit: 20, confidence: isMinConfidence(wanted) ? wanted : undefined });
+    const map = await cachedMap(db, classifier, { unclassifiedLimit: 20, confidence: isMinConfidence(wanted) ? wanted : undefined });
     const h = await history(db);
-    const overall = map.totals.hosts ? (await computeAssessment(db, classifier)).overall : null;
+    const overall = map.totals.hosts ? (await cachedAssessment(db, classifier)).overall : null;
     const trend = {
       exposure: overall?.exposure ?? null,
       lock_in: overall?.lock_in ?? null,

@@ -3,7 +3,8 @@
 // unrecognised items' queue, their exports (raw lines), a line's page and the admin's decision on
 // an unrecognised line (a local rule).
 import { alternativesOfProduct } from '../../assessment/alternatives.ts';
-import { computeAssessment, criticalityResolver } from '../../assessment/compute.ts';
+import { cachedAssessment } from '../../assessment/cached.ts';
+import { criticalityResolver } from '../../assessment/compute.ts';
 import type { Classifier } from '../../classify/classifier.ts';
 import { decide } from '../../classify/local-rules.ts';
 import type { Table } from '../../exports/tables.ts';
@@ -75,7 +76,7 @@ export function productRoutes(ui: UiContext) {
   const assessedProduct = async (vendorId: string | null, productId: string | null, category: string | null, area: string | null) => {
     if (!vendorId) return null;
     const key = productId ? `${vendorId}/${productId}` : `${vendorId}/*${category ?? 'other'}`;
-    const p = (await computeAssessment(db, ui.classifier())).products.find((x) => x.product_key === key && x.area === (area ?? 'software'));
+    const p = (await cachedAssessment(db, ui.classifier())).products.find((x) => x.product_key === key && x.area === (area ?? 'software'));
     return p ? { exposure: p.exposure, priority: p.priority, spend_eur: p.spend_eur, estimated_spend_eur: p.estimated_spend_eur } : null;
   };
 
