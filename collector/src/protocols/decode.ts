@@ -25,6 +25,8 @@ export interface DecodedReport {
   protocol: PeerProtocol;
   /** prolog, contact, inventory... lower-cased. */
   query: string;
+  /** The agent's DEVICEID (made when it was installed): with its token, what the agent is. */
+  deviceid: string;
   /** The INVENTORY's content in the wire format, validated; null for any other query. */
   inventory: Inventory | null;
 }
@@ -38,5 +40,5 @@ export function decodePeerReport(text: string, options: { json: boolean; agent?:
   const report = start === '{' && options.json ? decodeGlpiJson(text) : start === '<' ? decodeOcsXml(text) : null;
   if (!report) throw new PeerReportError(`expected ${options.json ? 'a JSON or ' : 'an '}XML inventory message`, 415);
   const inventory = report.query === 'inventory' ? peerInventory(report, { agent: options.agent ?? null, now: options.now }) : null;
-  return { protocol: report.protocol, query: report.query, inventory };
+  return { protocol: report.protocol, query: report.query, deviceid: report.deviceid, inventory };
 }

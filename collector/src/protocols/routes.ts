@@ -99,7 +99,7 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
       if (decoded.status === 500) throw new Error(`decoding a peer report failed: ${decoded.message}`);
       return error(c, decoded.status, decoded.message);
     }
-    const { compression, inventory, protocol, query } = decoded;
+    const { compression, inventory, protocol, query, deviceid } = decoded;
 
     const reply = (body: string) => {
       const { data, type } = encode(body, compression);
@@ -113,7 +113,7 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
     if (query !== 'inventory') return error(c, 400, `unsupported ${json ? 'action' : 'QUERY'} "${query}": only ${json ? 'contact, inventory and netinventory' : 'PROLOG and INVENTORY'} are served`);
 
     if (!inventory) throw new Error('an inventory report decoded without its inventory');
-    const enrolment = await enrolPeerAgent(ctx.db, token.id, protocol, { id: inventory.host.id, hostname: inventory.host.hostname }, inventory.agent.version);
+    const enrolment = await enrolPeerAgent(ctx.db, token.id, protocol, { id: inventory.host.id, hostname: inventory.host.hostname }, deviceid, inventory.agent.version);
     if (!enrolment.ok) return error(c, enrolment.status, enrolment.reason);
     const result = await ctx.queue.submit(inventory, c.req.path.startsWith('/glpi') ? 'glpi' : 'ocs');
     ctx.log.info(
