@@ -269,12 +269,18 @@ function spoolContents(stateDir: string) {
   return { pending, temporaries: names.filter((n) => n.endsWith('.tmp')), inventories, whole, ids: inventories.map((n) => n.replace(/^.*_/, '').replace(/\.json$/, '')) };
 }
 
-async function agentKillCampaign() {
-  const dir = mkdtempSync(join(tmpdir(), 'tiebreak-agent-faults-'));
-  const dbFile = join(dir, 'collector.db');
+/** A new database in a new directory, with an enrolment token. */
+async function databaseWithToken(name: string) {
+  const dir = mkdtempSync(join(tmpdir(), `tiebreak-${name}-`));
+  const dbFile = join(dir, `${name}.db`);
   const db = await openDatabase(dbFile);
-  const token = (await createToken(db, 'agent-faults')).token;
+  const token = (await createToken(db, name)).token;
   await closeDatabase(db);
+  return { dir, dbFile, token };
+}
+
+async function agentKillCampaign() {
+  const { dir, dbFile, token } = await databaseWithToken('agent-faults');
   const stateDir = join(dir, 'agent');
   // The agent's own process (not a launcher): the signal reaches the writer.
   const agent = (server: string) => spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'agent/src/cli.ts'), 'send', '--server', server, '--token', token, '--state-dir', stateDir], { cwd: ROOT, stdio: 'ignore' });
@@ -340,11 +346,7 @@ async function agentKillCampaign() {
 }
 
 async function bombCampaign() {
-  const dir = mkdtempSync(join(tmpdir(), 'tiebreak-bombs-'));
-  const dbFile = join(dir, 'bombs.db');
-  const db = await openDatabase(dbFile);
-  const token = (await createToken(db, 'bombs')).token;
-  await closeDatabase(db);
+  const { dir, dbFile, token } = await databaseWithToken('bombs');
   const running = await startCollector(dbFile);
   const report = (content: string) => deflateSync(`<?xml version="1.0"?><REQUEST><DEVICEID>bomb-2026</DEVICEID><QUERY>INVENTORY</QUERY><CONTENT>${content}</CONTENT></REQUEST>`, { level: 9 });
   const unit = '<SOFTWARES><NAME>a</NAME></SOFTWARES>';
