@@ -93,7 +93,7 @@ describe('report decoders (worker threads)', () => {
       const here = decodePeerReport(fixture.toString('utf8'), { json: true, agent: 'OCS-NG_unified_unix_agent_v2.10.0' });
       // The same inventory, but for the time of decoding where the report gives none.
       expect(result.ok && { ...result.inventory, collected_at: null }).toEqual({ ...here.inventory, collected_at: null });
-      expect(await decoders.decode(task(Buffer.from('hello')))).toEqual({ ok: false, status: 415, message: 'expected a JSON or XML inventory message' });
+      expect(await decoders.decode(task(Buffer.from('hello')))).toEqual({ ok: false, status: 415, message: 'expected a JSON or XML inventory message', inflated: 5 });
     } finally {
       await decoders.close();
     }
@@ -102,15 +102,27 @@ describe('report decoders (worker threads)', () => {
   it('stop a report past its time budget, and go on with a new worker', async () => {
     const slow = new ReportDecoders({ ...DEFAULT_DECODERS, timeoutMs: 1 });
     try {
-      expect(await slow.decode(task(ocsReport('<SOFTWARES><NAME>a</NAME></SOFTWARES>', 200_000)))).toEqual({ ok: false, status: 413, message: 'report not decoded within 0.001 s' });
+      expect(await slow.decode(task(ocsReport('<SOFTWARES><NAME>a</NAME></SOFTWARES>', 200_000)))).toMatchObject({ ok: false, status: 413, message: 'report not decoded within 0.001 s' });
     } finally {
       await slow.close();
     }
     // 60 MiB of comment, within every limit: seconds of parsing.
     const decoders = new ReportDecoders({ ...DEFAULT_DECODERS, workers: 1, timeoutMs: 500 });
     try {
-      expect(await decoders.decode(task(deflateSync(`<REQUEST><!--${'-x'.repeat(30 * 1024 * 1024)}--></REQUEST>`)))).toEqual({ ok: false, status: 413, message: 'report not decoded within 0.5 s' });
+      expect(await decoders.decode(task(deflateSync(`<REQUEST><!--${'-x'.repeat(30 * 1024 * 1024)}--></REQUEST>`)))).toMatchObject({ ok: false, status: 413, message: 'report not decoded within 0.5 s' });
       expect(await decoders.decode(task(fixture))).toMatchObject({ ok: true, query: 'inventory' });
+    } finally {
+      await decoders.close();
+    }
+  });
+
+  it('keep a worker for the next report, but not one that decoded a large report', async () => {
+    const decoders = new ReportDecoders({ ...DEFAULT_DECODERS, recycleAbove: fixture.length });
+    try {
+      expect(await decoders.decode(task(fixture))).toMatchObject({ ok: true, inflated: fixture.toString('utf8').length });
+      expect(decoders.idleWorkers).toBe(1);
+      expect(await decoders.decode(task(Buffer.concat([fixture, Buffer.from('\n'.repeat(1000))])))).toMatchObject({ ok: true });
+      expect(decoders.idleWorkers).toBe(0);
     } finally {
       await decoders.close();
     }

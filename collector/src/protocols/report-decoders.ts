@@ -19,7 +19,8 @@ export interface DecodeTask {
   limits: BodyLimits;
 }
 
-export type DecodeResult = ({ ok: true; compression: Compression } & DecodedReport) | { ok: false; status: 400 | 413 | 415 | 500 | 503; message: string };
+/** `inflated`: the report's size in characters once inflated (0 when refused before). */
+export type DecodeResult = ({ ok: true; compression: Compression; inflated: number } & DecodedReport) | { ok: false; status: 400 | 413 | 415 | 500 | 503; message: string; inflated?: number };
 
 export interface DecoderOptions {
   workers: number;
@@ -33,9 +34,14 @@ export interface DecoderOptions {
   heapMib: number;
   /** A worker idle this long is stopped (its memory returned). */
   idleMs: number;
+  /**
+   * A worker that has decoded a report larger than this (characters, inflated) is stopped rather
+   * than kept: its heap, grown for it, is returned at once instead of lingering until collected.
+   */
+  recycleAbove: number;
 }
 
-export const DEFAULT_DECODERS: DecoderOptions = { workers: 2, queue: 32, timeoutMs: 20_000, heapMib: 512, idleMs: 60_000 };
+export const DEFAULT_DECODERS: DecoderOptions = { workers: 2, queue: 32, timeoutMs: 20_000, heapMib: 512, idleMs: 60_000, recycleAbove: 8 * 1024 * 1024 };
 
 /** The worker's file in the built collector, beside its bundle (scripts/build-collector.ts). */
 export const REPORT_WORKER_BUNDLE = 'report-worker.cjs';
@@ -69,6 +75,11 @@ export class ReportDecoders {
       if (error instanceof BusyError) return { ok: false, status: 503, message: 'too many reports being decoded at once: try again later' };
       throw error;
     }
+  }
+
+  /** Workers kept for the next reports. */
+  get idleWorkers(): number {
+    return this.idle.length;
   }
 
   /** Stop the idle workers (a busy one stops when its report is done, or with the process). */
@@ -126,7 +137,8 @@ export class ReportDecoders {
       }, this.options.timeoutMs);
       const onMessage = (result: DecodeResult) => {
         detach();
-        this.release(worker);
+        if ((result.inflated ?? 0) > this.options.recycleAbove) void worker.terminate();
+        else this.release(worker);
         resolve(result);
       };
       const onError = (error: Error & { code?: string }) => {
