@@ -283,15 +283,19 @@ async function agentKillCampaign() {
   const { dir, dbFile, token } = await databaseWithToken('agent-faults');
   const stateDir = join(dir, 'agent');
   // The agent's own process (not a launcher): the signal reaches the writer.
-  const agent = (server: string) => spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'agent/src/cli.ts'), 'send', '--server', server, '--token', token, '--state-dir', stateDir], { cwd: ROOT, stdio: 'ignore' });
-  const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const agent = (server: string) => spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'agent/src/cli.ts'), 'send', '--server', server, '--token', token, '--state-dir', stateDir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const exited = (child: ChildProcess) => {
+    child.stderr!.on('data', (d) => (stderr += d));
+    return new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  };
   let running = await startCollector(dbFile);
   const enrolled = await exited(agent(running.url));
   running.child.removeAllListeners('exit');
   killTree(running.child.pid!);
   // The collector down: each run scans, writes its inventory to the spool, and keeps it. Each is
-  // killed as soon as its temporary file appears (between that and the rename), or at a random
-  // moment when the watch is too late.
+  // killed as soon as its temporary file appears (between that and the rename); when the watch is
+  // too late, the run ends as usual, its inventory kept whole.
   const kills = Number(values['agent-kills']);
   let caughtWriting = 0;
   const { pending } = spoolContents(stateDir);
@@ -305,7 +309,7 @@ async function agentKillCampaign() {
         caughtWriting++;
       }
     });
-    const fallback = setTimeout(() => child.kill('SIGKILL'), 1_000 + Math.random() * 6_000);
+    const fallback = setTimeout(() => child.kill('SIGKILL'), 600_000);
     await done;
     watcher.close();
     clearTimeout(fallback);
@@ -315,6 +319,7 @@ async function agentKillCampaign() {
   const anHourAgo = new Date(Date.now() - 3_600_000);
   for (const name of afterKills.temporaries) utimesSync(join(pending, name), anHourAgo, anHourAgo);
   running = await startCollector(dbFile);
+  stderr = '';
   const last = await exited(agent(running.url));
   const afterDelivery = spoolContents(stateDir);
   running.child.removeAllListeners('exit');
@@ -332,6 +337,7 @@ async function agentKillCampaign() {
       spooled_after_kills: afterKills.inventories.length,
       whole_after_kills: afterKills.whole.length,
       last_run_exit: last,
+      ...(last === 0 ? {} : { last_run_error: stderr.trim().split('\n').slice(-3).join(' | ') }),
       temporaries_after_restart: afterDelivery.temporaries.length,
       pending_after_delivery: afterDelivery.inventories.length,
       spooled_not_delivered: afterKills.ids.filter((id) => !delivered.has(id)).length,
