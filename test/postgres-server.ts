@@ -108,7 +108,7 @@ export async function startCluster(): Promise<PostgresServer> {
       url: server.url,
       createDatabase: server.createDatabase,
       async restart(mode) {
-        await pgTool('pg_ctl', ['-D', data, '-m', mode, '-w', 'restart']).catch((err) => {
+        await pgTool('pg_ctl', ['-D', data, '-m', mode, '-l', log, '-w', 'restart']).catch((err) => {
           throw failed('restarting PostgreSQL', err);
         });
       },
