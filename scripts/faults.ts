@@ -43,18 +43,20 @@ interface Running {
   child: ChildProcess;
   url: string;
   peakKib: () => number;
+  /** What it wrote to its standard error, the end of it. */
+  errors: () => string;
 }
 
-function startCollector(dbFile: string): Promise<Running> {
+function startCollector(dbFile: string, port = 0): Promise<Running> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'collector/src/cli.ts'), 'serve', '--port', '0', '--db', dbFile], { env: { ...process.env, TIEBREAK_LOG_LEVEL: 'error' } });
+    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'collector/src/cli.ts'), 'serve', '--port', String(port), '--db', dbFile], { env: { ...process.env, TIEBREAK_LOG_LEVEL: 'error' } });
     let out = '';
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
     child.stdout!.on('data', (d) => {
       out += d;
       const match = /listening on (http:\/\/\S+?)\/?\s/.exec(out);
-      if (match) resolve({ child, url: match[1]!, peakKib: () => peakOf(child.pid!) });
+      if (match) resolve({ child, url: match[1]!, peakKib: () => peakOf(child.pid!), errors: () => err.slice(-600) });
     });
     child.on('exit', (code) => reject(new Error(`collector exited with ${code}: ${err.slice(-500)}`)));
   });
@@ -248,7 +250,7 @@ async function postgresRestartCampaign() {
     running.child.removeAllListeners('exit');
     killTree(running.child.pid!);
     await sleep(300);
-    return { restarts, modes: modes.join(','), ...loop.counts(), alive, acknowledged_after_last_restart: acknowledgedAfterLastRestart, peak_rss_mib: Math.round(peak / 1024), ...(await verify(url, loop.acknowledged)) };
+    return { restarts, modes: modes.join(','), ...loop.counts(), alive, ...(alive ? {} : { collector_error: running.errors() }), acknowledged_after_last_restart: acknowledgedAfterLastRestart, peak_rss_mib: Math.round(peak / 1024), ...(await verify(url, loop.acknowledged)) };
   } finally {
     await server.stop();
   }
@@ -318,7 +320,8 @@ async function agentKillCampaign() {
   // Time passes (a write is never ten minutes long): the next start removes what killed writers left.
   const anHourAgo = new Date(Date.now() - 3_600_000);
   for (const name of afterKills.temporaries) utimesSync(join(pending, name), anHourAgo, anHourAgo);
-  running = await startCollector(dbFile);
+  // On its former port: the agent keeps its credential for that collector's address.
+  running = await startCollector(dbFile, Number(new URL(running.url).port));
   stderr = '';
   const last = await exited(agent(running.url));
   const afterDelivery = spoolContents(stateDir);
