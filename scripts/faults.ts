@@ -305,8 +305,10 @@ async function agentKillCampaign() {
   for (let k = 0; k < kills; k++) {
     const child = agent('http://127.0.0.1:9');
     const done = exited(child);
+    let killed = false;
     const watcher = watch(pending, (_event, name) => {
-      if (name?.endsWith('.tmp') && child.exitCode === null) {
+      if (name?.endsWith('.tmp') && !killed) {
+        killed = true;
         child.kill('SIGKILL');
         caughtWriting++;
       }
