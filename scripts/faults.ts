@@ -369,12 +369,16 @@ async function bombCampaign() {
       .catch((error: Error) => error.name);
   // The health check every 20 ms, timed: for 15 s before the bombs, then while they are decoded.
   let latencies: number[] = [];
+  const healthFailures: string[] = [];
   let polling = true;
   const poller = (async () => {
     while (polling) {
       const started = performance.now();
-      const ok = await fetch(`${running.url}/healthz`, { signal: AbortSignal.timeout(30_000) }).then((r) => r.status === 200).catch(() => false);
-      latencies.push(ok ? performance.now() - started : Infinity);
+      const failure = await fetch(`${running.url}/healthz`, { signal: AbortSignal.timeout(30_000) })
+        .then((r) => (r.status === 200 ? null : `HTTP ${r.status}`))
+        .catch((error: Error) => `${error.name}: ${(error.cause as Error | undefined)?.message ?? error.message}`);
+      latencies.push(failure ? Infinity : performance.now() - started);
+      if (failure) healthFailures.push(failure);
       await sleep(20);
     }
   })();
@@ -399,7 +403,7 @@ async function bombCampaign() {
   };
   const answers: Record<string, number> = {};
   for (const status of statuses) answers[status] = (answers[status] ?? 0) + 1;
-  return { bombs: 20, bomb_kib: Math.round(bomb.length / 1024), big_kib: Math.round(big.length / 1024), answers, seconds: Math.round(seconds), health_before_ms: spread(idle), health_during_ms: spread(latencies), peak_rss_mib: Math.round(peak / 1024) };
+  return { bombs: 20, bomb_kib: Math.round(bomb.length / 1024), big_kib: Math.round(big.length / 1024), answers, seconds: Math.round(seconds), health_before_ms: spread(idle), health_during_ms: spread(latencies), health_failures: healthFailures, peak_rss_mib: Math.round(peak / 1024) };
 }
 
 const kill = ONLY.has('kill') ? await killCampaign() : null;
