@@ -366,7 +366,7 @@ async function bombCampaign() {
   const send = (body: Buffer) =>
     fetch(`${running.url}/ocsinventory`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}`, 'content-type': 'application/x-compress-zlib' }, body, signal: AbortSignal.timeout(600_000) })
       .then(async (res) => (await res.arrayBuffer(), res.status))
-      .catch((error: Error) => error.name);
+      .catch((error: Error) => `${error.name}: ${(error.cause as Error | undefined)?.message ?? error.message}`);
   // The health check every 20 ms, timed: for 15 s before the bombs, then while they are decoded.
   let latencies: number[] = [];
   const healthFailures: string[] = [];
