@@ -229,6 +229,12 @@ async function postgresRestartCampaign() {
   }
   try {
     const url = await server.createDatabase('faults');
+    // The tests' cluster commits without waiting for its WAL (synchronous_commit=off), which a
+    // crash of the server loses: this database gets a real server's setting.
+    const db = await openDatabase(url);
+    const name = await value<string>(db, sql`SELECT current_database()`);
+    await sql.raw(`ALTER DATABASE "${name}" SET synchronous_commit = on`).execute(db);
+    await closeDatabase(db);
     const { hosts, credentials } = await prepare(url);
     const running = await startCollector(url);
     const loop = ingestLoop(() => running.url, credentials, hosts);
