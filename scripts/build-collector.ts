@@ -5,6 +5,7 @@ import { chmodSync, copyFileSync, cpSync, mkdirSync, rmSync, writeFileSync } fro
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { REPORT_WORKER_BUNDLE } from '../collector/src/protocols/report-decoders.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 export const COLLECTOR_DIST = join(ROOT, 'dist/collector');
@@ -33,26 +34,31 @@ const addonBesideBundle: Plugin = {
 export async function buildCollector(out = COLLECTOR_DIST): Promise<string> {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  await build({
-    entryPoints: [join(ROOT, 'collector/src/cli.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    outfile: join(out, COLLECTOR_BUNDLE_NAME),
-    // Readable stack traces in the journal matter more than a few hundred kilobytes on a server.
-    minify: false,
-    keepNames: true,
-    sourcemap: 'linked',
-    legalComments: 'eof',
-    logLevel: 'warning',
-    plugins: [addonBesideBundle],
-    // The sources find the shipped rules/ and docs/methodology.md three folders up from theirs
-    // (collector/src/<area>/): import.meta.url stands for such a folder under the bundle's own, so
-    // that the bundle's folder plays the repository's root.
-    define: { 'import.meta.url': '__tiebreakSourceUrl' },
-    banner: { js: "const __tiebreakSourceUrl = require('node:url').pathToFileURL(__dirname + '/collector/src/classify/').href;" },
-  });
+  // The collector, and the worker that decodes peer reports (started from its own file).
+  for (const [entry, file] of [
+    ['collector/src/cli.ts', COLLECTOR_BUNDLE_NAME],
+    ['collector/src/protocols/report-worker.ts', REPORT_WORKER_BUNDLE],
+  ] as const)
+    await build({
+      entryPoints: [join(ROOT, entry)],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      outfile: join(out, file),
+      // Readable stack traces in the journal matter more than a few hundred kilobytes on a server.
+      minify: false,
+      keepNames: true,
+      sourcemap: 'linked',
+      legalComments: 'eof',
+      logLevel: 'warning',
+      plugins: [addonBesideBundle],
+      // The sources find the shipped rules/ and docs/methodology.md three folders up from theirs
+      // (collector/src/<area>/): import.meta.url stands for such a folder under the bundle's own, so
+      // that the bundle's folder plays the repository's root.
+      define: { 'import.meta.url': '__tiebreakSourceUrl' },
+      banner: { js: "const __tiebreakSourceUrl = require('node:url').pathToFileURL(__dirname + '/collector/src/classify/').href;" },
+    });
   copyFileSync(sqliteAddon(), join(out, SQLITE_ADDON_NAME));
   cpSync(join(ROOT, 'rules'), join(out, 'rules'), { recursive: true });
   // The PostgreSQL baseline schema, where store/db.ts looks for it from the bundle's import.meta.url.

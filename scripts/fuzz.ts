@@ -1,7 +1,7 @@
-// `pnpm fuzz [--runs N] [--only NAME[,NAME]]`: generated input through the real parsers and the
-// real HTTP stack (app.request on a collector with a real SQLite file). Each generated input must
-// get an answer below 500, a refused one must leave nothing stored, and the database must pass its
-// integrity check at the end. test/fuzz.test.ts runs a small corpus of each; the long run is
+// `pnpm fuzz [--runs N] [--minutes M] [--only NAME[,NAME]]`: generated input through the real
+// parsers and the real HTTP stack (app.request on a collector with a real SQLite file). Each
+// generated input must get an answer below 500, a refused one must leave nothing stored, and the
+// database must pass its integrity check at the end (--minutes stops each target after that time). test/fuzz.test.ts runs a small corpus of each; the long run is
 // `pnpm fuzz --runs 1000000` (per target), see BENCHMARKS.md.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import pino from 'pino';
-import { VendorSchema } from '@tiebreak/shared';
+import { AREAS, VendorSchema } from '@tiebreak/shared';
 import { createSession, createUser } from '../collector/src/accounts/users.ts';
 import { parseRuleFile } from '../collector/src/classify/load-rules.ts';
 import { createCollector, type Collector } from '../collector/src/collector.ts';
@@ -147,6 +147,16 @@ export const TARGETS: FuzzTarget[] = [
       ),
   },
   {
+    name: 'assets-csv',
+    property: (env) =>
+      fc.asyncProperty(
+        fc.tuple(fc.constantFrom('name;vendor;area;users;cost', 'nom,éditeur,domaine,utilisateurs,coût,année', 'name,vendor,area', 'x'), fc.array(fc.array(fc.oneof(nasty, fc.constantFrom(...AREAS, '12', '1 200,50', '2025')), { maxLength: 6 }), { maxLength: 6 }), fc.constantFrom(';', ',')).map(
+          ([header, rows, sep]) => `${header}\n${rows.map((r) => r.join(sep)).join('\n')}`,
+        ) as fc.Arbitrary<unknown>,
+        (csv) => expectHandled(env, () => env.collector.app.request('/api/v1/assessment/assets', asAdmin(env, csv as string, 'text/csv'))),
+      ),
+  },
+  {
     name: 'assets',
     property: (env) =>
       fc.asyncProperty(
@@ -157,7 +167,7 @@ export const TARGETS: FuzzTarget[] = [
   {
     name: 'rules-yaml',
     property: () => {
-      const base = readFileSync(new URL('../rules/vendors/microsoft.yaml', import.meta.url), 'utf8');
+      const base = readFileSync(new URL('../rules/vendors/zabbix.yaml', import.meta.url), 'utf8');
       return fc.asyncProperty(
         fc.tuple(fc.nat(base.length), fc.nat(50), nasty).map(([at, cut, insert]) => base.slice(0, at) + insert + base.slice(at + cut)) as fc.Arbitrary<unknown>,
         async (yaml) => {
@@ -188,10 +198,12 @@ export interface FuzzOutcome {
   runs: number;
   seconds: number;
   failure: string | null;
+  /** The process's peak resident memory so far, in MiB. */
+  peakRssMib: number;
 }
 
 /** Run the targets on a fresh collector; the outcome of each, and the database's integrity at the end. */
-export async function runFuzz(options: { runs: number; only?: string[]; seed?: number; onOutcome?: (outcome: FuzzOutcome) => void }): Promise<{ outcomes: FuzzOutcome[]; integrity: string }> {
+export async function runFuzz(options: { runs: number; only?: string[]; seed?: number; minutes?: number; onOutcome?: (outcome: FuzzOutcome) => void }): Promise<{ outcomes: FuzzOutcome[]; integrity: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'tiebreak-fuzz-'));
   const collector = await createCollector({ dbFile: join(dir, 'fuzz.db'), log: pino({ level: 'silent' }) });
   try {
@@ -204,8 +216,20 @@ export async function runFuzz(options: { runs: number; only?: string[]; seed?: n
     const outcomes: FuzzOutcome[] = [];
     for (const target of TARGETS.filter((t) => !options.only?.length || options.only.includes(t.name))) {
       const started = performance.now();
-      const result = await fc.check(target.property(env), { numRuns: options.runs, seed: options.seed, endOnFailure: true });
-      const outcome = { target: target.name, runs: result.numRuns, seconds: (performance.now() - started) / 1000, failure: result.failed ? (fc.defaultReportMessage(result) ?? 'failed') : null };
+      // A time limit stops a target early without failing it: the outcome says how many ran.
+      const result = await fc.check(target.property(env), {
+        numRuns: options.runs,
+        seed: options.seed,
+        endOnFailure: true,
+        ...(options.minutes ? { interruptAfterTimeLimit: options.minutes * 60_000 } : {}),
+      });
+      const outcome = {
+        target: target.name,
+        runs: result.numRuns,
+        seconds: (performance.now() - started) / 1000,
+        failure: result.failed ? (fc.defaultReportMessage(result) ?? 'failed') : null,
+        peakRssMib: Math.round(process.resourceUsage().maxRSS / 1024),
+      };
       outcomes.push(outcome);
       options.onOutcome?.(outcome);
     }
@@ -230,11 +254,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   const only = value('--only')?.split(',');
+  const minutes = value('--minutes') === undefined ? undefined : Number(value('--minutes'));
+  if (minutes !== undefined && !(minutes > 0)) {
+    process.stderr.write(`fuzz: --minutes must be a positive number (the time limit of each target)\n`);
+    process.exit(2);
+  }
   const { outcomes, integrity } = await runFuzz({
     runs,
     only,
+    minutes,
     seed: value('--seed') ? Number(value('--seed')) : undefined,
-    onOutcome: (o) => process.stdout.write(`${o.target.padEnd(14)} ${String(o.runs).padStart(9)} inputs in ${o.seconds.toFixed(1)} s: ${o.failure ?? 'nothing found'}\n`),
+    onOutcome: (o) => process.stdout.write(`${o.target.padEnd(14)} ${String(o.runs).padStart(9)} inputs in ${o.seconds.toFixed(1)} s, peak RSS ${o.peakRssMib} MiB: ${o.failure ?? 'nothing found'}\n`),
   });
   process.stdout.write(`database integrity: ${integrity}\n`);
   process.exit(outcomes.some((o) => o.failure) || integrity !== 'ok' ? 1 : 0);

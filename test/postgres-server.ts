@@ -35,6 +35,8 @@ export interface PostgresServer {
   createDatabase(name: string, template?: string): Promise<string>;
   /** The throwaway cluster: stops it and removes its files. An existing server: drops the databases made through this object. */
   stop(): Promise<void>;
+  /** The throwaway cluster only: restarted, shut down cleanly (fast) or as by a crash (immediate). */
+  restart?(mode: 'fast' | 'immediate'): Promise<void>;
 }
 
 /** The bin directory of the highest PostgreSQL version installed (Debian's layout). */
@@ -105,6 +107,11 @@ export async function startCluster(): Promise<PostgresServer> {
     return {
       url: server.url,
       createDatabase: server.createDatabase,
+      async restart(mode) {
+        await pgTool('pg_ctl', ['-D', data, '-m', mode, '-l', log, '-w', 'restart']).catch((err) => {
+          throw failed('restarting PostgreSQL', err);
+        });
+      },
       async stop() {
         // Immediate: no checkpoint to write for data about to be removed.
         await pgTool('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch((err) => console.error(failed('stopping PostgreSQL', err).message));

@@ -50,7 +50,7 @@ export async function readBody(request: Request, limits: BodyLimits = DEFAULT_BO
   if (encoding === 'identity') return raw.toString('utf8');
   const format = encoding === 'gzip' || encoding === 'x-gzip' ? 'gzip' : encoding === 'deflate' ? 'zlib' : null;
   if (!format) throw new BodyError(415, `unsupported Content-Encoding: ${encoding} (use gzip, deflate or none)`);
-  return decompress(raw, format, limits);
+  return decompressAsync(raw, format, limits);
 }
 
 /** A decompression's failure as the BodyError to answer: a bomb is a 413, a broken or truncated stream a 400. */
@@ -60,7 +60,7 @@ function decompressionError(error: unknown, format: 'gzip' | 'zlib', limits: Bod
   return new BodyError(400, `body is not valid ${format === 'gzip' ? 'gzip' : 'zlib/deflate'} data: ${(error as Error).message}`);
 }
 
-/** Inflate within the decompressed size limit, on this thread (the command line's imports). */
+/** Inflate within the decompressed size limit, on this thread (a worker's, or the command line's). */
 export function decompress(raw: Buffer, format: 'gzip' | 'zlib', limits: BodyLimits = DEFAULT_BODY_LIMITS): string {
   try {
     return (format === 'gzip' ? gunzipSync : inflateSync)(raw, { maxOutputLength: limits.maxDecompressed }).toString('utf8');

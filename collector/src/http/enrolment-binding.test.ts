@@ -10,11 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeInventory } from '../../../test/fixtures.ts';
 import { createSession, createUser } from '../accounts/users.ts';
 import { createCollector, listen, type Collector } from '../collector.ts';
+import { decodeGlpiJson } from '../protocols/glpi-json.ts';
 import { decodeOcsXml } from '../protocols/ocs-xml.ts';
 import { peerInventory } from '../protocols/peer-inventory.ts';
 import { sql, value } from '../store/db.ts';
 import { ENGINES, newDatabaseLocation } from '../store/test-database.ts';
-import { createToken } from '../store/tokens.ts';
+import { AWAITING_APPROVAL, createToken } from '../store/tokens.ts';
 import type { ServerType } from '@hono/node-server';
 
 describe.each(ENGINES)('%s', (engine) => {
@@ -134,6 +135,70 @@ describe.each(ENGINES)('%s', (engine) => {
       });
       expect(again.status).toBe(200);
       expect(await itemsOf(host.id)).toBeLessThan(stored);
+    });
+
+    /** A peer report of `protocol` with an enrolment token, its answer's status and message. */
+    const peerReport = async (path: '/ocsinventory' | '/glpi', token: string, body: string) => {
+      const res = await collector.app.request(path, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`agent:${token}`).toString('base64')}`, 'content-type': 'application/x-compress-zlib' },
+        body: deflateSync(body),
+      });
+      const text = res.status === 200 ? '' : ((await res.json()) as { message: string }).message;
+      return { status: res.status, message: text };
+    };
+    const hasItem = async (hostId: string, name: string) =>
+      ((await value<number>(collector.db, sql`SELECT COUNT(*) FROM hosts h JOIN installations i ON i.host_id = h.id JOIN catalogue c ON c.id = i.catalogue_id WHERE h.host_key = ${hostId} AND c.name = ${name}`)) ?? 0) > 0;
+    const pendingClaims = (hostId: string) => value<number>(collector.db, sql`SELECT COUNT(*) FROM agents WHERE host_key = ${hostId} AND approval = 'pending'`);
+
+    it("holds a report with the fleet's own token claiming a known host from another agent installation (another DEVICEID)", async () => {
+      // An OCS agent's report, with a machine UUID of its own: the host it names is bound to that agent.
+      const uuid = crypto.randomUUID().toUpperCase();
+      const xml = readFileSync(new URL('../protocols/fixtures/ocsinventory-2.10-debian12.ocs', import.meta.url), 'utf8').replace('<HARDWARE>', `<HARDWARE>\n      <UUID>${uuid}</UUID>`);
+      const host = peerInventory(decodeOcsXml(xml)).host;
+      expect(host.id_source).toBe('smbios-uuid');
+      const { token } = await createToken(collector.db, 'ocs-fleet');
+      expect((await peerReport('/ocsinventory', token, xml)).status).toBe(200);
+      const stored = (await itemsOf(host.id))!;
+      expect(stored).toBeGreaterThan(5);
+
+      // Anyone holding the fleet's token, claiming that machine with one item: held, nothing stored.
+      const claim = xml.replace(/<DEVICEID>[^<]+/, '<DEVICEID>vm-2026-12-01-00-00-00').replace(/<SOFTWARES>[\s\S]*<\/SOFTWARES>/, '<SOFTWARES><NAME>only</NAME></SOFTWARES>');
+      expect(await peerReport('/ocsinventory', token, claim)).toEqual({ status: 503, message: AWAITING_APPROVAL });
+      expect(await itemsOf(host.id)).toBe(stored);
+      expect(await pendingClaims(host.id)).toBe(1);
+      // The agent the host is bound to goes on, and the claim shows on the agents page.
+      expect((await peerReport('/ocsinventory', token, xml.replace('</CONTENT>', '<ACCESSLOG><LOGDATE>2026-12-01 10:00:00</LOGDATE></ACCESSLOG></CONTENT>'))).status).toBe(200);
+      const page = await (await collector.app.request('/agents', { headers: { cookie: admin.cookie } })).text();
+      const pending = (await value<number>(collector.db, sql`SELECT id FROM agents WHERE host_key = ${host.id} AND approval = 'pending'`))!;
+      expect(page).toContain(`/agents/${pending}/approve`);
+
+      // A tiebreak agent enrolling with that host's id and hostname, with the same token: held too.
+      const enrolment = await enrol(token, { id: host.id, hostname: host.hostname });
+      expect(enrolment.status).toBe(202);
+      expect((await api('/api/v1/inventories', enrolment.body.credential, { ...makeInventory({ software: fleet(1) }), host })).status).toBe(503);
+      expect(await itemsOf(host.id)).toBe(stored);
+
+      // Approved by an admin, the claim's reports are taken.
+      expect((await adminPost(`/agents/${pending}/approve`)).status).toBe(302);
+      expect(await hasItem(host.id, 'only')).toBe(false);
+      expect((await peerReport('/ocsinventory', token, claim)).status).toBe(200);
+      expect(await hasItem(host.id, 'only')).toBe(true);
+    });
+
+    it('holds a GLPI Agent report with the same token from another DEVICEID claiming a known host', async () => {
+      const json = JSON.parse(readFileSync(new URL('../protocols/fixtures/glpi-agent-windows11.json', import.meta.url), 'utf8'));
+      json.content.hardware.uuid = crypto.randomUUID().toUpperCase();
+      json.content.bios.ssn = `SN-${crypto.randomUUID()}`;
+      const { token } = await createToken(collector.db, 'glpi-fleet');
+      expect((await peerReport('/glpi', token, JSON.stringify(json))).status).toBe(200);
+      const host = peerInventory(decodeGlpiJson(JSON.stringify(json))).host;
+      const stored = (await itemsOf(host.id))!;
+      const claim = { ...json, deviceid: 'PC-URBA-042-2026-12-01-00-00-00', content: { ...json.content, softwares: [{ name: 'only' }] } };
+      expect(await peerReport('/glpi', token, JSON.stringify(claim))).toEqual({ status: 503, message: AWAITING_APPROVAL });
+      expect(await itemsOf(host.id)).toBe(stored);
+      expect(await pendingClaims(host.id)).toBe(1);
+      expect((await peerReport('/glpi', token, JSON.stringify({ ...json, content: { ...json.content, versionclient: 'GLPI-Agent_v1.11' } }))).status).toBe(200);
     });
   });
 });

@@ -5,11 +5,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { InventorySchema, describeIssues, type Inventory } from '@tiebreak/shared';
-import { BodyError, DEFAULT_BODY_LIMITS, decompress, parseJson, sniffCompression } from '../http/body.ts';
+import { BodyError, DEFAULT_BODY_LIMITS, parseJson } from '../http/body.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
-import { decodeGlpiJson } from './glpi-json.ts';
-import { decodeOcsXml } from './ocs-xml.ts';
-import { peerInventory, PeerReportError } from './peer-inventory.ts';
+import { decodePeerReport, leadingCharacter, reportText } from './decode.ts';
+import { PeerReportError } from './peer-inventory.ts';
 
 export const REPORT_EXTENSIONS = new Set(['.ocs', '.xml', '.json']);
 
@@ -63,34 +62,30 @@ export function decodeReportFile(file: string, now = new Date()): Inventory {
   }
   let text: string;
   try {
-    const compression = sniffCompression(raw);
-    text = compression ? decompress(raw, compression, limits) : raw.toString('utf8');
+    text = reportText(raw, limits).text;
   } catch (error) {
     if (error instanceof BodyError) throw new PeerReportError(error.message);
     throw error;
   }
-  const start = text.replace(/^\uFEFF/, '').trimStart()[0];
-  if (start === '<') {
-    const report = decodeOcsXml(text);
-    if (report.query !== 'inventory') throw new PeerReportError(`a "${report.query.toUpperCase()}" request is not an inventory`);
-    return peerInventory(report, { now });
+  const start = leadingCharacter(text);
+  if (start !== '<' && start !== '{') throw new PeerReportError('neither an XML report (.ocs, .xml) nor a JSON report (.json)');
+  if (start === '{') {
+    let json: Record<string, unknown>;
+    try {
+      json = parseJson(text) as Record<string, unknown>;
+    } catch (error) {
+      throw new PeerReportError(`not valid JSON: ${(error as Error).message}`);
+    }
+    if ('schema_version' in json) {
+      // tiebreak's own agent: `tiebreak-agent scan --output FILE`.
+      const parsed = InventorySchema.safeParse(json);
+      if (!parsed.success) throw new PeerReportError(`invalid inventory: ${describeIssues(parsed.error).slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+      return parsed.data;
+    }
   }
-  if (start !== '{') throw new PeerReportError('neither an XML report (.ocs, .xml) nor a JSON report (.json)');
-  let json: Record<string, unknown>;
-  try {
-    json = parseJson(text) as Record<string, unknown>;
-  } catch (error) {
-    throw new PeerReportError(`not valid JSON: ${(error as Error).message}`);
-  }
-  if ('schema_version' in json) {
-    // tiebreak's own agent: `tiebreak-agent scan --output FILE`.
-    const parsed = InventorySchema.safeParse(json);
-    if (!parsed.success) throw new PeerReportError(`invalid inventory: ${describeIssues(parsed.error).slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
-    return parsed.data;
-  }
-  const report = decodeGlpiJson(text);
-  if (report.query !== 'inventory') throw new PeerReportError(`a "${report.query}" message is not an inventory`);
-  return peerInventory(report, { now });
+  const report = decodePeerReport(text, { json: true, now });
+  if (!report.inventory) throw new PeerReportError(report.protocol === 'glpi-json' ? `a "${report.query}" message is not an inventory` : `a "${report.query.toUpperCase()}" request is not an inventory`);
+  return report.inventory;
 }
 
 /**

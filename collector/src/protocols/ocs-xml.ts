@@ -1,7 +1,7 @@
 // The FusionInventory / OCS Inventory XML protocol: a REQUEST with a QUERY (PROLOG, then INVENTORY),
 // a DEVICEID and, for an inventory, a CONTENT whose sections become the common report content.
 import { digestOf, PeerReportError, type Content, type ContentValue, type PeerReport } from './peer-inventory.ts';
-import { child, parseXml, parseXmlIncrementally, XmlError, type XmlElement } from './xml.ts';
+import { child, parseXml, XmlError, type XmlElement } from './xml.ts';
 
 /** An element as content: its text when it has no children, else its children by lower-case name. */
 function toContent(element: XmlElement): ContentValue {
@@ -26,11 +26,6 @@ export function decodeOcsXml(xml: string): PeerReport {
     return reportError(error);
   }
   return decodeOcsTree(root, xml);
-}
-
-/** decodeOcsXml with the parse in slices, the event loop free between them (the server's way). */
-export async function decodeOcsXmlIncrementally(xml: string): Promise<PeerReport> {
-  return decodeOcsTree(await parseXmlIncrementally(xml).catch(reportError), xml);
 }
 
 function reportError(error: unknown): never {

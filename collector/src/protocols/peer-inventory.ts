@@ -42,7 +42,15 @@ export interface PeerReport {
   partial?: boolean;
 }
 
-export class PeerReportError extends Error {}
+/** A report refused, with the HTTP status that says why (400 by default). */
+export class PeerReportError extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 413 | 415 = 400,
+  ) {
+    super(message);
+  }
+}
 
 /** Always a list: one element of a repeated section arrives as a single object. */
 export function list(value: ContentValue | undefined): Content[] {

@@ -4,19 +4,22 @@
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { deflateSync, gzipSync } from 'node:zlib';
-import { BodyError, DEFAULT_BODY_LIMITS, decompressAsync, readLimited, sniffCompression, type BodyLimits } from '../http/body.ts';
+import { BodyError, DEFAULT_BODY_LIMITS, readLimited, type BodyLimits } from '../http/body.ts';
 import type { IngestQueue } from '../ingest/queue.ts';
 import type { Db } from '../store/db.ts';
 import { checkEnrolmentToken, enrolPeerAgent, type TokenCheck } from '../store/tokens.ts';
-import { decodeGlpiJson } from './glpi-json.ts';
-import { decodeOcsXmlIncrementally, inventoryReply, prologReply } from './ocs-xml.ts';
-import { peerInventory, PeerReportError, type PeerReport } from './peer-inventory.ts';
+import type { Compression } from './decode.ts';
+import { inventoryReply, prologReply } from './ocs-xml.ts';
+import type { PeerReport } from './peer-inventory.ts';
+import { reportDecoders, type ReportDecoders } from './report-decoders.ts';
 
 export interface PeerRoutesContext {
   db: Db;
   queue: IngestQueue;
   log: Logger;
   bodyLimits?: BodyLimits;
+  /** The worker threads that decode reports (the process's own by default). */
+  decoders?: ReportDecoders;
 }
 
 // The realm of the Basic challenge. GLPI Agent answers only a challenge that names a realm; the OCS
@@ -49,8 +52,6 @@ export function basicPasswords(header: string | undefined): string[] | null {
   return [...candidates];
 }
 
-type Compression = 'zlib' | 'gzip' | null;
-
 /** An answer in the compression the agent used for its request: the agents inflate what they sent. */
 function encode(body: string, compression: Compression): { data: Uint8Array; type: string } {
   if (compression === 'zlib') return { data: deflateSync(body), type: 'application/x-compress-zlib' };
@@ -71,7 +72,7 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
   const app = new Hono();
   const limits = ctx.bodyLimits ?? DEFAULT_BODY_LIMITS;
 
-  const error = (c: Context, status: BodyError['status'] | 400 | 401 | 403 | 415 | 503, message: string) => {
+  const error = (c: Context, status: BodyError['status'] | 400 | 401 | 403 | 413 | 415 | 503, message: string) => {
     const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': `Basic realm="${basicRealm(c.req.header('user-agent'))}"` } : {};
     // GLPI Agent reads {status, message}; the others log the status line; people read "error".
     return c.json({ status: 'error', message, error: message }, status, headers);
@@ -85,52 +86,38 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
     const token = checks.find((check) => check.ok) ?? checks[0] ?? { ok: false as const, reason: 'unknown or revoked token' };
     if (!token.ok) return error(c, 401, token.reason);
 
-    let text: string;
-    let compression: Compression;
+    let raw: Buffer;
     try {
-      const raw = await readLimited(c.req.raw, limits.maxCompressed);
-      compression = sniffCompression(raw);
-      if (!compression && raw.length > limits.maxDecompressed) throw new BodyError(413, `request body too large (limit ${limits.maxDecompressed} bytes)`);
-      text = compression ? await decompressAsync(raw, compression, limits) : raw.toString('utf8');
+      raw = await readLimited(c.req.raw, limits.maxCompressed);
     } catch (e) {
       if (e instanceof BodyError) return error(c, e.status, e.message);
       throw e;
     }
-
-    let report: PeerReport;
-    try {
-      const start = text.trimStart()[0];
-      if (start === '{' && accept.includes('glpi-json')) report = decodeGlpiJson(text);
-      else if (start === '<') report = await decodeOcsXmlIncrementally(text);
-      else return error(c, 415, `expected ${accept.includes('glpi-json') ? 'a JSON or ' : 'an '}XML inventory message`);
-    } catch (e) {
-      if (e instanceof PeerReportError) return error(c, 400, e.message);
-      throw e;
+    // Inflated, parsed and mapped in a worker thread: the event loop stays free meanwhile.
+    const decoded = await (ctx.decoders ?? reportDecoders).decode({ raw, json: accept.includes('glpi-json'), agent: c.req.header('user-agent') ?? null, limits });
+    if (!decoded.ok) {
+      if (decoded.status === 500) throw new Error(`decoding a peer report failed: ${decoded.message}`);
+      return error(c, decoded.status, decoded.message);
     }
+    const { compression, inventory, protocol, query, deviceid } = decoded;
 
     const reply = (body: string) => {
       const { data, type } = encode(body, compression);
       return c.body(data as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': type });
     };
-    const json = report.protocol === 'glpi-json';
+    const json = protocol === 'glpi-json';
     // GLPI Agent sends its first PROLOG with its GLPI-Agent-ID: a GLPI server answers it as a
     // contact, and the agent then speaks JSON. Other agents get the XML answer.
     const glpiAgent = json || (accept.includes('glpi-json') && c.req.header('glpi-agent-id') !== undefined);
-    if (report.query === 'prolog' || report.query === 'contact') return reply(glpiAgent ? contactReply() : prologReply(PEER_REPORT_HOURS));
-    if (report.query !== 'inventory') return error(c, 400, `unsupported ${json ? 'action' : 'QUERY'} "${report.query}": only ${json ? 'contact, inventory and netinventory' : 'PROLOG and INVENTORY'} are served`);
+    if (query === 'prolog' || query === 'contact') return reply(glpiAgent ? contactReply() : prologReply(PEER_REPORT_HOURS));
+    if (query !== 'inventory') return error(c, 400, `unsupported ${json ? 'action' : 'QUERY'} "${query}": only ${json ? 'contact, inventory and netinventory' : 'PROLOG and INVENTORY'} are served`);
 
-    let inventory;
-    try {
-      inventory = peerInventory(report, { agent: c.req.header('user-agent') ?? null });
-    } catch (e) {
-      if (e instanceof PeerReportError) return error(c, 400, e.message);
-      throw e;
-    }
-    const enrolment = await enrolPeerAgent(ctx.db, token.id, report.protocol, { id: inventory.host.id, hostname: inventory.host.hostname }, inventory.agent.version);
+    if (!inventory) throw new Error('an inventory report decoded without its inventory');
+    const enrolment = await enrolPeerAgent(ctx.db, token.id, protocol, { id: inventory.host.id, hostname: inventory.host.hostname }, deviceid, inventory.agent.version);
     if (!enrolment.ok) return error(c, enrolment.status, enrolment.reason);
     const result = await ctx.queue.submit(inventory, c.req.path.startsWith('/glpi') ? 'glpi' : 'ocs');
     ctx.log.info(
-      { host_id: result.host_id, agent_id: enrolment.agentId, protocol: report.protocol, agent: inventory.agent.name, items: result.items, replay: result.replay, hostname: inventory.host.hostname, partial: inventory.partial ?? null, role: inventory.device?.role ?? null },
+      { host_id: result.host_id, agent_id: enrolment.agentId, protocol, agent: inventory.agent.name, items: result.items, replay: result.replay, hostname: inventory.host.hostname, partial: inventory.partial ?? null, role: inventory.device?.role ?? null },
       'peer inventory ingested',
     );
     return reply(json ? JSON.stringify({ status: 'ok', expiration: PEER_REPORT_HOURS }) : inventoryReply());

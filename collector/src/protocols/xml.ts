@@ -91,37 +91,6 @@ export function parseXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): 
   return builder.done();
 }
 
-export interface IncrementalOptions {
-  /** Characters parsed between two turns of the event loop (a few milliseconds' work). */
-  sliceChars: number;
-  /** Past this, the parse stops with an XmlError. */
-  timeBudgetMs: number;
-}
-
-export const DEFAULT_INCREMENTAL: IncrementalOptions = { sliceChars: 32 * 1024, timeBudgetMs: 20_000 };
-
-/**
- * parseXml in slices, the event loop free between them: a server parses a large report (or a
- * hostile one, up to the limits) without stalling its other requests, and gives up after the time budget.
- */
-export async function parseXmlIncrementally(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS, options: IncrementalOptions = DEFAULT_INCREMENTAL): Promise<XmlElement> {
-  const builder = treeBuilder(limits);
-  const deadline = performance.now() + options.timeBudgetMs;
-  let at = 0;
-  while (at < text.length) {
-    // Never split a surrogate pair between two slices.
-    let end = Math.min(text.length, at + options.sliceChars);
-    if (end < text.length && /[\ud800-\udbff]/.test(text[end - 1]!)) end++;
-    builder.write(text.slice(at, end));
-    at = end;
-    if (at < text.length) {
-      await new Promise((resolve) => setImmediate(resolve));
-      if (performance.now() > deadline) throw new XmlError(`invalid XML: not parsed within ${options.timeBudgetMs / 1000} s`);
-    }
-  }
-  return builder.done();
-}
-
 /** The first child element of that name. */
 export function child(element: XmlElement | undefined, name: string): XmlElement | undefined {
   return element?.children.find((c) => c.name === name);

@@ -241,6 +241,10 @@ function postgresPool(url: string, max: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, types: postgresTypes });
   // An idle connection that the server closes must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // Nor one held between two queries of a transaction when the server restarts (its 57P01 comes as
+  // an 'error' event of the client, no pool listener then): the transaction's next query fails,
+  // and the pool discards the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

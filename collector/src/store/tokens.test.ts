@@ -60,14 +60,17 @@ describe.each(ENGINES)('enrolment tokens and agents (%s)', (engine) => {
     ]);
   });
 
-  it('enrols a peer agent by its first report, and holds another protocol claiming the host', async () => {
-    const { id } = await createToken(db, { name: 'glpi', maxUses: 1 });
-    const glpi = await enrolPeerAgent(db, id, 'glpi-json', { id: 'srv', hostname: 'SRV' }, '1.11');
+  it('enrols a peer agent by its first report, and holds another protocol, token or DEVICEID claiming the host', async () => {
+    const { id } = await createToken(db, { name: 'glpi', maxUses: 2 });
+    const glpi = await enrolPeerAgent(db, id, 'glpi-json', { id: 'srv', hostname: 'SRV' }, 'SRV-2025-01-01-10-00-00', '1.11');
     expect(glpi).toMatchObject({ ok: true });
     // Its later reports are contacts of the same agent: no further use of the token.
-    expect(await enrolPeerAgent(db, id, 'glpi-json', { id: 'srv', hostname: 'SRV-RENAMED' }, '1.12')).toEqual(glpi);
+    expect(await enrolPeerAgent(db, id, 'glpi-json', { id: 'srv', hostname: 'SRV-RENAMED' }, 'SRV-2025-01-01-10-00-00', '1.12')).toEqual(glpi);
     const other = await createToken(db, 'ocs');
-    expect(await enrolPeerAgent(db, other.id, 'ocs-xml', { id: 'srv', hostname: 'SRV' }, null)).toEqual({ ok: false, status: 503, reason: AWAITING_APPROVAL });
-    expect(await enrolPeerAgent(db, id, 'glpi-json', { id: 'another', hostname: 'X' }, null)).toMatchObject({ ok: false, status: 401 });
+    expect(await enrolPeerAgent(db, other.id, 'ocs-xml', { id: 'srv', hostname: 'SRV' }, 'SRV-2025-01-01-10-00-00', null)).toEqual({ ok: false, status: 503, reason: AWAITING_APPROVAL });
+    // The same token from another installation (anyone holding the fleet's token).
+    expect(await enrolPeerAgent(db, id, 'glpi-json', { id: 'srv', hostname: 'SRV' }, 'SRV-2026-06-01-10-00-00', null)).toEqual({ ok: false, status: 503, reason: AWAITING_APPROVAL });
+    expect(await enrolPeerAgent(db, id, 'glpi-json', { id: 'srv', hostname: 'SRV' }, 'SRV-2025-01-01-10-00-00', null)).toEqual(glpi);
+    expect(await enrolPeerAgent(db, id, 'glpi-json', { id: 'another', hostname: 'X' }, 'X-2025', null)).toMatchObject({ ok: false, status: 401 });
   });
 });

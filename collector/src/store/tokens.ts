@@ -3,7 +3,7 @@
 // credential is bound to the host id it enrolled with, and revoked on its own.
 import type { SpoolState } from '@tiebreak/shared';
 import { createHash, randomBytes } from 'node:crypto';
-import { first, run, sql, transaction, type Db } from './db.ts';
+import { first, rows, run, sql, transaction, type Db } from './db.ts';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -145,6 +145,20 @@ export async function listAgents(db: Db) {
     .execute();
 }
 
+/** A peer agent's DEVICEID, hashed (it names the machine and when its agent was installed). */
+function peerDevice(deviceid: string): string {
+  return hashToken(`deviceid:${deviceid}`).slice(0, 32);
+}
+
+/**
+ * What a peer agent keeps in credential_hash: its DEVICEID's hash, and a random part that keeps the
+ * column unique (and no credential can hash to); an agent's own value is kept once it has one.
+ */
+function peerCredentialHash(device: string, current?: string): string {
+  if (current?.startsWith(`peer:${device}:`)) return current;
+  return `peer:${device}:${randomBytes(8).toString('hex')}`;
+}
+
 export type PeerEnrolment = { ok: true; agentId: number } | { ok: false; status: 401 | 403 | 503; reason: string };
 
 /** The answer to an agent whose credential claimed a host already bound to another. */
@@ -152,22 +166,26 @@ export const AWAITING_APPROVAL = "this host is already enrolled with another cre
 
 /**
  * A report of another tool's agent (GLPI, FusionInventory, OCS), authenticated by an enrolment
- * token: the first report of a host enrols it (one use of the token), later ones with the same
- * token are that agent's contacts. Those agents only know the token they were configured with, so
- * the token is their credential: a report of a host that already has an agent in force, of another
- * protocol or with another token, waits for an admin's approval (nothing of it is stored before).
- * A revoked or refused agent stays refused.
+ * token: the first report of a host enrols it (one use of the token), later ones are that agent's
+ * contacts. Those agents only know the token they were configured with, and one token serves a
+ * whole fleet, so the agent is the token with the DEVICEID it made when it was installed (its
+ * hash is kept in place of a credential's): a report of a host that already has an agent in force,
+ * of another protocol, another token or another DEVICEID, waits for an admin's approval (nothing
+ * of it is stored before). A revoked or refused agent stays refused.
  */
-export async function enrolPeerAgent(db: Db, tokenId: number, protocol: string, host: { id: string; hostname: string }, agentVersion: string | null): Promise<PeerEnrolment> {
+export async function enrolPeerAgent(db: Db, tokenId: number, protocol: string, host: { id: string; hostname: string }, deviceid: string, agentVersion: string | null): Promise<PeerEnrolment> {
+  const device = peerDevice(deviceid);
   return transaction(db, async (trx): Promise<PeerEnrolment> => {
     const now = new Date().toISOString();
-    const existing = await first<{ id: number; revoked_at: string | null; approval: string | null }>(
+    const agents = await rows<{ id: number; revoked_at: string | null; approval: string | null; credential_hash: string }>(
       trx,
-      sql`SELECT id, revoked_at, approval FROM agents WHERE host_key = ${host.id} AND protocol = ${protocol} AND token_id = ${tokenId} ORDER BY id DESC LIMIT 1`,
+      sql`SELECT id, revoked_at, approval, credential_hash FROM agents WHERE host_key = ${host.id} AND protocol = ${protocol} AND token_id = ${tokenId} ORDER BY id DESC`,
     );
+    // An agent enrolled before DEVICEIDs were kept takes the first one it reports.
+    const existing = agents.find((a) => a.credential_hash.startsWith(`peer:${device}:`)) ?? agents.find((a) => !/^peer:[0-9a-f]{32}:/.test(a.credential_hash));
     if (existing?.revoked_at) return { ok: false, status: 403, reason: `the agent of this host was ${existing.approval === 'refused' ? 'refused' : 'revoked'} on ${existing.revoked_at}` };
     if (existing) {
-      await sql`UPDATE agents SET last_seen_at = ${now}, agent_version = COALESCE(${agentVersion}, agent_version), hostname = ${host.hostname} WHERE id = ${existing.id}`.execute(trx);
+      await sql`UPDATE agents SET last_seen_at = ${now}, agent_version = COALESCE(${agentVersion}, agent_version), hostname = ${host.hostname}, credential_hash = ${peerCredentialHash(device, existing.credential_hash)} WHERE id = ${existing.id}`.execute(trx);
       if (existing.approval === 'pending') return { ok: false, status: 503, reason: AWAITING_APPROVAL };
       return { ok: true, agentId: existing.id };
     }
@@ -179,8 +197,7 @@ export async function enrolPeerAgent(db: Db, tokenId: number, protocol: string, 
       .values({
         host_key: host.id,
         hostname: host.hostname,
-        // No credential exists; the column stays unique with a value no credential can hash to.
-        credential_hash: `peer:${randomBytes(16).toString('hex')}`,
+        credential_hash: peerCredentialHash(device),
         token_id: tokenId,
         enrolled_at: now,
         last_seen_at: now,
