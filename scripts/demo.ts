@@ -176,7 +176,8 @@ const enrolment = await createToken(collector.db, { name: 'déploiement GPO et p
 for (const inventory of inventories) {
   const host = { id: inventory.host.id, hostname: inventory.host.hostname };
   if (inventory.agent.name === 'GLPI-Agent') {
-    const peer = await enrolPeerAgent(collector.db, enrolment.id, 'glpi', host, inventory.agent.version);
+    // The DEVICEID GLPI Agent makes at its installation: the host name and the time.
+    const peer = await enrolPeerAgent(collector.db, enrolment.id, 'glpi', host, `${host.hostname}-2026-09-01-08-00-00`, inventory.agent.version);
     if (!peer.ok) throw new Error(`demo: ${peer.reason}`);
     continue;
   }
