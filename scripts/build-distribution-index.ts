@@ -70,5 +70,5 @@ if (names.length < 100) {
   process.exit(1);
 }
 // mtime 0 in the gzip header: the same names always give the same bytes (and the same rules fingerprint).
-writeFileSync(join(DIR, out), gzipSync(names.join('\n') + '\n', { level: 9 }));
+writeFileSync(join(DIR, out), gzipSync(`${names.join('\n')}\n`, { level: 9 }));
 console.log(`${out}: ${names.length} names`);

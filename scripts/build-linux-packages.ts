@@ -1,10 +1,10 @@
 // `pnpm build:deb` and `pnpm build:rpm`: the linux-x64 single executable with a systemd unit running
 // `tiebreak-agent run` as the dedicated user `tiebreak`, with dpkg-deb and rpmbuild (Debian package rpm).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pkg from '../agent/package.json' with { type: 'json' };
-import { DIST, TARGETS, buildAgent } from './build-agent.ts';
+import { DIST, buildAgent } from './build-agent.ts';
 
 const PACKAGING = new URL('../agent/packaging/linux/', import.meta.url).pathname;
 const file = (name: string) => join(PACKAGING, name);

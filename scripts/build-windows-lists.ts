@@ -40,7 +40,7 @@ const sorted = [...distinct.values()].sort((a, b) => a.name.localeCompare(b.name
 const onWorkstations = new Set(entries.filter((e) => !e.server).map((e) => keyOf(e.name, e.publisher)));
 
 const tsvCell = (text: string) => text.replace(/[\t\r\n]+/g, ' ');
-writeFileSync(corpusFile, ['source\tname\tpublisher', ...sorted.map((e) => `windows\t${tsvCell(e.name)}\t${tsvCell(e.publisher)}`)].join('\n') + '\n');
+writeFileSync(corpusFile, `${['source\tname\tpublisher', ...sorted.map((e) => `windows\t${tsvCell(e.name)}\t${tsvCell(e.publisher)}`)].join('\n')}\n`);
 
 const checked = new Map<string, string>();
 if (existsSync(fixtureFile)) {
@@ -53,5 +53,5 @@ const csvCell = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replace(/"/g
 const rows = sorted
   .filter((e) => onWorkstations.has(keyOf(e.name, e.publisher)))
   .map((e) => [e.name, e.publisher, e.version, checked.get(keyOf(e.name, e.publisher)) ?? ''].map(csvCell).join(','));
-writeFileSync(fixtureFile, ['name,publisher,version,expected_origin', ...rows].join('\n') + '\n');
+writeFileSync(fixtureFile, `${['name,publisher,version,expected_origin', ...rows].join('\n')}\n`);
 console.log(`${entries.length} entries, ${sorted.length} distinct programs in the corpus, ${rows.length} in the workstation fixture, ${checked.size} checked origins kept`);

@@ -5,4 +5,4 @@ import { normalizeName } from '@tiebreak/shared';
 
 const lines = readFileSync(0, 'utf8').split('\n');
 if (lines.at(-1) === '') lines.pop();
-process.stdout.write(lines.map((line) => normalizeName(line)).join('\n') + '\n');
+process.stdout.write(`${lines.map((line) => normalizeName(line)).join('\n')}\n`);

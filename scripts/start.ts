@@ -52,7 +52,7 @@ console.log(`\nScanned ${inventory.host.hostname}: ${result.items} items (${inve
 console.log(`Dependency map:  ${base}/`);
 if (firstAdmin)
   console.log(`Log in as "${firstAdmin.username}" with the one-time password ${firstAdmin.password} (you choose your own at the first login).`);
-else console.log('Log in with your account (reset a password with: pnpm collector user passwd NAME --db ' + shownLocation(values.db) + ').');
+else console.log(`Log in with your account (reset a password with: pnpm collector user passwd NAME --db ${shownLocation(values.db)}).`);
 console.log(`JSON map:        ${base}/api/v1/map`);
 console.log(`Enrol other machines with:  pnpm agent send --server ${base} --token ${token} --state-dir /tmp/tiebreak-agent`);
 console.log(values.verbose ? 'Press Ctrl+C to stop.' : `Press Ctrl+C to stop. The collector's log: ${logFile} (--verbose to see it here).`);

@@ -121,7 +121,7 @@ export async function startCollector(dbFile: string, extraArgs: string[] = [], e
   });
   // A collector over HTTPS with a private CA: the tests that use one make their own requests.
   if (started.url.startsWith('https:')) return { ...started, session: { cookie: '', csrf: '' }, get: (path, init) => fetch(`${started.url}${path}`, init) };
-  let session;
+  let session: Awaited<ReturnType<typeof login>>;
   try {
     session = await login(started.url);
   } catch (error) {

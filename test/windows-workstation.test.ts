@@ -48,7 +48,7 @@ describe('a Windows 11 town-hall workstation', async () => {
 
   it.each(ENGINES)('shows in the map with its vendors, European and not (%s)', async (engine) => {
     const collector = await createCollector({ dbFile: await newDatabaseLocation(engine, join(dir, 'map.db')) });
-    let map;
+    let map: Awaited<ReturnType<typeof computeMap>>;
     try {
       await collector.ingestor.ingest(inventory);
       map = await computeMap(collector.db, collector.classifier);

@@ -49,7 +49,7 @@ export async function postJson(url: URL, payload: unknown, bearer: string, optio
   const timeoutMs = options.timeoutMs ?? 60_000;
   // The collector's certificate is always verified; a private CA is trusted only when configured.
   const dispatcher = options.ca ? new Agent({ connect: { ca: options.ca } }) : undefined;
-  let response;
+  let response: Awaited<ReturnType<typeof request>>;
   try {
     response = await request(url, {
       dispatcher,

@@ -108,7 +108,7 @@ describe('spool', () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'pending'), { recursive: true });
     // What kill -9 between the temporary file and the rename leaves: the spool's own naming.
-    const name = '2026-11-23T08-00-00-000Z_' + randomUUID() + '.json';
+    const name = `2026-11-23T08-00-00-000Z_${randomUUID()}.json`;
     const stale = join(dir, 'pending', `.${name}.${randomUUID()}.tmp`);
     writeFileSync(stale, '{"schema_version":1,"id":"half-writ');
     const anHourAgo = new Date(Date.now() - 3_600_000);

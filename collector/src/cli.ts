@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // tiebreak-collector: receives inventories, classifies them and serves the dependency map.
 import cluster, { type Worker } from 'node:cluster';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { COMMON_OPTIONS, CronScheduleSchema, InputError, UsageError, helpOrVersion, noMoreArguments, parseCommandLine, readInput, runMain } from '@tiebreak/shared';
 import pino, { type Logger } from 'pino';
@@ -276,7 +275,7 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError(`--agent-schedule must be a cron expression of five fields, not "${agentSchedule}"`);
       // How long after new data the day's assessment snapshot is taken (tests shorten it).
       const snapshotDelayMs = Number(process.env.TIEBREAK_SNAPSHOT_DELAY_MS) || undefined;
-      let trustProxy;
+      let trustProxy: ReturnType<typeof parseTrustedProxies>;
       try {
         trustProxy = parseTrustedProxies(values['trust-proxy'] ?? []);
       } catch (error) {
@@ -301,7 +300,7 @@ async function main(argv: string[]): Promise<number> {
       if (workers > MAX_WORKERS) throw new UsageError(`--workers is at most ${MAX_WORKERS}, not ${workers}`);
       if (workers > 1 && !isPostgresUrl(dbFile))
         throw new UsageError(`--workers needs a PostgreSQL database (--db postgres://...): an SQLite file is served by one process (${shownLocation(dbFile)})`);
-      let directory;
+      let directory: ReturnType<typeof directoryConfigFromEnv>;
       try {
         directory = directoryConfigFromEnv(process.env);
       } catch (error) {
@@ -337,7 +336,7 @@ async function main(argv: string[]): Promise<number> {
             throw error;
           }
         }
-        let listening;
+        let listening: Awaited<ReturnType<typeof listen>>;
         try {
           listening = await listen(collector, port, host, tls, limits, trustProxy);
         } catch (error) {
@@ -571,7 +570,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'import': {
       if (!args.length) throw new UsageError('import needs at least one FILE or DIR');
-      let listed;
+      let listed: ReturnType<typeof listReportFiles>;
       try {
         listed = listReportFiles(args);
       } catch (error) {

@@ -15,7 +15,7 @@ import { Ingestor } from './ingest/ingest.ts';
 import { computeAssessment } from './assessment/compute.ts';
 import { recordSnapshot } from './assessment/history.ts';
 import { DelayedTask } from './delayed-task.ts';
-import { closeDatabase, engineOf, getMeta, isPostgresUrl, openDatabase, type Db } from './store/db.ts';
+import { closeDatabase, engineOf, getMeta, openDatabase, type Db } from './store/db.ts';
 
 export { shownLocation } from './store/db.ts';
 import { RULES_META_KEY } from './store/facets.ts';

@@ -58,7 +58,7 @@ export function noMoreArguments(args: string[]): void {
 }
 
 /** Run a CLI's main function: its result is the exit code; errors become one line on stderr. */
-export function runMain(program: string, main: (argv: string[]) => Promise<number | void>, userErrors: (new (...args: never[]) => Error)[] = []): void {
+export function runMain(program: string, main: (argv: string[]) => Promise<number | undefined>, userErrors: (new (...args: never[]) => Error)[] = []): void {
   main(process.argv.slice(2)).then(
     (code) => {
       if (typeof code === 'number') process.exitCode = code;

@@ -64,7 +64,6 @@ const OID = {
 
 // entPhysicalTable's columns (RFC 6933).
 const ENT = { descr: '2', class: '5', firmwareRev: '9', softwareRev: '10', serialNum: '11', mfgName: '12', modelName: '13' } as const;
-const ENT_CLASSES = ['', 'other', 'unknown', 'chassis', 'backplane', 'container', 'powerSupply', 'fan', 'sensor', 'module', 'port', 'stack', 'cpu'];
 const CHASSIS = 3;
 const PORT = 10;
 

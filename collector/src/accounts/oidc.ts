@@ -154,7 +154,7 @@ export class OidcLogin {
     // The response is checked against the registered callback, whatever address the request reached.
     const current = new URL(this.redirectUri);
     current.search = callback.search;
-    let tokens;
+    let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
     try {
       tokens = await client.authorizationCodeGrant(configuration, current, { pkceCodeVerifier: pending.verifier ?? undefined, expectedState: state, expectedNonce: pending.nonce, idTokenExpected: true });
     } catch (error) {

@@ -134,7 +134,6 @@ export const AssessedProductSchema = z
   })
   .describe('a product as the assessment weighs it (docs/methodology.md)');
 
-const q = text('search: contained in the name (any case)');
 const year = z
   .string()
   .regex(/^\d{4}$/, { error: 'year must be four digits' })

@@ -1,12 +1,10 @@
 // Each formula of docs/methodology.md, pinned with values worked out by hand.
 import { describe, expect, it } from 'vitest';
-import type { Origin, Region } from '@tiebreak/shared';
+import type { Origin, } from '@tiebreak/shared';
 import { parseAmount } from './inputs.ts';
 import { weakestLink } from './compute.ts';
 import { alternativeMisfit, candidateAlternatives, declaredWeight, exposureScore, indexRange, lockInIndex, originWeight, priorityScore, replaceability, seal, weightedIndex } from './method.ts';
 
-const regions: Record<string, Region> = { FR: 'eea', DE: 'eea', SK: 'eea', GB: 'europe', CH: 'europe', US: 'other', CN: 'other' };
-const regionOf = (c: string | undefined) => (c ? (regions[c] ?? 'other') : 'other');
 
 describe('origin weight', () => {
   it('follows the table of the method', () => {

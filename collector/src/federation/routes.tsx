@@ -17,7 +17,7 @@ import { Csrf, formatDateTime, formatNumber, isAdmin, Layout, pageContextOf, typ
 import { submitForm, type FormStatus } from '../ui/routes/forms.ts';
 import { authority, buildPublication, exclude, exclusions, include, publications, publishToObservatory, savedObservatory, setAuthority, sharedRules, shareRule } from './document.ts';
 import { publicKeyPem } from './keys.ts';
-import { acceptDocument, aggregateTable, computeAggregate, documentHistory, listAuthorities, ObservatoryError, proposalsYaml, registerAuthority, revokeAuthority, type Aggregate, type Stats } from './observatory.ts';
+import { acceptDocument, aggregateTable, computeAggregate, documentHistory, listAuthorities, proposalsYaml, registerAuthority, revokeAuthority, type Aggregate, type Stats } from './observatory.ts';
 
 export interface FederationContext {
   db: Db;

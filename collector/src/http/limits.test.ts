@@ -126,7 +126,7 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(res.status).toBe(200);
       const form = new FormData();
       form.set('_csrf', cookies.admin.csrf);
-      form.set('file', new File(['supplier;amount\n' + 'Éditeur;1\n'.repeat(20_000)], 'spend.csv', { type: 'text/csv' }));
+      form.set('file', new File([`supplier;amount\n${'Éditeur;1\n'.repeat(20_000)}`], 'spend.csv', { type: 'text/csv' }));
       const spend = await collector.app.request('/assessment/spend', { method: 'POST', headers: { cookie: cookies.admin.cookie }, body: form });
       expect(spend.status).not.toBe(413);
     });

@@ -2,7 +2,7 @@
 // Inventory agents write with --local (.ocs, .xml, .json), and tiebreak's own inventory JSON, one
 // report per file. Each file is decoded and checked on its own: a bad file is rejected with its
 // reason, the others are imported.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { extname, join } from 'node:path';
 import { InventorySchema, describeIssues, type Inventory } from '@tiebreak/shared';
 import { BodyError, DEFAULT_BODY_LIMITS, parseJson } from '../http/body.ts';
@@ -35,7 +35,7 @@ export function listReportFiles(paths: readonly string[]): { files: string[]; fr
     }
   };
   for (const path of paths) {
-    let stat;
+    let stat: Stats;
     try {
       stat = statSync(path);
     } catch {

@@ -43,7 +43,7 @@ export interface AgentRow {
 
 /** The agent's host name, linked to the host's page once it has reported. */
 function AgentHost(props: { a: AgentRow }) {
-  return props.a.host_id == null ? <>{props.a.hostname}</> : <a href={`/hosts/${props.a.host_id}`}>{props.a.hostname}</a>;
+  return props.a.host_id == null ? props.a.hostname : <a href={`/hosts/${props.a.host_id}`}>{props.a.hostname}</a>;
 }
 
 /** A secret (token, generated password) shown this once: it is stored only as a hash. */

@@ -38,7 +38,7 @@ export function directoryRoutes(ctx: DirectoryRoutesContext): Hono<Env> {
 
   app.get('/login/oidc', async (c) => {
     if (!oidc) return c.json({ error: 'no OpenID Connect provider is configured (TIEBREAK_OIDC_ISSUER)' }, 404);
-    let started;
+    let started: Awaited<ReturnType<typeof oidc.start>>;
     try {
       started = await oidc.start(safeNext(c.req.query('next')));
     } catch (error) {
@@ -56,7 +56,7 @@ export function directoryRoutes(ctx: DirectoryRoutesContext): Hono<Env> {
     const ip = clientAddress(c, ctx.trustProxy ?? null);
     const binding = getCookie(c, OIDC_COOKIE);
     deleteCookie(c, OIDC_COOKIE, { path: '/login/oidc', secure: isSecure(c) });
-    let identity;
+    let identity: Awaited<ReturnType<typeof oidc.finish>>;
     try {
       identity = await oidc.finish(new URL(c.req.url), binding);
     } catch (error) {
@@ -69,7 +69,7 @@ export function directoryRoutes(ctx: DirectoryRoutesContext): Hono<Env> {
       ctx.log.warn({ ip, username: identity.username }, 'OpenID login refused: no mapped group or claim');
       return refuse(c, 403, t.noGroup);
     }
-    let user;
+    let user: Awaited<ReturnType<typeof directoryAccount>>;
     try {
       user = await directoryAccount(ctx.db, 'oidc', identity.externalId, identity.username, identity.role);
     } catch (error) {

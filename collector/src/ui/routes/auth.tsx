@@ -65,7 +65,7 @@ export function authRoutes(ui: UiContext) {
       c.header('Retry-After', String(wait));
       return loginPage(c, 429, t.login.tooMany.replace('{s}', String(wait)), next);
     }
-    let outcome;
+    let outcome: Awaited<ReturnType<typeof passwordLogin>>;
     try {
       outcome = await passwordLogin(db, await effectiveDirectory(db, ui.directory), ui.log, username, password);
     } catch (error) {
