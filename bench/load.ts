@@ -30,16 +30,24 @@ function inventory(i: number, rescan: boolean): Inventory {
 /** Runs `work(i)` for i in [from, from + count) with `concurrency` at a time. */
 async function pool(from: number, count: number, concurrency: number, work: (i: number) => Promise<void>) {
   let next = from;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < from + count) await work(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < from + count) await work(next++);
+    }),
+  );
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
 const summary = (times: number[]) => {
   const sorted = [...times].sort((a, b) => a - b);
   const r = (n: number) => Math.round(n * 10) / 10;
-  return { requests: sorted.length, p50_ms: r(percentile(sorted, 50)), p95_ms: r(percentile(sorted, 95)), max_ms: r(sorted.at(-1) ?? 0), over_1s: sorted.filter((t) => t > 1000).length };
+  return {
+    requests: sorted.length,
+    p50_ms: r(percentile(sorted, 50)),
+    p95_ms: r(percentile(sorted, 95)),
+    max_ms: r(sorted.at(-1) ?? 0),
+    over_1s: sorted.filter((t) => t > 1000).length,
+  };
 };
 
 if (mode === 'enrol') {
@@ -96,7 +104,11 @@ if (mode === 'enrol') {
     body: new URLSearchParams({ _csrf: csrf ?? '', username: user, password }).toString(),
   });
   await login.body.text();
-  const session = ([] as string[]).concat(login.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).filter((c) => c && !c.endsWith('=')).join('; ');
+  const session = ([] as string[])
+    .concat(login.headers['set-cookie'] ?? [])
+    .map((c) => c.split(';')[0])
+    .filter((c) => c && !c.endsWith('='))
+    .join('; ');
   if (login.statusCode !== 302 || !session) throw new Error(`login: HTTP ${login.statusCode}`);
   const get = async (path: string) => {
     const response = await request(`${url}${path}`, { dispatcher, headers: { cookie: session } });
@@ -111,7 +123,12 @@ if (mode === 'enrol') {
   while (!stop) {
     // The drill-down of a common product, once the list shows one (found untimed).
     productId ??= /href="\/products\/(\d+)"/.exec(await get('/products?q=Application%20C1'))?.[1];
-    const pages: [string, string | undefined][] = [['overview', '/'], ['map', '/api/v1/map'], ['hosts', '/hosts'], ['product', productId && `/products/${productId}`]];
+    const pages: [string, string | undefined][] = [
+      ['overview', '/'],
+      ['map', '/api/v1/map'],
+      ['hosts', '/hosts'],
+      ['product', productId && `/products/${productId}`],
+    ];
     for (const [name, path] of pages) {
       if (!path) continue;
       const t = performance.now();

@@ -134,7 +134,11 @@ if (sections.has('scan')) {
 // --- storage over HTTP on both engines (bench/storage.ts, in processes of its own) -----------------
 if (sections.has('storage')) {
   const rest = process.argv.indexOf('--');
-  const run = spawnSync(process.execPath, ['--import', 'tsx', new URL('./storage.ts', import.meta.url).pathname, ...(rest < 0 ? [] : process.argv.slice(rest + 1))], { stdio: 'inherit' });
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', new URL('./storage.ts', import.meta.url).pathname, ...(rest < 0 ? [] : process.argv.slice(rest + 1))],
+    { stdio: 'inherit' },
+  );
   if (run.status !== 0) throw new Error(`bench/storage.ts exited ${run.status}`);
   results.storage = JSON.parse(readFileSync(new URL('./out/storage.json', import.meta.url), 'utf8'));
 }
@@ -289,7 +293,9 @@ if (sections.has('map')) {
     const dbFile = reused ?? (await databaseFor(`fleet-${fleet}`));
     const collector = await createCollector({ dbFile, log: quiet });
     let started = performance.now();
-    if (!reused) for (let i = 0; i < fleet; i += 100) await collector.ingestor.ingestMany(Array.from({ length: Math.min(100, fleet - i) }, (_, k) => fleetInventory(i + k)));
+    if (!reused)
+      for (let i = 0; i < fleet; i += 100)
+        await collector.ingestor.ingestMany(Array.from({ length: Math.min(100, fleet - i) }, (_, k) => fleetInventory(i + k)));
     const buildSeconds = (performance.now() - started) / 1000;
     const { server, port } = await listen(collector, 0, '127.0.0.1');
     // The map is for the DSI's signed-in accounts: a viewer's session (a new account each run: the fleet may be read again).
@@ -316,7 +322,12 @@ if (sections.has('map')) {
     const mapHigh = await timedRequests('/api/v1/map?confidence=high', Math.ceil(requests / 5), hostsShown);
     const overview = await timedRequests('/', Math.ceil(requests / 5), () => {});
     // The overview right after a change of the data, each time: its figures computed again.
-    const overviewChanged = await timedRequests('/', Math.ceil(requests / 5), () => {}, () => bumpDataVersion(collector.db));
+    const overviewChanged = await timedRequests(
+      '/',
+      Math.ceil(requests / 5),
+      () => {},
+      () => bumpDataVersion(collector.db),
+    );
     server.close();
     // A product's drill-down (its hosts, a page of them, and its versions), for the most installed entry.
     const top = (await value<number>(collector.db, sql`SELECT id FROM catalogue ORDER BY hosts DESC LIMIT 1`))!;
@@ -331,7 +342,12 @@ if (sections.has('map')) {
     drill.sort((a, b) => a - b);
     const installations = await value<number>(collector.db, sql`SELECT SUM(installs) FROM catalogue`);
     await collector.close();
-    const ms = (times: number[]) => ({ requests: times.length, p50_ms: round(percentile(times, 50)), p95_ms: round(percentile(times, 95)), max_ms: round(times.at(-1)!) });
+    const ms = (times: number[]) => ({
+      requests: times.length,
+      p50_ms: round(percentile(times, 50)),
+      p95_ms: round(percentile(times, 95)),
+      max_ms: round(times.at(-1)!),
+    });
     report(`map_${fleet}_hosts`, {
       hosts: fleet,
       installations,
@@ -389,10 +405,14 @@ if (sections.has('assessment')) {
   const dbFile = await databaseFor('assessment');
   const workstations = Number(values.workstations ?? 10_000);
   const servers = Math.round(workstations / 10);
-  const generated = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'scripts/demo.ts'), '--no-serve', '--db', dbFile, '--workstations', String(workstations), '--servers', String(servers)], {
-    cwd: ROOT_DIR,
-    encoding: 'utf8',
-  });
+  const generated = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT_DIR, 'scripts/demo.ts'), '--no-serve', '--db', dbFile, '--workstations', String(workstations), '--servers', String(servers)],
+    {
+      cwd: ROOT_DIR,
+      encoding: 'utf8',
+    },
+  );
   if (generated.status !== 0) throw new Error(`demo generation failed: ${generated.stderr}`);
   const collector = await createCollector({ dbFile, log: quiet });
   const times: number[] = [];
@@ -404,7 +424,13 @@ if (sections.has('assessment')) {
   }
   await collector.close();
   times.sort((a, b) => a - b);
-  report('assessment', { hosts: workstations + servers, products, p50_ms: round(percentile(times, 50)), p95_ms: round(percentile(times, 95)), max_ms: round(times.at(-1)!) });
+  report('assessment', {
+    hosts: workstations + servers,
+    products,
+    p50_ms: round(percentile(times, 50)),
+    p95_ms: round(percentile(times, 95)),
+    max_ms: round(times.at(-1)!),
+  });
 }
 
 mkdirSync(new URL('./out/', import.meta.url), { recursive: true });

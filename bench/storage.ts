@@ -21,7 +21,13 @@ import { freePort } from '../test/free-port.ts';
 import { startPostgres } from '../test/postgres-server.ts';
 
 const { values: options } = parseArgs({
-  options: { engines: { type: 'string', default: 'sqlite,postgres' }, hosts: { type: 'string', default: '2000' }, storm: { type: 'string', default: '20000' }, concurrency: { type: 'string', default: '16' }, workers: { type: 'string' } },
+  options: {
+    engines: { type: 'string', default: 'sqlite,postgres' },
+    hosts: { type: 'string', default: '2000' },
+    storm: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '16' },
+    workers: { type: 'string' },
+  },
 });
 const ROOT = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'tiebreak-bench-storage-'));
@@ -46,7 +52,12 @@ async function serve(db: string, env: Record<string, string> = {}, extra: string
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    if ((await fetch(`${url}/healthz`).then((r) => r.ok).catch(() => false))) break;
+    if (
+      await fetch(`${url}/healthz`)
+        .then((r) => r.ok)
+        .catch(() => false)
+    )
+      break;
     if (i > 1800) throw new Error('the collector did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -84,16 +95,22 @@ async function enrolled(db: string, url: string, from: number, count: number): P
 async function countersOffBy(location: string): Promise<number> {
   const db = await openDatabase(location);
   try {
-    const entries = await rows(db, sql`
+    const entries = await rows(
+      db,
+      sql`
       SELECT c.id FROM catalogue c LEFT JOIN (
         SELECT catalogue_id, COUNT(*) AS installs, COUNT(DISTINCT host_id) AS hosts FROM installations GROUP BY catalogue_id
       ) r ON r.catalogue_id = c.id
-      WHERE c.installs <> COALESCE(r.installs, 0) OR c.hosts <> COALESCE(r.hosts, 0)`);
-    const facets = await rows(db, sql`
+      WHERE c.installs <> COALESCE(r.installs, 0) OR c.hosts <> COALESCE(r.hosts, 0)`,
+    );
+    const facets = await rows(
+      db,
+      sql`
       SELECT f.facet FROM facet_counts f LEFT JOIN (
         SELECT facet, value, COUNT(*) AS hosts FROM host_facets GROUP BY facet, value
       ) r ON r.facet = f.facet AND r.value = f.value
-      WHERE f.hosts <> COALESCE(r.hosts, 0)`);
+      WHERE f.hosts <> COALESCE(r.hosts, 0)`,
+    );
     return entries.length + facets.length;
   } finally {
     await closeDatabase(db);
@@ -144,7 +161,13 @@ for (const engine of options.engines!.split(',') as Engine[]) {
     const rescanByWorkers = (await load(['send', workers.url, workerCredentials, '0', String(hosts), 'rescan', String(concurrency)])) as { per_s: number };
     await workers.stop();
     if ((await hostCount(workersDb)) !== hosts) throw new Error(`${engine} with ${options.workers} workers: hosts stored differ from ${hosts} acknowledged`);
-    results[`ingest_${engine}_${options.workers}_workers`] = { hosts, concurrency, workers: Number(options.workers), first_inventories: firstByWorkers, rescans: rescanByWorkers };
+    results[`ingest_${engine}_${options.workers}_workers`] = {
+      hosts,
+      concurrency,
+      workers: Number(options.workers),
+      first_inventories: firstByWorkers,
+      rescans: rescanByWorkers,
+    };
     console.log(engine, `${options.workers} workers`, JSON.stringify(results[`ingest_${engine}_${options.workers}_workers`]));
   }
 

@@ -12,9 +12,7 @@ const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
 const fixture = (name: string) => parseClassifyInput(readFileSync(new URL(`./coverage/${name}`, import.meta.url), 'utf8'));
 
 describe('rules coverage', () => {
-  it.each([
-    ['windows-town-hall.csv', 95],
-  ])('%s: at least %i %% recognised, no wrong origin', (file, share) => {
+  it.each([['windows-town-hall.csv', 95]])('%s: at least %i %% recognised, no wrong origin', (file, share) => {
     const report = coverage(classifier, fixture(file));
     expect(report.items).toBeGreaterThan(200);
     expect(report.item_share).toBeGreaterThanOrEqual(share);

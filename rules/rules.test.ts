@@ -36,8 +36,13 @@ describe("the negative corpus's Debian packages, classified with their maintaine
     // maintainer, and three by PuTTY's author, whose name is PuTTY's Windows publisher string; both
     // keep a non-US origin (Canonical, a community) and name no product.
     expect(byMaintainer.sort()).toEqual([
-      'chroma putty-project', 'chroma-curses putty-project', 'chroma-data putty-project',
-      'csh canonical', 'fwbuilder canonical', 'fwbuilder-common canonical', 'fwbuilder-doc canonical',
+      'chroma putty-project',
+      'chroma-curses putty-project',
+      'chroma-data putty-project',
+      'csh canonical',
+      'fwbuilder canonical',
+      'fwbuilder-common canonical',
+      'fwbuilder-doc canonical',
     ]);
   });
 });

@@ -61,7 +61,8 @@ export function signingFromCommandLine(argv: string[] = process.argv.slice(2), e
   };
   if (!options.cert && !options.key && !options.pkcs12) return null;
   if (!options.pkcs12 && (!options.cert || !options.key)) throw new Error('signing needs --sign-cert and --sign-key together (or --sign-pkcs12)');
-  for (const file of [options.cert, options.key, options.pkcs12, options.passwordFile]) if (file && !existsSync(file)) throw new Error(`signing: ${file} does not exist`);
+  for (const file of [options.cert, options.key, options.pkcs12, options.passwordFile])
+    if (file && !existsSync(file)) throw new Error(`signing: ${file} does not exist`);
   return options;
 }
 
@@ -77,7 +78,17 @@ export function signFile(file: string, signing: SigningOptions, description = 't
   const removed = spawnSync('osslsigncode', ['remove-signature', '-in', file, '-out', unsigned], { encoding: 'utf8' });
   if (removed.status !== 0) copyFileSync(file, unsigned);
   const credentials = signing.pkcs12 ? ['-pkcs12', signing.pkcs12] : ['-certs', signing.cert!, '-key', signing.key!];
-  const args = ['sign', ...credentials, ...(signing.passwordFile ? ['-readpass', signing.passwordFile] : []), '-h', 'sha256', '-n', description, '-i', 'https://tiebreak.eu'];
+  const args = [
+    'sign',
+    ...credentials,
+    ...(signing.passwordFile ? ['-readpass', signing.passwordFile] : []),
+    '-h',
+    'sha256',
+    '-n',
+    description,
+    '-i',
+    'https://tiebreak.eu',
+  ];
   if (signing.timestampUrl) args.push('-ts', signing.timestampUrl);
   const signed = spawnSync('osslsigncode', [...args, '-in', unsigned, '-out', `${file}.signed`], { encoding: 'utf8' });
   rmSync(unsigned, { force: true });
@@ -94,7 +105,10 @@ function baseBinary(pkg: string, file: string): string {
   const binary = join(dir, 'package', 'bin', file);
   if (existsSync(binary)) return binary;
   mkdirSync(dir, { recursive: true });
-  const tarball = execFileSync('npm', ['pack', `${pkg}@${BASE_NODE_VERSION}`, '--pack-destination', dir, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  const tarball = execFileSync('npm', ['pack', `${pkg}@${BASE_NODE_VERSION}`, '--pack-destination', dir, '--silent'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop()!;
   execFileSync('tar', ['-xzf', join(dir, tarball), '-C', dir]);
   rmSync(join(dir, tarball));
   return binary;
@@ -150,7 +164,10 @@ export function buildAgent(options: { force?: boolean; signing?: SigningOptions 
 }
 
 async function buildAgentUnlocked(options: { force?: boolean }): Promise<Record<keyof typeof TARGETS, string>> {
-  const outputs = Object.fromEntries(Object.entries(TARGETS).map(([target, { output }]) => [target, join(DIST, output)])) as Record<keyof typeof TARGETS, string>;
+  const outputs = Object.fromEntries(Object.entries(TARGETS).map(([target, { output }]) => [target, join(DIST, output)])) as Record<
+    keyof typeof TARGETS,
+    string
+  >;
   // The build scripts count as sources: a change of options (execArgv, minify) rebuilds.
   const newest = Math.max(newestSource(), ...['build-agent.ts', 'bundle-agent.ts'].map((name) => statSync(join(ROOT, 'scripts', name)).mtimeMs));
   const fresh = Object.values(outputs).every((file) => existsSync(file) && statSync(file).mtimeMs > newest);
@@ -162,7 +179,18 @@ async function buildAgentUnlocked(options: { force?: boolean }): Promise<Record<
   // The loader is the main script; it runs the code, an asset (see scripts/bundle-agent.ts).
   // No code cache nor snapshot: both are specific to the platform that builds them.
   const assets = { [AGENT_CODE]: join(DIST, 'agent', AGENT_CODE) };
-  writeFileSync(config, JSON.stringify({ main: bundle, output: blob, assets, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, execArgv: AGENT_EXEC_ARGV }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      main: bundle,
+      output: blob,
+      assets,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: false,
+      useSnapshot: false,
+      execArgv: AGENT_EXEC_ARGV,
+    }),
+  );
   // The blob is made by the same Node version as the base binaries.
   execFileSync(TARGETS['linux-x64'].base(), ['--experimental-sea-config', config], { stdio: 'inherit' });
   const { inject } = require('postject') as { inject: (file: string, name: string, data: Buffer, options: object) => Promise<void> };

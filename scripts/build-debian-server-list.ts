@@ -77,5 +77,7 @@ if (process.argv[2] === '--unclaimed') {
   const lines = server.packages.map((p) => [p.name, p.maintainer, p.version, 'dpkg', 'community'].map(csv).join(','));
   const out = process.argv[2] ?? new URL('../rules/coverage/debian-server.csv', import.meta.url).pathname;
   writeFileSync(out, `name,publisher,version,source,expected_origin\n${lines.join('\n')}\n`);
-  process.stdout.write(`${out}: ${lines.length} packages (Debian ${server.release}; ${base.length} of priority required, important or standard; ${SERVER.join(', ')})\n`);
+  process.stdout.write(
+    `${out}: ${lines.length} packages (Debian ${server.release}; ${base.length} of priority required, important or standard; ${SERVER.join(', ')})\n`,
+  );
 }

@@ -31,7 +31,9 @@ const ARCHIVES = {
     }),
   }),
   ubuntu: (suite: string) => ({
-    lines: [suite, `${suite}-updates`, `${suite}-security`].map((dist) => `deb [trusted=yes] http://archive.ubuntu.com/ubuntu ${dist} main restricted universe`),
+    lines: [suite, `${suite}-updates`, `${suite}-security`].map(
+      (dist) => `deb [trusted=yes] http://archive.ubuntu.com/ubuntu ${dist} main restricted universe`,
+    ),
   }),
 } as const;
 
@@ -42,10 +44,20 @@ function archiveNames(archive: keyof typeof ARCHIVES, suite: string): string[] {
     for (const sub of ['lists/partial', 'cache/archives/partial']) mkdirSync(join(state, sub), { recursive: true });
     writeFileSync(join(state, 'status'), '');
     const sources = join(state, 'sources.list');
-    writeFileSync(sources, ARCHIVES[archive](suite).lines.map((line) => `${line}\n`).join(''));
+    writeFileSync(
+      sources,
+      ARCHIVES[archive](suite)
+        .lines.map((line) => `${line}\n`)
+        .join(''),
+    );
     const options = [
-      `Dir::State=${state}`, `Dir::State::Lists=${join(state, 'lists')}`, `Dir::State::status=${join(state, 'status')}`,
-      `Dir::Cache=${join(state, 'cache')}`, `Dir::Etc::SourceList=${sources}`, 'Dir::Etc::SourceParts=/nonexistent', 'APT::Architecture=amd64',
+      `Dir::State=${state}`,
+      `Dir::State::Lists=${join(state, 'lists')}`,
+      `Dir::State::status=${join(state, 'status')}`,
+      `Dir::Cache=${join(state, 'cache')}`,
+      `Dir::Etc::SourceList=${sources}`,
+      'Dir::Etc::SourceParts=/nonexistent',
+      'APT::Architecture=amd64',
     ].flatMap((o) => ['-o', o]);
     execFileSync('apt-get', [...options, '-qq', 'update'], { stdio: ['ignore', 'ignore', 'inherit'] });
     const dump = execFileSync('apt-cache', [...options, 'dumpavail'], { maxBuffer: 1 << 30, encoding: 'utf8' });
@@ -56,7 +68,10 @@ function archiveNames(archive: keyof typeof ARCHIVES, suite: string): string[] {
 }
 
 function listNames(file: string): string[] {
-  return readFileSync(file, 'utf8').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
 }
 
 const [kind, from, out] = process.argv.slice(2);

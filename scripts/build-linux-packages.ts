@@ -30,7 +30,10 @@ export async function buildDeb(): Promise<string> {
   // The file of options is configuration: an upgrade keeps the administrator's version.
   writeFileSync(join(root, 'DEBIAN/conffiles'), '/etc/default/tiebreak-agent\n');
   mkdirSync(join(root, 'usr/share/doc/tiebreak-agent'), { recursive: true });
-  writeFileSync(join(root, 'usr/share/doc/tiebreak-agent/copyright'), 'tiebreak agent\nLicense: EUPL-1.2\nIncludes Node.js (MIT License), see https://nodejs.org\n');
+  writeFileSync(
+    join(root, 'usr/share/doc/tiebreak-agent/copyright'),
+    'tiebreak agent\nLicense: EUPL-1.2\nIncludes Node.js (MIT License), see https://nodejs.org\n',
+  );
   const size = Math.ceil(Number(execFileSync('du', ['-sk', root], { encoding: 'utf8' }).split('\t')[0]));
   writeFileSync(
     join(root, 'DEBIAN/control'),

@@ -24,7 +24,9 @@ const fixtureFile = join(root, 'rules/coverage/windows-workstation-public.csv');
 const keyOf = (name: string, publisher: string) => `${name}\u0000${publisher}`;
 
 const entries: Entry[] = [];
-for (const file of readdirSync(extractsDir).filter((f) => f.endsWith('.tsv')).sort()) {
+for (const file of readdirSync(extractsDir)
+  .filter((f) => f.endsWith('.tsv'))
+  .sort()) {
   for (const line of readFileSync(join(extractsDir, file), 'utf8').split('\n')) {
     if (!line.trim()) continue;
     const [publisher = '', name = '', version = ''] = line.split('\t').map((cell) => cell.trim());
@@ -54,4 +56,6 @@ const rows = sorted
   .filter((e) => onWorkstations.has(keyOf(e.name, e.publisher)))
   .map((e) => [e.name, e.publisher, e.version, checked.get(keyOf(e.name, e.publisher)) ?? ''].map(csvCell).join(','));
 writeFileSync(fixtureFile, `${['name,publisher,version,expected_origin', ...rows].join('\n')}\n`);
-console.log(`${entries.length} entries, ${sorted.length} distinct programs in the corpus, ${rows.length} in the workstation fixture, ${checked.size} checked origins kept`);
+console.log(
+  `${entries.length} entries, ${sorted.length} distinct programs in the corpus, ${rows.length} in the workstation fixture, ${checked.size} checked origins kept`,
+);

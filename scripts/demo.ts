@@ -6,7 +6,23 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostIdentity, type Inventory, type SoftwareItem } from '@tiebreak/shared';
-import { addAsset, computeAssessment, createCollector, createToken, createUser, enrolAgent, enrolPeerAgent, importSpend, isPostgresUrl, listen, recordSnapshot, setAuthority, setTarget, shownLocation, touchAgent } from '@tiebreak/collector';
+import {
+  addAsset,
+  computeAssessment,
+  createCollector,
+  createToken,
+  createUser,
+  enrolAgent,
+  enrolPeerAgent,
+  importSpend,
+  isPostgresUrl,
+  listen,
+  recordSnapshot,
+  setAuthority,
+  setTarget,
+  shownLocation,
+  touchAgent,
+} from '@tiebreak/collector';
 import pino from 'pino';
 import { progressWanted, startProgress } from '../collector/src/exports/progress.ts';
 
@@ -114,7 +130,15 @@ function workstation(i: number): Inventory {
     agent: { name: 'tiebreak-agent', version: '0.1.0' },
     collected_at: new Date(Date.now() - Math.floor(random() * (i % 37 === 0 ? 60 : 3)) * 86_400_000).toISOString(),
     host: hostIdentity({ smbiosUuid: `demo-ws-${i}`, hostname, domain: 'mairie.local', serial: `SN${i}` }),
-    os: { family: 'windows', name: random() < 0.8 ? 'Microsoft Windows 11 Pro' : 'Microsoft Windows 10 Pro', version: '23H2', build: '22631.4460', arch: 'x64', vendor: 'Microsoft', edition: 'Professional' },
+    os: {
+      family: 'windows',
+      name: random() < 0.8 ? 'Microsoft Windows 11 Pro' : 'Microsoft Windows 10 Pro',
+      version: '23H2',
+      build: '22631.4460',
+      arch: 'x64',
+      vendor: 'Microsoft',
+      edition: 'Professional',
+    },
     hardware: { system: model, cpus: [{ manufacturer: 'Intel', model: 'Intel(R) Core(TM) i5-1345U' }], gpus: [], disks: [], virtualization: null, cloud: null },
     software,
   };
@@ -144,7 +168,15 @@ function server(i: number): Inventory {
     host: hostIdentity({ smbiosUuid: `demo-srv-${i}`, hostname, domain: 'mairie.local' }),
     os: linux
       ? { family: 'linux', name: 'Debian GNU/Linux', version: '12', build: 'bookworm', arch: 'x64', kernel: '6.1.0-27-amd64' }
-      : { family: 'windows', name: 'Microsoft Windows Server 2022 Standard', version: '21H2', build: '20348.2849', arch: 'x64', vendor: 'Microsoft', edition: 'ServerStandard' },
+      : {
+          family: 'windows',
+          name: 'Microsoft Windows Server 2022 Standard',
+          version: '21H2',
+          build: '20348.2849',
+          arch: 'x64',
+          vendor: 'Microsoft',
+          edition: 'ServerStandard',
+        },
     hardware: {
       system: { manufacturer: 'VMware, Inc.', model: 'VMware7,1', chassis: 'Other' },
       cpus: [{ manufacturer: 'Intel', model: 'Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz' }],
@@ -188,10 +220,38 @@ for (const inventory of inventories) {
 
 // Services no agent sees, declared from the start.
 for (const asset of [
-  { name: 'Microsoft 365 (messagerie Exchange Online)', vendor_text: 'Microsoft', area: 'software' as const, users: 380, annual_cost_cents: null, cost_year: null, contract_ref: null, note: 'tenant mairie.onmicrosoft.com' },
-  { name: 'Hébergement du site web', vendor_text: 'OVH SAS', area: 'infrastructure' as const, users: 0, annual_cost_cents: 480_000, cost_year: 2026, contract_ref: '2022-WEB-01', note: null },
-  { name: 'Sauvegarde externalisée', vendor_text: 'Amazon Web Services', area: 'infrastructure' as const, users: 0, annual_cost_cents: 720_000, cost_year: 2026, contract_ref: '2025-SAV-01', note: 'S3 Glacier' },
-]) await addAsset(collector.db, asset, 'demo');
+  {
+    name: 'Microsoft 365 (messagerie Exchange Online)',
+    vendor_text: 'Microsoft',
+    area: 'software' as const,
+    users: 380,
+    annual_cost_cents: null,
+    cost_year: null,
+    contract_ref: null,
+    note: 'tenant mairie.onmicrosoft.com',
+  },
+  {
+    name: 'Hébergement du site web',
+    vendor_text: 'OVH SAS',
+    area: 'infrastructure' as const,
+    users: 0,
+    annual_cost_cents: 480_000,
+    cost_year: 2026,
+    contract_ref: '2022-WEB-01',
+    note: null,
+  },
+  {
+    name: 'Sauvegarde externalisée',
+    vendor_text: 'Amazon Web Services',
+    area: 'infrastructure' as const,
+    users: 0,
+    annual_cost_cents: 720_000,
+    cost_year: 2026,
+    contract_ref: '2025-SAV-01',
+    note: 'S3 Glacier',
+  },
+])
+  await addAsset(collector.db, asset, 'demo');
 
 // A trajectory: 120 days ago the fleet as generated; then, every 40 days, another fifth of the
 // workstations with Microsoft 365 Apps moves to LibreOffice (a migration the DSI runs in waves).
@@ -204,8 +264,15 @@ const migrated = (inventory: Inventory, wave: number, index: number): Inventory 
   return { ...inventory, id: crypto.randomUUID(), software: [...software, { scope: 'machine', ...libreoffice }] };
 };
 const waves = [120, 80, 40, 0];
-const sent = waves.map((_, wave) => (wave === 0 ? inventories : inventories.map((inv, i) => migrated(inv, wave, i)).filter((inv, i) => inv !== inventories[i])));
-const progress = startProgress('demo', 'inventories', sent.reduce((n, list) => n + list.length, 0), progressWanted(values.progress, false));
+const sent = waves.map((_, wave) =>
+  wave === 0 ? inventories : inventories.map((inv, i) => migrated(inv, wave, i)).filter((inv, i) => inv !== inventories[i]),
+);
+const progress = startProgress(
+  'demo',
+  'inventories',
+  sent.reduce((n, list) => n + list.length, 0),
+  progressWanted(values.progress, false),
+);
 for (const [wave, days] of waves.entries()) {
   await ingestAll(sent[wave]!, (done) => progress.update(done));
   if (days > 0) await recordSnapshot(collector.db, await computeAssessment(collector.db, collector.classifier), dayAgo(days));

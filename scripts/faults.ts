@@ -49,7 +49,9 @@ interface Running {
 
 function startCollector(dbFile: string, port = 0): Promise<Running> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'collector/src/cli.ts'), 'serve', '--port', String(port), '--db', dbFile], { env: { ...process.env, TIEBREAK_LOG_LEVEL: 'error' } });
+    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'collector/src/cli.ts'), 'serve', '--port', String(port), '--db', dbFile], {
+      env: { ...process.env, TIEBREAK_LOG_LEVEL: 'error' },
+    });
     let out = '';
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
@@ -102,7 +104,12 @@ function ingestLoop(url: () => string, credentials: string[], hosts: ReturnType<
   const sender = async (n: number) => {
     for (let i = n; !stopped; i += SENDERS) {
       const index = i % hosts.length;
-      const inventory = { ...hosts[index]!, id: crypto.randomUUID(), collected_at: new Date().toISOString(), software: fleetSoftware(index * 7 + (i % 13), 150).map((s) => ({ source: 'registry', scope: 'machine', ...s })) };
+      const inventory = {
+        ...hosts[index]!,
+        id: crypto.randomUUID(),
+        collected_at: new Date().toISOString(),
+        software: fleetSoftware(index * 7 + (i % 13), 150).map((s) => ({ source: 'registry', scope: 'machine', ...s })),
+      };
       sent++;
       try {
         const res = await fetch(`${url()}/api/v1/inventories`, {
@@ -203,7 +210,9 @@ async function diskFullCampaign() {
     }
     await new Promise((r) => setTimeout(r, 3_000));
     const alive = running.child.exitCode === null;
-    const health = await fetch(`${running.url}/healthz`).then((r) => r.status).catch(() => null);
+    const health = await fetch(`${running.url}/healthz`)
+      .then((r) => r.status)
+      .catch(() => null);
     await loop.stop();
     const peak = running.peakKib();
     running.child.removeAllListeners('exit');
@@ -211,7 +220,15 @@ async function diskFullCampaign() {
     await new Promise((r) => setTimeout(r, 300));
     // The verification needs room (the collector's start may reclassify): the disk is grown first, as an operator would.
     execFileSync('mount', ['-o', `remount,size=${Number(values['disk-mib']) * 4}m`, mount]);
-    return { disk_mib: Number(values['disk-mib']), filled: full, alive_when_full: alive, health_when_full: health, ...loop.counts(), peak_rss_mib: Math.round(peak / 1024), ...(await verify(dbFile, loop.acknowledged)) };
+    return {
+      disk_mib: Number(values['disk-mib']),
+      filled: full,
+      alive_when_full: alive,
+      health_when_full: health,
+      ...loop.counts(),
+      peak_rss_mib: Math.round(peak / 1024),
+      ...(await verify(dbFile, loop.acknowledged)),
+    };
   } finally {
     execFileSync('umount', [mount]);
     rmSync(mount, { recursive: true, force: true });
@@ -256,7 +273,16 @@ async function postgresRestartCampaign() {
     running.child.removeAllListeners('exit');
     killTree(running.child.pid!);
     await sleep(300);
-    return { restarts, modes: modes.join(','), ...loop.counts(), alive, ...(alive ? {} : { collector_error: running.errors() }), acknowledged_after_last_restart: acknowledgedAfterLastRestart, peak_rss_mib: Math.round(peak / 1024), ...(await verify(url, loop.acknowledged)) };
+    return {
+      restarts,
+      modes: modes.join(','),
+      ...loop.counts(),
+      alive,
+      ...(alive ? {} : { collector_error: running.errors() }),
+      acknowledged_after_last_restart: acknowledgedAfterLastRestart,
+      peak_rss_mib: Math.round(peak / 1024),
+      ...(await verify(url, loop.acknowledged)),
+    };
   } finally {
     await server.stop();
   }
@@ -274,7 +300,13 @@ function spoolContents(stateDir: string) {
       return false;
     }
   });
-  return { pending, temporaries: names.filter((n) => n.endsWith('.tmp')), inventories, whole, ids: inventories.map((n) => n.replace(/^.*_/, '').replace(/\.json$/, '')) };
+  return {
+    pending,
+    temporaries: names.filter((n) => n.endsWith('.tmp')),
+    inventories,
+    whole,
+    ids: inventories.map((n) => n.replace(/^.*_/, '').replace(/\.json$/, '')),
+  };
 }
 
 /** A new database in a new directory, with an enrolment token. */
@@ -291,7 +323,11 @@ async function agentKillCampaign() {
   const { dir, dbFile, token } = await databaseWithToken('agent-faults');
   const stateDir = join(dir, 'agent');
   // The agent's own process (not a launcher): the signal reaches the writer.
-  const agent = (server: string) => spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'agent/src/cli.ts'), 'send', '--server', server, '--token', token, '--state-dir', stateDir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const agent = (server: string) =>
+    spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'agent/src/cli.ts'), 'send', '--server', server, '--token', token, '--state-dir', stateDir], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   let stderr = '';
   const exited = (child: ChildProcess) => {
     child.stderr!.on('data', (d) => (stderr += d));
@@ -365,12 +401,18 @@ async function agentKillCampaign() {
 async function bombCampaign() {
   const { dir, dbFile, token } = await databaseWithToken('bombs');
   const running = await startCollector(dbFile);
-  const report = (content: string) => deflateSync(`<?xml version="1.0"?><REQUEST><DEVICEID>bomb-2026</DEVICEID><QUERY>INVENTORY</QUERY><CONTENT>${content}</CONTENT></REQUEST>`, { level: 9 });
+  const report = (content: string) =>
+    deflateSync(`<?xml version="1.0"?><REQUEST><DEVICEID>bomb-2026</DEVICEID><QUERY>INVENTORY</QUERY><CONTENT>${content}</CONTENT></REQUEST>`, { level: 9 });
   const unit = '<SOFTWARES><NAME>a</NAME></SOFTWARES>';
   const bomb = report(unit.repeat(Math.floor((63 * 1024 * 1024) / unit.length)));
   const big = report('<A/>'.repeat(1_200_000));
   const send = (body: Buffer) =>
-    fetch(`${running.url}/ocsinventory`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}`, 'content-type': 'application/x-compress-zlib' }, body, signal: AbortSignal.timeout(600_000) })
+    fetch(`${running.url}/ocsinventory`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}`, 'content-type': 'application/x-compress-zlib' },
+      body,
+      signal: AbortSignal.timeout(600_000),
+    })
       .then(async (res) => (await res.arrayBuffer(), res.status))
       .catch((error: Error) => `${error.name}: ${(error.cause as Error | undefined)?.message ?? error.message}`);
   // The health check every 20 ms, timed: for 15 s before the bombs, then while they are decoded.
@@ -409,7 +451,17 @@ async function bombCampaign() {
   };
   const answers: Record<string, number> = {};
   for (const status of statuses) answers[status] = (answers[status] ?? 0) + 1;
-  return { bombs: 20, bomb_kib: Math.round(bomb.length / 1024), big_kib: Math.round(big.length / 1024), answers, seconds: Math.round(seconds), health_before_ms: spread(idle), health_during_ms: spread(latencies), health_failures: healthFailures, peak_rss_mib: Math.round(peak / 1024) };
+  return {
+    bombs: 20,
+    bomb_kib: Math.round(bomb.length / 1024),
+    big_kib: Math.round(big.length / 1024),
+    answers,
+    seconds: Math.round(seconds),
+    health_before_ms: spread(idle),
+    health_during_ms: spread(latencies),
+    health_failures: healthFailures,
+    peak_rss_mib: Math.round(peak / 1024),
+  };
 }
 
 const kill = ONLY.has('kill') ? await killCampaign() : null;
@@ -422,13 +474,19 @@ const agent = ONLY.has('agent') ? await agentKillCampaign() : null;
 if (agent) process.stdout.write(`agent killed while writing its spool: ${JSON.stringify(agent)}\n`);
 const bombs = ONLY.has('bombs') ? await bombCampaign() : null;
 if (bombs) process.stdout.write(`peer report bombs: ${JSON.stringify(bombs)}\n`);
-const kept = (r: { lost: number; integrity: string; installs?: number; recount?: number; hostsCounted?: number; hostsRecount?: number } | { skipped: string } | null) =>
-  !r || 'skipped' in r || (r.lost === 0 && r.integrity === 'ok' && r.installs === r.recount && r.hostsCounted === r.hostsRecount);
+const kept = (
+  r: { lost: number; integrity: string; installs?: number; recount?: number; hostsCounted?: number; hostsRecount?: number } | { skipped: string } | null,
+) => !r || 'skipped' in r || (r.lost === 0 && r.integrity === 'ok' && r.installs === r.recount && r.hostsCounted === r.hostsRecount);
 const ok =
   kept(kill) &&
   kept(disk) &&
   kept(postgres) &&
   (!postgres || 'skipped' in postgres || (postgres.alive && postgres.acknowledged_after_last_restart > 0)) &&
-  (!agent || (agent.temporaries_after_restart === 0 && agent.whole_after_kills === agent.spooled_after_kills && agent.spooled_not_delivered === 0 && agent.duplicates === 0 && agent.pending_after_delivery === 0)) &&
+  (!agent ||
+    (agent.temporaries_after_restart === 0 &&
+      agent.whole_after_kills === agent.spooled_after_kills &&
+      agent.spooled_not_delivered === 0 &&
+      agent.duplicates === 0 &&
+      agent.pending_after_delivery === 0)) &&
   (!bombs || Object.keys(bombs.answers).every((status) => ['400', '413', '503'].includes(status)));
 process.exit(ok ? 0 : 1);

@@ -37,13 +37,25 @@ export interface FuzzEnv {
 /** Any text, with the characters that break parsers: controls, quotes, separators, lone surrogates. */
 const nasty = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.string({ unit: fc.constantFrom('<', '>', '&', '"', "'", ';', ',', '\n', '\r', '\t', '=', '@', '+', '-', '\\', '\u0000', '\ud800', '\udfff', 'é', '😀', ' ', 'a'), maxLength: 40 }),
+  fc.string({
+    unit: fc.constantFrom('<', '>', '&', '"', "'", ';', ',', '\n', '\r', '\t', '=', '@', '+', '-', '\\', '\u0000', '\ud800', '\udfff', 'é', '😀', ' ', 'a'),
+    maxLength: 40,
+  }),
   fc.constantFrom('', '__proto__', 'constructor', '<!DOCTYPE x [<!ENTITY a "b">]>', '&a;', ']]>', '\\ud800', '9'.repeat(400), '-1', 'NaN', 'null'),
 );
 
 /** A value shaped like JSON, with nasty strings. */
 const jsonish: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, nasty, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(nasty, tie('value'), { maxKeys: 4 })),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    nasty,
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(nasty, tie('value'), { maxKeys: 4 }),
+  ),
 })).value;
 
 /** A mutation of `base`: a value somewhere replaced by something else (or the path made up). */
@@ -85,16 +97,59 @@ async function expectHandled(env: FuzzEnv, send: () => Response | Promise<Respon
   if (after !== before) throw new Error(`refused with ${res.status} but stored something (${before} → ${after})`);
 }
 
-const bearer = (env: FuzzEnv, body: string) => ({ method: 'POST', headers: { authorization: `Bearer ${env.credential}`, 'content-type': 'application/json' }, body });
+const bearer = (env: FuzzEnv, body: string) => ({
+  method: 'POST',
+  headers: { authorization: `Bearer ${env.credential}`, 'content-type': 'application/json' },
+  body,
+});
 const basic = (env: FuzzEnv, body: string | Uint8Array) => ({
   method: 'POST',
   headers: { authorization: `Basic ${Buffer.from(`fuzz:${env.token}`).toString('base64')}`, 'content-type': 'application/x-compress-zlib' },
   body: body as RequestInit['body'],
 });
-const asAdmin = (env: FuzzEnv, body: string, type: string) => ({ method: 'POST', headers: { cookie: env.admin.cookie, 'x-csrf-token': env.admin.csrf, 'content-type': type }, body });
+const asAdmin = (env: FuzzEnv, body: string, type: string) => ({
+  method: 'POST',
+  headers: { cookie: env.admin.cookie, 'x-csrf-token': env.admin.csrf, 'content-type': type },
+  body,
+});
 
-const LIST_PATHS = ['/hosts', '/products', '/vendors', '/unknown', '/hosts.csv', '/products.xlsx', '/vendors.csv', '/api/v1/map', '/api/v1/assessment', '/api/v1/assessment/spend', '/api/v1/assessment/scenario', '/assessment', '/agents', '/'];
-const QUERY_KEYS = ['q', 'page', 'origin', 'area', 'category', 'vendor', 'agent', 'os', 'sort', 'order', 'kind', 'lang', 'year', 'product', 'alternative', 'hosts', 'unclassified_limit', 'stale', 'next'];
+const LIST_PATHS = [
+  '/hosts',
+  '/products',
+  '/vendors',
+  '/unknown',
+  '/hosts.csv',
+  '/products.xlsx',
+  '/vendors.csv',
+  '/api/v1/map',
+  '/api/v1/assessment',
+  '/api/v1/assessment/spend',
+  '/api/v1/assessment/scenario',
+  '/assessment',
+  '/agents',
+  '/',
+];
+const QUERY_KEYS = [
+  'q',
+  'page',
+  'origin',
+  'area',
+  'category',
+  'vendor',
+  'agent',
+  'os',
+  'sort',
+  'order',
+  'kind',
+  'lang',
+  'year',
+  'product',
+  'alternative',
+  'hosts',
+  'unclassified_limit',
+  'stale',
+  'next',
+];
 
 export const TARGETS: FuzzTarget[] = [
   {
@@ -102,11 +157,13 @@ export const TARGETS: FuzzTarget[] = [
     property: (env) => {
       const base = { ...makeInventory({ machine: 'fuzz' }) };
       return fc.asyncProperty(
-        fc.oneof(
-          mutated(base).map((v) => JSON.stringify(v)),
-          jsonish.map((v) => JSON.stringify(v)),
-          fc.string({ unit: 'binary', maxLength: 200 }),
-        ).map((text) => text.replace(/"id":"[0-9a-f]{64}"/, `"id":"${env.hostId}"`)) as fc.Arbitrary<unknown>,
+        fc
+          .oneof(
+            mutated(base).map((v) => JSON.stringify(v)),
+            jsonish.map((v) => JSON.stringify(v)),
+            fc.string({ unit: 'binary', maxLength: 200 }),
+          )
+          .map((text) => text.replace(/"id":"[0-9a-f]{64}"/, `"id":"${env.hostId}"`)) as fc.Arbitrary<unknown>,
         (text) => expectHandled(env, () => env.collector.app.request('/api/v1/inventories', bearer(env, text as string))),
       );
     },
@@ -116,7 +173,10 @@ export const TARGETS: FuzzTarget[] = [
     property: (env) => {
       const base = JSON.parse(fixture('glpi-agent-windows11.json'));
       return fc.asyncProperty(
-        fc.oneof(mutated(base).map((v) => JSON.stringify(v)), jsonish.map((v) => JSON.stringify(v))) as fc.Arbitrary<unknown>,
+        fc.oneof(
+          mutated(base).map((v) => JSON.stringify(v)),
+          jsonish.map((v) => JSON.stringify(v)),
+        ) as fc.Arbitrary<unknown>,
         (text) => expectHandled(env, () => env.collector.app.request('/glpi', basic(env, deflateSync(text as string)))),
       );
     },
@@ -128,9 +188,14 @@ export const TARGETS: FuzzTarget[] = [
       return fc.asyncProperty(
         fc.oneof(
           fc.tuple(fc.nat(base.length), fc.nat(200), nasty).map(([at, cut, insert]) => base.slice(0, at) + insert + base.slice(at + cut)),
-          fc.array(fc.tuple(fc.constantFrom('REQUEST', 'CONTENT', 'SOFTWARES', 'NAME', 'HARDWARE', 'UUID', 'QUERY', 'DEVICEID', 'BIOS'), nasty), { maxLength: 8 }).map(
-            (parts) => `<REQUEST><QUERY>INVENTORY</QUERY><DEVICEID>fuzz</DEVICEID><CONTENT>${parts.map(([tag, text]) => `<${tag}>${text}</${tag}>`).join('')}</CONTENT></REQUEST>`,
-          ),
+          fc
+            .array(fc.tuple(fc.constantFrom('REQUEST', 'CONTENT', 'SOFTWARES', 'NAME', 'HARDWARE', 'UUID', 'QUERY', 'DEVICEID', 'BIOS'), nasty), {
+              maxLength: 8,
+            })
+            .map(
+              (parts) =>
+                `<REQUEST><QUERY>INVENTORY</QUERY><DEVICEID>fuzz</DEVICEID><CONTENT>${parts.map(([tag, text]) => `<${tag}>${text}</${tag}>`).join('')}</CONTENT></REQUEST>`,
+            ),
         ) as fc.Arbitrary<unknown>,
         (xml) => expectHandled(env, () => env.collector.app.request('/ocsinventory', basic(env, deflateSync(xml as string)))),
       );
@@ -140,9 +205,13 @@ export const TARGETS: FuzzTarget[] = [
     name: 'spend-csv',
     property: (env) =>
       fc.asyncProperty(
-        fc.tuple(fc.constantFrom('vendor;amount;year', 'vendor,product,amount,year', 'éditeur;montant;année', 'x'), fc.array(fc.array(nasty, { maxLength: 5 }), { maxLength: 6 }), fc.constantFrom(';', ',')).map(
-          ([header, rows, sep]) => `${header}\n${rows.map((r) => r.join(sep)).join('\n')}`,
-        ) as fc.Arbitrary<unknown>,
+        fc
+          .tuple(
+            fc.constantFrom('vendor;amount;year', 'vendor,product,amount,year', 'éditeur;montant;année', 'x'),
+            fc.array(fc.array(nasty, { maxLength: 5 }), { maxLength: 6 }),
+            fc.constantFrom(';', ','),
+          )
+          .map(([header, rows, sep]) => `${header}\n${rows.map((r) => r.join(sep)).join('\n')}`) as fc.Arbitrary<unknown>,
         (csv) => expectHandled(env, () => env.collector.app.request('/api/v1/assessment/spend', asAdmin(env, csv as string, 'text/csv'))),
       ),
   },
@@ -150,9 +219,13 @@ export const TARGETS: FuzzTarget[] = [
     name: 'assets-csv',
     property: (env) =>
       fc.asyncProperty(
-        fc.tuple(fc.constantFrom('name;vendor;area;users;cost', 'nom,éditeur,domaine,utilisateurs,coût,année', 'name,vendor,area', 'x'), fc.array(fc.array(fc.oneof(nasty, fc.constantFrom(...AREAS, '12', '1 200,50', '2025')), { maxLength: 6 }), { maxLength: 6 }), fc.constantFrom(';', ',')).map(
-          ([header, rows, sep]) => `${header}\n${rows.map((r) => r.join(sep)).join('\n')}`,
-        ) as fc.Arbitrary<unknown>,
+        fc
+          .tuple(
+            fc.constantFrom('name;vendor;area;users;cost', 'nom,éditeur,domaine,utilisateurs,coût,année', 'name,vendor,area', 'x'),
+            fc.array(fc.array(fc.oneof(nasty, fc.constantFrom(...AREAS, '12', '1 200,50', '2025')), { maxLength: 6 }), { maxLength: 6 }),
+            fc.constantFrom(';', ','),
+          )
+          .map(([header, rows, sep]) => `${header}\n${rows.map((r) => r.join(sep)).join('\n')}`) as fc.Arbitrary<unknown>,
         (csv) => expectHandled(env, () => env.collector.app.request('/api/v1/assessment/assets', asAdmin(env, csv as string, 'text/csv'))),
       ),
   },
@@ -160,7 +233,9 @@ export const TARGETS: FuzzTarget[] = [
     name: 'assets',
     property: (env) =>
       fc.asyncProperty(
-        fc.oneof(mutated({ name: 'SaaS', vendor: 'Vendor', area: 'software', users: 10, cost: 100, note: 'n' }), jsonish).map((v) => JSON.stringify(v)) as fc.Arbitrary<unknown>,
+        fc
+          .oneof(mutated({ name: 'SaaS', vendor: 'Vendor', area: 'software', users: 10, cost: 100, note: 'n' }), jsonish)
+          .map((v) => JSON.stringify(v)) as fc.Arbitrary<unknown>,
         (json) => expectHandled(env, () => env.collector.app.request('/api/v1/assessment/assets', asAdmin(env, json as string, 'application/json'))),
       ),
   },
@@ -203,7 +278,13 @@ export interface FuzzOutcome {
 }
 
 /** Run the targets on a fresh collector; the outcome of each, and the database's integrity at the end. */
-export async function runFuzz(options: { runs: number; only?: string[]; seed?: number; minutes?: number; onOutcome?: (outcome: FuzzOutcome) => void }): Promise<{ outcomes: FuzzOutcome[]; integrity: string }> {
+export async function runFuzz(options: {
+  runs: number;
+  only?: string[];
+  seed?: number;
+  minutes?: number;
+  onOutcome?: (outcome: FuzzOutcome) => void;
+}): Promise<{ outcomes: FuzzOutcome[]; integrity: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'tiebreak-fuzz-'));
   const collector = await createCollector({ dbFile: join(dir, 'fuzz.db'), log: pino({ level: 'silent' }) });
   try {
@@ -212,7 +293,13 @@ export async function runFuzz(options: { runs: number; only?: string[]; seed?: n
     const enrolment = await enrolAgent(collector.db, (await createToken(collector.db, 'fuzz-agent')).id, inventory.host, null);
     if (!enrolment.ok) throw new Error(enrolment.reason);
     const session = await createSession(collector.db, await createUser(collector.db, 'fuzzer', 'admin', 'a long enough password'));
-    const env: FuzzEnv = { collector, credential: enrolment.credential, hostId: inventory.host.id, token, admin: { cookie: `tb_session=${session.cookie}`, csrf: session.csrf } };
+    const env: FuzzEnv = {
+      collector,
+      credential: enrolment.credential,
+      hostId: inventory.host.id,
+      token,
+      admin: { cookie: `tb_session=${session.cookie}`, csrf: session.csrf },
+    };
     const outcomes: FuzzOutcome[] = [];
     for (const target of TARGETS.filter((t) => !options.only?.length || options.only.includes(t.name))) {
       const started = performance.now();
@@ -264,7 +351,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     only,
     minutes,
     seed: value('--seed') ? Number(value('--seed')) : undefined,
-    onOutcome: (o) => process.stdout.write(`${o.target.padEnd(14)} ${String(o.runs).padStart(9)} inputs in ${o.seconds.toFixed(1)} s, peak RSS ${o.peakRssMib} MiB: ${o.failure ?? 'nothing found'}\n`),
+    onOutcome: (o) =>
+      process.stdout.write(
+        `${o.target.padEnd(14)} ${String(o.runs).padStart(9)} inputs in ${o.seconds.toFixed(1)} s, peak RSS ${o.peakRssMib} MiB: ${o.failure ?? 'nothing found'}\n`,
+      ),
   });
   process.stdout.write(`database integrity: ${integrity}\n`);
   process.exit(outcomes.some((o) => o.failure) || integrity !== 'ok' ? 1 : 0);

@@ -25,7 +25,9 @@ const log = values.verbose ? pino({ level: 'info' }) : pino({ level: 'info' }, p
 const collector = await createCollector({ dbFile: values.db, log });
 const firstAdmin = await ensureFirstAdmin(collector.db);
 const { server, port } = await listen(collector, Number(values.port), values.host).catch((error: NodeJS.ErrnoException) => {
-  console.error(`tiebreak: cannot listen on ${values.host}:${values.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use (try --port 8081)' : error.message}`);
+  console.error(
+    `tiebreak: cannot listen on ${values.host}:${values.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use (try --port 8081)' : error.message}`,
+  );
   process.exit(1);
 });
 const base = `http://${values.host === '0.0.0.0' ? 'localhost' : values.host}:${port}`;
@@ -48,10 +50,11 @@ const sent = await delivery.send(inventory).catch((error: Error) => {
   return new Promise<never>(() => {});
 });
 const result = sent.body as { host_id: number; items: number };
-console.log(`\nScanned ${inventory.host.hostname}: ${result.items} items (${inventory.software.length} software, the OS and hardware), sent to the collector (host ${result.host_id}).`);
+console.log(
+  `\nScanned ${inventory.host.hostname}: ${result.items} items (${inventory.software.length} software, the OS and hardware), sent to the collector (host ${result.host_id}).`,
+);
 console.log(`Dependency map:  ${base}/`);
-if (firstAdmin)
-  console.log(`Log in as "${firstAdmin.username}" with the one-time password ${firstAdmin.password} (you choose your own at the first login).`);
+if (firstAdmin) console.log(`Log in as "${firstAdmin.username}" with the one-time password ${firstAdmin.password} (you choose your own at the first login).`);
 else console.log(`Log in with your account (reset a password with: pnpm collector user passwd NAME --db ${shownLocation(values.db)}).`);
 console.log(`JSON map:        ${base}/api/v1/map`);
 console.log(`Enrol other machines with:  pnpm agent send --server ${base} --token ${token} --state-dir /tmp/tiebreak-agent`);

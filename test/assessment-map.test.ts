@@ -21,10 +21,14 @@ describe.each(ENGINES)('map and assessment on a generated fleet on %s', (engine)
 
   beforeAll(async () => {
     const dbFile = await newDatabaseLocation(engine, join(tempDir(), 'demo.db'));
-    const generated = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/demo.ts'), '--no-serve', '--db', dbFile, '--workstations', '90', '--servers', '12'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+    const generated = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'scripts/demo.ts'), '--no-serve', '--db', dbFile, '--workstations', '90', '--servers', '12'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    );
     expect(generated.status, generated.stderr).toBe(0);
     collector = await createCollector({ dbFile, log: pino({ level: 'silent' }) });
     map = await computeMap(collector.db, collector.classifier);
@@ -42,16 +46,24 @@ describe.each(ENGINES)('map and assessment on a generated fleet on %s', (engine)
     expect(a.platform.installations).toBe(map.totals.platform_installations - platformUnknown);
     for (const cell of map.by_area_origin.filter((c) => c.origin !== 'unknown')) {
       const products = a.products.filter((p) => p.area === cell.area && p.origin === cell.origin);
-      expect(products.reduce((s, p) => s + p.installations, 0), `${cell.area} ${cell.origin}`).toBe(cell.installations);
-      if (!products.some((p) => p.platform)) expect(a.areas[cell.area as Area].hosts.by_origin[cell.origin as Origin].count, `${cell.area} ${cell.origin}`).toBe(cell.hosts);
+      expect(
+        products.reduce((s, p) => s + p.installations, 0),
+        `${cell.area} ${cell.origin}`,
+      ).toBe(cell.installations);
+      if (!products.some((p) => p.platform))
+        expect(a.areas[cell.area as Area].hosts.by_origin[cell.origin as Origin].count, `${cell.area} ${cell.origin}`).toBe(cell.hosts);
     }
     for (const o of map.by_origin.filter((x) => x.origin !== 'unknown'))
-      expect(a.products.filter((p) => p.origin === o.origin).reduce((s, p) => s + p.installations, 0), o.origin).toBe(o.installations);
+      expect(
+        a.products.filter((p) => p.origin === o.origin).reduce((s, p) => s + p.installations, 0),
+        o.origin,
+      ).toBe(o.installations);
   });
 
   it('counts every product and every cell exactly', async () => {
     const db = collector.db;
-    const hosts = async (where: ReturnType<typeof sql>) => value<number>(db, sql`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE ${where}`);
+    const hosts = async (where: ReturnType<typeof sql>) =>
+      value<number>(db, sql`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE ${where}`);
     let split = 0;
     for (const p of a.products.filter((x) => x.sources.includes('inventory'))) {
       const category = p.product_id ? null : p.key.split('/*')[1]!.split('@')[0]!;
@@ -62,7 +74,10 @@ describe.each(ENGINES)('map and assessment on a generated fleet on %s', (engine)
     expect(split).toBeGreaterThan(0); // Intel processors are on workstations and servers
     for (const area of AREAS) {
       expect(a.areas[area].hosts.total, area).toBe(await hosts(sql`c.platform = 0 AND c.area = ${area}`));
-      for (const origin of ORIGINS) expect(a.areas[area].hosts.by_origin[origin].count, `${area} ${origin}`).toBe(await hosts(sql`c.platform = 0 AND c.area = ${area} AND c.origin = ${origin}`));
+      for (const origin of ORIGINS)
+        expect(a.areas[area].hosts.by_origin[origin].count, `${area} ${origin}`).toBe(
+          await hosts(sql`c.platform = 0 AND c.area = ${area} AND c.origin = ${origin}`),
+        );
     }
     for (const origin of ORIGINS) expect(a.overall.hosts.by_origin[origin].count, origin).toBe(await hosts(sql`c.platform = 0 AND c.origin = ${origin}`));
   });
@@ -79,7 +94,12 @@ describe.each(ENGINES)('map and assessment on a generated fleet on %s', (engine)
     expect(declaredUsers).toBeGreaterThan(fleet);
     const m365 = a.products.find((p) => p.key === 'microsoft/microsoft-365-apps')!;
     expect(m365).toMatchObject({ sources: ['inventory', 'declared'], users: declaredUsers, weight: m365.installations });
-    expect(m365.hosts).toBe(await value<number>(collector.db, sql`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.product_id = 'microsoft-365-apps'`));
+    expect(m365.hosts).toBe(
+      await value<number>(
+        collector.db,
+        sql`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.product_id = 'microsoft-365-apps'`,
+      ),
+    );
     expect(a.overall.users.total).toBe(a.products.reduce((s, p) => s + (p.platform ? 0 : (p.users ?? 0)), 0));
   });
 
@@ -93,11 +113,15 @@ describe.each(ENGINES)('map and assessment on a generated fleet on %s', (engine)
         const alternative = classifier.rules.alternatives.get(x.id)!;
         expect(alternative.category, `${p.key} → ${x.id}`).toBe(p.category);
         const theirs = alternative.vendor ? [alternative.vendor, classifier.ultimateOwner(alternative.vendor)?.id] : [];
-        expect(theirs.some((v) => v !== undefined && own.has(v)), `${p.key} → ${x.id}`).toBe(false);
+        expect(
+          theirs.some((v) => v !== undefined && own.has(v)),
+          `${p.key} → ${x.id}`,
+        ).toBe(false);
         // Its origin from the rules: the vendor's owner, else its country, else community for open source.
         const vendor = alternative.vendor ? classifier.vendor(alternative.vendor) : undefined;
         const ownerCountry = vendor ? (classifier.ultimateOwner(vendor.id) ?? vendor).country : alternative.country;
-        const kind = vendor?.kind === 'community' || (!vendor && !alternative.country && alternative.licence === 'open_source') ? 'community' : region(ownerCountry);
+        const kind =
+          vendor?.kind === 'community' || (!vendor && !alternative.country && alternative.licence === 'open_source') ? 'community' : region(ownerCountry);
         expect(['community', 'eea', 'europe'], `${p.key} → ${x.id}`).toContain(kind);
         const w = kind === 'community' ? 0.1 : kind === 'eea' ? (alternative.licence === 'open_source' ? 0 : 0.25) : 0.5;
         expect(w, `${p.key} → ${x.id}`).toBeLessThan(p.origin_weight);
@@ -111,7 +135,10 @@ describe.each(ENGINES)('map and assessment on a generated fleet on %s', (engine)
     const windows = a.products.find((p) => p.key === 'microsoft/windows')!;
     expect(() => runScenario(a, classifier, { product: windows.key, alternative: 'atempo', hosts: 1 })).toThrow(/not for operating system/);
     for (const browser of a.products.filter((p) => p.category === 'browser')) {
-      expect(browser.alternatives.map((x) => x.id), browser.key).not.toContain('firefox-esr');
+      expect(
+        browser.alternatives.map((x) => x.id),
+        browser.key,
+      ).not.toContain('firefox-esr');
       expect(() => runScenario(a, classifier, { product: browser.key, alternative: 'firefox-esr', hosts: 1 }), browser.key).toThrow(/does not replace/);
     }
     expect(a.products.filter((p) => p.category === 'browser').length).toBeGreaterThanOrEqual(2);

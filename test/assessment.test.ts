@@ -40,7 +40,16 @@ interface Fact {
 const FACTS: Record<string, Fact> = {
   // OS and hardware count in the area of their host's role; software in its product's area.
   'microsoft/windows': { area: 'workstation', origin: 'non_eu', w: 1, c: 3, category: 'os', best: 'debian', on: WORKSTATIONS },
-  'microsoft/microsoft-365-apps': { area: 'workstation', origin: 'non_eu', w: 1, c: 3, category: 'office-suite', best: 'libreoffice', on: WORKSTATIONS, users: 20 },
+  'microsoft/microsoft-365-apps': {
+    area: 'workstation',
+    origin: 'non_eu',
+    w: 1,
+    c: 3,
+    category: 'office-suite',
+    best: 'libreoffice',
+    on: WORKSTATIONS,
+    users: 20,
+  },
   // Sophos: HQ in the UK, owned by Thoma Bravo (US): a European brand owned from outside, w 0.75.
   'sophos/sophos-endpoint': { area: 'workstation', origin: 'non_eu', w: 0.75, c: 3, category: 'security', best: 'eset-endpoint', on: ['ws-1', 'ws-2', 'ws-3'] },
   'dell/dell-pc': { area: 'workstation', origin: 'non_eu', w: 1, c: 2, category: 'computer', best: 'terra-wortmann', on: WORKSTATIONS },
@@ -50,12 +59,29 @@ const FACTS: Record<string, Fact> = {
   'zoom/zoom-workplace': { area: 'workstation', origin: 'non_eu', w: 1, c: 3, category: 'video-conferencing', best: 'jitsi-meet', on: ['ws-3'] },
   // LibreOffice: community (0.1); its own library entry is its own vendor's, Collabora (GB, 0.5) and
   // SoftMaker (DE, proprietary, 0.25) weigh more, La Suite numérique and openDesk (community) as much: r = 0.
-  'the-document-foundation/libreoffice-product': { area: 'workstation', origin: 'community', w: 0.1, c: 3, category: 'office-suite', best: null, on: ['ws-1', 'ws-2'] },
+  'the-document-foundation/libreoffice-product': {
+    area: 'workstation',
+    origin: 'community',
+    w: 0.1,
+    c: 3,
+    category: 'office-suite',
+    best: null,
+    on: ['ws-1', 'ws-2'],
+  },
   'ghisler/total-commander': { area: 'workstation', origin: 'europe', w: 0.5, c: 1, category: 'utility', best: null, on: ['ws-1'] },
   // TeamViewer (DE, proprietary, 0.25) on the Windows server, in its product's area: AnyDesk (DE,
   // proprietary) weighs as much; Apache Guacamole (community, 0.1, mature, easy) lowers it: r = 1.
   'teamviewer/teamviewer-product': { area: 'workstation', origin: 'eu', w: 0.25, c: 2, category: 'remote-access', best: 'guacamole', on: ['srv-win'] },
-  'microsoft/vcredist': { area: 'workstation', origin: 'non_eu', w: 1, c: 1, category: 'runtime', best: null, on: [...WORKSTATIONS, 'srv-win'], platform: true },
+  'microsoft/vcredist': {
+    area: 'workstation',
+    origin: 'non_eu',
+    w: 1,
+    c: 1,
+    category: 'runtime',
+    best: null,
+    on: [...WORKSTATIONS, 'srv-win'],
+    platform: true,
+  },
   'microsoft/windows-server': { area: 'infrastructure', origin: 'non_eu', w: 1, c: 3, category: 'os', best: 'debian', on: ['srv-win'] },
   'dell/dell-poweredge': { area: 'infrastructure', origin: 'non_eu', w: 1, c: 2, category: 'computer', best: 'terra-wortmann', on: ['srv-win'] },
   'intel/intel-processor@infrastructure': { area: 'infrastructure', origin: 'non_eu', w: 1, c: 1, category: 'processor', best: null, on: ['srv-win'] },
@@ -97,12 +123,21 @@ const fitting = (key: string, f: Fact) => {
       const owner = a.vendor ? (classifier.ultimateOwner(a.vendor) ?? vendor) : undefined;
       if (a.vendor && (own.has(a.vendor) || (owner && own.has(owner.id)))) return false;
       // The origin weight of the method's table: community 0.1; EU/EEA 0 (open source) or 0.25; Europe outside the EEA 0.5.
-      const ownerRegion = vendor ? (vendor.kind === 'community' ? 'community' : region(owner!.country)) : a.country ? region(a.country) : a.licence === 'open_source' ? 'community' : undefined;
+      const ownerRegion = vendor
+        ? vendor.kind === 'community'
+          ? 'community'
+          : region(owner!.country)
+        : a.country
+          ? region(a.country)
+          : a.licence === 'open_source'
+            ? 'community'
+            : undefined;
       const w = ownerRegion === 'community' ? 0.1 : ownerRegion === 'eea' ? (a.licence === 'open_source' ? 0 : 0.25) : ownerRegion === 'europe' ? 0.5 : null;
       return w !== null && w < f.w;
     });
 };
-const rOf = (f: Fact, a: { maturity: keyof typeof MATURITY_FACTOR; migration?: keyof typeof MIGRATION_FACTOR }) => r2(MATURITY_FACTOR[a.maturity] * MIGRATION_FACTOR[a.migration ?? categoryMigration(f.category)]);
+const rOf = (f: Fact, a: { maturity: keyof typeof MATURITY_FACTOR; migration?: keyof typeof MIGRATION_FACTOR }) =>
+  r2(MATURITY_FACTOR[a.maturity] * MIGRATION_FACTOR[a.migration ?? categoryMigration(f.category)]);
 const exposure = (f: Fact) => r2((100 * f.w * f.c) / 3);
 const priority = (f: Fact) => r2(((100 * f.w * f.c) / 3) * (1 - r(f)));
 const installations = (f: Fact) => f.n ?? f.on.length;
@@ -224,7 +259,10 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
       expect(p.replaceability.score, key).toBe(r(f));
       expect(p.replaceability.best?.id ?? null, key).toBe(f.best);
       // Every alternative offered is one that fits, and every one that fits is offered.
-      expect(p.alternatives.map((x) => x.id), key).toEqual(fitting(key, f).map((x) => x.id));
+      expect(
+        p.alternatives.map((x) => x.id),
+        key,
+      ).toEqual(fitting(key, f).map((x) => x.id));
     }
     // TeamViewer's alternative comes from its category's library, Windows' from the product's own list.
     expect(a.products.find((p) => p.key === 'teamviewer/teamviewer-product')!.replaceability.from).toBe('category');
@@ -233,8 +271,20 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
     expect(a.products.some((p) => p.alternatives.some((x) => x.id === 'firefox-esr'))).toBe(false);
     expect(a.products.find((p) => p.key === 'microsoft/windows')!.replaceability.from).toBe('product');
     // Declared and installed: one product, both sources, its users apart from its hosts.
-    expect(a.products.find((p) => p.key === 'microsoft/microsoft-365-apps')).toMatchObject({ sources: ['inventory', 'declared'], hosts: 4, installations: 4, users: 20, weight: 4 });
-    expect(a.products.find((p) => p.key === 'google/google-workspace')).toMatchObject({ sources: ['declared'], hosts: 0, installations: 0, users: 12, weight: 6 });
+    expect(a.products.find((p) => p.key === 'microsoft/microsoft-365-apps')).toMatchObject({
+      sources: ['inventory', 'declared'],
+      hosts: 4,
+      installations: 4,
+      users: 20,
+      weight: 4,
+    });
+    expect(a.products.find((p) => p.key === 'google/google-workspace')).toMatchObject({
+      sources: ['declared'],
+      hosts: 0,
+      installations: 0,
+      users: 12,
+      weight: 6,
+    });
   });
 
   it('computes exposure, lock-in and priority per area and overall, and the range over the unknown', () => {
@@ -315,7 +365,8 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
     const weakest = (area: Area | null) =>
       inScope(area)
         .filter(([, f]) => f.c >= 3)
-        .sort(([ka, fa], [kb, fb]) => exposure(fb) - exposure(fa) || priority(fb) - priority(fa) || weight(fb) - weight(fa) || ka.localeCompare(kb))[0]?.[0] ?? null;
+        .sort(([ka, fa], [kb, fb]) => exposure(fb) - exposure(fa) || priority(fb) - priority(fa) || weight(fb) - weight(fa) || ka.localeCompare(kb))[0]?.[0] ??
+      null;
     for (const area of [...AREAS, null]) expect((area ? a.areas[area] : a.overall).weakest_link?.key ?? null, String(area)).toBe(weakest(area));
   });
 
@@ -331,14 +382,21 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
     expect(map.totals.platform_installations).toBe(a.platform.installations);
     for (const row of map.by_origin.filter((o) => o.origin !== 'unknown')) {
       const products = a.products.filter((p) => p.origin === row.origin);
-      expect(products.reduce((s, p) => s + p.installations, 0), row.origin).toBe(row.installations);
+      expect(
+        products.reduce((s, p) => s + p.installations, 0),
+        row.origin,
+      ).toBe(row.installations);
       if (!products.some((p) => p.platform)) expect(a.overall.hosts.by_origin[row.origin as Origin].count, row.origin).toBe(row.hosts);
     }
     for (const cell of map.by_area_origin.filter((c) => c.origin !== 'unknown')) {
       const products = a.products.filter((p) => p.area === cell.area && p.origin === cell.origin);
-      expect(products.reduce((s, p) => s + p.installations, 0), `${cell.area} ${cell.origin}`).toBe(cell.installations);
+      expect(
+        products.reduce((s, p) => s + p.installations, 0),
+        `${cell.area} ${cell.origin}`,
+      ).toBe(cell.installations);
       // Host counts agree wherever the cell has no platform item (the map counts those, the assessment does not).
-      if (!products.some((p) => p.platform)) expect(a.areas[cell.area as Area].hosts.by_origin[cell.origin as Origin].count, `${cell.area} ${cell.origin}`).toBe(cell.hosts);
+      if (!products.some((p) => p.platform))
+        expect(a.areas[cell.area as Area].hosts.by_origin[cell.origin as Origin].count, `${cell.area} ${cell.origin}`).toBe(cell.hosts);
     }
   });
 
@@ -355,7 +413,11 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
     expect(kpis[0]).toEqual([`${fr(index(null, exposure))} / 100`, 'Indice d’exposition']);
     expect(kpis[1]).toEqual([`${fr(lockIn(null))}\u202f%`, 'Verrouillage']);
     for (const area of AREAS) {
-      const row = html.match(new RegExp(`<th scope="row">${{ infrastructure: 'Infrastructure', workstation: 'Poste de travail', software: 'Logiciels' }[area]}</th><td class="n">([^<]*)</td><td class="n">([^<]*)</td><td class="n">([^<]*)</td>`));
+      const row = html.match(
+        new RegExp(
+          `<th scope="row">${{ infrastructure: 'Infrastructure', workstation: 'Poste de travail', software: 'Logiciels' }[area]}</th><td class="n">([^<]*)</td><td class="n">([^<]*)</td><td class="n">([^<]*)</td>`,
+        ),
+      );
       expect(row?.slice(1), area).toEqual([fr(index(area, exposure)), `${fr(lockIn(area))}\u202f%`, fr(index(area, priority))]);
     }
     // Every product's row: hosts, installations and declared users in their own columns, and its scores.
@@ -418,7 +480,10 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
       expect(answer.status, query).toBe(400);
       expect(((await answer.json()) as { error: string }).error, query).toMatch(reason);
     };
-    await refused('product=microsoft/windows&alternative=atempo&hosts=1', /Atempo Tina \/ Lina does not replace Microsoft Windows: it is an alternative for backup, not for operating system/);
+    await refused(
+      'product=microsoft/windows&alternative=atempo&hosts=1',
+      /Atempo Tina \/ Lina does not replace Microsoft Windows: it is an alternative for backup, not for operating system/,
+    );
     await refused('product=microsoft/microsoft-365-apps&alternative=firefox-esr&hosts=1', /not for office suite/);
     await refused('product=teamviewer/teamviewer-product&alternative=anydesk-alt&hosts=1', /does not lower the dependency/);
     await refused('product=the-document-foundation/libreoffice-product&alternative=libreoffice&hosts=1', /same vendor/);
@@ -434,7 +499,11 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
 
   it('refuses bad spend and asset input with its reason, and stores nothing of it', async () => {
     const bad = ['vendor;amount;year', 'Microsoft;douze euros;2026', ';100;2026', 'Adobe;100;26', ''].join('\n');
-    const answer = await collector.get('/api/v1/assessment/spend', { method: 'POST', body: bad, headers: { 'content-type': 'text/csv', 'x-csrf-token': collector.session.csrf } });
+    const answer = await collector.get('/api/v1/assessment/spend', {
+      method: 'POST',
+      body: bad,
+      headers: { 'content-type': 'text/csv', 'x-csrf-token': collector.session.csrf },
+    });
     expect(answer.status).toBe(400);
     const body = (await answer.json()) as { error: string; lines: { line: number; message: string }[] };
     expect(body.lines.map((l) => l.line)).toEqual([2, 3, 4]);
@@ -443,16 +512,34 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
     await closeDatabase(db);
     expect((await collector.get('/api/v1/assessment/spend', { method: 'POST', body: SPEND, headers: { 'content-type': 'text/csv' } })).status).toBe(403);
     const headers = { 'content-type': 'application/json', 'x-csrf-token': collector.session.csrf };
-    const noYear = await collector.get('/api/v1/assessment/assets', { method: 'POST', headers, body: JSON.stringify({ name: 'X', vendor: 'Google', area: 'software', annual_cost: '100' }) });
+    const noYear = await collector.get('/api/v1/assessment/assets', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'X', vendor: 'Google', area: 'software', annual_cost: '100' }),
+    });
     expect(noYear.status).toBe(400);
     expect(((await noYear.json()) as { error: string }).error).toMatch(/a cost needs its year/);
-    const badArea = await collector.get('/api/v1/assessment/assets', { method: 'POST', headers, body: JSON.stringify({ name: 'X', vendor: 'Y', area: 'cloud', users: 'many' }) });
-    expect(((await badArea.json()) as { error: string }).error).toMatch(/area "cloud" is not one of infrastructure, workstation, software; users "many" is not a whole number/);
-    const added = await collector.get('/api/v1/assessment/assets', { method: 'POST', headers, body: JSON.stringify({ name: 'Hébergement', vendor: 'OVH SAS', area: 'infrastructure', annual_cost: '600', year: '2026', contract: 'OVH-1' }) });
+    const badArea = await collector.get('/api/v1/assessment/assets', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'X', vendor: 'Y', area: 'cloud', users: 'many' }),
+    });
+    expect(((await badArea.json()) as { error: string }).error).toMatch(
+      /area "cloud" is not one of infrastructure, workstation, software; users "many" is not a whole number/,
+    );
+    const added = await collector.get('/api/v1/assessment/assets', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Hébergement', vendor: 'OVH SAS', area: 'infrastructure', annual_cost: '600', year: '2026', contract: 'OVH-1' }),
+    });
     expect(added.status).toBe(201);
     const { id } = (await added.json()) as { id: number };
     expect((await collector.get(`/api/v1/assessment/assets/${id}`, { method: 'DELETE', headers })).status).toBe(204);
-    const target = await collector.get('/api/v1/assessment/targets', { method: 'PUT', headers, body: JSON.stringify({ indicator: 'index', year: 2030, value: 1 }) });
+    const target = await collector.get('/api/v1/assessment/targets', {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ indicator: 'index', year: 2030, value: 1 }),
+    });
     expect(((await target.json()) as { error: string }).error).toMatch(/unknown indicator "index"/);
     const cli = await runCli('collector', ['asset', 'add', '--name', 'Hébergement', '--vendor', 'OVH SAS', '--area', 'nuage', '--db', dbFile]);
     expect(cli.code).toBe(2);

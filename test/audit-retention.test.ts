@@ -37,7 +37,13 @@ describe.each(ENGINES)('%s', (engine) => {
     expect(await dailyAuditPrune(db, 365, JOB_LOCKS.auditPrune, NOW)).toBe(2);
     const left = await entries(db);
     expect(left.slice(0, 2).map((e) => e.object)).toEqual(['200 days', '10 days']);
-    expect(left[2]).toMatchObject({ action: 'audit.prune', actor_kind: 'cli', object: '2025-06-15', details: '2 entries older than 365 days deleted', at: NOW.toISOString() });
+    expect(left[2]).toMatchObject({
+      action: 'audit.prune',
+      actor_kind: 'cli',
+      object: '2025-06-15',
+      details: '2 entries older than 365 days deleted',
+      at: NOW.toISOString(),
+    });
     expect(left).toHaveLength(3);
   });
 
@@ -97,7 +103,10 @@ describe.each(ENGINES)('%s', (engine) => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(left.filter((e) => e.action === 'target.set').map((e) => e.object)).toEqual(['10 days']);
-      expect(left.find((e) => e.action === 'audit.prune')).toMatchObject({ details: '3 entries older than 30 days deleted', actor: 'tiebreak-collector serve (retention)' });
+      expect(left.find((e) => e.action === 'audit.prune')).toMatchObject({
+        details: '3 entries older than 30 days deleted',
+        actor: 'tiebreak-collector serve (retention)',
+      });
       const page = await (await collector.get('/settings/audit')).text();
       expect(page).toContain('Les entrées sont conservées 30 jours');
       expect(page).toContain('entrées anciennes supprimées (durée de conservation)');

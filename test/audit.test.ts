@@ -69,7 +69,11 @@ describe.each(ENGINES)('%s', (engine) => {
       const s = collector.session;
       const post = (path: string, fields: Record<string, string> = {}) => fetch(`${collector.url}${path}`, form(s, fields));
       const api = (method: string, path: string, body: unknown) =>
-        fetch(`${collector.url}${path}`, { method, headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+        fetch(`${collector.url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
 
       // The web interface, as the test admin.
       expect((await post('/settings/users', { username: 'alice', role: 'viewer' })).status).toBe(200);
@@ -79,7 +83,10 @@ describe.each(ENGINES)('%s', (engine) => {
       const level = /name="category:[^"]+"[^>]*>[\s\S]*?<option value="(\d)" selected/.exec(settings)?.[1] ?? '2';
       expect((await post('/settings/criticality', { [`category:${category}`]: level === '3' ? '1' : '3' })).status).toBe(302);
       expect((await post('/assessment/targets', { indicator: 'exposure', year: '2030', value: '25' })).status).toBe(302);
-      expect((await post('/assessment/assets', { name: 'Messagerie hébergée', vendor: 'Microsoft', area: 'software', users: '120', cost: '4800', year: '2026' })).status).toBe(302);
+      expect(
+        (await post('/assessment/assets', { name: 'Messagerie hébergée', vendor: 'Microsoft', area: 'software', users: '120', cost: '4800', year: '2026' }))
+          .status,
+      ).toBe(302);
       const created = await post('/settings/api-tokens', { name: 'dashboard', role: 'viewer' });
       expect(created.status).toBe(200);
       // An agent enrols and is revoked from the agents page.
@@ -90,7 +97,10 @@ describe.each(ENGINES)('%s', (engine) => {
       expect((await post('/settings/users/alice/remove')).status).toBe(302);
 
       // The JSON API with an admin API token.
-      expect((await api('POST', '/api/v1/assessment/assets', { name: 'Parapheur', vendor: 'Libriciel', area: 'software', users: 30, annual_cost: 1200, year: 2026 })).status).toBe(201);
+      expect(
+        (await api('POST', '/api/v1/assessment/assets', { name: 'Parapheur', vendor: 'Libriciel', area: 'software', users: 30, annual_cost: 1200, year: 2026 }))
+          .status,
+      ).toBe(201);
       expect((await api('PUT', '/api/v1/assessment/targets', { indicator: 'exposure', year: 2031, value: 20 })).status).toBe(200);
 
       const assets = (await (await api('GET', '/api/v1/assessment/assets', undefined)).json()) as { assets: { id: number; name: string }[] };
@@ -170,7 +180,11 @@ describe.each(ENGINES)('%s', (engine) => {
       const xlsx = await collector.get('/settings/audit.xlsx?action=user');
       expect(xlsx.status).toBe(200);
       expect(xlsx.headers.get('content-type')).toMatch(/spreadsheetml/);
-      expect(Buffer.from(await xlsx.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
+      expect(
+        Buffer.from(await xlsx.arrayBuffer())
+          .subarray(0, 2)
+          .toString(),
+      ).toBe('PK');
       const english = await (await collector.get('/settings/audit?lang=en&actor=tester&action=agent.revoke')).text();
       expect(english).toContain('Audit log');
       expect(english).toContain('<td title="agent.revoke">agent revoked</td>');

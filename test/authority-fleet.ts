@@ -3,7 +3,12 @@
 import type { Inventory, SoftwareItem } from '@tiebreak/shared';
 import { makeInventory } from './fixtures.ts';
 
-const sw = (name: string, publisher: string | null, source: SoftwareItem['source'] = 'registry'): Partial<SoftwareItem> => ({ name, publisher, source, version: '1.0' });
+const sw = (name: string, publisher: string | null, source: SoftwareItem['source'] = 'registry'): Partial<SoftwareItem> => ({
+  name,
+  publisher,
+  source,
+  version: '1.0',
+});
 
 export const ITEMS = {
   m365: sw('Microsoft 365 Apps for enterprise - fr-fr', 'Microsoft Corporation'),
@@ -19,7 +24,10 @@ export const ITEMS = {
   rsync: sw('rsync', 'Paul Slootman <@debian.org>', 'dpkg'),
 };
 
-const desktop = { system: { manufacturer: 'Dell Inc.', model: 'OptiPlex 7010', chassis: 'Desktop' }, cpus: [{ manufacturer: 'Intel', model: 'Core i5-13500' }] };
+const desktop = {
+  system: { manufacturer: 'Dell Inc.', model: 'OptiPlex 7010', chassis: 'Desktop' },
+  cpus: [{ manufacturer: 'Intel', model: 'Core i5-13500' }],
+};
 
 /** Workstation n (1 to 4): what each has is written out so that the test can count it by hand. */
 export function authorityWorkstation(n: 1 | 2 | 3 | 4): Inventory {
@@ -38,7 +46,10 @@ export function authorityWindowsServer(): Inventory {
     machine: 'srv-win',
     hostname: 'SRV-WIN',
     osName: 'Microsoft Windows Server 2022 Standard',
-    hardware: { system: { manufacturer: 'Dell Inc.', model: 'PowerEdge R650', chassis: 'Rack Mount Chassis' }, cpus: [{ manufacturer: 'Intel', model: 'Xeon Gold 5318Y' }] },
+    hardware: {
+      system: { manufacturer: 'Dell Inc.', model: 'PowerEdge R650', chassis: 'Rack Mount Chassis' },
+      cpus: [{ manufacturer: 'Intel', model: 'Xeon Gold 5318Y' }],
+    },
     software: [ITEMS.vcpp, ITEMS.teamviewer],
   });
 }
@@ -54,4 +65,11 @@ export function authorityDebianServer(): Inventory {
   });
 }
 
-export const authorityFleet = (): Inventory[] => [authorityWorkstation(1), authorityWorkstation(2), authorityWorkstation(3), authorityWorkstation(4), authorityWindowsServer(), authorityDebianServer()];
+export const authorityFleet = (): Inventory[] => [
+  authorityWorkstation(1),
+  authorityWorkstation(2),
+  authorityWorkstation(3),
+  authorityWorkstation(4),
+  authorityWindowsServer(),
+  authorityDebianServer(),
+];

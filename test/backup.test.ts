@@ -78,7 +78,12 @@ describe('backup and restore', () => {
   });
 
   it('a restore serves the same map and pages as the database it was taken from', async () => {
-    const before = { map: await mapOf(collector!), hosts: await pageOf(collector!, '/hosts'), vendors: await pageOf(collector!, '/vendors'), report: await pageOf(collector!, '/report') };
+    const before = {
+      map: await mapOf(collector!),
+      hosts: await pageOf(collector!, '/hosts'),
+      vendors: await pageOf(collector!, '/vendors'),
+      report: await pageOf(collector!, '/report'),
+    };
     expect((before.map.totals as { hosts: number }).hosts).toBe(HOSTS);
     // A directory receives a dated file.
     const backup = await runCli('collector', ['backup', '--db', dbFile, '--to', backups]);

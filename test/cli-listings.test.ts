@@ -49,12 +49,16 @@ describe.each(ENGINES)('listings on %s', (engine) => {
     expect(JSON.parse(await cli(['token', 'list', '--json'])).map((t: { name: string }) => t.name)).toEqual(['atelier', 'ancien', 'direct']);
 
     const agents = await cli(['agent', 'list']);
-    expect(agents).toMatch(/^ID\s+HOSTNAME\s+PROTOCOL\s+VERSION\s+STATE\s+ENROLLED\s+LAST SEEN\s+SPOOL\n1\s+PC-\?\[31mROUGE\s+tiebreak\s+0\.1\.0\s+active\s+\S+ \S+\s+-\s+-\n$/);
+    expect(agents).toMatch(
+      /^ID\s+HOSTNAME\s+PROTOCOL\s+VERSION\s+STATE\s+ENROLLED\s+LAST SEEN\s+SPOOL\n1\s+PC-\?\[31mROUGE\s+tiebreak\s+0\.1\.0\s+active\s+\S+ \S+\s+-\s+-\n$/,
+    );
     expect(agents).not.toContain('\u001b');
     expect(JSON.parse(await cli(['agent', 'list', '--json']))[0].hostname).toBe('PC-\u001b[31mROUGE');
 
     const users = await cli(['user', 'list']);
-    expect(users).toMatch(/^USER\s+ROLE\s+CREATED\s+LAST LOGIN\s+PASSWORD\nmarie\s+admin\s+\S+ \S+\s+-\s+set\npaul\s+viewer\s+\S+ \S+\s+-\s+one-time \(to change at login\)\n$/);
+    expect(users).toMatch(
+      /^USER\s+ROLE\s+CREATED\s+LAST LOGIN\s+PASSWORD\nmarie\s+admin\s+\S+ \S+\s+-\s+set\npaul\s+viewer\s+\S+ \S+\s+-\s+one-time \(to change at login\)\n$/,
+    );
     const json = JSON.parse(await cli(['user', 'list', '--json']));
     expect(json.map((u: { username: string; role: string }) => `${u.username}:${u.role}`)).toEqual(['marie:admin', 'paul:viewer']);
     expect(JSON.stringify(json)).not.toContain('password_hash');

@@ -25,7 +25,8 @@ function progressOf(stderr: string): { steps: [number, number][]; other: string[
 function reports(count: number): string {
   const dir = join(tempDir('tiebreak-progress-'), 'reports');
   mkdirSync(dir);
-  for (let i = 0; i < count; i++) writeFileSync(join(dir, `host-${String(i).padStart(2, '0')}.json`), JSON.stringify(makeInventory({ machine: `progress-${i}` })));
+  for (let i = 0; i < count; i++)
+    writeFileSync(join(dir, `host-${String(i).padStart(2, '0')}.json`), JSON.stringify(makeInventory({ machine: `progress-${i}` })));
   return dir;
 }
 
@@ -63,7 +64,11 @@ describe('import --progress', () => {
 describe('the demo generation with --progress', () => {
   it('shows the inventories ingested, to the last', async () => {
     const db = join(tempDir('tiebreak-progress-'), 'demo.db');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/demo.ts'), '--no-serve', '--progress', '--db', db, '--workstations', '40', '--servers', '4'], { cwd: ROOT });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'scripts/demo.ts'), '--no-serve', '--progress', '--db', db, '--workstations', '40', '--servers', '4'],
+      { cwd: ROOT },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -5,26 +5,46 @@ import { describe, expect, it } from 'vitest';
 import { makeInventory } from './fixtures.ts';
 import { runCli, tempDir } from './helpers.ts';
 
-const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l));
+const lines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 describe('tiebreak-collector classify', () => {
   it('classifies a CSV export (semicolons, quotes, BOM) line by line, in order', async () => {
-    const csv = '\uFEFFNom;Éditeur;Version\n"Google Chrome";"Google LLC";131.0\n"Mozilla Firefox (x64 fr)";Mozilla;133.0\n"Logiciel; maison";"Régie ""Info""";1\n';
+    const csv =
+      '\uFEFFNom;Éditeur;Version\n"Google Chrome";"Google LLC";131.0\n"Mozilla Firefox (x64 fr)";Mozilla;133.0\n"Logiciel; maison";"Régie ""Info""";1\n';
     const result = await runCli('collector', ['classify'], { input: csv });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const out = lines(result.stdout);
     expect(out.map((o) => o.name)).toEqual(['Google Chrome', 'Mozilla Firefox (x64 fr)', 'Logiciel; maison']);
-    expect(out[0]).toMatchObject({ publisher: 'Google LLC', vendor: 'Google', country: 'US', owner_country: 'US', origin: 'non_eu', licence: 'proprietary', area: 'workstation', category: 'browser', rule: 'google/google-chrome:name' });
+    expect(out[0]).toMatchObject({
+      publisher: 'Google LLC',
+      vendor: 'Google',
+      country: 'US',
+      owner_country: 'US',
+      origin: 'non_eu',
+      licence: 'proprietary',
+      area: 'workstation',
+      category: 'browser',
+      rule: 'google/google-chrome:name',
+    });
     expect(out[1]).toMatchObject({ vendor: 'Mozilla', licence: 'open_source', category: 'browser' });
     expect(out[2]).toMatchObject({ publisher: 'Régie "Info"', origin: 'unknown', rule: null });
-    for (const o of out) for (const key of ['name', 'publisher', 'vendor', 'country', 'owner_country', 'origin', 'licence', 'area', 'category', 'rule']) expect(o).toHaveProperty(key);
+    for (const o of out)
+      for (const key of ['name', 'publisher', 'vendor', 'country', 'owner_country', 'origin', 'licence', 'area', 'category', 'rule'])
+        expect(o).toHaveProperty(key);
   });
 
   it('classifies JSON lines and an inventory file', async () => {
     const jsonl = '{"name":"TeamViewer","publisher":"TeamViewer"}\n{"name":"zoom","publisher":"Zoom Video Communications, Inc.","source":"dpkg"}\n';
     const out = lines((await runCli('collector', ['classify'], { input: jsonl })).stdout);
-    expect(out.map((o) => [o.vendor, o.origin])).toEqual([['TeamViewer', 'eu'], ['Zoom Video Communications', 'non_eu']]);
+    expect(out.map((o) => [o.vendor, o.origin])).toEqual([
+      ['TeamViewer', 'eu'],
+      ['Zoom Video Communications', 'non_eu'],
+    ]);
 
     const file = join(tempDir(), 'inventory.json');
     writeFileSync(file, JSON.stringify(makeInventory()));
@@ -43,11 +63,27 @@ describe('tiebreak-collector classify', () => {
       [null, null],
     ]);
     const file = join(tempDir(), 'ubuntu.json');
-    const ubuntu = makeInventory({ osFamily: 'linux', osName: 'Ubuntu 24.04.1 LTS', software: [{ name: 'adduser', version: '3.137', source: 'dpkg' }, { name: 'org.gnome.Platform', source: 'flatpak', package: 'org.gnome.Platform' }] });
+    const ubuntu = makeInventory({
+      osFamily: 'linux',
+      osName: 'Ubuntu 24.04.1 LTS',
+      software: [
+        { name: 'adduser', version: '3.137', source: 'dpkg' },
+        { name: 'org.gnome.Platform', source: 'flatpak', package: 'org.gnome.Platform' },
+      ],
+    });
     writeFileSync(file, JSON.stringify(ubuntu));
     const fromFile = lines((await runCli('collector', ['classify', file])).stdout);
-    expect(fromFile.find((o) => o.name === 'adduser')).toMatchObject({ vendor: 'Canonical', rule: 'distribution-index:ubuntu', evidence: 'distribution_index' });
-    expect(fromFile.find((o) => o.name === 'org.gnome.Platform')).toMatchObject({ vendor: 'GNOME Foundation', origin: 'community', evidence: 'app_id_domain', confidence: 'medium' });
+    expect(fromFile.find((o) => o.name === 'adduser')).toMatchObject({
+      vendor: 'Canonical',
+      rule: 'distribution-index:ubuntu',
+      evidence: 'distribution_index',
+    });
+    expect(fromFile.find((o) => o.name === 'org.gnome.Platform')).toMatchObject({
+      vendor: 'GNOME Foundation',
+      origin: 'community',
+      evidence: 'app_id_domain',
+      confidence: 'medium',
+    });
   }, 120_000);
 
   it('explains bad input and exits non-zero', async () => {

@@ -96,7 +96,10 @@ function stop(child: ChildProcess): Promise<number | null> {
   });
 }
 
-const asTiebreak = (args: string[]) => run('setpriv', ['--reuid=tiebreak', '--regid=tiebreak', '--init-groups', '--', '/usr/bin/tiebreak-collector', ...args], { cwd: '/var/lib/tiebreak-collector' });
+const asTiebreak = (args: string[]) =>
+  run('setpriv', ['--reuid=tiebreak', '--regid=tiebreak', '--init-groups', '--', '/usr/bin/tiebreak-collector', ...args], {
+    cwd: '/var/lib/tiebreak-collector',
+  });
 
 beforeAll(async () => {
   await pnpmScript('build:collector-deb');
@@ -107,7 +110,8 @@ describe('pnpm build', () => {
   it('compiles the collector to run with Node alone, the rules and its SQLite addon beside it', async () => {
     await pnpmScript('build');
     const out = join(ROOT, 'dist/collector');
-    for (const name of ['tiebreak-collector.cjs', 'better_sqlite3.node', 'rules/vendors', 'docs/methodology.md']) expect(existsSync(join(out, name))).toBe(true);
+    for (const name of ['tiebreak-collector.cjs', 'better_sqlite3.node', 'rules/vendors', 'docs/methodology.md'])
+      expect(existsSync(join(out, name))).toBe(true);
     // Run from elsewhere, with no node_modules on the way: nothing but Node and these files.
     const cwd = tempDir();
     expect(run(join(out, 'tiebreak-collector'), ['--version'], { cwd }).trim()).toBe(pkg.version);
@@ -124,7 +128,15 @@ describe('the collector .deb', () => {
     expect(info).toMatch(/Architecture: amd64/);
     for (const script of ['postinst', 'prerm', 'postrm', 'conffiles']) expect(info).toContain(script);
     const contents = run('dpkg-deb', ['--contents', DEB]);
-    for (const path of ['./usr/bin/tiebreak-collector', './usr/lib/tiebreak-collector/node', './usr/lib/tiebreak-collector/tiebreak-collector.cjs', './usr/lib/tiebreak-collector/better_sqlite3.node', './usr/lib/tiebreak-collector/rules/vendors/', `.${UNIT}`, `.${ENV_FILE}`])
+    for (const path of [
+      './usr/bin/tiebreak-collector',
+      './usr/lib/tiebreak-collector/node',
+      './usr/lib/tiebreak-collector/tiebreak-collector.cjs',
+      './usr/lib/tiebreak-collector/better_sqlite3.node',
+      './usr/lib/tiebreak-collector/rules/vendors/',
+      `.${UNIT}`,
+      `.${ENV_FILE}`,
+    ])
       expect(contents).toContain(path);
     expect(run('sh', ['-c', `dpkg-deb --ctrl-tarfile "${DEB}" | tar -xOf - ./conffiles`])).toBe(`${ENV_FILE}\n`);
     const unit = unitFromDeb(DEB);
@@ -225,6 +237,7 @@ describe.runIf(canInstall)('the collector .deb installed with dpkg (needs root a
 
     dpkg(['--purge', 'tiebreak-collector']);
     expect(spawnSync('dpkg-query', ['-W', '-f=${db:Status-Status}', 'tiebreak-collector'], { encoding: 'utf8' }).stdout).not.toBe('installed');
-    for (const path of ['/usr/bin/tiebreak-collector', '/usr/lib/tiebreak-collector', UNIT, ENV_FILE, '/var/lib/tiebreak-collector/tiebreak.db']) expect(existsSync(path)).toBe(false);
+    for (const path of ['/usr/bin/tiebreak-collector', '/usr/lib/tiebreak-collector', UNIT, ENV_FILE, '/var/lib/tiebreak-collector/tiebreak.db'])
+      expect(existsSync(path)).toBe(false);
   });
 });

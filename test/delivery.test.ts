@@ -18,7 +18,8 @@ function freePort(): Promise<number> {
 }
 
 const receipts = (location: string) => withDatabase(location, (db) => values<string>(db, sql`SELECT id FROM inventory_receipts ORDER BY id`));
-const count = (location: string, table: 'agents' | 'hosts') => withDatabase(location, (db) => values<number>(db, sql`SELECT COUNT(*) FROM ${sql.table(table)}`)).then(([n]) => n);
+const count = (location: string, table: 'agents' | 'hosts') =>
+  withDatabase(location, (db) => values<number>(db, sql`SELECT COUNT(*) FROM ${sql.table(table)}`)).then(([n]) => n);
 const pendingIds = (stateDir: string) =>
   existsSync(join(stateDir, 'spool', 'pending'))
     ? readdirSync(join(stateDir, 'spool', 'pending'))
@@ -43,10 +44,13 @@ describe.each(ENGINES)('delivery (%s)', (engine) => {
     const token = (await runCli('collector', ['token', 'create', '--db', dbFile])).stdout.trim();
     const port = await freePort();
     const stateDir = join(dir, 'agent');
-    const daemon = spawn(...programCommand('agent', ['run', '--server', `http://127.0.0.1:${port}`, '--token', token, '--state-dir', stateDir, '--schedule', '0 3 1 1 *']), {
-      cwd: ROOT,
-      env: { ...process.env, TIEBREAK_RETRY_BASE_MS: '500' },
-    });
+    const daemon = spawn(
+      ...programCommand('agent', ['run', '--server', `http://127.0.0.1:${port}`, '--token', token, '--state-dir', stateDir, '--schedule', '0 3 1 1 *']),
+      {
+        cwd: ROOT,
+        env: { ...process.env, TIEBREAK_RETRY_BASE_MS: '500' },
+      },
+    );
     let log = '';
     daemon.stderr.on('data', (d) => (log += d));
     const exited = new Promise<number | null>((resolve) => daemon.on('exit', (code) => resolve(code)));
@@ -59,7 +63,11 @@ describe.each(ENGINES)('delivery (%s)', (engine) => {
       await until(() => (pendingIds(stateDir).length === 0 ? true : undefined));
       expect(await receipts(dbFile)).toEqual([spooled]);
       // The collector knows what the agent's spool held when it sent: nothing behind it.
-      const [agent] = JSON.parse((await runCli('collector', ['agent', 'list', '--json', '--db', dbFile])).stdout) as { spool_waiting: number; spool_rejected: number; spool_oldest: string }[];
+      const [agent] = JSON.parse((await runCli('collector', ['agent', 'list', '--json', '--db', dbFile])).stdout) as {
+        spool_waiting: number;
+        spool_rejected: number;
+        spool_oldest: string;
+      }[];
       expect(agent).toMatchObject({ spool_waiting: 0, spool_rejected: 0 });
       expect(Date.parse(agent!.spool_oldest)).toBeLessThan(Date.now());
       daemon.kill('SIGTERM');

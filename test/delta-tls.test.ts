@@ -57,7 +57,11 @@ describe('schedule from the collector', () => {
     const dbFile = join(dir, 'c.db');
     const token = (await runCli('collector', ['token', 'create', '--db', dbFile])).stdout.trim();
     const collector = await startCollector(dbFile, ['--agent-schedule', '15 7 * * 1-5']);
-    const daemon = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [CLI.agent, 'run', '--server', collector.url, '--token', token, '--state-dir', join(dir, 'agent'), '--schedule', '0 9 * * *'], { cwd: ROOT });
+    const daemon = spawn(
+      join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [CLI.agent, 'run', '--server', collector.url, '--token', token, '--state-dir', join(dir, 'agent'), '--schedule', '0 9 * * *'],
+      { cwd: ROOT },
+    );
     let log = '';
     daemon.stderr.on('data', (d) => (log += d));
     try {

@@ -4,7 +4,18 @@
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LDAP_ADMINS, LDAP_SERVICE, LDAP_SUFFIX, LDAP_USERS, LDAP_VIEWERS, freePort, startOidcProvider, startSlapd, type Slapd, type TestProvider } from './directory-servers.ts';
+import {
+  LDAP_ADMINS,
+  LDAP_SERVICE,
+  LDAP_SUFFIX,
+  LDAP_USERS,
+  LDAP_VIEWERS,
+  freePort,
+  startOidcProvider,
+  startSlapd,
+  type Slapd,
+  type TestProvider,
+} from './directory-servers.ts';
 import { runCli, startCollector, tempDir, type RunningCollector } from './helpers.ts';
 
 describe('directory login in a browser', () => {
@@ -42,7 +53,15 @@ describe('directory login in a browser', () => {
     expect(collector.url).toBe(base);
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     page = await browser.newPage();
   }, 120_000);
@@ -94,7 +113,11 @@ describe('directory login in a browser', () => {
     expect(await page.locator('#users ~ table tr', { hasText: 'oscar' }).textContent()).toContain('OpenID Connect');
     await logOut();
     // The accounts the directory created, as the CLI lists them.
-    const listed = JSON.parse((await runCli('collector', ['user', 'list', '--json', '--db', join(dir, 'tiebreak.db')])).stdout) as { username: string; role: string; source: string }[];
+    const listed = JSON.parse((await runCli('collector', ['user', 'list', '--json', '--db', join(dir, 'tiebreak.db')])).stdout) as {
+      username: string;
+      role: string;
+      source: string;
+    }[];
     expect(listed.map(({ username, role, source }) => ({ username, role, source }))).toEqual(
       expect.arrayContaining([
         { username: 'alice', role: 'admin', source: 'ldap' },

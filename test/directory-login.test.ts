@@ -11,7 +11,20 @@ import { passwordLogin } from '../collector/src/accounts/login.ts';
 import { createUser, userByName } from '../collector/src/accounts/users.ts';
 import { createCollector, listen, type Collector } from '../collector/src/collector.ts';
 import { DICTS } from '../collector/src/ui/i18n.ts';
-import { LDAP_ADMINS, LDAP_ROOT, LDAP_SERVICE, LDAP_SUFFIX, LDAP_USERS, LDAP_VIEWERS, freePort, makeTestCa, startOidcProvider, startSlapd, type Slapd, type TestProvider } from './directory-servers.ts';
+import {
+  LDAP_ADMINS,
+  LDAP_ROOT,
+  LDAP_SERVICE,
+  LDAP_SUFFIX,
+  LDAP_USERS,
+  LDAP_VIEWERS,
+  freePort,
+  makeTestCa,
+  startOidcProvider,
+  startSlapd,
+  type Slapd,
+  type TestProvider,
+} from './directory-servers.ts';
 import { sql, value } from '../collector/src/store/db.ts';
 import { ENGINES, newDatabaseLocation } from '../collector/src/store/test-database.ts';
 import { runCli, tempDir } from './helpers.ts';
@@ -47,7 +60,12 @@ beforeAll(async () => {
   port = await freePort();
   base = `http://127.0.0.1:${port}`;
   provider = await startOidcProvider(
-    { oscar: { groups: ['tiebreak-admins'] }, olga: { groups: ['tiebreak-viewers', 'compta'] }, otto: { groups: ['compta'] }, alice: { groups: ['tiebreak-admins'] } },
+    {
+      oscar: { groups: ['tiebreak-admins'] },
+      olga: { groups: ['tiebreak-viewers', 'compta'] },
+      otto: { groups: ['compta'] },
+      alice: { groups: ['tiebreak-admins'] },
+    },
     `${base}/login/oidc/callback`,
   );
   directory = directoryConfigFromEnv({
@@ -110,7 +128,11 @@ class Browserless {
   }
 }
 
-const form = (fields: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields) });
+const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields),
+});
 
 async function formLogin(agent: Browserless, username: string, password: string) {
   const page = await agent.fetch(`${base}/login`);
@@ -144,7 +166,11 @@ async function oidcLogin(agent: Browserless, username: string, tamper?: (callbac
     const html = await step.res.text();
     const action = new URL(/action="([^"]+)"/.exec(html)![1]!, step.url).href;
     const prompt = /name="prompt" value="(\w+)"/.exec(html)![1]!;
-    step = await agent.follow(action, form(prompt === 'login' ? { prompt, login: username, password: 'any password: the test provider takes it' } : { prompt }), atCallback);
+    step = await agent.follow(
+      action,
+      form(prompt === 'login' ? { prompt, login: username, password: 'any password: the test provider takes it' } : { prompt }),
+      atCallback,
+    );
   }
   const callback = new URL(step.url);
   expect(callback.searchParams.get('code')).toBeTruthy();
@@ -203,19 +229,29 @@ describe('LDAP login against slapd', () => {
   });
 
   it('reports a wrong service account as the directory being unavailable, not as a wrong password', async () => {
-    expect(await ldapLogin(config({ bindPassword: 'not the service password' }), 'alice', LDAP_USERS.alice.password)).toMatchObject({ ok: false, reason: 'unavailable' });
+    expect(await ldapLogin(config({ bindPassword: 'not the service password' }), 'alice', LDAP_USERS.alice.password)).toMatchObject({
+      ok: false,
+      reason: 'unavailable',
+    });
   });
 });
 
 describe('the directory settings', () => {
   it('refuses settings that would let nobody in, or anybody', () => {
     expect(() => directoryConfigFromEnv({ TIEBREAK_LOCAL_LOGIN: 'off' })).toThrow(DirectoryConfigError);
-    expect(() => directoryConfigFromEnv({ ...ldapEnv(), TIEBREAK_LDAP_ADMIN_GROUPS: '', TIEBREAK_LDAP_VIEWER_GROUPS: '' })).toThrow(/nobody may log in without a group/);
+    expect(() => directoryConfigFromEnv({ ...ldapEnv(), TIEBREAK_LDAP_ADMIN_GROUPS: '', TIEBREAK_LDAP_VIEWER_GROUPS: '' })).toThrow(
+      /nobody may log in without a group/,
+    );
     expect(() => directoryConfigFromEnv({ ...ldapEnv(), TIEBREAK_LDAP_BIND_DN: '' })).toThrow(/no anonymous search/);
     expect(() => directoryConfigFromEnv({ ...ldapEnv(), TIEBREAK_LDAP_USER_FILTER: '(uid=alice)' })).toThrow(/must contain \{user\}/);
-    expect(() => directoryConfigFromEnv({ TIEBREAK_OIDC_ISSUER: 'http://idp.example', TIEBREAK_PUBLIC_URL: 'https://t.example', TIEBREAK_OIDC_CLIENT_ID: 'x', TIEBREAK_OIDC_ADMIN: 'a' })).toThrow(
-      /https:\/\//,
-    );
+    expect(() =>
+      directoryConfigFromEnv({
+        TIEBREAK_OIDC_ISSUER: 'http://idp.example',
+        TIEBREAK_PUBLIC_URL: 'https://t.example',
+        TIEBREAK_OIDC_CLIENT_ID: 'x',
+        TIEBREAK_OIDC_ADMIN: 'a',
+      }),
+    ).toThrow(/https:\/\//);
     expect(directoryConfigFromEnv({})).toEqual({ localLogin: true });
   });
 });
@@ -286,7 +322,9 @@ describe.each(ENGINES)('%s', (engine) => {
         expect((await formLogin(new Browserless(), 'alice', LDAP_USERS.alice.password)).status).toBe(302);
         expect(await userByName(collector.db, 'alice')).toMatchObject({ role: 'viewer', source: 'ldap' });
       } finally {
-        await root.modify(LDAP_VIEWERS, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [aliceDn] }) })).catch(() => {});
+        await root
+          .modify(LDAP_VIEWERS, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [aliceDn] }) }))
+          .catch(() => {});
         await root.modify(LDAP_ADMINS, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [aliceDn] }) }));
         await root.unbind();
       }
@@ -296,7 +334,10 @@ describe.each(ENGINES)('%s', (engine) => {
       const off = { ...directory, localLogin: false };
       const log = pino({ level: 'silent' });
       expect(await passwordLogin(collector.db, off, log, LOCAL.username, LOCAL.password)).toEqual({ ok: false, reason: 'failed' });
-      expect(await passwordLogin(collector.db, off, log, 'bob', LDAP_USERS.bob.password)).toMatchObject({ ok: true, user: { username: 'bob', source: 'ldap' } });
+      expect(await passwordLogin(collector.db, off, log, 'bob', LDAP_USERS.bob.password)).toMatchObject({
+        ok: true,
+        user: { username: 'bob', source: 'ldap' },
+      });
       expect(await passwordLogin(collector.db, directory, log, LOCAL.username, LOCAL.password)).toMatchObject({ ok: true });
     });
   });
@@ -402,7 +443,9 @@ describe.each(ENGINES)('%s', (engine) => {
       const back = await agent.follow(action, form({ xsrf, logout: 'yes' }), (next) => next.startsWith(`${base}/`));
       expect(back.url).toBe(`${base}/login`);
       // Logged out at the provider: a new login asks for the account again.
-      const again = await agent.follow((await agent.fetch(`${base}/login/oidc`)).headers.get('location')!, {}, (next) => next.startsWith(`${base}/login/oidc/callback`));
+      const again = await agent.follow((await agent.fetch(`${base}/login/oidc`)).headers.get('location')!, {}, (next) =>
+        next.startsWith(`${base}/login/oidc/callback`),
+      );
       expect(again.res?.status).toBe(200);
       expect(await again.res!.text()).toMatch(/name="prompt" value="login"/);
     });

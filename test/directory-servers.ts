@@ -25,11 +25,42 @@ export async function makeTestCa(dir: string, name = 'ca'): Promise<TestCa> {
   mkdirSync(dir, { recursive: true });
   const f = (file: string) => join(dir, `${name}-${file}`);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run('openssl', ['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', `/CN=tiebreak test ${name}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await run('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    `/CN=tiebreak test ${name}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   await run('openssl', ['req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost']);
   writeFileSync(f('ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  await run('openssl', ['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.pem'), '-days', '2', '-extfile', f('ext.cnf')]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('server.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    f('ext.cnf'),
+  ]);
   return { caFile: f('ca.pem'), certFile: f('server.pem'), keyFile: f('server.key') };
 }
 
@@ -101,7 +132,10 @@ objectClass: groupOfNames
 cn: ${/^cn=([^,]+)/.exec(dn)![1]}
 member: ${LDAP_SERVICE.dn}
 ${members.map((m) => `member: uid=${m},ou=people,${LDAP_SUFFIX}\n`).join('')}`;
-  const members = (g: string) => Object.entries(LDAP_USERS).filter(([, u]) => u.groups.includes(g)).map(([uid]) => uid);
+  const members = (g: string) =>
+    Object.entries(LDAP_USERS)
+      .filter(([, u]) => u.groups.includes(g))
+      .map(([uid]) => uid);
   writeFileSync(
     join(dir, 'data.ldif'),
     `dn: ${LDAP_SUFFIX}
@@ -136,13 +170,15 @@ ${group(LDAP_VIEWERS, members(LDAP_VIEWERS))}`,
   const [ldapPort, ldapsPort] = [await freePort(), await freePort()];
   const ldapUrl = `ldap://127.0.0.1:${ldapPort}`;
   const ldapsUrl = `ldaps://localhost:${ldapsPort}`;
-  const child: ChildProcess = spawn('/usr/sbin/slapd', ['-f', conf, '-h', `${ldapUrl}/ ldaps://127.0.0.1:${ldapsPort}/`, '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn('/usr/sbin/slapd', ['-f', conf, '-h', `${ldapUrl}/ ldaps://127.0.0.1:${ldapsPort}/`, '-d', '0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`slapd exited with ${child.exitCode}: ${err}`);
-    if (await accepts(ldapPort) && await accepts(ldapsPort)) break;
+    if ((await accepts(ldapPort)) && (await accepts(ldapsPort))) break;
     if (Date.now() > deadline) throw new Error(`slapd did not listen: ${err}`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -11,7 +11,9 @@ import { databaseSnapshot, enrolHost, runCli, startCollector, tempDir, type Runn
 
 const dpkgCount = (() => {
   try {
-    return execFileSync('dpkg-query', ['-W', '-f=${db:Status-Status}\n'], { encoding: 'utf8' }).split('\n').filter((s) => s === 'installed').length;
+    return execFileSync('dpkg-query', ['-W', '-f=${db:Status-Status}\n'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((s) => s === 'installed').length;
   } catch {
     return null;
   }

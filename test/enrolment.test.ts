@@ -50,7 +50,9 @@ describe.each(ENGINES)('%s', (engine) => {
     it('refuses an expired token with a clear reason, and the agent does not retry in a loop', async () => {
       const t = await token('--expires-in-days', '1');
       const db = await openDatabase(dbFile);
-      await sql`UPDATE enrolment_tokens SET expires_at = '2020-01-01T00:00:00.000Z' WHERE token_hash = (SELECT token_hash FROM enrolment_tokens ORDER BY id DESC LIMIT 1)`.execute(db);
+      await sql`UPDATE enrolment_tokens SET expires_at = '2020-01-01T00:00:00.000Z' WHERE token_hash = (SELECT token_hash FROM enrolment_tokens ORDER BY id DESC LIMIT 1)`.execute(
+        db,
+      );
       await closeDatabase(db);
       const refused = await enrol(t);
       expect(refused.status).toBe(401);
@@ -74,7 +76,11 @@ describe.each(ENGINES)('%s', (engine) => {
       expect((await enrol(t)).body.error).toBe('unknown or revoked token');
       // The agent enrolled before keeps working until revoked itself.
       expect((await api('/api/v1/inventories', cred, inventory)).status).toBe(200);
-      const agents = JSON.parse((await runCli('collector', ['agent', 'list', '--json', '--db', dbFile])).stdout) as { id: number; hostname: string; last_seen_at: string | null }[];
+      const agents = JSON.parse((await runCli('collector', ['agent', 'list', '--json', '--db', dbFile])).stdout) as {
+        id: number;
+        hostname: string;
+        last_seen_at: string | null;
+      }[];
       const agent = agents.find((a) => a.hostname === inventory.host.hostname)!;
       expect(agent.last_seen_at).not.toBeNull();
       expect((await runCli('collector', ['agent', 'revoke', String(agent.id), '--db', dbFile])).stdout).toMatch(/revoked/);

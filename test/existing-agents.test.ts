@@ -73,7 +73,8 @@ const glpiAgentHeaders = (compression: 'zlib' | 'gzip' | 'none', auth?: string):
   'glpi-agent-id': GLPI_AGENT_ID,
   ...(auth ? { authorization: auth } : {}),
 });
-const compress = (body: string, compression: 'zlib' | 'gzip' | 'none') => (compression === 'zlib' ? deflateSync(body) : compression === 'gzip' ? gzipSync(body) : body);
+const compress = (body: string, compression: 'zlib' | 'gzip' | 'none') =>
+  compression === 'zlib' ? deflateSync(body) : compression === 'gzip' ? gzipSync(body) : body;
 /** JSON as Perl's JSON->new->indent->space_after writes it: three spaces, "key": value. */
 const perlJson = (value: unknown) => `${JSON.stringify(value, null, 3)}\n`;
 // GLPI-format inventories written for the project (see that folder's README).
@@ -97,7 +98,8 @@ describe.each(ENGINES)('GLPI Agent 1.x over HTTP, full and partial inventories, 
   const ctx = collectorWithToken(engine, 'glpi-agent');
 
   it('challenges GLPI Agent with a named realm and the OCS agent with the empty realm it expects', async () => {
-    const prolog = '<?xml version="1.0" encoding="UTF-8" ?>\n<REQUEST>\n  <DEVICEID>pc-compta-12-2026-09-14-08-30-12</DEVICEID>\n  <QUERY>PROLOG</QUERY>\n</REQUEST>\n';
+    const prolog =
+      '<?xml version="1.0" encoding="UTF-8" ?>\n<REQUEST>\n  <DEVICEID>pc-compta-12-2026-09-14-08-30-12</DEVICEID>\n  <QUERY>PROLOG</QUERY>\n</REQUEST>\n';
     const glpiAgent = await post(`${ctx.collector.url}/glpi`, deflateSync(prolog), glpiAgentHeaders('zlib'));
     expect(glpiAgent.status).toBe(401);
     // GLPI Agent's client submits its credentials only when this matches /^Basic realm="(.*)"/ with a realm.
@@ -110,7 +112,8 @@ describe.each(ENGINES)('GLPI Agent 1.x over HTTP, full and partial inventories, 
     const auth = basic(ctx.token);
     // 1. The legacy PROLOG, sent with its GLPI-Agent-ID: answered with a JSON contact, which the
     //    OCS client finds by sniffing (zlib, as the request was).
-    const prolog = '<?xml version="1.0" encoding="UTF-8" ?>\n<REQUEST>\n  <DEVICEID>pc-compta-12-2026-09-14-08-30-12</DEVICEID>\n  <QUERY>PROLOG</QUERY>\n</REQUEST>\n';
+    const prolog =
+      '<?xml version="1.0" encoding="UTF-8" ?>\n<REQUEST>\n  <DEVICEID>pc-compta-12-2026-09-14-08-30-12</DEVICEID>\n  <QUERY>PROLOG</QUERY>\n</REQUEST>\n';
     const first = await post(`${ctx.collector.url}/glpi`, deflateSync(prolog), glpiAgentHeaders('zlib', auth));
     expect(first.status).toBe(200);
     expect(first.bytes.subarray(0, 2)).toEqual(Buffer.from([0x78, 0x9c]));
@@ -118,7 +121,15 @@ describe.each(ENGINES)('GLPI Agent 1.x over HTTP, full and partial inventories, 
 
     // 2. The contact, in each compression: the answer is typed as GLPI::Agent::HTTP::Client::GLPI
     //    reads it (application/x-compress-zlib, -gzip or json) and has what its scheduling uses.
-    const contact = perlJson({ action: 'contact', deviceid: 'pc-compta-12-2026-09-14-08-30-12', name: 'GLPI-Agent', version: '1.12', 'installed-tasks': ['inventory', 'netdiscovery', 'netinventory'], 'enabled-tasks': ['inventory'], 'httpd-port': 62354 });
+    const contact = perlJson({
+      action: 'contact',
+      deviceid: 'pc-compta-12-2026-09-14-08-30-12',
+      name: 'GLPI-Agent',
+      version: '1.12',
+      'installed-tasks': ['inventory', 'netdiscovery', 'netinventory'],
+      'enabled-tasks': ['inventory'],
+      'httpd-port': 62354,
+    });
     for (const compression of ['zlib', 'gzip', 'none'] as const) {
       const answer = await post(`${ctx.collector.url}/glpi`, compress(contact, compression), glpiAgentHeaders(compression, auth));
       expect(answer.status, compression).toBe(200);
@@ -158,19 +169,28 @@ describe.each(ENGINES)('GLPI Agent 1.x over HTTP, full and partial inventories, 
       expect(answer.status, name).toBe(200);
     }
     const map = (await (await ctx.collector.get('/api/v1/map')).json()) as DependencyMap;
-    expect(map.hosts_by_role).toEqual(expect.arrayContaining([{ role: 'printer', hosts: 1 }, { role: 'network', hosts: 1 }]));
+    expect(map.hosts_by_role).toEqual(
+      expect.arrayContaining([
+        { role: 'printer', hosts: 1 },
+        { role: 'network', hosts: 1 },
+      ]),
+    );
     const list = await (await ctx.collector.get('/hosts?role=printer')).text();
     expect(list).toContain('IMP-ACCUEIL-01');
     expect(list).not.toContain('pc-compta-12');
 
     const importDb = await newDatabaseLocation(engine, join(ctx.dir, 'import.db'));
     // Every report of the folder, in name order: each sequence in its order.
-    const reports = readdirSync(GLPI_FORMAT).filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json')).sort();
+    const reports = readdirSync(GLPI_FORMAT)
+      .filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'))
+      .sort();
     const imported = await runCli('collector', ['import', ...reports.map((f) => join(GLPI_FORMAT, f)), '--db', importDb, '--json']);
     expect(imported.code, imported.stdout + imported.stderr).toBe(0);
     // A partial inventory that changes nothing tiebreak keeps of the host is counted unchanged.
     expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 10, unchanged: 2, rejected: 0 });
-    const hosts = await reading(importDb, (db) => rows<{ hostname: string; role: string; software_count: number }>(db, sql`SELECT hostname, role, software_count FROM hosts`));
+    const hosts = await reading(importDb, (db) =>
+      rows<{ hostname: string; role: string; software_count: number }>(db, sql`SELECT hostname, role, software_count FROM hosts`),
+    );
     expect(hosts.sort((a, b) => a.hostname.localeCompare(b.hostname))).toEqual([
       { hostname: 'BAIE-STOCKAGE-01', role: 'storage', software_count: 0 },
       { hostname: 'IMP-ACCUEIL-01', role: 'printer', software_count: 0 },
@@ -196,21 +216,32 @@ describe.each(ENGINES)('GLPI Agent JSON and the XML protocol over HTTP (%s)', (e
   });
 
   it('answers contact and PROLOG, then ingests JSON reports sent plain, zlib and gzip', async () => {
-    const contact = await post(`${ctx.collector.url}/glpi`, JSON.stringify({ action: 'contact', deviceid: 'PC-URBA-042-2026-03-14-09-12-55', name: 'GLPI-Agent', version: '1.11', 'enabled-tasks': ['inventory'] }), {
-      authorization: basic(ctx.token),
-      'content-type': 'application/json',
-    });
+    const contact = await post(
+      `${ctx.collector.url}/glpi`,
+      JSON.stringify({ action: 'contact', deviceid: 'PC-URBA-042-2026-03-14-09-12-55', name: 'GLPI-Agent', version: '1.11', 'enabled-tasks': ['inventory'] }),
+      {
+        authorization: basic(ctx.token),
+        'content-type': 'application/json',
+      },
+    );
     expect(contact.status).toBe(200);
     expect(JSON.parse(contact.bytes.toString())).toMatchObject({ status: 'ok', expiration: 24, tasks: { inventory: {} } });
 
-    const prolog = await post(`${ctx.collector.url}/ocsinventory`, deflateSync('<?xml version="1.0"?><REQUEST><DEVICEID>x-2026</DEVICEID><QUERY>PROLOG</QUERY></REQUEST>'), {
-      authorization: basic(ctx.token),
-      'content-type': 'application/x-compress-zlib',
-    });
+    const prolog = await post(
+      `${ctx.collector.url}/ocsinventory`,
+      deflateSync('<?xml version="1.0"?><REQUEST><DEVICEID>x-2026</DEVICEID><QUERY>PROLOG</QUERY></REQUEST>'),
+      {
+        authorization: basic(ctx.token),
+        'content-type': 'application/x-compress-zlib',
+      },
+    );
     expect(prolog.status).toBe(200);
     expect(inflateSync(prolog.bytes).toString()).toContain('<RESPONSE>SEND</RESPONSE>');
 
-    const windows = await post(`${ctx.collector.url}/glpi`, deflateSync(WINDOWS11), { authorization: basic(ctx.token), 'content-type': 'application/x-compress-zlib' });
+    const windows = await post(`${ctx.collector.url}/glpi`, deflateSync(WINDOWS11), {
+      authorization: basic(ctx.token),
+      'content-type': 'application/x-compress-zlib',
+    });
     expect(windows.status).toBe(200);
     expect(JSON.parse(inflateSync(windows.bytes).toString())).toEqual({ status: 'ok', expiration: 24 });
     const linux = await post(`${ctx.collector.url}/glpi/`, gzipSync(LINUX_SERVER), { authorization: basic(ctx.token) });
@@ -222,7 +253,10 @@ describe.each(ENGINES)('GLPI Agent JSON and the XML protocol over HTTP (%s)', (e
     expect(map.totals.hosts).toBe(2);
     expect(map.hosts_by_agent).toEqual([{ agent: 'GLPI-Agent', hosts: 2 }]);
     const hosts = await hostsOf(ctx.dbFile);
-    expect(hosts.map((h) => [h.hostname, h.software_count])).toEqual([['PC-URBA-042', 13], ['srv-sig-01', 10]]);
+    expect(hosts.map((h) => [h.hostname, h.software_count])).toEqual([
+      ['PC-URBA-042', 13],
+      ['srv-sig-01', 10],
+    ]);
     // Everything but the one home-grown business application is recognised by the rules.
     expect(hosts.map((h) => h.recognised)).toEqual([12, 10]);
     const page = await (await ctx.collector.get(`/`)).text();
@@ -239,7 +273,10 @@ describe.each(ENGINES)('GLPI Agent JSON and the XML protocol over HTTP (%s)', (e
     expect((await postApi(ctx.collector.url, '/api/v1/inventories', enrolled.body.credential, inventory)).status).toBe(200);
     const after = (await (await ctx.collector.get(`/api/v1/map`)).json()) as DependencyMap;
     expect(after.totals.hosts).toBe(2);
-    expect(after.hosts_by_agent).toEqual([{ agent: 'GLPI-Agent', hosts: 1 }, { agent: 'tiebreak-agent', hosts: 1 }]);
+    expect(after.hosts_by_agent).toEqual([
+      { agent: 'GLPI-Agent', hosts: 1 },
+      { agent: 'tiebreak-agent', hosts: 1 },
+    ]);
   });
 
   it('imports the same reports from files to the same result, and recognises them when imported again', async () => {
@@ -268,14 +305,29 @@ describe.each(ENGINES)('GLPI Agent JSON and the XML protocol over HTTP (%s)', (e
     const auth = { authorization: basic(ctx.token) };
     const inventoryXml = (inner: string) => `<?xml version="1.0"?><REQUEST><QUERY>INVENTORY</QUERY><DEVICEID>evil-2026</DEVICEID>${inner}</REQUEST>`;
     const cases: [string, Uint8Array | string, number, RegExp][] = [
-      ['entity expansion', `<?xml version="1.0"?><!DOCTYPE REQUEST [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><REQUEST><QUERY>INVENTORY</QUERY><DEVICEID>&b;</DEVICEID></REQUEST>`, 400, /DOCTYPE/],
-      ['external entity', `<?xml version="1.0"?><!DOCTYPE REQUEST [<!ENTITY x SYSTEM "file:///etc/passwd">]><REQUEST><QUERY>INVENTORY</QUERY><DEVICEID>&x;</DEVICEID></REQUEST>`, 400, /DOCTYPE/],
+      [
+        'entity expansion',
+        `<?xml version="1.0"?><!DOCTYPE REQUEST [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><REQUEST><QUERY>INVENTORY</QUERY><DEVICEID>&b;</DEVICEID></REQUEST>`,
+        400,
+        /DOCTYPE/,
+      ],
+      [
+        'external entity',
+        `<?xml version="1.0"?><!DOCTYPE REQUEST [<!ENTITY x SYSTEM "file:///etc/passwd">]><REQUEST><QUERY>INVENTORY</QUERY><DEVICEID>&x;</DEVICEID></REQUEST>`,
+        400,
+        /DOCTYPE/,
+      ],
       ['deep nesting', inventoryXml(`<CONTENT>${'<X>'.repeat(5000)}${'</X>'.repeat(5000)}</CONTENT>`), 400, /nested deeper/],
       ['huge attribute', inventoryXml(`<CONTENT><HARDWARE NAME="${'A'.repeat(1_000_000)}"/></CONTENT>`), 400, /longer than/],
       ['truncated zlib', deflateSync(inventoryXml('<CONTENT><HARDWARE><NAME>pc</NAME></HARDWARE></CONTENT>')).subarray(0, 40), 400, /not valid zlib/],
       ['decompression bomb', deflateSync(Buffer.alloc(80 * 1024 * 1024, 0x20)), 413, /decompressed body too large/],
       ['too large on the wire', Buffer.alloc(9 * 1024 * 1024, 0x41), 413, /too large/],
-      ['a device without its model', JSON.stringify({ action: 'netinventory', deviceid: 'p', itemtype: 'Printer', content: {} }), 400, /needs its manufacturer or model/],
+      [
+        'a device without its model',
+        JSON.stringify({ action: 'netinventory', deviceid: 'p', itemtype: 'Printer', content: {} }),
+        400,
+        /needs its manufacturer or model/,
+      ],
       ['an unsupported itemtype', JSON.stringify({ action: 'inventory', deviceid: 'p', itemtype: 'Monitor', content: {} }), 400, /unsupported itemtype/],
       ['not XML nor JSON', 'hello', 415, /expected a JSON or XML/],
     ];
@@ -288,7 +340,11 @@ describe.each(ENGINES)('GLPI Agent JSON and the XML protocol over HTTP (%s)', (e
   }, 60_000);
 
   it('lists peer agents with their protocol and refuses a revoked one', async () => {
-    const agents = JSON.parse((await runCli('collector', ['agent', 'list', '--json', '--db', ctx.dbFile])).stdout) as { id: number; hostname: string; protocol: string }[];
+    const agents = JSON.parse((await runCli('collector', ['agent', 'list', '--json', '--db', ctx.dbFile])).stdout) as {
+      id: number;
+      hostname: string;
+      protocol: string;
+    }[];
     const server = agents.find((a) => a.hostname === 'srv-sig-01')!;
     expect(server.protocol).toBe('glpi-json');
     expect((await runCli('collector', ['agent', 'revoke', String(server.id), '--db', ctx.dbFile])).code).toBe(0);
@@ -331,10 +387,25 @@ describe('the real FusionInventory and OCS Inventory agents of Debian', () => {
 
   it('fusioninventory-agent and ocsinventory-agent send this machine to the collector, with the package count of tiebreak-agent', async () => {
     const url = (key: AgentKey) => `${collectors[key].collector.url}/ocsinventory`;
-    const fusion = await run('fusioninventory-agent', ['--server', url('fusion'), '--user', 'tiebreak', '--password', collectors.fusion.token, '--no-task', 'Deploy,ESX,NetDiscovery,NetInventory,WakeOnLan,Collect'], { timeout: 180_000 });
+    const fusion = await run(
+      'fusioninventory-agent',
+      [
+        '--server',
+        url('fusion'),
+        '--user',
+        'tiebreak',
+        '--password',
+        collectors.fusion.token,
+        '--no-task',
+        'Deploy,ESX,NetDiscovery,NetInventory,WakeOnLan,Collect',
+      ],
+      { timeout: 180_000 },
+    );
     expect(fusion.stdout + fusion.stderr).not.toMatch(/\[error\]/);
     // Debian's configuration of the OCS agent writes reports locally: --nolocal sends them instead.
-    const ocs = await run('ocsinventory-agent', ['--nolocal', '--server', url('ocs'), '--user', 'tiebreak', '--password', collectors.ocs.token], { timeout: 180_000 });
+    const ocs = await run('ocsinventory-agent', ['--nolocal', '--server', url('ocs'), '--user', 'tiebreak', '--password', collectors.ocs.token], {
+      timeout: 180_000,
+    });
     expect(ocs.stdout + ocs.stderr).not.toMatch(/\[error\]|Cannot establish communication/);
 
     const ourPackages = ours.software.filter((s) => s.source === 'dpkg' || s.source === 'rpm');
@@ -346,7 +417,9 @@ describe('the real FusionInventory and OCS Inventory agents of Debian', () => {
       expect(more).toEqual([]);
       // Both agents read the dpkg and rpm databases as tiebreak-agent does: the same packages.
       expect(host!.software_count, key).toBe(ourPackages.length);
-      const reported = await reading(dbFile, (db) => rows<{ name: string }>(db, sql`SELECT c.name FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.kind = 'software'`));
+      const reported = await reading(dbFile, (db) =>
+        rows<{ name: string }>(db, sql`SELECT c.name FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.kind = 'software'`),
+      );
       expect(names(reported)).toEqual(names(ourPackages));
       // FusionInventory names the distribution as publisher: its report is classified like ours. The
       // OCS agent sends no maintainer for Linux packages: the distribution's index recognises them.
@@ -363,7 +436,10 @@ describe('the real FusionInventory and OCS Inventory agents of Debian', () => {
     await run('fusioninventory-agent', ['--local', local.fusion, '--no-task', 'Deploy,ESX,NetDiscovery,NetInventory,WakeOnLan,Collect'], { timeout: 180_000 });
     await run('ocsinventory-agent', [`--local=${local.ocs}`], { timeout: 180_000 });
     for (const key of Object.keys(AGENTS) as AgentKey[]) {
-      expect(readdirSync(local[key]).filter((f) => f.endsWith('.ocs')), key).toHaveLength(1);
+      expect(
+        readdirSync(local[key]).filter((f) => f.endsWith('.ocs')),
+        key,
+      ).toHaveLength(1);
       const importDb = join(dir, `import-${key}.db`);
       const imported = await runCli('collector', ['import', local[key], '--db', importDb, '--json']);
       expect(imported.code, imported.stdout + imported.stderr).toBe(0);

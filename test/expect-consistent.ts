@@ -38,7 +38,10 @@ export async function expectDerivedConsistent(db: Db): Promise<void> {
   expect(keptCounts.sort(), 'facet counts').toEqual([...counts].sort());
   // The host counts per confidence level, recounted in plain SQL (independently of facetsOf): an
   // entry below the level counts as unrecognised.
-  for (const [level, confidences] of [['high', ['high']], ['medium', ['high', 'medium']]] as const) {
+  for (const [level, confidences] of [
+    ['high', ['high']],
+    ['medium', ['high', 'medium']],
+  ] as const) {
     const trusted = sql`c.origin <> 'unknown' AND c.confidence IN (${sql.join([...confidences])})`;
     const recounted = await rows<{ facet: string; value: string; hosts: number }>(
       db,

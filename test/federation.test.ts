@@ -28,9 +28,15 @@ describe.each(ENGINES)('federation between collectors and an observatory (%s)', 
 
   /** A form post as the logged-in admin of a running collector. */
   const post = (c: RunningCollector, path: string, form: Record<string, string>) =>
-    c.get(path, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: c.session.csrf, ...form }) });
+    c.get(path, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: c.session.csrf, ...form }),
+    });
 
-  const privateKeyOf = (location: string): Promise<KeyObject> => withDatabase(location, async (db) => createPrivateKey((await getMeta(db, 'federation_private_key'))!));
+  const privateKeyOf = (location: string): Promise<KeyObject> =>
+    withDatabase(location, async (db) => createPrivateKey((await getMeta(db, 'federation_private_key'))!));
   const signed = (doc: Record<string, unknown>, key: KeyObject) => {
     const { signature: _old, ...body } = doc;
     return { ...body, signature: { algorithm: 'ed25519', value: sign(null, Buffer.from(canonicalJson(body)), key).toString('base64') } };
@@ -43,7 +49,8 @@ describe.each(ENGINES)('federation between collectors and an observatory (%s)', 
     });
     return { status: response.status, body: (await response.json()) as { error?: string; status?: string } };
   };
-  const stored = () => withDatabase(files.o, (db) => rows(db, sql<{ document_id: string; body: string }>`SELECT document_id, body FROM observatory_documents ORDER BY id`));
+  const stored = () =>
+    withDatabase(files.o, (db) => rows(db, sql<{ document_id: string; body: string }>`SELECT document_id, body FROM observatory_documents ORDER BY id`));
   /** A fresh document of collector c as it would be sent now (new id and date), unsigned. */
   const preview = async (c: RunningCollector) => (await (await c.get('/api/v1/federation/preview')).json()) as Record<string, any>;
 
@@ -53,13 +60,31 @@ describe.each(ENGINES)('federation between collectors and an observatory (%s)', 
     files.o = await newDatabaseLocation(engine, join(dir, 'observatory.db'));
     const inventories = [
       ...A_HOSTS.map((h, i) => {
-        const inventory = makeInventory({ machine: h.machine, hostname: h.hostname, serial: h.serial, osFamily: i ? 'linux' : 'windows', osName: i ? 'Debian GNU/Linux 12' : undefined });
+        const inventory = makeInventory({
+          machine: h.machine,
+          hostname: h.hostname,
+          serial: h.serial,
+          osFamily: i ? 'linux' : 'windows',
+          osName: i ? 'Debian GNU/Linux 12' : undefined,
+        });
         return { file: join(dir, `a${i}.json`), inventory: { ...inventory, host: { ...inventory.host, domain: h.domain } } };
       }),
-      { file: join(dir, 'b0.json'), inventory: makeInventory({ machine: 'b-poste-1', software: [{ name: 'Microsoft Teams', version: '24.1', publisher: 'Microsoft Corporation' }, { name: 'Zoom Workplace (64-bit)', version: '6.2', publisher: 'Zoom Video Communications, Inc.' }] }) },
+      {
+        file: join(dir, 'b0.json'),
+        inventory: makeInventory({
+          machine: 'b-poste-1',
+          software: [
+            { name: 'Microsoft Teams', version: '24.1', publisher: 'Microsoft Corporation' },
+            { name: 'Zoom Workplace (64-bit)', version: '6.2', publisher: 'Zoom Video Communications, Inc.' },
+          ],
+        }),
+      },
     ];
     for (const { file, inventory } of inventories) writeFileSync(file, JSON.stringify(inventory));
-    const imported = await Promise.all([runCli('collector', ['import', inventories[0]!.file, inventories[1]!.file, '--db', files.a]), runCli('collector', ['import', inventories[2]!.file, '--db', files.b])]);
+    const imported = await Promise.all([
+      runCli('collector', ['import', inventories[0]!.file, inventories[1]!.file, '--db', files.a]),
+      runCli('collector', ['import', inventories[2]!.file, '--db', files.b]),
+    ]);
     for (const r of imported) expect(r.code, r.stderr).toBe(0);
     // One after the other: three starting at once on a loaded machine can outlast the start's timer.
     a = await startCollector(files.a);
@@ -74,7 +99,18 @@ describe.each(ENGINES)('federation between collectors and an observatory (%s)', 
         expect(pem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
         writeFileSync(join(dir, `${which}.pem`), pem);
         const name = which === 'a' ? 'Ville de Testbourg' : 'Communauté de Testville';
-        return runCli('collector', ['observatory', 'register', '--name', name, '--siren', which === 'a' ? '213100019' : '200046977', '--public-key', join(dir, `${which}.pem`), '--db', files.o]);
+        return runCli('collector', [
+          'observatory',
+          'register',
+          '--name',
+          name,
+          '--siren',
+          which === 'a' ? '213100019' : '200046977',
+          '--public-key',
+          join(dir, `${which}.pem`),
+          '--db',
+          files.o,
+        ]);
       }),
     );
     for (const r of registered) expect(r.code, r.stderr).toBe(0);
@@ -104,7 +140,9 @@ describe.each(ENGINES)('federation between collectors and an observatory (%s)', 
     expect(JSON.stringify(doc)).not.toMatch(/zoom/i);
     expect(doc.excluded).toEqual({ vendors: 1, products: 0 });
     // Both changes are in the audit log, with who made them; the refused one is not.
-    const audit = await withDatabase(files.b, (db) => rows(db, sql`SELECT action, object, actor FROM audit_log WHERE action LIKE 'federation.%' OR action = 'settings.authority' ORDER BY id`));
+    const audit = await withDatabase(files.b, (db) =>
+      rows(db, sql`SELECT action, object, actor FROM audit_log WHERE action LIKE 'federation.%' OR action = 'settings.authority' ORDER BY id`),
+    );
     expect(audit).toEqual([
       { action: 'settings.authority', object: null, actor: 'tester' },
       { action: 'federation.exclude', object: 'zoom', actor: 'tester' },
@@ -164,7 +202,12 @@ describe.each(ENGINES)('federation between collectors and an observatory (%s)', 
     await refusedWith(tokens.a, tampered, 403, /changed after signing/);
     const { size: _size, ...withoutSize } = await preview(a);
     await refusedWith(tokens.a, signed(withoutSize, keyA), 400, /invalid document: size/);
-    await refusedWith(tokens.a, signed({ ...(await preview(a)), vendors: [{ vendor_id: 'x', name: 'PC-COMPTA-7', hostname: 'PC-COMPTA-7' }] }, keyA), 400, /invalid document: vendors\.0/);
+    await refusedWith(
+      tokens.a,
+      signed({ ...(await preview(a)), vendors: [{ vendor_id: 'x', name: 'PC-COMPTA-7', hostname: 'PC-COMPTA-7' }] }, keyA),
+      400,
+      /invalid document: vendors\.0/,
+    );
     await refusedWith(tokens.a, '{"format": "tiebreak-publication", ', 400, /not valid JSON/);
     await refusedWith(tokens.a, { ...(await preview(a)) }, 400, /no signature/);
 
@@ -219,12 +262,15 @@ describe.each(ENGINES)('federation between collectors and an observatory (%s)', 
         for (const value of Object.values(row)) if (value) secrets.add(value);
       for (const name of await values<string>(db, sql`SELECT username FROM users`)) secrets.add(name);
     });
-    for (const h of A_HOSTS) for (const value of [h.machine, h.hostname, h.serial, h.domain, sha(`host:${h.machine}`), sha(`serial:${h.serial}`)]) secrets.add(value);
+    for (const h of A_HOSTS)
+      for (const value of [h.machine, h.hostname, h.serial, h.domain, sha(`host:${h.machine}`), sha(`serial:${h.serial}`)]) secrets.add(value);
     secrets.add(TEST_ADMIN.username);
     expect(secrets.size).toBeGreaterThanOrEqual(10);
 
     // What the observatory received from A, and what A would send now.
-    const authorityA = (await stored()).map((s) => JSON.parse(s.body) as Record<string, unknown>).filter((d) => (d.authority as { name: string }).name === 'Ville de Testbourg');
+    const authorityA = (await stored())
+      .map((s) => JSON.parse(s.body) as Record<string, unknown>)
+      .filter((d) => (d.authority as { name: string }).name === 'Ville de Testbourg');
     expect(authorityA.length).toBeGreaterThanOrEqual(1);
     const cli = await runCli('collector', ['publish', '--preview', '--db', files.a]);
     expect(cli.code, cli.stderr).toBe(0);

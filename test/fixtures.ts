@@ -36,12 +36,14 @@ export function makeInventory(options: InventoryOptions = {}): Inventory {
       disks: [],
       ...options.hardware,
     },
-    software: (options.software ?? [
-      { name: 'Google Chrome', version: '131.0.6778.86', publisher: 'Google LLC' },
-      { name: 'Mozilla Firefox (x64 fr)', version: '133.0', publisher: 'Mozilla' },
-      { name: 'Zoom Workplace (64-bit)', version: '6.2.11', publisher: 'Zoom Video Communications, Inc.' },
-      { name: 'Logiciel Métier Inconnu', version: '2.1', publisher: 'Éditeur Régional SARL' },
-    ]).map((item) => ({ name: 'x', source: 'registry', scope: 'machine', ...item }) as SoftwareItem),
+    software: (
+      options.software ?? [
+        { name: 'Google Chrome', version: '131.0.6778.86', publisher: 'Google LLC' },
+        { name: 'Mozilla Firefox (x64 fr)', version: '133.0', publisher: 'Mozilla' },
+        { name: 'Zoom Workplace (64-bit)', version: '6.2.11', publisher: 'Zoom Video Communications, Inc.' },
+        { name: 'Logiciel Métier Inconnu', version: '2.1', publisher: 'Éditeur Régional SARL' },
+      ]
+    ).map((item) => ({ name: 'x', source: 'registry', scope: 'machine', ...item }) as SoftwareItem),
   };
 }
 

@@ -78,7 +78,9 @@ export async function login(baseUrl: string, user = TEST_ADMIN): Promise<{ cooki
 
 /** The test admin account, created in the database before the collector starts (once). */
 export async function ensureTestAdmin(dbFile: string): Promise<void> {
-  const result = await runCli('collector', ['user', 'add', TEST_ADMIN.username, '--role', 'admin', '--password-stdin', '--db', dbFile], { input: TEST_ADMIN.password });
+  const result = await runCli('collector', ['user', 'add', TEST_ADMIN.username, '--role', 'admin', '--password-stdin', '--db', dbFile], {
+    input: TEST_ADMIN.password,
+  });
   if (result.code !== 0 && !/already exists/.test(result.stderr)) throw new Error(`cannot create the test admin: ${result.stderr}`);
 }
 
@@ -196,7 +198,11 @@ export const enrolHost = (baseUrl: string, token: string, host: { id: string; ho
  * host's credential; the answer to each, in order. A request that fails (a connection refused or
  * reset) gets status 0: it was not acknowledged.
  */
-export async function postInventories(baseUrl: string, sends: { credential: string; inventory: unknown }[], concurrency = 16): Promise<{ status: number; body: Record<string, any> }[]> {
+export async function postInventories(
+  baseUrl: string,
+  sends: { credential: string; inventory: unknown }[],
+  concurrency = 16,
+): Promise<{ status: number; body: Record<string, any> }[]> {
   const answers: { status: number; body: Record<string, any> }[] = new Array(sends.length);
   let next = 0;
   await Promise.all(
@@ -204,7 +210,10 @@ export async function postInventories(baseUrl: string, sends: { credential: stri
       while (next < sends.length) {
         const index = next++;
         const { credential, inventory } = sends[index]!;
-        answers[index] = await postApi(baseUrl, '/api/v1/inventories', credential, inventory).catch((error: Error) => ({ status: 0, body: { error: error.message } }));
+        answers[index] = await postApi(baseUrl, '/api/v1/inventories', credential, inventory).catch((error: Error) => ({
+          status: 0,
+          body: { error: error.message },
+        }));
       }
     }),
   );

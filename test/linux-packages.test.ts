@@ -30,7 +30,14 @@ describe('the .deb package', () => {
     expect(run('dpkg-deb', ['--field', DEB, 'Version']).trim()).toBe(pkg.version);
     // The unit as shipped in the package.
     const unit = run('sh', ['-c', `dpkg-deb --fsys-tarfile "${DEB}" | tar -xOf - ./lib/systemd/system/tiebreak-agent.service`]);
-    for (const setting of ['User=tiebreak', 'ExecStart=/usr/bin/tiebreak-agent run', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'CapabilityBoundingSet=', 'StateDirectory=tiebreak'])
+    for (const setting of [
+      'User=tiebreak',
+      'ExecStart=/usr/bin/tiebreak-agent run',
+      'NoNewPrivileges=yes',
+      'ProtectSystem=strict',
+      'CapabilityBoundingSet=',
+      'StateDirectory=tiebreak',
+    ])
       expect(unit).toContain(setting);
   });
 
@@ -60,7 +67,9 @@ describe('the .rpm package', () => {
     expect(info).toMatch(new RegExp(`Version\\s*: ${pkg.version.replaceAll('.', '\\.')}`));
     expect(info).toMatch(/Architecture: x86_64/);
     const files = run('rpm', ['-qlp', RPM]).trim().split('\n');
-    expect(files).toEqual(expect.arrayContaining(['/usr/bin/tiebreak-agent', '/usr/lib/systemd/system/tiebreak-agent.service', '/etc/sysconfig/tiebreak-agent']));
+    expect(files).toEqual(
+      expect.arrayContaining(['/usr/bin/tiebreak-agent', '/usr/lib/systemd/system/tiebreak-agent.service', '/etc/sysconfig/tiebreak-agent']),
+    );
     expect(run('rpm', ['-qcp', RPM]).trim()).toBe('/etc/sysconfig/tiebreak-agent');
     const scripts = run('rpm', ['-qp', '--scripts', RPM]);
     expect(scripts).toMatch(/postinstall scriptlet[\s\S]*configure-on-install\.sh/);

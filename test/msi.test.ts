@@ -45,7 +45,10 @@ describe('the Windows installer', () => {
   it('writes the configuration and registers the task as SYSTEM, and undoes both', () => {
     const actions = new Map(table('CustomAction').map(([action, type, source, target]) => [action, { type: Number(type), source, target }]));
     const deferredSystem = 1024 | 2048;
-    expect(actions.get('WriteConfiguration')).toMatchObject({ source: 'AgentExe', target: expect.stringContaining('configure --server "[SERVER]" --token "[TOKEN]"') });
+    expect(actions.get('WriteConfiguration')).toMatchObject({
+      source: 'AgentExe',
+      target: expect.stringContaining('configure --server "[SERVER]" --token "[TOKEN]"'),
+    });
     expect(actions.get('WriteConfiguration')!.target).toContain('--ca "[CA_FILE]"');
     expect(actions.get('WriteConfiguration')!.type & deferredSystem).toBe(deferredSystem);
     expect(actions.get('RegisterTasks')!.type & deferredSystem).toBe(deferredSystem);

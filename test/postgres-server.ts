@@ -74,8 +74,7 @@ export async function startCluster(): Promise<PostgresServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tiebreak-postgres-'));
   const data = join(dir, 'data');
   const log = join(dir, 'server.log');
-  const pgTool = (tool: string, args: string[]) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args);
+  const pgTool = (tool: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args));
   const failed = (what: string, err: unknown): Error => {
     const stderr = (err as { stderr?: string }).stderr?.trim();
     const serverLog = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
@@ -128,7 +127,7 @@ async function postgresUser(): Promise<{ uid: number; gid: number }> {
     const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
     return { uid: Number(uid.stdout), gid: Number(gid.stdout) };
   } catch {
-    throw new Error('running as root, the test PostgreSQL cluster needs the postgres user (made by Debian\'s postgresql package) to run as');
+    throw new Error("running as root, the test PostgreSQL cluster needs the postgres user (made by Debian's postgresql package) to run as");
   }
 }
 
@@ -153,7 +152,11 @@ export function postgresAt(url: string): PostgresServer {
     url,
     async createDatabase(name, template) {
       // Unique across the processes of a run and across runs sharing an existing server.
-      const label = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 30);
+      const label = name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '_')
+        .replace(/^_|_$/g, '')
+        .slice(0, 30);
       const database = `tiebreak_${label}_${process.pid}_${++made}_${Date.now().toString(36)}`;
       const from = template ? `TEMPLATE ${new URL(template).pathname.slice(1)}` : "TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'";
       await admin((c) => c.query(`CREATE DATABASE ${database} ${from}`)).catch((err: Error) => {
@@ -166,9 +169,10 @@ export function postgresAt(url: string): PostgresServer {
     },
     async stop() {
       const names = databases.splice(0);
-      if (names.length) await admin(async (c) => {
-        for (const database of names) await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      });
+      if (names.length)
+        await admin(async (c) => {
+          for (const database of names) await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+        });
     },
   };
 }

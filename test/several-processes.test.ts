@@ -94,7 +94,16 @@ describe('jobs done once across processes', () => {
       }
       await until(async () => (await snapshots()) === 1);
       const item = { source: 'registry' as const, name: 'Logiciel Métier Inconnu', publisher: 'Éditeur Régional SARL' };
-      await decide(a.db, a.classifier, item, { vendor: { name: 'Éditeur Régional', country: 'FR' }, product: { name: 'Logiciel Métier', area: 'software', category: 'utility', licence: 'proprietary' } }, 'test');
+      await decide(
+        a.db,
+        a.classifier,
+        item,
+        {
+          vendor: { name: 'Éditeur Régional', country: 'FR' },
+          product: { name: 'Logiciel Métier', area: 'software', category: 'utility', licence: 'proprietary' },
+        },
+        'test',
+      );
       await a.applyLocalRules();
       const catalogueItem = { kind: 'software' as const, role: '' as const, package: null, host_os: '', ...item };
       expect(classifyItem(b.classifier, catalogueItem).vendor_id).not.toBe('editeur-regional');
@@ -151,7 +160,10 @@ describe('serve --workers', () => {
       const round = (n: number) => {
         const sends = hosts.map((_, i) => ({
           credential: credentials[i]!,
-          inventory: makeInventory({ machine: `worker-host-${i}`, software: [{ name: 'Mozilla Firefox (x64 fr)', version: `${130 + n}.0`, publisher: 'Mozilla' }] }),
+          inventory: makeInventory({
+            machine: `worker-host-${i}`,
+            software: [{ name: 'Mozilla Firefox (x64 fr)', version: `${130 + n}.0`, publisher: 'Mozilla' }],
+          }),
         }));
         return [...sends, ...sends];
       };
@@ -196,7 +208,12 @@ describe('serve --workers', () => {
       expect(await withDatabase(location, (db) => value<number>(db, sql`SELECT COUNT(*) FROM hosts`))).toBe(hosts.length);
       // Every host has the version of the last round.
       expect(
-        await withDatabase(location, (db) => value<number>(db, sql`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.name = 'Mozilla Firefox (x64 fr)' AND i.version = '133.0'`)),
+        await withDatabase(location, (db) =>
+          value<number>(
+            db,
+            sql`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.name = 'Mozilla Firefox (x64 fr)' AND i.version = '133.0'`,
+          ),
+        ),
       ).toBe(hosts.length);
     } finally {
       await collector.stop();

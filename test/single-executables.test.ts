@@ -33,7 +33,23 @@ describe('single executables', () => {
     openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Mairie Test CA');
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
     writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf');
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
+    );
     // A real TLS server signed by the test CA; it answers every request with a refusal the agent prints.
     const server = createServer({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')) }, (_req, res) => {
       res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"reached over verified TLS"}');
@@ -42,7 +58,9 @@ describe('single executables', () => {
     const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const send = (stateDir: string, env: NodeJS.ProcessEnv) =>
       new Promise<string>((resolve) => {
-        const child = spawn(LINUX_EXE, ['send', '--server', url, '--token', 'tbk_0123456789abcdef', '--state-dir', join(dir, stateDir)], { env: { ...process.env, ...env } });
+        const child = spawn(LINUX_EXE, ['send', '--server', url, '--token', 'tbk_0123456789abcdef', '--state-dir', join(dir, stateDir)], {
+          env: { ...process.env, ...env },
+        });
         let stderr = '';
         child.stderr.on('data', (d) => (stderr += d));
         child.on('exit', () => resolve(stderr));
@@ -74,10 +92,14 @@ describe('single executables', () => {
     expect(wine(['reg', 'add', key, '/v', 'DisplayVersion', '/d', '2.4.1', '/f']).status).toBe(0);
     const out = join(prefix, 'scan.json');
     // Under wine, Node's standard output must go to a file, not a pipe.
-    const run = spawnSync('sh', ['-c', `"${WINE}" "${WINDOWS_EXE}" scan --output "Z:${out.replaceAll('/', '\\')}" > "${prefix}/stdout.txt" 2> "${prefix}/stderr.txt"`], {
-      env,
-      timeout: 300_000,
-    });
+    const run = spawnSync(
+      'sh',
+      ['-c', `"${WINE}" "${WINDOWS_EXE}" scan --output "Z:${out.replaceAll('/', '\\')}" > "${prefix}/stdout.txt" 2> "${prefix}/stderr.txt"`],
+      {
+        env,
+        timeout: 300_000,
+      },
+    );
     expect(run.status, readFileSync(`${prefix}/stderr.txt`, 'utf8')).toBe(0);
     const inventory = InventorySchema.parse(JSON.parse(readFileSync(out, 'utf8')));
     expect(inventory.os.family).toBe('windows');

@@ -66,7 +66,15 @@ describe('web interface in Chromium', () => {
     expect((await postApi(collector.url, '/api/v1/inventories', enrolled.body.credential, inventory)).status).toBe(200);
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     page = await browser.newPage({ acceptDownloads: true });
     page.on('dialog', (d) => {
@@ -133,13 +141,19 @@ describe('web interface in Chromium', () => {
     // Its versions and the hosts it is installed on, as the database holds them.
     const entryId = Number(new URL(page.url()).pathname.split('/').pop());
     const db = await openDatabase(dbFile);
-    const hosts = await values<string>(db, sql`SELECT DISTINCT h.hostname FROM installations i JOIN hosts h ON h.id = i.host_id WHERE i.catalogue_id = ${entryId}`);
-    const versions = await rows<{ version: string; n: number }>(db, sql`SELECT version, COUNT(DISTINCT host_id) AS n FROM installations WHERE catalogue_id = ${entryId} GROUP BY version`);
+    const hosts = await values<string>(
+      db,
+      sql`SELECT DISTINCT h.hostname FROM installations i JOIN hosts h ON h.id = i.host_id WHERE i.catalogue_id = ${entryId}`,
+    );
+    const versions = await rows<{ version: string; n: number }>(
+      db,
+      sql`SELECT version, COUNT(DISTINCT host_id) AS n FROM installations WHERE catalogue_id = ${entryId} GROUP BY version`,
+    );
     await closeDatabase(db);
     expect(hosts.length).toBeGreaterThan(0);
-    const shown = await page.locator('section:has(h2:text-is("Versions")) tbody tr').evaluateAll((rows) =>
-      rows.map((row) => [row.querySelector('th')!.textContent, row.querySelector('td')!.textContent]),
-    );
+    const shown = await page
+      .locator('section:has(h2:text-is("Versions")) tbody tr')
+      .evaluateAll((rows) => rows.map((row) => [row.querySelector('th')!.textContent, row.querySelector('td')!.textContent]));
     // The 20 most common, the most common first.
     const top = versions.sort((a, b) => b.n - a.n || (a.version < b.version ? -1 : 1)).slice(0, 20);
     expect(shown).toEqual(top.map((v) => [v.version || '–', String(v.n)]));
@@ -155,7 +169,10 @@ describe('web interface in Chromium', () => {
     await page.getByLabel('Nom du fournisseur').fill('Éditeur Régional SARL');
     await page.getByLabel('Pays du siège (code ISO, ex. FR)').fill('FR');
     await page.getByLabel('Nom du produit').fill('Gestion des cimetières');
-    await page.getByLabel('Catégorie').selectOption({ label: 'Cimetières' }).catch(() => page.getByLabel('Catégorie').selectOption({ index: 0 }));
+    await page
+      .getByLabel('Catégorie')
+      .selectOption({ label: 'Cimetières' })
+      .catch(() => page.getByLabel('Catégorie').selectOption({ index: 0 }));
     await page.getByLabel('Licence').last().selectOption('proprietary');
     await page.locator('form:has(input[name="vendor_name"]) button[type="submit"]').click();
     expect(await page.locator('main').textContent()).toContain('editeur-regional-sarl/gestion-des-cimetieres:local');
@@ -168,7 +185,13 @@ describe('web interface in Chromium', () => {
     // The exported rules are valid rules: checked on top of the shipped ones.
     const rulesDir = join(dir, 'local-rules', 'vendors');
     mkdirSync(rulesDir, { recursive: true });
-    writeFileSync(join(rulesDir, 'editeur-regional-sarl.yaml'), yaml.split('\n').filter((l) => !l.startsWith('# rules/')).join('\n'));
+    writeFileSync(
+      join(rulesDir, 'editeur-regional-sarl.yaml'),
+      yaml
+        .split('\n')
+        .filter((l) => !l.startsWith('# rules/'))
+        .join('\n'),
+    );
     const check = await runCli('collector', ['rules', 'check', join(dir, 'local-rules')]);
     expect(check.stderr).toBe('');
     expect(check.code).toBe(0);
@@ -186,7 +209,7 @@ describe('web interface in Chromium', () => {
     const files = unzipSync(readFileSync((await xlsxDownload.path())!));
     const sheet = strFromU8(files['xl/worksheets/sheet1.xml']!);
     expect(sheet).toContain('t="inlineStr"');
-    expect(sheet).toContain("&apos;=HYPERLINK".replace('&apos;', "'"));
+    expect(sheet).toContain('&apos;=HYPERLINK'.replace('&apos;', "'"));
     expect(sheet).toContain('+cmd');
     expect(sheet).toContain("'+cmd");
     expect(sheet).not.toContain('<f>');
@@ -304,7 +327,11 @@ describe('web interface in Chromium', () => {
     const status = await viewer.evaluate(async () => {
       const doc = (globalThis as unknown as { document: { querySelector(s: string): { value: string } } }).document;
       const csrf = doc.querySelector('input[name=_csrf]').value;
-      const response = await fetch('/agents/tokens', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrf}&name=forged` });
+      const response = await fetch('/agents/tokens', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `_csrf=${csrf}&name=forged`,
+      });
       return response.status;
     });
     expect(status).toBe(403);

@@ -19,7 +19,10 @@ describe('a Windows 11 town-hall workstation', async () => {
     writeFileSync(file, JSON.stringify(inventory));
     const result = await runCli('collector', ['classify', file]);
     expect(result.code).toBe(0);
-    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const byName = new Map(lines.map((l) => [l.name, l]));
     const expectations: [string, string, string][] = [
       ['Google Chrome', 'google', 'non_eu'],
@@ -32,7 +35,7 @@ describe('a Windows 11 town-hall workstation', async () => {
       ['ESET Endpoint Security', 'eset', 'eu'],
       ['TeamViewer Host', 'teamviewer', 'eu'],
       ['WAPT Enterprise 2.5.5.15727', 'tranquil-it', 'eu'],
-      ["GLPI Agent 1.11 (x64 edition)", 'teclib', 'eu'],
+      ['GLPI Agent 1.11 (x64 edition)', 'teclib', 'eu'],
       ['e.magnus Gestion Financière', 'berger-levrault', 'eu'],
       ['Kyocera Product Library', 'kyocera', 'non_eu'],
       ['Dell Command | Update', 'dell', 'non_eu'],

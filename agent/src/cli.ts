@@ -95,7 +95,11 @@ async function main(argv: string[]): Promise<number> {
 
   const network = values.snmp !== undefined ? await networkScan(values, log) : null;
   if (command === 'scan' && network) {
-    const json = `${JSON.stringify(network.devices.map((d) => d.inventory), null, values.pretty ? 2 : undefined)}\n`;
+    const json = `${JSON.stringify(
+      network.devices.map((d) => d.inventory),
+      null,
+      values.pretty ? 2 : undefined,
+    )}\n`;
     if (values.output) writeFileSync(values.output, json);
     else process.stdout.write(json);
     return network.devices.length === 0 && network.errors.length > 0 ? 1 : 0;
@@ -183,7 +187,10 @@ async function main(argv: string[]): Promise<number> {
     const path = values.config ?? defaultConfigPath();
     // An empty --ca is the MSI's CA_FILE left unset.
     const caFile = values.ca?.trim() ? installCaFile(values.ca.trim(), path) : undefined;
-    const config = writeConfig({ server: values.server, token: values.token, ...(values.schedule ? { schedule: values.schedule } : {}), ...(caFile ? { ca_file: caFile } : {}) }, path);
+    const config = writeConfig(
+      { server: values.server, token: values.token, ...(values.schedule ? { schedule: values.schedule } : {}), ...(caFile ? { ca_file: caFile } : {}) },
+      path,
+    );
     process.stdout.write(`configuration written to ${path} (server ${config.server}, schedule "${config.schedule}")\n`);
     return 0;
   }
@@ -196,8 +203,7 @@ async function main(argv: string[]): Promise<number> {
       removeTask();
       // Uninstalling: the configuration holds the credential.
       rmSync(values.config ?? defaultConfigPath(), { force: true });
-    }
-    else throw new UsageError(`task needs install or remove, not ${action ?? '(nothing)'}`);
+    } else throw new UsageError(`task needs install or remove, not ${action ?? '(nothing)'}`);
     process.stdout.write(`scheduled task ${action === 'install' ? 'registered' : 'removed'}\n`);
     return 0;
   }
@@ -253,7 +259,9 @@ async function networkScan(values: Values, log: ReturnType<typeof createLogger>)
     ...(result.errors.length ? [plural(result.errors.length, 'error')] : []),
   ];
   for (const error of result.errors.slice(0, 10)) process.stderr.write(`tiebreak-agent: ${error.address}: ${error.message}\n`);
-  process.stderr.write(`tiebreak-agent: ${plural(result.devices.length, 'device')} found among ${plural(result.addresses, 'address').replace('addresss', 'addresses')} (${details.join(', ')})\n`);
+  process.stderr.write(
+    `tiebreak-agent: ${plural(result.devices.length, 'device')} found among ${plural(result.addresses, 'address').replace('addresss', 'addresses')} (${details.join(', ')})\n`,
+  );
   return result;
 }
 
@@ -261,7 +269,10 @@ async function networkScan(values: Values, log: ReturnType<typeof createLogger>)
  * The devices go through a spool of their own (a scan of a network must not push this machine's
  * inventories out of its spool), sent with this machine's own agent credential.
  */
-async function sendDevices(network: SnmpScanResult, options: { stateDir: string; server: string; token: string; ca?: string; log: ReturnType<typeof createLogger> }): Promise<number> {
+async function sendDevices(
+  network: SnmpScanResult,
+  options: { stateDir: string; server: string; token: string; ca?: string; log: ReturnType<typeof createLogger> },
+): Promise<number> {
   const { MAX_SCAN_ADDRESSES } = await import('./snmp/range.ts');
   const { Spool, Delivery } = await sendingModules();
   const spool = new Spool({ dir: join(options.stateDir, 'spool-devices'), maxEntries: MAX_SCAN_ADDRESSES });
@@ -271,7 +282,10 @@ async function sendDevices(network: SnmpScanResult, options: { stateDir: string;
   const result = await spool.flush(delivery.send, options.log);
   if (result.lastError && (result.pending > 0 || result.rejected > 0)) {
     process.stderr.write(`tiebreak-agent: ${result.lastError.message}\n`);
-    if (result.pending) process.stderr.write(`tiebreak-agent: ${result.pending} device inventor${result.pending === 1 ? 'y' : 'ies'} kept in ${spool.dir}, sent at the next attempt\n`);
+    if (result.pending)
+      process.stderr.write(
+        `tiebreak-agent: ${result.pending} device inventor${result.pending === 1 ? 'y' : 'ies'} kept in ${spool.dir}, sent at the next attempt\n`,
+      );
     return 1;
   }
   process.stdout.write(`sent ${result.sent} device inventor${result.sent === 1 ? 'y' : 'ies'}: ${options.server}\n`);

@@ -41,7 +41,25 @@ describe('the authority CA given at installation', () => {
     const { execFileSync } = await import('node:child_process');
     const { runCli } = await import('../../test/helpers.ts');
     const dir = tempDir();
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'share-ca.pem'), '-days', '2', '-subj', '/CN=Mairie Test CA'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'ca.key'),
+        '-out',
+        join(dir, 'share-ca.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=Mairie Test CA',
+      ],
+      { stdio: 'ignore' },
+    );
     const config = join(dir, 'etc', 'agent.json');
     const args = ['configure', '--server', 'https://tiebreak.mairie.fr', '--token', 'tbk_0123456789abcdef', '--config', config];
     const done = await runCli('agent', [...args, '--ca', join(dir, 'share-ca.pem')]);

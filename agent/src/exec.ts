@@ -31,7 +31,13 @@ function execute(command: string, args: readonly string[], options: CommandOptio
         if (code === 'ENOENT') return resolve({ ok: false, reason: 'missing', detail: `${command} not found` });
         if (error.killed || (error as { signal?: string }).signal === 'SIGTERM')
           return resolve({ ok: false, reason: 'timeout', detail: `${command} timed out` });
-        resolve({ ok: false, reason: 'failed', detail: `${command} failed: ${String(stderr || error.message).trim().slice(0, 300)}` });
+        resolve({
+          ok: false,
+          reason: 'failed',
+          detail: `${command} failed: ${String(stderr || error.message)
+            .trim()
+            .slice(0, 300)}`,
+        });
       },
     );
   });

@@ -15,11 +15,20 @@ describe('scan', () => {
 
   it('logs and skips a failing source instead of failing the scan', async () => {
     const lines: string[] = [];
-    const broken: InventorySource = { id: 'linux-broken', platforms: ['linux'], collect: async () => { throw new Error('boom'); } };
+    const broken: InventorySource = {
+      id: 'linux-broken',
+      platforms: ['linux'],
+      collect: async () => {
+        throw new Error('boom');
+      },
+    };
     const working: InventorySource = {
       id: 'linux-working',
       platforms: ['linux'],
-      collect: async () => ({ software: [{ name: 'pkg', version: '1', publisher: null, source: 'dpkg', scope: 'machine' }], identity: { machineId: 'abc123' } }),
+      collect: async () => ({
+        software: [{ name: 'pkg', version: '1', publisher: null, source: 'dpkg', scope: 'machine' }],
+        identity: { machineId: 'abc123' },
+      }),
     };
     const inventory = await scan({ sources: [broken, working], log: createLogger('debug', (l) => lines.push(l)) });
     expect(inventory.software.map((s) => s.name)).toEqual(['pkg']);

@@ -1,7 +1,16 @@
 // One scan: every source of this platform in parallel, merged into a wire-format inventory.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { InventorySchema, describeIssues, inventoryContentHash, type Hardware, type Inventory, type Os, type SoftwareItem, hostIdentity } from '@tiebreak/shared';
+import {
+  InventorySchema,
+  describeIssues,
+  inventoryContentHash,
+  type Hardware,
+  type Inventory,
+  type Os,
+  type SoftwareItem,
+  hostIdentity,
+} from '@tiebreak/shared';
 import { AGENT_NAME, AGENT_VERSION } from './version.ts';
 import { runCommand, type CommandRunner } from './exec.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -72,7 +81,10 @@ export async function scan(options: ScanOptions = {}): Promise<Inventory> {
   };
   const parsed = InventorySchema.safeParse(inventory);
   if (!parsed.success) {
-    const details = describeIssues(parsed.error).slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
+    const details = describeIssues(parsed.error)
+      .slice(0, 5)
+      .map((i) => `${i.path}: ${i.message}`)
+      .join('; ');
     throw new Error(`the scan produced an invalid inventory (${details})`);
   }
   return { ...parsed.data, content_hash: inventoryContentHash(parsed.data) };

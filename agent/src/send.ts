@@ -43,7 +43,12 @@ export function apiUrl(server: string, path: string): URL {
 }
 
 /** POST JSON (gzip-compressed) with a bearer credential; a non-2xx answer becomes a SendError. */
-export async function postJson(url: URL, payload: unknown, bearer: string, options: { ca?: string; timeoutMs?: number; spool?: SpoolState } = {}): Promise<SendResult> {
+export async function postJson(
+  url: URL,
+  payload: unknown,
+  bearer: string,
+  options: { ca?: string; timeoutMs?: number; spool?: SpoolState } = {},
+): Promise<SendResult> {
   // Loaded on first use: a scan alone does not pay undici's memory.
   const { Agent, request } = await import('undici');
   const timeoutMs = options.timeoutMs ?? 60_000;
@@ -77,7 +82,11 @@ export async function postJson(url: URL, payload: unknown, bearer: string, optio
   }
   if (response.statusCode >= 200 && response.statusCode < 300) return { status: response.statusCode, body: parsed };
   const reason = typeof parsed === 'object' && parsed && 'error' in parsed ? String((parsed as { error: unknown }).error) : text.slice(0, 200);
-  throw new SendError(`the collector refused the ${url.pathname.endsWith('/enrol') ? 'enrolment' : 'inventory'} (HTTP ${response.statusCode}): ${reason}`, response.statusCode, parsed);
+  throw new SendError(
+    `the collector refused the ${url.pathname.endsWith('/enrol') ? 'enrolment' : 'inventory'} (HTTP ${response.statusCode}): ${reason}`,
+    response.statusCode,
+    parsed,
+  );
 }
 
 /**
@@ -87,7 +96,12 @@ export async function postJson(url: URL, payload: unknown, bearer: string, optio
 export async function sendInventory(inventory: Inventory, options: SendOptions): Promise<SendResult> {
   // A device's inventory is a few hundred bytes: no delta, and its host is not the agent's.
   if (inventory.device) return postJson(apiUrl(options.server, 'inventories'), inventory, options.credential, options);
-  const report = { id: inventory.id, host_id: inventory.host.id, collected_at: inventory.collected_at, content_hash: inventory.content_hash ?? inventoryContentHash(inventory) };
+  const report = {
+    id: inventory.id,
+    host_id: inventory.host.id,
+    collected_at: inventory.collected_at,
+    content_hash: inventory.content_hash ?? inventoryContentHash(inventory),
+  };
   try {
     return await postJson(apiUrl(options.server, 'inventories/unchanged'), report, options.credential, options);
   } catch (error) {

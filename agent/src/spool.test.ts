@@ -75,7 +75,7 @@ describe('spool', () => {
     expect(second).toBeDefined();
   });
 
-  it('keeps a revoked agent\'s refused inventories bounded: the newest, the older ones dropped and counted', async () => {
+  it("keeps a revoked agent's refused inventories bounded: the newest, the older ones dropped and counted", async () => {
     const spool = new Spool({ dir: tempDir(), maxRejected: 3 });
     const ids: string[] = [];
     const states: SpoolState[] = [];
@@ -130,7 +130,8 @@ describe('spool', () => {
     expect(formatSpoolHeader(state)).toBe('waiting=3; rejected=1; oldest=2026-11-23T08:00:00.000Z');
     expect(parseSpoolHeader(formatSpoolHeader(state))).toEqual(state);
     expect(parseSpoolHeader('waiting=0; rejected=0')).toEqual({ waiting: 0, rejected: 0, oldest: null });
-    for (const bad of [undefined, '', 'waiting=-1; rejected=0', 'waiting=1', 'waiting=1; rejected=0; oldest=<script>', 'x'.repeat(300)]) expect(parseSpoolHeader(bad), String(bad)).toBeNull();
+    for (const bad of [undefined, '', 'waiting=-1; rejected=0', 'waiting=1', 'waiting=1; rejected=0; oldest=<script>', 'x'.repeat(300)])
+      expect(parseSpoolHeader(bad), String(bad)).toBeNull();
   });
 
   it('backs off exponentially with jitter, capped at an hour', () => {

@@ -2,14 +2,34 @@
 // tiebreak-collector: receives inventories, classifies them and serves the dependency map.
 import cluster, { type Worker } from 'node:cluster';
 import { resolve } from 'node:path';
-import { COMMON_OPTIONS, CronScheduleSchema, InputError, UsageError, helpOrVersion, noMoreArguments, parseCommandLine, readInput, runMain } from '@tiebreak/shared';
+import {
+  COMMON_OPTIONS,
+  CronScheduleSchema,
+  InputError,
+  UsageError,
+  helpOrVersion,
+  noMoreArguments,
+  parseCommandLine,
+  readInput,
+  runMain,
+} from '@tiebreak/shared';
 import pino, { type Logger } from 'pino';
 import pkg from '../package.json' with { type: 'json' };
 import { checkRules } from './classify/check-rules.ts';
 import { coverage, formatCoverage } from './classify/coverage.ts';
 import { DEFAULT_RULES_DIR, RulesError, formatProblem } from './classify/load-rules.ts';
 import { parseClassifyInput } from './classify/input.ts';
-import { DEFAULT_SERVER_LIMITS, JOB_LOCKS, createCollector, listen, loadClassifier, loadRules, shownLocation, type Collector, type CollectorOptions } from './collector.ts';
+import {
+  DEFAULT_SERVER_LIMITS,
+  JOB_LOCKS,
+  createCollector,
+  listen,
+  loadClassifier,
+  loadRules,
+  shownLocation,
+  type Collector,
+  type CollectorOptions,
+} from './collector.ts';
 import { parseTrustedProxies } from './http/auth.ts';
 import { classifyItem } from './ingest/ingest.ts';
 import { computeMap } from './map/map.ts';
@@ -158,9 +178,17 @@ async function prepareDatabase(db: Db, directory: DirectoryConfig, log: Logger):
   if (directory.oidc) log.info({ issuer: directory.oidc.issuer }, 'login through the OpenID Connect provider');
   // With local login off, a generated password would open nothing: the directory's users come in.
   const first = directory.localLogin
-    ? await audited(db, cliActor(), (trx: Db) => ensureFirstAdmin(trx), (made) => (made ? { action: 'user.add', object: made.username, details: 'admin, first start' } : null))
+    ? await audited(
+        db,
+        cliActor(),
+        (trx: Db) => ensureFirstAdmin(trx),
+        (made) => (made ? { action: 'user.add', object: made.username, details: 'admin, first start' } : null),
+      )
     : null;
-  if (first) process.stdout.write(`first start: web account "${first.username}" created with the one-time password ${first.password} (to be changed at the first login)\n`);
+  if (first)
+    process.stdout.write(
+      `first start: web account "${first.username}" created with the one-time password ${first.password} (to be changed at the first login)\n`,
+    );
 }
 
 /**
@@ -327,7 +355,16 @@ async function main(argv: string[]): Promise<number> {
         return servePrimary(workers, log, announce);
       }
       const serveHere = async (): Promise<number> => {
-        const collector = await openCollector({ dbFile, rulesDirs, log, agentSchedule, snapshotDelayMs, trustProxy, directory, observatory: !!values.observatory });
+        const collector = await openCollector({
+          dbFile,
+          rulesDirs,
+          log,
+          agentSchedule,
+          snapshotDelayMs,
+          trustProxy,
+          directory,
+          observatory: !!values.observatory,
+        });
         if (cluster.isPrimary) {
           try {
             await prepareDatabase(collector.db, directory, log);
@@ -345,7 +382,10 @@ async function main(argv: string[]): Promise<number> {
         }
         const { server, port: actual } = listening;
         const stopRetention = scheduleAuditRetention(collector.db, { days: auditRetentionDays, lock: JOB_LOCKS.auditPrune, log });
-        log.info({ db: shownLocation(dbFile), rules: collector.classifier.fingerprint, vendors: collector.classifier.vendorCount, worker: cluster.worker?.id }, 'collector ready');
+        log.info(
+          { db: shownLocation(dbFile), rules: collector.classifier.fingerprint, vendors: collector.classifier.vendorCount, worker: cluster.worker?.id },
+          'collector ready',
+        );
         if (cluster.isPrimary) announce(actual);
         else process.send?.({ listening: actual });
         let stopping = false;
@@ -394,7 +434,11 @@ async function main(argv: string[]): Promise<number> {
             db,
             cliActor(),
             (trx: Db) => createToken(trx, { name, maxUses, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null }),
-            (created) => ({ action: 'enrolment-token.create', object: created.id, details: `"${name}"${maxUses ? `, ${maxUses} uses` : ''}${days ? `, ${days} days` : ''}` }),
+            (created) => ({
+              action: 'enrolment-token.create',
+              object: created.id,
+              details: `"${name}"${maxUses ? `, ${maxUses} uses` : ''}${days ? `, ${days} days` : ''}`,
+            }),
           );
           process.stdout.write(`${token}\n`);
           return 0;
@@ -422,12 +466,19 @@ async function main(argv: string[]): Promise<number> {
         if (command === 'agent' && (sub === 'approve' || sub === 'refuse')) {
           const target = positive(id, `agent ${sub} ID`);
           if (target === null) throw new UsageError(`agent ${sub} needs an ID (see 'agent list')`);
-          const done = await audited(db, cliActor(), (trx: Db) => (sub === 'approve' ? approveAgent(trx, target) : refuseAgent(trx, target)), (ok) => (ok ? { action: `agent.${sub}`, object: target } : null));
+          const done = await audited(
+            db,
+            cliActor(),
+            (trx: Db) => (sub === 'approve' ? approveAgent(trx, target) : refuseAgent(trx, target)),
+            (ok) => (ok ? { action: `agent.${sub}`, object: target } : null),
+          );
           if (!done) throw new InputError(`no agent ${target} awaiting approval`);
           process.stdout.write(`agent ${target} ${sub === 'approve' ? 'approved' : 'refused'}\n`);
           return 0;
         }
-        throw new UsageError(`unknown ${command} command: ${sub ?? '(none)'}; try '${command} ${command === 'token' ? 'create|list|revoke ID' : 'list|revoke ID|approve ID|refuse ID'}'`);
+        throw new UsageError(
+          `unknown ${command} command: ${sub ?? '(none)'}; try '${command} ${command === 'token' ? 'create|list|revoke ID' : 'list|revoke ID|approve ID|refuse ID'}'`,
+        );
       } finally {
         await closeDatabase(db);
       }
@@ -441,7 +492,8 @@ async function main(argv: string[]): Promise<number> {
           if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
           if (values.name === undefined) throw new UsageError('api-token create needs --name NAME (what the token is for)');
           const role = values.role as Role | undefined;
-          if (role === undefined || !ROLES.includes(role)) throw new UsageError(`api-token create needs --role viewer or --role admin${role === undefined ? '' : `, not ${role}`}`);
+          if (role === undefined || !ROLES.includes(role))
+            throw new UsageError(`api-token create needs --role viewer or --role admin${role === undefined ? '' : `, not ${role}`}`);
           const days = values['expires-in-days'];
           if (days !== undefined && !/^\d+$/.test(days)) throw new UsageError(`--expires-in-days must be a whole number of days, not ${days}`);
           const name = values.name;
@@ -466,7 +518,15 @@ async function main(argv: string[]): Promise<number> {
         if (sub === 'revoke') {
           if (id === undefined) throw new UsageError("api-token revoke needs an ID (see 'api-token list')");
           if (!/^[1-9]\d{0,15}$/.test(id)) throw new UsageError(`api-token revoke ID: a token's ID is a positive whole number, not ${id}`);
-          if (!(await audited(db, cliActor(), (trx: Db) => revokeApiToken(trx, Number(id)), (ok) => (ok ? { action: 'api-token.revoke', object: Number(id) } : null)))) throw new InputError(`no API token ${id} to revoke (unknown or already revoked)`);
+          if (
+            !(await audited(
+              db,
+              cliActor(),
+              (trx: Db) => revokeApiToken(trx, Number(id)),
+              (ok) => (ok ? { action: 'api-token.revoke', object: Number(id) } : null),
+            ))
+          )
+            throw new InputError(`no API token ${id} to revoke (unknown or already revoked)`);
           process.stdout.write(`API token ${id} revoked\n`);
           return 0;
         }
@@ -499,7 +559,9 @@ async function main(argv: string[]): Promise<number> {
       });
       if (shown) process.stderr.write('\r\x1b[K');
       const total = Object.values(done.tables).reduce((a, b) => a + b, 0);
-      process.stdout.write(`${dbFile} copied to ${shownLocation(values.to)}: ${total} rows in ${Object.keys(done.tables).length} tables (${done.tables.hosts ?? 0} hosts), database migration ${done.version}\n`);
+      process.stdout.write(
+        `${dbFile} copied to ${shownLocation(values.to)}: ${total} rows in ${Object.keys(done.tables).length} tables (${done.tables.hosts ?? 0} hosts), database migration ${done.version}\n`,
+      );
       const copied = await openStore(values.to);
       try {
         await recordAudit(copied, { actor: cliActor(), action: 'database.copy', object: dbFile, details: `${total} rows` });
@@ -516,7 +578,12 @@ async function main(argv: string[]): Promise<number> {
       // Recorded in the restored database, once it is upgraded to this version's schema.
       const restored = await openStore(dbFile);
       try {
-        await recordAudit(restored, { actor: cliActor(), action: 'database.restore', object: values.from, details: `backup of migration ${done.version}, ${done.hosts} hosts` });
+        await recordAudit(restored, {
+          actor: cliActor(),
+          action: 'database.restore',
+          object: values.from,
+          details: `backup of migration ${done.version}, ${done.hosts} hosts`,
+        });
       } finally {
         await closeDatabase(restored);
       }
@@ -534,7 +601,10 @@ async function main(argv: string[]): Promise<number> {
       try {
         const deleted = await pruneAudit(db, days, cliActor());
         if (values.json) process.stdout.write(`${JSON.stringify({ deleted, retention_days: days })}\n`);
-        else process.stdout.write(days === 0 ? 'retention 0: the audit log is kept forever, nothing deleted\n' : `${deleted} audit log entries older than ${days} days deleted\n`);
+        else
+          process.stdout.write(
+            days === 0 ? 'retention 0: the audit log is kept forever, nothing deleted\n' : `${deleted} audit log entries older than ${days} days deleted\n`,
+          );
       } finally {
         await closeDatabase(db);
       }
@@ -549,19 +619,32 @@ async function main(argv: string[]): Promise<number> {
         // The way back in when the directory fails: local accounts on again (TIEBREAK_LOCAL_LOGIN=off still wins).
         if (sub === 'local-login') {
           if (state !== 'on' && state !== 'off') throw new UsageError(`settings local-login needs on or off, not ${state ?? '(none)'}`);
-          const changed = await audited(db, cliActor(), (trx: Db) => setLocalLogin(trx, directoryConfigFromEnv(process.env), state === 'on'), (done) => (done ? { action: 'settings.local-login', details: state } : null));
+          const changed = await audited(
+            db,
+            cliActor(),
+            (trx: Db) => setLocalLogin(trx, directoryConfigFromEnv(process.env), state === 'on'),
+            (done) => (done ? { action: 'settings.local-login', details: state } : null),
+          );
           process.stdout.write(`local accounts' login: ${state}${changed ? '' : ' (unchanged)'}\n`);
           return 0;
         }
         if (sub === 'show') {
           const a = await getAuthority(db);
-          process.stdout.write(values.json ? `${JSON.stringify(a, null, 2)}\n` : `name:  ${a.name ?? '(not set)'}\nSIREN: ${a.siren ? formatSiren(a.siren) : '(not set)'}\n`);
+          process.stdout.write(
+            values.json ? `${JSON.stringify(a, null, 2)}\n` : `name:  ${a.name ?? '(not set)'}\nSIREN: ${a.siren ? formatSiren(a.siren) : '(not set)'}\n`,
+          );
           return 0;
         }
-        if (sub !== 'set') throw new UsageError(`unknown settings command: ${sub ?? '(none)'}; try 'settings set --name NAME --siren SIREN' or 'settings show'`);
+        if (sub !== 'set')
+          throw new UsageError(`unknown settings command: ${sub ?? '(none)'}; try 'settings set --name NAME --siren SIREN' or 'settings show'`);
         if (values.name === undefined && values.siren === undefined) throw new UsageError('settings set needs --name NAME, --siren SIREN or both');
         const change = { name: values.name, siren: values.siren };
-        const a = await audited(db, cliActor(), (trx: Db) => setAuthority(trx, change), (now) => ({ action: 'settings.authority', details: `${now.name ?? '–'}, SIREN ${now.siren ?? '–'}` }));
+        const a = await audited(
+          db,
+          cliActor(),
+          (trx: Db) => setAuthority(trx, change),
+          (now) => ({ action: 'settings.authority', details: `${now.name ?? '–'}, SIREN ${now.siren ?? '–'}` }),
+        );
         process.stdout.write(`authority: ${authorityLabel(a) || '(not set)'}\n`);
         return 0;
       } finally {
@@ -629,18 +712,33 @@ async function main(argv: string[]): Promise<number> {
           const role = (values.role ?? 'viewer') as Role;
           if (!ROLES.includes(role)) throw new UsageError(`--role must be admin or viewer, not ${values.role}`);
           const { password: pw, generated } = password();
-          await audited(db, cliActor(), (trx: Db) => createUser(trx, need(), role, pw, generated), () => ({ action: 'user.add', object: need().trim().toLowerCase(), details: role }));
+          await audited(
+            db,
+            cliActor(),
+            (trx: Db) => createUser(trx, need(), role, pw, generated),
+            () => ({ action: 'user.add', object: need().trim().toLowerCase(), details: role }),
+          );
           process.stdout.write(generated ? `user ${name} (${role}) created; one-time password: ${pw}\n` : `user ${name} (${role}) created\n`);
           return 0;
         }
         if (sub === 'passwd') {
           const { password: pw, generated } = password();
-          await audited(db, cliActor(), (trx: Db) => setPassword(trx, need(), pw, generated), () => ({ action: 'user.password', object: need(), details: generated ? 'reset to a one-time password' : 'set' }));
+          await audited(
+            db,
+            cliActor(),
+            (trx: Db) => setPassword(trx, need(), pw, generated),
+            () => ({ action: 'user.password', object: need(), details: generated ? 'reset to a one-time password' : 'set' }),
+          );
           process.stdout.write(generated ? `password of ${name} reset; one-time password: ${pw}\n` : `password of ${name} changed\n`);
           return 0;
         }
         if (sub === 'remove') {
-          await audited(db, cliActor(), (trx: Db) => removeUser(trx, need()), () => ({ action: 'user.remove', object: need() }));
+          await audited(
+            db,
+            cliActor(),
+            (trx: Db) => removeUser(trx, need()),
+            () => ({ action: 'user.remove', object: need() }),
+          );
           process.stdout.write(`user ${name} removed\n`);
           return 0;
         }

@@ -72,7 +72,6 @@ export const JOB_LOCKS = { snapshot: 7_303_002, reclassify: 7_303_003, auditPrun
 /** How often a collector on PostgreSQL looks for rules changed by another process. */
 export const FOLLOW_RULES_MS = 3_000;
 
-
 /** Load rules from the shipped tree then any local trees; invalid rules stop here with the reasons. */
 export function loadClassifier(rulesDirs: string[] = [DEFAULT_RULES_DIR]): Classifier {
   return new Classifier(loadRules(rulesDirs));

@@ -2,13 +2,7 @@
 // and one schema per kind of rules file, with which editors validate rules/ (.vscode/settings.json).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import {
-  AlternativesFileSchema,
-  CategoriesFileSchema,
-  CountriesFileSchema,
-  DistributionsFileSchema,
-  VendorSchema,
-} from '../src/rules.ts';
+import { AlternativesFileSchema, CategoriesFileSchema, CountriesFileSchema, DistributionsFileSchema, VendorSchema } from '../src/rules.ts';
 import { inventoryJsonSchema } from '../src/wire.ts';
 
 export const SCHEMA_FILE = new URL('../schema/inventory-v1.schema.json', import.meta.url);
@@ -30,7 +24,12 @@ export function renderJsonSchema(): string {
  */
 export const RULE_FILE_KINDS = [
   { schema: 'vendor.schema.json', files: 'rules/vendors/*.yaml', title: 'tiebreak rules: a vendor and its products', zod: VendorSchema },
-  { schema: 'alternatives.schema.json', files: 'rules/alternatives/*.yaml', title: 'tiebreak rules: the alternatives of a category', zod: AlternativesFileSchema },
+  {
+    schema: 'alternatives.schema.json',
+    files: 'rules/alternatives/*.yaml',
+    title: 'tiebreak rules: the alternatives of a category',
+    zod: AlternativesFileSchema,
+  },
   { schema: 'categories.schema.json', files: 'rules/categories.yaml', title: 'tiebreak rules: categories of products', zod: CategoriesFileSchema },
   { schema: 'countries.schema.json', files: 'rules/countries.yaml', title: 'tiebreak rules: countries and their regions', zod: CountriesFileSchema },
   {

@@ -10,7 +10,8 @@ export function clean(value: string | null | undefined, max = 1024): string | nu
 }
 
 // Placeholders that firmware vendors leave in DMI fields.
-const PLACEHOLDERS = /^(?:-|0|none|n\/a|na|not specified|not applicable|default string|to be filled by o\.?e\.?m\.?|system manufacturer|system product name|oem|o\.e\.m\.|unknown|undefined|123456789|0123456789)$/i;
+const PLACEHOLDERS =
+  /^(?:-|0|none|n\/a|na|not specified|not applicable|default string|to be filled by o\.?e\.?m\.?|system manufacturer|system product name|oem|o\.e\.m\.|unknown|undefined|123456789|0123456789)$/i;
 
 export function dmiValue(value: string | null | undefined): string | null {
   const cleaned = clean(value, 256);
@@ -18,7 +19,12 @@ export function dmiValue(value: string | null | undefined): string | null {
 }
 
 /** Cloud provider from DMI strings, as the providers document them. */
-export function detectCloud(fields: { manufacturer?: string | null; model?: string | null; biosVendor?: string | null; assetTag?: string | null }): string | null {
+export function detectCloud(fields: {
+  manufacturer?: string | null;
+  model?: string | null;
+  biosVendor?: string | null;
+  assetTag?: string | null;
+}): string | null {
   const all = [fields.manufacturer, fields.model, fields.biosVendor, fields.assetTag].filter(Boolean).join(' | ');
   if (/amazon ec2/i.test(all)) return 'Amazon EC2';
   if (/google compute engine|^google\b/i.test(all)) return 'Google Compute Engine';

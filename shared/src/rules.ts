@@ -97,7 +97,10 @@ export const VendorSchema = z
     owner: id.optional(),
     website: z.string().url().optional(),
     /** French company registry number (SIREN), for French vendors where a public record gives it. */
-    siren: z.string().regex(/^\d{9}$/, 'a SIREN is 9 digits').optional(),
+    siren: z
+      .string()
+      .regex(/^\d{9}$/, 'a SIREN is 9 digits')
+      .optional(),
     sources: z.array(FactSourceSchema).default([]),
     /** Publisher strings as they appear in inventories (compared after normalizePublisher). */
     publishers: z.array(z.string().min(1)).default([]),

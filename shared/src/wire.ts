@@ -17,18 +17,7 @@ const text = (max: number = LIMITS.text) => z.string().max(max);
 const optText = (max: number = LIMITS.text) => text(max).nullish();
 
 export const OS_FAMILIES = ['linux', 'windows', 'macos', 'other'] as const;
-export const SOFTWARE_SOURCES = [
-  'dpkg',
-  'rpm',
-  'snap',
-  'flatpak',
-  'registry',
-  'appx',
-  'msi',
-  'pkg',
-  'homebrew',
-  'other',
-] as const;
+export const SOFTWARE_SOURCES = ['dpkg', 'rpm', 'snap', 'flatpak', 'registry', 'appx', 'msi', 'pkg', 'homebrew', 'other'] as const;
 export const INSTALL_SCOPES = ['machine', 'user'] as const;
 /** The roles of network devices, reported over SNMP by other tools' network inventories. */
 export const DEVICE_ROLES = ['network', 'printer', 'phone', 'storage'] as const;
@@ -47,7 +36,10 @@ export const HostIdentitySchema = z.object({
   hostname: text(LIMITS.shortText).min(1),
   domain: optText(LIMITS.shortText),
   /** Hex SHA-256 of the system serial number, when readable: tells cloned machines apart. */
-  serial_hash: z.string().regex(/^[0-9a-f]{64}$/).nullish(),
+  serial_hash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullish(),
 });
 
 export const OsSchema = z.object({
@@ -107,7 +99,11 @@ export const DeviceSchema = z.object({
   /** How it was found: `snmp` by tiebreak-agent's network scan; absent for other tools' reports. */
   discovered_by: z.enum(['snmp']).optional(),
   /** sysObjectID: the manufacturer's enterprise number and product, e.g. 1.3.6.1.4.1.9.1.1208. */
-  sys_object_id: z.string().max(LIMITS.shortText).regex(/^\d+(\.\d+)+$/, 'a numeric OID').nullish(),
+  sys_object_id: z
+    .string()
+    .max(LIMITS.shortText)
+    .regex(/^\d+(\.\d+)+$/, 'a numeric OID')
+    .nullish(),
   /** sysDescr as the device reports it. */
   description: optText(),
 });
@@ -127,7 +123,10 @@ export const InventorySchema = z.object({
    * reports: the collector keeps it instead of computing it again. An agent vouches only for its own
    * machine, so a wrong value can only make that machine's later "unchanged" reports wrong.
    */
-  content_hash: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hexadecimal').optional(),
+  content_hash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hexadecimal')
+    .optional(),
   /**
    * A partial report (GLPI Agent sends them between full inventories): only these parts replace
    * what the host had; absent, the report is the whole inventory.
@@ -138,9 +137,7 @@ export const InventorySchema = z.object({
 });
 
 /** A cron expression of five fields (minute hour day month weekday): the agents' scan schedule. */
-export const CronScheduleSchema = z
-  .string()
-  .regex(/^\S+ \S+ \S+ \S+ \S+$/, 'must be a cron expression of five fields, e.g. "0 9 * * *"');
+export const CronScheduleSchema = z.string().regex(/^\S+ \S+ \S+ \S+ \S+$/, 'must be a cron expression of five fields, e.g. "0 9 * * *"');
 
 /** First contact of an agent: its enrolment token in Authorization, its host id here. */
 export const EnrolRequestSchema = z

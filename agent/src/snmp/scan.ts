@@ -73,7 +73,10 @@ type Session = Snmp.Session;
 function textOf(value: unknown): string | null {
   const text = Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'string' ? value : null;
   // eslint-disable-next-line no-control-regex
-  const clean = text?.replace(/\u0000+$/, '').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').trim();
+  const clean = text
+    ?.replace(/\u0000+$/, '')
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
+    .trim();
   if (!clean || clean.includes('\ufffd') || /^(n\/?a|none|unknown|-+|0+)$/i.test(clean)) return null;
   return clean.slice(0, 1024);
 }
@@ -118,14 +121,16 @@ interface DeviceFacts {
 async function readDevice(session: Session, address: string, snmp: typeof Snmp): Promise<DeviceFacts> {
   const system = await getValues(session, [OID.sysDescr, OID.sysObjectID, OID.sysName, OID.sysServices], snmp);
   const [entityTable, printer, hostResources, interfaces] = await Promise.all([
-    promise<Snmp.TableColumnsData>((done) =>
-      session.tableColumns(OID.entPhysicalTable, Object.values(ENT), 20, done as Snmp.TableColumnsCallback),
-    ).catch(() => ({}) as Snmp.TableColumnsData),
+    promise<Snmp.TableColumnsData>((done) => session.tableColumns(OID.entPhysicalTable, Object.values(ENT), 20, done as Snmp.TableColumnsCallback)).catch(
+      () => ({}) as Snmp.TableColumnsData,
+    ),
     hasSubtree(session, OID.printerMib, snmp).catch(() => false),
     hasSubtree(session, OID.hrSystem, snmp).catch(() => false),
     promise<Snmp.Varbind[]>((done) => session.getBulk([OID.ifPhysAddress], 0, 10, done as Snmp.GetBulkCallback)).catch(() => [] as Snmp.Varbind[]),
   ]);
-  const printerValues = printer ? await getValues(session, [OID.prtGeneralSerialNumber1, OID.hrDeviceDescr1], snmp).catch(() => new Map<string, unknown>()) : new Map<string, unknown>();
+  const printerValues = printer
+    ? await getValues(session, [OID.prtGeneralSerialNumber1, OID.hrDeviceDescr1], snmp).catch(() => new Map<string, unknown>())
+    : new Map<string, unknown>();
   const entities = Object.keys(entityTable)
     .map(Number)
     .sort((a, b) => a - b)
@@ -154,16 +159,20 @@ async function readDevice(session: Session, address: string, snmp: typeof Snmp):
     printerModel: textOf(printerValues.get(OID.hrDeviceDescr1)),
     hostResources,
     // getBulk answers each repeated OID with an array of varbinds.
-    mac: (interfaces as unknown as (Snmp.Varbind | Snmp.Varbind[])[])
-      .flat()
-      .filter((vb) => vb && !snmp.isVarbindError(vb) && vb.oid?.startsWith(`${OID.ifPhysAddress}.`))
-      .map((vb) => macOf(vb.value))
-      .find((mac) => mac) ?? null,
+    mac:
+      (interfaces as unknown as (Snmp.Varbind | Snmp.Varbind[])[])
+        .flat()
+        .filter((vb) => vb && !snmp.isVarbindError(vb) && vb.oid?.startsWith(`${OID.ifPhysAddress}.`))
+        .map((vb) => macOf(vb.value))
+        .find((mac) => mac) ?? null,
   };
 }
 
 /** A device's role, or null for a computer (HOST-RESOURCES and no switching or routing). */
-export function deviceRole(facts: Pick<DeviceFacts, 'printer' | 'sysDescr' | 'sysServices' | 'hostResources' | 'entities'>, model: string | null): DeviceRole | null {
+export function deviceRole(
+  facts: Pick<DeviceFacts, 'printer' | 'sysDescr' | 'sysServices' | 'hostResources' | 'entities'>,
+  model: string | null,
+): DeviceRole | null {
   const said = `${facts.sysDescr ?? ''} ${model ?? ''}`;
   if (facts.printer) return 'printer';
   if (PHONE.test(said)) return 'phone';
@@ -183,7 +192,11 @@ export function deviceInventory(facts: DeviceFacts, now: Date): Inventory | null
   if (!role) return null;
   const serial = facts.printerSerial ?? chassis?.serial ?? null;
   const firmware = chassis?.firmware ?? facts.entities.find((e) => e.firmware)?.firmware ?? null;
-  const identity = hostIdentity({ serial, deviceId: facts.mac ? `mac:${facts.mac}` : `snmp:${facts.address}:${facts.sysObjectID ?? ''}`, hostname: facts.sysName ?? facts.address });
+  const identity = hostIdentity({
+    serial,
+    deviceId: facts.mac ? `mac:${facts.mac}` : `snmp:${facts.address}:${facts.sysObjectID ?? ''}`,
+    hostname: facts.sysName ?? facts.address,
+  });
   const inventory = {
     schema_version: 1,
     id: randomUUID(),
@@ -211,7 +224,13 @@ export function deviceInventory(facts: DeviceFacts, now: Date): Inventory | null
     device: { role, discovered_by: 'snmp', sys_object_id: facts.sysObjectID, description: facts.sysDescr },
   };
   const parsed = InventorySchema.safeParse(inventory);
-  if (!parsed.success) throw new Error(`the device at ${facts.address} gave an invalid inventory (${describeIssues(parsed.error).slice(0, 3).map((i) => `${i.path}: ${i.message}`).join('; ')})`);
+  if (!parsed.success)
+    throw new Error(
+      `the device at ${facts.address} gave an invalid inventory (${describeIssues(parsed.error)
+        .slice(0, 3)
+        .map((i) => `${i.path}: ${i.message}`)
+        .join('; ')})`,
+    );
   return parsed.data;
 }
 
@@ -222,17 +241,26 @@ export function checkCredentials(credentials: SnmpCredentials): void {
     return;
   }
   if (!credentials.user) throw new SnmpOptionsError('SNMP v3 needs --snmp-user');
-  if (credentials.authProtocol && !AUTH_PROTOCOLS.includes(credentials.authProtocol)) throw new SnmpOptionsError(`--auth-protocol must be one of ${AUTH_PROTOCOLS.join(', ')}`);
-  if (credentials.privProtocol && !PRIV_PROTOCOLS.includes(credentials.privProtocol)) throw new SnmpOptionsError(`--priv-protocol must be one of ${PRIV_PROTOCOLS.join(', ')}`);
+  if (credentials.authProtocol && !AUTH_PROTOCOLS.includes(credentials.authProtocol))
+    throw new SnmpOptionsError(`--auth-protocol must be one of ${AUTH_PROTOCOLS.join(', ')}`);
+  if (credentials.privProtocol && !PRIV_PROTOCOLS.includes(credentials.privProtocol))
+    throw new SnmpOptionsError(`--priv-protocol must be one of ${PRIV_PROTOCOLS.join(', ')}`);
   // RFC 3414: keys are derived from passwords of at least 8 characters.
-  if (credentials.authProtocol && (credentials.authKey ?? '').length < 8) throw new SnmpOptionsError('--auth-key (or TIEBREAK_SNMP_AUTH_KEY) needs at least 8 characters with --auth-protocol');
-  if (credentials.privProtocol && !credentials.authProtocol) throw new SnmpOptionsError('--priv-protocol needs --auth-protocol too (SNMP v3 has no privacy without authentication)');
-  if (credentials.privProtocol && (credentials.privKey ?? '').length < 8) throw new SnmpOptionsError('--priv-key (or TIEBREAK_SNMP_PRIV_KEY) needs at least 8 characters with --priv-protocol');
+  if (credentials.authProtocol && (credentials.authKey ?? '').length < 8)
+    throw new SnmpOptionsError('--auth-key (or TIEBREAK_SNMP_AUTH_KEY) needs at least 8 characters with --auth-protocol');
+  if (credentials.privProtocol && !credentials.authProtocol)
+    throw new SnmpOptionsError('--priv-protocol needs --auth-protocol too (SNMP v3 has no privacy without authentication)');
+  if (credentials.privProtocol && (credentials.privKey ?? '').length < 8)
+    throw new SnmpOptionsError('--priv-key (or TIEBREAK_SNMP_PRIV_KEY) needs at least 8 characters with --priv-protocol');
 }
 
 function openSession(snmp: typeof Snmp, address: string, credentials: SnmpCredentials, options: { port: number; timeout: number; retries: number }): Session {
   if (credentials.version === '2c') return snmp.createSession(address, credentials.community, { ...options, version: snmp.Version2c });
-  const level = credentials.privProtocol ? snmp.SecurityLevel.authPriv : credentials.authProtocol ? snmp.SecurityLevel.authNoPriv : snmp.SecurityLevel.noAuthNoPriv;
+  const level = credentials.privProtocol
+    ? snmp.SecurityLevel.authPriv
+    : credentials.authProtocol
+      ? snmp.SecurityLevel.authNoPriv
+      : snmp.SecurityLevel.noAuthNoPriv;
   return snmp.createV3Session(
     address,
     {
@@ -281,7 +309,9 @@ export async function scanNetwork(options: SnmpScanOptions): Promise<SnmpScanRes
         const inventory = deviceInventory(facts, now);
         if (inventory) {
           result.devices.push({ address, inventory });
-          log.info(`snmp ${address}: ${inventory.device?.role} ${inventory.hardware.system?.manufacturer ?? ''} ${inventory.hardware.system?.model ?? ''}`.trimEnd());
+          log.info(
+            `snmp ${address}: ${inventory.device?.role} ${inventory.hardware.system?.manufacturer ?? ''} ${inventory.hardware.system?.model ?? ''}`.trimEnd(),
+          );
         } else {
           result.computers.push(address);
           log.info(`snmp ${address}: a computer (inventory it with tiebreak-agent itself)`);

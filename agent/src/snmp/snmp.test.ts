@@ -102,7 +102,12 @@ describe('network scan over SNMP', () => {
     for (const inventory of [switchFound!, printerFound!]) expect(InventorySchema.safeParse(inventory).success).toBe(true);
     expect(switchFound).toMatchObject({
       host: { hostname: 'core-switch-1', id_source: 'hardware-serial', serial_hash: sha256Hex('tiebreak-serial:FOC1234X0AB') },
-      os: { family: 'other', name: 'Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 15.0(2)SE11', vendor: 'Cisco Systems', version: '15.0(2)SE11' },
+      os: {
+        family: 'other',
+        name: 'Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 15.0(2)SE11',
+        vendor: 'Cisco Systems',
+        version: '15.0(2)SE11',
+      },
       hardware: {
         system: { manufacturer: 'Cisco Systems', model: 'WS-C2960-24TT-L' },
         components: [
@@ -139,13 +144,19 @@ describe('network scan over SNMP', () => {
 
   it('refuses bad options before sending anything', async () => {
     await expect(scanNetwork({ range: '127.0.0.1', credentials: { version: '2c', community: '' }, port })).rejects.toThrow(SnmpOptionsError);
-    await expect(scanNetwork({ range: '127.0.0.1', credentials: { version: '3', user: 'u', authProtocol: 'sha', authKey: 'short' }, port })).rejects.toThrow(/at least 8 characters/);
-    await expect(scanNetwork({ range: '127.0.0.1', credentials: { version: '3', user: 'u', privProtocol: 'aes', privKey: 'long-enough' }, port })).rejects.toThrow(/needs --auth-protocol/);
+    await expect(scanNetwork({ range: '127.0.0.1', credentials: { version: '3', user: 'u', authProtocol: 'sha', authKey: 'short' }, port })).rejects.toThrow(
+      /at least 8 characters/,
+    );
+    await expect(
+      scanNetwork({ range: '127.0.0.1', credentials: { version: '3', user: 'u', privProtocol: 'aes', privKey: 'long-enough' }, port }),
+    ).rejects.toThrow(/needs --auth-protocol/);
   });
 
   it('scan --snmp on the command line prints the devices and a summary; bad input exits 2', async () => {
     const out = join(tempDir(), 'devices.json');
-    const ok = await runCli('agent', ['scan', '--snmp', '127.0.0.1-2', '--snmp-port', String(port), '--snmp-timeout', '500', '--output', out], { env: { TIEBREAK_SNMP_COMMUNITY: COMMUNITY } });
+    const ok = await runCli('agent', ['scan', '--snmp', '127.0.0.1-2', '--snmp-port', String(port), '--snmp-timeout', '500', '--output', out], {
+      env: { TIEBREAK_SNMP_COMMUNITY: COMMUNITY },
+    });
     expect(ok.stderr).toMatch(/2 devices found among 2 addresses/);
     expect(ok.code).toBe(0);
     const devices = JSON.parse(readFileSync(out, 'utf8')) as unknown[];
@@ -167,9 +178,27 @@ describe('send --snmp', () => {
     const collector = await startCollector(dbFile);
     try {
       const stateDir = join(dir, 'agent');
-      const sent = await runCli('agent', ['send', '--snmp', '127.0.0.1-2', '--snmp-port', String(port), '--snmp-timeout', '500', '--server', collector.url, '--token', token, '--state-dir', stateDir], {
-        env: { TIEBREAK_SNMP_COMMUNITY: COMMUNITY },
-      });
+      const sent = await runCli(
+        'agent',
+        [
+          'send',
+          '--snmp',
+          '127.0.0.1-2',
+          '--snmp-port',
+          String(port),
+          '--snmp-timeout',
+          '500',
+          '--server',
+          collector.url,
+          '--token',
+          token,
+          '--state-dir',
+          stateDir,
+        ],
+        {
+          env: { TIEBREAK_SNMP_COMMUNITY: COMMUNITY },
+        },
+      );
       expect(sent.stderr).toMatch(/2 devices found among 2 addresses/);
       // Enrolled once, as this machine, not as each device.
       const agents = JSON.parse((await runCli('collector', ['agent', 'list', '--db', dbFile, '--json'])).stdout) as { host_key: string }[];

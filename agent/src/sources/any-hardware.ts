@@ -30,9 +30,7 @@ export const anyHardware: InventorySource = {
         gpus: graphics.controllers
           .map((gpu) => ({ manufacturer: dmiValue(gpu.vendor), model: dmiValue(gpu.model) }))
           .filter((gpu) => gpu.manufacturer || gpu.model),
-        disks: disks
-          .map((disk) => ({ manufacturer: dmiValue(disk.vendor), model: dmiValue(disk.name) }))
-          .filter((disk) => disk.manufacturer || disk.model),
+        disks: disks.map((disk) => ({ manufacturer: dmiValue(disk.vendor), model: dmiValue(disk.name) })).filter((disk) => disk.manufacturer || disk.model),
         virtualization,
         cloud: detectCloud({
           manufacturer: system.manufacturer,

@@ -6,7 +6,6 @@ import { clickToRunProducts } from './windows-office.ts';
 import { windowsOs } from './windows-os.ts';
 import { collectUninstall } from './windows-uninstall.ts';
 
-
 describe('registry Uninstall keys (Windows 11 workstation)', () => {
   it('lists what Programs and Features shows, with scope and architecture, skipping hidden entries', async () => {
     const items = (await collectUninstall(recorded))!;
@@ -78,8 +77,15 @@ describe('Windows edition and build', () => {
   });
 
   it('reads Windows 10 and Windows Server 2022', () => {
-    expect(windowsOs(keys('reg-currentversion-win10.reg'), null).os).toMatchObject({ name: 'Microsoft Windows 10 Enterprise', version: '22H2', build: '19045.5131' });
-    expect(windowsOs(keys('reg-currentversion-server2022.reg'), null).os).toMatchObject({ name: 'Microsoft Windows Server 2022 Standard', build: '20348.2849' });
+    expect(windowsOs(keys('reg-currentversion-win10.reg'), null).os).toMatchObject({
+      name: 'Microsoft Windows 10 Enterprise',
+      version: '22H2',
+      build: '19045.5131',
+    });
+    expect(windowsOs(keys('reg-currentversion-server2022.reg'), null).os).toMatchObject({
+      name: 'Microsoft Windows Server 2022 Standard',
+      build: '20348.2849',
+    });
   });
 });
 

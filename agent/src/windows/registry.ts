@@ -37,7 +37,11 @@ function unescapeRegString(quoted: string): string {
 }
 
 function hexBytes(list: string): Buffer {
-  const bytes = list.split(',').map((b) => b.trim()).filter(Boolean).map((b) => parseInt(b, 16));
+  const bytes = list
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean)
+    .map((b) => parseInt(b, 16));
   return Buffer.from(bytes);
 }
 
@@ -51,7 +55,15 @@ function regExportValue(data: string): RegValue | null {
   const type = HEX_TYPES[(hex[1] ?? '').toLowerCase()] ?? 'REG_BINARY';
   const bytes = hexBytes(hex[2]!);
   if (type === 'REG_EXPAND_SZ') return { type, data: bytes.toString('utf16le').replace(/\u0000+$/, '') };
-  if (type === 'REG_MULTI_SZ') return { type, data: bytes.toString('utf16le').replace(/\u0000+$/, '').split('\u0000').join('\n') };
+  if (type === 'REG_MULTI_SZ')
+    return {
+      type,
+      data: bytes
+        .toString('utf16le')
+        .replace(/\u0000+$/, '')
+        .split('\u0000')
+        .join('\n'),
+    };
   if (type === 'REG_QWORD' && bytes.length === 8) return { type, data: bytes.readBigUInt64LE().toString() };
   return { type, data: bytes.toString('hex') };
 }
@@ -129,7 +141,9 @@ export const POWERSHELL_READ = [
 export function parsePowerShellKeys(json: string): RegKey[] {
   const text = json.trim();
   if (!text) return [];
-  const parsed = JSON.parse(text) as { path: string; values: Record<string, { kind: string; data: string }> }[] | { path: string; values: Record<string, { kind: string; data: string }> };
+  const parsed = JSON.parse(text) as
+    | { path: string; values: Record<string, { kind: string; data: string }> }[]
+    | { path: string; values: Record<string, { kind: string; data: string }> };
   return (Array.isArray(parsed) ? parsed : [parsed]).map((k) => ({
     path: k.path,
     values: new Map(Object.entries(k.values ?? {}).map(([name, v]) => [name, { type: KINDS[v.kind] ?? 'REG_NONE', data: String(v.data ?? '') }])),

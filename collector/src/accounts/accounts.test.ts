@@ -10,7 +10,20 @@ import { ENGINES, closeDatabase, newDatabaseLocation } from '../store/test-datab
 import { checkApiToken, createApiToken, listApiTokens, revokeApiToken } from './api-tokens.ts';
 import { audited, listAudit, recordAudit } from './audit.ts';
 import { directoryAccount, endDirectorySessions, endLocalSessions } from './login.ts';
-import { AccountError, authenticate, createSession, createUser, endSession, ensureFirstAdmin, listUsers, removeUser, sessionOf, setPassword, setRole, userByName } from './users.ts';
+import {
+  AccountError,
+  authenticate,
+  createSession,
+  createUser,
+  endSession,
+  ensureFirstAdmin,
+  listUsers,
+  removeUser,
+  sessionOf,
+  setPassword,
+  setRole,
+  userByName,
+} from './users.ts';
 
 const PASSWORD = 'a long enough password';
 
@@ -87,7 +100,8 @@ describe.each(ENGINES)('%s', (engine) => {
       await createUser(db, a, 'admin', PASSWORD);
       await createUser(db, b, 'admin', PASSWORD);
       // Every other admin of the database steps down first: a and b are the last two.
-      for (const user of await listUsers(db)) if (user.role === 'admin' && user.username !== a && user.username !== b) await setRole(db, user.username, 'viewer');
+      for (const user of await listUsers(db))
+        if (user.role === 'admin' && user.username !== a && user.username !== b) await setRole(db, user.username, 'viewer');
       const outcomes = await Promise.allSettled([removeUser(db, a), round % 2 ? setRole(other, b, 'viewer') : removeUser(other, b)]);
       expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
       expect(String((outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason)).toMatch(/the last admin/);
@@ -98,9 +112,14 @@ describe.each(ENGINES)('%s', (engine) => {
   it.runIf(engine === 'postgres')('creates an account once when two processes add it at the same moment', async () => {
     const made = await Promise.allSettled([createUser(db, 'twice', 'viewer', PASSWORD), createUser(other, 'twice', 'viewer', PASSWORD)]);
     expect(made.filter((m) => m.status === 'fulfilled')).toHaveLength(1);
-    expect(made.find((m) => m.status === 'rejected')).toMatchObject({ reason: new AccountError('user twice already exists', 'userExists', { name: 'twice' }, 'conflict') });
+    expect(made.find((m) => m.status === 'rejected')).toMatchObject({
+      reason: new AccountError('user twice already exists', 'userExists', { name: 'twice' }, 'conflict'),
+    });
     // A directory user's first login reaching two processes at once: one account, found by both.
-    const [a, b] = await Promise.all([directoryAccount(db, 'oidc', 'https://idp sub-9', 'nina', 'viewer'), directoryAccount(other, 'oidc', 'https://idp sub-9', 'nina', 'viewer')]);
+    const [a, b] = await Promise.all([
+      directoryAccount(db, 'oidc', 'https://idp sub-9', 'nina', 'viewer'),
+      directoryAccount(other, 'oidc', 'https://idp sub-9', 'nina', 'viewer'),
+    ]);
     expect(a.id).toBe(b.id);
     expect((await listUsers(db)).filter((u) => u.username === 'nina')).toHaveLength(1);
   });
@@ -109,8 +128,14 @@ describe.each(ENGINES)('%s', (engine) => {
     const now = new Date('2026-12-01T10:00:00Z');
     const viewer = await createApiToken(db, { name: 'bi-tool', role: 'viewer', expiresInDays: 2, createdBy: 'paul' }, now);
     expect(await checkApiToken(other, viewer.token, now)).toEqual({ ok: true, token: { id: viewer.id, name: 'bi-tool', role: 'viewer' } });
-    expect((await listApiTokens(db)).find((t) => t.id === viewer.id)).toMatchObject({ last_used_at: now.toISOString(), expires_at: '2026-12-03T10:00:00.000Z' });
-    expect(await checkApiToken(db, viewer.token, new Date('2026-12-03T10:00:00Z'))).toEqual({ ok: false, reason: 'API token "bi-tool" expired on 2026-12-03T10:00:00.000Z' });
+    expect((await listApiTokens(db)).find((t) => t.id === viewer.id)).toMatchObject({
+      last_used_at: now.toISOString(),
+      expires_at: '2026-12-03T10:00:00.000Z',
+    });
+    expect(await checkApiToken(db, viewer.token, new Date('2026-12-03T10:00:00Z'))).toEqual({
+      ok: false,
+      reason: 'API token "bi-tool" expired on 2026-12-03T10:00:00.000Z',
+    });
     expect(await checkApiToken(db, 'tbt_unknown')).toEqual({ ok: false, reason: 'unknown API token' });
     expect(await revokeApiToken(db, viewer.id, now)).toBe(true);
     expect(await revokeApiToken(other, viewer.id, now)).toBe(false);
@@ -122,7 +147,12 @@ describe.each(ENGINES)('%s', (engine) => {
     const actor = { kind: 'user' as const, name: 'Paul.Durand', ip: '192.0.2.1' };
     await recordAudit(db, { actor, action: 'user.add', object: 'x', details: 'viewer' }, new Date('2026-11-30T23:59:59Z'));
     await recordAudit(db, { actor: { kind: 'cli', name: 'cli:root', ip: null }, action: 'api-token.revoke', object: 7 }, new Date('2026-12-01T08:00:00Z'));
-    const made = await audited(db, actor, (trx) => createUser(trx, 'audited-user', 'viewer', PASSWORD), (id) => ({ action: 'user.add', object: id }));
+    const made = await audited(
+      db,
+      actor,
+      (trx) => createUser(trx, 'audited-user', 'viewer', PASSWORD),
+      (id) => ({ action: 'user.add', object: id }),
+    );
     expect(await userByName(db, 'audited-user')).toMatchObject({ id: made });
     // A change that fails leaves neither the change nor its entry.
     await expect(

@@ -27,10 +27,12 @@ afterAll(async () => {
 });
 
 const json = (res: Response) => res.json() as Promise<Record<string, any>>;
-const withToken = (token: string, init: RequestInit = {}): RequestInit => ({ ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) } });
+const withToken = (token: string, init: RequestInit = {}): RequestInit => ({
+  ...init,
+  headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) },
+});
 const asset = { name: 'Parapheur', vendor: 'Libriciel SCOP', area: 'logiciel', users: '40', annual_cost: '1200', year: '2026' };
-const postAsset = (token: string) =>
-  withToken(token, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(asset) });
+const postAsset = (token: string) => withToken(token, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(asset) });
 
 describe.each(ENGINES)('%s', (engine) => {
   describe('API tokens on the JSON API', () => {
@@ -58,7 +60,14 @@ describe.each(ENGINES)('%s', (engine) => {
       const post = await collector.app.request('/api/v1/assessment/assets', postAsset(viewer));
       expect(post.status).toBe(403);
       expect((await json(post)).error).toBe('API token "bi-tool" is read-only (viewer): it cannot change anything');
-      const put = await collector.app.request('/api/v1/assessment/targets', withToken(viewer, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ indicator: 'non_eu_share', year: 2030, value: 0.2 }) }));
+      const put = await collector.app.request(
+        '/api/v1/assessment/targets',
+        withToken(viewer, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ indicator: 'non_eu_share', year: 2030, value: 0.2 }),
+        }),
+      );
       expect(put.status).toBe(403);
       const del = await collector.app.request('/api/v1/assessment/assets/1', withToken(viewer, { method: 'DELETE' }));
       expect(del.status).toBe(403);
@@ -79,7 +88,11 @@ describe.each(ENGINES)('%s', (engine) => {
     it('keeps the CSRF token for changes made with a session', async () => {
       const session = await createSession(collector.db, await createUser(collector.db, 'admin-user', 'admin', 'a long enough password'));
       const cookie = `tb_session=${session.cookie}`;
-      const without = await collector.app.request('/api/v1/assessment/assets', { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(asset) });
+      const without = await collector.app.request('/api/v1/assessment/assets', {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body: JSON.stringify(asset),
+      });
       expect(without.status).toBe(403);
       const withCsrf = await collector.app.request('/api/v1/assessment/assets', {
         method: 'POST',
@@ -118,7 +131,8 @@ describe.each(ENGINES)('%s', (engine) => {
       const enrolment = await createToken(collector.db, 'agents');
       const agent = await enrolAgent(collector.db, enrolment.id, { id: 'host-1', hostname: 'pc-1' }, null);
       if (!agent.ok) throw new Error(agent.reason);
-      for (const credential of [enrolment.token, agent.credential]) expect((await collector.app.request('/api/v1/map', withToken(credential))).status).toBe(401);
+      for (const credential of [enrolment.token, agent.credential])
+        expect((await collector.app.request('/api/v1/map', withToken(credential))).status).toBe(401);
       // The web pages need a session: a token there is no login.
       const page = await collector.app.request('/hosts', withToken(viewer));
       expect(page.status).toBe(302);
@@ -126,7 +140,10 @@ describe.each(ENGINES)('%s', (engine) => {
     });
 
     it('stores the hash only, and when each token was last used', async () => {
-      const stored = await rows<{ name: string; token_hash: string; last_used_at: string | null }>(collector.db, sql`SELECT name, token_hash, last_used_at FROM api_tokens ORDER BY id`);
+      const stored = await rows<{ name: string; token_hash: string; last_used_at: string | null }>(
+        collector.db,
+        sql`SELECT name, token_hash, last_used_at FROM api_tokens ORDER BY id`,
+      );
       expect(stored[0]).toMatchObject({ name: 'bi-tool', token_hash: createHash('sha256').update(viewer).digest('hex') });
       expect(stored[0]!.last_used_at).toMatch(/^\d{4}-/);
       const text = JSON.stringify(await rows(collector.db, sql`SELECT * FROM api_tokens`));
@@ -190,7 +207,9 @@ describe.each(ENGINES)('%s', (engine) => {
       const english = await (await collector.app.request('/settings?lang=en', { headers: { cookie: admin.cookie } })).text();
       expect(english).toContain('API tokens');
       expect(english).toContain('Expires in (days, empty: never)');
-      const created = await (await collector.app.request('/settings/api-tokens?lang=en', form(admin, { name: 'admin script', role: 'admin', expires_days: '' }))).text();
+      const created = await (
+        await collector.app.request('/settings/api-tokens?lang=en', form(admin, { name: 'admin script', role: 'admin', expires_days: '' }))
+      ).text();
       expect(created).toContain('New API token (shown only once, copy it now):');
       expect((await listApiTokens(collector.db)).find((t) => t.name === 'admin script')).toMatchObject({ role: 'admin', expires_at: null });
       const bad = await collector.app.request('/settings/api-tokens', form(admin, { name: 'x', role: 'viewer', expires_days: '-3' }));
@@ -209,7 +228,9 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(html).toContain('<code>DELETE /api/v1/assessment/assets/{id}</code>');
       expect(html).toContain('modification\u202f: jeton d’API administrateur');
       expect(html).toContain('href="/api/v1/openapi.json"');
-      expect(await (await collector.app.request('/settings/api?lang=en', { headers: { cookie: viewer.cookie } })).text()).toContain('read: API token or session');
+      expect(await (await collector.app.request('/settings/api?lang=en', { headers: { cookie: viewer.cookie } })).text()).toContain(
+        'read: API token or session',
+      );
     });
 
     it('is for admins only: a viewer neither sees nor creates tokens', async () => {
@@ -238,7 +259,10 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(lines[1]).toMatch(/^1\s+power bi\s+viewer\s+active\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+-$/);
       expect(lines[2]).toMatch(/^2\s+sync\s+admin\s+active\s+.*\s+never\s+-$/);
       const json = JSON.parse((await runCli('collector', ['api-token', 'list', '--json', '--db', db])).stdout);
-      expect(json.map((t: { name: string; role: string }) => [t.name, t.role])).toEqual([['power bi', 'viewer'], ['sync', 'admin']]);
+      expect(json.map((t: { name: string; role: string }) => [t.name, t.role])).toEqual([
+        ['power bi', 'viewer'],
+        ['sync', 'admin'],
+      ]);
       expect(JSON.stringify(json)).not.toContain(created.stdout.trim());
 
       const collector = await make(engine, db);
@@ -283,7 +307,18 @@ describe('api-token list', () => {
   it('formats an expired token as expired', () => {
     const now = new Date('2026-06-01T00:00:00Z');
     const text = formatApiTokens(
-      [{ id: 7, name: 'old', role: 'viewer', created_at: '2026-01-01T00:00:00.000Z', created_by: 'cli', expires_at: '2026-02-01T00:00:00.000Z', revoked_at: null, last_used_at: null }],
+      [
+        {
+          id: 7,
+          name: 'old',
+          role: 'viewer',
+          created_at: '2026-01-01T00:00:00.000Z',
+          created_by: 'cli',
+          expires_at: '2026-02-01T00:00:00.000Z',
+          revoked_at: null,
+          last_used_at: null,
+        },
+      ],
       now,
     );
     expect(text).toMatch(/\n7\s+old\s+viewer\s+expired\s+2026-01-01 00:00\s+2026-02-01 00:00\s+-\n$/);

@@ -44,7 +44,10 @@ function checkOptions(options: ApiTokenOptions): { name: string; role: Role; day
   if (!ROLES.includes(options.role)) throw new AccountError(`a token's role is admin or viewer, not ${options.role}`, 'role', { role: options.role });
   const days = options.expiresInDays ?? null;
   if (days !== null && (!Number.isInteger(days) || days < 1 || days > MAX_API_TOKEN_DAYS))
-    throw new AccountError(`a token's expiry is a whole number of days from 1 to ${MAX_API_TOKEN_DAYS}, not ${days}`, 'tokenExpiry', { max: MAX_API_TOKEN_DAYS, days });
+    throw new AccountError(`a token's expiry is a whole number of days from 1 to ${MAX_API_TOKEN_DAYS}, not ${days}`, 'tokenExpiry', {
+      max: MAX_API_TOKEN_DAYS,
+      days,
+    });
   return { name, role: options.role, days };
 }
 
@@ -81,7 +84,8 @@ export async function checkApiToken(db: Db, presented: string, now = new Date())
   if (row.revoked_at) return { ok: false, reason: `API token "${row.name}" was revoked on ${row.revoked_at}` };
   const at = now.toISOString();
   if (row.expires_at && row.expires_at <= at) return { ok: false, reason: `API token "${row.name}" expired on ${row.expires_at}` };
-  if (!row.last_used_at || row.last_used_at.slice(0, 16) !== at.slice(0, 16)) await run(db, sql`UPDATE api_tokens SET last_used_at = ${at} WHERE id = ${row.id}`);
+  if (!row.last_used_at || row.last_used_at.slice(0, 16) !== at.slice(0, 16))
+    await run(db, sql`UPDATE api_tokens SET last_used_at = ${at} WHERE id = ${row.id}`);
   return { ok: true, token: { id: row.id, name: row.name, role: row.role } };
 }
 

@@ -92,7 +92,12 @@ export async function recordAudit(db: Db, entry: AuditEntry, now = new Date()): 
  * use it, not the outer db); `describe` says what to record from the change's result, or null when
  * nothing changed (a revocation of what was already revoked).
  */
-export async function audited<T>(db: Db, actor: AuditActor, change: (trx: Db) => T | Promise<T>, describe: (result: T) => Omit<AuditEntry, 'actor'> | null): Promise<T> {
+export async function audited<T>(
+  db: Db,
+  actor: AuditActor,
+  change: (trx: Db) => T | Promise<T>,
+  describe: (result: T) => Omit<AuditEntry, 'actor'> | null,
+): Promise<T> {
   return transaction(db, async (trx) => {
     const result = await change(trx);
     const entry = describe(result);
@@ -187,7 +192,8 @@ export async function pruneAudit(db: Db, days: number, actor: AuditActor, now = 
   const cutoff = new Date(now.getTime() - days * 86_400_000).toISOString();
   return transaction(db, async (trx) => {
     const deleted = await run(trx, sql`DELETE FROM audit_log WHERE at < ${cutoff}`);
-    if (deleted > 0) await recordAudit(trx, { actor, action: 'audit.prune', object: cutoff.slice(0, 10), details: `${deleted} entries older than ${days} days deleted` }, now);
+    if (deleted > 0)
+      await recordAudit(trx, { actor, action: 'audit.prune', object: cutoff.slice(0, 10), details: `${deleted} entries older than ${days} days deleted` }, now);
     return deleted;
   });
 }

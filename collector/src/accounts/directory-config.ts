@@ -122,9 +122,11 @@ export function directoryConfigFromEnv(env: Env = process.env): DirectoryConfig 
   const config: DirectoryConfig = { localLogin: flag(env, 'TIEBREAK_LOCAL_LOGIN', true) };
   if (env.TIEBREAK_LDAP_URL?.trim()) {
     const url = required(env, 'TIEBREAK_LDAP_URL', '');
-    if (!/^ldaps?:\/\/[^/]+\/?$/i.test(url)) throw new DirectoryConfigError(`TIEBREAK_LDAP_URL must be ldap://host[:port] or ldaps://host[:port], not "${url}"`);
+    if (!/^ldaps?:\/\/[^/]+\/?$/i.test(url))
+      throw new DirectoryConfigError(`TIEBREAK_LDAP_URL must be ldap://host[:port] or ldaps://host[:port], not "${url}"`);
     const startTls = flag(env, 'TIEBREAK_LDAP_STARTTLS', false);
-    if (startTls && url.toLowerCase().startsWith('ldaps:')) throw new DirectoryConfigError('TIEBREAK_LDAP_STARTTLS goes with an ldap:// URL (ldaps:// is TLS already)');
+    if (startTls && url.toLowerCase().startsWith('ldaps:'))
+      throw new DirectoryConfigError('TIEBREAK_LDAP_STARTTLS goes with an ldap:// URL (ldaps:// is TLS already)');
     const caFile = env.TIEBREAK_LDAP_CA_FILE?.trim() || undefined;
     if (caFile) {
       try {
@@ -141,9 +143,12 @@ export function directoryConfigFromEnv(env: Env = process.env): DirectoryConfig 
     const viewerGroups = list(env.TIEBREAK_LDAP_VIEWER_GROUPS, /;/);
     if (!adminGroups.length && !viewerGroups.length)
       throw new DirectoryConfigError(`TIEBREAK_LDAP_ADMIN_GROUPS or TIEBREAK_LDAP_VIEWER_GROUPS is required ${why}: nobody may log in without a group`);
-    const groupFilter = env.TIEBREAK_LDAP_GROUP_FILTER?.trim() ? checkFilter(env.TIEBREAK_LDAP_GROUP_FILTER.trim(), '{dn}', 'TIEBREAK_LDAP_GROUP_FILTER') : undefined;
+    const groupFilter = env.TIEBREAK_LDAP_GROUP_FILTER?.trim()
+      ? checkFilter(env.TIEBREAK_LDAP_GROUP_FILTER.trim(), '{dn}', 'TIEBREAK_LDAP_GROUP_FILTER')
+      : undefined;
     const timeout = Number(env.TIEBREAK_LDAP_TIMEOUT ?? 10);
-    if (!Number.isFinite(timeout) || timeout <= 0) throw new DirectoryConfigError(`TIEBREAK_LDAP_TIMEOUT must be a number of seconds, not "${env.TIEBREAK_LDAP_TIMEOUT}"`);
+    if (!Number.isFinite(timeout) || timeout <= 0)
+      throw new DirectoryConfigError(`TIEBREAK_LDAP_TIMEOUT must be a number of seconds, not "${env.TIEBREAK_LDAP_TIMEOUT}"`);
     config.ldap = {
       url,
       startTls,
@@ -163,7 +168,11 @@ export function directoryConfigFromEnv(env: Env = process.env): DirectoryConfig 
   if (env.TIEBREAK_OIDC_ISSUER?.trim()) {
     const why = 'with TIEBREAK_OIDC_ISSUER';
     const issuer = required(env, 'TIEBREAK_OIDC_ISSUER', '');
-    const publicUrl = required(env, 'TIEBREAK_PUBLIC_URL', `${why} (the collector's address as browsers see it, e.g. https://tiebreak.mairie-exemple.fr)`).replace(/\/+$/, '');
+    const publicUrl = required(
+      env,
+      'TIEBREAK_PUBLIC_URL',
+      `${why} (the collector's address as browsers see it, e.g. https://tiebreak.mairie-exemple.fr)`,
+    ).replace(/\/+$/, '');
     for (const [name, value] of [
       ['TIEBREAK_OIDC_ISSUER', issuer],
       ['TIEBREAK_PUBLIC_URL', publicUrl],
@@ -181,7 +190,8 @@ export function directoryConfigFromEnv(env: Env = process.env): DirectoryConfig 
     const defaultClaim = env.TIEBREAK_OIDC_ROLE_CLAIM?.trim() || 'groups';
     const admin = claimRules(env.TIEBREAK_OIDC_ADMIN, defaultClaim, 'TIEBREAK_OIDC_ADMIN');
     const viewer = claimRules(env.TIEBREAK_OIDC_VIEWER, defaultClaim, 'TIEBREAK_OIDC_VIEWER');
-    if (!admin.length && !viewer.length) throw new DirectoryConfigError(`TIEBREAK_OIDC_ADMIN or TIEBREAK_OIDC_VIEWER is required ${why}: nobody may log in without a role`);
+    if (!admin.length && !viewer.length)
+      throw new DirectoryConfigError(`TIEBREAK_OIDC_ADMIN or TIEBREAK_OIDC_VIEWER is required ${why}: nobody may log in without a role`);
     config.oidc = {
       issuer,
       clientId: required(env, 'TIEBREAK_OIDC_CLIENT_ID', why),

@@ -40,12 +40,19 @@ function tlsOptions(config: LdapConfig): ConnectionOptions {
 async function connect(config: LdapConfig): Promise<Client> {
   // ldapts speaks TLS from the first byte whenever tlsOptions is given: only for ldaps://.
   const ldaps = config.url.toLowerCase().startsWith('ldaps:');
-  const client = new Client({ url: config.url, timeout: config.timeoutMs, connectTimeout: config.timeoutMs, ...(ldaps ? { tlsOptions: tlsOptions(config) } : {}), strictDN: false });
+  const client = new Client({
+    url: config.url,
+    timeout: config.timeoutMs,
+    connectTimeout: config.timeoutMs,
+    ...(ldaps ? { tlsOptions: tlsOptions(config) } : {}),
+    strictDN: false,
+  });
   if (config.startTls) await client.startTLS(tlsOptions(config));
   return client;
 }
 
-const text = (value: unknown): string[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]).map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v)));
+const text = (value: unknown): string[] =>
+  (Array.isArray(value) ? value : value === undefined ? [] : [value]).map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v)));
 
 /**
  * Whether this name and password open the directory, and with which role. An empty password is

@@ -40,7 +40,12 @@ export async function effectiveDirectory(db: Db, directory: DirectoryConfig | un
  */
 export async function setLocalLogin(db: Db, directory: DirectoryConfig | undefined, on: boolean): Promise<boolean> {
   const state = await localLoginState(db, directory);
-  if (!on && !state.canSwitchOff) throw new DomainError('conflict', 'local accounts can be switched off only when a directory login (LDAP or OpenID Connect) is configured', 'localLoginNeedsDirectory');
+  if (!on && !state.canSwitchOff)
+    throw new DomainError(
+      'conflict',
+      'local accounts can be switched off only when a directory login (LDAP or OpenID Connect) is configured',
+      'localLoginNeedsDirectory',
+    );
   if (on && state.forcedOff) throw new DomainError('conflict', 'TIEBREAK_LOCAL_LOGIN=off forces local accounts off', 'localLoginForcedOff');
   if (on === state.on) return false;
   await setMeta(db, LOCAL_LOGIN_KEY, on ? 'on' : 'off');

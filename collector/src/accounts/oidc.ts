@@ -143,10 +143,18 @@ export class OidcLogin {
    */
   async finish(callback: URL, binding: string | undefined): Promise<OidcIdentity & { next: string }> {
     const state = callback.searchParams.get('state') ?? '';
-    const pending = await first<Pending>(this.db, sql`SELECT binding_hash, verifier, nonce, next, expires_at FROM pending_logins WHERE state_hash = ${stateHash(state)}`);
+    const pending = await first<Pending>(
+      this.db,
+      sql`SELECT binding_hash, verifier, nonce, next, expires_at FROM pending_logins WHERE state_hash = ${stateHash(state)}`,
+    );
     const bound = pending && binding && timingSafeEqual(Buffer.from(pending.binding_hash), Buffer.from(sha(binding).toString('base64url')));
     // Used once: of two callbacks with the same state (two processes), only the one that deletes it goes on.
-    if (!pending || pending.expires_at < new Date().toISOString() || !bound || (await run(this.db, sql`DELETE FROM pending_logins WHERE state_hash = ${stateHash(state)}`)) !== 1)
+    if (
+      !pending ||
+      pending.expires_at < new Date().toISOString() ||
+      !bound ||
+      (await run(this.db, sql`DELETE FROM pending_logins WHERE state_hash = ${stateHash(state)}`)) !== 1
+    )
       throw new OidcError('unknown, expired or foreign state', 'state');
     const providerError = callback.searchParams.get('error');
     if (providerError) throw new OidcError(`the provider refused: ${providerError} ${callback.searchParams.get('error_description') ?? ''}`.trim(), 'provider');
@@ -156,7 +164,12 @@ export class OidcLogin {
     current.search = callback.search;
     let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
     try {
-      tokens = await client.authorizationCodeGrant(configuration, current, { pkceCodeVerifier: pending.verifier ?? undefined, expectedState: state, expectedNonce: pending.nonce, idTokenExpected: true });
+      tokens = await client.authorizationCodeGrant(configuration, current, {
+        pkceCodeVerifier: pending.verifier ?? undefined,
+        expectedState: state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
+      });
     } catch (error) {
       throw new OidcError(`code exchange failed: ${(error as Error).message}`, 'provider');
     }

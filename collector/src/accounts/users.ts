@@ -72,7 +72,8 @@ export function generatePassword(): string {
 }
 
 function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) throw new AccountError(`a password needs at least ${MIN_PASSWORD_LENGTH} characters`, 'passwordTooShort', { min: MIN_PASSWORD_LENGTH });
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new AccountError(`a password needs at least ${MIN_PASSWORD_LENGTH} characters`, 'passwordTooShort', { min: MIN_PASSWORD_LENGTH });
   if (password.length > 1024) throw new AccountError('a password has at most 1024 characters', 'passwordTooLong');
 }
 
@@ -86,7 +87,8 @@ export async function createUser(db: Db, username: string, role: Role, password:
   const name = checkUsername(username);
   if (!ROLES.includes(role)) throw new AccountError(`role must be admin or viewer, not ${role}`, 'role', { role });
   checkPassword(password);
-  if (await first(db, sql`SELECT 1 FROM users WHERE ${sameName(name)}`)) throw new AccountError(`user ${name} already exists`, 'userExists', { name }, 'conflict');
+  if (await first(db, sql`SELECT 1 FROM users WHERE ${sameName(name)}`))
+    throw new AccountError(`user ${name} already exists`, 'userExists', { name }, 'conflict');
   // The same name added at once by another process: no row, the same answer.
   const id = await value<number>(
     db,
@@ -134,7 +136,8 @@ export async function removeUser(db: Db, username: string): Promise<void> {
   await transaction(db, async (trx) => {
     const user = await userByName(trx, username);
     if (!user) throw new AccountError(`no user ${username}`, 'noUser', { name: username }, 'not_found');
-    if (user.role === 'admin' && (await adminsBesides(trx, user.id)) === 0) throw new AccountError('the last admin cannot be removed', 'lastAdminRemoved', {}, 'conflict');
+    if (user.role === 'admin' && (await adminsBesides(trx, user.id)) === 0)
+      throw new AccountError('the last admin cannot be removed', 'lastAdminRemoved', {}, 'conflict');
     await run(trx, sql`DELETE FROM users WHERE id = ${user.id}`);
   });
 }
@@ -144,7 +147,8 @@ export async function setRole(db: Db, username: string, role: Role): Promise<voi
     const user = await userByName(trx, username);
     if (!user) throw new AccountError(`no user ${username}`, 'noUser', { name: username }, 'not_found');
     if (!ROLES.includes(role)) throw new AccountError(`role must be admin or viewer, not ${role}`, 'role', { role });
-    if (user.role === 'admin' && role !== 'admin' && (await adminsBesides(trx, user.id)) === 0) throw new AccountError('the last admin cannot lose that role', 'lastAdminRole', {}, 'conflict');
+    if (user.role === 'admin' && role !== 'admin' && (await adminsBesides(trx, user.id)) === 0)
+      throw new AccountError('the last admin cannot lose that role', 'lastAdminRole', {}, 'conflict');
     await run(trx, sql`UPDATE users SET role = ${role} WHERE id = ${user.id}`);
   });
 }
@@ -153,7 +157,11 @@ export async function setRole(db: Db, username: string, role: Role): Promise<voi
 export async function setPassword(db: Db, username: string, password: string, mustChange = false): Promise<void> {
   const user = await userByName(db, username);
   if (!user) throw new AccountError(`no user ${username}`, 'noUser', { name: username }, 'not_found');
-  if (user.source !== 'local') throw new AccountError(`${user.username} logs in through the directory (${user.source}): it has no local password`, 'directoryPassword', { name: user.username, source: user.source });
+  if (user.source !== 'local')
+    throw new AccountError(`${user.username} logs in through the directory (${user.source}): it has no local password`, 'directoryPassword', {
+      name: user.username,
+      source: user.source,
+    });
   checkPassword(password);
   const hash = hashPassword(password);
   await transaction(db, async (trx) => {

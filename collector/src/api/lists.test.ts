@@ -17,7 +17,11 @@ import { ENGINES, newDatabaseLocation } from '../store/test-database.ts';
 import { MAX_PAGE_SIZE } from './pagination.ts';
 
 type Parameter = { name: string; in: 'query' | 'path'; required?: boolean; schema: { enum?: string[]; type?: string } };
-type OperationDoc = { security: Record<string, string[]>[]; parameters?: Parameter[]; responses: Record<string, { content?: { 'application/json'?: { schema: object } } }> };
+type OperationDoc = {
+  security: Record<string, string[]>[];
+  parameters?: Parameter[];
+  responses: Record<string, { content?: { 'application/json'?: { schema: object } } }>;
+};
 type Doc = { paths: Record<string, Record<string, OperationDoc>>; components: { schemas: Record<string, object> } };
 type PageBody = { items: Record<string, unknown>[]; total: number; page: number; pages: number; limit: number; next: string | null; prev: string | null };
 
@@ -64,8 +68,17 @@ describe.each(ENGINES)('%s', (engine) => {
     for (const inventory of inventories()) await collector.ingestor.ingest(inventory);
     viewer = (await createApiToken(collector.db, { name: 'bi-tool', role: 'viewer' })).token;
     admin = (await createApiToken(collector.db, { name: 'admin-script', role: 'admin' })).token;
-    const post = (path: string, type: string, body: string) => collector.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': type }, body });
-    expect((await post('/api/v1/assessment/spend?file=budget.csv', 'text/csv', `vendor;product;amount;year\nGoogle;Chrome;1200;${YEAR}\nZoom;Zoom Workplace;3400,50;${YEAR}\n`)).status).toBe(200);
+    const post = (path: string, type: string, body: string) =>
+      collector.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': type }, body });
+    expect(
+      (
+        await post(
+          '/api/v1/assessment/spend?file=budget.csv',
+          'text/csv',
+          `vendor;product;amount;year\nGoogle;Chrome;1200;${YEAR}\nZoom;Zoom Workplace;3400,50;${YEAR}\n`,
+        )
+      ).status,
+    ).toBe(200);
     const asset = { name: 'Messagerie', vendor: 'Microsoft', area: 'logiciel', users: 40, annual_cost: 9000, year: YEAR };
     expect((await post('/api/v1/assessment/assets', 'application/json', JSON.stringify(asset))).status).toBe(201);
 
@@ -96,7 +109,12 @@ describe.each(ENGINES)('%s', (engine) => {
 
   /** Values for the required parameters, taken from the data as a client would find them. */
   async function requiredValues(): Promise<Record<string, string>> {
-    const products = (await json(await get(`/api/v1/assessment/products?limit=${MAX_PAGE_SIZE}`))).items as { key: string; hosts: number; platform: boolean; alternatives: { id: string }[] }[];
+    const products = (await json(await get(`/api/v1/assessment/products?limit=${MAX_PAGE_SIZE}`))).items as {
+      key: string;
+      hosts: number;
+      platform: boolean;
+      alternatives: { id: string }[];
+    }[];
     const replaceable = products.find((p) => !p.platform && p.hosts > 0 && p.alternatives.length > 0);
     expect(replaceable, 'a product with an alternative in the seeded data').toBeDefined();
     return { product: replaceable!.key, alternative: replaceable!.alternatives[0]!.id, hosts: '1' };
@@ -111,7 +129,8 @@ describe.each(ENGINES)('%s', (engine) => {
     while (url) {
       const res = await get(url);
       const body = (await expectValid(path, url, res)) as PageBody;
-      for (const header of Object.keys((doc.paths[path]!.get!.responses['200'] as { headers?: object }).headers ?? {})) expect(res.headers.get(header), `${url}: the documented ${header}`).not.toBeNull();
+      for (const header of Object.keys((doc.paths[path]!.get!.responses['200'] as { headers?: object }).headers ?? {}))
+        expect(res.headers.get(header), `${url}: the documented ${header}`).not.toBeNull();
       expect(res.headers.get('link'), url).toContain('rel="first"');
       if (body.next) expect(res.headers.get('link')).toContain(`<${body.next}>; rel="next"`);
       if (total >= 0) expect(body.total, `${url}: the total does not change while walking`).toBe(total);
@@ -172,16 +191,28 @@ describe.each(ENGINES)('%s', (engine) => {
 
   it('lists the hosts, the catalogue, the vendors and the unknown items as the database holds them', async () => {
     const hosts = (await walk('/api/v1/hosts', '/api/v1/hosts?limit=4')).items;
-    expect(hosts.map((h) => h.hostname)).toEqual(await rows<{ hostname: string }>(collector.db, sql`SELECT hostname FROM hosts ORDER BY lower(hostname), id`).then((r) => r.map((x) => x.hostname)));
+    expect(hosts.map((h) => h.hostname)).toEqual(
+      await rows<{ hostname: string }>(collector.db, sql`SELECT hostname FROM hosts ORDER BY lower(hostname), id`).then((r) => r.map((x) => x.hostname)),
+    );
     const servers = (await walk('/api/v1/hosts', '/api/v1/hosts?role=server')).items;
     expect(servers.map((h) => h.hostname)).toEqual(['SRV-03', 'SRV-07']);
     const zoom = (await walk('/api/v1/hosts', '/api/v1/hosts?vendor=zoom&limit=3')).items;
-    expect(zoom.length).toBe(await value<number>(collector.db, sql`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.vendor_id = 'zoom'`));
+    expect(zoom.length).toBe(
+      await value<number>(
+        collector.db,
+        sql`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.vendor_id = 'zoom'`,
+      ),
+    );
     expect(zoom.length).toBe(6);
     expect((await walk('/api/v1/hosts', '/api/v1/hosts?q=srv-0')).total).toBe(2);
     expect((await walk('/api/v1/hosts', '/api/v1/hosts?area=infrastructure&origin=non_eu')).items.map((h) => h.hostname)).toEqual(['SRV-03', 'SRV-07']);
-    const withArea = (area: string) => value<number>(collector.db, sql`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE COALESCE(c.area, 'unknown') = ${area}`);
-    for (const area of ['infrastructure', 'workstation', 'software']) expect((await walk('/api/v1/hosts', `/api/v1/hosts?area=${area}`)).total, area).toBe(await withArea(area));
+    const withArea = (area: string) =>
+      value<number>(
+        collector.db,
+        sql`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE COALESCE(c.area, 'unknown') = ${area}`,
+      );
+    for (const area of ['infrastructure', 'workstation', 'software'])
+      expect((await walk('/api/v1/hosts', `/api/v1/hosts?area=${area}`)).total, area).toBe(await withArea(area));
     expect((await walk('/api/v1/hosts', '/api/v1/hosts?area=infrastructure&origin=eu')).total).toBe(0);
 
     const unknown = (await walk('/api/v1/unknown', '/api/v1/unknown?limit=3')).items;
@@ -225,7 +256,15 @@ describe.each(ENGINES)('%s', (engine) => {
     const session = await createSession(collector.db, await createUser(collector.db, 'lectrice', 'viewer', 'a viewer password, long enough'));
     const page = await (await collector.app.request('/settings/api', { headers: { cookie: `tb_session=${session.cookie}` } })).text();
     expect(page).toContain(`au plus ${MAX_PAGE_SIZE} lignes par page`);
-    for (const path of ['/api/v1/hosts', '/api/v1/products', '/api/v1/vendors', '/api/v1/unknown', '/api/v1/assessment/critical', '/api/v1/assessment/products']) expect(page).toContain(`GET ${path}`);
+    for (const path of [
+      '/api/v1/hosts',
+      '/api/v1/products',
+      '/api/v1/vendors',
+      '/api/v1/unknown',
+      '/api/v1/assessment/critical',
+      '/api/v1/assessment/products',
+    ])
+      expect(page).toContain(`GET ${path}`);
     expect(page).toContain('vendor?: hosts with at least one item of this vendor');
   });
 
@@ -254,15 +293,23 @@ describe.each(ENGINES)('%s', (engine) => {
     expect((await json(await get('/api/v1/vendors?country=USA'))).error).toBe('bad query: country: an ISO 3166-1 alpha-2 code (FR, US…)');
   });
 
-  it('refuses every documented change to a viewer token (403 where API tokens are taken, 401 on the agents\' and authorities\' endpoints), and nothing changes', async () => {
+  it("refuses every documented change to a viewer token (403 where API tokens are taken, 401 on the agents' and authorities' endpoints), and nothing changes", async () => {
     const tables = ['hosts', 'catalogue', 'declared_assets', 'spend_lines', 'assessment_targets', 'audit_log', 'agents', 'observatory_documents'];
     const count = async () => Promise.all(tables.map((t) => value<number>(collector.db, sql`SELECT COUNT(*) FROM ${sql.table(t)}`)));
     const before = await count();
-    const changes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).filter(([method]) => method !== 'get').map(([method, op]) => ({ path, method, op })));
+    const changes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([method]) => method !== 'get')
+        .map(([method, op]) => ({ path, method, op })),
+    );
     expect(changes.length).toBeGreaterThan(6);
     for (const { path, method, op } of changes) {
       const url = path.replace(/\{\w+\}/g, '1');
-      const res = await collector.app.request(url, { method: method.toUpperCase(), headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' }, body: '{}' });
+      const res = await collector.app.request(url, {
+        method: method.toUpperCase(),
+        headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
       const takesApiTokens = op.security.some((s) => 'apiToken' in s);
       expect(res.status, `${method.toUpperCase()} ${path}`).toBe(takesApiTokens ? 403 : 401);
       if (takesApiTokens) expect((await json(res)).error).toBe('API token "bi-tool" is read-only (viewer): it cannot change anything');

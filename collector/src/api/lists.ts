@@ -77,7 +77,17 @@ const VendorSchema = z
   })
   .describe('a vendor with installed items');
 
-const AlternativeSchema = z.object({ id: z.string(), name: z.string(), country: nullable(z.string()), licence: z.string(), sill: z.boolean(), maturity: z.string(), origin: origin.describe("the alternative's origin, lower than the product's"), qualifies: z.boolean(), from: z.enum(['product', 'category']) });
+const AlternativeSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  country: nullable(z.string()),
+  licence: z.string(),
+  sill: z.boolean(),
+  maturity: z.string(),
+  origin: origin.describe("the alternative's origin, lower than the product's"),
+  qualifies: z.boolean(),
+  from: z.enum(['product', 'category']),
+});
 
 export const CriticalDependencySchema = z
   .object({
@@ -166,7 +176,7 @@ export const API_LISTS: ApiList[] = [
       origin: oneOf(ORIGINS, 'hosts with at least one item of this origin (in the area, with area)'),
       area: oneOf(AREAS, 'hosts with at least one item of this TIE Break area (of the origin, with origin)'),
       vendor: text('hosts with at least one item of this vendor (a rules vendor id: microsoft, google…)'),
-      agent: text("the agent that last reported it, exactly (its agent_name)"),
+      agent: text('the agent that last reported it, exactly (its agent_name)'),
       stale: oneOf(['true', 'false'], 'true: only hosts not seen for 30 days'),
       sort: oneOf(Object.keys(HOST_SORTS) as [string, ...string[]], 'hostname (default, A to Z), last_seen (latest first) or software (most first)'),
     }),
@@ -196,7 +206,11 @@ export const API_LISTS: ApiList[] = [
     query: listQuery({
       q: text('search: contained in the vendor, its id or its owner (any case)'),
       origin: oneOf(ORIGINS, 'the origin'),
-      country: z.string().regex(/^[A-Za-z]{2}$/, { error: 'an ISO 3166-1 alpha-2 code (FR, US…)' }).optional().describe("the vendor's or its owner's country (ISO 3166-1 alpha-2)"),
+      country: z
+        .string()
+        .regex(/^[A-Za-z]{2}$/, { error: 'an ISO 3166-1 alpha-2 code (FR, US…)' })
+        .optional()
+        .describe("the vendor's or its owner's country (ISO 3166-1 alpha-2)"),
       sort: oneOf(['hosts', 'installs', 'name'], 'hosts (default, most first), installs (most first) or name (A to Z)'),
     }),
     item: { name: 'Vendor', schema: VendorSchema },
@@ -225,7 +239,9 @@ export const API_LISTS: ApiList[] = [
     item: { name: 'CriticalDependency', schema: CriticalDependencySchema },
     read: async (ctx, f, page, limit) => {
       const search = f.q?.toLowerCase();
-      const found = (await assessed(ctx, f)).critical.filter((d) => (!f.area || d.area === f.area) && (!search || d.name.toLowerCase().includes(search) || d.vendor.toLowerCase().includes(search)));
+      const found = (await assessed(ctx, f)).critical.filter(
+        (d) => (!f.area || d.area === f.area) && (!search || d.name.toLowerCase().includes(search) || d.vendor.toLowerCase().includes(search)),
+      );
       return pageOfArray(found, page, limit);
     },
   },

@@ -23,7 +23,10 @@ export function wholeNumber(min: number, max: number, what: string) {
 
 /** One of fixed values, the error naming them. */
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T, description: string) {
-  return z.enum(values, { error: (issue) => `expected one of ${values.join(', ')}, not "${String(issue.input).slice(0, 40)}"` }).optional().describe(description);
+  return z
+    .enum(values, { error: (issue) => `expected one of ${values.join(', ')}, not "${String(issue.input).slice(0, 40)}"` })
+    .optional()
+    .describe(description);
 }
 
 /** Free text of a filter: at most 200 characters. */
@@ -86,7 +89,12 @@ export function pageResponse<T>(c: Context, found: Page<T>, requested: number, l
   const items = found.page === requested ? found.rows : [];
   const next = page < found.pages ? pageLink(c, page + 1) : null;
   const prev = page > 1 ? pageLink(c, Math.min(page - 1, found.pages)) : null;
-  const links = [next && `<${next}>; rel="next"`, prev && `<${prev}>; rel="prev"`, `<${pageLink(c, 1)}>; rel="first"`, `<${pageLink(c, found.pages)}>; rel="last"`].filter(Boolean);
+  const links = [
+    next && `<${next}>; rel="next"`,
+    prev && `<${prev}>; rel="prev"`,
+    `<${pageLink(c, 1)}>; rel="first"`,
+    `<${pageLink(c, found.pages)}>; rel="last"`,
+  ].filter(Boolean);
   c.header('Link', links.join(', '));
   c.header('X-Total-Count', String(found.total));
   return c.json({ items, total: found.total, page, pages: found.pages, limit, next, prev });

@@ -19,11 +19,31 @@ export const DependencyMapSchema = z
     hosts_by_agent: z.array(z.object({ agent: z.string(), hosts: count })),
     by_area_origin: z.array(z.object({ area: z.string(), origin: z.enum(ORIGINS), ...counts })),
     by_origin: z.array(z.object({ origin: z.enum(ORIGINS), ...counts })),
-    by_vendor: z.array(z.object({ vendor_id: z.string(), vendor: z.string(), country: nullableString, owner: nullableString, owner_country: nullableString, origin: z.enum(ORIGINS), ...counts })),
+    by_vendor: z.array(
+      z.object({
+        vendor_id: z.string(),
+        vendor: z.string(),
+        country: nullableString,
+        owner: nullableString,
+        owner_country: nullableString,
+        origin: z.enum(ORIGINS),
+        ...counts,
+      }),
+    ),
     by_country: z.array(z.object({ country: z.string(), ...counts })),
     by_owner_country: z.array(z.object({ country: z.string(), ...counts })),
     by_licence: z.array(z.object({ licence: z.string(), ...counts })),
-    unclassified: z.array(z.object({ catalogue_id: z.number().int(), kind: z.string(), source: z.string(), name: z.string(), publisher: nullableString, hosts: count, installations: count })),
+    unclassified: z.array(
+      z.object({
+        catalogue_id: z.number().int(),
+        kind: z.string(),
+        source: z.string(),
+        name: z.string(),
+        publisher: nullableString,
+        hosts: count,
+        installations: count,
+      }),
+    ),
   })
   .describe('the dependency map');
 

@@ -27,7 +27,9 @@ describe('alternatives offered for a product', () => {
   it('are of the category they replace: no backup tool for Windows', () => {
     expect(ids('microsoft', 'windows')).not.toContain('atempo');
     expect(ids('microsoft', 'windows')).toContain('debian');
-    expect(misfitOf(classifier, { vendor_id: 'microsoft', product_id: 'windows', category: 'os', origin_weight: 1 }, classifier.rules.alternatives.get('atempo')!)).toBe('other_category');
+    expect(
+      misfitOf(classifier, { vendor_id: 'microsoft', product_id: 'windows', category: 'os', origin_weight: 1 }, classifier.rules.alternatives.get('atempo')!),
+    ).toBe('other_category');
     // A video-conferencing tool replaces the meetings of a messaging suite, which its entry says
     // (also_for); it does not replace a remote-control tool, which it does not say.
     expect(classifier.product('microsoft', 'microsoft-teams')?.alternatives).toContain('jitsi-meet');

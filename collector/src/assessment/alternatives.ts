@@ -32,7 +32,8 @@ export function alternativeOrigin(classifier: Classifier, alternative: LibraryAl
   const country = byVendor?.country ?? alternative.country ?? null;
   const region = country ? classifier.regionOf(country) : null;
   const origin: Origin =
-    byVendor?.origin ?? (alternative.country ? originOf('company', classifier.regionOf(alternative.country)) : alternative.licence === 'open_source' ? 'community' : 'unknown');
+    byVendor?.origin ??
+    (alternative.country ? originOf('company', classifier.regionOf(alternative.country)) : alternative.licence === 'open_source' ? 'community' : 'unknown');
   const owner = alternative.vendor ? classifier.ultimateOwner(alternative.vendor) : null;
   const vendors = [...(alternative.vendor ? [alternative.vendor] : []), ...(owner ? [owner.id] : [])];
   return { origin, weight: originWeight(origin, alternative.licence, region), vendors };
@@ -54,7 +55,10 @@ function libraryOf(classifier: Classifier, category: string): LibraryAlternative
 export function misfitOf(classifier: Classifier, product: ReplacedProduct, alternative: LibraryAlternative): Misfit | null {
   const owner = classifier.ultimateOwner(product.vendor_id);
   const own = new Set([product.vendor_id, ...(owner ? [owner.id] : [])]);
-  return alternativeMisfit({ category: product.category, vendors: own, weight: product.origin_weight }, { category: alternative.category, also_for: alternative.also_for, ...alternativeOrigin(classifier, alternative) });
+  return alternativeMisfit(
+    { category: product.category, vendors: own, weight: product.origin_weight },
+    { category: alternative.category, also_for: alternative.also_for, ...alternativeOrigin(classifier, alternative) },
+  );
 }
 
 /**

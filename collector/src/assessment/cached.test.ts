@@ -77,18 +77,52 @@ describe.each(ENGINES)('figures kept per data version on %s', (engine) => {
     const changes: [string, () => Promise<unknown>, ((x: Awaited<ReturnType<typeof expectCurrent>>) => void)?][] = [
       ['a new host', () => other.ingestor.ingest(makeInventory({ machine: 'c', software: software.slice(0, 1) })), (x) => expect(x.map.totals.hosts).toBe(3)],
       ['a rescan that changed', () => other.ingestor.ingest(makeInventory({ machine: 'c', software: software.slice(1, 3) }))],
-      ['a host removed', async () => deleteHost(other.db, (await other.db.selectFrom('hosts').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow()).id), (x) => expect(x.a.overall.hosts.total).toBe(2)],
+      [
+        'a host removed',
+        async () => deleteHost(other.db, (await other.db.selectFrom('hosts').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow()).id),
+        (x) => expect(x.a.overall.hosts.total).toBe(2),
+      ],
       ['a criticality setting', () => sql`INSERT INTO criticality (scope, key, level) VALUES ('category', 'browser', 3)`.execute(other.db)],
       ['a criticality setting changed', () => sql`UPDATE criticality SET level = 2 WHERE scope = 'category' AND key = 'browser'`.execute(other.db)],
-      ['spend lines', () => importSpend(other.db, other.classifier, 'vendor;amount;year\nZoom;1200;2026\n', 'spend.csv'), (x) => expect(x.a.spend.lines).toBe(1)],
-      ['a declared asset', () => addAsset(other.db, { name: 'Salesforce', vendor_text: 'Salesforce', area: 'software', users: 12, annual_cost_cents: null, cost_year: null, contract_ref: null, note: null }, 'test')],
+      [
+        'spend lines',
+        () => importSpend(other.db, other.classifier, 'vendor;amount;year\nZoom;1200;2026\n', 'spend.csv'),
+        (x) => expect(x.a.spend.lines).toBe(1),
+      ],
+      [
+        'a declared asset',
+        () =>
+          addAsset(
+            other.db,
+            {
+              name: 'Salesforce',
+              vendor_text: 'Salesforce',
+              area: 'software',
+              users: 12,
+              annual_cost_cents: null,
+              cost_year: null,
+              contract_ref: null,
+              note: null,
+            },
+            'test',
+          ),
+      ],
       ['a declared asset removed', async () => removeAsset(other.db, (await other.db.selectFrom('declared_assets').select('id').executeTakeFirstOrThrow()).id)],
       ['a target', () => setTarget(other.db, 'exposure', 2030, 10)],
       ['the authority', () => setAuthority(other.db, { name: 'Commune de Test' })],
       [
         'a local rule and its reclassification',
         async () => {
-          await decide(other.db, other.classifier, { source: 'registry', name: 'Logiciel Métier Inconnu', publisher: 'Éditeur Régional SARL' }, { vendor: { name: 'Éditeur Régional', country: 'FR' }, product: { name: 'Logiciel Métier', area: 'software', category: 'utility', licence: 'proprietary' } }, 'test');
+          await decide(
+            other.db,
+            other.classifier,
+            { source: 'registry', name: 'Logiciel Métier Inconnu', publisher: 'Éditeur Régional SARL' },
+            {
+              vendor: { name: 'Éditeur Régional', country: 'FR' },
+              product: { name: 'Logiciel Métier', area: 'software', category: 'utility', licence: 'proprietary' },
+            },
+            'test',
+          );
           await other.applyLocalRules();
           // The reader follows the rules the other applied (every few seconds when serving).
           expect(await reader.followRules()).toBe(true);

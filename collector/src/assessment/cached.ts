@@ -57,7 +57,11 @@ export async function cachedAssessment(db: Db, classifier: Classifier, options: 
 }
 
 /** The map (map/map.ts), computed once per data version. */
-export async function cachedMap(db: Db, classifier: Classifier, options: { unclassifiedLimit?: number; confidence?: MinConfidence } = {}): Promise<DependencyMap> {
+export async function cachedMap(
+  db: Db,
+  classifier: Classifier,
+  options: { unclassifiedLimit?: number; confidence?: MinConfidence } = {},
+): Promise<DependencyMap> {
   const key = `map\u0000${classifier.fingerprint}\u0000${options.unclassifiedLimit ?? ''}\u0000${options.confidence ?? 'all'}`;
   return cachedByDataVersion(db, key, (snapshot) => computeMap(snapshot, classifier, options));
 }

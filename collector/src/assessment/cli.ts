@@ -66,7 +66,12 @@ const print = (text: string) => process.stdout.write(text.endsWith('\n') ? text 
 const json = (value: unknown) => print(JSON.stringify(value, null, 2));
 
 /** Run one assessment command against an open collector; the exit code. */
-export async function runAssessmentCommand(collector: Collector, command: (typeof ASSESSMENT_COMMANDS)[number], args: string[], values: Values): Promise<number> {
+export async function runAssessmentCommand(
+  collector: Collector,
+  command: (typeof ASSESSMENT_COMMANDS)[number],
+  args: string[],
+  values: Values,
+): Promise<number> {
   const { db } = collector;
   switch (command) {
     case 'report': {
@@ -93,12 +98,22 @@ export async function runAssessmentCommand(collector: Collector, command: (typeo
       if (sub !== 'import') throw new UsageError(`unknown spend command: ${sub ?? '(none)'}; try 'spend import FILE' or 'spend list'`);
       const text = readFile(file, 'spend import');
       const name = file === '-' ? 'stdin' : basename(file!);
-      const result = await audited(db, cliActor(), (trx) => importSpend(trx, collector.classifier, text, name), (r) => ({ action: 'spend.import', object: name, details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }));
+      const result = await audited(
+        db,
+        cliActor(),
+        (trx) => importSpend(trx, collector.classifier, text, name),
+        (r) => ({ action: 'spend.import', object: name, details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }),
+      );
       await collector.takeSnapshot();
       if (values.json) json(result);
       else {
-        print(`spend: ${result.lines} lines imported for ${result.years.join(', ')}, ${result.total_eur.toLocaleString('en-GB')} € in all; ${result.matched} matched to a vendor`);
-        for (const u of result.unmatched) print(`  not recognised, line ${u.line}: ${u.vendor ?? u.supplier ?? ''}${u.product ? ` / ${u.product}` : ''} (${u.amount_eur} €): counted as of unknown origin`);
+        print(
+          `spend: ${result.lines} lines imported for ${result.years.join(', ')}, ${result.total_eur.toLocaleString('en-GB')} € in all; ${result.matched} matched to a vendor`,
+        );
+        for (const u of result.unmatched)
+          print(
+            `  not recognised, line ${u.line}: ${u.vendor ?? u.supplier ?? ''}${u.product ? ` / ${u.product}` : ''} (${u.amount_eur} €): counted as of unknown origin`,
+          );
       }
       return 0;
     }
@@ -122,21 +137,39 @@ export async function runAssessmentCommand(collector: Collector, command: (typeo
           note: values.note as string,
         });
         if ('problems' in checked) throw new UsageError(`asset add: ${checked.problems.join('; ')}`);
-        const id = await audited(db, cliActor(), (trx) => addAsset(trx, checked.asset, 'cli'), (added) => ({ action: 'asset.add', object: added, details: checked.asset.name }));
+        const id = await audited(
+          db,
+          cliActor(),
+          (trx) => addAsset(trx, checked.asset, 'cli'),
+          (added) => ({ action: 'asset.add', object: added, details: checked.asset.name }),
+        );
         print(`asset ${id} added`);
         await collector.takeSnapshot();
         return 0;
       }
       if (sub === 'import') {
         const text = readFile(arg, 'asset import');
-        const added = await audited(db, cliActor(), (trx) => importAssets(trx, text, 'cli'), (n) => ({ action: 'asset.import', object: arg === '-' ? 'stdin' : basename(arg ?? 'stdin'), details: `${n} assets` }));
+        const added = await audited(
+          db,
+          cliActor(),
+          (trx) => importAssets(trx, text, 'cli'),
+          (n) => ({ action: 'asset.import', object: arg === '-' ? 'stdin' : basename(arg ?? 'stdin'), details: `${n} assets` }),
+        );
         print(`assets: ${added} added`);
         await collector.takeSnapshot();
         return 0;
       }
       if (sub === 'remove') {
         if (!arg || !/^\d+$/.test(arg)) throw new UsageError('asset remove needs an ID (see asset list)');
-        if (!(await audited(db, cliActor(), (trx) => removeAsset(trx, Number(arg)), (done) => (done ? { action: 'asset.remove', object: Number(arg) } : null)))) throw new InputError(`no asset ${arg}`);
+        if (
+          !(await audited(
+            db,
+            cliActor(),
+            (trx) => removeAsset(trx, Number(arg)),
+            (done) => (done ? { action: 'asset.remove', object: Number(arg) } : null),
+          ))
+        )
+          throw new InputError(`no asset ${arg}`);
         print(`asset ${arg} removed`);
         await collector.takeSnapshot();
         return 0;
@@ -151,11 +184,20 @@ export async function runAssessmentCommand(collector: Collector, command: (typeo
         return 0;
       }
       if (sub !== 'set' && sub !== 'remove') throw new UsageError(`unknown target command: ${sub ?? '(none)'}; try 'target set|remove|list'`);
-      if (!indicator || !year || (sub === 'set' && value === undefined)) throw new UsageError(`target ${sub} needs INDICATOR YEAR${sub === 'set' ? ' VALUE' : ''}`);
+      if (!indicator || !year || (sub === 'set' && value === undefined))
+        throw new UsageError(`target ${sub} needs INDICATOR YEAR${sub === 'set' ? ' VALUE' : ''}`);
       if (sub === 'remove' && value !== undefined) throw new UsageError(`unexpected argument: ${value}`);
       const number = sub === 'set' ? Number(value) : null;
       if (sub === 'set' && !Number.isFinite(number)) throw new UsageError(`VALUE must be a number, not ${value}`);
-      await audited(db, cliActor(), (trx) => setTarget(trx, indicator, Number(year), number), () => (number === null ? { action: 'target.remove', object: `${indicator} ${year}` } : { action: 'target.set', object: `${indicator} ${year}`, details: String(number) }));
+      await audited(
+        db,
+        cliActor(),
+        (trx) => setTarget(trx, indicator, Number(year), number),
+        () =>
+          number === null
+            ? { action: 'target.remove', object: `${indicator} ${year}` }
+            : { action: 'target.set', object: `${indicator} ${year}`, details: String(number) },
+      );
       print(sub === 'set' ? `target ${indicator} ${year}: ${number}` : `target ${indicator} ${year} removed`);
       return 0;
     }

@@ -6,7 +6,20 @@ import { alternativesFor } from './alternatives.ts';
 import type { Classification, Classifier } from '../classify/classifier.ts';
 import type { Db } from '../store/db.ts';
 import { readSnapshot } from '../store/dialect.ts';
-import { assessedHostCounts, classifyNamed, classifySpend, criticalitySettings, fleetHosts, hostCounts, installedEntries, listAssets, spendLines, spendYears, type DeclaredAsset, type InstalledEntry } from './inputs.ts';
+import {
+  assessedHostCounts,
+  classifyNamed,
+  classifySpend,
+  criticalitySettings,
+  fleetHosts,
+  hostCounts,
+  installedEntries,
+  listAssets,
+  spendLines,
+  spendYears,
+  type DeclaredAsset,
+  type InstalledEntry,
+} from './inputs.ts';
 import {
   CRITICAL_LEVEL,
   declaredWeight,
@@ -33,7 +46,10 @@ export interface Criticality {
 }
 
 /** Criticality of a product: the DSI's setting for it, else for its category, else the category default. */
-export async function criticalityResolver(db: Db, classifier: Classifier): Promise<(vendorId: string | null, productId: string | null, category: string | null) => Criticality> {
+export async function criticalityResolver(
+  db: Db,
+  classifier: Classifier,
+): Promise<(vendorId: string | null, productId: string | null, category: string | null) => Criticality> {
   const settings = await criticalitySettings(db);
   return (vendorId, productId, category) => {
     const product = vendorId && productId ? settings.get(`product:${vendorId}/${productId}`) : undefined;
@@ -185,7 +201,15 @@ export interface Assessment {
     lines: number;
     unmatched: { line: number; vendor: string | null; product: string | null; supplier: string | null; amount_eur: number; source_file: string }[];
     /** Declared costs counted in the year, and those with no year (in no year's spend). */
-    declared: { asset: number; name: string; amount_eur: number; year: number | null; contract: string | null; counted: boolean; reason: 'counted' | 'undated' | 'other_year' | 'same_contract_as_a_line' }[];
+    declared: {
+      asset: number;
+      name: string;
+      amount_eur: number;
+      year: number | null;
+      contract: string | null;
+      counted: boolean;
+      reason: 'counted' | 'undated' | 'other_year' | 'same_contract_as_a_line';
+    }[];
   };
 }
 
@@ -263,7 +287,18 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
     if (g) {
       g.entries.push(e.id);
       g.installations += e.installations;
-    } else groups.set(id, { productKey, facts: { ...e, platform: !!e.platform } as Facts, area, kind: e.kind, entries: [e.id], entryHosts: e.hosts, installations: e.installations, assets: [], name: null });
+    } else
+      groups.set(id, {
+        productKey,
+        facts: { ...e, platform: !!e.platform } as Facts,
+        area,
+        kind: e.kind,
+        entries: [e.id],
+        entryHosts: e.hosts,
+        installations: e.installations,
+        assets: [],
+        name: null,
+      });
   }
   for (const [id, g] of groups) if (g.entries.length > 1) for (const entry of g.entries) label(entry, `group|${id}`);
   // Host shares (every non-platform item, unknown included, in its area and overall) as counted at
@@ -289,7 +324,17 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
     const installed = byProduct.get(productKey);
     let g = installed?.find((x) => x.area === asset.area) ?? installed?.slice().sort((a, b) => b.installations - a.installations)[0];
     if (!g) {
-      g = { productKey, facts: { ...c, platform: false }, area: asset.area, kind: 'declared', entries: [], entryHosts: 0, installations: 0, assets: [], name: c.product_id ? null : asset.name };
+      g = {
+        productKey,
+        facts: { ...c, platform: false },
+        area: asset.area,
+        kind: 'declared',
+        entries: [],
+        entryHosts: 0,
+        installations: 0,
+        assets: [],
+        name: c.product_id ? null : asset.name,
+      };
       groups.set(`${productKey}|${asset.area}`, g);
       byProduct.set(productKey, [g]);
     }
@@ -303,7 +348,10 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
   // Spend of the year: the finance lines, plus the declared costs of that year whose contract no
   // line of the year names. Undated declared costs are listed, in no year.
   const years = await spendYears(db);
-  const declaredYears = declaredAssets.filter((a) => a.annual_cost_cents !== null).map((a) => a.cost_year).filter((y): y is number => y !== null);
+  const declaredYears = declaredAssets
+    .filter((a) => a.annual_cost_cents !== null)
+    .map((a) => a.cost_year)
+    .filter((y): y is number => y !== null);
   const allYears = [...new Set([...years, ...declaredYears])].sort();
   const year = options.year ?? allYears[allYears.length - 1] ?? new Date().getUTCFullYear();
   const lines = await spendLines(db, year);
@@ -319,7 +367,14 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
   for (const line of lines) {
     const c = classifySpend(classifier, line);
     if (c.origin === 'unknown') {
-      unmatched.push({ line: line.source_line, vendor: line.vendor_text, product: line.product_text, supplier: line.supplier, amount_eur: line.amount_cents / 100, source_file: line.source_file });
+      unmatched.push({
+        line: line.source_line,
+        vendor: line.vendor_text,
+        product: line.product_text,
+        supplier: line.supplier,
+        amount_eur: line.amount_cents / 100,
+        source_file: line.source_file,
+      });
       countSpend(c.origin, null, line.amount_cents);
       continue;
     }
@@ -336,7 +391,8 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
     const entry = { asset: asset.id, name: asset.name, amount_eur: asset.annual_cost_cents / 100, year: asset.cost_year, contract: asset.contract_ref };
     if (asset.cost_year === null) declared.push({ ...entry, counted: false, reason: 'undated' });
     else if (asset.cost_year !== year) declared.push({ ...entry, counted: false, reason: 'other_year' });
-    else if (lines.some((l) => sameContract(l.contract_ref, asset.contract_ref))) declared.push({ ...entry, counted: false, reason: 'same_contract_as_a_line' });
+    else if (lines.some((l) => sameContract(l.contract_ref, asset.contract_ref)))
+      declared.push({ ...entry, counted: false, reason: 'same_contract_as_a_line' });
     else {
       declared.push({ ...entry, counted: true, reason: 'counted' });
       countSpend(g?.facts.origin ?? 'unknown', g?.area ?? null, asset.annual_cost_cents);
@@ -409,10 +465,23 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
       seal: seal({ origin: c.origin, licence: c.licence as 'open_source', headquartersRegion, ownerLaws: laws, hardware: g.kind === 'hardware' }),
       spend_eur: actual === null ? null : actual / 100,
       estimated_spend_eur: estimated === null ? null : estimated / 100,
-      alternatives: alternatives.map((a) => ({ id: a.id, name: a.name, country: a.country ?? null, licence: a.licence, sill: a.sill, maturity: a.maturity, origin: a.origin, qualifies: true, from: a.from })),
+      alternatives: alternatives.map((a) => ({
+        id: a.id,
+        name: a.name,
+        country: a.country ?? null,
+        licence: a.licence,
+        sill: a.sill,
+        maturity: a.maturity,
+        origin: a.origin,
+        qualifies: true,
+        from: a.from,
+      })),
     });
   }
-  products.sort((a, b) => b.exposure * b.weight - a.exposure * a.weight || b.priority * b.weight - a.priority * a.weight || b.weight - a.weight || a.key.localeCompare(b.key));
+  products.sort(
+    (a, b) =>
+      b.exposure * b.weight - a.exposure * a.weight || b.priority * b.weight - a.priority * a.weight || b.weight - a.weight || a.key.localeCompare(b.key),
+  );
 
   const business = products.filter((p) => !p.platform);
   const isCritical = (p: ProductAssessment) => p.criticality.level >= CRITICAL_LEVEL && p.origin === 'non_eu' && p.replaceability.score < HARD_TO_REPLACE;
@@ -420,7 +489,13 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
     const counts = new Map<Origin, number>(ORIGINS.map((o) => [o, hostsBy.get(scope ? `cell|${scope}|${o}` : `origin|${o}`) ?? 0]));
     return shares(counts, scope ? (hostsBy.get(`area|${scope}`) ?? 0) : totalHosts);
   };
-  const indicatorsOf = (items: ProductAssessment[], platform: ProductAssessment[], hosts: Shares, spend: Map<Origin, number>, estimated: Map<Origin, number>): Indicators => {
+  const indicatorsOf = (
+    items: ProductAssessment[],
+    platform: ProductAssessment[],
+    hosts: Shares,
+    spend: Map<Origin, number>,
+    estimated: Map<Origin, number>,
+  ): Indicators => {
     // A product in two areas is one product overall.
     const distinct = new Set<string>();
     const productCounts = new Map<Origin, number>();
@@ -483,7 +558,10 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
       unknown_declared: unknownDeclared,
       unknown_weight: unknownWeight,
       unknown_share: percent(unknownWeight, unknownWeight + knownWeight),
-      exposure_range: indexRange(business.map((p) => ({ score: p.exposure, weight: p.weight })), unknownWeight),
+      exposure_range: indexRange(
+        business.map((p) => ({ score: p.exposure, weight: p.weight })),
+        unknownWeight,
+      ),
       unmatched_spend_eur: unmatchedCents / 100,
     },
     platform: { installations: platform.reduce((s, p) => s + p.installations, 0), products: platform.length },

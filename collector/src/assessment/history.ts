@@ -73,7 +73,10 @@ function upgradeValues(values: Record<string, number | null | undefined>): Snaps
 }
 
 export async function snapshots(db: Db): Promise<Snapshot[]> {
-  const stored = await rows<{ day: string; computed_at: string; indicators: string }>(db, sql`SELECT day, computed_at, indicators FROM assessment_snapshots ORDER BY day`);
+  const stored = await rows<{ day: string; computed_at: string; indicators: string }>(
+    db,
+    sql`SELECT day, computed_at, indicators FROM assessment_snapshots ORDER BY day`,
+  );
   return stored.map((r) => {
     const stored = JSON.parse(r.indicators) as Omit<Snapshot, 'day' | 'computed_at'>;
     return { day: r.day, computed_at: r.computed_at, ...stored, values: upgradeValues(stored.values as Record<string, number | null>) };

@@ -17,7 +17,9 @@ describe.each(ENGINES)('host counts of the assessment on %s', (engine) => {
     const ingestor = new Ingestor(db, classifier);
     // Host ids from 65,000: the bitmaps of the count span them.
     await sql`INSERT INTO hosts (id, host_key, id_source, hostname, role, os_family, os_name, hardware_json, agent_name, agent_version,
-      first_seen, last_seen, collected_at) VALUES (65000, 'placeholder', 'test', 'placeholder', 'workstation', 'linux', 'none', '{}', 'test', '0', '', '', '')`.execute(db);
+      first_seen, last_seen, collected_at) VALUES (65000, 'placeholder', 'test', 'placeholder', 'workstation', 'linux', 'none', '{}', 'test', '0', '', '', '')`.execute(
+      db,
+    );
     const fleet = Array.from({ length: 5200 }, (_, i) => {
       const software = [{ name: 'Zoom Workplace (64-bit)', publisher: 'Zoom Video Communications, Inc.' }];
       if (i % 3 === 0) software.push({ name: 'LibreOffice 24.8.3.2', publisher: 'The Document Foundation' });
@@ -28,7 +30,8 @@ describe.each(ENGINES)('host counts of the assessment on %s', (engine) => {
     for (let i = 0; i < fleet.length; i += 200) await ingestor.ingestMany(fleet.slice(i, i + 200));
     const a = await computeAssessment(db, classifier);
 
-    const count = (where: ReturnType<typeof sql>) => value<number>(db, sql`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE ${where}`);
+    const count = (where: ReturnType<typeof sql>) =>
+      value<number>(db, sql`SELECT COUNT(DISTINCT i.host_id) FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE ${where}`);
     // Two spellings of LibreOffice: hosts with either, each once.
     const libreoffice = a.products.find((p) => p.key === 'the-document-foundation/libreoffice-product')!;
     expect(libreoffice.hosts).toBe(fleet.filter((_, i) => i % 3 === 0 || i % 5 === 0).length);
@@ -36,7 +39,10 @@ describe.each(ENGINES)('host counts of the assessment on %s', (engine) => {
     expect(a.products.find((p) => p.key === 'zoom/zoom-workplace')!.hosts).toBe(5200);
     for (const area of AREAS) {
       expect(a.areas[area].hosts.total, area).toBe(await count(sql`c.platform = 0 AND c.area = ${area}`));
-      for (const origin of ORIGINS) expect(a.areas[area].hosts.by_origin[origin].count, `${area} ${origin}`).toBe(await count(sql`c.platform = 0 AND c.area = ${area} AND c.origin = ${origin}`));
+      for (const origin of ORIGINS)
+        expect(a.areas[area].hosts.by_origin[origin].count, `${area} ${origin}`).toBe(
+          await count(sql`c.platform = 0 AND c.area = ${area} AND c.origin = ${origin}`),
+        );
     }
     for (const origin of ORIGINS) expect(a.overall.hosts.by_origin[origin].count, origin).toBe(await count(sql`c.platform = 0 AND c.origin = ${origin}`));
     expect(a.overall.hosts.total).toBe(5201);

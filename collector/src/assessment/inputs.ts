@@ -14,7 +14,9 @@ export class LineErrors extends InputError {
     readonly what: string,
     readonly errors: { line: number; message: string }[],
   ) {
-    super(`${what}: ${errors.length} bad line${errors.length > 1 ? 's' : ''}, nothing imported:\n${errors.map((e) => `  line ${e.line}: ${e.message}`).join('\n')}`);
+    super(
+      `${what}: ${errors.length} bad line${errors.length > 1 ? 's' : ''}, nothing imported:\n${errors.map((e) => `  line ${e.line}: ${e.message}`).join('\n')}`,
+    );
     this.name = 'LineErrors';
   }
 }
@@ -135,10 +137,23 @@ export async function importSpend(db: Db, classifier: Classifier, text: string, 
     const year = yearText && /^\d{4}$/.test(yearText) ? Number(yearText) : null;
     if (!yearText) problems.push('no year');
     else if (year === null || year < 2000 || year > 2100) problems.push(`year "${yearText.slice(0, 20)}" is not a year between 2000 and 2100`);
-    for (const [key, value] of [['vendor', vendor], ['product', product], ['contract', r.cell('contract')], ['supplier', r.cell('supplier')]] as const)
+    for (const [key, value] of [
+      ['vendor', vendor],
+      ['product', product],
+      ['contract', r.cell('contract')],
+      ['supplier', r.cell('supplier')],
+    ] as const)
       if (value && value.length > TEXT_MAX) problems.push(`${key} longer than ${TEXT_MAX} characters`);
     if (problems.length) return problems;
-    return { year: year!, amount_cents: amount!, vendor_text: vendor, product_text: product, contract_ref: r.cell('contract'), supplier: r.cell('supplier'), source_line: r.line };
+    return {
+      year: year!,
+      amount_cents: amount!,
+      vendor_text: vendor,
+      product_text: product,
+      contract_ref: r.cell('contract'),
+      supplier: r.cell('supplier'),
+      source_line: r.line,
+    };
   });
   const years = [...new Set(lines.map((r) => r.year))].sort();
   const now = new Date().toISOString();
@@ -262,7 +277,10 @@ export async function removeAsset(db: Db, id: number): Promise<boolean> {
 }
 
 export async function listAssets(db: Db): Promise<DeclaredAsset[]> {
-  return rows<DeclaredAsset>(db, sql`SELECT id, name, vendor_text, area, users, annual_cost_cents, cost_year, contract_ref, note FROM declared_assets ORDER BY id`);
+  return rows<DeclaredAsset>(
+    db,
+    sql`SELECT id, name, vendor_text, area, users, annual_cost_cents, cost_year, contract_ref, note FROM declared_assets ORDER BY id`,
+  );
 }
 
 const ASSET_COLUMNS = {
@@ -279,7 +297,16 @@ const ASSET_COLUMNS = {
 /** Import declared assets from CSV (name, vendor, area, users, annual cost, year, contract, note); all lines or none. */
 export async function importAssets(db: Db, text: string, createdBy: string): Promise<number> {
   const assets = validLines('assets CSV', readCsvRecords(text, ASSET_COLUMNS, ['name', 'vendor', 'area']), (r) => {
-    const checked = validateAsset({ name: r.cell('name'), vendor: r.cell('vendor'), area: r.cell('area'), users: r.cell('users'), cost: r.cell('cost'), year: r.cell('year'), contract: r.cell('contract'), note: r.cell('note') });
+    const checked = validateAsset({
+      name: r.cell('name'),
+      vendor: r.cell('vendor'),
+      area: r.cell('area'),
+      users: r.cell('users'),
+      cost: r.cell('cost'),
+      year: r.cell('year'),
+      contract: r.cell('contract'),
+      note: r.cell('note'),
+    });
     return 'problems' in checked ? checked.problems : checked.asset;
   });
   await transaction(db, async (trx) => {

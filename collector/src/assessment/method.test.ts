@@ -1,10 +1,21 @@
 // Each formula of docs/methodology.md, pinned with values worked out by hand.
 import { describe, expect, it } from 'vitest';
-import type { Origin, } from '@tiebreak/shared';
+import type { Origin } from '@tiebreak/shared';
 import { parseAmount } from './inputs.ts';
 import { weakestLink } from './compute.ts';
-import { alternativeMisfit, candidateAlternatives, declaredWeight, exposureScore, indexRange, lockInIndex, originWeight, priorityScore, replaceability, seal, weightedIndex } from './method.ts';
-
+import {
+  alternativeMisfit,
+  candidateAlternatives,
+  declaredWeight,
+  exposureScore,
+  indexRange,
+  lockInIndex,
+  originWeight,
+  priorityScore,
+  replaceability,
+  seal,
+  weightedIndex,
+} from './method.ts';
 
 describe('origin weight', () => {
   it('follows the table of the method', () => {
@@ -23,7 +34,10 @@ describe('replaceability', () => {
   const alt = (id: string, maturity: 'mature' | 'usable' | 'emerging', migration?: 'easy' | 'moderate' | 'hard') => ({ id, name: id, maturity, migration });
   it('is the best alternative that replaces the product: maturity × migration, ties to the first', () => {
     // LibreOffice (mature) for an office suite (hard): 1 × 0.4.
-    expect(replaceability([alt('libreoffice', 'mature')], 'hard')).toEqual({ score: 0.4, best: { id: 'libreoffice', name: 'libreoffice', maturity: 'mature', migration: 'hard' } });
+    expect(replaceability([alt('libreoffice', 'mature')], 'hard')).toEqual({
+      score: 0.4,
+      best: { id: 'libreoffice', name: 'libreoffice', maturity: 'mature', migration: 'hard' },
+    });
     // A usable alternative, moderate by default: 0.6 × 0.7 = 0.42; an emerging easy one: 0.3.
     expect(replaceability([alt('a', 'usable'), alt('b', 'emerging', 'easy')], 'moderate').score).toBe(0.42);
     expect(replaceability([alt('first', 'mature', 'moderate'), alt('second', 'usable', 'easy'), alt('third', 'mature')], 'moderate').best?.id).toBe('first');
@@ -47,7 +61,9 @@ describe('alternatives that replace a product', () => {
     // A European brand owned from outside Europe is not European.
     expect(alternativeMisfit(chrome, alt('browser', 'non_eu', 0.75, ['sophos', 'thoma-bravo']))).toBe('not_european_or_community');
     // Same owner: a subsidiary of the product's owner.
-    expect(alternativeMisfit({ category: 'security', vendors: new Set(['sophos', 'thoma-bravo']), weight: 0.75 }, alt('security', 'eu', 0.25, ['x', 'thoma-bravo']))).toBe('same_vendor');
+    expect(
+      alternativeMisfit({ category: 'security', vendors: new Set(['sophos', 'thoma-bravo']), weight: 0.75 }, alt('security', 'eu', 0.25, ['x', 'thoma-bravo'])),
+    ).toBe('same_vendor');
     // Lower, not equal: AnyDesk (DE, proprietary, 0.25) does not lower TeamViewer (DE, proprietary, 0.25); a community tool (0.1) does.
     const teamviewer = { category: 'remote-access', vendors: new Set(['teamviewer']), weight: 0.25 };
     expect(alternativeMisfit(teamviewer, alt('remote-access', 'eu', 0.25, ['anydesk']))).toBe('not_lower');
@@ -84,7 +100,12 @@ describe('exposure, priority, lock-in and the indices', () => {
   });
   it('gives lock-in as the share of the exposure no alternative relieves', () => {
     // 100 exposed at 100 with r 0.4 (priority 60), 100 at 50 with r 1 (priority 0): 6 000 / 15 000.
-    expect(lockInIndex([{ exposure: 100, priority: 60, weight: 100 }, { exposure: 50, priority: 0, weight: 100 }])).toBe(40);
+    expect(
+      lockInIndex([
+        { exposure: 100, priority: 60, weight: 100 },
+        { exposure: 50, priority: 0, weight: 100 },
+      ]),
+    ).toBe(40);
     expect(lockInIndex([{ exposure: 0, priority: 0, weight: 10 }])).toBeNull();
   });
   it('weighs a declared asset by its users capped by the fleet, at least 1', () => {
@@ -95,7 +116,12 @@ describe('exposure, priority, lock-in and the indices', () => {
   });
   it('draws the candidates from the product, then its category, each once', () => {
     const a = (id: string) => ({ id });
-    expect(candidateAlternatives([a('x'), a('y')], [a('libreoffice'), a('x'), a('collabora')]).map((c) => c.id)).toEqual(['x', 'y', 'libreoffice', 'collabora']);
+    expect(candidateAlternatives([a('x'), a('y')], [a('libreoffice'), a('x'), a('collabora')]).map((c) => c.id)).toEqual([
+      'x',
+      'y',
+      'libreoffice',
+      'collabora',
+    ]);
   });
 });
 
@@ -123,7 +149,11 @@ describe('SEAL levels by the weakest link', () => {
       level: 1,
       objectives: { 'SOV-1': 'not_met', 'SOV-2': 'not_met', 'SOV-5': 'not_applicable', 'SOV-6': 'not_met' },
     });
-    expect(seal({ origin: 'non_eu', licence: 'proprietary', headquartersRegion: 'other', ownerLaws: ['National Intelligence Law'], hardware: true }).objectives['SOV-5']).toBe('not_met');
+    expect(
+      seal({ origin: 'non_eu', licence: 'proprietary', headquartersRegion: 'other', ownerLaws: ['National Intelligence Law'], hardware: true }).objectives[
+        'SOV-5'
+      ],
+    ).toBe('not_met');
     expect(seal({ ...base, origin: 'community', licence: 'open_source', headquartersRegion: null })).toEqual({
       level: null,
       objectives: { 'SOV-1': 'not_applicable', 'SOV-2': 'not_applicable', 'SOV-5': 'not_applicable', 'SOV-6': 'met' },

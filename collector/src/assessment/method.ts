@@ -69,7 +69,10 @@ export interface Replaceability {
  * alternatives that replace the product (see alternativeMisfit). Ties go to the alternative listed
  * first (the product's own list comes before its category's).
  */
-export function replaceability(alternatives: readonly Pick<Alternative, 'id' | 'name' | 'maturity' | 'migration'>[], categoryMigration: Migration): Replaceability {
+export function replaceability(
+  alternatives: readonly Pick<Alternative, 'id' | 'name' | 'maturity' | 'migration'>[],
+  categoryMigration: Migration,
+): Replaceability {
   let result: Replaceability = { score: 0, best: null };
   for (const alternative of alternatives) {
     const migration = alternative.migration ?? categoryMigration;
@@ -171,9 +174,13 @@ export function seal(facts: {
 }): SealAssessment {
   const { origin, licence, headquartersRegion } = facts;
   const sov6: ObjectiveState = licence === 'open_source' ? 'met' : licence === 'proprietary' ? 'not_met' : 'unknown';
-  if (origin === 'unknown') return { level: null, objectives: { 'SOV-1': 'unknown', 'SOV-2': 'unknown', 'SOV-5': facts.hardware ? 'unknown' : 'not_applicable', 'SOV-6': sov6 } };
+  if (origin === 'unknown')
+    return { level: null, objectives: { 'SOV-1': 'unknown', 'SOV-2': 'unknown', 'SOV-5': facts.hardware ? 'unknown' : 'not_applicable', 'SOV-6': sov6 } };
   if (origin === 'community')
-    return { level: null, objectives: { 'SOV-1': 'not_applicable', 'SOV-2': 'not_applicable', 'SOV-5': facts.hardware ? 'unknown' : 'not_applicable', 'SOV-6': sov6 } };
+    return {
+      level: null,
+      objectives: { 'SOV-1': 'not_applicable', 'SOV-2': 'not_applicable', 'SOV-5': facts.hardware ? 'unknown' : 'not_applicable', 'SOV-6': sov6 },
+    };
   const sov1: ObjectiveState = origin === 'eu' ? 'met' : origin === 'europe' ? 'partial' : 'not_met';
   const sov2: ObjectiveState = facts.ownerLaws.length ? 'not_met' : origin === 'eu' ? 'met' : 'partial';
   const sov5: ObjectiveState = facts.hardware ? sov1 : 'not_applicable';

@@ -96,9 +96,11 @@ const WORDS = {
     title: 'Digital dependency diagnostic',
     computed: 'Computed {at} UTC with method v{version} ({document}); spend year {year}.',
     exposure: '**Exposure index: {exposure} / 100** (how dependent on vendors from outside the EU the authority is today: 0 = not at all, 100 = fully).',
-    lockIn: 'Lock-in: {lockIn} of that exposure has no alternative to relieve it (European or community, of the same category); priority index {priority} / 100 (exposure × lock-in).',
+    lockIn:
+      'Lock-in: {lockIn} of that exposure has no alternative to relieve it (European or community, of the same category); priority index {priority} / 100 (exposure × lock-in).',
     unknown: 'Unrecognised items: {share} of the index weight ({count} items), so the exposure lies between {low} and {high} once they are known.',
-    areaHead: '| scope | exposure | lock-in | priority | non-EU installations | non-EU products | hosts with a non-EU item | declared users or seats | spend | non-EU spend | critical dependencies | weakest link |',
+    areaHead:
+      '| scope | exposure | lock-in | priority | non-EU installations | non-EU products | hosts with a non-EU item | declared users or seats | spend | non-EU spend | critical dependencies | weakest link |',
     overall: 'overall',
     spend: 'Spend {year}',
     realSpend: 'Real spend: {total}, of which non-European {nonEu} ({share}), European outside the EEA {europe}, EU/EEA {eu}, unknown {unknown}.',
@@ -111,7 +113,8 @@ const WORDS = {
     none: 'None.',
     criticalHead: '| product | vendor | owner country | area | exposure | priority | hosts | declared users | replaceability | alternatives |',
     products: 'Products by exposure',
-    productsHead: '| product | area | origin | criticality | hosts | installations | declared users | exposure | replaceability (alternative) | priority | SEAL |',
+    productsHead:
+      '| product | area | origin | criticality | hosts | installations | declared users | exposure | replaceability (alternative) | priority | SEAL |',
     trajectory: 'Trajectory',
     trajectoryHead: '| day | exposure | infrastructure | workstation | software | lock-in | priority | non-EU spend |',
     targets: 'Targets: {list}.',
@@ -122,9 +125,11 @@ const WORDS = {
     title: 'Diagnostic de dépendance numérique',
     computed: 'Calculé le {at} (UTC) selon la méthode v{version} ({document}) ; dépenses de l’année {year}.',
     exposure: '**Indice d’exposition : {exposure} / 100** (dépendance actuelle de la collectivité aux fournisseurs hors UE : 0 = aucune, 100 = totale).',
-    lockIn: 'Verrouillage : {lockIn} de cette exposition ne peut être soulagée par aucune alternative (européenne ou communautaire, de la catégorie du produit) ; indice de priorité {priority} / 100 (exposition × verrouillage).',
+    lockIn:
+      'Verrouillage : {lockIn} de cette exposition ne peut être soulagée par aucune alternative (européenne ou communautaire, de la catégorie du produit) ; indice de priorité {priority} / 100 (exposition × verrouillage).',
     unknown: 'Éléments non reconnus : {share} du poids de l’indice ({count} éléments) ; une fois reconnus, l’exposition sera comprise entre {low} et {high}.',
-    areaHead: '| périmètre | exposition | verrouillage | priorité | installations hors UE | produits hors UE | postes et serveurs avec un élément hors UE | utilisateurs ou licences déclarés | dépense | dépense hors UE | dépendances critiques | maillon faible |',
+    areaHead:
+      '| périmètre | exposition | verrouillage | priorité | installations hors UE | produits hors UE | postes et serveurs avec un élément hors UE | utilisateurs ou licences déclarés | dépense | dépense hors UE | dépendances critiques | maillon faible |',
     overall: 'ensemble',
     spend: 'Dépenses {year}',
     realSpend: 'Dépense réelle : {total}, dont hors Europe {nonEu} ({share}), Europe hors EEE {europe}, UE / EEE {eu}, origine inconnue {unknown}.',
@@ -135,9 +140,11 @@ const WORDS = {
     critical: 'Dépendances critiques',
     criticalHelp: 'Critiques, non européennes et difficiles à remplacer, classées par poids × priorité.',
     none: 'Aucune.',
-    criticalHead: '| produit | fournisseur | pays du contrôle | domaine | exposition | priorité | postes et serveurs | utilisateurs déclarés | remplaçabilité | alternatives |',
+    criticalHead:
+      '| produit | fournisseur | pays du contrôle | domaine | exposition | priorité | postes et serveurs | utilisateurs déclarés | remplaçabilité | alternatives |',
     products: 'Produits par exposition',
-    productsHead: '| produit | domaine | origine | criticité | postes et serveurs | installations | utilisateurs déclarés | exposition | remplaçabilité (alternative) | priorité | SEAL |',
+    productsHead:
+      '| produit | domaine | origine | criticité | postes et serveurs | installations | utilisateurs déclarés | exposition | remplaçabilité (alternative) | priorité | SEAL |',
     trajectory: 'Trajectoire',
     trajectoryHead: '| jour | exposition | infrastructure | poste de travail | logiciels | verrouillage | priorité | dépense hors UE |',
     targets: 'Objectifs : {list}.',
@@ -169,7 +176,14 @@ export function reportMarkdown(a: Assessment, h: History, authority: string | { 
   out.push(fillIn(w.exposure, { exposure: fmt(a.overall.exposure) }));
   out.push(fillIn(w.lockIn, { lockIn: pct(a.overall.lock_in), priority: fmt(a.overall.priority) }));
   if (a.uncertainty.exposure_range)
-    out.push(fillIn(w.unknown, { share: pct(a.uncertainty.unknown_share), count: fmt(a.uncertainty.unknown_products, 0), low: fmt(a.uncertainty.exposure_range.low), high: fmt(a.uncertainty.exposure_range.high) }));
+    out.push(
+      fillIn(w.unknown, {
+        share: pct(a.uncertainty.unknown_share),
+        count: fmt(a.uncertainty.unknown_products, 0),
+        low: fmt(a.uncertainty.exposure_range.low),
+        high: fmt(a.uncertainty.exposure_range.high),
+      }),
+    );
   out.push('');
   out.push(w.areaHead);
   out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
@@ -180,24 +194,46 @@ export function reportMarkdown(a: Assessment, h: History, authority: string | { 
   out.push('');
   out.push(`## ${fillIn(w.spend, { year: a.year })}`, '');
   const s = a.overall.spend;
-  out.push(fillIn(w.realSpend, { total: eur(s.total_eur), nonEu: eur(s.by_origin.non_eu.count), share: pct(s.by_origin.non_eu.share), europe: eur(s.by_origin.europe.count), eu: eur(s.by_origin.eu.count), unknown: eur(s.by_origin.unknown.count) }));
+  out.push(
+    fillIn(w.realSpend, {
+      total: eur(s.total_eur),
+      nonEu: eur(s.by_origin.non_eu.count),
+      share: pct(s.by_origin.non_eu.share),
+      europe: eur(s.by_origin.europe.count),
+      eu: eur(s.by_origin.eu.count),
+      unknown: eur(s.by_origin.unknown.count),
+    }),
+  );
   if (s.estimated_total_eur) out.push(fillIn(w.estimated, { total: eur(s.estimated_total_eur), nonEu: eur(s.estimated_by_origin.non_eu.count) }));
   const undated = a.spend.declared.filter((d) => d.reason === 'undated');
   if (undated.length) out.push('', fillIn(w.undated, { list: undated.map((d) => `${cell(d.name)} (${eur(d.amount_eur)})`).join(w.listSep) }));
   if (a.spend.unmatched.length)
-    out.push('', fillIn(w.unmatched, { count: a.spend.unmatched.length, list: a.spend.unmatched.slice(0, 20).map((u) => `${cell(u.vendor ?? u.product ?? u.supplier)} (${eur(u.amount_eur)}, ${w.line} ${u.line})`).join(w.listSep) }));
+    out.push(
+      '',
+      fillIn(w.unmatched, {
+        count: a.spend.unmatched.length,
+        list: a.spend.unmatched
+          .slice(0, 20)
+          .map((u) => `${cell(u.vendor ?? u.product ?? u.supplier)} (${eur(u.amount_eur)}, ${w.line} ${u.line})`)
+          .join(w.listSep),
+      }),
+    );
   out.push('');
   out.push(`## ${w.critical}`, '', w.criticalHelp, '');
   if (!a.critical.length) out.push(w.none);
   else {
     out.push(w.criticalHead, '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
     for (const c of a.critical)
-      out.push(`| ${cell(c.name)} | ${cell(c.vendor)} | ${cell(c.owner_country)} | ${cell(area(c.area))} | ${fmt(c.exposure)} | ${fmt(c.priority)} | ${c.hosts} | ${c.users ?? '–'} | ${fmt(c.replaceability, 2)} | ${c.alternatives.map((x) => `${cell(x.name)}${x.country ? ` (${cell(x.country)})` : ''}`).join(', ') || '–'} |`);
+      out.push(
+        `| ${cell(c.name)} | ${cell(c.vendor)} | ${cell(c.owner_country)} | ${cell(area(c.area))} | ${fmt(c.exposure)} | ${fmt(c.priority)} | ${c.hosts} | ${c.users ?? '–'} | ${fmt(c.replaceability, 2)} | ${c.alternatives.map((x) => `${cell(x.name)}${x.country ? ` (${cell(x.country)})` : ''}`).join(', ') || '–'} |`,
+      );
   }
   out.push('');
   out.push(`## ${w.products}`, '', w.productsHead, '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |');
   for (const p of a.products.filter((p) => !p.platform).slice(0, 30))
-    out.push(`| ${cell(p.name)} | ${cell(area(p.area))} | ${cell(origin(p.origin))} | ${p.criticality.level} | ${p.hosts} | ${p.installations} | ${p.users ?? '–'} | ${fmt(p.exposure)} | ${fmt(p.replaceability.score, 2)}${p.replaceability.best ? ` (${cell(p.replaceability.best.name)})` : ''} | ${fmt(p.priority)} | ${p.seal.level === null ? t.notApplicable : `SEAL-${p.seal.level}`} |`);
+    out.push(
+      `| ${cell(p.name)} | ${cell(area(p.area))} | ${cell(origin(p.origin))} | ${p.criticality.level} | ${p.hosts} | ${p.installations} | ${p.users ?? '–'} | ${fmt(p.exposure)} | ${fmt(p.replaceability.score, 2)}${p.replaceability.best ? ` (${cell(p.replaceability.best.name)})` : ''} | ${fmt(p.priority)} | ${p.seal.level === null ? t.notApplicable : `SEAL-${p.seal.level}`} |`,
+    );
   out.push('');
   if (h.days.length) {
     out.push(`## ${w.trajectory}`, '', w.trajectoryHead, '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -206,7 +242,11 @@ export function reportMarkdown(a: Assessment, h: History, authority: string | { 
         `| ${lang === 'fr' ? formatDate(lang, day) : day} | ${fmt(h.series.exposure[i])} | ${fmt(h.series['exposure.infrastructure'][i])} | ${fmt(h.series['exposure.workstation'][i])} | ${fmt(h.series['exposure.software'][i])} | ${pct(h.series.lock_in[i])} | ${fmt(h.series.priority[i])} | ${pct(h.series.non_eu_spend_share[i])} |`,
       ),
     );
-    if (h.targets.length) out.push('', fillIn(w.targets, { list: h.targets.map((x) => fillIn(w.targetIn, { indicator: x.indicator, value: fmt(x.value), year: x.year })).join(w.listSep) }));
+    if (h.targets.length)
+      out.push(
+        '',
+        fillIn(w.targets, { list: h.targets.map((x) => fillIn(w.targetIn, { indicator: x.indicator, value: fmt(x.value), year: x.year })).join(w.listSep) }),
+      );
     out.push('');
   }
   // Control characters are dropped: every string from outside went through cell() above.

@@ -41,7 +41,8 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
   const assess = (c: Context) => cachedAssessment(ctx.db, ctx.classifier(), { year: yearOf(c) });
 
   app.onError((error, c) => {
-    if (error instanceof LineErrors) return c.json({ error: `${error.what}: ${error.errors.length} bad lines, nothing imported`, lines: error.errors.slice(0, 200) }, 400);
+    if (error instanceof LineErrors)
+      return c.json({ error: `${error.what}: ${error.errors.length} bad lines, nothing imported`, lines: error.errors.slice(0, 200) }, 400);
     if (error instanceof InputError) return c.json({ error: error.message }, 400);
     if (error instanceof BodyError) return c.json({ error: error.message }, error.status);
     throw error;
@@ -56,7 +57,8 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
     const product = c.req.query('product') ?? '';
     const alternative = c.req.query('alternative') ?? '';
     const hostsText = c.req.query('hosts') ?? '';
-    if (!product || !alternative || !hostsText) throw new InputError('a scenario needs product (vendor/product), alternative (an alternative id) and hosts (a number)');
+    if (!product || !alternative || !hostsText)
+      throw new InputError('a scenario needs product (vendor/product), alternative (an alternative id) and hosts (a number)');
     if (!/^\d{1,9}$/.test(hostsText)) throw new InputError(`hosts must be a whole number, not "${hostsText.slice(0, 20)}"`);
     return c.json(runScenario(await assess(c), ctx.classifier(), { product, alternative, hosts: Number(hostsText) }));
   });
@@ -78,7 +80,12 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
   app.post('/spend', async (c) => {
     const text = await body(c);
     const file = c.req.query('file') ?? 'api';
-    const result = await audited(ctx.db, actor(c), (trx) => importSpend(trx, ctx.classifier(), text, file), (r) => ({ action: 'spend.import', object: file, details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }));
+    const result = await audited(
+      ctx.db,
+      actor(c),
+      (trx) => importSpend(trx, ctx.classifier(), text, file),
+      (r) => ({ action: 'spend.import', object: file, details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }),
+    );
     await ctx.dataChanged();
     return c.json(result, 200);
   });
@@ -89,21 +96,48 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
     const user = actorOf(c);
     if (type.startsWith('text/csv')) {
       const text = await body(c);
-      const added = await audited(ctx.db, actor(c), (trx) => importAssets(trx, text, user), (n) => ({ action: 'asset.import', details: `${n} assets` }));
+      const added = await audited(
+        ctx.db,
+        actor(c),
+        (trx) => importAssets(trx, text, user),
+        (n) => ({ action: 'asset.import', details: `${n} assets` }),
+      );
       await ctx.dataChanged();
       return c.json({ added }, 201);
     }
     const asset = await json(c, 'send an asset as JSON {name, vendor, area, users, annual_cost, year, contract} or assets as text/csv');
     const str = (v: unknown) => (v === undefined || v === null ? null : String(v));
-    const checked = validateAsset({ name: str(asset.name), vendor: str(asset.vendor), area: str(asset.area), users: str(asset.users), cost: str(asset.annual_cost), year: str(asset.year), contract: str(asset.contract), note: str(asset.note) });
+    const checked = validateAsset({
+      name: str(asset.name),
+      vendor: str(asset.vendor),
+      area: str(asset.area),
+      users: str(asset.users),
+      cost: str(asset.annual_cost),
+      year: str(asset.year),
+      contract: str(asset.contract),
+      note: str(asset.note),
+    });
     if ('problems' in checked) throw new InputError(`invalid asset: ${checked.problems.join('; ')}`);
-    const id = await audited(ctx.db, actor(c), (trx) => addAsset(trx, checked.asset, user), (added) => ({ action: 'asset.add', object: added, details: checked.asset.name }));
+    const id = await audited(
+      ctx.db,
+      actor(c),
+      (trx) => addAsset(trx, checked.asset, user),
+      (added) => ({ action: 'asset.add', object: added, details: checked.asset.name }),
+    );
     await ctx.dataChanged();
     return c.json({ id }, 201);
   });
   app.delete('/assets/:id{[0-9]+}', async (c) => {
     const id = Number(c.req.param('id'));
-    if (!(await audited(ctx.db, actor(c), (trx) => removeAsset(trx, id), (done) => (done ? { action: 'asset.remove', object: id } : null)))) return c.json({ error: `no asset ${c.req.param('id')}` }, 404);
+    if (
+      !(await audited(
+        ctx.db,
+        actor(c),
+        (trx) => removeAsset(trx, id),
+        (done) => (done ? { action: 'asset.remove', object: id } : null),
+      ))
+    )
+      return c.json({ error: `no asset ${c.req.param('id')}` }, 404);
     await ctx.dataChanged();
     return c.body(null, 204);
   });
@@ -116,7 +150,10 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
       ctx.db,
       actor(c),
       (trx) => setTarget(trx, indicator, Number(target.year), value),
-      () => (value === null ? { action: 'target.remove', object: `${indicator} ${target.year}` } : { action: 'target.set', object: `${indicator} ${target.year}`, details: String(value) }),
+      () =>
+        value === null
+          ? { action: 'target.remove', object: `${indicator} ${target.year}` }
+          : { action: 'target.set', object: `${indicator} ${target.year}`, details: String(value) },
     );
     return c.json((await history(ctx.db)).targets);
   });

@@ -10,7 +10,7 @@ const MISFIT_REASONS: Record<Misfit, (alternative: string, product: string | nul
   other_category: (alternative, product) => `it is an alternative for ${alternative}, not for ${product ?? 'an uncategorised product'}`,
   same_vendor: () => 'it is of the same vendor or owner',
   not_european_or_community: () => 'it is neither European nor a community project, so it does not lower the dependency',
-  not_lower: () => 'its origin weighs as much as the product\'s or more, so it does not lower the dependency',
+  not_lower: () => "its origin weighs as much as the product's or more, so it does not lower the dependency",
 };
 
 export interface ScenarioRequest {
@@ -49,7 +49,10 @@ export function runScenario(assessment: Assessment, classifier: Classifier, requ
   // Only an alternative that replaces the product: of its category, another vendor's, and lowering the dependency.
   const misfit = misfitOf(classifier, product, alternative);
   const categoryName = (id: string | null) => (id ? (classifier.rules.categories.get(id)?.name.en.toLowerCase() ?? id) : null);
-  if (misfit) throw new InputError(`${alternative.name} does not replace ${product.name}: ${MISFIT_REASONS[misfit](categoryName(alternative.category)!, categoryName(product.category))}`);
+  if (misfit)
+    throw new InputError(
+      `${alternative.name} does not replace ${product.name}: ${MISFIT_REASONS[misfit](categoryName(alternative.category)!, categoryName(product.category))}`,
+    );
   const notes: string[] = [];
   const { origin, weight } = alternativeOrigin(classifier, alternative);
   // Conservative: the alternative's own replaceability is taken as 0.
@@ -67,7 +70,10 @@ export function runScenario(assessment: Assessment, classifier: Classifier, requ
   const beforeAfter = (items: Item[], by: 'exposure' | 'priority') => ({ before: index(items, by), after: index(after(items), by) });
   const inArea = business.filter((p) => p.area === product.area);
   const nonEuShare = (items: { origin: Origin; installations: number }[]) =>
-    percent(items.filter((i) => i.origin === 'non_eu').reduce((s, i) => s + i.installations, 0), items.reduce((s, i) => s + i.installations, 0));
+    percent(
+      items.filter((i) => i.origin === 'non_eu').reduce((s, i) => s + i.installations, 0),
+      items.reduce((s, i) => s + i.installations, 0),
+    );
 
   // Spend: the product's real spend if any, else its estimate; the alternative's cost is not in the rules.
   const basis = product.spend_eur !== null ? 'actual' : product.estimated_spend_eur !== null ? 'estimate' : 'none';

@@ -14,7 +14,14 @@ import { corpusProblems, policyProblems, readCommonWords, readCorpus, shippedPac
 export function exampleItem(example: Example): CatalogueItem {
   const source: MatchSource = example.source ?? 'registry';
   const kind = source === 'os' ? 'os' : source === 'hardware' ? 'hardware' : 'software';
-  return { kind, source, role: kind === 'software' ? '' : 'workstation', name: example.name, publisher: example.publisher ?? null, package: example.package ?? null };
+  return {
+    kind,
+    source,
+    role: kind === 'software' ? '' : 'workstation',
+    name: example.name,
+    publisher: example.publisher ?? null,
+    package: example.package ?? null,
+  };
 }
 
 function referenceProblems(rules: RuleSet): RuleProblem[] {
@@ -29,7 +36,8 @@ function referenceProblems(rules: RuleSet): RuleProblem[] {
       if (checkCategories && !rules.categories.has(product.category))
         at(vendor.id, ['products', p, 'category'], `unknown category '${product.category}' (not in categories.yaml)`);
       product.alternatives.forEach((alternative, a) => {
-        if (!rules.alternatives.has(alternative)) at(vendor.id, ['products', p, 'alternatives', a], `unknown alternative '${alternative}' (not in alternatives/)`);
+        if (!rules.alternatives.has(alternative))
+          at(vendor.id, ['products', p, 'alternatives', a], `unknown alternative '${alternative}' (not in alternatives/)`);
       });
       if (!product.names.length && !product.name_patterns.length && !Object.keys(product.packages).length)
         at(vendor.id, ['products', p], `product '${product.id}' has no names, name_patterns or packages: nothing can match it`);
@@ -60,7 +68,11 @@ function exampleProblems(rules: RuleSet, classifier: Classifier): RuleProblem[] 
         const report = (message: string) =>
           problems.push({ file: rules.vendorFiles.get(vendor.id) ?? vendor.id, line: rules.lineOf(vendor.id, path), path: path.join('.'), message });
         if (field === 'examples' && got !== expected)
-          report(result.rule ? `example ${JSON.stringify(example.name)} is shadowed by rule ${result.rule}` : `example ${JSON.stringify(example.name)} matches no rule`);
+          report(
+            result.rule
+              ? `example ${JSON.stringify(example.name)} is shadowed by rule ${result.rule}`
+              : `example ${JSON.stringify(example.name)} matches no rule`,
+          );
         if (field === 'counterexamples' && got === expected) report(`counterexample ${JSON.stringify(example.name)} matches ${result.rule}`);
       };
       product.examples.forEach((example, i) => check(example, i, 'examples'));

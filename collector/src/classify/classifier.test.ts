@@ -15,7 +15,8 @@ function tree(files: Record<string, string>): string {
   return dir;
 }
 
-const COUNTRIES = 'countries:\n  - { code: FR, name: France, region: eea }\n  - { code: US, name: United States, region: other }\n  - { code: CH, name: Switzerland, region: europe }\n';
+const COUNTRIES =
+  'countries:\n  - { code: FR, name: France, region: eea }\n  - { code: US, name: United States, region: other }\n  - { code: CH, name: Switzerland, region: europe }\n';
 
 describe('classifier', () => {
   const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
@@ -36,7 +37,9 @@ describe('classifier', () => {
   });
 
   it('recognises third-party repository packages by package name before their maintainer', () => {
-    expect(classifier.classify({ name: 'google-chrome-stable', publisher: 'Chrome Linux Team <@chromium.org>', source: 'dpkg' }).rule).toBe('google/google-chrome:package');
+    expect(classifier.classify({ name: 'google-chrome-stable', publisher: 'Chrome Linux Team <@chromium.org>', source: 'dpkg' }).rule).toBe(
+      'google/google-chrome:package',
+    );
   });
 
   it('classifies a distribution package by its maintainer as the distribution, open source', () => {
@@ -62,7 +65,11 @@ describe('classifier', () => {
       'countries.yaml': COUNTRIES,
       'vendors/bigco.yaml': 'id: bigco\nname: BigCo\ncountry: US\n',
       'vendors/petitco.yaml': [
-        'id: petitco', 'name: PetitCo', 'country: FR', 'owner: bigco', 'publishers: [PetitCo SAS]',
+        'id: petitco',
+        'name: PetitCo',
+        'country: FR',
+        'owner: bigco',
+        'publishers: [PetitCo SAS]',
         'defaults: { area: software, category: finance, licence: proprietary }',
       ].join('\n'),
     });
@@ -72,7 +79,8 @@ describe('classifier', () => {
 
   it('lets a local rules tree replace a shipped vendor', () => {
     const local = tree({
-      'vendors/zoom.yaml': 'id: zoom\nname: Zoom (local)\ncountry: CH\npublishers: [Zoom Video Communications, Inc.]\ndefaults: { area: workstation, category: messaging-collaboration, licence: proprietary }\n',
+      'vendors/zoom.yaml':
+        'id: zoom\nname: Zoom (local)\ncountry: CH\npublishers: [Zoom Video Communications, Inc.]\ndefaults: { area: workstation, category: messaging-collaboration, licence: proprietary }\n',
     });
     const c = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR, local])).classify({ name: 'Zoom Workplace', publisher: 'Zoom Video Communications, Inc.' });
     expect(c).toMatchObject({ vendor: 'Zoom (local)', origin: 'europe' });
@@ -94,7 +102,8 @@ describe('classifier', () => {
       'countries.yaml': COUNTRIES,
       'vendors/bad.yaml': 'id: bad\nname: Bad\ncountry: france\n',
       'vendors/owner.yaml': 'id: owner\nname: Owner\ncountry: XX\nowner: nobody\n',
-      'vendors/regex.yaml': 'id: regex\nname: Regex\ncountry: FR\nproducts:\n  - id: p\n    name: P\n    area: software\n    category: other\n    licence: proprietary\n    name_patterns: ["(unclosed"]\n    examples: [{ name: p }]\n',
+      'vendors/regex.yaml':
+        'id: regex\nname: Regex\ncountry: FR\nproducts:\n  - id: p\n    name: P\n    area: software\n    category: other\n    licence: proprietary\n    name_patterns: ["(unclosed"]\n    examples: [{ name: p }]\n',
     });
     const rules = loadRuleTrees([dir]);
     expect(rules.problems.map(formatProblem)).toEqual([expect.stringMatching(/vendors\/bad\.yaml:3: country: an ISO 3166-1 alpha-2 code/)]);
@@ -125,7 +134,9 @@ describe('no confidently wrong origins (issue 15)', () => {
       expect(classifier.classify({ name, source: 'dpkg' })).toMatchObject({ vendor_id: 'debian', rule: 'distribution-index:debian' });
     }
     for (const name of ['gnupg', 'gnupg-utils']) {
-      expect(classifier.classify({ name, publisher: 'Debian GnuPG Maintainers <@lists.alioth.debian.org>', source: 'dpkg' })).toMatchObject({ vendor_id: 'debian' });
+      expect(classifier.classify({ name, publisher: 'Debian GnuPG Maintainers <@lists.alioth.debian.org>', source: 'dpkg' })).toMatchObject({
+        vendor_id: 'debian',
+      });
       expect(classifier.classify({ name, source: 'dpkg' }).vendor_id).not.toBe('gpg4win');
     }
     expect(classifier.classify({ name: 'podman', publisher: 'Debian Go Packaging Team <@lists.debian.org>', source: 'dpkg' }).vendor_id).toBe('debian');
@@ -157,7 +168,9 @@ describe('no confidently wrong origins (issue 15)', () => {
       expect(classifier.classify({ name, publisher, source: 'dpkg' }), name).toMatchObject({ vendor_id: 'debian', origin: 'community' });
     }
     expect(classifier.classify({ name: 'colord', publisher: 'Ubuntu Developers <@lists.ubuntu.com>', source: 'dpkg' }).vendor_id).toBe('canonical');
-    expect(classifier.classify({ name: 'colord', publisher: 'Christopher James Halse Rogers <@ubuntu.com>', source: 'dpkg', distribution: 'ubuntu' }).vendor_id).toBe('canonical');
+    expect(
+      classifier.classify({ name: 'colord', publisher: 'Christopher James Halse Rogers <@ubuntu.com>', source: 'dpkg', distribution: 'ubuntu' }).vendor_id,
+    ).toBe('canonical');
   });
 
   it("keeps a vendor's own packages its own whatever maintainer the agent reports (GLPI says Debian)", () => {
@@ -239,7 +252,22 @@ describe('the facts an audit found wrong (issue 15), each with its dated source 
   });
 
   it('has a dated source for each of these ownerships', () => {
-    for (const id of ['geogebra', 'threema', 'fujitsu-client-computing', 'pfu', 'atlassian', 'omnissa', 'withsecure', 'f-secure', 'index-education', 'corel', 'winzip', 'cegid', 'riverbed', 'lexmark']) {
+    for (const id of [
+      'geogebra',
+      'threema',
+      'fujitsu-client-computing',
+      'pfu',
+      'atlassian',
+      'omnissa',
+      'withsecure',
+      'f-secure',
+      'index-education',
+      'corel',
+      'winzip',
+      'cegid',
+      'riverbed',
+      'lexmark',
+    ]) {
       const sources = classifier.vendor(id)?.sources ?? [];
       expect(sources.length, id).toBeGreaterThan(0);
       for (const source of sources) expect(source.as_of, id).toMatch(/^\d{4}(-\d{2}(-\d{2})?)?$/);
@@ -249,12 +277,20 @@ describe('the facts an audit found wrong (issue 15), each with its dated source 
   it("gives nginx.org's packages to F5, whose maintainer they name, and Debian's to Debian", () => {
     for (const source of ['dpkg', 'rpm'] as const) {
       for (const name of ['nginx', 'nginx-module-njs']) {
-        expect(classifier.classify({ name, publisher: 'NGINX Packaging <@f5.com>', source }), `${source} ${name}`).toMatchObject({ vendor_id: 'f5', product_id: 'nginx-oss', origin: 'non_eu', licence: 'open_source' });
+        expect(classifier.classify({ name, publisher: 'NGINX Packaging <@f5.com>', source }), `${source} ${name}`).toMatchObject({
+          vendor_id: 'f5',
+          product_id: 'nginx-oss',
+          origin: 'non_eu',
+          licence: 'open_source',
+        });
       }
     }
     expect(classifier.classify({ name: 'nginx', publisher: 'Nginx, Inc.', source: 'rpm' }).vendor_id).toBe('f5');
     // Must not match: Debian's own nginx, with its team as maintainer or none (OCS Inventory).
-    expect(classifier.classify({ name: 'nginx', publisher: 'Debian Nginx Maintainers <@alioth-lists.debian.net>', source: 'dpkg' })).toMatchObject({ vendor_id: 'debian', origin: 'community' });
+    expect(classifier.classify({ name: 'nginx', publisher: 'Debian Nginx Maintainers <@alioth-lists.debian.net>', source: 'dpkg' })).toMatchObject({
+      vendor_id: 'debian',
+      origin: 'community',
+    });
     expect(classifier.classify({ name: 'nginx', source: 'dpkg' })).toMatchObject({ vendor_id: 'debian', rule: 'distribution-index:debian' });
     expect(classifier.classify({ name: 'nginx', publisher: 'Fedora Project', source: 'rpm' }).vendor_id).toBe('fedora-project');
   });
@@ -285,28 +321,52 @@ describe("a distribution's package maintained by a person (issue 15)", () => {
       });
       expect(classifier.classify({ ...item, distribution: 'debian' }), name).toMatchObject({ vendor_id: 'debian', confidence: 'high' });
       // All four are in Ubuntu's own index too.
-      expect(classifier.classify({ ...item, distribution: 'ubuntu' }), name).toMatchObject({ vendor_id: 'canonical', rule: 'distribution-index:ubuntu', confidence: 'high' });
+      expect(classifier.classify({ ...item, distribution: 'ubuntu' }), name).toMatchObject({
+        vendor_id: 'canonical',
+        rule: 'distribution-index:ubuntu',
+        confidence: 'high',
+      });
       // The same package without its maintainer (OCS Inventory) comes out the same.
       expect(classifier.classify({ name, source: 'dpkg' }).rule, name).toBe('distribution-index:debian');
     }
   });
 
   it("is the vendor's when its maintainer or publisher names a vendor, or a vendor's rule names the package", () => {
-    expect(classifier.classify({ name: 'thunderbird', publisher: 'Mozilla', source: 'dpkg' })).toMatchObject({ vendor_id: 'mozilla', product_id: 'thunderbird-product', evidence: 'name_publisher' });
+    expect(classifier.classify({ name: 'thunderbird', publisher: 'Mozilla', source: 'dpkg' })).toMatchObject({
+      vendor_id: 'mozilla',
+      product_id: 'thunderbird-product',
+      evidence: 'name_publisher',
+    });
     for (const distribution of [null, 'debian']) {
-      expect(classifier.classify({ name: 'nginx', publisher: 'F5, Inc.', source: 'dpkg', distribution })).toMatchObject({ vendor_id: 'f5', product_id: 'nginx-oss' });
-      expect(classifier.classify({ name: 'git', publisher: 'Microsoft Corporation', source: 'dpkg', distribution })).toMatchObject({ vendor_id: 'microsoft', rule: 'microsoft:publisher', evidence: 'maintainer', confidence: 'high' });
+      expect(classifier.classify({ name: 'nginx', publisher: 'F5, Inc.', source: 'dpkg', distribution })).toMatchObject({
+        vendor_id: 'f5',
+        product_id: 'nginx-oss',
+      });
+      expect(classifier.classify({ name: 'git', publisher: 'Microsoft Corporation', source: 'dpkg', distribution })).toMatchObject({
+        vendor_id: 'microsoft',
+        rule: 'microsoft:publisher',
+        evidence: 'maintainer',
+        confidence: 'high',
+      });
     }
     // A distribution's maintainer keeps its own build (not the index's first distribution).
-    expect(classifier.classify({ name: 'git', publisher: 'Ubuntu Developers <@lists.ubuntu.com>', source: 'dpkg' })).toMatchObject({ vendor_id: 'canonical', evidence: 'maintainer' });
+    expect(classifier.classify({ name: 'git', publisher: 'Ubuntu Developers <@lists.ubuntu.com>', source: 'dpkg' })).toMatchObject({
+      vendor_id: 'canonical',
+      evidence: 'maintainer',
+    });
     // In Debian's index too, but named by Zabbix's rule: the product, whoever maintains it.
     expect(classifier.classify({ name: 'zabbix-agent', publisher: 'Dmitry Smirnov <@debian.org>', source: 'dpkg' }).vendor_id).toBe('debian');
-    expect(classifier.classify({ name: 'zabbix-agent', publisher: 'Jean Dupont <@example.org>', source: 'dpkg' })).toMatchObject({ vendor_id: 'zabbix', evidence: 'package' });
+    expect(classifier.classify({ name: 'zabbix-agent', publisher: 'Jean Dupont <@example.org>', source: 'dpkg' })).toMatchObject({
+      vendor_id: 'zabbix',
+      evidence: 'package',
+    });
   });
 
   it('is unknown when no index holds it, or when it is no package', () => {
     for (const distribution of [null, 'debian', 'ubuntu']) {
-      expect(classifier.classify({ name: 'logiciel-metier-maison', publisher: 'Jean Dupont <@mairie-exemple.fr>', source: 'dpkg', distribution })).toMatchObject({
+      expect(
+        classifier.classify({ name: 'logiciel-metier-maison', publisher: 'Jean Dupont <@mairie-exemple.fr>', source: 'dpkg', distribution }),
+      ).toMatchObject({
         origin: 'unknown',
         vendor_id: null,
         rule: null,
@@ -315,7 +375,9 @@ describe("a distribution's package maintained by a person (issue 15)", () => {
       });
     }
     // A dpkg name on an rpm host whose distribution has no index, an rpm by a person on a Debian host.
-    expect(classifier.classify({ name: 'thunderbird', publisher: 'Carsten Schoenert <@t-online.de>', source: 'dpkg', distribution: 'rocky' }).origin).toBe('unknown');
+    expect(classifier.classify({ name: 'thunderbird', publisher: 'Carsten Schoenert <@t-online.de>', source: 'dpkg', distribution: 'rocky' }).origin).toBe(
+      'unknown',
+    );
     expect(classifier.classify({ name: 'e2fsprogs', publisher: "Theodore Y. Ts'o <@mit.edu>", source: 'rpm', distribution: 'debian' }).origin).toBe('unknown');
     expect(classifier.classify({ name: 'e2fsprogs', publisher: "Theodore Y. Ts'o <@mit.edu>", source: 'registry' }).origin).toBe('unknown');
   });
@@ -325,10 +387,13 @@ describe("a distribution's package maintained by a person (issue 15)", () => {
     mkdirSync(join(dir, 'distributions'));
     writeFileSync(
       join(dir, 'distributions', 'distributions.yaml'),
-      'distributions:\n- id: acmelinux\n  name: Acme Linux\n  vendor: acme-linux\n  format: rpm\n  os_pattern: ^acme linux\\b\n  indexes:\n  - {release: \'1\', file: acme-1.txt.gz, source: test, as_of: 2026-12-02}\n',
+      "distributions:\n- id: acmelinux\n  name: Acme Linux\n  vendor: acme-linux\n  format: rpm\n  os_pattern: ^acme linux\\b\n  indexes:\n  - {release: '1', file: acme-1.txt.gz, source: test, as_of: 2026-12-02}\n",
     );
     writeFileSync(join(dir, 'distributions', 'acme-1.txt.gz'), gzipSync('acme-tools\nlibfoo\nfoo-agent\n'));
-    writeFileSync(join(dir, 'vendors', 'acme-linux.yaml'), 'id: acme-linux\nname: Acme Linux Project\nkind: community\ndistribution: true\npublishers: [Acme Linux]\ndefaults: {area: software, category: distribution-package, licence: open_source}\n');
+    writeFileSync(
+      join(dir, 'vendors', 'acme-linux.yaml'),
+      'id: acme-linux\nname: Acme Linux Project\nkind: community\ndistribution: true\npublishers: [Acme Linux]\ndefaults: {area: software, category: distribution-package, licence: open_source}\n',
+    );
     writeFileSync(
       join(dir, 'vendors', 'fooco.yaml'),
       'id: fooco\nname: FooCo\ncountry: US\npublishers: [FooCo Inc.]\ndefaults: {area: software, category: monitoring, licence: proprietary}\nproducts:\n- {id: foo-agent, name: Foo Agent, area: software, category: monitoring, licence: proprietary, shipped_in_distributions: true, packages: {rpm: [foo-agent]}, examples: [{name: foo-agent, source: rpm}]}\n',
@@ -336,8 +401,14 @@ describe("a distribution's package maintained by a person (issue 15)", () => {
     const loaded = loadRuleTrees([dir]);
     expect(loaded.problems.map(formatProblem)).toEqual([]);
     const local = new Classifier(loaded);
-    const rpm = (name: string, publisher: string | null, distribution: string | null = 'acmelinux') => local.classify({ name, publisher, source: 'rpm', distribution });
-    expect(rpm('libfoo', 'Jane Packager <@example.net>')).toMatchObject({ vendor_id: 'acme-linux', rule: 'distribution-index:acmelinux', evidence: 'distribution_index', confidence: 'high' });
+    const rpm = (name: string, publisher: string | null, distribution: string | null = 'acmelinux') =>
+      local.classify({ name, publisher, source: 'rpm', distribution });
+    expect(rpm('libfoo', 'Jane Packager <@example.net>')).toMatchObject({
+      vendor_id: 'acme-linux',
+      rule: 'distribution-index:acmelinux',
+      evidence: 'distribution_index',
+      confidence: 'high',
+    });
     expect(rpm('libfoo', 'Jane Packager <@example.net>', null)).toMatchObject({ vendor_id: 'acme-linux', confidence: 'medium' });
     expect(rpm('libfoo', 'FooCo Inc.')).toMatchObject({ vendor_id: 'fooco', rule: 'fooco:publisher', evidence: 'maintainer' });
     expect(rpm('foo-agent', 'Jane Packager <@example.net>')).toMatchObject({ vendor_id: 'fooco', product_id: 'foo-agent', evidence: 'package' });
@@ -378,36 +449,66 @@ describe('rules check', () => {
   });
 
   const acme = (product: string[]) =>
-    ['id: acme', 'name: Acme', 'country: FR', 'publishers: [Acme SAS]', 'products:', '  - id: acme-suite', '    name: Acme Suite', '    area: software', '    category: finance', '    licence: proprietary', ...product].join('\n');
-  const corpus = 'source\tname\tpublisher\ndpkg\tacmetool\tDebian Acme Team <@lists.debian.org>\nwindows\tAcmeCorp Viewer 2\tAcme Corporation Japan\nwindows\tAcmeCorp Studio\tAcme SAS\n';
+    [
+      'id: acme',
+      'name: Acme',
+      'country: FR',
+      'publishers: [Acme SAS]',
+      'products:',
+      '  - id: acme-suite',
+      '    name: Acme Suite',
+      '    area: software',
+      '    category: finance',
+      '    licence: proprietary',
+      ...product,
+    ].join('\n');
+  const corpus =
+    'source\tname\tpublisher\ndpkg\tacmetool\tDebian Acme Team <@lists.debian.org>\nwindows\tAcmeCorp Viewer 2\tAcme Corporation Japan\nwindows\tAcmeCorp Studio\tAcme SAS\n';
 
   it("fails on a rule that hits another vendor's item of the negative corpus, with the rule, the string and the file", () => {
     const dir = tree({
       'countries.yaml': COUNTRIES,
-      'vendors/debian.yaml': 'id: debian\nname: Debian\nkind: community\ndistribution: true\npublisher_patterns: [^debian\\b]\ndefaults: {area: software, category: os, licence: open_source}\n',
-      'vendors/acme.yaml': acme(["    name_patterns: ['^acmecorp\\b']", "    examples: [{ name: AcmeCorp Studio, publisher: Acme SAS }]"]),
+      'vendors/debian.yaml':
+        'id: debian\nname: Debian\nkind: community\ndistribution: true\npublisher_patterns: [^debian\\b]\ndefaults: {area: software, category: os, licence: open_source}\n',
+      'vendors/acme.yaml': acme(["    name_patterns: ['^acmecorp\\b']", '    examples: [{ name: AcmeCorp Studio, publisher: Acme SAS }]']),
     });
     mkdirSync(join(dir, 'corpus'));
     writeFileSync(join(dir, 'corpus', 'windows-test.tsv.gz'), gzipSync(corpus));
     const { problems, corpus: lines } = checkRules([dir]);
     expect(lines).toBe(3);
     expect(problems.map(formatProblem)).toEqual([
-      expect.stringMatching(/vendors\/acme\.yaml:6: products\.0: rule acme\/acme-suite:pattern matches "AcmeCorp Viewer 2", published by "Acme Corporation Japan" \(corpus\/windows-test\.tsv\.gz:3\)/),
+      expect.stringMatching(
+        /vendors\/acme\.yaml:6: products\.0: rule acme\/acme-suite:pattern matches "AcmeCorp Viewer 2", published by "Acme Corporation Japan" \(corpus\/windows-test\.tsv\.gz:3\)/,
+      ),
     ]);
     // Listed as an accepted example, the same line passes.
-    writeFileSync(join(dir, 'vendors', 'acme.yaml'), acme(["    name_patterns: ['^acmecorp\\b']", '    examples: [{ name: AcmeCorp Studio, publisher: Acme SAS }, { name: AcmeCorp Viewer 2 }]']));
+    writeFileSync(
+      join(dir, 'vendors', 'acme.yaml'),
+      acme(["    name_patterns: ['^acmecorp\\b']", '    examples: [{ name: AcmeCorp Studio, publisher: Acme SAS }, { name: AcmeCorp Viewer 2 }]']),
+    );
     expect(checkRules([dir]).problems).toEqual([]);
   });
 
   it('enforces the matching policy: a common word or short token alone needs the publisher', () => {
-    const dir = tree({ 'countries.yaml': COUNTRIES, 'vendors/acme.yaml': acme(['    names: [suite, acme suite]', "    name_patterns: ['^(acme|abc)\\b']", '    examples: [{ name: Acme Suite }]']) });
+    const dir = tree({
+      'countries.yaml': COUNTRIES,
+      'vendors/acme.yaml': acme(['    names: [suite, acme suite]', "    name_patterns: ['^(acme|abc)\\b']", '    examples: [{ name: Acme Suite }]']),
+    });
     mkdirSync(join(dir, 'corpus'));
     writeFileSync(join(dir, 'corpus', 'common-words.txt.gz'), gzipSync('office\nsuite\n'));
     expect(checkRules([dir]).problems.map(formatProblem)).toEqual([
       expect.stringMatching(/acme\.yaml:\d+: products\.0\.names\.0: 'suite' is a common word or a short token/),
       expect.stringMatching(/acme\.yaml:\d+: products\.0\.name_patterns\.0: pattern matches the common word or short token 'abc'/),
     ]);
-    writeFileSync(join(dir, 'vendors', 'acme.yaml'), acme(['    publisher_required: true', '    names: [suite, acme suite]', "    name_patterns: ['^(acme|abc)\\b']", '    examples: [{ name: Acme Suite, publisher: Acme SAS }]']));
+    writeFileSync(
+      join(dir, 'vendors', 'acme.yaml'),
+      acme([
+        '    publisher_required: true',
+        '    names: [suite, acme suite]',
+        "    name_patterns: ['^(acme|abc)\\b']",
+        '    examples: [{ name: Acme Suite, publisher: Acme SAS }]',
+      ]),
+    );
     expect(checkRules([dir]).problems).toEqual([]);
   });
 
@@ -415,7 +516,9 @@ describe('rules check', () => {
     const dir = tree({ 'countries.yaml': COUNTRIES, 'vendors/acme.yaml': acme(['    names: [acme suite]', '    examples: [{ name: Acme Suite }]']) });
     mkdirSync(join(dir, 'corpus'));
     writeFileSync(join(dir, 'corpus', 'bad.tsv'), 'name\tpublisher\nfoo\tbar\n');
-    expect(checkRules([dir]).problems.map(formatProblem)).toEqual([expect.stringMatching(/corpus\/bad\.tsv:1: the header must be 'source<TAB>name<TAB>publisher'/)]);
+    expect(checkRules([dir]).problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/corpus\/bad\.tsv:1: the header must be 'source<TAB>name<TAB>publisher'/),
+    ]);
   });
 });
 
@@ -463,20 +566,46 @@ describe('network equipment, IP phones and mobile phones as GLPI/SNMP inventorie
 
   it('names the vendor by its manufacturer string alone, whatever the model', () => {
     for (const [manufacturer, vendor] of <[string, string][]>[
-      ['D-Link', 'd-link'], ['Zyxel', 'zyxel'], ['MikroTik', 'mikrotik'], ['DrayTek', 'draytek'], ['Ruckus Networks', 'ruckus'],
-      ['Cambium Networks', 'cambium-networks'], ['Gigaset', 'gigaset'], ['snom', 'snom'], ['Grandstream', 'grandstream'], ['Fanvil', 'fanvil'],
-      ['Xiaomi', 'xiaomi'], ['OPPO', 'oppo'], ['OnePlus', 'oneplus'], ['vivo', 'vivo'], ['HONOR', 'honor'], ['HMD Global Oy', 'hmd-global'],
-      ['Fairphone B.V.', 'fairphone'], ['Crosscall', 'crosscall'], ['Motorola Mobility LLC', 'motorola-mobility'], ['Wiko', 'wiko'],
-      ['CommScope', 'commscope'], ['VTech Holdings Limited', 'vtech'], ['Linksys', 'linksys'], ['Teltonika Networks', 'teltonika'],
-      ['Allied Telesis', 'allied-telesis'], ['Netgate', 'netgate'],
+      ['D-Link', 'd-link'],
+      ['Zyxel', 'zyxel'],
+      ['MikroTik', 'mikrotik'],
+      ['DrayTek', 'draytek'],
+      ['Ruckus Networks', 'ruckus'],
+      ['Cambium Networks', 'cambium-networks'],
+      ['Gigaset', 'gigaset'],
+      ['snom', 'snom'],
+      ['Grandstream', 'grandstream'],
+      ['Fanvil', 'fanvil'],
+      ['Xiaomi', 'xiaomi'],
+      ['OPPO', 'oppo'],
+      ['OnePlus', 'oneplus'],
+      ['vivo', 'vivo'],
+      ['HONOR', 'honor'],
+      ['HMD Global Oy', 'hmd-global'],
+      ['Fairphone B.V.', 'fairphone'],
+      ['Crosscall', 'crosscall'],
+      ['Motorola Mobility LLC', 'motorola-mobility'],
+      ['Wiko', 'wiko'],
+      ['CommScope', 'commscope'],
+      ['VTech Holdings Limited', 'vtech'],
+      ['Linksys', 'linksys'],
+      ['Teltonika Networks', 'teltonika'],
+      ['Allied Telesis', 'allied-telesis'],
+      ['Netgate', 'netgate'],
       // As GLPI names the makers of devices it knows by their SNMP enterprise number.
-      ['Checkpoint', 'check-point'], ['Lancom', 'lancom'], ['Juniper', 'juniper'],
+      ['Checkpoint', 'check-point'],
+      ['Lancom', 'lancom'],
+      ['Juniper', 'juniper'],
     ]) {
       const result = device('Unlisted model 123', manufacturer);
       expect(result.vendor_id, manufacturer).toBe(vendor);
       expect(result.product_id, manufacturer).toBeNull();
       // The firmware line of the same device (its OS) names the same vendor.
-      expect(classifyItem(classifier, { kind: 'os', source: 'os', role: 'network', name: 'Unlisted model 123 firmware', publisher: manufacturer, package: null }).vendor_id, manufacturer).toBe(vendor);
+      expect(
+        classifyItem(classifier, { kind: 'os', source: 'os', role: 'network', name: 'Unlisted model 123 firmware', publisher: manufacturer, package: null })
+          .vendor_id,
+        manufacturer,
+      ).toBe(vendor);
     }
   });
 
@@ -501,7 +630,7 @@ describe('network equipment, IP phones and mobile phones as GLPI/SNMP inventorie
     expect(device('APX 8000', 'Motorola Solutions, Inc.').vendor_id).not.toBe('motorola-mobility');
   });
 
-  it('names the firewall systems of a firmware line: pfSense CE open source, pfSense Plus not, OPNsense Deciso\'s', () => {
+  it("names the firewall systems of a firmware line: pfSense CE open source, pfSense Plus not, OPNsense Deciso's", () => {
     const os = (name: string) => classifyItem(classifier, { kind: 'os', source: 'os', role: 'network', name, publisher: null, package: null });
     expect(os('pfSense')).toMatchObject({ vendor_id: 'netgate', product_id: 'pfsense-ce', licence: 'open_source', origin: 'non_eu' });
     expect(os('pfSense Plus')).toMatchObject({ vendor_id: 'netgate', product_id: 'pfsense-plus', licence: 'proprietary' });
@@ -524,11 +653,33 @@ describe('network equipment, IP phones and mobile phones as GLPI/SNMP inventorie
     }
     // Their own software still comes out with its maker.
     expect(classifier.classify({ name: 'D-Link Network Assistant', publisher: 'D-Link Corporation', source: 'registry' }).product_id).toBe('d-link-utilities');
-    expect(classifier.classify({ name: 'Motorola Device Manager', publisher: 'Motorola Mobility LLC', source: 'registry' })).toMatchObject({ vendor_id: 'motorola-mobility', owner_id: 'lenovo' });
+    expect(classifier.classify({ name: 'Motorola Device Manager', publisher: 'Motorola Mobility LLC', source: 'registry' })).toMatchObject({
+      vendor_id: 'motorola-mobility',
+      owner_id: 'lenovo',
+    });
   });
 
   it('has a dated source for each of these ownerships', () => {
-    for (const id of ['ruckus', 'commscope', 'snom', 'gigaset', 'vtech', 'oneplus', 'honor', 'motorola-mobility', 'wiko', 'tinno', 'unify', 'mikrotik', 'fairphone', 'crosscall', 'hmd-global', 'linksys', 'teltonika', 'netgate']) {
+    for (const id of [
+      'ruckus',
+      'commscope',
+      'snom',
+      'gigaset',
+      'vtech',
+      'oneplus',
+      'honor',
+      'motorola-mobility',
+      'wiko',
+      'tinno',
+      'unify',
+      'mikrotik',
+      'fairphone',
+      'crosscall',
+      'hmd-global',
+      'linksys',
+      'teltonika',
+      'netgate',
+    ]) {
       const sources = classifier.vendor(id)?.sources ?? [];
       expect(sources.length, id).toBeGreaterThan(0);
       for (const source of sources) expect(source.as_of, id).toMatch(/^\d{4}(-\d{2}(-\d{2})?)?$/);

@@ -183,7 +183,10 @@ export class Classifier {
     const problem = (vendorId: string, path: string, message: string) =>
       problems.push({
         file: rules.vendorFiles.get(vendorId) ?? vendorId,
-        line: rules.lineOf(vendorId, path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p))),
+        line: rules.lineOf(
+          vendorId,
+          path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+        ),
         path,
         message,
       });
@@ -230,7 +233,8 @@ export class Classifier {
         if (previous) problem(vendor.id, `${where}.id`, `duplicate product id '${product.id}' (also in vendor '${previous}')`);
         productIds.set(product.id, vendor.id);
         if (product.hosting) {
-          if (Object.keys(product.packages).length) problem(vendor.id, `${where}.packages`, 'a hosting platform is matched by hardware lines only: it has no packages');
+          if (Object.keys(product.packages).length)
+            problem(vendor.id, `${where}.packages`, 'a hosting platform is matched by hardware lines only: it has no packages');
           for (const name of product.names) {
             const key = normalizeName(name);
             if (key !== name) problem(vendor.id, `${where}.names`, `'${name}' is not normalised: write '${key}'`);
@@ -294,7 +298,8 @@ export class Classifier {
     for (const distribution of rules.distributions.values()) {
       const vendor = rules.vendors.get(distribution.vendor);
       const parent = distribution.derived_from ? (rules.distributions.get(distribution.derived_from) ?? null) : null;
-      const where = (message: string) => problems.push({ file: 'distributions/distributions.yaml', line: null, path: `distributions.${distribution.id}`, message });
+      const where = (message: string) =>
+        problems.push({ file: 'distributions/distributions.yaml', line: null, path: `distributions.${distribution.id}`, message });
       if (!vendor) where(`unknown vendor '${distribution.vendor}'`);
       if (distribution.derived_from && !parent) where(`derived from unknown distribution '${distribution.derived_from}'`);
       let osPattern: RegExp | null = null;
@@ -398,7 +403,12 @@ export class Classifier {
     }
     // Coverage: a snap's publisher account, a Flatpak id's domain, name the vendor.
     const pkgId = item.package ?? (source && PACKAGE_NAMED_SOURCES.has(source) ? item.name : null);
-    const appVendor = source === 'snap' && item.publisher ? this.snapPublishers.get(item.publisher.toLowerCase()) : source === 'flatpak' && pkgId ? this.vendorOfFlatpakId(pkgId) : undefined;
+    const appVendor =
+      source === 'snap' && item.publisher
+        ? this.snapPublishers.get(item.publisher.toLowerCase())
+        : source === 'flatpak' && pkgId
+          ? this.vendorOfFlatpakId(pkgId)
+          : undefined;
     const vendor = appVendor ?? this.vendorOfPublisher(item.publisher);
     const distributionPackage = !!source && DISTRIBUTION_SOURCES.has(source);
     const distributionBuild = distributionPackage && !!vendor?.distribution;
@@ -409,7 +419,8 @@ export class Classifier {
     const pkg = pkgId;
     if (source && pkg) {
       const ref = this.byPackage.get(`${source}\u0000${normalizePackage(pkg)}`);
-      if (ref && (!distributionBuild || ref.vendor === vendor || (ref.product.shipped_in_distributions && !distributionMaintained))) return this.result(ref.vendor, ref.product, 'package', 'package');
+      if (ref && (!distributionBuild || ref.vendor === vendor || (ref.product.shipped_in_distributions && !distributionMaintained)))
+        return this.result(ref.vendor, ref.product, 'package', 'package');
       // Coverage: a distribution's own package, reported without a maintainer or with one that
       // names no vendor (a person's mailbox, as most of Debian's are): the index says whose it is.
       if (!vendor && distributionPackage) {

@@ -48,7 +48,11 @@ describe('distribution indexes', () => {
         confidence: 'high',
       });
       // Without a host: the first index that holds it, with less certainty about which distribution.
-      expect(classifier.classify({ name, source: 'dpkg' }), name).toMatchObject({ vendor_id: 'debian', rule: 'distribution-index:debian', confidence: 'medium' });
+      expect(classifier.classify({ name, source: 'dpkg' }), name).toMatchObject({
+        vendor_id: 'debian',
+        rule: 'distribution-index:debian',
+        confidence: 'medium',
+      });
     }
     // On Ubuntu, a name of Ubuntu's own index is Canonical's build of it.
     expect(classifier.classify({ name: 'apt', source: 'dpkg', distribution: 'ubuntu' })).toMatchObject({
@@ -65,19 +69,33 @@ describe('distribution indexes', () => {
       confidence: 'medium',
     });
     // Without a host, a name only Ubuntu's index holds is Ubuntu's; one both hold, Debian's first.
-    expect(classifier.classify({ name: 'ubuntu-artwork', source: 'dpkg' })).toMatchObject({ vendor_id: 'canonical', rule: 'distribution-index:ubuntu', confidence: 'medium' });
+    expect(classifier.classify({ name: 'ubuntu-artwork', source: 'dpkg' })).toMatchObject({
+      vendor_id: 'canonical',
+      rule: 'distribution-index:ubuntu',
+      confidence: 'medium',
+    });
     expect(classifier.classify({ name: 'landscape-common', source: 'dpkg', distribution: 'debian' }).rule ?? '').not.toMatch(/^distribution-index/);
   });
 
   it('leave packages claimed by a vendor, maintained packages and other formats alone', () => {
     // VideoLAN's rule names its Debian package: the product wins over the index.
-    expect(classifier.classify({ name: 'vlc', source: 'dpkg', distribution: 'debian' })).toMatchObject({ vendor_id: 'videolan', evidence: 'package', confidence: 'high' });
+    expect(classifier.classify({ name: 'vlc', source: 'dpkg', distribution: 'debian' })).toMatchObject({
+      vendor_id: 'videolan',
+      evidence: 'package',
+      confidence: 'high',
+    });
     // A package with its maintainer is decided by the maintainer, not by the index.
-    expect(classifier.classify({ name: 'apt', publisher: 'APT Development Team <@lists.debian.org>', source: 'dpkg', distribution: 'debian' }).rule).not.toMatch(/^distribution-index/);
+    expect(
+      classifier.classify({ name: 'apt', publisher: 'APT Development Team <@lists.debian.org>', source: 'dpkg', distribution: 'debian' }).rule,
+    ).not.toMatch(/^distribution-index/);
     // An rpm on a Debian host, a dpkg package on a Rocky host (no Rocky index yet), a name in no index.
     expect(classifier.classify({ name: 'apt', source: 'rpm', distribution: 'debian' }).rule ?? '').not.toMatch(/^distribution-index/);
     expect(classifier.classify({ name: 'apt', source: 'dpkg', distribution: 'rocky' }).rule ?? '').not.toMatch(/^distribution-index/);
-    expect(classifier.classify({ name: 'logiciel-metier-maison', source: 'dpkg', distribution: 'debian' })).toMatchObject({ origin: 'unknown', evidence: null, confidence: null });
+    expect(classifier.classify({ name: 'logiciel-metier-maison', source: 'dpkg', distribution: 'debian' })).toMatchObject({
+      origin: 'unknown',
+      evidence: null,
+      confidence: null,
+    });
     // Not a package source.
     expect(classifier.classify({ name: 'apt', source: 'registry' }).rule ?? '').not.toMatch(/^distribution-index/);
   });
@@ -92,13 +110,22 @@ describe('distribution indexes', () => {
     });
     const local = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR, good]));
     expect(local.distributionOf('Acme Linux 1')).toBe('acmelinux');
-    expect(local.classify({ name: 'libacme1', source: 'dpkg', distribution: 'acmelinux' })).toMatchObject({ vendor_id: 'acme', rule: 'distribution-index:acmelinux', confidence: 'high' });
+    expect(local.classify({ name: 'libacme1', source: 'dpkg', distribution: 'acmelinux' })).toMatchObject({
+      vendor_id: 'acme',
+      rule: 'distribution-index:acmelinux',
+      confidence: 'high',
+    });
     // Debian stays first for a host of no known distribution.
     expect(local.classify({ name: 'apt', source: 'dpkg' }).rule).toBe('distribution-index:debian');
 
     const missing = loadRuleTrees([tree({ 'distributions/distributions.yaml': distributions('acme', 'nowhere.txt.gz') })]);
-    expect(missing.problems.map(formatProblem)).toEqual([expect.stringMatching(/distributions\.yaml:8: distributions\.0\.indexes\.0\.file: index file nowhere\.txt\.gz not found/)]);
-    const unknownVendor = loadRuleTrees([DEFAULT_RULES_DIR, tree({ 'distributions/distributions.yaml': distributions('nobody', 'a.txt.gz'), 'distributions/a.txt.gz': gzipSync('a\n') })]);
+    expect(missing.problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/distributions\.yaml:8: distributions\.0\.indexes\.0\.file: index file nowhere\.txt\.gz not found/),
+    ]);
+    const unknownVendor = loadRuleTrees([
+      DEFAULT_RULES_DIR,
+      tree({ 'distributions/distributions.yaml': distributions('nobody', 'a.txt.gz'), 'distributions/a.txt.gz': gzipSync('a\n') }),
+    ]);
     expect(() => new Classifier(unknownVendor)).toThrow(RulesError);
     expect(() => new Classifier(unknownVendor)).toThrow(/acmelinux: unknown vendor 'nobody'/);
   });
@@ -113,19 +140,36 @@ describe('Flatpak ids and snap publishers', () => {
       evidence: 'app_id_domain',
       confidence: 'medium',
     });
-    expect(classifier.classify({ name: 'Freedesktop SDK', source: 'flatpak', package: 'org.freedesktop.Sdk' })).toMatchObject({ vendor_id: 'freedesktop', origin: 'community', platform: true });
-    expect(classifier.classify({ name: 'Freedesktop Platform GL default', source: 'flatpak', package: 'org.freedesktop.Platform.GL.default' })).toMatchObject({ vendor_id: 'freedesktop', evidence: 'app_id_domain' });
-    expect(classifier.classify({ name: 'OBS Studio', source: 'flatpak', package: 'com.obsproject.Studio' })).toMatchObject({ vendor_id: 'obs-project', product_id: 'obs-studio' });
+    expect(classifier.classify({ name: 'Freedesktop SDK', source: 'flatpak', package: 'org.freedesktop.Sdk' })).toMatchObject({
+      vendor_id: 'freedesktop',
+      origin: 'community',
+      platform: true,
+    });
+    expect(classifier.classify({ name: 'Freedesktop Platform GL default', source: 'flatpak', package: 'org.freedesktop.Platform.GL.default' })).toMatchObject({
+      vendor_id: 'freedesktop',
+      evidence: 'app_id_domain',
+    });
+    expect(classifier.classify({ name: 'OBS Studio', source: 'flatpak', package: 'com.obsproject.Studio' })).toMatchObject({
+      vendor_id: 'obs-project',
+      product_id: 'obs-studio',
+    });
     // The prefix names the vendor, and the vendor's product names say which product.
     expect(classifier.classify({ name: 'Okular', source: 'flatpak', package: 'org.kde.okular' })).toMatchObject({ vendor_id: 'kde' });
-    expect(classifier.classify({ name: 'LibreOffice', source: 'flatpak', package: 'org.libreoffice.LibreOffice' })).toMatchObject({ vendor_id: 'the-document-foundation', confidence: 'high' });
+    expect(classifier.classify({ name: 'LibreOffice', source: 'flatpak', package: 'org.libreoffice.LibreOffice' })).toMatchObject({
+      vendor_id: 'the-document-foundation',
+      confidence: 'high',
+    });
     // A prefix is a whole domain: org.gnomelike.App is not GNOME's; nor is a registry item.
     expect(classifier.classify({ name: 'Gnomelike', source: 'flatpak', package: 'org.gnomelike.App' }).vendor_id).toBeNull();
     expect(classifier.classify({ name: 'Platform', source: 'registry', package: 'org.gnome.Platform' }).vendor_id).not.toBe('gnome-foundation');
   });
 
   it('name the vendor of a snap by its publisher account', () => {
-    expect(classifier.classify({ name: 'vlc-nightly-build', publisher: 'videolan', source: 'snap' })).toMatchObject({ vendor_id: 'videolan', evidence: 'publisher', confidence: 'medium' });
+    expect(classifier.classify({ name: 'vlc-nightly-build', publisher: 'videolan', source: 'snap' })).toMatchObject({
+      vendor_id: 'videolan',
+      evidence: 'publisher',
+      confidence: 'medium',
+    });
     expect(classifier.classify({ name: 'spotify', publisher: 'spotify', source: 'snap' })).toMatchObject({ vendor_id: 'spotify' });
     expect(classifier.classify({ name: 'core22', publisher: 'canonical', source: 'snap' })).toMatchObject({ vendor_id: 'canonical', origin: 'europe' });
   });

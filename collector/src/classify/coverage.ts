@@ -37,7 +37,8 @@ export function coverage(classifier: Classifier, items: InputItem[], top = 20): 
     }
     if (expectedOrigin) {
       checked++;
-      if (expectedOrigin !== result.origin) wrong.push({ name: item.name, publisher: item.publisher, expected: expectedOrigin, got: result.origin, rule: result.rule });
+      if (expectedOrigin !== result.origin)
+        wrong.push({ name: item.name, publisher: item.publisher, expected: expectedOrigin, got: result.origin, rule: result.rule });
     }
   }
   const recognisedProducts = [...products.values()].filter(Boolean).length;

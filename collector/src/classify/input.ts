@@ -28,7 +28,6 @@ function toInput(fields: InputFields): InputItem {
   };
 }
 
-
 const COLUMN_ALIASES: Record<keyof InputFields, string[]> = {
   name: ['name', 'displayname', 'display name', 'software', 'product', 'nom', 'logiciel', 'produit'],
   publisher: ['publisher', 'vendor', 'manufacturer', 'maintainer', 'editeur', 'éditeur', 'fabricant'],
@@ -119,14 +118,16 @@ export interface CsvRecord<K extends string> {
 export function readCsvRecords<K extends string>(text: string, aliases: Record<K, string[]>, required: NoInfer<K>[]): CsvRecord<K>[] {
   const body = text.replace(/^\uFEFF/, '');
   const firstLine = body.slice(0, body.indexOf('\n') === -1 ? undefined : body.indexOf('\n'));
-  const separator = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',';
+  const separator =
+    (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',';
   const [header, ...rows] = parseCsvLines(body, separator);
   if (!header) throw new InputError('CSV: empty input');
   const fold = (s: string) => s.trim().toLowerCase().replace(/[_-]/g, ' ');
   const columns = header.cells.map(fold);
   const index = Object.fromEntries((Object.keys(aliases) as K[]).map((key) => [key, columns.findIndex((c) => aliases[key].includes(c))])) as Record<K, number>;
   for (const key of required)
-    if (index[key] < 0) throw new InputError(`CSV: no ${key} column in the header (found: ${header.cells.join(', ')}); expected one of: ${aliases[key].join(', ')}`);
+    if (index[key] < 0)
+      throw new InputError(`CSV: no ${key} column in the header (found: ${header.cells.join(', ')}); expected one of: ${aliases[key].join(', ')}`);
   return rows.map((row) => ({ line: row.line, cell: (key: K) => (index[key] >= 0 ? row.cells[index[key]]?.trim() || null : null) }));
 }
 
@@ -159,7 +160,13 @@ export function parseClassifyInput(raw: string): InputItem[] {
     if (Array.isArray(whole)) return whole.map((item, i) => fromObject(item, `item ${i + 1}`));
     if (whole && typeof whole === 'object' && 'software' in whole) {
       const parsed = InventorySchema.safeParse(whole);
-      if (!parsed.success) throw new InputError(`not a valid inventory: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new InputError(
+          `not a valid inventory: ${parsed.error.issues
+            .slice(0, 3)
+            .map((i) => `${i.path.join('.')}: ${i.message}`)
+            .join('; ')}`,
+        );
       return installationsOf(parsed.data).map(({ item, version }) => ({ item, version: version || null }));
     }
     if (whole && typeof whole === 'object') return [fromObject(whole, 'line 1')];

@@ -138,14 +138,21 @@ export function loadRuleTrees(dirs: readonly string[]): RuleSet {
       return parsed;
     };
     const countriesFile = join(dir, 'countries.yaml');
-    if (existsSync(countriesFile)) for (const country of read(countriesFile, CountriesFileSchema).data?.countries ?? []) set.countries.set(country.code, country);
+    if (existsSync(countriesFile))
+      for (const country of read(countriesFile, CountriesFileSchema).data?.countries ?? []) set.countries.set(country.code, country);
     const categoriesFile = join(dir, 'categories.yaml');
-    if (existsSync(categoriesFile)) for (const category of read(categoriesFile, CategoriesFileSchema).data?.categories ?? []) set.categories.set(category.id, category);
+    if (existsSync(categoriesFile))
+      for (const category of read(categoriesFile, CategoriesFileSchema).data?.categories ?? []) set.categories.set(category.id, category);
     for (const file of yamlFiles(join(dir, 'alternatives'))) {
       const parsed = read(file, AlternativesFileSchema);
       parsed.data?.alternatives.forEach((alternative, i) => {
         if (set.alternatives.has(alternative.id) && dir === dirs[0])
-          set.problems.push({ file: display(file), line: parsed.lineOf(['alternatives', i, 'id']), path: `alternatives.${i}.id`, message: `duplicate alternative id '${alternative.id}'` });
+          set.problems.push({
+            file: display(file),
+            line: parsed.lineOf(['alternatives', i, 'id']),
+            path: `alternatives.${i}.id`,
+            message: `duplicate alternative id '${alternative.id}'`,
+          });
         set.alternatives.set(alternative.id, { ...alternative, category: parsed.data!.category });
       });
     }
@@ -157,7 +164,12 @@ export function loadRuleTrees(dirs: readonly string[]): RuleSet {
         distribution.indexes.forEach((index, i) => {
           const file = join(dir, 'distributions', index.file);
           if (!existsSync(file)) {
-            set.problems.push({ file: display(distributionsFile), line: parsed.lineOf(['distributions', d, 'indexes', i, 'file']), path: `distributions.${d}.indexes.${i}.file`, message: `index file ${index.file} not found` });
+            set.problems.push({
+              file: display(distributionsFile),
+              line: parsed.lineOf(['distributions', d, 'indexes', i, 'file']),
+              path: `distributions.${d}.indexes.${i}.file`,
+              message: `index file ${index.file} not found`,
+            });
             return;
           }
           const bytes = readFileSync(file);

@@ -47,7 +47,10 @@ export async function readLocalRules(db: Db): Promise<LocalRules> {
   return {
     vendors: await rows<LocalVendor>(db, sql`SELECT id, name, country, owner FROM local_vendors ORDER BY id`),
     products: await rows<LocalProduct>(db, sql`SELECT vendor_id, id, name, area, category, licence FROM local_products ORDER BY vendor_id, id`),
-    assignments: await rows<LocalAssignment>(db, sql`SELECT id, source, name, publisher, vendor_id, product_id, created_by, created_at FROM local_assignments ORDER BY id`),
+    assignments: await rows<LocalAssignment>(
+      db,
+      sql`SELECT id, source, name, publisher, vendor_id, product_id, created_by, created_at FROM local_assignments ORDER BY id`,
+    ),
   };
 }
 
@@ -63,7 +66,6 @@ export function slug(name: string): string {
       .slice(0, 60) || 'local'
   );
 }
-
 
 /** The shipped (and --local-rules) rules with the database's local rules on top. */
 export function overlayRules(base: RuleSet, local: LocalRules): RuleSet {
@@ -103,7 +105,12 @@ export function overlayRules(base: RuleSet, local: LocalRules): RuleSet {
     if (local.vendors.some((v) => v.id === vendor.id)) product.examples = product.examples.filter((e) => e.name !== product.name || e.publisher);
     if (!product.examples.length) product.examples.push({ name: product.name });
   }
-  const digest = createHash('sha256').update(JSON.stringify(local.vendors)).update(JSON.stringify(local.products)).update(JSON.stringify(local.assignments.map((a) => [a.source, a.name, a.publisher, a.vendor_id, a.product_id]))).digest('hex').slice(0, 12);
+  const digest = createHash('sha256')
+    .update(JSON.stringify(local.vendors))
+    .update(JSON.stringify(local.products))
+    .update(JSON.stringify(local.assignments.map((a) => [a.source, a.name, a.publisher, a.vendor_id, a.product_id])))
+    .digest('hex')
+    .slice(0, 12);
   return { ...base, vendors, vendorFiles, fingerprint: `${base.fingerprint}+local:${digest}` };
 }
 
@@ -114,7 +121,6 @@ export async function classifierWithLocalRules(base: RuleSet, db: Db): Promise<C
   for (const a of local.assignments) classifier.override(overrideKey(a.source, a.name, a.publisher), a.vendor_id, a.product_id);
   return classifier;
 }
-
 
 export interface NewProduct {
   vendor: { id?: string; name: string; country?: string | null; owner?: string | null };
@@ -167,12 +173,23 @@ export async function decide(
         throw new LocalRuleError(`vendor ${vendorId} is in the shared rules: assign the item to one of its products, or propose the product there`);
       await trx
         .insertInto('local_products')
-        .values({ vendor_id: vendorId, id: productId, name: product.name.trim(), area: product.area, category: product.category, licence: product.licence, created_by: user, created_at: now })
+        .values({
+          vendor_id: vendorId,
+          id: productId,
+          name: product.name.trim(),
+          area: product.area,
+          category: product.category,
+          licence: product.licence,
+          created_by: user,
+          created_at: now,
+        })
         .execute();
     }
     await sql`INSERT INTO local_assignments (source, name, publisher, vendor_id, product_id, created_by, created_at)
       VALUES (${item.source}, ${item.name}, ${item.publisher}, ${vendorId}, ${productId}, ${user}, ${now})
-      ON CONFLICT (source, name, publisher) DO UPDATE SET vendor_id = excluded.vendor_id, product_id = excluded.product_id, created_by = excluded.created_by, created_at = excluded.created_at`.execute(trx);
+      ON CONFLICT (source, name, publisher) DO UPDATE SET vendor_id = excluded.vendor_id, product_id = excluded.product_id, created_by = excluded.created_by, created_at = excluded.created_at`.execute(
+      trx,
+    );
     return { vendor_id: vendorId, product_id: productId };
   });
 }
@@ -190,7 +207,13 @@ export async function exportLocalRules(db: Db, base: RuleSet): Promise<{ file: s
     const vendor = merged.vendors.get(id)!;
     // Defaults the schema fills in are left out: the file reads as a hand-written one.
     const clean = JSON.parse(
-      JSON.stringify(vendor, (_k, v) => (Array.isArray(v) && v.length === 0 ? undefined : v === false || (v && typeof v === 'object' && !Array.isArray(v) && !Object.keys(v).length) ? undefined : v)),
+      JSON.stringify(vendor, (_k, v) =>
+        Array.isArray(v) && v.length === 0
+          ? undefined
+          : v === false || (v && typeof v === 'object' && !Array.isArray(v) && !Object.keys(v).length)
+            ? undefined
+            : v,
+      ),
     );
     return { file: `vendors/${id}.yaml`, yaml: stringify(clean, { lineWidth: 120 }) };
   });

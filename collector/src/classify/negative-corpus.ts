@@ -51,7 +51,12 @@ export function readCorpus(dirs: string[]): { lines: CorpusLine[]; problems: Rul
         const [rawSource = '', name = '', publisher = ''] = row.replace(/\r$/, '').split('\t');
         const source = SOURCE_ALIASES[rawSource] ?? rawSource;
         if (!(MATCH_SOURCES as readonly string[]).includes(source) || !name.trim()) {
-          problems.push({ file, line: i + 1, path: '', message: `not a corpus line (source among ${[...MATCH_SOURCES, 'windows'].join(', ')}, then a name): ${JSON.stringify(row)}` });
+          problems.push({
+            file,
+            line: i + 1,
+            path: '',
+            message: `not a corpus line (source among ${[...MATCH_SOURCES, 'windows'].join(', ')}, then a name): ${JSON.stringify(row)}`,
+          });
           return;
         }
         lines.push({ file, line: i + 1, source: source as MatchSource, name, publisher: publisher.trim() || null });
@@ -103,7 +108,11 @@ export function policyProblems(rules: RuleSet, words: Set<string>): RuleProblem[
   for (const ref of nameAloneProducts(rules)) {
     ref.product.names.forEach((name, i) => {
       if (!name.includes(' ') && words.has(name))
-        at(ref, ['products', ref.index, 'names', i], `'${name}' is a common word or a short token: a name alone decides only when it is distinctive (set publisher_required, or name the product more precisely)`);
+        at(
+          ref,
+          ['products', ref.index, 'names', i],
+          `'${name}' is a common word or a short token: a name alone decides only when it is distinctive (set publisher_required, or name the product more precisely)`,
+        );
     });
     ref.product.name_patterns.forEach((pattern, i) => patterns.push({ pattern, ref: { ref, i } }));
   }
@@ -114,7 +123,11 @@ export function policyProblems(rules: RuleSet, words: Set<string>): RuleProblem[
   for (const { pattern, ref } of patterns) {
     const word = commonWordMatched(pattern, words, text, sorted, starts);
     if (word)
-      at(ref.ref, ['products', ref.ref.index, 'name_patterns', ref.i], `pattern matches the common word or short token '${word}': a pattern alone decides only on distinctive names (set publisher_required, or tighten it)`);
+      at(
+        ref.ref,
+        ['products', ref.ref.index, 'name_patterns', ref.i],
+        `pattern matches the common word or short token '${word}': a pattern alone decides only on distinctive names (set publisher_required, or tighten it)`,
+      );
   }
   return problems;
 }

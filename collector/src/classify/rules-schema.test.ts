@@ -67,7 +67,12 @@ describe('the JSON Schemas of the rules files', () => {
   const cases: [string, string, unknown, boolean][] = [
     ['a minimal vendor', 'vendor.schema.json', vendor, true],
     ['a community without a country', 'vendor.schema.json', { id: 'acme', name: 'Acme', kind: 'community' }, true],
-    ['an example with a key zod ignores', 'vendor.schema.json', { ...vendor, products: [{ ...product, examples: [{ name: 'Acme App', comment: 'x' }] }] }, true],
+    [
+      'an example with a key zod ignores',
+      'vendor.schema.json',
+      { ...vendor, products: [{ ...product, examples: [{ name: 'Acme App', comment: 'x' }] }] },
+      true,
+    ],
     ['a company without its country', 'vendor.schema.json', { id: 'acme', name: 'Acme' }, false],
     ['a public body without its country', 'vendor.schema.json', { id: 'acme', name: 'Acme', kind: 'public' }, false],
     ['a misspelt key', 'vendor.schema.json', { ...vendor, publisher: ['Acme'] }, false],
@@ -80,12 +85,28 @@ describe('the JSON Schemas of the rules files', () => {
     ['a country code in lower case', 'countries.schema.json', { countries: [{ code: 'fr', name: 'France', region: 'eea' }] }, false],
     ['a criticality of 4', 'categories.schema.json', { categories: [{ id: 'os', name: { fr: 'Système', en: 'System' }, criticality: 4 }] }, false],
     ['a criticality of 2.5', 'categories.schema.json', { categories: [{ id: 'os', name: { fr: 'Système', en: 'System' }, criticality: 2.5 }] }, false],
-    ['an alternative of unknown maturity', 'alternatives.schema.json', { category: 'os', alternatives: [{ id: 'debian', name: 'Debian', licence: 'open_source', maturity: 'stable', note: 'x' }] }, false],
+    [
+      'an alternative of unknown maturity',
+      'alternatives.schema.json',
+      { category: 'os', alternatives: [{ id: 'debian', name: 'Debian', licence: 'open_source', maturity: 'stable', note: 'x' }] },
+      false,
+    ],
     ['an alternatives file without alternatives', 'alternatives.schema.json', { category: 'os', alternatives: [] }, false],
     [
       'an index that is not a .txt.gz file',
       'distributions.schema.json',
-      { distributions: [{ id: 'debian', name: 'Debian', vendor: 'debian', format: 'dpkg', os_pattern: '^debian', indexes: [{ release: '13', file: 'debian.txt', source: 'x', as_of: '2026' }] }] },
+      {
+        distributions: [
+          {
+            id: 'debian',
+            name: 'Debian',
+            vendor: 'debian',
+            format: 'dpkg',
+            os_pattern: '^debian',
+            indexes: [{ release: '13', file: 'debian.txt', source: 'x', as_of: '2026' }],
+          },
+        ],
+      },
       false,
     ],
   ];

@@ -24,7 +24,8 @@ export function toCsv(table: Table): string {
   const quote = (s: string) => (/[";\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const line = (cells: string[]) => cells.map((c) => quote(c)).join(';');
   const out = [line(table.columns.map((c) => neutralise(c.label)))];
-  for (const row of table.rows) out.push(line(table.columns.map((c) => (typeof row[c.key] === 'number' ? String(row[c.key]) : neutralise(cellText(row[c.key]))))));
+  for (const row of table.rows)
+    out.push(line(table.columns.map((c) => (typeof row[c.key] === 'number' ? String(row[c.key]) : neutralise(cellText(row[c.key]))))));
   return `\uFEFF${out.join('\r\n')}\r\n`;
 }
 
@@ -57,7 +58,18 @@ export function toXlsx(table: Table, sheetName = 'tiebreak'): Uint8Array {
         return `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${xml(neutralise(cellText(value)))}</t></is></c>`;
       })
       .join('')}</row>`;
-  const rows = [rowXml(table.columns.map((c) => c.label), 1), ...table.rows.map((row, i) => rowXml(table.columns.map((c) => row[c.key]), i + 2))];
+  const rows = [
+    rowXml(
+      table.columns.map((c) => c.label),
+      1,
+    ),
+    ...table.rows.map((row, i) =>
+      rowXml(
+        table.columns.map((c) => row[c.key]),
+        i + 2,
+      ),
+    ),
+  ];
   const sheet = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${rows.join('')}</sheetData></worksheet>`;
   const files: Record<string, Uint8Array> = {

@@ -19,17 +19,36 @@ export const minute = (iso: string | null | undefined) => (iso ? iso.slice(0, 16
 export function formatEnrolmentTokens(rows: TokenRow[], now = new Date()): string {
   if (!rows.length) return "no enrolment tokens (create one with 'token create --name NAME')\n";
   const state = (r: TokenRow) =>
-    r.revoked_at ? 'revoked' : r.expires_at && r.expires_at <= now.toISOString() ? 'expired' : r.max_uses !== null && r.uses >= r.max_uses ? 'used up' : 'active';
+    r.revoked_at
+      ? 'revoked'
+      : r.expires_at && r.expires_at <= now.toISOString()
+        ? 'expired'
+        : r.max_uses !== null && r.uses >= r.max_uses
+          ? 'used up'
+          : 'active';
   return formatTable(
     ['ID', 'NAME', 'STATE', 'USES', 'CREATED', 'EXPIRES'],
-    rows.map((r) => [String(r.id), r.name, state(r), r.max_uses === null ? String(r.uses) : `${r.uses}/${r.max_uses}`, minute(r.created_at), r.expires_at ? minute(r.expires_at) : 'never']),
+    rows.map((r) => [
+      String(r.id),
+      r.name,
+      state(r),
+      r.max_uses === null ? String(r.uses) : `${r.uses}/${r.max_uses}`,
+      minute(r.created_at),
+      r.expires_at ? minute(r.expires_at) : 'never',
+    ]),
   );
 }
 
 export function formatAgents(rows: AgentRow[]): string {
   if (!rows.length) return 'no agents enrolled yet\n';
   const state = (r: AgentRow) =>
-    r.approval === 'pending' ? `awaiting approval (host of agent ${r.claimed_by ?? '?'})` : r.approval === 'refused' ? 'refused' : r.revoked_at ? 'revoked' : 'active';
+    r.approval === 'pending'
+      ? `awaiting approval (host of agent ${r.claimed_by ?? '?'})`
+      : r.approval === 'refused'
+        ? 'refused'
+        : r.revoked_at
+          ? 'revoked'
+          : 'active';
   const spool = (r: AgentRow) => (r.spool_waiting || r.spool_rejected ? `${r.spool_waiting ?? 0} waiting, ${r.spool_rejected ?? 0} rejected` : '-');
   return formatTable(
     ['ID', 'HOSTNAME', 'PROTOCOL', 'VERSION', 'STATE', 'ENROLLED', 'LAST SEEN', 'SPOOL'],

@@ -5,7 +5,18 @@ import { InputError, UsageError, noMoreArguments } from '@tiebreak/shared';
 import type { Collector } from '../collector.ts';
 import { toCsv } from '../exports/tables.ts';
 import type { Db } from '../store/db.ts';
-import { buildPublication, exclude, exclusions, FederationError, include, publish, setAuthority, sharedRules, shareRule, signedPublication } from './document.ts';
+import {
+  buildPublication,
+  exclude,
+  exclusions,
+  FederationError,
+  include,
+  publish,
+  setAuthority,
+  sharedRules,
+  shareRule,
+  signedPublication,
+} from './document.ts';
 import { publicKeyPem } from './keys.ts';
 import { aggregateTable, computeAggregate, listAuthorities, ObservatoryError, proposalsYaml, registerAuthority, revokeAuthority } from './observatory.ts';
 import { audited, cliActor, recordAudit } from '../accounts/audit.ts';
@@ -55,9 +66,16 @@ export async function runPublishCommand(collector: Collector, args: string[], va
       const token = values.token as string | undefined;
       if (!to || !token) throw new UsageError('publish needs --preview, or --to URL --token TOKEN');
       const result = await publish(db, collector.classifier, to, token);
-      await recordAudit(db, { actor: cliActor(), action: 'federation.publish', object: new URL(to).origin, details: `${result.document.document_id}: ${result.status}` });
+      await recordAudit(db, {
+        actor: cliActor(),
+        action: 'federation.publish',
+        object: new URL(to).origin,
+        details: `${result.document.document_id}: ${result.status}`,
+      });
       if (result.status >= 200 && result.status < 300) {
-        print(`published: document ${result.document.document_id} accepted by ${new URL(to).origin} (${result.document.size.hosts} hosts, ${result.document.vendors.length} vendors)`);
+        print(
+          `published: document ${result.document.document_id} accepted by ${new URL(to).origin} (${result.document.size.hosts} hosts, ${result.document.vendors.length} vendors)`,
+        );
         return 0;
       }
       process.stderr.write(`publish: refused by ${new URL(to).origin} (${result.status}): ${String(result.answer.error ?? JSON.stringify(result.answer))}\n`);
@@ -85,11 +103,15 @@ export async function runPublishCommand(collector: Collector, args: string[], va
         else if (sub === 'include') {
           if (!(await include(db, ref))) throw new InputError(`${ref} was not excluded`);
         } else await shareRule(db, ref, 'cli', sub === 'share');
-        print(`${ref}: ${sub === 'exclude' ? 'left out of the document' : sub === 'include' ? 'in the document again' : sub === 'share' ? 'proposed to the commons' : 'no longer proposed'}${sub === 'share' || sub === 'unshare' ? ` (${(await sharedRules(db)).length} proposed)` : ''}`);
+        print(
+          `${ref}: ${sub === 'exclude' ? 'left out of the document' : sub === 'include' ? 'in the document again' : sub === 'share' ? 'proposed to the commons' : 'no longer proposed'}${sub === 'share' || sub === 'unshare' ? ` (${(await sharedRules(db)).length} proposed)` : ''}`,
+        );
         return 0;
       }
       default:
-        throw new UsageError(`unknown publish command: ${sub}; try 'publish --preview', 'publish --to URL --token TOKEN', or publish key|authority|exclude|include|exclusions|share|unshare`);
+        throw new UsageError(
+          `unknown publish command: ${sub}; try 'publish --preview', 'publish --to URL --token TOKEN', or publish key|authority|exclude|include|exclusions|share|unshare`,
+        );
     }
   } catch (error) {
     if (error instanceof FederationError) throw new InputError(error.message);
@@ -106,7 +128,8 @@ export async function runObservatoryCommand(db: Db, args: string[], values: Valu
         if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
         const name = values.name as string | undefined;
         const file = values['public-key'] as string | undefined;
-        if (!name || !file) throw new UsageError('observatory register needs --name NAME --public-key FILE (the PEM that `publish key` prints on the authority\'s collector)');
+        if (!name || !file)
+          throw new UsageError("observatory register needs --name NAME --public-key FILE (the PEM that `publish key` prints on the authority's collector)");
         let pem: string;
         try {
           pem = readFileSync(file, 'utf8');
@@ -130,14 +153,27 @@ export async function runObservatoryCommand(db: Db, args: string[], values: Valu
         else
           print(
             rows.length
-              ? rows.map((r) => `${String(r.id).padStart(4)}  ${r.name}${r.siren ? ` (${r.siren})` : ''}  key ${r.key_id}  ${r.documents} documents${r.last_created_at ? `, latest ${r.last_created_at}` : ''}${r.revoked_at ? '  REVOKED' : ''}`).join('\n')
+              ? rows
+                  .map(
+                    (r) =>
+                      `${String(r.id).padStart(4)}  ${r.name}${r.siren ? ` (${r.siren})` : ''}  key ${r.key_id}  ${r.documents} documents${r.last_created_at ? `, latest ${r.last_created_at}` : ''}${r.revoked_at ? '  REVOKED' : ''}`,
+                  )
+                  .join('\n')
               : '(no authority registered)',
           );
         return 0;
       }
       case 'revoke': {
         if (!id || !/^[1-9]\d{0,15}$/.test(id)) throw new UsageError("observatory revoke needs an ID (see 'observatory list')");
-        if (!(await audited(db, cliActor(), (trx) => revokeAuthority(trx, Number(id)), (ok) => (ok ? { action: 'observatory.revoke', object: Number(id) } : null)))) throw new InputError(`no authority ${id} to revoke (unknown or already revoked)`);
+        if (
+          !(await audited(
+            db,
+            cliActor(),
+            (trx) => revokeAuthority(trx, Number(id)),
+            (ok) => (ok ? { action: 'observatory.revoke', object: Number(id) } : null),
+          ))
+        )
+          throw new InputError(`no authority ${id} to revoke (unknown or already revoked)`);
         print(`authority ${id} revoked: its token and key are refused from now on`);
         return 0;
       }

@@ -25,7 +25,10 @@ const share = z.number().finite().min(0).max(100).nullable();
 const index = z.number().finite().min(0).max(100).nullable();
 const origin = z.enum(ORIGINS);
 const area = z.enum(AREAS);
-const country = z.string().regex(/^[A-Z]{2}$/).nullable();
+const country = z
+  .string()
+  .regex(/^[A-Z]{2}$/)
+  .nullable();
 const originShare = z.strictObject({ count, share });
 const byOrigin = z.strictObject({ eu: originShare, europe: originShare, non_eu: originShare, community: originShare, unknown: originShare });
 
@@ -49,17 +52,28 @@ export const PublicationSchema = z.strictObject({
   format_version: z.literal(FORMAT_VERSION),
   document_id: z.uuid(),
   created_at: z.iso.datetime(),
-  authority: z.strictObject({ name: text.nullable(), siren: z.string().regex(/^\d{9}$/).nullable() }),
+  authority: z.strictObject({
+    name: text.nullable(),
+    siren: z
+      .string()
+      .regex(/^\d{9}$/)
+      .nullable(),
+  }),
   software: z.strictObject({ name: z.literal('tiebreak-collector'), version: z.string().max(40) }),
   rules: z.strictObject({ fingerprint: z.string().max(200) }),
   method: z.strictObject({ version: z.number().int().min(1), document: z.string().max(100) }),
   key_id: z.string().regex(/^[0-9a-f]{32}$/),
   size: z.strictObject({ hosts: count, hosts_by_role: z.array(z.strictObject({ role: id, hosts: count })).max(20) }),
   totals: z.strictObject({ installations: count, products: count, unknown_installations: count, unknown_products: count }),
-  indicators: z.strictObject({ overall: IndicatorsSchema, areas: z.strictObject(Object.fromEntries(AREAS.map((a) => [a, IndicatorsSchema])) as Record<(typeof AREAS)[number], typeof IndicatorsSchema>) }),
+  indicators: z.strictObject({
+    overall: IndicatorsSchema,
+    areas: z.strictObject(Object.fromEntries(AREAS.map((a) => [a, IndicatorsSchema])) as Record<(typeof AREAS)[number], typeof IndicatorsSchema>),
+  }),
   uncertainty: z.strictObject({ unknown_share: share, exposure_range: z.strictObject({ low: count, high: count }).nullable() }),
   by_origin: z.array(z.strictObject({ origin, hosts: count, installations: count, products: count })).max(ORIGINS.length),
-  vendors: z.array(z.strictObject({ vendor_id: id, name: text, country, owner_country: country, origin, hosts: count, installations: count, products: count })).max(50_000),
+  vendors: z
+    .array(z.strictObject({ vendor_id: id, name: text, country, owner_country: country, origin, hosts: count, installations: count, products: count }))
+    .max(50_000),
   products: z
     .array(
       z.strictObject({
@@ -109,7 +123,13 @@ export const PublicationSchema = z.strictObject({
     )
     .max(5_000),
   excluded: z.strictObject({ vendors: count, products: count }),
-  signature: z.strictObject({ algorithm: z.literal('ed25519'), value: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(200) }),
+  signature: z.strictObject({
+    algorithm: z.literal('ed25519'),
+    value: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/)
+      .max(200),
+  }),
 });
 export type Publication = z.infer<typeof PublicationSchema>;
 export type UnsignedPublication = Omit<Publication, 'signature'>;
@@ -131,7 +151,9 @@ export async function exclude(db: Db, classifier: Classifier, ref: string, user:
   const [vendor, product] = clean.split('/') as [string, string | undefined];
   if (!classifier.vendor(vendor)) throw new FederationError(`unknown vendor ${vendor}`);
   if (product && !classifier.product(vendor, product)) throw new FederationError(`unknown product ${clean}`);
-  await sql`INSERT INTO federation_exclusions (ref, created_by, created_at) VALUES (${clean}, ${user}, ${new Date().toISOString()}) ON CONFLICT (ref) DO NOTHING`.execute(db);
+  await sql`INSERT INTO federation_exclusions (ref, created_by, created_at) VALUES (${clean}, ${user}, ${new Date().toISOString()}) ON CONFLICT (ref) DO NOTHING`.execute(
+    db,
+  );
 }
 
 export async function include(db: Db, ref: string): Promise<boolean> {
@@ -152,9 +174,12 @@ export async function shareRule(db: Db, ref: string, user: string, shared: boole
   }
   const local = await readLocalRules(db);
   const [vendor, product] = clean.split('/');
-  const known = local.products.some((p) => p.vendor_id === vendor && p.id === product) || local.assignments.some((a) => a.vendor_id === vendor && a.product_id === product);
+  const known =
+    local.products.some((p) => p.vendor_id === vendor && p.id === product) || local.assignments.some((a) => a.vendor_id === vendor && a.product_id === product);
   if (!known) throw new FederationError(`no local rule for ${clean.slice(0, 120)}: only items decided on this collector can be proposed`);
-  await sql`INSERT INTO federation_shared_rules (ref, created_by, created_at) VALUES (${clean}, ${user}, ${new Date().toISOString()}) ON CONFLICT (ref) DO NOTHING`.execute(db);
+  await sql`INSERT INTO federation_shared_rules (ref, created_by, created_at) VALUES (${clean}, ${user}, ${new Date().toISOString()}) ON CONFLICT (ref) DO NOTHING`.execute(
+    db,
+  );
 }
 
 export type { Authority };
@@ -259,9 +284,17 @@ export async function buildPublication(db: Db, classifier: Classifier, options: 
       unknown_installations: map.totals.unknown_installations,
       unknown_products: map.totals.unknown_products,
     },
-    indicators: { overall: indicators(a.overall), areas: Object.fromEntries(AREAS.map((x) => [x, indicators(a.areas[x])])) as Record<(typeof AREAS)[number], z.infer<typeof IndicatorsSchema>> },
+    indicators: {
+      overall: indicators(a.overall),
+      areas: Object.fromEntries(AREAS.map((x) => [x, indicators(a.areas[x])])) as Record<(typeof AREAS)[number], z.infer<typeof IndicatorsSchema>>,
+    },
     uncertainty: { unknown_share: a.uncertainty.unknown_share, exposure_range: a.uncertainty.exposure_range },
-    by_origin: map.by_origin.map((o) => ({ origin: o.origin as (typeof ORIGINS)[number], hosts: o.hosts, installations: o.installations, products: o.products })),
+    by_origin: map.by_origin.map((o) => ({
+      origin: o.origin as (typeof ORIGINS)[number],
+      hosts: o.hosts,
+      installations: o.installations,
+      products: o.products,
+    })),
     vendors: vendors.map((v) => ({
       vendor_id: v.vendor_id,
       name: v.vendor,
@@ -306,7 +339,11 @@ export async function buildPublication(db: Db, classifier: Classifier, options: 
     })),
     trajectory: (await snapshots(db)).map((s) => ({
       day: s.day,
-      values: Object.fromEntries(Object.entries(s.values).filter(([, v]) => v === null || typeof v === 'number').map(([k, v]) => [k, v === null ? null : round2(v as number)])),
+      values: Object.fromEntries(
+        Object.entries(s.values)
+          .filter(([, v]) => v === null || typeof v === 'number')
+          .map(([k, v]) => [k, v === null ? null : round2(v as number)]),
+      ),
     })),
     proposals,
     excluded: { vendors: excludedVendors, products: excluded.size - excludedVendors },
@@ -319,21 +356,43 @@ export async function signedPublication(db: Db, classifier: Classifier): Promise
   // Checked before signing: a document the observatory would refuse is never produced.
   const doc = { ...unsigned, signature: { algorithm: 'ed25519' as const, value: await signCanonical(db, unsigned) } };
   const parsed = PublicationSchema.safeParse(doc);
-  if (!parsed.success) throw new FederationError(`the document does not fit its schema: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new FederationError(
+      `the document does not fit its schema: ${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ')}`,
+    );
   return doc;
 }
 
 /** Record a publication's outcome on the sending side. */
 export async function recordPublication(db: Db, doc: Publication, to: string, status: number, answer: string): Promise<void> {
-  await sql`INSERT INTO federation_publications (document_id, created_at, sent_to, status, answer) VALUES (${doc.document_id}, ${doc.created_at}, ${to}, ${status}, ${answer.slice(0, 2000)})`.execute(db);
+  await sql`INSERT INTO federation_publications (document_id, created_at, sent_to, status, answer) VALUES (${doc.document_id}, ${doc.created_at}, ${to}, ${status}, ${answer.slice(0, 2000)})`.execute(
+    db,
+  );
 }
 
 export async function publications(db: Db): Promise<{ document_id: string; created_at: string; sent_to: string; status: number; answer: string }[]> {
-  return rows(db, sql<{ document_id: string; created_at: string; sent_to: string; status: number; answer: string }>`SELECT document_id, created_at, sent_to, status, answer FROM federation_publications ORDER BY id DESC LIMIT 50`);
+  return rows(
+    db,
+    sql<{
+      document_id: string;
+      created_at: string;
+      sent_to: string;
+      status: number;
+      answer: string;
+    }>`SELECT document_id, created_at, sent_to, status, answer FROM federation_publications ORDER BY id DESC LIMIT 50`,
+  );
 }
 
 /** Send the signed document to an observatory; the status and its answer. */
-export async function publish(db: Db, classifier: Classifier, to: string, token: string): Promise<{ status: number; answer: Record<string, unknown>; document: Publication }> {
+export async function publish(
+  db: Db,
+  classifier: Classifier,
+  to: string,
+  token: string,
+): Promise<{ status: number; answer: Record<string, unknown>; document: Publication }> {
   let url: URL;
   try {
     url = new URL(to);
@@ -345,7 +404,11 @@ export async function publish(db: Db, classifier: Classifier, to: string, token:
   const document = await signedPublication(db, classifier);
   let response: Response;
   try {
-    response = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(document) });
+    response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(document),
+    });
   } catch (error) {
     throw new FederationError(`cannot reach ${endpoint.origin}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`);
   }

@@ -23,7 +23,8 @@ import { acceptDocument, aggregateTable, computeAggregate, listAuthorities, prop
 const temp = () => join(mkdtempSync(join(tmpdir(), 'tiebreak-federation-')), 'test.db');
 
 describe.each(ENGINES)('%s', (engine) => {
-  const open = async (observatory = false) => createCollector({ dbFile: await newDatabaseLocation(engine, temp()), log: pino({ level: 'silent' }), observatory });
+  const open = async (observatory = false) =>
+    createCollector({ dbFile: await newDatabaseLocation(engine, temp()), log: pino({ level: 'silent' }), observatory });
 
   let a: Collector;
   let b: Collector;
@@ -33,7 +34,9 @@ describe.each(ENGINES)('%s', (engine) => {
     b = await open();
     observatory = await open(true);
     await a.ingestor.ingest(makeInventory({ machine: 'a1' }));
-    await a.ingestor.ingest(makeInventory({ machine: 'a2', software: [{ name: 'Zoom Workplace (64-bit)', version: '6.2', publisher: 'Zoom Video Communications, Inc.' }] }));
+    await a.ingestor.ingest(
+      makeInventory({ machine: 'a2', software: [{ name: 'Zoom Workplace (64-bit)', version: '6.2', publisher: 'Zoom Video Communications, Inc.' }] }),
+    );
     await a.takeSnapshot();
     await b.ingestor.ingest(makeInventory({ machine: 'b1' }));
     await b.takeSnapshot();
@@ -47,7 +50,12 @@ describe.each(ENGINES)('%s', (engine) => {
       await setAuthority(a.db, 'Commune de Test', '213 100 019');
       const doc = await signedPublication(a.db, a.classifier);
       expect(PublicationSchema.safeParse(doc).success).toBe(true);
-      expect(doc).toMatchObject({ authority: { name: 'Commune de Test', siren: '213100019' }, rules: { fingerprint: a.classifier.fingerprint }, method: { version: 2 }, size: { hosts: 2 } });
+      expect(doc).toMatchObject({
+        authority: { name: 'Commune de Test', siren: '213100019' },
+        rules: { fingerprint: a.classifier.fingerprint },
+        method: { version: 2 },
+        size: { hosts: 2 },
+      });
       expect(doc.trajectory.length).toBe(1);
       const { signature, ...signed } = doc;
       const key = createPublicKey(await publicKeyPem(a.db));
@@ -55,7 +63,9 @@ describe.each(ENGINES)('%s', (engine) => {
       // Key order does not matter; a changed value does.
       const reordered = Object.fromEntries(Object.entries(signed).reverse());
       expect(verify(null, Buffer.from(canonicalJson(reordered)), key, Buffer.from(signature.value, 'base64'))).toBe(true);
-      expect(verify(null, Buffer.from(canonicalJson({ ...signed, size: { ...signed.size, hosts: 3 } })), key, Buffer.from(signature.value, 'base64'))).toBe(false);
+      expect(verify(null, Buffer.from(canonicalJson({ ...signed, size: { ...signed.size, hosts: 3 } })), key, Buffer.from(signature.value, 'base64'))).toBe(
+        false,
+      );
       // The key pair is made once: the same key signs the next document.
       expect((await signedPublication(a.db, a.classifier)).key_id).toBe(doc.key_id);
       expect(JSON.stringify(doc)).not.toContain('PRIVATE KEY');
@@ -92,7 +102,10 @@ describe.each(ENGINES)('%s', (engine) => {
         a.db,
         a.classifier,
         { source: 'registry', name: 'Logiciel Métier Inconnu', publisher: 'Éditeur Régional SARL' },
-        { vendor: { name: 'Éditeur Régional', country: 'FR' }, product: { name: 'Logiciel Métier', area: 'software', category: 'utility', licence: 'proprietary' } },
+        {
+          vendor: { name: 'Éditeur Régional', country: 'FR' },
+          product: { name: 'Logiciel Métier', area: 'software', category: 'utility', licence: 'proprietary' },
+        },
         'test',
       );
       // Items decided on the same product whose text names a machine of the fleet, or an address: left out.
@@ -107,7 +120,14 @@ describe.each(ENGINES)('%s', (engine) => {
       await shareRule(a.db, `${decided.vendor_id}/${decided.product_id}`, 'test', true);
       const doc = await signedPublication(a.db, a.classifier);
       expect(doc.proposals).toEqual([
-        expect.objectContaining({ vendor_id: 'editeur-regional', vendor: 'Éditeur Régional', country: 'FR', product_id: 'logiciel-metier', origin: 'eu', examples: [{ name: 'Logiciel Métier Inconnu', publisher: 'Éditeur Régional SARL', source: 'registry' }] }),
+        expect.objectContaining({
+          vendor_id: 'editeur-regional',
+          vendor: 'Éditeur Régional',
+          country: 'FR',
+          product_id: 'logiciel-metier',
+          origin: 'eu',
+          examples: [{ name: 'Logiciel Métier Inconnu', publisher: 'Éditeur Régional SARL', source: 'registry' }],
+        }),
       ]);
 
       const registered = await registerAuthority(observatory.db, { name: 'Commune de Test', publicKey: await publicKeyPem(a.db) });
@@ -124,7 +144,11 @@ describe.each(ENGINES)('%s', (engine) => {
       const files = parseAllDocuments(yaml).map((d) => d.toJS());
       expect(files).toHaveLength(1);
       const vendor = VendorSchema.parse(files[0]);
-      expect(vendor).toMatchObject({ id: 'editeur-regional', country: 'FR', products: [{ id: 'logiciel-metier', category: 'utility', examples: [{ name: 'Logiciel Métier Inconnu' }] }] });
+      expect(vendor).toMatchObject({
+        id: 'editeur-regional',
+        country: 'FR',
+        products: [{ id: 'logiciel-metier', category: 'utility', examples: [{ name: 'Logiciel Métier Inconnu' }] }],
+      });
       expect(vendor.note).toMatch(/Commune de Test/);
     });
   });
@@ -134,7 +158,11 @@ describe.each(ENGINES)('%s', (engine) => {
     const fake = (base: Publication, hosts: number, exposure: number, spend: number): Publication => ({
       ...base,
       size: { ...base.size, hosts },
-      indicators: { ...base.indicators, overall: { ...base.indicators.overall, exposure }, areas: { ...base.indicators.areas, workstation: { ...base.indicators.areas.workstation, exposure } } },
+      indicators: {
+        ...base.indicators,
+        overall: { ...base.indicators.overall, exposure },
+        areas: { ...base.indicators.areas, workstation: { ...base.indicators.areas.workstation, exposure } },
+      },
       products: [{ ...base.products.find((p) => p.product_id === 'windows')!, hosts, spend_eur: spend }],
       critical: [],
       proposals: [],
@@ -146,8 +174,14 @@ describe.each(ENGINES)('%s', (engine) => {
         const base = await signedPublication(a.db, a.classifier);
         const docs = [fake(base, 30, 20, 1000), fake(base, 120, 40, 5000.5), fake(base, 200, 90, 0)];
         for (const [i, doc] of docs.entries()) {
-          const { rows } = await sql<{ id: number }>`INSERT INTO observatory_authorities (name, public_key, key_id, token_hash, created_at) VALUES (${`A${i}`}, 'pem', ${`k${i}`}, ${`h${i}`}, ${base.created_at}) RETURNING id`.execute(db.db);
-          await sql`INSERT INTO observatory_documents (authority_id, document_id, created_at, received_at, hosts, body) VALUES (${rows[0]!.id}, ${`d${i}`}, ${doc.created_at}, ${doc.created_at}, ${doc.size.hosts}, ${JSON.stringify(doc)})`.execute(db.db);
+          const { rows } = await sql<{
+            id: number;
+          }>`INSERT INTO observatory_authorities (name, public_key, key_id, token_hash, created_at) VALUES (${`A${i}`}, 'pem', ${`k${i}`}, ${`h${i}`}, ${base.created_at}) RETURNING id`.execute(
+            db.db,
+          );
+          await sql`INSERT INTO observatory_documents (authority_id, document_id, created_at, received_at, hosts, body) VALUES (${rows[0]!.id}, ${`d${i}`}, ${doc.created_at}, ${doc.created_at}, ${doc.size.hosts}, ${JSON.stringify(doc)})`.execute(
+            db.db,
+          );
         }
         const aggregate = await computeAggregate(db.db);
         expect(aggregate).toMatchObject({ authorities: 3, hosts: 350 });
@@ -171,8 +205,15 @@ describe.each(ENGINES)('%s', (engine) => {
       return { cookie: `tb_session=${session.cookie}; tb_lang=fr`, csrf: session.csrf };
     };
     const post = (c: Collector, path: string, s: { cookie: string; csrf: string }, form: Record<string, string>) =>
-      c.app.request(path, { method: 'POST', headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...form, _csrf: s.csrf }).toString() });
-    const auditActions = async (c: Collector) => (await rows<{ action: string; object: string | null }>(c.db, sql`SELECT action, object FROM audit_log ORDER BY id`)).map((r) => `${r.action} ${r.object ?? ''}`.trim());
+      c.app.request(path, {
+        method: 'POST',
+        headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...form, _csrf: s.csrf }).toString(),
+      });
+    const auditActions = async (c: Collector) =>
+      (await rows<{ action: string; object: string | null }>(c.db, sql`SELECT action, object FROM audit_log ORDER BY id`)).map((r) =>
+        `${r.action} ${r.object ?? ''}`.trim(),
+      );
 
     it('registers an authority on the observatory page, which then accepts what that authority sends from its publication page', async () => {
       const obs = await open(true);
@@ -192,7 +233,11 @@ describe.each(ENGINES)('%s', (engine) => {
         expect(await bad.text()).toMatch(/role="alert"/);
         expect(await listAuthorities(obs.db)).toEqual([]);
 
-        const registered = await post(obs, '/observatory/authorities', obsAdmin, { name: 'Commune Page', siren: '', public_key: await publicKeyPem(authority.db) });
+        const registered = await post(obs, '/observatory/authorities', obsAdmin, {
+          name: 'Commune Page',
+          siren: '',
+          public_key: await publicKeyPem(authority.db),
+        });
         expect(registered.status).toBe(201);
         const token = /<pre id="authority-token">([^<]+)<\/pre>/.exec(await registered.text())?.[1];
         expect(token).toMatch(/^tbo_/);

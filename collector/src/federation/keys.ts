@@ -23,8 +23,12 @@ async function keyPair(db: Db): Promise<{ privateKey: KeyObject; publicPem: stri
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   await transaction(db, async (trx) => {
     // The first writer wins: a process that lost the race reads the winner's key below.
-    await sql`INSERT INTO meta (key, value) VALUES (${PRIVATE}, ${privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()}) ON CONFLICT (key) DO NOTHING`.execute(trx);
-    await sql`INSERT INTO meta (key, value) VALUES (${PUBLIC}, ${publicKey.export({ type: 'spki', format: 'pem' }).toString()}) ON CONFLICT (key) DO NOTHING`.execute(trx);
+    await sql`INSERT INTO meta (key, value) VALUES (${PRIVATE}, ${privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()}) ON CONFLICT (key) DO NOTHING`.execute(
+      trx,
+    );
+    await sql`INSERT INTO meta (key, value) VALUES (${PUBLIC}, ${publicKey.export({ type: 'spki', format: 'pem' }).toString()}) ON CONFLICT (key) DO NOTHING`.execute(
+      trx,
+    );
   });
   return { privateKey: createPrivateKey((await getMeta(db, PRIVATE))!), publicPem: (await getMeta(db, PUBLIC))! };
 }

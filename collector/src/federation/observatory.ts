@@ -26,7 +26,10 @@ export interface RegisteredAuthority {
 }
 
 /** Register an authority by its public key; the token it publishes with, shown once (stored as a hash). */
-export async function registerAuthority(db: Db, input: { name: string; siren?: string | null; publicKey: string }): Promise<{ id: number; token: string; key_id: string }> {
+export async function registerAuthority(
+  db: Db,
+  input: { name: string; siren?: string | null; publicKey: string },
+): Promise<{ id: number; token: string; key_id: string }> {
   const name = input.name.trim();
   if (!name || name.length > 300) throw new ObservatoryError("the authority's name is 1 to 300 characters");
   const siren = input.siren?.replace(/\s/g, '') || null;
@@ -39,7 +42,8 @@ export async function registerAuthority(db: Db, input: { name: string; siren?: s
   }
   const token = `${AUTHORITY_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
   const row = await transaction(db, async (trx) => {
-    if (await first(trx, sql`SELECT 1 AS found FROM observatory_authorities WHERE key_id = ${id} AND revoked_at IS NULL`)) throw new ObservatoryError(`this public key (${id}) is already registered`);
+    if (await first(trx, sql`SELECT 1 AS found FROM observatory_authorities WHERE key_id = ${id} AND revoked_at IS NULL`))
+      throw new ObservatoryError(`this public key (${id}) is already registered`);
     return (await first(
       trx,
       sql<{ id: number }>`INSERT INTO observatory_authorities (name, siren, public_key, key_id, token_hash, created_at)
@@ -76,22 +80,39 @@ export async function acceptDocument(db: Db, token: string | null, body: unknown
   if (!token) return { ok: false, status: 401, reason: 'missing credentials: send Authorization: Bearer <authority token>' };
   const authority = await first(
     db,
-    sql<{ id: number; name: string; public_key: string; revoked_at: string | null }>`SELECT id, name, public_key, revoked_at FROM observatory_authorities WHERE token_hash = ${hashToken(token)}`,
+    sql<{
+      id: number;
+      name: string;
+      public_key: string;
+      revoked_at: string | null;
+    }>`SELECT id, name, public_key, revoked_at FROM observatory_authorities WHERE token_hash = ${hashToken(token)}`,
   );
   if (!authority) return { ok: false, status: 401, reason: 'unknown authority token' };
   if (authority.revoked_at) return { ok: false, status: 401, reason: `the registration of ${authority.name} was revoked` };
   if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, status: 400, reason: 'the document must be a JSON object' };
   const { signature, ...signed } = body as Record<string, unknown>;
-  if (typeof (signature as { value?: unknown } | undefined)?.value !== 'string') return { ok: false, status: 400, reason: 'the document carries no signature (signature.value)' };
+  if (typeof (signature as { value?: unknown } | undefined)?.value !== 'string')
+    return { ok: false, status: 400, reason: 'the document carries no signature (signature.value)' };
   // The schema before the signature: what is verified has a bounded shape (no nesting without end).
   const parsed = PublicationSchema.safeParse(body);
   if (!parsed.success) {
     const issues = describeIssues(parsed.error);
-    return { ok: false, status: 400, reason: `invalid document: ${issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ')}${issues.length > 5 ? '; ...' : ''}` };
+    return {
+      ok: false,
+      status: 400,
+      reason: `invalid document: ${issues
+        .slice(0, 5)
+        .map((i) => `${i.path}: ${i.message}`)
+        .join('; ')}${issues.length > 5 ? '; ...' : ''}`,
+    };
   }
   const doc = parsed.data;
   if (!verifyCanonical(parsePublicKey(authority.public_key), signed, doc.signature.value))
-    return { ok: false, status: 403, reason: `the signature does not match the key registered for ${authority.name}: the document was changed after signing, or signed by another key` };
+    return {
+      ok: false,
+      status: 403,
+      reason: `the signature does not match the key registered for ${authority.name}: the document was changed after signing, or signed by another key`,
+    };
   const created = Date.parse(doc.created_at);
   // Stored in one spelling, so that dates compare as text too (the latest document of each authority).
   const createdAt = new Date(created).toISOString();
@@ -103,7 +124,12 @@ export async function acceptDocument(db: Db, token: string | null, body: unknown
     if (await first(trx, sql`SELECT 1 AS found FROM observatory_documents WHERE document_id = ${doc.document_id}`))
       return { ok: false, status: 409, reason: `document ${doc.document_id} was already received (replay)` };
     const last = (await value<string | null>(trx, sql`SELECT MAX(created_at) FROM observatory_documents WHERE authority_id = ${authority.id}`)) ?? null;
-    if (last && createdAt <= last) return { ok: false, status: 409, reason: `document created at ${doc.created_at}, not after the last one accepted from ${authority.name} (${last}): an old document replayed` };
+    if (last && createdAt <= last)
+      return {
+        ok: false,
+        status: 409,
+        reason: `document created at ${doc.created_at}, not after the last one accepted from ${authority.name} (${last}): an old document replayed`,
+      };
     const row = (await first(
       trx,
       sql<{ id: number }>`INSERT INTO observatory_documents (authority_id, document_id, created_at, received_at, hosts, body)
@@ -176,7 +202,18 @@ export interface Aggregate {
   /** Exposure, lock-in and priority per TIE Break area (and overall) across the authorities' latest documents. */
   indices: { scope: Scope; exposure: Stats; lock_in: Stats; priority: Stats; non_eu_installations_share: Stats }[];
   /** Non-European products by how many authorities depend on them, with their hosts and spend. */
-  dependencies: { vendor_id: string; product_id: string | null; name: string | null; category: string | null; owner_country: string | null; authorities: number; critical_for: number; hosts: number; installations: number; spend_eur: number }[];
+  dependencies: {
+    vendor_id: string;
+    product_id: string | null;
+    name: string | null;
+    category: string | null;
+    owner_country: string | null;
+    authorities: number;
+    critical_for: number;
+    hosts: number;
+    installations: number;
+    spend_eur: number;
+  }[];
   /** The overall indices per size band (host count). */
   size_bands: { band: string; authorities: number; hosts: number; exposure: Stats; priority: Stats; non_eu_installations_share: Stats }[];
   /** Local rules proposed to the commons, with the authorities that proposed each. */
@@ -203,7 +240,22 @@ export async function computeAggregate(db: Db, options: { dependencyLimit?: numb
       if (p.origin !== 'non_eu') continue;
       const key = `${p.vendor_id}/${p.product_id ?? `*${p.category ?? 'other'}`}`;
       let dep = deps.get(key);
-      if (!dep) deps.set(key, (dep = { vendor_id: p.vendor_id, product_id: p.product_id, name: p.name, category: p.category, owner_country: p.owner_country, authorities: 0, critical_for: 0, hosts: 0, installations: 0, spend_eur: 0 }));
+      if (!dep)
+        deps.set(
+          key,
+          (dep = {
+            vendor_id: p.vendor_id,
+            product_id: p.product_id,
+            name: p.name,
+            category: p.category,
+            owner_country: p.owner_country,
+            authorities: 0,
+            critical_for: 0,
+            hosts: 0,
+            installations: 0,
+            spend_eur: 0,
+          }),
+        );
       // A product in two areas is one dependency of the authority.
       if (!seen.has(key)) {
         dep.authorities += 1;
@@ -216,7 +268,13 @@ export async function computeAggregate(db: Db, options: { dependencyLimit?: numb
     }
   }
   const dependencies = [...deps.values()]
-    .sort((a, b) => b.authorities - a.authorities || b.spend_eur - a.spend_eur || b.hosts - a.hosts || `${a.vendor_id}/${a.product_id}`.localeCompare(`${b.vendor_id}/${b.product_id}`))
+    .sort(
+      (a, b) =>
+        b.authorities - a.authorities ||
+        b.spend_eur - a.spend_eur ||
+        b.hosts - a.hosts ||
+        `${a.vendor_id}/${a.product_id}`.localeCompare(`${b.vendor_id}/${b.product_id}`),
+    )
     .slice(0, options.dependencyLimit ?? 100);
 
   const size_bands = SIZE_BANDS.map((band) => {
@@ -257,12 +315,39 @@ export async function computeAggregate(db: Db, options: { dependencyLimit?: numb
 /** The aggregate as one table: a line per scope and indicator, per dependency and per size band. */
 export function aggregateTable(a: Aggregate): Table {
   const rows: Record<string, unknown>[] = [];
-  const statRow = (section: string, key: string, indicator: string, s: Stats, extra: Record<string, unknown> = {}) => rows.push({ section, key, indicator, ...s, ...extra });
-  for (const i of a.indices) for (const ind of ['exposure', 'lock_in', 'priority', 'non_eu_installations_share'] as const) statRow('index', i.scope, ind, i[ind]);
-  for (const b of a.size_bands) for (const ind of ['exposure', 'priority', 'non_eu_installations_share'] as const) statRow('size_band', b.band, ind, b[ind], { hosts: b.hosts });
+  const statRow = (section: string, key: string, indicator: string, s: Stats, extra: Record<string, unknown> = {}) =>
+    rows.push({ section, key, indicator, ...s, ...extra });
+  for (const i of a.indices)
+    for (const ind of ['exposure', 'lock_in', 'priority', 'non_eu_installations_share'] as const) statRow('index', i.scope, ind, i[ind]);
+  for (const b of a.size_bands)
+    for (const ind of ['exposure', 'priority', 'non_eu_installations_share'] as const) statRow('size_band', b.band, ind, b[ind], { hosts: b.hosts });
   for (const d of a.dependencies)
-    rows.push({ section: 'dependency', key: `${d.vendor_id}/${d.product_id ?? `*${d.category ?? 'other'}`}`, indicator: d.name ?? '', authorities: d.authorities, critical_for: d.critical_for, hosts: d.hosts, installations: d.installations, spend_eur: d.spend_eur, owner_country: d.owner_country ?? '' });
-  const columns = ['section', 'key', 'indicator', 'authorities', 'mean', 'median', 'min', 'max', 'critical_for', 'hosts', 'installations', 'spend_eur', 'owner_country'];
+    rows.push({
+      section: 'dependency',
+      key: `${d.vendor_id}/${d.product_id ?? `*${d.category ?? 'other'}`}`,
+      indicator: d.name ?? '',
+      authorities: d.authorities,
+      critical_for: d.critical_for,
+      hosts: d.hosts,
+      installations: d.installations,
+      spend_eur: d.spend_eur,
+      owner_country: d.owner_country ?? '',
+    });
+  const columns = [
+    'section',
+    'key',
+    'indicator',
+    'authorities',
+    'mean',
+    'median',
+    'min',
+    'max',
+    'critical_for',
+    'hosts',
+    'installations',
+    'spend_eur',
+    'owner_country',
+  ];
   return { columns: columns.map((c) => ({ key: c, label: c })), rows };
 }
 

@@ -15,9 +15,32 @@ import type { Db } from '../store/db.ts';
 import { DICTS, fill } from '../ui/i18n.ts';
 import { Csrf, formatDateTime, formatNumber, isAdmin, Layout, pageContextOf, type PageContext } from '../ui/layout.tsx';
 import { submitForm, type FormStatus } from '../ui/routes/forms.ts';
-import { authority, buildPublication, exclude, exclusions, include, publications, publishToObservatory, savedObservatory, setAuthority, sharedRules, shareRule } from './document.ts';
+import {
+  authority,
+  buildPublication,
+  exclude,
+  exclusions,
+  include,
+  publications,
+  publishToObservatory,
+  savedObservatory,
+  setAuthority,
+  sharedRules,
+  shareRule,
+} from './document.ts';
 import { publicKeyPem } from './keys.ts';
-import { acceptDocument, aggregateTable, computeAggregate, documentHistory, listAuthorities, proposalsYaml, registerAuthority, revokeAuthority, type Aggregate, type Stats } from './observatory.ts';
+import {
+  acceptDocument,
+  aggregateTable,
+  computeAggregate,
+  documentHistory,
+  listAuthorities,
+  proposalsYaml,
+  registerAuthority,
+  revokeAuthority,
+  type Aggregate,
+  type Stats,
+} from './observatory.ts';
 
 export interface FederationContext {
   db: Db;
@@ -40,12 +63,21 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   const page = async (c: Context<Env>, error?: string, status: 200 | FormStatus | 502 = 200, notice?: string) => {
     const doc = await buildPublication(db, ctx.classifier());
     const local = await readLocalRules(db);
-    const localProducts = [...new Set([...local.products.map((p) => `${p.vendor_id}/${p.id}`), ...local.assignments.map((a) => `${a.vendor_id}/${a.product_id}`)])].sort();
+    const localProducts = [
+      ...new Set([...local.products.map((p) => `${p.vendor_id}/${p.id}`), ...local.assignments.map((a) => `${a.vendor_id}/${a.product_id}`)]),
+    ].sort();
     return c.html(
       <PublicationPage
         ctx={pageContextOf(c)}
         doc={JSON.stringify(doc, null, 2)}
-        counts={{ hosts: doc.size.hosts, vendors: doc.vendors.length, products: doc.products.length, critical: doc.critical.length, days: doc.trajectory.length, proposals: doc.proposals.length }}
+        counts={{
+          hosts: doc.size.hosts,
+          vendors: doc.vendors.length,
+          products: doc.products.length,
+          critical: doc.critical.length,
+          days: doc.trajectory.length,
+          proposals: doc.proposals.length,
+        }}
         authority={await authority(db)}
         publicKey={await publicKeyPem(db)}
         excluded={await exclusions(db)}
@@ -69,11 +101,25 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
       pageContextOf(c).t,
       async () => {
         // Recorded in the audit log in the change's transaction, as the settings pages' changes are.
-        await audited(db, httpActor(c, ctx.trustProxy ?? null), (trx: Db) => action(trx, form, actorOf(c)), () => ({
-          action: audit === 'federation.rule' ? (form.action === 'unshare' ? 'federation.unshare' : 'federation.share') : audit === 'federation.exclusion' ? (form.action === 'include' ? 'federation.include' : 'federation.exclude') : audit,
-          object: form.ref || null,
-          details: audit === 'settings.authority' ? `${form.name ?? '–'}, SIREN ${form.siren || '–'}` : null,
-        }));
+        await audited(
+          db,
+          httpActor(c, ctx.trustProxy ?? null),
+          (trx: Db) => action(trx, form, actorOf(c)),
+          () => ({
+            action:
+              audit === 'federation.rule'
+                ? form.action === 'unshare'
+                  ? 'federation.unshare'
+                  : 'federation.share'
+                : audit === 'federation.exclusion'
+                  ? form.action === 'include'
+                    ? 'federation.include'
+                    : 'federation.exclude'
+                  : audit,
+            object: form.ref || null,
+            details: audit === 'settings.authority' ? `${form.name ?? '–'}, SIREN ${form.siren || '–'}` : null,
+          }),
+        );
         return c.redirect('/federation', 303);
       },
       (refusal) => page(c, refusal.message, refusal.status),
@@ -81,7 +127,12 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   };
 
   app.get('/federation', (c) => page(c));
-  app.get('/federation/public-key.pem', async (c) => c.body(await publicKeyPem(db), 200, { 'Content-Type': 'application/x-pem-file', 'Content-Disposition': 'attachment; filename="tiebreak-collector.pub.pem"' }));
+  app.get('/federation/public-key.pem', async (c) =>
+    c.body(await publicKeyPem(db), 200, {
+      'Content-Type': 'application/x-pem-file',
+      'Content-Disposition': 'attachment; filename="tiebreak-collector.pub.pem"',
+    }),
+  );
   app.post(
     '/federation/authority',
     change('settings.authority', (trx, form) => setAuthority(trx, form.name ?? '', form.siren?.trim() ? form.siren : undefined)),
@@ -107,9 +158,19 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
       async () => {
         const result = await publishToObservatory(db, ctx.classifier(), { url: form.url, token: form.token, remember: form.remember === 'on' });
         const origin = form.url?.trim() ? new URL(form.url.trim()).origin : ((await savedObservatory(db)).url ?? '');
-        await recordAudit(db, { actor: httpActor(c, ctx.trustProxy ?? null), action: 'federation.publish', object: origin, details: `${result.document.document_id}: ${result.status}` });
-        if (result.status >= 200 && result.status < 300) return page(c, undefined, 200, fill(t.federation.accepted, { origin, id: result.document.document_id }));
-        return page(c, fill(t.federation.refused, { origin, status: result.status, reason: String(result.answer.error ?? JSON.stringify(result.answer)).slice(0, 500) }), 502);
+        await recordAudit(db, {
+          actor: httpActor(c, ctx.trustProxy ?? null),
+          action: 'federation.publish',
+          object: origin,
+          details: `${result.document.document_id}: ${result.status}`,
+        });
+        if (result.status >= 200 && result.status < 300)
+          return page(c, undefined, 200, fill(t.federation.accepted, { origin, id: result.document.document_id }));
+        return page(
+          c,
+          fill(t.federation.refused, { origin, status: result.status, reason: String(result.answer.error ?? JSON.stringify(result.answer)).slice(0, 500) }),
+          502,
+        );
       },
       (refusal) => page(c, refusal.message, refusal.status),
     );
@@ -146,7 +207,11 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
     return c.json({ status: 'accepted', id: result.id, authority: result.authority }, 201);
   });
   app.get('/api/v1/observatory/aggregate', async (c) => c.json(await computeAggregate(db)));
-  const observatoryPage = async (c: Context<Env>, shown: { error?: string; registered?: { id: number; name: string; token: string; key_id: string } } = {}, status: 200 | 201 | FormStatus = 200) =>
+  const observatoryPage = async (
+    c: Context<Env>,
+    shown: { error?: string; registered?: { id: number; name: string; token: string; key_id: string } } = {},
+    status: 200 | 201 | FormStatus = 200,
+  ) =>
     c.html(
       <ObservatoryPage
         ctx={pageContextOf(c)}
@@ -178,7 +243,14 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   });
   app.post('/observatory/authorities/:id/revoke', async (c) => {
     const id = Number(c.req.param('id'));
-    const done = Number.isSafeInteger(id) && (await audited(db, httpActor(c, ctx.trustProxy ?? null), (trx: Db) => revokeAuthority(trx, id), (ok) => (ok ? { action: 'observatory.revoke', object: id } : null)));
+    const done =
+      Number.isSafeInteger(id) &&
+      (await audited(
+        db,
+        httpActor(c, ctx.trustProxy ?? null),
+        (trx: Db) => revokeAuthority(trx, id),
+        (ok) => (ok ? { action: 'observatory.revoke', object: id } : null),
+      ));
     if (!done) return observatoryPage(c, { error: fill(pageContextOf(c).t.observatory.noSuchAuthority, { id: c.req.param('id').slice(0, 20) }) }, 400);
     return c.redirect('/observatory', 303);
   });
@@ -188,7 +260,12 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
       'Content-Disposition': `attachment; filename="tiebreak-observatory-${new Date().toISOString().slice(0, 10)}.csv"`,
     }),
   );
-  app.get('/observatory/proposals.yaml', async (c) => c.body(proposalsYaml(await computeAggregate(db)), 200, { 'Content-Type': 'application/yaml; charset=utf-8', 'Content-Disposition': 'attachment; filename="tiebreak-proposed-rules.yaml"' }));
+  app.get('/observatory/proposals.yaml', async (c) =>
+    c.body(proposalsYaml(await computeAggregate(db)), 200, {
+      'Content-Type': 'application/yaml; charset=utf-8',
+      'Content-Disposition': 'attachment; filename="tiebreak-proposed-rules.yaml"',
+    }),
+  );
   return app;
 }
 
@@ -259,7 +336,15 @@ function PublicationPage(props: {
             <Csrf ctx={ctx} />
             <label>
               {t.observatoryUrl}
-              <input name="url" type="url" value={props.target.url ?? ''} required={!props.target.url} maxlength={500} size={50} placeholder="https://observatoire.example.fr" />
+              <input
+                name="url"
+                type="url"
+                value={props.target.url ?? ''}
+                required={!props.target.url}
+                maxlength={500}
+                size={50}
+                placeholder="https://observatoire.example.fr"
+              />
             </label>
             <label>
               {t.token}
@@ -490,7 +575,13 @@ function ObservatoryPage(props: {
           </thead>
           <tbody>
             {a.size_bands.flatMap((b) =>
-              ([['exposure', t.exposure], ['priority', t.priority], ['non_eu_installations_share', t.nonEuShare]] as const).map(([key, name]) => (
+              (
+                [
+                  ['exposure', t.exposure],
+                  ['priority', t.priority],
+                  ['non_eu_installations_share', t.nonEuShare],
+                ] as const
+              ).map(([key, name]) => (
                 <tr>
                   <td>{b.band}</td>
                   <td class="n">{formatNumber(ctx, b.hosts, 0)}</td>

@@ -108,7 +108,8 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   });
   // The body's limit first: nothing later (login, CSRF form field, a route) reads more than that.
   app.use('*', async (c, next) => {
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') c.req.raw = limitRequestBody(c.req.raw, requestBodyLimit(c.req.path, ctx.bodyLimits ?? DEFAULT_BODY_LIMITS));
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD')
+      c.req.raw = limitRequestBody(c.req.raw, requestBodyLimit(c.req.path, ctx.bodyLimits ?? DEFAULT_BODY_LIMITS));
     return next();
   });
   // Every route but health, login, assets and the agents' endpoints needs a logged-in user.
@@ -136,7 +137,10 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   };
   const invalid = (c: Context, what: string, error: ZodError) => {
     const issues = describeIssues(error);
-    const named = issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ');
+    const named = issues
+      .slice(0, 5)
+      .map((i) => `${i.path}: ${i.message}`)
+      .join('; ');
     return c.json({ error: `invalid ${what}: ${named}${issues.length > 5 ? '; ...' : ''}`, issues: issues.slice(0, MAX_REPORTED_ISSUES) }, 400);
   };
   const unauthorized = (c: Context, error: string) => c.json({ error }, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
@@ -156,7 +160,10 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     if (!enrolment.ok) return unauthorized(c, enrolment.reason);
     const { agentId, credential, pending } = enrolment;
     if (pending) {
-      ctx.log.warn({ agent_id: agentId, hostname: parsed.data.hostname, host_id: parsed.data.host_id }, 'agent enrolled for a host that already has one: awaiting approval');
+      ctx.log.warn(
+        { agent_id: agentId, hostname: parsed.data.hostname, host_id: parsed.data.host_id },
+        'agent enrolled for a host that already has one: awaiting approval',
+      );
       return c.json({ agent_id: agentId, credential, status: 'pending-approval', message: AWAITING_APPROVAL }, 202);
     }
     ctx.log.info({ agent_id: agentId, hostname: parsed.data.hostname }, 'agent enrolled');
@@ -166,13 +173,19 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   /** The agent behind an agent credential, or the 401 to answer. */
   const authenticate = async (c: Context): Promise<{ agent: AgentIdentity } | { response: Response }> => {
     const credential = bearer(c.req.header('authorization'));
-    if (!credential) return { response: c.json({ error: 'missing credentials: send Authorization: Bearer <agent credential>' }, 401, { 'WWW-Authenticate': 'Bearer' }) };
+    if (!credential)
+      return { response: c.json({ error: 'missing credentials: send Authorization: Bearer <agent credential>' }, 401, { 'WWW-Authenticate': 'Bearer' }) };
     const agent = await verifyAgentCredential(ctx.db, credential);
     // Kept by the agent and sent again later (a 503 is retried): nothing is lost meanwhile.
     if (agent?.approval === 'pending') return { response: c.json({ error: AWAITING_APPROVAL }, 503, { 'Retry-After': '3600' }) };
     if (agent) return { agent };
     return {
-      response: unauthorized(c, credential.startsWith('tbk') ? 'an enrolment token only enrols: POST /api/v1/enrol first, then send with the agent credential' : 'unknown or revoked agent credential'),
+      response: unauthorized(
+        c,
+        credential.startsWith('tbk')
+          ? 'an enrolment token only enrols: POST /api/v1/enrol first, then send with the agent credential'
+          : 'unknown or revoked agent credential',
+      ),
     };
   };
   /** What every answer to an agent carries: the schedule it should follow, when the collector sets one. */
@@ -213,7 +226,10 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     const spool = parseSpoolHeader(c.req.header(SPOOL_HEADER));
     // The agent marked as heard from in the inventory's own transaction: no commit of its own.
     const result = await queue.submit(parsed.data, 'tiebreak', (trx) => touchAgent(trx, agent.id, parsed.data.agent.version, spool));
-    ctx.log.info({ host_id: result.host_id, agent_id: agent.id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname }, 'inventory ingested');
+    ctx.log.info(
+      { host_id: result.host_id, agent_id: agent.id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname },
+      'inventory ingested',
+    );
     return c.json({ status: result.replay ? 'already-received' : 'accepted', ...result, ...directives }, 200);
   });
 
@@ -227,7 +243,8 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   app.get('/api/v1/map', async (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('unclassified_limit') ?? 500) || 500, 0), 10_000);
     const confidence = c.req.query('confidence') ?? 'all';
-    if (confidence !== 'all' && !isMinConfidence(confidence)) return c.json({ error: `confidence: expected one of ${[...MIN_CONFIDENCES, 'all'].join(', ')}, not '${confidence}'` }, 400);
+    if (confidence !== 'all' && !isMinConfidence(confidence))
+      return c.json({ error: `confidence: expected one of ${[...MIN_CONFIDENCES, 'all'].join(', ')}, not '${confidence}'` }, 400);
     return c.json(await cachedMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit, confidence: confidence === 'all' ? undefined : confidence }));
   });
 
@@ -235,7 +252,19 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   app.route('/api/v1/assessment', assessmentApi({ db: ctx.db, classifier: ctx.classifier, dataChanged, trustProxy: ctx.trustProxy }));
   if (ctx.directory?.oidc) app.route('/', directoryRoutes({ db: ctx.db, log: ctx.log, directory: ctx.directory, trustProxy: ctx.trustProxy }));
   app.route('/', federationRoutes({ db: ctx.db, classifier: ctx.classifier, observatory: ctx.observatory ?? false, trustProxy: ctx.trustProxy }));
-  app.route('/', uiRoutes({ db: ctx.db, classifier: ctx.classifier, rules: ctx.rules, applyLocalRules: ctx.applyLocalRules, log: ctx.log, dataChanged, trustProxy: ctx.trustProxy, directory: ctx.directory }));
+  app.route(
+    '/',
+    uiRoutes({
+      db: ctx.db,
+      classifier: ctx.classifier,
+      rules: ctx.rules,
+      applyLocalRules: ctx.applyLocalRules,
+      log: ctx.log,
+      dataChanged,
+      trustProxy: ctx.trustProxy,
+      directory: ctx.directory,
+    }),
+  );
 
   app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
@@ -259,7 +288,10 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     // agents keep their reports and send them again; no stack per request while it lasts.
     // (SQLite rolls the whole transaction back on a full disk, so the ingest's commit then finds none.)
     if (isStorageFull(error)) {
-      ctx.log.error({ path: c.req.path, code: (error as { code?: string }).code, reason: error.message }, 'the database cannot write (disk full?): reports refused until there is room');
+      ctx.log.error(
+        { path: c.req.path, code: (error as { code?: string }).code, reason: error.message },
+        'the database cannot write (disk full?): reports refused until there is room',
+      );
       return c.json({ error: 'the collector cannot store anything now (disk full): try again later' }, 507, { 'Retry-After': '600' });
     }
     // What the domain refused (errors.ts): its status and English reason, for the API and scripts.

@@ -13,7 +13,19 @@ import { getMeta, rows, run, sql, type Db } from '../store/db.ts';
 export const SESSION_COOKIE = 'tb_session';
 
 /** Paths served without a session: health, login, static assets, the API's description, the agents' endpoints, and the observatory's (authorities' tokens). */
-const PUBLIC = [/^\/healthz$/, /^\/login$/, /^\/login\/oidc(\/callback)?$/, /^\/favicon\.ico$/, /^\/assets\//, /^\/api\/v1\/enrol$/, /^\/api\/v1\/openapi\.json$/, /^\/api\/v1\/inventories(\/unchanged)?$/, /^\/ocsinventory\/?$/, /^\/glpi\/?$/, /^\/api\/v1\/observatory\/documents$/];
+const PUBLIC = [
+  /^\/healthz$/,
+  /^\/login$/,
+  /^\/login\/oidc(\/callback)?$/,
+  /^\/favicon\.ico$/,
+  /^\/assets\//,
+  /^\/api\/v1\/enrol$/,
+  /^\/api\/v1\/openapi\.json$/,
+  /^\/api\/v1\/inventories(\/unchanged)?$/,
+  /^\/ocsinventory\/?$/,
+  /^\/glpi\/?$/,
+  /^\/api\/v1\/observatory\/documents$/,
+];
 
 /** The JSON API and the Prometheus metrics, where an API token may stand for a session. */
 const TOKEN_API = /^\/(api\/v1\/|metrics$)/;
@@ -81,7 +93,8 @@ export function requireLogin(db: Db): MiddlewareHandler<{ Variables: AuthVariabl
     if (changes(c.req.method)) {
       // The role first: a viewer's body is never read (the CSRF field would be read from it).
       const adminOnly = path !== '/logout' && path !== '/account/password';
-      if (adminOnly && session.user.role !== 'admin') return c.text('Lecture seule : action réservée aux administrateurs / read only: admins only', 403, { Connection: 'close' });
+      if (adminOnly && session.user.role !== 'admin')
+        return c.text('Lecture seule : action réservée aux administrateurs / read only: admins only', 403, { Connection: 'close' });
       // Every change carries the session's CSRF token, as a form field or a header.
       const header = c.req.header('x-csrf-token');
       let token = header ?? null;
@@ -106,7 +119,10 @@ export function requireLogin(db: Db): MiddlewareHandler<{ Variables: AuthVariabl
 export function clientAddress(c: Context, trusted: BlockList | null): string {
   const peer = normaliseAddress((c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'local');
   if (!trusted || !isTrusted(trusted, peer)) return peer;
-  const forwarded = (c.req.header('x-forwarded-for') ?? '').split(',').map((a) => normaliseAddress(a.trim())).filter(Boolean);
+  const forwarded = (c.req.header('x-forwarded-for') ?? '')
+    .split(',')
+    .map((a) => normaliseAddress(a.trim()))
+    .filter(Boolean);
   for (let i = forwarded.length - 1; i >= 0; i--) if (!isTrusted(trusted, forwarded[i]!)) return forwarded[i]!;
   return forwarded[0] ?? peer;
 }
@@ -125,7 +141,10 @@ export function isTrusted(list: BlockList, address: string): boolean {
 
 /** The --trust-proxy list: addresses or CIDR ranges, comma separated; null when there is none. */
 export function parseTrustedProxies(values: string[]): BlockList | null {
-  const entries = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const entries = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   if (!entries.length) return null;
   const list = new BlockList();
   for (const entry of entries) {
@@ -217,7 +236,9 @@ export class LoginLimiter {
       this.deviceKey = null;
       throw error;
     });
-    return createHmac('sha256', await this.deviceKey).update(`${account}\0${nonce}`).digest('base64url');
+    return createHmac('sha256', await this.deviceKey)
+      .update(`${account}\0${nonce}`)
+      .digest('base64url');
   }
 }
 

@@ -25,7 +25,10 @@ describe.each(ENGINES)('%s', (engine) => {
   let admin: { cookie: string; csrf: string };
 
   beforeAll(async () => {
-    collector = await createCollector({ dbFile: await newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-binding-')), 'test.db')), log: pino({ level: 'silent' }) });
+    collector = await createCollector({
+      dbFile: await newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-binding-')), 'test.db')),
+      log: pino({ level: 'silent' }),
+    });
     const session = await createSession(collector.db, await createUser(collector.db, 'admin-user', 'admin', 'a long enough password'));
     admin = { cookie: `tb_session=${session.cookie}`, csrf: session.csrf };
     ({ server, port } = await listen(collector, 0, '127.0.0.1'));
@@ -39,11 +42,20 @@ describe.each(ENGINES)('%s', (engine) => {
   function slowEnrol(token: string, host: { id: string; hostname: string }, delayMs: number): Promise<{ status: number; body: Record<string, unknown> }> {
     return new Promise((resolve, reject) => {
       const body = JSON.stringify({ host_id: host.id, hostname: host.hostname });
-      const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/enrol', method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
-      });
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/v1/enrol',
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+        },
+      );
       req.on('error', reject);
       req.flushHeaders();
       setTimeout(() => req.end(body), delayMs);
@@ -51,15 +63,26 @@ describe.each(ENGINES)('%s', (engine) => {
   }
 
   const api = (path: string, bearer: string, body: unknown) =>
-    collector.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    collector.app.request(path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const enrol = async (token: string, host: { id: string; hostname: string }) => {
     const res = await api('/api/v1/enrol', token, { host_id: host.id, hostname: host.hostname });
     return { status: res.status, body: (await res.json()) as { credential: string; agent_id: number; status?: string } };
   };
   const itemsOf = (hostId: string) =>
-    value<number>(collector.db, sql`SELECT COUNT(i.host_id) FROM hosts h LEFT JOIN installations i ON i.host_id = h.id WHERE h.host_key = ${hostId} GROUP BY h.id`);
+    value<number>(
+      collector.db,
+      sql`SELECT COUNT(i.host_id) FROM hosts h LEFT JOIN installations i ON i.host_id = h.id WHERE h.host_key = ${hostId} GROUP BY h.id`,
+    );
   const adminPost = (path: string) =>
-    collector.app.request(path, { method: 'POST', headers: { cookie: admin.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: admin.csrf }) });
+    collector.app.request(path, {
+      method: 'POST',
+      headers: { cookie: admin.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: admin.csrf }),
+    });
   const fleet = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `Tool ${i}`, version: '1.0', publisher: 'Somebody' }));
 
   describe('enrolment', () => {
@@ -125,7 +148,10 @@ describe.each(ENGINES)('%s', (engine) => {
       });
       expect(report.status).toBe(503);
       expect(await itemsOf(host.id)).toBe(stored);
-      const pending = (await value<number>(collector.db, sql`SELECT id FROM agents WHERE host_key = ${host.id} AND approval = 'pending' AND protocol = 'ocs-xml'`))!;
+      const pending = (await value<number>(
+        collector.db,
+        sql`SELECT id FROM agents WHERE host_key = ${host.id} AND approval = 'pending' AND protocol = 'ocs-xml'`,
+      ))!;
       expect(pending).toBeGreaterThan(0);
       expect((await adminPost(`/agents/${pending}/approve`)).status).toBe(302);
       const again = await collector.app.request('/ocsinventory', {
@@ -148,13 +174,19 @@ describe.each(ENGINES)('%s', (engine) => {
       return { status: res.status, message: text };
     };
     const hasItem = async (hostId: string, name: string) =>
-      ((await value<number>(collector.db, sql`SELECT COUNT(*) FROM hosts h JOIN installations i ON i.host_id = h.id JOIN catalogue c ON c.id = i.catalogue_id WHERE h.host_key = ${hostId} AND c.name = ${name}`)) ?? 0) > 0;
+      ((await value<number>(
+        collector.db,
+        sql`SELECT COUNT(*) FROM hosts h JOIN installations i ON i.host_id = h.id JOIN catalogue c ON c.id = i.catalogue_id WHERE h.host_key = ${hostId} AND c.name = ${name}`,
+      )) ?? 0) > 0;
     const pendingClaims = (hostId: string) => value<number>(collector.db, sql`SELECT COUNT(*) FROM agents WHERE host_key = ${hostId} AND approval = 'pending'`);
 
     it("holds a report with the fleet's own token claiming a known host from another agent installation (another DEVICEID)", async () => {
       // An OCS agent's report, with a machine UUID of its own: the host it names is bound to that agent.
       const uuid = crypto.randomUUID().toUpperCase();
-      const xml = readFileSync(new URL('../protocols/fixtures/ocsinventory-2.10-debian12.ocs', import.meta.url), 'utf8').replace('<HARDWARE>', `<HARDWARE>\n      <UUID>${uuid}</UUID>`);
+      const xml = readFileSync(new URL('../protocols/fixtures/ocsinventory-2.10-debian12.ocs', import.meta.url), 'utf8').replace(
+        '<HARDWARE>',
+        `<HARDWARE>\n      <UUID>${uuid}</UUID>`,
+      );
       const host = peerInventory(decodeOcsXml(xml)).host;
       expect(host.id_source).toBe('smbios-uuid');
       const { token } = await createToken(collector.db, 'ocs-fleet');
@@ -163,12 +195,16 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(stored).toBeGreaterThan(5);
 
       // Anyone holding the fleet's token, claiming that machine with one item: held, nothing stored.
-      const claim = xml.replace(/<DEVICEID>[^<]+/, '<DEVICEID>vm-2026-12-01-00-00-00').replace(/<SOFTWARES>[\s\S]*<\/SOFTWARES>/, '<SOFTWARES><NAME>only</NAME></SOFTWARES>');
+      const claim = xml
+        .replace(/<DEVICEID>[^<]+/, '<DEVICEID>vm-2026-12-01-00-00-00')
+        .replace(/<SOFTWARES>[\s\S]*<\/SOFTWARES>/, '<SOFTWARES><NAME>only</NAME></SOFTWARES>');
       expect(await peerReport('/ocsinventory', token, claim)).toEqual({ status: 503, message: AWAITING_APPROVAL });
       expect(await itemsOf(host.id)).toBe(stored);
       expect(await pendingClaims(host.id)).toBe(1);
       // The agent the host is bound to goes on, and the claim shows on the agents page.
-      expect((await peerReport('/ocsinventory', token, xml.replace('</CONTENT>', '<ACCESSLOG><LOGDATE>2026-12-01 10:00:00</LOGDATE></ACCESSLOG></CONTENT>'))).status).toBe(200);
+      expect(
+        (await peerReport('/ocsinventory', token, xml.replace('</CONTENT>', '<ACCESSLOG><LOGDATE>2026-12-01 10:00:00</LOGDATE></ACCESSLOG></CONTENT>'))).status,
+      ).toBe(200);
       const page = await (await collector.app.request('/agents', { headers: { cookie: admin.cookie } })).text();
       const pending = (await value<number>(collector.db, sql`SELECT id FROM agents WHERE host_key = ${host.id} AND approval = 'pending'`))!;
       expect(page).toContain(`/agents/${pending}/approve`);

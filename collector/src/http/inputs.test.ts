@@ -31,7 +31,10 @@ describe.each(ENGINES)('%s', (engine) => {
         done();
       },
     });
-    collector = await createCollector({ dbFile: await newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-inputs-')), 'test.db')), log: pino({ level: 'info' }, sink) });
+    collector = await createCollector({
+      dbFile: await newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-inputs-')), 'test.db')),
+      log: pino({ level: 'info' }, sink),
+    });
     const session = await createSession(collector.db, await createUser(collector.db, 'admin-user', 'admin', 'a long enough password'));
     admin = { cookie: `tb_session=${session.cookie}`, csrf: session.csrf };
   });
@@ -46,7 +49,17 @@ describe.each(ENGINES)('%s', (engine) => {
   }
 
   describe('redirect targets', () => {
-    const hostile = ['/%09/evil.example', '/%0a/evil.example', '/%0d%0a/evil.example', '%2F%2Fevil.example', '/%5Cevil.example', '/%0bx', '/%0d%0aSet-Cookie:%20x=1', 'https://evil.example', '/%E2%80%A8'];
+    const hostile = [
+      '/%09/evil.example',
+      '/%0a/evil.example',
+      '/%0d%0a/evil.example',
+      '%2F%2Fevil.example',
+      '/%5Cevil.example',
+      '/%0bx',
+      '/%0d%0aSet-Cookie:%20x=1',
+      'https://evil.example',
+      '/%E2%80%A8',
+    ];
     for (const next of hostile) {
       it(`sends /lang/en?next=${next} to the home page, never elsewhere, never a 500`, async () => {
         const res = await collector.app.request(`/lang/en?next=${next}`, { headers: { cookie: admin.cookie } });
@@ -98,15 +111,24 @@ describe.each(ENGINES)('%s', (engine) => {
   }
 
   describe('CSV exports', () => {
-    const payloads = ["x,=cmd|' /C calc'!A0", 'a, =1+1', 'a,"=HYPERLINK(""http://evil"")"', 'a\t@SUM(1)', '-2+3', 'x;+1', 'x, \'=1', 'x|=1'];
+    const payloads = ["x,=cmd|' /C calc'!A0", 'a, =1+1', 'a,"=HYPERLINK(""http://evil"")"', 'a\t@SUM(1)', '-2+3', 'x;+1', "x, '=1", 'x|=1'];
     for (const separator of [';', ',', '\t', '|']) {
       it(`has no cell that starts a formula when read with "${separator === '\t' ? '\\t' : separator}" as separator`, () => {
-        const csv = toCsv({ columns: [{ key: 'name', label: 'Nom' }, { key: 'n', label: 'n' }], rows: payloads.map((name, n) => ({ name, n })) });
+        const csv = toCsv({
+          columns: [
+            { key: 'name', label: 'Nom' },
+            { key: 'n', label: 'n' },
+          ],
+          rows: payloads.map((name, n) => ({ name, n })),
+        });
         for (const cell of readCsv(csv.replace(/^\uFEFF/, ''), separator).flat()) expect(cell.trimStart()).not.toMatch(/^[=+\-@]/);
       });
     }
     it('keeps ordinary text as it is', () => {
-      const csv = toCsv({ columns: [{ key: 'name', label: 'Nom' }], rows: [{ name: 'Microsoft Visual C++ 2015-2019 Redistributable (x64)' }, { name: 'Zoom, Inc.' }] });
+      const csv = toCsv({
+        columns: [{ key: 'name', label: 'Nom' }],
+        rows: [{ name: 'Microsoft Visual C++ 2015-2019 Redistributable (x64)' }, { name: 'Zoom, Inc.' }],
+      });
       expect(readCsv(csv.replace(/^\uFEFF/, ''), ';').flat()).toEqual(['Nom', 'Microsoft Visual C++ 2015-2019 Redistributable (x64)', 'Zoom, Inc.']);
     });
   });
@@ -116,12 +138,19 @@ describe.each(ENGINES)('%s', (engine) => {
       const { credential } = await agentCredential('surrogates');
       const inventory = makeInventory({ machine: 'surrogates', software: [{ name: 'Lone SURROGATE_HIGH end', version: '1', publisher: 'Pub SURROGATE_LOW' }] });
       const body = JSON.stringify(inventory).replace('SURROGATE_HIGH', '\\ud800').replace('SURROGATE_LOW', '\\udfff x');
-      const res = await collector.app.request('/api/v1/inventories', { method: 'POST', headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' }, body });
+      const res = await collector.app.request('/api/v1/inventories', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+        body,
+      });
       expect(res.status).toBe(200);
       const raw = sqliteHandle(collector.db);
       if (raw) {
         // SQLite stores what it is given: its bytes must be valid UTF-8 (a text read would hide them).
-        const blobs = raw.prepare("SELECT CAST(name AS BLOB) AS name, CAST(publisher AS BLOB) AS publisher FROM catalogue WHERE name LIKE 'Lone%'").all() as { name: Buffer; publisher: Buffer }[];
+        const blobs = raw.prepare("SELECT CAST(name AS BLOB) AS name, CAST(publisher AS BLOB) AS publisher FROM catalogue WHERE name LIKE 'Lone%'").all() as {
+          name: Buffer;
+          publisher: Buffer;
+        }[];
         expect(blobs).toHaveLength(1);
         for (const blob of [blobs[0]!.name, blobs[0]!.publisher]) expect(new TextDecoder('utf-8', { fatal: true }).decode(blob)).toContain('\ufffd');
       } else {
@@ -141,7 +170,13 @@ describe.each(ENGINES)('%s', (engine) => {
         const before = logLines.length;
         for (let i = 0; i < 3; i++) {
           await new Promise<void>((done) => {
-            const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/inventories', method: 'POST', headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json', 'content-length': '100000' } });
+            const req = httpRequest({
+              host: '127.0.0.1',
+              port,
+              path: '/api/v1/inventories',
+              method: 'POST',
+              headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json', 'content-length': '100000' },
+            });
             req.on('error', () => done());
             req.write('{"schema_version": 1, "software": [');
             setTimeout(() => req.destroy(), 100);
@@ -165,8 +200,15 @@ describe.each(ENGINES)('%s', (engine) => {
       const pages = raw.pragma('page_count', { simple: true }) as number;
       raw.pragma(`max_page_count = ${pages}`);
       try {
-        const inventory = makeInventory({ machine: 'disk-full', software: Array.from({ length: 2000 }, (_, i) => ({ name: `Filler ${i} ${'x'.repeat(100)}`, version: '1' })) });
-        const res = await collector.app.request('/api/v1/inventories', { method: 'POST', headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...inventory, host: { ...inventory.host, id: hostId } }) });
+        const inventory = makeInventory({
+          machine: 'disk-full',
+          software: Array.from({ length: 2000 }, (_, i) => ({ name: `Filler ${i} ${'x'.repeat(100)}`, version: '1' })),
+        });
+        const res = await collector.app.request('/api/v1/inventories', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ ...inventory, host: { ...inventory.host, id: hostId } }),
+        });
         expect(res.status).toBe(507);
         expect(await receipts()).toBe(before);
         expect((await collector.app.request('/healthz')).status).toBe(200);
@@ -178,9 +220,18 @@ describe.each(ENGINES)('%s', (engine) => {
 
   describe('the Markdown report', () => {
     it('writes strings from an uploaded spend CSV as text', async () => {
-      await importSpend(collector.db, collector.classifier, 'vendor;amount;year\n<script>alert(1)</script> [x](javascript:alert(1)) ![i](http://evil/i.png) *b*;1000;2026\n', 'spend.csv');
+      await importSpend(
+        collector.db,
+        collector.classifier,
+        'vendor;amount;year\n<script>alert(1)</script> [x](javascript:alert(1)) ![i](http://evil/i.png) *b*;1000;2026\n',
+        'spend.csv',
+      );
       await setMeta(collector.db, 'authority_name', '<img src=x onerror=alert(1)>');
-      const md = reportMarkdown(await computeAssessment(collector.db, collector.classifier, { year: 2026 }), await history(collector.db), '<img src=x onerror=alert(1)>');
+      const md = reportMarkdown(
+        await computeAssessment(collector.db, collector.classifier, { year: 2026 }),
+        await history(collector.db),
+        '<img src=x onerror=alert(1)>',
+      );
       expect(md).not.toMatch(/<script|<img|\]\(javascript|!\[i\]\(/);
       expect(md).toContain('&lt;script&gt;alert\\(1\\)&lt;/script&gt;');
     });

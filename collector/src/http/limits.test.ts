@@ -19,7 +19,10 @@ describe.each(ENGINES)('%s', (engine) => {
   const cookies: Record<'admin' | 'viewer', { cookie: string; csrf: string }> = {} as never;
 
   beforeAll(async () => {
-    collector = await createCollector({ dbFile: await newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-limits-')), 'test.db')), log: pino({ level: 'silent' }) });
+    collector = await createCollector({
+      dbFile: await newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-limits-')), 'test.db')),
+      log: pino({ level: 'silent' }),
+    });
     for (const role of ['admin', 'viewer'] as const) {
       const id = await createUser(collector.db, `${role}-user`, role, 'a long enough password');
       const session = await createSession(collector.db, id);

@@ -40,7 +40,11 @@ async function attempt(collector: Collector, address: string, password: string, 
     '/login',
     {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers, cookie: [`tb_login_csrf=${csrf}`, headers.cookie].filter(Boolean).join('; ') },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...headers,
+        cookie: [`tb_login_csrf=${csrf}`, headers.cookie].filter(Boolean).join('; '),
+      },
       body: new URLSearchParams({ _csrf: csrf, username, password, next: '/' }),
     },
     { incoming: { socket: { remoteAddress: address } } },
@@ -59,7 +63,8 @@ describe.each(ENGINES)('%s', (engine) => {
 
     it('ignores X-Forwarded-For from an untrusted peer: one guesser is slowed down whatever it claims', async () => {
       const statuses: number[] = [];
-      for (let i = 0; i < 12; i++) statuses.push((await attempt(direct, '203.0.113.7', 'wrong guess', { 'x-forwarded-for': `198.51.100.${i}` }, `nobody${i}`)).status);
+      for (let i = 0; i < 12; i++)
+        statuses.push((await attempt(direct, '203.0.113.7', 'wrong guess', { 'x-forwarded-for': `198.51.100.${i}` }, `nobody${i}`)).status);
       expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
       expect(statuses.at(-1)).toBe(429);
     });
@@ -92,7 +97,9 @@ describe.each(ENGINES)('%s', (engine) => {
       await createUser(collector.db, 'viewer', 'viewer', PASSWORD);
       for (let i = 0; i < 12; i++) await attempt(collector, `198.51.100.${i}`, `guess ${i}`, {}, 'viewer');
       expect((await attempt(collector, '192.0.2.1', PASSWORD, { cookie: `tb_device=${device}` }, 'viewer')).status).toBe(429);
-      expect((await attempt(collector, '192.0.2.1', PASSWORD, { cookie: `tb_device=${Buffer.from('viewer').toString('base64url')}.x.y` }, 'viewer')).status).toBe(429);
+      expect(
+        (await attempt(collector, '192.0.2.1', PASSWORD, { cookie: `tb_device=${Buffer.from('viewer').toString('base64url')}.x.y` }, 'viewer')).status,
+      ).toBe(429);
     });
 
     it('hashes off the event loop: guesses at once leave it free', async () => {
@@ -100,7 +107,9 @@ describe.each(ENGINES)('%s', (engine) => {
       const started = performance.now();
       scryptSync('x', 'salt', 32, { N: 16384, r: 8, p: 1 });
       const oneHash = performance.now() - started;
-      const longest = await longestStall(() => Promise.all(Array.from({ length: 12 }, (_, i) => attempt(collector, `198.51.100.${i}`, `guess ${i}`, {}, `user${i}`))));
+      const longest = await longestStall(() =>
+        Promise.all(Array.from({ length: 12 }, (_, i) => attempt(collector, `198.51.100.${i}`, `guess ${i}`, {}, `user${i}`))),
+      );
       // Twelve hashes in a row would stall it twelve times as long as one.
       expect(longest).toBeLessThan(Math.max(4 * oneHash, 100));
     });

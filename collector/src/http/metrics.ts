@@ -76,7 +76,10 @@ export class Metrics {
       registers,
     });
     const seen = async (days: number) =>
-      (await value<number>(db, sql`SELECT count(*) FROM agents WHERE revoked_at IS NULL AND last_seen_at >= ${new Date(Date.now() - days * 86_400_000).toISOString()}`))!;
+      (await value<number>(
+        db,
+        sql`SELECT count(*) FROM agents WHERE revoked_at IS NULL AND last_seen_at >= ${new Date(Date.now() - days * 86_400_000).toISOString()}`,
+      ))!;
     new Gauge({
       name: 'tiebreak_agents_seen',
       help: 'Agents in force (not revoked) that reported within the window',

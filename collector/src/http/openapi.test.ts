@@ -14,11 +14,18 @@ import { openApiPath } from './openapi.ts';
 describe.each(ENGINES)('%s', (engine) => {
   let collector: Collector;
   beforeAll(async () => {
-    collector = await createCollector({ dbFile: await newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-openapi-')), 'test.db')), log: pino({ level: 'silent' }) });
+    collector = await createCollector({
+      dbFile: await newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-openapi-')), 'test.db')),
+      log: pino({ level: 'silent' }),
+    });
   });
   afterAll(() => collector.close());
 
-  type Doc = { openapi: string; paths: Record<string, Record<string, { security: unknown[]; responses: Record<string, unknown> }>>; components: { schemas: Record<string, object> } };
+  type Doc = {
+    openapi: string;
+    paths: Record<string, Record<string, { security: unknown[]; responses: Record<string, unknown> }>>;
+    components: { schemas: Record<string, object> };
+  };
   async function fetchDocument(): Promise<Doc> {
     const res = await collector.app.request('/api/v1/openapi.json');
     expect(res.status).toBe(200);
@@ -34,12 +41,20 @@ describe.each(ENGINES)('%s', (engine) => {
     it('describes every registered /api/v1 route, and no route that does not exist', async () => {
       const doc = await fetchDocument();
       const registered = new Set(
-        collector.app.routes.filter((r) => r.path.startsWith('/api/v1') && r.method !== 'ALL').map((r) => `${r.method} ${openApiPath(r.path.replace(/\/$/, ''))}`),
+        collector.app.routes
+          .filter((r) => r.path.startsWith('/api/v1') && r.method !== 'ALL')
+          .map((r) => `${r.method} ${openApiPath(r.path.replace(/\/$/, ''))}`),
       );
       expect(registered.size).toBeGreaterThan(10);
       const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
-      expect([...registered].filter((r) => !documented.has(r)), 'registered but not documented').toEqual([]);
-      expect([...documented].filter((d) => !registered.has(d)), 'documented but not registered').toEqual([]);
+      expect(
+        [...registered].filter((r) => !documented.has(r)),
+        'registered but not documented',
+      ).toEqual([]);
+      expect(
+        [...documented].filter((d) => !registered.has(d)),
+        'documented but not registered',
+      ).toEqual([]);
     });
 
     it('says which credential each route takes', async () => {
@@ -50,7 +65,7 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(doc.paths['/api/v1/inventories']!.post!.security).toEqual([{ agentCredential: [] }]);
     });
 
-    it("has schemas that compile as JSON Schema 2020-12 and accept a real inventory, refusing a broken one", async () => {
+    it('has schemas that compile as JSON Schema 2020-12 and accept a real inventory, refusing a broken one', async () => {
       const doc = await fetchDocument();
       const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
       for (const [name, schema] of Object.entries(doc.components.schemas)) ajv.addSchema(schema, `#/components/schemas/${name}`);

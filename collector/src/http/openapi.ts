@@ -18,7 +18,10 @@ interface Operation {
   access: Access;
   parameters?: { name: string; in: 'query' | 'path'; required?: boolean; description: string; schema: Record<string, unknown> }[];
   body?: { contentType: string; schema: string | Record<string, unknown>; description?: string }[];
-  responses: Record<string, string | { description: string; schema: string; headers?: Record<string, { description: string; schema: Record<string, unknown> }> }>;
+  responses: Record<
+    string,
+    string | { description: string; schema: string; headers?: Record<string, { description: string; schema: Record<string, unknown> }> }
+  >;
 }
 
 /** A declared asset as POST /api/v1/assessment/assets reads it (validated in assessment/inputs.ts). */
@@ -59,7 +62,12 @@ const SCHEMAS: Record<string, z.ZodType> = {
   Scenario: ScenarioSchema,
 };
 
-const year = { name: 'year', in: 'query' as const, description: 'the year of spend and declared costs (four digits); default: the current year', schema: { type: 'string', pattern: '^\\d{4}$' } };
+const year = {
+  name: 'year',
+  in: 'query' as const,
+  description: 'the year of spend and declared costs (four digits); default: the current year',
+  schema: { type: 'string', pattern: '^\\d{4}$' },
+};
 const object = (description: string) => ({ description, schema: 'object' });
 
 /** Every /api/v1 route, by "METHOD path" in OpenAPI's path syntax. */
@@ -69,13 +77,23 @@ const OPERATIONS: Record<string, Operation> = {
     summary: "An agent's first contact: its enrolment token buys a credential bound to its host id",
     access: 'enrolment',
     body: [{ contentType: 'application/json', schema: 'EnrolRequest' }],
-    responses: { 201: { description: 'the agent credential, shown once', schema: 'EnrolResponse' }, 400: 'invalid body', 401: 'unknown, revoked, expired or spent enrolment token' },
+    responses: {
+      201: { description: 'the agent credential, shown once', schema: 'EnrolResponse' },
+      400: 'invalid body',
+      401: 'unknown, revoked, expired or spent enrolment token',
+    },
   },
   'POST /api/v1/inventories': {
     summary: "An agent's inventory (wire format v1, optionally gzip)",
     access: 'agent',
     body: [{ contentType: 'application/json', schema: 'Inventory' }],
-    responses: { 200: object('accepted or already received'), 400: 'invalid inventory, the fields named', 401: 'missing, unknown or revoked credential', 403: 'an inventory of another host', 413: 'too large' },
+    responses: {
+      200: object('accepted or already received'),
+      400: 'invalid inventory, the fields named',
+      401: 'missing, unknown or revoked credential',
+      403: 'an inventory of another host',
+      413: 'too large',
+    },
   },
   'POST /api/v1/inventories/unchanged': {
     summary: "An agent's report that its inventory did not change",
@@ -92,8 +110,17 @@ const OPERATIONS: Record<string, Operation> = {
     ],
     responses: { 200: { description: 'the dependency map', schema: 'DependencyMap' }, 400: 'bad confidence' },
   },
-  'GET /api/v1/assessment': { summary: 'The assessment: exposure, lock-in and priority per area, products, critical dependencies, spend', access: 'read', parameters: [year], responses: { 200: { description: 'the assessment', schema: 'Assessment' }, 400: 'bad year' } },
-  'GET /api/v1/assessment/history': { summary: 'The daily snapshots of the indicators, with the targets', access: 'read', responses: { 200: { description: 'snapshots and targets', schema: 'History' } } },
+  'GET /api/v1/assessment': {
+    summary: 'The assessment: exposure, lock-in and priority per area, products, critical dependencies, spend',
+    access: 'read',
+    parameters: [year],
+    responses: { 200: { description: 'the assessment', schema: 'Assessment' }, 400: 'bad year' },
+  },
+  'GET /api/v1/assessment/history': {
+    summary: 'The daily snapshots of the indicators, with the targets',
+    access: 'read',
+    responses: { 200: { description: 'snapshots and targets', schema: 'History' } },
+  },
   'GET /api/v1/assessment/scenario': {
     summary: 'The effect of replacing a product on N hosts (changes nothing)',
     access: 'read',
@@ -105,12 +132,19 @@ const OPERATIONS: Record<string, Operation> = {
     ],
     responses: { 200: { description: 'the indices and spend before and after', schema: 'Scenario' }, 400: 'a missing or bad parameter' },
   },
-  'GET /api/v1/assessment/spend': { summary: 'The imported spend lines', access: 'read', parameters: [year], responses: { 200: { description: 'lines', schema: 'SpendLines' } } },
+  'GET /api/v1/assessment/spend': {
+    summary: 'The imported spend lines',
+    access: 'read',
+    parameters: [year],
+    responses: { 200: { description: 'lines', schema: 'SpendLines' } },
+  },
   'POST /api/v1/assessment/spend': {
     summary: "Import a year's spend from the finance software (CSV, ',' or ';'); the year's previous import is replaced",
     access: 'change',
     parameters: [{ name: 'file', in: 'query', description: 'the file name to record', schema: { type: 'string' } }],
-    body: [{ contentType: 'text/csv', schema: { type: 'string' }, description: 'éditeur/vendor, produit/product, montant/amount, année/year, contrat/contract' }],
+    body: [
+      { contentType: 'text/csv', schema: { type: 'string' }, description: 'éditeur/vendor, produit/product, montant/amount, année/year, contrat/contract' },
+    ],
     responses: { 200: object('lines imported, unrecognised'), 400: 'each bad line named; nothing imported' },
   },
   'GET /api/v1/assessment/assets': { summary: 'The declared assets', access: 'read', responses: { 200: { description: 'assets', schema: 'Assets' } } },
@@ -135,7 +169,8 @@ const OPERATIONS: Record<string, Operation> = {
     responses: { 200: object('the document without its signature') },
   },
   'POST /api/v1/observatory/documents': {
-    summary: "An authority's signed publication (observatory mode): checked against its registered key, its schema and replays; a refused one is stored nowhere",
+    summary:
+      "An authority's signed publication (observatory mode): checked against its registered key, its schema and replays; a refused one is stored nowhere",
     access: 'authority',
     body: [{ contentType: 'application/json', schema: 'Publication' }],
     responses: {
@@ -153,7 +188,12 @@ const OPERATIONS: Record<string, Operation> = {
     access: 'read',
     responses: { 200: object('the aggregate'), 404: 'this collector is not an observatory' },
   },
-  'PUT /api/v1/assessment/targets': { summary: 'Set or remove a target of the trajectory', access: 'change', body: [{ contentType: 'application/json', schema: 'TargetRequest' }], responses: { 200: object('the targets'), 400: 'bad target' } },
+  'PUT /api/v1/assessment/targets': {
+    summary: 'Set or remove a target of the trajectory',
+    access: 'change',
+    body: [{ contentType: 'application/json', schema: 'TargetRequest' }],
+    responses: { 200: object('the targets'), 400: 'bad target' },
+  },
 };
 
 // The paginated lists (api/lists.ts): their parameters from the same zod schema that checks them.
@@ -170,7 +210,10 @@ for (const list of API_LISTS) {
         description: `a page of ${list.item.name}`,
         schema: `${list.item.name}Page`,
         headers: {
-          Link: { description: 'RFC 8288 links to the next, previous, first and last pages (rel="next"…), as paths with their query', schema: { type: 'string' } },
+          Link: {
+            description: 'RFC 8288 links to the next, previous, first and last pages (rel="next"…), as paths with their query',
+            schema: { type: 'string' },
+          },
           'X-Total-Count': { description: 'rows matching the filters, on every page', schema: { type: 'integer' } },
         },
       },
@@ -204,7 +247,13 @@ const SECURITY: Record<Access, Record<string, string[]>[]> = {
 export function apiOperations(): { method: string; path: string; summary: string; access: Access; parameters: string[] }[] {
   return Object.entries(OPERATIONS).map(([key, op]) => {
     const [method, path] = key.split(' ') as [string, string];
-    return { method, path, summary: op.summary, access: op.access, parameters: (op.parameters ?? []).map((p) => `${p.name}${p.required ? '' : '?'}: ${p.description}`) };
+    return {
+      method,
+      path,
+      summary: op.summary,
+      access: op.access,
+      parameters: (op.parameters ?? []).map((p) => `${p.name}${p.required ? '' : '?'}: ${p.description}`),
+    };
   });
 }
 
@@ -214,7 +263,8 @@ function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   return rest;
 }
 
-const ref = (schema: string | Record<string, unknown>) => (typeof schema === 'string' ? (schema === 'object' ? { type: 'object' } : { $ref: `#/components/schemas/${schema}` }) : schema);
+const ref = (schema: string | Record<string, unknown>) =>
+  typeof schema === 'string' ? (schema === 'object' ? { type: 'object' } : { $ref: `#/components/schemas/${schema}` }) : schema;
 
 /** Hono's path (`/x/:id{[0-9]+}`) in OpenAPI's syntax (`/x/{id}`). */
 export function openApiPath(honoPath: string): string {
@@ -230,17 +280,35 @@ export function openApiDocument(): Record<string, unknown> {
     const [method, path] = key.split(' ') as [string, string];
     const responses: Record<string, unknown> = {};
     for (const [status, answer] of Object.entries(op.responses)) {
-      const { description, schema, headers } = typeof answer === 'string' ? { description: answer, schema: Number(status) >= 400 ? 'Error' : null, headers: undefined } : answer;
+      const { description, schema, headers } =
+        typeof answer === 'string' ? { description: answer, schema: Number(status) >= 400 ? 'Error' : null, headers: undefined } : answer;
       responses[status] = { description, ...(headers ? { headers } : {}), ...(schema ? { content: { 'application/json': { schema: ref(schema) } } } : {}) };
     }
-    if (op.access !== 'none' && op.access !== 'enrolment') responses['401'] ??= { description: 'no credential, or an unknown, expired or revoked one (the reason in error)', content: { 'application/json': { schema: ref('Error') } } };
-    if (op.access === 'change') responses['403'] = { description: 'a viewer (token or account), or a session without its CSRF token', content: { 'application/json': { schema: ref('Error') } } };
+    if (op.access !== 'none' && op.access !== 'enrolment')
+      responses['401'] ??= {
+        description: 'no credential, or an unknown, expired or revoked one (the reason in error)',
+        content: { 'application/json': { schema: ref('Error') } },
+      };
+    if (op.access === 'change')
+      responses['403'] = {
+        description: 'a viewer (token or account), or a session without its CSRF token',
+        content: { 'application/json': { schema: ref('Error') } },
+      };
     (paths[path] ??= {})[method.toLowerCase()] = {
       summary: op.summary,
       operationId: `${method.toLowerCase()}${path.replace(/^\/api\/v1/, '').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
       security: SECURITY[op.access],
       ...(op.parameters ? { parameters: op.parameters } : {}),
-      ...(op.body ? { requestBody: { required: true, content: Object.fromEntries(op.body.map((b) => [b.contentType, { schema: ref(b.schema), ...(b.description ? { description: b.description } : {}) }])) } } : {}),
+      ...(op.body
+        ? {
+            requestBody: {
+              required: true,
+              content: Object.fromEntries(
+                op.body.map((b) => [b.contentType, { schema: ref(b.schema), ...(b.description ? { description: b.description } : {}) }]),
+              ),
+            },
+          }
+        : {}),
       responses,
     };
   }
@@ -249,7 +317,8 @@ export function openApiDocument(): Record<string, unknown> {
     info: {
       title: 'tiebreak collector API',
       version: pkg.version,
-      description: 'Inventories in (agents), the dependency map and the assessment out. Scripts and other tools use an API token (Authorization: Bearer), created on /settings or with `tiebreak-collector api-token create`.',
+      description:
+        'Inventories in (agents), the dependency map and the assessment out. Scripts and other tools use an API token (Authorization: Bearer), created on /settings or with `tiebreak-collector api-token create`.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths,

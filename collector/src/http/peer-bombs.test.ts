@@ -31,7 +31,9 @@ const ocs = (body: Buffer) =>
 
 /** An OCS INVENTORY whose CONTENT repeats `unit` `count` times, zlib-compressed. */
 const ocsReport = (unit: string, count: number) =>
-  deflateSync(`<?xml version="1.0"?><REQUEST><DEVICEID>bomb-2026</DEVICEID><QUERY>INVENTORY</QUERY><CONTENT>${unit.repeat(count)}</CONTENT></REQUEST>`, { level: 9 });
+  deflateSync(`<?xml version="1.0"?><REQUEST><DEVICEID>bomb-2026</DEVICEID><QUERY>INVENTORY</QUERY><CONTENT>${unit.repeat(count)}</CONTENT></REQUEST>`, {
+    level: 9,
+  });
 
 /** The longest the event loop stalled, and the slowest health check, while `work` ran. */
 async function whileRunning(work: () => Promise<unknown>): Promise<{ stall: number; slowestHealth: number }> {
@@ -93,7 +95,12 @@ describe('report decoders (worker threads)', () => {
       const here = decodePeerReport(fixture.toString('utf8'), { json: true, agent: 'OCS-NG_unified_unix_agent_v2.10.0' });
       // The same inventory, but for the time of decoding where the report gives none.
       expect(result.ok && { ...result.inventory, collected_at: null }).toEqual({ ...here.inventory, collected_at: null });
-      expect(await decoders.decode(task(Buffer.from('hello')))).toEqual({ ok: false, status: 415, message: 'expected a JSON or XML inventory message', inflated: 5 });
+      expect(await decoders.decode(task(Buffer.from('hello')))).toEqual({
+        ok: false,
+        status: 415,
+        message: 'expected a JSON or XML inventory message',
+        inflated: 5,
+      });
     } finally {
       await decoders.close();
     }
@@ -102,14 +109,22 @@ describe('report decoders (worker threads)', () => {
   it('stop a report past its time budget, and go on with a new worker', async () => {
     const slow = new ReportDecoders({ ...DEFAULT_DECODERS, timeoutMs: 1 });
     try {
-      expect(await slow.decode(task(ocsReport('<SOFTWARES><NAME>a</NAME></SOFTWARES>', 200_000)))).toMatchObject({ ok: false, status: 413, message: 'report not decoded within 0.001 s' });
+      expect(await slow.decode(task(ocsReport('<SOFTWARES><NAME>a</NAME></SOFTWARES>', 200_000)))).toMatchObject({
+        ok: false,
+        status: 413,
+        message: 'report not decoded within 0.001 s',
+      });
     } finally {
       await slow.close();
     }
     // 60 MiB of comment, within every limit: seconds of parsing.
     const decoders = new ReportDecoders({ ...DEFAULT_DECODERS, workers: 1, timeoutMs: 500 });
     try {
-      expect(await decoders.decode(task(deflateSync(`<REQUEST><!--${'-x'.repeat(30 * 1024 * 1024)}--></REQUEST>`)))).toMatchObject({ ok: false, status: 413, message: 'report not decoded within 0.5 s' });
+      expect(await decoders.decode(task(deflateSync(`<REQUEST><!--${'-x'.repeat(30 * 1024 * 1024)}--></REQUEST>`)))).toMatchObject({
+        ok: false,
+        status: 413,
+        message: 'report not decoded within 0.5 s',
+      });
       expect(await decoders.decode(task(fixture))).toMatchObject({ ok: true, query: 'inventory' });
     } finally {
       await decoders.close();

@@ -29,9 +29,20 @@ const linux = (machine: string, osName: string) =>
     ],
   });
 
-type Entry = { name: string; publisher: string | null; host_os: string; vendor_id: string | null; rule: string | null; evidence: string | null; confidence: string | null };
+type Entry = {
+  name: string;
+  publisher: string | null;
+  host_os: string;
+  vendor_id: string | null;
+  rule: string | null;
+  evidence: string | null;
+  confidence: string | null;
+};
 const entries = (db: Db) =>
-  rows<Entry>(db, sql`SELECT name, publisher, host_os, vendor_id, rule, evidence, confidence FROM catalogue WHERE kind = 'software' ORDER BY name, host_os, publisher NULLS FIRST`);
+  rows<Entry>(
+    db,
+    sql`SELECT name, publisher, host_os, vendor_id, rule, evidence, confidence FROM catalogue WHERE kind = 'software' ORDER BY name, host_os, publisher NULLS FIRST`,
+  );
 
 describe.each(ENGINES)('packages without a maintainer (%s)', (engine) => {
   it("are their host distribution's, one catalogue entry per host OS", async () => {
@@ -44,8 +55,24 @@ describe.each(ENGINES)('packages without a maintainer (%s)', (engine) => {
     expect(apt).toEqual([
       // The maintained one is one entry whatever the host.
       expect.objectContaining({ publisher: 'APT Development Team', host_os: '' }),
-      { name: 'apt', publisher: null, host_os: 'debian gnu linux 12 bookworm', vendor_id: 'debian', rule: 'distribution-index:debian', evidence: 'distribution_index', confidence: 'high' },
-      { name: 'apt', publisher: null, host_os: 'ubuntu lts', vendor_id: 'canonical', rule: 'distribution-index:ubuntu', evidence: 'distribution_index', confidence: 'high' },
+      {
+        name: 'apt',
+        publisher: null,
+        host_os: 'debian gnu linux 12 bookworm',
+        vendor_id: 'debian',
+        rule: 'distribution-index:debian',
+        evidence: 'distribution_index',
+        confidence: 'high',
+      },
+      {
+        name: 'apt',
+        publisher: null,
+        host_os: 'ubuntu lts',
+        vendor_id: 'canonical',
+        rule: 'distribution-index:ubuntu',
+        evidence: 'distribution_index',
+        confidence: 'high',
+      },
     ]);
     expect((await entries(db)).filter((e) => !e.publisher).every((e) => e.rule?.startsWith('distribution-index:'))).toBe(true);
     await expectDerivedConsistent(db);
@@ -59,7 +86,10 @@ describe.each(ENGINES)('packages without a maintainer (%s)', (engine) => {
     // A local tree that no longer derives Ubuntu from Debian: its packages without an index are unknown.
     const local = mkdtempSync(join(tmpdir(), 'tiebreak-rules-'));
     mkdirSync(join(local, 'distributions'));
-    writeFileSync(join(local, 'distributions/distributions.yaml'), 'distributions:\n- {id: ubuntu, name: Ubuntu, vendor: canonical, format: dpkg, os_pattern: ^ubuntu\\b}\n');
+    writeFileSync(
+      join(local, 'distributions/distributions.yaml'),
+      'distributions:\n- {id: ubuntu, name: Ubuntu, vendor: canonical, format: dpkg, os_pattern: ^ubuntu\\b}\n',
+    );
     const changed = await ingestor.reclassify(new Classifier(loadRuleTrees([DEFAULT_RULES_DIR, local])));
     expect(changed).toBe(3);
     expect((await entries(db)).filter((e) => !e.publisher).map((e) => [e.name, e.vendor_id, e.evidence])).toEqual([
@@ -78,12 +108,17 @@ describe.each(ENGINES)('packages without a maintainer (%s)', (engine) => {
 describe('packages without a maintainer, upgraded', () => {
   it('migration 12 keeps the catalogue and its ids, and reclassification fills evidence and confidence', async () => {
     const file = tempFile();
-    const old = openSqliteFile(file, MIGRATIONS.filter((m) => m.version < 12));
+    const old = openSqliteFile(
+      file,
+      MIGRATIONS.filter((m) => m.version < 12),
+    );
     old.exec(`INSERT INTO catalogue (id, kind, source, role, name, publisher, package, name_norm, publisher_norm, package_norm, vendor_id, origin, licence, rule, first_seen)
       VALUES (41, 'software', 'registry', '', 'Google Chrome', 'Google LLC', NULL, 'google chrome', 'google', '', 'google', 'non_eu', 'proprietary', 'google/chrome:name', '2026-01-01')`);
     old.close();
     const migrated = await openDatabase(file);
-    expect(await rows(migrated, sql`SELECT id, name, host_os, evidence, confidence FROM catalogue`)).toEqual([{ id: 41, name: 'Google Chrome', host_os: '', evidence: null, confidence: null }]);
+    expect(await rows(migrated, sql`SELECT id, name, host_os, evidence, confidence FROM catalogue`)).toEqual([
+      { id: 41, name: 'Google Chrome', host_os: '', evidence: null, confidence: null },
+    ]);
     await new Ingestor(migrated, classifier).reclassifyIfRulesChanged();
     expect(await rows(migrated, sql`SELECT evidence, confidence FROM catalogue WHERE id = 41`)).toEqual([{ evidence: 'name_publisher', confidence: 'high' }]);
     // The new key: the same package on two host OSes is two entries.

@@ -19,8 +19,10 @@ const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
 /** A trigger that refuses inserts into `table` where `condition` holds (on NEW), as a failing disk would. */
 export async function refuseInserts(db: Db, engine: Engine, name: string, table: string, condition: string, message: string): Promise<() => Promise<void>> {
   if (engine === 'postgres') {
-    await sql.raw(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF ${condition} THEN RAISE EXCEPTION '${message}'; END IF; RETURN NEW; END $$;
-      CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`).execute(db);
+    await sql
+      .raw(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF ${condition} THEN RAISE EXCEPTION '${message}'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`)
+      .execute(db);
     return async () => void (await sql.raw(`DROP TRIGGER ${name} ON ${table}; DROP FUNCTION ${name}()`).execute(db));
   }
   await sql.raw(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} WHEN ${condition} BEGIN SELECT RAISE(ABORT, '${message}'); END`).execute(db);
@@ -43,7 +45,7 @@ describe.each(ENGINES)('ingest (%s)', (engine) => {
     const b = await ingestor.ingest(makeInventory({ machine: 'b' }));
     expect(a.host_id).not.toBe(b.host_id);
     expect(b.new_catalogue_entries).toBe(0);
-    const map = (await computeMap(db, classifier));
+    const map = await computeMap(db, classifier);
     expect(map.totals.hosts).toBe(2);
     const google = map.by_vendor.find((v) => v.vendor_id === 'google')!;
     expect(google).toMatchObject({ hosts: 2, installations: 2, origin: 'non_eu', country: 'US', owner: 'Alphabet' });
@@ -57,7 +59,7 @@ describe.each(ENGINES)('ingest (%s)', (engine) => {
     await ingestor.ingest(makeInventory({ machine: 'b' }));
     const again = await ingestor.ingest(makeInventory({ machine: 'a', software: [{ name: 'VLC media player', version: '3.0.21', publisher: 'VideoLAN' }] }));
     expect(again.host_id).toBe(1);
-    const map = (await computeMap(db, classifier));
+    const map = await computeMap(db, classifier);
     expect(map.totals.hosts).toBe(2);
     expect(map.by_vendor.find((v) => v.vendor_id === 'google')!.hosts).toBe(1);
     expect(map.by_vendor.find((v) => v.vendor_id === 'videolan')!.hosts).toBe(1);
@@ -167,7 +169,7 @@ describe.each(ENGINES)('ingest (%s)', (engine) => {
     );
     const withLocal = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR, local]));
     expect(await ingestor.reclassify(withLocal)).toBe(1);
-    const map = (await computeMap(db, withLocal));
+    const map = await computeMap(db, withLocal);
     expect(map.unclassified).toEqual([]);
     expect(map.by_vendor.find((v) => v.vendor_id === 'editeur-regional')).toMatchObject({ origin: 'eu', hosts: 1 });
     await expectDerivedConsistent(db);
@@ -245,7 +247,10 @@ describe('concurrent ingest on one PostgreSQL', () => {
         // the same machine ("roaming") reported by two processes at the same moment.
         const batches = pools.map((_, p) => [
           makeInventory({ machine: `r${round}-p${p}-a`, software: [...shared(round, p % 2 === 1), { name: `Own Tool ${p}`, version: '1', publisher: 'Own' }] }),
-          makeInventory({ machine: `r${round}-p${p}-b`, software: [{ name: 'Google Chrome', version: `${round}`, publisher: 'Google LLC' }, ...shared(round, p % 2 === 0)] }),
+          makeInventory({
+            machine: `r${round}-p${p}-b`,
+            software: [{ name: 'Google Chrome', version: `${round}`, publisher: 'Google LLC' }, ...shared(round, p % 2 === 0)],
+          }),
           makeInventory({ machine: p < 2 ? `roaming-${round}` : `r${round}-p${p}-c`, software: shared(round, false).slice(p, p + 4) }),
         ]);
         const answers = await Promise.all(pools.map((pool, p) => new Ingestor(pool, classifier).ingestMany(batches[p]!)));

@@ -2,7 +2,16 @@
 // machines), its items are linked to catalogue entries (classified once, when first seen), and its
 // installations replaced, with what the map and the pages count brought along in the same
 // transaction (store/installations.ts).
-import { inventoryContentHash, type Hardware, type Inventory, type InventoryPart, type Os, type SoftwareItem, type SoftwareSource, type UnchangedReport } from '@tiebreak/shared';
+import {
+  inventoryContentHash,
+  type Hardware,
+  type Inventory,
+  type InventoryPart,
+  type Os,
+  type SoftwareItem,
+  type SoftwareSource,
+  type UnchangedReport,
+} from '@tiebreak/shared';
 import type { Classification, Classifier } from '../classify/classifier.ts';
 import { bumpDataVersion, first, getMeta, rows, setMeta, sql, transaction, value, type Db } from '../store/db.ts';
 import { isTransientConflict, lockKeysForTransaction, retryOnConflict } from '../store/dialect.ts';
@@ -59,8 +68,6 @@ export function classifyItem(classifier: Classifier, item: CatalogueItem): Class
   };
 }
 
-
-
 /**
  * Catalogue ids of items as they were spelt, before normalisation: by name, then publisher, then
  * the few other fields, so that a lookup builds no key string.
@@ -72,7 +79,14 @@ class EntryIds {
     const candidates = this.byName.get(item.name)?.get(item.publisher ?? '');
     if (!candidates) return undefined;
     for (const [known, id] of candidates) {
-      if (known.kind === item.kind && known.source === item.source && known.role === item.role && known.package === item.package && (known.host_os ?? '') === (item.host_os ?? '')) return id;
+      if (
+        known.kind === item.kind &&
+        known.source === item.source &&
+        known.role === item.role &&
+        known.package === item.package &&
+        (known.host_os ?? '') === (item.host_os ?? '')
+      )
+        return id;
     }
     return undefined;
   }
@@ -82,7 +96,10 @@ class EntryIds {
     if (!byPublisher) this.byName.set(item.name, (byPublisher = new Map()));
     const publisher = item.publisher ?? '';
     const candidates = byPublisher.get(publisher);
-    const entry: [CatalogueItem, number] = [{ kind: item.kind, source: item.source, role: item.role, name: item.name, publisher: item.publisher, package: item.package, host_os: item.host_os ?? '' }, id];
+    const entry: [CatalogueItem, number] = [
+      { kind: item.kind, source: item.source, role: item.role, name: item.name, publisher: item.publisher, package: item.package, host_os: item.host_os ?? '' },
+      id,
+    ];
     if (candidates) candidates.push(entry);
     else byPublisher.set(publisher, [entry]);
     this.size++;
@@ -138,7 +155,20 @@ export type AfterIngest = (trx: Db) => Promise<void>;
 
 /** The catalogue's columns of a classification. */
 function classificationColumns(c: Classification) {
-  return { vendor_id: c.vendor_id, product_id: c.product_id, country: c.country, owner_country: c.owner_country, origin: c.origin, licence: c.licence, area: c.area, category: c.category, platform: c.platform ? 1 : 0, rule: c.rule, evidence: c.evidence, confidence: c.confidence };
+  return {
+    vendor_id: c.vendor_id,
+    product_id: c.product_id,
+    country: c.country,
+    owner_country: c.owner_country,
+    origin: c.origin,
+    licence: c.licence,
+    area: c.area,
+    category: c.category,
+    platform: c.platform ? 1 : 0,
+    rule: c.rule,
+    evidence: c.evidence,
+    confidence: c.confidence,
+  };
 }
 
 /** Past this many reclassified entries, or this share of hosts having them, every host's facets are rebuilt at once. */
@@ -198,7 +228,10 @@ export class Ingestor {
       try {
         const run = new IngestRun();
         const results = await transaction(this.db, async (trx) => {
-          await lockKeysForTransaction(trx, inventories.map((inventory) => inventory.host.id));
+          await lockKeysForTransaction(
+            trx,
+            inventories.map((inventory) => inventory.host.id),
+          );
           await this.prepareEntries(trx, inventories, at, run);
           const results: IngestResult[] = [];
           for (const [i, inventory] of inventories.entries()) {
@@ -219,7 +252,10 @@ export class Ingestor {
     try {
       const run = new IngestRun();
       const results = await transaction(this.db, async (trx) => {
-        await lockKeysForTransaction(trx, inventories.map((inventory) => inventory.host.id));
+        await lockKeysForTransaction(
+          trx,
+          inventories.map((inventory) => inventory.host.id),
+        );
         const results: (IngestResult | Error)[] = [];
         for (const [i, inventory] of inventories.entries()) {
           // The counters of an inventory count once its savepoint is kept.
@@ -293,11 +329,12 @@ export class Ingestor {
 
   /** The hosts reporting this stable id, and the one that is this machine (same serial, else same name). */
   private async knownHost(db: Db, host: Inventory['host']) {
-    const candidates = await rows<KnownHost>(db, sql`SELECT id, hostname, serial_hash, content_hash, role, agent_name FROM hosts WHERE host_key = ${host.id} ORDER BY id`);
-    const serial = host.serial_hash ?? null;
-    const same = candidates.find((c) =>
-      c.serial_hash && serial ? c.serial_hash === serial : c.hostname.toLowerCase() === host.hostname.toLowerCase(),
+    const candidates = await rows<KnownHost>(
+      db,
+      sql`SELECT id, hostname, serial_hash, content_hash, role, agent_name FROM hosts WHERE host_key = ${host.id} ORDER BY id`,
     );
+    const serial = host.serial_hash ?? null;
+    const same = candidates.find((c) => (c.serial_hash && serial ? c.serial_hash === serial : c.hostname.toLowerCase() === host.hostname.toLowerCase()));
     return { candidates, same };
   }
 
@@ -353,7 +390,16 @@ export class Ingestor {
       for (const [entryId, version, scope, arch] of installed) {
         const entry = byId.get(entryId);
         if (entry?.kind !== 'software') continue;
-        software.push({ name: entry.name, version: version || null, publisher: entry.publisher, source: entry.source as SoftwareSource, scope: scope as SoftwareItem['scope'], arch: arch || null, package: entry.package, installed_on: null });
+        software.push({
+          name: entry.name,
+          version: version || null,
+          publisher: entry.publisher,
+          source: entry.source as SoftwareSource,
+          scope: scope as SoftwareItem['scope'],
+          arch: arch || null,
+          package: entry.package,
+          installed_on: null,
+        });
       }
     }
     return { ...inventory, os, hardware, software, content_hash: undefined };
@@ -485,7 +531,12 @@ export class Ingestor {
     // The host's installations after this inventory, in a canonical order: only the rows that
     // changed are written, with the counters and facets of what the host gained or lost.
     const installations = installationsOf(inventory, role);
-    const ids = await this.entryIdsOf(db, installations.map((installation) => installation.item), now, run);
+    const ids = await this.entryIdsOf(
+      db,
+      installations.map((installation) => installation.item),
+      now,
+      run,
+    );
     let created = 0;
     const rows: InstallationRow[] = installations.map((installation, i) => {
       // An entry created by this run counts as new for the first inventory that has it.
@@ -523,7 +574,9 @@ export class Ingestor {
         for (const part of chunks(changed)) {
           const list = sql.join(
             part.map(
-              (c) => sql`(CAST(${c.id} AS BIGINT), ${c.vendor_id}, ${c.product_id}, ${c.country}, ${c.owner_country}, ${c.origin}, ${c.licence}, ${c.area}, ${c.category},
+              (
+                c,
+              ) => sql`(CAST(${c.id} AS BIGINT), ${c.vendor_id}, ${c.product_id}, ${c.country}, ${c.owner_country}, ${c.origin}, ${c.licence}, ${c.area}, ${c.category},
                 CAST(${c.platform} AS BIGINT), ${c.rule}, ${c.evidence}, ${c.confidence})`,
             ),
           );

@@ -39,9 +39,21 @@ export interface Installation {
 
 // Packages whose presence means a graphical desktop: a Linux machine with one is a workstation.
 const DESKTOP_PACKAGES = new Set([
-  'gnome-shell', 'plasma-desktop', 'plasma-workspace', 'xfce4-session', 'cinnamon', 'mate-session-manager',
-  'lxqt-session', 'lxsession', 'budgie-desktop', 'xorg-x11-server-xorg', 'xserver-xorg-core', 'gdm3', 'gdm',
-  'lightdm', 'sddm',
+  'gnome-shell',
+  'plasma-desktop',
+  'plasma-workspace',
+  'xfce4-session',
+  'cinnamon',
+  'mate-session-manager',
+  'lxqt-session',
+  'lxsession',
+  'budgie-desktop',
+  'xorg-x11-server-xorg',
+  'xserver-xorg-core',
+  'gdm3',
+  'gdm',
+  'lightdm',
+  'sddm',
 ]);
 const SERVER_CHASSIS = /rack|blade|server|multi-system|main server/i;
 const CLIENT_CHASSIS = /desktop|laptop|notebook|portable|tower|all in one|tablet|convertible|detachable|mini pc|hand held/i;

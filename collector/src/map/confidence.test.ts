@@ -72,10 +72,23 @@ describe.each(ENGINES)('evidence and confidence on %s', (engine) => {
     expect(await (await get('/products')).text()).toContain('TeamViewer');
 
     const csv = await (await get('/products.csv')).text();
-    const [header, ...lines] = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const [header, ...lines] = csv
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(header!.split(';').slice(-2)).toEqual(['Preuve', 'Confiance']);
-    expect(lines.find((l) => l.startsWith('Google Chrome;'))!.split(';').slice(-2)).toEqual(['name_publisher', 'high']);
-    expect(lines.find((l) => l.startsWith('TeamViewer'))!.split(';').slice(-2)).toEqual(['name', 'low']);
+    expect(
+      lines
+        .find((l) => l.startsWith('Google Chrome;'))!
+        .split(';')
+        .slice(-2),
+    ).toEqual(['name_publisher', 'high']);
+    expect(
+      lines
+        .find((l) => l.startsWith('TeamViewer'))!
+        .split(';')
+        .slice(-2),
+    ).toEqual(['name', 'low']);
     const xlsx = await get('/products.xlsx?confidence=high');
     expect(xlsx.status).toBe(200);
 

@@ -25,7 +25,9 @@ describe.each(ENGINES)('the map host shares without drivers and runtimes on %s',
   beforeAll(async () => {
     const dbFile = await newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-shares-')), 'test.db'));
     collector = await createCollector({ dbFile, log: pino({ level: 'silent' }) });
-    await collector.ingestor.ingest(makeInventory({ machine: 'ws', software: [{ name: 'Google Chrome', version: '131.0', publisher: 'Google LLC' }, VCREDIST] }));
+    await collector.ingestor.ingest(
+      makeInventory({ machine: 'ws', software: [{ name: 'Google Chrome', version: '131.0', publisher: 'Google LLC' }, VCREDIST] }),
+    );
     await collector.ingestor.ingest(
       makeInventory({
         machine: 'srv',
@@ -42,7 +44,10 @@ describe.each(ENGINES)('the map host shares without drivers and runtimes on %s',
 
   it('counts a host in a cell only for items other than drivers and runtimes, as the assessment does', async () => {
     expect(map.hosts_by_role.map((r) => r.role).sort()).toEqual(['server', 'workstation']);
-    const platform = (await value<number>(collector.db, sql`SELECT COALESCE(SUM(installs), 0) FROM catalogue WHERE platform = 1 AND area = 'workstation' AND origin = 'non_eu'`))!;
+    const platform = (await value<number>(
+      collector.db,
+      sql`SELECT COALESCE(SUM(installs), 0) FROM catalogue WHERE platform = 1 AND area = 'workstation' AND origin = 'non_eu'`,
+    ))!;
     expect(platform).toBe(2); // the runtime on both hosts
     const cell = map.by_area_origin.find((c) => c.area === 'workstation' && c.origin === 'non_eu')!;
     // The runtime's installations are in the map's figures; its hosts are not in the host share.

@@ -34,7 +34,6 @@ export interface DependencyMap {
   unclassified: { catalogue_id: number; kind: string; source: string; name: string; publisher: string | null; hosts: number; installations: number }[];
 }
 
-
 interface ProductRow extends Omit<CatalogueFacts, 'confidence'> {
   platform: number;
   product: string;
@@ -67,7 +66,11 @@ class Tally {
 }
 
 /** The map, read on one consistent state of the database (never a write). */
-export async function computeMap(db: Db, classifier: Classifier, options: { unclassifiedLimit?: number; confidence?: MinConfidence } = {}): Promise<DependencyMap> {
+export async function computeMap(
+  db: Db,
+  classifier: Classifier,
+  options: { unclassifiedLimit?: number; confidence?: MinConfidence } = {},
+): Promise<DependencyMap> {
   return readSnapshot(db, (snapshot) => mapOf(snapshot, classifier, options));
 }
 
@@ -80,7 +83,10 @@ async function mapOf(db: Db, classifier: Classifier, options: { unclassifiedLimi
   // evidence of that level (store/facets.ts).
   const facetHosts = new Map<string, Map<string, number>>();
   const names = MAP_FACETS.map((facet) => facetAt(facet, options.confidence));
-  for (const row of await rows<{ facet: string; value: string; hosts: number }>(db, sql`SELECT facet, value, hosts FROM facet_counts WHERE facet IN (${sql.join(names)}) AND hosts > 0`)) {
+  for (const row of await rows<{ facet: string; value: string; hosts: number }>(
+    db,
+    sql`SELECT facet, value, hosts FROM facet_counts WHERE facet IN (${sql.join(names)}) AND hosts > 0`,
+  )) {
     let values = facetHosts.get(row.facet);
     if (!values) facetHosts.set(row.facet, (values = new Map()));
     values.set(row.value, row.hosts);
@@ -142,7 +148,10 @@ async function mapOf(db: Db, classifier: Classifier, options: { unclassifiedLimi
     db,
     sql`SELECT COUNT(*) AS hosts, COALESCE(SUM(duplicate_id), 0) AS duplicates FROM hosts${indexedBy(db, 'hosts_by_role')}`,
   );
-  const hostsByRole = await rows<{ role: string; hosts: number }>(db, sql`SELECT role, COUNT(*) AS hosts FROM hosts${indexedBy(db, 'hosts_by_role')} GROUP BY role ORDER BY role`);
+  const hostsByRole = await rows<{ role: string; hosts: number }>(
+    db,
+    sql`SELECT role, COUNT(*) AS hosts FROM hosts${indexedBy(db, 'hosts_by_role')} GROUP BY role ORDER BY role`,
+  );
   const hostsByAgent = await rows<{ agent: string; hosts: number }>(
     db,
     sql`SELECT agent_name AS agent, COUNT(*) AS hosts FROM hosts${indexedBy(db, 'hosts_by_agent')} GROUP BY agent_name ORDER BY hosts DESC, agent_name`,

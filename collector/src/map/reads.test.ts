@@ -14,7 +14,18 @@ import { DEFAULT_RULES_DIR, loadRuleTrees } from '../classify/load-rules.ts';
 import { Ingestor } from '../ingest/ingest.ts';
 import { closeDatabase, openDatabase, rows, sql, value, values, type Db } from '../store/db.ts';
 import { ENGINES, newDatabaseLocation, testDatabase } from '../store/test-database.ts';
-import { hostById, hostInstallations, listHosts, listProducts, listVendors, productById, productHosts, productVersions, staleHosts, topNonEuProducts } from '../ui/queries.ts';
+import {
+  hostById,
+  hostInstallations,
+  listHosts,
+  listProducts,
+  listVendors,
+  productById,
+  productHosts,
+  productVersions,
+  staleHosts,
+  topNonEuProducts,
+} from '../ui/queries.ts';
 import { computeMap } from './map.ts';
 
 const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
@@ -72,7 +83,9 @@ describe.each(ENGINES)('reads on %s', (engine) => {
     for (const o of map.by_origin) expect(o.hosts, o.origin).toBe(await hostsWhere(db, sql`c.origin = ${o.origin}`));
     for (const v of map.by_vendor) expect(v.hosts, v.vendor_id).toBe(await hostsWhere(db, sql`c.vendor_id = ${v.vendor_id}`));
     for (const cell of map.by_area_origin)
-      expect(cell.hosts, `${cell.area} ${cell.origin}`).toBe(await hostsWhere(db, sql`COALESCE(c.area, 'unknown') = ${cell.area} AND c.origin = ${cell.origin}`));
+      expect(cell.hosts, `${cell.area} ${cell.origin}`).toBe(
+        await hostsWhere(db, sql`COALESCE(c.area, 'unknown') = ${cell.area} AND c.origin = ${cell.origin}`),
+      );
     expect(map.totals.installations).toBe(await value<number>(db, sql`SELECT COUNT(*) FROM installations`));
     expect(map.unclassified.map((u) => u.name)).toContain(UNKNOWN.name);
     expect(map.unclassified.find((u) => u.name === UNKNOWN.name)).toMatchObject({ hosts: 5, installations: 5 });
@@ -160,8 +173,25 @@ describe.each(ENGINES)('reads on %s', (engine) => {
     await expect(importSpend(db, classifier, 'vendor;amount;year\nAdobe;douze;2026\n', 'c.csv')).rejects.toThrow(/line 2/);
     expect(await spendLines(db, 2026)).toHaveLength(1);
 
-    const id = await addAsset(db, { name: 'Hébergement', vendor_text: 'OVH SAS', area: 'infrastructure', users: 0, annual_cost_cents: 60000, cost_year: 2026, contract_ref: 'OVH-1', note: null }, 'test');
-    const next = await addAsset(db, { name: 'Messagerie', vendor_text: 'Google', area: 'software', users: 12, annual_cost_cents: null, cost_year: null, contract_ref: null, note: 'n' }, 'test');
+    const id = await addAsset(
+      db,
+      {
+        name: 'Hébergement',
+        vendor_text: 'OVH SAS',
+        area: 'infrastructure',
+        users: 0,
+        annual_cost_cents: 60000,
+        cost_year: 2026,
+        contract_ref: 'OVH-1',
+        note: null,
+      },
+      'test',
+    );
+    const next = await addAsset(
+      db,
+      { name: 'Messagerie', vendor_text: 'Google', area: 'software', users: 12, annual_cost_cents: null, cost_year: null, contract_ref: null, note: 'n' },
+      'test',
+    );
     expect(next).toBe(id + 1);
     expect(await importAssets(db, 'name,vendor,area\nA,Microsoft,logiciels\nB,Google,infra\n', 'test')).toBe(2);
     await expect(importAssets(db, 'name,vendor,area\nC,Microsoft,logiciels\nD,Google,nuage\n', 'test')).rejects.toThrow(/line 3/);
@@ -174,7 +204,14 @@ describe.each(ENGINES)('reads on %s', (engine) => {
 
 describe.each(ENGINES)('the daily snapshot on %s', (engine) => {
   const assessmentAt = (computedAt: string, exposure: number) => {
-    const indicators = { exposure, priority: exposure / 2, lock_in: 50, installations: { by_origin: { non_eu: { share: 10 } } }, spend: { by_origin: { non_eu: { share: null } } }, critical_dependencies: 1 };
+    const indicators = {
+      exposure,
+      priority: exposure / 2,
+      lock_in: 50,
+      installations: { by_origin: { non_eu: { share: 10 } } },
+      spend: { by_origin: { non_eu: { share: null } } },
+      critical_dependencies: 1,
+    };
     return {
       generated_at: computedAt,
       overall: indicators,

@@ -23,7 +23,9 @@ const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
 export const GLPI_FORMAT_FIXTURES = new URL('./fixtures/glpi-format/', import.meta.url).pathname;
 const fixture = (name: string) => decodeReportFile(join(GLPI_FORMAT_FIXTURES, name));
 const SCHEMA_FILE = 'glpi-format.schema.json';
-const REPORTS = readdirSync(GLPI_FORMAT_FIXTURES).filter((f) => f.endsWith('.json') && f !== SCHEMA_FILE).sort();
+const REPORTS = readdirSync(GLPI_FORMAT_FIXTURES)
+  .filter((f) => f.endsWith('.json') && f !== SCHEMA_FILE)
+  .sort();
 const PARTIALS = ['workstation-partial-1-cpus.json', 'workstation-partial-2-memories.json', 'workstation-partial-3-volumes.json'];
 
 const ajv = new Ajv({ allErrors: true });
@@ -36,7 +38,10 @@ async function hostState(db: Db, hostId: number) {
     sql`SELECT c.kind, c.package, c.name, i.version FROM installations i
       JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ${hostId} ORDER BY c.kind, c.package NULLS FIRST, c.name, i.version`,
   );
-  const host = (await first<Record<string, unknown>>(db, sql`SELECT hostname, role, os_name, os_version, os_kernel, software_count, hardware_json FROM hosts WHERE id = ${hostId}`))!;
+  const host = (await first<Record<string, unknown>>(
+    db,
+    sql`SELECT hostname, role, os_name, os_version, os_kernel, software_count, hardware_json FROM hosts WHERE id = ${hostId}`,
+  ))!;
   return {
     host,
     software: installed.filter((r) => r.kind === 'software').map((r) => `${r.name} ${r.version}`),
@@ -76,7 +81,12 @@ describe.each(ENGINES)('GLPI-format inventories, stored (%s)', (engine) => {
     expect(before.software).toContain('code 1.93.1-1726079302');
     expect(before.os).toEqual(['Ubuntu']);
     expect(before.hardware).toEqual(
-      expect.arrayContaining(['cpu: 13th Gen Intel(R) Core(TM) i5-1335U', 'disk: MZVL4512HBLU-00BLL', 'gpu: Raptor Lake-P [Iris Xe Graphics]', 'system: 21HD0052FR']),
+      expect.arrayContaining([
+        'cpu: 13th Gen Intel(R) Core(TM) i5-1335U',
+        'disk: MZVL4512HBLU-00BLL',
+        'gpu: Raptor Lake-P [Iris Xe Graphics]',
+        'system: 21HD0052FR',
+      ]),
     );
 
     for (const name of PARTIALS) {
@@ -118,7 +128,11 @@ describe.each(ENGINES)('GLPI-format inventories, stored (%s)', (engine) => {
     const second = await ingestor.ingest(fixture(LARGE_FILES.after));
     expect(second.host_id).toBe(first.host_id);
     const after = await hostState(db, first.host_id);
-    expect(after.host).toMatchObject({ os_version: '9.5', os_kernel: '5.14.0-503.11.1.el9_5.x86_64', software_count: LARGE_PACKAGES - removed.length + added.length });
+    expect(after.host).toMatchObject({
+      os_version: '9.5',
+      os_kernel: '5.14.0-503.11.1.el9_5.x86_64',
+      software_count: LARGE_PACKAGES - removed.length + added.length,
+    });
     const names = (software: string[]) => new Set(software.map((s) => s.split(' ')[0]));
     for (const name of removed) expect(names(after.software).has(name), name).toBe(false);
     for (const name of added) expect(names(after.software).has(name), name).toBe(true);
@@ -152,8 +166,11 @@ describe.each(ENGINES)('GLPI-format inventories, stored (%s)', (engine) => {
     const h = await ingestor.ingest(fixture('switch-query-snmp.json'));
     expect(await values(db, sql`SELECT role FROM hosts ORDER BY id`)).toEqual(['printer', 'network', 'storage', 'network']);
     const system = (hostId: number) =>
-      rows(db, sql`SELECT c.area, c.category, c.vendor_id, c.origin FROM installations i
-        JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ${hostId} AND c.package = 'system'`);
+      rows(
+        db,
+        sql`SELECT c.area, c.category, c.vendor_id, c.origin FROM installations i
+        JOIN catalogue c ON c.id = i.catalogue_id WHERE i.host_id = ${hostId} AND c.package = 'system'`,
+      );
     expect(await system(p.host_id)).toEqual([{ area: 'infrastructure', category: 'printing', vendor_id: 'kyocera', origin: 'non_eu' }]);
     // "Hewlett-Packard" names HP Inc., but a 2530 switch is HPE's (Aruba, formerly ProCurve).
     expect(await system(n.host_id)).toEqual([{ area: 'infrastructure', category: 'network', vendor_id: 'hpe', origin: 'non_eu' }]);
@@ -231,11 +248,31 @@ describe('GLPI-format inventories', () => {
       ['no deviceid', { ...full, deviceid: ' ' }, /deviceid must match pattern/, /has no "deviceid"/],
       ['a deviceid too long', { ...full, deviceid: 'x'.repeat(300) }, /deviceid must NOT have more than 256 characters/, /has no "deviceid"/],
       ['"partial" not a boolean', { ...full, partial: 'yes' }, /partial must be boolean/, /"partial" must be true or false/],
-      ['a partial inventory of nothing kept', { ...full, partial: true, content: { memories: [], versionclient: 'x' } }, /must match a schema in anyOf/, /partial inventory carries none/],
+      [
+        'a partial inventory of nothing kept',
+        { ...full, partial: true, content: { memories: [], versionclient: 'x' } },
+        /must match a schema in anyOf/,
+        /partial inventory carries none/,
+      ],
       ['an unsupported itemtype', { ...full, itemtype: 'Monitor' }, /itemtype must be equal to one of the allowed values/, /unsupported itemtype "Monitor"/],
-      ['a power supply', { ...printer, itemtype: 'Unmanaged', content: { network_device: { type: 'Power', manufacturer: 'APC' } } }, /itemtype must be equal to one of the allowed values/, /network device of unknown kind/],
-      ['a printer without its model', { ...printer, content: { ...printer.content, network_device: { name: 'IMP-X' } } }, /must match a schema in anyOf/, /needs its manufacturer or model/],
-      ['a network discovery result', { ...printer, action: 'netdiscovery' }, /action must be equal to one of the allowed values/, /"netdiscovery" message is not an inventory/],
+      [
+        'a power supply',
+        { ...printer, itemtype: 'Unmanaged', content: { network_device: { type: 'Power', manufacturer: 'APC' } } },
+        /itemtype must be equal to one of the allowed values/,
+        /network device of unknown kind/,
+      ],
+      [
+        'a printer without its model',
+        { ...printer, content: { ...printer.content, network_device: { name: 'IMP-X' } } },
+        /must match a schema in anyOf/,
+        /needs its manufacturer or model/,
+      ],
+      [
+        'a network discovery result',
+        { ...printer, action: 'netdiscovery' },
+        /action must be equal to one of the allowed values/,
+        /"netdiscovery" message is not an inventory/,
+      ],
     ];
     for (const [name, message, schemaError, collectorError] of cases) {
       expect(validateGlpi(message), name).toBe(false);

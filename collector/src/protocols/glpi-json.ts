@@ -40,7 +40,9 @@ export function decodeGlpiJson(json: string): PeerReport {
   if (inventory && !content) throw new PeerReportError(`an ${query === 'snmp' ? 'SNMP' : query} message needs a "content" object`);
   const itemtype = m.itemtype === undefined ? null : String(m.itemtype);
   if (inventory && itemtype !== null && !ITEMTYPES.has(itemtype.toLowerCase()))
-    throw new PeerReportError(`unsupported itemtype "${itemtype.slice(0, 64)}": computers (Computer), network equipment (NetworkEquipment), printers (Printer), phones (Phone) and storage arrays (Storage) are accepted`);
+    throw new PeerReportError(
+      `unsupported itemtype "${itemtype.slice(0, 64)}": computers (Computer), network equipment (NetworkEquipment), printers (Printer), phones (Phone) and storage arrays (Storage) are accepted`,
+    );
   if (m.partial !== undefined && typeof m.partial !== 'boolean') throw new PeerReportError('"partial" must be true or false');
   return { protocol: 'glpi-json', query: inventory ? 'inventory' : query, deviceid, content, digest: digestOf(json), itemtype, partial: m.partial === true };
 }

@@ -79,12 +79,21 @@ export function decodeReportFile(file: string, now = new Date()): Inventory {
     if ('schema_version' in json) {
       // tiebreak's own agent: `tiebreak-agent scan --output FILE`.
       const parsed = InventorySchema.safeParse(json);
-      if (!parsed.success) throw new PeerReportError(`invalid inventory: ${describeIssues(parsed.error).slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new PeerReportError(
+          `invalid inventory: ${describeIssues(parsed.error)
+            .slice(0, 5)
+            .map((i) => `${i.path}: ${i.message}`)
+            .join('; ')}`,
+        );
       return parsed.data;
     }
   }
   const report = decodePeerReport(text, { json: true, now });
-  if (!report.inventory) throw new PeerReportError(report.protocol === 'glpi-json' ? `a "${report.query}" message is not an inventory` : `a "${report.query.toUpperCase()}" request is not an inventory`);
+  if (!report.inventory)
+    throw new PeerReportError(
+      report.protocol === 'glpi-json' ? `a "${report.query}" message is not an inventory` : `a "${report.query.toUpperCase()}" request is not an inventory`,
+    );
   return report.inventory;
 }
 
@@ -92,7 +101,11 @@ export function decodeReportFile(file: string, now = new Date()): Inventory {
  * Import files in batches (one commit per batch, each file in its own savepoint), reporting each
  * outcome as it is known.
  */
-export async function importReports(ingestor: Ingestor, files: readonly string[], onOutcome: (outcome: ImportOutcome, done: number) => void): Promise<ImportOutcome[]> {
+export async function importReports(
+  ingestor: Ingestor,
+  files: readonly string[],
+  onOutcome: (outcome: ImportOutcome, done: number) => void,
+): Promise<ImportOutcome[]> {
   const outcomes: ImportOutcome[] = [];
   const BATCH = 20;
   for (let start = 0; start < files.length; start += BATCH) {

@@ -14,7 +14,13 @@ describe('GLPI Agent JSON (inventory_format)', () => {
     const inventory = glpi('glpi-agent-windows11.json');
     expect(inventory.agent).toEqual({ name: 'GLPI-Agent', version: '1.11' });
     expect(inventory.host).toMatchObject({ hostname: 'PC-URBA-042', domain: 'mairie.local', id_source: 'smbios-uuid' });
-    expect(inventory.os).toMatchObject({ family: 'windows', name: 'Microsoft Windows 11 Professionnel', version: '23H2', build: '10.0.22631', vendor: 'Microsoft' });
+    expect(inventory.os).toMatchObject({
+      family: 'windows',
+      name: 'Microsoft Windows 11 Professionnel',
+      version: '23H2',
+      build: '10.0.22631',
+      vendor: 'Microsoft',
+    });
     expect(inventory.hardware).toMatchObject({
       system: { manufacturer: 'Dell Inc.', model: 'Latitude 5440', chassis: 'Laptop' },
       board: { manufacturer: 'Dell Inc.', model: '0WNV7X' },
@@ -27,7 +33,11 @@ describe('GLPI Agent JSON (inventory_format)', () => {
     // The agent's local time with its offset (+0100), as UTC.
     expect(inventory.collected_at).toBe('2026-11-20T07:41:17.000Z');
     expect(inventory.software).toHaveLength(13);
-    expect(inventory.software.find((s) => s.name === 'Zoom Workplace')).toMatchObject({ scope: 'user', source: 'registry', publisher: 'Zoom Video Communications, Inc.' });
+    expect(inventory.software.find((s) => s.name === 'Zoom Workplace')).toMatchObject({
+      scope: 'user',
+      source: 'registry',
+      publisher: 'Zoom Video Communications, Inc.',
+    });
     expect(inventory.software.find((s) => s.name === 'Microsoft.WindowsCalculator')).toMatchObject({ source: 'appx' });
     expect(inventory.software.find((s) => s.name.startsWith('Microsoft 365'))).toMatchObject({ installed_on: '2025-09-03', arch: 'x86_64' });
     // User names, owner, SIDs and processes of the report are not carried over.
@@ -103,7 +113,9 @@ describe('FusionInventory and OCS Inventory XML', () => {
   });
 
   it('answers a PROLOG as a PROLOG, without content', () => {
-    const report = decodeOcsXml('<?xml version="1.0"?><REQUEST><DEVICEID>pc-1-2026-01-01-00-00-00</DEVICEID><QUERY>PROLOG</QUERY><TOKEN>12345678</TOKEN></REQUEST>');
+    const report = decodeOcsXml(
+      '<?xml version="1.0"?><REQUEST><DEVICEID>pc-1-2026-01-01-00-00-00</DEVICEID><QUERY>PROLOG</QUERY><TOKEN>12345678</TOKEN></REQUEST>',
+    );
     expect(report).toMatchObject({ query: 'prolog', content: null });
     expect(() => peerInventory(report)).toThrow(PeerReportError);
   });
@@ -126,7 +138,7 @@ describe('FusionInventory and OCS Inventory XML', () => {
 });
 
 describe('agent names and credentials', () => {
-  it('reads the agents\' version strings', () => {
+  it("reads the agents' version strings", () => {
     expect(parseAgentVersion('FusionInventory-Agent_v2.6-3')).toEqual({ name: 'FusionInventory-Agent', version: '2.6-3' });
     expect(parseAgentVersion('GLPI-Agent_v1.11')).toEqual({ name: 'GLPI-Agent', version: '1.11' });
     expect(parseAgentVersion('OCS-NG_unified_unix_agent_v2.10.0')).toEqual({ name: 'OCS-NG_unified_unix_agent', version: '2.10.0' });

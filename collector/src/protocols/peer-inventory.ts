@@ -156,7 +156,7 @@ function operatingSystem(content: Content): Os {
     build: family === 'windows' ? text(os.kernel_version) : null,
     arch: text(os.arch, 64),
     vendor: family === 'windows' ? 'Microsoft' : null,
-    kernel: family === 'windows' ? null : text(os.kernel_version) ?? (family === 'linux' ? text(hw.osversion) : null),
+    kernel: family === 'windows' ? null : (text(os.kernel_version) ?? (family === 'linux' ? text(hw.osversion) : null)),
     edition: text(os.service_pack),
   };
 }
@@ -205,7 +205,10 @@ function softwareOf(content: Content, family: Os['family']): SoftwareItem[] {
       arch ??= multiarch[2]!;
     }
     const publisher = text(s.publisher, LIMITS.text);
-    const installed = text(s.install_date ?? s.installdate, 32)?.replace(/\//g, '-').slice(0, 10) ?? null;
+    const installed =
+      text(s.install_date ?? s.installdate, 32)
+        ?.replace(/\//g, '-')
+        .slice(0, 10) ?? null;
     items.push({
       name,
       version: text(s.version),
@@ -314,7 +317,12 @@ function validated(inventory: unknown): Inventory {
   const parsed = InventorySchema.safeParse(inventory);
   if (!parsed.success) {
     const issues = describeIssues(parsed.error);
-    throw new PeerReportError(`the report does not map to a valid inventory: ${issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    throw new PeerReportError(
+      `the report does not map to a valid inventory: ${issues
+        .slice(0, 5)
+        .map((i) => `${i.path}: ${i.message}`)
+        .join('; ')}`,
+    );
   }
   return parsed.data;
 }
@@ -328,7 +336,10 @@ export function peerInventory(report: PeerReport, options: { agent?: string | nu
   const itemtype = report.itemtype?.toLowerCase() ?? null;
   const role = deviceRole(report.itemtype, text(networkDevice.type));
   if (Object.keys(networkDevice).length || (itemtype && itemtype !== 'computer' && itemtype !== 'phone')) {
-    if (!role) throw new PeerReportError(`a network device of unknown kind (itemtype "${report.itemtype ?? ''}", type "${text(networkDevice.type) ?? ''}"): network equipment, printers, phones and storage arrays are accepted`);
+    if (!role)
+      throw new PeerReportError(
+        `a network device of unknown kind (itemtype "${report.itemtype ?? ''}", type "${text(networkDevice.type) ?? ''}"): network equipment, printers, phones and storage arrays are accepted`,
+      );
     return deviceInventory(report, content, role, now, options.agent);
   }
   const hw = section(content, 'hardware');
@@ -337,10 +348,11 @@ export function peerInventory(report: PeerReport, options: { agent?: string | nu
   const hostname = text(hw.name) ?? fqdn?.split('.')[0] ?? report.deviceid.replace(/-\d{4}(-\d{2}){5}$/, '');
   const dnsDomain = text(section(content, 'operatingsystem').dns_domain);
   const workgroup = text(hw.workgroup);
-  const agent = parseAgentVersion(text(content.versionclient, 128)) ?? parseAgentVersion(options.agent) ?? {
-    name: report.protocol === 'glpi-json' ? 'GLPI-Agent' : 'OCS-Inventory-Agent',
-    version: 'unknown',
-  };
+  const agent = parseAgentVersion(text(content.versionclient, 128)) ??
+    parseAgentVersion(options.agent) ?? {
+      name: report.protocol === 'glpi-json' ? 'GLPI-Agent' : 'OCS-Inventory-Agent',
+      version: 'unknown',
+    };
   const inventory = {
     schema_version: 1,
     id: reportId(report.digest),
@@ -360,6 +372,9 @@ export function peerInventory(report: PeerReport, options: { agent?: string | nu
     ...(itemtype === 'phone' ? { device: { role: 'phone' as const } } : {}),
     ...(report.partial ? { partial: partialParts(content) } : {}),
   };
-  if (report.partial && !inventory.partial?.length) throw new PeerReportError('a partial inventory carries none of the sections tiebreak keeps (softwares, operatingsystem, bios, hardware, cpus, controllers, storages)');
+  if (report.partial && !inventory.partial?.length)
+    throw new PeerReportError(
+      'a partial inventory carries none of the sections tiebreak keeps (softwares, operatingsystem, bios, hardware, cpus, controllers, storages)',
+    );
   return validated(inventory);
 }

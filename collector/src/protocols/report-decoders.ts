@@ -20,7 +20,9 @@ export interface DecodeTask {
 }
 
 /** `inflated`: the report's size in characters once inflated (0 when refused before). */
-export type DecodeResult = ({ ok: true; compression: Compression; inflated: number } & DecodedReport) | { ok: false; status: 400 | 413 | 415 | 500 | 503; message: string; inflated?: number };
+export type DecodeResult =
+  | ({ ok: true; compression: Compression; inflated: number } & DecodedReport)
+  | { ok: false; status: 400 | 413 | 415 | 500 | 503; message: string; inflated?: number };
 
 export interface DecoderOptions {
   workers: number;
@@ -53,9 +55,17 @@ export const REPORT_WORKER_BUNDLE = 'report-worker.cjs';
  */
 function spawnWorker(options: { resourceLimits: { maxOldGenerationSizeMb: number } }): Worker {
   if (typeof __filename === 'string' && __filename.endsWith('.cjs')) return new Worker(join(dirname(__filename), REPORT_WORKER_BUNDLE), options);
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const tsx = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   const entry = new URL('./report-worker.ts', import.meta.url).href;
-  return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, { ...options, eval: true, execArgv: [] });
+  return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, {
+    ...options,
+    eval: true,
+    execArgv: [],
+  });
 }
 
 export class ReportDecoders {
@@ -143,7 +153,8 @@ export class ReportDecoders {
       };
       const onError = (error: Error & { code?: string }) => {
         discard();
-        if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') resolve({ ok: false, status: 413, message: `report too large to decode within ${this.options.heapMib} MiB` });
+        if (error.code === 'ERR_WORKER_OUT_OF_MEMORY')
+          resolve({ ok: false, status: 413, message: `report too large to decode within ${this.options.heapMib} MiB` });
         else reject(error);
       };
       const onExit = (code: number) => {

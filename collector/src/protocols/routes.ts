@@ -94,7 +94,12 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
       throw e;
     }
     // Inflated, parsed and mapped in a worker thread: the event loop stays free meanwhile.
-    const decoded = await (ctx.decoders ?? reportDecoders).decode({ raw, json: accept.includes('glpi-json'), agent: c.req.header('user-agent') ?? null, limits });
+    const decoded = await (ctx.decoders ?? reportDecoders).decode({
+      raw,
+      json: accept.includes('glpi-json'),
+      agent: c.req.header('user-agent') ?? null,
+      limits,
+    });
     if (!decoded.ok) {
       if (decoded.status === 500) throw new Error(`decoding a peer report failed: ${decoded.message}`);
       return error(c, decoded.status, decoded.message);
@@ -110,14 +115,36 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
     // contact, and the agent then speaks JSON. Other agents get the XML answer.
     const glpiAgent = json || (accept.includes('glpi-json') && c.req.header('glpi-agent-id') !== undefined);
     if (query === 'prolog' || query === 'contact') return reply(glpiAgent ? contactReply() : prologReply(PEER_REPORT_HOURS));
-    if (query !== 'inventory') return error(c, 400, `unsupported ${json ? 'action' : 'QUERY'} "${query}": only ${json ? 'contact, inventory and netinventory' : 'PROLOG and INVENTORY'} are served`);
+    if (query !== 'inventory')
+      return error(
+        c,
+        400,
+        `unsupported ${json ? 'action' : 'QUERY'} "${query}": only ${json ? 'contact, inventory and netinventory' : 'PROLOG and INVENTORY'} are served`,
+      );
 
     if (!inventory) throw new Error('an inventory report decoded without its inventory');
-    const enrolment = await enrolPeerAgent(ctx.db, token.id, protocol, { id: inventory.host.id, hostname: inventory.host.hostname }, deviceid, inventory.agent.version);
+    const enrolment = await enrolPeerAgent(
+      ctx.db,
+      token.id,
+      protocol,
+      { id: inventory.host.id, hostname: inventory.host.hostname },
+      deviceid,
+      inventory.agent.version,
+    );
     if (!enrolment.ok) return error(c, enrolment.status, enrolment.reason);
     const result = await ctx.queue.submit(inventory, c.req.path.startsWith('/glpi') ? 'glpi' : 'ocs');
     ctx.log.info(
-      { host_id: result.host_id, agent_id: enrolment.agentId, protocol, agent: inventory.agent.name, items: result.items, replay: result.replay, hostname: inventory.host.hostname, partial: inventory.partial ?? null, role: inventory.device?.role ?? null },
+      {
+        host_id: result.host_id,
+        agent_id: enrolment.agentId,
+        protocol,
+        agent: inventory.agent.name,
+        items: result.items,
+        replay: result.replay,
+        hostname: inventory.host.hostname,
+        partial: inventory.partial ?? null,
+        role: inventory.device?.role ?? null,
+      },
       'peer inventory ingested',
     );
     return reply(json ? JSON.stringify({ status: 'ok', expiration: PEER_REPORT_HOURS }) : inventoryReply());

@@ -24,7 +24,11 @@ export async function criticalitySettings(db: Db): Promise<CriticalitySettings> 
 
 async function setLevel(db: Db, scope: 'category' | 'product', key: string, level: number | null): Promise<void> {
   if (level === null) await run(db, sql`DELETE FROM criticality WHERE scope = ${scope} AND key = ${key}`);
-  else await run(db, sql`INSERT INTO criticality (scope, key, level) VALUES (${scope}, ${key}, ${level}) ON CONFLICT (scope, key) DO UPDATE SET level = excluded.level`);
+  else
+    await run(
+      db,
+      sql`INSERT INTO criticality (scope, key, level) VALUES (${scope}, ${key}, ${level}) ON CONFLICT (scope, key) DO UPDATE SET level = excluded.level`,
+    );
 }
 
 /**
@@ -47,6 +51,7 @@ export async function setCategoryLevels(db: Db, rules: RuleSet, levels: Map<stri
 /** A product's level (`vendor/product` of the rules), or back to its category's with null. */
 export async function setProductLevel(db: Db, classifier: Classifier, key: string, level: number | null): Promise<void> {
   const [vendorId, productId] = key.split('/');
-  if (!vendorId || !productId || !classifier.product(vendorId, productId)) throw new DomainError('invalid', `unknown product ${key}`, 'unknownProduct', { product: key });
+  if (!vendorId || !productId || !classifier.product(vendorId, productId))
+    throw new DomainError('invalid', `unknown product ${key}`, 'unknownProduct', { product: key });
   await setLevel(db, 'product', key, level !== null && isLevel(level) ? level : null);
 }

@@ -26,7 +26,8 @@ export function luhnValid(digits: string): boolean {
 export function parseSiren(text: string): string {
   const digits = text.replace(/[\s.\u00a0\u202f-]/g, '');
   if (!/^\d{9}$/.test(digits)) throw new DomainError('invalid', `a SIREN is 9 digits, not "${text.slice(0, 30)}"`, 'sirenDigits', { text: text.slice(0, 30) });
-  if (!luhnValid(digits)) throw new DomainError('invalid', `SIREN ${digits} fails its check digit (Luhn): check for a typing error`, 'sirenCheck', { siren: digits });
+  if (!luhnValid(digits))
+    throw new DomainError('invalid', `SIREN ${digits} fails its check digit (Luhn): check for a typing error`, 'sirenCheck', { siren: digits });
   return digits;
 }
 
@@ -49,8 +50,10 @@ export function authorityLabel(a: Authority): string {
  */
 export async function setAuthority(db: Db, change: { name?: string; siren?: string }): Promise<Authority> {
   const name = change.name?.replace(/\s+/g, ' ').trim();
-  if (name !== undefined && name.length > AUTHORITY_NAME_MAX) throw new DomainError('invalid', `the authority's name is at most ${AUTHORITY_NAME_MAX} characters`, 'authorityNameLength', { max: AUTHORITY_NAME_MAX });
-  if (name !== undefined && /[\u0000-\u001f\u007f]/.test(name)) throw new DomainError('invalid', "the authority's name cannot hold control characters", 'authorityNameControl');
+  if (name !== undefined && name.length > AUTHORITY_NAME_MAX)
+    throw new DomainError('invalid', `the authority's name is at most ${AUTHORITY_NAME_MAX} characters`, 'authorityNameLength', { max: AUTHORITY_NAME_MAX });
+  if (name !== undefined && /[\u0000-\u001f\u007f]/.test(name))
+    throw new DomainError('invalid', "the authority's name cannot hold control characters", 'authorityNameControl');
   const siren = change.siren === undefined ? undefined : change.siren.trim() === '' ? '' : parseSiren(change.siren);
   await transaction(db, async (trx) => {
     if (name !== undefined) await setMeta(trx, 'authority_name', name);

@@ -146,7 +146,8 @@ export async function restoreDatabase(from: string, dbFile: string, options: { f
   const facts = inspectDatabase(from);
   if (sameFile(from, dbFile)) throw new BackupError(`${from} is the database itself: nothing to restore`);
   const exists = existsSync(dbFile);
-  if (exists && databaseInUse(dbFile)) throw new BackupError(`${dbFile} is open in a running collector: stop it first (systemctl stop tiebreak-collector), then restore`);
+  if (exists && databaseInUse(dbFile))
+    throw new BackupError(`${dbFile} is open in a running collector: stop it first (systemctl stop tiebreak-collector), then restore`);
   if (exists && !options.force) throw new BackupError(`${dbFile} exists: add --force to replace it with ${from}`);
   if (!existsSync(dirname(dbFile))) throw new BackupError(`${dirname(dbFile)}: no such directory`);
   const partial = join(dirname(dbFile), `.${basename(dbFile)}.restore-${process.pid}`);

@@ -22,7 +22,10 @@ describe('copy-to-postgres', () => {
     const source = openSqliteFile(file);
     const target = await openDatabase(url);
     try {
-      const tables = source.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'").pluck().all() as string[];
+      const tables = source
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'")
+        .pluck()
+        .all() as string[];
       expect(Object.keys(result.tables).sort()).toEqual([...tables].sort());
       expect(result.tables.hosts).toBeGreaterThan(0);
       expect(result.tables.installations).toBeGreaterThan(0);
@@ -35,7 +38,10 @@ describe('copy-to-postgres', () => {
         expect({ table, rows: actual }).toEqual({ table, rows: expected });
       }
       const maxHost = await value<number>(target, sql`SELECT MAX(id) FROM hosts`);
-      const next = await value<number>(target, sql`INSERT INTO enrolment_tokens (name, token_hash, created_at) VALUES ('after', 'h-after', '2026-12-02') RETURNING id`);
+      const next = await value<number>(
+        target,
+        sql`INSERT INTO enrolment_tokens (name, token_hash, created_at) VALUES ('after', 'h-after', '2026-12-02') RETURNING id`,
+      );
       const maxToken = source.prepare('SELECT MAX(id) FROM enrolment_tokens').pluck().get() as number;
       expect(next).toBe(maxToken + 1);
       expect(maxHost).toBe(source.prepare('SELECT MAX(id) FROM hosts').pluck().get());

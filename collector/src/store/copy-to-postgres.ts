@@ -19,8 +19,13 @@ const BATCH_ROWS = 500;
 
 /** The SQLite tables, each after the tables its foreign keys point to. */
 function tablesInDependencyOrder(source: Database.Database): string[] {
-  const names = source.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name").pluck().all() as string[];
-  const parents = new Map(names.map((name) => [name, (source.prepare('SELECT "table" FROM pragma_foreign_key_list(?)').pluck().all(name) as string[]).filter((p) => p !== name)]));
+  const names = source
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name")
+    .pluck()
+    .all() as string[];
+  const parents = new Map(
+    names.map((name) => [name, (source.prepare('SELECT "table" FROM pragma_foreign_key_list(?)').pluck().all(name) as string[]).filter((p) => p !== name)]),
+  );
   const ordered: string[] = [];
   const visit = (name: string) => {
     if (ordered.includes(name)) return;
@@ -55,7 +60,8 @@ export async function copyToPostgres(file: string, url: string, progress: (table
     if (engineOf(target) !== 'postgres') throw new CopyError(`${shownLocation(url)}: not a PostgreSQL URL (postgres://…)`);
     version = source.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get() as number;
     const targetVersion = await value<number>(target, sql`SELECT MAX(version) FROM schema_migrations`);
-    if (targetVersion !== version) throw new CopyError(`the PostgreSQL database is at migration ${targetVersion}, the SQLite file at ${version}: use the same tiebreak version for both`);
+    if (targetVersion !== version)
+      throw new CopyError(`the PostgreSQL database is at migration ${targetVersion}, the SQLite file at ${version}: use the same tiebreak version for both`);
     // meta last: the target's triggers bump its data version while the other tables are copied,
     // and the copied meta (the source's data version) then replaces the target's.
     const tables = tablesInDependencyOrder(source).sort((a, b) => Number(a === 'meta') - Number(b === 'meta'));
@@ -78,7 +84,10 @@ export async function copyToPostgres(file: string, url: string, progress: (table
           if (table === 'meta') await sql`DELETE FROM meta`.execute(trx);
           let batch: unknown[][] = [];
           let copied = 0;
-          for (const row of source.prepare(`SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM "${table}"`).raw().iterate() as Iterable<unknown[]>) {
+          for (const row of source
+            .prepare(`SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM "${table}"`)
+            .raw()
+            .iterate() as Iterable<unknown[]>) {
             batch.push(row);
             if (batch.length === BATCH_ROWS) {
               await insert(batch);

@@ -59,7 +59,9 @@ export async function databaseBytes(db: Db): Promise<number> {
  */
 export function isStorageFull(error: Error): boolean {
   const code = (error as { code?: string }).code ?? '';
-  return code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || (code === 'SQLITE_ERROR' && /no transaction is active/.test(error.message)) || code === '53100';
+  return (
+    code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || (code === 'SQLITE_ERROR' && /no transaction is active/.test(error.message)) || code === '53100'
+  );
 }
 
 /**

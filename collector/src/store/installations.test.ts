@@ -44,7 +44,9 @@ async function expectDrillDownsConsistent(db: Db) {
       db,
       sql`SELECT version, COUNT(*) AS hosts FROM (SELECT DISTINCT host_id, version FROM installations WHERE catalogue_id = ${id}) AS v GROUP BY version`,
     );
-    expect(await versionCounts(db, id, 1000), `versions of entry ${id}`).toEqual(versions.sort((a, b) => b.hosts - a.hosts || (a.version < b.version ? -1 : 1)));
+    expect(await versionCounts(db, id, 1000), `versions of entry ${id}`).toEqual(
+      versions.sort((a, b) => b.hosts - a.hosts || (a.version < b.version ? -1 : 1)),
+    );
   }
 }
 
@@ -70,7 +72,11 @@ describe.each(ENGINES)('counters kept at ingest (%s)', (engine) => {
           { name: 'VLC media player', publisher: 'VideoLAN' },
           { name: 'Mozilla Firefox (x64 fr)', publisher: 'Mozilla' },
         ][item % 5];
-        return { ...(known ?? { name: `Tool ${item}`, publisher: `Vendor ${item % 4}` }), version: `${random(3)}.0`, scope: random(5) ? ('machine' as const) : ('user' as const) };
+        return {
+          ...(known ?? { name: `Tool ${item}`, publisher: `Vendor ${item % 4}` }),
+          version: `${random(3)}.0`,
+          scope: random(5) ? ('machine' as const) : ('user' as const),
+        };
       });
     const machines: string[] = [];
     for (let step = 0; step < 150; step++) {
@@ -84,7 +90,15 @@ describe.each(ENGINES)('counters kept at ingest (%s)', (engine) => {
       if (step % 25 === 0) await expectDerivedConsistent(db);
     }
     // A rescan that reports the same item twice, and one that empties a host of software.
-    await ingestor.ingest(makeInventory({ machine: 'm0', software: [{ name: 'Tool 1', version: '1.0', publisher: 'Vendor 1' }, { name: 'Tool 1', version: '1.0', publisher: 'Vendor 1' }] }));
+    await ingestor.ingest(
+      makeInventory({
+        machine: 'm0',
+        software: [
+          { name: 'Tool 1', version: '1.0', publisher: 'Vendor 1' },
+          { name: 'Tool 1', version: '1.0', publisher: 'Vendor 1' },
+        ],
+      }),
+    );
     await ingestor.ingest(makeInventory({ machine: 'm1', software: [] }));
     await expectDerivedConsistent(db);
     await expectDrillDownsConsistent(db);
@@ -106,15 +120,27 @@ describe.each(ENGINES)('counters kept at ingest (%s)', (engine) => {
     // The second inventory creates a catalogue entry, then fails (an installation without a scope,
     // which validation would have refused): its rows and counters are rolled back, and the third
     // must not reuse the catalogue id it was given.
-    const broken = makeInventory({ machine: 'b', software: [{ name: 'Only In The Failed One', version: '1', publisher: 'Nobody', scope: null as unknown as 'machine' }] });
+    const broken = makeInventory({
+      machine: 'b',
+      software: [{ name: 'Only In The Failed One', version: '1', publisher: 'Nobody', scope: null as unknown as 'machine' }],
+    });
     const results = await ingestor.ingestMany([
       makeInventory({ machine: 'c', software: [{ name: 'Tool X', version: '1', publisher: 'X' }] }),
       broken,
-      makeInventory({ machine: 'd', software: [{ name: 'Only In The Failed One', version: '2', publisher: 'Nobody' }, { name: 'Tool Y', version: '1', publisher: 'Y' }] }),
+      makeInventory({
+        machine: 'd',
+        software: [
+          { name: 'Only In The Failed One', version: '2', publisher: 'Nobody' },
+          { name: 'Tool Y', version: '1', publisher: 'Y' },
+        ],
+      }),
     ]);
     expect(results.map((r) => r instanceof Error)).toEqual([false, true, false]);
     const hostD = (results[2] as { host_id: number }).host_id;
-    const names = await values(db, sql`SELECT c.name FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.kind = 'software' AND i.host_id = ${hostD} ORDER BY c.name`);
+    const names = await values(
+      db,
+      sql`SELECT c.name FROM installations i JOIN catalogue c ON c.id = i.catalogue_id WHERE c.kind = 'software' AND i.host_id = ${hostD} ORDER BY c.name`,
+    );
     expect(names).toEqual(['Only In The Failed One', 'Tool Y']);
     expect(await value(db, sql`SELECT COUNT(*) FROM hosts`)).toBe(3);
     expect(await value(db, sql`SELECT COUNT(*) FROM installations i LEFT JOIN catalogue c ON c.id = i.catalogue_id WHERE c.id IS NULL`)).toBe(0);
@@ -127,12 +153,26 @@ describe.each(ENGINES)('counters kept at ingest (%s)', (engine) => {
     const { db, ingestor } = collector;
     const unknownItem = { name: 'Logiciel Métier Inconnu', version: '2.1', publisher: 'Éditeur Régional SARL' };
     for (let i = 0; i < 40; i++) {
-      await ingestor.ingest(makeInventory({ machine: `pc-${i}`, software: [{ name: 'Google Chrome', version: '131.0', publisher: 'Google LLC' }, ...(i === 0 ? [unknownItem] : [])] }));
+      await ingestor.ingest(
+        makeInventory({
+          machine: `pc-${i}`,
+          software: [{ name: 'Google Chrome', version: '131.0', publisher: 'Google LLC' }, ...(i === 0 ? [unknownItem] : [])],
+        }),
+      );
     }
     const cellOfUnknown = () => value(db, sql`SELECT hosts FROM facet_counts WHERE facet = 'vendor' AND value = 'editeur-regional'`);
     expect(await cellOfUnknown()).toBeUndefined();
     // One host of 40 has the item: its facets alone are refreshed.
-    await decide(db, collector.classifier, { source: 'registry', name: unknownItem.name, publisher: unknownItem.publisher }, { vendor: { name: 'Éditeur Régional', country: 'FR' }, product: { name: 'Logiciel Métier', area: 'software', category: 'utility', licence: 'proprietary' } }, 'dsi');
+    await decide(
+      db,
+      collector.classifier,
+      { source: 'registry', name: unknownItem.name, publisher: unknownItem.publisher },
+      {
+        vendor: { name: 'Éditeur Régional', country: 'FR' },
+        product: { name: 'Logiciel Métier', area: 'software', category: 'utility', licence: 'proprietary' },
+      },
+      'dsi',
+    );
     expect(await collector.applyLocalRules()).toBe(1);
     expect(await cellOfUnknown()).toBe(1);
     await expectDerivedConsistent(db);
@@ -151,19 +191,41 @@ describe.each(ENGINES)('counters kept at ingest (%s)', (engine) => {
     const db = await testDatabase(engine);
     const insert = (name: string, c: CatalogueFacts) =>
       sql`INSERT INTO catalogue (kind, source, name, name_norm, publisher_norm, package_norm, area, origin, licence, vendor_id, country, owner_country, platform, confidence, first_seen)
-        VALUES ('software', 'registry', ${name}, ${name}, '', '', ${c.area}, ${c.origin}, ${c.licence}, ${c.vendor_id}, ${c.country}, ${c.owner_country}, ${c.platform}, ${c.confidence}, '')`.execute(db);
+        VALUES ('software', 'registry', ${name}, ${name}, '', '', ${c.area}, ${c.origin}, ${c.licence}, ${c.vendor_id}, ${c.country}, ${c.owner_country}, ${c.platform}, ${c.confidence}, '')`.execute(
+        db,
+      );
     const cases: CatalogueFacts[] = [
       { area: null, origin: 'unknown', licence: 'unknown', vendor_id: null, country: null, owner_country: null, platform: 0, confidence: null },
       { area: 'software', origin: 'non_eu', licence: 'proprietary', vendor_id: 'zoom', country: 'US', owner_country: null, platform: 0, confidence: 'high' },
       { area: 'workstation', origin: 'non_eu', licence: 'proprietary', vendor_id: 'x', country: 'IE', owner_country: 'US', platform: 0, confidence: 'medium' },
-      { area: 'software', origin: 'non_eu', licence: 'proprietary', vendor_id: 'microsoft', country: 'US', owner_country: null, platform: 1, confidence: 'high' },
+      {
+        area: 'software',
+        origin: 'non_eu',
+        licence: 'proprietary',
+        vendor_id: 'microsoft',
+        country: 'US',
+        owner_country: null,
+        platform: 1,
+        confidence: 'high',
+      },
       { area: 'software', origin: 'eu', licence: 'proprietary', vendor_id: 'w', country: 'FR', owner_country: null, platform: 1, confidence: 'low' },
-      { area: 'infrastructure', origin: 'community', licence: 'open_source', vendor_id: 'y', country: null, owner_country: null, platform: 0, confidence: 'low' },
+      {
+        area: 'infrastructure',
+        origin: 'community',
+        licence: 'open_source',
+        vendor_id: 'y',
+        country: null,
+        owner_country: null,
+        platform: 0,
+        confidence: 'low',
+      },
     ];
     for (const [i, c] of cases.entries()) await insert(`n${i}`, c);
     const ids = await values<number>(db, sql`SELECT id FROM catalogue ORDER BY id`);
     for (const [i, c] of cases.entries()) {
-      const view = (await rows<{ facet: string; value: string }>(db, sql`SELECT facet, value FROM catalogue_facets WHERE catalogue_id = ${ids[i]}`)).map((f) => `${f.facet}\u0000${f.value}`);
+      const view = (await rows<{ facet: string; value: string }>(db, sql`SELECT facet, value FROM catalogue_facets WHERE catalogue_id = ${ids[i]}`)).map(
+        (f) => `${f.facet}\u0000${f.value}`,
+      );
       expect(view.sort(), JSON.stringify(c)).toEqual(facetsOf(c).sort());
     }
     await closeDatabase(db);

@@ -78,7 +78,11 @@ export class CounterChanges {
     const changed = [...this.entries].filter(([, [installs, hosts]]) => installs || hosts).sort((a, b) => a[0] - b[0]);
     this.entries.clear();
     for (const part of chunks(changed)) {
-      await lockRowsInOrder(db, 'catalogue', part.map(([id]) => id));
+      await lockRowsInOrder(
+        db,
+        'catalogue',
+        part.map(([id]) => id),
+      );
       const list = sql.join(part.map(([id, [installs, hosts]]) => sql`(CAST(${id} AS BIGINT), CAST(${installs} AS BIGINT), CAST(${hosts} AS BIGINT))`));
       // A CTE names the VALUES' columns on both engines (SQLite has no column list on a derived table).
       await sql`WITH d (id, installs, hosts) AS (VALUES ${list})
@@ -214,13 +218,21 @@ export async function hostCounts(db: Db, labelsOf: ReadonlyMap<number, readonly 
   const maxHost = ((await value<number>(db, sql`SELECT COALESCE(MAX(id), 0) FROM hosts`)) ?? 0) + 1;
   const bitmaps = new Map<string, Uint8Array>();
   for (const labels of labelsOf.values()) for (const label of labels) if (!bitmaps.has(label)) bitmaps.set(label, new Uint8Array(Math.ceil(maxHost / 8)));
-  const installs = new Map((await rows<{ id: number; installs: number }>(db, sql`SELECT id, installs FROM catalogue WHERE installs > 0`)).map((r) => [r.id, r.installs]));
-  const labelled = [...labelsOf].filter(([id, labels]) => labels.length && installs.has(id)).map(([id]) => id).sort((a, b) => a - b);
+  const installs = new Map(
+    (await rows<{ id: number; installs: number }>(db, sql`SELECT id, installs FROM catalogue WHERE installs > 0`)).map((r) => [r.id, r.installs]),
+  );
+  const labelled = [...labelsOf]
+    .filter(([id, labels]) => labels.length && installs.has(id))
+    .map(([id]) => id)
+    .sort((a, b) => a - b);
   let group: number[] = [];
   let expected = 0;
   const read = async () => {
     if (!group.length) return;
-    const found = await rows<{ catalogue_id: number; host_id: number }>(db, sql`SELECT catalogue_id, host_id FROM installations WHERE catalogue_id IN (${sql.join(group)})`);
+    const found = await rows<{ catalogue_id: number; host_id: number }>(
+      db,
+      sql`SELECT catalogue_id, host_id FROM installations WHERE catalogue_id IN (${sql.join(group)})`,
+    );
     for (const row of found) for (const label of labelsOf.get(row.catalogue_id)!) bitmaps.get(label)![row.host_id >> 3]! |= 1 << (row.host_id & 7);
     group = [];
     expected = 0;

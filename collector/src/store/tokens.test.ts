@@ -32,7 +32,10 @@ describe.each(ENGINES)('enrolment tokens and agents (%s)', (engine) => {
     expect(await checkEnrolmentToken(db, token)).toEqual({ ok: true, id });
     const answers = await Promise.all([1, 2, 3, 4].map((n) => enrolAgent(db, id, { id: `host-${n}`, hostname: `PC-${n}` }, '1.0')));
     expect(answers.filter((a) => a.ok)).toHaveLength(2);
-    expect(answers.filter((a) => !a.ok).map((a) => !a.ok && a.reason)).toEqual([expect.stringMatching(/already used 2 times \(limit 2\)/), expect.stringMatching(/already used 2 times/)]);
+    expect(answers.filter((a) => !a.ok).map((a) => !a.ok && a.reason)).toEqual([
+      expect.stringMatching(/already used 2 times \(limit 2\)/),
+      expect.stringMatching(/already used 2 times/),
+    ]);
     expect(await checkEnrolmentToken(db, token)).toMatchObject({ ok: false, reason: expect.stringMatching(/limit 2/) });
     expect(await checkEnrolmentToken(db, token, new Date(), { ignoreUses: true })).toEqual({ ok: true, id });
     expect((await listTokens(db)).map((t) => [t.name, t.uses, t.max_uses])).toEqual([['one', 2, 2]]);
@@ -67,9 +70,17 @@ describe.each(ENGINES)('enrolment tokens and agents (%s)', (engine) => {
     // Its later reports are contacts of the same agent: no further use of the token.
     expect(await enrolPeerAgent(db, id, 'glpi-json', { id: 'srv', hostname: 'SRV-RENAMED' }, 'SRV-2025-01-01-10-00-00', '1.12')).toEqual(glpi);
     const other = await createToken(db, 'ocs');
-    expect(await enrolPeerAgent(db, other.id, 'ocs-xml', { id: 'srv', hostname: 'SRV' }, 'SRV-2025-01-01-10-00-00', null)).toEqual({ ok: false, status: 503, reason: AWAITING_APPROVAL });
+    expect(await enrolPeerAgent(db, other.id, 'ocs-xml', { id: 'srv', hostname: 'SRV' }, 'SRV-2025-01-01-10-00-00', null)).toEqual({
+      ok: false,
+      status: 503,
+      reason: AWAITING_APPROVAL,
+    });
     // The same token from another installation (anyone holding the fleet's token).
-    expect(await enrolPeerAgent(db, id, 'glpi-json', { id: 'srv', hostname: 'SRV' }, 'SRV-2026-06-01-10-00-00', null)).toEqual({ ok: false, status: 503, reason: AWAITING_APPROVAL });
+    expect(await enrolPeerAgent(db, id, 'glpi-json', { id: 'srv', hostname: 'SRV' }, 'SRV-2026-06-01-10-00-00', null)).toEqual({
+      ok: false,
+      status: 503,
+      reason: AWAITING_APPROVAL,
+    });
     expect(await enrolPeerAgent(db, id, 'glpi-json', { id: 'srv', hostname: 'SRV' }, 'SRV-2025-01-01-10-00-00', null)).toEqual(glpi);
     expect(await enrolPeerAgent(db, id, 'glpi-json', { id: 'another', hostname: 'X' }, 'X-2025', null)).toMatchObject({ ok: false, status: 401 });
   });

@@ -22,7 +22,13 @@ export async function createToken(db: Db, nameOrOptions: string | TokenOptions =
   const token = `tbk${randomBytes(23).toString('hex').slice(0, 45)}`;
   const { id } = await db
     .insertInto('enrolment_tokens')
-    .values({ name: options.name ?? 'default', token_hash: hashToken(token), created_at: new Date().toISOString(), max_uses: options.maxUses ?? null, expires_at: options.expiresAt?.toISOString() ?? null })
+    .values({
+      name: options.name ?? 'default',
+      token_hash: hashToken(token),
+      created_at: new Date().toISOString(),
+      max_uses: options.maxUses ?? null,
+      expires_at: options.expiresAt?.toISOString() ?? null,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return { id, token };
@@ -43,7 +49,8 @@ export async function checkEnrolmentToken(db: Db, token: string, now = new Date(
     .executeTakeFirst();
   if (!row || row.revoked_at) return { ok: false, reason: 'unknown or revoked token' };
   if (row.expires_at && row.expires_at <= now.toISOString()) return { ok: false, reason: `enrolment token expired on ${row.expires_at}` };
-  if (!options.ignoreUses && row.max_uses !== null && row.uses >= row.max_uses) return { ok: false, reason: `enrolment token already used ${row.uses} times (limit ${row.max_uses})` };
+  if (!options.ignoreUses && row.max_uses !== null && row.uses >= row.max_uses)
+    return { ok: false, reason: `enrolment token already used ${row.uses} times (limit ${row.max_uses})` };
   return { ok: true, id: row.id };
 }
 
@@ -64,13 +71,20 @@ async function useToken(db: Db, tokenId: number, now: string): Promise<TokenChec
   );
   if (used) return { ok: true, id: tokenId };
   const row = await first<{ max_uses: number | null; uses: number }>(db, sql`SELECT max_uses, uses FROM enrolment_tokens WHERE id = ${tokenId}`);
-  if (row && row.max_uses !== null && row.uses >= row.max_uses) return { ok: false, reason: `enrolment token already used ${row.uses} times (limit ${row.max_uses})` };
+  if (row && row.max_uses !== null && row.uses >= row.max_uses)
+    return { ok: false, reason: `enrolment token already used ${row.uses} times (limit ${row.max_uses})` };
   return { ok: false, reason: 'unknown, revoked or expired token' };
 }
 
 /** The agent in force for this host (not revoked, not awaiting approval), if any. */
 async function agentInForce(db: Db, hostKey: string): Promise<{ id: number; last_seen_at: string | null } | undefined> {
-  return first(db, sql<{ id: number; last_seen_at: string | null }>`SELECT id, last_seen_at FROM agents WHERE host_key = ${hostKey} AND revoked_at IS NULL AND approval IS NULL ORDER BY id LIMIT 1`);
+  return first(
+    db,
+    sql<{
+      id: number;
+      last_seen_at: string | null;
+    }>`SELECT id, last_seen_at FROM agents WHERE host_key = ${hostKey} AND revoked_at IS NULL AND approval IS NULL ORDER BY id LIMIT 1`,
+  );
 }
 
 export type Enrolment = { ok: true; agentId: number; credential: string; pending: boolean } | { ok: false; reason: string };
@@ -97,7 +111,16 @@ export async function enrolAgent(db: Db, tokenId: number, host: { id: string; ho
     }
     const { id: agentId } = await trx
       .insertInto('agents')
-      .values({ host_key: host.id, hostname: host.hostname, credential_hash: hashToken(credential), token_id: tokenId, enrolled_at: now, agent_version: agentVersion, approval: bound ? 'pending' : null, claimed_by: bound?.id ?? null })
+      .values({
+        host_key: host.id,
+        hostname: host.hostname,
+        credential_hash: hashToken(credential),
+        token_id: tokenId,
+        enrolled_at: now,
+        agent_version: agentVersion,
+        approval: bound ? 'pending' : null,
+        claimed_by: bound?.id ?? null,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     return { ok: true, agentId, credential, pending: !!bound };
@@ -124,13 +147,18 @@ export interface AgentIdentity {
 /** The agent a credential belongs to, if it is not revoked. */
 export async function verifyAgentCredential(db: Db, credential: string): Promise<AgentIdentity | null> {
   if (!credential.startsWith('tba_') || credential.length > 200) return null;
-  return (await first<AgentIdentity>(db, sql`SELECT id, host_key, approval FROM agents WHERE credential_hash = ${hashToken(credential)} AND revoked_at IS NULL`)) ?? null;
+  return (
+    (await first<AgentIdentity>(db, sql`SELECT id, host_key, approval FROM agents WHERE credential_hash = ${hashToken(credential)} AND revoked_at IS NULL`)) ??
+    null
+  );
 }
 
 /** The agent was heard from; with the state of its spool when it reported one. */
 export async function touchAgent(db: Db, id: number, version: string | null, spool: SpoolState | null = null): Promise<void> {
   const spoolColumns = spool ? sql`, spool_waiting = ${spool.waiting}, spool_rejected = ${spool.rejected}, spool_oldest = ${spool.oldest}` : sql``;
-  await sql`UPDATE agents SET last_seen_at = ${new Date().toISOString()}, agent_version = COALESCE(${version}, agent_version)${spoolColumns} WHERE id = ${id}`.execute(db);
+  await sql`UPDATE agents SET last_seen_at = ${new Date().toISOString()}, agent_version = COALESCE(${version}, agent_version)${spoolColumns} WHERE id = ${id}`.execute(
+    db,
+  );
 }
 
 export async function revokeAgent(db: Db, id: number): Promise<boolean> {
@@ -140,7 +168,21 @@ export async function revokeAgent(db: Db, id: number): Promise<boolean> {
 export async function listAgents(db: Db) {
   return db
     .selectFrom('agents')
-    .select(['id', 'host_key', 'hostname', 'protocol', 'enrolled_at', 'last_seen_at', 'agent_version', 'revoked_at', 'spool_waiting', 'spool_rejected', 'spool_oldest', 'approval', 'claimed_by'])
+    .select([
+      'id',
+      'host_key',
+      'hostname',
+      'protocol',
+      'enrolled_at',
+      'last_seen_at',
+      'agent_version',
+      'revoked_at',
+      'spool_waiting',
+      'spool_rejected',
+      'spool_oldest',
+      'approval',
+      'claimed_by',
+    ])
     .orderBy('id')
     .execute();
 }
@@ -162,7 +204,7 @@ function peerCredentialHash(device: string, current?: string): string {
 export type PeerEnrolment = { ok: true; agentId: number } | { ok: false; status: 401 | 403 | 503; reason: string };
 
 /** The answer to an agent whose credential claimed a host already bound to another. */
-export const AWAITING_APPROVAL = "this host is already enrolled with another credential: an admin must approve this one on the agents page";
+export const AWAITING_APPROVAL = 'this host is already enrolled with another credential: an admin must approve this one on the agents page';
 
 /**
  * A report of another tool's agent (GLPI, FusionInventory, OCS), authenticated by an enrolment
@@ -173,7 +215,14 @@ export const AWAITING_APPROVAL = "this host is already enrolled with another cre
  * of another protocol, another token or another DEVICEID, waits for an admin's approval (nothing
  * of it is stored before). A revoked or refused agent stays refused.
  */
-export async function enrolPeerAgent(db: Db, tokenId: number, protocol: string, host: { id: string; hostname: string }, deviceid: string, agentVersion: string | null): Promise<PeerEnrolment> {
+export async function enrolPeerAgent(
+  db: Db,
+  tokenId: number,
+  protocol: string,
+  host: { id: string; hostname: string },
+  deviceid: string,
+  agentVersion: string | null,
+): Promise<PeerEnrolment> {
   const device = peerDevice(deviceid);
   return transaction(db, async (trx): Promise<PeerEnrolment> => {
     const now = new Date().toISOString();
@@ -183,9 +232,16 @@ export async function enrolPeerAgent(db: Db, tokenId: number, protocol: string, 
     );
     // An agent enrolled before DEVICEIDs were kept takes the first one it reports.
     const existing = agents.find((a) => a.credential_hash.startsWith(`peer:${device}:`)) ?? agents.find((a) => !/^peer:[0-9a-f]{32}:/.test(a.credential_hash));
-    if (existing?.revoked_at) return { ok: false, status: 403, reason: `the agent of this host was ${existing.approval === 'refused' ? 'refused' : 'revoked'} on ${existing.revoked_at}` };
+    if (existing?.revoked_at)
+      return {
+        ok: false,
+        status: 403,
+        reason: `the agent of this host was ${existing.approval === 'refused' ? 'refused' : 'revoked'} on ${existing.revoked_at}`,
+      };
     if (existing) {
-      await sql`UPDATE agents SET last_seen_at = ${now}, agent_version = COALESCE(${agentVersion}, agent_version), hostname = ${host.hostname}, credential_hash = ${peerCredentialHash(device, existing.credential_hash)} WHERE id = ${existing.id}`.execute(trx);
+      await sql`UPDATE agents SET last_seen_at = ${now}, agent_version = COALESCE(${agentVersion}, agent_version), hostname = ${host.hostname}, credential_hash = ${peerCredentialHash(device, existing.credential_hash)} WHERE id = ${existing.id}`.execute(
+        trx,
+      );
       if (existing.approval === 'pending') return { ok: false, status: 503, reason: AWAITING_APPROVAL };
       return { ok: true, agentId: existing.id };
     }

@@ -43,7 +43,20 @@ function expectSoundFile(db: Db) {
   expect(raw.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
 }
 
-const ROW_TABLES = ['hosts', 'inventory_receipts', 'local_vendors', 'local_products', 'local_assignments', 'users', 'api_tokens', 'enrolment_tokens', 'agents', 'spend_lines', 'assessment_snapshots', 'meta'];
+const ROW_TABLES = [
+  'hosts',
+  'inventory_receipts',
+  'local_vendors',
+  'local_products',
+  'local_assignments',
+  'users',
+  'api_tokens',
+  'enrolment_tokens',
+  'agents',
+  'spend_lines',
+  'assessment_snapshots',
+  'meta',
+];
 
 /** What a database holds, read as it is (no migration): its rows, and its installations as rows. */
 function contents(file: string) {
@@ -52,10 +65,19 @@ function contents(file: string) {
     const tables = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
     return {
       // The data version (migration 25) is the upgraded file's own.
-      rows: Object.fromEntries(ROW_TABLES.filter((t) => tables.has(t)).map((t) => [t, db.prepare(`SELECT * FROM ${t} ${t === 'meta' ? "WHERE key <> 'data_version' " : ''}ORDER BY 1`).all()])),
+      rows: Object.fromEntries(
+        ROW_TABLES.filter((t) => tables.has(t)).map((t) => [
+          t,
+          db.prepare(`SELECT * FROM ${t} ${t === 'meta' ? "WHERE key <> 'data_version' " : ''}ORDER BY 1`).all(),
+        ]),
+      ),
       // The catalogue but for its counters, which the previous code derived later.
-      catalogue: db.prepare('SELECT id, kind, source, name, publisher, package, vendor_id, product_id, origin, licence, area, category FROM catalogue ORDER BY id').all(),
-      installations: db.prepare('SELECT host_id, catalogue_id, version, scope, arch FROM installations ORDER BY host_id, catalogue_id, version, scope, arch').all(),
+      catalogue: db
+        .prepare('SELECT id, kind, source, name, publisher, package, vendor_id, product_id, origin, licence, area, category FROM catalogue ORDER BY id')
+        .all(),
+      installations: db
+        .prepare('SELECT host_id, catalogue_id, version, scope, arch FROM installations ORDER BY host_id, catalogue_id, version, scope, arch')
+        .all(),
     };
   } finally {
     db.close();
@@ -100,7 +122,8 @@ describe('upgrade from earlier releases', () => {
     expect(old.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBe(16);
     old.close();
     expect(before.rows.hosts).toHaveLength(8);
-    for (const table of ['local_assignments', 'users', 'api_tokens', 'enrolment_tokens', 'assessment_snapshots']) expect(before.rows[table], table).toHaveLength(1);
+    for (const table of ['local_assignments', 'users', 'api_tokens', 'enrolment_tokens', 'assessment_snapshots'])
+      expect(before.rows[table], table).toHaveLength(1);
     expect(before.rows.spend_lines).toHaveLength(2);
 
     // Migrated alone (no reclassification): the same rows, and the map the previous code showed.
@@ -110,13 +133,17 @@ describe('upgrade from earlier releases', () => {
       const after = contents(file);
       // Every row kept as it was (later migrations may add columns, with their defaults).
       expect(Object.keys(after.rows)).toEqual(Object.keys(before.rows));
-      for (const [table, rows] of Object.entries(before.rows)) expect(after.rows[table], table).toEqual(rows.map((row) => expect.objectContaining(row as object)));
+      for (const [table, rows] of Object.entries(before.rows))
+        expect(after.rows[table], table).toEqual(rows.map((row) => expect.objectContaining(row as object)));
       expect(after.catalogue).toEqual(before.catalogue);
       expect(after.installations).toEqual(before.installations);
       expect(after.installations.length).toBeGreaterThan(40);
       expectSoundFile(db);
       await expectDerivedConsistent(db);
-      const shown = JSON.parse(readFileSync(new URL('./fixtures/release-2bd0c93.json', import.meta.url), 'utf8')) as Record<'map' | 'map_high', Omit<DependencyMap, 'generated_at'>>;
+      const shown = JSON.parse(readFileSync(new URL('./fixtures/release-2bd0c93.json', import.meta.url), 'utf8')) as Record<
+        'map' | 'map_high',
+        Omit<DependencyMap, 'generated_at'>
+      >;
       const classifier = await classifierWithLocalRules(loadRules(), db);
       const without = ({ generated_at: _, rules: __, ...map }: DependencyMap) => map;
       const { rules: _rules, ...map } = shown.map;
@@ -151,7 +178,9 @@ describe('upgrade from earlier releases', () => {
       expect((await history(db)).days).toHaveLength(1);
       expect(await value(db, sql`SELECT vendor_id FROM catalogue WHERE name = 'Logiciel Métier Inconnu'`)).toBe('editeur-regional');
       // A rescan of a host the previous code stored: the same host, its installations replaced.
-      const rescan = await collector.ingestor.ingest(makeInventory({ machine: 'pc-1', software: [{ name: 'VLC media player', version: '3.0.22', publisher: 'VideoLAN' }] }));
+      const rescan = await collector.ingestor.ingest(
+        makeInventory({ machine: 'pc-1', software: [{ name: 'VLC media player', version: '3.0.22', publisher: 'VideoLAN' }] }),
+      );
       expect(await value(db, sql`SELECT hostname FROM hosts WHERE id = ${rescan.host_id}`)).toBe('PC-1');
       expect(await value(db, sql`SELECT COUNT(*) FROM hosts`)).toBe(8);
       await expectDerivedConsistent(db);
@@ -174,7 +203,10 @@ describe('upgrade from earlier releases', () => {
     const auditBefore = audit(file);
     expect(before.rows.hosts).toHaveLength(8);
     expect(auditBefore).toHaveLength(1);
-    const shown = JSON.parse(readFileSync(new URL('./fixtures/release-fe7fb5f.json', import.meta.url), 'utf8')) as Record<'map' | 'map_high', Omit<DependencyMap, 'generated_at'>>;
+    const shown = JSON.parse(readFileSync(new URL('./fixtures/release-fe7fb5f.json', import.meta.url), 'utf8')) as Record<
+      'map' | 'map_high',
+      Omit<DependencyMap, 'generated_at'>
+    >;
     const without = ({ generated_at: _, rules: __, ...map }: DependencyMap) => map;
     const { rules: _rules, ...map } = shown.map;
     const { rules: _rulesHigh, ...mapHigh } = shown.map_high;
@@ -203,8 +235,13 @@ describe('upgrade from earlier releases', () => {
     const collector = await createCollector({ dbFile: url, log: pino({ level: 'silent' }) });
     try {
       const pg = collector.db;
-      for (const [table, rows] of Object.entries(before.rows)) expect(await value(pg, sql`SELECT COUNT(*) FROM ${sql.table(table)}${table === 'meta' ? sql` WHERE key <> 'data_version'` : sql``}`), table).toBe(rows.length);
-      expect(await rows(pg, sql`SELECT host_id, catalogue_id, version, scope, arch FROM installations ORDER BY host_id, catalogue_id, version, scope, arch`)).toEqual(before.installations);
+      for (const [table, rows] of Object.entries(before.rows))
+        expect(await value(pg, sql`SELECT COUNT(*) FROM ${sql.table(table)}${table === 'meta' ? sql` WHERE key <> 'data_version'` : sql``}`), table).toBe(
+          rows.length,
+        );
+      expect(
+        await rows(pg, sql`SELECT host_id, catalogue_id, version, scope, arch FROM installations ORDER BY host_id, catalogue_id, version, scope, arch`),
+      ).toEqual(before.installations);
       await expectDerivedConsistent(pg);
       const classifier = await classifierWithLocalRules(loadRules(), pg);
       expect(without(await computeMap(pg, classifier))).toEqual(map);

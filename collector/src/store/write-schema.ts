@@ -16,7 +16,10 @@ function tidy(sql: string): string {
   // A table's closing parenthesis goes to the margin, its columns one level in; other statements'
   // continued lines one level in.
   const strip = rest.at(-1)?.trim().startsWith(')') ? indent(rest.at(-1)!) : Math.max(0, Math.min(...rest.map(indent)) - 2);
-  return `${lines.map((l, i) => (i === 0 ? l.trim() : l.slice(Math.min(strip, indent(l))))).join('\n').trimEnd()};`;
+  return `${lines
+    .map((l, i) => (i === 0 ? l.trim() : l.slice(Math.min(strip, indent(l)))))
+    .join('\n')
+    .trimEnd()};`;
 }
 
 type SchemaObject = { type: string; name: string; tbl_name: string; sql: string };
@@ -36,7 +39,11 @@ function withSchema<T>(read: (db: Database.Database, objects: SchemaObject[]) =>
 export function renderSchema(): string {
   return withSchema((db, objects) => {
     const version = db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get() as number;
-    const out = [`-- The collector's database schema after migration ${version} (collector/src/store/migrations/).`, '-- Written by `pnpm schema:db`: do not edit.', ''];
+    const out = [
+      `-- The collector's database schema after migration ${version} (collector/src/store/migrations/).`,
+      '-- Written by `pnpm schema:db`: do not edit.',
+      '',
+    ];
     const tables = objects.filter((o) => o.type === 'table');
     for (const table of tables) {
       out.push(tidy(table.sql));
@@ -53,10 +60,20 @@ const TS_TYPE: Record<string, string> = { INTEGER: 'number', REAL: 'number', TEX
 /** The tables and views as Kysely's database interface: a column with a default is Generated. */
 export function renderTables(): string {
   return withSchema((db, objects) => {
-    const out = ["// The collector's tables as Kysely sees them (store/db.ts). Written by `pnpm schema:db`: do not edit.", "import type { Generated } from 'kysely';", ''];
+    const out = [
+      "// The collector's tables as Kysely sees them (store/db.ts). Written by `pnpm schema:db`: do not edit.",
+      "import type { Generated } from 'kysely';",
+      '',
+    ];
     const names: string[] = [];
     for (const object of objects.filter((o) => o.type === 'table' || o.type === 'view')) {
-      const columns = db.prepare(`PRAGMA table_info(${JSON.stringify(object.name)})`).all() as { name: string; type: string; notnull: number; dflt_value: string | null; pk: number }[];
+      const columns = db.prepare(`PRAGMA table_info(${JSON.stringify(object.name)})`).all() as {
+        name: string;
+        type: string;
+        notnull: number;
+        dflt_value: string | null;
+        pk: number;
+      }[];
       const rowid = columns.filter((c) => c.pk).length === 1 && columns.some((c) => c.pk && c.type === 'INTEGER');
       const type = `${object.name.replace(/(^|_)([a-z])/g, (_m, _u, c: string) => c.toUpperCase())}${object.type === 'view' ? 'View' : 'Table'}`;
       names.push(`  ${object.name}: ${type};`);

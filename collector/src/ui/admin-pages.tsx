@@ -13,7 +13,6 @@ import type { Assessment } from '../assessment/compute.ts';
 import { AreaIndexTable, CriticalTable } from './assessment-page.tsx';
 import type { TopProduct } from './queries.ts';
 
-
 export interface TokenRow {
   id: number;
   name: string;
@@ -162,7 +161,9 @@ export function AgentsPage(props: {
                       </td>
                       <td>{a.protocol}</td>
                       <td>{formatDateTime(ctx, a.enrolled_at)}</td>
-                      <td>{bound ? `${bound.hostname} (${bound.protocol}, ${t.lastContact.toLowerCase()} ${formatDateTime(ctx, bound.last_seen_at)})` : '–'}</td>
+                      <td>
+                        {bound ? `${bound.hostname} (${bound.protocol}, ${t.lastContact.toLowerCase()} ${formatDateTime(ctx, bound.last_seen_at)})` : '–'}
+                      </td>
                       <td>
                         {admin && (
                           <>
@@ -262,11 +263,7 @@ function LocalLoginSwitch(props: { ctx: PageContext; state: LocalLoginState }) {
         <form method="post" action="/settings/local-login">
           <Csrf ctx={ctx} />
           <input type="hidden" name="local_login" value={state.on ? 'off' : 'on'} />
-          {state.on && !state.canSwitchOff ? (
-            <p class="muted">{t.needsDirectory}</p>
-          ) : (
-            <button type="submit">{state.on ? t.switchOff : t.switchOn}</button>
-          )}
+          {state.on && !state.canSwitchOff ? <p class="muted">{t.needsDirectory}</p> : <button type="submit">{state.on ? t.switchOff : t.switchOn}</button>}
           {state.on && state.canSwitchOff && <p class="muted">{t.switchOffWarning}</p>}
         </form>
       )}
@@ -319,7 +316,13 @@ export function SettingsPage(props: {
             </label>
             <label>
               {t.authority.siren}
-              <input name="siren" value={props.authority.siren ? formatSiren(props.authority.siren) : ''} inputmode="numeric" pattern="[0-9 ]{9,11}" size={12} />
+              <input
+                name="siren"
+                value={props.authority.siren ? formatSiren(props.authority.siren) : ''}
+                inputmode="numeric"
+                pattern="[0-9 ]{9,11}"
+                size={12}
+              />
             </label>
             <button type="submit" class="primary">
               {t.authority.save}
@@ -561,7 +564,13 @@ function ApiTokensSection(props: { ctx: PageContext; tokens: ApiTokenRow[]; crea
   );
 }
 
-export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (TopProduct & { alternatives: Alternative[] })[]; authority: string; assessment: Assessment }) {
+export function ReportPage(props: {
+  ctx: PageContext;
+  map: DependencyMap;
+  top: (TopProduct & { alternatives: Alternative[] })[];
+  authority: string;
+  assessment: Assessment;
+}) {
   const { ctx, map } = props;
   const t = ctx.t;
   const nonEu = map.by_origin.find((o) => o.origin === 'non_eu')?.installations ?? 0;
@@ -578,8 +587,7 @@ export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (
         <button class="primary" type="button" id="print">
           {t.print}
         </button>
-        <script src="/assets/print.js" defer />{' '}
-        <a href="/report.md">{t.reportMarkdown}</a>
+        <script src="/assets/print.js" defer /> <a href="/report.md">{t.reportMarkdown}</a>
       </p>
       <div class="kpis">
         <div class="kpi">
@@ -641,7 +649,14 @@ export function ReportPage(props: { ctx: PageContext; map: DependencyMap; top: (
       </section>
       <section>
         <h2>{t.topVendors}</h2>
-        <Bars lang={ctx.lang} rows={map.by_vendor.filter((v) => v.origin === 'non_eu').slice(0, 10).map((v) => ({ label: v.vendor, value: v.hosts }))} title={t.topVendors} />
+        <Bars
+          lang={ctx.lang}
+          rows={map.by_vendor
+            .filter((v) => v.origin === 'non_eu')
+            .slice(0, 10)
+            .map((v) => ({ label: v.vendor, value: v.hosts }))}
+          title={t.topVendors}
+        />
       </section>
       <section>
         <h2>{t.topProducts}</h2>

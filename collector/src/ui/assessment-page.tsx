@@ -9,7 +9,21 @@ import type { history } from '../assessment/history.ts';
 import type { DeclaredAsset } from '../assessment/inputs.ts';
 import type { ScenarioResult } from '../assessment/scenario.ts';
 import { Bars, TrendLine } from './charts.tsx';
-import { colon, Csrf, formatDate, formatEuro, formatNumber, formatPercent, label, lawLabel, Layout, maturityLabel, OriginTag, isAdmin, type PageContext } from './layout.tsx';
+import {
+  colon,
+  Csrf,
+  formatDate,
+  formatEuro,
+  formatNumber,
+  formatPercent,
+  label,
+  lawLabel,
+  Layout,
+  maturityLabel,
+  OriginTag,
+  isAdmin,
+  type PageContext,
+} from './layout.tsx';
 
 type History = Awaited<ReturnType<typeof history>>;
 
@@ -35,7 +49,11 @@ function Kpi(props: { value: string; label: string; help?: string }) {
     <div class="kpi">
       <div class="v">{props.value}</div>
       <div class="l">{props.label}</div>
-      {props.help && <div class="muted" style="font-size:.8rem">{props.help}</div>}
+      {props.help && (
+        <div class="muted" style="font-size:.8rem">
+          {props.help}
+        </div>
+      )}
     </div>
   );
 }
@@ -65,11 +83,21 @@ export function AreaIndexTable(props: { ctx: PageContext; a: Assessment }) {
       <thead>
         <tr>
           <th scope="col">{t.area}</th>
-          <th scope="col" class="n">{s.exposure}</th>
-          <th scope="col" class="n">{s.lockIn}</th>
-          <th scope="col" class="n">{s.priority}</th>
-          <th scope="col" class="n">{t.nonEuShare}</th>
-          <th scope="col" class="n">{s.nonEuSpend}</th>
+          <th scope="col" class="n">
+            {s.exposure}
+          </th>
+          <th scope="col" class="n">
+            {s.lockIn}
+          </th>
+          <th scope="col" class="n">
+            {s.priority}
+          </th>
+          <th scope="col" class="n">
+            {t.nonEuShare}
+          </th>
+          <th scope="col" class="n">
+            {s.nonEuSpend}
+          </th>
           <th scope="col">{s.weakest}</th>
         </tr>
       </thead>
@@ -100,44 +128,56 @@ export function CriticalTable(props: { ctx: PageContext; a: Assessment }) {
   const s = t.assessment;
   return (
     <>
-{a.critical.length ? (
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{t.product}</th>
-            <th scope="col">{t.ownerCountry}</th>
-            <th scope="col">{t.area}</th>
-            <th scope="col" class="n">{s.exposure}</th>
-            <th scope="col" class="n">{s.priority}</th>
-            <th scope="col" class="n">{t.hosts}</th>
-            <th scope="col" class="n">{s.users}</th>
-            <th scope="col" class="n">{s.replaceability}</th>
-            <th scope="col" class="n">{s.spend}</th>
-            <th scope="col">{t.alternatives}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {a.critical.map((c) => (
+      {a.critical.length ? (
+        <table>
+          <thead>
             <tr>
-              <td>{`${c.name} (${c.vendor})`}</td>
-              <td>{c.owner_country ?? '–'}</td>
-              <td>{label(ctx, 'areas', c.area)}</td>
-              <td class="n">{formatNumber(ctx, c.exposure)}</td>
-              <td class="n">{formatNumber(ctx, c.priority)}</td>
-              <td class="n">{formatNumber(ctx, c.hosts, 0)}</td>
-              <td class="n">{c.users === null ? '–' : formatNumber(ctx, c.users, 0)}</td>
-              <td class="n">{formatNumber(ctx, c.replaceability, 2)}</td>
-              <td class="n">{eur(ctx, c.spend_eur)}</td>
-              <td>
-                <Alternatives ctx={ctx} items={c.alternatives} />
-              </td>
+              <th scope="col">{t.product}</th>
+              <th scope="col">{t.ownerCountry}</th>
+              <th scope="col">{t.area}</th>
+              <th scope="col" class="n">
+                {s.exposure}
+              </th>
+              <th scope="col" class="n">
+                {s.priority}
+              </th>
+              <th scope="col" class="n">
+                {t.hosts}
+              </th>
+              <th scope="col" class="n">
+                {s.users}
+              </th>
+              <th scope="col" class="n">
+                {s.replaceability}
+              </th>
+              <th scope="col" class="n">
+                {s.spend}
+              </th>
+              <th scope="col">{t.alternatives}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    ) : (
-      <p>{s.none}</p>
-    )}
+          </thead>
+          <tbody>
+            {a.critical.map((c) => (
+              <tr>
+                <td>{`${c.name} (${c.vendor})`}</td>
+                <td>{c.owner_country ?? '–'}</td>
+                <td>{label(ctx, 'areas', c.area)}</td>
+                <td class="n">{formatNumber(ctx, c.exposure)}</td>
+                <td class="n">{formatNumber(ctx, c.priority)}</td>
+                <td class="n">{formatNumber(ctx, c.hosts, 0)}</td>
+                <td class="n">{c.users === null ? '–' : formatNumber(ctx, c.users, 0)}</td>
+                <td class="n">{formatNumber(ctx, c.replaceability, 2)}</td>
+                <td class="n">{eur(ctx, c.spend_eur)}</td>
+                <td>
+                  <Alternatives ctx={ctx} items={c.alternatives} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p>{s.none}</p>
+      )}
     </>
   );
 }
@@ -149,7 +189,14 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
   const admin = isAdmin(ctx);
   const trackedLabel = (key: string) => {
     const [indicator, area] = key.split('.') as [string, string | undefined];
-    const name = indicator === 'exposure' ? s.exposure : indicator === 'priority' ? s.priority : indicator === 'lock_in' ? s.lockIn : ((s.tracked as Record<string, string>)[indicator] ?? key);
+    const name =
+      indicator === 'exposure'
+        ? s.exposure
+        : indicator === 'priority'
+          ? s.priority
+          : indicator === 'lock_in'
+            ? s.lockIn
+            : ((s.tracked as Record<string, string>)[indicator] ?? key);
     return area ? `${name} — ${label(ctx, 'areas', area)}` : name;
   };
   const series = [
@@ -164,8 +211,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
   return (
     <Layout ctx={ctx} title={s.title} active="assessment">
       <p class="muted">
-        {s.intro}{' '}
-        <a href="/assessment/methodology.md">{s.method}</a>
+        {s.intro} <a href="/assessment/methodology.md">{s.method}</a>
       </p>
       {props.error && (
         <div class="error" role="alert">
@@ -188,23 +234,44 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
         <Kpi value={a.overall.exposure === null ? '–' : `${formatNumber(ctx, a.overall.exposure)} / 100`} label={s.exposure} help={s.exposureHelp} />
         <Kpi value={pct(ctx, a.overall.lock_in)} label={s.lockIn} help={`${s.lockInHelp} · ${s.priority} ${formatNumber(ctx, a.overall.priority)} / 100`} />
         <Kpi
-          value={a.uncertainty.exposure_range ? `${formatNumber(ctx, a.uncertainty.exposure_range.low)} – ${formatNumber(ctx, a.uncertainty.exposure_range.high)}` : '–'}
+          value={
+            a.uncertainty.exposure_range
+              ? `${formatNumber(ctx, a.uncertainty.exposure_range.low)} – ${formatNumber(ctx, a.uncertainty.exposure_range.high)}`
+              : '–'
+          }
           label={s.range}
           help={`${pct(ctx, a.uncertainty.unknown_share)} ${t.unknownShare.toLowerCase()}`}
         />
-        <Kpi value={pct(ctx, spend.by_origin.non_eu.share)} label={`${s.nonEuSpend} ${a.year}`} help={`${eur(ctx, spend.by_origin.non_eu.count)} / ${eur(ctx, spend.total_eur)}`} />
-        <Kpi value={String(a.overall.critical_dependencies)} label={s.critical} help={a.overall.weakest_link ? `${s.weakest}${colon(ctx)}${a.overall.weakest_link.name}` : undefined} />
+        <Kpi
+          value={pct(ctx, spend.by_origin.non_eu.share)}
+          label={`${s.nonEuSpend} ${a.year}`}
+          help={`${eur(ctx, spend.by_origin.non_eu.count)} / ${eur(ctx, spend.total_eur)}`}
+        />
+        <Kpi
+          value={String(a.overall.critical_dependencies)}
+          label={s.critical}
+          help={a.overall.weakest_link ? `${s.weakest}${colon(ctx)}${a.overall.weakest_link.name}` : undefined}
+        />
       </div>
 
       <div class="grid2">
         <section aria-labelledby="by-area">
           <h2 id="by-area">{s.byArea}</h2>
-          <Bars lang={ctx.lang} title={s.byArea} format={(v) => formatNumber(ctx, v)} rows={AREAS.map((area) => ({ label: label(ctx, 'areas', area), value: a.areas[area].exposure ?? 0, origin: 'non_eu' }))} />
+          <Bars
+            lang={ctx.lang}
+            title={s.byArea}
+            format={(v) => formatNumber(ctx, v)}
+            rows={AREAS.map((area) => ({ label: label(ctx, 'areas', area), value: a.areas[area].exposure ?? 0, origin: 'non_eu' }))}
+          />
           <AreaIndexTable ctx={ctx} a={a} />
         </section>
         <section aria-labelledby="trend">
           <h2 id="trend">{s.trend}</h2>
-          {h.days.length ? <TrendLine lang={ctx.lang} title={s.trend} days={h.days} series={series} targets={indexTargets} /> : <p class="muted">{s.noHistory}</p>}
+          {h.days.length ? (
+            <TrendLine lang={ctx.lang} title={s.trend} days={h.days} series={series} targets={indexTargets} />
+          ) : (
+            <p class="muted">{s.noHistory}</p>
+          )}
           <p>
             {series.map((x) => (
               <span style="margin-right:1rem">
@@ -253,7 +320,15 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
               <label>
                 {s.indicator}
                 <select name="indicator">
-                  {['exposure', ...AREAS.map((x) => `exposure.${x}`), 'lock_in', 'priority', 'non_eu_installations_share', 'non_eu_spend_share', 'unknown_share'].map((key) => (
+                  {[
+                    'exposure',
+                    ...AREAS.map((x) => `exposure.${x}`),
+                    'lock_in',
+                    'priority',
+                    'non_eu_installations_share',
+                    'non_eu_spend_share',
+                    'unknown_share',
+                  ].map((key) => (
                     <option value={key}>{trackedLabel(key)}</option>
                   ))}
                 </select>
@@ -281,9 +356,15 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
             <thead>
               <tr>
                 <th scope="col">{t.origin}</th>
-                <th scope="col" class="n">{s.spendReal}</th>
-                <th scope="col" class="n">%</th>
-                <th scope="col" class="n">{s.spendEstimate}</th>
+                <th scope="col" class="n">
+                  {s.spendReal}
+                </th>
+                <th scope="col" class="n">
+                  %
+                </th>
+                <th scope="col" class="n">
+                  {s.spendEstimate}
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -387,18 +468,38 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
               <th scope="col">{t.product}</th>
               <th scope="col">{t.origin}</th>
               <th scope="col">{t.area}</th>
-              <th scope="col" class="n">{t.criticality}</th>
-              <th scope="col" class="n">{t.hosts}</th>
-              <th scope="col" class="n">{s.prevalence}</th>
-              <th scope="col" class="n">{t.installations}</th>
-              <th scope="col" class="n">{s.users}</th>
-              <th scope="col" class="n">{s.weight}</th>
-              <th scope="col" class="n">{s.exposure}</th>
-              <th scope="col" class="n">{s.replaceability}</th>
-              <th scope="col" class="n">{s.priority}</th>
+              <th scope="col" class="n">
+                {t.criticality}
+              </th>
+              <th scope="col" class="n">
+                {t.hosts}
+              </th>
+              <th scope="col" class="n">
+                {s.prevalence}
+              </th>
+              <th scope="col" class="n">
+                {t.installations}
+              </th>
+              <th scope="col" class="n">
+                {s.users}
+              </th>
+              <th scope="col" class="n">
+                {s.weight}
+              </th>
+              <th scope="col" class="n">
+                {s.exposure}
+              </th>
+              <th scope="col" class="n">
+                {s.replaceability}
+              </th>
+              <th scope="col" class="n">
+                {s.priority}
+              </th>
               <th scope="col">{s.seal}</th>
               <th scope="col">{s.objectives}</th>
-              <th scope="col" class="n">{s.spend}</th>
+              <th scope="col" class="n">
+                {s.spend}
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -408,7 +509,11 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
                   {p.name}
                   <span class="muted">{` [${p.sources.map((x) => s.sourceNames[x]).join(' + ')}]`}</span>
                   <span class="muted">{` — ${p.vendor}${p.owner ? ` (${p.owner})` : ''}`}</span>
-                  {p.jurisdiction.length ? <div class="muted" style="font-size:.8rem">{p.jurisdiction.map((law) => lawLabel(ctx, law)).join(' · ')}</div> : null}
+                  {p.jurisdiction.length ? (
+                    <div class="muted" style="font-size:.8rem">
+                      {p.jurisdiction.map((law) => lawLabel(ctx, law)).join(' · ')}
+                    </div>
+                  ) : null}
                 </td>
                 <td>
                   <OriginTag ctx={ctx} origin={p.origin} />
@@ -424,13 +529,22 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
                 <td class="n">
                   {formatNumber(ctx, p.replaceability.score, 2)}
                   {p.replaceability.best ? (
-                    <div class="muted" style="font-size:.8rem">{`${p.replaceability.best.name}${p.replaceability.from === 'category' ? ` (${s.fromCategory})` : ''}`}</div>
+                    <div
+                      class="muted"
+                      style="font-size:.8rem"
+                    >{`${p.replaceability.best.name}${p.replaceability.from === 'category' ? ` (${s.fromCategory})` : ''}`}</div>
                   ) : null}
                 </td>
                 <td class="n">{formatNumber(ctx, p.priority)}</td>
                 <td>{p.seal.level === null ? t.notApplicable : `SEAL-${p.seal.level}`}</td>
-                <td>{Object.values(p.seal.objectives).map((o) => OBJECTIVE_MARK[o]).join(' ')}</td>
-                <td class="n">{p.spend_eur !== null ? eur(ctx, p.spend_eur) : p.estimated_spend_eur !== null ? `${eur(ctx, p.estimated_spend_eur)} (${s.estimate})` : '–'}</td>
+                <td>
+                  {Object.values(p.seal.objectives)
+                    .map((o) => OBJECTIVE_MARK[o])
+                    .join(' ')}
+                </td>
+                <td class="n">
+                  {p.spend_eur !== null ? eur(ctx, p.spend_eur) : p.estimated_spend_eur !== null ? `${eur(ctx, p.estimated_spend_eur)} (${s.estimate})` : '–'}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -448,9 +562,15 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
                 <th scope="col">{s.assetVendor}</th>
                 <th scope="col">{t.origin}</th>
                 <th scope="col">{t.area}</th>
-                <th scope="col" class="n">{s.users}</th>
-                <th scope="col" class="n">{s.annualCost}</th>
-                <th scope="col" class="n">{s.costYear}</th>
+                <th scope="col" class="n">
+                  {s.users}
+                </th>
+                <th scope="col" class="n">
+                  {s.annualCost}
+                </th>
+                <th scope="col" class="n">
+                  {s.costYear}
+                </th>
                 <th scope="col">{s.contract}</th>
                 {admin && <th scope="col"></th>}
               </tr>
@@ -548,8 +668,12 @@ function ScenarioTable(props: { ctx: PageContext; r: ScenarioResult }) {
         <thead>
           <tr>
             <th scope="col"></th>
-            <th scope="col" class="n">{s.before}</th>
-            <th scope="col" class="n">{s.after}</th>
+            <th scope="col" class="n">
+              {s.before}
+            </th>
+            <th scope="col" class="n">
+              {s.after}
+            </th>
           </tr>
         </thead>
         <tbody>

@@ -31,7 +31,9 @@ export function AuditPage(props: { ctx: PageContext; rows: AuditRow[]; total: nu
   return (
     <Layout ctx={ctx} title={t.title} active="settings">
       <p class="muted">{t.intro}</p>
-      {retention === null ? null : <p id="audit-retention">{retention === 0 ? t.retentionForever : fill(t.retention, { days: formatNumber(ctx, retention) })}</p>}
+      {retention === null ? null : (
+        <p id="audit-retention">{retention === 0 ? t.retentionForever : fill(t.retention, { days: formatNumber(ctx, retention) })}</p>
+      )}
       <form method="get" action="/settings/audit" class="filters" role="search">
         <label>
           {t.actor}
@@ -104,7 +106,11 @@ export function AuditPage(props: { ctx: PageContext; rows: AuditRow[]; total: nu
           </table>
         )}
         <nav class="pager" aria-label="pagination">
-          {page > 1 ? <a href={`/settings/audit${queryString(filters, page - 1)}`}>{`← ${ctx.t.previous}`}</a> : <span class="muted">{`← ${ctx.t.previous}`}</span>}
+          {page > 1 ? (
+            <a href={`/settings/audit${queryString(filters, page - 1)}`}>{`← ${ctx.t.previous}`}</a>
+          ) : (
+            <span class="muted">{`← ${ctx.t.previous}`}</span>
+          )}
           <span>{`${page} / ${pages} (${total})`}</span>
           {page < pages ? <a href={`/settings/audit${queryString(filters, page + 1)}`}>{`${ctx.t.next} →`}</a> : <span class="muted">{`${ctx.t.next} →`}</span>}
         </nav>
@@ -114,7 +120,11 @@ export function AuditPage(props: { ctx: PageContext; rows: AuditRow[]; total: nu
 }
 
 /** GET /settings/audit and its exports (.csv, .xlsx), for admins only (a viewer gets a 403). */
-export function auditRoutes(deps: { db: Db; ctxOf: (c: Context<Env>) => PageContext; exportTable: (c: Context, name: string, table: Table) => Response }): Hono<Env> {
+export function auditRoutes(deps: {
+  db: Db;
+  ctxOf: (c: Context<Env>) => PageContext;
+  exportTable: (c: Context, name: string, table: Table) => Response;
+}): Hono<Env> {
   const app = new Hono<Env>();
   const filtersOf = (c: Context): AuditFilters => {
     const q = c.req.query();

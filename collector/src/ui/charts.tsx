@@ -125,7 +125,13 @@ export function Treemap(props: { tiles: Tile[]; title: string; lang?: Lang }) {
 }
 
 /** Simple horizontal bars of one colour per row. */
-export function Bars(props: { rows: { label: string; value: number; origin?: string }[]; title: string; unit?: string; format?: (value: number) => string; lang?: Lang }) {
+export function Bars(props: {
+  rows: { label: string; value: number; origin?: string }[];
+  title: string;
+  unit?: string;
+  format?: (value: number) => string;
+  lang?: Lang;
+}) {
   const lang = props.lang ?? 'fr';
   const width = 640;
   const labelWidth = 200;
@@ -197,7 +203,9 @@ export function TrendLine(props: { days: string[]; series: Series[]; title: stri
         </>
       ) : null}
       {props.series.map((s) => {
-        const points = s.values.map((v, i) => (v === null ? null : `${x(Date.parse(props.days[i]!)).toFixed(1)},${y(v).toFixed(1)}`)).filter((p): p is string => p !== null);
+        const points = s.values
+          .map((v, i) => (v === null ? null : `${x(Date.parse(props.days[i]!)).toFixed(1)},${y(v).toFixed(1)}`))
+          .filter((p): p is string => p !== null);
         return (
           <g>
             {points.length > 1 ? <polyline points={points.join(' ')} fill="none" stroke={s.colour} stroke-width="2" /> : null}

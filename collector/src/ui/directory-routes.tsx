@@ -32,7 +32,15 @@ export function directoryRoutes(ctx: DirectoryRoutesContext): Hono<Env> {
   const oidc = ctx.directory.oidc ? new OidcLogin(ctx.directory.oidc, ctx.db) : null;
   const refuse = (c: Context<Env>, status: 400 | 403 | 409 | 502, error: string) => {
     const lang = langOf(c);
-    const page = <LoginPage ctx={{ lang, t: DICTS[lang], session: null, path: '/login' }} next="/" csrf="" error={error} methods={{ form: false, oidcLabel: ctx.directory.oidc?.label }} />;
+    const page = (
+      <LoginPage
+        ctx={{ lang, t: DICTS[lang], session: null, path: '/login' }}
+        next="/"
+        csrf=""
+        error={error}
+        methods={{ form: false, oidcLabel: ctx.directory.oidc?.label }}
+      />
+    );
     return c.html(page, status);
   };
 

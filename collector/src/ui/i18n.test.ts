@@ -55,7 +55,11 @@ describe.each(ENGINES)('%s', (engine) => {
   }
 
   beforeAll(async () => {
-    collector = await createCollector({ dbFile: await newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-i18n-')), 'test.db')), log: pino({ level: 'silent' }), snapshotDelayMs: 0 });
+    collector = await createCollector({
+      dbFile: await newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-i18n-')), 'test.db')),
+      log: pino({ level: 'silent' }),
+      snapshotDelayMs: 0,
+    });
     const session = await createSession(collector.db, await createUser(collector.db, 'dsi', 'admin', 'a long enough password'));
     cookie = `tb_session=${session.cookie}`;
     for (let i = 1; i <= 3; i++) expect((await send(makeInventory({ machine: `poste-${i}`, software: WORKSTATION_SOFTWARE }))).status).toBe(200);
@@ -63,7 +67,11 @@ describe.each(ENGINES)('%s', (engine) => {
     expect((await send({ ...server, os: { ...server.os, family: 'linux', version: '12' } })).status).toBe(200);
     await collector.takeSnapshot();
     // The audit log's page with an entry, and a category's criticality set by the DSI.
-    await recordAudit(collector.db, { actor: { kind: 'user', name: 'dsi', ip: '192.0.2.10' }, action: 'criticality.category', details: 'browser=3' }, new Date('2026-12-01T09:15:30Z'));
+    await recordAudit(
+      collector.db,
+      { actor: { kind: 'user', name: 'dsi', ip: '192.0.2.10' }, action: 'criticality.category', details: 'browser=3' },
+      new Date('2026-12-01T09:15:30Z'),
+    );
     // A product of a non-European vendor with a law note, its vendor, a host: their detail pages.
     const chrome = await first<{ id: number; vendor_id: string }>(collector.db, sql`SELECT id, vendor_id FROM catalogue WHERE name = 'Google Chrome'`);
     if (!chrome) throw new Error('Google Chrome was not recognised: the test data no longer fits the rules');
@@ -166,15 +174,24 @@ describe.each(ENGINES)('%s', (engine) => {
       // Laws are keyed by the rules' English text: French translates them, English shows them as they are.
       const fr = keyPaths(DICTS.fr).filter((k) => !k.startsWith('laws.'));
       const en = keyPaths(DICTS.en).filter((k) => !k.startsWith('laws.'));
-      expect(fr.filter((k) => !en.includes(k)), 'keys missing in English').toEqual([]);
-      expect(en.filter((k) => !fr.includes(k)), 'keys missing in French').toEqual([]);
+      expect(
+        fr.filter((k) => !en.includes(k)),
+        'keys missing in English',
+      ).toEqual([]);
+      expect(
+        en.filter((k) => !fr.includes(k)),
+        'keys missing in French',
+      ).toEqual([]);
       for (const lang of ['fr', 'en'] as const) for (const [path, s] of leaves(DICTS[lang])) expect(s.trim(), `${lang}.${path}`).not.toBe('');
     });
 
     it('translate every extraterritorial law of the rules into French', () => {
       const laws = [...collector.baseRules.countries.values()].flatMap((c) => c.laws ?? []);
       expect(laws.length).toBeGreaterThan(0);
-      expect(laws.filter((law) => !DICTS.fr.laws[law]), 'laws without a French text in i18n.ts').toEqual([]);
+      expect(
+        laws.filter((law) => !DICTS.fr.laws[law]),
+        'laws without a French text in i18n.ts',
+      ).toEqual([]);
     });
 
     it('name every category in both languages', () => {
@@ -218,7 +235,8 @@ describe.each(ENGINES)('%s', (engine) => {
         for (const text of visibleText(html)) {
           // A cell, an option or a label that is an id as such, or an id inside a sentence.
           if (ids.has(text)) problems.push(`${path}: raw id "${text}"`);
-          for (const id of ids) if (/[-_]/.test(id) && new RegExp(`(^|[^\\w-])${id}([^\\w-]|$)`).test(text)) problems.push(`${path}: raw id "${id}" in "${text}"`);
+          for (const id of ids)
+            if (/[-_]/.test(id) && new RegExp(`(^|[^\\w-])${id}([^\\w-]|$)`).test(text)) problems.push(`${path}: raw id "${id}" in "${text}"`);
           let prose = text;
           for (const data of names()) prose = prose.split(data).join('NAME');
           const english = ENGLISH_ONLY.exec(prose);
@@ -267,7 +285,8 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(fr).toContain('| ensemble |');
       expect(fr).toContain(`| ${DICTS.fr.areas.workstation} |`);
       expect(fr).toContain('## Dépendances critiques');
-      for (const english of ['Exposure index', 'Lock-in', 'overall', 'Critical dependencies', 'non_eu', '| workstation |', 'n/a']) expect(fr).not.toContain(english);
+      for (const english of ['Exposure index', 'Lock-in', 'overall', 'Critical dependencies', 'non_eu', '| workstation |', 'n/a'])
+        expect(fr).not.toContain(english);
       expect(fr).not.toMatch(/\d\.\d+ (\/ 100|%)|\d %/);
       const en = await md('en');
       expect(en).toContain('# Digital dependency diagnostic');

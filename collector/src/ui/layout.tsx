@@ -88,7 +88,9 @@ export function Layout(props: { ctx: PageContext; title: string; active?: keyof 
       </head>
       <body>
         <header>
-          <a class="brand" href="/">tiebreak</a>
+          <a class="brand" href="/">
+            tiebreak
+          </a>
           {ctx.session && (
             <nav aria-label={t.mainNav}>
               <ul>
@@ -109,7 +111,10 @@ export function Layout(props: { ctx: PageContext; title: string; active?: keyof 
             {ctx.session && (
               <form method="post" action="/logout">
                 <input type="hidden" name="_csrf" value={ctx.session.csrf} />
-                <span class="muted" style="color:#dde">{`${ctx.session.user.username} (${ctx.session.user.role === 'admin' ? t.roleAdmin : t.roleViewer}) `}</span>
+                <span
+                  class="muted"
+                  style="color:#dde"
+                >{`${ctx.session.user.username} (${ctx.session.user.role === 'admin' ? t.roleAdmin : t.roleViewer}) `}</span>
                 <button type="submit">{t.logout}</button>
               </form>
             )}
@@ -136,8 +141,11 @@ export function OriginTag(props: { ctx: PageContext; origin: string }) {
 export const isAdmin = (ctx: PageContext) => ctx.session?.user.role === 'admin';
 
 /** A word of the dictionary for a key of a group (areas, origins...), the key itself if unknown. */
-export const label = <K extends 'areas' | 'origins' | 'licences' | 'roles' | 'kinds' | 'evidences' | 'confidences' | 'sources'>(ctx: PageContext, group: K, key: string | null) =>
-  key ? ((ctx.t[group] as Record<string, string>)[key] ?? key) : '–';
+export const label = <K extends 'areas' | 'origins' | 'licences' | 'roles' | 'kinds' | 'evidences' | 'confidences' | 'sources'>(
+  ctx: PageContext,
+  group: K,
+  key: string | null,
+) => (key ? ((ctx.t[group] as Record<string, string>)[key] ?? key) : '–');
 
 /** A number in the page's language, with at most `digits` decimals; '–' for none (format.ts). */
 export const formatNumber = (ctx: PageContext, n: number | null | undefined, digits = 1) => format.formatNumber(ctx.lang, n, digits);

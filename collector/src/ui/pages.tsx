@@ -7,7 +7,22 @@ import type { DependencyMap } from '../map/map.ts';
 import { HOST_ROLES } from '../ingest/items.ts';
 import { Bars, StackedBars, TrendLine, Treemap } from './charts.tsx';
 import { fill, ORIGIN_ORDER, type Dict } from './i18n.ts';
-import { categoryLabel, colon, count, Csrf, formatDate, formatEuro, formatNumber, formatPercent, isAdmin, label, Layout, OriginTag, plural, type PageContext } from './layout.tsx';
+import {
+  categoryLabel,
+  colon,
+  count,
+  Csrf,
+  formatDate,
+  formatEuro,
+  formatNumber,
+  formatPercent,
+  isAdmin,
+  label,
+  Layout,
+  OriginTag,
+  plural,
+  type PageContext,
+} from './layout.tsx';
 import type { HostDependency, HostInstallation, HostRow, Page, ProductGroup, ProductRow, TopProduct, VendorRow } from './queries.ts';
 
 const fmt = (ctx: PageContext, n: number) => formatNumber(ctx, n, 0);
@@ -48,21 +63,21 @@ export function LoginPage(props: { ctx: PageContext; next: string; error?: strin
         {methods.oidcLabel && methods.form && <p>{t.directory.or}</p>}
         {methods.ldapLabel && methods.form && <p class="muted">{t.directory.formHint.replace('{label}', methods.ldapLabel)}</p>}
         {methods.form && (
-        <form method="post" action="/login">
-          <input type="hidden" name="_csrf" value={props.csrf} />
-          <input type="hidden" name="next" value={props.next} />
-          <label>
-            {t.login.username}
-            <input name="username" autocomplete="username" required autofocus />
-          </label>
-          <label>
-            {t.login.password}
-            <input name="password" type="password" autocomplete="current-password" required />
-          </label>
-          <button class="primary" type="submit">
-            {t.login.submit}
-          </button>
-        </form>
+          <form method="post" action="/login">
+            <input type="hidden" name="_csrf" value={props.csrf} />
+            <input type="hidden" name="next" value={props.next} />
+            <label>
+              {t.login.username}
+              <input name="username" autocomplete="username" required autofocus />
+            </label>
+            <label>
+              {t.login.password}
+              <input name="password" type="password" autocomplete="current-password" required />
+            </label>
+            <button class="primary" type="submit">
+              {t.login.submit}
+            </button>
+          </form>
         )}
       </div>
     </Layout>
@@ -121,7 +136,9 @@ function NumbersTable(props: { ctx: PageContext; head: string[]; rows: (string |
         <tbody>
           {props.rows.map((r) => (
             <tr>
-              {r.map((cell, i) => (i === 0 ? <th scope="row">{cell}</th> : <td class="n">{typeof cell === 'number' ? formatNumber(props.ctx, cell) : cell}</td>))}
+              {r.map((cell, i) =>
+                i === 0 ? <th scope="row">{cell}</th> : <td class="n">{typeof cell === 'number' ? formatNumber(props.ctx, cell) : cell}</td>,
+              )}
             </tr>
           ))}
         </tbody>
@@ -150,7 +167,14 @@ export function OverviewPage(props: {
   top: (TopProduct & { alternatives: Alternative[] })[];
   /** The dependency index now and its trajectory (the assessment). */
   /** Exposure first, then lock-in and priority (assessment/compute.ts), with the exposure's trajectory. */
-  trend: { exposure: number | null; lock_in: number | null; priority: number | null; days: string[]; values: (number | null)[]; targets: { year: number; value: number }[] };
+  trend: {
+    exposure: number | null;
+    lock_in: number | null;
+    priority: number | null;
+    days: string[];
+    values: (number | null)[];
+    targets: { year: number; value: number }[];
+  };
 }) {
   const { ctx, map } = props;
   const t = ctx.t;
@@ -204,14 +228,19 @@ export function OverviewPage(props: {
             {props.trend.days.length ? (
               <>
                 <div class="trend">
-                  <TrendLine lang={ctx.lang}
+                  <TrendLine
+                    lang={ctx.lang}
                     title={t.assessment.trend}
                     days={props.trend.days}
                     series={[{ label: t.assessment.exposure, colour: '#1b1b1b', values: props.trend.values }]}
                     targets={props.trend.targets.map((x) => ({ label: t.assessment.target, year: x.year, value: x.value }))}
                   />
                 </div>
-                <NumbersTable ctx={ctx} head={[t.assessment.day, t.assessment.exposure]} rows={props.trend.days.map((d, i) => [formatDate(ctx, d), props.trend.values[i] ?? '–'])} />
+                <NumbersTable
+                  ctx={ctx}
+                  head={[t.assessment.day, t.assessment.exposure]}
+                  rows={props.trend.days.map((d, i) => [formatDate(ctx, d), props.trend.values[i] ?? '–'])}
+                />
               </>
             ) : (
               <p class="muted">{t.assessment.noHistory}</p>
@@ -230,17 +259,37 @@ export function OverviewPage(props: {
             <section aria-labelledby="top-vendors">
               <h2 id="top-vendors">{t.topVendors}</h2>
               <Bars lang={ctx.lang} rows={nonEuVendors.map((v) => ({ label: v.vendor, value: v.hosts, origin: v.origin }))} title={t.topVendors} />
-              <NumbersTable ctx={ctx} head={[t.vendor, t.ownerCountry, t.hosts, t.installations]} rows={nonEuVendors.map((v) => [v.vendor, v.owner_country ?? '–', v.hosts, v.installations])} />
+              <NumbersTable
+                ctx={ctx}
+                head={[t.vendor, t.ownerCountry, t.hosts, t.installations]}
+                rows={nonEuVendors.map((v) => [v.vendor, v.owner_country ?? '–', v.hosts, v.installations])}
+              />
             </section>
             <section aria-labelledby="treemap">
               <h2 id="treemap">{t.vendorMap}</h2>
-              <Treemap lang={ctx.lang} tiles={map.by_vendor.slice(0, 24).map((v) => ({ label: v.vendor, value: v.installations, origin: v.origin }))} title={t.vendorMap} />
-              <NumbersTable ctx={ctx} head={[t.vendor, t.origin, t.installations]} rows={map.by_vendor.slice(0, 24).map((v) => [v.vendor, label(ctx, 'origins', v.origin), v.installations])} />
+              <Treemap
+                lang={ctx.lang}
+                tiles={map.by_vendor.slice(0, 24).map((v) => ({ label: v.vendor, value: v.installations, origin: v.origin }))}
+                title={t.vendorMap}
+              />
+              <NumbersTable
+                ctx={ctx}
+                head={[t.vendor, t.origin, t.installations]}
+                rows={map.by_vendor.slice(0, 24).map((v) => [v.vendor, label(ctx, 'origins', v.origin), v.installations])}
+              />
             </section>
             <section aria-labelledby="countries">
               <h2 id="countries">{t.byOwnerCountry}</h2>
-              <Bars lang={ctx.lang} rows={map.by_owner_country.slice(0, 10).map((c) => ({ label: c.country, value: c.hosts, origin: 'eu' }))} title={t.byOwnerCountry} />
-              <NumbersTable ctx={ctx} head={[t.country, t.hosts, t.installations]} rows={map.by_owner_country.map((c) => [c.country, c.hosts, c.installations])} />
+              <Bars
+                lang={ctx.lang}
+                rows={map.by_owner_country.slice(0, 10).map((c) => ({ label: c.country, value: c.hosts, origin: 'eu' }))}
+                title={t.byOwnerCountry}
+              />
+              <NumbersTable
+                ctx={ctx}
+                head={[t.country, t.hosts, t.installations]}
+                rows={map.by_owner_country.map((c) => [c.country, c.hosts, c.installations])}
+              />
             </section>
           </div>
           <section aria-labelledby="top-products">
@@ -326,9 +375,17 @@ function Pager(props: { ctx: PageContext; page: Page<unknown>; base: string; que
   const { page, base, query, ctx } = props;
   return (
     <nav class="pager" aria-label="pagination">
-      {page.page > 1 ? <a href={withParam(base, query, 'page', String(page.page - 1))}>{`← ${ctx.t.previous}`}</a> : <span class="muted">{`← ${ctx.t.previous}`}</span>}
+      {page.page > 1 ? (
+        <a href={withParam(base, query, 'page', String(page.page - 1))}>{`← ${ctx.t.previous}`}</a>
+      ) : (
+        <span class="muted">{`← ${ctx.t.previous}`}</span>
+      )}
       <span>{fill(ctx.t.page, { p: page.page, n: page.pages, total: count(ctx, page.total, ctx.t.rows) })}</span>
-      {page.page < page.pages ? <a href={withParam(base, query, 'page', String(page.page + 1))}>{`${ctx.t.next} →`}</a> : <span class="muted">{`${ctx.t.next} →`}</span>}
+      {page.page < page.pages ? (
+        <a href={withParam(base, query, 'page', String(page.page + 1))}>{`${ctx.t.next} →`}</a>
+      ) : (
+        <span class="muted">{`${ctx.t.next} →`}</span>
+      )}
     </nav>
   );
 }
@@ -405,10 +462,20 @@ function SortHeader(props: { label: string; sort: string; base: string; query: R
 function DependencyShare(props: { ctx: PageContext; d: HostDependency | undefined }) {
   const { ctx, d } = props;
   if (!d || d.nonEuShare === null) return <span class="muted">–</span>;
-  return <span title={fill(ctx.t.hostDependency.ofItems, { n: fmt(ctx, d.non_eu), total: count(ctx, d.items, ctx.t.hostDependency.items) })}>{formatPercent(ctx, 100 * d.nonEuShare, 0)}</span>;
+  return (
+    <span title={fill(ctx.t.hostDependency.ofItems, { n: fmt(ctx, d.non_eu), total: count(ctx, d.items, ctx.t.hostDependency.items) })}>
+      {formatPercent(ctx, 100 * d.nonEuShare, 0)}
+    </span>
+  );
 }
 
-export function HostsPage(props: { ctx: PageContext; page: Page<HostRow>; dependencies: Map<number, HostDependency>; query: Record<string, string | undefined>; agents: string[] }) {
+export function HostsPage(props: {
+  ctx: PageContext;
+  page: Page<HostRow>;
+  dependencies: Map<number, HostDependency>;
+  query: Record<string, string | undefined>;
+  agents: string[];
+}) {
   const { ctx, page, query } = props;
   const t = ctx.t;
   return (
@@ -497,11 +564,25 @@ export function ProductsPage(props: {
           <input name="q" value={query.q ?? ''} type="search" />
         </label>
         {props.active !== 'unknown' && <Select name="origin" label={t.origin} value={query.origin} all={t.all} options={originOptions(ctx)} />}
-        <Select name="area" label={t.area} value={query.area} all={t.all} options={(['infrastructure', 'workstation', 'software'] as const).map((a) => [a, t.areas[a]])} />
+        <Select
+          name="area"
+          label={t.area}
+          value={query.area}
+          all={t.all}
+          options={(['infrastructure', 'workstation', 'software'] as const).map((a) => [a, t.areas[a]])}
+        />
         {props.active !== 'unknown' && <Select name="category" label={t.category} value={query.category} all={t.all} options={props.categories} />}
-        <Select name="licence" label={t.licence} value={query.licence} all={t.all} options={(['open_source', 'proprietary', 'unknown'] as const).map((l) => [l, t.licences[l]])} />
+        <Select
+          name="licence"
+          label={t.licence}
+          value={query.licence}
+          all={t.all}
+          options={(['open_source', 'proprietary', 'unknown'] as const).map((l) => [l, t.licences[l]])}
+        />
         <Select name="kind" label={t.kind} value={query.kind} all={t.all} options={(['software', 'os', 'hardware'] as const).map((k) => [k, t.kinds[k]])} />
-        {props.active !== 'unknown' && <Select name="confidence" label={t.confidenceFilter} value={query.confidence} all={t.confidenceAll} options={confidenceOptions(ctx)} />}
+        {props.active !== 'unknown' && (
+          <Select name="confidence" label={t.confidenceFilter} value={query.confidence} all={t.confidenceAll} options={confidenceOptions(ctx)} />
+        )}
         {props.active !== 'unknown' && (
           <label>
             <span>
@@ -857,7 +938,17 @@ export function ProductDetailPage(props: { ctx: PageContext; d: ProductDetail; p
 
 export function VendorDetailPage(props: {
   ctx: PageContext;
-  vendor: { id: string; name: string; country: string | null; website: string | null; owner: string | null; owner_country: string | null; origin: string | null; note: string | null; sources: { url: string; date: string; fact?: string }[] };
+  vendor: {
+    id: string;
+    name: string;
+    country: string | null;
+    website: string | null;
+    owner: string | null;
+    owner_country: string | null;
+    origin: string | null;
+    note: string | null;
+    sources: { url: string; date: string; fact?: string }[];
+  };
   products: Page<ProductRow>;
   hosts: number;
 }) {
@@ -872,7 +963,16 @@ export function VendorDetailPage(props: {
             [t.country, vendor.country ?? '–'],
             [t.owner, vendor.owner ? `${vendor.owner} (${vendor.owner_country ?? '?'})` : '–'],
             [t.origin, vendor.origin ? <OriginTag ctx={ctx} origin={vendor.origin} /> : '–'],
-            [t.website, vendor.website ? <a href={vendor.website} rel="noopener noreferrer">{vendor.website}</a> : '–'],
+            [
+              t.website,
+              vendor.website ? (
+                <a href={vendor.website} rel="noopener noreferrer">
+                  {vendor.website}
+                </a>
+              ) : (
+                '–'
+              ),
+            ],
             [t.hosts, String(props.hosts)],
             ['Note', vendor.note ?? '–'],
           ]}

@@ -21,8 +21,7 @@ export interface Page<T> {
   pages: number;
 }
 
-const oneOf = <T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined =>
-  allowed.includes(value as T) ? (value as T) : undefined;
+const oneOf = <T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined => (allowed.includes(value as T) ? (value as T) : undefined);
 
 export function pageNumber(value: string | undefined): number {
   const n = Number(value);
@@ -95,7 +94,10 @@ export async function listHosts(db: Db, f: HostFilters, limit = PAGE_SIZE): Prom
   if (origin) where.push(sql`id IN (SELECT host_id FROM host_facets WHERE facet = 'origin' AND value = ${origin})`);
   if (f.vendor?.trim()) where.push(sql`id IN (SELECT host_id FROM host_facets WHERE facet = 'vendor' AND value = ${f.vendor.trim()})`);
   const area = oneOf(f.area, AREAS);
-  if (area) where.push(sql`id IN (SELECT host_id FROM host_facets WHERE facet = 'cell' AND value IN (${sql.join((origin ? [origin] : ORIGINS).map((o) => `${area}|${o}`))}))`);
+  if (area)
+    where.push(
+      sql`id IN (SELECT host_id FROM host_facets WHERE facet = 'cell' AND value IN (${sql.join((origin ? [origin] : ORIGINS).map((o) => `${area}|${o}`))}))`,
+    );
   if (f.agent?.trim()) where.push(sql`agent_name = ${f.agent.trim()}`);
   if (f.stale === '1') where.push(sql`last_seen < ${new Date(Date.now() - STALE_DAYS * 86_400_000).toISOString()}`);
   const sort = HOST_SORTS[oneOf(f.sort, Object.keys(HOST_SORTS) as (keyof typeof HOST_SORTS)[]) ?? 'hostname'];
@@ -222,7 +224,10 @@ export async function listProductGroups(db: Db, f: ProductFilters, limit = PAGE_
     const hosts = new Map<string, number>();
     for (const key of shared) {
       const ids = lines.filter((l) => l.key === key).map((l) => l.id);
-      hosts.set(key, Number((await value<number>(snapshot, sql`SELECT COUNT(DISTINCT host_id) FROM installations WHERE catalogue_id IN (${sql.join(ids)})`)) ?? 0));
+      hosts.set(
+        key,
+        Number((await value<number>(snapshot, sql`SELECT COUNT(DISTINCT host_id) FROM installations WHERE catalogue_id IN (${sql.join(ids)})`)) ?? 0),
+      );
     }
     return {
       rows: groups.map((g) => {
@@ -265,14 +270,18 @@ export interface VendorFilters {
 
 /** Vendors with installed items: a few hundred rows, aggregated from the catalogue. */
 export async function listVendors(db: Db, classifier: Classifier, f: VendorFilters, limit = PAGE_SIZE): Promise<Page<VendorRow>> {
-  const [counts, vendors] = await readSnapshot(db, async (snapshot) => [
-    await rows<{ value: string; hosts: number }>(snapshot, sql`SELECT value, hosts FROM facet_counts WHERE facet = 'vendor'`),
-    await rows<Omit<VendorRow, 'vendor' | 'owner' | 'hosts'>>(
-      snapshot,
-      sql`SELECT vendor_id, MAX(country) AS country, MAX(owner_country) AS owner_country, MAX(origin) AS origin, COUNT(*) AS products, SUM(installs) AS installs
+  const [counts, vendors] = await readSnapshot(
+    db,
+    async (snapshot) =>
+      [
+        await rows<{ value: string; hosts: number }>(snapshot, sql`SELECT value, hosts FROM facet_counts WHERE facet = 'vendor'`),
+        await rows<Omit<VendorRow, 'vendor' | 'owner' | 'hosts'>>(
+          snapshot,
+          sql`SELECT vendor_id, MAX(country) AS country, MAX(owner_country) AS owner_country, MAX(origin) AS origin, COUNT(*) AS products, SUM(installs) AS installs
         FROM catalogue WHERE vendor_id IS NOT NULL AND installs > 0 GROUP BY vendor_id`,
-    ),
-  ] as const);
+        ),
+      ] as const,
+  );
   const hostCounts = new Map(counts.map((r) => [r.value, r.hosts]));
   let found = vendors.map((r) => {
     const vendor = classifier.vendor(r.vendor_id);
@@ -286,7 +295,11 @@ export async function listVendors(db: Db, classifier: Classifier, f: VendorFilte
   const country = f.country?.trim().toUpperCase();
   if (country) found = found.filter((r) => r.country === country || r.owner_country === country);
   const sort = oneOf(f.sort, ['hosts', 'name', 'installs'] as const) ?? 'hosts';
-  found.sort((a, b) => (sort === 'name' ? a.vendor.localeCompare(b.vendor) : sort === 'installs' ? b.installs - a.installs : b.hosts - a.hosts || b.installs - a.installs) || a.vendor_id.localeCompare(b.vendor_id));
+  found.sort(
+    (a, b) =>
+      (sort === 'name' ? a.vendor.localeCompare(b.vendor) : sort === 'installs' ? b.installs - a.installs : b.hosts - a.hosts || b.installs - a.installs) ||
+      a.vendor_id.localeCompare(b.vendor_id),
+  );
   const total = found.length;
   const pages = Math.max(1, Math.ceil(total / limit));
   const page = Math.min(pageNumber(f.page), pages);
@@ -335,7 +348,10 @@ export async function hostById(db: Db, id: number): Promise<HostDetail | undefin
   return first<HostDetail>(db, sql`SELECT * FROM hosts WHERE id = ${id}`);
 }
 
-export type HostInstallation = Pick<ProductRow, 'id' | 'kind' | 'source' | 'name' | 'publisher' | 'vendor_id' | 'origin' | 'licence' | 'area' | 'category' | 'rule'> & { version: string; scope: string };
+export type HostInstallation = Pick<
+  ProductRow,
+  'id' | 'kind' | 'source' | 'name' | 'publisher' | 'vendor_id' | 'origin' | 'licence' | 'area' | 'category' | 'rule'
+> & { version: string; scope: string };
 
 /** Every installation of a host (its page reads them a page at a time: hostInstallationsPage). */
 export async function hostInstallations(db: Db, hostId: number): Promise<HostInstallation[]> {
@@ -360,7 +376,11 @@ export async function productHosts(db: Db, catalogueId: number, page: number) {
       // The entry's host counter, exact at each ingest: no count over the fleet.
       sql`SELECT hosts FROM catalogue WHERE id = ${catalogueId}`,
     );
-    const versions = await versionsOn(snapshot, catalogueId, hosts.rows.map((h) => h.id));
+    const versions = await versionsOn(
+      snapshot,
+      catalogueId,
+      hosts.rows.map((h) => h.id),
+    );
     return { ...hosts, rows: hosts.rows.map((h) => ({ ...h, version: (versions.get(h.id) ?? []).join(', ') })) };
   });
 }
@@ -457,11 +477,17 @@ export async function vendorFootprint(db: Db, vendorId: string): Promise<{ origi
 
 /** The products installed (rule products with installations), for the settings' criticality choices. */
 export async function installedProducts(db: Db): Promise<{ vendor_id: string; product_id: string }[]> {
-  return rows(db, sql<{ vendor_id: string; product_id: string }>`SELECT DISTINCT vendor_id, product_id FROM catalogue WHERE product_id IS NOT NULL AND installs > 0`);
+  return rows(
+    db,
+    sql<{ vendor_id: string; product_id: string }>`SELECT DISTINCT vendor_id, product_id FROM catalogue WHERE product_id IS NOT NULL AND installs > 0`,
+  );
 }
 
 /** Each agent's host on the hosts page (by the host id it enrolled with), once it has reported. */
 export async function agentHostIds(db: Db): Promise<Map<string, number>> {
-  const found = await rows<{ host_key: string; id: number }>(db, sql`SELECT host_key, MIN(id) AS id FROM hosts WHERE host_key IN (SELECT host_key FROM agents) GROUP BY host_key`);
+  const found = await rows<{ host_key: string; id: number }>(
+    db,
+    sql`SELECT host_key, MIN(id) AS id FROM hosts WHERE host_key IN (SELECT host_key FROM agents) GROUP BY host_key`,
+  );
   return new Map(found.map((r) => [r.host_key, r.id]));
 }

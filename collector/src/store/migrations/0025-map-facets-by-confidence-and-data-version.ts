@@ -42,7 +42,17 @@ INSERT INTO meta (key, value) VALUES ('data_version', '1') ON CONFLICT (key) DO 
 `;
 
 /** The inputs of the assessment and the map that people change (settings, spend, assets, targets, local rules). */
-const INPUTS = ['criticality', 'declared_assets', 'spend_lines', 'assessment_targets', 'local_assignments', 'local_products', 'local_vendors', 'federation_exclusions', 'federation_shared_rules'];
+const INPUTS = [
+  'criticality',
+  'declared_assets',
+  'spend_lines',
+  'assessment_targets',
+  'local_assignments',
+  'local_products',
+  'local_vendors',
+  'federation_exclusions',
+  'federation_shared_rules',
+];
 const BUMP = `UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'`;
 
 const sqliteTriggers = [
@@ -53,7 +63,10 @@ const sqliteTriggers = [
 
 const postgresTriggers = [
   `CREATE FUNCTION bump_data_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${BUMP}; RETURN NULL; END $$;`,
-  ...INPUTS.map((table) => `CREATE TRIGGER ${table}_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();`),
+  ...INPUTS.map(
+    (table) =>
+      `CREATE TRIGGER ${table}_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();`,
+  ),
 ].join('\n');
 
 export default {

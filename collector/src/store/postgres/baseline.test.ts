@@ -27,7 +27,13 @@ interface Schema {
 
 const list = (columns: readonly string[]) => `(${columns.join(', ')})`;
 /** An expression compared as text: lower case, without parentheses nor PostgreSQL's casts, spaces collapsed. */
-const expression = (sql: string) => sql.replace(/::[a-z ]+/gi, '').replace(/[()]/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase();
+const expression = (sql: string) =>
+  sql
+    .replace(/::[a-z ]+/gi, '')
+    .replace(/[()]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
 
 /** A CHECK by what it can be compared on across both dialects: the columns it reads and its literals. */
 function check(columns: readonly string[], sql: string): string {
@@ -80,7 +86,11 @@ const SQLITE_TYPES: Record<string, string> = { INTEGER: 'bigint', TEXT: 'text', 
 
 /** The SQLite schema, with its types and keys as baseline.sql translates them (see its header). */
 function sqliteSchema(db: Database.Database): Schema {
-  const objects = db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all() as { type: string; name: string; sql: string }[];
+  const objects = db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
+    type: string;
+    name: string;
+    sql: string;
+  }[];
   const schema: Schema = { tables: {}, indexes: {}, views: {} };
   for (const { name, sql } of objects.filter((o) => o.type === 'table')) {
     const info = db.prepare(`PRAGMA table_info("${name}")`).all() as { name: string; type: string; notnull: number; dflt_value: string | null; pk: number }[];
@@ -92,7 +102,9 @@ function sqliteSchema(db: Database.Database): Schema {
       const type = /\bCOLLATE\s+NOCASE\b/i.test(definitionOf(c.name)) ? 'citext' : (SQLITE_TYPES[c.type.toUpperCase()] ?? `? ${c.type}`);
       // A key column is NOT NULL in PostgreSQL; SQLite lets a non-integer one hold NULL (a quirk nothing relies on).
       const notNull = c.notnull === 1 || c.pk > 0;
-      return [c.name, type, notNull && 'NOT NULL', c.dflt_value !== null && `DEFAULT ${c.dflt_value}`, c.name === rowidAlias && 'IDENTITY'].filter(Boolean).join(' ');
+      return [c.name, type, notNull && 'NOT NULL', c.dflt_value !== null && `DEFAULT ${c.dflt_value}`, c.name === rowidAlias && 'IDENTITY']
+        .filter(Boolean)
+        .join(' ');
     });
     const checks: string[] = [];
     for (const definition of definitions) {
@@ -116,7 +128,15 @@ function sqliteSchema(db: Database.Database): Schema {
       schema.indexes[index.name] = `${index.unique ? 'UNIQUE ' : ''}ON ${name} ${list(indexColumns)}${where ? ` WHERE ${expression(where)}` : ''}`;
     }
     const keys = new Map<number, { table: string; from: string[]; to: (string | null)[]; onDelete: string; onUpdate: string }>();
-    for (const fk of db.prepare(`PRAGMA foreign_key_list("${name}")`).all() as { id: number; seq: number; table: string; from: string; to: string | null; on_delete: string; on_update: string }[]) {
+    for (const fk of db.prepare(`PRAGMA foreign_key_list("${name}")`).all() as {
+      id: number;
+      seq: number;
+      table: string;
+      from: string;
+      to: string | null;
+      on_delete: string;
+      on_update: string;
+    }[]) {
       const key = keys.get(fk.id) ?? { table: fk.table, from: [], to: [], onDelete: fk.on_delete, onUpdate: fk.on_update };
       key.from[fk.seq] = fk.from;
       key.to[fk.seq] = fk.to;
@@ -124,7 +144,10 @@ function sqliteSchema(db: Database.Database): Schema {
     }
     const foreignKeys = [...keys.values()].map((k) => {
       // REFERENCES t without columns: t's primary key.
-      const parentKey = (db.prepare(`PRAGMA table_info("${k.table}")`).all() as { name: string; pk: number }[]).filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+      const parentKey = (db.prepare(`PRAGMA table_info("${k.table}")`).all() as { name: string; pk: number }[])
+        .filter((c) => c.pk > 0)
+        .sort((a, b) => a.pk - b.pk)
+        .map((c) => c.name);
       const to = k.to.map((c, i) => c ?? parentKey[i]!);
       return `${list(k.from)} REFERENCES ${k.table} ${list(to)} ON DELETE ${k.onDelete} ON UPDATE ${k.onUpdate}`;
     });
@@ -151,7 +174,16 @@ async function postgresSchema(client: pg.Client): Promise<Schema> {
       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v') AND a.attnum > 0 AND NOT a.attisdropped
     ORDER BY c.relname, a.attnum`);
-  const constraints = await client.query<{ relation: string; kind: string; def: string; columns: string[]; parent: string | null; parent_columns: string[]; on_delete: string; on_update: string }>(`
+  const constraints = await client.query<{
+    relation: string;
+    kind: string;
+    def: string;
+    columns: string[];
+    parent: string | null;
+    parent_columns: string[];
+    on_delete: string;
+    on_update: string;
+  }>(`
     SELECT c.relname AS relation, k.contype AS kind, pg_get_constraintdef(k.oid) AS def,
       ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u (n, i) JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.i) AS columns,
       p.relname AS parent,
@@ -186,16 +218,23 @@ async function postgresSchema(client: pg.Client): Promise<Schema> {
           .join(' '),
       ),
       primaryKey: list(keys.find((k) => k.kind === 'p')?.columns ?? []),
-      unique: keys.filter((k) => k.kind === 'u').map((k) => list(k.columns)).sort(),
+      unique: keys
+        .filter((k) => k.kind === 'u')
+        .map((k) => list(k.columns))
+        .sort(),
       foreignKeys: keys
         .filter((k) => k.kind === 'f')
         .map((k) => `${list(k.columns)} REFERENCES ${k.parent} ${list(k.parent_columns)} ON DELETE ${ACTIONS[k.on_delete]} ON UPDATE ${ACTIONS[k.on_update]}`)
         .sort(),
-      checks: keys.filter((k) => k.kind === 'c').map((k) => check(k.columns, k.def)).sort(),
+      checks: keys
+        .filter((k) => k.kind === 'c')
+        .map((k) => check(k.columns, k.def))
+        .sort(),
     };
   }
   for (const index of indexes.rows) {
-    schema.indexes[index.name] = `${index.unique ? 'UNIQUE ' : ''}ON ${index.relation} ${list(index.columns.map((c) => (/^\w+$/.test(c) ? c : expression(c))))}${index.predicate ? ` WHERE ${expression(index.predicate)}` : ''}`;
+    schema.indexes[index.name] =
+      `${index.unique ? 'UNIQUE ' : ''}ON ${index.relation} ${list(index.columns.map((c) => (/^\w+$/.test(c) ? c : expression(c))))}${index.predicate ? ` WHERE ${expression(index.predicate)}` : ''}`;
   }
   return schema;
 }
@@ -225,7 +264,14 @@ function inSqlite(db: Database.Database, sql: string, params: unknown[]): Outcom
 async function inPostgres(client: pg.Client, sql: string, params: unknown[]): Promise<Outcome> {
   let n = 0;
   try {
-    return { rows: (await client.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows };
+    return {
+      rows: (
+        await client.query(
+          sql.replace(/\?/g, () => `$${++n}`),
+          params,
+        )
+      ).rows,
+    };
   } catch (err) {
     const refused = POSTGRES_REFUSALS[(err as { code?: string }).code ?? ''];
     if (refused) return { refused };
@@ -234,8 +280,10 @@ async function inPostgres(client: pg.Client, sql: string, params: unknown[]): Pr
 }
 
 const NOW = '2026-12-02T10:00:00.000Z';
-const HOST = 'INSERT INTO hosts (host_key, id_source, hostname, role, os_family, os_name, hardware_json, agent_name, agent_version, first_seen, last_seen, collected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id';
-const CATALOGUE = 'INSERT INTO catalogue (kind, source, name, publisher, name_norm, publisher_norm, package_norm, vendor_id, country, origin, licence, area, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id';
+const HOST =
+  'INSERT INTO hosts (host_key, id_source, hostname, role, os_family, os_name, hardware_json, agent_name, agent_version, first_seen, last_seen, collected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id';
+const CATALOGUE =
+  'INSERT INTO catalogue (kind, source, name, publisher, name_norm, publisher_norm, package_norm, vendor_id, country, origin, licence, area, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id';
 const ALICE = 'SELECT id, username FROM users WHERE username = ?';
 const USER = 'INSERT INTO users (username, password_hash, role, created_at, source, external_id) VALUES (?, ?, ?, ?, ?, ?) RETURNING id';
 
@@ -248,15 +296,52 @@ const USER = 'INSERT INTO users (username, password_hash, role, created_at, sour
 const STATEMENTS: [string, unknown[]][] = [
   [HOST, ['mid:abc', 'machine-id', 'PC-ACCUEIL-01', 'workstation', 'windows', 'Windows 11 Pro', '{"cpu":"x"}', 'tiebreak', '0.1.0', NOW, NOW, NOW]],
   [HOST, ['mid:def', 'machine-id', 'srv-files', 'mainframe', 'linux', 'Debian', '{}', 'tiebreak', '0.1.0', NOW, NOW, NOW]],
-  [CATALOGUE, ['software', 'windows', 'Microsoft Edge', 'Microsoft Corporation', 'microsoft edge', 'microsoft', '', 'microsoft', 'US', 'non_eu', 'proprietary', 'browser', NOW]],
-  [CATALOGUE, ['software', 'windows', 'Microsoft Edge', 'Microsoft Corporation', 'microsoft edge', 'microsoft', '', 'microsoft', 'US', 'non_eu', 'proprietary', 'browser', NOW]],
+  [
+    CATALOGUE,
+    [
+      'software',
+      'windows',
+      'Microsoft Edge',
+      'Microsoft Corporation',
+      'microsoft edge',
+      'microsoft',
+      '',
+      'microsoft',
+      'US',
+      'non_eu',
+      'proprietary',
+      'browser',
+      NOW,
+    ],
+  ],
+  [
+    CATALOGUE,
+    [
+      'software',
+      'windows',
+      'Microsoft Edge',
+      'Microsoft Corporation',
+      'microsoft edge',
+      'microsoft',
+      '',
+      'microsoft',
+      'US',
+      'non_eu',
+      'proprietary',
+      'browser',
+      NOW,
+    ],
+  ],
   ['INSERT INTO installations (host_id, catalogue_id, scope) VALUES (?, ?, ?)', [1, 1, 'machine']],
   ['INSERT INTO installations (host_id, catalogue_id, version, scope) VALUES (?, ?, ?, ?)', [1, 1, '120.0', 'machine']],
   ['INSERT INTO installations (host_id, catalogue_id, scope) VALUES (?, ?, ?)', [1, 99, 'machine']],
   [USER, ['Alice', 'hash', 'admin', NOW, 'local', null]],
   [USER, ['Zed', 'hash', 'viewer', NOW, 'local', null]],
   [USER, ['bob', '!', 'viewer', NOW, 'ldap', 'uid=bob,dc=test']],
-  ['INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) RETURNING id, source, must_change_password', ['carol', 'hash', 'viewer', NOW]],
+  [
+    'INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) RETURNING id, source, must_change_password',
+    ['carol', 'hash', 'viewer', NOW],
+  ],
   // NOCASE folds ASCII letters only, as citext does in a database whose LC_CTYPE is C: two accounts.
   [USER, ['Émile', 'hash', 'viewer', NOW, 'local', null]],
   [USER, ['émile', 'hash', 'viewer', NOW, 'local', null]],
@@ -285,7 +370,10 @@ describe('PostgreSQL baseline (postgres/baseline.sql)', () => {
   beforeAll(async () => {
     server = await testPostgres();
     // BIGINT as a number, as better-sqlite3 gives it (node-postgres gives a string by default).
-    const types = { getTypeParser: ((oid: number, format?: 'text') => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser };
+    const types = {
+      getTypeParser: ((oid: number, format?: 'text') =>
+        oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    };
     client = new pg.Client({ connectionString: await server.createDatabase('baseline'), types });
     await client.connect();
     await client.query(BASELINE);

@@ -26,8 +26,14 @@ export function agentRoutes(ui: UiContext) {
     })),
     async (c) => {
       const { name, maxUses, days } = c.req.valid('form');
-      const { token } = await audit(c, (trx) => createToken(trx, { name, maxUses, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null }),
-        (created) => ({ action: 'enrolment-token.create', object: created.id, details: `"${name}"${maxUses ? `, ${maxUses} uses` : ''}${days ? `, ${days} days` : ''}` }),
+      const { token } = await audit(
+        c,
+        (trx) => createToken(trx, { name, maxUses, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null }),
+        (created) => ({
+          action: 'enrolment-token.create',
+          object: created.id,
+          details: `"${name}"${maxUses ? `, ${maxUses} uses` : ''}${days ? `, ${days} days` : ''}`,
+        }),
       );
       ui.log.info({ by: username(c) }, 'enrolment token created');
       return agentsPage(c, token);
@@ -35,12 +41,20 @@ export function agentRoutes(ui: UiContext) {
   );
   app.post('/agents/tokens/:id{[0-9]+}/revoke', async (c) => {
     const id = Number(c.req.param('id'));
-    await audit(c, (trx) => revokeToken(trx, id), (done) => (done ? { action: 'enrolment-token.revoke', object: id } : null));
+    await audit(
+      c,
+      (trx) => revokeToken(trx, id),
+      (done) => (done ? { action: 'enrolment-token.revoke', object: id } : null),
+    );
     return c.redirect('/agents', 302);
   });
   app.post('/agents/:id{[0-9]+}/revoke', async (c) => {
     const id = Number(c.req.param('id'));
-    await audit(c, (trx) => revokeAgent(trx, id), (done) => (done ? { action: 'agent.revoke', object: id } : null));
+    await audit(
+      c,
+      (trx) => revokeAgent(trx, id),
+      (done) => (done ? { action: 'agent.revoke', object: id } : null),
+    );
     return c.redirect('/agents', 302);
   });
   // An agent enrolled for a host that already has one waits for an admin: approved or refused.
@@ -50,7 +64,13 @@ export function agentRoutes(ui: UiContext) {
   ] as const) {
     app.post(`/agents/:id{[0-9]+}/${decision}`, async (c) => {
       const id = Number(c.req.param('id'));
-      if (await audit(c, (trx) => change(trx, id), (done) => (done ? { action: `agent.${decision}`, object: id } : null)))
+      if (
+        await audit(
+          c,
+          (trx) => change(trx, id),
+          (done) => (done ? { action: `agent.${decision}`, object: id } : null),
+        )
+      )
         ui.log.info({ agent_id: id, by: username(c) }, `agent ${verb} for a known host`);
       return c.redirect('/agents', 302);
     });

@@ -38,7 +38,10 @@ export function assessmentRoutes(ui: UiContext) {
         status = refusal.status;
       }
     }
-    return c.html(<AssessmentPage ctx={ctx} a={a} h={await history(db)} assets={await listAssets(db)} scenario={scenario} scenarioQuery={q} {...extra} error={error} />, status);
+    return c.html(
+      <AssessmentPage ctx={ctx} a={a} h={await history(db)} assets={await listAssets(db)} scenario={scenario} scenarioQuery={q} {...extra} error={error} />,
+      status,
+    );
   };
   /** The page again with the reason a change was refused (a CSV's bad lines listed). */
   const refused = (c: Ctx) => (refusal: Refusal) =>
@@ -57,10 +60,13 @@ export function assessmentRoutes(ui: UiContext) {
     return submit(
       c,
       async () => {
-        if (file.size > SPEND_CSV_MAX_MIB * 1024 * 1024) throw new DomainError('invalid', `CSV > ${SPEND_CSV_MAX_MIB} MiB`, 'fileTooLarge', { max: SPEND_CSV_MAX_MIB });
+        if (file.size > SPEND_CSV_MAX_MIB * 1024 * 1024)
+          throw new DomainError('invalid', `CSV > ${SPEND_CSV_MAX_MIB} MiB`, 'fileTooLarge', { max: SPEND_CSV_MAX_MIB });
         const text = await file.text();
         const name = file.name || 'upload.csv';
-        const result = await audit(c, (trx) => importSpend(trx, ui.classifier(), text, name),
+        const result = await audit(
+          c,
+          (trx) => importSpend(trx, ui.classifier(), text, name),
           (r) => ({ action: 'spend.import', object: name, details: `${r.lines} lines, ${r.years.join(', ')}, ${r.total_eur} €` }),
         );
         ui.dataChanged();
@@ -73,15 +79,32 @@ export function assessmentRoutes(ui: UiContext) {
   app.post('/assessment/assets', async (c) => {
     const form = await c.req.parseBody();
     const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : null);
-    const checked = validateAsset({ name: text('name'), vendor: text('vendor'), area: text('area'), users: text('users'), cost: text('cost'), year: text('year'), contract: text('contract'), note: text('note') });
+    const checked = validateAsset({
+      name: text('name'),
+      vendor: text('vendor'),
+      area: text('area'),
+      users: text('users'),
+      cost: text('cost'),
+      year: text('year'),
+      contract: text('contract'),
+      note: text('note'),
+    });
     if ('problems' in checked) return assessmentPage(c, { error: checked.problems.join('; ') }, 400);
-    await audit(c, (trx) => addAsset(trx, checked.asset, username(c)), (id) => ({ action: 'asset.add', object: id, details: checked.asset.name }));
+    await audit(
+      c,
+      (trx) => addAsset(trx, checked.asset, username(c)),
+      (id) => ({ action: 'asset.add', object: id, details: checked.asset.name }),
+    );
     ui.dataChanged();
     return c.redirect('/assessment#assets', 302);
   });
   app.post('/assessment/assets/:id{[0-9]+}/remove', async (c) => {
     const id = Number(c.req.param('id'));
-    await audit(c, (trx) => removeAsset(trx, id), (done) => (done ? { action: 'asset.remove', object: id } : null));
+    await audit(
+      c,
+      (trx) => removeAsset(trx, id),
+      (done) => (done ? { action: 'asset.remove', object: id } : null),
+    );
     ui.dataChanged();
     return c.redirect('/assessment#assets', 302);
   });
@@ -91,9 +114,16 @@ export function assessmentRoutes(ui: UiContext) {
     const value = field(form, 'value').trim().replace(',', '.');
     const indicator = field(form, 'indicator');
     const year = field(form, 'year');
-    return submit(c, async () => {
-        await audit(c, (trx) => setTarget(trx, indicator, Number(year), value === '' ? null : Number(value)),
-          () => (value === '' ? { action: 'target.remove', object: `${indicator} ${year}` } : { action: 'target.set', object: `${indicator} ${year}`, details: value }),
+    return submit(
+      c,
+      async () => {
+        await audit(
+          c,
+          (trx) => setTarget(trx, indicator, Number(year), value === '' ? null : Number(value)),
+          () =>
+            value === ''
+              ? { action: 'target.remove', object: `${indicator} ${year}` }
+              : { action: 'target.set', object: `${indicator} ${year}`, details: value },
         );
         return c.redirect('/assessment#trend', 302);
       },

@@ -4,7 +4,8 @@ import { Hono } from 'hono';
 import { CSS } from '../layout.tsx';
 import type { Env } from './context.ts';
 
-const ICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#003189"/><path d="M4 11h8M4 8h5M4 5h8" stroke="#fff" stroke-width="1.6"/></svg>';
+const ICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#003189"/><path d="M4 11h8M4 8h5M4 5h8" stroke="#fff" stroke-width="1.6"/></svg>';
 const PRINT_JS = "document.getElementById('print')?.addEventListener('click', () => window.print());\n";
 
 export function assetRoutes(): Hono<Env> {

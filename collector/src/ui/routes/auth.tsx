@@ -79,7 +79,12 @@ export function authRoutes(ui: UiContext) {
       // A directory that does not answer is not the user's failure; the rest counts against them.
       if (outcome.reason !== 'unavailable') await limiter.fail(ip, account);
       if (outcome.reason === 'failed') ui.log.warn({ username, ip }, 'failed login');
-      const [status, message] = { failed: [401, t.login.failed], 'no-group': [403, t.directory.noGroup], conflict: [409, t.directory.conflict], unavailable: [503, t.directory.unavailable] }[outcome.reason] as [401 | 403 | 409 | 503, string];
+      const [status, message] = {
+        failed: [401, t.login.failed],
+        'no-group': [403, t.directory.noGroup],
+        conflict: [409, t.directory.conflict],
+        unavailable: [503, t.directory.unavailable],
+      }[outcome.reason] as [401 | 403 | 409 | 503, string];
       return loginPage(c, status, message, next);
     }
     const user = outcome.user;
@@ -87,7 +92,13 @@ export function authRoutes(ui: UiContext) {
     const session = await createSession(db, user.id);
     await recordAudit(db, { actor: { kind: 'user', name: user.username, ip }, action: 'session.login' });
     setSessionCookie(c, session.cookie);
-    setCookie(c, DEVICE_COOKIE, await limiter.deviceFor(account), { httpOnly: true, sameSite: 'Strict', path: '/login', secure: isSecure(c), maxAge: 180 * 86400 });
+    setCookie(c, DEVICE_COOKIE, await limiter.deviceFor(account), {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/login',
+      secure: isSecure(c),
+      maxAge: 180 * 86400,
+    });
     ui.log.info({ username: user.username, ip }, 'login');
     return c.redirect(user.must_change_password ? '/account/password' : safeNext(next), 302);
   });
@@ -108,7 +119,11 @@ export function authRoutes(ui: UiContext) {
     return submit(
       c,
       async () => {
-        await audit(c, (trx) => setPassword(trx, user.username, String(form.password ?? '')), () => ({ action: 'user.password', object: user.username, details: 'own password' }));
+        await audit(
+          c,
+          (trx) => setPassword(trx, user.username, String(form.password ?? '')),
+          () => ({ action: 'user.password', object: user.username, details: 'own password' }),
+        );
         // Every session ended with the change: a new one for this browser.
         setSessionCookie(c, (await createSession(db, user.id)).cookie);
         return c.redirect('/', 302);

@@ -44,7 +44,8 @@ export function feature(ui: UiContext) {
     app,
     ctxOf,
     /** A change made in one transaction with its audit entry, recorded as this request's user (accounts/audit.ts). */
-    audit: <T>(c: Ctx, change: (trx: Db) => T | Promise<T>, describe: (result: T) => Omit<AuditEntry, 'actor'> | null) => audited(ui.db, httpActor(c, ui.trustProxy ?? null), change, describe),
+    audit: <T>(c: Ctx, change: (trx: Db) => T | Promise<T>, describe: (result: T) => Omit<AuditEntry, 'actor'> | null) =>
+      audited(ui.db, httpActor(c, ui.trustProxy ?? null), change, describe),
     /** A form's change, or the form again with the domain's reason (forms.ts). */
     submit: (c: Ctx, change: () => Promise<Response>, rerender: (refusal: Refusal) => Response | Promise<Response>) => submitForm(ctxOf(c).t, change, rerender),
     /** The logged-in user's name (a change is always made by one: http/auth.ts). */
@@ -66,7 +67,11 @@ export const categoryOptions = (ui: UiContext, lang: Lang): [string, string][] =
 export function exportTable(c: Context, name: string, table: Table): Response {
   const format = c.req.path.endsWith('.xlsx') ? 'xlsx' : 'csv';
   const stamp = new Date().toISOString().slice(0, 10);
-  if (format === 'csv') return c.body(toCsv(table), 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="tiebreak-${name}-${stamp}.csv"` });
+  if (format === 'csv')
+    return c.body(toCsv(table), 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="tiebreak-${name}-${stamp}.csv"`,
+    });
   return c.body(toXlsx(table, name) as Uint8Array<ArrayBuffer>, 200, {
     'Content-Type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
     'Content-Disposition': `attachment; filename="tiebreak-${name}-${stamp}.xlsx"`,

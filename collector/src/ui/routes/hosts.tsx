@@ -2,7 +2,16 @@
 // The hosts list (with each host's dependency, its export) and a host's page: its facts, its own
 // dependency summary and its installations, searched and paginated.
 import { HostDetailPage, HostsPage } from '../pages.tsx';
-import { hostById, hostDependencies, hostDependency, hostInstallationsPage, hostAgentNames, listHosts, type HostFilters, type HostItemFilters } from '../queries.ts';
+import {
+  hostById,
+  hostDependencies,
+  hostDependency,
+  hostInstallationsPage,
+  hostAgentNames,
+  listHosts,
+  type HostFilters,
+  type HostItemFilters,
+} from '../queries.ts';
 import { EXPORT_LIMIT, exportTable, feature, queryOf, type UiContext } from './context.ts';
 
 /** Hosts whose dependency is read at once for an export. */
@@ -14,7 +23,10 @@ export function hostRoutes(ui: UiContext) {
 
   app.get('/hosts', async (c) => {
     const page = await listHosts(db, queryOf(c) as HostFilters);
-    const dependencies = await hostDependencies(db, page.rows.map((h) => h.id));
+    const dependencies = await hostDependencies(
+      db,
+      page.rows.map((h) => h.id),
+    );
     return c.html(<HostsPage ctx={ctxOf(c)} page={page} dependencies={dependencies} query={queryOf(c)} agents={await hostAgentNames(db)} />);
   });
   exportRoute('/hosts', async (c) => {
@@ -22,7 +34,11 @@ export function hostRoutes(ui: UiContext) {
     const { rows } = await listHosts(db, { ...(queryOf(c) as HostFilters), page: '1' }, EXPORT_LIMIT);
     const shares = new Map<number, number | null>();
     for (let i = 0; i < rows.length; i += DEPENDENCY_BATCH)
-      for (const [id, d] of await hostDependencies(db, rows.slice(i, i + DEPENDENCY_BATCH).map((h) => h.id))) shares.set(id, d.nonEuShare === null ? null : Math.round(1000 * d.nonEuShare) / 10);
+      for (const [id, d] of await hostDependencies(
+        db,
+        rows.slice(i, i + DEPENDENCY_BATCH).map((h) => h.id),
+      ))
+        shares.set(id, d.nonEuShare === null ? null : Math.round(1000 * d.nonEuShare) / 10);
     return exportTable(c, 'hosts', {
       columns: [
         { key: 'hostname', label: t.hostname },
@@ -46,8 +62,19 @@ export function hostRoutes(ui: UiContext) {
     const filters: HostItemFilters = { q: query.q?.slice(0, 200), origin: query.origin, page: query.page };
     const items = await hostInstallationsPage(db, host.id, filters);
     const classifier = ui.classifier();
-    const vendorNames = Object.fromEntries(items.rows.flatMap((i) => (i.vendor_id ? [[i.vendor_id, classifier.vendor(i.vendor_id)?.name ?? i.vendor_id]] : [])));
-    return c.html(<HostDetailPage ctx={ctxOf(c)} host={host} items={items} vendorNames={vendorNames} dependency={await hostDependency(db, host.id)} query={{ q: filters.q, origin: filters.origin }} />);
+    const vendorNames = Object.fromEntries(
+      items.rows.flatMap((i) => (i.vendor_id ? [[i.vendor_id, classifier.vendor(i.vendor_id)?.name ?? i.vendor_id]] : [])),
+    );
+    return c.html(
+      <HostDetailPage
+        ctx={ctxOf(c)}
+        host={host}
+        items={items}
+        vendorNames={vendorNames}
+        dependency={await hostDependency(db, host.id)}
+        query={{ q: filters.q, origin: filters.origin }}
+      />,
+    );
   });
   return app;
 }

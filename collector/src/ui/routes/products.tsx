@@ -58,17 +58,32 @@ export function productRoutes(ui: UiContext) {
   app.get('/products', async (c) => {
     const ctx = ctxOf(c);
     const page = await listProductGroups(db, queryOf(c) as ProductFilters);
-    return c.html(<ProductsPage ctx={ctx} page={page} names={namesOf(ui.classifier(), page.rows)} query={queryOf(c)} categories={categoryOptions(ui, ctx.lang)} />);
+    return c.html(
+      <ProductsPage ctx={ctx} page={page} names={namesOf(ui.classifier(), page.rows)} query={queryOf(c)} categories={categoryOptions(ui, ctx.lang)} />,
+    );
   });
   app.get('/unknown', async (c) => {
     const ctx = ctxOf(c);
     const page = await listProductGroups(db, { ...(queryOf(c) as ProductFilters), unknown: '1' });
-    return c.html(<ProductsPage ctx={ctx} page={page} names={namesOf(ui.classifier(), page.rows)} query={queryOf(c)} categories={[]} title={ctx.t.nav.unknown} active="unknown" />);
+    return c.html(
+      <ProductsPage
+        ctx={ctx}
+        page={page}
+        names={namesOf(ui.classifier(), page.rows)}
+        query={queryOf(c)}
+        categories={[]}
+        title={ctx.t.nav.unknown}
+        active="unknown"
+      />,
+    );
   });
   for (const list of ['products', 'unknown'] as const) {
     exportRoute(`/${list}`, async (c) => {
       const filters = { ...(queryOf(c) as ProductFilters), page: '1', ...(list === 'unknown' ? { unknown: '1' } : {}) };
-      return exportTable(c, list, { columns: productColumns(ctxOf(c).t), rows: (await listProducts(db, filters, EXPORT_LIMIT)).rows as unknown as Record<string, unknown>[] });
+      return exportTable(c, list, {
+        columns: productColumns(ctxOf(c).t),
+        rows: (await listProducts(db, filters, EXPORT_LIMIT)).rows as unknown as Record<string, unknown>[],
+      });
     });
   }
 
@@ -127,8 +142,12 @@ export function productRoutes(ui: UiContext) {
           vendor: { name: value('vendor_name'), country: value('vendor_country') || null, owner: value('vendor_owner') || null },
           product: { name: value('product_name'), area: value('area'), category: value('category'), licence: value('licence') },
         };
-    return submit(c, async () => {
-        await audit(c, (trx) => decide(trx, ui.classifier(), { source: entry.source, name: entry.name, publisher: entry.publisher }, target, username(c)),
+    return submit(
+      c,
+      async () => {
+        await audit(
+          c,
+          (trx) => decide(trx, ui.classifier(), { source: entry.source, name: entry.name, publisher: entry.publisher }, target, username(c)),
           () => ({
             action: 'local-rule.assign',
             object: `${entry.source}: ${entry.name}`,

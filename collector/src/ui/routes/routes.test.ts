@@ -45,7 +45,11 @@ describe.each(ENGINES)('%s', (engine) => {
 
   const get = (path: string, cookie = admin) => collector.app.request(path, { headers: { cookie } });
   const post = (path: string, fields: Record<string, string>, cookie = admin, token = csrf, app = collector.app) =>
-    app.request(path, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: token, ...fields }) });
+    app.request(path, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: token, ...fields }),
+    });
 
   async function send(inventory: ReturnType<typeof makeInventory>) {
     const token = await createToken(collector.db, `agent-${inventory.host.hostname}`);
@@ -72,7 +76,10 @@ describe.each(ENGINES)('%s', (engine) => {
     await send(makeInventory({ machine: 'poste-big', software: MANY }));
     await send(makeInventory({ machine: 'poste-2', software: [{ name: 'Google Chrome', version: '131.0', publisher: 'Google LLC' }] }));
     // Two servers, two editions of one product of the rules: two inventory lines, one product.
-    for (const [machine, osName] of [['srv-1', 'Microsoft Windows Server 2022 Standard'], ['srv-2', 'Microsoft Windows Server 2019 Datacenter']])
+    for (const [machine, osName] of [
+      ['srv-1', 'Microsoft Windows Server 2022 Standard'],
+      ['srv-2', 'Microsoft Windows Server 2019 Datacenter'],
+    ])
       await send(makeInventory({ machine, osName, software: [] }));
     bigHost = (await value<number>(collector.db, sql`SELECT id FROM hosts WHERE hostname = 'POSTE-BIG'`))!;
   });
@@ -147,7 +154,10 @@ describe.each(ENGINES)('%s', (engine) => {
     expect(res.status).toBe(200);
     const token = /data-testid="new-token">(tbk[^<]+)</.exec(await res.text())?.[1];
     expect(token).toBeTruthy();
-    const row = await first<{ name: string; max_uses: number | null; expires_at: string | null }>(collector.db, sql`SELECT name, max_uses, expires_at FROM enrolment_tokens ORDER BY id DESC LIMIT 1`);
+    const row = await first<{ name: string; max_uses: number | null; expires_at: string | null }>(
+      collector.db,
+      sql`SELECT name, max_uses, expires_at FROM enrolment_tokens ORDER BY id DESC LIMIT 1`,
+    );
     expect(row).toEqual({ name: 'Déploiement GPO', max_uses: 40, expires_at: null });
     expect((await listAudit(collector.db, { action: 'enrolment-token.create' })).rows[0]?.details).toBe('"Déploiement GPO", 40 uses');
   });
@@ -256,7 +266,12 @@ describe.each(ENGINES)('%s', (engine) => {
       } finally {
         await alone.close();
       }
-      const forced = await createCollector({ dbFile: await newDatabaseLocation(engine), log: pino({ level: 'silent' }), snapshotDelayMs: 0, directory: { ...LDAP, localLogin: false } });
+      const forced = await createCollector({
+        dbFile: await newDatabaseLocation(engine),
+        log: pino({ level: 'silent' }),
+        snapshotDelayMs: 0,
+        directory: { ...LDAP, localLogin: false },
+      });
       try {
         const session = await createSession(forced.db, await createUser(forced.db, 'dsi', 'admin', PASSWORD));
         const settings = await (await forced.app.request('/settings', { headers: { cookie: `tb_session=${session.cookie}` } })).text();
@@ -308,7 +323,12 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(back.code, back.stderr).toBe(0);
       expect(back.stdout).toBe("local accounts' login: on\n");
       expect((await login()).status).toBe(302);
-      expect((await listAudit(collector.db, { action: 'settings.local-login' })).rows.map((r) => `${r.actor_kind}:${r.details}`).sort()).toEqual(['cli:on', 'user:off', 'user:off', 'user:on']);
+      expect((await listAudit(collector.db, { action: 'settings.local-login' })).rows.map((r) => `${r.actor_kind}:${r.details}`).sort()).toEqual([
+        'cli:on',
+        'user:off',
+        'user:off',
+        'user:on',
+      ]);
     });
   });
 });

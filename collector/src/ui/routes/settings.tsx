@@ -30,13 +30,21 @@ export function settingsRoutes(ui: UiContext) {
     const ctx = ctxOf(c);
     const classifier = ui.classifier();
     const levels = await criticalitySettings(db);
-    const productName = (vendorId: string, productId: string) => `${classifier.vendor(vendorId)?.name ?? vendorId} — ${classifier.product(vendorId, productId)?.name ?? productId}`;
-    const categories = [...ui.rules().categories.values()].map((cat) => ({ id: cat.id, name: cat.name[ctx.lang] ?? cat.id, default: cat.criticality, level: levels.categories.get(cat.id) ?? null }));
+    const productName = (vendorId: string, productId: string) =>
+      `${classifier.vendor(vendorId)?.name ?? vendorId} — ${classifier.product(vendorId, productId)?.name ?? productId}`;
+    const categories = [...ui.rules().categories.values()].map((cat) => ({
+      id: cat.id,
+      name: cat.name[ctx.lang] ?? cat.id,
+      default: cat.criticality,
+      level: levels.categories.get(cat.id) ?? null,
+    }));
     const products = [...levels.products].map(([key, level]) => {
       const [vendorId, productId] = key.split('/') as [string, string];
       return { key, name: productName(vendorId, productId), level };
     });
-    const productChoices = (await installedProducts(db)).map((p) => [`${p.vendor_id}/${p.product_id}`, productName(p.vendor_id, p.product_id)] as [string, string]).sort((a, b) => a[1].localeCompare(b[1]));
+    const productChoices = (await installedProducts(db))
+      .map((p) => [`${p.vendor_id}/${p.product_id}`, productName(p.vendor_id, p.product_id)] as [string, string])
+      .sort((a, b) => a[1].localeCompare(b[1]));
     return c.html(
       <SettingsPage
         ctx={ctx}
@@ -61,8 +69,14 @@ export function settingsRoutes(ui: UiContext) {
   app.post('/settings/authority', async (c) => {
     const form = await c.req.parseBody();
     const change = { name: field(form, 'name'), siren: field(form, 'siren') };
-    return submit(c, async () => {
-        await audit(c, (trx) => setAuthority(trx, change), (a) => ({ action: 'settings.authority', details: `${a.name ?? '–'}, SIREN ${a.siren ?? '–'}` }));
+    return submit(
+      c,
+      async () => {
+        await audit(
+          c,
+          (trx) => setAuthority(trx, change),
+          (a) => ({ action: 'settings.authority', details: `${a.name ?? '–'}, SIREN ${a.siren ?? '–'}` }),
+        );
         return c.redirect('/settings#authority', 302);
       },
       refused(c),
@@ -72,7 +86,9 @@ export function settingsRoutes(ui: UiContext) {
   app.post('/settings/criticality', async (c) => {
     const form = await c.req.parseBody();
     const levels = new Map(Object.entries(form).flatMap(([key, value]) => (key.startsWith('category:') ? [[key.slice(9), Number(value)] as const] : [])));
-    await audit(c, (trx) => setCategoryLevels(trx, ui.rules(), levels),
+    await audit(
+      c,
+      (trx) => setCategoryLevels(trx, ui.rules(), levels),
       (changed) => (changed.length ? { action: 'criticality.category', details: changed.join(', ') } : null),
     );
     ui.dataChanged();
@@ -82,8 +98,14 @@ export function settingsRoutes(ui: UiContext) {
     const form = await c.req.parseBody();
     const key = field(form, 'product');
     const level = [1, 2, 3].includes(Number(form.level)) ? Number(form.level) : null;
-    return submit(c, async () => {
-        await audit(c, (trx) => setProductLevel(trx, ui.classifier(), key, level), () => ({ action: 'criticality.product', object: key, details: level ? `level ${level}` : 'default level' }));
+    return submit(
+      c,
+      async () => {
+        await audit(
+          c,
+          (trx) => setProductLevel(trx, ui.classifier(), key, level),
+          () => ({ action: 'criticality.product', object: key, details: level ? `level ${level}` : 'default level' }),
+        );
         ui.dataChanged();
         return c.redirect('/settings', 302);
       },
@@ -96,8 +118,14 @@ export function settingsRoutes(ui: UiContext) {
     const name = field(form, 'username');
     const role = form.role === 'admin' ? 'admin' : 'viewer';
     const password = generatePassword();
-    return submit(c, async () => {
-        await audit(c, (trx) => createUser(trx, name, role, password, true), () => ({ action: 'user.add', object: name.trim().toLowerCase(), details: role }));
+    return submit(
+      c,
+      async () => {
+        await audit(
+          c,
+          (trx) => createUser(trx, name, role, password, true),
+          () => ({ action: 'user.add', object: name.trim().toLowerCase(), details: role }),
+        );
         return settingsPage(c, { newPassword: { username: name, password } });
       },
       refused(c),
@@ -105,9 +133,15 @@ export function settingsRoutes(ui: UiContext) {
   });
   app.post('/settings/users/:name/remove', async (c) => {
     const name = c.req.param('name');
-    return submit(c, async () => {
+    return submit(
+      c,
+      async () => {
         if (name.trim().toLowerCase() === username(c).toLowerCase()) throw new AccountError('you cannot remove your own account', 'ownAccount');
-        await audit(c, (trx) => removeUser(trx, name), () => ({ action: 'user.remove', object: name }));
+        await audit(
+          c,
+          (trx) => removeUser(trx, name),
+          () => ({ action: 'user.remove', object: name }),
+        );
         return c.redirect('/settings', 302);
       },
       refused(c),
@@ -117,8 +151,14 @@ export function settingsRoutes(ui: UiContext) {
   app.post('/settings/local-login', async (c) => {
     const form = await c.req.parseBody();
     const on = field(form, 'local_login') === 'on';
-    return submit(c, async () => {
-        await audit(c, (trx) => setLocalLogin(trx, ui.directory, on), (changed) => (changed ? { action: 'settings.local-login', details: on ? 'on' : 'off' } : null));
+    return submit(
+      c,
+      async () => {
+        await audit(
+          c,
+          (trx) => setLocalLogin(trx, ui.directory, on),
+          (changed) => (changed ? { action: 'settings.local-login', details: on ? 'on' : 'off' } : null),
+        );
         ui.log.info({ by: username(c), local_login: on }, 'local login switched');
         return c.redirect('/settings#local-login', 302);
       },
@@ -132,9 +172,14 @@ export function settingsRoutes(ui: UiContext) {
     const name = field(form, 'name');
     const days = field(form, 'expires_days').trim();
     const role = form.role === 'admin' ? 'admin' : 'viewer';
-    return submit(c, async () => {
-        if (days && !/^\d{1,9}$/.test(days)) throw new AccountError(`a token's expiry is a whole number of days, not ${days}`, 'tokenExpiry', { max: MAX_API_TOKEN_DAYS, days });
-        const { id, token } = await audit(c, (trx) => createApiToken(trx, { name, role, expiresInDays: days ? Number(days) : null, createdBy: username(c) }),
+    return submit(
+      c,
+      async () => {
+        if (days && !/^\d{1,9}$/.test(days))
+          throw new AccountError(`a token's expiry is a whole number of days, not ${days}`, 'tokenExpiry', { max: MAX_API_TOKEN_DAYS, days });
+        const { id, token } = await audit(
+          c,
+          (trx) => createApiToken(trx, { name, role, expiresInDays: days ? Number(days) : null, createdBy: username(c) }),
           (created) => ({ action: 'api-token.create', object: created.id, details: `"${name.trim()}" (${role})${days ? `, ${days} days` : ''}` }),
         );
         ui.log.info({ api_token_id: id, by: username(c) }, 'API token created');
@@ -145,18 +190,31 @@ export function settingsRoutes(ui: UiContext) {
   });
   app.post('/settings/api-tokens/:id{[0-9]+}/revoke', async (c) => {
     const id = Number(c.req.param('id'));
-    if (await audit(c, (trx) => revokeApiToken(trx, id), (done) => (done ? { action: 'api-token.revoke', object: id } : null))) ui.log.info({ api_token_id: id, by: username(c) }, 'API token revoked');
+    if (
+      await audit(
+        c,
+        (trx) => revokeApiToken(trx, id),
+        (done) => (done ? { action: 'api-token.revoke', object: id } : null),
+      )
+    )
+      ui.log.info({ api_token_id: id, by: username(c) }, 'API token revoked');
     return c.redirect('/settings', 302);
   });
 
   app.get('/settings/local-rules.yaml', async (c) => {
     const files = await exportLocalRules(db, ui.rules());
-    const body = files.length ? files.map((f) => `# rules/${f.file}\n${f.yaml}`).join('---\n') : '# No local rules yet: classify unknown items in the web interface.\n';
+    const body = files.length
+      ? files.map((f) => `# rules/${f.file}\n${f.yaml}`).join('---\n')
+      : '# No local rules yet: classify unknown items in the web interface.\n';
     return c.body(body, 200, { 'Content-Type': 'application/yaml; charset=utf-8', 'Content-Disposition': 'attachment; filename="tiebreak-local-rules.yaml"' });
   });
   app.post('/settings/local-rules/:id{[0-9]+}/remove', async (c) => {
     const id = Number(c.req.param('id'));
-    await audit(c, (trx) => removeAssignment(trx, id), (done) => (done ? { action: 'local-rule.remove', object: id } : null));
+    await audit(
+      c,
+      (trx) => removeAssignment(trx, id),
+      (done) => (done ? { action: 'local-rule.remove', object: id } : null),
+    );
     await ui.applyLocalRules();
     ui.dataChanged();
     return c.redirect('/settings', 302);

@@ -9,7 +9,9 @@ export function vendorRoutes(ui: UiContext) {
   const { app, ctxOf, exportRoute } = feature(ui);
   const { db } = ui;
 
-  app.get('/vendors', async (c) => c.html(<VendorsPage ctx={ctxOf(c)} page={await listVendors(db, ui.classifier(), queryOf(c) as VendorFilters)} query={queryOf(c)} />));
+  app.get('/vendors', async (c) =>
+    c.html(<VendorsPage ctx={ctxOf(c)} page={await listVendors(db, ui.classifier(), queryOf(c) as VendorFilters)} query={queryOf(c)} />),
+  );
   exportRoute('/vendors', async (c) => {
     const t = ctxOf(c).t;
     const { rows } = await listVendors(db, ui.classifier(), { ...(queryOf(c) as VendorFilters), page: '1' }, EXPORT_LIMIT);
