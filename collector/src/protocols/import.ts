@@ -28,7 +28,9 @@ export function listReportFiles(paths: readonly string[]): { files: string[]; fr
   const files: string[] = [];
   let fromDirectory = false;
   const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    // The names' byte order, not the locale's: GLPI's sequences name a full report x.json, then
+    // x_partial_cpu.json, x_updated.json, which a collation would put before it (it ranks '_' first).
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.isFile() && REPORT_EXTENSIONS.has(extname(entry.name).toLowerCase())) files.push(path);
