@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { progressWanted, startProgress } from '../collector/src/exports/progress.ts';
 import { makeInventory } from './fixtures.ts';
-import { ROOT, runCli, tempDir } from './helpers.ts';
+import { setMeta } from '../collector/src/store/db.ts';
+import { RULES_META_KEY } from '../collector/src/store/facets.ts';
+import { ROOT, runCli, tempDir, withDatabase } from './helpers.ts';
 
 const PROGRESS_LINE = /^(import|demo): (\d+)\/(\d+) (files|inventories) \((\d+)%\)$/;
 
@@ -58,6 +60,26 @@ describe('import --progress', () => {
     const plain = await runCli('collector', ['import', dir, '--db', db]);
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stderr).toBe('');
+  });
+});
+
+describe('a reclassification at opening, with --progress', () => {
+  it('shows the catalogue entries classified again when the rules changed, and nothing when they did not', async () => {
+    const db = join(tempDir('tiebreak-progress-'), 'reclassify.db');
+    expect((await runCli('collector', ['import', reports(3), '--db', db])).code).toBe(0);
+    // As after an upgrade of the rules: the catalogue was classified by others.
+    await withDatabase(db, (handle) => setMeta(handle, RULES_META_KEY, 'rules of an earlier release'));
+    const result = await runCli('collector', ['map', '--progress', '--db', db]);
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stderr.split('\n').filter(Boolean);
+    const last = /^reclassify: (\d+)\/(\d+) catalogue entries \(100%\)$/.exec(lines.at(-1) ?? '');
+    expect(last, result.stderr).not.toBeNull();
+    expect(Number(last![1])).toBe(Number(last![2]));
+    expect(Number(last![2])).toBeGreaterThanOrEqual(5);
+    expect(JSON.parse(result.stdout).totals.hosts).toBe(3);
+    // The rules now recorded: the next opening has nothing to do, and says nothing.
+    const again = await runCli('collector', ['map', '--progress', '--db', db]);
+    expect(again.stderr).toBe('');
   });
 });
 

@@ -139,6 +139,9 @@ Options:
   --db FILE|URL  the database of every command: an SQLite file (default ./${DEFAULT_DB}) or a
                  PostgreSQL URL postgres://USER:PASSWORD@HOST:PORT/DATABASE (its password is never
                  printed). Without --db: the environment variable TIEBREAK_DATABASE_URL, if set.
+  --progress     show the progress of long work on the standard error as lines (shown anyway on a
+                 terminal, never with --json): an import, the demo, and the reclassification of the
+                 catalogue that any command runs first after the rules changed
   --version      print the version
   --help         print this help
 `;
@@ -159,9 +162,19 @@ async function openStore(location: string): Promise<Db> {
   }
 }
 
+/** Whether this command shows progress (--progress, or a terminal; never with --json): set by main. */
+let showProgress = false;
+
 async function openCollector(options: CollectorOptions): Promise<Collector> {
+  // New rules reclassify the whole catalogue at opening: long on a large one, so shown.
+  let reclassifying: ReturnType<typeof startProgress> | null = null;
+  const onReclassifyProgress = (done: number, total: number) => {
+    reclassifying ??= startProgress('reclassify', 'catalogue entries', total, showProgress);
+    reclassifying.update(done);
+    if (done === total) reclassifying.finish();
+  };
   try {
-    return await createCollector(options);
+    return await createCollector({ onReclassifyProgress, ...options });
   } catch (error) {
     if (error instanceof RulesError) throw error;
     throw openingError(options.dbFile, error);
@@ -287,6 +300,7 @@ async function main(argv: string[]): Promise<number> {
   const early = helpOrVersion(line, HELP, pkg.version);
   if (early !== null) return early;
   const { values, command, args } = line;
+  showProgress = progressWanted(values.progress as boolean | undefined, values.json as boolean | undefined);
   // --db wins over TIEBREAK_DATABASE_URL, which wins over the SQLite file of the default. An empty
   // --db counts as none: the service's unit passes --db "$TIEBREAK_DB", left empty for PostgreSQL.
   const dbFile = values.db || process.env.TIEBREAK_DATABASE_URL || DEFAULT_DB;

@@ -36,6 +36,8 @@ export interface CollectorOptions {
   directory?: DirectoryConfig;
   /** Accept and aggregate other collectors' publications (serve --observatory). */
   observatory?: boolean;
+  /** Hears the progress of the reclassification that new rules bring at opening (a command's --progress). */
+  onReclassifyProgress?: (done: number, total: number) => void;
 }
 
 export interface Collector {
@@ -94,7 +96,7 @@ export async function createCollector(options: CollectorOptions): Promise<Collec
     classifier = await classifierWithLocalRules(baseRules, db);
     ingestor = new Ingestor(db, classifier);
     // Collectors starting together on one database: one reclassifies, the others find it done.
-    changed = await onceAcrossProcesses(db, JOB_LOCKS.reclassify, () => ingestor.reclassifyIfRulesChanged());
+    changed = await onceAcrossProcesses(db, JOB_LOCKS.reclassify, () => ingestor.reclassifyIfRulesChanged(options.onReclassifyProgress));
   } catch (error) {
     await closeDatabase(db);
     throw error;

@@ -555,7 +555,8 @@ export class Ingestor {
    * Classify the whole catalogue again with the current rules and bring the host facets in line:
    * run when the rules changed, so the map follows without any rescan. Returns the entries changed.
    */
-  async reclassify(classifier: Classifier = this.classifier): Promise<number> {
+  /** `onProgress` hears how many catalogue entries are classified again, of how many (a long command shows it). */
+  async reclassify(classifier: Classifier = this.classifier, onProgress?: (done: number, total: number) => void): Promise<number> {
     this.classifier = classifier;
     // A write transaction from its start: the facets are derived from the whole state, which must not move meanwhile.
     const changed = await retryOnConflict(this.db, () =>
@@ -566,9 +567,10 @@ export class Ingestor {
             FROM catalogue ORDER BY id`,
         );
         const changed: (ReturnType<typeof classificationColumns> & { id: number })[] = [];
-        for (const row of entries) {
+        for (const [i, row] of entries.entries()) {
           const next = classificationColumns(classifyItem(classifier, row));
           if (Object.entries(next).some(([k, v]) => row[k] !== v)) changed.push({ ...next, id: row.id });
+          if (onProgress && ((i + 1) % 1000 === 0 || i + 1 === entries.length)) onProgress(i + 1, entries.length);
         }
         // Written a chunk of entries per statement (in id order, as they were read).
         for (const part of chunks(changed)) {
@@ -609,9 +611,9 @@ export class Ingestor {
   }
 
   /** Reclassify only when the rules differ from those the catalogue was classified with. */
-  async reclassifyIfRulesChanged(): Promise<number | null> {
+  async reclassifyIfRulesChanged(onProgress?: (done: number, total: number) => void): Promise<number | null> {
     if ((await getMeta(this.db, RULES_META_KEY)) === this.classifier.fingerprint) return null;
-    return this.reclassify();
+    return this.reclassify(this.classifier, onProgress);
   }
 
   /**
