@@ -112,13 +112,13 @@ const r = (f: Fact) => {
 const fitting = (key: string, f: Fact) => {
   const [vendorId, productId] = key.split('@')[0]!.split('/') as [string, string];
   const named = productId.startsWith('*') ? [] : (classifier.product(vendorId, productId)?.alternatives ?? []);
-  const library = [...rules.alternatives.values()].filter((a) => a.category === f.category).map((a) => a.id);
+  const library = [...rules.alternatives.values()].filter((a) => a.category === f.category || a.also_for.includes(f.category)).map((a) => a.id);
   const own = new Set([vendorId, classifier.ultimateOwner(vendorId)?.id].filter((v) => v !== undefined));
   const region = (country: string | undefined) => (country ? rules.countries.get(country)?.region : undefined);
   return [...new Set([...named, ...library])]
     .map((id) => rules.alternatives.get(id)!)
     .filter((a) => {
-      if (a.category !== f.category) return false;
+      if (a.category !== f.category && !a.also_for.includes(f.category)) return false;
       const vendor = a.vendor ? classifier.vendor(a.vendor) : undefined;
       const owner = a.vendor ? (classifier.ultimateOwner(a.vendor) ?? vendor) : undefined;
       if (a.vendor && (own.has(a.vendor) || (owner && own.has(owner.id)))) return false;

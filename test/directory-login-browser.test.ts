@@ -111,7 +111,11 @@ describe('directory login in a browser', () => {
     expect(await page.locator('form[action="/settings/users"]').count()).toBe(1);
     expect(await page.locator('#users ~ table tr', { hasText: 'alice' }).textContent()).toContain('LDAP');
     expect(await page.locator('#users ~ table tr', { hasText: 'oscar' }).textContent()).toContain('OpenID Connect');
-    await logOut();
+    // An OpenID session ends at the provider too: it asks, then sends the browser back to the login page.
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL((url) => url.origin === provider.issuer);
+    await page.locator('button[name="logout"][value="yes"]').click();
+    await page.waitForURL(/\/login$/);
     // The accounts the directory created, as the CLI lists them.
     const listed = JSON.parse((await runCli('collector', ['user', 'list', '--json', '--db', join(dir, 'tiebreak.db')])).stdout) as {
       username: string;

@@ -93,7 +93,9 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
         scriptSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
-        formAction: ["'self'"],
+        // The logout of an OpenID session is a form post answered with a redirect to the provider,
+        // which the browser checks against form-action too.
+        formAction: ["'self'", ...(ctx.directory?.oidc ? [new URL(ctx.directory.oidc.issuer).origin] : [])],
         baseUri: ["'none'"],
         frameAncestors: ["'none'"],
       },

@@ -121,7 +121,10 @@ export function directoryRoutes(ctx: DirectoryRoutesContext): Hono<Env> {
       ctx.log.warn({ reason: error.message }, 'OpenID provider unavailable: logged out here only');
       return;
     }
-    if (url) c.res.headers.set('Location', url);
+    // Only to the issuer's origin, the one the page's form-action allows (http/app.tsx); a browser
+    // would block another, and the user would be left on a blank page instead of the login page.
+    if (url && new URL(url).origin === new URL(ctx.directory.oidc!.issuer).origin) c.res.headers.set('Location', url);
+    else if (url) ctx.log.warn({ endSession: new URL(url).origin }, "the provider's logout is on another origin than its issuer: logged out here only");
   });
 
   return app;
