@@ -2,7 +2,7 @@
 // package's collector.env would: through the LDAP directory (slapd, StartTLS) with the login form,
 // then through the OpenID provider's button, its login and consent pages, and back.
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LDAP_ADMINS,
@@ -16,7 +16,7 @@ import {
   type Slapd,
   type TestProvider,
 } from './directory-servers.ts';
-import { runCli, startCollector, tempDir, type RunningCollector } from './helpers.ts';
+import { runCli, startCollector, tempDir, type RunningCollector, launchChromium } from './helpers.ts';
 
 describe('directory login in a browser', () => {
   let dir: string;
@@ -51,18 +51,7 @@ describe('directory login in a browser', () => {
       TIEBREAK_PUBLIC_URL: base,
     });
     expect(collector.url).toBe(base);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
   }, 120_000);
 

@@ -1,4 +1,5 @@
 // Running the real command-line programs and a real collector process for end-to-end tests.
+import { chromium, type Browser } from 'playwright-core';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -228,4 +229,12 @@ export function dpkg(args: string[], env: NodeJS.ProcessEnv = {}): string {
     if (!/lock/i.test(result.stderr) || attempt > 120) throw new Error(`dpkg ${args.join(' ')} failed: ${result.stderr}`);
     execFileSync('sleep', ['1']);
   }
+}
+
+/** Debian's Chromium, headless, as the browser tests drive it (never a downloaded browser). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
 }

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync, strFromU8 } from 'fflate';
 import { closeDatabase, openDatabase, rows, sql, values } from '../collector/src/store/db.ts';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostIdentity, type Inventory } from '@tiebreak/shared';
-import { ROOT, TEST_ADMIN, TSX, enrolHost, postApi, runCli, startCollector, tempDir, type RunningCollector } from './helpers.ts';
+import { ROOT, TEST_ADMIN, TSX, enrolHost, postApi, runCli, startCollector, tempDir, type RunningCollector, launchChromium } from './helpers.ts';
 
 const run = promisify(execFile);
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -64,18 +64,7 @@ describe('web interface in Chromium', () => {
     const inventory = hostileInventory();
     const enrolled = await enrolHost(collector.url, token, { id: inventory.host.id, hostname: inventory.host.hostname });
     expect((await postApi(collector.url, '/api/v1/inventories', enrolled.body.credential, inventory)).status).toBe(200);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ acceptDownloads: true });
     page.on('dialog', (d) => {
       dialogs.push(d.message());

@@ -69,16 +69,16 @@ export async function runPublishCommand(collector: Collector, args: string[], va
       await recordAudit(db, {
         actor: cliActor(),
         action: 'federation.publish',
-        object: new URL(to).origin,
+        object: result.origin,
         details: `${result.document.document_id}: ${result.status}`,
       });
       if (result.status >= 200 && result.status < 300) {
         print(
-          `published: document ${result.document.document_id} accepted by ${new URL(to).origin} (${result.document.size.hosts} hosts, ${result.document.vendors.length} vendors)`,
+          `published: document ${result.document.document_id} accepted by ${result.origin} (${result.document.size.hosts} hosts, ${result.document.vendors.length} vendors)`,
         );
         return 0;
       }
-      process.stderr.write(`publish: refused by ${new URL(to).origin} (${result.status}): ${String(result.answer.error ?? JSON.stringify(result.answer))}\n`);
+      process.stderr.write(`publish: refused by ${result.origin} (${result.status}): ${String(result.answer.error ?? JSON.stringify(result.answer))}\n`);
       return 1;
     }
     if (ref !== undefined && (sub === 'key' || sub === 'authority' || sub === 'exclusions')) throw new UsageError(`unexpected argument: ${ref}`);

@@ -392,7 +392,7 @@ export async function publish(
   classifier: Classifier,
   to: string,
   token: string,
-): Promise<{ status: number; answer: Record<string, unknown>; document: Publication }> {
+): Promise<{ status: number; answer: Record<string, unknown>; document: Publication; origin: string }> {
   let url: URL;
   try {
     url = new URL(to);
@@ -420,7 +420,7 @@ export async function publish(
     answer = { error: textAnswer.slice(0, 500) };
   }
   await recordPublication(db, document, endpoint.origin, response.status, JSON.stringify(answer));
-  return { status: response.status, answer, document };
+  return { status: response.status, answer, document, origin: endpoint.origin };
 }
 
 const OBSERVATORY_URL_KEY = 'federation.observatory_url';

@@ -157,7 +157,7 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
       t,
       async () => {
         const result = await publishToObservatory(db, ctx.classifier(), { url: form.url, token: form.token, remember: form.remember === 'on' });
-        const origin = form.url?.trim() ? new URL(form.url.trim()).origin : ((await savedObservatory(db)).url ?? '');
+        const { origin } = result;
         await recordAudit(db, {
           actor: httpActor(c, ctx.trustProxy ?? null),
           action: 'federation.publish',
