@@ -12,6 +12,7 @@ import { createCollector, type Collector } from '../collector/src/collector.ts';
 import { computeMap, type DependencyMap } from '../collector/src/map/map.ts';
 import { sql, value, type Db } from '../collector/src/store/db.ts';
 import { ENGINES, newDatabaseLocation } from '../collector/src/store/test-database.ts';
+import { expectMapAgreesWithAssessment } from './expect-consistent.ts';
 import { ROOT, tempDir } from './helpers.ts';
 
 describe.each(ENGINES)('map and assessment on a generated fleet on %s', (engine) => {
@@ -36,28 +37,8 @@ describe.each(ENGINES)('map and assessment on a generated fleet on %s', (engine)
   }, 240_000);
   afterAll(async () => collector?.close());
 
-  it('agrees on hosts, installations and the unknown', async () => {
-    const platformUnknown = await unknownPlatform(collector.db);
-    expect(a.overall.hosts.total).toBe(map.totals.hosts);
-    expect(a.uncertainty.unknown_installations + a.platform.installations + a.products.reduce((s, p) => s + (p.platform ? 0 : p.installations), 0)).toBe(
-      map.totals.installations - platformUnknown,
-    );
-    expect(a.uncertainty.unknown_installations).toBe(map.totals.unknown_installations - platformUnknown);
-    expect(a.platform.installations).toBe(map.totals.platform_installations - platformUnknown);
-    for (const cell of map.by_area_origin.filter((c) => c.origin !== 'unknown')) {
-      const products = a.products.filter((p) => p.area === cell.area && p.origin === cell.origin);
-      expect(
-        products.reduce((s, p) => s + p.installations, 0),
-        `${cell.area} ${cell.origin}`,
-      ).toBe(cell.installations);
-      if (!products.some((p) => p.platform))
-        expect(a.areas[cell.area as Area].hosts.by_origin[cell.origin as Origin].count, `${cell.area} ${cell.origin}`).toBe(cell.hosts);
-    }
-    for (const o of map.by_origin.filter((x) => x.origin !== 'unknown'))
-      expect(
-        a.products.filter((p) => p.origin === o.origin).reduce((s, p) => s + p.installations, 0),
-        o.origin,
-      ).toBe(o.installations);
+  it('agrees on hosts, installations, products and the unknown', () => {
+    expectMapAgreesWithAssessment(map, a);
   });
 
   it('counts every product and every cell exactly', async () => {
@@ -144,8 +125,3 @@ describe.each(ENGINES)('map and assessment on a generated fleet on %s', (engine)
     expect(a.products.filter((p) => p.category === 'browser').length).toBeGreaterThanOrEqual(2);
   });
 });
-
-/** Unrecognised platform installations: in the map's totals, out of the assessment's (as every platform item). */
-async function unknownPlatform(db: Db): Promise<number> {
-  return (await value<number>(db, sql`SELECT COALESCE(SUM(installs), 0) FROM catalogue WHERE origin = 'unknown' AND platform = 1`)) ?? 0;
-}

@@ -12,7 +12,9 @@ import { HARD_TO_REPLACE, MATURITY_FACTOR, MIGRATION_FACTOR } from '../collector
 import { loadClassifier } from '../collector/src/collector.ts';
 import { closeDatabase, openDatabase, sql, value } from '../collector/src/store/db.ts';
 import { ENGINES, newDatabaseLocation } from '../collector/src/store/test-database.ts';
+import type { DependencyMap } from '../collector/src/map/map.ts';
 import { authorityFleet } from './authority-fleet.ts';
+import { expectMapAgreesWithAssessment } from './expect-consistent.ts';
 import { runCli, startCollector, tempDir, type RunningCollector } from './helpers.ts';
 
 const r2 = (n: number) => Math.round(n * 100) / 100;
@@ -371,33 +373,9 @@ describe.each(ENGINES)('the assessment of a hand-built authority on %s', (engine
   });
 
   it('agrees with the map on every figure they share', async () => {
-    const map = (await (await collector.get('/api/v1/map')).json()) as {
-      totals: { hosts: number; unknown_installations: number; platform_installations: number };
-      by_area_origin: { area: string; origin: string; hosts: number; installations: number }[];
-      by_origin: { origin: string; hosts: number; installations: number }[];
-    };
-    expect(map.totals.hosts).toBe(a.overall.hosts.total);
+    const map = (await (await collector.get('/api/v1/map')).json()) as DependencyMap;
     expect(map.totals.hosts).toBe(FLEET.length);
-    expect(map.totals.unknown_installations).toBe(a.uncertainty.unknown_installations);
-    expect(map.totals.platform_installations).toBe(a.platform.installations);
-    for (const row of map.by_origin.filter((o) => o.origin !== 'unknown')) {
-      const products = a.products.filter((p) => p.origin === row.origin);
-      expect(
-        products.reduce((s, p) => s + p.installations, 0),
-        row.origin,
-      ).toBe(row.installations);
-      if (!products.some((p) => p.platform)) expect(a.overall.hosts.by_origin[row.origin as Origin].count, row.origin).toBe(row.hosts);
-    }
-    for (const cell of map.by_area_origin.filter((c) => c.origin !== 'unknown')) {
-      const products = a.products.filter((p) => p.area === cell.area && p.origin === cell.origin);
-      expect(
-        products.reduce((s, p) => s + p.installations, 0),
-        `${cell.area} ${cell.origin}`,
-      ).toBe(cell.installations);
-      // Host counts agree wherever the cell has no platform item (the map counts those, the assessment does not).
-      if (!products.some((p) => p.platform))
-        expect(a.areas[cell.area as Area].hosts.by_origin[cell.origin as Origin].count, `${cell.area} ${cell.origin}`).toBe(cell.hosts);
-    }
+    expectMapAgreesWithAssessment(map, a);
   });
 
   it('prints the same in the CLI report and shows exposure first on the page', async () => {

@@ -1,7 +1,10 @@
 // Checks shared by tests: the counters the collector keeps at ingest (catalogue installations and
 // hosts, host facets, facet host counts, those per confidence level among them) equal a plain
-// recount from the installations.
+// recount from the installations; the map and the assessment agree on the figures they share.
+import type { Area, Origin } from '@tiebreak/shared';
 import { expect } from 'vitest';
+import type { Assessment } from '../collector/src/assessment/compute.ts';
+import type { DependencyMap } from '../collector/src/map/map.ts';
 import { rows, sql, type Db } from '../collector/src/store/db.ts';
 import { facetsOf, type CatalogueFacts } from '../collector/src/store/facets.ts';
 
@@ -56,5 +59,46 @@ export async function expectDerivedConsistent(db: Db): Promise<void> {
     );
     const key = (r: { facet: string; value: string; hosts: number }) => `${r.facet.split('@')[0]}\u0000${r.value}\u0000${r.hosts}`;
     expect(kept.map(key).sort(), `host counts at ${level} confidence`).toEqual(recounted.map(key).sort());
+  }
+}
+
+type MapFigures = Pick<DependencyMap, 'totals' | 'by_area_origin' | 'by_origin'>;
+
+/**
+ * The map and the assessment agree on every figure they share: hosts, installations and products
+ * by area x origin and by origin (drivers and runtimes apart in both), the unknown and the platform.
+ * Products as installed: the assessment's product shares also count the products only declared.
+ */
+export function expectMapAgreesWithAssessment(map: MapFigures, a: Assessment): void {
+  const business = a.products.filter((p) => p.sources.includes('inventory') && !p.platform);
+  expect(map.totals.hosts, 'hosts').toBe(a.overall.hosts.total);
+  expect(map.totals.platform_installations, 'platform installations').toBe(a.platform.installations);
+  expect(map.totals.unknown_installations, 'unknown installations').toBe(a.uncertainty.unknown_installations);
+  expect(map.totals.unknown_products, 'unknown products').toBe(a.uncertainty.unknown_products - a.uncertainty.unknown_declared);
+  expect(map.totals.installations, 'all installations').toBe(
+    a.uncertainty.unknown_installations + a.platform.installations + business.reduce((s, p) => s + p.installations, 0),
+  );
+  const figures = (area: Area | null, origin: Origin) => {
+    if (origin === 'unknown') {
+      const u = map.by_area_origin.filter((c) => c.origin === 'unknown' && (area === null || c.area === area));
+      return area === null ? null : { installations: u.reduce((s, c) => s + c.installations, 0), products: u.reduce((s, c) => s + c.products, 0) };
+    }
+    const items = business.filter((p) => p.origin === origin && (area === null || p.area === area));
+    return { installations: items.reduce((s, p) => s + p.installations, 0), products: new Set(items.map((p) => p.product_key)).size };
+  };
+  for (const row of map.by_origin) {
+    const origin = row.origin as Origin;
+    expect(row.hosts, `hosts ${origin}`).toBe(a.overall.hosts.by_origin[origin].count);
+    if (origin === 'unknown') {
+      expect([row.installations, row.products], 'unknown').toEqual([map.totals.unknown_installations, map.totals.unknown_products]);
+      continue;
+    }
+    expect({ installations: row.installations, products: row.products }, origin).toEqual(figures(null, origin));
+  }
+  for (const cell of map.by_area_origin.filter((c) => c.area !== 'unknown')) {
+    const [area, origin] = [cell.area as Area, cell.origin as Origin];
+    expect(cell.hosts, `hosts ${area} ${origin}`).toBe(a.areas[area].hosts.by_origin[origin].count);
+    if (origin === 'unknown') continue;
+    expect({ installations: cell.installations, products: cell.products }, `${area} ${origin}`).toEqual(figures(area, origin));
   }
 }

@@ -3,7 +3,7 @@
 // the map, the declared assets and the spend lines; computes everything else here.
 import { AREAS, ORIGINS, type Area, type Origin } from '@tiebreak/shared';
 import { alternativesFor } from './alternatives.ts';
-import type { Classification, Classifier } from '../classify/classifier.ts';
+import { productKeyOf, type Classification, type Classifier } from '../classify/classifier.ts';
 import type { Db } from '../store/db.ts';
 import { readSnapshot } from '../store/dialect.ts';
 import {
@@ -38,7 +38,7 @@ import {
   type SealAssessment,
 } from './method.ts';
 
-export const METHOD_VERSION = 2;
+export const METHOD_VERSION = 3;
 
 export interface Criticality {
   level: number;
@@ -192,6 +192,7 @@ export interface Assessment {
     exposure_range: { low: number; high: number } | null;
     unmatched_spend_eur: number;
   };
+  /** Drivers and runtimes, recognised or not: out of every share, index and the unknown. */
   platform: { installations: number; products: number };
   critical: CriticalDependency[];
   products: ProductAssessment[];
@@ -237,12 +238,6 @@ function shares(counts: Map<Origin, number>, whole?: number): Shares {
 }
 const add = (m: Map<Origin, number>, origin: Origin, n: number) => m.set(origin, (m.get(origin) ?? 0) + n);
 const entryArea = (e: InstalledEntry): Area => e.area ?? 'software';
-/**
- * A product as the method counts it (docs/methodology.md § 1): `vendor/product`, or for the items a
- * rule knows by their vendor alone, one product per vendor and category, `vendor/*category`.
- */
-export const productKeyOf = (f: { vendor_id: string | null; product_id: string | null; category: string | null }) =>
-  f.product_id ? `${f.vendor_id}/${f.product_id}` : `${f.vendor_id}/*${f.category ?? 'other'}`;
 const sameContract = (a: string | null, b: string | null) => !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
 
 export interface AssessmentOptions {
@@ -272,10 +267,15 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
   };
   let unknownProducts = 0;
   let unknownInstallations = 0;
+  // Unrecognised drivers and runtimes: out of the unknown as of every share, counted with the platform.
+  const unknownPlatform = new Map<Area, { products: number; installations: number }>(AREAS.map((a) => [a, { products: 0, installations: 0 }]));
   for (const e of entries) {
     const area = entryArea(e);
     if (e.origin === 'unknown') {
-      if (!e.platform) {
+      if (e.platform) {
+        unknownPlatform.get(area)!.products += 1;
+        unknownPlatform.get(area)!.installations += e.installations;
+      } else {
         unknownProducts += 1;
         unknownInstallations += e.installations;
       }
@@ -492,6 +492,7 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
   const indicatorsOf = (
     items: ProductAssessment[],
     platform: ProductAssessment[],
+    unrecognisedPlatform: { products: number; installations: number },
     hosts: Shares,
     spend: Map<Origin, number>,
     estimated: Map<Origin, number>,
@@ -527,9 +528,16 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
       },
       weakest_link: weakest ? { key: weakest.key, name: weakest.name, exposure: weakest.exposure, priority: weakest.priority } : null,
       critical_dependencies: items.filter(isCritical).length,
-      platform: { products: platform.length, installations: platform.reduce((s, p) => s + p.installations, 0) },
+      platform: {
+        products: platform.length + unrecognisedPlatform.products,
+        installations: platform.reduce((s, p) => s + p.installations, 0) + unrecognisedPlatform.installations,
+      },
     };
   };
+  const unknownPlatformOverall = [...unknownPlatform.values()].reduce(
+    (s, u) => ({ products: s.products + u.products, installations: s.installations + u.installations }),
+    { products: 0, installations: 0 },
+  );
 
   const platform = products.filter((p) => p.platform);
   const areas = {} as Record<Area, Indicators>;
@@ -537,6 +545,7 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
     areas[area] = indicatorsOf(
       business.filter((p) => p.area === area),
       platform.filter((p) => p.area === area),
+      unknownPlatform.get(area)!,
       hostShares(area),
       spendByArea.get(area)!,
       estimatedByArea.get(area)!,
@@ -550,7 +559,7 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
     method: { version: METHOD_VERSION, document: 'docs/methodology.md' },
     rules: classifier.fingerprint,
     year,
-    overall: indicatorsOf(business, platform, hostShares(null), spendOverall, estimatedOverall),
+    overall: indicatorsOf(business, platform, unknownPlatformOverall, hostShares(null), spendOverall, estimatedOverall),
     areas,
     uncertainty: {
       unknown_installations: unknownInstallations,
@@ -564,7 +573,10 @@ async function assess(db: Db, classifier: Classifier, options: AssessmentOptions
       ),
       unmatched_spend_eur: unmatchedCents / 100,
     },
-    platform: { installations: platform.reduce((s, p) => s + p.installations, 0), products: platform.length },
+    platform: {
+      installations: platform.reduce((s, p) => s + p.installations, 0) + unknownPlatformOverall.installations,
+      products: platform.length + unknownPlatformOverall.products,
+    },
     critical: business
       .filter(isCritical)
       .sort((a, b) => b.priority * b.weight - a.priority * a.weight || b.exposure - a.exposure || a.key.localeCompare(b.key))

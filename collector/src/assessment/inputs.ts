@@ -352,14 +352,14 @@ export { hostCounts };
 
 /**
  * Hosts with a non-platform item, by area (`area|AREA`), by area and origin (`cell|AREA|ORIGIN`) and
- * by origin (`origin|ORIGIN`): the assessed_* facets, counted at ingest.
+ * by origin (`origin|ORIGIN`): the facets counted at ingest, the last two the map's own.
  */
 export async function assessedHostCounts(db: Db): Promise<Map<string, number>> {
   const counts = await rows<{ facet: string; value: string; hosts: number }>(
     db,
-    sql`SELECT facet, value, hosts FROM facet_counts WHERE facet IN ('assessed_area', 'assessed_cell', 'assessed_origin') AND hosts > 0`,
+    sql`SELECT facet, value, hosts FROM facet_counts WHERE facet IN ('assessed_area', 'cell', 'origin') AND hosts > 0`,
   );
-  return new Map(counts.map((r) => [`${r.facet.slice('assessed_'.length)}|${r.value}`, r.hosts]));
+  return new Map(counts.map((r) => [`${r.facet.replace('assessed_', '')}|${r.value}`, r.hosts]));
 }
 
 /** The DSI's criticality settings, by `scope:key` (product:vendor/product, category:id). */

@@ -109,6 +109,13 @@ interface ProductRef {
 }
 
 /** The key of a local decision: the item's source, normalised name and normalised publisher. */
+/**
+ * A product as the method counts it (docs/methodology.md § 1): `vendor/product`, or for the items a
+ * rule knows by their vendor alone, one product per vendor and category, `vendor/*category`.
+ */
+export const productKeyOf = (f: { vendor_id: string | null; product_id: string | null; category: string | null }) =>
+  f.product_id ? `${f.vendor_id}/${f.product_id}` : `${f.vendor_id}/*${f.category ?? 'other'}`;
+
 export const overrideKey = (source: string, name: string, publisher: string | null) =>
   `${source}\u0000${normalizeName(name)}\u0000${publisher ? normalizePublisher(publisher) : ''}`;
 

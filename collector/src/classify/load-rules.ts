@@ -19,6 +19,9 @@ import {
 import { LineCounter, isNode, parseDocument } from 'yaml';
 import type { z } from 'zod';
 
+/** Bumped when the classification code gives other results for the same rules (ingest's classifyItem). */
+export const CLASSIFICATION_VERSION = 2;
+
 export const DEFAULT_RULES_DIR = new URL('../../../rules/', import.meta.url).pathname;
 
 export interface RuleProblem {
@@ -123,6 +126,8 @@ export function loadRuleTrees(dirs: readonly string[]): RuleSet {
     problems: [],
   };
   const hash = createHash('sha256');
+  // What the code makes of the same rules is part of the fingerprint: a new version reclassifies.
+  hash.update(`classification ${CLASSIFICATION_VERSION}\n`);
   for (const dir of dirs) {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
       set.problems.push({ file: dir, line: null, path: '', message: 'rules directory not found' });

@@ -53,7 +53,7 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(doc).toMatchObject({
         authority: { name: 'Commune de Test', siren: '213100019' },
         rules: { fingerprint: a.classifier.fingerprint },
-        method: { version: 2 },
+        method: { version: 3 },
         size: { hosts: 2 },
       });
       expect(doc.trajectory.length).toBe(1);

@@ -55,10 +55,11 @@ const PART_CATEGORY: Record<string, string> = {
 // A network device's own hardware is its kind of equipment.
 const DEVICE_CATEGORY: Partial<Record<HostRole, string>> = { network: 'network', printer: 'printing', phone: 'telephony', storage: 'storage' };
 
-/** Classification of a catalogue item, with the area of OS and hardware taken from the host role. */
+/** Classification of a catalogue item, with the area of OS and hardware taken from the host role (a change here bumps CLASSIFICATION_VERSION). */
 export function classifyItem(classifier: Classifier, item: CatalogueItem): Classification {
   const result = classifier.classify(item.host_os ? { ...item, distribution: classifier.distributionOf(item.host_os) } : item);
-  if (item.kind === 'software') return result;
+  // Software of a known vendor whose rules give no area is software (docs/methodology.md § 1).
+  if (item.kind === 'software') return result.origin !== 'unknown' && !result.area ? { ...result, area: 'software' } : result;
   const device = item.role ? DEVICE_CATEGORY[item.role] : undefined;
   const partCategory = (item.package === 'system' || item.package === 'component') && device ? device : (PART_CATEGORY[item.package ?? ''] ?? 'hardware');
   return {

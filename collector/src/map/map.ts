@@ -1,10 +1,11 @@
 // The dependency map: hosts, installations and distinct products by TIE Break area x origin, by
 // vendor, by country and by licence, plus what is still unrecognised. Reads the catalogue once and
 // the per-facet host counts, kept exact by each ingest (also per confidence level); never the
-// installations. Host counts by area x origin and by origin leave drivers and runtimes out, as the
-// method's host shares do (docs/methodology.md); their installations are in the figures, and
-// counted apart in `platform_installations`.
-import type { Classifier } from '../classify/classifier.ts';
+// installations. The counts by area x origin and by origin (hosts, installations, products) leave
+// drivers and runtimes out, as every share of the method does (docs/methodology.md), so they are
+// the assessment's figures; those are counted apart in `platform_installations`. A product is
+// counted as the method counts it (`productKeyOf`).
+import { productKeyOf, type Classifier } from '../classify/classifier.ts';
 import { confidencesFrom, type MinConfidence } from '../classify/evidence.ts';
 import { rows, sql, type Db } from '../store/db.ts';
 import { indexedBy, readSnapshot } from '../store/dialect.ts';
@@ -21,6 +22,10 @@ export interface DependencyMap {
   rules: string;
   /** The evidence counted as recognised: all, or only that of at least this confidence (the rest counts as unknown). */
   confidence: MinConfidence | 'all';
+  /**
+   * All installations and products; the unknown ones and the drivers and runtimes among them
+   * (`unknown_*` leave drivers and runtimes out, as `by_origin` does).
+   */
   totals: Counts & { unknown_installations: number; unknown_products: number; platform_installations: number; duplicate_id_hosts: number };
   hosts_by_role: { role: string; hosts: number }[];
   /** Which agent last reported each host: tiebreak's, or GLPI, FusionInventory, OCS Inventory agents. */
@@ -95,21 +100,21 @@ async function mapOf(db: Db, classifier: Classifier, options: { unclassifiedLimi
 
   // Recognised entries: one plain scan, aggregated here (cheaper than GROUP BY's sorter on long
   // keys). A product counts once however many catalogue spellings it has.
-  const raw = await rows<Omit<CatalogueFacts, 'confidence'> & { product_id: string | null; name_norm: string; installs: number }>(
+  const raw = await rows<Omit<CatalogueFacts, 'confidence'> & { product_id: string | null; category: string | null; installs: number }>(
     db,
-    sql`SELECT area, origin, vendor_id, country, owner_country, licence, platform, product_id, name_norm, installs
+    sql`SELECT area, origin, vendor_id, country, owner_country, licence, platform, product_id, category, installs
       FROM catalogue WHERE installs > 0 AND ${recognised}`,
   );
-  const products: ProductRow[] = raw.map(({ product_id, name_norm, installs, ...facts }) => ({
+  const products: ProductRow[] = raw.map(({ product_id, category, installs, ...facts }) => ({
     ...facts,
-    product: product_id ?? `v:${facts.vendor_id}:${name_norm}`,
+    product: productKeyOf({ vendor_id: facts.vendor_id, product_id, category }),
     installations: installs,
   }));
-  // Unrecognised entries are each a product of their own: counted in SQL by area.
-  const unknownByArea = await rows<{ area: string; products: number; installations: number; platform: number }>(
+  // Unrecognised entries are each a product of their own: counted in SQL by area and platform.
+  const unknownByArea = await rows<{ area: string; platform: number; products: number; installations: number }>(
     db,
-    sql`SELECT COALESCE(area, 'unknown') AS area, COUNT(*) AS products, SUM(installs) AS installations, SUM(platform * installs) AS platform
-      FROM catalogue WHERE installs > 0 AND NOT (${recognised}) GROUP BY COALESCE(area, 'unknown')`,
+    sql`SELECT COALESCE(area, 'unknown') AS area, platform, COUNT(*) AS products, SUM(installs) AS installations
+      FROM catalogue WHERE installs > 0 AND NOT (${recognised}) GROUP BY COALESCE(area, 'unknown'), platform`,
   );
 
   const cells = new Tally();
@@ -123,25 +128,32 @@ async function mapOf(db: Db, classifier: Classifier, options: { unclassifiedLimi
   let unknownInstallations = 0;
   let platformInstallations = 0;
   for (const row of products) {
-    cells.add(`${row.area ?? 'unknown'}|${row.origin}`, row);
-    origins.add(row.origin, row);
+    if (row.platform) platformInstallations += row.installations;
+    else {
+      cells.add(`${row.area ?? 'unknown'}|${row.origin}`, row);
+      origins.add(row.origin, row);
+    }
     vendors.add(row.vendor_id, row);
     countries.add(row.country, row);
     ownerCountries.add(row.owner_country ?? row.country, row);
     licences.add(row.licence, row);
     all.add(row.product);
     installations += row.installations;
-    if (row.platform) platformInstallations += row.installations;
   }
   let unknownProducts = 0;
+  let unknownPlatformProducts = 0;
   for (const u of unknownByArea) {
-    cells.addDistinct(`${u.area}|unknown`, u.products, u.installations);
-    origins.addDistinct('unknown', u.products, u.installations);
     licences.addDistinct('unknown', u.products, u.installations);
     installations += u.installations;
+    if (u.platform) {
+      platformInstallations += u.installations;
+      unknownPlatformProducts += u.products;
+      continue;
+    }
+    cells.addDistinct(`${u.area}|unknown`, u.products, u.installations);
+    origins.addDistinct('unknown', u.products, u.installations);
     unknownInstallations += u.installations;
     unknownProducts += u.products;
-    platformInstallations += u.platform;
   }
   const byCount = (a: Counts, b: Counts) => b.hosts - a.hosts || b.installations - a.installations;
   const [hostRow] = await rows<{ hosts: number; duplicates: number }>(
@@ -169,7 +181,7 @@ async function mapOf(db: Db, classifier: Classifier, options: { unclassifiedLimi
     totals: {
       hosts: hostRow!.hosts,
       installations,
-      products: all.size + unknownProducts,
+      products: all.size + unknownProducts + unknownPlatformProducts,
       unknown_installations: unknownInstallations,
       unknown_products: unknownProducts,
       platform_installations: platformInstallations,

@@ -39,7 +39,7 @@ function mapFacets(facts: CatalogueFacts, suffix: string, out: string[]): void {
 
 /**
  * The facets a catalogue entry gives each host it is installed on, as `facet\0value`; the view
- * catalogue_facets (migration 25) says the same in SQL.
+ * catalogue_facets (migration 26) says the same in SQL.
  */
 export function facetsOf(facts: CatalogueFacts): string[] {
   const facets: string[] = [];
@@ -50,11 +50,8 @@ export function facetsOf(facts: CatalogueFacts): string[] {
     const seen = trusted ? facts : { ...facts, origin: 'unknown', vendor_id: null, country: null, owner_country: null, licence: 'unknown' };
     mapFacets(seen, `@${level}`, facets);
   }
-  // The assessment's host shares: every item but drivers and runtimes (platform items).
-  if (!facts.platform) {
-    facets.push(`assessed_origin\u0000${facts.origin}`);
-    if (facts.area) facets.push(`assessed_area\u0000${facts.area}`, `assessed_cell\u0000${facts.area}|${facts.origin}`);
-  }
+  // The assessment's hosts of an area (any origin, drivers and runtimes out); by origin it reads the map's.
+  if (!facts.platform && facts.area) facets.push(`assessed_area\u0000${facts.area}`);
   return facets;
 }
 

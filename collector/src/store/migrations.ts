@@ -25,6 +25,7 @@ import m0022 from './migrations/0022-shared-limits-and-pending-logins.ts';
 import m0023 from './migrations/0023-hosts-by-name.ts';
 import m0024 from './migrations/0024-session-id-token.ts';
 import m0025 from './migrations/0025-map-facets-by-confidence-and-data-version.ts';
+import m0026 from './migrations/0026-host-shares-from-the-map-facets.ts';
 import type { Migration } from './migrations/migration.ts';
 
 export type { Migration };
@@ -55,4 +56,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m0023,
   m0024,
   m0025,
+  m0026,
 ];

@@ -1,4 +1,4 @@
--- The collector's database schema after migration 25 (collector/src/store/migrations/).
+-- The collector's database schema after migration 26 (collector/src/store/migrations/).
 -- Written by `pnpm schema:db`: do not edit.
 
 CREATE TABLE agents (
@@ -334,9 +334,7 @@ CREATE VIEW catalogue_facets (catalogue_id, facet, value) AS
   UNION ALL SELECT id, 'vendor@medium', vendor_id FROM catalogue WHERE vendor_id IS NOT NULL AND origin <> 'unknown' AND confidence IN ('high', 'medium')
   UNION ALL SELECT id, 'country@medium', country FROM catalogue WHERE country IS NOT NULL AND origin <> 'unknown' AND confidence IN ('high', 'medium')
   UNION ALL SELECT id, 'owner_country@medium', COALESCE(owner_country, country) FROM catalogue WHERE COALESCE(owner_country, country) IS NOT NULL AND origin <> 'unknown' AND confidence IN ('high', 'medium')
-  UNION ALL SELECT id, 'assessed_origin', origin FROM catalogue WHERE platform = 0
-  UNION ALL SELECT id, 'assessed_area', area FROM catalogue WHERE platform = 0 AND area IS NOT NULL
-  UNION ALL SELECT id, 'assessed_cell', area || '|' || origin FROM catalogue WHERE platform = 0 AND area IS NOT NULL;
+  UNION ALL SELECT id, 'assessed_area', area FROM catalogue WHERE platform = 0 AND area IS NOT NULL;
 
 CREATE TRIGGER criticality_delete_data_version AFTER DELETE ON criticality BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;
 

@@ -145,11 +145,10 @@ describe('upgrade from earlier releases', () => {
         Omit<DependencyMap, 'generated_at'>
       >;
       const classifier = await classifierWithLocalRules(loadRules(), db);
-      const without = ({ generated_at: _, rules: __, ...map }: DependencyMap) => map;
-      const { rules: _rules, ...map } = shown.map;
-      const { rules: _rulesHigh, ...mapHigh } = shown.map_high;
-      expect(without(await computeMap(db, classifier))).toEqual(map);
-      expect(without(await computeMap(db, classifier, { confidence: 'high' }))).toEqual(mapHigh);
+      const map = stable(shown.map);
+      const mapHigh = stable(shown.map_high);
+      expect(stable(await computeMap(db, classifier))).toEqual(map);
+      expect(stable(await computeMap(db, classifier, { confidence: 'high' }))).toEqual(mapHigh);
       // A drill-down: Chrome's hosts and versions, as the installations say.
       const chrome = (await value<number>(db, sql`SELECT id FROM catalogue WHERE name = 'Google Chrome'`))!;
       expect((await productHosts(db, chrome, 1)).rows.map((h) => [h.hostname, h.version])).toEqual([
@@ -207,9 +206,8 @@ describe('upgrade from earlier releases', () => {
       'map' | 'map_high',
       Omit<DependencyMap, 'generated_at'>
     >;
-    const without = ({ generated_at: _, rules: __, ...map }: DependencyMap) => map;
-    const { rules: _rules, ...map } = shown.map;
-    const { rules: _rulesHigh, ...mapHigh } = shown.map_high;
+    const map = stable(shown.map);
+    const mapHigh = stable(shown.map_high);
 
     const db = await openDatabase(file);
     try {
@@ -223,8 +221,8 @@ describe('upgrade from earlier releases', () => {
       expectSoundFile(db);
       await expectDerivedConsistent(db);
       const classifier = await classifierWithLocalRules(loadRules(), db);
-      expect(without(await computeMap(db, classifier))).toEqual(map);
-      expect(without(await computeMap(db, classifier, { confidence: 'high' }))).toEqual(mapHigh);
+      expect(stable(await computeMap(db, classifier))).toEqual(map);
+      expect(stable(await computeMap(db, classifier, { confidence: 'high' }))).toEqual(mapHigh);
     } finally {
       await closeDatabase(db);
     }
@@ -244,8 +242,8 @@ describe('upgrade from earlier releases', () => {
       ).toEqual(before.installations);
       await expectDerivedConsistent(pg);
       const classifier = await classifierWithLocalRules(loadRules(), pg);
-      expect(without(await computeMap(pg, classifier))).toEqual(map);
-      expect(without(await computeMap(pg, classifier, { confidence: 'high' }))).toEqual(mapHigh);
+      expect(stable(await computeMap(pg, classifier))).toEqual(map);
+      expect(stable(await computeMap(pg, classifier, { confidence: 'high' }))).toEqual(mapHigh);
       expect(await authenticate(pg, 'dsi', 'a long enough password')).toBeTruthy();
       expect((await listApiTokens(pg)).map((t) => [t.name, t.role])).toEqual([['bi-tool', 'viewer']]);
       expect((await listTokens(pg)).map((t) => t.name)).toEqual(['fleet']);
@@ -257,3 +255,24 @@ describe('upgrade from earlier releases', () => {
     }
   });
 });
+
+/**
+ * What a map shows that no later change of its definition touched: every host count, and the
+ * installations in all and by vendor, country and licence. Since migration 26 (issue 22) the cells
+ * and origins leave drivers and runtimes out of their installations, and products are counted as
+ * the method counts them, so those figures of an earlier release's map are not today's.
+ */
+function stable(map: Omit<DependencyMap, 'generated_at'>) {
+  const { generated_at: _, rules: __, totals, by_area_origin, by_origin, by_vendor, by_country, by_owner_country, by_licence, ...rest } = map as DependencyMap;
+  const installed = <T extends { products: number }>(list: T[]) => list.map(({ products: _p, ...row }) => row);
+  return {
+    ...rest,
+    totals: { hosts: totals.hosts, installations: totals.installations, duplicate_id_hosts: totals.duplicate_id_hosts },
+    by_area_origin: by_area_origin.map(({ area, origin, hosts }) => ({ area, origin, hosts })),
+    by_origin: by_origin.map(({ origin, hosts }) => ({ origin, hosts })),
+    by_vendor: installed(by_vendor),
+    by_country: installed(by_country),
+    by_owner_country: installed(by_owner_country),
+    by_licence: installed(by_licence),
+  };
+}

@@ -7,7 +7,8 @@ import type { LocalLoginState } from '../accounts/local-login.ts';
 import type { User } from '../accounts/users.ts';
 import type { LocalAssignment } from '../classify/local-rules.ts';
 import type { DependencyMap } from '../map/map.ts';
-import { Bars, StackedBars } from './charts.tsx';
+import { Bars, Kpi, StackedBars } from './charts.tsx';
+import { fill } from './i18n.ts';
 import { Csrf, formatDate, formatDateTime, formatNumber, formatPercent, isAdmin, Layout, plural, type PageContext } from './layout.tsx';
 import type { Assessment } from '../assessment/compute.ts';
 import { AreaIndexTable, CriticalTable } from './assessment-page.tsx';
@@ -574,6 +575,7 @@ export function ReportPage(props: {
   const { ctx, map } = props;
   const t = ctx.t;
   const nonEu = map.by_origin.find((o) => o.origin === 'non_eu')?.installations ?? 0;
+  const business = map.totals.installations - map.totals.platform_installations;
   const pct = (a: number, b: number) => (b ? formatPercent(ctx, Math.round((100 * a) / b), 0) : '–');
   const origin = (o: string) => (t.origins as Record<string, string>)[o] ?? o;
   const rows = (['infrastructure', 'workstation', 'software'] as const).map((area) => ({
@@ -594,14 +596,12 @@ export function ReportPage(props: {
           <div class="v">{map.totals.hosts}</div>
           <div class="l">{t.hosts}</div>
         </div>
-        <div class="kpi">
-          <div class="v">{pct(nonEu, map.totals.installations)}</div>
-          <div class="l">{t.nonEuShare}</div>
-        </div>
-        <div class="kpi">
-          <div class="v">{pct(map.totals.unknown_installations, map.totals.installations)}</div>
-          <div class="l">{t.unknownShare}</div>
-        </div>
+        <Kpi value={pct(nonEu, business)} label={t.nonEuShare} help={fill(t.ofBusinessInstallations, { n: formatNumber(ctx, business) })} />
+        <Kpi
+          value={pct(map.totals.unknown_installations, business)}
+          label={t.unknownShare}
+          help={fill(t.ofBusinessInstallations, { n: formatNumber(ctx, business) })}
+        />
         <div class="kpi">
           <div class="v">{props.assessment.overall.exposure === null ? '–' : `${formatNumber(ctx, props.assessment.overall.exposure)} / 100`}</div>
           <div class="l">{t.assessment.exposure}</div>

@@ -8,7 +8,7 @@ import type { Assessment, ProductAssessment } from '../assessment/compute.ts';
 import type { history } from '../assessment/history.ts';
 import type { DeclaredAsset } from '../assessment/inputs.ts';
 import type { ScenarioResult } from '../assessment/scenario.ts';
-import { Bars, TrendLine } from './charts.tsx';
+import { Bars, Kpi, TrendLine } from './charts.tsx';
 import {
   colon,
   Csrf,
@@ -42,20 +42,6 @@ export interface AssessmentPageProps {
   notice?: string;
   error?: string;
   errorLines?: { line: number; message: string }[];
-}
-
-function Kpi(props: { value: string; label: string; help?: string }) {
-  return (
-    <div class="kpi">
-      <div class="v">{props.value}</div>
-      <div class="l">{props.label}</div>
-      {props.help && (
-        <div class="muted" style="font-size:.8rem">
-          {props.help}
-        </div>
-      )}
-    </div>
-  );
 }
 
 function Alternatives(props: { ctx: PageContext; items: ProductAssessment['alternatives'] }) {

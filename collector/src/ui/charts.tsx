@@ -230,3 +230,18 @@ export function TrendLine(props: { days: string[]; series: Series[]; title: stri
     </svg>
   );
 }
+
+/** A headline figure, its label and an optional one-line explanation. */
+export function Kpi(props: { value: string; label: string; help?: string }) {
+  return (
+    <div class="kpi">
+      <div class="v">{props.value}</div>
+      <div class="l">{props.label}</div>
+      {props.help && (
+        <div class="muted" style="font-size:.8rem">
+          {props.help}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -5,7 +5,7 @@ import type { Alternative } from '@tiebreak/shared';
 import type { DirectoryConfig } from '../accounts/directory-config.ts';
 import type { DependencyMap } from '../map/map.ts';
 import { HOST_ROLES } from '../ingest/items.ts';
-import { Bars, StackedBars, TrendLine, Treemap } from './charts.tsx';
+import { Bars, Kpi, StackedBars, TrendLine, Treemap } from './charts.tsx';
 import { fill, ORIGIN_ORDER, type Dict } from './i18n.ts';
 import {
   categoryLabel,
@@ -180,6 +180,8 @@ export function OverviewPage(props: {
   const t = ctx.t;
   const totals = map.totals;
   const nonEu = map.by_origin.find((o) => o.origin === 'non_eu')?.installations ?? 0;
+  // The shares by origin leave drivers and runtimes out, as the assessment's do.
+  const business = totals.installations - totals.platform_installations;
   const areas = ['infrastructure', 'workstation', 'software'];
   const rows = areas.map((area) => ({
     label: label(ctx, 'areas', area),
@@ -206,14 +208,12 @@ export function OverviewPage(props: {
               <div class="v">{fmt(ctx, totals.installations)}</div>
               <div class="l">{t.installations}</div>
             </div>
-            <div class="kpi">
-              <div class="v">{pct(ctx, nonEu, totals.installations)}</div>
-              <div class="l">{t.nonEuShare}</div>
-            </div>
-            <div class="kpi">
-              <div class="v">{pct(ctx, totals.unknown_installations, totals.installations)}</div>
-              <div class="l">{t.unknownShare}</div>
-            </div>
+            <Kpi value={pct(ctx, nonEu, business)} label={t.nonEuShare} help={fill(t.ofBusinessInstallations, { n: fmt(ctx, business) })} />
+            <Kpi
+              value={pct(ctx, totals.unknown_installations, business)}
+              label={t.unknownShare}
+              help={fill(t.ofBusinessInstallations, { n: fmt(ctx, business) })}
+            />
           </div>
           {totals.duplicate_id_hosts > 0 && <p class="notice">{fill(t.duplicates, { n: totals.duplicate_id_hosts })}</p>}
           <section aria-labelledby="trend">
