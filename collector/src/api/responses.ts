@@ -14,11 +14,21 @@ export const DependencyMapSchema = z
     generated_at: z.string(),
     rules: z.string().describe("the rules' fingerprint"),
     confidence: z.enum(['high', 'medium', 'all']),
-    totals: z.object({ ...counts, unknown_installations: count, unknown_products: count, platform_installations: count, duplicate_id_hosts: count }),
+    totals: z
+      .object({
+        ...counts,
+        unknown_installations: count.describe('unrecognised installations, drivers and runtimes apart'),
+        unknown_products: count.describe('unrecognised entries, drivers and runtimes apart'),
+        platform_installations: count.describe('drivers and runtimes, recognised or not: out of by_area_origin and by_origin'),
+        duplicate_id_hosts: count,
+      })
+      .describe('every installation and product, drivers and runtimes included'),
     hosts_by_role: z.array(z.object({ role: z.string(), hosts: count })),
     hosts_by_agent: z.array(z.object({ agent: z.string(), hosts: count })),
-    by_area_origin: z.array(z.object({ area: z.string(), origin: z.enum(ORIGINS), ...counts })),
-    by_origin: z.array(z.object({ origin: z.enum(ORIGINS), ...counts })),
+    by_area_origin: z
+      .array(z.object({ area: z.string(), origin: z.enum(ORIGINS), ...counts }))
+      .describe("drivers and runtimes left out, products counted as the method counts them: the assessment's figures (docs/methodology.md § 1)"),
+    by_origin: z.array(z.object({ origin: z.enum(ORIGINS), ...counts })).describe('as by_area_origin, over all areas'),
     by_vendor: z.array(
       z.object({
         vendor_id: z.string(),
