@@ -1,4 +1,4 @@
--- The collector's database schema after migration 26 (collector/src/store/migrations/).
+-- The collector's database schema after migration 27 (collector/src/store/migrations/).
 -- Written by `pnpm schema:db`: do not edit.
 
 CREATE TABLE agents (
