@@ -26,6 +26,7 @@ import m0023 from './migrations/0023-hosts-by-name.ts';
 import m0024 from './migrations/0024-session-id-token.ts';
 import m0025 from './migrations/0025-map-facets-by-confidence-and-data-version.ts';
 import m0026 from './migrations/0026-host-shares-from-the-map-facets.ts';
+import m0027 from './migrations/0027-entities-a-tree-of-authorities.ts';
 import type { Migration } from './migrations/migration.ts';
 
 export type { Migration };
@@ -57,4 +58,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m0024,
   m0025,
   m0026,
+  m0027,
 ];
