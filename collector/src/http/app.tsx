@@ -22,7 +22,7 @@ import type { DirectoryConfig } from '../accounts/directory-config.ts';
 import { assessmentApi } from '../assessment/routes.ts';
 import { apiLists } from '../api/lists.ts';
 import { DOCUMENT_LIMITS, federationRoutes } from '../federation/routes.tsx';
-import { bearer, requireLogin, type AuthVariables } from './auth.ts';
+import { bearer, clientAddress, requireLogin, type AuthVariables } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
 import { Metrics } from './metrics.ts';
 import { BodyError, DEFAULT_BODY_LIMITS, limitRequestBody, parseJson, readBody, type BodyLimits } from './body.ts';
@@ -227,7 +227,10 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     if (discardInventories) return c.json({ status: 'discarded' }, 200);
     const spool = parseSpoolHeader(c.req.header(SPOOL_HEADER));
     // The agent marked as heard from in the inventory's own transaction: no commit of its own.
-    const result = await queue.submit(parsed.data, 'tiebreak', (trx) => touchAgent(trx, agent.id, parsed.data.agent.version, spool));
+    // The address it came from says where the agent's own machine is (a subnet rule), not a device it scanned.
+    const ownHost = parsed.data.host.id === agent.host_key && !parsed.data.device;
+    const origin = { tokenId: agent.token_id, address: ownHost ? clientAddress(c, ctx.trustProxy ?? null) : null };
+    const result = await queue.submit(parsed.data, 'tiebreak', (trx) => touchAgent(trx, agent.id, parsed.data.agent.version, spool), origin);
     ctx.log.info(
       { host_id: result.host_id, agent_id: agent.id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname },
       'inventory ingested',
@@ -236,7 +239,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   });
 
   // GLPI Agent, FusionInventory and OCS Inventory agents already deployed report here.
-  app.route('/', peerAgentRoutes({ db: ctx.db, queue, log: ctx.log, bodyLimits: ctx.bodyLimits }));
+  app.route('/', peerAgentRoutes({ db: ctx.db, queue, log: ctx.log, bodyLimits: ctx.bodyLimits, trustProxy: ctx.trustProxy }));
 
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
   // Prometheus: an API token (viewer or admin) or a logged-in user (see http/auth.ts).
