@@ -3,6 +3,7 @@
 // collector's root: a collector with no entity works as it always did).
 import { DomainError } from '../errors.ts';
 import { parseSiren } from '../store/authority.ts';
+import type { RawBuilder } from 'kysely';
 import { rows, sql, transaction, value, type Db } from '../store/db.ts';
 
 export const ENTITY_KINDS = ['commune', 'intercommunalite', 'departement', 'region', 'syndicat', 'ccas', 'service', 'other'] as const;
@@ -206,4 +207,37 @@ export async function resolveEntity(db: Db, text: string): Promise<number | null
     name: t,
     ids: ids.map((r) => r.id).join(', '),
   });
+}
+
+/** Which hosts a page, a list or a computation covers: an entity alone or with its descendants; null is the root. */
+export interface EntityScope {
+  entity: number | null;
+  withChildren: boolean;
+}
+
+/** The whole collector: the root with every entity under it. */
+export const WHOLE_COLLECTOR: EntityScope = { entity: null, withChildren: true };
+
+/**
+ * The condition that a host's entity column is in the scope, in SQL both engines run (the
+ * descendants through a recursive query, so no id list is built).
+ */
+export function inScope(scope: EntityScope, column: string = 'entity_id'): RawBuilder<unknown> {
+  const ref = sql.ref(column);
+  if (scope.entity === null) return scope.withChildren ? sql`1 = 1` : sql`${ref} IS NULL`;
+  if (!scope.withChildren) return sql`${ref} = ${scope.entity}`;
+  return sql`${ref} IN (WITH RECURSIVE scope (id) AS (SELECT CAST(${scope.entity} AS BIGINT) UNION ALL SELECT e.id FROM entities e JOIN scope s ON e.parent_id = s.id) SELECT id FROM scope)`;
+}
+
+/**
+ * A list's entity filter as a query gives it: an entity's id (it and its descendants), "root" (the
+ * hosts of no entity), or nothing (every host, undefined).
+ */
+export function scopeOfFilter(text: string | undefined): EntityScope | undefined {
+  const t = text?.trim() ?? '';
+  if (t === '') return undefined;
+  if (t === 'root') return { entity: null, withChildren: false };
+  const id = /^\d{1,15}$/.test(t) ? Number(t) : null;
+  // An id that is no entity's selects nothing, as any other filter value that matches nothing.
+  return { entity: id ?? -1, withChildren: true };
 }

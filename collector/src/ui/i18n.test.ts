@@ -6,6 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { reassignHosts } from '../entities/assign.ts';
+import { createEntity } from '../entities/entities.ts';
+import { addRule } from '../entities/rules.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AREAS, MATURITIES } from '@tiebreak/shared';
 import { makeInventory } from '../../../test/fixtures.ts';
@@ -78,6 +81,11 @@ describe.each(ENGINES)('%s', (engine) => {
     productId = chrome.id;
     vendorId = chrome.vendor_id;
     hostId = (await value<number>(collector.db, sql`SELECT id FROM hosts ORDER BY id LIMIT 1`))!;
+    // Entities: a commune under an intercommunalité, a rule that puts the first workstation in it.
+    const epci = await createEntity(collector.db, { name: 'Communauté du Val', kind: 'intercommunalite' });
+    const commune = await createEntity(collector.db, { name: 'Bourg', kind: 'commune', parentId: epci.id });
+    await addRule(collector.db, commune.id, 'hostname', 'POSTE-1');
+    await reassignHosts(collector.db);
   });
   afterAll(() => collector?.close());
 
@@ -94,6 +102,7 @@ describe.each(ENGINES)('%s', (engine) => {
     '/agents',
     '/settings',
     '/settings/audit',
+    '/settings/entities',
     '/report',
     '/federation',
   ];
