@@ -241,3 +241,16 @@ export function scopeOfFilter(text: string | undefined): EntityScope | undefined
   // An id that is no entity's selects nothing, as any other filter value that matches nothing.
   return { entity: id ?? -1, withChildren: true };
 }
+
+/**
+ * The scope a page or the API asks for: nothing is the whole collector, "root" the hosts of no
+ * entity, an entity's id that entity with its descendants (alone: without them). An unknown
+ * entity is a not_found DomainError.
+ */
+export async function scopeOf(db: Db, entityText: string | undefined, alone = false): Promise<EntityScope> {
+  const t = entityText?.trim() ?? '';
+  if (t === '') return WHOLE_COLLECTOR;
+  if (t === 'root') return { entity: null, withChildren: false };
+  const id = /^\d{1,15}$/.test(t) ? Number(t) : Number.NaN;
+  return { entity: (await getEntity(db, id)).id, withChildren: !alone };
+}

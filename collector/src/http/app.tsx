@@ -10,6 +10,8 @@ import { MIN_CONFIDENCES, isMinConfidence } from '../classify/evidence.ts';
 import { isComputerHost, type Ingestor } from '../ingest/ingest.ts';
 import { IngestQueue } from '../ingest/queue.ts';
 import { cachedMap } from '../assessment/cached.ts';
+import { scopeOf } from '../entities/entities.ts';
+import { computeScopedMap } from '../entities/scoped-map.ts';
 import { sql, type Db } from '../store/db.ts';
 import { isStorageFull } from '../store/dialect.ts';
 import { domainErrorOf } from '../errors.ts';
@@ -250,7 +252,14 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     const confidence = c.req.query('confidence') ?? 'all';
     if (confidence !== 'all' && !isMinConfidence(confidence))
       return c.json({ error: `confidence: expected one of ${[...MIN_CONFIDENCES, 'all'].join(', ')}, not '${confidence}'` }, 400);
-    return c.json(await cachedMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit, confidence: confidence === 'all' ? undefined : confidence }));
+    const options = { unclassifiedLimit: limit, confidence: confidence === 'all' ? undefined : confidence };
+    // One entity's hosts (with its descendants unless entity_alone=true), or the root's: counted from their installations.
+    const entity = c.req.query('entity');
+    if (entity !== undefined && entity !== '') {
+      const scope = await scopeOf(ctx.db, entity, c.req.query('entity_alone') === 'true');
+      return c.json(await computeScopedMap(ctx.db, ctx.classifier(), scope, options));
+    }
+    return c.json(await cachedMap(ctx.db, ctx.classifier(), options));
   });
 
   app.route('/api/v1', apiLists({ db: ctx.db, classifier: ctx.classifier }));

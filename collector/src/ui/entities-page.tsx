@@ -1,11 +1,11 @@
 /** @jsxImportSource hono/jsx */
 // The entities' settings page (the tree, its assignment rules) and the pieces other pages show an
 // entity with: a select of the tree, a name.
-import type { EntityNode } from '../entities/entities.ts';
+import type { EntityNode, EntityScope } from '../entities/entities.ts';
 import { ENTITY_KINDS } from '../entities/entities.ts';
 import { RULE_KINDS, type AssignmentRule } from '../entities/rules.ts';
 import { formatSiren } from '../store/authority.ts';
-import type { Dict } from './i18n.ts';
+import { fill, type Dict } from './i18n.ts';
 import { Csrf, formatNumber, isAdmin, Layout, type PageContext } from './layout.tsx';
 
 /** The tree as a select's options, indented by depth; the root first unless left out. */
@@ -260,5 +260,39 @@ export function HostEntitySection(props: { ctx: PageContext; entities: EntityNod
         </form>
       )}
     </section>
+  );
+}
+
+/** The overview's scope, for admins: the whole collector, the root, or an entity with or without its descendants. */
+export function ScopeSelector(props: { ctx: PageContext; entities: EntityNode[]; scope: EntityScope; name: string }) {
+  const { ctx, scope } = props;
+  const t = ctx.t.entities;
+  const whole = scope.entity === null && scope.withChildren;
+  const selected = whole ? '' : scope.entity === null ? 'root' : String(scope.entity);
+  return (
+    <>
+      <form method="get" action="/" class="filters" role="search">
+        <label>
+          {t.scope}
+          <select name="entity">
+            <option value="" selected={whole}>
+              {t.wholeCollector}
+            </option>
+            <EntityOptions ctx={ctx} entities={props.entities} selected={selected} root="root" />
+          </select>
+        </label>
+        <label>
+          <span>
+            <input type="checkbox" name="alone" value="1" checked={scope.entity !== null && !scope.withChildren} /> {t.alone}
+          </span>
+        </label>
+        <button type="submit">{t.show}</button>
+      </form>
+      {!whole && (
+        <p class="notice" data-testid="scope">
+          {`${fill(scope.entity !== null && scope.withChildren ? t.scopeWithChildren : t.scopeAlone, { name: props.name })} ${t.scopeNote}`}
+        </p>
+      )}
+    </>
   );
 }

@@ -45,6 +45,7 @@ describe.each(ENGINES)('%s', (engine) => {
   let productId: number;
   let vendorId: string;
   let hostId: number;
+  let scopedEntity: number;
 
   async function send(inventory: ReturnType<typeof makeInventory>) {
     const token = await createToken(collector.db, `agent-${inventory.host.hostname}`);
@@ -86,6 +87,7 @@ describe.each(ENGINES)('%s', (engine) => {
     const commune = await createEntity(collector.db, { name: 'Bourg', kind: 'commune', parentId: epci.id });
     await addRule(collector.db, commune.id, 'hostname', 'POSTE-1');
     await reassignHosts(collector.db);
+    scopedEntity = epci.id;
   });
   afterAll(() => collector?.close());
 
@@ -103,6 +105,7 @@ describe.each(ENGINES)('%s', (engine) => {
     '/settings',
     '/settings/audit',
     '/settings/entities',
+    `/?entity=${scopedEntity}`,
     '/report',
     '/federation',
   ];

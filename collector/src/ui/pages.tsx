@@ -177,6 +177,8 @@ export function OverviewPage(props: {
     values: (number | null)[];
     targets: { year: number; value: number }[];
   };
+  /** The scope's selector and what it shows (entities-page.tsx), for an admin once there are entities. */
+  scope?: Child;
 }) {
   const { ctx, map } = props;
   const t = ctx.t;
@@ -193,6 +195,7 @@ export function OverviewPage(props: {
   return (
     <Layout ctx={ctx} title={t.title} active="overview">
       <p class="muted">{t.subtitle}</p>
+      {props.scope}
       <ConfidenceFilter ctx={ctx} action="/" value={map.confidence} />
       {map.confidence !== 'all' && <p class="notice">{fill(t.confidenceShown, { level: label(ctx, 'confidences', map.confidence) })}</p>}
       {totals.hosts === 0 ? (

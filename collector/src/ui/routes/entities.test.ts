@@ -198,6 +198,35 @@ describe.each(ENGINES)('entities in the web interface and the CLI (%s)', (engine
     ]);
   });
 
+  it('shows an admin the map of an entity on the overview and through the API; a viewer sees the whole collector', async () => {
+    const bourg = await entityId('Bourg');
+    const epci = await entityId('Communauté du Val');
+    const hostsIn = async (where: ReturnType<typeof sql>) => Number(await value<number>(collector.db, sql`SELECT COUNT(*) FROM hosts WHERE ${where}`));
+    const mapOf = async (query: string) => {
+      const res = await get(`/api/v1/map${query}`);
+      expect(res.status, query).toBe(200);
+      return (await res.json()) as { totals: { hosts: number } };
+    };
+    const all = await hostsIn(sql`1 = 1`);
+    expect((await mapOf('')).totals.hosts).toBe(all);
+    expect((await mapOf(`?entity=${bourg}`)).totals.hosts).toBe(await hostsIn(sql`entity_id = ${bourg}`));
+    expect((await mapOf(`?entity=${epci}`)).totals.hosts).toBe(await hostsIn(sql`entity_id IN (${bourg}, ${epci})`));
+    expect((await mapOf(`?entity=${epci}&entity_alone=true`)).totals.hosts).toBe(await hostsIn(sql`entity_id = ${epci}`));
+    expect((await mapOf('?entity=root')).totals.hosts).toBe(await hostsIn(sql`entity_id IS NULL`));
+    const unknown = await get('/api/v1/map?entity=98765');
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: string }).error).toBe('no entity 98765');
+
+    const overview = await (await get(`/?entity=${bourg}`)).text();
+    expect(overview).toContain('data-testid="scope"');
+    expect(overview).toContain('Carte de Bourg et des entités rattachées.');
+    expect(overview).toMatch(new RegExp(`<option value="${bourg}" selected`));
+    expect(await (await get('/')).text()).not.toContain('data-testid="scope"');
+    const asViewer = await (await get(`/?entity=${bourg}`, viewer)).text();
+    expect(asViewer).not.toContain('name="entity"');
+    expect(asViewer).not.toContain('data-testid="scope"');
+  });
+
   it('lists, adds, moves and removes entities on the command line, with clear errors and exit codes', async () => {
     const cli = (...args: string[]) => runCli('collector', ['entities', ...args, '--db', location]);
     const added = await cli('add', 'CCAS de Bourg', '--kind', 'ccas', '--parent', 'Bourg');
