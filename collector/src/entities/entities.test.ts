@@ -3,7 +3,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DomainError } from '../errors.ts';
 import { sql, type Db } from '../store/db.ts';
-import { closeDatabase, ENGINES, testDatabase } from '../store/test-database.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { copyToPostgres } from '../store/copy-to-postgres.ts';
+import { openDatabase } from '../store/db.ts';
+import { closeDatabase, ENGINES, newPostgresDatabase, testDatabase } from '../store/test-database.ts';
 import { createToken, revokeToken } from '../store/tokens.ts';
 import { createEntity, entityWithDescendants, listEntities, moveEntity, removeEntity, resolveEntity, updateEntity } from './entities.ts';
 import { addRule, entityByRules, listRules, parseRulePattern, removeRule, ruleMatches, shiftRule } from './rules.ts';
@@ -172,5 +177,35 @@ describe.each(ENGINES)('entities (%s)', (engine) => {
       ['subnet', '10.2.0.0/16'],
     ]);
     expect((await failure(removeRule(db, r1.id))).key).toBe('entityRuleNotFound');
+  });
+});
+
+describe('entities copied to PostgreSQL', () => {
+  it('keeps a tree whose parents were made after their children (in another batch), with its tokens and rules', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tiebreak-entities-copy-')), 'tiebreak.db');
+    const db = await openDatabase(file);
+    try {
+      // More entities than a batch of the copy (500 rows): the child and its parent in two inserts.
+      const child = await createEntity(db, { name: 'Bourg', kind: 'commune' });
+      for (let i = 0; i < 500; i++) await createEntity(db, { name: `Commune ${i}`, kind: 'commune' });
+      const parent = await createEntity(db, { name: 'Communauté', kind: 'intercommunalite' });
+      await moveEntity(db, child.id, parent.id);
+      await createToken(db, { name: 'bourg', entityId: child.id });
+      await addRule(db, child.id, 'subnet', '10.1.0.0/16');
+    } finally {
+      await closeDatabase(db);
+    }
+    const url = await newPostgresDatabase('entities-copy');
+    const result = await copyToPostgres(file, url);
+    expect(result.tables).toMatchObject({ entities: 502, entity_rules: 1, enrolment_tokens: 1 });
+    const copied = await openDatabase(url);
+    try {
+      const tree = await listEntities(copied);
+      expect(tree.find((e) => e.name === 'Bourg')).toMatchObject({ depth: 1, parent_id: tree.find((e) => e.name === 'Communauté')!.id });
+      // Ids go on after the copied ones.
+      expect((await createEntity(copied, { name: 'Aube', kind: 'commune' })).id).toBe(503);
+    } finally {
+      await closeDatabase(copied);
+    }
   });
 });

@@ -117,7 +117,8 @@ CREATE TABLE entities (
   name TEXT NOT NULL,
   kind TEXT NOT NULL CHECK (kind IN ('commune', 'intercommunalite', 'departement', 'region', 'syndicat', 'ccas', 'service', 'other')),
   siren TEXT,
-  parent_id INTEGER REFERENCES entities (id),
+  -- Checked at the commit: a copy (copy-to-postgres) may insert a moved entity before its new parent.
+  parent_id INTEGER REFERENCES entities (id) DEFERRABLE INITIALLY DEFERRED,
   created_at TEXT NOT NULL
 );
 CREATE INDEX entities_by_parent ON entities (parent_id);
