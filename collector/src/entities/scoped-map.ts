@@ -10,20 +10,13 @@ import { confidencesFrom, type MinConfidence } from '../classify/evidence.ts';
 import { computeMap, type Counts, type DependencyMap } from '../map/map.ts';
 import { rows, sql, type Db } from '../store/db.ts';
 import { readSnapshot } from '../store/dialect.ts';
-import { facetAt, MAP_FACETS } from '../store/facets.ts';
+import { facetAt, MAP_FACETS, type CatalogueFacts } from '../store/facets.ts';
 import { inScope, type EntityScope } from './entities.ts';
 
-interface ScopedEntry {
-  area: string | null;
-  origin: string;
-  vendor_id: string | null;
-  country: string | null;
-  owner_country: string | null;
-  licence: string;
-  platform: number;
+/** A catalogue entry installed in the scope, with its installations there. */
+interface ScopedEntry extends CatalogueFacts {
   product_id: string | null;
   category: string | null;
-  confidence: string | null;
   installs: number;
 }
 

@@ -29,6 +29,16 @@ export function EntityOptions(props: { ctx: PageContext; entities: EntityNode[];
   );
 }
 
+/** A button that posts to `action` (with the session's CSRF token). */
+function PostButton(props: { ctx: PageContext; action: string; label: string }) {
+  return (
+    <form method="post" action={props.action}>
+      <Csrf ctx={props.ctx} />
+      <button type="submit">{props.label}</button>
+    </form>
+  );
+}
+
 /** An entity's name, or the root's. */
 export const entityName = (t: Dict, entities: EntityNode[], id: number | null) =>
   id === null ? t.entities.root : (entities.find((e) => e.id === id)?.name ?? String(id));
@@ -106,12 +116,7 @@ export function EntitiesPage(props: { ctx: PageContext; entities: EntityNode[]; 
                           </button>
                         </form>
                       </details>
-                      {e.hosts === 0 && e.children === 0 && (
-                        <form method="post" action={`/settings/entities/${e.id}/remove`}>
-                          <Csrf ctx={ctx} />
-                          <button type="submit">{t.remove}</button>
-                        </form>
-                      )}
+                      {e.hosts === 0 && e.children === 0 && <PostButton ctx={ctx} action={`/settings/entities/${e.id}/remove`} label={t.remove} />}
                     </td>
                   )}
                 </tr>
@@ -178,22 +183,9 @@ export function EntitiesPage(props: { ctx: PageContext; entities: EntityNode[]; 
                   <td>{entityName(ctx.t, entities, r.entity_id)}</td>
                   {admin && (
                     <td class="actions">
-                      {i > 0 && (
-                        <form method="post" action={`/settings/entities/rules/${r.id}/up`}>
-                          <Csrf ctx={ctx} />
-                          <button type="submit">{t.up}</button>
-                        </form>
-                      )}
-                      {i < rules.length - 1 && (
-                        <form method="post" action={`/settings/entities/rules/${r.id}/down`}>
-                          <Csrf ctx={ctx} />
-                          <button type="submit">{t.down}</button>
-                        </form>
-                      )}
-                      <form method="post" action={`/settings/entities/rules/${r.id}/remove`}>
-                        <Csrf ctx={ctx} />
-                        <button type="submit">{t.remove}</button>
-                      </form>
+                      {i > 0 && <PostButton ctx={ctx} action={`/settings/entities/rules/${r.id}/up`} label={t.up} />}
+                      {i < rules.length - 1 && <PostButton ctx={ctx} action={`/settings/entities/rules/${r.id}/down`} label={t.down} />}
+                      <PostButton ctx={ctx} action={`/settings/entities/rules/${r.id}/remove`} label={t.remove} />
                     </td>
                   )}
                 </tr>
