@@ -10,7 +10,9 @@ import type { Inventory } from '@tiebreak/shared';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeInventory } from '../../../test/fixtures.ts';
+import { createApiToken } from '../accounts/api-tokens.ts';
 import { createCollector, listen, type Collector } from '../collector.ts';
+import type { DependencyMap } from '../map/map.ts';
 import { decodeOcsXml } from '../protocols/ocs-xml.ts';
 import { peerInventory } from '../protocols/peer-inventory.ts';
 import { first, sql } from '../store/db.ts';
@@ -112,6 +114,43 @@ describe.each(ENGINES)('host assignment over HTTP (%s)', (engine) => {
     expect((await hostOf(inventory))!.entity_id).toBe(a.id);
     // An entity holding a host is not deleted.
     await expect(removeEntity(collector.db, a.id)).rejects.toMatchObject({ key: 'entityNotEmpty' });
+  });
+
+  it("a DSI with three member communes: per-commune tokens over HTTP, each commune's map and the consolidated one", async () => {
+    const epci = await createEntity(collector.db, { name: 'Communauté des trois', kind: 'intercommunalite' });
+    const { token: api } = await createApiToken(collector.db, { name: 'bi', role: 'viewer' });
+    const map = async (query: string) => {
+      const res = await fetch(`${base}/api/v1/map${query}`, { headers: { authorization: `Bearer ${api}` } });
+      expect(res.status).toBe(200);
+      return (await res.json()) as DependencyMap;
+    };
+    const communes = [];
+    for (const [i, name] of ['Aube', 'Bourg', 'Chaux'].entries()) {
+      const commune = await createEntity(collector.db, { name, kind: 'commune', parentId: epci.id });
+      const { token } = await createToken(collector.db, { name: `jeton ${name}`, entityId: commune.id });
+      // i + 1 machines each; Chrome on all, Firefox on Bourg's only.
+      for (let n = 0; n <= i; n++) {
+        const software = [
+          { name: 'Google Chrome', version: '131.0', publisher: 'Google LLC' },
+          ...(name === 'Bourg' ? [{ name: 'Mozilla Firefox (x64 fr)', version: '133.0', publisher: 'Mozilla' }] : []),
+        ];
+        await enrolAndSend(token, makeInventory({ machine: `trois-${name}-${n}`, software }));
+      }
+      communes.push(commune);
+    }
+    const vendorHosts = (m: DependencyMap, vendor: string) => m.by_vendor.find((v) => v.vendor_id === vendor)?.hosts ?? 0;
+    for (const [i, commune] of communes.entries()) {
+      const m = await map(`?entity=${commune.id}`);
+      expect(m.totals.hosts, commune.name).toBe(i + 1);
+      expect(vendorHosts(m, 'google'), commune.name).toBe(i + 1);
+      expect(vendorHosts(m, 'mozilla'), commune.name).toBe(commune.name === 'Bourg' ? 2 : 0);
+    }
+    const consolidated = await map(`?entity=${epci.id}`);
+    expect(consolidated.totals.hosts).toBe(6);
+    expect(vendorHosts(consolidated, 'google')).toBe(6);
+    expect(vendorHosts(consolidated, 'mozilla')).toBe(2);
+    // The whole collector counts the earlier tests' hosts too.
+    expect((await map('')).totals.hosts).toBeGreaterThan(6);
   });
 
   it("puts another tool's host (OCS Inventory over HTTP) in its token's entity", async () => {
