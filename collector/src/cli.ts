@@ -49,7 +49,7 @@ import { ImportError, importReports, listReportFiles, type ImportOutcome } from 
 import { ASSESSMENT_HELP, ASSESSMENT_OPTIONS, runAssessmentCommand } from './assessment/cli.ts';
 import { FEDERATION_HELP, FEDERATION_OPTIONS, runObservatoryCommand, runPublishCommand } from './federation/cli.ts';
 import { ENTITIES_HELP, ENTITIES_OPTIONS, runEntitiesCommand } from './entities/cli.ts';
-import { resolveEntity } from './entities/entities.ts';
+import { listEntities, resolveEntity } from './entities/entities.ts';
 import { LineErrors } from './assessment/inputs.ts';
 import { createApiToken, formatApiTokens, listApiTokens, revokeApiToken } from './accounts/api-tokens.ts';
 import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from './store/tokens.ts';
@@ -472,7 +472,10 @@ async function main(argv: string[]): Promise<number> {
           if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
           const rows = command === 'token' ? await listTokens(db) : await listAgents(db);
           if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-          else process.stdout.write(command === 'token' ? formatEnrolmentTokens(rows as TokenRow[]) : formatAgents(rows as AgentRow[]));
+          else if (command === 'token') {
+            const names = new Map((await listEntities(db)).map((e) => [e.id, e.name]));
+            process.stdout.write(formatEnrolmentTokens(rows as TokenRow[], new Date(), names));
+          } else process.stdout.write(formatAgents(rows as AgentRow[]));
           return 0;
         }
         if (sub === 'revoke') {

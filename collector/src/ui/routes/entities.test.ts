@@ -253,6 +253,9 @@ describe.each(ENGINES)('entities in the web interface and the CLI (%s)', (engine
     const token = await runCli('collector', ['token', 'create', '--name', 'ccas', '--entity', 'CCAS de Bourg', '--db', location]);
     expect(token.code).toBe(0);
     expect((await listTokens(collector.db)).find((t) => t.name === 'ccas')!.entity_id).toBe(await entityId('CCAS de Bourg'));
+    const tokens = await runCli('collector', ['token', 'list', '--db', location]);
+    expect(tokens.stdout).toMatch(/ENTITY/);
+    expect(tokens.stdout).toMatch(/ccas .* CCAS de Bourg/);
     expect(await cli('remove', 'CCAS de Bourg')).toMatchObject({ code: 2, stderr: expect.stringMatching(/1 enrolment tokens in force/) });
     const ccas = (await listTokens(collector.db)).find((t) => t.name === 'ccas')!;
     expect((await runCli('collector', ['token', 'revoke', String(ccas.id), '--db', location])).code).toBe(0);
