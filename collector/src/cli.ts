@@ -48,6 +48,8 @@ import { AccountError, ROLES, createUser, ensureFirstAdmin, generatePassword, li
 import { ImportError, importReports, listReportFiles, type ImportOutcome } from './protocols/import.ts';
 import { ASSESSMENT_HELP, ASSESSMENT_OPTIONS, runAssessmentCommand } from './assessment/cli.ts';
 import { FEDERATION_HELP, FEDERATION_OPTIONS, runObservatoryCommand, runPublishCommand } from './federation/cli.ts';
+import { ENTITIES_HELP, ENTITIES_OPTIONS, runEntitiesCommand } from './entities/cli.ts';
+import { listEntities, resolveEntity } from './entities/entities.ts';
 import { LineErrors } from './assessment/inputs.ts';
 import { createApiToken, formatApiTokens, listApiTokens, revokeApiToken } from './accounts/api-tokens.ts';
 import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from './store/tokens.ts';
@@ -74,8 +76,9 @@ Usage:
       sharing the port and the database, restarted when one dies. The audit log keeps its entries
       --audit-retention-days days (or TIEBREAK_AUDIT_RETENTION_DAYS; default ${DEFAULT_AUDIT_RETENTION_DAYS}, 0 keeps them
       forever): older ones are deleted once a day, the deletion itself recorded.
-  tiebreak-collector token create [--db FILE] [--name NAME] [--max-uses N] [--expires-in-days N]
-      Create an enrolment token for agents and print it (it is stored only as a hash).
+  tiebreak-collector token create [--db FILE] [--name NAME] [--max-uses N] [--expires-in-days N] [--entity ENTITY]
+      Create an enrolment token for agents and print it (it is stored only as a hash). With
+      --entity, the hosts enrolled with it belong to that entity (see entities).
   tiebreak-collector token list [--json] | token revoke ID [--db FILE]
   tiebreak-collector api-token create --name NAME --role viewer|admin [--expires-in-days N] [--db FILE]
       Create a token for the JSON API (Authorization: Bearer TOKEN) and print it: it is shown only
@@ -124,7 +127,7 @@ Usage:
       the standard error when it is a terminal, or as lines with --progress (never with --json).
   tiebreak-collector map [--db FILE] [--rules DIR] [--local-rules DIR]...
       Print the dependency map as JSON (the same as GET /api/v1/map).
-${ASSESSMENT_HELP}${FEDERATION_HELP}  tiebreak-collector classify [FILE] [--rules DIR] [--local-rules DIR]...
+${ASSESSMENT_HELP}${FEDERATION_HELP}${ENTITIES_HELP}  tiebreak-collector classify [FILE] [--rules DIR] [--local-rules DIR]...
       Classify items from FILE or standard input: an inventory JSON, JSON lines or a JSON array of
       {name, publisher, version}, or a CSV with a header (name, publisher, version; ',' or ';').
       Prints one JSON line per item, in input order.
@@ -296,6 +299,7 @@ async function main(argv: string[]): Promise<number> {
     ...ASSESSMENT_OPTIONS,
     // --to and --siren too (publish --to, publish authority --siren), shared with backup and settings.
     ...FEDERATION_OPTIONS,
+    ...ENTITIES_OPTIONS,
   });
   const early = helpOrVersion(line, HELP, pkg.version);
   if (early !== null) return early;
@@ -444,14 +448,21 @@ async function main(argv: string[]): Promise<number> {
           const days = positive(values['expires-in-days'], '--expires-in-days');
           const name = values.name ?? 'default';
           const maxUses = positive(values['max-uses'], '--max-uses');
+          const entity = values.entity;
           const { token } = await audited(
             db,
             cliActor(),
-            (trx: Db) => createToken(trx, { name, maxUses, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null }),
+            async (trx: Db) =>
+              createToken(trx, {
+                name,
+                maxUses,
+                expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
+                entityId: entity === undefined ? null : await resolveEntity(trx, entity),
+              }),
             (created) => ({
               action: 'enrolment-token.create',
               object: created.id,
-              details: `"${name}"${maxUses ? `, ${maxUses} uses` : ''}${days ? `, ${days} days` : ''}`,
+              details: `"${name}"${maxUses ? `, ${maxUses} uses` : ''}${days ? `, ${days} days` : ''}${entity ? `, entity ${entity}` : ''}`,
             }),
           );
           process.stdout.write(`${token}\n`);
@@ -461,7 +472,10 @@ async function main(argv: string[]): Promise<number> {
           if (id !== undefined) throw new UsageError(`unexpected argument: ${id}`);
           const rows = command === 'token' ? await listTokens(db) : await listAgents(db);
           if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-          else process.stdout.write(command === 'token' ? formatEnrolmentTokens(rows as TokenRow[]) : formatAgents(rows as AgentRow[]));
+          else if (command === 'token') {
+            const names = new Map((await listEntities(db)).map((e) => [e.id, e.name]));
+            process.stdout.write(formatEnrolmentTokens(rows as TokenRow[], new Date(), names));
+          } else process.stdout.write(formatAgents(rows as AgentRow[]));
           return 0;
         }
         if (sub === 'revoke') {
@@ -788,6 +802,14 @@ async function main(argv: string[]): Promise<number> {
         return await runPublishCommand(collector, args, values);
       } finally {
         await collector.close();
+      }
+    }
+    case 'entities': {
+      const db = await openStore(dbFile);
+      try {
+        return await runEntitiesCommand(db, args, values);
+      } finally {
+        await closeDatabase(db);
       }
     }
     case 'observatory': {

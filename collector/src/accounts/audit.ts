@@ -73,6 +73,14 @@ export const AUDIT_ACTIONS = [
   'inventories.import',
   'database.restore',
   'audit.prune',
+  'entity.add',
+  'entity.edit',
+  'entity.move',
+  'entity.remove',
+  'entity.rule-add',
+  'entity.rule-remove',
+  'entity.rule-order',
+  'entity.host',
 ] as const;
 
 const DETAILS_MAX = 500;

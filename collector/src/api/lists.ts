@@ -37,6 +37,7 @@ const HostSchema = z
     last_seen: z.string().describe('ISO 8601'),
     software_count: count,
     duplicate_id: z.number().int().describe('1 when another machine reported the same host id (a cloned image)'),
+    entity_id: nullable(z.number().int()).describe('the entity it belongs to (an intercommunality, a commune, a service…); null: the root'),
   })
   .describe('a host (workstation, server or network device)');
 
@@ -178,6 +179,7 @@ export const API_LISTS: ApiList[] = [
       vendor: text('hosts with at least one item of this vendor (a rules vendor id: microsoft, google…)'),
       agent: text('the agent that last reported it, exactly (its agent_name)'),
       stale: oneOf(['true', 'false'], 'true: only hosts not seen for 30 days'),
+      entity: text('an entity id: the hosts of that entity and of the entities under it; root: the hosts of no entity'),
       sort: oneOf(Object.keys(HOST_SORTS) as [string, ...string[]], 'hostname (default, A to Z), last_seen (latest first) or software (most first)'),
     }),
     item: { name: 'Host', schema: HostSchema },

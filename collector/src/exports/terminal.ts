@@ -16,7 +16,8 @@ export function formatTable(header: string[], rows: string[][]): string {
 /** An ISO time to the minute, or '-'. */
 export const minute = (iso: string | null | undefined) => (iso ? iso.slice(0, 16).replace('T', ' ') : '-');
 
-export function formatEnrolmentTokens(rows: TokenRow[], now = new Date()): string {
+/** The tokens as a table; with an ENTITY column (the names given) once a token is issued for an entity. */
+export function formatEnrolmentTokens(rows: TokenRow[], now = new Date(), entityNames: ReadonlyMap<number, string> = new Map()): string {
   if (!rows.length) return "no enrolment tokens (create one with 'token create --name NAME')\n";
   const state = (r: TokenRow) =>
     r.revoked_at
@@ -26,8 +27,10 @@ export function formatEnrolmentTokens(rows: TokenRow[], now = new Date()): strin
         : r.max_uses !== null && r.uses >= r.max_uses
           ? 'used up'
           : 'active';
+  const withEntities = rows.some((r) => r.entity_id !== null && r.entity_id !== undefined);
+  const entity = (r: TokenRow) => (r.entity_id === null || r.entity_id === undefined ? 'root' : (entityNames.get(r.entity_id) ?? `#${r.entity_id}`));
   return formatTable(
-    ['ID', 'NAME', 'STATE', 'USES', 'CREATED', 'EXPIRES'],
+    ['ID', 'NAME', 'STATE', 'USES', 'CREATED', 'EXPIRES', ...(withEntities ? ['ENTITY'] : [])],
     rows.map((r) => [
       String(r.id),
       r.name,
@@ -35,6 +38,7 @@ export function formatEnrolmentTokens(rows: TokenRow[], now = new Date()): strin
       r.max_uses === null ? String(r.uses) : `${r.uses}/${r.max_uses}`,
       minute(r.created_at),
       r.expires_at ? minute(r.expires_at) : 'never',
+      ...(withEntities ? [entity(r)] : []),
     ]),
   );
 }

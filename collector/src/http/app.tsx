@@ -10,6 +10,8 @@ import { MIN_CONFIDENCES, isMinConfidence } from '../classify/evidence.ts';
 import { isComputerHost, type Ingestor } from '../ingest/ingest.ts';
 import { IngestQueue } from '../ingest/queue.ts';
 import { cachedMap } from '../assessment/cached.ts';
+import { scopeOf } from '../entities/entities.ts';
+import { computeScopedMap } from '../entities/scoped-map.ts';
 import { sql, type Db } from '../store/db.ts';
 import { isStorageFull } from '../store/dialect.ts';
 import { domainErrorOf } from '../errors.ts';
@@ -22,7 +24,7 @@ import type { DirectoryConfig } from '../accounts/directory-config.ts';
 import { assessmentApi } from '../assessment/routes.ts';
 import { apiLists } from '../api/lists.ts';
 import { DOCUMENT_LIMITS, federationRoutes } from '../federation/routes.tsx';
-import { bearer, requireLogin, type AuthVariables } from './auth.ts';
+import { bearer, clientAddress, requireLogin, type AuthVariables } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
 import { Metrics } from './metrics.ts';
 import { BodyError, DEFAULT_BODY_LIMITS, limitRequestBody, parseJson, readBody, type BodyLimits } from './body.ts';
@@ -227,7 +229,10 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     if (discardInventories) return c.json({ status: 'discarded' }, 200);
     const spool = parseSpoolHeader(c.req.header(SPOOL_HEADER));
     // The agent marked as heard from in the inventory's own transaction: no commit of its own.
-    const result = await queue.submit(parsed.data, 'tiebreak', (trx) => touchAgent(trx, agent.id, parsed.data.agent.version, spool));
+    // The address it came from says where the agent's own machine is (a subnet rule), not a device it scanned.
+    const ownHost = parsed.data.host.id === agent.host_key && !parsed.data.device;
+    const origin = { tokenId: agent.token_id, address: ownHost ? clientAddress(c, ctx.trustProxy ?? null) : null };
+    const result = await queue.submit(parsed.data, 'tiebreak', (trx) => touchAgent(trx, agent.id, parsed.data.agent.version, spool), origin);
     ctx.log.info(
       { host_id: result.host_id, agent_id: agent.id, items: result.items, replay: result.replay, hostname: parsed.data.host.hostname },
       'inventory ingested',
@@ -236,7 +241,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
   });
 
   // GLPI Agent, FusionInventory and OCS Inventory agents already deployed report here.
-  app.route('/', peerAgentRoutes({ db: ctx.db, queue, log: ctx.log, bodyLimits: ctx.bodyLimits }));
+  app.route('/', peerAgentRoutes({ db: ctx.db, queue, log: ctx.log, bodyLimits: ctx.bodyLimits, trustProxy: ctx.trustProxy }));
 
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
   // Prometheus: an API token (viewer or admin) or a logged-in user (see http/auth.ts).
@@ -247,7 +252,14 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     const confidence = c.req.query('confidence') ?? 'all';
     if (confidence !== 'all' && !isMinConfidence(confidence))
       return c.json({ error: `confidence: expected one of ${[...MIN_CONFIDENCES, 'all'].join(', ')}, not '${confidence}'` }, 400);
-    return c.json(await cachedMap(ctx.db, ctx.classifier(), { unclassifiedLimit: limit, confidence: confidence === 'all' ? undefined : confidence }));
+    const options = { unclassifiedLimit: limit, confidence: confidence === 'all' ? undefined : confidence };
+    // One entity's hosts (with its descendants unless entity_alone=true), or the root's: counted from their installations.
+    const entity = c.req.query('entity');
+    if (entity !== undefined && entity !== '') {
+      const scope = await scopeOf(ctx.db, entity, c.req.query('entity_alone') === 'true');
+      return c.json(await computeScopedMap(ctx.db, ctx.classifier(), scope, options));
+    }
+    return c.json(await cachedMap(ctx.db, ctx.classifier(), options));
   });
 
   app.route('/api/v1', apiLists({ db: ctx.db, classifier: ctx.classifier }));

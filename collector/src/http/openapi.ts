@@ -107,8 +107,15 @@ const OPERATIONS: Record<string, Operation> = {
     parameters: [
       { name: 'confidence', in: 'query', description: 'count only recognitions of at least this confidence', schema: { enum: ['high', 'medium', 'all'] } },
       { name: 'unclassified_limit', in: 'query', description: 'how many unclassified items to list (0 to 10000, default 500)', schema: { type: 'integer' } },
+      {
+        name: 'entity',
+        in: 'query',
+        description: 'the map of one entity (its id) with the entities under it, or root (the hosts of no entity); default: the whole collector',
+        schema: { type: 'string' },
+      },
+      { name: 'entity_alone', in: 'query', description: 'true: the entity without the entities under it', schema: { enum: ['true', 'false'] } },
     ],
-    responses: { 200: { description: 'the dependency map', schema: 'DependencyMap' }, 400: 'bad confidence' },
+    responses: { 200: { description: 'the dependency map', schema: 'DependencyMap' }, 400: 'bad confidence', 404: 'no such entity' },
   },
   'GET /api/v1/assessment': {
     summary: 'The assessment: exposure, lock-in and priority per area, products, critical dependencies, spend',

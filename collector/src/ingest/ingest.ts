@@ -12,7 +12,9 @@ import {
   type SoftwareSource,
   type UnchangedReport,
 } from '@tiebreak/shared';
+import { isIP } from 'node:net';
 import type { Classification, Classifier } from '../classify/classifier.ts';
+import { automaticEntity, loadAssignment, type Assignment, type IngestOrigin } from '../entities/assign.ts';
 import { bumpDataVersion, first, getMeta, rows, setMeta, sql, transaction, value, type Db } from '../store/db.ts';
 import { isTransientConflict, lockKeysForTransaction, retryOnConflict } from '../store/dialect.ts';
 import { EntryFacets, FacetChanges, rebuildFacets, RULES_META_KEY, storedFacets } from '../store/facets.ts';
@@ -149,6 +151,8 @@ class IngestRun {
   changes = new CounterChanges();
   /** Something the map or the assessment reads changed: the data version is bumped before the commit. */
   dataChanged = false;
+  /** The entities' assignment rules, read once per transaction. */
+  assignment: Assignment | undefined;
 }
 
 /** Work done in an inventory's transaction once it is ingested (the agent marked as heard from): no commit of its own. */
@@ -183,7 +187,17 @@ export async function isComputerHost(db: Db, hostKey: string): Promise<boolean> 
   return (await first(db, sql`SELECT 1 AS known FROM hosts WHERE host_key = ${hostKey} AND role IN ('workstation', 'server') LIMIT 1`)) !== undefined;
 }
 
-type KnownHost = { id: number; hostname: string; serial_hash: string | null; content_hash: string | null; role: string; agent_name: string };
+type KnownHost = {
+  id: number;
+  hostname: string;
+  serial_hash: string | null;
+  content_hash: string | null;
+  role: string;
+  agent_name: string;
+  entity_id: number | null;
+  entity_by_hand: number;
+  address: string | null;
+};
 
 export class Ingestor {
   /** Catalogue ids of committed entries, shared by every ingest. */
@@ -209,10 +223,15 @@ export class Ingestor {
    * dominant cost of an ingest; sharing it is what lets the collector keep up with a burst. On
    * PostgreSQL, a transaction given up for a conflict with another collector's is run again.
    */
-  async ingestMany(inventories: readonly Inventory[], now = new Date(), after: readonly (AfterIngest | undefined)[] = []): Promise<(IngestResult | Error)[]> {
+  async ingestMany(
+    inventories: readonly Inventory[],
+    now = new Date(),
+    after: readonly (AfterIngest | undefined)[] = [],
+    origins: readonly (IngestOrigin | undefined)[] = [],
+  ): Promise<(IngestResult | Error)[]> {
     const at = now.toISOString();
     await this.checkFacets();
-    return retryOnConflict(this.db, () => this.ingestBatch(inventories, at, after));
+    return retryOnConflict(this.db, () => this.ingestBatch(inventories, at, after, origins));
   }
 
   /** The counters, then the data version when something shown changed: the last writes before the commit. */
@@ -221,7 +240,12 @@ export class Ingestor {
     if (run.dataChanged) await bumpDataVersion(trx);
   }
 
-  private async ingestBatch(inventories: readonly Inventory[], at: string, after: readonly (AfterIngest | undefined)[]): Promise<(IngestResult | Error)[]> {
+  private async ingestBatch(
+    inventories: readonly Inventory[],
+    at: string,
+    after: readonly (AfterIngest | undefined)[],
+    origins: readonly (IngestOrigin | undefined)[],
+  ): Promise<(IngestResult | Error)[]> {
     // Fast path: the whole batch in one transaction without a savepoint per inventory (they cost
     // a tenth of an ingest). Inventories are validated, so one rarely fails; when one does, the
     // batch is rolled back whole and ingested again below, each inventory in its own savepoint.
@@ -236,7 +260,7 @@ export class Ingestor {
           await this.prepareEntries(trx, inventories, at, run);
           const results: IngestResult[] = [];
           for (const [i, inventory] of inventories.entries()) {
-            results.push(await this.ingestUnsafe(trx, inventory, at, run));
+            results.push(await this.ingestUnsafe(trx, inventory, at, run, origins[i]));
             await after[i]?.(trx);
           }
           await this.finish(trx, run);
@@ -264,7 +288,7 @@ export class Ingestor {
           run.changes = new CounterChanges();
           await sql`SAVEPOINT inventory`.execute(trx);
           try {
-            results.push(await this.ingestUnsafe(trx, inventory, at, run));
+            results.push(await this.ingestUnsafe(trx, inventory, at, run, origins[i]));
             await after[i]?.(trx);
             await sql`RELEASE SAVEPOINT inventory`.execute(trx);
             changes.addAll(run.changes);
@@ -332,7 +356,7 @@ export class Ingestor {
   private async knownHost(db: Db, host: Inventory['host']) {
     const candidates = await rows<KnownHost>(
       db,
-      sql`SELECT id, hostname, serial_hash, content_hash, role, agent_name FROM hosts WHERE host_key = ${host.id} ORDER BY id`,
+      sql`SELECT id, hostname, serial_hash, content_hash, role, agent_name, entity_id, entity_by_hand, address FROM hosts WHERE host_key = ${host.id} ORDER BY id`,
     );
     const serial = host.serial_hash ?? null;
     const same = candidates.find((c) => (c.serial_hash && serial ? c.serial_hash === serial : c.hostname.toLowerCase() === host.hostname.toLowerCase()));
@@ -411,10 +435,25 @@ export class Ingestor {
     inventory: Inventory,
     role: HostRole,
     now: string,
+    run: IngestRun,
+    origin: IngestOrigin | undefined,
   ): Promise<{ id: number; isNew: boolean; duplicate: boolean; unchanged: boolean; shownChanged: boolean }> {
     const host = inventory.host;
     const { candidates, same } = await this.knownHost(db, host);
     const serial = host.serial_hash ?? null;
+    // The entity (entities/assign.ts): one moved by hand stays; the address is kept from the last inventory that had one.
+    const address = origin?.address && isIP(origin.address) ? origin.address : null;
+    run.assignment ??= await loadAssignment(db);
+    const current = same?.entity_id ?? null;
+    const entity = same?.entity_by_hand
+      ? current
+      : await automaticEntity(
+          db,
+          run.assignment,
+          { hostname: host.hostname, domain: host.domain ?? null, address: address ?? same?.address ?? null },
+          origin?.tokenId,
+          current,
+        );
     const row = {
       id_source: host.id_source,
       hostname: host.hostname,
@@ -435,20 +474,21 @@ export class Ingestor {
       software_count: inventory.software.length,
       // The agent's own hash when it sent one (it computes it for its delta reports anyway).
       content_hash: inventory.content_hash ?? inventoryContentHash(inventory),
+      entity_id: entity,
     };
     if (same) {
       await db
         .updateTable('hosts')
-        .set({ ...row, serial_hash: sql<string | null>`COALESCE(${serial}, serial_hash)` })
+        .set({ ...row, serial_hash: sql<string | null>`COALESCE(${serial}, serial_hash)`, address: sql<string | null>`COALESCE(${address}, address)` })
         .where('id', '=', same.id)
         .execute();
-      // The map counts hosts by role and by agent.
-      const shownChanged = same.role !== role || same.agent_name !== row.agent_name;
+      // The map counts hosts by role and by agent; an entity's map, its hosts.
+      const shownChanged = same.role !== role || same.agent_name !== row.agent_name || same.entity_id !== entity;
       return { id: same.id, isNew: false, duplicate: candidates.length > 1, unchanged: same.content_hash === row.content_hash, shownChanged };
     }
     const { id } = await db
       .insertInto('hosts')
-      .values({ ...row, host_key: host.id, serial_hash: serial, first_seen: now })
+      .values({ ...row, host_key: host.id, serial_hash: serial, first_seen: now, address })
       .returning('id')
       .executeTakeFirstOrThrow();
     if (candidates.length) await sql`UPDATE hosts SET duplicate_id = 1 WHERE host_key = ${host.id}`.execute(db);
@@ -520,14 +560,14 @@ export class Ingestor {
     await this.entryIdsOf(db, items, now, run);
   }
 
-  private async ingestUnsafe(db: Db, inventory: Inventory, now: string, run: IngestRun): Promise<IngestResult> {
+  private async ingestUnsafe(db: Db, inventory: Inventory, now: string, run: IngestRun, origin?: IngestOrigin): Promise<IngestResult> {
     const replayOf = await this.receiptOf(db, inventory.id);
     if (replayOf !== undefined) return { host_id: replayOf, replay: true, items: 0, new_catalogue_entries: 0, duplicate_id: false, unchanged: true };
 
     const partial = inventory.partial !== undefined;
     if (partial) inventory = await this.completePartial(db, inventory);
     const role = hostRole(inventory);
-    const host = await this.resolveHost(db, inventory, role, now);
+    const host = await this.resolveHost(db, inventory, role, now, run, origin);
 
     // The host's installations after this inventory, in a canonical order: only the rows that
     // changed are written, with the counters and facets of what the host gained or lost.

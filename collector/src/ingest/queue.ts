@@ -1,6 +1,7 @@
 // Group commit for the HTTP path: inventories that arrive while the event loop is busy are ingested
 // together with one commit. Each request is answered only after the commit that holds its inventory.
 import type { Inventory } from '@tiebreak/shared';
+import type { IngestOrigin } from '../entities/assign.ts';
 import type { AfterIngest, IngestResult, Ingestor } from './ingest.ts';
 
 interface Pending {
@@ -9,6 +10,8 @@ interface Pending {
   source: string;
   /** Written in the same transaction once it is ingested (the agent heard from). */
   after: AfterIngest | undefined;
+  /** Its token and address, for the entity it goes to. */
+  origin: IngestOrigin | undefined;
   queued: number;
   resolve: (result: IngestResult) => void;
   reject: (error: Error) => void;
@@ -27,9 +30,9 @@ export class IngestQueue {
     private readonly observe: (seconds: number, result: IngestResult, source: string) => void = () => {},
   ) {}
 
-  submit(inventory: Inventory, source = 'tiebreak', after?: AfterIngest): Promise<IngestResult> {
+  submit(inventory: Inventory, source = 'tiebreak', after?: AfterIngest, origin?: IngestOrigin): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ inventory, source, after, queued: performance.now(), resolve, reject });
+      this.pending.push({ inventory, source, after, origin, queued: performance.now(), resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => void this.flush());
@@ -48,6 +51,7 @@ export class IngestQueue {
             batch.map((p) => p.inventory),
             undefined,
             batch.map((p) => p.after),
+            batch.map((p) => p.origin),
           );
         } catch (error) {
           // The commit itself failed: nothing of this batch is stored.

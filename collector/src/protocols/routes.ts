@@ -1,7 +1,9 @@
 // The endpoints that GLPI Agent, FusionInventory Agent and OCS Inventory agents already deployed
 // talk to: /ocsinventory (their default path) and /glpi. Authentication is HTTP Basic with any user
 // name and a tiebreak enrolment token as password, challenged the way those agents expect.
+import type { BlockList } from 'node:net';
 import { Hono, type Context } from 'hono';
+import { clientAddress } from '../http/auth.ts';
 import type { Logger } from 'pino';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { BodyError, DEFAULT_BODY_LIMITS, readLimited, type BodyLimits } from '../http/body.ts';
@@ -20,6 +22,8 @@ export interface PeerRoutesContext {
   bodyLimits?: BodyLimits;
   /** The worker threads that decode reports (the process's own by default). */
   decoders?: ReportDecoders;
+  /** Proxies whose X-Forwarded-For gives the agent's address (for the entities' subnet rules). */
+  trustProxy?: BlockList | null;
 }
 
 // The realm of the Basic challenge. GLPI Agent answers only a challenge that names a realm; the OCS
@@ -132,7 +136,9 @@ export function peerAgentRoutes(ctx: PeerRoutesContext): Hono {
       inventory.agent.version,
     );
     if (!enrolment.ok) return error(c, enrolment.status, enrolment.reason);
-    const result = await ctx.queue.submit(inventory, c.req.path.startsWith('/glpi') ? 'glpi' : 'ocs');
+    // The address is the machine's own only when it sends its own inventory (not a device it scanned).
+    const origin = { tokenId: token.id, address: inventory.device ? null : clientAddress(c, ctx.trustProxy ?? null) };
+    const result = await ctx.queue.submit(inventory, c.req.path.startsWith('/glpi') ? 'glpi' : 'ocs', undefined, origin);
     ctx.log.info(
       {
         host_id: result.host_id,

@@ -27,6 +27,7 @@ import m0024 from './migrations/0024-session-id-token.ts';
 import m0025 from './migrations/0025-map-facets-by-confidence-and-data-version.ts';
 import m0026 from './migrations/0026-host-shares-from-the-map-facets.ts';
 import m0027 from './migrations/0027-installations-statistics-on-postgresql.ts';
+import m0028 from './migrations/0028-entities-a-tree-of-authorities.ts';
 import type { Migration } from './migrations/migration.ts';
 
 export type { Migration };
@@ -59,4 +60,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m0025,
   m0026,
   m0027,
+  m0028,
 ];

@@ -1,4 +1,4 @@
--- The collector's database schema after migration 27 (collector/src/store/migrations/).
+-- The collector's database schema after migration 28 (collector/src/store/migrations/).
 -- Written by `pnpm schema:db`: do not edit.
 
 CREATE TABLE agents (
@@ -110,7 +110,28 @@ CREATE TABLE enrolment_tokens (
     created_at TEXT NOT NULL,
     revoked_at TEXT,
     last_used_at TEXT
-  , max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0, expires_at TEXT);
+  , max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0, expires_at TEXT, entity_id INTEGER REFERENCES entities (id));
+
+CREATE TABLE entities (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('commune', 'intercommunalite', 'departement', 'region', 'syndicat', 'ccas', 'service', 'other')),
+  siren TEXT,
+  -- Checked at the commit: a copy (copy-to-postgres) may insert a moved entity before its new parent.
+  parent_id INTEGER REFERENCES entities (id) DEFERRABLE INITIALLY DEFERRED,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX entities_by_parent ON entities (parent_id);
+
+CREATE TABLE entity_rules (
+  id INTEGER PRIMARY KEY,
+  entity_id INTEGER NOT NULL REFERENCES entities (id),
+  kind TEXT NOT NULL CHECK (kind IN ('domain', 'hostname', 'subnet')),
+  pattern TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX entity_rules_by_entity ON entity_rules (entity_id);
 
 CREATE TABLE facet_counts (
   facet TEXT NOT NULL,
@@ -149,32 +170,33 @@ CREATE TABLE host_facets (
 CREATE INDEX host_facets_by_value ON host_facets (facet, value, host_id);
 
 CREATE TABLE "hosts" (
-  id INTEGER PRIMARY KEY,
-  host_key TEXT NOT NULL,
-  id_source TEXT NOT NULL,
-  hostname TEXT NOT NULL,
-  domain TEXT,
-  serial_hash TEXT,
-  role TEXT NOT NULL CHECK (role IN ('server', 'workstation', 'network', 'printer', 'phone', 'storage')),
-  os_family TEXT NOT NULL,
-  os_name TEXT NOT NULL,
-  os_version TEXT,
-  os_build TEXT,
-  os_arch TEXT,
-  os_kernel TEXT,
-  os_edition TEXT,
-  hardware_json TEXT NOT NULL,
-  agent_name TEXT NOT NULL,
-  agent_version TEXT NOT NULL,
-  first_seen TEXT NOT NULL,
-  last_seen TEXT NOT NULL,
-  collected_at TEXT NOT NULL,
-  software_count INTEGER NOT NULL DEFAULT 0,
-  -- Another machine reports the same stable id (cloned image): kept apart, flagged.
-  duplicate_id INTEGER NOT NULL DEFAULT 0,
-  content_hash TEXT
-);
+    id INTEGER PRIMARY KEY,
+    host_key TEXT NOT NULL,
+    id_source TEXT NOT NULL,
+    hostname TEXT NOT NULL,
+    domain TEXT,
+    serial_hash TEXT,
+    role TEXT NOT NULL CHECK (role IN ('server', 'workstation', 'network', 'printer', 'phone', 'storage')),
+    os_family TEXT NOT NULL,
+    os_name TEXT NOT NULL,
+    os_version TEXT,
+    os_build TEXT,
+    os_arch TEXT,
+    os_kernel TEXT,
+    os_edition TEXT,
+    hardware_json TEXT NOT NULL,
+    agent_name TEXT NOT NULL,
+    agent_version TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    collected_at TEXT NOT NULL,
+    software_count INTEGER NOT NULL DEFAULT 0,
+    -- Another machine reports the same stable id (cloned image): kept apart, flagged.
+    duplicate_id INTEGER NOT NULL DEFAULT 0,
+    content_hash TEXT
+  , entity_id INTEGER REFERENCES entities (id), entity_by_hand INTEGER NOT NULL DEFAULT 0, address TEXT);
 CREATE INDEX hosts_by_agent ON hosts (agent_name);
+CREATE INDEX hosts_by_entity ON hosts (entity_id);
 CREATE INDEX hosts_by_key ON hosts (host_key);
 CREATE INDEX hosts_by_name ON hosts (lower(hostname), id);
 CREATE INDEX hosts_by_role ON hosts (role, duplicate_id);

@@ -119,6 +119,25 @@ export interface EnrolmentTokensTable {
   max_uses: number | null;
   uses: Generated<number>;
   expires_at: string | null;
+  entity_id: number | null;
+}
+
+export interface EntitiesTable {
+  id: Generated<number>;
+  name: string;
+  kind: string;
+  siren: string | null;
+  parent_id: number | null;
+  created_at: string;
+}
+
+export interface EntityRulesTable {
+  id: Generated<number>;
+  entity_id: number;
+  kind: string;
+  pattern: string;
+  position: number;
+  created_at: string;
 }
 
 export interface FacetCountsTable {
@@ -178,6 +197,9 @@ export interface HostsTable {
   software_count: Generated<number>;
   duplicate_id: Generated<number>;
   content_hash: string | null;
+  entity_id: number | null;
+  entity_by_hand: Generated<number>;
+  address: string | null;
 }
 
 export interface InstallationsTable {
@@ -320,6 +342,8 @@ export interface Tables {
   criticality: CriticalityTable;
   declared_assets: DeclaredAssetsTable;
   enrolment_tokens: EnrolmentTokensTable;
+  entities: EntitiesTable;
+  entity_rules: EntityRulesTable;
   facet_counts: FacetCountsTable;
   federation_exclusions: FederationExclusionsTable;
   federation_publications: FederationPublicationsTable;

@@ -48,7 +48,7 @@ describe.each(ENGINES)('enrolment tokens and agents (%s)', (engine) => {
     const { id } = await createToken(db, 'fleet');
     const first = await enrolAgent(db, id, { id: 'h1', hostname: 'PC-1' }, null);
     if (!first.ok) throw new Error(first.reason);
-    expect(await verifyAgentCredential(db, first.credential)).toEqual({ id: first.agentId, host_key: 'h1', approval: null });
+    expect(await verifyAgentCredential(db, first.credential)).toEqual({ id: first.agentId, host_key: 'h1', approval: null, token_id: id });
     await touchAgent(db, first.agentId, '1.2', { waiting: 3, rejected: 0, oldest: '2026-01-01T00:00:00Z' });
     const second = await enrolAgent(db, id, { id: 'h1', hostname: 'PC-1' }, null);
     expect(second).toMatchObject({ ok: true, pending: true });

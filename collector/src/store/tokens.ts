@@ -13,6 +13,8 @@ export interface TokenOptions {
   name?: string;
   maxUses?: number | null;
   expiresAt?: Date | null;
+  /** The entity its hosts go to (entities/assign.ts); null: the collector's root. */
+  entityId?: number | null;
 }
 
 export async function createToken(db: Db, nameOrOptions: string | TokenOptions = {}): Promise<{ id: number; token: string }> {
@@ -28,6 +30,7 @@ export async function createToken(db: Db, nameOrOptions: string | TokenOptions =
       created_at: new Date().toISOString(),
       max_uses: options.maxUses ?? null,
       expires_at: options.expiresAt?.toISOString() ?? null,
+      entity_id: options.entityId ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -59,7 +62,11 @@ export async function revokeToken(db: Db, id: number): Promise<boolean> {
 }
 
 export async function listTokens(db: Db) {
-  return db.selectFrom('enrolment_tokens').select(['id', 'name', 'created_at', 'max_uses', 'uses', 'expires_at', 'revoked_at']).orderBy('id').execute();
+  return db
+    .selectFrom('enrolment_tokens')
+    .select(['id', 'name', 'created_at', 'max_uses', 'uses', 'expires_at', 'revoked_at', 'entity_id'])
+    .orderBy('id')
+    .execute();
 }
 
 /** One use of the token, counted only if it still has one (in the caller's transaction). */
@@ -142,14 +149,18 @@ export interface AgentIdentity {
   host_key: string;
   /** 'pending' while an admin has not approved it (see enrolAgent). */
   approval: 'pending' | null;
+  /** The enrolment token it enrolled with (its entity is the host's: entities/assign.ts). */
+  token_id: number;
 }
 
 /** The agent a credential belongs to, if it is not revoked. */
 export async function verifyAgentCredential(db: Db, credential: string): Promise<AgentIdentity | null> {
   if (!credential.startsWith('tba_') || credential.length > 200) return null;
   return (
-    (await first<AgentIdentity>(db, sql`SELECT id, host_key, approval FROM agents WHERE credential_hash = ${hashToken(credential)} AND revoked_at IS NULL`)) ??
-    null
+    (await first<AgentIdentity>(
+      db,
+      sql`SELECT id, host_key, approval, token_id FROM agents WHERE credential_hash = ${hashToken(credential)} AND revoked_at IS NULL`,
+    )) ?? null
   );
 }
 

@@ -214,7 +214,9 @@ describe('upgrade from earlier releases', () => {
       expect(await values(db, sql`SELECT version FROM schema_migrations WHERE version > 21`)).toEqual(MIGRATIONS.map((m) => m.version).filter((v) => v > 21));
       const after = contents(file);
       expect(Object.keys(after.rows)).toEqual(Object.keys(before.rows));
-      for (const [table, rows] of Object.entries(before.rows)) expect(after.rows[table], table).toEqual(rows);
+      // Every row kept as it was (later migrations may add columns, with their defaults: hosts' entity, 27).
+      for (const [table, rows] of Object.entries(before.rows))
+        expect(after.rows[table], table).toEqual(rows.map((row) => expect.objectContaining(row as object)));
       expect(after.catalogue).toEqual(before.catalogue);
       expect(after.installations).toEqual(before.installations);
       expect(audit(file)).toEqual(auditBefore);

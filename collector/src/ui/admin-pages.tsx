@@ -7,7 +7,9 @@ import type { LocalLoginState } from '../accounts/local-login.ts';
 import type { User } from '../accounts/users.ts';
 import type { LocalAssignment } from '../classify/local-rules.ts';
 import type { DependencyMap } from '../map/map.ts';
+import type { EntityNode } from '../entities/entities.ts';
 import { Bars, Kpi, StackedBars } from './charts.tsx';
+import { entityName, EntityOptions } from './entities-page.tsx';
 import { fill } from './i18n.ts';
 import { Csrf, formatDate, formatDateTime, formatNumber, formatPercent, isAdmin, Layout, plural, type PageContext } from './layout.tsx';
 import type { Assessment } from '../assessment/compute.ts';
@@ -22,6 +24,7 @@ export interface TokenRow {
   uses: number;
   expires_at: string | null;
   revoked_at: string | null;
+  entity_id: number | null;
 }
 export interface AgentRow {
   id: number;
@@ -75,10 +78,13 @@ export function AgentsPage(props: {
   agents: AgentRow[];
   stale: { id: number; hostname: string; agent_name: string; last_seen: string }[];
   newToken?: string;
+  /** The entities a token may be issued for (none: the form and the table as without entities). */
+  entities: EntityNode[];
 }) {
   const { ctx } = props;
   const t = ctx.t;
   const admin = isAdmin(ctx);
+  const withEntities = props.entities.length > 0;
   return (
     <Layout ctx={ctx} title={t.nav.agents} active="agents">
       {props.newToken && <ShownOnce label={t.newToken} secret={props.newToken} testid="new-token" />}
@@ -99,6 +105,14 @@ export function AgentsPage(props: {
               {t.expiresDays}
               <input name="expires_days" type="number" min={1} />
             </label>
+            {withEntities && (
+              <label>
+                {t.entities.entity}
+                <select name="entity">
+                  <EntityOptions ctx={ctx} entities={props.entities} root="" />
+                </select>
+              </label>
+            )}
             <button class="primary" type="submit">
               {t.create}
             </button>
@@ -108,6 +122,7 @@ export function AgentsPage(props: {
           <thead>
             <tr>
               <th scope="col">{t.tokenName}</th>
+              {withEntities && <th scope="col">{t.entities.entity}</th>}
               <th scope="col" class="n">
                 {t.uses}
               </th>
@@ -120,6 +135,7 @@ export function AgentsPage(props: {
             {props.tokens.map((tk) => (
               <tr>
                 <td>{tk.name}</td>
+                {withEntities && <td>{entityName(ctx.t, props.entities, tk.entity_id)}</td>}
                 <td class="n">{`${tk.uses}${tk.max_uses ? ` / ${tk.max_uses}` : ''}`}</td>
                 <td>{formatDateTime(ctx, tk.expires_at)}</td>
                 <td>{formatDateTime(ctx, tk.revoked_at)}</td>
@@ -305,6 +321,9 @@ export function SettingsPage(props: {
           <a href="/settings/audit">{t.audit.link}</a>
         </p>
       )}
+      <p>
+        <a href="/settings/entities">{t.entities.link}</a>
+      </p>
       <section aria-labelledby="authority">
         <h2 id="authority">{t.authority.title}</h2>
         <p class="muted">{t.authority.intro}</p>

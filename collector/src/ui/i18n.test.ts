@@ -6,6 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { reassignHosts } from '../entities/assign.ts';
+import { createEntity } from '../entities/entities.ts';
+import { addRule } from '../entities/rules.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AREAS, MATURITIES } from '@tiebreak/shared';
 import { makeInventory } from '../../../test/fixtures.ts';
@@ -42,6 +45,7 @@ describe.each(ENGINES)('%s', (engine) => {
   let productId: number;
   let vendorId: string;
   let hostId: number;
+  let scopedEntity: number;
 
   async function send(inventory: ReturnType<typeof makeInventory>) {
     const token = await createToken(collector.db, `agent-${inventory.host.hostname}`);
@@ -78,6 +82,12 @@ describe.each(ENGINES)('%s', (engine) => {
     productId = chrome.id;
     vendorId = chrome.vendor_id;
     hostId = (await value<number>(collector.db, sql`SELECT id FROM hosts ORDER BY id LIMIT 1`))!;
+    // Entities: a commune under an intercommunalité, a rule that puts the first workstation in it.
+    const epci = await createEntity(collector.db, { name: 'Communauté du Val', kind: 'intercommunalite' });
+    const commune = await createEntity(collector.db, { name: 'Bourg', kind: 'commune', parentId: epci.id });
+    await addRule(collector.db, commune.id, 'hostname', 'POSTE-1');
+    await reassignHosts(collector.db);
+    scopedEntity = epci.id;
   });
   afterAll(() => collector?.close());
 
@@ -94,6 +104,8 @@ describe.each(ENGINES)('%s', (engine) => {
     '/agents',
     '/settings',
     '/settings/audit',
+    '/settings/entities',
+    `/?entity=${scopedEntity}`,
     '/report',
     '/federation',
   ];

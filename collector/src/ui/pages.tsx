@@ -4,6 +4,8 @@ import type { Child } from 'hono/jsx';
 import type { Alternative } from '@tiebreak/shared';
 import type { DirectoryConfig } from '../accounts/directory-config.ts';
 import type { DependencyMap } from '../map/map.ts';
+import type { EntityNode } from '../entities/entities.ts';
+import { entityName, EntityOptions, HostEntitySection } from './entities-page.tsx';
 import { HOST_ROLES } from '../ingest/items.ts';
 import { Bars, Kpi, StackedBars, TrendLine, Treemap } from './charts.tsx';
 import { fill, ORIGIN_ORDER, type Dict } from './i18n.ts';
@@ -175,6 +177,8 @@ export function OverviewPage(props: {
     values: (number | null)[];
     targets: { year: number; value: number }[];
   };
+  /** The scope's selector and what it shows (entities-page.tsx), for an admin once there are entities. */
+  scope?: Child;
 }) {
   const { ctx, map } = props;
   const t = ctx.t;
@@ -191,6 +195,7 @@ export function OverviewPage(props: {
   return (
     <Layout ctx={ctx} title={t.title} active="overview">
       <p class="muted">{t.subtitle}</p>
+      {props.scope}
       <ConfidenceFilter ctx={ctx} action="/" value={map.confidence} />
       {map.confidence !== 'all' && <p class="notice">{fill(t.confidenceShown, { level: label(ctx, 'confidences', map.confidence) })}</p>}
       {totals.hosts === 0 ? (
@@ -475,9 +480,12 @@ export function HostsPage(props: {
   dependencies: Map<number, HostDependency>;
   query: Record<string, string | undefined>;
   agents: string[];
+  /** The entities (none: no column and no filter, as without entities). */
+  entities: EntityNode[];
 }) {
   const { ctx, page, query } = props;
   const t = ctx.t;
+  const withEntities = props.entities.length > 0;
   return (
     <Layout ctx={ctx} title={t.nav.hosts} active="hosts">
       <form class="filters card" method="get" action="/hosts" role="search">
@@ -488,6 +496,15 @@ export function HostsPage(props: {
         <Select name="role" label={t.role} value={query.role} all={t.all} options={HOST_ROLES.map((role) => [role, t.roles[role]])} />
         <Select name="origin" label={t.origin} value={query.origin} all={t.all} options={originOptions(ctx)} />
         <Select name="agent" label={t.agent} value={query.agent} all={t.all} options={props.agents.map((a) => [a, a])} />
+        {withEntities && (
+          <label>
+            {t.entities.entity}
+            <select name="entity">
+              <option value="">{t.entities.allEntities}</option>
+              <EntityOptions ctx={ctx} entities={props.entities} selected={query.entity ?? ''} root="root" />
+            </select>
+          </label>
+        )}
         <label>
           <span>
             <input type="checkbox" name="stale" value="1" checked={query.stale === '1'} /> {t.stale}
@@ -505,6 +522,7 @@ export function HostsPage(props: {
             <thead>
               <tr>
                 <SortHeader label={t.hostname} sort="hostname" base="/hosts" query={query} />
+                {withEntities && <th scope="col">{t.entities.entity}</th>}
                 <th scope="col">{t.role}</th>
                 <th scope="col">{t.os}</th>
                 <th scope="col">{t.agent}</th>
@@ -522,6 +540,7 @@ export function HostsPage(props: {
                     <a href={`/hosts/${h.id}`}>{h.hostname}</a>
                     {h.duplicate_id ? ' ⚠' : ''}
                   </td>
+                  {withEntities && <td>{entityName(ctx.t, props.entities, h.entity_id)}</td>}
                   <td>{label(ctx, 'roles', h.role)}</td>
                   <td>{`${h.os_name} ${h.os_version ?? ''}`}</td>
                   <td>{h.agent_name}</td>
@@ -732,12 +751,14 @@ function Facts(props: { rows: [string, Child][] }) {
 
 export function HostDetailPage(props: {
   ctx: PageContext;
-  host: HostRow & { first_seen: string; collected_at: string; hardware_json: string; os_build?: unknown; os_arch?: unknown };
+  host: HostRow & { first_seen: string; collected_at: string; hardware_json: string; os_build?: unknown; os_arch?: unknown; entity_by_hand?: unknown };
   items: Page<HostInstallation>;
   /** The vendors of the page's items by id: their names. */
   vendorNames: Record<string, string>;
   dependency: HostDependency;
   query: { q?: string; origin?: string };
+  /** The entities (none: no entity section, as without entities). */
+  entities: EntityNode[];
 }) {
   const { ctx, host, dependency: d, items, query } = props;
   const t = ctx.t;
@@ -757,6 +778,9 @@ export function HostDetailPage(props: {
           ]}
         />
       </section>
+      {props.entities.length > 0 && (
+        <HostEntitySection ctx={ctx} entities={props.entities} hostId={host.id} entityId={host.entity_id} byHand={!!Number(host.entity_by_hand)} />
+      )}
       <section aria-labelledby="dependency">
         <h2 id="dependency">{t.hostDependency.title}</h2>
         <p class="muted">{t.hostDependency.help}</p>

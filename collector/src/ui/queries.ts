@@ -5,6 +5,7 @@ import { cachedByDataVersion } from '../assessment/cached.ts';
 import { alternativesOfProduct } from '../assessment/alternatives.ts';
 import type { Classifier } from '../classify/classifier.ts';
 import { MIN_CONFIDENCES, confidencesFrom } from '../classify/evidence.ts';
+import { inScope, scopeOfFilter } from '../entities/entities.ts';
 import { HOST_ROLES } from '../ingest/items.ts';
 import type { RawBuilder } from 'kysely';
 import { first, rows, sql, value, values, type Db } from '../store/db.ts';
@@ -67,6 +68,8 @@ export interface HostRow {
   last_seen: string;
   software_count: number;
   duplicate_id: number;
+  /** Its entity (entities/); null: the root. */
+  entity_id: number | null;
 }
 
 export interface HostFilters {
@@ -77,6 +80,8 @@ export interface HostFilters {
   area?: string;
   agent?: string;
   stale?: string;
+  /** An entity's id (with its descendants) or "root" (entities/entities.ts scopeOfFilter). */
+  entity?: string;
   sort?: string;
   page?: string;
 }
@@ -100,10 +105,12 @@ export async function listHosts(db: Db, f: HostFilters, limit = PAGE_SIZE): Prom
     );
   if (f.agent?.trim()) where.push(sql`agent_name = ${f.agent.trim()}`);
   if (f.stale === '1') where.push(sql`last_seen < ${new Date(Date.now() - STALE_DAYS * 86_400_000).toISOString()}`);
+  const scope = scopeOfFilter(f.entity);
+  if (scope) where.push(inScope(scope));
   const sort = HOST_SORTS[oneOf(f.sort, Object.keys(HOST_SORTS) as (keyof typeof HOST_SORTS)[]) ?? 'hostname'];
   return paginate<HostRow>(
     db,
-    sql`SELECT id, hostname, domain, role, os_name, os_version, agent_name, agent_version, last_seen, software_count, duplicate_id`,
+    sql`SELECT id, hostname, domain, role, os_name, os_version, agent_name, agent_version, last_seen, software_count, duplicate_id, entity_id`,
     sql`FROM hosts`,
     where,
     sql`${sort}, id`,

@@ -4,6 +4,7 @@ import { agentRoutes } from './routes/agents.tsx';
 import { assessmentRoutes } from './routes/assessment.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.tsx';
+import { entityRoutes } from './routes/entities.tsx';
 import type { Env, UiContext } from './routes/context.ts';
 import { hostRoutes } from './routes/hosts.tsx';
 import { overviewRoutes } from './routes/overview.tsx';
@@ -26,5 +27,6 @@ export function uiRoutes(ui: UiContext): Hono<Env> {
     .route('/', vendorRoutes(ui))
     .route('/', agentRoutes(ui))
     .route('/', assessmentRoutes(ui))
-    .route('/', settingsRoutes(ui));
+    .route('/', settingsRoutes(ui))
+    .route('/', entityRoutes(ui));
 }

@@ -2,19 +2,29 @@
 // The agents page: enrolment tokens, the agents (one row each, linked to its host), those awaiting
 // approval for a host that already has one, and the hosts that stopped reporting.
 import { validator } from 'hono/validator';
+import { getEntity, listEntities } from '../../entities/entities.ts';
 import { approveAgent, createToken, listAgents, listTokens, refuseAgent, revokeAgent, revokeToken } from '../../store/tokens.ts';
 import { AgentsPage, type AgentRow, type TokenRow } from '../admin-pages.tsx';
 import { agentHostIds, staleHosts } from '../queries.ts';
 import { feature, positiveInteger, type Ctx, type UiContext } from './context.ts';
 
 export function agentRoutes(ui: UiContext) {
-  const { app, ctxOf, audit, username } = feature(ui);
+  const { app, ctxOf, audit, submit, username } = feature(ui);
   const { db } = ui;
 
   const agentsPage = async (c: Ctx, newToken?: string) => {
     const hosts = await agentHostIds(db);
     const agents = (await listAgents(db)).map((a) => ({ ...a, host_id: hosts.get(a.host_key) ?? null })) as AgentRow[];
-    return c.html(<AgentsPage ctx={ctxOf(c)} tokens={(await listTokens(db)) as TokenRow[]} agents={agents} stale={await staleHosts(db)} newToken={newToken} />);
+    return c.html(
+      <AgentsPage
+        ctx={ctxOf(c)}
+        tokens={(await listTokens(db)) as TokenRow[]}
+        agents={agents}
+        stale={await staleHosts(db)}
+        newToken={newToken}
+        entities={await listEntities(db)}
+      />,
+    );
   };
   app.get('/agents', (c) => agentsPage(c));
   app.post(
@@ -23,20 +33,31 @@ export function agentRoutes(ui: UiContext) {
       name: String(form.name ?? 'web').slice(0, 100) || 'web',
       maxUses: positiveInteger(form.max_uses),
       days: positiveInteger(form.expires_days),
+      // The entity its hosts go to ('' or absent: the root).
+      entity: typeof form.entity === 'string' ? form.entity.trim() : '',
     })),
     async (c) => {
-      const { name, maxUses, days } = c.req.valid('form');
-      const { token } = await audit(
+      const { name, maxUses, days, entity } = c.req.valid('form');
+      return submit(
         c,
-        (trx) => createToken(trx, { name, maxUses, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null }),
-        (created) => ({
-          action: 'enrolment-token.create',
-          object: created.id,
-          details: `"${name}"${maxUses ? `, ${maxUses} uses` : ''}${days ? `, ${days} days` : ''}`,
-        }),
+        async () => {
+          const { token } = await audit(
+            c,
+            async (trx) => {
+              const entityId = entity === '' ? null : (await getEntity(trx, positiveInteger(entity) ?? 0)).id;
+              return createToken(trx, { name, maxUses, expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null, entityId });
+            },
+            (created) => ({
+              action: 'enrolment-token.create',
+              object: created.id,
+              details: `"${name}"${maxUses ? `, ${maxUses} uses` : ''}${days ? `, ${days} days` : ''}${entity ? `, entity #${entity}` : ''}`,
+            }),
+          );
+          ui.log.info({ by: username(c) }, 'enrolment token created');
+          return agentsPage(c, token);
+        },
+        (refusal) => c.text(refusal.message, refusal.status),
       );
-      ui.log.info({ by: username(c) }, 'enrolment token created');
-      return agentsPage(c, token);
     },
   );
   app.post('/agents/tokens/:id{[0-9]+}/revoke', async (c) => {

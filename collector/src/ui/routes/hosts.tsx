@@ -1,6 +1,8 @@
 /** @jsxImportSource hono/jsx */
 // The hosts list (with each host's dependency, its export) and a host's page: its facts, its own
 // dependency summary and its installations, searched and paginated.
+import { listEntities } from '../../entities/entities.ts';
+import { entityName } from '../entities-page.tsx';
 import { HostDetailPage, HostsPage } from '../pages.tsx';
 import {
   hostById,
@@ -27,10 +29,20 @@ export function hostRoutes(ui: UiContext) {
       db,
       page.rows.map((h) => h.id),
     );
-    return c.html(<HostsPage ctx={ctxOf(c)} page={page} dependencies={dependencies} query={queryOf(c)} agents={await hostAgentNames(db)} />);
+    return c.html(
+      <HostsPage
+        ctx={ctxOf(c)}
+        page={page}
+        dependencies={dependencies}
+        query={queryOf(c)}
+        agents={await hostAgentNames(db)}
+        entities={await listEntities(db)}
+      />,
+    );
   });
   exportRoute('/hosts', async (c) => {
     const t = ctxOf(c).t;
+    const entities = await listEntities(db);
     const { rows } = await listHosts(db, { ...(queryOf(c) as HostFilters), page: '1' }, EXPORT_LIMIT);
     const shares = new Map<number, number | null>();
     for (let i = 0; i < rows.length; i += DEPENDENCY_BATCH)
@@ -49,9 +61,10 @@ export function hostRoutes(ui: UiContext) {
         { key: 'agent_name', label: t.agent },
         { key: 'last_seen', label: t.lastSeen },
         { key: 'software_count', label: t.softwareCount },
+        ...(entities.length ? [{ key: 'entity', label: t.entities.entity }] : []),
         { key: 'non_eu_share', label: t.hostDependency.column },
       ],
-      rows: rows.map((h) => ({ ...h, non_eu_share: shares.get(h.id) ?? null })),
+      rows: rows.map((h) => ({ ...h, non_eu_share: shares.get(h.id) ?? null, entity: entityName(t, entities, h.entity_id) })),
     });
   });
 
@@ -73,6 +86,7 @@ export function hostRoutes(ui: UiContext) {
         vendorNames={vendorNames}
         dependency={await hostDependency(db, host.id)}
         query={{ q: filters.q, origin: filters.origin }}
+        entities={await listEntities(db)}
       />,
     );
   });
