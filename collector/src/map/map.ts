@@ -76,14 +76,38 @@ export async function computeMap(
   classifier: Classifier,
   options: { unclassifiedLimit?: number; confidence?: MinConfidence } = {},
 ): Promise<DependencyMap> {
-  return readSnapshot(db, (snapshot) => mapOf(snapshot, classifier, options));
+  return readSnapshot(db, async (snapshot) => assembleMap(classifier, options, await keptSources(snapshot, options)));
 }
 
-async function mapOf(db: Db, classifier: Classifier, options: { unclassifiedLimit?: number; confidence?: MinConfidence }): Promise<DependencyMap> {
-  // Which entries count as recognised: with a confidence filter, only those of enough evidence.
-  const recognised = options.confidence
-    ? sql`origin <> 'unknown' AND confidence IN (${sql.join(confidencesFrom(options.confidence))})`
-    : sql`origin <> 'unknown'`;
+export interface MapOptions {
+  unclassifiedLimit?: number;
+  confidence?: MinConfidence;
+}
+
+/**
+ * What a map is made of: host counts per facet value, the recognised catalogue entries with their
+ * installations, the unrecognised ones grouped by area and platform, and the hosts. Read from the
+ * counters kept at ingest for the whole collector (below), or from the rows of part of the fleet
+ * (entities/scoped-map.ts).
+ */
+export interface MapSources {
+  /** Hosts per facet name (as `facetAt` names it for the options' confidence) and value. */
+  facetHosts: Map<string, Map<string, number>>;
+  recognised: (Omit<CatalogueFacts, 'confidence'> & { product_id: string | null; category: string | null; installs: number })[];
+  unknown: { area: string; platform: number; products: number; installations: number }[];
+  hosts: { hosts: number; duplicates: number };
+  hostsByRole: { role: string; hosts: number }[];
+  hostsByAgent: { agent: string; hosts: number }[];
+  unclassified: DependencyMap['unclassified'];
+}
+
+/** Which entries count as recognised: with a confidence filter, only those of enough evidence. */
+export const recognisedEntries = (confidence: MinConfidence | undefined) =>
+  confidence ? sql`origin <> 'unknown' AND confidence IN (${sql.join(confidencesFrom(confidence))})` : sql`origin <> 'unknown'`;
+
+/** The whole collector's sources: the counters kept at ingest and one scan of the catalogue. */
+async function keptSources(db: Db, options: MapOptions): Promise<MapSources> {
+  const recognised = recognisedEntries(options.confidence);
   // Host counts per facet, kept at ingest: with a confidence filter, those counted with only the
   // evidence of that level (store/facets.ts).
   const facetHosts = new Map<string, Map<string, number>>();
@@ -96,26 +120,47 @@ async function mapOf(db: Db, classifier: Classifier, options: { unclassifiedLimi
     if (!values) facetHosts.set(row.facet, (values = new Map()));
     values.set(row.value, row.hosts);
   }
-  const hostsOf = (facet: string, value: string) => facetHosts.get(facetAt(facet, options.confidence))?.get(value) ?? 0;
+  const [hosts] = await rows<{ hosts: number; duplicates: number }>(
+    db,
+    sql`SELECT COUNT(*) AS hosts, COALESCE(SUM(duplicate_id), 0) AS duplicates FROM hosts${indexedBy(db, 'hosts_by_role')}`,
+  );
+  return {
+    facetHosts,
+    // Recognised entries: one plain scan, aggregated in the process (cheaper than GROUP BY's sorter on long keys).
+    recognised: await rows(
+      db,
+      sql`SELECT area, origin, vendor_id, country, owner_country, licence, platform, product_id, category, installs
+        FROM catalogue WHERE installs > 0 AND ${recognised}`,
+    ),
+    // Unrecognised entries are each a product of their own: counted in SQL by area and platform.
+    unknown: await rows(
+      db,
+      sql`SELECT COALESCE(area, 'unknown') AS area, platform, COUNT(*) AS products, SUM(installs) AS installations
+        FROM catalogue WHERE installs > 0 AND NOT (${recognised}) GROUP BY COALESCE(area, 'unknown'), platform`,
+    ),
+    hosts: hosts!,
+    hostsByRole: await rows(db, sql`SELECT role, COUNT(*) AS hosts FROM hosts${indexedBy(db, 'hosts_by_role')} GROUP BY role ORDER BY role`),
+    hostsByAgent: await rows(
+      db,
+      sql`SELECT agent_name AS agent, COUNT(*) AS hosts FROM hosts${indexedBy(db, 'hosts_by_agent')} GROUP BY agent_name ORDER BY hosts DESC, agent_name`,
+    ),
+    unclassified: await rows(
+      db,
+      sql`SELECT id AS catalogue_id, kind, source, name, publisher, hosts, installs AS installations FROM catalogue
+        WHERE origin = 'unknown' AND installs > 0 ORDER BY hosts DESC, installs DESC, name, id LIMIT ${options.unclassifiedLimit ?? 500}`,
+    ),
+  };
+}
 
-  // Recognised entries: one plain scan, aggregated here (cheaper than GROUP BY's sorter on long
-  // keys). A product counts once however many catalogue spellings it has.
-  const raw = await rows<Omit<CatalogueFacts, 'confidence'> & { product_id: string | null; category: string | null; installs: number }>(
-    db,
-    sql`SELECT area, origin, vendor_id, country, owner_country, licence, platform, product_id, category, installs
-      FROM catalogue WHERE installs > 0 AND ${recognised}`,
-  );
-  const products: ProductRow[] = raw.map(({ product_id, category, installs, ...facts }) => ({
+/** The map from its sources; a product counts once however many catalogue spellings it has. */
+export function assembleMap(classifier: Classifier, options: MapOptions, sources: MapSources): DependencyMap {
+  const hostsOf = (facet: string, value: string) => sources.facetHosts.get(facetAt(facet, options.confidence))?.get(value) ?? 0;
+  const products: ProductRow[] = sources.recognised.map(({ product_id, category, installs, ...facts }) => ({
     ...facts,
+    platform: Number(facts.platform),
     product: productKeyOf({ vendor_id: facts.vendor_id, product_id, category }),
-    installations: installs,
+    installations: Number(installs),
   }));
-  // Unrecognised entries are each a product of their own: counted in SQL by area and platform.
-  const unknownByArea = await rows<{ area: string; platform: number; products: number; installations: number }>(
-    db,
-    sql`SELECT COALESCE(area, 'unknown') AS area, platform, COUNT(*) AS products, SUM(installs) AS installations
-      FROM catalogue WHERE installs > 0 AND NOT (${recognised}) GROUP BY COALESCE(area, 'unknown'), platform`,
-  );
 
   const cells = new Tally();
   const origins = new Tally();
@@ -142,53 +187,36 @@ async function mapOf(db: Db, classifier: Classifier, options: { unclassifiedLimi
   }
   let unknownProducts = 0;
   let unknownPlatformProducts = 0;
-  for (const u of unknownByArea) {
-    licences.addDistinct('unknown', u.products, u.installations);
-    installations += u.installations;
-    if (u.platform) {
-      platformInstallations += u.installations;
-      unknownPlatformProducts += u.products;
+  for (const u of sources.unknown) {
+    const [count, installs] = [Number(u.products), Number(u.installations)];
+    licences.addDistinct('unknown', count, installs);
+    installations += installs;
+    if (Number(u.platform)) {
+      platformInstallations += installs;
+      unknownPlatformProducts += count;
       continue;
     }
-    cells.addDistinct(`${u.area}|unknown`, u.products, u.installations);
-    origins.addDistinct('unknown', u.products, u.installations);
-    unknownInstallations += u.installations;
-    unknownProducts += u.products;
+    cells.addDistinct(`${u.area}|unknown`, count, installs);
+    origins.addDistinct('unknown', count, installs);
+    unknownInstallations += installs;
+    unknownProducts += count;
   }
   const byCount = (a: Counts, b: Counts) => b.hosts - a.hosts || b.installations - a.installations;
-  const [hostRow] = await rows<{ hosts: number; duplicates: number }>(
-    db,
-    sql`SELECT COUNT(*) AS hosts, COALESCE(SUM(duplicate_id), 0) AS duplicates FROM hosts${indexedBy(db, 'hosts_by_role')}`,
-  );
-  const hostsByRole = await rows<{ role: string; hosts: number }>(
-    db,
-    sql`SELECT role, COUNT(*) AS hosts FROM hosts${indexedBy(db, 'hosts_by_role')} GROUP BY role ORDER BY role`,
-  );
-  const hostsByAgent = await rows<{ agent: string; hosts: number }>(
-    db,
-    sql`SELECT agent_name AS agent, COUNT(*) AS hosts FROM hosts${indexedBy(db, 'hosts_by_agent')} GROUP BY agent_name ORDER BY hosts DESC, agent_name`,
-  );
-  const unclassified = await rows<DependencyMap['unclassified'][number]>(
-    db,
-    sql`SELECT id AS catalogue_id, kind, source, name, publisher, hosts, installs AS installations FROM catalogue
-      WHERE origin = 'unknown' AND installs > 0 ORDER BY hosts DESC, installs DESC, name, id LIMIT ${options.unclassifiedLimit ?? 500}`,
-  );
-
   return {
     generated_at: new Date().toISOString(),
     rules: classifier.fingerprint,
     confidence: options.confidence ?? 'all',
     totals: {
-      hosts: hostRow!.hosts,
+      hosts: Number(sources.hosts.hosts),
       installations,
       products: all.size + unknownProducts + unknownPlatformProducts,
       unknown_installations: unknownInstallations,
       unknown_products: unknownProducts,
       platform_installations: platformInstallations,
-      duplicate_id_hosts: hostRow!.duplicates,
+      duplicate_id_hosts: Number(sources.hosts.duplicates),
     },
-    hosts_by_role: hostsByRole,
-    hosts_by_agent: hostsByAgent,
+    hosts_by_role: sources.hostsByRole,
+    hosts_by_agent: sources.hostsByAgent,
     by_area_origin: cells
       .rows((key, counts) => {
         const [area, origin] = key.split('|') as [string, string];
@@ -211,6 +239,6 @@ async function mapOf(db: Db, classifier: Classifier, options: { unclassifiedLimi
     by_country: countries.rows((country, counts) => ({ country, hosts: hostsOf('country', country), ...counts })).sort(byCount),
     by_owner_country: ownerCountries.rows((country, counts) => ({ country, hosts: hostsOf('owner_country', country), ...counts })).sort(byCount),
     by_licence: licences.rows((licence, counts) => ({ licence, hosts: hostsOf('licence', licence), ...counts })).sort(byCount),
-    unclassified,
+    unclassified: sources.unclassified,
   };
 }
