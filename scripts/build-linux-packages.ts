@@ -54,7 +54,9 @@ export async function buildDeb(): Promise<string> {
       '',
     ].join('\n'),
   );
-  execFileSync('dpkg-deb', ['--build', '--root-owner-group', root, DEB], { stdio: 'ignore' });
+  // xz at level 2, as the .rpm: the 108 MB executable packs 13 % larger than at dpkg-deb's default
+  // level 6 (29.9 against 26.5 MB) in a third of the time (measured 31 against 108 s on a busy core).
+  execFileSync('dpkg-deb', ['--build', '--root-owner-group', '-Zxz', '-z2', root, DEB], { stdio: 'ignore' });
   rmSync(root, { recursive: true, force: true });
   return DEB;
 }
