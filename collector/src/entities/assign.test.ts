@@ -68,11 +68,11 @@ describe.each(ENGINES)('host assignment over HTTP (%s)', (engine) => {
     host: { ...inventory.host, ...change },
   });
 
-  it('without any entity, a host is at the root as before; its address is kept', async () => {
+  it('without any entity, a host is at the root as before, and its address is not kept', async () => {
     const { token } = await createToken(collector.db, 'plain');
     const inventory = makeInventory({ machine: 'plain-1' });
     await enrolAndSend(token, inventory);
-    expect(await hostOf(inventory)).toMatchObject({ entity_id: null, entity_by_hand: 0, address: '127.0.0.1' });
+    expect(await hostOf(inventory)).toMatchObject({ entity_id: null, entity_by_hand: 0, address: null });
   });
 
   it("puts a host in its token's entity; a rule wins over the token at the next inventory; a move by hand sticks", async () => {
@@ -95,10 +95,11 @@ describe.each(ENGINES)('host assignment over HTTP (%s)', (engine) => {
     expect((await post('/api/v1/inventories', credential, again(moved))).status).toBe(200);
     expect((await hostOf(inventory))!.entity_id).toBe(a.id);
 
-    // The address the inventory came from: a subnet rule.
+    // The address the inventory came from: a subnet rule, and the address kept only while one exists.
+    expect((await hostOf(inventory))!.address).toBeNull();
     const bySubnet = await addRule(collector.db, epci.id, 'subnet', '127.0.0.0/8');
     expect((await post('/api/v1/inventories', credential, again(inventory))).status).toBe(200);
-    expect((await hostOf(inventory))!.entity_id).toBe(epci.id);
+    expect(await hostOf(inventory)).toMatchObject({ entity_id: epci.id, address: '127.0.0.1' });
 
     // By hand: no rule or token moves it any more.
     await moveHostByHand(collector.db, host.id, b.id);
@@ -109,6 +110,7 @@ describe.each(ENGINES)('host assignment over HTTP (%s)', (engine) => {
     // Released: the rules apply at once.
     expect((await releaseHost(collector.db, host.id)).after).toMatchObject({ entity_id: epci.id, by_hand: false });
     await removeRule(collector.db, bySubnet.id);
+    expect((await hostOf(inventory))!.address).toBeNull();
     // A host that only says "unchanged" follows the rules when they change.
     expect(await reassignHosts(collector.db)).toBeGreaterThanOrEqual(1);
     expect((await hostOf(inventory))!.entity_id).toBe(a.id);
@@ -155,6 +157,7 @@ describe.each(ENGINES)('host assignment over HTTP (%s)', (engine) => {
 
   it("puts another tool's host (OCS Inventory over HTTP) in its token's entity", async () => {
     const ccas = await createEntity(collector.db, { name: 'CCAS', kind: 'ccas' });
+    await addRule(collector.db, ccas.id, 'subnet', '192.0.2.0/24');
     const { token } = await createToken(collector.db, { name: 'ccas', entityId: ccas.id });
     const xml = readFileSync(new URL('../protocols/fixtures/ocsinventory-2.10-debian12.ocs', import.meta.url), 'utf8');
     const res = await fetch(`${base}/ocsinventory`, {

@@ -127,6 +127,9 @@ export async function removeRule(db: Db, id: number): Promise<AssignmentRule> {
   return transaction(db, async (trx) => {
     const rule = await getRule(trx, id);
     await sql`DELETE FROM entity_rules WHERE id = ${id}`.execute(trx);
+    // The hosts' addresses are kept only for the subnet rules: with the last one gone, they go too.
+    if ((await value(trx, sql`SELECT 1 FROM entity_rules WHERE kind = 'subnet' LIMIT 1`)) === undefined)
+      await sql`UPDATE hosts SET address = NULL WHERE address IS NOT NULL`.execute(trx);
     return rule;
   });
 }

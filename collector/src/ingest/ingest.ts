@@ -441,9 +441,11 @@ export class Ingestor {
     const host = inventory.host;
     const { candidates, same } = await this.knownHost(db, host);
     const serial = host.serial_hash ?? null;
-    // The entity (entities/assign.ts): one moved by hand stays; the address is kept from the last inventory that had one.
-    const address = origin?.address && isIP(origin.address) ? origin.address : null;
+    // The entity (entities/assign.ts): one moved by hand stays. The address an inventory came from is
+    // kept only while a subnet rule reads it (data minimisation: nothing else needs it).
     run.assignment ??= await loadAssignment(db);
+    const bySubnet = run.assignment.rules.some((rule) => rule.kind === 'subnet');
+    const address = bySubnet && origin?.address && isIP(origin.address) ? origin.address : null;
     const current = same?.entity_id ?? null;
     const entity = same?.entity_by_hand
       ? current
@@ -479,7 +481,7 @@ export class Ingestor {
     if (same) {
       await db
         .updateTable('hosts')
-        .set({ ...row, serial_hash: sql<string | null>`COALESCE(${serial}, serial_hash)`, address: sql<string | null>`COALESCE(${address}, address)` })
+        .set({ ...row, serial_hash: sql<string | null>`COALESCE(${serial}, serial_hash)`, address: bySubnet ? sql<string | null>`COALESCE(${address}, address)` : null })
         .where('id', '=', same.id)
         .execute();
       // The map counts hosts by role and by agent; an entity's map, its hosts.
