@@ -259,7 +259,7 @@ describe.each(ENGINES)('%s', (engine) => {
         // A remembered token is never sent to another address typed in place of the remembered one.
         const elsewhere = await post(authority, '/federation/send', authorityAdmin, { url: 'http://127.0.0.1:9', token: '' });
         expect(elsewhere.status).toBe(400);
-        expect(await elsewhere.text()).toMatch(/token the observatory gave/);
+        expect(await elsewhere.text()).toMatch(/Le jeton que l’observatoire a donné à cette collectivité/);
         const [listed] = await listAuthorities(obs.db);
         expect(listed).toMatchObject({ name: 'Commune Page', documents: 2 });
         expect(await auditActions(authority)).toEqual([`federation.publish ${url}`, `federation.publish ${url}`, `federation.publish ${url}`]);

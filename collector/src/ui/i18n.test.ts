@@ -2,7 +2,7 @@
 // keys, every main page rendered in French shows no raw id (category, origin, area, maturity...)
 // nor English word, every page in English no French word of the dictionary, and numbers, percents
 // and dates follow each language's usage. In process (app.request), on a small seeded authority.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -13,6 +13,7 @@ import { AUDIT_ACTIONS, recordAudit } from '../accounts/audit.ts';
 import { createSession, createUser } from '../accounts/users.ts';
 import { TRACKED } from '../assessment/history.ts';
 import { createCollector, type Collector } from '../collector.ts';
+import { ERROR_STATUS } from '../errors.ts';
 import { first, sql, value } from '../store/db.ts';
 import { ENGINES, newDatabaseLocation } from '../store/test-database.ts';
 import { createToken, enrolAgent } from '../store/tokens.ts';
@@ -35,6 +36,13 @@ const SERVER_SOFTWARE = [
   { name: 'postgresql-15', version: '15.10-0+deb12u1', publisher: 'Debian PostgreSQL Maintainers', source: 'dpkg' as const },
 ];
 const DATA_STRINGS = [...WORKSTATION_SOFTWARE, ...SERVER_SOFTWARE].flatMap((s) => [s.name, s.publisher]);
+
+/** The collector's source files, tests left out. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? [join(dir, entry.name)] : [],
+  );
+}
 
 describe.each(ENGINES)('%s', (engine) => {
   let collector: Collector;
@@ -183,6 +191,28 @@ describe.each(ENGINES)('%s', (engine) => {
         'keys missing in French',
       ).toEqual([]);
       for (const lang of ['fr', 'en'] as const) for (const [path, s] of leaves(DICTS[lang])) expect(s.trim(), `${lang}.${path}`).not.toBe('');
+    });
+
+    it('give every error the same parameters in both languages, and every error key the code names a text in both', () => {
+      const params = (template: string) => [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      const mismatched = Object.entries(DICTS.fr.errors).filter(
+        ([key, fr]) => JSON.stringify(params(fr)) !== JSON.stringify(params((DICTS.en.errors as Record<string, string>)[key] ?? '')),
+      );
+      expect(
+        mismatched.map(([key]) => key),
+        'errors whose French and English parameters differ',
+      ).toEqual([]);
+      // The keys given where the domain throws or lists its reasons (errors.ts): `new …Error(message, key…)`, `reason(message, key…)`.
+      const named = new Map<string, string>();
+      for (const file of sourceFiles(join(import.meta.dirname, '..')))
+        for (const call of readFileSync(file, 'utf8').matchAll(/(?:new \w*Error|\breason|super)\(([^;]*?)\)(?:;|\n\s*[;}])/g))
+          for (const literal of call[1]!.matchAll(/[,(]\s*'([a-z][A-Za-z]*)'\s*[,)]/g)) if (!(literal[1]! in ERROR_STATUS)) named.set(literal[1]!, file);
+      expect(named.size, 'error keys found in the code').toBeGreaterThan(40);
+      for (const lang of ['fr', 'en'] as const)
+        expect(
+          [...named].filter(([key]) => !(key in DICTS[lang].errors)).map(([key, file]) => `${key} (${file})`),
+          `error keys without a ${lang} text`,
+        ).toEqual([]);
     });
 
     it('translate every extraterritorial law of the rules into French', () => {
