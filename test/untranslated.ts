@@ -27,7 +27,7 @@ export function rawIds(rules: RuleSet): string[] {
   ];
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Dictionary groups, for keys shown as such ("assessment.title", "errors.csvEmpty"). */
 const GROUPS = Object.entries(DICTS.fr)
@@ -51,8 +51,8 @@ export function untranslatedChecker(rules: RuleSet, lang: Lang): (texts: string[
   const ids = new Set(rawIds(rules).filter((id) => !words.has(id)));
   const compound = [...ids].filter((id) => /[-_]/.test(id)).sort((a, b) => b.length - a.length);
   // One pattern for every compound id: far cheaper than one per id and per text.
-  const inSentence = new RegExp(`(?:^|[^\\w-])(${compound.map(escape).join('|')})(?:[^\\w-]|$)`);
-  const key = new RegExp(`(?:^|[^\\w./-])((?:${GROUPS.map(escape).join('|')})\\.[a-z]\\w*)(?:[^\\w./-]|$)`);
+  const inSentence = new RegExp(`(?:^|[^\\w-])(${compound.map(escapeRegExp).join('|')})(?:[^\\w-]|$)`);
+  const key = new RegExp(`(?:^|[^\\w./-])((?:${GROUPS.map(escapeRegExp).join('|')})\\.[a-z]\\w*)(?:[^\\w./-]|$)`);
   return (texts) => {
     const problems: string[] = [];
     for (const text of texts) {

@@ -87,6 +87,7 @@ describe('web interface in Chromium', () => {
   /** The page as its reader sees it in a language: no raw id, key or placeholder in its lines and cells; its screenshot kept. */
   const keep = async (name: string, lang: Lang) => {
     await page.locator(`html[lang="${lang}"]`).waitFor({ state: 'attached' });
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, lines and cells apart, is what the reader sees.
     const texts = (await page.locator('body').innerText())
       .split(/[\n\t]/)
       .map((s) => s.trim())
