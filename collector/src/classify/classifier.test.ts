@@ -22,7 +22,6 @@ const COUNTRIES =
   'countries:\n  - { code: FR, name: France, region: eea }\n  - { code: US, name: United States, region: other }\n  - { code: CH, name: Switzerland, region: europe }\n';
 
 describe('classifier', () => {
-
   it('recognises a product by publisher and name, with the vendor, countries and rule', () => {
     expect(classifier.classify({ name: 'Google Chrome', publisher: 'Google LLC', source: 'registry' })).toMatchObject({
       vendor_id: 'google',

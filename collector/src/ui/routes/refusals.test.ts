@@ -223,6 +223,12 @@ describe('refused forms', () => {
   });
   afterAll(() => collector?.close());
 
+  it('refuse to switch local accounts off where no directory login is configured (a lockout)', async () => {
+    const refused = await post('/settings/local-login', { local_login: 'off' }, 'fr');
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain('Les comptes locaux ne peuvent être désactivés que si une connexion par annuaire');
+  });
+
   it('give their reason in French on a French page, in English on an English one', async () => {
     // A key registered once: the second registration is refused as a duplicate.
     const pem = await publicKeyPem(collector.db);

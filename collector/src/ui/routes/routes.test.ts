@@ -307,6 +307,7 @@ describe.each(ENGINES)('%s', (engine) => {
 });
 
 // The switch's configuration checks come before any change to the database: once, on SQLite.
+// Without a directory login, switching local accounts off is refused: routes/refusals.test.ts.
 describe('local login switch, as configured', () => {
   const post = (path: string, fields: Record<string, string>, cookie: string, token: string, app: Collector['app']) =>
     app.request(path, {
@@ -315,16 +316,7 @@ describe('local login switch, as configured', () => {
       body: new URLSearchParams({ _csrf: token, ...fields }),
     });
 
-  it('is refused where no directory login is configured (lockout), and forced off by the environment', async () => {
-    const alone = await createCollector({ dbFile: ':memory:', log: pino({ level: 'silent' }), snapshotDelayMs: 0 });
-    try {
-      const session = await createSession(alone.db, await createUser(alone.db, 'seul', 'admin', PASSWORD));
-      const refused = await post('/settings/local-login', { local_login: 'off' }, `tb_session=${session.cookie}`, session.csrf, alone.app);
-      expect(refused.status).toBe(409);
-      expect(await refused.text()).toContain('Les comptes locaux ne peuvent être désactivés que si une connexion par annuaire');
-    } finally {
-      await alone.close();
-    }
+  it('is forced off by the environment', async () => {
     const forced = await createCollector({
       dbFile: ':memory:',
       log: pino({ level: 'silent' }),
