@@ -43,7 +43,7 @@ export class DomainError extends InputError {
 
 /**
  * The domain error a thrown value stands for, or null for a fault of ours (a bug, the database).
- * An InputError of code that does not give a kind yet (a CSV line, a scenario) is bad input.
+ * An InputError of code that gives no kind (shared parsers, the command line's checks) is bad input.
  */
 export function domainErrorOf(error: unknown): DomainError | null {
   if (error instanceof DomainError) return error;
