@@ -134,7 +134,8 @@ describe.each(ENGINES)('federation between collectors and an observatory (%s)', 
     expect((await post(b, '/federation/exclusions', { ref: 'zoom' })).status).toBe(303);
     const refused = await post(b, '/federation/exclusions', { ref: 'no-such-vendor' });
     expect(refused.status).toBe(400);
-    expect(await refused.text()).toContain('unknown vendor no-such-vendor');
+    // In the page's language (French here), naming what was typed.
+    expect(await refused.text()).toMatch(/Fournisseur inconnu\u202f: no-such-vendor\./);
     const doc = await preview(b);
     expect(doc.vendors.map((v: { vendor_id: string }) => v.vendor_id)).toContain('microsoft');
     expect(JSON.stringify(doc)).not.toMatch(/zoom/i);

@@ -10,7 +10,10 @@ import { closeDatabase, openDatabase, rows, sql, values } from '../collector/src
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostIdentity, type Inventory } from '@tiebreak/shared';
+import { loadRules } from '../collector/src/collector.ts';
+import type { Lang } from '../collector/src/ui/i18n.ts';
 import { ROOT, TEST_ADMIN, TSX, enrolHost, postApi, runCli, startCollector, tempDir, type RunningCollector, launchChromium } from './helpers.ts';
+import { untranslatedChecker } from './untranslated.ts';
 
 const run = promisify(execFile);
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -76,6 +79,40 @@ describe('web interface in Chromium', () => {
     await collector?.stop();
   });
 
+  const untranslated = (() => {
+    const rules = loadRules();
+    return { fr: untranslatedChecker(rules, 'fr'), en: untranslatedChecker(rules, 'en') };
+  })();
+
+  /** The page as its reader sees it in a language: no raw id, key or placeholder in its lines and cells; its screenshot kept. */
+  const keep = async (name: string, lang: Lang) => {
+    await page.locator(`html[lang="${lang}"]`).waitFor({ state: 'attached' });
+    // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, lines and cells apart, is what the reader sees.
+    const texts = (await page.locator('body').innerText())
+      .split(/[\n\t]/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+    expect(untranslated[lang](texts), `${name} in ${lang}`).toEqual([]);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.${lang}.png`), fullPage: true });
+  };
+  /**
+   * The page checked and kept in French, then in English through its own language link, as a user
+   * switches, and back to French. `shown` readies each language's page (a section opened); `english`
+   * checks the English one.
+   */
+  const keepInBothLanguages = async (name: string, options: { shown?: () => Promise<void>; english?: () => Promise<void> } = {}) => {
+    await options.shown?.();
+    await keep(name, 'fr');
+    await page.getByRole('link', { name: 'English' }).click();
+    await page.locator('html[lang="en"]').waitFor({ state: 'attached' });
+    await options.shown?.();
+    await options.english?.();
+    await keep(name, 'en');
+    await page.getByRole('link', { name: 'Français' }).click();
+    await page.locator('html[lang="fr"]').waitFor({ state: 'attached' });
+  };
+
   const noScriptRan = async () => {
     expect(await page.evaluate(() => (globalThis as unknown as { __xss?: string }).__xss)).toBeUndefined();
     expect(dialogs).toEqual([]);
@@ -103,11 +140,9 @@ describe('web interface in Chromium', () => {
     expect(await page.getByRole('img', { name: 'Par domaine TIE Break et origine' }).isVisible()).toBe(true);
     expect(await page.getByRole('heading', { name: /Produits hors Europe les plus installés/ }).isVisible()).toBe(true);
     expect(await page.locator('#top-products ~ table, section:has(#top-products) table').first().textContent()).toContain('Microsoft');
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'overview.png'), fullPage: true });
-    await page.getByRole('link', { name: 'English' }).click();
-    expect((await page.getByRole('heading', { level: 1 }).textContent())?.trim()).toBe('Digital dependency map');
-    await page.getByRole('link', { name: 'Français' }).click();
+    await keepInBothLanguages('overview', {
+      english: async () => expect((await page.getByRole('heading', { level: 1 }).textContent())?.trim()).toBe('Digital dependency map'),
+    });
     await noScriptRan();
   });
 
@@ -230,7 +265,7 @@ describe('web interface in Chromium', () => {
     const vendors = await page.locator('main table').last().locator('tbody td:nth-child(4)').allTextContents();
     expect(vendors).toContain('Microsoft');
     expect(vendors).not.toContain('microsoft');
-    await page.screenshot({ path: join(ARTIFACTS, 'host.png'), fullPage: true });
+    await keepInBothLanguages('host');
     await page.getByLabel('Rechercher').fill('VMware');
     await page.getByRole('button', { name: 'Filtrer' }).click();
     await page.waitForURL(/q=VMware/);
@@ -243,10 +278,12 @@ describe('web interface in Chromium', () => {
     await page.goto(`${collector.url}/products?q=Windows+Server`);
     const group = page.getByTestId('product-group').first();
     expect(await group.locator('summary').textContent()).toMatch(/^Microsoft Windows Server \(\d+ lignes d’inventaire\)$/);
-    await group.locator('summary').click();
+    const open = () => group.locator('summary').click();
+    await open();
     const lines = group.getByRole('link');
     expect(await lines.count()).toBeGreaterThan(1);
-    await page.screenshot({ path: join(ARTIFACTS, 'products.png'), fullPage: true });
+    await keepInBothLanguages('products', { shown: open });
+    await open();
     await lines.first().click();
     await page.waitForURL(/\/products\/\d+$/);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Windows Server');
@@ -292,10 +329,16 @@ describe('web interface in Chromium', () => {
     await page.waitForURL(/hosts=10/);
     const result = await page.locator('section:has(#scenario) [role=status]').textContent();
     expect(result).toContain('Microsoft 365 Apps / Office → LibreOffice, 10 postes et serveurs');
+    await keepInBothLanguages('assessment', {
+      english: async () => expect(await page.locator('section:has(#scenario) [role=status]').textContent()).toContain('LibreOffice, 10 hosts'),
+    });
     // The printable report carries the diagnostic: exposure per area and the critical dependencies.
     await page.goto(`${collector.url}/report`);
     expect(await page.getByRole('heading', { name: 'Dépendances critiques' }).isVisible()).toBe(true);
     expect(await page.locator('section:has(h2:text("Dépendances critiques")) tbody tr').count()).toBeGreaterThan(0);
+    await keepInBothLanguages('report', {
+      english: async () => expect(await page.getByRole('heading', { name: 'Critical dependencies' }).isVisible()).toBe(true),
+    });
     await noScriptRan();
   });
 

@@ -5,13 +5,23 @@
 // helper (ui/routes/forms.ts). A DomainError is an InputError: the command line reports it as bad
 // input (exit code 2, the message alone).
 import { InputError } from '@tiebreak/shared';
-import type { Dict } from './ui/i18n.ts';
+import type { Dict, Lang } from './ui/i18n.ts';
 
 export type ErrorKind = 'invalid' | 'not_found' | 'forbidden' | 'conflict' | 'busy';
 
 /** A key of the dictionaries' `errors` group: both languages have every one (i18n.ts's types). */
 export type ErrorKey = keyof Dict['errors'];
-export type ErrorParams = Record<string, string | number>;
+/** A name the rules give in both languages (a category's): a page shows the one of its language. */
+export type Localized = Readonly<Record<Lang, string>>;
+export type ErrorParams = Record<string, string | number | Localized>;
+
+/** One reason among several (a form's fields, a CSV line's cells): English text, key and parameters. */
+export interface Reason {
+  message: string;
+  key: ErrorKey;
+  params: ErrorParams;
+}
+export const reason = (message: string, key: ErrorKey, params: ErrorParams = {}): Reason => ({ message, key, params });
 
 export const ERROR_STATUS = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, busy: 503 } as const satisfies Record<ErrorKind, number>;
 
@@ -33,7 +43,7 @@ export class DomainError extends InputError {
 
 /**
  * The domain error a thrown value stands for, or null for a fault of ours (a bug, the database).
- * An InputError of code that does not give a kind yet (a CSV line, a scenario) is bad input.
+ * An InputError of code that gives no kind (shared parsers, the command line's checks) is bad input.
  */
 export function domainErrorOf(error: unknown): DomainError | null {
   if (error instanceof DomainError) return error;

@@ -1,97 +1,24 @@
 // The network scan against real SNMP agents: Debian's snmpd, run unprivileged by the test on a free
-// port of two loopback addresses, one configured as a switch (v2c and v3), one as a printer.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// port of two loopback addresses, one configured as a switch (v2c and v3), one as a printer
+// (test/snmpd.ts). Sending the devices to a collector runs processes: test/snmp-send.test.ts.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InventorySchema, sha256Hex } from '@tiebreak/shared';
-import { runCli, startCollector, tempDir } from '../../../test/helpers.ts';
-import { anyIdentity } from '../sources/any-identity.ts';
-import { scan } from '../scan.ts';
+import { runCli, tempDir } from '../../../test/helpers.ts';
+import { COMMUNITY, startSnmpDevices, V3 } from '../../../test/snmpd.ts';
 import { MAX_SCAN_ADDRESSES, ScanRangeError, parseRange } from './range.ts';
 import { SnmpOptionsError, deviceRole, scanNetwork } from './scan.ts';
 
-const SNMPD = '/usr/sbin/snmpd';
-const COMMUNITY = 'tb-test-community';
-const V3 = { user: 'tbscan', authKey: 'auth-secret-123', privKey: 'priv-secret-456' };
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
-function startSnmpd(address: string, port: number, lines: string[]): Promise<ChildProcess> {
-  const dir = tempDir('tiebreak-snmpd-');
-  const config = join(dir, 'snmpd.conf');
-  writeFileSync(config, [`agentaddress udp:${address}:${port}`, ...lines, ''].join('\n'));
-  // -f: foreground; -C: this file only; -Lo: log to stdout; no MIB files needed (numeric OIDs).
-  const child = spawn(SNMPD, ['-f', '-C', '-c', config, '-Lo', '-M', dir, '-m', '', '-I', '-smux'], {
-    env: { ...process.env, SNMP_PERSISTENT_DIR: dir, MIBS: '', MIBDIRS: dir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`snmpd did not start: ${output}`)), 10_000);
-    const read = (chunk: Buffer) => {
-      output += chunk;
-      if (output.includes('NET-SNMP version')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.on('exit', (code) => reject(new Error(`snmpd exited (${code}): ${output}`)));
-  });
-}
-
-const SWITCH = [
-  `rocommunity ${COMMUNITY} 127.0.0.0/8`,
-  `createUser ${V3.user} SHA "${V3.authKey}" AES "${V3.privKey}"`,
-  `rouser ${V3.user} priv`,
-  'sysName core-switch-1',
-  'sysDescr Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 15.0(2)SE11',
-  'sysObjectID .1.3.6.1.4.1.9.1.1208',
-  // Layers 2 and 3: a switch that routes.
-  'sysServices 6',
-  // ENTITY-MIB: the chassis (class 3) and a power supply (class 6).
-  'override .1.3.6.1.2.1.47.1.1.1.1.2.1001 octet_str "Catalyst 2960 24 ports"',
-  'override .1.3.6.1.2.1.47.1.1.1.1.5.1001 integer 3',
-  'override .1.3.6.1.2.1.47.1.1.1.1.10.1001 octet_str "15.0(2)SE11"',
-  'override .1.3.6.1.2.1.47.1.1.1.1.11.1001 octet_str "FOC1234X0AB"',
-  'override .1.3.6.1.2.1.47.1.1.1.1.12.1001 octet_str "Cisco Systems"',
-  'override .1.3.6.1.2.1.47.1.1.1.1.13.1001 octet_str "WS-C2960-24TT-L"',
-  'override .1.3.6.1.2.1.47.1.1.1.1.5.1002 integer 6',
-  'override .1.3.6.1.2.1.47.1.1.1.1.12.1002 octet_str "Cisco Systems"',
-  'override .1.3.6.1.2.1.47.1.1.1.1.13.1002 octet_str "PWR-C2960-AC"',
-];
-
-const PRINTER = [
-  `rocommunity ${COMMUNITY} 127.0.0.0/8`,
-  'sysName copieur-rdc',
-  'sysDescr KYOCERA Document Solutions Printing System',
-  'sysObjectID .1.3.6.1.4.1.1347.41',
-  'sysServices 72',
-  // Printer-MIB: prtGeneralSerialNumber.1.
-  'override .1.3.6.1.2.1.43.5.1.1.17.1 octet_str "VCF1234567"',
-];
-
 let port = 0;
-const daemons: ChildProcess[] = [];
+let devices: Awaited<ReturnType<typeof startSnmpDevices>> | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(SNMPD)) throw new Error(`${SNMPD} is needed (apt-get install snmpd)`);
-  port = await freeUdpPort();
-  daemons.push(await startSnmpd('127.0.0.1', port, SWITCH), await startSnmpd('127.0.0.2', port, PRINTER));
+  devices = await startSnmpDevices();
+  port = devices.port;
 }, 30_000);
 
-afterAll(() => {
-  for (const daemon of daemons) daemon.kill('SIGTERM');
-});
+afterAll(() => devices?.stop());
 
 describe('network scan over SNMP', () => {
   it('finds a switch and a printer with v2c, reads their MIBs, hashes their serials', async () => {
@@ -168,55 +95,6 @@ describe('network scan over SNMP', () => {
     expect(noCommunity.code).toBe(2);
     expect(noCommunity.stderr).toMatch(/needs --community/);
   }, 30_000);
-});
-
-describe('send --snmp', () => {
-  it('sends each device through a spool of its own, with the credential of this machine', async () => {
-    const dir = tempDir();
-    const dbFile = join(dir, 'collector.db');
-    const token = (await runCli('collector', ['token', 'create', '--db', dbFile])).stdout.trim();
-    const collector = await startCollector(dbFile);
-    try {
-      const stateDir = join(dir, 'agent');
-      const sent = await runCli(
-        'agent',
-        [
-          'send',
-          '--snmp',
-          '127.0.0.1-2',
-          '--snmp-port',
-          String(port),
-          '--snmp-timeout',
-          '500',
-          '--server',
-          collector.url,
-          '--token',
-          token,
-          '--state-dir',
-          stateDir,
-        ],
-        {
-          env: { TIEBREAK_SNMP_COMMUNITY: COMMUNITY },
-        },
-      );
-      expect(sent.stderr).toMatch(/2 devices found among 2 addresses/);
-      // Enrolled once, as this machine, not as each device.
-      const agents = JSON.parse((await runCli('collector', ['agent', 'list', '--db', dbFile, '--json'])).stdout) as { host_key: string }[];
-      expect(agents.map((a) => a.host_key)).toEqual([(await scan({ sources: [anyIdentity] })).host.id]);
-      // This machine's own spool is left alone.
-      expect(existsSync(join(stateDir, 'spool', 'pending')) ? readdirSync(join(stateDir, 'spool', 'pending')) : []).toEqual([]);
-      const devicesSpool = join(stateDir, 'spool-devices');
-      expect(sent.code).toBe(0);
-      expect(sent.stdout).toMatch(/sent 2 device inventories/);
-      expect(readdirSync(join(devicesSpool, 'pending'))).toEqual([]);
-      // The collector keeps them as devices of their own role, each with its maker.
-      const map = JSON.parse((await runCli('collector', ['map', '--db', dbFile])).stdout) as { hosts_by_role?: { role: string; hosts: number }[] };
-      expect(JSON.stringify(map.hosts_by_role)).toMatch(/network/);
-      expect(JSON.stringify(map.hosts_by_role)).toMatch(/printer/);
-    } finally {
-      await collector.stop();
-    }
-  }, 60_000);
 });
 
 describe('scan ranges', () => {

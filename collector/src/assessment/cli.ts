@@ -136,7 +136,7 @@ export async function runAssessmentCommand(
           contract: values.contract as string,
           note: values.note as string,
         });
-        if ('problems' in checked) throw new UsageError(`asset add: ${checked.problems.join('; ')}`);
+        if ('problems' in checked) throw new UsageError(`asset add: ${checked.problems.map((p) => p.message).join('; ')}`);
         const id = await audited(
           db,
           cliActor(),

@@ -1,6 +1,7 @@
 // The trajectory: one snapshot of the indicators for each day that had new data, kept, and the
 // targets the authority sets itself per indicator and year (e.g. an exposure of 30 in 2030).
-import { AREAS, InputError } from '@tiebreak/shared';
+import { AREAS } from '@tiebreak/shared';
+import { DomainError } from '../errors.ts';
 import { rows, sql, type Db } from '../store/db.ts';
 import type { Assessment, Indicators } from './compute.ts';
 
@@ -90,14 +91,19 @@ export interface Target {
 }
 
 export async function setTarget(db: Db, indicator: string, year: number, value: number | null): Promise<void> {
-  if (!(TRACKED as readonly string[]).includes(indicator)) throw new InputError(`unknown indicator "${indicator}"; one of: ${TRACKED.join(', ')}`);
-  if (!Number.isInteger(year) || year < 2000 || year > 2100) throw new InputError(`the year of a target is between 2000 and 2100, not ${year}`);
+  if (!(TRACKED as readonly string[]).includes(indicator))
+    throw new DomainError('invalid', `unknown indicator "${indicator.slice(0, 60)}"; one of: ${TRACKED.join(', ')}`, 'targetIndicator', {
+      indicator: indicator.slice(0, 60),
+    });
+  if (!Number.isInteger(year) || year < 2000 || year > 2100)
+    throw new DomainError('invalid', `the year of a target is between 2000 and 2100, not ${year}`, 'targetYear');
   if (value === null) {
     await sql`DELETE FROM assessment_targets WHERE indicator = ${indicator} AND year = ${year}`.execute(db);
     return;
   }
   const max = indicator === 'critical_dependencies' ? 1_000_000 : 100;
-  if (!Number.isFinite(value) || value < 0 || value > max) throw new InputError(`the target of ${indicator} is a number from 0 to ${max}, not ${value}`);
+  if (!Number.isFinite(value) || value < 0 || value > max)
+    throw new DomainError('invalid', `the target of ${indicator} is a number from 0 to ${max}, not ${value}`, 'targetValue', { max });
   await sql`INSERT INTO assessment_targets (indicator, year, value) VALUES (${indicator}, ${year}, ${value})
     ON CONFLICT (indicator, year) DO UPDATE SET value = excluded.value`.execute(db);
 }

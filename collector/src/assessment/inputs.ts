@@ -2,21 +2,28 @@
 // (SaaS, cloud, hosting, telecom, services). Both are read from CSV with an error per bad line, and
 // stored only when the whole file is valid. They are matched to vendors by the rules at read time,
 // so that a rules change or a local rule reaches them too.
-import { AREAS, InputError, type Area, type Origin } from '@tiebreak/shared';
+import { AREAS, type Area, type Origin } from '@tiebreak/shared';
 import { UNKNOWN, type Classification, type Classifier } from '../classify/classifier.ts';
 import { readCsvRecords, type CsvRecord } from '../classify/input.ts';
+import { DomainError, reason, type Reason } from '../errors.ts';
 import { rows, run, sql, transaction, value, values, type Db } from '../store/db.ts';
 import { hostCounts } from '../store/installations.ts';
 
-/** A file with bad lines: each one with its line number and reason. Nothing of it was stored. */
-export class LineErrors extends InputError {
+/** A file with bad lines: each one with its line number and reasons. Nothing of it was stored. */
+export class LineErrors extends DomainError {
+  readonly errors: { line: number; message: string; reasons: Reason[] }[];
   constructor(
     readonly what: string,
-    readonly errors: { line: number; message: string }[],
+    lines: { line: number; reasons: Reason[] }[],
   ) {
+    const errors = lines.map((l) => ({ ...l, message: l.reasons.map((r) => r.message).join('; ') }));
     super(
+      'invalid',
       `${what}: ${errors.length} bad line${errors.length > 1 ? 's' : ''}, nothing imported:\n${errors.map((e) => `  line ${e.line}: ${e.message}`).join('\n')}`,
+      errors.length > 1 ? 'csvBadLines' : 'csvBadLine',
+      { count: errors.length },
     );
+    this.errors = errors;
     this.name = 'LineErrors';
   }
 }
@@ -75,14 +82,14 @@ const TEXT_MAX = 300;
  * Every line of a CSV import checked: the values, or a LineErrors naming each bad line (with its
  * reasons) so that nothing of the file is stored.
  */
-function validLines<K extends string, T>(what: string, records: CsvRecord<K>[], check: (record: CsvRecord<K>) => T | string[]): T[] {
-  if (!records.length) throw new InputError(`${what}: no line after the header`);
-  if (records.length > MAX_LINES) throw new InputError(`${what}: more than ${MAX_LINES} lines`);
-  const errors: { line: number; message: string }[] = [];
+function validLines<K extends string, T>(what: string, records: CsvRecord<K>[], check: (record: CsvRecord<K>) => T | Reason[]): T[] {
+  if (!records.length) throw new DomainError('invalid', `${what}: no line after the header`, 'csvNoLines');
+  if (records.length > MAX_LINES) throw new DomainError('invalid', `${what}: more than ${MAX_LINES} lines`, 'csvTooManyLines', { max: MAX_LINES });
+  const errors: { line: number; reasons: Reason[] }[] = [];
   const values: T[] = [];
   for (const record of records) {
     const checked = check(record);
-    if (Array.isArray(checked)) errors.push({ line: record.line, message: checked.join('; ') });
+    if (Array.isArray(checked)) errors.push({ line: record.line, reasons: checked });
     else values.push(checked);
   }
   if (errors.length) throw new LineErrors(what, errors);
@@ -124,26 +131,27 @@ export interface SpendImport {
  * reference and the supplier's name. The lines of a year replace that year's previous import.
  */
 export async function importSpend(db: Db, classifier: Classifier, text: string, fileName: string): Promise<SpendImport> {
-  const lines = validLines('spend CSV', readCsvRecords(text, SPEND_COLUMNS, ['amount', 'year']), (r): Omit<SpendLine, 'id' | 'source_file'> | string[] => {
+  const lines = validLines('spend CSV', readCsvRecords(text, SPEND_COLUMNS, ['amount', 'year']), (r): Omit<SpendLine, 'id' | 'source_file'> | Reason[] => {
     const vendor = r.cell('vendor');
     const product = r.cell('product');
     const amountText = r.cell('amount');
     const yearText = r.cell('year');
-    const problems: string[] = [];
-    if (!vendor && !product && !r.cell('supplier')) problems.push('no vendor nor product (nor supplier)');
+    const problems: Reason[] = [];
+    if (!vendor && !product && !r.cell('supplier')) problems.push(reason('no vendor nor product (nor supplier)', 'spendNoParty'));
     const amount = amountText ? parseAmount(amountText) : null;
-    if (!amountText) problems.push('no amount');
-    else if (amount === null) problems.push(`amount "${amountText.slice(0, 40)}" is not an amount in euros (e.g. 12 345,67)`);
+    if (!amountText) problems.push(reason('no amount', 'noAmount'));
+    else if (amount === null)
+      problems.push(reason(`amount "${amountText.slice(0, 40)}" is not an amount in euros (e.g. 12 345,67)`, 'badAmount', { text: amountText.slice(0, 40) }));
     const year = yearText && /^\d{4}$/.test(yearText) ? Number(yearText) : null;
-    if (!yearText) problems.push('no year');
-    else if (year === null || year < 2000 || year > 2100) problems.push(`year "${yearText.slice(0, 20)}" is not a year between 2000 and 2100`);
+    if (!yearText) problems.push(reason('no year', 'noYear'));
+    else if (year === null || year < 2000 || year > 2100) problems.push(badYear(yearText));
     for (const [key, value] of [
       ['vendor', vendor],
       ['product', product],
       ['contract', r.cell('contract')],
       ['supplier', r.cell('supplier')],
     ] as const)
-      if (value && value.length > TEXT_MAX) problems.push(`${key} longer than ${TEXT_MAX} characters`);
+      if (value && value.length > TEXT_MAX) problems.push(tooLong(key, value));
     if (problems.length) return problems;
     return {
       year: year!,
@@ -225,6 +233,10 @@ const AREA_WORDS: Record<string, Area> = {
   applications: 'software',
 };
 
+const badYear = (text: string) => reason(`year "${text.slice(0, 20)}" is not a year between 2000 and 2100`, 'badYear', { text: text.slice(0, 20) });
+const tooLong = (field: string, text: string) =>
+  reason(`${field} longer than ${TEXT_MAX} characters`, 'textTooLong', { text: text.slice(0, 30), max: TEXT_MAX });
+
 /** Check an asset as a form or a CSV line gives it: the reasons it is refused, or the asset. */
 export function validateAsset(input: {
   name?: string | null;
@@ -235,29 +247,34 @@ export function validateAsset(input: {
   year?: string | null;
   contract?: string | null;
   note?: string | null;
-}): { asset: NewAsset } | { problems: string[] } {
-  const problems: string[] = [];
+}): { asset: NewAsset } | { problems: Reason[] } {
+  const problems: Reason[] = [];
   const name = input.name?.trim() ?? '';
   const vendor = input.vendor?.trim() ?? '';
-  if (!name) problems.push('no name');
-  if (!vendor) problems.push('no vendor');
-  if (name.length > TEXT_MAX || vendor.length > TEXT_MAX) problems.push(`name and vendor are at most ${TEXT_MAX} characters`);
+  if (!name) problems.push(reason('no name', 'assetNoName'));
+  if (!vendor) problems.push(reason('no vendor', 'assetNoVendor'));
+  if (name.length > TEXT_MAX || vendor.length > TEXT_MAX)
+    problems.push(reason(`name and vendor are at most ${TEXT_MAX} characters`, 'assetNameLength', { max: TEXT_MAX }));
   // Own keys only: "constructor" or "__proto__" is no area (found by pnpm fuzz: a 500).
   const areaWord = (input.area ?? '').trim().toLowerCase();
   const area = Object.hasOwn(AREA_WORDS, areaWord) ? AREA_WORDS[areaWord]! : null;
-  if (!area) problems.push(`area "${(input.area ?? '').slice(0, 30)}" is not one of ${AREAS.join(', ')}`);
+  if (!area)
+    problems.push(
+      reason(`area "${(input.area ?? '').slice(0, 30)}" is not one of ${AREAS.join(', ')}`, 'assetArea', { text: (input.area ?? '').slice(0, 30) }),
+    );
   const usersText = (input.users ?? '').trim().replace(/[\s\u00a0\u202f]/g, '');
   const users = usersText === '' ? 0 : /^\d{1,9}$/.test(usersText) ? Number(usersText) : null;
-  if (users === null) problems.push(`users "${usersText.slice(0, 20)}" is not a whole number`);
+  if (users === null) problems.push(reason(`users "${usersText.slice(0, 20)}" is not a whole number`, 'assetUsers', { text: usersText.slice(0, 20) }));
   const costText = (input.cost ?? '').trim();
   const cost = costText === '' ? null : parseAmount(costText);
-  if (costText !== '' && cost === null) problems.push(`annual cost "${costText.slice(0, 40)}" is not an amount in euros`);
+  if (costText !== '' && cost === null)
+    problems.push(reason(`annual cost "${costText.slice(0, 40)}" is not an amount in euros`, 'assetCost', { text: costText.slice(0, 40) }));
   const yearText = (input.year ?? '').trim();
   const year = yearText === '' ? null : /^\d{4}$/.test(yearText) && Number(yearText) >= 2000 && Number(yearText) <= 2100 ? Number(yearText) : undefined;
-  if (year === undefined) problems.push(`year "${yearText.slice(0, 20)}" is not a year between 2000 and 2100`);
-  if (cost !== null && year === null) problems.push('a cost needs its year (the year of the contract it pays for)');
+  if (year === undefined) problems.push(badYear(yearText));
+  if (cost !== null && year === null) problems.push(reason('a cost needs its year (the year of the contract it pays for)', 'assetCostYear'));
   const contract = input.contract?.trim() || null;
-  if (contract && contract.length > TEXT_MAX) problems.push(`contract longer than ${TEXT_MAX} characters`);
+  if (contract && contract.length > TEXT_MAX) problems.push(tooLong('contract', contract));
   const note = input.note?.trim().slice(0, 1000) || null;
   if (problems.length) return { problems };
   return { asset: { name, vendor_text: vendor, area: area!, users: users!, annual_cost_cents: cost, cost_year: year ?? null, contract_ref: contract, note } };

@@ -42,7 +42,13 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
 
   app.onError((error, c) => {
     if (error instanceof LineErrors)
-      return c.json({ error: `${error.what}: ${error.errors.length} bad lines, nothing imported`, lines: error.errors.slice(0, 200) }, 400);
+      return c.json(
+        {
+          error: `${error.what}: ${error.errors.length} bad lines, nothing imported`,
+          lines: error.errors.slice(0, 200).map(({ line, message }) => ({ line, message })),
+        },
+        400,
+      );
     if (error instanceof InputError) return c.json({ error: error.message }, 400);
     if (error instanceof BodyError) return c.json({ error: error.message }, error.status);
     throw error;
@@ -117,7 +123,7 @@ export function assessmentApi(ctx: AssessmentContext): Hono<{ Variables: AuthVar
       contract: str(asset.contract),
       note: str(asset.note),
     });
-    if ('problems' in checked) throw new InputError(`invalid asset: ${checked.problems.join('; ')}`);
+    if ('problems' in checked) throw new InputError(`invalid asset: ${checked.problems.map((p) => p.message).join('; ')}`);
     const id = await audited(
       ctx.db,
       actor(c),

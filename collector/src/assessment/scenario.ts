@@ -1,16 +1,23 @@
 // "Replace product X by alternative Y on N hosts": the effect on the indices and on spend, computed
 // from the current assessment without changing any data.
-import { InputError, type Origin } from '@tiebreak/shared';
+import type { Origin } from '@tiebreak/shared';
 import type { Classifier } from '../classify/classifier.ts';
+import { DomainError, type ErrorKey, type Localized } from '../errors.ts';
 import type { Assessment, ProductAssessment } from './compute.ts';
 import { alternativeOrigin, misfitOf } from './alternatives.ts';
 import { exposureScore, percent, round, weightedIndex, type Misfit } from './method.ts';
 
-const MISFIT_REASONS: Record<Misfit, (alternative: string, product: string | null) => string> = {
-  other_category: (alternative, product) => `it is an alternative for ${alternative}, not for ${product ?? 'an uncategorised product'}`,
-  same_vendor: () => 'it is of the same vendor or owner',
-  not_european_or_community: () => 'it is neither European nor a community project, so it does not lower the dependency',
-  not_lower: () => "its origin weighs as much as the product's or more, so it does not lower the dependency",
+const MISFIT_REASONS: Record<Misfit, { key: ErrorKey; reason: (alternative: string, product: string | null) => string }> = {
+  other_category: {
+    key: 'scenarioOtherCategory',
+    reason: (alternative, product) => `it is an alternative for ${alternative}, not for ${product ?? 'an uncategorised product'}`,
+  },
+  same_vendor: { key: 'scenarioSameVendor', reason: () => 'it is of the same vendor or owner' },
+  not_european_or_community: {
+    key: 'scenarioNotEuropean',
+    reason: () => 'it is neither European nor a community project, so it does not lower the dependency',
+  },
+  not_lower: { key: 'scenarioNotLower', reason: () => "its origin weighs as much as the product's or more, so it does not lower the dependency" },
 };
 
 export interface ScenarioRequest {
@@ -38,21 +45,45 @@ export function runScenario(assessment: Assessment, classifier: Classifier, requ
   const product = assessment.products.find((p) => p.key === request.product);
   if (!product) {
     const split = assessment.products.filter((p) => p.product_key === request.product).map((p) => p.key);
-    if (split.length) throw new InputError(`${request.product} is in several areas: name one of ${split.join(', ')}`);
-    throw new InputError(`no product "${request.product}" in the assessment (a key such as microsoft/microsoft-365-apps)`);
+    const asked = request.product.slice(0, 200);
+    if (split.length)
+      throw new DomainError('invalid', `${asked} is in several areas: name one of ${split.join(', ')}`, 'scenarioSplitProduct', {
+        product: asked,
+        keys: split.join(', '),
+      });
+    throw new DomainError('invalid', `no product "${asked}" in the assessment (a key such as microsoft/microsoft-365-apps)`, 'scenarioNoProduct', {
+      product: asked,
+    });
   }
-  if (product.platform) throw new InputError(`${product.name} is a platform item (driver, runtime): it is not part of the index`);
+  if (product.platform)
+    throw new DomainError('invalid', `${product.name} is a platform item (driver, runtime): it is not part of the index`, 'scenarioPlatform', {
+      product: product.name,
+    });
   const alternative = classifier.rules.alternatives.get(request.alternative);
-  if (!alternative) throw new InputError(`no alternative "${request.alternative}" in the alternatives library`);
-  if (!Number.isInteger(request.hosts) || request.hosts < 1) throw new InputError('hosts must be a whole number of at least 1');
-  if (request.hosts > product.hosts) throw new InputError(`${product.name} is on ${product.hosts} hosts: cannot replace it on ${request.hosts}`);
+  if (!alternative)
+    throw new DomainError('invalid', `no alternative "${request.alternative.slice(0, 200)}" in the alternatives library`, 'scenarioNoAlternative', {
+      alternative: request.alternative.slice(0, 200),
+    });
+  if (!Number.isInteger(request.hosts) || request.hosts < 1) throw new DomainError('invalid', 'hosts must be a whole number of at least 1', 'scenarioHosts');
+  if (request.hosts > product.hosts)
+    throw new DomainError('invalid', `${product.name} is on ${product.hosts} hosts: cannot replace it on ${request.hosts}`, 'scenarioTooManyHosts', {
+      product: product.name,
+      hosts: product.hosts,
+      requested: request.hosts,
+    });
   // Only an alternative that replaces the product: of its category, another vendor's, and lowering the dependency.
   const misfit = misfitOf(classifier, product, alternative);
-  const categoryName = (id: string | null) => (id ? (classifier.rules.categories.get(id)?.name.en.toLowerCase() ?? id) : null);
-  if (misfit)
-    throw new InputError(
-      `${alternative.name} does not replace ${product.name}: ${MISFIT_REASONS[misfit](categoryName(alternative.category)!, categoryName(product.category))}`,
+  const categoryName = (id: string | null): Localized | null => (id ? (classifier.rules.categories.get(id)?.name ?? { fr: id, en: id }) : null);
+  if (misfit) {
+    const [alternativeCategory, productCategory] = [categoryName(alternative.category)!, categoryName(product.category)];
+    const { key, reason } = MISFIT_REASONS[misfit];
+    throw new DomainError(
+      'invalid',
+      `${alternative.name} does not replace ${product.name}: ${reason(alternativeCategory.en.toLowerCase(), productCategory?.en.toLowerCase() ?? null)}`,
+      key === 'scenarioOtherCategory' && !productCategory ? 'scenarioUncategorised' : key,
+      { alternative: alternative.name, product: product.name, alternativeCategory, ...(productCategory ? { productCategory } : {}) },
     );
+  }
   const notes: string[] = [];
   const { origin, weight } = alternativeOrigin(classifier, alternative);
   // Conservative: the alternative's own replaceability is taken as 0.

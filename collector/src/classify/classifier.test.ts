@@ -15,12 +15,13 @@ function tree(files: Record<string, string>): string {
   return dir;
 }
 
+// The shipped rules, loaded once for the file: a classifier only reads them.
+const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
+
 const COUNTRIES =
   'countries:\n  - { code: FR, name: France, region: eea }\n  - { code: US, name: United States, region: other }\n  - { code: CH, name: Switzerland, region: europe }\n';
 
 describe('classifier', () => {
-  const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
-
   it('recognises a product by publisher and name, with the vendor, countries and rule', () => {
     expect(classifier.classify({ name: 'Google Chrome', publisher: 'Google LLC', source: 'registry' })).toMatchObject({
       vendor_id: 'google',
@@ -123,7 +124,6 @@ describe('classifier', () => {
 });
 
 describe('no confidently wrong origins (issue 15)', () => {
-  const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
   const XSF = 'Debian X Strike Force <@lists.debian.org>';
 
   it("gives a distribution's packages to the distribution, not to a vendor whose pattern looks alike", () => {
@@ -217,7 +217,6 @@ describe('no confidently wrong origins (issue 15)', () => {
 });
 
 describe('the facts an audit found wrong (issue 15), each with its dated source in the vendor file', () => {
-  const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
   type Expected = { vendor_id: string | null; owner_id?: string | null; origin: string };
   const CASES: [string, string | null, Expected][] = [
     ['GeoGebra Classic', 'International GeoGebra Institute', { vendor_id: 'geogebra', owner_id: 'byjus', origin: 'non_eu' }],
@@ -297,7 +296,6 @@ describe('the facts an audit found wrong (issue 15), each with its dated source 
 });
 
 describe("a distribution's package maintained by a person (issue 15)", () => {
-  const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
   // Maintainer fields as Debian's archive writes them, mailboxes reduced to their domain as the agent does.
   const PERSONS: [string, string][] = [
     ['thunderbird', 'Carsten Schoenert <@t-online.de>'],
@@ -523,7 +521,6 @@ describe('rules check', () => {
 });
 
 describe('network equipment, IP phones and mobile phones as GLPI/SNMP inventories report them', () => {
-  const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
   const device = (name: string, manufacturer: string | null, role: 'network' | 'phone' = 'network', part = 'system') =>
     classifyItem(classifier, { kind: 'hardware', source: 'hardware', role, name, publisher: manufacturer, package: part });
 

@@ -126,8 +126,16 @@ describe('distribution indexes', () => {
       DEFAULT_RULES_DIR,
       tree({ 'distributions/distributions.yaml': distributions('nobody', 'a.txt.gz'), 'distributions/a.txt.gz': gzipSync('a\n') }),
     ]);
-    expect(() => new Classifier(unknownVendor)).toThrow(RulesError);
-    expect(() => new Classifier(unknownVendor)).toThrow(/acmelinux: unknown vendor 'nobody'/);
+    // Built once: the rules are the shipped tree's, slow to index twice.
+    const refused = (() => {
+      try {
+        return new Classifier(unknownVendor);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refused).toBeInstanceOf(RulesError);
+    expect((refused as Error).message).toMatch(/acmelinux: unknown vendor 'nobody'/);
   });
 });
 

@@ -1,6 +1,7 @@
 // Input of `tiebreak-collector classify`: an inventory JSON, a JSON array or JSON lines of items,
 // or a CSV export (comma or semicolon separated, with a header naming at least the name column).
 import { InputError, InventorySchema, MATCH_SOURCES, type MatchSource } from '@tiebreak/shared';
+import { DomainError } from '../errors.ts';
 import { installationsOf, type CatalogueItem } from '../ingest/items.ts';
 
 interface InputFields {
@@ -73,7 +74,7 @@ export function parseCsvLines(text: string, separator: string): { line: number; 
       rowLine = ++line;
     } else field += ch;
   }
-  if (quoted) throw new InputError('CSV: a quoted field is not closed');
+  if (quoted) throw new DomainError('invalid', 'CSV: a quoted field is not closed', 'csvUnclosedQuote');
   if (field !== '' || row.length) {
     row.push(field);
     rows.push({ line: rowLine, cells: row });
@@ -121,13 +122,18 @@ export function readCsvRecords<K extends string>(text: string, aliases: Record<K
   const separator =
     (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',';
   const [header, ...rows] = parseCsvLines(body, separator);
-  if (!header) throw new InputError('CSV: empty input');
+  if (!header) throw new DomainError('invalid', 'CSV: empty input', 'csvEmpty');
   const fold = (s: string) => s.trim().toLowerCase().replace(/[_-]/g, ' ');
   const columns = header.cells.map(fold);
   const index = Object.fromEntries((Object.keys(aliases) as K[]).map((key) => [key, columns.findIndex((c) => aliases[key].includes(c))])) as Record<K, number>;
   for (const key of required)
     if (index[key] < 0)
-      throw new InputError(`CSV: no ${key} column in the header (found: ${header.cells.join(', ')}); expected one of: ${aliases[key].join(', ')}`);
+      throw new DomainError(
+        'invalid',
+        `CSV: no ${key} column in the header (found: ${header.cells.join(', ')}); expected one of: ${aliases[key].join(', ')}`,
+        'csvNoColumn',
+        { expected: aliases[key].join(', '), found: header.cells.join(', ').slice(0, 300) },
+      );
   return rows.map((row) => ({ line: row.line, cell: (key: K) => (index[key] >= 0 ? row.cells[index[key]]?.trim() || null : null) }));
 }
 

@@ -3,8 +3,9 @@
 // same shape (so they check, classify and export like any rule), and win over every other rule
 // for the exact items they were decided on.
 import { createHash } from 'node:crypto';
-import { AREAS, InputError, LICENCES, MATCH_SOURCES, VendorSchema, normalizeName, type Product, type Vendor } from '@tiebreak/shared';
+import { AREAS, LICENCES, MATCH_SOURCES, VendorSchema, normalizeName, type Product, type Vendor } from '@tiebreak/shared';
 import { stringify } from 'yaml';
+import { DomainError, type ErrorKey, type ErrorParams } from '../errors.ts';
 import { first, rows, run, sql, transaction, type Db } from '../store/db.ts';
 import { Classifier, overrideKey } from './classifier.ts';
 import type { RuleSet } from './load-rules.ts';
@@ -40,8 +41,13 @@ export interface LocalRules {
   assignments: LocalAssignment[];
 }
 
-/** A decision the rules refuse: bad input (errors.ts maps it as invalid). */
-export class LocalRuleError extends InputError {}
+/** A decision the rules refuse: bad input, with its message key for the pages (errors.ts). */
+export class LocalRuleError extends DomainError {
+  constructor(message: string, key: ErrorKey, params: ErrorParams = {}) {
+    super('invalid', message, key, params);
+    this.name = 'LocalRuleError';
+  }
+}
 
 export async function readLocalRules(db: Db): Promise<LocalRules> {
   return {
@@ -74,7 +80,7 @@ export function overlayRules(base: RuleSet, local: LocalRules): RuleSet {
   const vendorFiles = new Map(base.vendorFiles);
   const editable = (id: string): Vendor => {
     const existing = vendors.get(id);
-    if (!existing) throw new LocalRuleError(`unknown vendor ${id}`);
+    if (!existing) throw new LocalRuleError(`unknown vendor ${id}`, 'unknownVendor', { vendor: id });
     const copy: Vendor = { ...existing, products: existing.products.map((p) => ({ ...p, names: [...p.names], examples: [...p.examples] })) };
     vendors.set(id, copy);
     return copy;
@@ -96,7 +102,7 @@ export function overlayRules(base: RuleSet, local: LocalRules): RuleSet {
   for (const a of local.assignments) {
     const vendor = editable(a.vendor_id);
     const product = vendor.products.find((p) => p.id === a.product_id);
-    if (!product) throw new LocalRuleError(`unknown product ${a.vendor_id}/${a.product_id}`);
+    if (!product) throw new LocalRuleError(`unknown product ${a.vendor_id}/${a.product_id}`, 'unknownProduct', { product: `${a.vendor_id}/${a.product_id}` });
     const name = normalizeName(a.name);
     if (name && !product.names.includes(name)) product.names.push(name);
     const source = (MATCH_SOURCES as readonly string[]).includes(a.source) ? (a.source as Product['examples'][number]['source']) : undefined;
@@ -145,32 +151,44 @@ export async function decide(
     let vendorId: string;
     let productId: string;
     if ('vendor_id' in target) {
-      if (!classifier.product(target.vendor_id, target.product_id)) throw new LocalRuleError(`unknown product ${target.vendor_id}/${target.product_id}`);
+      if (!classifier.product(target.vendor_id, target.product_id)) {
+        const ref = `${target.vendor_id}/${target.product_id}`.slice(0, 200);
+        throw new LocalRuleError(`unknown product ${ref}`, 'unknownProduct', { product: ref });
+      }
       vendorId = target.vendor_id;
       productId = target.product_id;
     } else {
       const { vendor, product } = target;
-      if (!vendor.name.trim() || vendor.name.length > 200) throw new LocalRuleError('the vendor needs a name (200 characters at most)');
-      if (!product.name.trim() || product.name.length > 200) throw new LocalRuleError('the product needs a name (200 characters at most)');
-      if (!(AREAS as readonly string[]).includes(product.area)) throw new LocalRuleError(`area must be one of ${AREAS.join(', ')}`);
-      if (!(LICENCES as readonly string[]).includes(product.licence)) throw new LocalRuleError(`licence must be one of ${LICENCES.join(', ')}`);
-      if (!rules.categories.has(product.category)) throw new LocalRuleError(`unknown category ${product.category}`);
+      if (!vendor.name.trim() || vendor.name.length > 200) throw new LocalRuleError('the vendor needs a name (200 characters at most)', 'vendorNameNeeded');
+      if (!product.name.trim() || product.name.length > 200) throw new LocalRuleError('the product needs a name (200 characters at most)', 'productNameNeeded');
+      if (!(AREAS as readonly string[]).includes(product.area)) throw new LocalRuleError(`area must be one of ${AREAS.join(', ')}`, 'localArea');
+      if (!(LICENCES as readonly string[]).includes(product.licence)) throw new LocalRuleError(`licence must be one of ${LICENCES.join(', ')}`, 'localLicence');
+      if (!rules.categories.has(product.category))
+        throw new LocalRuleError(`unknown category ${product.category}`, 'unknownCategory', { category: product.category.slice(0, 60) });
       const country = vendor.country?.trim().toUpperCase() || null;
-      if (country && !rules.countries.has(country)) throw new LocalRuleError(`unknown country code ${country}`);
+      if (country && !rules.countries.has(country))
+        throw new LocalRuleError(`unknown country code ${country}`, 'unknownCountry', { country: country.slice(0, 20) });
       const owner = vendor.owner?.trim() || null;
-      if (owner && !classifier.vendor(owner)) throw new LocalRuleError(`unknown owner vendor ${owner}`);
+      if (owner && !classifier.vendor(owner)) throw new LocalRuleError(`unknown owner vendor ${owner}`, 'unknownOwner', { owner: owner.slice(0, 120) });
       vendorId = vendor.id?.trim() || slug(vendor.name);
       const existing = classifier.vendor(vendorId);
       if (existing && !(await isLocalVendor(trx, vendorId))) {
         // A vendor of the shared rules keeps its definition; the new product goes under it.
       } else if (!existing) {
-        if (!country) throw new LocalRuleError('a new vendor needs its headquarters country');
+        if (!country) throw new LocalRuleError('a new vendor needs its headquarters country', 'countryNeeded');
         await trx.insertInto('local_vendors').values({ id: vendorId, name: vendor.name.trim(), country, owner, created_by: user, created_at: now }).execute();
       }
       productId = slug(product.name);
-      if (classifier.product(vendorId, productId)) throw new LocalRuleError(`product ${vendorId}/${productId} already exists: assign the item to it`);
+      if (classifier.product(vendorId, productId))
+        throw new LocalRuleError(`product ${vendorId}/${productId} already exists: assign the item to it`, 'productExists', {
+          product: `${vendorId}/${productId}`,
+        });
       if (existing && !(await isLocalVendor(trx, vendorId)))
-        throw new LocalRuleError(`vendor ${vendorId} is in the shared rules: assign the item to one of its products, or propose the product there`);
+        throw new LocalRuleError(
+          `vendor ${vendorId} is in the shared rules: assign the item to one of its products, or propose the product there`,
+          'sharedVendor',
+          { vendor: existing.name },
+        );
       await trx
         .insertInto('local_products')
         .values({

@@ -3,11 +3,12 @@
 // indices and amounts, never a string an agent sent about a machine (no host name, host id, serial,
 // domain, address or user). Signed with the collector's Ed25519 key (keys.ts) over its canonical JSON.
 import { randomUUID } from 'node:crypto';
-import { AREAS, InputError, ORIGINS } from '@tiebreak/shared';
+import { AREAS, ORIGINS } from '@tiebreak/shared';
 import { z } from 'zod';
 import pkg from '../../package.json' with { type: 'json' };
 import type { Classifier } from '../classify/classifier.ts';
 import { readLocalRules } from '../classify/local-rules.ts';
+import { DomainError, type ErrorKey, type ErrorParams } from '../errors.ts';
 import { computeAssessment, METHOD_VERSION, type Assessment, type Indicators } from '../assessment/compute.ts';
 import { snapshots } from '../assessment/history.ts';
 import { computeMap } from '../map/map.ts';
@@ -141,16 +142,21 @@ export async function exclusions(db: Db): Promise<string[]> {
 
 const REF = /^[a-z0-9][a-z0-9._-]{0,119}(\/[a-z0-9][a-z0-9._-]{0,119})?$/;
 
-/** A federation change or document refused: bad input (errors.ts maps it as invalid). */
-export class FederationError extends InputError {}
+/** A federation change or document refused: bad input, with its message key for the pages (errors.ts). */
+export class FederationError extends DomainError {
+  constructor(message: string, key: ErrorKey, params: ErrorParams = {}) {
+    super('invalid', message, key, params);
+    this.name = 'FederationError';
+  }
+}
 
 /** Leave a vendor (`vendor`) or a product (`vendor/product`) out of the published document. */
 export async function exclude(db: Db, classifier: Classifier, ref: string, user: string): Promise<void> {
   const clean = ref.trim();
-  if (!REF.test(clean)) throw new FederationError(`not a vendor id or vendor/product: "${ref.slice(0, 80)}"`);
+  if (!REF.test(clean)) throw new FederationError(`not a vendor id or vendor/product: "${ref.slice(0, 80)}"`, 'federationRef', { ref: ref.slice(0, 80) });
   const [vendor, product] = clean.split('/') as [string, string | undefined];
-  if (!classifier.vendor(vendor)) throw new FederationError(`unknown vendor ${vendor}`);
-  if (product && !classifier.product(vendor, product)) throw new FederationError(`unknown product ${clean}`);
+  if (!classifier.vendor(vendor)) throw new FederationError(`unknown vendor ${vendor}`, 'unknownVendor', { vendor });
+  if (product && !classifier.product(vendor, product)) throw new FederationError(`unknown product ${clean}`, 'unknownProduct', { product: clean });
   await sql`INSERT INTO federation_exclusions (ref, created_by, created_at) VALUES (${clean}, ${user}, ${new Date().toISOString()}) ON CONFLICT (ref) DO NOTHING`.execute(
     db,
   );
@@ -176,7 +182,10 @@ export async function shareRule(db: Db, ref: string, user: string, shared: boole
   const [vendor, product] = clean.split('/');
   const known =
     local.products.some((p) => p.vendor_id === vendor && p.id === product) || local.assignments.some((a) => a.vendor_id === vendor && a.product_id === product);
-  if (!known) throw new FederationError(`no local rule for ${clean.slice(0, 120)}: only items decided on this collector can be proposed`);
+  if (!known)
+    throw new FederationError(`no local rule for ${clean.slice(0, 120)}: only items decided on this collector can be proposed`, 'federationNotLocal', {
+      ref: clean.slice(0, 120),
+    });
   await sql`INSERT INTO federation_shared_rules (ref, created_by, created_at) VALUES (${clean}, ${user}, ${new Date().toISOString()}) ON CONFLICT (ref) DO NOTHING`.execute(
     db,
   );
@@ -187,7 +196,7 @@ export const authority = getAuthority;
 
 /** The authority's name and SIREN, with the settings page's checks (store/authority.ts). */
 export async function setAuthority(db: Db, name: string | undefined, siren: string | undefined): Promise<void> {
-  if (name !== undefined && !name.trim()) throw new FederationError("the authority's name cannot be empty");
+  if (name !== undefined && !name.trim()) throw new FederationError("the authority's name cannot be empty", 'authorityNameEmpty');
   await setStoredAuthority(db, { name, siren });
 }
 
@@ -356,13 +365,13 @@ export async function signedPublication(db: Db, classifier: Classifier): Promise
   // Checked before signing: a document the observatory would refuse is never produced.
   const doc = { ...unsigned, signature: { algorithm: 'ed25519' as const, value: await signCanonical(db, unsigned) } };
   const parsed = PublicationSchema.safeParse(doc);
-  if (!parsed.success)
-    throw new FederationError(
-      `the document does not fit its schema: ${parsed.error.issues
-        .slice(0, 3)
-        .map((i) => `${i.path.join('.')}: ${i.message}`)
-        .join('; ')}`,
-    );
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.')}: ${i.message}`)
+      .join('; ');
+    throw new FederationError(`the document does not fit its schema: ${issues}`, 'federationSchema', { issues });
+  }
   return doc;
 }
 
@@ -397,9 +406,10 @@ export async function publish(
   try {
     url = new URL(to);
   } catch {
-    throw new FederationError(`the observatory's URL is not a URL: "${to.slice(0, 100)}"`);
+    throw new FederationError(`the observatory's URL is not a URL: "${to.slice(0, 100)}"`, 'observatoryUrl', { url: to.slice(0, 100) });
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new FederationError(`the observatory's URL must be an http(s) URL, not ${url.protocol}`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new FederationError(`the observatory's URL must be an http(s) URL, not ${url.protocol}`, 'observatoryProtocol', { protocol: url.protocol });
   const endpoint = new URL('/api/v1/observatory/documents', url);
   const document = await signedPublication(db, classifier);
   let response: Response;
@@ -410,7 +420,8 @@ export async function publish(
       body: JSON.stringify(document),
     });
   } catch (error) {
-    throw new FederationError(`cannot reach ${endpoint.origin}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`);
+    const reason = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+    throw new FederationError(`cannot reach ${endpoint.origin}: ${reason}`, 'observatoryUnreachable', { origin: endpoint.origin, reason });
   }
   const textAnswer = await response.text();
   let answer: Record<string, unknown>;
@@ -443,10 +454,13 @@ export async function publishToObservatory(
 ): Promise<Awaited<ReturnType<typeof publish>>> {
   const saved = (await getMeta(db, OBSERVATORY_URL_KEY)) || null;
   const url = input.url?.trim() || saved;
-  if (!url) throw new FederationError("the observatory's URL is needed");
+  if (!url) throw new FederationError("the observatory's URL is needed", 'observatoryUrlNeeded');
   let token = input.token?.trim() || null;
   if (!token && saved && sameOrigin(url, saved)) token = (await getMeta(db, OBSERVATORY_TOKEN_KEY)) || null;
-  if (!token) throw new FederationError(`the token the observatory gave this authority is needed to publish to ${url.slice(0, 200)}`);
+  if (!token)
+    throw new FederationError(`the token the observatory gave this authority is needed to publish to ${url.slice(0, 200)}`, 'observatoryTokenNeeded', {
+      url: url.slice(0, 200),
+    });
   const result = await publish(db, classifier, url, token);
   if (input.remember && result.status >= 200 && result.status < 300) {
     await setMeta(db, OBSERVATORY_URL_KEY, url);

@@ -2,8 +2,9 @@
 // is kept (the history), and the aggregate reads every authority's latest: the indices per area
 // across territories, the most common non-European dependencies, distributions by size.
 import { randomBytes } from 'node:crypto';
-import { AREAS, describeIssues, InputError } from '@tiebreak/shared';
+import { AREAS, describeIssues } from '@tiebreak/shared';
 import { stringify } from 'yaml';
+import { DomainError, type ErrorKey, type ErrorParams } from '../errors.ts';
 import type { Table } from '../exports/tables.ts';
 import { first, rows, run, sql, transaction, value, type Db } from '../store/db.ts';
 import { hashToken } from '../store/tokens.ts';
@@ -12,7 +13,12 @@ import { keyId, parsePublicKey, verifyCanonical } from './keys.ts';
 
 export const AUTHORITY_TOKEN_PREFIX = 'tbo_';
 
-export class ObservatoryError extends InputError {}
+export class ObservatoryError extends DomainError {
+  constructor(message: string, key: ErrorKey, params: ErrorParams = {}) {
+    super('invalid', message, key, params);
+    this.name = 'ObservatoryError';
+  }
+}
 
 export interface RegisteredAuthority {
   id: number;
@@ -31,19 +37,20 @@ export async function registerAuthority(
   input: { name: string; siren?: string | null; publicKey: string },
 ): Promise<{ id: number; token: string; key_id: string }> {
   const name = input.name.trim();
-  if (!name || name.length > 300) throw new ObservatoryError("the authority's name is 1 to 300 characters");
+  if (!name || name.length > 300) throw new ObservatoryError("the authority's name is 1 to 300 characters", 'authorityNameRange');
   const siren = input.siren?.replace(/\s/g, '') || null;
-  if (siren !== null && !/^\d{9}$/.test(siren)) throw new ObservatoryError(`a SIREN is 9 digits, not "${input.siren!.slice(0, 20)}"`);
+  if (siren !== null && !/^\d{9}$/.test(siren))
+    throw new ObservatoryError(`a SIREN is 9 digits, not "${input.siren!.slice(0, 20)}"`, 'sirenDigits', { text: input.siren!.slice(0, 20) });
   let id: string;
   try {
     id = keyId(input.publicKey);
   } catch (error) {
-    throw new ObservatoryError((error as Error).message);
+    throw new ObservatoryError((error as Error).message, 'publicKeyInvalid');
   }
   const token = `${AUTHORITY_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
   const row = await transaction(db, async (trx) => {
     if (await first(trx, sql`SELECT 1 AS found FROM observatory_authorities WHERE key_id = ${id} AND revoked_at IS NULL`))
-      throw new ObservatoryError(`this public key (${id}) is already registered`);
+      throw new ObservatoryError(`this public key (${id}) is already registered`, 'publicKeyRegistered', { id });
     return (await first(
       trx,
       sql<{ id: number }>`INSERT INTO observatory_authorities (name, siren, public_key, key_id, token_hash, created_at)

@@ -98,7 +98,7 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   const change = (audit: string, action: (trx: Db, form: Record<string, string>, user: string) => Promise<unknown>) => async (c: Context<Env>) => {
     const form = await formOf(c);
     return submitForm(
-      pageContextOf(c).t,
+      pageContextOf(c).lang,
       async () => {
         // Recorded in the audit log in the change's transaction, as the settings pages' changes are.
         await audited(
@@ -154,7 +154,7 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
     const form = await formOf(c);
     const t = pageContextOf(c).t;
     return submitForm(
-      t,
+      pageContextOf(c).lang,
       async () => {
         const result = await publishToObservatory(db, ctx.classifier(), { url: form.url, token: form.token, remember: form.remember === 'on' });
         const { origin } = result;
@@ -228,7 +228,7 @@ export function federationRoutes(ctx: FederationContext): Hono<Env> {
   app.post('/observatory/authorities', async (c) => {
     const form = await formOf(c);
     return submitForm(
-      pageContextOf(c).t,
+      pageContextOf(c).lang,
       async () => {
         const created = await audited(
           db,

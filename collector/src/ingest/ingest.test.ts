@@ -16,6 +16,19 @@ import { Ingestor } from './ingest.ts';
 
 const classifier = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR]));
 
+/** The shipped rules with a local tree that recognises Éditeur Régional: built once for the file (a classifier only reads its rules). */
+let editeurRegional: Classifier | undefined;
+function withEditeurRegional(): Classifier {
+  if (editeurRegional) return editeurRegional;
+  const local = mkdtempSync(join(tmpdir(), 'tiebreak-local-'));
+  mkdirSync(join(local, 'vendors'));
+  writeFileSync(
+    join(local, 'vendors', 'editeur-regional.yaml'),
+    'id: editeur-regional\nname: Éditeur Régional\ncountry: FR\npublishers: [Éditeur Régional SARL]\ndefaults: { area: software, category: finance, licence: proprietary }\n',
+  );
+  return (editeurRegional = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR, local])));
+}
+
 /** A trigger that refuses inserts into `table` where `condition` holds (on NEW), as a failing disk would. */
 export async function refuseInserts(db: Db, engine: Engine, name: string, table: string, condition: string, message: string): Promise<() => Promise<void>> {
   if (engine === 'postgres') {
@@ -161,13 +174,7 @@ describe.each(ENGINES)('ingest (%s)', (engine) => {
 
   it('reclassifies the catalogue when the rules change, without any rescan', async () => {
     await ingestor.ingest(makeInventory({ machine: 'a' }));
-    const local = mkdtempSync(join(tmpdir(), 'tiebreak-local-'));
-    mkdirSync(join(local, 'vendors'));
-    writeFileSync(
-      join(local, 'vendors', 'editeur-regional.yaml'),
-      'id: editeur-regional\nname: Éditeur Régional\ncountry: FR\npublishers: [Éditeur Régional SARL]\ndefaults: { area: software, category: finance, licence: proprietary }\n',
-    );
-    const withLocal = new Classifier(loadRuleTrees([DEFAULT_RULES_DIR, local]));
+    const withLocal = withEditeurRegional();
     expect(await ingestor.reclassify(withLocal)).toBe(1);
     const map = await computeMap(db, withLocal);
     expect(map.unclassified).toEqual([]);
@@ -181,13 +188,7 @@ describe.each(ENGINES)('ingest (%s)', (engine) => {
     // The entry is on one host of 41: its facets alone are refreshed (past 5 %, all are rebuilt).
     await ingestor.ingest(makeInventory({ machine: 'a' }));
     for (let i = 0; i < 40; i++) await ingestor.ingest(makeInventory({ machine: `b${i}`, software: other }));
-    const local = mkdtempSync(join(tmpdir(), 'tiebreak-local-'));
-    mkdirSync(join(local, 'vendors'));
-    writeFileSync(
-      join(local, 'vendors', 'editeur-regional.yaml'),
-      'id: editeur-regional\nname: Éditeur Régional\ncountry: FR\npublishers: [Éditeur Régional SARL]\ndefaults: { area: software, category: finance, licence: proprietary }\n',
-    );
-    expect(await ingestor.reclassify(new Classifier(loadRuleTrees([DEFAULT_RULES_DIR, local])))).toBe(1);
+    expect(await ingestor.reclassify(withEditeurRegional())).toBe(1);
     const state = async () => ({
       hostFacets: await rows(db, sql`SELECT host_id, facet, value FROM host_facets ORDER BY host_id, facet, value`),
       counts: await rows(db, sql`SELECT facet, value, hosts FROM facet_counts WHERE hosts <> 0 ORDER BY facet, value`),

@@ -2,7 +2,7 @@
 // keys, every main page rendered in French shows no raw id (category, origin, area, maturity...)
 // nor English word, every page in English no French word of the dictionary, and numbers, percents
 // and dates follow each language's usage. In process (app.request), on a small seeded authority.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -10,12 +10,12 @@ import { reassignHosts } from '../entities/assign.ts';
 import { createEntity } from '../entities/entities.ts';
 import { addRule } from '../entities/rules.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AREAS, MATURITIES } from '@tiebreak/shared';
 import { makeInventory } from '../../../test/fixtures.ts';
-import { AUDIT_ACTIONS, recordAudit } from '../accounts/audit.ts';
+import { untranslatedChecker } from '../../../test/untranslated.ts';
+import { recordAudit } from '../accounts/audit.ts';
 import { createSession, createUser } from '../accounts/users.ts';
-import { TRACKED } from '../assessment/history.ts';
 import { createCollector, type Collector } from '../collector.ts';
+import { ERROR_STATUS } from '../errors.ts';
 import { first, sql, value } from '../store/db.ts';
 import { ENGINES, newDatabaseLocation } from '../store/test-database.ts';
 import { createToken, enrolAgent } from '../store/tokens.ts';
@@ -38,6 +38,13 @@ const SERVER_SOFTWARE = [
   { name: 'postgresql-15', version: '15.10-0+deb12u1', publisher: 'Debian PostgreSQL Maintainers', source: 'dpkg' as const },
 ];
 const DATA_STRINGS = [...WORKSTATION_SOFTWARE, ...SERVER_SOFTWARE].flatMap((s) => [s.name, s.publisher]);
+
+/** The collector's source files, tests left out. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? [join(dir, entry.name)] : [],
+  );
+}
 
 describe.each(ENGINES)('%s', (engine) => {
   let collector: Collector;
@@ -148,34 +155,21 @@ describe.each(ENGINES)('%s', (engine) => {
     });
   }
 
-  /** What agents sent and what the rules name (products, vendors, alternatives): names, in no language. */
-  let namesCache: string[] | undefined;
-  function names(): string[] {
-    if (namesCache) return namesCache;
-    const rules = collector.baseRules;
-    const all = [...DATA_STRINGS, ...[...rules.alternatives.values()].map((a) => a.name)];
-    for (const v of rules.vendors.values()) all.push(v.name, ...v.products.map((p) => p.name));
-    // Longest first, so a name is never cut by a shorter one inside it.
-    return (namesCache = [...new Set(all)].filter((n) => n.length > 2).sort((a, b) => b.length - a.length));
-  }
-
-  /** Ids the code uses that must never reach a page as such. */
-  function rawIds(): string[] {
-    const rules = collector.baseRules;
-    return [
-      ...rules.categories.keys(),
-      ...Object.keys(DICTS.fr.origins),
-      ...AREAS,
-      ...Object.keys(DICTS.fr.licences),
-      ...MATURITIES,
-      ...Object.keys(DICTS.fr.evidences),
-      ...Object.keys(DICTS.fr.roles),
-      ...Object.keys(DICTS.fr.criticalitySources),
-      ...Object.keys(DICTS.fr.sources),
-      ...AUDIT_ACTIONS,
-      ...TRACKED,
-      ...Object.keys(DICTS.fr.audit.groups),
-    ];
+  /**
+   * A text with what agents sent and what the rules name (products, vendors, alternatives) put
+   * aside: names, in no language. One pattern for every name, longest first so that a name is never
+   * cut by a shorter one inside it.
+   */
+  let namesPattern: RegExp | undefined;
+  function withoutNames(text: string): string {
+    if (!namesPattern) {
+      const rules = collector.baseRules;
+      const all = [...DATA_STRINGS, ...[...rules.alternatives.values()].map((a) => a.name)];
+      for (const v of rules.vendors.values()) all.push(v.name, ...v.products.map((p) => p.name));
+      const names = [...new Set(all)].filter((n) => n.length > 2).sort((a, b) => b.length - a.length);
+      namesPattern = new RegExp(names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+    }
+    return text.replace(namesPattern, 'NAME');
   }
 
   // English words and notes that leaked into French pages before, and the extraterritorial laws' text.
@@ -195,6 +189,28 @@ describe.each(ENGINES)('%s', (engine) => {
         'keys missing in French',
       ).toEqual([]);
       for (const lang of ['fr', 'en'] as const) for (const [path, s] of leaves(DICTS[lang])) expect(s.trim(), `${lang}.${path}`).not.toBe('');
+    });
+
+    it('give every error the same parameters in both languages, and every error key the code names a text in both', () => {
+      const params = (template: string) => [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      const mismatched = Object.entries(DICTS.fr.errors).filter(
+        ([key, fr]) => JSON.stringify(params(fr)) !== JSON.stringify(params((DICTS.en.errors as Record<string, string>)[key] ?? '')),
+      );
+      expect(
+        mismatched.map(([key]) => key),
+        'errors whose French and English parameters differ',
+      ).toEqual([]);
+      // The keys given where the domain throws or lists its reasons (errors.ts): `new …Error(message, key…)`, `reason(message, key…)`.
+      const named = new Map<string, string>();
+      for (const file of sourceFiles(join(import.meta.dirname, '..')))
+        for (const call of readFileSync(file, 'utf8').matchAll(/(?:new \w*Error|\breason|super)\(([^;]*?)\)(?:;|\n\s*[;}])/g))
+          for (const literal of call[1]!.matchAll(/[,(]\s*'([a-z][A-Za-z]*)'\s*[,)]/g)) if (!(literal[1]! in ERROR_STATUS)) named.set(literal[1]!, file);
+      expect(named.size, 'error keys found in the code').toBeGreaterThan(40);
+      for (const lang of ['fr', 'en'] as const)
+        expect(
+          [...named].filter(([key]) => !(key in DICTS[lang].errors)).map(([key, file]) => `${key} (${file})`),
+          `error keys without a ${lang} text`,
+        ).toEqual([]);
     });
 
     it('translate every extraterritorial law of the rules into French', () => {
@@ -238,19 +254,17 @@ describe.each(ENGINES)('%s', (engine) => {
   });
 
   describe('pages', () => {
-    it('in French show no raw id and no English word', async () => {
-      const ids = new Set(rawIds());
+    it('in French show no raw id, no key and no English word', async () => {
+      const untranslated = untranslatedChecker(collector.baseRules, 'fr');
       const problems: string[] = [];
       for (const path of PAGES()) {
         const html = await page(path, 'fr');
         expect(html, path).toContain('<html lang="fr"');
-        for (const text of visibleText(html)) {
-          // A cell, an option or a label that is an id as such, or an id inside a sentence.
-          if (ids.has(text)) problems.push(`${path}: raw id "${text}"`);
-          for (const id of ids)
-            if (/[-_]/.test(id) && new RegExp(`(^|[^\\w-])${id}([^\\w-]|$)`).test(text)) problems.push(`${path}: raw id "${id}" in "${text}"`);
-          let prose = text;
-          for (const data of names()) prose = prose.split(data).join('NAME');
+        const texts = visibleText(html);
+        // A cell, an option or a label that is an id as such, an id inside a sentence, a key, a placeholder.
+        for (const problem of untranslated(texts)) problems.push(`${path}: ${problem}`);
+        for (const text of texts) {
+          const prose = withoutNames(text);
           const english = ENGLISH_ONLY.exec(prose);
           if (english) problems.push(`${path}: English "${english[0]}" in "${text}"`);
           // Versions (133.0) are names, not quantities: only a number with a unit or a scale is checked.
@@ -262,7 +276,8 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(problems).toEqual([]);
     });
 
-    it('in English show no French word of the dictionary and no French typography', async () => {
+    it('in English show no raw id, no key, no French word of the dictionary and no French typography', async () => {
+      const untranslated = untranslatedChecker(collector.baseRules, 'en');
       // Words only French uses: from every French string whose English differs, the accented ones.
       const en = new Map(leaves(DICTS.en));
       const french = new Set<string>();
@@ -273,9 +288,10 @@ describe.each(ENGINES)('%s', (engine) => {
       for (const path of PAGES()) {
         const html = await page(path, 'en');
         expect(html, path).toContain('<html lang="en"');
-        for (const text of visibleText(html)) {
-          let prose = text;
-          for (const data of names()) prose = prose.split(data).join('NAME');
+        const texts = visibleText(html);
+        for (const problem of untranslated(texts)) problems.push(`${path}: ${problem}`);
+        for (const text of texts) {
+          const prose = withoutNames(text);
           for (const word of prose.match(/[\p{L}’']+/gu) ?? []) if (french.has(word)) problems.push(`${path}: French "${word}" in "${text}"`);
           if (prose.includes(NNBSP) || / [:;!?](\s|$)/.test(prose)) problems.push(`${path}: French typography in "${text}"`);
           if (/\d,\d{1,2}\b(?!\d)/.test(prose) && !/\d,\d{3}/.test(prose)) problems.push(`${path}: decimal comma in "${text}"`);

@@ -10,7 +10,7 @@ import { DomainError, domainErrorOf } from '../../errors.ts';
 import { AssessmentPage, type AssessmentPageProps } from '../assessment-page.tsx';
 import { plural } from '../layout.tsx';
 import { field, feature, type Ctx, type UiContext } from './context.ts';
-import { errorText, type FormStatus, type Refusal } from './forms.ts';
+import { errorText, reasonsText, type FormStatus, type Refusal } from './forms.ts';
 
 const METHODOLOGY = new URL('../../../../docs/methodology.md', import.meta.url).pathname;
 const SPEND_CSV_MAX_MIB = 8;
@@ -34,7 +34,7 @@ export function assessmentRoutes(ui: UiContext) {
       } catch (e) {
         const refusal = domainErrorOf(e);
         if (!refusal) throw e;
-        error = errorText(ctx.t, refusal);
+        error = errorText(ctx.lang, refusal);
         status = refusal.status;
       }
     }
@@ -44,10 +44,16 @@ export function assessmentRoutes(ui: UiContext) {
     );
   };
   /** The page again with the reason a change was refused (a CSV's bad lines listed). */
-  const refused = (c: Ctx) => (refusal: Refusal) =>
-    refusal.error instanceof LineErrors
-      ? assessmentPage(c, { error: refusal.message.split('\n')[0], errorLines: refusal.error.errors }, refusal.status)
+  const refused = (c: Ctx) => (refusal: Refusal) => {
+    const lang = ctxOf(c).lang;
+    return refusal.error instanceof LineErrors
+      ? assessmentPage(
+          c,
+          { error: refusal.message, errorLines: refusal.error.errors.map((e) => ({ line: e.line, message: reasonsText(lang, e.reasons) })) },
+          refusal.status,
+        )
       : assessmentPage(c, { error: refusal.message }, refusal.status);
+  };
 
   app.get('/assessment', (c) => assessmentPage(c));
   app.get('/assessment/methodology.md', (c) => c.body(readFileSync(METHODOLOGY, 'utf8'), 200, { 'Content-Type': 'text/markdown; charset=utf-8' }));
@@ -89,7 +95,7 @@ export function assessmentRoutes(ui: UiContext) {
       contract: text('contract'),
       note: text('note'),
     });
-    if ('problems' in checked) return assessmentPage(c, { error: checked.problems.join('; ') }, 400);
+    if ('problems' in checked) return assessmentPage(c, { error: reasonsText(ctxOf(c).lang, checked.problems, true) }, 400);
     await audit(
       c,
       (trx) => addAsset(trx, checked.asset, username(c)),

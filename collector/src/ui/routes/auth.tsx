@@ -73,7 +73,7 @@ export function authRoutes(ui: UiContext) {
       const refused = domainErrorOf(error);
       if (refused?.kind !== 'busy') throw error;
       c.header('Retry-After', '5');
-      return loginPage(c, 429, errorText(t, refused), next);
+      return loginPage(c, 429, errorText(ctxOf(c).lang, refused), next);
     }
     if (!outcome.ok) {
       // A directory that does not answer is not the user's failure; the rest counts against them.

@@ -47,7 +47,7 @@ export function feature(ui: UiContext) {
     audit: <T>(c: Ctx, change: (trx: Db) => T | Promise<T>, describe: (result: T) => Omit<AuditEntry, 'actor'> | null) =>
       audited(ui.db, httpActor(c, ui.trustProxy ?? null), change, describe),
     /** A form's change, or the form again with the domain's reason (forms.ts). */
-    submit: (c: Ctx, change: () => Promise<Response>, rerender: (refusal: Refusal) => Response | Promise<Response>) => submitForm(ctxOf(c).t, change, rerender),
+    submit: (c: Ctx, change: () => Promise<Response>, rerender: (refusal: Refusal) => Response | Promise<Response>) => submitForm(langOf(c), change, rerender),
     /** The logged-in user's name (a change is always made by one: http/auth.ts). */
     username: (c: Ctx) => c.get('session')!.user.username,
     /** `PATH.csv` and `PATH.xlsx` (Hono's router takes no parameter after a dot inside a segment). */

@@ -256,33 +256,6 @@ describe.each(ENGINES)('%s', (engine) => {
   });
 
   describe('local login switch', () => {
-    it('is refused where no directory login is configured (lockout), and forced off by the environment', async () => {
-      const alone = await createCollector({ dbFile: await newDatabaseLocation(engine), log: pino({ level: 'silent' }), snapshotDelayMs: 0 });
-      try {
-        const session = await createSession(alone.db, await createUser(alone.db, 'seul', 'admin', PASSWORD));
-        const refused = await post('/settings/local-login', { local_login: 'off' }, `tb_session=${session.cookie}`, session.csrf, alone.app);
-        expect(refused.status).toBe(409);
-        expect(await refused.text()).toContain('Les comptes locaux ne peuvent être désactivés que si une connexion par annuaire');
-      } finally {
-        await alone.close();
-      }
-      const forced = await createCollector({
-        dbFile: await newDatabaseLocation(engine),
-        log: pino({ level: 'silent' }),
-        snapshotDelayMs: 0,
-        directory: { ...LDAP, localLogin: false },
-      });
-      try {
-        const session = await createSession(forced.db, await createUser(forced.db, 'dsi', 'admin', PASSWORD));
-        const settings = await (await forced.app.request('/settings', { headers: { cookie: `tb_session=${session.cookie}` } })).text();
-        expect(settings).toContain('TIEBREAK_LOCAL_LOGIN=off dans l’environnement du service l’impose');
-        const on = await post('/settings/local-login', { local_login: 'on' }, `tb_session=${session.cookie}`, session.csrf, forced.app);
-        expect(on.status).toBe(409);
-      } finally {
-        await forced.close();
-      }
-    });
-
     it('switches local accounts off for every process on the database, audited, and back on', async () => {
       const login = async (app = collector.app) => {
         const form = await app.request('/login');
@@ -330,5 +303,34 @@ describe.each(ENGINES)('%s', (engine) => {
         'user:on',
       ]);
     });
+  });
+});
+
+// The switch's configuration checks come before any change to the database: once, on SQLite.
+// Without a directory login, switching local accounts off is refused: routes/refusals.test.ts.
+describe('local login switch, as configured', () => {
+  const post = (path: string, fields: Record<string, string>, cookie: string, token: string, app: Collector['app']) =>
+    app.request(path, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: token, ...fields }),
+    });
+
+  it('is forced off by the environment', async () => {
+    const forced = await createCollector({
+      dbFile: ':memory:',
+      log: pino({ level: 'silent' }),
+      snapshotDelayMs: 0,
+      directory: { ...LDAP, localLogin: false },
+    });
+    try {
+      const session = await createSession(forced.db, await createUser(forced.db, 'dsi', 'admin', PASSWORD));
+      const settings = await (await forced.app.request('/settings', { headers: { cookie: `tb_session=${session.cookie}` } })).text();
+      expect(settings).toContain('TIEBREAK_LOCAL_LOGIN=off dans l’environnement du service l’impose');
+      const on = await post('/settings/local-login', { local_login: 'on' }, `tb_session=${session.cookie}`, session.csrf, forced.app);
+      expect(on.status).toBe(409);
+    } finally {
+      await forced.close();
+    }
   });
 });
