@@ -17,7 +17,7 @@ import { decodeOcsXml } from '../protocols/ocs-xml.ts';
 import { peerInventory } from '../protocols/peer-inventory.ts';
 import { first, sql } from '../store/db.ts';
 import { ENGINES, newDatabaseLocation } from '../store/test-database.ts';
-import { createToken } from '../store/tokens.ts';
+import { approveAgent, createToken } from '../store/tokens.ts';
 import { moveHostByHand, reassignHosts, releaseHost } from './assign.ts';
 import { createEntity, removeEntity } from './entities.ts';
 import { addRule, removeRule } from './rules.ts';
@@ -116,6 +116,38 @@ describe.each(ENGINES)('host assignment over HTTP (%s)', (engine) => {
     expect((await hostOf(inventory))!.entity_id).toBe(a.id);
     // An entity holding a host is not deleted.
     await expect(removeEntity(collector.db, a.id)).rejects.toMatchObject({ key: 'entityNotEmpty' });
+  });
+
+  it('an agent held for approval decides nothing; an approved one moves its host even when it reports "unchanged"', async () => {
+    const village = await createEntity(collector.db, { name: 'Village', kind: 'commune' });
+    const bourg = await createEntity(collector.db, { name: 'Bourg', kind: 'commune' });
+    const { token: plain } = await createToken(collector.db, 'root');
+    const { token: toVillage } = await createToken(collector.db, { name: 'village', entityId: village.id });
+    const { token: toBourg } = await createToken(collector.db, { name: 'bourg', entityId: bourg.id });
+    const inventory = makeInventory({ machine: 'shared-1', hostname: 'PC-SHARED' });
+    await enrolAndSend(plain, inventory);
+    expect((await hostOf(inventory))!.entity_id).toBeNull();
+    // A second agent for the same host with the Village token: held for approval (issue 20).
+    const held = await post('/api/v1/enrol', toVillage, { host_id: inventory.host.id, hostname: inventory.host.hostname });
+    expect(held.status).toBe(202);
+    await reassignHosts(collector.db);
+    expect((await hostOf(inventory))!.entity_id).toBeNull();
+    // Re-enrolled with the Bourg token and approved: its first report says "unchanged".
+    const enrolled = await post('/api/v1/enrol', toBourg, { host_id: inventory.host.id, hostname: inventory.host.hostname });
+    expect(enrolled.status).toBe(202);
+    const latest = (await first<{ id: number }>(collector.db, sql`SELECT MAX(id) AS id FROM agents WHERE host_key = ${inventory.host.id}`))!.id;
+    expect(await approveAgent(collector.db, latest)).toBe(true);
+    const unchanged = await post('/api/v1/inventories/unchanged', enrolled.body.credential as string, {
+      id: crypto.randomUUID(),
+      host_id: inventory.host.id,
+      collected_at: new Date().toISOString(),
+      content_hash: (await first<{ content_hash: string }>(collector.db, sql`SELECT content_hash FROM hosts WHERE host_key = ${inventory.host.id}`))!
+        .content_hash,
+    });
+    expect(unchanged.status).toBe(200);
+    expect((await hostOf(inventory))!.entity_id).toBe(bourg.id);
+    await reassignHosts(collector.db);
+    expect((await hostOf(inventory))!.entity_id).toBe(bourg.id);
   });
 
   it("a DSI with three member communes: per-commune tokens over HTTP, each commune's map and the consolidated one", async () => {

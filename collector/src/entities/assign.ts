@@ -54,11 +54,12 @@ export async function reassignHosts(db: Db): Promise<number> {
   return transaction(db, async (trx) => {
     const assignment = await loadAssignment(trx);
     if (assignment.none) return 0;
-    // A host's token: that of the latest agent enrolled for it.
+    // A host's token: that of the latest agent enrolled for it that may send (approved, not revoked):
+    // an agent held for approval, refused or revoked decides nothing.
     const hosts = await rows<HostFacts & { id: number; entity_id: number | null; token_id: number | null }>(
       trx,
       sql`SELECT h.id, h.hostname, h.domain, h.address, h.entity_id,
-          (SELECT a.token_id FROM agents a WHERE a.host_key = h.host_key ORDER BY a.id DESC LIMIT 1) AS token_id
+          (SELECT a.token_id FROM agents a WHERE a.host_key = h.host_key AND a.approval IS NULL AND a.revoked_at IS NULL ORDER BY a.id DESC LIMIT 1) AS token_id
         FROM hosts h WHERE h.entity_by_hand = 0 ORDER BY h.id`,
     );
     const tokenEntity = new Map(

@@ -204,7 +204,7 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     const parsed = UnchangedReportSchema.safeParse(body.json);
     if (!parsed.success) return invalid(c, 'report', parsed.error);
     if (parsed.data.host_id !== auth.agent.host_key) return c.json({ error: 'this agent credential belongs to another host' }, 403);
-    const result = await ctx.ingestor.acceptUnchanged(parsed.data);
+    const result = await ctx.ingestor.acceptUnchanged(parsed.data, new Date(), { tokenId: auth.agent.token_id, address: clientAddress(c, ctx.trustProxy ?? null) });
     await touchAgent(ctx.db, auth.agent.id, null, parseSpoolHeader(c.req.header(SPOOL_HEADER)));
     if (!result.accepted) return c.json({ status: 'send-full', ...directives }, 409);
     return c.json({ status: 'unchanged', host_id: result.host_id, ...directives }, 200);

@@ -325,18 +325,37 @@ export class Ingestor {
    * is marked seen and the report id recorded (a replay changes nothing). Otherwise the agent must
    * send the full inventory.
    */
-  async acceptUnchanged(report: UnchangedReport, now = new Date()): Promise<{ accepted: boolean; host_id: number | null }> {
+  async acceptUnchanged(report: UnchangedReport, now = new Date(), origin?: IngestOrigin): Promise<{ accepted: boolean; host_id: number | null }> {
     return retryOnConflict(this.db, () =>
       transaction(this.db, async (trx) => {
         const replay = await this.receiptOf(trx, report.id);
         if (replay !== undefined) return { accepted: true, host_id: replay };
-        const host = await first<{ id: number; software_count: number }>(
+        const host = await first<{
+          id: number;
+          software_count: number;
+          hostname: string;
+          domain: string | null;
+          address: string | null;
+          entity_id: number | null;
+          entity_by_hand: number;
+        }>(
           trx,
-          sql`SELECT id, software_count FROM hosts WHERE host_key = ${report.host_id} AND content_hash = ${report.content_hash} ORDER BY last_seen DESC LIMIT 1`,
+          sql`SELECT id, software_count, hostname, domain, address, entity_id, entity_by_hand FROM hosts
+            WHERE host_key = ${report.host_id} AND content_hash = ${report.content_hash} ORDER BY last_seen DESC LIMIT 1`,
         );
         if (!host) return { accepted: false, host_id: null };
         const at = now.toISOString();
         await sql`UPDATE hosts SET last_seen = ${at}, collected_at = ${report.collected_at} WHERE id = ${host.id}`.execute(trx);
+        // The entity follows the sending agent's token and address as a full inventory's would.
+        const assignment = await loadAssignment(trx);
+        if (!assignment.none && !host.entity_by_hand) {
+          const bySubnet = assignment.rules.some((rule) => rule.kind === 'subnet');
+          const address = bySubnet && origin?.address && isIP(origin.address) ? origin.address : bySubnet ? host.address : null;
+          const entity = await automaticEntity(trx, assignment, { hostname: host.hostname, domain: host.domain, address }, origin?.tokenId, host.entity_id);
+          if (entity !== host.entity_id || address !== host.address)
+            await sql`UPDATE hosts SET entity_id = ${entity}, address = ${address} WHERE id = ${host.id}`.execute(trx);
+          if (entity !== host.entity_id) await bumpDataVersion(trx);
+        }
         await this.addReceipt(trx, report.id, host.id, at, report.collected_at, host.software_count, false);
         return { accepted: true, host_id: host.id };
       }),
