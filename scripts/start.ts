@@ -49,9 +49,12 @@ const sent = await delivery.send(inventory).catch((error: Error) => {
   void collector.close().finally(() => process.exit(1));
   return new Promise<never>(() => {});
 });
-const result = sent.body as { host_id: number; items: number };
+// A rescan that found nothing new is answered "unchanged", without an item count.
+const result = sent.body as { host_id: number; items?: number };
 console.log(
-  `\nScanned ${inventory.host.hostname}: ${result.items} items (${inventory.software.length} software, the OS and hardware), sent to the collector (host ${result.host_id}).`,
+  result.items === undefined
+    ? `\nScanned ${inventory.host.hostname}: unchanged since the last scan (${inventory.software.length} software, the OS and hardware), host ${result.host_id} on the collector.`
+    : `\nScanned ${inventory.host.hostname}: ${result.items} items (${inventory.software.length} software, the OS and hardware), sent to the collector (host ${result.host_id}).`,
 );
 console.log(`Dependency map:  ${base}/`);
 if (firstAdmin) console.log(`Log in as "${firstAdmin.username}" with the one-time password ${firstAdmin.password} (you choose your own at the first login).`);

@@ -37,6 +37,9 @@ describe('pnpm start', () => {
     const token = /--token (tbk\w+)/.exec(first)?.[1];
     const second = await start(dbFile);
     expect(/--token (tbk\w+)/.exec(second)?.[1], second).toBe(token);
+    // Its own machine unchanged since: said so, with no count left undefined.
+    expect(second).not.toContain('undefined');
+    expect(second).toMatch(/: (unchanged since the last scan|\d+ items) \(\d+ software, the OS and hardware\)/);
     const again = new Database(dbFile, { readonly: true });
     expect(again.prepare('SELECT COUNT(*) FROM enrolment_tokens').pluck().get()).toBe(1);
     again.close();

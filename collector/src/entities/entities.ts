@@ -43,6 +43,10 @@ function parseName(text: string): string {
     throw new DomainError('invalid', `an entity's name is 1 to ${ENTITY_NAME_MAX} characters`, 'entityName', { max: ENTITY_NAME_MAX });
   if (/[\u0000-\u001f\u007f]/.test(name))
     throw new DomainError('invalid', "an entity's name cannot hold control characters", 'entityName', { max: ENTITY_NAME_MAX });
+  // The command line and the filters name an entity by its id, by its name, or "root": a name that
+  // reads as one of the others could never be reached by name.
+  if (/^\d+$/.test(name) || name.toLowerCase() === 'root')
+    throw new DomainError('invalid', `an entity cannot be named "${name}": digits alone or "root" name ids and the root`, 'entityNameReserved', { name });
   return name;
 }
 
@@ -251,6 +255,6 @@ export async function scopeOf(db: Db, entityText: string | undefined, alone = fa
   const t = entityText?.trim() ?? '';
   if (t === '') return WHOLE_COLLECTOR;
   if (t === 'root') return { entity: null, withChildren: false };
-  const id = /^\d{1,15}$/.test(t) ? Number(t) : Number.NaN;
-  return { entity: (await getEntity(db, id)).id, withChildren: !alone };
+  if (!/^\d{1,15}$/.test(t)) throw new DomainError('not_found', `no entity "${t.slice(0, 40)}"`, 'entityNotFound', { id: `"${t.slice(0, 40)}"` });
+  return { entity: (await getEntity(db, Number(t))).id, withChildren: !alone };
 }

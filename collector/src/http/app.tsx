@@ -28,6 +28,9 @@ import { bearer, clientAddress, requireLogin, type AuthVariables } from './auth.
 import { openApiDocument } from './openapi.ts';
 import { Metrics } from './metrics.ts';
 import { BodyError, DEFAULT_BODY_LIMITS, limitRequestBody, parseJson, readBody, type BodyLimits } from './body.ts';
+import { pageContextOf } from '../ui/layout.tsx';
+import { ErrorPage } from '../ui/pages.tsx';
+import { errorText } from '../ui/routes/forms.ts';
 
 export interface AppContext {
   db: Db;
@@ -204,7 +207,10 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     const parsed = UnchangedReportSchema.safeParse(body.json);
     if (!parsed.success) return invalid(c, 'report', parsed.error);
     if (parsed.data.host_id !== auth.agent.host_key) return c.json({ error: 'this agent credential belongs to another host' }, 403);
-    const result = await ctx.ingestor.acceptUnchanged(parsed.data, new Date(), { tokenId: auth.agent.token_id, address: clientAddress(c, ctx.trustProxy ?? null) });
+    const result = await ctx.ingestor.acceptUnchanged(parsed.data, new Date(), {
+      tokenId: auth.agent.token_id,
+      address: clientAddress(c, ctx.trustProxy ?? null),
+    });
     await touchAgent(ctx.db, auth.agent.id, null, parseSpoolHeader(c.req.header(SPOOL_HEADER)));
     if (!result.accepted) return c.json({ status: 'send-full', ...directives }, 409);
     return c.json({ status: 'unchanged', host_id: result.host_id, ...directives }, 200);
@@ -280,7 +286,16 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     }),
   );
 
-  app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
+  // A browser asking for a page gets a page in its language; the API and the agents get JSON.
+  const wantsPage = (c: Context) =>
+    (c.req.method === 'GET' || c.req.method === 'HEAD') && !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html');
+  app.notFound((c) => {
+    if (wantsPage(c)) {
+      const page = pageContextOf(c);
+      return c.html(<ErrorPage ctx={page} notFound message={page.t.errorPage.notFound} />, 404);
+    }
+    return c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404);
+  });
   app.onError((error, c) => {
     const tooLarge = error instanceof BodyError ? error : error.cause instanceof BodyError ? error.cause : null;
     // A body refused before it was read, of a declared size an agent may send by mistake, is drained
@@ -310,6 +325,10 @@ export function createApp(ctx: AppContext): Hono<{ Variables: AuthVariables }> {
     }
     // What the domain refused (errors.ts): its status and English reason, for the API and scripts.
     const refused = domainErrorOf(error);
+    if (refused && wantsPage(c)) {
+      const page = pageContextOf(c);
+      return c.html(<ErrorPage ctx={page} notFound={refused.kind === 'not_found'} message={errorText(page.lang, refused)} />, refused.status);
+    }
     if (refused) return c.json({ error: refused.message, kind: refused.kind }, refused.status, refused.kind === 'busy' ? { 'Retry-After': '5' } : {});
     ctx.log.error({ err: error }, 'request failed');
     return c.json({ error: 'internal error' }, 500);

@@ -500,7 +500,11 @@ export class Ingestor {
     if (same) {
       await db
         .updateTable('hosts')
-        .set({ ...row, serial_hash: sql<string | null>`COALESCE(${serial}, serial_hash)`, address: bySubnet ? sql<string | null>`COALESCE(${address}, address)` : null })
+        .set({
+          ...row,
+          serial_hash: sql<string | null>`COALESCE(${serial}, serial_hash)`,
+          address: bySubnet ? sql<string | null>`COALESCE(${address}, address)` : null,
+        })
         .where('id', '=', same.id)
         .execute();
       // The map counts hosts by role and by agent; an entity's map, its hosts.

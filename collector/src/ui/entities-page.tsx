@@ -6,7 +6,7 @@ import { ENTITY_KINDS } from '../entities/entities.ts';
 import { RULE_KINDS, type AssignmentRule } from '../entities/rules.ts';
 import { formatSiren } from '../store/authority.ts';
 import { fill, type Dict } from './i18n.ts';
-import { Csrf, formatNumber, isAdmin, Layout, type PageContext } from './layout.tsx';
+import { Csrf, formatNumber, isAdmin, KeptQuery, Layout, type PageContext } from './layout.tsx';
 
 /** The tree as a select's options, indented by depth; the root first unless left out. */
 export function EntityOptions(props: { ctx: PageContext; entities: EntityNode[]; selected?: number | string | null; root?: string; except?: number }) {
@@ -264,6 +264,7 @@ export function ScopeSelector(props: { ctx: PageContext; entities: EntityNode[];
   return (
     <>
       <form method="get" action="/" class="filters" role="search">
+        <KeptQuery ctx={ctx} except={['entity', 'alone', 'page']} />
         <label>
           {t.scope}
           <select name="entity">

@@ -506,6 +506,12 @@ const fr = typesetAll({
     switchOffWarning: 'Les sessions des comptes locaux, la vôtre comprise si c’en est un, se terminent aussitôt.',
     needsDirectory: 'Les comptes locaux ne peuvent être désactivés que si une connexion par annuaire (LDAP ou OpenID Connect) est configurée.',
   },
+  errorPage: {
+    title: 'Page introuvable',
+    refused: 'Demande refusée',
+    notFound: 'Cette page n’existe pas.',
+    back: 'Retour à la vue d’ensemble',
+  },
   errors: {
     passwordTooShort: 'Un mot de passe compte au moins {min} caractères.',
     passwordTooLong: 'Un mot de passe compte au plus 1024 caractères.',
@@ -522,6 +528,7 @@ const fr = typesetAll({
     busy: 'Trop de demandes à la fois : réessayez dans un moment.',
     // Entities (entities/).
     entityName: 'Le nom d’une entité compte de 1 à {max} caractères, sans caractère de contrôle.',
+    entityNameReserved: 'Une entité ne peut s’appeler « {name} » : des chiffres seuls désignent un identifiant, et « root » la racine.',
     entityKind: 'Le type d’une entité est commune, intercommunalité, département, région, syndicat, CCAS, service ou autre, pas « {kind} ».',
     entityNotFound: 'Aucune entité {id}.',
     entityNameTaken: 'Une entité nommée « {name} » existe déjà à cet endroit de l’arborescence.',
@@ -1195,6 +1202,12 @@ const en: Dict = {
     switchOffWarning: 'The local accounts’ sessions, yours too if it is one, end at once.',
     needsDirectory: 'Local accounts can be switched off only when a directory login (LDAP or OpenID Connect) is configured.',
   },
+  errorPage: {
+    title: 'Page not found',
+    refused: 'Request refused',
+    notFound: 'This page does not exist.',
+    back: 'Back to the overview',
+  },
   errors: {
     passwordTooShort: 'A password needs at least {min} characters.',
     passwordTooLong: 'A password has at most 1024 characters.',
@@ -1211,6 +1224,7 @@ const en: Dict = {
     busy: 'Too many requests at once: try again in a moment.',
     // Entities (entities/).
     entityName: 'An entity’s name has 1 to {max} characters, no control characters.',
+    entityNameReserved: 'An entity cannot be named “{name}”: digits alone name an id, and “root” the root.',
     entityKind: 'An entity’s kind is commune, intercommunality, department, region, syndicate, CCAS, service or other, not “{kind}”.',
     entityNotFound: 'No entity {id}.',
     entityNameTaken: 'An entity named “{name}” already exists at that place in the tree.',

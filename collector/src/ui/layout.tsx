@@ -166,3 +166,15 @@ export const categoryLabel = (ctx: PageContext, id: string | null | undefined) =
 /** An extraterritorial law's note (countries.yaml, in English) in the page's language. */
 export const lawLabel = (ctx: PageContext, text: string) => ctx.t.laws[text] ?? text;
 export const maturityLabel = (ctx: PageContext, m: string) => (ctx.t.maturities as Record<string, string>)[m] ?? m;
+
+/** The page's other query parameters, kept by a filter form that sets only its own (the scope, the evidence). */
+export function KeptQuery(props: { ctx: PageContext; except: string[] }) {
+  const kept = [...new URL(props.ctx.path, 'http://page').searchParams].filter(([name]) => !props.except.includes(name));
+  return (
+    <>
+      {kept.map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+    </>
+  );
+}

@@ -21,6 +21,7 @@ import {
   isAdmin,
   label,
   Layout,
+  KeptQuery,
   OriginTag,
   plural,
   type PageContext,
@@ -426,6 +427,7 @@ function ConfidenceFilter(props: { ctx: PageContext; action: string; value: stri
   const t = props.ctx.t;
   return (
     <form class="filters" method="get" action={props.action}>
+      <KeptQuery ctx={props.ctx} except={['confidence', 'page']} />
       <label>
         {t.confidenceFilter}
         <select name="confidence">
@@ -1117,3 +1119,18 @@ export function AssignForm(props: { ctx: PageContext; entryId: number; products:
 }
 
 export type { Dict };
+
+/** What a browser sees for an unknown page, or a request the domain refused (an unknown entity...). */
+export function ErrorPage(props: { ctx: PageContext; notFound: boolean; message: string }) {
+  const t = props.ctx.t.errorPage;
+  return (
+    <Layout ctx={props.ctx} title={props.notFound ? t.title : t.refused}>
+      <p class="error" role="alert">
+        {props.message}
+      </p>
+      <p>
+        <a href="/">{t.back}</a>
+      </p>
+    </Layout>
+  );
+}

@@ -221,10 +221,36 @@ describe.each(ENGINES)('entities in the web interface and the CLI (%s)', (engine
     expect(overview).toContain('data-testid="scope"');
     expect(overview).toContain('Carte de Bourg et des entités rattachées.');
     expect(overview).toMatch(new RegExp(`<option value="${bourg}" selected`));
+    // Each filter form keeps the other's choice: the evidence filter the scope, the scope the evidence.
+    const both = await (await get(`/?entity=${bourg}&confidence=high`)).text();
+    expect(both).toMatch(new RegExp(`<input type="hidden" name="entity" value="${bourg}"/>[\\s\\S]*name="confidence"`));
+    expect(both).toContain('<input type="hidden" name="confidence" value="high"/>');
     expect(await (await get('/')).text()).not.toContain('data-testid="scope"');
     const asViewer = await (await get(`/?entity=${bourg}`, viewer)).text();
-    expect(asViewer).not.toContain('name="entity"');
+    expect(asViewer).not.toContain('<select name="entity"');
     expect(asViewer).not.toContain('data-testid="scope"');
+
+    // A browser asking for an entity that is not there, or an unknown page, gets a page in its language.
+    const page = (path: string) => collector.app.request(path, { headers: { cookie: admin, accept: 'text/html,application/xhtml+xml' } });
+    for (const [path, text] of [
+      ['/?entity=98765', 'Aucune entité 98765.'],
+      ['/?entity=abc', 'Aucune entité &quot;abc&quot;.'],
+      ['/nimportequoi', 'Cette page n’existe pas.'],
+    ] as const) {
+      const res = await page(path);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type'), path).toMatch(/^text\/html/);
+      expect(await res.text(), path).toContain(text);
+    }
+    expect((await collector.app.request('/api/v1/nothing', { headers: { cookie: admin, accept: 'text/html' } })).headers.get('content-type')).toMatch(/json/);
+  });
+
+  it('refuses a name that reads as an id or as the root', async () => {
+    for (const name of ['4', 'root', ' Root ']) {
+      const res = await post('/settings/entities', { name, kind: 'commune', parent: '' });
+      expect(res.status, name).toBe(400);
+      expect(await res.text(), name).toContain('des chiffres seuls désignent un identifiant');
+    }
   });
 
   it('lists, adds, moves and removes entities on the command line, with clear errors and exit codes', async () => {
