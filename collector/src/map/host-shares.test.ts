@@ -26,7 +26,14 @@ describe.each(ENGINES)('the map host shares without drivers and runtimes on %s',
     const dbFile = await newDatabaseLocation(engine, join(mkdtempSync(join(tmpdir(), 'tiebreak-shares-')), 'test.db'));
     collector = await createCollector({ dbFile, log: pino({ level: 'silent' }) });
     await collector.ingestor.ingest(
-      makeInventory({ machine: 'ws', software: [{ name: 'Google Chrome', version: '131.0', publisher: 'Google LLC' }, VCREDIST] }),
+      makeInventory({
+        machine: 'ws',
+        software: [
+          { name: 'Google Chrome', version: '131.0', publisher: 'Google LLC' },
+          VCREDIST,
+          { name: '7-Zip 24.08', version: '24.08', publisher: 'Igor Pavlov' },
+        ],
+      }),
     );
     await collector.ingestor.ingest(
       makeInventory({
@@ -62,5 +69,14 @@ describe.each(ENGINES)('the map host shares without drivers and runtimes on %s',
     expect(high.by_area_origin.find((c) => c.area === 'workstation' && c.origin === 'non_eu')?.hosts).toBe(1);
     // The vendor's hosts stay every host with its items (its page lists them).
     expect(map.by_vendor.find((v) => v.vendor_id === 'microsoft')?.hosts).toBe(2);
+  });
+
+  it("gives a community project no country of control: its author's country is the vendor's country, not an owner's", async () => {
+    expect(map.by_vendor.find((v) => v.vendor_id === 'igor-pavlov')).toMatchObject({ origin: 'community', country: 'RU', hosts: 1 });
+    expect(map.by_country.find((c) => c.country === 'RU')).toMatchObject({ hosts: 1, installations: 1 });
+    expect(map.by_owner_country.map((c) => c.country)).not.toContain('RU');
+    expect(map.by_owner_country.find((c) => c.country === 'US')).toMatchObject({ origin: 'non_eu', hosts: 2 });
+    const stored = await value<number>(collector.db, sql`SELECT COUNT(*) FROM host_facets WHERE facet LIKE 'owner_country%' AND value = 'RU'`);
+    expect(Number(stored)).toBe(0);
   });
 });

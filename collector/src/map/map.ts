@@ -5,6 +5,7 @@
 // drivers and runtimes out, as every share of the method does (docs/methodology.md), so they are
 // the assessment's figures; those are counted apart in `platform_installations`. A product is
 // counted as the method counts it (`productKeyOf`).
+import { originOf, type Origin } from '@tiebreak/shared';
 import { productKeyOf, type Classifier } from '../classify/classifier.ts';
 import { confidencesFrom, type MinConfidence } from '../classify/evidence.ts';
 import { rows, sql, type Db } from '../store/db.ts';
@@ -34,7 +35,8 @@ export interface DependencyMap {
   by_origin: ({ origin: string } & Counts)[];
   by_vendor: ({ vendor_id: string; vendor: string; country: string | null; owner: string | null; owner_country: string | null; origin: string } & Counts)[];
   by_country: ({ country: string } & Counts)[];
-  by_owner_country: ({ country: string } & Counts)[];
+  /** Countries of the ultimate owners (companies and public bodies; community projects have none), with the origin such an owner gives. */
+  by_owner_country: ({ country: string; origin: Origin } & Counts)[];
   by_licence: ({ licence: string } & Counts)[];
   unclassified: { catalogue_id: number; kind: string; source: string; name: string; publisher: string | null; hosts: number; installations: number }[];
 }
@@ -180,7 +182,8 @@ export function assembleMap(classifier: Classifier, options: MapOptions, sources
     }
     vendors.add(row.vendor_id, row);
     countries.add(row.country, row);
-    ownerCountries.add(row.owner_country ?? row.country, row);
+    // A community project has no controlling company, so no country of control.
+    if (row.origin !== 'community') ownerCountries.add(row.owner_country ?? row.country, row);
     licences.add(row.licence, row);
     all.add(row.product);
     installations += row.installations;
@@ -237,7 +240,9 @@ export function assembleMap(classifier: Classifier, options: MapOptions, sources
       }))
       .sort(byCount),
     by_country: countries.rows((country, counts) => ({ country, hosts: hostsOf('country', country), ...counts })).sort(byCount),
-    by_owner_country: ownerCountries.rows((country, counts) => ({ country, hosts: hostsOf('owner_country', country), ...counts })).sort(byCount),
+    by_owner_country: ownerCountries
+      .rows((country, counts) => ({ country, origin: originOf('company', classifier.regionOf(country)), hosts: hostsOf('owner_country', country), ...counts }))
+      .sort(byCount),
     by_licence: licences.rows((licence, counts) => ({ licence, hosts: hostsOf('licence', licence), ...counts })).sort(byCount),
     unclassified: sources.unclassified,
   };

@@ -34,12 +34,13 @@ function mapFacets(facts: CatalogueFacts, suffix: string, out: string[]): void {
   if (facts.vendor_id) out.push(`vendor${suffix}\u0000${facts.vendor_id}`);
   const country = facts.owner_country ?? facts.country;
   if (facts.country) out.push(`country${suffix}\u0000${facts.country}`);
-  if (country) out.push(`owner_country${suffix}\u0000${country}`);
+  // A community project has no controlling company: no country of control (its author's is not one).
+  if (country && facts.origin !== 'community') out.push(`owner_country${suffix}\u0000${country}`);
 }
 
 /**
  * The facets a catalogue entry gives each host it is installed on, as `facet\0value`; the view
- * catalogue_facets (migration 26) says the same in SQL.
+ * catalogue_facets (migration 29) says the same in SQL.
  */
 export function facetsOf(facts: CatalogueFacts): string[] {
   const facets: string[] = [];

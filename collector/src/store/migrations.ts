@@ -28,6 +28,7 @@ import m0025 from './migrations/0025-map-facets-by-confidence-and-data-version.t
 import m0026 from './migrations/0026-host-shares-from-the-map-facets.ts';
 import m0027 from './migrations/0027-installations-statistics-on-postgresql.ts';
 import m0028 from './migrations/0028-entities-a-tree-of-authorities.ts';
+import m0029 from './migrations/0029-no-country-of-control-for-community-projects.ts';
 import type { Migration } from './migrations/migration.ts';
 
 export type { Migration };
@@ -61,4 +62,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m0026,
   m0027,
   m0028,
+  m0029,
 ];

@@ -1,4 +1,4 @@
--- The collector's database schema after migration 28 (collector/src/store/migrations/).
+-- The collector's database schema after migration 29 (collector/src/store/migrations/).
 -- Written by `pnpm schema:db`: do not edit.
 
 CREATE TABLE agents (
@@ -343,19 +343,19 @@ CREATE VIEW catalogue_facets (catalogue_id, facet, value) AS
   UNION ALL SELECT id, 'licence', licence FROM catalogue
   UNION ALL SELECT id, 'vendor', vendor_id FROM catalogue WHERE vendor_id IS NOT NULL
   UNION ALL SELECT id, 'country', country FROM catalogue WHERE country IS NOT NULL
-  UNION ALL SELECT id, 'owner_country', COALESCE(owner_country, country) FROM catalogue WHERE COALESCE(owner_country, country) IS NOT NULL
+  UNION ALL SELECT id, 'owner_country', COALESCE(owner_country, country) FROM catalogue WHERE COALESCE(owner_country, country) IS NOT NULL AND origin <> 'community'
   UNION ALL SELECT id, 'cell@high', COALESCE(area, 'unknown') || '|' || CASE WHEN origin <> 'unknown' AND confidence IN ('high') THEN origin ELSE 'unknown' END FROM catalogue WHERE platform = 0
   UNION ALL SELECT id, 'origin@high', CASE WHEN origin <> 'unknown' AND confidence IN ('high') THEN origin ELSE 'unknown' END FROM catalogue WHERE platform = 0
   UNION ALL SELECT id, 'licence@high', CASE WHEN origin <> 'unknown' AND confidence IN ('high') THEN licence ELSE 'unknown' END FROM catalogue
   UNION ALL SELECT id, 'vendor@high', vendor_id FROM catalogue WHERE vendor_id IS NOT NULL AND origin <> 'unknown' AND confidence IN ('high')
   UNION ALL SELECT id, 'country@high', country FROM catalogue WHERE country IS NOT NULL AND origin <> 'unknown' AND confidence IN ('high')
-  UNION ALL SELECT id, 'owner_country@high', COALESCE(owner_country, country) FROM catalogue WHERE COALESCE(owner_country, country) IS NOT NULL AND origin <> 'unknown' AND confidence IN ('high')
+  UNION ALL SELECT id, 'owner_country@high', COALESCE(owner_country, country) FROM catalogue WHERE COALESCE(owner_country, country) IS NOT NULL AND origin <> 'community' AND origin <> 'unknown' AND confidence IN ('high')
   UNION ALL SELECT id, 'cell@medium', COALESCE(area, 'unknown') || '|' || CASE WHEN origin <> 'unknown' AND confidence IN ('high', 'medium') THEN origin ELSE 'unknown' END FROM catalogue WHERE platform = 0
   UNION ALL SELECT id, 'origin@medium', CASE WHEN origin <> 'unknown' AND confidence IN ('high', 'medium') THEN origin ELSE 'unknown' END FROM catalogue WHERE platform = 0
   UNION ALL SELECT id, 'licence@medium', CASE WHEN origin <> 'unknown' AND confidence IN ('high', 'medium') THEN licence ELSE 'unknown' END FROM catalogue
   UNION ALL SELECT id, 'vendor@medium', vendor_id FROM catalogue WHERE vendor_id IS NOT NULL AND origin <> 'unknown' AND confidence IN ('high', 'medium')
   UNION ALL SELECT id, 'country@medium', country FROM catalogue WHERE country IS NOT NULL AND origin <> 'unknown' AND confidence IN ('high', 'medium')
-  UNION ALL SELECT id, 'owner_country@medium', COALESCE(owner_country, country) FROM catalogue WHERE COALESCE(owner_country, country) IS NOT NULL AND origin <> 'unknown' AND confidence IN ('high', 'medium')
+  UNION ALL SELECT id, 'owner_country@medium', COALESCE(owner_country, country) FROM catalogue WHERE COALESCE(owner_country, country) IS NOT NULL AND origin <> 'community' AND origin <> 'unknown' AND confidence IN ('high', 'medium')
   UNION ALL SELECT id, 'assessed_area', area FROM catalogue WHERE platform = 0 AND area IS NOT NULL;
 
 CREATE TRIGGER criticality_delete_data_version AFTER DELETE ON criticality BEGIN UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'; END;

@@ -286,9 +286,10 @@ export function OverviewPage(props: {
             </section>
             <section aria-labelledby="countries">
               <h2 id="countries">{t.byOwnerCountry}</h2>
+              <p class="muted">{t.byOwnerCountryHelp}</p>
               <Bars
                 lang={ctx.lang}
-                rows={map.by_owner_country.slice(0, 10).map((c) => ({ label: c.country, value: c.hosts, origin: 'eu' }))}
+                rows={map.by_owner_country.slice(0, 10).map((c) => ({ label: c.country, value: c.hosts, origin: c.origin }))}
                 title={t.byOwnerCountry}
               />
               <NumbersTable
