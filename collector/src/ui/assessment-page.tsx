@@ -21,6 +21,7 @@ import {
   Layout,
   maturityLabel,
   OriginTag,
+  plural,
   isAdmin,
   type PageContext,
 } from './layout.tsx';
@@ -535,7 +536,7 @@ export function AssessmentPage(props: AssessmentPageProps): Child {
             ))}
           </tbody>
         </table>
-        <p class="muted">{`${s.platform}${colon(ctx)}${formatNumber(ctx, a.platform.products, 0)} ${t.products.toLowerCase()}, ${formatNumber(ctx, a.platform.installations, 0)} ${t.installations.toLowerCase()}.`}</p>
+        <p class="muted">{`${s.platform}${colon(ctx)}${plural(ctx, a.platform.products, s.platformProducts)}, ${plural(ctx, a.platform.installations, s.platformInstallations)}.`}</p>
       </section>
 
       <section aria-labelledby="assets">
