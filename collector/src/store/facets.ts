@@ -40,7 +40,7 @@ function mapFacets(facts: CatalogueFacts, suffix: string, out: string[]): void {
 
 /**
  * The facets a catalogue entry gives each host it is installed on, as `facet\0value`; the view
- * catalogue_facets (migration 29) says the same in SQL.
+ * catalogue_facets (migration 26) says the same in SQL.
  */
 export function facetsOf(facts: CatalogueFacts): string[] {
   const facets: string[] = [];

@@ -25,10 +25,9 @@ import m0022 from './migrations/0022-shared-limits-and-pending-logins.ts';
 import m0023 from './migrations/0023-hosts-by-name.ts';
 import m0024 from './migrations/0024-session-id-token.ts';
 import m0025 from './migrations/0025-map-facets-by-confidence-and-data-version.ts';
-import m0026 from './migrations/0026-host-shares-from-the-map-facets.ts';
+import m0026 from './migrations/0026-host-shares-from-the-map-facets-no-owner-country-for-community.ts';
 import m0027 from './migrations/0027-installations-statistics-on-postgresql.ts';
 import m0028 from './migrations/0028-entities-a-tree-of-authorities.ts';
-import m0029 from './migrations/0029-no-country-of-control-for-community-projects.ts';
 import type { Migration } from './migrations/migration.ts';
 
 export type { Migration };
@@ -62,5 +61,4 @@ export const MIGRATIONS: readonly Migration[] = [
   m0026,
   m0027,
   m0028,
-  m0029,
 ];

@@ -1,4 +1,4 @@
--- The collector's database schema after migration 29 (collector/src/store/migrations/).
+-- The collector's database schema after migration 28 (collector/src/store/migrations/).
 -- Written by `pnpm schema:db`: do not edit.
 
 CREATE TABLE agents (

@@ -262,7 +262,7 @@ describe('upgrade from earlier releases', () => {
  * What a map shows that no later change of its definition touched: every host count, and the
  * installations in all and by vendor, country and licence. Since migration 26 (issue 22) the cells
  * and origins leave drivers and runtimes out of their installations, and products are counted as
- * the method counts them, and since migration 29 community projects have no country of control,
+ * the method counts them, and since migration 26 community projects have no country of control,
  * so those figures of an earlier release's map are not today's.
  */
 function stable(map: Omit<DependencyMap, 'generated_at'>) {

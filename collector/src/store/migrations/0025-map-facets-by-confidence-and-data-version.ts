@@ -13,7 +13,7 @@ import type { Migration } from './migration.ts';
 // The facets are rebuilt from the installations, as a rebuild does (store/facets.ts).
 
 const trusted = (levels: string) => `origin <> 'unknown' AND confidence IN (${levels})`;
-export const facetsAt = (suffix: string, levels: string) => `
+const facetsAt = (suffix: string, levels: string) => `
   UNION ALL SELECT id, 'cell${suffix}', COALESCE(area, 'unknown') || '|' || CASE WHEN ${trusted(levels)} THEN origin ELSE 'unknown' END FROM catalogue WHERE platform = 0
   UNION ALL SELECT id, 'origin${suffix}', CASE WHEN ${trusted(levels)} THEN origin ELSE 'unknown' END FROM catalogue WHERE platform = 0
   UNION ALL SELECT id, 'licence${suffix}', CASE WHEN ${trusted(levels)} THEN licence ELSE 'unknown' END FROM catalogue
