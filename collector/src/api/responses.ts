@@ -43,7 +43,7 @@ export const DependencyMapSchema = z
     by_country: z.array(z.object({ country: z.string(), ...counts })),
     by_owner_country: z
       .array(z.object({ country: z.string(), origin: z.enum(ORIGINS), ...counts }))
-      .describe("countries of the ultimate owners: community projects, which have none, left out"),
+      .describe('countries of the ultimate owners: community projects, which have none, left out'),
     by_licence: z.array(z.object({ licence: z.string(), ...counts })),
     unclassified: z.array(
       z.object({
